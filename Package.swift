@@ -1,0 +1,67 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "berth",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+        .library(name: "BerthServer", targets: ["BerthServer"]),
+    ],
+    dependencies: [
+        // `traits: []` drops FoundationInternationalization and ICU: half the static binary (SWIFT-STACK.md §1).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .target(name: "BerthJSON", swiftSettings: swiftSettings),
+        .target(name: "BerthArtifacts", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "BerthCore", swiftSettings: swiftSettings),
+        .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON"], swiftSettings: swiftSettings),
+        .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON"], swiftSettings: swiftSettings),
+        .target(
+            name: "BerthServer",
+            dependencies: [
+                "BerthArtifacts", "BerthCore", "BerthFormats", "BerthCodecs", "BerthJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "berth",
+            dependencies: [
+                "BerthServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BerthServerTests",
+            dependencies: [
+                "BerthServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,143 @@
+/// Finds the model files in a model directory, however SageMaker delivered them (CONTRACT.md ART-1..7).
+///
+/// Accepts the extracted layout (files, possibly in sub-folders: `S3Prefix` uploads), a `model.tar.gz` or
+/// `.tgz` (or plain `.tar`) inside the folder, and gzipped single files. Archives are unpacked in memory — the
+/// model directory is read-only on SageMaker and nothing is ever written. Dot-files (including macOS `._*`
+/// resource forks inside archives) are skipped. Symbolic links are followed only when they stay inside the
+/// directory. Every limit in `ArtifactLimits` is enforced as bytes are produced, not after.
+public struct ArtifactStore: Sendable {
+    public let directory: String
+    public let limits: ArtifactLimits
+
+    public init(directory: String, limits: ArtifactLimits = ArtifactLimits()) {
+        self.directory = directory
+        self.limits = limits
+    }
+
+    /// What `open()` found: the model files, and what it skipped (for the startup log).
+    public struct Contents: Sendable {
+        public var files: [ModelFile]
+        public var skipped: [String]
+    }
+
+    public func open() throws(ArtifactError) -> Contents {
+        guard let kind = FileSystem.kind(of: directory, followLinks: true) else { throw .directoryMissing(directory) }
+        guard case .directory = kind, let root = FileSystem.realPath(directory) else { throw .notADirectory(directory) }
+        var scan = Scan(root: root, limits: limits)
+        try scan.walk(relative: "", depth: 0)
+        guard !scan.contents.files.isEmpty else {
+            throw .noModelFiles(directory: directory, ignored: scan.contents.skipped)
+        }
+        return scan.contents
+    }
+
+    private struct Scan {
+        let root: String
+        let limits: ArtifactLimits
+        var contents = Contents(files: [], skipped: [])
+        var totalBytes = 0
+        var filesSeen = 0
+
+        init(root: String, limits: ArtifactLimits) {
+            self.root = root
+            self.limits = limits
+        }
+
+        var remainingBytes: Int { limits.maxTotalBytes - totalBytes }
+
+        mutating func walk(relative: String, depth: Int) throws(ArtifactError) {
+            let folder = relative.isEmpty ? root : root + "/" + relative
+            for name in try FileSystem.list(folder) {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                if name.hasPrefix(".") {
+                    contents.skipped.append(child)
+                    continue
+                }
+                filesSeen += 1
+                guard filesSeen <= limits.maxFiles else { throw .tooManyFiles(directory: root, limit: limits.maxFiles) }
+                let path = root + "/" + child
+                var kind = FileSystem.kind(of: path, followLinks: false)
+                if case .symbolicLink = kind {
+                    guard let target = FileSystem.realPath(path), target == root || target.hasPrefix(root + "/") else {
+                        contents.skipped.append(child + " (link leading outside the model directory)")
+                        continue
+                    }
+                    kind = FileSystem.kind(of: target, followLinks: false)
+                }
+                switch kind {
+                case .directory:
+                    if depth + 1 <= limits.maxDirectoryDepth {
+                        try walk(relative: child, depth: depth + 1)
+                    } else {
+                        contents.skipped.append(child + " (nested too deep)")
+                    }
+                case .file:
+                    let bytes = try FileSystem.read(path, limit: remainingBytes)
+                    try add(path: child, bytes: bytes, allowArchive: true)
+                default:
+                    contents.skipped.append(child + " (not a regular file)")
+                }
+            }
+        }
+
+        /// Adds a file, unpacking it first when it is gzip or tar.
+        mutating func add(path: String, bytes: [UInt8], allowArchive: Bool) throws(ArtifactError) {
+            if GzipInflater.isGzip(bytes) {
+                let inflated: [UInt8]
+                do {
+                    inflated = try GzipInflater.inflate(bytes, limit: remainingBytes)
+                } catch {
+                    switch error {
+                    case .limitExceeded: throw .inflationLimitExceeded(path: path, limit: limits.maxTotalBytes)
+                    case .corrupt(let reason): throw .corruptGzip(path: path, reason: reason)
+                    }
+                }
+                if allowArchive && TarReader.looksLikeTar(inflated) {
+                    try addArchive(path: path, bytes: inflated)
+                } else {
+                    try addFile(path: Self.strippingGzipSuffix(path), bytes: inflated)
+                }
+            } else if allowArchive && TarReader.looksLikeTar(bytes) {
+                try addArchive(path: path, bytes: bytes)
+            } else {
+                try addFile(path: path, bytes: bytes)
+            }
+        }
+
+        mutating func addArchive(path: String, bytes: [UInt8]) throws(ArtifactError) {
+            let entries: [TarReader.Entry]
+            do {
+                entries = try TarReader.entries(of: bytes, maxEntries: limits.maxFiles - filesSeen)
+            } catch {
+                switch error {
+                case .corrupt(let reason): throw .corruptTar(path: path, reason: reason)
+                case .unsafe(let entry, let reason): throw .unsafeTarEntry(archive: path, entry: entry, reason: reason)
+                case .tooManyEntries: throw .tooManyFiles(directory: path, limit: limits.maxFiles)
+                }
+            }
+            filesSeen += entries.count
+            for entry in entries {
+                let name = entry.path.split(separator: "/").last.map(String.init) ?? entry.path
+                if name.hasPrefix(".") || entry.path.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+                    contents.skipped.append(path + ":" + entry.path)
+                    continue
+                }
+                // A gzipped member is inflated; an archive inside an archive is not unpacked again.
+                try add(path: path + ":" + entry.path, bytes: entry.bytes, allowArchive: false)
+            }
+        }
+
+        mutating func addFile(path: String, bytes: [UInt8]) throws(ArtifactError) {
+            guard bytes.count <= remainingBytes else { throw .inflationLimitExceeded(path: path, limit: limits.maxTotalBytes) }
+            totalBytes += bytes.count
+            contents.files.append(ModelFile(path: path, bytes: bytes))
+        }
+
+        static func strippingGzipSuffix(_ path: String) -> String {
+            for suffix in [".gz", ".gzip"] where path.hasSuffix(suffix) && path.count > suffix.count {
+                return String(path.dropLast(suffix.count))
+            }
+            return path
+        }
+    }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The few read-only file-system calls artifact loading needs, over POSIX. Nothing here can write.
+enum FileSystem {
+    enum Kind {
+        case file(size: Int)
+        case directory
+        case symbolicLink
+        case other
+    }
+
+    static func kind(of path: String, followLinks: Bool) -> Kind? {
+        var info = stat()
+        let status = followLinks ? stat(path, &info) : lstat(path, &info)
+        guard status == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .file(size: Int(info.st_size))
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symbolicLink
+        default: return .other
+        }
+    }
+
+    /// The entries of a directory (without `.` and `..`), sorted so that loading order is reproducible.
+    static func list(_ directory: String) throws(ArtifactError) -> [String] {
+        guard let handle = opendir(directory) else {
+            throw .unreadable(path: directory, reason: lastError())
+        }
+        defer { closedir(handle) }
+        var names = [String]()
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// The whole file, refusing files larger than `limit` bytes.
+    static func read(_ path: String, limit: Int) throws(ArtifactError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .unreadable(path: path, reason: lastError()) }
+        defer { close(descriptor) }
+        var bytes = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path: path, reason: lastError())
+            }
+            if count == 0 { return bytes }
+            guard bytes.count + count <= limit else { throw .inflationLimitExceeded(path: path, limit: limit) }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+    }
+
+    /// The canonical absolute path, resolving every symbolic link.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func lastError() -> String { String(cString: strerror(errno)) }
+}

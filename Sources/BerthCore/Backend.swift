@@ -1,0 +1,25 @@
+/// A model ready to predict on one kind of device.
+///
+/// The server holds one of these after start-up and never asks which device it runs on. Implementations are
+/// immutable after compilation, so concurrent requests may call `predict` at the same time.
+public protocol CompiledModel: Sendable {
+    var featureCount: Int { get }
+    var outputCount: Int { get }
+    /// Predicts every row of `batch`, whose `columnCount` must equal `featureCount`.
+    func predict(_ batch: FeatureBatch) -> Predictions
+}
+
+/// Something that turns the model IR into a `CompiledModel`: the CPU kernels, or a GPU.
+public protocol Backend: Sendable {
+    /// A short name for logs ("cpu", "cuda").
+    var name: String { get }
+    /// Compiles `model`, validating it first; a malformed IR is a `ModelValidationError`, never a crash later.
+    func compile(_ model: ModelIR) throws(ModelValidationError) -> any CompiledModel
+}
+
+/// Why a model IR cannot be compiled: a hostile or corrupt model file that parsed but does not make sense.
+public struct ModelValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}

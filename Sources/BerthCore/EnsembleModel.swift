@@ -1,0 +1,49 @@
+/// Several models served as one, the way SageMaker's XGBoost container serves k-fold artifacts
+/// (`xgboost-model-0 … -k` with `SAGEMAKER_INFERENCE_ENSEMBLE=true`): outputs are averaged, except for
+/// objectives whose output is a class (`multi:softmax`, `binary:hinge`), where the most frequent answer wins
+/// (ties go to the smallest value, as `scipy.stats.mode` decides).
+public struct EnsembleModel: CompiledModel {
+    public enum Combination: Sendable, Equatable {
+        case mean
+        case mode
+    }
+
+    public let members: [any CompiledModel]
+    public let combination: Combination
+
+    public var featureCount: Int { members[0].featureCount }
+    public var outputCount: Int { members[0].outputCount }
+
+    /// Fails unless every member takes the same features and gives the same number of outputs.
+    public init(members: [any CompiledModel], combination: Combination) throws(ModelValidationError) {
+        guard let first = members.first else { throw ModelValidationError("an ensemble needs at least one model") }
+        for member in members.dropFirst()
+        where member.featureCount != first.featureCount || member.outputCount != first.outputCount {
+            throw ModelValidationError(
+                "the models cannot be served as one ensemble: one takes \(first.featureCount) features and gives \(first.outputCount) outputs, another \(member.featureCount) and \(member.outputCount)")
+        }
+        self.members = members
+        self.combination = combination
+    }
+
+    public func predict(_ batch: FeatureBatch) -> Predictions {
+        let answers = members.map { $0.predict(batch) }
+        guard answers.count > 1 else { return answers[0] }
+        var combined = answers[0]
+        switch combination {
+        case .mean:
+            for index in combined.values.indices {
+                var total: Float = 0
+                for answer in answers { total += answer.values[index] }
+                combined.values[index] = total / Float(answers.count)
+            }
+        case .mode:
+            for index in combined.values.indices {
+                var counts = [Float: Int]()
+                for answer in answers { counts[answer.values[index], default: 0] += 1 }
+                combined.values[index] = counts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }!.key
+            }
+        }
+        return combined
+    }
+}

@@ -1,0 +1,28 @@
+/// The device-independent description of a model that format readers produce and backends compile.
+///
+/// Readers never produce kernels and backends never read files: this enum is the seam between them.
+public enum ModelIR: Sendable, Equatable {
+    case trees(TreeEnsemble)
+    case linear(LinearModel)
+
+    public var featureCount: Int {
+        switch self {
+        case .trees(let ensemble): ensemble.featureCount
+        case .linear(let model): model.featureCount
+        }
+    }
+
+    public var outputCount: Int {
+        switch self {
+        case .trees(let ensemble): ensemble.transform.outputCount(groupCount: ensemble.groupCount)
+        case .linear(let model): model.transform.outputCount(groupCount: model.groupCount)
+        }
+    }
+
+    public var transform: OutputTransform {
+        switch self {
+        case .trees(let ensemble): ensemble.transform
+        case .linear(let model): model.transform
+        }
+    }
+}

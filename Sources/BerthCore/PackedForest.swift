@@ -1,0 +1,137 @@
+/// A tree ensemble repacked for the CPU kernel: every node of every tree in one contiguous array.
+///
+/// A node is 16 bytes — feature and flags, threshold (or leaf value, already multiplied by the tree's weight),
+/// and absolute indices of both children — so a walk touches one cache line per level and never looks at
+/// Swift arrays of arrays. Categorical splits keep their category sets as bitsets in `categoryWords`.
+struct PackedForest: Sendable {
+    struct Node: Sendable {
+        /// Feature index in the low 29 bits; `leafFlag`, `defaultLeftFlag`, `categoricalFlag` above it.
+        var featureAndFlags: UInt32
+        var value: Float
+        var left: Int32
+        var right: Int32
+    }
+
+    static let leafFlag: UInt32 = 1 << 31
+    static let defaultLeftFlag: UInt32 = 1 << 30
+    static let categoricalFlag: UInt32 = 1 << 29
+    static let featureMask: UInt32 = (1 << 29) - 1
+    /// Category codes at or above this go left, like XGBoost's `InvalidCat` (float32 cannot hold larger integers exactly).
+    static let maxCategory = 1 << 24
+    /// Deeper trees are refused: real models are far shallower, and a hostile file must not make walks unbounded.
+    static let maxDepth = 4096
+
+    var nodes: [Node]
+    var roots: [Int32]
+    var groups: [Int32]
+    /// For categorical nodes: the index into `categorySets`; -1 elsewhere.
+    var categorySetOfNode: [Int32]
+    /// (first word, word count) of each category bitset.
+    var categorySets: [(offset: Int32, count: Int32)]
+    var categoryWords: [UInt32]
+
+    init(_ ensemble: TreeEnsemble) throws(ModelValidationError) {
+        guard ensemble.trees.count == ensemble.treeGroups.count, ensemble.trees.count == ensemble.treeWeights.count else {
+            throw ModelValidationError("the model lists \(ensemble.trees.count) trees but \(ensemble.treeGroups.count) tree groups")
+        }
+        guard ensemble.featureCount > 0, UInt32(clamping: ensemble.featureCount) <= Self.featureMask else {
+            throw ModelValidationError("the model declares \(ensemble.featureCount) features")
+        }
+        nodes = []
+        roots = []
+        groups = []
+        categorySetOfNode = []
+        categorySets = []
+        categoryWords = []
+        nodes.reserveCapacity(ensemble.trees.reduce(0) { $0 + $1.nodeCount })
+        for (index, tree) in ensemble.trees.enumerated() {
+            let group = ensemble.treeGroups[index]
+            guard group >= 0, group < ensemble.groupCount else {
+                throw ModelValidationError("tree \(index) adds to output group \(group), but the model has \(ensemble.groupCount)")
+            }
+            try validate(tree, index: index, featureCount: ensemble.featureCount)
+            roots.append(Int32(nodes.count))
+            groups.append(Int32(group))
+            append(tree, weight: ensemble.treeWeights[index])
+        }
+    }
+
+    /// Checks that every child index is in range and that the nodes reachable from the root form a tree.
+    private func validate(_ tree: DecisionTree, index: Int, featureCount: Int) throws(ModelValidationError) {
+        let count = tree.nodeCount
+        guard count > 0, tree.rightChildren.count == count, tree.splitFeatures.count == count,
+              tree.values.count == count, tree.defaultLeft.count == count else {
+            throw ModelValidationError("tree \(index) has arrays of different lengths or no nodes")
+        }
+        var seen = [Bool](repeating: false, count: count)
+        var stack: [(node: Int, depth: Int)] = [(0, 0)]
+        seen[0] = true
+        while let (node, depth) = stack.popLast() {
+            guard depth <= Self.maxDepth else {
+                throw ModelValidationError("tree \(index) is deeper than \(Self.maxDepth) levels")
+            }
+            let left = Int(tree.leftChildren[node])
+            if left == -1 { continue }
+            let right = Int(tree.rightChildren[node])
+            for child in [left, right] {
+                guard child > 0, child < count else {
+                    throw ModelValidationError("tree \(index) node \(node) has child \(child), outside 0..<\(count)")
+                }
+                guard !seen[child] else {
+                    throw ModelValidationError("tree \(index) node \(child) is reached twice (a cycle or shared node)")
+                }
+                seen[child] = true
+                stack.append((child, depth + 1))
+            }
+            let feature = Int(tree.splitFeatures[node])
+            guard feature >= 0, feature < featureCount else {
+                throw ModelValidationError("tree \(index) node \(node) splits on feature \(feature), but the model has \(featureCount)")
+            }
+            guard !tree.values[node].isNaN else {
+                throw ModelValidationError("tree \(index) node \(node) has a NaN threshold")
+            }
+        }
+        for (node, codes) in tree.categories {
+            guard node >= 0, node < count else {
+                throw ModelValidationError("tree \(index) lists categories for node \(node), outside 0..<\(count)")
+            }
+            guard codes.allSatisfy({ $0 >= 0 && Int($0) < Self.maxCategory }) else {
+                throw ModelValidationError("tree \(index) node \(node) has a category code outside 0..<\(Self.maxCategory)")
+            }
+        }
+    }
+
+    private mutating func append(_ tree: DecisionTree, weight: Float) {
+        let base = Int32(nodes.count)
+        for node in 0..<tree.nodeCount {
+            let isLeaf = tree.leftChildren[node] == -1
+            var flags: UInt32 = 0
+            var value = tree.values[node]
+            var setIndex: Int32 = -1
+            if isLeaf {
+                flags |= Self.leafFlag
+                value *= weight
+            } else {
+                if tree.defaultLeft[node] { flags |= Self.defaultLeftFlag }
+                if let codes = tree.categories[node] {
+                    flags |= Self.categoricalFlag
+                    setIndex = Int32(categorySets.count)
+                    appendCategorySet(codes)
+                }
+            }
+            let feature = isLeaf ? 0 : UInt32(tree.splitFeatures[node])
+            nodes.append(Node(featureAndFlags: feature | flags, value: value,
+                              left: isLeaf ? -1 : base + tree.leftChildren[node],
+                              right: isLeaf ? -1 : base + tree.rightChildren[node]))
+            categorySetOfNode.append(setIndex)
+        }
+    }
+
+    private mutating func appendCategorySet(_ codes: [Int32]) {
+        let wordCount = (Int(codes.max() ?? 0) >> 5) + 1
+        var words = [UInt32](repeating: 0, count: wordCount)
+        for code in codes { words[Int(code) >> 5] |= 1 << UInt32(code & 31) }
+        categorySets.append((Int32(categoryWords.count), Int32(wordCount)))
+        categoryWords.append(contentsOf: words)
+    }
+}

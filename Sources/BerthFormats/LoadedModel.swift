@@ -1,0 +1,23 @@
+import BerthCore
+
+/// A model file read into the IR, with the facts the startup log reports about it.
+public struct LoadedModel: Sendable, Equatable {
+    public let ir: ModelIR
+    public let format: ModelFormat
+    public let objective: XGBoostObjective
+    /// `gbtree`, `dart` or `gblinear`.
+    public let booster: String
+    public let treeCount: Int
+    /// The xgboost version that wrote the file, when the file says.
+    public let writerVersion: String?
+
+    public init(ir: ModelIR, format: ModelFormat, objective: XGBoostObjective, booster: String, treeCount: Int,
+                writerVersion: String?) {
+        self.ir = ir
+        self.format = format
+        self.objective = objective
+        self.booster = booster
+        self.treeCount = treeCount
+        self.writerVersion = writerVersion
+    }
+}

@@ -1,0 +1,167 @@
+import BerthJSON
+
+/// Reads UBJSON as XGBoost writes it (`xgb@v3.2.0:src/common/json.cc`, MODEL-FORMATS.md §2.5) into `JSONValue`.
+///
+/// Big-endian numbers; object keys without an `S` marker; optimised containers `[$<type>#<count>` and
+/// `[#<count>` with no closing bracket; plain containers closed by `]`/`}`. Every count is checked against the
+/// bytes left before anything is allocated, so a 10-byte file cannot ask for a billion-element array.
+public struct UBJSONReader {
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = JSONReader.defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            var reader = UBJSONReader(buffer: buffer, maxDepth: maxDepth)
+            let value = try reader.parseValue(marker: try reader.readByte(), depth: 0)
+            guard reader.position == buffer.count else {
+                throw JSONParseError("unexpected bytes after the UBJSON value", at: reader.position)
+            }
+            return value
+        }
+    }
+
+    private let buffer: UnsafeBufferPointer<UInt8>
+    private let maxDepth: Int
+    private var position = 0
+
+    private init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.buffer = buffer
+        self.maxDepth = maxDepth
+    }
+
+    private mutating func readByte() throws(JSONParseError) -> UInt8 {
+        guard position < buffer.count else { throw JSONParseError("unexpected end of UBJSON", at: position) }
+        defer { position += 1 }
+        return buffer[position]
+    }
+
+    private mutating func readBigEndian(_ width: Int) throws(JSONParseError) -> UInt64 {
+        guard buffer.count - position >= width else { throw JSONParseError("unexpected end of UBJSON", at: position) }
+        var value: UInt64 = 0
+        for index in 0..<width { value = value << 8 | UInt64(buffer[position + index]) }
+        position += width
+        return value
+    }
+
+    private static func width(ofNumeric marker: UInt8) -> Int? {
+        switch marker {
+        case UInt8(ascii: "i"), UInt8(ascii: "U"): 1
+        case UInt8(ascii: "I"): 2
+        case UInt8(ascii: "l"), UInt8(ascii: "d"): 4
+        case UInt8(ascii: "L"), UInt8(ascii: "D"): 8
+        default: nil
+        }
+    }
+
+    private mutating func readNumber(marker: UInt8) throws(JSONParseError) -> Double {
+        switch marker {
+        case UInt8(ascii: "i"): return Double(Int8(bitPattern: UInt8(try readBigEndian(1))))
+        case UInt8(ascii: "U"): return Double(UInt8(try readBigEndian(1)))
+        case UInt8(ascii: "I"): return Double(Int16(bitPattern: UInt16(try readBigEndian(2))))
+        case UInt8(ascii: "l"): return Double(Int32(bitPattern: UInt32(try readBigEndian(4))))
+        case UInt8(ascii: "L"): return Double(Int64(bitPattern: try readBigEndian(8)))
+        case UInt8(ascii: "d"): return Double(Float(bitPattern: UInt32(try readBigEndian(4))))
+        case UInt8(ascii: "D"): return Double(bitPattern: try readBigEndian(8))
+        default: throw JSONParseError("'\(Character(UnicodeScalar(marker)))' is not a UBJSON number type", at: position - 1)
+        }
+    }
+
+    /// A length or count: any integer marker, never negative.
+    private mutating func readCount() throws(JSONParseError) -> Int {
+        let marker = try readByte()
+        guard marker != UInt8(ascii: "d"), marker != UInt8(ascii: "D"), Self.width(ofNumeric: marker) != nil else {
+            throw JSONParseError("expected an integer length", at: position - 1)
+        }
+        let value = try readNumber(marker: marker)
+        guard value >= 0, value <= Double(buffer.count) else {
+            throw JSONParseError("length \(value) exceeds the file", at: position)
+        }
+        return Int(value)
+    }
+
+    private mutating func readString() throws(JSONParseError) -> String {
+        let length = try readCount()
+        guard buffer.count - position >= length else { throw JSONParseError("string runs past the end", at: position) }
+        defer { position += length }
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[position..<position + length]), as: UTF8.self)
+    }
+
+    private mutating func parseValue(marker: UInt8, depth: Int) throws(JSONParseError) -> JSONValue {
+        switch marker {
+        case UInt8(ascii: "Z"): return .null
+        case UInt8(ascii: "T"): return .bool(true)
+        case UInt8(ascii: "F"): return .bool(false)
+        case UInt8(ascii: "S"): return .string(try readString())
+        case UInt8(ascii: "C"): return .string(String(UnicodeScalar(try readByte())))
+        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+        default:
+            guard Self.width(ofNumeric: marker) != nil else {
+                throw JSONParseError("unknown UBJSON marker 0x\(String(marker, radix: 16))", at: position - 1)
+            }
+            return .number(try readNumber(marker: marker))
+        }
+    }
+
+    /// Reads an optional `$type` and `#count` header of an optimised container.
+    private mutating func containerHeader() throws(JSONParseError) -> (type: UInt8?, count: Int?) {
+        var type: UInt8?
+        if position < buffer.count, buffer[position] == UInt8(ascii: "$") {
+            position += 1
+            type = try readByte()
+        }
+        if position < buffer.count, buffer[position] == UInt8(ascii: "#") {
+            position += 1
+            return (type, try readCount())
+        }
+        guard type == nil else { throw JSONParseError("a typed container needs a count", at: position) }
+        return (nil, nil)
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw JSONParseError("UBJSON nested deeper than \(maxDepth) levels", at: position) }
+        let (type, count) = try containerHeader()
+        var elements = [JSONValue]()
+        if let count {
+            let minimumBytes = type.flatMap(Self.width(ofNumeric:)) ?? (type == nil ? 1 : 0)
+            guard count.multipliedReportingOverflow(by: max(minimumBytes, 0)).partialValue <= buffer.count - position else {
+                throw JSONParseError("array of \(count) elements runs past the end", at: position)
+            }
+            elements.reserveCapacity(min(count, buffer.count - position))
+            for _ in 0..<count {
+                let marker: UInt8
+                if let type { marker = type } else { marker = try readByte() }
+                elements.append(try parseValue(marker: marker, depth: depth))
+            }
+            return .array(elements)
+        }
+        while true {
+            let marker = try readByte()
+            if marker == UInt8(ascii: "]") { return .array(elements) }
+            if marker == UInt8(ascii: "N") { continue }
+            elements.append(try parseValue(marker: marker, depth: depth))
+        }
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw JSONParseError("UBJSON nested deeper than \(maxDepth) levels", at: position) }
+        let (type, count) = try containerHeader()
+        var members = [String: JSONValue]()
+        if let count {
+            guard count <= buffer.count - position else { throw JSONParseError("object runs past the end", at: position) }
+            for _ in 0..<count {
+                let key = try readString()
+                let marker: UInt8
+                if let type { marker = type } else { marker = try readByte() }
+                members[key] = try parseValue(marker: marker, depth: depth)
+            }
+            return .object(members)
+        }
+        while true {
+            guard position < buffer.count else { throw JSONParseError("unterminated object", at: position) }
+            if buffer[position] == UInt8(ascii: "}") {
+                position += 1
+                return .object(members)
+            }
+            let key = try readString()
+            members[key] = try parseValue(marker: try readByte(), depth: depth)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import BerthCore
+import BerthJSON
+
+/// Turns an XGBoost model document (JSON or UBJSON, xgboost 1.0 – 3.x) into the model IR.
+///
+/// Follows MODEL-FORMATS.md §2: leaf values come from `split_conditions` (never `base_weights`, which 1.x wrote
+/// before the learning rate); `default_left` may be booleans (≤ 1.5) or integers; `base_score` has three text
+/// dialects and is taken to margin space through the objective's link; trees add to the group `tree_info` names;
+/// DART trees are scaled by `weight_drop`; categorical splits list the codes that go right.
+enum XGBoostJSONModelDecoder {
+    static func decode(_ document: JSONValue, file: String, format: ModelFormat) throws(ModelReadError) -> LoadedModel {
+        let fail = { (reason: String) in ModelReadError(file: file, reason: reason) }
+        guard let learner = document["learner"] else {
+            throw fail("has no \"learner\" object, so it is not an XGBoost model saved with save_model")
+        }
+        let version = document["version"]?.numbers.map { $0.map { Int(exactly: $0).map(String.init) ?? "?" }.joined(separator: ".") }
+        guard let parameters = learner["learner_model_param"] else { throw fail("has no learner_model_param") }
+        guard let objectiveName = learner["objective"]?["name"]?.string else { throw fail("names no objective") }
+        guard let objective = XGBoostObjective(name: objectiveName) else {
+            throw fail("uses the objective '\(objectiveName)', which Berth does not support; supported: \(XGBoostObjective.supportedNames.joined(separator: ", "))")
+        }
+        let featureCount = try integer(parameters["num_feature"], "num_feature", fail)
+        let classCount = (try? integer(parameters["num_class"], "num_class", fail)) ?? 0
+        let targetCount = (try? integer(parameters["num_target"], "num_target", fail)) ?? 1
+        let groupCount = classCount > 0 ? classCount : max(targetCount, 1)
+        guard featureCount > 0 else { throw fail("declares \(featureCount) features") }
+        guard groupCount <= 1 << 16 else { throw fail("declares \(groupCount) outputs") }
+
+        let baseScores = try parseBaseScore(parameters["base_score"], fail)
+        guard baseScores.count == 1 || baseScores.count == groupCount else {
+            throw fail("has \(baseScores.count) base scores for \(groupCount) outputs")
+        }
+        let baseMargins = (0..<groupCount).map { objective.margin(fromBaseScore: baseScores[baseScores.count == 1 ? 0 : $0]) }
+
+        guard let booster = learner["gradient_booster"], let boosterName = booster["name"]?.string else {
+            throw fail("has no gradient_booster")
+        }
+        let ir: ModelIR
+        let treeCount: Int
+        switch boosterName {
+        case "gbtree":
+            let trees = try decodeTrees(booster["model"], groupCount: groupCount, fail)
+            treeCount = trees.trees.count
+            ir = .trees(TreeEnsemble(featureCount: featureCount, groupCount: groupCount, trees: trees.trees,
+                                     treeGroups: trees.groups, baseMargins: baseMargins, transform: objective.transform))
+        case "dart":
+            let trees = try decodeTrees(booster["gbtree"]?["model"], groupCount: groupCount, fail)
+            guard let weights = booster["weight_drop"]?.numbers, weights.count == trees.trees.count else {
+                throw fail("is a dart model whose weight_drop does not have one weight per tree")
+            }
+            treeCount = trees.trees.count
+            ir = .trees(TreeEnsemble(featureCount: featureCount, groupCount: groupCount, trees: trees.trees,
+                                     treeGroups: trees.groups, treeWeights: weights.map(Float.init),
+                                     baseMargins: baseMargins, transform: objective.transform))
+        case "gblinear":
+            guard let weights = booster["model"]?["weights"]?.numbers else { throw fail("is a gblinear model without weights") }
+            guard weights.count == (featureCount + 1) * groupCount else {
+                throw fail("has \(weights.count) linear weights, expected (\(featureCount) features + 1) × \(groupCount) outputs")
+            }
+            let floats = weights.map(Float.init)
+            treeCount = 0
+            ir = .linear(LinearModel(featureCount: featureCount, groupCount: groupCount,
+                                     weights: Array(floats[0..<featureCount * groupCount]),
+                                     biases: Array(floats[(featureCount * groupCount)...]),
+                                     baseMargins: baseMargins, transform: objective.transform))
+        default:
+            throw fail("uses the booster '\(boosterName)'; Berth reads gbtree, dart and gblinear")
+        }
+        return LoadedModel(ir: ir, format: format, objective: objective, booster: boosterName, treeCount: treeCount,
+                           writerVersion: version)
+    }
+
+    /// `base_score` as `"5E-1"`, `"0.500000"` or (3.1+) `"[6.333333E-1,…]"`; a missing value means 0.5.
+    static func parseBaseScore(_ value: JSONValue?, _ fail: (String) -> ModelReadError) throws(ModelReadError) -> [Float] {
+        guard let value else { return [0.5] }
+        if let number = value.number { return [Float(number)] }
+        guard var text = value.string?.trimmingWhitespace() else { throw fail("has an unreadable base_score") }
+        if text.hasPrefix("[") && text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
+        var scores = [Float]()
+        for part in text.split(separator: ",") {
+            guard let score = Float(part.trimmingWhitespace()) else { throw fail("has an unreadable base_score '\(text)'") }
+            scores.append(score)
+        }
+        guard !scores.isEmpty else { throw fail("has an empty base_score") }
+        return scores
+    }
+
+    private static func integer(_ value: JSONValue?, _ name: String, _ fail: (String) -> ModelReadError) throws(ModelReadError) -> Int {
+        if let number = value?.number, let exact = Int(exactly: number) { return exact }
+        if let text = value?.string, let exact = Int(text) { return exact }
+        throw fail("has no valid \(name)")
+    }
+
+    private static func decodeTrees(_ model: JSONValue?, groupCount: Int, _ fail: (String) -> ModelReadError)
+        throws(ModelReadError) -> (trees: [DecisionTree], groups: [Int])
+    {
+        guard let model, let treeValues = model["trees"]?.array else { throw fail("has no trees") }
+        let groups: [Int]
+        if let info = model["tree_info"]?.numbers {
+            groups = info.map { Int(exactly: $0) ?? -1 }
+        } else {
+            groups = [Int](repeating: 0, count: treeValues.count)
+        }
+        guard groups.count == treeValues.count else {
+            throw fail("has \(treeValues.count) trees but \(groups.count) tree_info entries")
+        }
+        var trees = [DecisionTree]()
+        trees.reserveCapacity(treeValues.count)
+        for (index, value) in treeValues.enumerated() {
+            trees.append(try decodeTree(value, index: index, fail))
+        }
+        return (trees, groups)
+    }
+
+    private static func decodeTree(_ tree: JSONValue, index: Int, _ fail: (String) -> ModelReadError) throws(ModelReadError) -> DecisionTree {
+        if let leafVector = tree["tree_param"]?["size_leaf_vector"], let size = Int(leafVector.string ?? "") ?? leafVector.number.flatMap({ Int(exactly: $0) }), size > 1 {
+            throw fail("tree \(index) has vector leaves (multi_strategy=multi_output_tree), which Berth does not serve yet; train with the default one_output_per_tree")
+        }
+        guard let left = tree["left_children"]?.numbers, let right = tree["right_children"]?.numbers,
+              let features = tree["split_indices"]?.numbers, let conditions = tree["split_conditions"]?.numbers,
+              let defaults = tree["default_left"]?.numbers else {
+            throw fail("tree \(index) lacks left_children, right_children, split_indices, split_conditions or default_left")
+        }
+        let count = left.count
+        guard right.count == count, features.count == count, conditions.count == count, defaults.count == count else {
+            throw fail("tree \(index) has node arrays of different lengths")
+        }
+        var categories = [Int: [Int32]]()
+        if let splitTypes = tree["split_type"]?.numbers, splitTypes.contains(1) {
+            guard let nodes = tree["categories_nodes"]?.numbers, let segments = tree["categories_segments"]?.numbers,
+                  let sizes = tree["categories_sizes"]?.numbers, let codes = tree["categories"]?.numbers,
+                  nodes.count == segments.count, nodes.count == sizes.count else {
+                throw fail("tree \(index) has categorical splits without consistent categories_* arrays")
+            }
+            for (entry, node) in nodes.enumerated() {
+                let start = Int(exactly: segments[entry]) ?? -1, size = Int(exactly: sizes[entry]) ?? -1
+                guard start >= 0, size >= 0, start + size <= codes.count else {
+                    throw fail("tree \(index) has a categories segment outside the categories array")
+                }
+                categories[Int(index32(node))] = codes[start..<start + size].map { index32($0) }
+            }
+            for (node, type) in splitTypes.enumerated() where type == 1 && left[node] != -1 && categories[node] == nil {
+                categories[node] = []
+            }
+        }
+        return DecisionTree(
+            leftChildren: left.map { index32($0) },
+            rightChildren: right.map { index32($0) },
+            splitFeatures: features.map { index32($0) },
+            values: conditions.map(Float.init),
+            defaultLeft: defaults.map { $0 != 0 },
+            categories: categories)
+    }
+}
+
+/// A node, feature or category index read as a JSON number; anything not a representable integer becomes -2,
+/// which validation then refuses with a message instead of trapping on the conversion.
+func index32(_ value: Double) -> Int32 {
+    guard let exact = Int32(exactly: value) else { return -2 }
+    return exact
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+}

@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import BerthCore
+
+/// What an XGBoost objective means at prediction time: its output transform, and the link that takes
+/// `base_score` (stored in output space) to margin space (MODEL-FORMATS.md §2.1–2.2).
+public struct XGBoostObjective: Sendable, Equatable {
+    public enum Link: Sendable, Equatable {
+        case identity
+        case logit
+        case log
+    }
+
+    public let name: String
+    public let transform: OutputTransform
+    public let link: Link
+
+    /// The objective called `name`, or nil when Berth does not know it.
+    public init?(name: String) {
+        self.name = name
+        switch name {
+        case "reg:squarederror", "reg:squaredlogerror", "reg:pseudohubererror", "reg:absoluteerror",
+             "reg:quantileerror", "reg:linear", "rank:pairwise", "rank:ndcg", "rank:map":
+            (transform, link) = (.identity, .identity)
+        case "binary:logitraw":
+            (transform, link) = (.identity, .identity)
+        case "reg:logistic", "binary:logistic":
+            (transform, link) = (.sigmoid, .logit)
+        case "binary:hinge":
+            (transform, link) = (.hinge, .identity)
+        case "count:poisson", "reg:gamma", "reg:tweedie", "survival:cox", "survival:aft":
+            (transform, link) = (.exponential, .log)
+        case "multi:softprob":
+            (transform, link) = (.softmax, .identity)
+        case "multi:softmax":
+            (transform, link) = (.argmax, .identity)
+        default:
+            return nil
+        }
+    }
+
+    public static let supportedNames = [
+        "reg:squarederror", "reg:squaredlogerror", "reg:pseudohubererror", "reg:absoluteerror", "reg:quantileerror",
+        "reg:linear", "reg:logistic", "reg:gamma", "reg:tweedie", "binary:logistic", "binary:logitraw", "binary:hinge",
+        "count:poisson", "survival:cox", "survival:aft", "multi:softprob", "multi:softmax",
+        "rank:pairwise", "rank:ndcg", "rank:map",
+    ]
+
+    /// Whether several models with this objective are combined by majority vote instead of by mean.
+    public var votes: Bool { transform == .argmax || transform == .hinge }
+
+    /// `base_score` taken from output space to margin space, in float32 like XGBoost's `ProbToMargin`.
+    public func margin(fromBaseScore score: Float) -> Float {
+        switch link {
+        case .identity: return score
+        case .logit: return -logf(1 / score - 1)
+        case .log: return logf(score)
+        }
+    }
+}

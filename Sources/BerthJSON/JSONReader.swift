@@ -1,0 +1,240 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A strict RFC 8259 JSON reader over raw bytes.
+///
+/// It exists because request bodies and XGBoost model files arrive as bytes, and turning them into a `String`
+/// first (as Foundation's decoders need) would copy every body once more. Nesting is bounded by `maxDepth` so a
+/// hostile body of a million `[` cannot overflow the stack. Numbers are read with `strtod`, the same correctly
+/// rounded conversion Python uses, so a value then narrowed to `Float` matches what numpy feeds XGBoost.
+public struct JSONReader {
+    public static let defaultMaxDepth = 256
+
+    /// Parses one complete JSON document; anything but whitespace after it is an error.
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            var reader = JSONReader(buffer: buffer, maxDepth: maxDepth)
+            reader.skipWhitespace()
+            let value = try reader.parseValue(depth: 0)
+            reader.skipWhitespace()
+            guard reader.position == buffer.count else {
+                throw JSONParseError("unexpected content after the JSON value", at: reader.position)
+            }
+            return value
+        }
+    }
+
+    private let buffer: UnsafeBufferPointer<UInt8>
+    private let maxDepth: Int
+    private var position = 0
+
+    private init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.buffer = buffer
+        self.maxDepth = maxDepth
+    }
+
+    private mutating func skipWhitespace() {
+        while position < buffer.count {
+            switch buffer[position] {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): position += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard position < buffer.count else { throw JSONParseError("unexpected end of JSON", at: position) }
+        switch buffer[position] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw JSONParseError("unexpected character '\(printable(buffer[position]))'", at: position)
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= buffer.count else { throw JSONParseError("unexpected end of JSON", at: position) }
+        for index in 0..<count where buffer[position + index] != literal.utf8Start[index] {
+            throw JSONParseError("invalid literal", at: position)
+        }
+        position += count
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw JSONParseError("JSON nested deeper than \(maxDepth) levels", at: position) }
+        position += 1
+        var members = [String: JSONValue]()
+        skipWhitespace()
+        if position < buffer.count, buffer[position] == UInt8(ascii: "}") {
+            position += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else {
+                throw JSONParseError("expected a quoted object key", at: position)
+            }
+            let key = try parseString()
+            skipWhitespace()
+            guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else {
+                throw JSONParseError("expected ':' after an object key", at: position)
+            }
+            position += 1
+            skipWhitespace()
+            members[key] = try parseValue(depth: depth)
+            skipWhitespace()
+            guard position < buffer.count else { throw JSONParseError("unterminated object", at: position) }
+            if buffer[position] == UInt8(ascii: ",") { position += 1; continue }
+            if buffer[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+            throw JSONParseError("expected ',' or '}' in an object", at: position)
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maxDepth else { throw JSONParseError("JSON nested deeper than \(maxDepth) levels", at: position) }
+        position += 1
+        var elements = [JSONValue]()
+        skipWhitespace()
+        if position < buffer.count, buffer[position] == UInt8(ascii: "]") {
+            position += 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue(depth: depth))
+            skipWhitespace()
+            guard position < buffer.count else { throw JSONParseError("unterminated array", at: position) }
+            if buffer[position] == UInt8(ascii: ",") { position += 1; continue }
+            if buffer[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
+            throw JSONParseError("expected ',' or ']' in an array", at: position)
+        }
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) -> Double {
+        let start = position
+        if buffer[position] == UInt8(ascii: "-") { position += 1 }
+        let integerStart = position
+        while position < buffer.count, isDigit(buffer[position]) { position += 1 }
+        let integerDigits = position - integerStart
+        guard integerDigits > 0 else { throw JSONParseError("invalid number", at: start) }
+        if integerDigits > 1, buffer[integerStart] == UInt8(ascii: "0") {
+            throw JSONParseError("invalid number (leading zero)", at: start)
+        }
+        if position < buffer.count, buffer[position] == UInt8(ascii: ".") {
+            position += 1
+            let fractionStart = position
+            while position < buffer.count, isDigit(buffer[position]) { position += 1 }
+            guard position > fractionStart else { throw JSONParseError("invalid number", at: start) }
+        }
+        if position < buffer.count, buffer[position] == UInt8(ascii: "e") || buffer[position] == UInt8(ascii: "E") {
+            position += 1
+            if position < buffer.count, buffer[position] == UInt8(ascii: "+") || buffer[position] == UInt8(ascii: "-") {
+                position += 1
+            }
+            let exponentStart = position
+            while position < buffer.count, isDigit(buffer[position]) { position += 1 }
+            guard position > exponentStart else { throw JSONParseError("invalid number", at: start) }
+        }
+        guard let value = DecimalText.parseDouble(UnsafeBufferPointer(rebasing: buffer[start..<position])) else {
+            throw JSONParseError("number too long", at: start)
+        }
+        return value
+    }
+
+    private mutating func parseString() throws(JSONParseError) -> String {
+        position += 1
+        let start = position
+        // Fast path: no escapes.
+        while position < buffer.count {
+            let byte = buffer[position]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self)
+                position += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw JSONParseError("control character in a string", at: position) }
+            position += 1
+        }
+        var utf8 = Array(UnsafeBufferPointer(rebasing: buffer[start..<position]))
+        while position < buffer.count {
+            let byte = buffer[position]
+            switch byte {
+            case UInt8(ascii: "\""):
+                position += 1
+                return String(decoding: utf8, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                position += 1
+                guard position < buffer.count else { break }
+                let escape = buffer[position]
+                position += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+                case UInt8(ascii: "b"): utf8.append(0x08)
+                case UInt8(ascii: "f"): utf8.append(0x0C)
+                case UInt8(ascii: "n"): utf8.append(0x0A)
+                case UInt8(ascii: "r"): utf8.append(0x0D)
+                case UInt8(ascii: "t"): utf8.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try parseHex4()
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        guard position + 1 < buffer.count, buffer[position] == UInt8(ascii: "\\"),
+                              buffer[position + 1] == UInt8(ascii: "u") else {
+                            throw JSONParseError("unpaired UTF-16 surrogate", at: position)
+                        }
+                        position += 2
+                        let low = try parseHex4()
+                        guard (0xDC00..<0xE000).contains(low) else {
+                            throw JSONParseError("unpaired UTF-16 surrogate", at: position)
+                        }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00..<0xE000).contains(scalar) {
+                        throw JSONParseError("unpaired UTF-16 surrogate", at: position)
+                    }
+                    utf8.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+                default:
+                    throw JSONParseError("invalid escape '\\\(printable(escape))'", at: position - 1)
+                }
+            default:
+                if byte < 0x20 { throw JSONParseError("control character in a string", at: position) }
+                utf8.append(byte)
+                position += 1
+            }
+        }
+        throw JSONParseError("unterminated string", at: start - 1)
+    }
+
+    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+        guard position + 4 <= buffer.count else { throw JSONParseError("truncated \\u escape", at: position) }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = buffer[position]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw JSONParseError("invalid \\u escape", at: position)
+            }
+            value = value << 4 | digit
+            position += 1
+        }
+        return value
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+}
+
+/// Renders a byte for an error message without echoing control characters.
+func printable(_ byte: UInt8) -> String {
+    (0x21..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16)
+}

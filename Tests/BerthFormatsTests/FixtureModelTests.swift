@@ -1,0 +1,73 @@
+import BerthArtifacts
+import Foundation
+import BerthCore
+import BerthJSON
+import Testing
+@testable import BerthFormats
+
+/// Every fixture model, read and run on the CPU kernel, must give xgboost's own predictions (≤ 1e-5 relative).
+@Suite struct FixtureModelTests {
+    static let fixtures = FixturePaths.root
+    static let predictingCases = [
+        "xgboost-binary-legacy", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
+        "xgboost-missing-categorical", "xgboost-dart", "xgboost-gblinear-poisson",
+    ]
+
+    @Test(arguments: predictingCases)
+    func predictsLikeXGBoost(_ name: String) throws {
+        let folder = Self.fixtures + "/" + name
+        let contents = try ArtifactStore(directory: folder + "/model").open()
+        #expect(contents.files.count == 1)
+        let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+        let model = try CPUBackend().compile(loaded.ir)
+
+        let rows = try JSONReader.parse(try readFile(folder + "/requests/rows.jsonl").split(separator: UInt8(ascii: "\n")).map {
+            Array($0)
+        }.reduce(into: [UInt8]("[".utf8)) { body, line in
+            if body.count > 1 { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: line)
+        } + Array("]".utf8))
+        let values = rows.array!.flatMap { row in row.array!.map { $0.number.map(Float.init) ?? .nan } }
+        let batch = FeatureBatch(rowCount: rows.array!.count, columnCount: model.featureCount, values: values)
+        let predictions = model.predict(batch)
+
+        let expected = String(decoding: try readFile(folder + "/expected/rows.csv"), as: UTF8.self)
+            .split(separator: "\n").flatMap { $0.split(separator: ",").map { Double($0)! } }
+        #expect(predictions.values.count == expected.count)
+        for (got, want) in zip(predictions.values, expected) {
+            #expect(abs(Double(got) - want) <= 1e-5 * max(1, abs(want)), "\(name): got \(got), want \(want)")
+        }
+    }
+
+    @Test func legacyFileIsDetectedAsBinary() throws {
+        let contents = try ArtifactStore(directory: Self.fixtures + "/xgboost-binary-legacy/model").open()
+        let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+        #expect(loaded.format == .xgboostLegacyBinary)
+        #expect(loaded.objective.name == "binary:logistic")
+        #expect(loaded.treeCount == 40)
+        #expect(loaded.ir.featureCount == 12)
+    }
+
+    @Test func pickleIsNamedWithTheWayOut() throws {
+        let contents = try ArtifactStore(directory: Self.fixtures + "/xgboost-pickle/model").open()
+        let error = #expect(throws: ModelReadError.self) {
+            try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+        }
+        #expect(error?.reason.contains("pickle") == true)
+        #expect(error?.reason.contains("save_model") == true)
+    }
+}
+
+enum FixturePaths {
+    /// `opt-ml-fixtures/` at the repository root, found from this source file's location.
+    static var root: String {
+        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        components.removeLast(3)
+        return components.joined(separator: "/") + "/opt-ml-fixtures"
+    }
+}
+
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile) }
+    return Array(data)
+}

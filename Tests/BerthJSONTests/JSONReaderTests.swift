@@ -1,0 +1,42 @@
+import Testing
+@testable import BerthJSON
+
+@Suite struct JSONReaderTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try JSONReader.parse(Array(#" {"a": [1, -2.5e3, true, false, null], "b": "x\"\u00e9\n", "c": {}} "#.utf8))
+        #expect(value["a"] == .array([.number(1), .number(-2500), .bool(true), .bool(false), .null]))
+        #expect(value["b"] == .string("x\"é\n"))
+        #expect(value["c"] == .object([:]))
+    }
+
+    @Test func decodesSurrogatePairs() throws {
+        #expect(try JSONReader.parse(Array(#""\ud83d\ude00""#.utf8)) == .string("😀"))
+        #expect(throws: JSONParseError.self) { try JSONReader.parse(Array(#""\ud83d""#.utf8)) }
+    }
+
+    @Test(arguments: ["", "[", "[1,]", "{\"a\" 1}", "01", "1.", "-", "1e", "tru", "[1] 2", "\"abc", "{\"a\":1,}", "nan", "'a'", "\"\u{01}\""])
+    func refusesMalformedDocuments(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONReader.parse(Array(text.utf8)) }
+    }
+
+    @Test func boundsNesting() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONParseError.self) { try JSONReader.parse(Array(deep.utf8)) }
+        let fine = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: Never.self) { try JSONReader.parse(Array(fine.utf8)) }
+    }
+
+    @Test func readsNumbersLikePython() throws {
+        // 0.1 as a double narrowed to float32 — the same path numpy → DMatrix takes.
+        let value = try JSONReader.parse(Array("0.1".utf8))
+        #expect(value.number.map(Float.init) == Float(0.1))
+        #expect(try JSONReader.parse(Array("1E-10".utf8)) == .number(1e-10))
+    }
+
+    @Test func writesEscapedStrings() {
+        #expect(JSONText.quoted("a\"b\\c\n\u{01}") == #""a\"b\\c\n\u0001""#)
+        var bytes = [UInt8]()
+        JSONText.appendNumber(.nan, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == "null")
+    }
+}

@@ -1,0 +1,266 @@
+"""Generates Berth's fixtures: real XGBoost models laid out like /opt/ml, requests, and expected responses.
+
+Every expected response is computed by xgboost itself (Booster.predict on the same numbers the request body
+holds) and formatted the way the official SageMaker XGBoost container formats it (CSV: one row per line, values
+as Python's repr of the float32 result; JSON: {"predictions": [{"score": ...}]}). Berth never writes these files.
+
+Run through ./generate.sh, which creates the two pinned environments: xgboost 3.2.0 for JSON/UBJSON models and
+xgboost 1.7.6 for the legacy binary format that SageMaker's 1.3-1 … 1.7-1 containers write. Each case is produced
+by the environment whose xgboost version it needs; `--only-legacy` / `--only-modern` select them.
+"""
+
+import argparse
+import gzip
+import io
+import json
+import os
+import pickle
+import shutil
+import tarfile
+import tempfile
+
+import numpy as np
+import xgboost as xgb
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODERN = xgb.__version__.startswith("3.")
+
+
+def synthetic(rng, rows, features, missing_rate=0.0):
+    X = rng.normal(size=(rows, features)).round(3)
+    if missing_rate:
+        X[rng.random(size=X.shape) < missing_rate] = np.nan
+    return X
+
+
+def fmt(value):
+    """A request number the way a client would write it; '' for missing (SageMaker CSV convention)."""
+    return "" if np.isnan(value) else repr(float(value))
+
+
+def thresholds_of(booster, limit):
+    """(feature, threshold) pairs of the first numerical splits, read from the model's own JSON."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "m.json")
+        booster.save_model(path)
+        with open(path) as handle:
+            model = json.load(handle)
+    booster_json = model["learner"]["gradient_booster"]
+    trees = booster_json.get("model", booster_json.get("gbtree", {}).get("model", {})).get("trees", [])
+    pairs = set()
+    for tree in trees:
+        types = tree.get("split_type", [0] * len(tree["left_children"]))
+        for node, left in enumerate(tree["left_children"]):
+            if left != -1 and types[node] == 0:
+                pairs.add((tree["split_indices"][node], float(np.float32(tree["split_conditions"][node]))))
+    pairs = sorted(pairs)
+    step = max(1, len(pairs) // max(limit, 1))
+    return pairs[::step][:limit]
+
+
+def request_rows(rng, features, count, booster=None, missing_rate=0.1):
+    """Rows for requests: random values, some missing, plus rows sitting exactly on split thresholds."""
+    X = synthetic(rng, count, features, missing_rate)
+    if booster is not None:
+        for index, (feature, threshold) in enumerate(thresholds_of(booster, count // 2)):
+            X[index, feature] = threshold
+    return X
+
+
+def score_json(values):
+    out = []
+    for row in values:
+        out.append({"score": [float(v) for v in row] if np.ndim(row) else float(row)})
+    return out
+
+
+def write_case(name, description, model_files, X, predictions, environment=None, categorical=None):
+    folder = os.path.join(HERE, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(os.path.join(folder, "model"))
+    os.makedirs(os.path.join(folder, "requests"))
+    os.makedirs(os.path.join(folder, "expected"))
+    for relative, data in model_files.items():
+        with open(os.path.join(folder, "model", relative), "wb") as handle:
+            handle.write(data)
+
+    features = X.shape[1]
+    csv_body = "\n".join(",".join(fmt(v) for v in row) for row in X) + "\n"
+    instances = [[None if np.isnan(v) else float(v) for v in row] for row in X]
+    json_body = json.dumps({"instances": [{"features": row} for row in instances]})
+    jsonl_body = "".join(json.dumps(row) + "\n" for row in instances)
+
+    if predictions.ndim == 1:
+        csv_expected = "".join(repr(float(v)) + "\n" for v in predictions)
+    else:
+        csv_expected = "".join(",".join(repr(float(v)) for v in row) + "\n" for row in predictions)
+    scores = score_json(predictions)
+    json_expected = json.dumps({"predictions": scores})
+    jsonl_expected = "".join(json.dumps(score) + "\n" for score in scores)
+
+    files = {
+        "requests/rows.csv": csv_body, "requests/rows.json": json_body, "requests/rows.jsonl": jsonl_body,
+        "expected/rows.csv": csv_expected, "expected/rows.json": json_expected, "expected/rows.jsonl": jsonl_expected,
+    }
+    for relative, text in files.items():
+        with open(os.path.join(folder, relative), "w") as handle:
+            handle.write(text)
+    manifest = {
+        "description": description,
+        "xgboost": xgb.__version__,
+        "environment": environment or {},
+        "features": features,
+        "rows": int(X.shape[0]),
+        "requests": [
+            {"body": "requests/rows.csv", "content_type": "text/csv", "accept": "text/csv",
+             "expected": "expected/rows.csv"},
+            {"body": "requests/rows.json", "content_type": "application/json", "accept": "application/json",
+             "expected": "expected/rows.json"},
+            {"body": "requests/rows.jsonl", "content_type": "application/jsonlines", "accept": "application/jsonlines",
+             "expected": "expected/rows.jsonl"},
+        ],
+    }
+    with open(os.path.join(folder, "manifest.json"), "w") as handle:
+        json.dump(manifest, handle, indent=2)
+        handle.write("\n")
+
+
+def write_load_error_case(name, description, model_files, expected_error):
+    folder = os.path.join(HERE, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(os.path.join(folder, "model"))
+    for relative, data in model_files.items():
+        with open(os.path.join(folder, "model", relative), "wb") as handle:
+            handle.write(data)
+    with open(os.path.join(folder, "manifest.json"), "w") as handle:
+        json.dump({"description": description, "xgboost": xgb.__version__, "environment": {},
+                   "expected_load_error": expected_error, "requests": []}, handle, indent=2)
+        handle.write("\n")
+
+
+def saved(booster, suffix):
+    """The bytes `save_model` writes for a file name ending in `suffix` ('' = SageMaker's extension-less name)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "xgboost-model" + suffix)
+        booster.save_model(path)
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def tar_gz(members):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def predict(booster, X):
+    return booster.predict(xgb.DMatrix(X, missing=np.nan))
+
+
+def legacy_cases():
+    rng = np.random.default_rng(17)
+    # binary:logistic saved extension-less by xgboost 1.7: the legacy binary `binf` format of SageMaker 1.7-1.
+    X = synthetic(rng, 400, 12, missing_rate=0.05)
+    y = (X[:, 0] + np.nan_to_num(X[:, 3]) * X[:, 5] > 0.2).astype(float)
+    params = {"objective": "binary:logistic", "max_depth": 5, "eta": 0.3, "base_score": 0.3, "seed": 1}
+    booster = xgb.train(params, xgb.DMatrix(X, label=y, missing=np.nan), num_boost_round=40)
+    model = saved(booster, "")
+    assert model[:4] == b"binf", "xgboost 1.7 should write the legacy binary format"
+    R = request_rows(rng, 12, 24, booster)
+    write_case("xgboost-binary-legacy",
+               "binary:logistic, legacy binary `xgboost-model` as SageMaker's 1.7-1 container writes it, base_score 0.3",
+               {"xgboost-model": model}, R, predict(booster, R))
+
+    # k-fold artifact: three legacy models served as one ensemble (mean), as SAGEMAKER_INFERENCE_ENSEMBLE does.
+    boosters = []
+    for fold in range(3):
+        mask = np.arange(len(X)) % 3 != fold
+        boosters.append(xgb.train(dict(params, seed=fold), xgb.DMatrix(X[mask], label=y[mask]), num_boost_round=15))
+    R = request_rows(rng, 12, 12)
+    mean = np.mean([predict(b, R) for b in boosters], axis=0)
+    write_case("xgboost-kfold-ensemble",
+               "three legacy binary:logistic models xgboost-model-0..2 (k-fold training), served as their mean",
+               {f"xgboost-model-{fold}": saved(b, "") for fold, b in enumerate(boosters)}, R, mean,
+               environment={"SAGEMAKER_INFERENCE_ENSEMBLE": "true"})
+
+    # A pickled Booster, as SageMaker's 0.90-1 … 1.2-2 containers saved models: refused with a way out.
+    write_load_error_case("xgboost-pickle",
+                          "a pickled Booster (SageMaker XGBoost 0.90-1 … 1.2-2); Berth refuses it at startup",
+                          {"xgboost-model": pickle.dumps(boosters[0], protocol=4)}, "pickle")
+
+
+def modern_cases():
+    rng = np.random.default_rng(23)
+    # multi:softprob, UBJSON (xgboost 3.x's default for an extension-less name), inside model.tar.gz.
+    X = synthetic(rng, 450, 8)
+    y = (np.digitize(X[:, 0] + 0.5 * X[:, 1], [-0.5, 0.5])).astype(float)
+    booster = xgb.train({"objective": "multi:softprob", "num_class": 3, "max_depth": 4, "seed": 2},
+                        xgb.DMatrix(X, label=y), num_boost_round=25)
+    model = saved(booster, "")
+    assert model[:1] == b"{" and model[1:2] != b'"', "xgboost 3 should write UBJSON for an extension-less name"
+    R = request_rows(rng, 8, 18, booster, missing_rate=0.05)
+    write_case("xgboost-multiclass-ubjson", "multi:softprob with 3 classes, UBJSON `xgboost-model` inside model/model.tar.gz",
+               {"model.tar.gz": tar_gz({"xgboost-model": model})}, R, predict(booster, R))
+
+    # reg:squarederror, JSON text, delivered as one gzipped file (ModelDataSource with CompressionType=Gzip).
+    X = synthetic(rng, 300, 6)
+    y = 3 * X[:, 0] - X[:, 2] ** 2 + 10 + rng.normal(scale=0.1, size=len(X))
+    booster = xgb.train({"objective": "reg:squarederror", "max_depth": 6, "seed": 3},
+                        xgb.DMatrix(X, label=y), num_boost_round=30)
+    R = request_rows(rng, 6, 16, booster)
+    write_case("xgboost-regression-json-gz", "reg:squarederror, JSON model gzipped as model/xgboost-model.json.gz",
+               {"xgboost-model.json.gz": gzip.compress(saved(booster, ".json"), mtime=0)}, R, predict(booster, R))
+
+    # Missing values and a categorical feature (codes 0..5; unseen and negative codes appear in requests).
+    X = synthetic(rng, 500, 5, missing_rate=0.2)
+    X[:, 4] = rng.integers(0, 6, size=len(X)).astype(float)
+    X[rng.random(len(X)) < 0.1, 4] = np.nan
+    y = ((np.nan_to_num(X[:, 0]) > 0) ^ np.isin(X[:, 4], [1, 4])).astype(float)
+    types = ["q", "q", "q", "q", "c"]
+    train = xgb.DMatrix(X, label=y, feature_types=types, enable_categorical=True)
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 4, "max_cat_to_onehot": 1, "seed": 4},
+                        train, num_boost_round=20)
+    R = request_rows(rng, 5, 20, booster, missing_rate=0.25)
+    R[:, 4] = [0, 1, 2, 3, 4, 5, 9, 30, -1, np.nan] * 2
+    expected = booster.predict(xgb.DMatrix(R, feature_types=types, enable_categorical=True))
+    write_case("xgboost-missing-categorical",
+               "binary:logistic trained with 20% missing values and a categorical feature (JSON); requests hold empty fields, unseen and negative categories",
+               {"xgboost-model.json": saved(booster, ".json")}, R, expected)
+
+    # DART: every tree scaled by its weight_drop at inference.
+    X = synthetic(rng, 300, 7)
+    y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]
+    booster = xgb.train({"booster": "dart", "objective": "reg:squarederror", "rate_drop": 0.3, "max_depth": 4,
+                         "seed": 5}, xgb.DMatrix(X, label=y), num_boost_round=20)
+    R = request_rows(rng, 7, 12, booster)
+    write_case("xgboost-dart", "dart booster (weight_drop), reg:squarederror, UBJSON file named model.ubj",
+               {"model.ubj": saved(booster, ".ubj")}, R, predict(booster, R))
+
+    # gblinear with count:poisson: a linear booster and the log link on base_score.
+    X = synthetic(rng, 400, 6)
+    y = rng.poisson(np.exp(0.3 * X[:, 0] - 0.2 * X[:, 1] + 1))
+    booster = xgb.train({"booster": "gblinear", "objective": "count:poisson", "seed": 6},
+                        xgb.DMatrix(X, label=y), num_boost_round=30)
+    R = request_rows(rng, 6, 12)
+    write_case("xgboost-gblinear-poisson", "gblinear booster with count:poisson (log link on base_score), JSON",
+               {"xgboost-model.json": saved(booster, ".json")}, R, predict(booster, R))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only-legacy", action="store_true")
+    parser.add_argument("--only-modern", action="store_true")
+    arguments = parser.parse_args()
+    if arguments.only_legacy:
+        assert xgb.__version__ == "1.7.6", "legacy cases need xgboost 1.7.6"
+        legacy_cases()
+    elif arguments.only_modern:
+        assert xgb.__version__ == "3.2.0", "modern cases need xgboost 3.2.0"
+        modern_cases()
+    else:
+        raise SystemExit("run ./generate.sh, which calls this once per pinned xgboost version")
