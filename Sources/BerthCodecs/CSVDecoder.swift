@@ -1,0 +1,113 @@
+import BerthCore
+import BerthJSON
+
+/// `text/csv` request bodies: header-less, one row per line, comma-separated numbers (FMT-CSV-1..5).
+///
+/// `\n` and `\r\n` line ends and a trailing newline are accepted; blank lines are skipped; an empty field or
+/// `nan` (any case) is a missing value, as in the official container. Fields may be quoted. Numbers are read
+/// as doubles and narrowed to float32 — numpy's path into XGBoost — straight from the body's bytes. A first
+/// line that is not numeric is reported as a header; every other problem names its row and column.
+public struct CSVDecoder: RequestDecoder {
+    public init() {}
+
+    public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
+        let bytes = body.bindMemory(to: UInt8.self)
+        var values = [Float]()
+        values.reserveCapacity(min(bytes.count / 2, 1 << 24))
+        var rowCount = 0
+        var lineNumber = 0
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            let nextLine = lineEnd + 1
+            lineNumber += 1
+            if lineEnd > lineStart && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+            if !isBlank(bytes, lineStart..<lineEnd) {
+                let fields = try decodeLine(bytes, lineStart..<lineEnd, lineNumber: lineNumber, isFirstRow: rowCount == 0,
+                                            into: &values)
+                guard fields == featureCount else {
+                    throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)"))
+                }
+                rowCount += 1
+            }
+            lineStart = nextLine
+        }
+        guard rowCount > 0 else { throw .bad("the CSV body holds no rows: send one line of \(featureCount) comma-separated numbers per row") }
+        return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values)
+    }
+
+    private func isBlank(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        range.allSatisfy { bytes[$0] == UInt8(ascii: " ") || bytes[$0] == UInt8(ascii: "\t") }
+    }
+
+    /// Appends the line's values and returns how many there were.
+    private func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, lineNumber: Int, isFirstRow: Bool,
+                            into values: inout [Float]) throws(CodecError) -> Int {
+        var fieldStart = range.lowerBound
+        var fields = 0
+        while true {
+            var fieldEnd = fieldStart
+            while fieldEnd < range.upperBound && bytes[fieldEnd] != UInt8(ascii: ",") { fieldEnd += 1 }
+            fields += 1
+            guard let value = Self.number(bytes, fieldStart..<fieldEnd) else {
+                let field = excerpt(UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]))
+                if isFirstRow {
+                    throw .bad("line \(lineNumber) looks like a header ('\(field)' is not a number): send header-less CSV, one row of numbers per line")
+                }
+                throw .bad("line \(lineNumber), column \(fields): '\(field)' is not a number (leave the field empty for a missing value)")
+            }
+            values.append(value)
+            if fieldEnd >= range.upperBound { return fields }
+            fieldStart = fieldEnd + 1
+        }
+    }
+
+    /// The field's value: NaN when empty or `nan`; nil when it is not a number.
+    static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Float? {
+        var start = range.lowerBound, end = range.upperBound
+        while start < end && (bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t")) { start += 1 }
+        while end > start && (bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t")) { end -= 1 }
+        if end - start >= 2 && bytes[start] == UInt8(ascii: "\"") && bytes[end - 1] == UInt8(ascii: "\"") {
+            start += 1
+            end -= 1
+        }
+        if start == end { return .nan }
+        let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        if isNaNWord(text) { return .nan }
+        guard isDecimal(text), let value = DecimalText.parseDouble(text) else { return nil }
+        return Float(value)
+    }
+
+    private static func isNaNWord(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var body = text[...]
+        if let sign = body.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { body = body.dropFirst() }
+        return body.count == 3 && body.map { $0 | 0x20 }.elementsEqual("nan".utf8)
+    }
+
+    /// Plain decimal or scientific notation, or inf/infinity — never hex floats, which `strtod` would accept.
+    private static func isDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var sawDigit = false
+        for byte in text {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): sawDigit = true
+            case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "e"), UInt8(ascii: "E"): continue
+            default:
+                let lowered = text.map { $0 | 0x20 }.drop { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") | 0x20 }
+                return lowered.elementsEqual("inf".utf8) || lowered.elementsEqual("infinity".utf8)
+            }
+        }
+        return sawDigit
+    }
+}
+
+/// The 400 message for a row whose value count differs from the model's feature count.
+func countMessage(fields: Int, featureCount: Int, subject: String) -> String {
+    var message = "\(subject) has \(fields) values but the model takes \(featureCount) features"
+    if fields == featureCount + 1 {
+        message += ": if the first column is the label, drop it (inference rows carry features only)"
+    } else {
+        message += ": send exactly \(featureCount) values per row, leaving a field empty for a missing value"
+    }
+    return message
+}

@@ -1,0 +1,40 @@
+import BerthCore
+import BerthJSON
+
+/// `application/json` request bodies (FMT-JSON-1): `{"instances": [row, …]}`, a single `{"features": [...]}`
+/// or `{"data": …}` record, an array of rows, or one bare array of numbers. Each row takes any form
+/// `JSONRows` reads.
+public struct JSONRequestDecoder: RequestDecoder {
+    public init() {}
+
+    public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
+        let document: JSONValue
+        do {
+            document = try JSONReader.parse(body.bindMemory(to: UInt8.self))
+        } catch {
+            throw .bad("the body is not valid JSON (\(error.reason) at byte \(error.offset))")
+        }
+        let rows: [JSONValue]
+        let noun: String
+        switch document {
+        case .object(let members) where members["instances"] != nil:
+            guard let instances = members["instances"]?.array else { throw .bad("\"instances\" must be an array of rows") }
+            (rows, noun) = (instances, "instance")
+        case .object:
+            (rows, noun) = ([document], "record")
+        case .array(let elements) where elements.contains { $0.array != nil || $0.object != nil }:
+            (rows, noun) = (elements, "row")
+        case .array:
+            (rows, noun) = ([document], "row")
+        default:
+            throw .bad("send {\"instances\": [[...], ...]}, an array of rows, or one array of numbers")
+        }
+        guard !rows.isEmpty else { throw .bad("the request holds no rows") }
+        var values = [Float]()
+        values.reserveCapacity(rows.count * featureCount)
+        for (index, row) in rows.enumerated() {
+            try JSONRows.appendRow(row, featureCount: featureCount, label: "\(noun) \(index + 1)", into: &values)
+        }
+        return FeatureBatch(rowCount: rows.count, columnCount: featureCount, values: values)
+    }
+}

@@ -1,0 +1,67 @@
+import BerthCore
+
+/// The response content types Berth writes, chosen from the request's Accept header (NEG-2, NEG-3).
+public enum ResponseFormat: String, Sendable, CaseIterable {
+    case csv = "text/csv"
+    case json = "application/json"
+    case jsonLines = "application/jsonlines"
+
+    /// The format one media type names exactly (aliases included), or nil.
+    public init?(mediaType: MediaType) {
+        switch mediaType.essence {
+        case "text/csv", "csv": self = .csv
+        case "application/json", "json": self = .json
+        case "application/jsonlines", "application/jsonl", "application/x-jsonlines", "jsonlines": self = .jsonLines
+        default: return nil
+        }
+    }
+
+    /// Picks the response format for an Accept header.
+    ///
+    /// A missing or empty Accept, or `*/*`, means `defaultFormat`. A comma-separated list is tried in order of
+    /// its `q` values (ties keep their order) and the first type Berth writes wins; `q=0` excludes a type.
+    /// `text/*` means CSV and `application/*` JSON, unless the default already matches. Nothing writable → 406.
+    public static func negotiate(accept: String?, defaultFormat: ResponseFormat) throws(CodecError) -> ResponseFormat {
+        guard let accept, !accept.trimmingWhitespace().isEmpty else { return defaultFormat }
+        let ranges = accept.split(separator: ",").compactMap { MediaType(parsing: $0) }
+        let weighted: [(index: Int, type: MediaType, q: Double)] = ranges.enumerated().map { entry in
+            (index: entry.offset, type: entry.element, q: quality(entry.element))
+        }
+        let ordered = weighted.filter { $0.q > 0 }.sorted { first, second in
+            first.q != second.q ? first.q > second.q : first.index < second.index
+        }
+        for candidate in ordered.map({ $0.type }) {
+            if let format = ResponseFormat(mediaType: candidate) { return format }
+            switch (candidate.type, candidate.subtype) {
+            case ("*", "*"), ("*", ""): return defaultFormat
+            case ("text", "*"): return .csv
+            case ("application", "*"): return defaultFormat == .csv ? .json : defaultFormat
+            default: continue
+            }
+        }
+        throw CodecError(.notAcceptable, """
+            Accept '\(excerpt(Array(accept.utf8)))' names no type Berth can answer with. Ask for one of: \
+            \(ResponseFormat.allCases.map(\.rawValue).joined(separator: ", ")), or */*
+            """)
+    }
+
+    private static func quality(_ type: MediaType) -> Double {
+        guard let text = type.parameters["q"] else { return 1 }
+        return Double(text).map { min(max($0, 0), 1) } ?? 1
+    }
+
+    /// The encoder for this format.
+    public var encoder: any ResponseEncoder {
+        switch self {
+        case .csv: CSVEncoder()
+        case .json: JSONResponseEncoder()
+        case .jsonLines: JSONLinesEncoder()
+        }
+    }
+}
+
+/// Turns predictions into response bytes.
+public protocol ResponseEncoder: Sendable {
+    /// Appends the encoded predictions to `output`.
+    func encode(_ predictions: Predictions, into output: inout [UInt8])
+}

@@ -1,0 +1,67 @@
+import BerthCore
+import Testing
+@testable import BerthCodecs
+
+@Suite struct CSVDecoderTests {
+    let decoder = CSVDecoder()
+
+    func decode(_ text: String, features: Int = 3) throws(CodecError) -> FeatureBatch {
+        try decoder.decode(Array(text.utf8), featureCount: features)
+    }
+
+    @Test func readsRowsWithEveryLineEnding() throws {
+        for body in ["1,2,3\n4,5,6", "1,2,3\n4,5,6\n", "1,2,3\r\n4,5,6\r\n", "\n1,2,3\n\n4,5,6\n\n"] {
+            let batch = try decode(body)
+            #expect(batch.rowCount == 2)
+            #expect(batch.values == [1, 2, 3, 4, 5, 6])
+        }
+    }
+
+    @Test func emptyFieldsAndNaNAreMissing() throws {
+        let batch = try decode(",nan,NaN\n1e-10, 2 ,\"3.5\"\n-NAN,,")
+        #expect(batch.values[0].isNaN && batch.values[1].isNaN && batch.values[2].isNaN)
+        #expect(batch.values[3] == Float(1e-10) && batch.values[4] == 2 && batch.values[5] == 3.5)
+        #expect(batch.values[6].isNaN && batch.values[7].isNaN && batch.values[8].isNaN)
+    }
+
+    @Test func narrowsThroughDoubleLikeNumpy() throws {
+        // 0.1 parsed as a double, then narrowed: the same float32 xgboost sees from numpy.
+        #expect(try decode("0.1", features: 1).values == [Float(Double("0.1")!)])
+    }
+
+    @Test func headerRowIsNamedAsAHeader() {
+        let error = #expect(throws: CodecError.self) { try decode("a,b,c\n1,2,3") }
+        #expect(error?.kind == .badRequest)
+        #expect(error?.message.contains("header-less CSV") == true)
+    }
+
+    @Test func featureCountMismatchNamesBothCounts() {
+        let fewer = #expect(throws: CodecError.self) { try decode("1,2\n") }
+        #expect(fewer?.message.contains("has 2 values but the model takes 3 features") == true)
+        let label = #expect(throws: CodecError.self) { try decode("1,2,3\n0,1,2,3\n") }
+        #expect(label?.message.contains("line 2 has 4 values") == true)
+        #expect(label?.message.contains("label") == true)
+    }
+
+    @Test(arguments: ["1,2,x", "1,2,0x10", "1,2,--1", "1,2,1e", "\u{01},2,3\n1,2,3"])
+    func garbageIsABadRequest(_ body: String) {
+        let error = #expect(throws: CodecError.self) { try decode(body) }
+        #expect(error?.kind == .badRequest)
+    }
+
+    @Test func errorMessagesQuoteOnlyAShortPrintableExcerpt() {
+        let long = "1,2," + String(repeating: "z", count: 500) + "\u{07}"
+        let error = #expect(throws: CodecError.self) { try decode("1,2,3\n" + long) }
+        #expect((error?.message.count ?? 1000) < 200)
+        #expect(error?.message.contains("\u{07}") == false)
+    }
+
+    @Test func emptyBodyHasNoRows() {
+        #expect(throws: CodecError.self) { try decode("") }
+        #expect(throws: CodecError.self) { try decode("\n\n  \n") }
+    }
+
+    @Test func infinityIsANumber() throws {
+        #expect(try decode("inf,-Infinity,1").values.prefix(2).allSatisfy(\.isInfinite))
+    }
+}

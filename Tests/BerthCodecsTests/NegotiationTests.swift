@@ -1,0 +1,47 @@
+import BerthCore
+import Testing
+@testable import BerthCodecs
+
+@Suite struct NegotiationTests {
+    @Test(arguments: [
+        ("text/csv", RequestFormat.csv), ("TEXT/CSV; charset=UTF-8", .csv), ("text/csv;label_size=0", .csv), ("csv", .csv),
+        ("application/json", .json), ("application/json; charset=utf-8", .json),
+        ("application/jsonlines", .jsonLines), ("application/JSONLines", .jsonLines),
+    ])
+    func contentTypesAndTheirParameters(_ header: String, _ format: RequestFormat) throws {
+        #expect(try RequestFormat.negotiate(contentType: header) == format)
+    }
+
+    @Test func missingContentTypeIsCSV() throws {
+        #expect(try RequestFormat.negotiate(contentType: nil) == .csv)
+        #expect(try RequestFormat.negotiate(contentType: "  ") == .csv)
+    }
+
+    @Test(arguments: ["application/octet-stream", "image/png", "text/plain", "application/x-npy-nope"])
+    func unsupportedContentTypeIs415WithTheList(_ header: String) {
+        let error = #expect(throws: CodecError.self) { try RequestFormat.negotiate(contentType: header) }
+        #expect(error?.kind == .unsupportedContentType)
+        #expect(error?.message.contains("text/csv") == true)
+    }
+
+    @Test(arguments: [
+        (nil, ResponseFormat.csv), ("*/*", .csv), ("", .csv), ("application/json", .json),
+        ("text/csv, application/json", .csv), ("image/png, application/jsonlines;q=0.5, */*;q=0.1", .jsonLines),
+        ("application/json;q=0.2, text/csv;q=0.9", .csv), ("text/csv;q=0, application/json", .json),
+        ("text/*", .csv), ("application/*", .json), ("Application/JSON; charset=utf-8", .json),
+    ] as [(String?, ResponseFormat)])
+    func acceptListsPickTheFirstSupported(_ accept: String?, _ format: ResponseFormat) throws {
+        #expect(try ResponseFormat.negotiate(accept: accept, defaultFormat: .csv) == format)
+    }
+
+    @Test func defaultAcceptIsConfigurable() throws {
+        #expect(try ResponseFormat.negotiate(accept: "*/*", defaultFormat: .json) == .json)
+        #expect(try ResponseFormat.negotiate(accept: nil, defaultFormat: .jsonLines) == .jsonLines)
+    }
+
+    @Test(arguments: ["image/png", "text/html, application/xml", "text/csv;q=0"])
+    func unsatisfiableAcceptIs406(_ accept: String) {
+        let error = #expect(throws: CodecError.self) { try ResponseFormat.negotiate(accept: accept, defaultFormat: .csv) }
+        #expect(error?.kind == .notAcceptable)
+    }
+}
