@@ -1,0 +1,50 @@
+import BerthCore
+import Hummingbird
+import Logging
+
+/// Builds the HTTP application `berth serve` runs: SageMaker's routes (CONTRACT.md §1–5, §13) over one
+/// `ModelState` that the loading service fills in.
+public enum BerthApplication {
+    /// The application for `configuration`; run it with `runService()` so SIGTERM drains and exits 0 (SIG-1).
+    public static func build(configuration: ServerConfiguration, logger: Logger, state: ModelState = ModelState(),
+                             backend: any Backend) -> some ApplicationProtocol {
+        let loader = ModelLoader(configuration: configuration, backend: backend)
+        return Application(
+            router: router(configuration: configuration, state: state),
+            server: .http1(configuration: .init(idleTimeout: .seconds(75))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
+            services: [ModelLoadingService(loader: loader, state: state, logger: logger)],
+            logger: logger
+        )
+    }
+
+    /// Builds the application and runs it until SIGTERM or SIGINT, draining in-flight requests first.
+    public static func serve(configuration: ServerConfiguration, logger: Logger, backend: any Backend) async throws {
+        try await build(configuration: configuration, logger: logger, backend: backend).runService()
+    }
+
+    static func router(configuration: ServerConfiguration, state: ModelState) -> Router<BasicRequestContext> {
+        let router = Router()
+        let invocations = InvocationHandler(state: state, configuration: configuration)
+        let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in
+            switch state.current {
+            case .ready: return Response(status: .ok)
+            case .loading: return InvocationFailure(.serviceUnavailable, "loading model").response
+            case .failed(let reason): return InvocationFailure(.serviceUnavailable, "model failed to load: \(reason)").response
+            }
+        }
+        router.get("ping", use: ping)
+        router.post("ping", use: ping)
+        router.post("invocations") { request, context in await invocations.respond(to: request, context: context) }
+        router.get("execution-parameters") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: ExecutionParameters(configuration).json)))
+        }
+        router.get("invocations") { _, _ in
+            var response = InvocationFailure(.methodNotAllowed, "send predictions requests with POST /invocations").response
+            response.headers[.allow] = "POST"
+            return response
+        }
+        return router
+    }
+}

@@ -1,0 +1,109 @@
+import BerthCodecs
+import BerthCore
+import Dispatch
+import Hummingbird
+import Logging
+
+/// `POST /invocations`: the request's one straight road (ARCHITECTURE.md) from body bytes to response bytes.
+///
+/// Every client mistake is decided before the model runs — 503 while not ready, 415 for the Content-Type, 406
+/// for Accept, 413 for the size (from Content-Length before reading, then while reading), 400 for an empty or
+/// malformed body — and each gets a message saying how to fix it (NEG-4, INV-5..7).
+struct InvocationHandler: Sendable {
+    let state: ModelState
+    let configuration: ServerConfiguration
+    /// Batches of at least this many rows run off Swift's cooperative pool, so they cannot starve `/ping`.
+    static let offloadRowCount = 256
+
+    func respond(to request: Request, context: some RequestContext) async -> Response {
+        do {
+            return try await invoke(request)
+        } catch let failure as InvocationFailure {
+            log(failure, request: request, logger: context.logger)
+            return failure.response
+        } catch {
+            let failure = InvocationFailure(.internalServerError, "internal error while answering the request")
+            context.logger.error("request failed", metadata: ["status": "500", "error": .string("\(error)")])
+            return failure.response
+        }
+    }
+
+    private func invoke(_ request: Request) async throws -> Response {
+        let model: ServedModel
+        switch state.current {
+        case .loading:
+            throw InvocationFailure(.serviceUnavailable, "the model is still loading; retry once GET /ping answers 200")
+        case .failed(let reason):
+            throw InvocationFailure(.internalServerError, "the model failed to load: \(reason)")
+        case .ready(let ready):
+            model = ready
+        }
+        let requestFormat: RequestFormat
+        let responseFormat: ResponseFormat
+        do {
+            requestFormat = try RequestFormat.negotiate(contentType: request.headers[.contentType])
+            responseFormat = try ResponseFormat.negotiate(accept: request.headers[.accept], defaultFormat: configuration.defaultAccept)
+        } catch {
+            throw InvocationFailure(error)
+        }
+        let body = try await collectBody(request)
+        guard body.readableBytes > 0 else {
+            throw InvocationFailure(.badRequest, "the request body is empty: send \(requestFormat.rawValue) rows of \(model.featureCount) features")
+        }
+        let batch: FeatureBatch
+        do {
+            batch = try body.withUnsafeReadableBytes { bytes in
+                Result { () throws(CodecError) in try requestFormat.decoder.decode(bytes, featureCount: model.featureCount) }
+            }.get()
+        } catch {
+            throw InvocationFailure(error)
+        }
+        let predictions = await predict(batch, with: model.model)
+        var output = [UInt8]()
+        responseFormat.encoder.encode(predictions, into: &output)
+        return Response(status: .ok, headers: [.contentType: responseFormat.rawValue],
+                        body: .init(byteBuffer: ByteBuffer(bytes: output)))
+    }
+
+    /// The body, refusing it with 413 as soon as it is known to be too large — from Content-Length without
+    /// reading it, or while it streams in (chunked bodies have no length).
+    private func collectBody(_ request: Request) async throws -> ByteBuffer {
+        let limit = configuration.maxPayloadBytes ?? Int.max
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw tooLarge(limit)
+        }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge(limit)
+        }
+    }
+
+    private func tooLarge(_ limit: Int) -> InvocationFailure {
+        InvocationFailure(.contentTooLarge, """
+            the request body is larger than \(limit) bytes (\(limit >> 20) MiB), the limit: split it into smaller \
+            requests, or raise SAGEMAKER_MAX_PAYLOAD_IN_MB (0 = unlimited)
+            """)
+    }
+
+    private func predict(_ batch: FeatureBatch, with model: any CompiledModel) async -> Predictions {
+        guard batch.rowCount >= Self.offloadRowCount else { return model.predict(batch) }
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: model.predict(batch)) }
+        }
+    }
+
+    private func log(_ failure: InvocationFailure, request: Request, logger: Logger) {
+        let metadata: Logger.Metadata = [
+            "status": .stringConvertible(failure.status.code),
+            "reason": .string(failure.message),
+            "content_type": .string(request.headers[.contentType].map { String($0.prefix(100)) } ?? "-"),
+            "accept": .string(request.headers[.accept].map { String($0.prefix(100)) } ?? "-"),
+        ]
+        if failure.status.code >= 500 {
+            logger.error("request failed", metadata: metadata)
+        } else {
+            logger.warning("request refused", metadata: metadata)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import BerthArtifacts
+import BerthCore
+import BerthFormats
+import Dispatch
+import Logging
+
+/// Start-up's road (ARCHITECTURE.md): artifact → model files → IR → compiled model → warm-up prediction.
+///
+/// Files whose bytes match no model format (a README, a `code/` folder) are skipped with a log line, as long as
+/// at least one model is found; a file that is a model but cannot be read stops the load with its reason.
+public struct ModelLoader: Sendable {
+    public let configuration: ServerConfiguration
+    public let backend: any Backend
+
+    public init(configuration: ServerConfiguration, backend: any Backend) {
+        self.configuration = configuration
+        self.backend = backend
+    }
+
+    /// Why the model could not be served; `description` is what `/ping` and the log say.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    public func load(logger: Logger) throws(Failure) -> ServedModel {
+        let contents: ArtifactStore.Contents
+        do {
+            contents = try ArtifactStore(directory: configuration.modelDirectory, limits: configuration.artifactLimits).open()
+        } catch {
+            throw Failure(description: error.description)
+        }
+        for skipped in contents.skipped {
+            logger.info("skipped a file in the model directory", metadata: ["file": .string(skipped)])
+        }
+        var files = [(path: String, loaded: LoadedModel)]()
+        var notModels = [String]()
+        for file in contents.files {
+            guard ModelFormat.detect(file.bytes) != nil else {
+                notModels.append(file.path)
+                logger.info("skipped a file that is not a model", metadata: ["file": .string(file.path)])
+                continue
+            }
+            do {
+                files.append((file.path, try ModelReader.read(file: file.path, bytes: file.bytes)))
+            } catch {
+                throw Failure(description: error.description)
+            }
+        }
+        guard !files.isEmpty else {
+            let first = contents.files[0]
+            throw Failure(description: ModelReadErrorText.noModel(directory: configuration.modelDirectory,
+                                                                   files: notModels, firstBytes: first.bytes))
+        }
+        if !configuration.ensemble && files.count > 1 {
+            logger.info("SAGEMAKER_INFERENCE_ENSEMBLE is false: serving only the first model file",
+                        metadata: ["file": .string(files[0].path), "ignored": .string(files.dropFirst().map(\.path).joined(separator: ", "))])
+            files = [files[0]]
+        }
+
+        let model: any CompiledModel
+        do {
+            let members = try files.map { file throws(ModelValidationError) in try backend.compile(file.loaded.ir) }
+            model = members.count == 1 ? members[0]
+                : try EnsembleModel(members: members, combination: files[0].loaded.objective.votes ? .mode : .mean)
+        } catch {
+            throw Failure(description: "the model cannot be served: \(error.reason)")
+        }
+        let warmUp = model.predict(FeatureBatch.allMissing(rowCount: 1, columnCount: model.featureCount))
+        guard warmUp.rowCount == 1, warmUp.columnCount == model.outputCount else {
+            throw Failure(description: "the warm-up prediction returned the wrong shape")
+        }
+        return ServedModel(model: model, files: files, backend: backend.name)
+    }
+
+    /// Loads on a thread of its own (not Swift's cooperative pool, which serves the HTTP handlers).
+    public func loadInBackground(logger: Logger) async -> Result<ServedModel, Failure> {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(returning: Result { () throws(Failure) in try load(logger: logger) })
+            }
+        }
+    }
+}
+
+/// The startup error for a directory whose files are none of them models.
+enum ModelReadErrorText {
+    static func noModel(directory: String, files: [String], firstBytes: [UInt8]) -> String {
+        let hex = firstBytes.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
+        return """
+            model directory \(directory) holds no model Berth can read: \(files.prefix(5).joined(separator: ", ")) \
+            (first bytes of \(files.first ?? "?"): \(hex)). Expected an XGBoost model saved with save_model \
+            (JSON, UBJSON or the legacy binary xgboost-model), optionally gzipped or inside model.tar.gz
+            """
+    }
+}

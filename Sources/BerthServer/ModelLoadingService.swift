@@ -1,0 +1,41 @@
+import BerthCore
+import BerthFormats
+import Logging
+import ServiceLifecycle
+
+/// Loads the model beside the HTTP server, so the port is listening (and `/ping` answering 503) from the first
+/// moment, then stays alive until shutdown — a finished service would stop the whole service group.
+struct ModelLoadingService: Service {
+    let loader: ModelLoader
+    let state: ModelState
+    let logger: Logger
+
+    func run() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        logger.info("loading model", metadata: ["model_dir": .string(loader.configuration.modelDirectory)])
+        switch await loader.loadInBackground(logger: logger) {
+        case .success(let model):
+            state.set(.ready(model))
+            let elapsed = clock.now - start
+            let first = model.files[0].loaded
+            logger.info("model ready", metadata: [
+                "files": .array(model.files.map { .string($0.path) }),
+                "format": .string(first.format.description),
+                "writer": .string(first.writerVersion.map { "xgboost \($0)" } ?? "unknown"),
+                "objective": .string(first.objective.name),
+                "booster": .string(first.booster),
+                "trees": .stringConvertible(model.files.reduce(0) { $0 + $1.loaded.treeCount }),
+                "features": .stringConvertible(model.featureCount),
+                "outputs": .stringConvertible(model.outputCount),
+                "backend": .string(model.backend),
+                "load_ms": .stringConvertible(Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
+            ])
+        case .failure(let failure):
+            state.set(.failed(failure.description))
+            logger.critical("model failed to load; /ping answers 503 until the container is restarted with a fixed model",
+                            metadata: ["reason": .string(failure.description)])
+        }
+        try? await gracefulShutdown()
+    }
+}

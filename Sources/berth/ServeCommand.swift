@@ -1,0 +1,53 @@
+import ArgumentParser
+import BerthCore
+import BerthServer
+import Logging
+
+/// `berth serve`: listen on SageMaker's port at once, load the model beside it, serve until SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the model in the model directory over SageMaker's container contract.",
+        discussion: """
+            Flags override the environment; the environment overrides defaults. Environment variables: \
+            SM_MODEL_DIR, SAGEMAKER_BIND_TO_PORT, SAGEMAKER_MAX_PAYLOAD_IN_MB, SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, \
+            SAGEMAKER_BATCH, SAGEMAKER_BATCH_STRATEGY, SAGEMAKER_MAX_CONCURRENT_TRANSFORMS, \
+            SAGEMAKER_INFERENCE_ENSEMBLE, BERTH_MAX_ARTIFACT_MB, BERTH_THREADS, BERTH_LOG_LEVEL (see README.md).
+            """
+    )
+
+    @Option(name: .customLong("model-dir"), help: "The model directory (default: SM_MODEL_DIR or /opt/ml/model).")
+    var modelDirectory: String?
+
+    @Option(help: "The TCP port (default: SAGEMAKER_BIND_TO_PORT or 8080).")
+    var port: Int?
+
+    @Option(help: "The address to listen on (default: 0.0.0.0).")
+    var host: String?
+
+    func run() async throws {
+        var configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration(environment: ProcessEnvironment.current,
+                                                    processorCount: RowParallelism.onlineProcessorCount)
+        } catch {
+            bootstrapLogging(level: .info)
+            Logger(label: "berth").critical("invalid configuration", metadata: ["reason": .string(error.description)])
+            throw ExitCode(2)
+        }
+        if let modelDirectory { configuration.modelDirectory = modelDirectory }
+        if let port {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
+            configuration.port = port
+        }
+        if let host { configuration.host = host }
+        bootstrapLogging(level: configuration.logLevel)
+        let logger = Logger(label: "berth")
+        let backend = CPUBackend(parallelism: RowParallelism(threadCount: configuration.threadCount))
+        try await BerthApplication.serve(configuration: configuration, logger: logger, backend: backend)
+    }
+
+    private func bootstrapLogging(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+    }
+}
