@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import BerthArtifacts
+
+/// The model directory as SageMaker may lay it out, built in a temporary folder per test.
+@Suite struct ArtifactStoreTests {
+    let root: String
+
+    init() throws {
+        root = NSTemporaryDirectory() + "berth-artifacts-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: root + "/model", withIntermediateDirectories: true)
+    }
+
+    func write(_ relative: String, _ bytes: [UInt8]) throws {
+        let path = root + "/model/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    func open(limits: ArtifactLimits = ArtifactLimits()) throws(ArtifactError) -> ArtifactStore.Contents {
+        try ArtifactStore(directory: root + "/model", limits: limits).open()
+    }
+
+    @Test func extractedLayoutWithSubfoldersSkipsDotFiles() throws {
+        try write("xgboost-model", [1, 2])
+        try write("nested/prefix/part", [3])
+        try write(".DS_Store", [0])
+        let contents = try open()
+        #expect(contents.files.map(\.path) == ["nested/prefix/part", "xgboost-model"])
+        #expect(contents.skipped == [".DS_Store"])
+    }
+
+    @Test func modelTarGzIsUnpackedInMemoryAndMacResourceForksAreSkipped() throws {
+        let archive = ArchiveBuilder.tar([
+            .init(name: "./._xgboost-model", data: [9]),
+            .init(name: "./xgboost-model", data: [1, 2, 3]),
+            .init(name: "./gz/inner.json.gz", data: ArchiveBuilder.gzip(Array("{}".utf8))),
+        ])
+        try write("model.tar.gz", ArchiveBuilder.gzip(archive))
+        let contents = try open()
+        #expect(contents.files.map(\.path) == ["model.tar.gz:xgboost-model", "model.tar.gz:gz/inner.json"])
+        #expect(contents.files[1].bytes == Array("{}".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/model") == ["model.tar.gz"])
+    }
+
+    @Test func gzippedSingleFileLosesItsSuffix() throws {
+        try write("xgboost-model.gz", ArchiveBuilder.gzip(Array("binf".utf8)))
+        let contents = try open()
+        #expect(contents.files == [ModelFile(path: "xgboost-model", bytes: Array("binf".utf8))])
+    }
+
+    @Test func hostileArchiveIsRefusedNamingTheEntry() throws {
+        try write("model.tar.gz", ArchiveBuilder.gzip(ArchiveBuilder.tar([.init(name: "../../etc/cron.d/x", data: [1])])))
+        let error = #expect(throws: ArtifactError.self) { try open() }
+        #expect(error?.description.contains("../../etc/cron.d/x") == true)
+        #expect(!FileManager.default.fileExists(atPath: root + "/etc"))
+    }
+
+    @Test func gzipBombStopsAtTheConfiguredBound() throws {
+        try write("model.tar.gz", ArchiveBuilder.gzip([UInt8](repeating: 0, count: 32 << 20)))
+        let error = #expect(throws: ArtifactError.self) { try open(limits: ArtifactLimits(maxTotalBytes: 4 << 20)) }
+        #expect(error?.description.contains("BERTH_MAX_ARTIFACT_MB") == true)
+    }
+
+    @Test func truncatedArchiveIsACorruptGzip() throws {
+        let full = ArchiveBuilder.gzip(ArchiveBuilder.tar([.init(name: "m", data: Array(repeating: 5, count: 50_000))]))
+        try write("model.tar.gz", Array(full.prefix(full.count - 40)))
+        let error = #expect(throws: ArtifactError.self) { try open() }
+        #expect(error?.description.contains("not a valid gzip stream") == true)
+    }
+
+    @Test func symlinkLeadingOutsideIsSkipped() throws {
+        try write("xgboost-model", [1])
+        try FileManager.default.createSymbolicLink(atPath: root + "/model/escape", withDestinationPath: "/etc/passwd")
+        let contents = try open()
+        #expect(contents.files.map(\.path) == ["xgboost-model"])
+        #expect(contents.skipped.first?.contains("escape") == true)
+    }
+
+    @Test func emptyAndMissingDirectoriesSayWhatWasExpected() throws {
+        try write(".hidden", [1])
+        let empty = #expect(throws: ArtifactError.self) { try open() }
+        #expect(empty?.description.contains("holds no model file") == true)
+        #expect(empty?.description.contains("model.tar.gz") == true)
+        let missing = #expect(throws: ArtifactError.self) { try ArtifactStore(directory: root + "/nope").open() }
+        #expect(missing?.description.contains("does not exist") == true)
+    }
+
+    @Test func tooManyFilesIsBounded() throws {
+        for index in 0..<20 { try write("f\(index)", [1]) }
+        #expect(throws: ArtifactError.self) { try open(limits: ArtifactLimits(maxFiles: 10)) }
+    }
+}

@@ -1,0 +1,75 @@
+import Testing
+@testable import BerthArtifacts
+
+@Suite struct TarReaderTests {
+    typealias Member = ArchiveBuilder.Member
+
+    func entries(_ members: [Member]) throws(TarReader.Failure) -> [TarReader.Entry] {
+        try TarReader.entries(of: ArchiveBuilder.tar(members), maxEntries: 100)
+    }
+
+    @Test func readsRegularFilesAndSkipsFolders() throws {
+        let found = try entries([
+            Member(name: "./", type: UInt8(ascii: "5")),
+            Member(name: "./xgboost-model", data: Array("model".utf8)),
+            Member(name: "sub/dir/", type: UInt8(ascii: "5")),
+            Member(name: "sub/dir/extra", data: Array(repeating: 7, count: 1000)),
+        ])
+        #expect(found.map(\.path) == ["xgboost-model", "sub/dir/extra"])
+        #expect(found[0].bytes == Array("model".utf8))
+        #expect(found[1].bytes.count == 1000)
+    }
+
+    @Test func honoursPaxPathsAndGNULongNames() throws {
+        let long = String(repeating: "d/", count: 80) + "model.json"
+        let found = try entries([
+            ArchiveBuilder.pax(["path": long]),
+            Member(name: "short", data: [1]),
+            Member(name: "././@LongLink", type: UInt8(ascii: "L"), data: Array((long + "2").utf8) + [0]),
+            Member(name: "truncated", data: [2]),
+        ])
+        #expect(found.map(\.path) == [long, long + "2"])
+    }
+
+    @Test(arguments: [
+        (Member(name: "/etc/passwd", data: [1]), "absolute"),
+        (Member(name: "../../evil", data: [1]), ".."),
+        (Member(name: "a/../../evil", data: [1]), ".."),
+        (Member(name: "link", type: UInt8(ascii: "2"), linkName: "/etc/passwd"), "link"),
+        (Member(name: "hard", type: UInt8(ascii: "1"), linkName: "../outside"), "link"),
+        (Member(name: "dev", type: UInt8(ascii: "3")), "device"),
+        (Member(name: "blk", type: UInt8(ascii: "4")), "device"),
+        (Member(name: "fifo", type: UInt8(ascii: "6")), "FIFO"),
+        (Member(name: "sparse", type: UInt8(ascii: "S")), "unsupported"),
+    ] as [(Member, String)])
+    func refusesUnsafeEntries(_ member: Member, _ reason: String) {
+        let error = #expect(throws: TarReader.Failure.self) { try entries([Member(name: "ok", data: [1]), member]) }
+        guard case .unsafe(_, let text) = error else {
+            Issue.record("expected an unsafe-entry failure, got \(String(describing: error))")
+            return
+        }
+        #expect(text.contains(reason))
+    }
+
+    @Test func refusesPaxPathThatClimbsOut() {
+        #expect(throws: TarReader.Failure.self) { try entries([ArchiveBuilder.pax(["path": "../x"]), Member(name: "x", data: [1])]) }
+    }
+
+    @Test func refusesSizesThatLie() {
+        let archive = ArchiveBuilder.tar([Member(name: "big", data: [1, 2, 3], declaredSize: 1 << 30)], terminate: false)
+        #expect(throws: TarReader.Failure.self) { try TarReader.entries(of: archive, maxEntries: 10) }
+    }
+
+    @Test func refusesBadChecksumAndTruncation() {
+        var archive = ArchiveBuilder.tar([Member(name: "m", data: [1])])
+        archive[0] ^= 0xFF
+        #expect(throws: TarReader.Failure.self) { try TarReader.entries(of: archive, maxEntries: 10) }
+        let truncated = Array(ArchiveBuilder.tar([Member(name: "m", data: [1]), Member(name: "n", data: [2])]).prefix(1024 + 300))
+        #expect(throws: TarReader.Failure.self) { try TarReader.entries(of: truncated, maxEntries: 10) }
+    }
+
+    @Test func boundsTheNumberOfEntries() {
+        let archive = ArchiveBuilder.tar((0..<50).map { Member(name: "f\($0)", data: [1]) })
+        #expect(throws: TarReader.Failure.tooManyEntries) { try TarReader.entries(of: archive, maxEntries: 10) }
+    }
+}

@@ -1,0 +1,86 @@
+import Glibc
+import Testing
+@testable import BerthCore
+
+/// Traversal semantics of XGBoost (MODEL-FORMATS.md §2.4) on hand-built trees whose answers follow from the rules.
+@Suite struct TreeKernelTests {
+    /// feature 0 < 0.5 ? leaf 1 : leaf 2, missing goes to `defaultLeft`.
+    func stump(defaultLeft: Bool) -> DecisionTree {
+        DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [0, 0, 0],
+                     values: [0.5, 1, 2], defaultLeft: [defaultLeft, false, false])
+    }
+
+    func predict(_ ensemble: TreeEnsemble, _ rows: [[Float]], parallelism: RowParallelism = RowParallelism(threadCount: 1)) throws -> [Float] {
+        let model = try CPUBackend(parallelism: parallelism).compile(.trees(ensemble))
+        return model.predict(FeatureBatch(rowCount: rows.count, columnCount: ensemble.featureCount, values: rows.flatMap { $0 })).values
+    }
+
+    func single(_ tree: DecisionTree, features: Int = 1, base: Float = 0, transform: OutputTransform = .identity) -> TreeEnsemble {
+        TreeEnsemble(featureCount: features, groupCount: 1, trees: [tree], treeGroups: [0], baseMargins: [base], transform: transform)
+    }
+
+    @Test func splitIsStrictLessThanInFloat32() throws {
+        let answers = try predict(single(stump(defaultLeft: true)), [[0.49999997], [0.5], [0.50000006]])
+        #expect(answers == [1, 2, 2])
+    }
+
+    @Test func missingFollowsDefaultLeft() throws {
+        #expect(try predict(single(stump(defaultLeft: true)), [[.nan]]) == [1])
+        #expect(try predict(single(stump(defaultLeft: false)), [[.nan]]) == [2])
+    }
+
+    @Test func categoricalListedCodesGoRight() throws {
+        let tree = DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [0, 0, 0],
+                                values: [0, 1, 2], defaultLeft: [false, false, false], categories: [0: [1, 4, 40]])
+        let answers = try predict(single(tree), [[1], [4], [40], [0], [2], [9], [-1], [1e9], [.nan]])
+        #expect(answers == [2, 2, 2, 1, 1, 1, 1, 1, 2])
+    }
+
+    @Test func baseMarginTreeWeightsAndTransform() throws {
+        var ensemble = single(stump(defaultLeft: true), base: 0.25, transform: .sigmoid)
+        ensemble.trees.append(.leaf(-1))
+        ensemble.treeGroups.append(0)
+        ensemble.treeWeights = [0.5, 2]
+        // margin = 0.25 + 0.5·1 + 2·(-1) = -1.25
+        let expected = 1 / (1 + expf(1.25))
+        #expect(try predict(ensemble, [[0]]) == [expected])
+    }
+
+    @Test func groupsAndSoftmax() throws {
+        let ensemble = TreeEnsemble(featureCount: 1, groupCount: 2, trees: [.leaf(1), .leaf(3)], treeGroups: [0, 1],
+                                    baseMargins: [0, 0], transform: .softmax)
+        let answers = try predict(ensemble, [[0]])
+        #expect(abs(answers[0] - 1 / (1 + expf(2))) < 1e-7)
+        #expect(abs(answers[0] + answers[1] - 1) < 1e-6)
+        var argmax = ensemble
+        argmax.transform = .argmax
+        #expect(try predict(argmax, [[0]]) == [1])
+    }
+
+    @Test func parallelRowsGiveTheSameAnswers() throws {
+        var trees = [DecisionTree]()
+        for index in 0..<50 {
+            trees.append(DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [Int32(index % 4), 0, 0],
+                                      values: [Float(index % 7) / 7 - 0.5, Float(index), -Float(index)], defaultLeft: [index % 2 == 0, false, false]))
+        }
+        let ensemble = TreeEnsemble(featureCount: 4, groupCount: 1, trees: trees, treeGroups: Array(repeating: 0, count: 50),
+                                    baseMargins: [0], transform: .identity)
+        let rows: [[Float]] = (0..<3000).map { row in
+            (0..<4).map { column -> Float in
+                if row % 11 == column { return .nan }
+                let step = (row * 7 + column * 13) % 100
+                return Float(step) / 100 - 0.5
+            }
+        }
+        let serial = try predict(ensemble, rows)
+        let parallel = try predict(ensemble, rows, parallelism: RowParallelism(threadCount: 4, minimumParallelWork: 0))
+        #expect(serial == parallel)
+    }
+
+    @Test func linearModelSkipsMissingFeatures() throws {
+        let model = LinearModel(featureCount: 2, groupCount: 1, weights: [2, 3], biases: [1], baseMargins: [0.5], transform: .identity)
+        let compiled = try CPUBackend().compile(.linear(model))
+        let answers = compiled.predict(FeatureBatch(rowCount: 2, columnCount: 2, values: [1, 1, .nan, 2])).values
+        #expect(answers == [6.5, 7.5])
+    }
+}
