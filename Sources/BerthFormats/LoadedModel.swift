@@ -2,6 +2,9 @@ import BerthCore
 
 /// A model file read into the IR, with the facts the startup log reports about it.
 public struct LoadedModel: Sendable, Equatable {
+    /// More features than this is a corrupt or hostile file, not a real model (a row would be 64 MiB).
+    public static let maxFeatureCount = 1 << 24
+
     public let ir: ModelIR
     public let format: ModelFormat
     public let objective: XGBoostObjective

@@ -23,7 +23,9 @@ enum XGBoostJSONModelDecoder {
         let classCount = (try? integer(parameters["num_class"], "num_class", fail)) ?? 0
         let targetCount = (try? integer(parameters["num_target"], "num_target", fail)) ?? 1
         let groupCount = classCount > 0 ? classCount : max(targetCount, 1)
-        guard featureCount > 0 else { throw fail("declares \(featureCount) features") }
+        guard (1...LoadedModel.maxFeatureCount).contains(featureCount) else {
+            throw fail("declares \(featureCount) features; Berth serves 1 to \(LoadedModel.maxFeatureCount)")
+        }
         guard groupCount <= 1 << 16 else { throw fail("declares \(groupCount) outputs") }
 
         let baseScores = try parseBaseScore(parameters["base_score"], fail)

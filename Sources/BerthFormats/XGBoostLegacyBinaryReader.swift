@@ -46,7 +46,9 @@ enum XGBoostLegacyBinaryReader {
         guard let objective = XGBoostObjective(name: objectiveName) else {
             throw fail("uses the objective '\(objectiveName)', which Berth does not support; supported: \(XGBoostObjective.supportedNames.joined(separator: ", "))")
         }
-        guard featureCount > 0, featureCount < 1 << 29 else { throw fail("declares \(featureCount) features") }
+        guard (1...LoadedModel.maxFeatureCount).contains(featureCount) else {
+            throw fail("declares \(featureCount) features; Berth serves 1 to \(LoadedModel.maxFeatureCount)")
+        }
         guard classCount >= 0, classCount <= 1 << 16 else { throw fail("declares \(classCount) classes") }
         let groupCount = classCount > 0 ? classCount : max(targetCount, 1)
         guard groupCount <= 1 << 16 else { throw fail("declares \(groupCount) outputs") }

@@ -1,0 +1,98 @@
+import BerthCore
+import BerthJSON
+import Foundation
+import Testing
+@testable import BerthFormats
+
+@Suite struct XGBoostDecoderTests {
+    /// A minimal xgboost model document; `tree` and `parameters` patch it.
+    func model(objective: String = "binary:logistic", baseScore: String = "5E-1", defaultLeft: String = "[0, 1, 0]",
+               extraTree: String = "") -> [UInt8] {
+        Array("""
+        {"learner": {"learner_model_param": {"base_score": "\(baseScore)", "num_class": "0", "num_feature": "2"},
+          "objective": {"name": "\(objective)"},
+          "gradient_booster": {"name": "gbtree", "model": {"tree_info": [0], "trees": [{
+            "left_children": [1, -1, -1], "right_children": [2, -1, -1], "split_indices": [1, 0, 0],
+            "split_conditions": [0.25, -0.4, 0.6], "default_left": \(defaultLeft),
+            "base_weights": [0, -4, 6] \(extraTree)}]}}},
+         "version": [1, 5, 2]}
+        """.utf8)
+    }
+
+    func read(_ bytes: [UInt8]) throws(ModelReadError) -> LoadedModel {
+        try ModelReader.read(file: "xgboost-model", bytes: bytes)
+    }
+
+    @Test func leafValuesComeFromSplitConditionsNotBaseWeights() throws {
+        guard case .trees(let ensemble) = try read(model()).ir else { Issue.record("expected trees"); return }
+        #expect(ensemble.trees[0].values == [0.25, -0.4, 0.6])
+        #expect(ensemble.trees[0].defaultLeft == [false, true, false])
+    }
+
+    @Test func booleanDefaultLeftOfXGBoost15IsAccepted() throws {
+        guard case .trees(let ensemble) = try read(model(defaultLeft: "[true, false, false]")).ir else { return }
+        #expect(ensemble.trees[0].defaultLeft == [true, false, false])
+    }
+
+    @Test(arguments: [("5E-1", Float(0)), ("0.500000", 0), ("[5E-1]", 0), ("[8E-1]", -logf(1 / 0.8 - 1))])
+    func baseScoreDialectsGoThroughTheLogit(_ text: String, _ margin: Float) throws {
+        guard case .trees(let ensemble) = try read(model(baseScore: text)).ir else { return }
+        #expect(ensemble.baseMargins == [margin])
+    }
+
+    @Test func logitrawKeepsBaseScoreAsIs() throws {
+        guard case .trees(let ensemble) = try read(model(objective: "binary:logitraw", baseScore: "8E-1")).ir else { return }
+        #expect(ensemble.baseMargins == [0.8])
+    }
+
+    @Test func unknownObjectiveNamesTheSupportedOnes() {
+        let error = #expect(throws: ModelReadError.self) { try read(model(objective: "reg:mystery")) }
+        #expect(error?.reason.contains("reg:mystery") == true)
+        #expect(error?.reason.contains("binary:logistic") == true)
+    }
+
+    @Test func vectorLeavesAreRefusedClearly() {
+        let error = #expect(throws: ModelReadError.self) { try read(model(extraTree: #", "tree_param": {"size_leaf_vector": "3"}"#)) }
+        #expect(error?.reason.contains("multi_output_tree") == true)
+    }
+
+    @Test func garbageIsAnUnknownFormat() {
+        let error = #expect(throws: ModelReadError.self) { try read(Array("hello,world".utf8)) }
+        #expect(error?.reason.contains("not a model format") == true)
+    }
+
+    /// Every prefix of every real fixture model, and a few thousand flipped bytes, must end in an error or a
+    /// model that compiles and predicts — never in a crash or a hang.
+    @Test(arguments: ["xgboost-binary-legacy/model/xgboost-model", "xgboost-dart/model/model.ubj",
+                      "xgboost-missing-categorical/model/xgboost-model.json", "xgboost-gblinear-poisson/model/xgboost-model.json"])
+    func damagedFixturesFailCleanly(_ relative: String) throws {
+        let original = try readFile(FixturePaths.root + "/" + relative)
+        var generator = SplitMix(seed: 42)
+        var damaged: [[UInt8]] = stride(from: 0, to: original.count, by: max(1, original.count / 300)).map { Array(original.prefix($0)) }
+        for _ in 0..<300 {
+            var copy = original
+            for _ in 0..<3 {
+                copy[Int(generator.next() % UInt64(copy.count))] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            damaged.append(copy)
+        }
+        for bytes in damaged {
+            guard let loaded = try? read(bytes), let model = try? CPUBackend().compile(loaded.ir) else { continue }
+            _ = model.predict(FeatureBatch(rowCount: 3, columnCount: model.featureCount,
+                                           values: (0..<(3 * model.featureCount)).map { Float($0 % 5) - 2 }))
+        }
+    }
+}
+
+/// A tiny deterministic generator for the damage test.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
