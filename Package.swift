@@ -57,7 +57,8 @@ let package = Package(
         .testTarget(
             name: "BerthServerTests",
             dependencies: [
-                "BerthServer",
+                "BerthServer", "BerthCore", "BerthJSON", "BerthCodecs", "BerthArtifacts",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

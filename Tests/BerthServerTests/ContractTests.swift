@@ -1,0 +1,146 @@
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import BerthServer
+
+/// The SageMaker container contract (CONTRACT.md) on a live server with the legacy binary fixture (12 features).
+@Suite struct ContractTests {
+    static let model = TestServer.fixtures + "/xgboost-binary-legacy/model"
+    static let row = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2"
+
+    func post(_ client: some TestClientProtocol, _ body: String, contentType: String? = "text/csv", accept: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let contentType { headers[.contentType] = contentType }
+        if let accept { headers[.accept] = accept }
+        return try await client.execute(uri: "/invocations", method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    @Test func pingAnswersGetAndPostWithAnEmptyBody() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            for method in [HTTPRequest.Method.get, .post] {
+                let response = try await client.execute(uri: "/ping", method: method)
+                #expect(response.status == .ok)
+                #expect(response.body.readableBytes == 0)
+            }
+            let unknown = try await client.execute(uri: "/nope", method: .get)
+            #expect(unknown.status == .notFound)
+            let wrongMethod = try await client.execute(uri: "/invocations", method: .get)
+            #expect(wrongMethod.status == .methodNotAllowed)
+        }
+    }
+
+    @Test func executionParametersFollowTheEnvironment() async throws {
+        let environment = ["SAGEMAKER_MAX_CONCURRENT_TRANSFORMS": "3", "SAGEMAKER_MAX_PAYLOAD_IN_MB": "20",
+                           "SAGEMAKER_BATCH_STRATEGY": "single_record", "SAGEMAKER_BATCH": "True"]
+        try await TestServer.run(modelDirectory: Self.model, environment: environment) { client in
+            let response = try await client.execute(uri: "/execution-parameters", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json")
+            #expect(String(buffer: response.body) == #"{"MaxConcurrentTransforms": 3, "BatchStrategy": "SINGLE_RECORD", "MaxPayloadInMB": 20}"#)
+        }
+    }
+
+    @Test func contentTypeParametersAcceptListsAndTheBareMediaType() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let csv = try await post(client, Self.row, contentType: "TEXT/CSV; charset=UTF-8; label_size=0", accept: "*/*")
+            #expect(csv.status == .ok)
+            #expect(csv.headers[.contentType] == "text/csv")
+            let listed = try await post(client, Self.row + "\r\n" + Self.row + "\r\n", accept: "image/png, application/json;q=0.9")
+            #expect(listed.headers[.contentType] == "application/json")
+            #expect(String(buffer: listed.body).hasPrefix(#"{"predictions": [{"score": "#))
+            let noType = try await post(client, Self.row, contentType: nil)
+            #expect(noType.status == .ok)
+        }
+    }
+
+    @Test func defaultAcceptComesFromTheEnvironment() async throws {
+        try await TestServer.run(modelDirectory: Self.model, environment: ["SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/jsonlines"]) { client in
+            let response = try await post(client, Self.row)
+            #expect(response.headers[.contentType] == "application/jsonlines")
+        }
+    }
+
+    @Test func clientMistakesGetA4xxThatSaysWhatToFix() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let cases: [(String, String?, String?, HTTPResponse.Status, String)] = [
+                (Self.row, "application/octet-stream", nil, .unsupportedMediaType, "text/csv"),
+                (Self.row, "text/csv", "image/png", .notAcceptable, "Ask for one of"),
+                ("", "text/csv", nil, .badRequest, "empty"),
+                ("f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12\n" + Self.row, "text/csv", nil, .badRequest, "header-less CSV"),
+                ("1,2,3", "text/csv", nil, .badRequest, "has 3 values but the model takes 12 features"),
+                ("0," + Self.row, "text/csv", nil, .badRequest, "label"),
+                ("{\"instances\": [[1]]}", "application/json", nil, .badRequest, "instance 1 has 1 values"),
+                ("[1, 2", "application/jsonlines", nil, .badRequest, "line 1 is not valid JSON"),
+            ]
+            for (body, contentType, accept, status, phrase) in cases {
+                let response = try await post(client, body, contentType: contentType, accept: accept)
+                let text = String(buffer: response.body)
+                #expect(response.status == status, "\(status): \(text)")
+                #expect(text.contains(phrase), "'\(phrase)' not in '\(text)'")
+                #expect(response.headers[.contentType] == "text/plain")
+            }
+            // The server stays healthy after every one of them.
+            let answer = try await client.execute(uri: "/ping", method: .get)
+            #expect(answer.status == .ok)
+        }
+    }
+
+    /// 6,291,456 bytes is SageMaker's documented maximum (INV-4): accepted; one byte more is a 413.
+    @Test func payloadLimitIsSixMebibytesByDefault() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let limit = 6 * 1024 * 1024
+            let atLimit = Self.row + String(repeating: "\n", count: limit - Self.row.utf8.count)
+            let answer = try await post(client, atLimit)
+            #expect(answer.status == .ok)
+            let over = try await post(client, atLimit + "\n")
+            #expect(over.status == .contentTooLarge)
+            #expect(String(buffer: over.body).contains("SAGEMAKER_MAX_PAYLOAD_IN_MB"))
+        }
+    }
+
+    @Test func payloadLimitFollowsSageMakerMaxPayload() async throws {
+        try await TestServer.run(modelDirectory: Self.model, environment: ["SAGEMAKER_MAX_PAYLOAD_IN_MB": "1"]) { client in
+            let body = Self.row + String(repeating: "\n", count: (1 << 20) - Self.row.utf8.count)
+            let atLimit = try await post(client, body)
+            #expect(atLimit.status == .ok)
+            let over = try await post(client, body + "\n")
+            #expect(over.status == .contentTooLarge)
+        }
+    }
+
+    @Test func multiRecordBodiesKeepOneAnswerPerRowInOrder() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let rows: [String] = (0..<1000).map { index in
+                let values: [String] = (0..<12).map { column in
+                    let step = (index * 31 + column * 7) % 97
+                    return String(Double(step) / 50 - 1)
+                }
+                return values.joined(separator: ",")
+            }
+            let all = try await post(client, rows.joined(separator: "\n"))
+            let answers = String(buffer: all.body).split(separator: "\n")
+            #expect(answers.count == 1000)
+            for index in [0, 1, 500, 999] {
+                let single = try await post(client, rows[index])
+                #expect(String(buffer: single.body) == answers[index] + "\n")
+            }
+        }
+    }
+}
+
+/// Readiness without a socket: `/ping` is 503 while the model loads, and `/invocations` says to wait.
+@Suite struct ReadinessTests {
+    @Test func pingIs503WhileLoading() async throws {
+        let configuration = try TestServer.configuration(modelDirectory: "/unused")
+        let app = Application(router: BerthApplication.router(configuration: configuration, state: ModelState()))
+        try await app.test(.router) { client in
+            let ping = try await client.execute(uri: "/ping", method: .get)
+            #expect(ping.status == .serviceUnavailable)
+            #expect(String(buffer: ping.body).hasPrefix("loading model"))
+            let invocation = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
+                                                      body: ByteBuffer(string: "1"))
+            #expect(invocation.status == .serviceUnavailable)
+            #expect(String(buffer: invocation.body).contains("retry once GET /ping answers 200"))
+        }
+    }
+}

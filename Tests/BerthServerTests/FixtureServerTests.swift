@@ -1,0 +1,65 @@
+import BerthJSON
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import BerthServer
+
+/// Every fixture served over a real socket: every request in its manifest must get xgboost's answer.
+@Suite struct FixtureServerTests {
+    static let predictingFixtures = [
+        "xgboost-binary-legacy", "xgboost-kfold-ensemble", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
+        "xgboost-missing-categorical", "xgboost-dart", "xgboost-gblinear-poisson",
+    ]
+
+    @Test(arguments: predictingFixtures)
+    func answersLikeXGBoost(_ fixture: String) async throws {
+        let folder = TestServer.fixtures + "/" + fixture
+        let manifest = try TestServer.manifest(fixture)
+        var environment = [String: String]()
+        for (key, value) in manifest["environment"]?.object ?? [:] { environment[key] = value.string }
+        let requests = manifest["requests"]?.array ?? []
+        #expect(requests.count == 3)
+        try await TestServer.run(modelDirectory: folder + "/model", environment: environment) { client in
+            for request in requests {
+                let contentType = request["content_type"]!.string!
+                let accept = request["accept"]!.string!
+                let body = try TestServer.bytes(folder + "/" + request["body"]!.string!)
+                let expected = String(decoding: try TestServer.bytes(folder + "/" + request["expected"]!.string!), as: UTF8.self)
+                let response = try await client.execute(
+                    uri: "/invocations", method: .post,
+                    headers: [.contentType: contentType, .accept: accept], body: ByteBuffer(bytes: body))
+                let label = "\(fixture) \(contentType) → \(accept)"
+                let text = String(buffer: response.body)
+                #expect(response.status == .ok, "\(label): \(text)")
+                #expect(response.headers[.contentType] == accept, "\(label)")
+                switch accept {
+                case "text/csv": ResponseComparison.expectSameCSV(text, expected, label)
+                case "application/json":
+                    ResponseComparison.expectSameJSON(try JSONReader.parse(Array(text.utf8)), try JSONReader.parse(Array(expected.utf8)), label)
+                default: try ResponseComparison.expectSameJSONLines(text, expected, label)
+                }
+            }
+        }
+    }
+
+    @Test func pickledModelIsNamedInPingAndInvocations() async throws {
+        try await TestServer.run(modelDirectory: TestServer.fixtures + "/xgboost-pickle/model", expectReady: false) { client in
+            let ping = try await client.execute(uri: "/ping", method: .get)
+            #expect(ping.status == .serviceUnavailable)
+            #expect(String(buffer: ping.body).contains("pickle"))
+            #expect(String(buffer: ping.body).contains("save_model"))
+            let invocation = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
+                                                      body: ByteBuffer(string: "1,2"))
+            #expect(invocation.status == .internalServerError)
+            #expect(String(buffer: invocation.body).contains("pickle"))
+        }
+    }
+
+    @Test func missingModelDirectoryIsNamed() async throws {
+        try await TestServer.run(modelDirectory: "/nonexistent/berth/model", expectReady: false) { client in
+            let ping = try await client.execute(uri: "/ping", method: .post)
+            #expect(ping.status == .serviceUnavailable)
+            #expect(String(buffer: ping.body).contains("/nonexistent/berth/model does not exist"))
+        }
+    }
+}

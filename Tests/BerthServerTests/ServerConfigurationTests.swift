@@ -1,0 +1,47 @@
+import BerthArtifacts
+import BerthCodecs
+import Logging
+import Testing
+@testable import BerthServer
+
+@Suite struct ServerConfigurationTests {
+    @Test func defaultsAreSageMakers() throws {
+        let configuration = try ServerConfiguration(environment: [:], processorCount: 4)
+        #expect(configuration.port == 8080)
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.modelDirectory == "/opt/ml/model")
+        #expect(configuration.maxPayloadBytes == 6_291_456)
+        #expect(configuration.maxConcurrentTransforms == 4)
+        #expect(configuration.batchStrategy == "MULTI_RECORD")
+        #expect(configuration.defaultAccept == .csv)
+        #expect(configuration.ensemble)
+        #expect(!configuration.batchMode)
+    }
+
+    @Test func environmentOverridesDefaults() throws {
+        let configuration = try ServerConfiguration(environment: [
+            "SAGEMAKER_BIND_TO_PORT": "9090", "SM_MODEL_DIR": "/models/a", "SAGEMAKER_MAX_PAYLOAD_IN_MB": "0",
+            "SAGEMAKER_BATCH": "TRUE", "SAGEMAKER_INFERENCE_ENSEMBLE": "false", "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/json",
+            "BERTH_MAX_ARTIFACT_MB": "10", "SAGEMAKER_CONTAINER_LOG_LEVEL": "30",
+        ], processorCount: 2)
+        #expect(configuration.port == 9090)
+        #expect(configuration.modelDirectory == "/models/a")
+        #expect(configuration.maxPayloadBytes == nil)
+        #expect(configuration.maxPayloadInMB == 0)
+        #expect(configuration.batchMode)
+        #expect(!configuration.ensemble)
+        #expect(configuration.defaultAccept == .json)
+        #expect(configuration.artifactLimits.maxTotalBytes == 10 << 20)
+        #expect(configuration.logLevel == .warning)
+    }
+
+    @Test(arguments: [
+        ("SAGEMAKER_BIND_TO_PORT", "http"), ("SAGEMAKER_BIND_TO_PORT", "70000"), ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "-1"),
+        ("SAGEMAKER_BATCH", "maybe"), ("SAGEMAKER_BATCH_STRATEGY", "SOMETIMES"), ("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "image/png"),
+        ("BERTH_LOG_LEVEL", "loud"),
+    ])
+    func invalidValuesNameTheVariable(_ name: String, _ value: String) {
+        let error = #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: [name: value], processorCount: 1) }
+        #expect(error?.description.hasPrefix("\(name)=\(value) is not valid") == true)
+    }
+}

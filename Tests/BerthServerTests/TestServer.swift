@@ -1,0 +1,68 @@
+import BerthCore
+import BerthJSON
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+@testable import BerthServer
+
+/// Starts Berth in-process on an ephemeral loopback port, exactly as `berth serve` builds it, and waits for
+/// `/ping` to turn 200 (or to report a failed load) before running the test.
+enum TestServer {
+    static var fixtures: String {
+        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        components.removeLast(3)
+        return components.joined(separator: "/") + "/opt-ml-fixtures"
+    }
+
+    static func configuration(modelDirectory: String, environment: [String: String] = [:]) throws -> ServerConfiguration {
+        var configuration = try ServerConfiguration(environment: environment, processorCount: 2)
+        configuration.modelDirectory = modelDirectory
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        return configuration
+    }
+
+    static func run(modelDirectory: String, environment: [String: String] = [:], expectReady: Bool = true,
+                    _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var logger = Logger(label: "berth-test")
+        logger.logLevel = .critical
+        let app = BerthApplication.build(configuration: try configuration(modelDirectory: modelDirectory, environment: environment),
+                                         logger: logger, backend: CPUBackend())
+        try await app.test(.live) { client in
+            try await waitForLoad(client, expectReady: expectReady)
+            try await test(client)
+        }
+    }
+
+    /// Polls `/ping` until the load has finished one way or the other (at most 20 s).
+    static func waitForLoad(_ client: some TestClientProtocol, expectReady: Bool) async throws {
+        for _ in 0..<400 {
+            let response = try await client.execute(uri: "/ping", method: .get)
+            if response.status == .ok { return }
+            let reason = String(buffer: response.body)
+            if !reason.hasPrefix("loading model") {
+                if expectReady { Issue.record("model failed to load: \(reason)") }
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the model did not finish loading in 20 s")
+    }
+
+    static func manifest(_ fixture: String) throws -> JSONValue {
+        try JSONReader.parse(try bytes(fixtures + "/" + fixture + "/manifest.json"))
+    }
+
+    static func bytes(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile) }
+        return Array(data)
+    }
+}
+
+extension String {
+    init(buffer: ByteBuffer) {
+        self = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes) ?? ""
+    }
+}
