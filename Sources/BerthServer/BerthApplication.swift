@@ -11,7 +11,9 @@ public enum BerthApplication {
         let loader = ModelLoader(configuration: configuration, backend: backend)
         return Application(
             router: router(configuration: configuration, state: state),
-            server: .http1(configuration: .init(idleTimeout: .seconds(75))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.maxPayloadBytes)],
+                idleTimeout: .seconds(75))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
             services: [ModelLoadingService(loader: loader, state: state, logger: logger)],
             logger: logger
