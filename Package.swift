@@ -54,15 +54,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "BerthTestSupport", path: "Tests/BerthTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON"], swiftSettings: swiftSettings),
-        .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs", "BerthCore", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BerthServerTests",
             dependencies: [
-                "BerthServer", "BerthCore", "BerthJSON", "BerthCodecs", "BerthArtifacts",
+                "BerthServer", "BerthCore", "BerthJSON", "BerthCodecs", "BerthArtifacts", "BerthTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

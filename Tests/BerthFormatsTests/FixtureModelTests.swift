@@ -1,5 +1,5 @@
 import BerthArtifacts
-import Foundation
+import BerthTestSupport
 import BerthCore
 import BerthJSON
 import Testing
@@ -7,7 +7,7 @@ import Testing
 
 /// Every fixture model, read and run on the CPU kernel, must give xgboost's own predictions (≤ 1e-5 relative).
 @Suite struct FixtureModelTests {
-    static let fixtures = FixturePaths.root
+    static let fixtures = Fixtures.root
     static let predictingCases = [
         "xgboost-binary-legacy", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
         "xgboost-missing-categorical", "xgboost-dart", "xgboost-gblinear-poisson",
@@ -21,7 +21,7 @@ import Testing
         let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
         let model = try CPUBackend().compile(loaded.ir)
 
-        let rows = try JSONReader.parse(try readFile(folder + "/requests/rows.jsonl").split(separator: UInt8(ascii: "\n")).map {
+        let rows = try JSONReader.parse(try Fixtures.bytes(folder + "/requests/rows.jsonl").split(separator: UInt8(ascii: "\n")).map {
             Array($0)
         }.reduce(into: [UInt8]("[".utf8)) { body, line in
             if body.count > 1 { body.append(UInt8(ascii: ",")) }
@@ -31,7 +31,7 @@ import Testing
         let batch = FeatureBatch(rowCount: rows.array!.count, columnCount: model.featureCount, values: values)
         let predictions = model.predict(batch)
 
-        let expected = String(decoding: try readFile(folder + "/expected/rows.csv"), as: UTF8.self)
+        let expected = String(decoding: try Fixtures.bytes(folder + "/expected/rows.csv"), as: UTF8.self)
             .split(separator: "\n").flatMap { $0.split(separator: ",").map { Double($0)! } }
         #expect(predictions.values.count == expected.count)
         for (got, want) in zip(predictions.values, expected) {
@@ -56,18 +56,4 @@ import Testing
         #expect(error?.reason.contains("pickle") == true)
         #expect(error?.reason.contains("save_model") == true)
     }
-}
-
-enum FixturePaths {
-    /// `opt-ml-fixtures/` at the repository root, found from this source file's location.
-    static var root: String {
-        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        components.removeLast(3)
-        return components.joined(separator: "/") + "/opt-ml-fixtures"
-    }
-}
-
-func readFile(_ path: String) throws -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile) }
-    return Array(data)
 }

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthJSON
+import BerthTestSupport
 import Foundation
 import Testing
 @testable import BerthFormats
@@ -66,7 +67,7 @@ import Testing
     @Test(arguments: ["xgboost-binary-legacy/model/xgboost-model", "xgboost-dart/model/model.ubj",
                       "xgboost-missing-categorical/model/xgboost-model.json", "xgboost-gblinear-poisson/model/xgboost-model.json"])
     func damagedFixturesFailCleanly(_ relative: String) throws {
-        let original = try readFile(FixturePaths.root + "/" + relative)
+        let original = try Fixtures.bytes(Fixtures.root + "/" + relative)
         var generator = SplitMix(seed: 42)
         var damaged: [[UInt8]] = stride(from: 0, to: original.count, by: max(1, original.count / 300)).map { Array(original.prefix($0)) }
         for _ in 0..<300 {
@@ -81,18 +82,5 @@ import Testing
             _ = model.predict(FeatureBatch(rowCount: 3, columnCount: model.featureCount,
                                            values: (0..<(3 * model.featureCount)).map { Float($0 % 5) - 2 }))
         }
-    }
-}
-
-/// A tiny deterministic generator for the damage test.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }

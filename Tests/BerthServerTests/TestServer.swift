@@ -1,6 +1,6 @@
 import BerthCore
 import BerthJSON
-import Foundation
+import BerthTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -10,11 +10,7 @@ import Testing
 /// Starts Berth in-process on an ephemeral loopback port, exactly as `berth serve` builds it, and waits for
 /// `/ping` to turn 200 (or to report a failed load) before running the test.
 enum TestServer {
-    static var fixtures: String {
-        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        components.removeLast(3)
-        return components.joined(separator: "/") + "/opt-ml-fixtures"
-    }
+    static var fixtures: String { Fixtures.root }
 
     static func configuration(modelDirectory: String, environment: [String: String] = [:]) throws -> ServerConfiguration {
         var configuration = try ServerConfiguration(environment: environment, processorCount: 2)
@@ -55,10 +51,7 @@ enum TestServer {
         try JSONReader.parse(try bytes(fixtures + "/" + fixture + "/manifest.json"))
     }
 
-    static func bytes(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile) }
-        return Array(data)
-    }
+    static func bytes(_ path: String) throws -> [UInt8] { try Fixtures.bytes(path) }
 }
 
 extension String {

@@ -1,0 +1,51 @@
+import BerthCore
+import BerthTestSupport
+import Testing
+@testable import BerthCodecs
+
+/// Random and mutated bodies through every decoder: each must end in a decoded batch or a 400 — never a crash,
+/// a hang or an error of another kind.
+@Suite struct HostileBodyTests {
+    static let seeds: [RequestFormat: [String]] = [
+        .csv: ["1,2,3\n4,5,6\n", ",nan,\"3\"\r\n1e-3,-0,+inf\n"],
+        .json: [#"{"instances": [[1, 2, 3], {"features": [4, null, 6]}]}"#,
+                #"{"instances": [{"data": {"features": {"keys": [0, 2], "shape": [3], "values": [1, 2]}}}]}"#],
+        .jsonLines: ["[1, 2, 3]\n{\"features\": [4, 5, 6]}\n"],
+    ]
+
+    @Test(arguments: RequestFormat.allCases)
+    func decodersSurviveMutations(_ format: RequestFormat) {
+        var generator = SplitMix(seed: 7)
+        let alphabet = Array("0123456789.,-+eE\n\r\t \"[]{}:nulNaN\\ufeff".utf8) + [0, 0xFF, 0xC3]
+        for seed in Self.seeds[format]! {
+            let original = Array(seed.utf8)
+            for _ in 0..<2000 {
+                var body = original
+                for _ in 0..<(1 + Int(generator.next() % 4)) {
+                    let position = Int(generator.next() % UInt64(body.count + 1))
+                    switch generator.next() % 3 {
+                    case 0 where position < body.count: body[position] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                    case 1: body.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: position)
+                    default: if position < body.count { body.remove(at: position) }
+                    }
+                }
+                do {
+                    let batch = try format.decoder.decode(body, featureCount: 3)
+                    #expect(batch.values.count == batch.rowCount * 3)
+                } catch {
+                    #expect(error.kind == .badRequest)
+                }
+            }
+        }
+    }
+
+    @Test func randomBytesAreBadRequests() {
+        var generator = SplitMix(seed: 11)
+        for format in RequestFormat.allCases {
+            for length in [1, 7, 100, 5000] {
+                let body = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+                #expect(throws: CodecError.self) { try format.decoder.decode(body, featureCount: 3) }
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// Helpers shared by the test targets (like swift-numerics' `_TestSupport`): where the fixtures live, reading
+/// them, and a deterministic random generator for mutation tests.
+public enum Fixtures {
+    /// `opt-ml-fixtures/` at the repository root, found from this source file's location.
+    public static var root: String {
+        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        components.removeLast(3)
+        return components.joined(separator: "/") + "/opt-ml-fixtures"
+    }
+
+    /// The bytes of a file; throws when it is missing.
+    public static func bytes(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile) }
+        return Array(data)
+    }
+}
+
+/// SplitMix64: a tiny deterministic generator, so mutation tests are reproducible.
+public struct SplitMix {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
