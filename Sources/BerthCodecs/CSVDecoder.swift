@@ -15,30 +15,15 @@ public struct CSVDecoder: RequestDecoder {
         var values = [Float]()
         values.reserveCapacity(min(bytes.count / 2, 1 << 24))
         var rowCount = 0
-        var lineNumber = 0
-        var lineStart = 0
-        while lineStart < bytes.count {
-            var lineEnd = lineStart
-            while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
-            let nextLine = lineEnd + 1
-            lineNumber += 1
-            if lineEnd > lineStart && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-            if !isBlank(bytes, lineStart..<lineEnd) {
-                let fields = try decodeLine(bytes, lineStart..<lineEnd, lineNumber: lineNumber, isFirstRow: rowCount == 0,
-                                            into: &values)
-                guard fields == featureCount else {
-                    throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)"))
-                }
-                rowCount += 1
+        try BodyLines(bytes: bytes).forEach { line, lineNumber throws(CodecError) in
+            let fields = try decodeLine(bytes, line, lineNumber: lineNumber, isFirstRow: rowCount == 0, into: &values)
+            guard fields == featureCount else {
+                throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)"))
             }
-            lineStart = nextLine
+            rowCount += 1
         }
         guard rowCount > 0 else { throw .bad("the CSV body holds no rows: send one line of \(featureCount) comma-separated numbers per row") }
         return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values)
-    }
-
-    private func isBlank(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        range.allSatisfy { bytes[$0] == UInt8(ascii: " ") || bytes[$0] == UInt8(ascii: "\t") }
     }
 
     /// Appends the line's values and returns how many there were.

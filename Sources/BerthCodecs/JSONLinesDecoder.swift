@@ -11,20 +11,10 @@ public struct JSONLinesDecoder: RequestDecoder {
         let bytes = body.bindMemory(to: UInt8.self)
         var values = [Float]()
         var rowCount = 0
-        var lineNumber = 0
-        var lineStart = 0
-        while lineStart < bytes.count {
-            var lineEnd = lineStart
-            while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
-            lineNumber += 1
-            let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd])
-            lineStart = lineEnd + 1
-            guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }) else {
-                continue
-            }
+        try BodyLines(bytes: bytes).forEach { line, lineNumber throws(CodecError) in
             let record: JSONValue
-            do {
-                record = try JSONReader.parse(line)
+            do throws(JSONParseError) {
+                record = try JSONReader.parse(UnsafeBufferPointer(rebasing: bytes[line]))
             } catch {
                 throw .bad("line \(lineNumber) is not valid JSON (\(error.reason) at byte \(error.offset) of the line)")
             }
