@@ -1,3 +1,5 @@
+import BerthJSON
+
 /// A parsed `type/subtype; name=value` header value (Content-Type, or one entry of Accept).
 ///
 /// Types and parameter names compare case-insensitively (NEG-1): `TEXT/CSV; Charset=UTF-8` is `text/csv`.
@@ -40,15 +42,4 @@ public struct MediaType: Sendable, Equatable, CustomStringConvertible {
     public var essence: String { subtype.isEmpty ? type : type + "/" + subtype }
 
     public var description: String { essence }
-}
-
-extension StringProtocol {
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        var text = ""
-        text.unicodeScalars.append(contentsOf: scalars[first...last])
-        return text
-    }
 }

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthJSON
 
 /// The response content types Berth writes, chosen from the request's Accept header (NEG-2, NEG-3).
 public enum ResponseFormat: String, Sendable, CaseIterable {

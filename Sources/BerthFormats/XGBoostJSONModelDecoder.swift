@@ -161,9 +161,3 @@ func index32(_ value: Double) -> Int32 {
     guard let exact = Int32(exactly: value) else { return -2 }
     return exact
 }
-
-extension StringProtocol {
-    func trimmingWhitespace() -> String {
-        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
-    }
-}

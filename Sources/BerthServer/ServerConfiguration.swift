@@ -1,5 +1,6 @@
 import BerthArtifacts
 import BerthCodecs
+import BerthJSON
 import Logging
 
 /// Everything `berth serve` is told, from SageMaker's environment variables and the command line.
@@ -94,7 +95,7 @@ struct EnvironmentReader {
     init(_ environment: [String: String]) { self.environment = environment }
 
     func string(_ name: String) -> String? {
-        guard let value = environment[name]?.trimmingCharacters(in: " \t"), !value.isEmpty else { return nil }
+        guard let value = environment[name]?.trimmingWhitespace(), !value.isEmpty else { return nil }
         return value
     }
 
@@ -114,12 +115,5 @@ struct EnvironmentReader {
         case "false", "0", "no", "off": return false
         default: throw ConfigurationError(variable: name, value: text, expected: "true or false")
         }
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        let characters = Set(set)
-        return String(drop { characters.contains($0) }.reversed().drop { characters.contains($0) }.reversed())
     }
 }
