@@ -12,8 +12,9 @@ import Logging
 struct InvocationHandler: Sendable {
     let state: ModelState
     let configuration: ServerConfiguration
-    /// Batches of at least this many rows run off Swift's cooperative pool, so they cannot starve `/ping`.
-    static let offloadRowCount = 256
+    /// Bodies of at least this many bytes are decoded, predicted and encoded off Swift's cooperative pool (which
+    /// serves every HTTP handler), so a large batch cannot hold up `/ping`.
+    static let offloadBodyBytes = 64 << 10
 
     func respond(to request: Request, context: some RequestContext) async -> Response {
         do {
@@ -33,8 +34,9 @@ struct InvocationHandler: Sendable {
         switch state.current {
         case .loading:
             throw InvocationFailure(.serviceUnavailable, "the model is still loading; retry once GET /ping answers 200")
-        case .failed(let reason):
-            throw InvocationFailure(.internalServerError, "the model failed to load: \(reason)")
+        case .failed:
+            // The reason (which may name server paths) is in the log and in GET /ping, not in callers' answers.
+            throw InvocationFailure(.internalServerError, "the model failed to load; the container log and GET /ping give the reason")
         case .ready(let ready):
             model = ready
         }
@@ -50,6 +52,17 @@ struct InvocationHandler: Sendable {
         guard body.readableBytes > 0 else {
             throw InvocationFailure(.badRequest, "the request body is empty: send \(requestFormat.rawValue) rows of \(model.featureCount) features")
         }
+        let answer = { @Sendable () throws(InvocationFailure) -> [UInt8] in
+            try Self.answer(body, model: model.model, requestFormat: requestFormat, responseFormat: responseFormat)
+        }
+        let output = body.readableBytes < Self.offloadBodyBytes ? try answer() : try await Self.offloaded(answer)
+        return Response(status: .ok, headers: [.contentType: responseFormat.rawValue],
+                        body: .init(byteBuffer: ByteBuffer(bytes: output)))
+    }
+
+    /// Decode, predict, encode: the CPU-bound part of a request.
+    private static func answer(_ body: ByteBuffer, model: any CompiledModel, requestFormat: RequestFormat,
+                               responseFormat: ResponseFormat) throws(InvocationFailure) -> [UInt8] {
         let batch: FeatureBatch
         do {
             batch = try body.withUnsafeReadableBytes { bytes in
@@ -58,11 +71,19 @@ struct InvocationHandler: Sendable {
         } catch {
             throw InvocationFailure(error)
         }
-        let predictions = await predict(batch, with: model.model)
         var output = [UInt8]()
-        responseFormat.encoder.encode(predictions, into: &output)
-        return Response(status: .ok, headers: [.contentType: responseFormat.rawValue],
-                        body: .init(byteBuffer: ByteBuffer(bytes: output)))
+        responseFormat.encoder.encode(model.predict(batch), into: &output)
+        return output
+    }
+
+    /// Runs `work` on a Dispatch thread and waits for it without blocking the cooperative pool.
+    private static func offloaded(_ work: @escaping @Sendable () throws(InvocationFailure) -> [UInt8]) async throws(InvocationFailure) -> [UInt8] {
+        let result = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(returning: Result { () throws(InvocationFailure) in try work() })
+            }
+        }
+        return try result.get()
     }
 
     /// The body, refusing it with 413 as soon as it is known to be too large — from Content-Length without
@@ -84,13 +105,6 @@ struct InvocationHandler: Sendable {
             the request body is larger than \(limit) bytes (\(limit >> 20) MiB), the limit: split it into smaller \
             requests, or raise SAGEMAKER_MAX_PAYLOAD_IN_MB (0 = unlimited)
             """)
-    }
-
-    private func predict(_ batch: FeatureBatch, with model: any CompiledModel) async -> Predictions {
-        guard batch.rowCount >= Self.offloadRowCount else { return model.predict(batch) }
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: model.predict(batch)) }
-        }
     }
 
     private func log(_ failure: InvocationFailure, request: Request, logger: Logger) {
