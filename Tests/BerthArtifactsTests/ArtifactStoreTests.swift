@@ -3,13 +3,15 @@ import Testing
 @testable import BerthArtifacts
 
 /// The model directory as SageMaker may lay it out, built in a temporary folder per test.
-@Suite struct ArtifactStoreTests {
+@Suite final class ArtifactStoreTests {
     let root: String
 
     init() throws {
         root = NSTemporaryDirectory() + "berth-artifacts-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: root + "/model", withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
 
     func write(_ relative: String, _ bytes: [UInt8]) throws {
         let path = root + "/model/" + relative

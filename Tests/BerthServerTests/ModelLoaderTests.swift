@@ -1,0 +1,52 @@
+import BerthCore
+import BerthTestSupport
+import Foundation
+import Logging
+import Testing
+@testable import BerthServer
+
+/// Loading decisions that depend on what else sits in the model directory.
+@Suite final class ModelLoaderTests {
+    let folder = NSTemporaryDirectory() + "berth-loader-" + UUID().uuidString
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+
+    func copy(_ fixtureFile: String, as name: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.root + "/" + fixtureFile, toPath: folder + "/" + name)
+    }
+
+    func load(_ environment: [String: String] = [:]) throws(ModelLoader.Failure) -> ServedModel {
+        var configuration = try! ServerConfiguration(environment: environment, processorCount: 2)
+        configuration.modelDirectory = folder
+        return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
+    }
+
+    @Test func filesThatAreNotModelsAreSkipped() throws {
+        try copy("xgboost-binary-legacy/model/xgboost-model", as: "xgboost-model")
+        try Data("how to use this model".utf8).write(to: URL(fileURLWithPath: folder + "/README.md"))
+        let served = try load()
+        #expect(served.files.map(\.path) == ["xgboost-model"])
+    }
+
+    @Test func onlyNonModelsIsAnErrorThatSaysWhatWasExpected() throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: folder + "/notes.txt"))
+        let error = #expect(throws: ModelLoader.Failure.self) { try load() }
+        #expect(error?.description.contains("holds no model Berth can read: notes.txt") == true)
+        #expect(error?.description.contains("save_model") == true)
+    }
+
+    @Test func ensembleCanBeSwitchedOff() throws {
+        for fold in 0..<3 { try copy("xgboost-kfold-ensemble/model/xgboost-model-\(fold)", as: "xgboost-model-\(fold)") }
+        #expect(try load().files.count == 3)
+        #expect(try load(["SAGEMAKER_INFERENCE_ENSEMBLE": "false"]).files.map(\.path) == ["xgboost-model-0"])
+    }
+
+    @Test func modelsThatDisagreeCannotBeAnEnsemble() throws {
+        try copy("xgboost-binary-legacy/model/xgboost-model", as: "a-model")
+        try copy("xgboost-dart/model/model.ubj", as: "b-model")
+        let error = #expect(throws: ModelLoader.Failure.self) { try load() }
+        #expect(error?.description.contains("cannot be served as one ensemble") == true)
+    }
+}
