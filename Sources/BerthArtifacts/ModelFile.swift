@@ -10,10 +10,4 @@ public struct ModelFile: Sendable, Equatable {
         self.path = path
         self.bytes = bytes
     }
-
-    /// The last component of `path`, as listed inside an archive or folder.
-    public var name: String {
-        let afterArchive = path.split(separator: ":").last.map(String.init) ?? path
-        return afterArchive.split(separator: "/").last.map(String.init) ?? afterArchive
-    }
 }

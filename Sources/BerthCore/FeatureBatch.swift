@@ -19,8 +19,4 @@ public struct FeatureBatch: Sendable, Equatable {
         FeatureBatch(rowCount: rowCount, columnCount: columnCount,
                      values: [Float](repeating: .nan, count: rowCount * columnCount))
     }
-
-    public func row(_ index: Int) -> ArraySlice<Float> {
-        values[index * columnCount ..< (index + 1) * columnCount]
-    }
 }

@@ -18,10 +18,4 @@ public final class ModelState: Sendable {
     public var current: Status { status.withLock { $0 } }
 
     func set(_ newStatus: Status) { status.withLock { $0 = newStatus } }
-
-    /// The served model once ready.
-    public var model: ServedModel? {
-        if case .ready(let model) = current { return model }
-        return nil
-    }
 }

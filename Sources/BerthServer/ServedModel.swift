@@ -10,5 +10,4 @@ public struct ServedModel: Sendable {
 
     public var featureCount: Int { model.featureCount }
     public var outputCount: Int { model.outputCount }
-    public var objective: XGBoostObjective { files[0].loaded.objective }
 }
