@@ -1,6 +1,5 @@
 import BerthCodecs
 import BerthCore
-import Dispatch
 import Hummingbird
 import Logging
 
@@ -55,7 +54,7 @@ struct InvocationHandler: Sendable {
         let answer = { @Sendable () throws(InvocationFailure) -> [UInt8] in
             try Self.answer(body, model: model.model, requestFormat: requestFormat, responseFormat: responseFormat)
         }
-        let output = body.readableBytes < Self.offloadBodyBytes ? try answer() : try await Self.offloaded(answer)
+        let output = body.readableBytes < Self.offloadBodyBytes ? try answer() : try await offCooperativePool(answer)
         return Response(status: .ok, headers: [.contentType: responseFormat.rawValue],
                         body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }
@@ -74,16 +73,6 @@ struct InvocationHandler: Sendable {
         var output = [UInt8]()
         responseFormat.encoder.encode(model.predict(batch), into: &output)
         return output
-    }
-
-    /// Runs `work` on a Dispatch thread and waits for it without blocking the cooperative pool.
-    private static func offloaded(_ work: @escaping @Sendable () throws(InvocationFailure) -> [UInt8]) async throws(InvocationFailure) -> [UInt8] {
-        let result = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(returning: Result { () throws(InvocationFailure) in try work() })
-            }
-        }
-        return try result.get()
     }
 
     /// The body, refusing it with 413 as soon as it is known to be too large — from Content-Length without

@@ -1,7 +1,6 @@
 import BerthArtifacts
 import BerthCore
 import BerthFormats
-import Dispatch
 import Logging
 
 /// Start-up's road (ARCHITECTURE.md): artifact → model files → IR → compiled model → warm-up prediction.
@@ -72,13 +71,9 @@ public struct ModelLoader: Sendable {
         return ServedModel(model: model, files: files, backend: backend.name)
     }
 
-    /// Loads on a thread of its own (not Swift's cooperative pool, which serves the HTTP handlers).
-    public func loadInBackground(logger: Logger) async -> Result<ServedModel, Failure> {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(returning: Result { () throws(Failure) in try load(logger: logger) })
-            }
-        }
+    /// Loads on a Dispatch thread, not on Swift's cooperative pool, which serves the HTTP handlers.
+    public func loadInBackground(logger: Logger) async throws(Failure) -> ServedModel {
+        try await offCooperativePool { () throws(Failure) in try load(logger: logger) }
     }
 }
 

@@ -14,8 +14,8 @@ struct ModelLoadingService: Service {
         let clock = ContinuousClock()
         let start = clock.now
         logger.info("loading model", metadata: ["model_dir": .string(loader.configuration.modelDirectory)])
-        switch await loader.loadInBackground(logger: logger) {
-        case .success(let model):
+        do throws(ModelLoader.Failure) {
+            let model = try await loader.loadInBackground(logger: logger)
             state.set(.ready(model))
             let elapsed = clock.now - start
             let first = model.files[0].loaded
@@ -31,10 +31,10 @@ struct ModelLoadingService: Service {
                 "backend": .string(model.backend),
                 "load_ms": .stringConvertible(Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
             ])
-        case .failure(let failure):
-            state.set(.failed(failure.description))
+        } catch {
+            state.set(.failed(error.description))
             logger.critical("model failed to load; /ping answers 503 until the container is restarted with a fixed model",
-                            metadata: ["reason": .string(failure.description)])
+                            metadata: ["reason": .string(error.description)])
         }
         try? await gracefulShutdown()
     }
