@@ -19,10 +19,14 @@ public struct ModelReadError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     static func unknownFormat(_ file: String, prefix: [UInt8]) -> ModelReadError {
-        let hex = prefix.prefix(8).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined(separator: " ")
-        return ModelReadError(file: file, reason: """
-            is not a model format Berth reads (first bytes: \(hex)). Supported: XGBoost JSON, UBJSON and legacy \
+        ModelReadError(file: file, reason: """
+            is not a model format Berth reads (first bytes: \(leadingBytes(prefix))). Supported: XGBoost JSON, UBJSON and legacy \
             binary models (save_model), optionally gzipped or inside model.tar.gz
             """)
+    }
+
+    /// The first eight bytes in hex (`62 69 6e 66 …`): what an error shows of a file no reader recognised.
+    public static func leadingBytes(_ bytes: [UInt8]) -> String {
+        bytes.prefix(8).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined(separator: " ")
     }
 }

@@ -80,10 +80,9 @@ public struct ModelLoader: Sendable {
 /// The startup error for a directory whose files are none of them models.
 enum ModelReadErrorText {
     static func noModel(directory: String, files: [String], firstBytes: [UInt8]) -> String {
-        let hex = firstBytes.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
-        return """
+        """
             model directory \(directory) holds no model Berth can read: \(files.prefix(5).joined(separator: ", ")) \
-            (first bytes of \(files.first ?? "?"): \(hex)). Expected an XGBoost model saved with save_model \
+            (first bytes of \(files.first ?? "?"): \(ModelReadError.leadingBytes(firstBytes))). Expected an XGBoost model saved with save_model \
             (JSON, UBJSON or the legacy binary xgboost-model), optionally gzipped or inside model.tar.gz
             """
     }
