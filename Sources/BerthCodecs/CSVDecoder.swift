@@ -59,27 +59,27 @@ public struct CSVDecoder: RequestDecoder {
         }
         if start == end { return .nan }
         let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
-        if isNaNWord(text) { return .nan }
-        guard isDecimal(text), let value = DecimalText.parseDouble(text) else { return nil }
+        let unsigned = text.first == UInt8(ascii: "-") || text.first == UInt8(ascii: "+") ? text.dropFirst() : text[...]
+        if isWord(unsigned, "nan") { return .nan }
+        let isInfinity = isWord(unsigned, "inf") || isWord(unsigned, "infinity")
+        // Only decimal or scientific notation reaches strtod, which would also accept hex floats.
+        guard isInfinity || isDecimal(unsigned), let value = DecimalText.parseDouble(text) else { return nil }
         return Float(value)
     }
 
-    private static func isNaNWord(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        var body = text[...]
-        if let sign = body.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { body = body.dropFirst() }
-        return body.count == 3 && body.map { $0 | 0x20 }.elementsEqual("nan".utf8)
+    /// Whether `text` spells `word` (lower-case ASCII) in any letter case, without allocating.
+    private static func isWord(_ text: Slice<UnsafeBufferPointer<UInt8>>, _ word: String) -> Bool {
+        text.count == word.utf8.count && zip(text, word.utf8).allSatisfy { $0 | 0x20 == $1 }
     }
 
-    /// Plain decimal or scientific notation, or inf/infinity — never hex floats, which `strtod` would accept.
-    private static func isDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Digits with at most the characters of a decimal or scientific number around them.
+    private static func isDecimal(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         var sawDigit = false
         for byte in text {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): sawDigit = true
             case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "e"), UInt8(ascii: "E"): continue
-            default:
-                let lowered = text.map { $0 | 0x20 }.drop { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") | 0x20 }
-                return lowered.elementsEqual("inf".utf8) || lowered.elementsEqual("infinity".utf8)
+            default: return false
             }
         }
         return sawDigit
