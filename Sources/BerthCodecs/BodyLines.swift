@@ -4,10 +4,12 @@
 /// still counted, so error messages name the line a person sees in their file.
 struct BodyLines {
     let bytes: UnsafeBufferPointer<UInt8>
+    /// The number of the body's first line.
+    var firstLineNumber = 1
 
-    /// Calls `body` with each non-blank line's byte range and its 1-based line number.
+    /// Calls `body` with each non-blank line's byte range and its line number (counted from `firstLineNumber`).
     func forEach(_ body: (_ line: Range<Int>, _ number: Int) throws(CodecError) -> Void) throws(CodecError) {
-        var lineNumber = 0
+        var lineNumber = firstLineNumber - 1
         var lineStart = 0
         while lineStart < bytes.count {
             var lineEnd = lineStart

@@ -8,15 +8,19 @@ import BerthJSON
 /// as doubles and narrowed to float32 — numpy's path into XGBoost — straight from the body's bytes. A first
 /// line that is not numeric is reported as a header; every other problem names its row and column.
 public struct CSVDecoder: RequestDecoder {
-    public init() {}
+    public let options: RequestDecodingOptions
+
+    public init(options: RequestDecodingOptions = .init()) {
+        self.options = options
+    }
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         var values = [Float]()
         values.reserveCapacity(min(bytes.count / 2, 1 << 24))
         var rowCount = 0
-        try BodyLines(bytes: bytes).forEach { line, lineNumber throws(CodecError) in
-            let fields = try decodeLine(bytes, line, lineNumber: lineNumber, isFirstRow: rowCount == 0, into: &values)
+        try BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber).forEach { line, lineNumber throws(CodecError) in
+            let fields = try decodeLine(bytes, line, lineNumber: lineNumber, isFirstRow: rowCount == 0 && options.firstLineNumber == 1, into: &values)
             guard fields == featureCount else {
                 throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)"))
             }

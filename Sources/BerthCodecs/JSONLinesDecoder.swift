@@ -5,13 +5,17 @@ import BerthJSON
 /// MULTI_RECORD body of N lines gives exactly N rows in order (BT-8). Blank lines are skipped; each line is
 /// one row in any form `JSONRows` reads.
 public struct JSONLinesDecoder: RequestDecoder {
-    public init() {}
+    public let options: RequestDecodingOptions
+
+    public init(options: RequestDecodingOptions = .init()) {
+        self.options = options
+    }
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         var values = [Float]()
         var rowCount = 0
-        try BodyLines(bytes: bytes).forEach { line, lineNumber throws(CodecError) in
+        try BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber).forEach { line, lineNumber throws(CodecError) in
             let record: JSONValue
             do throws(JSONParseError) {
                 record = try JSONReader.parse(UnsafeBufferPointer(rebasing: bytes[line]))

@@ -5,6 +5,9 @@ public enum RequestFormat: String, Sendable, CaseIterable {
     case csv = "text/csv"
     case json = "application/json"
     case jsonLines = "application/jsonlines"
+    case libsvm = "text/libsvm"
+    case recordIO = "application/x-recordio-protobuf"
+    case npy = "application/x-npy"
 
     /// The format a Content-Type names. A missing Content-Type is read as CSV (documented in the README; the
     /// official container assumes libsvm there). Anything else is a 415 naming what is accepted.
@@ -16,21 +19,38 @@ public enum RequestFormat: String, Sendable, CaseIterable {
         case "application/jsonlines", "application/jsonl", "application/x-jsonlines", "application/json-lines",
              "jsonlines", "text/jsonl":
             return .jsonLines
+        case "text/libsvm", "text/x-libsvm", "libsvm", "application/x-libsvm": return .libsvm
+        case "application/x-recordio-protobuf", "recordio-protobuf", "x-recordio-protobuf", "application/recordio-protobuf":
+            return .recordIO
+        case "application/x-npy", "application/npy", "npy": return .npy
         default:
             throw CodecError(.unsupportedContentType, """
                 Content-Type '\(mediaType.essence)' is not supported. Send one of: \
                 \(RequestFormat.allCases.map(\.rawValue).joined(separator: ", ")) (header-less CSV with one row per line \
-                is what SageMaker's built-in XGBoost expects)
+                is what SageMaker's built-in XGBoost expects; \
+                with no Content-Type Berth reads CSV)
                 """)
         }
     }
 
     /// The decoder for this format.
-    public var decoder: any RequestDecoder {
+    public func decoder(options: RequestDecodingOptions = .init()) -> any RequestDecoder {
         switch self {
-        case .csv: CSVDecoder()
+        case .csv: CSVDecoder(options: options)
         case .json: JSONRequestDecoder()
-        case .jsonLines: JSONLinesDecoder()
+        case .jsonLines: JSONLinesDecoder(options: options)
+        case .libsvm: LibSVMDecoder(options: options)
+        case .recordIO: RecordIODecoder()
+        case .npy: NPYDecoder()
+        }
+    }
+
+    /// Whether bodies of this format are lines of text, one record each, which batch transform may split and
+    /// join at line ends (`SplitType=Line`).
+    public var isLineOriented: Bool {
+        switch self {
+        case .csv, .jsonLines, .libsvm: true
+        case .json, .recordIO, .npy: false
         }
     }
 }

@@ -6,6 +6,8 @@ public enum ResponseFormat: String, Sendable, CaseIterable {
     case csv = "text/csv"
     case json = "application/json"
     case jsonLines = "application/jsonlines"
+    case recordIO = "application/x-recordio-protobuf"
+    case npy = "application/x-npy"
 
     /// The format one media type names exactly (aliases included), or nil.
     public init?(mediaType: MediaType) {
@@ -13,6 +15,9 @@ public enum ResponseFormat: String, Sendable, CaseIterable {
         case "text/csv", "csv": self = .csv
         case "application/json", "json": self = .json
         case "application/jsonlines", "application/jsonl", "application/x-jsonlines", "jsonlines": self = .jsonLines
+        case "application/x-recordio-protobuf", "recordio-protobuf", "x-recordio-protobuf", "application/recordio-protobuf":
+            self = .recordIO
+        case "application/x-npy", "application/npy", "npy": self = .npy
         default: return nil
         }
     }
@@ -52,11 +57,21 @@ public enum ResponseFormat: String, Sendable, CaseIterable {
     }
 
     /// The encoder for this format.
-    public var encoder: any ResponseEncoder {
+    public func encoder(options: ResponseEncodingOptions = .init()) -> any ResponseEncoder {
         switch self {
-        case .csv: CSVEncoder()
-        case .json: JSONResponseEncoder()
-        case .jsonLines: JSONLinesEncoder()
+        case .csv: CSVEncoder(options: options)
+        case .json: JSONResponseEncoder(options: options)
+        case .jsonLines: JSONLinesEncoder(options: options)
+        case .recordIO: RecordIOEncoder(options: options)
+        case .npy: NPYEncoder(options: options)
+        }
+    }
+
+    /// Whether responses of this format are text, which batch framing ends with a newline.
+    public var isText: Bool {
+        switch self {
+        case .csv, .json, .jsonLines: true
+        case .recordIO, .npy: false
         }
     }
 }

@@ -14,6 +14,14 @@ public struct LoadedModel: Sendable, Equatable {
     /// The xgboost version that wrote the file, when the file says.
     public let writerVersion: String?
 
+    /// What the model's outputs mean, from its objective and its number of output groups.
+    public var meaning: PredictionMeaning {
+        switch ir {
+        case .trees(let ensemble): objective.meaning(groupCount: ensemble.groupCount)
+        case .linear(let model): objective.meaning(groupCount: model.groupCount)
+        }
+    }
+
     public init(ir: ModelIR, format: ModelFormat, objective: XGBoostObjective, booster: String, treeCount: Int,
                 writerVersion: String?) {
         self.ir = ir

@@ -49,6 +49,18 @@ public struct XGBoostObjective: Sendable, Equatable {
         "rank:pairwise", "rank:ndcg", "rank:map",
     ]
 
+    /// What this objective's outputs mean, for a model with `groupCount` output groups (classes).
+    public func meaning(groupCount: Int) -> PredictionMeaning {
+        switch name {
+        case "binary:logistic": .binaryProbability
+        case "binary:logitraw": .binaryMargin
+        case "binary:hinge": .binaryLabel
+        case "multi:softprob": .classProbabilities(classCount: groupCount)
+        case "multi:softmax": .classIndex(classCount: groupCount)
+        default: .regression
+        }
+    }
+
     /// Whether several models with this objective are combined by majority vote instead of by mean.
     public var votes: Bool { transform == .argmax || transform == .hinge }
 

@@ -1,5 +1,6 @@
 import BerthCodecs
 import BerthCore
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -14,10 +15,11 @@ struct InvocationHandler: Sendable {
     /// Bodies of at least this many bytes are decoded, predicted and encoded off Swift's cooperative pool (which
     /// serves every HTTP handler), so a large batch cannot hold up `/ping`.
     static let offloadBodyBytes = 64 << 10
+    static let customAttributes = HTTPField.Name("X-Amzn-SageMaker-Custom-Attributes")!
 
     func respond(to request: Request, context: some RequestContext) async -> Response {
         do {
-            return try await invoke(request)
+            return try await invoke(request, logger: context.logger)
         } catch let failure as InvocationFailure {
             log(failure, request: request, logger: context.logger)
             return failure.response
@@ -28,7 +30,7 @@ struct InvocationHandler: Sendable {
         }
     }
 
-    private func invoke(_ request: Request) async throws -> Response {
+    private func invoke(_ request: Request, logger: Logger) async throws -> Response {
         let model: ServedModel
         switch state.current {
         case .loading:
@@ -51,28 +53,23 @@ struct InvocationHandler: Sendable {
         guard body.readableBytes > 0 else {
             throw InvocationFailure(.badRequest, "the request body is empty: send \(requestFormat.rawValue) rows of \(model.featureCount) features")
         }
+        if let attributes = request.headers[Self.customAttributes] {
+            // Readable by the pipeline (HDR-1); never echoed unless a feature sets the response header.
+            logger.debug("custom attributes", metadata: ["custom_attributes": .string(String(attributes.prefix(1024)))])
+        }
+        let pipeline = InferencePipeline(model: model, configuration: configuration)
         let answer = { @Sendable () throws(InvocationFailure) -> [UInt8] in
-            try Self.answer(body, model: model.model, requestFormat: requestFormat, responseFormat: responseFormat)
+            do throws(CodecError) {
+                return try body.withUnsafeReadableBytes { bytes in
+                    Result { () throws(CodecError) in try pipeline.answer(bytes, from: requestFormat, to: responseFormat) }
+                }.get()
+            } catch {
+                throw InvocationFailure(error)
+            }
         }
         let output = body.readableBytes < Self.offloadBodyBytes ? try answer() : try await offCooperativePool(answer)
         return Response(status: .ok, headers: [.contentType: responseFormat.rawValue],
                         body: .init(byteBuffer: ByteBuffer(bytes: output)))
-    }
-
-    /// Decode, predict, encode: the CPU-bound part of a request.
-    private static func answer(_ body: ByteBuffer, model: any CompiledModel, requestFormat: RequestFormat,
-                               responseFormat: ResponseFormat) throws(InvocationFailure) -> [UInt8] {
-        let batch: FeatureBatch
-        do {
-            batch = try body.withUnsafeReadableBytes { bytes in
-                Result { () throws(CodecError) in try requestFormat.decoder.decode(bytes, featureCount: model.featureCount) }
-            }.get()
-        } catch {
-            throw InvocationFailure(error)
-        }
-        var output = [UInt8]()
-        responseFormat.encoder.encode(model.predict(batch), into: &output)
-        return output
     }
 
     /// The body, refusing it with 413 as soon as it is known to be too large — from Content-Length without

@@ -1,4 +1,5 @@
 import BerthArtifacts
+import BerthCodecs
 import BerthCore
 import BerthFormats
 import Logging
@@ -68,7 +69,15 @@ public struct ModelLoader: Sendable {
         guard warmUp.rowCount == 1, warmUp.columnCount == model.outputCount else {
             throw Failure(description: "the warm-up prediction returned the wrong shape")
         }
-        return ServedModel(model: model, files: files, backend: backend.name)
+        var selection: OutputSelection?
+        if let inferenceOutput = configuration.inferenceOutput {
+            do {
+                selection = try OutputSelection(parsing: inferenceOutput, meaning: files[0].loaded.meaning)
+            } catch {
+                throw Failure(description: "\(error.description) (objective \(files[0].loaded.objective.name))")
+            }
+        }
+        return ServedModel(model: model, files: files, backend: backend.name, selection: selection)
     }
 
     /// Loads on a Dispatch thread, not on Swift's cooperative pool, which serves the HTTP handlers.

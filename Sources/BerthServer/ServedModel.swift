@@ -1,3 +1,4 @@
+import BerthCodecs
 import BerthCore
 import BerthFormats
 
@@ -7,6 +8,8 @@ public struct ServedModel: Sendable {
     /// One entry per model file, in loading order.
     public let files: [(path: String, loaded: LoadedModel)]
     public let backend: String
+    /// The outputs `SAGEMAKER_INFERENCE_OUTPUT` selects, already checked against the model's objective.
+    public let selection: OutputSelection?
 
     public var featureCount: Int { model.featureCount }
     public var outputCount: Int { model.outputCount }

@@ -21,6 +21,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConcurrentTransforms: Int
     /// Serve every model file as one ensemble (`SAGEMAKER_INFERENCE_ENSEMBLE`), or only the first.
     public var ensemble = true
+    /// `SAGEMAKER_INFERENCE_OUTPUT`: the outputs to answer with, checked against the model when it loads.
+    public var inferenceOutput: String?
+    /// `BERTH_LIBSVM_INDEX_BASE`: whether libsvm requests number features from 0 (default) or 1.
+    public var libsvmIndexBase = 0
     public var artifactLimits = ArtifactLimits()
     public var threadCount: Int
     public var logLevel = Logger.Level.info
@@ -62,6 +66,8 @@ public struct ServerConfiguration: Sendable {
             maxConcurrentTransforms = transforms
         }
         if let ensemble = try reader.boolean("SAGEMAKER_INFERENCE_ENSEMBLE") { self.ensemble = ensemble }
+        inferenceOutput = reader.string("SAGEMAKER_INFERENCE_OUTPUT")
+        if let base = try reader.integer("BERTH_LIBSVM_INDEX_BASE", in: 0...1) { libsvmIndexBase = base }
         if let megabytes = try reader.integer("BERTH_MAX_ARTIFACT_MB", in: 1...1 << 30) {
             artifactLimits.maxTotalBytes = megabytes << 20
         }

@@ -1,0 +1,43 @@
+import BerthCore
+
+/// `text/csv` responses.
+///
+/// Scores: one line per row, values comma-separated, every line ending in `\n` — what the official XGBoost
+/// container writes (OBS-2, FMT-CSV-6). Values print as the shortest text that reads back as the same double,
+/// which is Python's `repr` and so the official container's output, digit for digit.
+///
+/// Selected outputs: one line per row with the keys in the variable's order, lists quoted (`"[0.1, 0.9]"`), lines
+/// joined by `\n` with a final `\n` only in batch mode — the official container's selectable CSV (OBS-7).
+public struct CSVEncoder: ResponseEncoder {
+    public let options: ResponseEncodingOptions
+
+    public init(options: ResponseEncodingOptions = .init()) {
+        self.options = options
+    }
+
+    public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
+        guard let selection = options.selection else {
+            encodeScores(predictions, into: &output)
+            return
+        }
+        for row in 0..<predictions.rowCount {
+            if row > 0 { output.append(UInt8(ascii: "\n")) }
+            for (index, value) in options.orderedValues(predictions, row: row, selection: selection).enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                value.appendCSV(to: &output)
+            }
+        }
+        if options.batchFraming { output.append(UInt8(ascii: "\n")) }
+    }
+
+    private func encodeScores(_ predictions: Predictions, into output: inout [UInt8]) {
+        output.reserveCapacity(output.count + predictions.values.count * 20)
+        for row in 0..<predictions.rowCount {
+            for column in 0..<predictions.columnCount {
+                if column > 0 { output.append(UInt8(ascii: ",")) }
+                output.append(contentsOf: Double(predictions.values[row * predictions.columnCount + column]).description.utf8)
+            }
+            output.append(UInt8(ascii: "\n"))
+        }
+    }
+}

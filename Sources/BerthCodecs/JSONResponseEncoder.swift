@@ -1,0 +1,52 @@
+import BerthCore
+import BerthJSON
+
+/// `application/json` responses: `{"predictions": [{"score": v}, …]}` with `v` a list when a row has several
+/// outputs (`multi:softprob`), or one object of the selected outputs per row, spaced as Python's `json.dumps`
+/// spaces it. In batch mode the document ends with `\n`.
+public struct JSONResponseEncoder: ResponseEncoder {
+    public let options: ResponseEncodingOptions
+
+    public init(options: ResponseEncodingOptions = .init()) {
+        self.options = options
+    }
+
+    public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
+        output.append(contentsOf: #"{"predictions": ["#.utf8)
+        for row in 0..<predictions.rowCount {
+            if row > 0 { output.append(contentsOf: ", ".utf8) }
+            appendObject(options.namedValues(predictions, row: row), into: &output)
+        }
+        output.append(contentsOf: "]}".utf8)
+        if options.batchFraming { output.append(UInt8(ascii: "\n")) }
+    }
+}
+
+/// `application/jsonlines` responses: the same per-row objects as JSON, one per line, in row order — one output
+/// line per input record, as batch transform's `AssembleWith=Line` needs (BT-8).
+public struct JSONLinesEncoder: ResponseEncoder {
+    public let options: ResponseEncodingOptions
+
+    public init(options: ResponseEncodingOptions = .init()) {
+        self.options = options
+    }
+
+    public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
+        for row in 0..<predictions.rowCount {
+            appendObject(options.namedValues(predictions, row: row), into: &output)
+            output.append(UInt8(ascii: "\n"))
+        }
+    }
+}
+
+/// `{"name": value, …}` for one row.
+private func appendObject(_ entries: [(name: String, value: SelectedValue)], into output: inout [UInt8]) {
+    output.append(UInt8(ascii: "{"))
+    for (index, entry) in entries.enumerated() {
+        if index > 0 { output.append(contentsOf: ", ".utf8) }
+        JSONText.appendString(entry.name, to: &output)
+        output.append(contentsOf: ": ".utf8)
+        entry.value.appendJSON(to: &output)
+    }
+    output.append(UInt8(ascii: "}"))
+}

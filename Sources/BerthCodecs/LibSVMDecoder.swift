@@ -1,0 +1,84 @@
+import BerthCore
+
+/// `text/libsvm` request bodies (FMT-SVM-1): one row per line, `[label] index:value index:value …`.
+///
+/// Indices count from `RequestDecodingOptions.libsvmIndexBase` (0 by default, as SageMaker's built-in XGBoost
+/// documents) — a deployment setting, never guessed from the request as the official container guesses it
+/// (FMT-SVM-2). Absent features are missing, not zero. The label is optional and ignored; `qid:` tokens and
+/// `#` comments are skipped. A line holding only a label is a row with every feature missing.
+public struct LibSVMDecoder: RequestDecoder {
+    public let options: RequestDecodingOptions
+
+    public init(options: RequestDecodingOptions = .init()) {
+        self.options = options
+    }
+
+    public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
+        let bytes = body.bindMemory(to: UInt8.self)
+        var values = [Float]()
+        var rowCount = 0
+        let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
+        try lines.forEach { line, lineNumber throws(CodecError) in
+            let start = values.count
+            values.append(contentsOf: repeatElement(Float.nan, count: featureCount))
+            try decodeLine(bytes, line, lineNumber: lineNumber, featureCount: featureCount, row: start, into: &values)
+            rowCount += 1
+        }
+        guard rowCount > 0 else { throw .bad("the libsvm body holds no rows: send one line of index:value pairs per row") }
+        return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values)
+    }
+
+    private func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, lineNumber: Int, featureCount: Int,
+                            row: Int, into values: inout [Float]) throws(CodecError) {
+        var position = line.lowerBound
+        var tokenNumber = 0
+        while position < line.upperBound {
+            while position < line.upperBound && (bytes[position] == UInt8(ascii: " ") || bytes[position] == UInt8(ascii: "\t")) { position += 1 }
+            guard position < line.upperBound, bytes[position] != UInt8(ascii: "#") else { return }
+            let start = position
+            var colon: Int?
+            while position < line.upperBound && bytes[position] != UInt8(ascii: " ") && bytes[position] != UInt8(ascii: "\t") {
+                if bytes[position] == UInt8(ascii: ":") && colon == nil { colon = position }
+                position += 1
+            }
+            tokenNumber += 1
+            let token = start..<position
+            guard let colon else {
+                guard tokenNumber == 1, CSVDecoder.number(bytes, token) != nil else {
+                    throw .bad("line \(lineNumber): '\(excerpt(bytes[token]))' is not an index:value pair (only the first token may be a label)")
+                }
+                continue
+            }
+            if bytes[start..<colon].elementsEqual("qid".utf8) { continue }
+            guard let written = Self.integer(bytes, start..<colon) else {
+                throw .bad("line \(lineNumber): '\(excerpt(bytes[token]))' does not start with a feature index")
+            }
+            let index = written - options.libsvmIndexBase
+            guard index >= 0, index < featureCount else {
+                throw .bad("""
+                    line \(lineNumber): feature index \(written) is out of range: the model takes \(featureCount) features, \
+                    indices \(options.libsvmIndexBase)…\(featureCount - 1 + options.libsvmIndexBase) \
+                    (BERTH_LIBSVM_INDEX_BASE=\(options.libsvmIndexBase))
+                    """)
+            }
+            guard colon + 1 < position, let value = CSVDecoder.number(bytes, colon + 1..<position) else {
+                throw .bad("line \(lineNumber): '\(excerpt(bytes[token]))' has no numeric value after the colon")
+            }
+            guard values[row + index].isNaN else {
+                throw .bad("line \(lineNumber): feature index \(written) appears twice")
+            }
+            values[row + index] = value
+        }
+    }
+
+    /// A non-negative decimal integer of at most 9 digits.
+    private static func integer(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        guard !range.isEmpty, range.count <= 9 else { return nil }
+        var value = 0
+        for byte in bytes[range] {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+}

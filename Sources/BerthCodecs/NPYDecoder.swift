@@ -1,0 +1,95 @@
+import BerthCore
+
+/// `application/x-npy` request bodies (FMT-NPY-1): one array as `np.save` writes it, format 1.0, 2.0 or 3.0.
+///
+/// A 2-D array is rows × features; a 1-D array is one row. Floats (`f4`, `f8`) and integers (`i1`…`i8`,
+/// `u1`…`u8`, `b1`) in either byte order, in C or Fortran order, are converted to float32 as numpy's
+/// `astype(np.float32)` converts them; NaN is a missing value. Object arrays (pickles, CWE-502) and any other
+/// dtype are refused with 415 before a byte of data is read.
+public struct NPYDecoder: RequestDecoder {
+    public init() {}
+
+    public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
+        let bytes = body.bindMemory(to: UInt8.self)
+        let header: NPYHeader
+        do {
+            header = try NPYHeader(bytes)
+        } catch {
+            throw .bad("the body is not a valid .npy array: \(error.reason)")
+        }
+        let dtype = try NPYElementType(descr: header.descr)
+        let (rows, columns): (Int, Int)
+        switch header.shape.count {
+        case 1: (rows, columns) = (1, header.shape[0])
+        case 2: (rows, columns) = (header.shape[0], header.shape[1])
+        default:
+            throw .bad("the array has shape \(header.shape); send a 2-D array (rows × \(featureCount) features) or a 1-D array for one row")
+        }
+        guard rows > 0 else { throw .bad("the array holds no rows") }
+        guard columns == featureCount else {
+            throw .bad(countMessage(fields: columns, featureCount: featureCount, subject: "each row of the array"))
+        }
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        let available = bytes.count - header.dataOffset
+        guard !overflow, count <= available / dtype.size, count * dtype.size == available else {
+            throw .bad("the array's shape \(header.shape) of \(header.descr) needs \(overflow ? "more" : String(count * dtype.size)) bytes of data but the body holds \(available)")
+        }
+        let data = UnsafeRawBufferPointer(rebasing: body[header.dataOffset...])
+        var values = [Float](repeating: 0, count: count)
+        for row in 0..<rows {
+            for column in 0..<columns {
+                let source = header.fortranOrder ? column * rows + row : row * columns + column
+                values[row * columns + column] = dtype.value(in: data, at: source)
+            }
+        }
+        return FeatureBatch(rowCount: rows, columnCount: columns, values: values)
+    }
+}
+
+/// A NumPy dtype Berth reads, from its `descr` string (`<f4`, `>f8`, `|u1`, …).
+struct NPYElementType {
+    enum Kind { case float, signed, unsigned, boolean }
+
+    let kind: Kind
+    let size: Int
+    let bigEndian: Bool
+
+    init(descr: String) throws(CodecError) {
+        let characters = Array(descr.utf8)
+        let refusal = CodecError(.unsupportedContentType, """
+            the .npy array has dtype '\(excerpt(characters))', which Berth does not read: send float32, float64 or \
+            integer numbers (object arrays are never loaded)
+            """)
+        guard characters.count >= 3, let size = Int(String(decoding: characters[2...], as: UTF8.self)) else { throw refusal }
+        switch characters[0] {
+        case UInt8(ascii: "<"), UInt8(ascii: "|"), UInt8(ascii: "="): bigEndian = false
+        case UInt8(ascii: ">"): bigEndian = true
+        default: throw refusal
+        }
+        switch (characters[1], size) {
+        case (UInt8(ascii: "f"), 4), (UInt8(ascii: "f"), 8): kind = .float
+        case (UInt8(ascii: "i"), 1), (UInt8(ascii: "i"), 2), (UInt8(ascii: "i"), 4), (UInt8(ascii: "i"), 8): kind = .signed
+        case (UInt8(ascii: "u"), 1), (UInt8(ascii: "u"), 2), (UInt8(ascii: "u"), 4), (UInt8(ascii: "u"), 8): kind = .unsigned
+        case (UInt8(ascii: "b"), 1): kind = .boolean
+        default: throw refusal
+        }
+        self.size = size
+    }
+
+    /// Element `index` of `data`, as float32.
+    func value(in data: UnsafeRawBufferPointer, at index: Int) -> Float {
+        var bits: UInt64 = 0
+        let offset = index * size
+        for byte in 0..<size {
+            let shift = bigEndian ? (size - 1 - byte) * 8 : byte * 8
+            bits |= UInt64(data[offset + byte]) << shift
+        }
+        switch kind {
+        case .float: return size == 4 ? Float(bitPattern: UInt32(truncatingIfNeeded: bits)) : Float(Double(bitPattern: bits))
+        case .unsigned, .boolean: return Float(bits)
+        case .signed:
+            let unused = UInt64(64 - size * 8)
+            return Float(Int64(bitPattern: bits << unused) >> Int64(unused))
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import BerthCore
+
+/// `application/x-recordio-protobuf` request bodies (FMT-RIO-1, FMT-RIO-2): RecordIO-framed protobuf `Record`s,
+/// one row each, with the features under the key `"values"` as a `Float32Tensor`, `Float64Tensor` or
+/// `Int32Tensor`.
+///
+/// A tensor with no `keys` is dense and holds exactly one value per feature; one with `keys` is sparse, names
+/// the feature index of each value, must carry `shape` (the feature count), and leaves absent features missing.
+/// One body uses one layout. A body that does not start with the RecordIO magic is read as one bare `Record`:
+/// batch transform may strip the framing of a SINGLE_RECORD request (OQ-12). Labels are ignored.
+public struct RecordIODecoder: RequestDecoder {
+    public init() {}
+
+    public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
+        let bytes = body.bindMemory(to: UInt8.self)
+        let records = RecordIOFraming.startsWithMagic(bytes) ? try RecordIOFraming.records(in: bytes) : [0..<bytes.count]
+        guard !records.isEmpty else { throw .bad("the RecordIO body holds no records") }
+        var reader = RecordReader(bytes: bytes, featureCount: featureCount)
+        var values = [Float]()
+        values.reserveCapacity(records.count * featureCount)
+        for (index, record) in records.enumerated() {
+            do throws(ProtobufReader.Malformed) {
+                try reader.appendRow(record, number: index + 1, into: &values)
+            } catch {
+                throw .bad("RecordIO record \(index + 1) is not a valid protobuf Record: \(error.reason)")
+            }
+        }
+        return FeatureBatch(rowCount: records.count, columnCount: featureCount, values: values)
+    }
+}
+
+/// Reads the `"values"` tensor of each `Record` into a row, reusing its scratch buffers from record to record.
+private struct RecordReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let featureCount: Int
+    var isSparse: Bool?
+    var tensorValues = [Float]()
+    var keys = [UInt64]()
+    var shape = [UInt64]()
+
+    init(bytes: UnsafeBufferPointer<UInt8>, featureCount: Int) {
+        self.bytes = bytes
+        self.featureCount = featureCount
+    }
+
+    /// Field numbers of the `aialgs.data` schema.
+    private enum Field {
+        static let recordFeatures: UInt64 = 1
+        static let mapKey: UInt64 = 1
+        static let mapValue: UInt64 = 2
+        static let float32Tensor: UInt64 = 2
+        static let float64Tensor: UInt64 = 3
+        static let int32Tensor: UInt64 = 7
+        static let bytes: UInt64 = 9
+        static let tensorValues: UInt64 = 1
+        static let tensorKeys: UInt64 = 2
+        static let tensorShape: UInt64 = 3
+    }
+
+    private enum Element { case float32, float64, int32 }
+
+    mutating func appendRow(_ record: Range<Int>, number: Int, into values: inout [Float]) throws(ProtobufReader.Malformed) {
+        var fields = ProtobufReader(bytes, record)
+        var featureValue: Range<Int>?
+        while let field = try fields.nextField() {
+            guard field.number == Field.recordFeatures, field.wireType == .lengthDelimited else {
+                try fields.skip(field.wireType)
+                continue
+            }
+            var entry = ProtobufReader(bytes, try fields.lengthDelimited())
+            var key: Range<Int>?
+            var value: Range<Int>?
+            while let entryField = try entry.nextField() {
+                switch (entryField.number, entryField.wireType) {
+                case (Field.mapKey, .lengthDelimited): key = try entry.lengthDelimited()
+                case (Field.mapValue, .lengthDelimited): value = try entry.lengthDelimited()
+                default: try entry.skip(entryField.wireType)
+                }
+            }
+            if let key, bytes[key].elementsEqual("values".utf8) { featureValue = value }
+        }
+        guard let featureValue else {
+            throw ProtobufReader.Malformed(reason: "it has no features entry named \"values\" (SageMaker's RecordIO keeps the features under \"values\")")
+        }
+        try readTensor(featureValue)
+        try appendTensor(number: number, into: &values)
+    }
+
+    /// Reads the `Value` message's tensor into the scratch buffers.
+    private mutating func readTensor(_ value: Range<Int>) throws(ProtobufReader.Malformed) {
+        tensorValues.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
+        shape.removeAll(keepingCapacity: true)
+        var fields = ProtobufReader(bytes, value)
+        var tensor: (Range<Int>, Element)?
+        while let field = try fields.nextField() {
+            switch (field.number, field.wireType) {
+            case (Field.float32Tensor, .lengthDelimited): tensor = (try fields.lengthDelimited(), .float32)
+            case (Field.float64Tensor, .lengthDelimited): tensor = (try fields.lengthDelimited(), .float64)
+            case (Field.int32Tensor, .lengthDelimited): tensor = (try fields.lengthDelimited(), .int32)
+            case (Field.bytes, _): throw ProtobufReader.Malformed(reason: "its \"values\" hold bytes, not a numeric tensor")
+            default: try fields.skip(field.wireType)
+            }
+        }
+        guard let (range, element) = tensor else {
+            throw ProtobufReader.Malformed(reason: "its \"values\" hold no float32, float64 or int32 tensor")
+        }
+        var reader = ProtobufReader(bytes, range)
+        while let field = try reader.nextField() {
+            switch field.number {
+            case Field.tensorValues: try readRepeated(&reader, field.wireType, element: element)
+            case Field.tensorKeys: try readRepeatedVarints(&reader, field.wireType, into: &keys)
+            case Field.tensorShape: try readRepeatedVarints(&reader, field.wireType, into: &shape)
+            default: try reader.skip(field.wireType)
+            }
+        }
+    }
+
+    /// A repeated numeric field, packed (the normal form) or not (which protobuf parsers must also accept).
+    private mutating func readRepeated(_ reader: inout ProtobufReader, _ wireType: ProtobufWireType, element: Element) throws(ProtobufReader.Malformed) {
+        if wireType == .lengthDelimited {
+            var packed = ProtobufReader(bytes, try reader.lengthDelimited())
+            while !packed.isAtEnd { tensorValues.append(try readElement(&packed, element)) }
+        } else {
+            tensorValues.append(try readElement(&reader, element))
+        }
+    }
+
+    private func readElement(_ reader: inout ProtobufReader, _ element: Element) throws(ProtobufReader.Malformed) -> Float {
+        switch element {
+        case .float32: Float(bitPattern: try reader.fixed32())
+        case .float64: Float(Double(bitPattern: try reader.fixed64()))
+        case .int32: Float(Int32(truncatingIfNeeded: try reader.varint()))
+        }
+    }
+
+    private func readRepeatedVarints(_ reader: inout ProtobufReader, _ wireType: ProtobufWireType, into target: inout [UInt64]) throws(ProtobufReader.Malformed) {
+        if wireType == .lengthDelimited {
+            var packed = ProtobufReader(bytes, try reader.lengthDelimited())
+            while !packed.isAtEnd { target.append(try packed.varint()) }
+        } else {
+            target.append(try reader.varint())
+        }
+    }
+
+    /// Appends the tensor just read as one row, dense or sparse.
+    private mutating func appendTensor(number: Int, into values: inout [Float]) throws(ProtobufReader.Malformed) {
+        let sparse = !keys.isEmpty
+        if let isSparse, isSparse != sparse {
+            throw ProtobufReader.Malformed(reason: """
+                it is \(sparse ? "sparse (has keys)" : "dense (no keys)") but record 1 was \(isSparse ? "sparse" : "dense"): \
+                send one layout per request
+                """)
+        }
+        isSparse = sparse
+        guard sparse else {
+            guard tensorValues.count == featureCount else {
+                throw ProtobufReader.Malformed(reason: countMessage(fields: tensorValues.count, featureCount: featureCount, subject: "its dense \"values\" tensor"))
+            }
+            values.append(contentsOf: tensorValues)
+            return
+        }
+        guard keys.count == tensorValues.count else {
+            throw ProtobufReader.Malformed(reason: "its sparse tensor has \(keys.count) keys but \(tensorValues.count) values")
+        }
+        guard let width = shape.last else {
+            throw ProtobufReader.Malformed(reason: "its sparse tensor has keys but no shape: set shape to [\(featureCount)]")
+        }
+        guard width == UInt64(featureCount) else {
+            throw ProtobufReader.Malformed(reason: "its sparse tensor has shape \(shape) but the model takes \(featureCount) features")
+        }
+        let start = values.count
+        values.append(contentsOf: repeatElement(Float.nan, count: featureCount))
+        for (key, value) in zip(keys, tensorValues) {
+            guard key < UInt64(featureCount) else {
+                throw ProtobufReader.Malformed(reason: "its sparse tensor has key \(key), outside 0…\(featureCount - 1)")
+            }
+            values[start + Int(key)] = value
+        }
+    }
+}

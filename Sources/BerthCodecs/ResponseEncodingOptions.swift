@@ -1,0 +1,32 @@
+import BerthCore
+
+/// What shapes a response beyond its content type: the selected outputs, and batch transform's framing.
+public struct ResponseEncodingOptions: Sendable, Equatable {
+    /// `SAGEMAKER_INFERENCE_OUTPUT`, checked against the model; nil answers the model's scores.
+    public var selection: OutputSelection?
+    /// `SAGEMAKER_BATCH`: every text response ends with a newline, as the official container's do in batch mode
+    /// (BT-9), so responses concatenated by `AssembleWith=Line` stay one record per line.
+    public var batchFraming: Bool
+
+    public init(selection: OutputSelection? = nil, batchFraming: Bool = false) {
+        self.selection = selection
+        self.batchFraming = batchFraming
+    }
+
+    /// The named values of one row, in the order JSON objects and RecordIO label maps list them: `score` (one
+    /// number, or a list for several outputs) by default, the selected outputs in the official fixed order otherwise.
+    func namedValues(_ predictions: Predictions, row: Int) -> [(name: String, value: SelectedValue)] {
+        let values = predictions.row(row)
+        guard let selection else {
+            let score: SelectedValue = values.count == 1 ? .number(Double(values[values.startIndex])) : .numbers(values.map(Double.init))
+            return [("score", score)]
+        }
+        return selection.jsonKeys.map { ($0.rawValue, selection.value($0, row: values)) }
+    }
+
+    /// The values of one row in the variable's order, for CSV columns and NPY columns.
+    func orderedValues(_ predictions: Predictions, row: Int, selection: OutputSelection) -> [SelectedValue] {
+        let values = predictions.row(row)
+        return selection.keys.map { selection.value($0, row: values) }
+    }
+}

@@ -1,0 +1,57 @@
+import BerthJSON
+
+/// One selected output of one row, typed the way the official container's Python values are typed, so each
+/// encoding prints it the same way: `1` for an integer label, `1.0` for a label that was a float, `[0, 1]` for
+/// the label list, `[0.1, 0.9]` for probabilities.
+public enum SelectedValue: Sendable, Equatable {
+    case integer(Int)
+    case number(Double)
+    case integers([Int])
+    case numbers([Double])
+
+    /// Python's `str()` of the value, which is how the official container writes a CSV field; lists are quoted
+    /// because their text holds commas (`"[0.1, 0.9]"`).
+    func appendCSV(to output: inout [UInt8]) {
+        switch self {
+        case .integer, .number:
+            appendJSON(to: &output)
+        case .integers, .numbers:
+            output.append(UInt8(ascii: "\""))
+            appendJSON(to: &output)
+            output.append(UInt8(ascii: "\""))
+        }
+    }
+
+    /// The value as `json.dumps` writes it (`, ` between list elements).
+    func appendJSON(to output: inout [UInt8]) {
+        switch self {
+        case .integer(let value): output.append(contentsOf: String(value).utf8)
+        case .number(let value): JSONText.appendNumber(value, to: &output)
+        case .integers(let values): appendList(values.map(Double.init), integral: true, to: &output)
+        case .numbers(let values): appendList(values, integral: false, to: &output)
+        }
+    }
+
+    private func appendList(_ values: [Double], integral: Bool, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { output.append(contentsOf: ", ".utf8) }
+            if integral {
+                output.append(contentsOf: String(Int(value)).utf8)
+            } else {
+                JSONText.appendNumber(value, to: &output)
+            }
+        }
+        output.append(UInt8(ascii: "]"))
+    }
+
+    /// The value as float32 numbers, for the RecordIO `float32_tensor` and the NPY matrix.
+    var float32s: [Float] {
+        switch self {
+        case .integer(let value): [Float(value)]
+        case .number(let value): [Float(value)]
+        case .integers(let values): values.map(Float.init)
+        case .numbers(let values): values.map(Float.init)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import BerthCodecs
+import BerthCore
+
+/// Decode → predict → select → encode for one body: the CPU-bound part of answering, shared by `/invocations`
+/// and `berth predict` so both give the same bytes for the same input.
+public struct InferencePipeline: Sendable {
+    public let model: ServedModel
+    public let decoding: RequestDecodingOptions
+    public let encoding: ResponseEncodingOptions
+
+    public init(model: ServedModel, configuration: ServerConfiguration) {
+        self.model = model
+        decoding = RequestDecodingOptions(libsvmIndexBase: configuration.libsvmIndexBase)
+        encoding = ResponseEncodingOptions(selection: model.selection, batchFraming: configuration.batchMode)
+    }
+
+    /// The response bytes for `body`; `firstLineNumber` numbers the body's lines in error messages.
+    public func answer(_ body: UnsafeRawBufferPointer, from requestFormat: RequestFormat, to responseFormat: ResponseFormat,
+                       firstLineNumber: Int = 1) throws(CodecError) -> [UInt8] {
+        var options = decoding
+        options.firstLineNumber = firstLineNumber
+        let batch = try requestFormat.decoder(options: options).decode(body, featureCount: model.featureCount)
+        var output = [UInt8]()
+        responseFormat.encoder(options: encoding).encode(model.model.predict(batch), into: &output)
+        return output
+    }
+}

@@ -1,0 +1,38 @@
+@testable import BerthCodecs
+
+/// Builds RecordIO-protobuf request bodies for tests: each row a `Record` whose features entry `"values"` holds
+/// a float32 tensor, dense or sparse. (Fixture bodies under opt-ml-fixtures/ are written by Python's protobuf.)
+enum RecordIOBodies {
+    static func record(values: [Float], keys: [UInt64] = [], shape: [UInt64] = []) -> [UInt8] {
+        var tensor = [UInt8]()
+        ProtobufWriter.appendLengthDelimitedHeader(1, length: values.count * 4, to: &tensor)
+        for value in values { LittleEndian.appendUInt32(value.bitPattern, to: &tensor) }
+        for (field, numbers) in [(UInt64(2), keys), (3, shape)] where !numbers.isEmpty {
+            var packed = [UInt8]()
+            for number in numbers { ProtobufWriter.appendVarint(number, to: &packed) }
+            ProtobufWriter.appendLengthDelimitedHeader(field, length: packed.count, to: &tensor)
+            tensor += packed
+        }
+        var value = [UInt8]()
+        ProtobufWriter.appendLengthDelimitedHeader(2, length: tensor.count, to: &value)
+        value += tensor
+        var entry = [UInt8]()
+        ProtobufWriter.appendLengthDelimitedHeader(1, length: 6, to: &entry)
+        entry += Array("values".utf8)
+        ProtobufWriter.appendLengthDelimitedHeader(2, length: value.count, to: &entry)
+        entry += value
+        var record = [UInt8]()
+        ProtobufWriter.appendLengthDelimitedHeader(1, length: entry.count, to: &record)
+        return record + entry
+    }
+
+    static func framed(_ records: [[UInt8]]) -> [UInt8] {
+        var body = [UInt8]()
+        for record in records {
+            RecordIOFraming.appendHeader(length: record.count, to: &body)
+            body += record
+            RecordIOFraming.appendPadding(length: record.count, to: &body)
+        }
+        return body
+    }
+}
