@@ -22,6 +22,8 @@ import tempfile
 import numpy as np
 import xgboost as xgb
 
+import recordio_protobuf
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODERN = xgb.__version__.startswith("3.")
 
@@ -74,7 +76,79 @@ def score_json(values):
     return out
 
 
-def write_case(name, description, model_files, X, predictions, environment=None, categorical=None):
+def npy_bytes(array, version=None):
+    buffer = io.BytesIO()
+    if version is None:
+        np.save(buffer, array)
+    else:
+        np.lib.format.write_array(buffer, array, version=version)
+    return buffer.getvalue()
+
+
+def libsvm_line(label, row):
+    """A libsvm row as sklearn's dump_svmlight_file writes one: label, then zero-based index:value for present features."""
+    return " ".join([str(label)] + [f"{j}:{float(v)!r}" for j, v in enumerate(row) if not np.isnan(v)])
+
+
+# SageMaker's selectable outputs (SAGEMAKER_INFERENCE_OUTPUT) as the official container derives them from the
+# xgboost prediction of one row (sagemaker-xgboost-container serve_utils.get_selected_predictions).
+OFFICIAL_KEY_ORDER = ["predicted_label", "labels", "probability", "probabilities", "raw_score", "raw_scores", "predicted_score"]
+
+
+def selected(objective, num_class, raw):
+    """All selectable values of one row; `raw` is the float32 prediction (a scalar or one value per class)."""
+    if objective == "multi:softprob":
+        return {"predicted_label": int(np.argmax(raw)), "labels": list(range(num_class)),
+                "probability": float(max(raw)), "probabilities": [float(v) for v in raw],
+                "raw_score": float(max(raw)), "raw_scores": [float(v) for v in raw]}
+    if objective in ("binary:logistic", "binary:logitraw", "binary:hinge", "multi:softmax"):
+        p = float(raw)
+        labels = [0, 1] if objective.startswith("binary:") else list(range(num_class))
+        label = {"binary:logistic": int(raw > 0.5), "binary:logitraw": int(raw > 0)}.get(objective, p)
+        values = {"predicted_label": label, "labels": labels, "raw_score": p, "raw_scores": [1.0 - p, p]}
+        if objective == "binary:logistic":
+            values.update({"probability": p, "probabilities": [1.0 - p, p]})
+        return values
+    return {"predicted_score": float(raw)}
+
+
+def selectable_answers(predictions, keys, objective, num_class, batch):
+    """Expected bodies per Accept for selected outputs, formatted as the official container formats them."""
+    rows = []
+    for raw in predictions:
+        values = selected(objective, num_class, raw)
+        rows.append({key: values[key] for key in OFFICIAL_KEY_ORDER if key in keys})
+    csv_lines = []
+    for row in rows:
+        csv_lines.append(",".join('"{}"'.format(row[k]) if isinstance(row[k], list) else str(row[k]) for k in keys))
+    csv_text = "\n".join(csv_lines) + ("\n" if batch else "")
+    json_text = json.dumps({"predictions": rows}) + ("\n" if batch else "")
+    jsonl_text = "".join(json.dumps(row) + "\n" for row in rows)
+    recordio = recordio_protobuf.frame(
+        recordio_protobuf.label_record([(k, v if isinstance(v, list) else [v]) for k, v in row.items()]) for row in rows)
+    # Berth's extension: the selected keys as float32 columns in the variable's order, lists spread out.
+    columns = [[x for k in keys for x in (row[k] if isinstance(row[k], list) else [row[k]])] for row in rows]
+    return csv_text, json_text, jsonl_text, recordio, npy_bytes(np.array(columns, dtype="<f4"))
+
+
+def default_answers(predictions, batch):
+    """Expected bodies per Accept for the model's scores, as the official container writes them (OBS-2)."""
+    if predictions.ndim == 1:
+        csv_text = "".join(repr(float(v)) + "\n" for v in predictions)
+    else:
+        csv_text = "".join(",".join(repr(float(v)) for v in row) + "\n" for row in predictions)
+    scores = score_json(predictions)
+    json_text = json.dumps({"predictions": scores}) + ("\n" if batch else "")
+    jsonl_text = "".join(json.dumps(score) + "\n" for score in scores)
+    recordio = recordio_protobuf.frame(
+        recordio_protobuf.label_record([("score", [float(v) for v in np.atleast_1d(row)])]) for row in predictions)
+    return csv_text, json_text, jsonl_text, recordio, npy_bytes(predictions.astype("<f4"))
+
+
+def write_case(name, description, model_files, X, predictions, environment=None, selection=None, variants=None):
+    """One fixture: the model, the same rows in every request content type, and xgboost's answers in every
+    response content type. `selection` is (keys, objective, num_class) when SAGEMAKER_INFERENCE_OUTPUT is set;
+    `variants` adds requests of other dtypes and framings: {file: (bytes, content_type, expected_csv_text)}."""
     folder = os.path.join(HERE, name)
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(os.path.join(folder, "model"))
@@ -83,46 +157,84 @@ def write_case(name, description, model_files, X, predictions, environment=None,
     for relative, data in model_files.items():
         with open(os.path.join(folder, "model", relative), "wb") as handle:
             handle.write(data)
+    environment = environment or {}
+    batch = environment.get("SAGEMAKER_BATCH", "").lower() in ("true", "1")
 
     features = X.shape[1]
-    csv_body = "\n".join(",".join(fmt(v) for v in row) for row in X) + "\n"
     instances = [[None if np.isnan(v) else float(v) for v in row] for row in X]
-    json_body = json.dumps({"instances": [{"features": row} for row in instances]})
-    jsonl_body = "".join(json.dumps(row) + "\n" for row in instances)
-
-    if predictions.ndim == 1:
-        csv_expected = "".join(repr(float(v)) + "\n" for v in predictions)
-    else:
-        csv_expected = "".join(",".join(repr(float(v)) for v in row) + "\n" for row in predictions)
-    scores = score_json(predictions)
-    json_expected = json.dumps({"predictions": scores})
-    jsonl_expected = "".join(json.dumps(score) + "\n" for score in scores)
-
-    files = {
-        "requests/rows.csv": csv_body, "requests/rows.json": json_body, "requests/rows.jsonl": jsonl_body,
-        "expected/rows.csv": csv_expected, "expected/rows.json": json_expected, "expected/rows.jsonl": jsonl_expected,
+    bodies = {
+        "rows.csv": "\n".join(",".join(fmt(v) for v in row) for row in X) + "\n",
+        "rows.json": json.dumps({"instances": [{"features": row} for row in instances]}),
+        "rows.jsonl": "".join(json.dumps(row) + "\n" for row in instances),
+        "rows.libsvm": "".join(libsvm_line(index % 2, row) + "\n" for index, row in enumerate(X)),
+        "rows.npy": npy_bytes(X.astype("<f8")),
+        "rows.recordio": recordio_protobuf.frame(recordio_protobuf.feature_record(row) for row in X),
+        "rows-sparse.recordio": recordio_protobuf.frame(recordio_protobuf.feature_record(row, sparse=True) for row in X),
     }
-    for relative, text in files.items():
-        with open(os.path.join(folder, relative), "w") as handle:
-            handle.write(text)
+    if selection:
+        keys, objective, num_class = selection
+        answers = selectable_answers(predictions, keys, objective, num_class, batch)
+    else:
+        answers = default_answers(predictions, batch)
+    expected = dict(zip(["rows.csv", "rows.json", "rows.jsonl", "rows.recordio", "rows.npy"], answers))
+    requests = [
+        ("rows.csv", "text/csv", "text/csv", "rows.csv"),
+        ("rows.json", "application/json", "application/json", "rows.json"),
+        ("rows.jsonl", "application/jsonlines", "application/jsonlines", "rows.jsonl"),
+        ("rows.libsvm", "text/libsvm", "text/csv", "rows.csv"),
+        ("rows.npy", "application/x-npy", "application/x-npy", "rows.npy"),
+        ("rows.recordio", "application/x-recordio-protobuf", "application/x-recordio-protobuf", "rows.recordio"),
+        ("rows-sparse.recordio", "application/x-recordio-protobuf", "application/jsonlines", "rows.jsonl"),
+    ]
+    for file, (body, content_type, expected_csv) in (variants or {}).items():
+        bodies[file] = body
+        expected[file + ".csv"] = expected_csv
+        requests.append((file, content_type, "text/csv", file + ".csv"))
+    for relative, data in [("requests/" + k, v) for k, v in bodies.items()] + [("expected/" + k, v) for k, v in expected.items()]:
+        with open(os.path.join(folder, relative), "wb") as handle:
+            handle.write(data.encode() if isinstance(data, str) else data)
     manifest = {
         "description": description,
         "xgboost": xgb.__version__,
-        "environment": environment or {},
+        "environment": environment,
         "features": features,
         "rows": int(X.shape[0]),
-        "requests": [
-            {"body": "requests/rows.csv", "content_type": "text/csv", "accept": "text/csv",
-             "expected": "expected/rows.csv"},
-            {"body": "requests/rows.json", "content_type": "application/json", "accept": "application/json",
-             "expected": "expected/rows.json"},
-            {"body": "requests/rows.jsonl", "content_type": "application/jsonlines", "accept": "application/jsonlines",
-             "expected": "expected/rows.jsonl"},
-        ],
+        "requests": [{"body": "requests/" + body, "content_type": content_type, "accept": accept,
+                      "expected": "expected/" + answer} for body, content_type, accept, answer in requests],
     }
     with open(os.path.join(folder, "manifest.json"), "w") as handle:
         json.dump(manifest, handle, indent=2)
         handle.write("\n")
+
+
+def csv_answer(predictions):
+    return default_answers(np.asarray(predictions), False)[0]
+
+
+def dtype_variants(booster, X):
+    """The same rows as other .npy dtypes, orders and format versions, and other RecordIO tensor types."""
+    integers = np.nan_to_num(np.round(X * 4)).astype("<i4")
+    as_float = integers.astype(np.float64)
+    without_first = X.copy()
+    without_first[:, 0] = np.nan
+    return {
+        "rows-f4-fortran.npy": (npy_bytes(np.asfortranarray(X.astype("<f4"))), "application/x-npy", csv_answer(predict(booster, X))),
+        "rows-big-endian-v2.npy": (npy_bytes(X.astype(">f4"), version=(2, 0)), "application/x-npy", csv_answer(predict(booster, X))),
+        "rows-v3.npy": (npy_bytes(X, version=(3, 0)), "application/x-npy", csv_answer(predict(booster, X))),
+        "rows-int32.npy": (npy_bytes(integers), "application/x-npy", csv_answer(predict(booster, as_float))),
+        "rows-uint8.npy": (npy_bytes(np.abs(integers).astype("|u1")), "application/x-npy",
+                           csv_answer(predict(booster, np.abs(integers).astype(np.float64)))),
+        "row-1d.npy": (npy_bytes(X[0]), "application/x-npy", csv_answer(predict(booster, X[:1]))),
+        "rows-float64.recordio": (recordio_protobuf.frame(recordio_protobuf.feature_record(row, tensor="float64") for row in X),
+                                  "application/x-recordio-protobuf", csv_answer(predict(booster, X))),
+        "rows-int32.recordio": (recordio_protobuf.frame(recordio_protobuf.feature_record(row, tensor="int32") for row in integers),
+                                "application/x-recordio-protobuf", csv_answer(predict(booster, as_float))),
+        "row-bare.recordio": (recordio_protobuf.feature_record(X[0]), "application/x-recordio-protobuf",
+                              csv_answer(predict(booster, X[:1]))),
+        # Zero-based rows that never name feature 0: the official container shifts them by one (FMT-SVM-2).
+        "rows-without-feature-0.libsvm": ("".join(libsvm_line(1, row) + "\n" for row in without_first), "text/libsvm",
+                                          csv_answer(predict(booster, without_first))),
+    }
 
 
 def write_load_error_case(name, description, model_files, expected_error):
@@ -173,8 +285,15 @@ def legacy_cases():
     assert model[:4] == b"binf", "xgboost 1.7 should write the legacy binary format"
     R = request_rows(rng, 12, 24, booster)
     write_case("xgboost-binary-legacy",
-               "binary:logistic, legacy binary `xgboost-model` as SageMaker's 1.7-1 container writes it, base_score 0.3",
-               {"xgboost-model": model}, R, predict(booster, R))
+               "binary:logistic, legacy binary `xgboost-model` as SageMaker's 1.7-1 container writes it, base_score 0.3; "
+               "requests also as npy of other dtypes/orders/versions and RecordIO of other tensor types",
+               {"xgboost-model": model}, R, predict(booster, R), variants=dtype_variants(booster, R))
+    keys = ["probabilities", "predicted_label", "labels", "probability", "raw_score", "raw_scores"]
+    write_case("xgboost-binary-selectable",
+               "the binary:logistic legacy model with every selectable output, listed out of the official JSON order",
+               {"xgboost-model": model}, R, predict(booster, R),
+               environment={"SAGEMAKER_INFERENCE_OUTPUT": "probabilities, predicted_label,labels,Probability,raw_score,raw_scores"},
+               selection=(keys, "binary:logistic", 0))
 
     # k-fold artifact: three legacy models served as one ensemble (mean), as SAGEMAKER_INFERENCE_ENSEMBLE does.
     boosters = []
@@ -206,6 +325,20 @@ def modern_cases():
     R = request_rows(rng, 8, 18, booster, missing_rate=0.05)
     write_case("xgboost-multiclass-ubjson", "multi:softprob with 3 classes, UBJSON `xgboost-model` inside model/model.tar.gz",
                {"model.tar.gz": tar_gz({"xgboost-model": model})}, R, predict(booster, R))
+    write_case("xgboost-multiclass-selectable-batch",
+               "the multi:softprob model with selected outputs in batch transform (SAGEMAKER_BATCH=True, local mode's spelling)",
+               {"model.tar.gz": tar_gz({"xgboost-model": model})}, R, predict(booster, R),
+               environment={"SAGEMAKER_INFERENCE_OUTPUT": "predicted_label,probabilities,probability,labels",
+                            "SAGEMAKER_BATCH": "True"},
+               selection=(["predicted_label", "probabilities", "probability", "labels"], "multi:softprob", 3))
+
+    # multi:softmax: the class index as a float, and the official container's [1 - label, label] raw_scores.
+    softmax = xgb.train({"objective": "multi:softmax", "num_class": 3, "max_depth": 3, "seed": 7},
+                        xgb.DMatrix(X, label=y), num_boost_round=10)
+    write_case("xgboost-softmax-selectable", "multi:softmax with 3 classes (JSON) and its selectable outputs",
+               {"xgboost-model.json": saved(softmax, ".json")}, R, predict(softmax, R),
+               environment={"SAGEMAKER_INFERENCE_OUTPUT": "predicted_label,labels,raw_score,raw_scores"},
+               selection=(["predicted_label", "labels", "raw_score", "raw_scores"], "multi:softmax", 3))
 
     # reg:squarederror, JSON text, delivered as one gzipped file (ModelDataSource with CompressionType=Gzip).
     X = synthetic(rng, 300, 6)
@@ -215,6 +348,15 @@ def modern_cases():
     R = request_rows(rng, 6, 16, booster)
     write_case("xgboost-regression-json-gz", "reg:squarederror, JSON model gzipped as model/xgboost-model.json.gz",
                {"xgboost-model.json.gz": gzip.compress(saved(booster, ".json"), mtime=0)}, R, predict(booster, R))
+    write_case("xgboost-regression-selectable-batch",
+               "the reg:squarederror model answering predicted_score in batch transform (SAGEMAKER_BATCH=true)",
+               {"xgboost-model.json.gz": gzip.compress(saved(booster, ".json"), mtime=0)}, R, predict(booster, R),
+               environment={"SAGEMAKER_INFERENCE_OUTPUT": "predicted_score", "SAGEMAKER_BATCH": "true"},
+               selection=(["predicted_score"], "reg:squarederror", 0))
+    write_case("xgboost-regression-batch",
+               "the reg:squarederror model's default answers in batch transform (SAGEMAKER_BATCH=true): text ends in a newline",
+               {"xgboost-model.json.gz": gzip.compress(saved(booster, ".json"), mtime=0)}, R, predict(booster, R),
+               environment={"SAGEMAKER_BATCH": "true"})
 
     # Missing values and a categorical feature (codes 0..5; unseen and negative codes appear in requests).
     X = synthetic(rng, 500, 5, missing_rate=0.2)
