@@ -29,10 +29,12 @@ public struct NPYDecoder: RequestDecoder {
         guard columns == featureCount else {
             throw .bad(countMessage(fields: columns, featureCount: featureCount, subject: "each row of the array"))
         }
-        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        let (count, countOverflow) = rows.multipliedReportingOverflow(by: columns)
+        let (needed, bytesOverflow) = count.multipliedReportingOverflow(by: dtype.size)
         let available = bytes.count - header.dataOffset
-        guard !overflow, count <= available / dtype.size, count * dtype.size == available else {
-            throw .bad("the array's shape \(header.shape) of \(header.descr) needs \(overflow ? "more" : String(count * dtype.size)) bytes of data but the body holds \(available)")
+        guard !countOverflow, !bytesOverflow, needed == available else {
+            let size = countOverflow || bytesOverflow ? "more than \(Int.max)" : String(needed)
+            throw .bad("the array's shape \(header.shape) of \(header.descr) needs \(size) bytes of data but the body holds \(available)")
         }
         let data = UnsafeRawBufferPointer(rebasing: body[header.dataOffset...])
         var values = [Float](repeating: 0, count: count)

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -142,5 +143,89 @@ import Testing
             #expect(invocation.status == .serviceUnavailable)
             #expect(String(buffer: invocation.body).contains("retry once GET /ping answers 200"))
         }
+    }
+}
+
+/// Batch transform (CONTRACT.md §13): body limits from `SAGEMAKER_MAX_PAYLOAD_IN_MB`, one output line per input
+/// line with the official container's framing, every request content type in a MULTI_RECORD body.
+@Suite struct BatchTransformTests {
+    static let model = TestServer.fixtures + "/xgboost-binary-legacy/model"
+    static let row = ContractTests.row
+
+    /// Chunked uploads with the limit off are driven with curl in container/smoke-test (this client cannot stream).
+    @Test func unlimitedPayloadAcceptsABodyOverTheDefaultLimit() async throws {
+        try await TestServer.run(modelDirectory: Self.model, environment: ["SAGEMAKER_MAX_PAYLOAD_IN_MB": "0", "SAGEMAKER_BATCH": "TRUE"]) { client in
+            let line = Self.row + "\n"
+            let rows = (8 << 20) / line.utf8.count
+            let response = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
+                                                    body: ByteBuffer(string: String(repeating: line, count: rows)))
+            #expect(response.status == .ok)
+            let text = String(buffer: response.body)
+            #expect(text.split(separator: "\n").count == rows)
+            #expect(text.hasSuffix("\n"))
+        }
+    }
+
+    @Test func payloadLimitOfTwentyMebibytesAcceptsNineteen() async throws {
+        try await TestServer.run(modelDirectory: Self.model, environment: ["SAGEMAKER_MAX_PAYLOAD_IN_MB": "20"]) { client in
+            let line = Self.row + "\n"
+            let body = String(repeating: line, count: (19 << 20) / line.utf8.count)
+            let response = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
+                                                    body: ByteBuffer(string: body))
+            #expect(response.status == .ok)
+        }
+    }
+
+    @Test(arguments: [
+        ("text/csv", "1:0.5 3:2\n\n0 0:1\n7:0.25 # last\n", "text/libsvm", 3),
+        ("application/jsonlines", "[1,2,3,4,5,6,7,8,9,10,11,12]\n{\"features\": [1,2,3,4,5,6,7,8,9,10,11,12]}\n", "application/jsonlines", 2),
+    ])
+    func multiRecordLinesGiveOneRecordEachWithTheFinalNewline(accept: String, body: String, contentType: String, lines: Int) async throws {
+        try await TestServer.run(modelDirectory: Self.model, environment: ["SAGEMAKER_BATCH": "true", "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label,probability"]) { client in
+            let response = try await client.execute(uri: "/invocations", method: .post,
+                                                    headers: [.contentType: contentType, .accept: accept], body: ByteBuffer(string: body))
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let text = String(buffer: response.body)
+            #expect(text.hasSuffix("\n"))
+            #expect(text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).count == lines)
+        }
+    }
+
+    @Test func customAttributesAreNotEchoed() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let response = try await client.execute(
+                uri: "/invocations", method: .post,
+                headers: [.contentType: "text/csv", HTTPField.Name("X-Amzn-SageMaker-Custom-Attributes")!: "trace=abc"],
+                body: ByteBuffer(string: Self.row))
+            #expect(response.status == .ok)
+            #expect(response.headers[HTTPField.Name("X-Amzn-SageMaker-Custom-Attributes")!] == nil)
+        }
+    }
+
+    @Test func malformedBodiesOfEveryTypeAre4xxWithAMessage() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let cases: [(String, [UInt8], HTTPResponse.Status, String)] = [
+                ("text/libsvm", Array("0:1 12:3\n".utf8), .badRequest, "feature index 12 is out of range"),
+                ("application/x-recordio-protobuf", [0x0A, 0x23, 0xD7, 0xCE, 0x40, 0, 0, 0], .badRequest, "truncated"),
+                ("application/x-recordio-protobuf", [0x0A, 0x23, 0xD7, 0xCF, 0, 0, 0, 0], .badRequest, "not a valid protobuf Record"),
+                ("application/x-npy", Array("\u{93}NUMPY".utf8) + [1, 0, 4, 0] + Array("{}  ".utf8), .badRequest, "not a valid .npy array"),
+                ("application/x-npy", Array(NPYTestHeader.objectArray), .unsupportedMediaType, "object arrays are never loaded"),
+            ]
+            for (contentType, body, status, fragment) in cases {
+                let response = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: contentType],
+                                                        body: ByteBuffer(bytes: body))
+                #expect(response.status == status, "\(contentType): \(String(buffer: response.body))")
+                #expect(String(buffer: response.body).contains(fragment), "\(contentType): \(String(buffer: response.body))")
+            }
+        }
+    }
+}
+
+/// An `.npy` header for a 1 × 12 object array, as `np.save(np.array([[None] * 12], dtype=object))` starts.
+enum NPYTestHeader {
+    static var objectArray: [UInt8] {
+        var header = Array("{'descr': '|O', 'fortran_order': False, 'shape': (1, 12), }".utf8)
+        header += repeatElement(UInt8(ascii: " "), count: 64 - (header.count + 11) % 64) + [UInt8(ascii: "\n")]
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count), 0] + header + [0x80, 0x04]
     }
 }

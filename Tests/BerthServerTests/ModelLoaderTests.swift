@@ -1,3 +1,4 @@
+import BerthCodecs
 import BerthCore
 import BerthTestSupport
 import Foundation
@@ -48,5 +49,34 @@ import Testing
         try copy("xgboost-dart/model/model.ubj", as: "b-model")
         let error = #expect(throws: ModelLoader.Failure.self) { try load() }
         #expect(error?.description.contains("cannot be served as one ensemble") == true)
+    }
+}
+
+/// `SAGEMAKER_INFERENCE_OUTPUT` is checked against the model's objective when it loads, not per request.
+@Suite final class OutputSelectionLoadingTests {
+    func load(_ fixture: String, _ selection: String) throws(ModelLoader.Failure) -> ServedModel {
+        var configuration = try! ServerConfiguration(environment: ["SAGEMAKER_INFERENCE_OUTPUT": selection], processorCount: 2)
+        configuration.modelDirectory = Fixtures.root + "/" + fixture + "/model"
+        return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
+    }
+
+    @Test func aKeyTheObjectiveDoesNotOfferStopsTheLoadNamingTheValidOnes() {
+        #expect {
+            _ = try load("xgboost-regression-json-gz", "predicted_score,probabilities")
+        } throws: { error in
+            let text = (error as? ModelLoader.Failure)?.description ?? ""
+            return text.contains("'probabilities'") && text.contains("offers predicted_score") && text.contains("reg:squarederror")
+        }
+        #expect {
+            _ = try load("xgboost-softmax-selectable", "probability")
+        } throws: { error in
+            (error as? ModelLoader.Failure)?.description.contains("predicted_label, labels, raw_score, raw_scores") == true
+        }
+        #expect(throws: ModelLoader.Failure.self) { _ = try load("xgboost-binary-legacy", "predicted_label,scores") }
+    }
+
+    @Test func keysAreReadInAnyCaseWithSpaces() throws {
+        let served = try load("xgboost-binary-legacy", " Predicted_Label , probabilities")
+        #expect(served.selection?.keys == [.predictedLabel, .probabilities])
     }
 }

@@ -1,0 +1,139 @@
+import BerthCore
+import Testing
+@testable import BerthCodecs
+
+/// libsvm, RecordIO-protobuf and NPY request bodies: the shapes they take, and every malformed body refused
+/// with the right status and a message that says what is wrong.
+@Suite struct BinaryAndSparseDecoderTests {
+    func libsvm(_ text: String, base: Int = 0, features: Int = 3) throws(CodecError) -> FeatureBatch {
+        try LibSVMDecoder(options: .init(libsvmIndexBase: base)).decode(Array(text.utf8), featureCount: features)
+    }
+
+    func expectRefused(_ kind: CodecError.Kind = .badRequest, containing fragment: String,
+                       _ body: () throws(CodecError) -> FeatureBatch) {
+        do {
+            _ = try body()
+            Issue.record("expected a refusal mentioning '\(fragment)'")
+        } catch {
+            #expect(error.kind == kind)
+            #expect(error.message.contains(fragment), "\(error.message)")
+        }
+    }
+
+    @Test func libsvmAbsentFeaturesAreMissingAndTheLabelIsOptional() throws {
+        let batch = try libsvm("1 0:1.5 2:-3\n2:4 # comment\n0\n\n1 qid:3 1:2e3\n")
+        #expect(batch.rowCount == 4)
+        let rows = (0..<4).map { Array(batch.values[$0 * 3..<$0 * 3 + 3]) }
+        #expect(rows[0][0] == 1.5 && rows[0][1].isNaN && rows[0][2] == -3)
+        #expect(rows[1][0].isNaN && rows[1][1].isNaN && rows[1][2] == 4)
+        #expect(rows[2].allSatisfy { $0.isNaN }, "a label-only line is a row with every feature missing")
+        #expect(rows[3][1] == 2000)
+    }
+
+    @Test func libsvmIndexBaseIsASettingNotAGuess() throws {
+        // Zero-based rows that never use feature 0 keep their meaning (the official container shifts them).
+        let zeroBased = try libsvm("1:5 2:6\n")
+        #expect(zeroBased.values[0].isNaN && zeroBased.values[1] == 5 && zeroBased.values[2] == 6)
+        let oneBased = try libsvm("1:5 3:6\n", base: 1)
+        #expect(oneBased.values[0] == 5 && oneBased.values[1].isNaN && oneBased.values[2] == 6)
+        expectRefused(containing: "indices 1…3 (BERTH_LIBSVM_INDEX_BASE=1)") { () throws(CodecError) in try libsvm("0:1\n", base: 1) }
+    }
+
+    @Test func libsvmMalformedLinesNameTheLine() {
+        expectRefused(containing: "line 2: feature index 3 is out of range") { () throws(CodecError) in try libsvm("0:1\n3:1\n") }
+        expectRefused(containing: "line 1: 'abc' is not an index:value pair") { () throws(CodecError) in try libsvm("1 abc\n") }
+        expectRefused(containing: "no numeric value") { () throws(CodecError) in try libsvm("1:\n") }
+        expectRefused(containing: "appears twice") { () throws(CodecError) in try libsvm("1:1 1:2\n") }
+        expectRefused(containing: "does not start with a feature index") { () throws(CodecError) in try libsvm("-1:2\n") }
+    }
+
+    func recordIO(_ body: [UInt8], features: Int = 3) throws(CodecError) -> FeatureBatch {
+        try RecordIODecoder().decode(body, featureCount: features)
+    }
+
+    @Test func recordIODenseSparseAndBare() throws {
+        let dense = try recordIO(RecordIOBodies.framed([RecordIOBodies.record(values: [1, 2, 3]), RecordIOBodies.record(values: [4, 5, 6])]))
+        #expect(dense.values == [1, 2, 3, 4, 5, 6])
+        let sparse = try recordIO(RecordIOBodies.framed([RecordIOBodies.record(values: [7], keys: [2], shape: [3])]))
+        #expect(sparse.values[0].isNaN && sparse.values[1].isNaN && sparse.values[2] == 7)
+        let bare = try recordIO(RecordIOBodies.record(values: [1, 2, 3]))
+        #expect(bare.values == [1, 2, 3])
+    }
+
+    @Test func recordIOPaddingOfZeroToThreeBytes() throws {
+        // Sparse records with 1…4 keys have payloads of every length modulo 4.
+        var lengths = Set<Int>()
+        for keyCount in 1...4 {
+            let record = RecordIOBodies.record(values: [Float](repeating: 1, count: keyCount), keys: (0..<UInt64(keyCount)).map { $0 }, shape: [200])
+            lengths.insert(record.count % 4)
+            let body = RecordIOBodies.framed([record, record])
+            #expect(body.count % 4 == 0)
+            let batch = try recordIO(body, features: 200)
+            #expect(batch.rowCount == 2)
+            #expect(batch.values.count { !$0.isNaN } == 2 * keyCount)
+        }
+        #expect(lengths.count == 4, "the test must cover every padding length")
+    }
+
+    @Test func recordIOMalformedBodies() {
+        let good = RecordIOBodies.framed([RecordIOBodies.record(values: [1, 2, 3])])
+        expectRefused(containing: "truncated") { () throws(CodecError) in try recordIO(Array(good.dropLast(8))) }
+        var wrongMagic = good + good
+        wrongMagic[good.count] = 0x0B
+        expectRefused(containing: "record 2 at byte \(good.count) does not start with the magic") { () throws(CodecError) in try recordIO(wrongMagic) }
+        var continued = good
+        continued[7] |= 0x20
+        expectRefused(containing: "continuation flag 1") { () throws(CodecError) in try recordIO(continued) }
+        let mixed = RecordIOBodies.framed([RecordIOBodies.record(values: [1, 2, 3]), RecordIOBodies.record(values: [1], keys: [0], shape: [3])])
+        expectRefused(containing: "record 1 was dense") { () throws(CodecError) in try recordIO(mixed) }
+        let noShape = RecordIOBodies.framed([RecordIOBodies.record(values: [1], keys: [0])])
+        expectRefused(containing: "no shape") { () throws(CodecError) in try recordIO(noShape) }
+        let outside = RecordIOBodies.framed([RecordIOBodies.record(values: [1], keys: [9], shape: [3])])
+        expectRefused(containing: "key 9") { () throws(CodecError) in try recordIO(outside) }
+        let short = RecordIOBodies.framed([RecordIOBodies.record(values: [1, 2])])
+        expectRefused(containing: "has 2 values but the model takes 3") { () throws(CodecError) in try recordIO(short) }
+        expectRefused(containing: "not a valid protobuf Record") { () throws(CodecError) in try recordIO(Array("1,2,3\n".utf8)) }
+    }
+
+    func npy(_ descr: String, shape: String, fortran: Bool = false, data: [UInt8], version: UInt8 = 1) -> [UInt8] {
+        var header = Array("{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }".utf8)
+        header += repeatElement(UInt8(ascii: " "), count: 64 - (header.count + 11) % 64) + [UInt8(ascii: "\n")]
+        let length = version == 1 ? [UInt8(header.count & 0xFF), UInt8(header.count >> 8)]
+            : [UInt8(header.count & 0xFF), UInt8(header.count >> 8), 0, 0]
+        return NPYHeader.magic + [version, 0] + length + header + data
+    }
+
+    @Test func npyOrdersAndIntegerTypes() throws {
+        // [[1, 2, 3], [4, 5, 6]] stored column by column.
+        let fortran = npy("<i2", shape: "(2, 3)", fortran: true, data: [1, 0, 4, 0, 2, 0, 5, 0, 3, 0, 6, 0])
+        #expect(try NPYDecoder().decode(fortran, featureCount: 3).values == [1, 2, 3, 4, 5, 6])
+        let signed = npy(">i4", shape: "(3,)", data: [0xFF, 0xFF, 0xFF, 0xFE, 0, 0, 0, 7, 0x80, 0, 0, 0], version: 2)
+        #expect(try NPYDecoder().decode(signed, featureCount: 3).values == [-2, 7, Float(Int32.min)])
+    }
+
+    @Test func npyRefusals() {
+        let decoder = NPYDecoder()
+        expectRefused(.unsupportedContentType, containing: "'|O'") { () throws(CodecError) in
+            try decoder.decode(npy("|O", shape: "(1, 3)", data: [UInt8](repeating: 0, count: 24)), featureCount: 3)
+        }
+        expectRefused(.unsupportedContentType, containing: "'<U3'") { () throws(CodecError) in
+            try decoder.decode(npy("<U3", shape: "(1, 3)", data: []), featureCount: 3)
+        }
+        expectRefused(containing: "needs 24 bytes of data but the body holds 20") { () throws(CodecError) in
+            try decoder.decode(npy("<f8", shape: "(1, 3)", data: [UInt8](repeating: 0, count: 20)), featureCount: 3)
+        }
+        expectRefused(containing: "NumPy magic") { () throws(CodecError) in try decoder.decode(Array("1,2,3".utf8), featureCount: 3) }
+        var badHeader = npy("<f4", shape: "(1, 3)", data: [UInt8](repeating: 0, count: 12))
+        badHeader[12] = UInt8(ascii: "[")
+        expectRefused(containing: "not a valid .npy array") { () throws(CodecError) in try decoder.decode(badHeader, featureCount: 3) }
+        expectRefused(containing: "shape [1, 1, 3]") { () throws(CodecError) in
+            try decoder.decode(npy("<f4", shape: "(1, 1, 3)", data: [UInt8](repeating: 0, count: 12)), featureCount: 3)
+        }
+        expectRefused(containing: "has 2 values but the model takes 3") { () throws(CodecError) in
+            try decoder.decode(npy("<f4", shape: "(1, 2)", data: [UInt8](repeating: 0, count: 8)), featureCount: 3)
+        }
+        expectRefused(containing: "bytes of data") { () throws(CodecError) in
+            try decoder.decode(npy("<f8", shape: "(999999999999999999, 3)", data: []), featureCount: 3)
+        }
+    }
+}
