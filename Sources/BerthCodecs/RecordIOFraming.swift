@@ -2,17 +2,17 @@
 ///
 /// Each record is `u32 magic 0xCED7230A`, `u32 lrecord` (a 3-bit continuation flag in bits 29–31, the length in
 /// bits 0–28), the payload, then zero padding to a multiple of 4 bytes; all little-endian.
-enum RecordIOFraming {
+public enum RecordIOFraming {
     static let magic: UInt32 = 0xCED7_230A
     static let lengthMask: UInt32 = 0x1FFF_FFFF
 
     /// Whether `bytes` starts with the RecordIO magic (a SINGLE_RECORD batch request may be a bare `Record`).
-    static func startsWithMagic(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func startsWithMagic(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         bytes.count >= 4 && LittleEndian.uint32(bytes, at: 0) == magic
     }
 
     /// The payload ranges of every record in `bytes`, in order.
-    static func records(in bytes: UnsafeBufferPointer<UInt8>) throws(CodecError) -> [Range<Int>] {
+    public static func records(in bytes: UnsafeBufferPointer<UInt8>) throws(CodecError) -> [Range<Int>] {
         var ranges = [Range<Int>]()
         var position = 0
         while position < bytes.count {

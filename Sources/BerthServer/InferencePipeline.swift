@@ -14,14 +14,15 @@ public struct InferencePipeline: Sendable {
         encoding = ResponseEncodingOptions(selection: model.selection, batchFraming: configuration.batchMode)
     }
 
-    /// The response bytes for `body`; `firstLineNumber` numbers the body's lines in error messages.
+    /// The response bytes for `body` and how many records it answered; `firstLineNumber` numbers the body's
+    /// lines in error messages.
     public func answer(_ body: UnsafeRawBufferPointer, from requestFormat: RequestFormat, to responseFormat: ResponseFormat,
-                       firstLineNumber: Int = 1) throws(CodecError) -> [UInt8] {
+                       firstLineNumber: Int = 1) throws(CodecError) -> (body: [UInt8], rowCount: Int) {
         var options = decoding
         options.firstLineNumber = firstLineNumber
         let batch = try requestFormat.decoder(options: options).decode(body, featureCount: model.featureCount)
         var output = [UInt8]()
         responseFormat.encoder(options: encoding).encode(model.model.predict(batch), into: &output)
-        return output
+        return (output, batch.rowCount)
     }
 }

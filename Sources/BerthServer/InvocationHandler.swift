@@ -61,7 +61,7 @@ struct InvocationHandler: Sendable {
         let answer = { @Sendable () throws(InvocationFailure) -> [UInt8] in
             do throws(CodecError) {
                 return try body.withUnsafeReadableBytes { bytes in
-                    Result { () throws(CodecError) in try pipeline.answer(bytes, from: requestFormat, to: responseFormat) }
+                    Result { () throws(CodecError) in try pipeline.answer(bytes, from: requestFormat, to: responseFormat).body }
                 }.get()
             } catch {
                 throw InvocationFailure(error)

@@ -1,12 +1,13 @@
 import ArgumentParser
 
 /// `berth`: the command line. SageMaker runs the container as `docker run IMAGE serve`, so `serve` is the
-/// subcommand that matters; anything else prints usage and exits non-zero (LC-1, LC-2).
+/// subcommand that matters there; `predict` runs a batch transform job on local files. Anything else prints usage
+/// and exits non-zero (LC-1, LC-2).
 @main
 struct BerthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "berth",
         abstract: "A SageMaker-compatible model server for XGBoost models.",
-        subcommands: [ServeCommand.self]
+        subcommands: [ServeCommand.self, PredictCommand.self]
     )
 }

@@ -1,0 +1,69 @@
+import BerthCodecs
+import BerthCore
+import BerthTestSupport
+import Foundation
+import Logging
+import Testing
+@testable import BerthServer
+
+/// `berth predict`'s job: how files are split into requests, and what is written for good and bad files.
+@Suite final class LocalBatchTransformTests {
+    let folder = NSTemporaryDirectory() + "berth-predict-" + UUID().uuidString
+    let fixture = Fixtures.root + "/xgboost-binary-legacy"
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+
+    func job(_ request: RequestFormat, _ response: ResponseFormat, strategy: LocalBatchTransform.Strategy = .multiRecord,
+             maxPayloadBytes: Int? = 6 << 20) throws -> LocalBatchTransform {
+        var configuration = try ServerConfiguration(environment: [:], processorCount: 2)
+        configuration.modelDirectory = fixture + "/model"
+        configuration.batchMode = true
+        let model = try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
+        return LocalBatchTransform(pipeline: InferencePipeline(model: model, configuration: configuration), requestFormat: request,
+                                   responseFormat: response, strategy: strategy, maxPayloadBytes: maxPayloadBytes)
+    }
+
+    func ranges(_ job: LocalBatchTransform, _ text: String) throws -> [Range<Int>] {
+        try Array(text.utf8).withUnsafeBufferPointer { buffer in try job.split(buffer).map(\.range) }
+    }
+
+    @Test func multiRecordPacksWholeLinesUpToThePayloadLimit() throws {
+        let packed = try job(.csv, .csv, maxPayloadBytes: 8)
+        #expect(try ranges(packed, "1,2\n3,4\n\n5,6\n7") == [0..<8, 9..<14])
+        let single = try job(.csv, .csv, strategy: .singleRecord)
+        #expect(try ranges(single, "1,2\r\n\n3,4") == [0..<5, 6..<9])
+        #expect(throws: CodecError.self) { try self.ranges(packed, "1,2,3,4,5\n") }
+    }
+
+    @Test func aFolderOfFilesGivesOneOutPerGoodFileAndNamesTheBadLine() throws {
+        let rows = try String(contentsOfFile: fixture + "/requests/rows.csv", encoding: .utf8)
+        try rows.write(toFile: folder + "/good.csv", atomically: true, encoding: .utf8)
+        try (rows + "1,2\n").write(toFile: folder + "/bad.csv", atomically: true, encoding: .utf8)
+        let transform = try job(.csv, .csv, maxPayloadBytes: 1000)
+        let good = transform.run(input: folder + "/good.csv", output: folder + "/good.csv.out") { _, _, _ in }
+        #expect(good.failure == nil)
+        #expect(good.records == 24)
+        #expect(good.requests > 1, "1000-byte payloads must split the file")
+        let written = try String(contentsOfFile: folder + "/good.csv.out", encoding: .utf8)
+        ResponseComparison.expectSameText(written, try String(contentsOfFile: fixture + "/expected/rows.csv", encoding: .utf8), "good.csv")
+        let bad = transform.run(input: folder + "/bad.csv", output: folder + "/bad.csv.out") { _, _, _ in }
+        #expect(bad.failure?.hasPrefix("line 25 has 2 values") == true, "\(bad.failure ?? "no failure")")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/bad.csv.out"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/bad.csv.out.partial"))
+    }
+
+    @Test func recordIOFilesSplitAtRecordBoundaries() throws {
+        let body = try Fixtures.bytes(fixture + "/requests/rows.recordio")
+        try Data(body).write(to: URL(fileURLWithPath: folder + "/rows.recordio"))
+        let transform = try job(.recordIO, .jsonLines, strategy: .singleRecord)
+        let result = transform.run(input: folder + "/rows.recordio", output: folder + "/rows.recordio.out") { _, _, _ in }
+        #expect(result.failure == nil)
+        #expect(result.requests == 24)
+        let written = try String(contentsOfFile: folder + "/rows.recordio.out", encoding: .utf8)
+        ResponseComparison.expectSameText(written, try String(contentsOfFile: fixture + "/expected/rows.jsonl", encoding: .utf8), "rows.recordio")
+    }
+}
