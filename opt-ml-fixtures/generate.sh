@@ -6,11 +6,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 if [ ! -x .venv-xgb3/bin/python ]; then
   python3 -m venv .venv-xgb3
-  .venv-xgb3/bin/pip install -q xgboost-cpu==3.2.0 numpy==2.4.6 scipy==1.17.1
+  .venv-xgb3/bin/pip install -q xgboost-cpu==3.2.0 numpy==2.4.6 scipy==1.17.1 protobuf==6.33.1
 fi
 if [ ! -x .venv-xgb17/bin/python ]; then
   python3 -m venv .venv-xgb17
-  .venv-xgb17/bin/pip install -q xgboost==1.7.6 numpy==1.26.4 scipy==1.17.1
+  .venv-xgb17/bin/pip install -q xgboost==1.7.6 numpy==1.26.4 scipy==1.17.1 protobuf==6.33.1
 fi
 .venv-xgb17/bin/python generate.py --only-legacy
 .venv-xgb3/bin/python generate.py --only-modern
