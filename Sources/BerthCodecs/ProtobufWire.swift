@@ -2,7 +2,7 @@
 ///
 /// Berth reads and writes the five messages of that schema directly: a reader of our own over the request's
 /// bytes (no generated code, no swift-protobuf dependency, no copy into message objects) and a writer that
-/// appends straight into the response buffer. Field numbers are in `RecordIOSchema`.
+/// appends straight into the response buffer. The schema's field numbers are in `RecordIOSchema`.
 enum ProtobufWireType: UInt8 {
     case varint = 0
     case fixed64 = 1

@@ -43,27 +43,13 @@ private struct RecordReader {
         self.featureCount = featureCount
     }
 
-    /// Field numbers of the `aialgs.data` schema.
-    private enum Field {
-        static let recordFeatures: UInt64 = 1
-        static let mapKey: UInt64 = 1
-        static let mapValue: UInt64 = 2
-        static let float32Tensor: UInt64 = 2
-        static let float64Tensor: UInt64 = 3
-        static let int32Tensor: UInt64 = 7
-        static let bytes: UInt64 = 9
-        static let tensorValues: UInt64 = 1
-        static let tensorKeys: UInt64 = 2
-        static let tensorShape: UInt64 = 3
-    }
-
     private enum Element { case float32, float64, int32 }
 
     mutating func appendRow(_ record: Range<Int>, number: Int, into values: inout [Float]) throws(ProtobufReader.Malformed) {
         var fields = ProtobufReader(bytes, record)
         var featureValue: Range<Int>?
         while let field = try fields.nextField() {
-            guard field.number == Field.recordFeatures, field.wireType == .lengthDelimited else {
+            guard field.number == RecordIOSchema.recordFeatures, field.wireType == .lengthDelimited else {
                 try fields.skip(field.wireType)
                 continue
             }
@@ -72,8 +58,8 @@ private struct RecordReader {
             var value: Range<Int>?
             while let entryField = try entry.nextField() {
                 switch (entryField.number, entryField.wireType) {
-                case (Field.mapKey, .lengthDelimited): key = try entry.lengthDelimited()
-                case (Field.mapValue, .lengthDelimited): value = try entry.lengthDelimited()
+                case (RecordIOSchema.mapKey, .lengthDelimited): key = try entry.lengthDelimited()
+                case (RecordIOSchema.mapValue, .lengthDelimited): value = try entry.lengthDelimited()
                 default: try entry.skip(entryField.wireType)
                 }
             }
@@ -95,10 +81,10 @@ private struct RecordReader {
         var tensor: (Range<Int>, Element)?
         while let field = try fields.nextField() {
             switch (field.number, field.wireType) {
-            case (Field.float32Tensor, .lengthDelimited): tensor = (try fields.lengthDelimited(), .float32)
-            case (Field.float64Tensor, .lengthDelimited): tensor = (try fields.lengthDelimited(), .float64)
-            case (Field.int32Tensor, .lengthDelimited): tensor = (try fields.lengthDelimited(), .int32)
-            case (Field.bytes, _): throw ProtobufReader.Malformed(reason: "its \"values\" hold bytes, not a numeric tensor")
+            case (RecordIOSchema.float32Tensor, .lengthDelimited): tensor = (try fields.lengthDelimited(), .float32)
+            case (RecordIOSchema.float64Tensor, .lengthDelimited): tensor = (try fields.lengthDelimited(), .float64)
+            case (RecordIOSchema.int32Tensor, .lengthDelimited): tensor = (try fields.lengthDelimited(), .int32)
+            case (RecordIOSchema.bytes, _): throw ProtobufReader.Malformed(reason: "its \"values\" hold bytes, not a numeric tensor")
             default: try fields.skip(field.wireType)
             }
         }
@@ -108,9 +94,9 @@ private struct RecordReader {
         var reader = ProtobufReader(bytes, range)
         while let field = try reader.nextField() {
             switch field.number {
-            case Field.tensorValues: try readRepeated(&reader, field.wireType, element: element)
-            case Field.tensorKeys: try readRepeatedVarints(&reader, field.wireType, into: &keys)
-            case Field.tensorShape: try readRepeatedVarints(&reader, field.wireType, into: &shape)
+            case RecordIOSchema.tensorValues: try readRepeated(&reader, field.wireType, element: element)
+            case RecordIOSchema.tensorKeys: try readRepeatedVarints(&reader, field.wireType, into: &keys)
+            case RecordIOSchema.tensorShape: try readRepeatedVarints(&reader, field.wireType, into: &shape)
             default: try reader.skip(field.wireType)
             }
         }

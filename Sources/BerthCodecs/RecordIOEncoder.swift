@@ -12,15 +12,6 @@ public struct RecordIOEncoder: ResponseEncoder {
         self.options = options
     }
 
-    /// Field numbers of the `aialgs.data` schema.
-    private enum Field {
-        static let recordLabel: UInt64 = 2
-        static let mapKey: UInt64 = 1
-        static let mapValue: UInt64 = 2
-        static let float32Tensor: UInt64 = 2
-        static let tensorValues: UInt64 = 1
-    }
-
     public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
         for row in 0..<predictions.rowCount {
             let entries = options.namedValues(predictions, row: row).map { (name: $0.name, values: $0.value.float32s) }
@@ -34,12 +25,12 @@ public struct RecordIOEncoder: ResponseEncoder {
             let recordLength = sizes.reduce(0) { $0 + ProtobufWriter.lengthDelimitedSize($1.mapEntry) }
             RecordIOFraming.appendHeader(length: recordLength, to: &output)
             for (entry, size) in zip(entries, sizes) {
-                ProtobufWriter.appendLengthDelimitedHeader(Field.recordLabel, length: size.mapEntry, to: &output)
-                ProtobufWriter.appendLengthDelimitedHeader(Field.mapKey, length: entry.name.utf8.count, to: &output)
+                ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.recordLabel, length: size.mapEntry, to: &output)
+                ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.mapKey, length: entry.name.utf8.count, to: &output)
                 output.append(contentsOf: entry.name.utf8)
-                ProtobufWriter.appendLengthDelimitedHeader(Field.mapValue, length: size.value, to: &output)
-                ProtobufWriter.appendLengthDelimitedHeader(Field.float32Tensor, length: size.tensor, to: &output)
-                ProtobufWriter.appendLengthDelimitedHeader(Field.tensorValues, length: 4 * entry.values.count, to: &output)
+                ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.mapValue, length: size.value, to: &output)
+                ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.float32Tensor, length: size.tensor, to: &output)
+                ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.tensorValues, length: 4 * entry.values.count, to: &output)
                 for value in entry.values { LittleEndian.appendUInt32(value.bitPattern, to: &output) }
             }
             RecordIOFraming.appendPadding(length: recordLength, to: &output)

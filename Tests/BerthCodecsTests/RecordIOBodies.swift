@@ -5,24 +5,24 @@
 enum RecordIOBodies {
     static func record(values: [Float], keys: [UInt64] = [], shape: [UInt64] = []) -> [UInt8] {
         var tensor = [UInt8]()
-        ProtobufWriter.appendLengthDelimitedHeader(1, length: values.count * 4, to: &tensor)
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.tensorValues, length: values.count * 4, to: &tensor)
         for value in values { LittleEndian.appendUInt32(value.bitPattern, to: &tensor) }
-        for (field, numbers) in [(UInt64(2), keys), (3, shape)] where !numbers.isEmpty {
+        for (field, numbers) in [(RecordIOSchema.tensorKeys, keys), (RecordIOSchema.tensorShape, shape)] where !numbers.isEmpty {
             var packed = [UInt8]()
             for number in numbers { ProtobufWriter.appendVarint(number, to: &packed) }
             ProtobufWriter.appendLengthDelimitedHeader(field, length: packed.count, to: &tensor)
             tensor += packed
         }
         var value = [UInt8]()
-        ProtobufWriter.appendLengthDelimitedHeader(2, length: tensor.count, to: &value)
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.float32Tensor, length: tensor.count, to: &value)
         value += tensor
         var entry = [UInt8]()
-        ProtobufWriter.appendLengthDelimitedHeader(1, length: 6, to: &entry)
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.mapKey, length: 6, to: &entry)
         entry += Array("values".utf8)
-        ProtobufWriter.appendLengthDelimitedHeader(2, length: value.count, to: &entry)
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.mapValue, length: value.count, to: &entry)
         entry += value
         var record = [UInt8]()
-        ProtobufWriter.appendLengthDelimitedHeader(1, length: entry.count, to: &record)
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.recordFeatures, length: entry.count, to: &record)
         return record + entry
     }
 
