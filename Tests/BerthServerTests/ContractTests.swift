@@ -152,27 +152,29 @@ import Testing
     static let model = TestServer.fixtures + "/xgboost-binary-legacy/model"
     static let row = ContractTests.row
 
-    /// Chunked uploads with the limit off are driven with curl in container/smoke-test (this client cannot stream).
+    /// Bodies are one row padded with blank lines, so the tests measure the limit, not debug-build decoding;
+    /// a 100 MB chunked body of real rows is driven with curl in container/smoke-test (this client cannot stream).
     @Test func unlimitedPayloadAcceptsABodyOverTheDefaultLimit() async throws {
         try await TestServer.run(modelDirectory: Self.model, environment: ["SAGEMAKER_MAX_PAYLOAD_IN_MB": "0", "SAGEMAKER_BATCH": "TRUE"]) { client in
-            let line = Self.row + "\n"
-            let rows = (8 << 20) / line.utf8.count
+            let body = Self.row + String(repeating: "\n", count: 8 << 20) + Self.row
             let response = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
-                                                    body: ByteBuffer(string: String(repeating: line, count: rows)))
+                                                    body: ByteBuffer(string: body))
             #expect(response.status == .ok)
             let text = String(buffer: response.body)
-            #expect(text.split(separator: "\n").count == rows)
+            #expect(text.split(separator: "\n").count == 2)
             #expect(text.hasSuffix("\n"))
         }
     }
 
     @Test func payloadLimitOfTwentyMebibytesAcceptsNineteen() async throws {
         try await TestServer.run(modelDirectory: Self.model, environment: ["SAGEMAKER_MAX_PAYLOAD_IN_MB": "20"]) { client in
-            let line = Self.row + "\n"
-            let body = String(repeating: line, count: (19 << 20) / line.utf8.count)
+            let body = Self.row + String(repeating: "\n", count: 19 << 20)
             let response = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
                                                     body: ByteBuffer(string: body))
             #expect(response.status == .ok)
+            let over = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
+                                                body: ByteBuffer(string: body + String(repeating: "\n", count: 1 << 20)))
+            #expect(over.status == .contentTooLarge)
         }
     }
 
