@@ -4,14 +4,25 @@ import BerthJSON
 /// `application/json` request bodies (FMT-JSON-1): `{"instances": [row, …]}`, a single `{"features": [...]}`
 /// or `{"data": …}` record, an array of rows, or one bare array of numbers. Each row takes any form
 /// `JSONRows` reads.
+///
+/// A body of several JSON values on separate lines — what a batch transform job with `SplitType=Line` and
+/// MULTI_RECORD sends for a `.json` input of one record per line — is read as JSON Lines, one row per line,
+/// instead of failing with "extra data" (BT-8).
 public struct JSONRequestDecoder: RequestDecoder {
-    public init() {}
+    public let options: RequestDecodingOptions
+
+    public init(options: RequestDecodingOptions = .init()) {
+        self.options = options
+    }
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let document: JSONValue
         do {
             document = try JSONReader.parse(body.bindMemory(to: UInt8.self))
         } catch {
+            if error.reason == JSONParseError.contentAfterValue && body.contains(UInt8(ascii: "\n")) {
+                return try JSONLinesDecoder(options: options).decode(body, featureCount: featureCount)
+            }
             throw .bad("the body is not valid JSON (\(error.reason) at byte \(error.offset))")
         }
         let rows: [JSONValue]

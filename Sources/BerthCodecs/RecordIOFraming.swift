@@ -16,29 +16,34 @@ public enum RecordIOFraming {
         var ranges = [Range<Int>]()
         var position = 0
         while position < bytes.count {
-            let number = ranges.count + 1
-            guard bytes.count - position >= 8 else {
-                throw .bad("RecordIO record \(number) is truncated: \(bytes.count - position) bytes left where an 8-byte header was expected")
-            }
-            let found = LittleEndian.uint32(bytes, at: position)
-            guard found == magic else {
-                throw .bad("RecordIO record \(number) at byte \(position) does not start with the magic 0xCED7230A (found 0x\(String(found, radix: 16, uppercase: true)))")
-            }
-            let header = LittleEndian.uint32(bytes, at: position + 4)
-            let flag = header >> 29
-            guard flag == 0 else {
-                throw .bad("RecordIO record \(number) has continuation flag \(flag): multi-part records are not supported; write each record whole")
-            }
-            let length = Int(header & lengthMask)
-            let start = position + 8
-            guard length <= bytes.count - start else {
-                throw .bad("RecordIO record \(number) declares \(length) bytes but only \(bytes.count - start) remain: the body is truncated")
-            }
-            ranges.append(start..<start + length)
-            let padded = (length + 3) & ~3
-            position = start + min(padded, bytes.count - start)
+            let record = try self.record(in: bytes, at: position, number: ranges.count + 1)
+            ranges.append(record.payload)
+            position = record.end
         }
         return ranges
+    }
+
+    /// The record starting at `position` (the `number`th, for messages): its payload and where its padding ends.
+    public static func record(in bytes: UnsafeBufferPointer<UInt8>, at position: Int, number: Int) throws(CodecError) -> (payload: Range<Int>, end: Int) {
+        guard bytes.count - position >= 8 else {
+            throw .bad("RecordIO record \(number) is truncated: \(bytes.count - position) bytes left where an 8-byte header was expected")
+        }
+        let found = LittleEndian.uint32(bytes, at: position)
+        guard found == magic else {
+            throw .bad("RecordIO record \(number) at byte \(position) does not start with the magic 0xCED7230A (found 0x\(String(found, radix: 16, uppercase: true)))")
+        }
+        let header = LittleEndian.uint32(bytes, at: position + 4)
+        let flag = header >> 29
+        guard flag == 0 else {
+            throw .bad("RecordIO record \(number) has continuation flag \(flag): multi-part records are not supported; write each record whole")
+        }
+        let length = Int(header & lengthMask)
+        let start = position + 8
+        guard length <= bytes.count - start else {
+            throw .bad("RecordIO record \(number) declares \(length) bytes but only \(bytes.count - start) remain: the body is truncated")
+        }
+        // The last record's padding may be missing (batch transform strips it from SINGLE_RECORD requests).
+        return (start..<start + length, start + min((length + 3) & ~3, bytes.count - start))
     }
 
     /// Appends a record's header; the caller appends the payload and then `appendPadding`.

@@ -37,7 +37,7 @@ public enum RequestFormat: String, Sendable, CaseIterable {
     public func decoder(options: RequestDecodingOptions = .init()) -> any RequestDecoder {
         switch self {
         case .csv: CSVDecoder(options: options)
-        case .json: JSONRequestDecoder()
+        case .json: JSONRequestDecoder(options: options)
         case .jsonLines: JSONLinesDecoder(options: options)
         case .libsvm: LibSVMDecoder(options: options)
         case .recordIO: RecordIODecoder()

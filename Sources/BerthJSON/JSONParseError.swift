@@ -8,5 +8,8 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         self.offset = offset
     }
 
+    /// The reason given when a complete value is followed by more content (a JSON Lines body, for one).
+    public static let contentAfterValue = "unexpected content after the JSON value"
+
     public var description: String { "\(reason) at byte \(offset)" }
 }

@@ -22,7 +22,7 @@ public struct JSONReader {
             let value = try reader.parseValue(depth: 0)
             reader.skipWhitespace()
             guard reader.position == buffer.count else {
-                throw JSONParseError("unexpected content after the JSON value", at: reader.position)
+                throw JSONParseError(JSONParseError.contentAfterValue, at: reader.position)
             }
             return value
         }

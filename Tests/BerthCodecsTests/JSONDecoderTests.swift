@@ -58,4 +58,10 @@ import Testing
         let error = #expect(throws: CodecError.self) { try lines("[1, 2]\n[1, 2\n") }
         #expect(error?.message.contains("line 2 is not valid JSON") == true)
     }
+
+    @Test func severalJSONValuesOnSeparateLinesAreReadAsJSONLines() throws {
+        let batch = try json("[1, 2, 3]\n{\"features\": [4, 5, 6]}\n", features: 3)
+        #expect(batch.values == [1, 2, 3, 4, 5, 6])
+        #expect(throws: CodecError.self) { try json("[1, 2, 3] [4, 5, 6]", features: 3) }
+    }
 }

@@ -27,16 +27,23 @@ import Testing
                                    responseFormat: response, strategy: strategy, maxPayloadBytes: maxPayloadBytes)
     }
 
-    func ranges(_ job: LocalBatchTransform, _ text: String) throws -> [Range<Int>] {
-        try Array(text.utf8).withUnsafeBufferPointer { buffer in try job.split(buffer).map(\.range) }
+    func requests(_ text: String, format: RequestFormat = .csv, multiRecord: Bool = true, limit: Int? = 8) throws(CodecError) -> [BatchRequestSplitter.Request] {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBufferPointer { buffer throws(CodecError) in
+            var splitter = BatchRequestSplitter(bytes: buffer, format: format, multiRecord: multiRecord, maxPayloadBytes: limit)
+            var found = [BatchRequestSplitter.Request]()
+            while let request = try splitter.next() { found.append(request) }
+            return found
+        }
     }
 
     @Test func multiRecordPacksWholeLinesUpToThePayloadLimit() throws {
-        let packed = try job(.csv, .csv, maxPayloadBytes: 8)
-        #expect(try ranges(packed, "1,2\n3,4\n\n5,6\n7") == [0..<8, 9..<14])
-        let single = try job(.csv, .csv, strategy: .singleRecord)
-        #expect(try ranges(single, "1,2\r\n\n3,4") == [0..<5, 6..<9])
-        #expect(throws: CodecError.self) { try self.ranges(packed, "1,2,3,4,5\n") }
+        #expect(try requests("1,2\n3,4\n\n5,6\n7").map(\.range) == [0..<8, 9..<14])
+        #expect(try requests("1,2\n3,4\n\n5,6\n7").map(\.firstLine) == [1, 4])
+        #expect(try requests("1,2\r\n\n3,4", multiRecord: false).map(\.range) == [0..<5, 6..<9])
+        #expect(try requests("[1]\n[2]\n", format: .json).map(\.range) == [0..<8])
+        #expect(try requests("", limit: nil).isEmpty)
+        #expect(throws: CodecError.self) { try self.requests("1,2,3,4,5\n") }
     }
 
     @Test func aFolderOfFilesGivesOneOutPerGoodFileAndNamesTheBadLine() throws {
