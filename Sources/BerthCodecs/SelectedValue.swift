@@ -27,20 +27,17 @@ public enum SelectedValue: Sendable, Equatable {
         switch self {
         case .integer(let value): output.append(contentsOf: String(value).utf8)
         case .number(let value): JSONText.appendNumber(value, to: &output)
-        case .integers(let values): appendList(values.map(Double.init), integral: true, to: &output)
-        case .numbers(let values): appendList(values, integral: false, to: &output)
+        case .integers(let values): appendList(values, to: &output) { $0.append(contentsOf: String($1).utf8) }
+        case .numbers(let values): appendList(values, to: &output) { JSONText.appendNumber($1, to: &$0) }
         }
     }
 
-    private func appendList(_ values: [Double], integral: Bool, to output: inout [UInt8]) {
+    private func appendList<Element>(_ values: [Element], to output: inout [UInt8],
+                                     appendElement: (inout [UInt8], Element) -> Void) {
         output.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { output.append(contentsOf: ", ".utf8) }
-            if integral {
-                output.append(contentsOf: String(Int(value)).utf8)
-            } else {
-                JSONText.appendNumber(value, to: &output)
-            }
+            appendElement(&output, value)
         }
         output.append(UInt8(ascii: "]"))
     }

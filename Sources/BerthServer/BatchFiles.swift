@@ -4,28 +4,29 @@ import Glibc
 import Darwin
 #endif
 
+/// Why one input file of `berth predict` failed: it could not be read or written, or a record in it was refused.
+struct BatchFileFailure: Error {
+    let reason: String
+}
+
 /// An input file of `berth predict`, mapped read-only: a multi-gigabyte batch input costs address space, not
 /// memory, and is never copied.
 final class MappedInputFile {
     let bytes: UnsafeBufferPointer<UInt8>
 
-    struct Failure: Error {
-        let reason: String
-    }
-
-    init(path: String) throws(Failure) {
+    init(path: String) throws(BatchFileFailure) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Failure(reason: "cannot open it: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw BatchFileFailure(reason: "cannot open it: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         let end = lseek(descriptor, 0, SEEK_END)
-        guard end >= 0 else { throw Failure(reason: "cannot read its size: \(String(cString: strerror(errno)))") }
+        guard end >= 0 else { throw BatchFileFailure(reason: "cannot read its size: \(String(cString: strerror(errno)))") }
         let size = Int(end)
         guard size > 0 else {
             bytes = UnsafeBufferPointer(start: nil, count: 0)
             return
         }
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else {
-            throw Failure(reason: "cannot map it: \(String(cString: strerror(errno)))")
+            throw BatchFileFailure(reason: "cannot map it: \(String(cString: strerror(errno)))")
         }
         bytes = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: size)
     }
@@ -42,33 +43,33 @@ final class PendingOutputFile {
     private let temporaryPath: String
     private var descriptor: Int32
 
-    init(path: String) throws(MappedInputFile.Failure) {
+    init(path: String) throws(BatchFileFailure) {
         self.path = path
         temporaryPath = path + ".partial"
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw MappedInputFile.Failure(reason: "cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
+            throw BatchFileFailure(reason: "cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
         }
     }
 
-    func append(_ bytes: [UInt8]) throws(MappedInputFile.Failure) {
+    func append(_ bytes: [UInt8]) throws(BatchFileFailure) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
             guard written > 0 else {
                 if written < 0 && errno == EINTR { continue }
-                throw MappedInputFile.Failure(reason: "cannot write \(temporaryPath): \(String(cString: strerror(errno)))")
+                throw BatchFileFailure(reason: "cannot write \(temporaryPath): \(String(cString: strerror(errno)))")
             }
             offset += written
         }
     }
 
     /// Closes the file and moves it to `path`.
-    func commit() throws(MappedInputFile.Failure) {
+    func commit() throws(BatchFileFailure) {
         let closed = close(descriptor)
         descriptor = -1
         guard closed == 0, rename(temporaryPath, path) == 0 else {
-            throw MappedInputFile.Failure(reason: "cannot write \(path): \(String(cString: strerror(errno)))")
+            throw BatchFileFailure(reason: "cannot write \(path): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -9,9 +9,9 @@ import BerthCore
 /// answers go through the same `InferencePipeline` as `/invocations` and are joined like `AssembleWith=Line`
 /// into `<input>.out`. A file with a bad record gets no `.out` — as on SageMaker — and the error names its line.
 public struct LocalBatchTransform: Sendable {
-    public enum Strategy: String, Sendable {
-        case multiRecord = "MULTI_RECORD"
-        case singleRecord = "SINGLE_RECORD"
+    public enum Strategy: Sendable {
+        case multiRecord
+        case singleRecord
     }
 
     public let pipeline: InferencePipeline
@@ -46,7 +46,7 @@ public struct LocalBatchTransform: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var result = FileResult(input: input, output: output)
-        do throws(MappedInputFile.Failure) {
+        do throws(BatchFileFailure) {
             let file = try MappedInputFile(path: input)
             let destination = try PendingOutputFile(path: output)
             var splitter = BatchRequestSplitter(bytes: file.bytes, format: requestFormat, multiRecord: strategy == .multiRecord,
@@ -58,7 +58,7 @@ public struct LocalBatchTransform: Sendable {
                                                  from: requestFormat, to: responseFormat, firstLineNumber: request.firstLine)
                 } catch {
                     let place = requestFormat.isLineOriented ? "" : "request starting at byte \(request.range.lowerBound): "
-                    throw MappedInputFile.Failure(reason: place + error.message)
+                    throw BatchFileFailure(reason: place + error.message)
                 }
                 try destination.append(answer.body)
                 // `AssembleWith=Line`: every text answer ends its line.
@@ -76,11 +76,11 @@ public struct LocalBatchTransform: Sendable {
         return result
     }
 
-    private func next(_ splitter: inout BatchRequestSplitter) throws(MappedInputFile.Failure) -> BatchRequestSplitter.Request? {
+    private func next(_ splitter: inout BatchRequestSplitter) throws(BatchFileFailure) -> BatchRequestSplitter.Request? {
         do throws(CodecError) {
             return try splitter.next()
         } catch {
-            throw MappedInputFile.Failure(reason: error.message)
+            throw BatchFileFailure(reason: error.message)
         }
     }
 }

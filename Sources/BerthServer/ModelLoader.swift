@@ -57,6 +57,15 @@ public struct ModelLoader: Sendable {
             files = [files[0]]
         }
 
+        // Checked before compiling: a wrong key is a configuration mistake, found without the wait.
+        var selection: OutputSelection?
+        if let inferenceOutput = configuration.inferenceOutput {
+            do {
+                selection = try OutputSelection(parsing: inferenceOutput, meaning: files[0].loaded.meaning)
+            } catch {
+                throw Failure(description: "\(error.description) (objective \(files[0].loaded.objective.name))")
+            }
+        }
         let model: any CompiledModel
         do {
             let members = try files.map { file throws(ModelValidationError) in try backend.compile(file.loaded.ir) }
@@ -68,14 +77,6 @@ public struct ModelLoader: Sendable {
         let warmUp = model.predict(FeatureBatch.allMissing(rowCount: 1, columnCount: model.featureCount))
         guard warmUp.rowCount == 1, warmUp.columnCount == model.outputCount else {
             throw Failure(description: "the warm-up prediction returned the wrong shape")
-        }
-        var selection: OutputSelection?
-        if let inferenceOutput = configuration.inferenceOutput {
-            do {
-                selection = try OutputSelection(parsing: inferenceOutput, meaning: files[0].loaded.meaning)
-            } catch {
-                throw Failure(description: "\(error.description) (objective \(files[0].loaded.objective.name))")
-            }
         }
         return ServedModel(model: model, files: files, backend: backend.name, selection: selection)
     }
