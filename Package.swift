@@ -30,14 +30,15 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         .target(name: "BerthJSON", swiftSettings: swiftSettings),
+        .target(name: "BerthProtobuf", swiftSettings: swiftSettings),
         .target(name: "BerthArtifacts", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "BerthCore", swiftSettings: swiftSettings),
-        .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON"], swiftSettings: swiftSettings),
-        .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON"], swiftSettings: swiftSettings),
+        .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
+        .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
         .target(
             name: "BerthServer",
             dependencies: [
-                "BerthArtifacts", "BerthCore", "BerthFormats", "BerthCodecs", "BerthJSON",
+                "BerthArtifacts", "BerthCore", "BerthFormats", "BerthCodecs", "BerthJSON", "BerthProtobuf",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -59,11 +60,11 @@ let package = Package(
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs", "BerthCore", "BerthTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs", "BerthCore", "BerthProtobuf", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BerthServerTests",
             dependencies: [
-                "BerthServer", "BerthCore", "BerthJSON", "BerthCodecs", "BerthArtifacts", "BerthTestSupport",
+                "BerthServer", "BerthCore", "BerthJSON", "BerthCodecs", "BerthProtobuf", "BerthArtifacts", "BerthTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

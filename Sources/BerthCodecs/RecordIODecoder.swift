@@ -1,3 +1,4 @@
+import BerthProtobuf
 import BerthCore
 
 /// `application/x-recordio-protobuf` request bodies (FMT-RIO-1, FMT-RIO-2): RecordIO-framed protobuf `Record`s,

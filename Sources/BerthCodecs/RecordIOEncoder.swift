@@ -1,3 +1,4 @@
+import BerthProtobuf
 import BerthCore
 
 /// `application/x-recordio-protobuf` responses: one RecordIO-framed `Record` per row, its outputs in the `label`

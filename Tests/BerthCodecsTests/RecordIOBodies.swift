@@ -1,3 +1,4 @@
+import BerthProtobuf
 @testable import BerthCodecs
 
 /// Builds RecordIO-protobuf request bodies for tests: each row a `Record` whose features entry `"values"` holds

@@ -1,3 +1,4 @@
+import BerthProtobuf
 import Testing
 @testable import BerthCodecs
 

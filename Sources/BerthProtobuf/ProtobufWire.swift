@@ -1,9 +1,12 @@
-/// The protobuf wire format, as far as RecordIO-protobuf (`aialgs.data.Record`) needs it.
+/// The protobuf wire format, as far as Berth's two protobuf schemas need it: SageMaker's RecordIO-protobuf
+/// (`aialgs.data.Record`, requests and responses) and ONNX's `ModelProto` (model files).
 ///
-/// Berth reads and writes the five messages of that schema directly: a reader of our own over the request's
-/// bytes (no generated code, no swift-protobuf dependency, no copy into message objects) and a writer that
-/// appends straight into the response buffer. The schema's field numbers are in `RecordIOSchema`.
-enum ProtobufWireType: UInt8 {
+/// A reader of our own over the bytes instead of swift-protobuf's generated messages: both schemas are small
+/// subsets (a handful of messages each), the reader walks the caller's buffer without copying it into message
+/// objects (a model's weights are read straight from `raw_data`), every read is bounds-checked for hostile
+/// input, and there is no generated code to keep in step with a `.proto` file. A writer appends fields straight
+/// into a response buffer.
+public enum ProtobufWireType: UInt8, Sendable {
     case varint = 0
     case fixed64 = 1
     case lengthDelimited = 2
@@ -11,25 +14,28 @@ enum ProtobufWireType: UInt8 {
 }
 
 /// Walks the fields of one message in a byte range; every read is bounds-checked and throws on malformed input.
-struct ProtobufReader {
-    let bytes: UnsafeBufferPointer<UInt8>
-    private(set) var position: Int
-    let end: Int
+public struct ProtobufReader {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public private(set) var position: Int
+    public let end: Int
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+    public init(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
         self.bytes = bytes
         position = range.lowerBound
         end = range.upperBound
     }
 
-    struct Malformed: Error {
-        let reason: String
+    /// Why the bytes are not a valid protobuf message.
+    public struct Malformed: Error, Sendable {
+        public let reason: String
+
+        public init(reason: String) { self.reason = reason }
     }
 
-    var isAtEnd: Bool { position >= end }
+    public var isAtEnd: Bool { position >= end }
 
     /// The next field's number and wire type, or nil at the end of the message.
-    mutating func nextField() throws(Malformed) -> (number: UInt64, wireType: ProtobufWireType)? {
+    public mutating func nextField() throws(Malformed) -> (number: UInt64, wireType: ProtobufWireType)? {
         guard !isAtEnd else { return nil }
         let key = try varint()
         guard let wireType = ProtobufWireType(rawValue: UInt8(key & 7)) else {
@@ -39,7 +45,7 @@ struct ProtobufReader {
         return (key >> 3, wireType)
     }
 
-    mutating func varint() throws(Malformed) -> UInt64 {
+    public mutating func varint() throws(Malformed) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -53,20 +59,20 @@ struct ProtobufReader {
         }
     }
 
-    mutating func fixed32() throws(Malformed) -> UInt32 {
+    public mutating func fixed32() throws(Malformed) -> UInt32 {
         guard end - position >= 4 else { throw Malformed(reason: "truncated protobuf fixed32") }
         defer { position += 4 }
         return littleEndianInteger(at: position, bytes: 4)
     }
 
-    mutating func fixed64() throws(Malformed) -> UInt64 {
+    public mutating func fixed64() throws(Malformed) -> UInt64 {
         guard end - position >= 8 else { throw Malformed(reason: "truncated protobuf fixed64") }
         defer { position += 8 }
         return littleEndianInteger(at: position, bytes: 8)
     }
 
     /// The byte range of a length-delimited field (a nested message, string or packed array).
-    mutating func lengthDelimited() throws(Malformed) -> Range<Int> {
+    public mutating func lengthDelimited() throws(Malformed) -> Range<Int> {
         let length = try varint()
         guard length <= UInt64(end - position) else {
             throw Malformed(reason: "a protobuf field declares \(length) bytes but only \(end - position) remain")
@@ -76,7 +82,7 @@ struct ProtobufReader {
         return start..<position
     }
 
-    mutating func skip(_ wireType: ProtobufWireType) throws(Malformed) {
+    public mutating func skip(_ wireType: ProtobufWireType) throws(Malformed) {
         switch wireType {
         case .varint: _ = try varint()
         case .fixed64: _ = try fixed64()
@@ -93,8 +99,8 @@ struct ProtobufReader {
 }
 
 /// Appends protobuf fields to a byte buffer.
-enum ProtobufWriter {
-    static func appendVarint(_ value: UInt64, to output: inout [UInt8]) {
+public enum ProtobufWriter {
+    public static func appendVarint(_ value: UInt64, to output: inout [UInt8]) {
         var remaining = value
         while remaining >= 0x80 {
             output.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
@@ -103,12 +109,12 @@ enum ProtobufWriter {
         output.append(UInt8(remaining))
     }
 
-    static func appendKey(_ field: UInt64, _ wireType: ProtobufWireType, to output: inout [UInt8]) {
+    public static func appendKey(_ field: UInt64, _ wireType: ProtobufWireType, to output: inout [UInt8]) {
         appendVarint(field << 3 | UInt64(wireType.rawValue), to: &output)
     }
 
     /// The encoded size of a varint.
-    static func varintSize(_ value: UInt64) -> Int {
+    public static func varintSize(_ value: UInt64) -> Int {
         var size = 1
         var remaining = value >> 7
         while remaining > 0 {
@@ -119,11 +125,11 @@ enum ProtobufWriter {
     }
 
     /// A length-delimited field's key and length; the caller appends exactly `length` bytes next.
-    static func appendLengthDelimitedHeader(_ field: UInt64, length: Int, to output: inout [UInt8]) {
+    public static func appendLengthDelimitedHeader(_ field: UInt64, length: Int, to output: inout [UInt8]) {
         appendKey(field, .lengthDelimited, to: &output)
         appendVarint(UInt64(length), to: &output)
     }
 
     /// The size of a length-delimited field holding `length` bytes, key included (single-byte field numbers).
-    static func lengthDelimitedSize(_ length: Int) -> Int { 1 + varintSize(UInt64(length)) + length }
+    public static func lengthDelimitedSize(_ length: Int) -> Int { 1 + varintSize(UInt64(length)) + length }
 }
