@@ -39,7 +39,11 @@ public struct OutputSelection: Sendable, Equatable {
         switch (key, meaning) {
         case (.predictedScore, _):
             return row.count == 1 ? .number(first) : .numbers(row.map(Double.init))
-        case (.labels, .classProbabilities(let classCount)), (.labels, .classIndex(let classCount)):
+        case (.labels, .classProbabilities(.integers(let labels))):
+            return .integers(labels)
+        case (.labels, .classProbabilities(.strings(let labels))):
+            return .strings(labels)
+        case (.labels, .classIndex(let classCount)):
             return .integers(Array(0..<classCount))
         case (.labels, _):
             return .integers([0, 1])
@@ -47,8 +51,11 @@ public struct OutputSelection: Sendable, Equatable {
             return .integer(row[row.startIndex] > 0.5 ? 1 : 0)
         case (.predictedLabel, .binaryMargin):
             return .integer(row[row.startIndex] > 0 ? 1 : 0)
-        case (.predictedLabel, .classProbabilities):
-            return .integer(Self.argmax(row))
+        case (.predictedLabel, .classProbabilities(.integers(let labels))):
+            return .integer(labels[Self.argmax(row)])
+        case (.predictedLabel, .classProbabilities(.strings(let labels))):
+            let index = Self.argmax(row)
+            return .string(labels[index], classIndex: index)
         case (.probability, .classProbabilities), (.rawScore, .classProbabilities):
             return .number(Double(row.max() ?? .nan))
         case (.probabilities, .classProbabilities), (.rawScores, .classProbabilities):

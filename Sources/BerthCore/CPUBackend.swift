@@ -11,6 +11,7 @@ public struct CPUBackend: Backend {
         switch model {
         case .trees(let ensemble): try CPUTreeEnsembleModel(ensemble, parallelism: parallelism)
         case .linear(let linear): try CPULinearModel(linear, parallelism: parallelism)
+        case .graph(let graph): try CPUGraphModel(graph, parallelism: parallelism)
         }
     }
 }

@@ -11,6 +11,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
     let groupCount: Int
     let baseMargins: [Float]
     let transform: OutputTransform
+    let combination: TreeEnsemble.LeafCombination
     let parallelism: RowParallelism
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
@@ -24,6 +25,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
         groupCount = ensemble.groupCount
         baseMargins = ensemble.baseMargins
         transform = ensemble.transform
+        combination = ensemble.combination
         self.parallelism = parallelism
     }
 
@@ -53,16 +55,21 @@ struct CPUTreeEnsembleModel: CompiledModel {
                 while blockStart < range.upperBound {
                     let blockEnd = min(blockStart + Self.blockSize, range.upperBound)
                     let blockRows = blockEnd - blockStart
-                    for row in 0..<blockRows {
-                        for group in 0..<groups { margins[row * groups + group] = baseMargins[group] }
-                    }
-                    for tree in forest.roots.indices {
-                        let root = Int(forest.roots[tree])
-                        let group = Int(forest.groups[tree])
+                    switch combination {
+                    case .sum:
                         for row in 0..<blockRows {
-                            let features = rows + (blockStart + row) * featureCount
-                            margins[row * groups + group] += leafValue(nodes: nodes, root: root, features: features)
+                            for group in 0..<groups { margins[row * groups + group] = baseMargins[group] }
                         }
+                        for tree in forest.roots.indices {
+                            let root = Int(forest.roots[tree])
+                            let group = Int(forest.groups[tree])
+                            for row in 0..<blockRows {
+                                let features = rows + (blockStart + row) * featureCount
+                                margins[row * groups + group] += leafValue(nodes: nodes, root: root, features: features)
+                            }
+                        }
+                    case .minimum, .maximum:
+                        combineExtremes(nodes: nodes, rows: rows, blockStart: blockStart, blockRows: blockRows, margins: margins)
                     }
                     for row in 0..<blockRows {
                         transform.apply(
@@ -72,6 +79,26 @@ struct CPUTreeEnsembleModel: CompiledModel {
                     blockStart = blockEnd
                 }
             }
+        }
+    }
+
+    /// The smallest or largest leaf per group, then the base margin added (ONNX's MIN and MAX aggregates).
+    private func combineExtremes(nodes: UnsafeBufferPointer<PackedForest.Node>, rows: UnsafePointer<Float>, blockStart: Int,
+                                 blockRows: Int, margins: UnsafeMutableBufferPointer<Float>) {
+        let groups = groupCount
+        let minimum = combination == .minimum
+        for index in 0..<blockRows * groups { margins[index] = minimum ? .infinity : -.infinity }
+        for tree in forest.roots.indices {
+            let root = Int(forest.roots[tree])
+            let group = Int(forest.groups[tree])
+            for row in 0..<blockRows {
+                let leaf = leafValue(nodes: nodes, root: root, features: rows + (blockStart + row) * featureCount)
+                let slot = row * groups + group
+                margins[slot] = minimum ? min(margins[slot], leaf) : max(margins[slot], leaf)
+            }
+        }
+        for row in 0..<blockRows {
+            for group in 0..<groups { margins[row * groups + group] += baseMargins[group] }
         }
     }
 

@@ -4,25 +4,13 @@
 public enum ModelIR: Sendable, Equatable {
     case trees(TreeEnsemble)
     case linear(LinearModel)
+    case graph(OperatorGraph)
 
     public var featureCount: Int {
         switch self {
         case .trees(let ensemble): ensemble.featureCount
         case .linear(let model): model.featureCount
-        }
-    }
-
-    public var outputCount: Int {
-        switch self {
-        case .trees(let ensemble): ensemble.transform.outputCount(groupCount: ensemble.groupCount)
-        case .linear(let model): model.transform.outputCount(groupCount: model.groupCount)
-        }
-    }
-
-    public var transform: OutputTransform {
-        switch self {
-        case .trees(let ensemble): ensemble.transform
-        case .linear(let model): model.transform
+        case .graph(let graph): graph.featureCount
         }
     }
 }

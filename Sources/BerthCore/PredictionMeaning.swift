@@ -12,8 +12,22 @@ public enum PredictionMeaning: Sendable, Equatable {
     case binaryMargin
     /// The class itself, 0 or 1 (`binary:hinge`).
     case binaryLabel
-    /// One probability per class, in class order (`multi:softprob`).
-    case classProbabilities(classCount: Int)
+    /// One probability per class, in class order (`multi:softprob`, an ONNX classifier).
+    case classProbabilities(labels: ClassLabels)
     /// The index of the winning class (`multi:softmax`).
     case classIndex(classCount: Int)
+}
+
+/// The names a classifier gives its classes, in class order: XGBoost's are `0 ..< num_class`; an ONNX
+/// classifier names them with integers or strings (`classlabels_int64s`, `classlabels_strings`).
+public enum ClassLabels: Sendable, Equatable {
+    case integers([Int])
+    case strings([String])
+
+    public var count: Int {
+        switch self {
+        case .integers(let labels): labels.count
+        case .strings(let labels): labels.count
+        }
+    }
 }

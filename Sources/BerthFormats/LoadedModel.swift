@@ -1,34 +1,45 @@
 import BerthCore
 
-/// A model file read into the IR, with the facts the startup log reports about it.
+/// A model file read into the IR, with what its outputs mean and the facts the startup log reports about it.
 public struct LoadedModel: Sendable, Equatable {
     /// More features than this is a corrupt or hostile file, not a real model (a row would be 64 MiB).
     public static let maxFeatureCount = 1 << 24
 
     public let ir: ModelIR
     public let format: ModelFormat
-    public let objective: XGBoostObjective
-    /// `gbtree`, `dart` or `gblinear`.
-    public let booster: String
+    public let meaning: PredictionMeaning
+    /// XGBoost's objective (`binary:logistic`), or what an ONNX graph is (`classifier`, `regressor`).
+    public let objectiveName: String
+    /// `gbtree`, `dart`, `gblinear`, or the program that wrote an ONNX file (`skl2onnx 1.20.0`).
+    public let kind: String
     public let treeCount: Int
-    /// The xgboost version that wrote the file, when the file says.
+    /// The version of the library that wrote the file, when the file says.
     public let writerVersion: String?
+    /// Whether several such models are combined by majority vote (`multi:softmax`, `binary:hinge`) instead of by mean.
+    public let votes: Bool
 
-    /// What the model's outputs mean, from its objective and its number of output groups.
-    public var meaning: PredictionMeaning {
-        switch ir {
-        case .trees(let ensemble): objective.meaning(groupCount: ensemble.groupCount)
-        case .linear(let model): objective.meaning(groupCount: model.groupCount)
-        }
-    }
-
-    public init(ir: ModelIR, format: ModelFormat, objective: XGBoostObjective, booster: String, treeCount: Int,
-                writerVersion: String?) {
+    public init(ir: ModelIR, format: ModelFormat, meaning: PredictionMeaning, objectiveName: String, kind: String,
+                treeCount: Int, writerVersion: String?, votes: Bool = false) {
         self.ir = ir
         self.format = format
-        self.objective = objective
-        self.booster = booster
+        self.meaning = meaning
+        self.objectiveName = objectiveName
+        self.kind = kind
         self.treeCount = treeCount
         self.writerVersion = writerVersion
+        self.votes = votes
+    }
+
+    /// An XGBoost model: its meaning follows from the objective and the number of output groups.
+    public init(xgboost ir: ModelIR, format: ModelFormat, objective: XGBoostObjective, booster: String, treeCount: Int,
+                writerVersion: String?) {
+        let groupCount: Int
+        switch ir {
+        case .trees(let ensemble): groupCount = ensemble.groupCount
+        case .linear(let model): groupCount = model.groupCount
+        case .graph: groupCount = 1
+        }
+        self.init(ir: ir, format: format, meaning: objective.meaning(groupCount: groupCount), objectiveName: objective.name,
+                  kind: booster, treeCount: treeCount, writerVersion: writerVersion.map { "xgboost \($0)" }, votes: objective.votes)
     }
 }

@@ -68,7 +68,7 @@ enum XGBoostJSONModelDecoder {
         default:
             throw fail("uses the booster '\(boosterName)'; Berth reads gbtree, dart and gblinear")
         }
-        return LoadedModel(ir: ir, format: format, objective: objective, booster: boosterName, treeCount: treeCount,
+        return LoadedModel(xgboost: ir, format: format, objective: objective, booster: boosterName, treeCount: treeCount,
                            writerVersion: version)
     }
 

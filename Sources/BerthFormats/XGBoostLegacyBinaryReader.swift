@@ -80,7 +80,7 @@ enum XGBoostLegacyBinaryReader {
             }
             let ensemble = TreeEnsemble(featureCount: featureCount, groupCount: groupCount, trees: trees, treeGroups: groups,
                                         treeWeights: weights, baseMargins: baseMargins, transform: objective.transform)
-            return LoadedModel(ir: .trees(ensemble), format: .xgboostLegacyBinary, objective: objective, booster: boosterName,
+            return LoadedModel(xgboost: .trees(ensemble), format: .xgboostLegacyBinary, objective: objective, booster: boosterName,
                                treeCount: treeCount, writerVersion: version)
         case "gblinear":
             try cursor.skip(linearParameterSize)
@@ -93,7 +93,7 @@ enum XGBoostLegacyBinaryReader {
                                     weights: Array(weights[0..<featureCount * groupCount]),
                                     biases: Array(weights[(featureCount * groupCount)...]),
                                     baseMargins: baseMargins, transform: objective.transform)
-            return LoadedModel(ir: .linear(model), format: .xgboostLegacyBinary, objective: objective, booster: boosterName,
+            return LoadedModel(xgboost: .linear(model), format: .xgboostLegacyBinary, objective: objective, booster: boosterName,
                                treeCount: 0, writerVersion: version)
         default:
             throw fail("uses the booster '\(boosterName)'; Berth reads gbtree, dart and gblinear")

@@ -55,7 +55,7 @@ public struct XGBoostObjective: Sendable, Equatable {
         case "binary:logistic": .binaryProbability
         case "binary:logitraw": .binaryMargin
         case "binary:hinge": .binaryLabel
-        case "multi:softprob": .classProbabilities(classCount: groupCount)
+        case "multi:softprob": .classProbabilities(labels: .integers(Array(0..<groupCount)))
         case "multi:softmax": .classIndex(classCount: groupCount)
         default: .regression
         }

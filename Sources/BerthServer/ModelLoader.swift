@@ -63,14 +63,14 @@ public struct ModelLoader: Sendable {
             do {
                 selection = try OutputSelection(parsing: inferenceOutput, meaning: files[0].loaded.meaning)
             } catch {
-                throw Failure(description: "\(error.description) (objective \(files[0].loaded.objective.name))")
+                throw Failure(description: "\(error.description) (objective \(files[0].loaded.objectiveName))")
             }
         }
         let model: any CompiledModel
         do {
             let members = try files.map { file throws(ModelValidationError) in try backend.compile(file.loaded.ir) }
             model = members.count == 1 ? members[0]
-                : try EnsembleModel(members: members, combination: files[0].loaded.objective.votes ? .mode : .mean)
+                : try EnsembleModel(members: members, combination: files[0].loaded.votes ? .mode : .mean)
         } catch {
             throw Failure(description: "the model cannot be served: \(error.reason)")
         }

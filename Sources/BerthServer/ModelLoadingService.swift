@@ -22,9 +22,9 @@ struct ModelLoadingService: Service {
             logger.info("model ready", metadata: [
                 "files": .array(model.files.map { .string($0.path) }),
                 "format": .string(first.format.description),
-                "writer": .string(first.writerVersion.map { "xgboost \($0)" } ?? "unknown"),
-                "objective": .string(first.objective.name),
-                "booster": .string(first.booster),
+                "writer": .string(first.writerVersion ?? "unknown"),
+                "objective": .string(first.objectiveName),
+                "kind": .string(first.kind),
                 "trees": .stringConvertible(model.files.reduce(0) { $0 + $1.loaded.treeCount }),
                 "features": .stringConvertible(model.featureCount),
                 "outputs": .stringConvertible(model.outputCount),

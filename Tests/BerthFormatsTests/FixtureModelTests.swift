@@ -43,7 +43,7 @@ import Testing
         let contents = try ArtifactStore(directory: Self.fixtures + "/xgboost-binary-legacy/model").open()
         let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
         #expect(loaded.format == .xgboostLegacyBinary)
-        #expect(loaded.objective.name == "binary:logistic")
+        #expect(loaded.objectiveName == "binary:logistic")
         #expect(loaded.treeCount == 40)
         #expect(loaded.ir.featureCount == 12)
     }

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Relu, LeakyRelu, Sigmoid, Tanh and Cast: one value in, one value out, same shape.
+struct UnaryKernel: GraphKernel {
+    enum Function: Sendable { case relu, leakyRelu(Float), sigmoid, tanh, truncate, nonZero }
+
+    let function: Function
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] { [inputs[0]] }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let input = inputs[0].buffer
+        let output = outputs[0].buffer
+        switch function {
+        case .relu: for index in input.indices { output[index] = max(input[index], 0) }
+        case .leakyRelu(let alpha): for index in input.indices { output[index] = input[index] >= 0 ? input[index] : alpha * input[index] }
+        case .sigmoid: for index in input.indices { output[index] = 1 / (1 + expf(-input[index])) }
+        case .tanh: for index in input.indices { output[index] = tanhf(input[index]) }
+        case .truncate: for index in input.indices { output[index] = input[index].isFinite ? input[index].rounded(.towardZero) : input[index] }
+        case .nonZero: for index in input.indices { output[index] = input[index] != 0 ? 1 : 0 }
+        }
+    }
+}
+
+/// Add, Sub, Mul, Div with numpy broadcasting.
+struct BinaryKernel: GraphKernel {
+    enum Function: Sendable { case add, subtract, multiply, divide }
+
+    let function: Function
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        [try Shapes.broadcast(inputs[0], inputs[1])]
+    }
+
+    @inline(__always)
+    private func apply(_ a: Float, _ b: Float) -> Float {
+        switch function {
+        case .add: a + b
+        case .subtract: a - b
+        case .multiply: a * b
+        case .divide: a / b
+        }
+    }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let first = inputs[0], second = inputs[1], output = outputs[0]
+        let a = first.buffer, b = second.buffer, out = output.buffer
+        if first.shape == second.shape {
+            for index in out.indices { out[index] = apply(a[index], b[index]) }
+        } else if first.shape == output.shape, output.shape.count >= second.shape.count,
+                  Array(output.shape.suffix(second.shape.count)) == second.shape {
+            // The common bias case: [N, K] + [K].
+            let width = b.count
+            for index in out.indices { out[index] = apply(a[index], b[index % width]) }
+        } else {
+            let rank = output.shape.count
+            let aStrides = broadcastStrides(first.shape, rank: rank)
+            let bStrides = broadcastStrides(second.shape, rank: rank)
+            let outStrides = Shapes.strides(output.shape)
+            for index in out.indices {
+                var remaining = index
+                var aIndex = 0, bIndex = 0
+                for dimension in 0..<rank {
+                    let coordinate = remaining / outStrides[dimension]
+                    remaining -= coordinate * outStrides[dimension]
+                    aIndex += coordinate * aStrides[dimension]
+                    bIndex += coordinate * bStrides[dimension]
+                }
+                out[index] = apply(a[aIndex], b[bIndex])
+            }
+        }
+    }
+
+    /// Strides of `shape` right-aligned to `rank`, 0 where a dimension is broadcast.
+    private func broadcastStrides(_ shape: [Int], rank: Int) -> [Int] {
+        let own = Shapes.strides(shape)
+        var strides = [Int](repeating: 0, count: rank)
+        for index in shape.indices where shape[index] != 1 { strides[rank - shape.count + index] = own[index] }
+        return strides
+    }
+}

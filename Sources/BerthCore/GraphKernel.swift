@@ -1,0 +1,71 @@
+/// One operation of a planned `OperatorGraph` on the CPU.
+///
+/// Shapes use `batch` (-1) for the first dimension of tensors computed from the request; kernels check their
+/// inputs and give their outputs' shapes once at load, then run on concrete shapes per batch without allocating.
+protocol GraphKernel: Sendable {
+    /// The output shapes for these input shapes, or why the node cannot run on them.
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]]
+    /// Computes the outputs (already allocated with the shapes above) from the inputs.
+    func run(_ inputs: [TensorView], _ outputs: [TensorView])
+    /// Whether output 0 is input 0's values under another shape (Identity, Reshape, …), so no copy is made.
+    var isView: Bool { get }
+    /// Inputs that must be constants (weights, shapes, axes).
+    var constantInputs: Set<Int> { get }
+}
+
+extension GraphKernel {
+    var isView: Bool { false }
+    var constantInputs: Set<Int> { [] }
+}
+
+/// The first dimension of every tensor computed from the request, unknown until a batch arrives.
+let batch = -1
+
+/// A tensor during one run: its concrete shape and its float32 values, row-major.
+struct TensorView {
+    let shape: [Int]
+    let data: UnsafeMutablePointer<Float>
+
+    var count: Int { shape.reduce(1, *) }
+    var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
+}
+
+/// Shape arithmetic shared by the kernels.
+enum Shapes {
+    /// numpy's multidirectional broadcasting; the batch dimension only broadcasts with itself or 1.
+    static func broadcast(_ first: [Int], _ second: [Int]) throws(ModelValidationError) -> [Int] {
+        let rank = max(first.count, second.count)
+        var result = [Int](repeating: 1, count: rank)
+        for index in 0..<rank {
+            let a = index < rank - first.count ? 1 : first[index - (rank - first.count)]
+            let b = index < rank - second.count ? 1 : second[index - (rank - second.count)]
+            if a == b || b == 1 { result[index] = a } else if a == 1 { result[index] = b } else {
+                throw ModelValidationError("shapes \(describe(first)) and \(describe(second)) do not broadcast")
+            }
+        }
+        return result
+    }
+
+    /// A shape as the error messages print it, with `N` for the batch.
+    static func describe(_ shape: [Int]) -> String {
+        "[" + shape.map { $0 == batch ? "N" : String($0) }.joined(separator: ", ") + "]"
+    }
+
+    /// A negative axis counted from the end, checked against `rank`.
+    static func axis(_ axis: Int, rank: Int) throws(ModelValidationError) -> Int {
+        let resolved = axis < 0 ? axis + rank : axis
+        guard resolved >= 0, resolved < rank else { throw ModelValidationError("axis \(axis) is outside a tensor of rank \(rank)") }
+        return resolved
+    }
+
+    /// Row-major strides.
+    static func strides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var step = 1
+        for index in shape.indices.reversed() {
+            strides[index] = step
+            step *= shape[index]
+        }
+        return strides
+    }
+}

@@ -1,0 +1,88 @@
+/// Chooses the CPU kernel for a graph node, packing the constant inputs it needs (weights, shapes, axes).
+enum GraphKernelFactory {
+    /// `inputs` holds each input's values when it is a constant, nil when it is computed.
+    static func kernel(for node: OperatorNode, inputs: [ConstantTensor?], parallelism: RowParallelism) throws(ModelValidationError) -> any GraphKernel {
+        switch node.operation {
+        case .gemm(let alpha, let beta, let transA, let transB):
+            guard !transA else { throw ModelValidationError("Gemm with transA=1 is not supported") }
+            guard inputs.count >= 2, let weights = inputs[1], weights.shape.count == 2 else {
+                throw ModelValidationError("Gemm needs a constant 2-D B")
+            }
+            let (inner, columns) = transB ? (weights.shape[1], weights.shape[0]) : (weights.shape[0], weights.shape[1])
+            var packed = [Float](repeating: 0, count: inner * columns)
+            for k in 0..<inner {
+                for n in 0..<columns {
+                    packed[k * columns + n] = alpha * (transB ? weights.values[n * inner + k] : weights.values[k * columns + n])
+                }
+            }
+            var bias = [Float]()
+            if inputs.count >= 3 {
+                guard let c = inputs[2] else { throw ModelValidationError("Gemm needs a constant C") }
+                let count = c.values.count
+                guard count == 1 || count == columns, c.shape.dropLast().allSatisfy({ $0 == 1 }) else {
+                    throw ModelValidationError("Gemm's C of shape \(c.shape) is not a scalar or a row of \(columns)")
+                }
+                bias = (0..<columns).map { beta * c.values[count == 1 ? 0 : $0] }
+            }
+            return DenseKernel(inner: inner, columns: columns, weights: packed, bias: bias, parallelism: parallelism)
+        case .matMul:
+            guard inputs.count == 2, let weights = inputs[1] else { throw ModelValidationError("MatMul of two computed tensors is not supported") }
+            guard weights.shape.count == 2 else { throw ModelValidationError("MatMul by a \(weights.shape.count)-D constant is not supported") }
+            return DenseKernel(inner: weights.shape[0], columns: weights.shape[1], weights: weights.values, bias: [], parallelism: parallelism)
+        case .add: return BinaryKernel(function: .add)
+        case .subtract: return BinaryKernel(function: .subtract)
+        case .multiply: return BinaryKernel(function: .multiply)
+        case .divide: return BinaryKernel(function: .divide)
+        case .relu: return UnaryKernel(function: .relu)
+        case .leakyRelu(let alpha): return UnaryKernel(function: .leakyRelu(alpha))
+        case .sigmoid: return UnaryKernel(function: .sigmoid)
+        case .tanh: return UnaryKernel(function: .tanh)
+        case .softmax(let axis, let legacy): return SoftmaxKernel(axis: axis, legacy: legacy, logarithm: false)
+        case .logSoftmax(let axis, let legacy): return SoftmaxKernel(axis: axis, legacy: legacy, logarithm: true)
+        case .argMax(let axis, let keepDims, let selectLastIndex):
+            return ArgMaxKernel(axis: axis, keepDims: keepDims, selectLastIndex: selectLastIndex)
+        case .cast(.float): return ViewKernel(change: .identity, parameter: nil)
+        case .cast(.integer): return UnaryKernel(function: .truncate)
+        case .cast(.boolean): return UnaryKernel(function: .nonZero)
+        case .identity: return ViewKernel(change: .identity, parameter: nil)
+        case .reshape(let allowZero):
+            guard inputs.count == 2, let shape = inputs[1] else { throw ModelValidationError("Reshape needs a constant shape input") }
+            return ViewKernel(change: .reshape(allowZero: allowZero), parameter: shape.values.map { Int($0) })
+        case .flatten(let axis): return ViewKernel(change: .flatten(axis: axis), parameter: nil)
+        case .squeeze(let axes):
+            return ViewKernel(change: .squeeze(axes: axes), parameter: try axesInput(inputs, when: axes == nil, node: "Squeeze"))
+        case .unsqueeze(let axes):
+            return ViewKernel(change: .unsqueeze(axes: axes), parameter: try axesInput(inputs, when: axes == nil, node: "Unsqueeze"))
+        case .concat(let axis): return ConcatKernel(axis: axis)
+        case .transpose(let permutation): return TransposeKernel(permutation: permutation)
+        case .scaler(let offset, let scale): return FeatureKernel(function: .scale(offset: offset, scale: scale))
+        case .imputer(let values, let replaced): return FeatureKernel(function: .impute(values: values, replaced: replaced))
+        case .normalizer(let norm): return NormalizerKernel(norm: norm)
+        case .linearRegressor(let linear), .linearClassifier(let linear):
+            let isClassifier: Bool
+            if case .linearClassifier = node.operation { isClassifier = true } else { isClassifier = false }
+            guard linear.outputCount > 0, linear.coefficients.count % linear.outputCount == 0 else {
+                throw ModelValidationError("\(linear.coefficients.count) coefficients do not split into \(linear.outputCount) outputs")
+            }
+            let features = linear.coefficients.count / linear.outputCount
+            guard linear.intercepts.isEmpty || linear.intercepts.count == linear.outputCount else {
+                throw ModelValidationError("\(linear.intercepts.count) intercepts for \(linear.outputCount) outputs")
+            }
+            var packed = [Float](repeating: 0, count: linear.coefficients.count)
+            for output in 0..<linear.outputCount {
+                for feature in 0..<features { packed[feature * linear.outputCount + output] = linear.coefficients[output * features + feature] }
+            }
+            let dense = DenseKernel(inner: features, columns: linear.outputCount, weights: packed, bias: linear.intercepts, parallelism: parallelism)
+            return LinearKernel(dense: dense, postTransform: linear.postTransform,
+                                widensBinary: isClassifier && linear.outputCount == 1 && linear.labelCount == 2)
+        case .treeEnsemble(let operation):
+            return TreeEnsembleKernel(model: try CPUTreeEnsembleModel(operation.ensemble, parallelism: parallelism), operation: operation)
+        }
+    }
+
+    private static func axesInput(_ inputs: [ConstantTensor?], when needed: Bool, node: String) throws(ModelValidationError) -> [Int]? {
+        guard needed, inputs.count >= 2 else { return nil }
+        guard let axes = inputs[1] else { throw ModelValidationError("\(node) needs constant axes") }
+        return axes.values.map { Int($0) }
+    }
+}

@@ -1,0 +1,101 @@
+/// What one `OperatorNode` computes. Each case carries the attributes that change its arithmetic, already
+/// defaulted and checked by the format reader (MODEL-FORMATS.md §3.2–3.3).
+public enum GraphOperation: Sendable, Equatable {
+    /// `alpha·A'·B' + beta·C` (C optional and broadcast).
+    case gemm(alpha: Float, beta: Float, transA: Bool, transB: Bool)
+    /// numpy `matmul` of a batch tensor by a 2-D matrix.
+    case matMul
+    case add, subtract, multiply, divide
+    case relu
+    case leakyRelu(alpha: Float)
+    case sigmoid
+    case tanh
+    /// `legacy`: opset < 13, where the input is flattened to 2-D at `axis`.
+    case softmax(axis: Int, legacy: Bool)
+    case logSoftmax(axis: Int, legacy: Bool)
+    /// Indices of the first (or last) maximum along `axis`.
+    case argMax(axis: Int, keepDims: Bool, selectLastIndex: Bool)
+    /// A cast to float keeps the values; to an integer type truncates toward zero; to bool tests for non-zero.
+    case cast(CastTarget)
+    /// The new shape is the node's second (constant) input.
+    case reshape(allowZero: Bool)
+    case flatten(axis: Int)
+    case concat(axis: Int)
+    case identity
+    case transpose(permutation: [Int])
+    /// `axes` nil: from the node's second input (opset ≥ 13), or every dimension of size 1 for Squeeze.
+    case squeeze(axes: [Int]?)
+    case unsqueeze(axes: [Int]?)
+    /// `ai.onnx.ml` Scaler: `(x - offset) · scale` per feature.
+    case scaler(offset: [Float], scale: [Float])
+    case normalizer(NormalizerNorm)
+    /// `ai.onnx.ml` Imputer: every value equal to `replaced` (or NaN, when `replaced` is NaN) becomes the feature's imputed value.
+    case imputer(values: [Float], replaced: Float)
+    case linearRegressor(LinearModelOperation)
+    case linearClassifier(LinearModelOperation)
+    case treeEnsemble(TreeEnsembleOperation)
+}
+
+public enum CastTarget: Sendable, Equatable {
+    case float, integer, boolean
+}
+
+public enum NormalizerNorm: Sendable, Equatable {
+    case max, l1, l2
+}
+
+/// `ai.onnx.ml` post transforms, applied to each row of scores.
+public enum ScorePostTransform: Sendable, Equatable {
+    case none, logistic, softmax, softmaxZero, probit
+}
+
+/// LinearRegressor / LinearClassifier: `scores = X · Wᵀ + intercepts`, W laid out `[output][feature]`.
+public struct LinearModelOperation: Sendable, Equatable {
+    public var coefficients: [Float]
+    public var intercepts: [Float]
+    public var outputCount: Int
+    public var postTransform: ScorePostTransform
+    /// Classifiers: how many class labels the model names (one coefficient row with two labels is binary).
+    public var labelCount: Int
+
+    public init(coefficients: [Float], intercepts: [Float], outputCount: Int, postTransform: ScorePostTransform, labelCount: Int) {
+        self.coefficients = coefficients
+        self.intercepts = intercepts
+        self.outputCount = outputCount
+        self.postTransform = postTransform
+        self.labelCount = labelCount
+    }
+}
+
+/// TreeEnsembleRegressor / TreeEnsembleClassifier: the trees (one per tree and output it votes for) go through
+/// the shared tree kernel; then aggregation, base values, post transform and the binary widening of onnxruntime.
+public struct TreeEnsembleOperation: Sendable, Equatable {
+    public enum Aggregation: Sendable, Equatable { case sum, average, minimum, maximum }
+
+    /// Sums (or extremes) per output, no base and no transform.
+    public var ensemble: TreeEnsemble
+    /// The number of trees in the file, for `average`.
+    public var treeCount: Int
+    public var aggregation: Aggregation
+    public var baseValues: [Float]
+    public var postTransform: ScorePostTransform
+    /// A classifier with two labels whose leaves vote for one class only: onnxruntime widens the score to two columns.
+    public var binaryWidening: BinaryWidening?
+
+    public enum BinaryWidening: Sendable, Equatable {
+        /// Every class weight is positive: `[1 - s, s]`.
+        case complement
+        /// Mixed signs: `[-s, s]`, or `[σ(-s), σ(s)]` with a logistic post transform.
+        case negation
+    }
+
+    public init(ensemble: TreeEnsemble, treeCount: Int, aggregation: Aggregation, baseValues: [Float],
+                postTransform: ScorePostTransform, binaryWidening: BinaryWidening?) {
+        self.ensemble = ensemble
+        self.treeCount = treeCount
+        self.aggregation = aggregation
+        self.baseValues = baseValues
+        self.postTransform = postTransform
+        self.binaryWidening = binaryWidening
+    }
+}

@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `ai.onnx.ml` Scaler and Imputer: per-feature arithmetic on `[N, F]`, with one value or one per feature.
+struct FeatureKernel: GraphKernel {
+    enum Function: Sendable {
+        case scale(offset: [Float], scale: [Float])
+        case impute(values: [Float], replaced: Float)
+    }
+
+    let function: Function
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        let width = inputs[0].last ?? 1
+        let lengths: [Int]
+        switch function {
+        case .scale(let offset, let scale): lengths = [offset.count, scale.count]
+        case .impute(let values, _): lengths = [values.count]
+        }
+        guard lengths.allSatisfy({ $0 == 1 || $0 == width }) else {
+            throw ModelValidationError("per-feature attributes of length \(lengths) do not fit \(width) features")
+        }
+        return [inputs[0]]
+    }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let input = inputs[0].buffer, output = outputs[0].buffer
+        let width = inputs[0].shape.last ?? 1
+        switch function {
+        case .scale(let offset, let scale):
+            for index in input.indices {
+                let feature = index % width
+                output[index] = (input[index] - offset[offset.count == 1 ? 0 : feature]) * scale[scale.count == 1 ? 0 : feature]
+            }
+        case .impute(let values, let replaced):
+            for index in input.indices {
+                let value = input[index]
+                let matches = replaced.isNaN ? value.isNaN : value == replaced
+                output[index] = matches ? values[values.count == 1 ? 0 : index % width] : value
+            }
+        }
+    }
+}
+
+/// `ai.onnx.ml` Normalizer: each row divided by its max, L1 norm (of absolute values) or L2 norm.
+struct NormalizerKernel: GraphKernel {
+    let norm: NormalizerNorm
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] { [inputs[0]] }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let width = inputs[0].shape.last ?? 1
+        let input = inputs[0].buffer, output = outputs[0].buffer
+        for start in stride(from: 0, to: input.count, by: max(width, 1)) {
+            let row = input[start..<start + width]
+            let divisor: Float
+            switch norm {
+            case .max: divisor = row.max() ?? 1
+            case .l1: divisor = row.reduce(0) { $0 + abs($1) }
+            case .l2: divisor = sqrtf(row.reduce(0) { $0 + $1 * $1 })
+            }
+            for index in row.indices { output[index] = divisor == 0 ? input[index] : input[index] / divisor }
+        }
+    }
+}
+
+/// `ai.onnx.ml` LinearRegressor and LinearClassifier: the dense kernel, then the post transform. A classifier
+/// with one coefficient row and two labels answers two columns as onnxruntime does: `[1 - s, s]`, with `s`
+/// through the logistic first for LOGISTIC (and no softmax for SOFTMAX).
+struct LinearKernel: GraphKernel {
+    let dense: DenseKernel
+    let postTransform: ScorePostTransform
+    let widensBinary: Bool
+
+    var outputWidth: Int { widensBinary ? 2 : dense.columns }
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        let scores = try dense.outputShapes(inputs)[0]
+        return [Array(scores.dropLast()) + [outputWidth]]
+    }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let rows = inputs[0].count / max(dense.inner, 1)
+        guard widensBinary else {
+            dense.run(inputs, outputs)
+            let output = outputs[0].buffer
+            for row in 0..<rows {
+                postTransform.apply(UnsafeMutableBufferPointer(rebasing: output[row * dense.columns ..< (row + 1) * dense.columns]))
+            }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: rows) { scores in
+            dense.run(inputs, [TensorView(shape: [rows, 1], data: scores.baseAddress!)])
+            let output = outputs[0].buffer
+            for row in 0..<rows {
+                let score = postTransform == .logistic ? ScorePostTransform.logistic(scores[row]) : scores[row]
+                output[row * 2] = 1 - score
+                output[row * 2 + 1] = score
+            }
+        }
+    }
+}
+
+/// TreeEnsembleRegressor / TreeEnsembleClassifier: the shared tree kernel sums (or takes the extremes of) each
+/// output's leaves; then average, base values, post transform and onnxruntime's binary widening.
+struct TreeEnsembleKernel: GraphKernel {
+    let model: CPUTreeEnsembleModel
+    let operation: TreeEnsembleOperation
+
+    var outputWidth: Int { operation.binaryWidening == nil ? model.groupCount : 2 }
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        guard inputs[0].count == 2, inputs[0].last == model.featureCount else {
+            throw ModelValidationError("the tree ensemble reads \(model.featureCount) features but its input is \(Shapes.describe(inputs[0]))")
+        }
+        return [[inputs[0][0], outputWidth]]
+    }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let rows = inputs[0].shape[0]
+        let batch = FeatureBatch(rowCount: rows, columnCount: model.featureCount, values: Array(inputs[0].buffer))
+        let sums = model.predict(batch)
+        let groups = model.groupCount
+        let output = outputs[0].buffer
+        let divisor = operation.aggregation == .average ? Float(max(operation.treeCount, 1)) : 1
+        let base = operation.baseValues
+        for row in 0..<rows {
+            if let widening = operation.binaryWidening {
+                var score = sums.values[row] / divisor + (base.first ?? 0)
+                switch widening {
+                case .complement:
+                    if operation.postTransform == .probit { score = ScorePostTransform.probit(score) }
+                    output[row * 2] = 1 - score
+                    output[row * 2 + 1] = score
+                case .negation where operation.postTransform == .logistic:
+                    output[row * 2] = ScorePostTransform.logistic(-score)
+                    output[row * 2 + 1] = ScorePostTransform.logistic(score)
+                case .negation:
+                    output[row * 2] = -score
+                    output[row * 2 + 1] = score
+                }
+                continue
+            }
+            for group in 0..<groups {
+                output[row * groups + group] = sums.values[row * groups + group] / divisor + (group < base.count ? base[group] : 0)
+            }
+            operation.postTransform.apply(UnsafeMutableBufferPointer(rebasing: output[row * groups ..< (row + 1) * groups]))
+        }
+    }
+}

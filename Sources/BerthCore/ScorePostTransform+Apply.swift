@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension ScorePostTransform {
+    /// Transforms one row of scores in place, with onnxruntime's formulas (`ml_common.h`) so the numbers match it.
+    func apply(_ row: UnsafeMutableBufferPointer<Float>) {
+        switch self {
+        case .none:
+            return
+        case .logistic:
+            for index in row.indices { row[index] = Self.logistic(row[index]) }
+        case .softmax, .softmaxZero:
+            var largest = -Float.infinity
+            for value in row { largest = max(largest, value) }
+            var total: Float = 0
+            for index in row.indices where self == .softmax || row[index] != 0 {
+                row[index] = expf(row[index] - largest)
+                total += row[index]
+            }
+            for index in row.indices { row[index] = total > 0 ? row[index] / total : 0 }
+        case .probit:
+            for index in row.indices { row[index] = Self.probit(row[index]) }
+        }
+    }
+
+    /// onnxruntime's logistic, symmetric around 0 for accuracy.
+    static func logistic(_ value: Float) -> Float {
+        let positive = 1 / (1 + expf(-abs(value)))
+        return value < 0 ? 1 - positive : positive
+    }
+
+    /// onnxruntime's probit: √2 · erfinv(2v − 1), with erfinv by Winitzki's approximation as onnxruntime computes it.
+    static func probit(_ value: Float) -> Float {
+        let x = value * 2 - 1
+        let sign: Float = x < 0 ? -1 : 1
+        let product = (1 - x) * (1 + x)
+        let logarithm = logf(product)
+        let first = 2 / (3.14159 * 0.147) + 0.5 * logarithm
+        let second = 1 / 0.147 * logarithm
+        return 1.41421356 * sign * sqrtf(-first + sqrtf(first * first - second))
+    }
+}

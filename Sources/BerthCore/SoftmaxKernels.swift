@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Softmax and LogSoftmax along an axis. From opset 13 the axis alone is normalised (default -1); before, the
+/// input is flattened to 2-D at the axis (default 1) and everything from the axis on is normalised together.
+struct SoftmaxKernel: GraphKernel {
+    let axis: Int
+    let legacy: Bool
+    let logarithm: Bool
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        let resolved = try Shapes.axis(axis, rank: inputs[0].count)
+        guard !inputs[0][resolved...].contains(batch) || resolved == 0 && inputs[0].count == 1 else {
+            throw ModelValidationError("softmax over the batch dimension is not supported")
+        }
+        return [inputs[0]]
+    }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let shape = inputs[0].shape
+        let resolved = axis < 0 ? axis + shape.count : axis
+        let outer = shape[..<resolved].reduce(1, *)
+        let length = legacy ? shape[resolved...].reduce(1, *) : shape[resolved]
+        let inner = legacy ? 1 : shape[(resolved + 1)...].reduce(1, *)
+        let input = inputs[0].buffer, output = outputs[0].buffer
+        for block in 0..<outer {
+            for offset in 0..<inner {
+                let start = block * length * inner + offset
+                var largest = -Float.infinity
+                for step in 0..<length { largest = max(largest, input[start + step * inner]) }
+                var total: Float = 0
+                for step in 0..<length { total += expf(input[start + step * inner] - largest) }
+                for step in 0..<length {
+                    let shifted = input[start + step * inner] - largest
+                    output[start + step * inner] = logarithm ? shifted - logf(total) : expf(shifted) / total
+                }
+            }
+        }
+    }
+}
+
+/// ArgMax: the index of the first (or last) largest value along an axis, as a float.
+struct ArgMaxKernel: GraphKernel {
+    let axis: Int
+    let keepDims: Bool
+    let selectLastIndex: Bool
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        let resolved = try Shapes.axis(axis, rank: inputs[0].count)
+        guard inputs[0][resolved] != batch else { throw ModelValidationError("ArgMax over the batch dimension is not supported") }
+        var shape = inputs[0]
+        if keepDims { shape[resolved] = 1 } else { shape.remove(at: resolved) }
+        return [shape]
+    }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let shape = inputs[0].shape
+        let resolved = axis < 0 ? axis + shape.count : axis
+        let outer = shape[..<resolved].reduce(1, *)
+        let length = shape[resolved]
+        let inner = shape[(resolved + 1)...].reduce(1, *)
+        let input = inputs[0].buffer, output = outputs[0].buffer
+        for block in 0..<outer {
+            for offset in 0..<inner {
+                let start = block * length * inner + offset
+                var best = 0
+                for step in 1..<max(length, 1) {
+                    let value = input[start + step * inner]
+                    let current = input[start + best * inner]
+                    if value > current || (selectLastIndex && value == current) { best = step }
+                }
+                output[block * inner + offset] = Float(best)
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+"""Generates Berth's ONNX fixtures: scikit-learn models exported by skl2onnx and MLPs built with onnx.helper,
+laid out like /opt/ml, with requests and the answers onnxruntime gives for them.
+
+Every expected number comes from onnxruntime (InferenceSession.run on the same float32 rows the request bodies
+hold) and is formatted the way Berth's README says ONNX answers are formatted: a classifier's probabilities in
+class order (CSV, JSON Lines as {"score": [...]}) and, in JSON, {"predicted_label": <onnxruntime's label>,
+"probabilities": [...]}; a regressor's values like reg:squarederror. Berth never writes these files.
+
+Run through ./generate.sh, which creates the pinned environment.
+"""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+from skl2onnx import to_onnx
+from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(model_bytes, X):
+    session = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return session.run(None, {name: X.astype(np.float32)}), [o.name for o in session.get_outputs()]
+
+
+def class_order(zipmap_rows, labels):
+    return np.array([[row[label] for label in labels] for row in zipmap_rows], dtype=np.float32)
+
+
+def write_case(name, description, model_files, X, values=None, probabilities=None, labels=None, predicted=None):
+    """A fixture case: `values` [N] or [N, K] for a regressor; `probabilities` [N, C] with the class `labels` and
+    onnxruntime's `predicted` labels for a classifier."""
+    folder = os.path.join(HERE, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    for sub in ("model", "requests", "expected"):
+        os.makedirs(os.path.join(folder, sub))
+    for relative, data in model_files.items():
+        with open(os.path.join(folder, "model", relative), "wb") as handle:
+            handle.write(data)
+    X = X.astype(np.float32)
+
+    def number(v):
+        return "" if np.isnan(v) else repr(float(v))
+
+    rows = [[None if np.isnan(v) else float(v) for v in row] for row in X]
+    bodies = {
+        "rows.csv": "\n".join(",".join(number(v) for v in row) for row in X) + "\n",
+        "rows.json": json.dumps({"instances": rows}),
+        "rows.jsonl": "".join(json.dumps(row) + "\n" for row in rows),
+    }
+    import io
+    buffer = io.BytesIO()
+    np.save(buffer, X)
+    bodies["rows.npy"] = buffer.getvalue()
+
+    if probabilities is not None:
+        table = probabilities
+        def plain(label):
+            return label.item() if hasattr(label, "item") else label
+        json_rows = [{"predicted_label": plain(label), "probabilities": [float(p) for p in row]}
+                     for label, row in zip(predicted, probabilities)]
+        jsonl_rows = [{"score": [float(p) for p in row]} for row in probabilities]
+    else:
+        table = values
+        json_rows = [{"score": [float(v) for v in row] if np.ndim(row) else float(row)} for row in values]
+        jsonl_rows = json_rows
+    table = np.asarray(table, dtype=np.float32)
+    if table.ndim == 1:
+        csv = "".join(repr(float(v)) + "\n" for v in table)
+    else:
+        csv = "".join(",".join(repr(float(v)) for v in row) + "\n" for row in table)
+    expected = {
+        "rows.csv": csv,
+        "rows.json": json.dumps({"predictions": json_rows}),
+        "rows.jsonl": "".join(json.dumps(row) + "\n" for row in jsonl_rows),
+    }
+    for relative, data in [("requests/" + k, v) for k, v in bodies.items()] + [("expected/" + k, v) for k, v in expected.items()]:
+        with open(os.path.join(folder, relative), "wb") as handle:
+            handle.write(data.encode() if isinstance(data, str) else data)
+    requests = [
+        ("rows.csv", "text/csv", "text/csv", "rows.csv"),
+        ("rows.json", "application/json", "application/json", "rows.json"),
+        ("rows.jsonl", "application/jsonlines", "application/jsonlines", "rows.jsonl"),
+        ("rows.npy", "application/x-npy", "text/csv", "rows.csv"),
+    ]
+    manifest = {
+        "description": description,
+        "onnxruntime": ort.__version__,
+        "environment": {},
+        "features": int(X.shape[1]),
+        "rows": int(X.shape[0]),
+        "labels": None if labels is None else [plain_label(label) for label in labels],
+        "requests": [{"body": "requests/" + b, "content_type": c, "accept": a, "expected": "expected/" + e}
+                     for b, c, a, e in requests],
+    }
+    with open(os.path.join(folder, "manifest.json"), "w") as handle:
+        json.dump(manifest, handle, indent=2)
+        handle.write("\n")
+
+
+def plain_label(label):
+    return label.item() if hasattr(label, "item") else label
+
+
+def classifier_case(name, description, model, X_train, y_train, R, zipmap=True):
+    model.fit(X_train, y_train)
+    options = None if zipmap else {id(model): {"zipmap": False}}
+    onx = to_onnx(model, X_train[:1].astype(np.float32), options=options, target_opset={"": 17, "ai.onnx.ml": 3})
+    data = onx.SerializeToString()
+    outputs, names = run(data, R)
+    labels = list(model.classes_)
+    if zipmap:
+        probabilities = class_order(outputs[1], labels)
+    else:
+        probabilities = outputs[1]
+    write_case(name, description, {"model.onnx": data}, R, probabilities=probabilities, labels=labels, predicted=outputs[0])
+
+
+def regressor_case(name, description, model, X_train, y_train, R, files=None):
+    model.fit(X_train, y_train)
+    onx = to_onnx(model, X_train[:1].astype(np.float32), target_opset={"": 17, "ai.onnx.ml": 3})
+    data = onx.SerializeToString()
+    outputs, _ = run(data, R)
+    values = outputs[0]
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    write_case(name, description, files or {"model.onnx": data}, R, values=values)
+
+
+def mlp_graph(rng, features, hidden, classes, opset):
+    """Linear → ReLU → Linear → Softmax, as torch.onnx.export writes it: Gemm with transB=1 (weights [out, in])."""
+    w1 = rng.normal(scale=0.5, size=(hidden, features)).astype(np.float32)
+    b1 = rng.normal(scale=0.1, size=hidden).astype(np.float32)
+    w2 = rng.normal(scale=0.5, size=(classes, hidden)).astype(np.float32)
+    b2 = rng.normal(scale=0.1, size=classes).astype(np.float32)
+    nodes = [
+        helper.make_node("Gemm", ["input", "w1", "b1"], ["h1"], name="fc1", transB=1),
+        helper.make_node("Relu", ["h1"], ["a1"], name="relu1"),
+        helper.make_node("Gemm", ["a1", "w2", "b2"], ["logits"], name="fc2", transB=1),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], name="softmax", axis=-1),
+    ]
+    graph = helper.make_graph(
+        nodes, "mlp",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", features])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", classes])],
+        initializer=[numpy_helper.from_array(a, n) for a, n in [(w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2")]])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="berth-fixtures")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def main():
+    rng = np.random.default_rng(31)
+    X = rng.normal(size=(400, 6)).round(3)
+    R = rng.normal(size=(20, 6)).round(3)
+    y_binary = (X[:, 0] + 0.5 * X[:, 1] - X[:, 2] * X[:, 3] > 0).astype(int)
+    y_multi = np.digitize(X[:, 0] + X[:, 4], [-0.7, 0.7])
+    names = np.array(["low", "mid", "high"])[y_multi]
+    y_regression = 2 * X[:, 0] - X[:, 1] ** 2 + 0.3 * X[:, 5]
+
+    classifier_case("onnx-logistic-binary", "skl2onnx make_pipeline(StandardScaler, LogisticRegression), binary, ZipMap output",
+                    make_pipeline(StandardScaler(), LogisticRegression()), X, y_binary, R)
+    classifier_case("onnx-logistic-multiclass-strings",
+                    "skl2onnx LogisticRegression with 3 string classes, zipmap=False (LinearClassifier SOFTMAX + Normalizer)",
+                    LogisticRegression(max_iter=500), X, names, R, zipmap=False)
+    regressor_case("onnx-linear-regression", "skl2onnx LinearRegression (LinearRegressor)", LinearRegression(), X, y_regression, R)
+    regressor_case("onnx-mlp-pipeline", "skl2onnx make_pipeline(StandardScaler, MLPRegressor): Scaler, Cast, MatMul/Add/Relu, Reshape",
+                   make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(16, 8), max_iter=300, random_state=0)),
+                   X, y_regression, R)
+    R_missing = R.copy()
+    R_missing[rng.random(R.shape) < 0.15] = np.nan
+    classifier_case("onnx-random-forest-binary",
+                    "skl2onnx RandomForestClassifier, binary (one class column widened to two), ZipMap; requests hold missing values",
+                    RandomForestClassifier(n_estimators=12, max_depth=5, random_state=0), X, y_binary, R_missing)
+    classifier_case("onnx-random-forest-multiclass", "skl2onnx RandomForestClassifier with 3 integer classes, ZipMap",
+                    RandomForestClassifier(n_estimators=10, max_depth=4, random_state=1), X, y_multi, R_missing)
+    classifier_case("onnx-gradient-boosting-binary",
+                    "skl2onnx GradientBoostingClassifier, binary (LOGISTIC, one base value), zipmap=False",
+                    GradientBoostingClassifier(n_estimators=15, max_depth=3, random_state=2), X, y_binary, R_missing, zipmap=False)
+    regressor_case("onnx-gradient-boosting-regressor", "skl2onnx GradientBoostingRegressor (TreeEnsembleRegressor, base value)",
+                   GradientBoostingRegressor(n_estimators=20, max_depth=3, random_state=3), X, y_regression, R_missing)
+
+    mlp = mlp_graph(rng, 6, 32, 3, opset=13)
+    data = mlp.SerializeToString()
+    outputs, _ = run(data, R)
+    write_case("onnx-mlp-gemm", "an MLP as torch.onnx.export writes it (Gemm transB=1, Relu, Gemm, Softmax axis=-1), opset 13",
+               {"model.onnx": data}, R, values=outputs[0])
+
+    folder = os.path.join(HERE, "onnx-external-data", "model")
+    external = mlp_graph(np.random.default_rng(5), 6, 32, 3, opset=13)
+    outputs, _ = run(external.SerializeToString(), R)
+    shutil.rmtree(os.path.dirname(folder), ignore_errors=True)
+    os.makedirs(folder)
+    onnx.save_model(external, os.path.join(folder, "model.onnx"), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="weights.bin", size_threshold=0)
+    files = {}
+    for name in ("model.onnx", "weights.bin"):
+        with open(os.path.join(folder, name), "rb") as handle:
+            files[name] = handle.read()
+    write_case("onnx-external-data", "the Gemm MLP with its weights in weights.bin beside model.onnx (external data)",
+               files, R, values=outputs[0])
+
+
+if __name__ == "__main__":
+    main()
