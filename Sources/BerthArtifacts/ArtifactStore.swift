@@ -141,3 +141,19 @@ public struct ArtifactStore: Sendable {
         }
     }
 }
+
+extension ArtifactStore.Contents {
+    /// Looks up another file of the artifact by a path relative to `path`'s folder — how an ONNX model names its
+    /// external data. Only plain relative paths inside the artifact resolve: `..`, absolute paths and
+    /// backslashes find nothing.
+    public func sibling(of path: String) -> @Sendable (String) -> [UInt8]? {
+        let folder = path.split(separator: "/").dropLast().joined(separator: "/")
+        let files = self.files
+        return { relative in
+            let parts = relative.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+            guard !relative.hasPrefix("/"), !relative.contains("\\"), !parts.contains(".."), !parts.isEmpty else { return nil }
+            let target = (folder.isEmpty ? "" : folder + "/") + parts.joined(separator: "/")
+            return files.first { $0.path == target }?.bytes
+        }
+    }
+}

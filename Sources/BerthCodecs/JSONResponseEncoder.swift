@@ -2,8 +2,8 @@ import BerthCore
 import BerthJSON
 
 /// `application/json` responses: `{"predictions": [{"score": v}, …]}` with `v` a list when a row has several
-/// outputs (`multi:softprob`), or one object of the selected outputs per row, spaced as Python's `json.dumps`
-/// spaces it. In batch mode the document ends with `\n`.
+/// outputs (`multi:softprob`), or one object of the selected outputs per row (by default, for an ONNX classifier,
+/// its label and probabilities), spaced as Python's `json.dumps` spaces it. In batch mode the document ends with `\n`.
 public struct JSONResponseEncoder: ResponseEncoder {
     public let options: ResponseEncodingOptions
 
@@ -15,7 +15,7 @@ public struct JSONResponseEncoder: ResponseEncoder {
         output.append(contentsOf: #"{"predictions": ["#.utf8)
         for row in 0..<predictions.rowCount {
             if row > 0 { output.append(contentsOf: ", ".utf8) }
-            appendObject(options.namedValues(predictions, row: row), into: &output)
+            appendObject(options.namedValues(predictions, row: row, json: true), into: &output)
         }
         output.append(contentsOf: "]}".utf8)
         if options.batchFraming { output.append(UInt8(ascii: "\n")) }

@@ -7,17 +7,21 @@ public struct ResponseEncodingOptions: Sendable, Equatable {
     /// `SAGEMAKER_BATCH`: every text response ends with a newline, as the official container's do in batch mode
     /// (BT-9), so responses concatenated by `AssembleWith=Line` stay one record per line.
     public var batchFraming: Bool
+    /// What JSON answers carry when nothing is selected, when that is not the scores: an ONNX classifier answers
+    /// `{"predicted_label": …, "probabilities": […]}` with its own class labels.
+    public var jsonDefault: OutputSelection?
 
-    public init(selection: OutputSelection? = nil, batchFraming: Bool = false) {
+    public init(selection: OutputSelection? = nil, batchFraming: Bool = false, jsonDefault: OutputSelection? = nil) {
         self.selection = selection
         self.batchFraming = batchFraming
+        self.jsonDefault = jsonDefault
     }
 
     /// The named values of one row, in the order JSON objects and RecordIO label maps list them: `score` (one
     /// number, or a list for several outputs) by default, the selected outputs in the official fixed order otherwise.
-    func namedValues(_ predictions: Predictions, row: Int) -> [(name: String, value: SelectedValue)] {
+    func namedValues(_ predictions: Predictions, row: Int, json: Bool = false) -> [(name: String, value: SelectedValue)] {
         let values = predictions.row(row)
-        guard let selection else {
+        guard let selection = selection ?? (json ? jsonDefault : nil) else {
             let score: SelectedValue = values.count == 1 ? .number(Double(values[values.startIndex])) : .numbers(values.map(Double.init))
             return [("score", score)]
         }

@@ -128,7 +128,7 @@ private struct GraphPlanner {
             let kernel: any GraphKernel
             do {
                 kernel = try GraphKernelFactory.kernel(for: node, inputs: inputLocations.map { constantValues($0) },
-                                                       parallelism: parallelism)
+                                                       shapes: inputLocations.map(shape(of:)), parallelism: parallelism)
             } catch {
                 throw ModelValidationError("node '\(node.name)': \(error.reason)")
             }

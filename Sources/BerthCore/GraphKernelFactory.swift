@@ -1,7 +1,8 @@
 /// Chooses the CPU kernel for a graph node, packing the constant inputs it needs (weights, shapes, axes).
 enum GraphKernelFactory {
-    /// `inputs` holds each input's values when it is a constant, nil when it is computed.
-    static func kernel(for node: OperatorNode, inputs: [ConstantTensor?], parallelism: RowParallelism) throws(ModelValidationError) -> any GraphKernel {
+    /// `inputs` holds each input's values when it is a constant, nil when it is computed; `shapes` their shapes.
+    static func kernel(for node: OperatorNode, inputs: [ConstantTensor?], shapes: [[Int]],
+                       parallelism: RowParallelism) throws(ModelValidationError) -> any GraphKernel {
         switch node.operation {
         case .gemm(let alpha, let beta, let transA, let transB):
             guard !transA else { throw ModelValidationError("Gemm with transA=1 is not supported") }
@@ -76,7 +77,13 @@ enum GraphKernelFactory {
             return LinearKernel(dense: dense, postTransform: linear.postTransform,
                                 widensBinary: isClassifier && linear.outputCount == 1 && linear.labelCount == 2)
         case .treeEnsemble(let operation):
-            return TreeEnsembleKernel(model: try CPUTreeEnsembleModel(operation.ensemble, parallelism: parallelism), operation: operation)
+            // The trees read the features of their input tensor, which may be wider than the features they split on.
+            var ensemble = operation.ensemble
+            guard let width = shapes.first?.last, width >= ensemble.featureCount else {
+                throw ModelValidationError("the trees split on feature \(ensemble.featureCount - 1) but the input has \(shapes.first?.last ?? 0)")
+            }
+            ensemble.featureCount = width
+            return TreeEnsembleKernel(model: try CPUTreeEnsembleModel(ensemble, parallelism: parallelism), operation: operation)
         }
     }
 

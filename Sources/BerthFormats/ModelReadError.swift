@@ -21,7 +21,7 @@ public struct ModelReadError: Error, Sendable, Equatable, CustomStringConvertibl
     static func unknownFormat(_ file: String, prefix: [UInt8]) -> ModelReadError {
         ModelReadError(file: file, reason: """
             is not a model format Berth reads (first bytes: \(leadingBytes(prefix))). Supported: XGBoost JSON, UBJSON and legacy \
-            binary models (save_model), optionally gzipped or inside model.tar.gz
+            binary models (save_model) and ONNX models (model.onnx), optionally gzipped or inside model.tar.gz
             """)
     }
 

@@ -2,7 +2,9 @@ import BerthJSON
 
 /// Reads any supported model file: detects the format from the bytes and hands them to the right reader.
 public enum ModelReader {
-    public static func read(file: String, bytes: [UInt8]) throws(ModelReadError) -> LoadedModel {
+    /// `siblings` gives the bytes of another file of the artifact, by path relative to this file's folder (an ONNX
+    /// model's external data); nil when there is no such file.
+    public static func read(file: String, bytes: [UInt8], siblings: @escaping (String) -> [UInt8]? = { _ in nil }) throws(ModelReadError) -> LoadedModel {
         switch ModelFormat.detect(bytes) {
         case .xgboostLegacyBinary:
             return try XGBoostLegacyBinaryReader.read(file: file, bytes: bytes)
@@ -18,6 +20,8 @@ public enum ModelReader {
                 throw ModelReadError(file: file, reason: "is not valid UBJSON (\(error)); the file may be truncated")
             }
             return try XGBoostJSONModelDecoder.decode(document, file: file, format: .xgboostUBJSON)
+        case .onnx:
+            return try ONNXModelReader.read(file: file, bytes: bytes, externalData: siblings)
         case .pythonPickle:
             throw .pickle(file)
         case nil:

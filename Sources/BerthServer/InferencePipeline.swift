@@ -11,7 +11,7 @@ public struct InferencePipeline: Sendable {
     public init(model: ServedModel, configuration: ServerConfiguration) {
         self.model = model
         decoding = RequestDecodingOptions(libsvmIndexBase: configuration.libsvmIndexBase)
-        encoding = ResponseEncodingOptions(selection: model.selection, batchFraming: configuration.batchMode)
+        encoding = ResponseEncodingOptions(selection: model.selection, batchFraming: configuration.batchMode, jsonDefault: model.jsonDefault)
     }
 
     /// The response bytes for `body` and how many records it answered; `firstLineNumber` numbers the body's

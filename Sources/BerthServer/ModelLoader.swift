@@ -41,7 +41,7 @@ public struct ModelLoader: Sendable {
                 continue
             }
             do {
-                files.append((file.path, try ModelReader.read(file: file.path, bytes: file.bytes)))
+                files.append((file.path, try ModelReader.read(file: file.path, bytes: file.bytes, siblings: contents.sibling(of: file.path))))
             } catch {
                 throw Failure(description: error.description)
             }
@@ -78,7 +78,11 @@ public struct ModelLoader: Sendable {
         guard warmUp.rowCount == 1, warmUp.columnCount == model.outputCount else {
             throw Failure(description: "the warm-up prediction returned the wrong shape")
         }
-        return ServedModel(model: model, files: files, backend: backend.name, selection: selection)
+        var jsonDefault: OutputSelection?
+        if files[0].loaded.format == .onnx, case .classProbabilities = files[0].loaded.meaning {
+            jsonDefault = try? OutputSelection(parsing: "predicted_label,probabilities", meaning: files[0].loaded.meaning)
+        }
+        return ServedModel(model: model, files: files, backend: backend.name, selection: selection, jsonDefault: jsonDefault)
     }
 
     /// Loads on a Dispatch thread, not on Swift's cooperative pool, which serves the HTTP handlers.

@@ -10,6 +10,8 @@ public struct ServedModel: Sendable {
     public let backend: String
     /// The outputs `SAGEMAKER_INFERENCE_OUTPUT` selects, already checked against the model's objective.
     public let selection: OutputSelection?
+    /// What JSON answers carry by default when that is not the scores (ONNX classifiers: label and probabilities).
+    public let jsonDefault: OutputSelection?
 
     public var featureCount: Int { model.featureCount }
     public var outputCount: Int { model.outputCount }

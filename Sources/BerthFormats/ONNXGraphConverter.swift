@@ -1,0 +1,153 @@
+import BerthCore
+
+/// Turns ONNX nodes into `OperatorNode`s one at a time, tracking what the answer needs: constants (initializers
+/// and Constant nodes), which tensors carry class probabilities and with which labels, ZipMap aliases, and the
+/// label outputs of classifiers (which Berth does not compute: the label is the most probable class).
+struct GraphConverter {
+    let opset: Int
+    var constants = [String: ConstantTensor]()
+    /// Tensors holding class probabilities (or scores), with the labels of their classes.
+    var labels = [String: ClassLabels]()
+    /// A ZipMap's output is its input's values.
+    var alias = [String: String]()
+    /// The first outputs of LinearClassifier and TreeEnsembleClassifier.
+    var labelOutputs = Set<String>()
+    private var converted = [OperatorNode]()
+
+    init(opset: Int) { self.opset = opset }
+
+    mutating func add(_ node: ONNXNodeProto) throws(ModelReadError.Reason) {
+        let inputs = node.inputs.map { alias[$0] ?? $0 }
+        let attributes = node.attributes
+        func float(_ name: String, _ fallback: Float) -> Float { attributes[name]?.float ?? fallback }
+        func int(_ name: String, _ fallback: Int) -> Int { attributes[name]?.int ?? fallback }
+        func floats(_ name: String) -> [Float] { attributes[name]?.floats ?? [] }
+        func emit(_ operation: GraphOperation, outputs: [String]? = nil) {
+            converted.append(OperatorNode(name: node.name, operation: operation, inputs: inputs, outputs: outputs ?? node.outputs))
+        }
+        func carryLabels() { if let carried = inputs.first.flatMap({ labels[$0] }) { labels[node.outputs[0]] = carried } }
+
+        switch node.opType {
+        case "Constant":
+            guard let output = node.outputs.first else { return }
+            if let tensor = attributes["value"]?.tensor {
+                constants[output] = ConstantTensor(shape: tensor.dims, values: tensor.values)
+            } else if let value = attributes["value_float"]?.float {
+                constants[output] = ConstantTensor(shape: [], values: [value])
+            } else if let values = attributes["value_floats"]?.floats {
+                constants[output] = ConstantTensor(shape: [values.count], values: values)
+            } else if let value = attributes["value_int"]?.int {
+                constants[output] = ConstantTensor(shape: [], values: [Float(value)])
+            } else if let values = attributes["value_ints"]?.ints {
+                constants[output] = ConstantTensor(shape: [values.count], values: values.map(Float.init))
+            } else {
+                throw .init("Constant '\(node.name)' has no numeric value")
+            }
+        case "ZipMap":
+            guard let input = inputs.first, let output = node.outputs.first else { return }
+            alias[output] = input
+            labels[output] = try classLabels(node) ?? labels[input]
+        case "Gemm":
+            emit(.gemm(alpha: float("alpha", 1), beta: float("beta", 1), transA: int("transA", 0) != 0, transB: int("transB", 0) != 0))
+        case "MatMul": emit(.matMul)
+        case "Add": emit(.add)
+        case "Sub": emit(.subtract)
+        case "Mul": emit(.multiply)
+        case "Div": emit(.divide)
+        case "Relu": emit(.relu)
+        case "LeakyRelu": emit(.leakyRelu(alpha: float("alpha", 0.01)))
+        case "Sigmoid": emit(.sigmoid)
+        case "Tanh": emit(.tanh)
+        case "Softmax", "LogSoftmax":
+            let legacy = opset < 13
+            let axis = int("axis", legacy ? 1 : -1)
+            emit(node.opType == "Softmax" ? .softmax(axis: axis, legacy: legacy) : .logSoftmax(axis: axis, legacy: legacy))
+        case "ArgMax":
+            emit(.argMax(axis: int("axis", 0), keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
+        case "Cast":
+            switch int("to", 1) {
+            case 1, 10, 11: emit(.cast(.float)); carryLabels()
+            case 2, 3, 4, 5, 6, 7, 12, 13: emit(.cast(.integer))
+            case 9: emit(.cast(.boolean))
+            case let other: throw .init("Cast '\(node.name)' converts to data type \(other), which Berth does not compute")
+            }
+        case "Reshape": emit(.reshape(allowZero: int("allowzero", 0) != 0))
+        case "Flatten": emit(.flatten(axis: int("axis", 1)))
+        case "Concat":
+            guard let axis = attributes["axis"]?.int else { throw .init("Concat '\(node.name)' has no axis") }
+            emit(.concat(axis: axis))
+        case "Identity": emit(.identity); carryLabels()
+        case "Transpose": emit(.transpose(permutation: attributes["perm"]?.ints ?? []))
+        case "Squeeze": emit(.squeeze(axes: attributes["axes"]?.ints))
+        case "Unsqueeze": emit(.unsqueeze(axes: attributes["axes"]?.ints))
+        case "Scaler": emit(.scaler(offset: floats("offset").isEmpty ? [0] : floats("offset"), scale: floats("scale").isEmpty ? [1] : floats("scale")))
+        case "Normalizer":
+            switch attributes["norm"]?.string ?? "MAX" {
+            case "MAX": emit(.normalizer(.max))
+            case "L1": emit(.normalizer(.l1))
+            case "L2": emit(.normalizer(.l2))
+            case let other: throw .init("Normalizer '\(node.name)' has norm \(other)")
+            }
+            carryLabels()
+        case "Imputer":
+            let values = floats("imputed_value_floats")
+            guard !values.isEmpty else { throw .init("Imputer '\(node.name)' has no imputed_value_floats (integer imputers are not supported)") }
+            emit(.imputer(values: values, replaced: float("replaced_value_float", 0)))
+        case "LinearRegressor":
+            let targets = int("targets", 1)
+            emit(.linearRegressor(LinearModelOperation(coefficients: floats("coefficients"), intercepts: floats("intercepts"), outputCount: targets,
+                                                       postTransform: try ONNXAttributes.postTransform(attributes["post_transform"], node: node),
+                                                       labelCount: 0)))
+        case "LinearClassifier":
+            guard let classLabels = try classLabels(node), node.outputs.count >= 2 else {
+                throw .init("LinearClassifier '\(node.name)' has no class labels or no scores output")
+            }
+            let intercepts = floats("intercepts")
+            let outputs = intercepts.isEmpty ? classLabels.count : intercepts.count
+            emit(.linearClassifier(LinearModelOperation(coefficients: floats("coefficients"), intercepts: intercepts, outputCount: outputs,
+                                                        postTransform: try ONNXAttributes.postTransform(attributes["post_transform"], node: node),
+                                                        labelCount: classLabels.count)),
+                 outputs: [node.outputs[1]])
+            labelOutputs.insert(node.outputs[0])
+            labels[node.outputs[1]] = classLabels
+        case "TreeEnsembleRegressor", "TreeEnsembleClassifier":
+            let isClassifier = node.opType == "TreeEnsembleClassifier"
+            let result = try ONNXTreeEnsembleConverter(node: node, attribute: { attributes[$0] }).convert(isClassifier: isClassifier)
+            if isClassifier {
+                guard node.outputs.count >= 2 else { throw .init("TreeEnsembleClassifier '\(node.name)' has no scores output") }
+                emit(.treeEnsemble(result.operation), outputs: [node.outputs[1]])
+                labelOutputs.insert(node.outputs[0])
+                labels[node.outputs[1]] = result.labels
+            } else {
+                emit(.treeEnsemble(result.operation))
+            }
+        default:
+            throw .init("uses operator \(node.opType) (node '\(node.name)'), which Berth does not run")
+        }
+    }
+
+    private func classLabels(_ node: ONNXNodeProto) throws(ModelReadError.Reason) -> ClassLabels? {
+        if let strings = node.attributes["classlabels_strings"]?.strings, !strings.isEmpty { return .strings(strings) }
+        if let ints = node.attributes["classlabels_int64s"]?.ints ?? node.attributes["classlabels_ints"]?.ints, !ints.isEmpty {
+            return .integers(ints)
+        }
+        return nil
+    }
+
+    /// The nodes the answer depends on, in order; a needed node that reads a classifier's label output is refused.
+    func nodes(needing answer: String, input: String) throws(ModelReadError.Reason) -> [OperatorNode] {
+        var needed: Set<String> = [answer]
+        var kept = [OperatorNode]()
+        for node in converted.reversed() where node.outputs.contains(where: needed.contains) {
+            if let label = node.inputs.first(where: labelOutputs.contains) {
+                throw .init("node '\(node.name)' computes with the classifier label output '\(label)', which Berth does not compute")
+            }
+            kept.append(node)
+            needed.formUnion(node.inputs.filter { !$0.isEmpty })
+        }
+        guard needed.contains(input) || constants[answer] != nil else {
+            throw .init("its answer '\(answer)' does not depend on the input '\(input)'")
+        }
+        return kept.reversed()
+    }
+}

@@ -1,0 +1,148 @@
+import BerthCore
+import BerthProtobuf
+
+extension ModelReadError {
+    /// Why a part of a model cannot be read, before the file name is attached.
+    struct Reason: Error {
+        let text: String
+        init(_ text: String) { self.text = text }
+    }
+}
+
+/// Reads an ONNX model (`ModelProto`) into an `OperatorGraph` (MODEL-FORMATS.md §3).
+///
+/// Every node is checked at load: an operator Berth does not implement stops the load with the list of such
+/// operators and their node names, never a request. The answer is one tensor: for a classifier, its class
+/// probabilities (a ZipMap's input, or the scores of LinearClassifier / TreeEnsembleClassifier, through
+/// Normalizer, Cast or Identity) with the model's class labels; otherwise the first float output. Nodes the
+/// answer does not need (the label branch) are not run.
+enum ONNXModelReader {
+    static let supportedIRVersions = 3...11
+    static let supportedOpsets = 9...22
+    static let supportedMLOpsets = 1...3
+
+    static let defaultDomainOperators: Set<String> = [
+        "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
+        "ArgMax", "Cast", "Reshape", "Flatten", "Concat", "Identity", "Constant", "Transpose", "Squeeze", "Unsqueeze",
+    ]
+    static let mlOperators: Set<String> = [
+        "Scaler", "Normalizer", "Imputer", "LinearRegressor", "LinearClassifier", "TreeEnsembleRegressor",
+        "TreeEnsembleClassifier", "ZipMap",
+    ]
+
+    /// Whether `bytes` look like a `ModelProto`: an `ir_version` first, and a graph.
+    static func looksLikeONNX(_ bytes: [UInt8]) -> Bool {
+        guard bytes.first == 0x08 else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var reader = ProtobufReader(buffer, 0..<buffer.count)
+            var sawGraph = false
+            do {
+                while let field = try reader.nextField() {
+                    if field.number == 7 && field.wireType == .lengthDelimited { sawGraph = true }
+                    try reader.skip(field.wireType)
+                }
+            } catch {
+                return false
+            }
+            return sawGraph
+        }
+    }
+
+    static func read(file: String, bytes: [UInt8], externalData: @escaping (String) -> [UInt8]?) throws(ModelReadError) -> LoadedModel {
+        let proto: ONNXModelProto
+        do {
+            proto = try bytes.withUnsafeBufferPointer { buffer throws(ProtobufReader.Malformed) in
+                try ONNXProtoDecoder(bytes: buffer, externalData: externalData).model()
+            }
+        } catch {
+            throw ModelReadError(file: file, reason: "is not a valid ONNX model (\(error.reason)); the file may be truncated")
+        }
+        do {
+            return try convert(proto)
+        } catch {
+            throw ModelReadError(file: file, reason: error.text)
+        }
+    }
+
+    private static func convert(_ proto: ONNXModelProto) throws(ModelReadError.Reason) -> LoadedModel {
+        guard supportedIRVersions.contains(proto.irVersion) else {
+            throw .init("has ONNX IR version \(proto.irVersion); Berth reads \(supportedIRVersions.lowerBound)…\(supportedIRVersions.upperBound)")
+        }
+        let opset = proto.opsets[""] ?? supportedOpsets.lowerBound
+        guard supportedOpsets.contains(opset) else {
+            throw .init("imports default-domain opset \(opset); Berth runs opsets \(supportedOpsets.lowerBound)…\(supportedOpsets.upperBound) (re-export with target_opset in that range)")
+        }
+        if let ml = proto.opsets["ai.onnx.ml"], !supportedMLOpsets.contains(ml) {
+            throw .init("imports ai.onnx.ml opset \(ml); Berth runs \(supportedMLOpsets.lowerBound)…\(supportedMLOpsets.upperBound)")
+        }
+        let graph = proto.graph
+        let unsupported = graph.nodes.filter { node in
+            let domain = node.domain == "ai.onnx" ? "" : node.domain
+            return !(domain == "" && defaultDomainOperators.contains(node.opType) || domain == "ai.onnx.ml" && mlOperators.contains(node.opType))
+        }
+        guard unsupported.isEmpty else {
+            let list = unsupported.prefix(20).map { "\($0.domain.isEmpty ? "" : $0.domain + ".")\($0.opType) (node '\($0.name)')" }
+            throw .init("uses operators Berth does not run: \(list.joined(separator: ", "))\(unsupported.count > 20 ? ", …" : "")")
+        }
+
+        // The one real input: graph inputs that are not initializers.
+        let initializerNames = Set(graph.initializers.map(\.name))
+        let inputs = graph.inputs.filter { !initializerNames.contains($0.name) }
+        guard inputs.count == 1, let input = inputs.first else {
+            throw .init("has \(inputs.count) inputs (\(inputs.map(\.name).joined(separator: ", "))); Berth serves models with one input of rows × features")
+        }
+        guard [1, 11, 10].contains(input.elementType) else {
+            throw .init("takes input '\(input.name)' of element type \(input.elementType); Berth feeds float32 rows")
+        }
+        guard let dimensions = input.dimensions, dimensions.count == 2 else {
+            throw .init("takes input '\(input.name)' of rank \(input.dimensions?.count ?? 0); Berth feeds rows × features (rank 2)")
+        }
+        guard case .fixed(let featureCount) = dimensions[1], featureCount > 0, featureCount <= LoadedModel.maxFeatureCount else {
+            throw .init("takes input '\(input.name)' whose feature dimension is \(dimensions[1]) — only the batch dimension may be symbolic")
+        }
+
+        var converter = GraphConverter(opset: opset)
+        for tensor in graph.initializers { converter.constants[tensor.name] = ConstantTensor(shape: tensor.dims, values: tensor.values) }
+        for node in graph.nodes { try converter.add(node) }
+
+        // The answer: class probabilities with their labels, else the first float output.
+        var answer: String?
+        var labels: ClassLabels?
+        for output in graph.outputs {
+            if let carried = converter.labels[output.name] {
+                answer = converter.alias[output.name] ?? output.name
+                labels = carried
+                break
+            }
+        }
+        if answer == nil {
+            guard let first = graph.outputs.first(where: { $0.isTensor && !converter.labelOutputs.contains($0.name) }) else {
+                throw .init("has no float output Berth can answer with")
+            }
+            answer = converter.alias[first.name] ?? first.name
+        }
+        let nodes = try converter.nodes(needing: answer!, input: input.name)
+        let treeCount = nodes.reduce(0) { total, node in
+            if case .treeEnsemble(let operation) = node.operation { total + operation.treeCount } else { total }
+        }
+        let ir = OperatorGraph(featureCount: featureCount, input: input.name, nodes: nodes, constants: converter.constants, output: answer!)
+        let producer = [proto.producer, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
+        return LoadedModel(ir: .graph(ir), format: .onnx, meaning: labels.map { .classProbabilities(labels: $0) } ?? .regression,
+                           objectiveName: labels == nil ? "regressor" : "classifier", kind: "onnx, \(nodes.count) nodes run",
+                           treeCount: treeCount, writerVersion: producer.isEmpty ? nil : producer)
+    }
+}
+
+/// Attribute reading shared by the ONNX converters.
+enum ONNXAttributes {
+    static func postTransform(_ attribute: ONNXAttribute?, node: ONNXNodeProto) throws(ModelReadError.Reason) -> ScorePostTransform {
+        switch attribute?.string ?? "NONE" {
+        case "NONE": return .none
+        case "LOGISTIC": return .logistic
+        case "SOFTMAX": return .softmax
+        case "SOFTMAX_ZERO": return .softmaxZero
+        case "PROBIT": return .probit
+        case let other: throw .init("\(node.opType) '\(node.name)' has post_transform \(other)")
+        }
+    }
+}
