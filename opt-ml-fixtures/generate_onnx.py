@@ -212,5 +212,131 @@ def main():
                files, R, values=outputs[0])
 
 
+def tree_modes_graph(aggregate, post_transform="NONE"):
+    """A hand-written TreeEnsembleRegressor using every node mode, missing-value tracking and two targets."""
+    # Tree 0: node 0 x0 <= 0.5 ? 1 : 2; node 1 x1 < -0.25 ? 3 : 4; node 2 x2 >= 0.75 ? 5 : 6; node 4 x3 == 1 ? 7 : 8;
+    # node 6 x4 != 2 ? 9 : 10 (NaN → true); node 5 x0 > 1.5 ? 11 : 12. Tree 1: x5 <= 0 (NaN tracks true).
+    modes = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "LEAF", "BRANCH_EQ", "BRANCH_GT", "BRANCH_NEQ",
+             "LEAF", "LEAF", "LEAF", "LEAF", "LEAF", "LEAF"]
+    features = [0, 1, 2, 0, 3, 0, 4, 0, 0, 0, 0, 0, 0]
+    values = [0.5, -0.25, 0.75, 0, 1.0, 1.5, 2.0, 0, 0, 0, 0, 0, 0]
+    trues = [1, 3, 5, 0, 7, 11, 9, 0, 0, 0, 0, 0, 0]
+    falses = [2, 4, 6, 0, 8, 12, 10, 0, 0, 0, 0, 0, 0]
+    tracks = [0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    leaves = {3: 1.0, 7: 2.0, 8: -3.0, 9: 4.5, 10: -0.5, 11: 7.25, 12: 0.125}
+    attributes = dict(
+        nodes_treeids=[0] * 13 + [1, 1, 1], nodes_nodeids=list(range(13)) + [0, 1, 2],
+        nodes_featureids=features + [5, 0, 0], nodes_values=values + [0.0, 0, 0],
+        nodes_modes=modes + ["BRANCH_LEQ", "LEAF", "LEAF"], nodes_truenodeids=trues + [1, 0, 0],
+        nodes_falsenodeids=falses + [2, 0, 0], nodes_missing_value_tracks_true=tracks + [1, 0, 0],
+        target_treeids=[0] * len(leaves) + [0, 1, 1, 1], target_nodeids=list(leaves) + [3, 1, 2, 1],
+        target_ids=[0] * len(leaves) + [1, 0, 0, 1], target_weights=list(leaves.values()) + [10.0, 0.3, -0.7, 0.9],
+        n_targets=2, aggregate_function=aggregate, base_values=[0.25, -1.0], post_transform=post_transform)
+    node = helper.make_node("TreeEnsembleRegressor", ["input"], ["variable"], name="trees", domain="ai.onnx.ml", **attributes)
+    graph = helper.make_graph([node], "tree_modes", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 6])],
+                              [helper.make_tensor_value_info("variable", TensorProto.FLOAT, [None, 2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 1)])
+    model.ir_version = 8
+    return model
+
+
+def mode_rows():
+    """Rows on both sides of, and exactly at, every threshold, with NaN in each feature."""
+    cases = []
+    for x0 in [0.0, 0.5, 0.6, 1.5, 2.0, np.nan]:
+        for x1 in [-0.5, -0.25, np.nan]:
+            for x2 in [0.75, 0.2, np.nan]:
+                for x3 in [1.0, 0.0, np.nan]:
+                    for x4 in [2.0, 3.0, np.nan]:
+                        for x5 in [0.0, 0.1, np.nan]:
+                            cases.append([x0, x1, x2, x3, x4, x5])
+    rng = np.random.default_rng(3)
+    rows = np.array(cases, dtype=np.float32)
+    return rows[rng.choice(len(rows), size=60, replace=False)]
+
+
+def operator_zoo_graph():
+    """One graph through the remaining default-domain operators and Imputer, as onnxruntime runs them."""
+    rng = np.random.default_rng(11)
+    w = rng.normal(size=(6, 4)).astype(np.float32)
+    shift = rng.normal(size=4).astype(np.float32)
+    scale = np.abs(rng.normal(size=4)).astype(np.float32) + 0.5
+    wt = rng.normal(size=(3, 8)).astype(np.float32)  # transposed at load: [8, 3]
+    nodes = [
+        helper.make_node("Imputer", ["input"], ["imputed"], domain="ai.onnx.ml", name="impute",
+                         imputed_value_floats=[0.5, -0.5, 0.0, 1.0, 2.0, -1.0], replaced_value_float=float("nan")),
+        helper.make_node("MatMul", ["imputed", "w"], ["m"], name="matmul"),
+        helper.make_node("Sub", ["m", "shift"], ["s"], name="sub"),
+        helper.make_node("Div", ["s", "scale"], ["d"], name="div"),
+        helper.make_node("Constant", [], ["two"], name="two", value=numpy_helper.from_array(np.array(2.0, dtype=np.float32))),
+        helper.make_node("Mul", ["d", "two"], ["doubled"], name="mul"),
+        helper.make_node("LeakyRelu", ["doubled"], ["leaky"], name="leaky", alpha=0.1),
+        helper.make_node("Sigmoid", ["d"], ["sig"], name="sigmoid"),
+        helper.make_node("Tanh", ["d"], ["tanh"], name="tanh"),
+        helper.make_node("Concat", ["leaky", "sig"], ["cat"], name="concat", axis=1),
+        helper.make_node("Transpose", ["wt"], ["wt_t"], name="transpose", perm=[1, 0]),
+        helper.make_node("MatMul", ["cat", "wt_t"], ["z"], name="project"),
+        helper.make_node("Unsqueeze", ["z", "axes"], ["z3"], name="unsqueeze"),
+        helper.make_node("Squeeze", ["z3", "axes"], ["z2"], name="squeeze"),
+        helper.make_node("Flatten", ["z2"], ["flat"], name="flatten", axis=1),
+        helper.make_node("Add", ["flat", "tanh_head"], ["mixed"], name="add"),
+        helper.make_node("LogSoftmax", ["mixed"], ["logp"], name="logsoftmax", axis=1),
+        helper.make_node("Normalizer", ["logp"], ["normalized"], domain="ai.onnx.ml", name="l2", norm="L2"),
+        helper.make_node("Gemm", ["tanh", "head", "head_bias"], ["tanh_head"], name="head", transB=0, alpha=0.5, beta=2.0),
+    ]
+    # The Gemm that feeds "add" is listed last in the file; ONNX requires topological order, so reorder it.
+    nodes = nodes[:15] + [nodes[18]] + nodes[15:18]
+    head = rng.normal(size=(4, 3)).astype(np.float32)
+    head_bias = rng.normal(size=3).astype(np.float32)
+    graph = helper.make_graph(
+        nodes, "zoo", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 6])],
+        [helper.make_tensor_value_info("normalized", TensorProto.FLOAT, ["N", 3])],
+        initializer=[numpy_helper.from_array(a, n) for a, n in [
+            (w, "w"), (shift, "shift"), (scale, "scale"), (wt, "wt"), (np.array([2], dtype=np.int64), "axes"),
+            (head, "head"), (head_bias, "head_bias")]])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 1)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def linear_binary_graph():
+    """LinearClassifier with ONE coefficient row and two labels: onnxruntime widens the score to [1 - σ(s), σ(s)]."""
+    node = helper.make_node("LinearClassifier", ["input"], ["label", "probabilities"], domain="ai.onnx.ml", name="linear",
+                            coefficients=[0.5, -1.0, 0.25, 0.0, 2.0, -0.75], intercepts=[0.1], classlabels_ints=[0, 1],
+                            post_transform="LOGISTIC")
+    graph = helper.make_graph([node], "linear_binary", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 6])],
+                              [helper.make_tensor_value_info("label", TensorProto.INT64, [None]),
+                               helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 1)])
+    model.ir_version = 8
+    return model
+
+
+def extra_cases():
+    R = mode_rows()
+    for aggregate in ["SUM", "AVERAGE", "MIN", "MAX"]:
+        model = tree_modes_graph(aggregate)
+        data = model.SerializeToString()
+        outputs, _ = run(data, R)
+        write_case(f"onnx-tree-modes-{aggregate.lower()}",
+                   f"hand-written TreeEnsembleRegressor: every node mode, missing-value tracking, 2 targets, aggregate {aggregate}",
+                   {"model.onnx": data}, R, values=outputs[0])
+    rng = np.random.default_rng(41)
+    R = rng.normal(size=(20, 6)).astype(np.float32)
+    R[rng.random(R.shape) < 0.1] = np.nan
+    zoo = operator_zoo_graph()
+    outputs, _ = run(zoo.SerializeToString(), R)
+    write_case("onnx-operator-zoo", "Imputer, MatMul, Sub, Div, Constant, Mul, LeakyRelu, Sigmoid, Tanh, Concat, Transpose (folded), "
+               "Unsqueeze/Squeeze (axes inputs), Flatten, Gemm (alpha, beta), Add, LogSoftmax, Normalizer L2",
+               {"model.onnx": zoo.SerializeToString()}, R, values=outputs[0])
+    R = np.nan_to_num(R)
+    binary = linear_binary_graph()
+    outputs, _ = run(binary.SerializeToString(), R)
+    write_case("onnx-linear-classifier-one-row", "LinearClassifier with one coefficient row, two labels, LOGISTIC (onnxruntime's widening)",
+               {"model.onnx": binary.SerializeToString()}, R, probabilities=outputs[1], labels=[0, 1], predicted=outputs[0])
+
+
 if __name__ == "__main__":
     main()
+    extra_cases()

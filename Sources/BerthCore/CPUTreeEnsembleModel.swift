@@ -68,8 +68,8 @@ struct CPUTreeEnsembleModel: CompiledModel {
                                 margins[row * groups + group] += leafValue(nodes: nodes, root: root, features: features)
                             }
                         }
-                    case .minimum, .maximum:
-                        combineExtremes(nodes: nodes, rows: rows, blockStart: blockStart, blockRows: blockRows, margins: margins)
+                    case .sumOfVotes, .minimum, .maximum:
+                        combineVotes(nodes: nodes, rows: rows, blockStart: blockStart, blockRows: blockRows, margins: margins)
                     }
                     for row in 0..<blockRows {
                         transform.apply(
@@ -82,19 +82,25 @@ struct CPUTreeEnsembleModel: CompiledModel {
         }
     }
 
-    /// The smallest or largest leaf per group, then the base margin added (ONNX's MIN and MAX aggregates).
-    private func combineExtremes(nodes: UnsafeBufferPointer<PackedForest.Node>, rows: UnsafePointer<Float>, blockStart: Int,
-                                 blockRows: Int, margins: UnsafeMutableBufferPointer<Float>) {
+    /// ONNX's aggregates over the leaves that vote (a NaN leaf does not): their sum, smallest or largest, NaN
+    /// when no tree voted; then the base margin.
+    private func combineVotes(nodes: UnsafeBufferPointer<PackedForest.Node>, rows: UnsafePointer<Float>, blockStart: Int,
+                              blockRows: Int, margins: UnsafeMutableBufferPointer<Float>) {
         let groups = groupCount
-        let minimum = combination == .minimum
-        for index in 0..<blockRows * groups { margins[index] = minimum ? .infinity : -.infinity }
+        for index in 0..<blockRows * groups { margins[index] = .nan }
         for tree in forest.roots.indices {
             let root = Int(forest.roots[tree])
             let group = Int(forest.groups[tree])
             for row in 0..<blockRows {
                 let leaf = leafValue(nodes: nodes, root: root, features: rows + (blockStart + row) * featureCount)
+                guard !leaf.isNaN else { continue }
                 let slot = row * groups + group
-                margins[slot] = minimum ? min(margins[slot], leaf) : max(margins[slot], leaf)
+                let current = margins[slot]
+                switch combination {
+                case .minimum: margins[slot] = current.isNaN || leaf < current ? leaf : current
+                case .maximum: margins[slot] = current.isNaN || leaf > current ? leaf : current
+                default: margins[slot] = current.isNaN ? leaf : current + leaf
+                }
             }
         }
         for row in 0..<blockRows {

@@ -105,7 +105,8 @@ struct LinearKernel: GraphKernel {
 }
 
 /// TreeEnsembleRegressor / TreeEnsembleClassifier: the shared tree kernel sums (or takes the extremes of) each
-/// output's leaves; then average, base values, post transform and onnxruntime's binary widening.
+/// output's votes; then average, base values, post transform and onnxruntime's binary widening. An output no
+/// tree voted for is 0 before the post transform, base value or not, as onnxruntime 1.32 answers.
 struct TreeEnsembleKernel: GraphKernel {
     let model: CPUTreeEnsembleModel
     let operation: TreeEnsembleOperation
@@ -129,7 +130,8 @@ struct TreeEnsembleKernel: GraphKernel {
         let base = operation.baseValues
         for row in 0..<rows {
             if let widening = operation.binaryWidening {
-                var score = sums.values[row] / divisor + (base.first ?? 0)
+                let sum = sums.values[row]
+                var score = sum.isNaN ? 0 : sum / divisor + (base.first ?? 0)
                 switch widening {
                 case .complement:
                     if operation.postTransform == .probit { score = ScorePostTransform.probit(score) }
@@ -145,7 +147,8 @@ struct TreeEnsembleKernel: GraphKernel {
                 continue
             }
             for group in 0..<groups {
-                output[row * groups + group] = sums.values[row * groups + group] / divisor + (group < base.count ? base[group] : 0)
+                let sum = sums.values[row * groups + group]
+                output[row * groups + group] = sum.isNaN ? 0 : sum / divisor + (group < base.count ? base[group] : 0)
             }
             operation.postTransform.apply(UnsafeMutableBufferPointer(rebasing: output[row * groups ..< (row + 1) * groups]))
         }

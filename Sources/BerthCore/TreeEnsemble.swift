@@ -12,11 +12,12 @@ public struct TreeEnsemble: Sendable, Equatable {
     public var treeWeights: [Float]
     public var baseMargins: [Float]
     public var transform: OutputTransform
-    /// How the trees of a group combine: summed (boosting, bagging), or the smallest or largest leaf (ONNX's
-    /// MIN/MAX aggregates), with `baseMargins` added after.
+    /// How the trees of a group combine: summed (boosting, bagging), or — for ONNX ensembles, whose leaves may
+    /// not vote for every output (a NaN leaf) — the sum, smallest or largest of the votes, NaN when none voted.
+    /// `baseMargins` are added after.
     public var combination: LeafCombination = .sum
 
-    public enum LeafCombination: Sendable, Equatable { case sum, minimum, maximum }
+    public enum LeafCombination: Sendable, Equatable { case sum, sumOfVotes, minimum, maximum }
 
     public init(featureCount: Int, groupCount: Int, trees: [DecisionTree], treeGroups: [Int], treeWeights: [Float]? = nil,
                 baseMargins: [Float], transform: OutputTransform) {

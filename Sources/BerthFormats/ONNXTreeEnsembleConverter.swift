@@ -111,7 +111,7 @@ struct ONNXTreeEnsembleConverter {
         }
         var ensemble = TreeEnsemble(featureCount: maxFeature + 1, groupCount: groupCount, trees: irTrees, treeGroups: irGroups,
                                     baseMargins: [Float](repeating: 0, count: groupCount), transform: .identity)
-        ensemble.combination = aggregation == .minimum ? .minimum : aggregation == .maximum ? .maximum : .sum
+        ensemble.combination = aggregation == .minimum ? .minimum : aggregation == .maximum ? .maximum : .sumOfVotes
         let base = attribute("base_values_as_tensor")?.tensor?.values ?? attribute("base_values")?.floats ?? []
         let operation = TreeEnsembleOperation(ensemble: ensemble, treeCount: treeOrder.count, aggregation: aggregation, baseValues: base,
                                               postTransform: try ONNXAttributes.postTransform(attribute("post_transform"), node: node),
@@ -146,7 +146,9 @@ struct ONNXTreeEnsembleConverter {
             }
             let mode = modes[source]
             if mode == "LEAF" {
-                tree.values[target] = (votes[source] ?? []).filter { $0.group == group }.reduce(0) { $0 + $1.weight }
+                // A leaf that does not vote for this output is NaN: it takes no part in the aggregate.
+                let mine = (votes[source] ?? []).filter { $0.group == group }
+                tree.values[target] = mine.isEmpty ? .nan : mine.reduce(0) { $0 + $1.weight }
                 continue
             }
             let onTrue = try child(trueIds[source]), onFalse = try child(falseIds[source])

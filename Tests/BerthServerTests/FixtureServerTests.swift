@@ -13,7 +13,9 @@ import Testing
         "xgboost-regression-batch",
         "onnx-logistic-binary", "onnx-logistic-multiclass-strings", "onnx-linear-regression", "onnx-mlp-pipeline",
         "onnx-random-forest-binary", "onnx-random-forest-multiclass", "onnx-gradient-boosting-binary",
-        "onnx-gradient-boosting-regressor", "onnx-mlp-gemm", "onnx-external-data",
+        "onnx-gradient-boosting-regressor", "onnx-mlp-gemm", "onnx-external-data", "onnx-tree-modes-sum",
+        "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max", "onnx-operator-zoo",
+        "onnx-linear-classifier-one-row",
     ]
 
     @Test(arguments: predictingFixtures)
