@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates every fixture under opt-ml-fixtures/ from real, pinned xgboost releases.
-# Needs Python 3.11 and PyPI. Creates two virtual environments beside this script (git-ignored).
+# Regenerates every fixture under opt-ml-fixtures/ from real, pinned releases: xgboost for the XGBoost cases,
+# scikit-learn + skl2onnx + onnx + onnxruntime for the ONNX cases.
+# Needs Python 3.11 and PyPI. Creates three virtual environments beside this script (git-ignored).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -12,6 +13,11 @@ if [ ! -x .venv-xgb17/bin/python ]; then
   python3 -m venv .venv-xgb17
   .venv-xgb17/bin/pip install -q xgboost==1.7.6 numpy==1.26.4 scipy==1.17.1 protobuf==6.33.1
 fi
+if [ ! -x .venv-onnx/bin/python ]; then
+  python3 -m venv .venv-onnx
+  .venv-onnx/bin/pip install -q scikit-learn==1.7.2 skl2onnx==1.20.0 onnx==1.19.1 onnxruntime==1.32.0 numpy==2.3.5
+fi
 .venv-xgb17/bin/python generate.py --only-legacy
 .venv-xgb3/bin/python generate.py --only-modern
+.venv-onnx/bin/python generate_onnx.py
 echo "fixtures written under $here"

@@ -337,6 +337,96 @@ def extra_cases():
                {"model.onnx": binary.SerializeToString()}, R, probabilities=outputs[1], labels=[0, 1], predicted=outputs[0])
 
 
+def refused_cases():
+    """Models Berth must refuse at load, each with a fragment of the message it must give (refusals.json)."""
+    folder = os.path.join(HERE, "onnx-refused")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    refusals = {}
+
+    def save(name, model, fragment, raw=None):
+        data = raw if raw is not None else model.SerializeToString()
+        with open(os.path.join(folder, name), "wb") as handle:
+            handle.write(data)
+        refusals[name] = fragment
+
+    def model_of(nodes, inputs, outputs, initializers=(), opset=17):
+        graph = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(initializers))
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset), helper.make_opsetid("ai.onnx.ml", 1)])
+        m.ir_version = 8
+        return m
+
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])
+    mlp = mlp_graph(np.random.default_rng(1), 6, 8, 2, opset=13).SerializeToString()
+    save("truncated.onnx", None, "is not a valid ONNX model", raw=mlp[: len(mlp) // 2])
+    save("unsupported-ops.onnx", model_of([helper.make_node("Erf", ["input"], ["e"], name="erf_1"),
+                                           helper.make_node("Conv", ["e", "w"], ["y"], name="conv_7")],
+                                          [x], [y], [numpy_helper.from_array(np.ones((4, 4, 1), np.float32), "w")]),
+         "uses operators Berth does not run: Erf (node 'erf_1'), Conv (node 'conv_7')")
+    symbolic = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", "features"])
+    save("symbolic-feature-dimension.onnx", model_of([helper.make_node("Relu", ["input"], ["y"])], [symbolic], [y]),
+         "only the batch dimension may be symbolic")
+    big = TensorProto()
+    big.name = "w"
+    big.data_type = TensorProto.FLOAT
+    big.dims.extend([1 << 27, 4])
+    big.raw_data = b"\0" * 16
+    save("declared-2gb-tensor.onnx", model_of([helper.make_node("MatMul", ["input", "w"], ["y"])], [x], [y], [big]),
+         "declares 536870912 elements (2147483648 bytes) but holds 16 bytes")
+    save("opset-23.onnx", model_of([helper.make_node("Relu", ["input"], ["y"])], [x], [y], opset=23), "opset 23")
+    cyclic = helper.make_node("TreeEnsembleRegressor", ["input"], ["y"], domain="ai.onnx.ml", name="cycle",
+                              nodes_treeids=[0, 0, 0], nodes_nodeids=[0, 1, 2], nodes_featureids=[0, 1, 0],
+                              nodes_values=[0.0, 0.0, 0.0], nodes_modes=["BRANCH_LEQ", "BRANCH_LEQ", "LEAF"],
+                              nodes_truenodeids=[1, 0, 0], nodes_falsenodeids=[2, 2, 0],
+                              target_treeids=[0], target_nodeids=[2], target_ids=[0], target_weights=[1.0])
+    save("cyclic-tree.onnx", model_of([cyclic], [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 1])]),
+         "roots (a cycle or a forest)")
+    nan_threshold = helper.make_node("TreeEnsembleRegressor", ["input"], ["y"], domain="ai.onnx.ml", name="nan",
+                                     nodes_treeids=[0, 0, 0], nodes_nodeids=[0, 1, 2], nodes_featureids=[0, 0, 0],
+                                     nodes_values=[float("nan"), 0.0, 0.0], nodes_modes=["BRANCH_LEQ", "LEAF", "LEAF"],
+                                     nodes_truenodeids=[1, 0, 0], nodes_falsenodeids=[2, 0, 0],
+                                     target_treeids=[0, 0], target_nodeids=[1, 2], target_ids=[0, 0], target_weights=[1.0, 2.0])
+    save("nan-threshold.onnx", model_of([nan_threshold], [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 1])]),
+         "NaN threshold")
+    depth = 10000
+    ids = list(range(2 * depth + 1))
+    deep = helper.make_node("TreeEnsembleRegressor", ["input"], ["y"], domain="ai.onnx.ml", name="deep",
+                            nodes_treeids=[0] * len(ids), nodes_nodeids=ids, nodes_featureids=[0] * len(ids),
+                            nodes_values=[0.0] * len(ids),
+                            nodes_modes=["BRANCH_LEQ" if i < depth else "LEAF" for i in range(len(ids))],
+                            nodes_truenodeids=[i + 1 if i < depth else 0 for i in ids],
+                            nodes_falsenodeids=[depth + 1 + i if i < depth else 0 for i in ids],
+                            target_treeids=[0], target_nodeids=[depth], target_ids=[0], target_weights=[1.0])
+    save("tree-of-depth-10000.onnx", model_of([deep], [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 1])]),
+         "deeper than 4096 levels")
+    outside = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 6])
+    ext = model_of([helper.make_node("MatMul", ["input", "w"], ["y"])], [outside], [y])
+    w = TensorProto()
+    w.name = "w"
+    w.data_type = TensorProto.FLOAT
+    w.dims.extend([6, 4])
+    w.data_location = TensorProto.EXTERNAL
+    for key, value in [("location", "../../etc/passwd"), ("offset", "0"), ("length", "96")]:
+        entry = w.external_data.add()
+        entry.key, entry.value = key, value
+    ext.graph.initializer.append(w)
+    save("external-data-outside.onnx", ext, "outside the model's folder")
+    # The deep tree compresses from half a megabyte to a few kilobytes; the test inflates it.
+    import gzip
+    deep_path = os.path.join(folder, "tree-of-depth-10000.onnx")
+    with open(deep_path, "rb") as handle:
+        compressed = gzip.compress(handle.read(), mtime=0)
+    os.remove(deep_path)
+    with open(deep_path + ".gz", "wb") as handle:
+        handle.write(compressed)
+    refusals[os.path.basename(deep_path) + ".gz"] = refusals.pop(os.path.basename(deep_path))
+    with open(os.path.join(folder, "refusals.json"), "w") as handle:
+        json.dump(refusals, handle, indent=2)
+        handle.write("\n")
+
+
 if __name__ == "__main__":
     main()
     extra_cases()
+    refused_cases()

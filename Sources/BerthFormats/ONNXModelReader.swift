@@ -30,21 +30,17 @@ enum ONNXModelReader {
         "TreeEnsembleClassifier", "ZipMap",
     ]
 
-    /// Whether `bytes` look like a `ModelProto`: an `ir_version` first, and a graph.
+    /// Whether `bytes` start like a `ModelProto`: `ir_version` (field 1) with a plausible value, then another
+    /// ModelProto field. A truncated model still counts, so it is reported as a broken ONNX file.
     static func looksLikeONNX(_ bytes: [UInt8]) -> Bool {
         guard bytes.first == 0x08 else { return false }
         return bytes.withUnsafeBufferPointer { buffer in
             var reader = ProtobufReader(buffer, 0..<buffer.count)
-            var sawGraph = false
-            do {
-                while let field = try reader.nextField() {
-                    if field.number == 7 && field.wireType == .lengthDelimited { sawGraph = true }
-                    try reader.skip(field.wireType)
-                }
-            } catch {
+            guard let first = try? reader.nextField(), first.number == 1, let version = try? reader.varint(), (1...100).contains(version) else {
                 return false
             }
-            return sawGraph
+            guard let next = try? reader.nextField() else { return reader.isAtEnd }
+            return (2...25).contains(next.number)
         }
     }
 

@@ -1,0 +1,61 @@
+import BerthArtifacts
+import BerthCore
+import BerthJSON
+import BerthTestSupport
+import Testing
+@testable import BerthFormats
+
+/// ONNX models Berth must refuse at load (written by opt-ml-fixtures/generate_onnx.py): each read and compiled
+/// gives an error naming the problem — never a crash, a hang or an allocation the file's size cannot justify.
+@Suite struct ONNXRefusalTests {
+    static let folder = Fixtures.root + "/onnx-refused"
+
+    static var cases: [String] {
+        let manifest = try? JSONReader.parse(Fixtures.bytes(folder + "/refusals.json"))
+        return (manifest?.object?.keys).map { Array($0).sorted() } ?? []
+    }
+
+    @Test(arguments: cases)
+    func refusedWithAMessage(_ file: String) throws {
+        let expected = try JSONReader.parse(Fixtures.bytes(Self.folder + "/refusals.json"))[file]!.string!
+        var bytes = try Fixtures.bytes(Self.folder + "/" + file)
+        if GzipInflater.isGzip(bytes) { bytes = try GzipInflater.inflate(bytes, limit: 1 << 24) }
+        var message = ""
+        do {
+            let loaded = try ModelReader.read(file: file, bytes: bytes, siblings: { _ in [UInt8](repeating: 0, count: 96) })
+            _ = try CPUBackend().compile(loaded.ir)
+        } catch let error as ModelReadError {
+            message = error.description
+        } catch let error as ModelValidationError {
+            message = error.description
+        }
+        #expect(message.contains(expected), "\(file): \(message.isEmpty ? "loaded without error" : message)")
+    }
+
+    @Test func everyTruncationOfAModelIsRefusedCleanly() throws {
+        let bytes = try Fixtures.bytes(Fixtures.root + "/onnx-mlp-gemm/model/model.onnx")
+        for length in stride(from: 1, to: bytes.count, by: 7) {
+            let prefix = Array(bytes.prefix(length))
+            if let loaded = try? ModelReader.read(file: "m", bytes: prefix) {
+                // A prefix that still parses must at least compile or be refused, never crash.
+                _ = try? CPUBackend().compile(loaded.ir)
+            }
+        }
+    }
+
+    @Test func mutatedModelsNeverCrash() throws {
+        let original = try Fixtures.bytes(Fixtures.root + "/onnx-random-forest-multiclass/model/model.onnx")
+        var generator = SplitMix(seed: 5)
+        for _ in 0..<300 {
+            var bytes = original
+            for _ in 0..<(1 + Int(generator.next() % 6)) {
+                let position = Int(generator.next() % UInt64(bytes.count))
+                bytes[position] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            if let loaded = try? ModelReader.read(file: "m", bytes: bytes), let model = try? CPUBackend().compile(loaded.ir) {
+                let batch = FeatureBatch.allMissing(rowCount: 3, columnCount: model.featureCount)
+                #expect(model.predict(batch).rowCount == 3)
+            }
+        }
+    }
+}
