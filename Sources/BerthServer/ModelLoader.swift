@@ -97,7 +97,7 @@ enum ModelReadErrorText {
         """
             model directory \(directory) holds no model Berth can read: \(files.prefix(5).joined(separator: ", ")) \
             (first bytes of \(files.first ?? "?"): \(ModelReadError.leadingBytes(firstBytes))). Expected an XGBoost model saved with save_model \
-            (JSON, UBJSON or the legacy binary xgboost-model), optionally gzipped or inside model.tar.gz
+            (JSON, UBJSON or the legacy binary xgboost-model) or an ONNX model (model.onnx), optionally gzipped or inside model.tar.gz
             """
     }
 }

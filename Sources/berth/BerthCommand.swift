@@ -7,7 +7,7 @@ import ArgumentParser
 struct BerthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "berth",
-        abstract: "A SageMaker-compatible model server for XGBoost models.",
+        abstract: "A SageMaker-compatible model server for XGBoost and ONNX models.",
         subcommands: [ServeCommand.self, PredictCommand.self]
     )
 }
