@@ -32,7 +32,9 @@ let package = Package(
         .target(name: "BerthJSON", swiftSettings: swiftSettings),
         .target(name: "BerthProtobuf", swiftSettings: swiftSettings),
         .target(name: "BerthArtifacts", dependencies: ["CZlib"], swiftSettings: swiftSettings),
-        .target(name: "BerthCore", swiftSettings: swiftSettings),
+        // The dense-layer micro-kernels: C only to compile them for AVX-512 / AVX2 and choose at run time.
+        .target(name: "CBerthKernels"),
+        .target(name: "BerthCore", dependencies: ["CBerthKernels"], swiftSettings: swiftSettings),
         .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
         .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
         .target(
@@ -58,7 +60,7 @@ let package = Package(
         .target(name: "BerthTestSupport", path: "Tests/BerthTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib"], swiftSettings: swiftSettings),
-        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "CBerthKernels", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs", "BerthCore", "BerthProtobuf", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

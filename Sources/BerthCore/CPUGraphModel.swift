@@ -45,7 +45,8 @@ struct CPUGraphModel: CompiledModel {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
         let rows = batch.rowCount
         let offsets = slotWidths.reduce(into: [0]) { $0.append($0.last! + $1 * rows) }
-        var arena = [Float](repeating: 0, count: offsets.last!)
+        // Not zeroed: every slot is written by its step before any step reads it.
+        var arena = [Float](unsafeUninitializedCapacity: offsets.last!) { _, count in count = offsets.last! }
         return arena.withUnsafeMutableBufferPointer { arena in
             let input = arena.baseAddress! + offsets[inputSlot]
             batch.values.withUnsafeBufferPointer { values in

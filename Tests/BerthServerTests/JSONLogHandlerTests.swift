@@ -1,3 +1,4 @@
+import Foundation
 import BerthJSON
 import Glibc
 import Logging
@@ -39,5 +40,18 @@ import Testing
         #expect(lines[0]["metadata"]?["request"] == .string("42"))
         #expect(lines[1]["level"] == .string("warning"))
         #expect(lines[0]["time"]?.string?.hasSuffix("Z") == true)
+    }
+
+    @Test func timestampsAreTodaysUTCTime() {
+        // Foundation's formatter is the reference; retry once if the minute turns between the two calls.
+        for _ in 0..<2 {
+            let reference = ISO8601DateFormatter().string(from: Date())
+            let ours = JSONLogHandler.timestamp()
+            if ours.prefix(16) == reference.prefix(16) {
+                #expect(ours.count == 24)
+                return
+            }
+        }
+        Issue.record("timestamp \(JSONLogHandler.timestamp()) differs from \(ISO8601DateFormatter().string(from: Date()))")
     }
 }

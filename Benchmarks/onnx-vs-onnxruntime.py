@@ -1,0 +1,111 @@
+"""Berth's ONNX kernels against onnxruntime, in one run, on the same models, rows and thread count.
+
+Builds two models — an MLP of 3 hidden layers of 256 units (Gemm/Relu, as torch.onnx.export writes it) and a
+200-tree random forest exported by skl2onnx — writes batches of 1, 64 and 4,096 rows as .npy files, times
+`berth bench` (a release build) and onnxruntime's InferenceSession.run on each, and prints a table of median
+latencies and the ratio onnxruntime time / Berth time (> 1: Berth is faster).
+
+Usage (the fixture environment has every package):
+    swift build -c release --product berth
+    opt-ml-fixtures/.venv-onnx/bin/python Benchmarks/onnx-vs-onnxruntime.py [--threads N] [--seconds S]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+from skl2onnx import to_onnx
+from sklearn.ensemble import RandomForestClassifier
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FEATURES = 28
+BATCHES = [1, 64, 4096]
+
+
+def mlp(rng):
+    layers, inputs, nodes, initializers = [256, 256, 256, 2], "input", [], []
+    width = FEATURES
+    for index, units in enumerate(layers):
+        w = (rng.normal(size=(units, width)) / np.sqrt(width)).astype(np.float32)
+        b = rng.normal(scale=0.1, size=units).astype(np.float32)
+        initializers += [numpy_helper.from_array(w, f"w{index}"), numpy_helper.from_array(b, f"b{index}")]
+        nodes.append(helper.make_node("Gemm", [inputs, f"w{index}", f"b{index}"], [f"h{index}"], transB=1))
+        inputs = f"h{index}"
+        if index < len(layers) - 1:
+            nodes.append(helper.make_node("Relu", [inputs], [f"a{index}"]))
+            inputs = f"a{index}"
+        width = units
+    nodes.append(helper.make_node("Softmax", [inputs], ["probabilities"], axis=-1))
+    graph = helper.make_graph(nodes, "mlp", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", FEATURES])],
+                              [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 2])], initializer=initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+def forest(rng):
+    X = rng.normal(size=(5000, FEATURES)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] * X[:, 2] - X[:, 3] > 0).astype(int)
+    model = RandomForestClassifier(n_estimators=200, max_depth=8, random_state=0, n_jobs=-1).fit(X, y)
+    return to_onnx(model, X[:1], options={id(model): {"zipmap": False}}, target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()
+
+
+def time_onnxruntime(model, rows, threads, seconds):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    for _ in range(3):
+        session.run(None, {name: rows})
+    samples, deadline = [], time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(samples) < 5:
+        start = time.perf_counter()
+        session.run(None, {name: rows})
+        samples.append(time.perf_counter() - start)
+    return sorted(samples)[len(samples) // 2] * 1e6
+
+
+def time_berth(folder, files, threads, seconds):
+    binary = os.path.join(ROOT, ".build", "release", "berth")
+    output = subprocess.run([binary, "bench", "--model-dir", folder, "--seconds", str(seconds), "--json", *files],
+                            env=dict(os.environ, BERTH_THREADS=str(threads)), check=True, capture_output=True, text=True).stdout
+    return [json.loads(line)["median_us"] for line in output.splitlines()]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--seconds", type=float, default=2.0)
+    arguments = parser.parse_args()
+    rng = np.random.default_rng(7)
+    print(f"onnxruntime {ort.__version__}, {arguments.threads} threads, median of ≥ {arguments.seconds} s per cell")
+    print(f"{'model':<24}{'rows':>6}{'berth µs':>12}{'onnxruntime µs':>16}{'ratio':>8}")
+    with tempfile.TemporaryDirectory() as work:
+        for name, model in [("MLP 3×256 (Gemm/Relu)", mlp(rng)), ("random forest, 200 trees", forest(rng))]:
+            folder = os.path.join(work, name.split()[0])
+            os.makedirs(folder)
+            with open(os.path.join(folder, "model.onnx"), "wb") as handle:
+                handle.write(model)
+            files, batches = [], []
+            for rows in BATCHES:
+                batch = rng.normal(size=(rows, FEATURES)).astype(np.float32)
+                path = os.path.join(work, f"{name.split()[0]}-{rows}.npy")
+                np.save(path, batch)
+                files.append(path)
+                batches.append(batch)
+            berth = time_berth(folder, files, arguments.threads, arguments.seconds)
+            for rows, batch, ours in zip(BATCHES, batches, berth):
+                theirs = time_onnxruntime(model, batch, arguments.threads, arguments.seconds)
+                print(f"{name:<24}{rows:>6}{ours:>12.1f}{theirs:>16.1f}{theirs / ours:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

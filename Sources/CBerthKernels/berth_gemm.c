@@ -1,0 +1,214 @@
+// The inner loop of Berth's dense layers, in C only because Swift cannot compile one function for AVX-512 or
+// AVX2+FMA and choose it at run time; everything around it (packing, threading, planning) is Swift.
+#include "berth_kernels.h"
+#include <string.h>
+
+#define PANEL BERTH_PANEL_WIDTH
+#define BLOCK_ROWS 8
+
+// Portable: clang vectorises the 16-wide inner loop with whatever the build target has (SSE2, NEON).
+static void gemm_portable(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
+                          float *out) {
+    long panels = (columns + PANEL - 1) / PANEL;
+    for (long r = 0; r < rows; r++) {
+        const float *x = a + r * inner;
+        for (long p = 0; p < panels; p++) {
+            float acc[PANEL];
+            for (int j = 0; j < PANEL; j++) acc[j] = bias ? bias[p * PANEL + j] : 0.0f;
+            const float *w = b + p * inner * PANEL;
+            for (long k = 0; k < inner; k++) {
+                float v = x[k];
+                for (int j = 0; j < PANEL; j++) acc[j] += v * w[k * PANEL + j];
+            }
+            long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
+            memcpy(out + r * columns + p * PANEL, acc, (size_t)width * sizeof(float));
+        }
+    }
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+// One 8-row block against panels p and p+1 (32 columns): sixteen accumulators, two B loads per k shared by 8 rows.
+__attribute__((target("avx512f")))
+static inline void block8x32_avx512(long inner, long columns, const float *x, const float *w0, const float *w1,
+                                    const float *bias, long p, float *o, __mmask16 mask0, __mmask16 mask1) {
+    __m512 b0 = bias ? _mm512_loadu_ps(bias + p * PANEL) : _mm512_setzero_ps();
+    __m512 b1 = bias ? _mm512_loadu_ps(bias + (p + 1) * PANEL) : _mm512_setzero_ps();
+    __m512 c[8], d[8];
+    for (int i = 0; i < 8; i++) { c[i] = b0; d[i] = b1; }
+    for (long k = 0; k < inner; k++) {
+        __m512 wa = _mm512_loadu_ps(w0 + k * PANEL), wb = _mm512_loadu_ps(w1 + k * PANEL);
+        for (int i = 0; i < 8; i++) {
+            __m512 v = _mm512_set1_ps(x[i * inner + k]);
+            c[i] = _mm512_fmadd_ps(v, wa, c[i]);
+            d[i] = _mm512_fmadd_ps(v, wb, d[i]);
+        }
+    }
+    for (int i = 0; i < 8; i++) {
+        _mm512_mask_storeu_ps(o + i * columns, mask0, c[i]);
+        _mm512_mask_storeu_ps(o + i * columns + PANEL, mask1, d[i]);
+    }
+}
+
+// One 8-row block against one panel (16 columns).
+__attribute__((target("avx512f")))
+static inline void block8x16_avx512(long inner, long columns, const float *x, const float *w, const float *bias, long p,
+                                    float *o, __mmask16 mask) {
+    __m512 start = bias ? _mm512_loadu_ps(bias + p * PANEL) : _mm512_setzero_ps();
+    __m512 c[8];
+    for (int i = 0; i < 8; i++) c[i] = start;
+    for (long k = 0; k < inner; k++) {
+        __m512 wk = _mm512_loadu_ps(w + k * PANEL);
+        for (int i = 0; i < 8; i++) c[i] = _mm512_fmadd_ps(_mm512_set1_ps(x[i * inner + k]), wk, c[i]);
+    }
+    for (int i = 0; i < 8; i++) _mm512_mask_storeu_ps(o + i * columns, mask, c[i]);
+}
+
+// One row against four panels at once (independent accumulators hide the FMA latency; a single row is bound by
+// reading B, which this streams once).
+__attribute__((target("avx512f")))
+static void row_avx512(long inner, long columns, const float *x, const float *b, const float *bias, float *o) {
+    long panels = (columns + PANEL - 1) / PANEL;
+    long p = 0;
+    for (; p + 4 <= panels; p += 4) {
+        __m512 c[4];
+        for (int j = 0; j < 4; j++) c[j] = bias ? _mm512_loadu_ps(bias + (p + j) * PANEL) : _mm512_setzero_ps();
+        const float *w = b + p * inner * PANEL;
+        for (long k = 0; k < inner; k++) {
+            __m512 v = _mm512_set1_ps(x[k]);
+            for (int j = 0; j < 4; j++) c[j] = _mm512_fmadd_ps(v, _mm512_loadu_ps(w + j * inner * PANEL + k * PANEL), c[j]);
+        }
+        for (int j = 0; j < 4; j++) {
+            long width = columns - (p + j) * PANEL < PANEL ? columns - (p + j) * PANEL : PANEL;
+            _mm512_mask_storeu_ps(o + (p + j) * PANEL, (__mmask16)((1u << width) - 1u), c[j]);
+        }
+    }
+    for (; p < panels; p++) {
+        __m512 c = bias ? _mm512_loadu_ps(bias + p * PANEL) : _mm512_setzero_ps();
+        const float *w = b + p * inner * PANEL;
+        for (long k = 0; k < inner; k++) c = _mm512_fmadd_ps(_mm512_set1_ps(x[k]), _mm512_loadu_ps(w + k * PANEL), c);
+        long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
+        _mm512_mask_storeu_ps(o + p * PANEL, (__mmask16)((1u << width) - 1u), c);
+    }
+}
+
+__attribute__((target("avx512f")))
+static void gemm_avx512(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
+                        float *out) {
+    long panels = (columns + PANEL - 1) / PANEL;
+    long r = 0;
+    for (; r + BLOCK_ROWS <= rows; r += BLOCK_ROWS) {
+        const float *x = a + r * inner;
+        long p = 0;
+        for (; p + 2 <= panels; p += 2) {
+            long width1 = columns - (p + 1) * PANEL < PANEL ? columns - (p + 1) * PANEL : PANEL;
+            block8x32_avx512(inner, columns, x, b + p * inner * PANEL, b + (p + 1) * inner * PANEL, bias, p,
+                             out + r * columns + p * PANEL, (__mmask16)0xFFFF, (__mmask16)((1u << width1) - 1u));
+        }
+        if (p < panels) {
+            long width = columns - p * PANEL;
+            block8x16_avx512(inner, columns, x, b + p * inner * PANEL, bias, p, out + r * columns + p * PANEL,
+                             (__mmask16)((1u << width) - 1u));
+        }
+    }
+    for (; r < rows; r++) row_avx512(inner, columns, a + r * inner, b, bias, out + r * columns);
+}
+
+// 4 rows × 16 columns per step (two 8-wide halves): eight accumulators, two B loads shared by the 4 rows.
+__attribute__((target("avx2,fma")))
+static void gemm_avx2(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
+                      float *out) {
+    long panels = (columns + PANEL - 1) / PANEL;
+    long r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const float *x = a + r * inner;
+        for (long p = 0; p < panels; p++) {
+            __m256 low = bias ? _mm256_loadu_ps(bias + p * PANEL) : _mm256_setzero_ps();
+            __m256 high = bias ? _mm256_loadu_ps(bias + p * PANEL + 8) : _mm256_setzero_ps();
+            __m256 c0 = low, d0 = high, c1 = low, d1 = high, c2 = low, d2 = high, c3 = low, d3 = high;
+            const float *w = b + p * inner * PANEL;
+            for (long k = 0; k < inner; k++) {
+                __m256 wl = _mm256_loadu_ps(w + k * PANEL), wh = _mm256_loadu_ps(w + k * PANEL + 8);
+                __m256 v0 = _mm256_broadcast_ss(x + k), v1 = _mm256_broadcast_ss(x + inner + k);
+                __m256 v2 = _mm256_broadcast_ss(x + 2 * inner + k), v3 = _mm256_broadcast_ss(x + 3 * inner + k);
+                c0 = _mm256_fmadd_ps(v0, wl, c0); d0 = _mm256_fmadd_ps(v0, wh, d0);
+                c1 = _mm256_fmadd_ps(v1, wl, c1); d1 = _mm256_fmadd_ps(v1, wh, d1);
+                c2 = _mm256_fmadd_ps(v2, wl, c2); d2 = _mm256_fmadd_ps(v2, wh, d2);
+                c3 = _mm256_fmadd_ps(v3, wl, c3); d3 = _mm256_fmadd_ps(v3, wh, d3);
+            }
+            long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
+            float block[4][PANEL];
+            _mm256_storeu_ps(block[0], c0); _mm256_storeu_ps(block[0] + 8, d0);
+            _mm256_storeu_ps(block[1], c1); _mm256_storeu_ps(block[1] + 8, d1);
+            _mm256_storeu_ps(block[2], c2); _mm256_storeu_ps(block[2] + 8, d2);
+            _mm256_storeu_ps(block[3], c3); _mm256_storeu_ps(block[3] + 8, d3);
+            for (int i = 0; i < 4; i++) memcpy(out + (r + i) * columns + p * PANEL, block[i], (size_t)width * sizeof(float));
+        }
+    }
+    if (r < rows) gemm_portable(rows - r, inner, columns, a + r * inner, b, bias, out + r * columns);
+}
+
+typedef void (*gemm_function)(long, long, long, const float *, const float *, const float *, float *);
+
+static gemm_function chosen(const char **name) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) { *name = "avx512"; return gemm_avx512; }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) { *name = "avx2"; return gemm_avx2; }
+    *name = "portable";
+    return gemm_portable;
+}
+#else
+typedef void (*gemm_function)(long, long, long, const float *, const float *, const float *, float *);
+
+static gemm_function chosen(const char **name) {
+    *name = "portable";
+    return gemm_portable;
+}
+#endif
+
+// Chosen once; a benign race at first use computes the same answer on every thread.
+static gemm_function selected;
+static const char *selected_name = "portable";
+
+static gemm_function kernel(void) {
+    gemm_function function = __atomic_load_n(&selected, __ATOMIC_ACQUIRE);
+    if (!function) {
+        const char *name;
+        function = chosen(&name);
+        selected_name = name;
+        __atomic_store_n(&selected, function, __ATOMIC_RELEASE);
+    }
+    return function;
+}
+
+void berth_gemm_f32(long rows, long inner, long columns, const float *a, const float *packed_b, const float *bias,
+                    float *out) {
+    kernel()(rows, inner, columns, a, packed_b, bias, out);
+}
+
+const char *berth_gemm_isa(void) {
+    kernel();
+    return selected_name;
+}
+
+int berth_gemm_f32_using(int isa, long rows, long inner, long columns, const float *a, const float *packed_b,
+                         const float *bias, float *out) {
+    switch (isa) {
+    case 0:
+        gemm_portable(rows, inner, columns, a, packed_b, bias, out);
+        return 0;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    case 1:
+        if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return -1;
+        gemm_avx2(rows, inner, columns, a, packed_b, bias, out);
+        return 0;
+    case 2:
+        if (!__builtin_cpu_supports("avx512f")) return -1;
+        gemm_avx512(rows, inner, columns, a, packed_b, bias, out);
+        return 0;
+#endif
+    default:
+        return -1;
+    }
+}
