@@ -3,6 +3,9 @@ public struct CPUBackend: Backend {
     public let parallelism: RowParallelism
     public var name: String { "cpu" }
 
+    /// The instruction set of the dense-layer kernel on this machine (`avx512`, `avx2` or `portable`), for the log.
+    public static var denseInstructionSet: String { DenseKernel.instructionSet }
+
     public init(parallelism: RowParallelism = RowParallelism()) {
         self.parallelism = parallelism
     }

@@ -28,7 +28,7 @@ struct ModelLoadingService: Service {
                 "trees": .stringConvertible(model.files.reduce(0) { $0 + $1.loaded.treeCount }),
                 "features": .stringConvertible(model.featureCount),
                 "outputs": .stringConvertible(model.outputCount),
-                "backend": .string(model.backend),
+                "backend": .string(model.backend == "cpu" ? "cpu (dense kernel: \(CPUBackend.denseInstructionSet))" : model.backend),
                 "load_ms": .stringConvertible(Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
             ])
         } catch {
