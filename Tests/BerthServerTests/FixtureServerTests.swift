@@ -65,4 +65,28 @@ import Testing
             #expect(String(buffer: ping.body).contains("/nonexistent/berth/model does not exist"))
         }
     }
+
+    @Test func anONNXModelNamesBothWidthsWhenARowDoesNotFit() async throws {
+        try await TestServer.run(modelDirectory: TestServer.fixtures + "/onnx-random-forest-multiclass/model") { client in
+            let response = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
+                                                    body: ByteBuffer(string: "1,2,3,4,5\n"))
+            #expect(response.status == .badRequest)
+            #expect(String(buffer: response.body).contains("has 5 values but the model takes 6 features"))
+        }
+    }
+
+    @Test func anONNXClassifierAnswersSelectedOutputsWithItsOwnLabels() async throws {
+        let environment = ["SAGEMAKER_INFERENCE_OUTPUT": "predicted_label,labels,probability"]
+        try await TestServer.run(modelDirectory: TestServer.fixtures + "/onnx-logistic-multiclass-strings/model", environment: environment) { client in
+            // scikit-learn sorts string classes: the model names them high, low, mid.
+            let row = "0.1,0.2,0.3,0.4,0.5,0.6"
+            let csv = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"], body: ByteBuffer(string: row))
+            let json = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv", .accept: "application/json"],
+                                                body: ByteBuffer(string: row))
+            let line = String(buffer: csv.body)
+            #expect(line.contains(#""['high', 'low', 'mid']""#), "\(line)")
+            #expect(["low,", "mid,", "high,"].contains { line.hasPrefix($0) }, "\(line)")
+            #expect(String(buffer: json.body).contains(#""labels": ["high", "low", "mid"]"#))
+        }
+    }
 }
