@@ -99,7 +99,6 @@ private struct GraphPlanner {
     var slotWidths = [Int]()
     var inputSlot = 0
     private var locations = [String: CPUGraphModel.Location]()
-    private var constantIndex = [String: Int]()
     /// Per slot: how many reads of tensors stored in it are still to come.
     private var pendingReads = [Int]()
     private var freeSlots = [Int]()
@@ -147,7 +146,7 @@ private struct GraphPlanner {
                 throw ModelValidationError("node '\(node.name)' has more outputs than Berth computes")
             }
             if inputLocations.allSatisfy({ if case .constant = $0 { true } else { false } }) {
-                try fold(node, kernel: kernel, inputs: inputLocations, shapes: outputShapes)
+                fold(node, kernel: kernel, inputs: inputLocations, shapes: outputShapes)
             } else {
                 try schedule(node, kernel: kernel, inputs: inputLocations, shapes: outputShapes, reads: reads)
             }
@@ -156,10 +155,9 @@ private struct GraphPlanner {
     }
 
     /// Runs a node whose inputs are all constants now, at load.
-    private mutating func fold(_ node: OperatorNode, kernel: any GraphKernel, inputs: [CPUGraphModel.Location],
-                               shapes: [[Int]]) throws(ModelValidationError) {
+    private mutating func fold(_ node: OperatorNode, kernel: any GraphKernel, inputs: [CPUGraphModel.Location], shapes: [[Int]]) {
         let inputTensors = inputs.map { constantValues($0)! }
-        var results: [ConstantTensor]
+        let results: [ConstantTensor]
         if kernel.isView {
             results = [ConstantTensor(shape: shapes[0], values: inputTensors[0].values)]
         } else {
@@ -215,7 +213,6 @@ private struct GraphPlanner {
     }
 
     private mutating func addConstant(_ name: String, _ tensor: ConstantTensor) {
-        constantIndex[name] = constants.count
         locations[name] = .constant(constants.count)
         constants.append(tensor)
     }
