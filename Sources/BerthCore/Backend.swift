@@ -5,6 +5,9 @@
 public protocol CompiledModel: Sendable {
     var featureCount: Int { get }
     var outputCount: Int { get }
+    /// The bytes the compiled model keeps in memory (node arrays, weights, constants): what a multi-model
+    /// endpoint's memory budget counts.
+    var residentBytes: Int { get }
     /// Predicts every row of `batch`, whose `columnCount` must equal `featureCount`.
     func predict(_ batch: FeatureBatch) -> Predictions
 }

@@ -26,6 +26,8 @@ struct CPUGraphModel: CompiledModel {
     let inputSlot: Int
     let output: Location
 
+    var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
+
     init(_ graph: OperatorGraph, parallelism: RowParallelism) throws(ModelValidationError) {
         var planner = GraphPlanner(graph: graph, parallelism: parallelism)
         try planner.plan()
@@ -84,6 +86,8 @@ final class ConstantArena: @unchecked Sendable {
     }
 
     deinit { storage.deallocate() }
+
+    var byteCount: Int { storage.count * MemoryLayout<Float>.stride }
 
     func view(_ index: Int) -> TensorView {
         TensorView(shape: shapes[index], data: storage.baseAddress! + offsets[index])

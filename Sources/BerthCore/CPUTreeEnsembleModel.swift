@@ -16,6 +16,12 @@ struct CPUTreeEnsembleModel: CompiledModel {
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
 
+    var residentBytes: Int {
+        forest.nodes.count * MemoryLayout<PackedForest.Node>.stride + (forest.roots.count + forest.groups.count) * 4
+            + forest.categorySetOfNode.count * 4 + forest.categorySets.count * 8 + forest.categoryWords.count * 4
+            + baseMargins.count * 4
+    }
+
     init(_ ensemble: TreeEnsemble, parallelism: RowParallelism) throws(ModelValidationError) {
         guard ensemble.baseMargins.count == ensemble.groupCount, ensemble.groupCount > 0 else {
             throw ModelValidationError("the model has \(ensemble.groupCount) output groups but \(ensemble.baseMargins.count) base scores")

@@ -17,6 +17,8 @@ struct DenseKernel: GraphKernel {
 
     static let panelWidth = Int(BERTH_PANEL_WIDTH)
 
+    var residentBytes: Int { (packedWeights.count + paddedBias.count) * 4 }
+
     /// `weights` is `[inner, columns]` row-major; `bias` has `columns` values or none.
     init(inner: Int, columns: Int, weights: [Float], bias: [Float], parallelism: RowParallelism) {
         self.inner = inner

@@ -11,11 +11,14 @@ protocol GraphKernel: Sendable {
     var isView: Bool { get }
     /// Inputs that must be constants (weights, shapes, axes).
     var constantInputs: Set<Int> { get }
+    /// Bytes the kernel keeps (packed weights, a tree forest), beyond the graph's constants.
+    var residentBytes: Int { get }
 }
 
 extension GraphKernel {
     var isView: Bool { false }
     var constantInputs: Set<Int> { [] }
+    var residentBytes: Int { 0 }
 }
 
 /// The first dimension of every tensor computed from the request, unknown until a batch arrives.

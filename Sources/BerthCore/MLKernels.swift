@@ -76,6 +76,7 @@ struct LinearKernel: GraphKernel {
     let widensBinary: Bool
 
     var outputWidth: Int { widensBinary ? 2 : dense.columns }
+    var residentBytes: Int { dense.residentBytes }
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
         let scores = try dense.outputShapes(inputs)[0]
@@ -112,6 +113,7 @@ struct TreeEnsembleKernel: GraphKernel {
     let operation: TreeEnsembleOperation
 
     var outputWidth: Int { operation.binaryWidening == nil ? model.groupCount : 2 }
+    var residentBytes: Int { model.residentBytes }
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
         guard inputs[0].count == 2, inputs[0].last == model.featureCount else {

@@ -27,7 +27,7 @@ public enum BerthApplication {
 
     static func router(configuration: ServerConfiguration, state: ModelState) -> Router<BasicRequestContext> {
         let router = Router()
-        let invocations = InvocationHandler(state: state, configuration: configuration)
+        let invocations = InvocationHandler(configuration: configuration)
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in
             switch state.current {
             case .ready: return Response(status: .ok)
@@ -37,7 +37,9 @@ public enum BerthApplication {
         }
         router.get("ping", use: ping)
         router.post("ping", use: ping)
-        router.post("invocations") { request, context in await invocations.respond(to: request, context: context) }
+        router.post("invocations") { request, context in
+            await invocations.respond(to: request, context: context) { () throws(InvocationFailure) in try state.servedModel() }
+        }
         router.get("execution-parameters") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: ExecutionParameters(configuration).json)))

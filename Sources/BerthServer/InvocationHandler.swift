@@ -4,22 +4,24 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// `POST /invocations`: the request's one straight road (ARCHITECTURE.md) from body bytes to response bytes.
+/// `POST /invocations` (and a multi-model endpoint's `POST /models/{name}/invoke`): the request's one straight
+/// road (ARCHITECTURE.md) from body bytes to response bytes.
 ///
-/// Every client mistake is decided before the model runs — 503 while not ready, 415 for the Content-Type, 406
-/// for Accept, 413 for the size (from Content-Length before reading, then while reading), 400 for an empty or
-/// malformed body — and each gets a message saying how to fix it (NEG-4, INV-5..7).
+/// Every client mistake is decided before the model runs — 503 while not ready, 404 for an unknown model, 415 for
+/// the Content-Type, 406 for Accept, 413 for the size (from Content-Length before reading, then while reading),
+/// 400 for an empty or malformed body — and each gets a message saying how to fix it (NEG-4, INV-5..7).
 struct InvocationHandler: Sendable {
-    let state: ModelState
     let configuration: ServerConfiguration
     /// Bodies of at least this many bytes are decoded, predicted and encoded off Swift's cooperative pool (which
     /// serves every HTTP handler), so a large batch cannot hold up `/ping`.
     static let offloadBodyBytes = 64 << 10
     static let customAttributes = HTTPField.Name("X-Amzn-SageMaker-Custom-Attributes")!
 
-    func respond(to request: Request, context: some RequestContext) async -> Response {
+    /// Answers `request` with the model `model` finds, or with the failure it throws.
+    func respond(to request: Request, context: some RequestContext,
+                 model: () throws(InvocationFailure) -> ServedModel) async -> Response {
         do {
-            return try await invoke(request, logger: context.logger)
+            return try await invoke(request, model: try model(), logger: context.logger)
         } catch let failure as InvocationFailure {
             log(failure, request: request, logger: context.logger)
             return failure.response
@@ -30,17 +32,7 @@ struct InvocationHandler: Sendable {
         }
     }
 
-    private func invoke(_ request: Request, logger: Logger) async throws -> Response {
-        let model: ServedModel
-        switch state.current {
-        case .loading:
-            throw InvocationFailure(.serviceUnavailable, "the model is still loading; retry once GET /ping answers 200")
-        case .failed:
-            // The reason (which may name server paths) is in the log and in GET /ping, not in callers' answers.
-            throw InvocationFailure(.internalServerError, "the model failed to load; the container log and GET /ping give the reason")
-        case .ready(let ready):
-            model = ready
-        }
+    private func invoke(_ request: Request, model: ServedModel, logger: Logger) async throws -> Response {
         let requestFormat: RequestFormat
         let responseFormat: ResponseFormat
         do {

@@ -82,7 +82,11 @@ public struct ModelLoader: Sendable {
         if files[0].loaded.format == .onnx, case .classProbabilities = files[0].loaded.meaning {
             jsonDefault = try? OutputSelection(parsing: "predicted_label,probabilities", meaning: files[0].loaded.meaning)
         }
-        return ServedModel(model: model, files: files, backend: backend.name, selection: selection, jsonDefault: jsonDefault)
+        let first = files[0].loaded
+        let description = ServedModel.Description(files: files.map(\.path), format: first.format, objective: first.objectiveName,
+                                                  kind: first.kind, writer: first.writerVersion,
+                                                  treeCount: files.reduce(0) { $0 + $1.loaded.treeCount })
+        return ServedModel(model: model, description: description, backend: backend.name, selection: selection, jsonDefault: jsonDefault)
     }
 
     /// Loads on a Dispatch thread, not on Swift's cooperative pool, which serves the HTTP handlers.

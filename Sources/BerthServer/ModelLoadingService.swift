@@ -18,14 +18,15 @@ struct ModelLoadingService: Service {
             let model = try await loader.loadInBackground(logger: logger)
             state.set(.ready(model))
             let elapsed = clock.now - start
-            let first = model.files[0].loaded
+            let description = model.description
             logger.info("model ready", metadata: [
-                "files": .array(model.files.map { .string($0.path) }),
-                "format": .string(first.format.description),
-                "writer": .string(first.writerVersion ?? "unknown"),
-                "objective": .string(first.objectiveName),
-                "kind": .string(first.kind),
-                "trees": .stringConvertible(model.files.reduce(0) { $0 + $1.loaded.treeCount }),
+                "files": .array(description.files.map { .string($0) }),
+                "format": .string(description.format.description),
+                "writer": .string(description.writer ?? "unknown"),
+                "objective": .string(description.objective),
+                "kind": .string(description.kind),
+                "trees": .stringConvertible(description.treeCount),
+                "bytes": .stringConvertible(model.residentBytes),
                 "features": .stringConvertible(model.featureCount),
                 "outputs": .stringConvertible(model.outputCount),
                 "backend": .string(model.backend == "cpu" ? "cpu (dense kernel: \(CPUBackend.denseInstructionSet))" : model.backend),

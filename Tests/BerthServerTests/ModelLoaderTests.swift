@@ -27,7 +27,7 @@ import Testing
         try copy("xgboost-binary-legacy/model/xgboost-model", as: "xgboost-model")
         try Data("how to use this model".utf8).write(to: URL(fileURLWithPath: folder + "/README.md"))
         let served = try load()
-        #expect(served.files.map(\.path) == ["xgboost-model"])
+        #expect(served.description.files == ["xgboost-model"])
     }
 
     @Test func onlyNonModelsIsAnErrorThatSaysWhatWasExpected() throws {
@@ -40,8 +40,8 @@ import Testing
 
     @Test func ensembleCanBeSwitchedOff() throws {
         for fold in 0..<3 { try copy("xgboost-kfold-ensemble/model/xgboost-model-\(fold)", as: "xgboost-model-\(fold)") }
-        #expect(try load().files.count == 3)
-        #expect(try load(["SAGEMAKER_INFERENCE_ENSEMBLE": "false"]).files.map(\.path) == ["xgboost-model-0"])
+        #expect(try load().description.files.count == 3)
+        #expect(try load(["SAGEMAKER_INFERENCE_ENSEMBLE": "false"]).description.files == ["xgboost-model-0"])
     }
 
     @Test func modelsThatDisagreeCannotBeAnEnsemble() throws {
