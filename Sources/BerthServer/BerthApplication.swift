@@ -1,6 +1,7 @@
 import BerthCore
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Builds the HTTP application `berth serve` runs: SageMaker's routes (CONTRACT.md §1–5, §13) over one
 /// `ModelState` that the loading service fills in.
@@ -9,13 +10,17 @@ public enum BerthApplication {
     public static func build(configuration: ServerConfiguration, logger: Logger, state: ModelState = ModelState(),
                              backend: any Backend) -> some ApplicationProtocol {
         let loader = ModelLoader(configuration: configuration, backend: backend)
+        // A multi-model endpoint starts with no model: nothing to load in the background.
+        let services: [any Service] = configuration.multiModel ? [] : [ModelLoadingService(loader: loader, state: state, logger: logger)]
         return Application(
-            router: router(configuration: configuration, state: state),
+            router: configuration.multiModel
+                ? multiModelRouter(configuration: configuration, backend: backend)
+                : router(configuration: configuration, state: state),
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.maxPayloadBytes)],
                 idleTimeout: .seconds(75))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
-            services: [ModelLoadingService(loader: loader, state: state, logger: logger)],
+            services: services,
             logger: logger
         )
     }
@@ -49,6 +54,26 @@ public enum BerthApplication {
             response.headers[.allow] = "POST"
             return response
         }
+        return router
+    }
+
+    /// `SAGEMAKER_MULTI_MODEL=true`: `/ping` answers 200 from the start whatever loads are doing (MME-8), and the
+    /// management API serves the models.
+    static func multiModelRouter(configuration: ServerConfiguration, backend: any Backend) -> Router<BasicRequestContext> {
+        let router = Router()
+        let registry = ModelRegistry(budgetBytes: configuration.modelsMemoryBudget ?? MemoryBudget.defaultBytes())
+        let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in Response(status: .ok) }
+        router.get("ping", use: ping)
+        router.post("ping", use: ping)
+        router.post("invocations") { _, _ in
+            InvocationFailure(.notFound, "this is a multi-model endpoint: invoke a model with POST /models/{name}/invoke").response
+        }
+        router.get("execution-parameters") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: ExecutionParameters(configuration).json)))
+        }
+        MultiModelAPI(configuration: configuration, registry: registry, backend: backend,
+                      invocations: InvocationHandler(configuration: configuration)).register(on: router)
         return router
     }
 }

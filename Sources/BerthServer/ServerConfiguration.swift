@@ -25,6 +25,12 @@ public struct ServerConfiguration: Sendable {
     public var inferenceOutput: String?
     /// `BERTH_LIBSVM_INDEX_BASE`: whether libsvm requests number features from 0 (default) or 1.
     public var libsvmIndexBase = 0
+    /// `SAGEMAKER_MULTI_MODEL`: start with no model and serve the multi-model management API (MME-1).
+    public var multiModel = false
+    /// `BERTH_MODELS_ROOT`: the only folder multi-model loads may read from (SageMaker's `/opt/ml/models`).
+    public var modelsRoot = "/opt/ml/models"
+    /// `BERTH_MODELS_MEMORY_MB`: the bytes loaded models may hold together; nil = a share of the container's memory.
+    public var modelsMemoryBudget: Int?
     public var artifactLimits = ArtifactLimits()
     public var threadCount: Int
     public var logLevel = Logger.Level.info
@@ -68,6 +74,9 @@ public struct ServerConfiguration: Sendable {
         if let ensemble = try reader.boolean("SAGEMAKER_INFERENCE_ENSEMBLE") { self.ensemble = ensemble }
         inferenceOutput = reader.string("SAGEMAKER_INFERENCE_OUTPUT")
         if let base = try reader.integer("BERTH_LIBSVM_INDEX_BASE", in: 0...1) { libsvmIndexBase = base }
+        if let multiModel = try reader.boolean("SAGEMAKER_MULTI_MODEL") { self.multiModel = multiModel }
+        if let root = reader.string("BERTH_MODELS_ROOT") { modelsRoot = root }
+        if let megabytes = try reader.integer("BERTH_MODELS_MEMORY_MB", in: 1...1 << 30) { modelsMemoryBudget = megabytes << 20 }
         if let megabytes = try reader.integer("BERTH_MAX_ARTIFACT_MB", in: 1...1 << 30) {
             artifactLimits.maxTotalBytes = megabytes << 20
         }

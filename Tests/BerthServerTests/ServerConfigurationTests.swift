@@ -44,4 +44,16 @@ import Testing
         let error = #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: [name: value], processorCount: 1) }
         #expect(error?.description.hasPrefix("\(name)=\(value) is not valid") == true)
     }
+
+    @Test func multiModelSettings() throws {
+        let configuration = try ServerConfiguration(environment: ["SAGEMAKER_MULTI_MODEL": "TRUE", "BERTH_MODELS_ROOT": "/data/models",
+                                                                  "BERTH_MODELS_MEMORY_MB": "512"], processorCount: 2)
+        #expect(configuration.multiModel)
+        #expect(configuration.modelsRoot == "/data/models")
+        #expect(configuration.modelsMemoryBudget == 512 << 20)
+        let single = try ServerConfiguration(environment: [:], processorCount: 2)
+        #expect(!single.multiModel && single.modelsRoot == "/opt/ml/models" && single.modelsMemoryBudget == nil)
+        #expect(MemoryBudget.defaultBytes() > 0)
+        #expect(MemoryBudget.defaultBytes() <= MemoryBudget.physicalMemory())
+    }
 }

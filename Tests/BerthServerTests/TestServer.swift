@@ -21,11 +21,13 @@ enum TestServer {
     }
 
     static func run(modelDirectory: String, environment: [String: String] = [:], expectReady: Bool = true,
+                    configure: (inout ServerConfiguration) -> Void = { _ in },
                     _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         var logger = Logger(label: "berth-test")
         logger.logLevel = .critical
-        let app = BerthApplication.build(configuration: try configuration(modelDirectory: modelDirectory, environment: environment),
-                                         logger: logger, backend: CPUBackend())
+        var configuration = try configuration(modelDirectory: modelDirectory, environment: environment)
+        configure(&configuration)
+        let app = BerthApplication.build(configuration: configuration, logger: logger, backend: CPUBackend())
         try await app.test(.live) { client in
             try await waitForLoad(client, expectReady: expectReady)
             try await test(client)
