@@ -13,6 +13,8 @@ public final class ModelRegistry: Sendable {
         public let url: String
         public let model: ServedModel
         public let bytes: Int
+        /// `X-Amzn-SageMaker-Target-Model` of the load request: the human-readable name logs use (MME-7).
+        public let targetModel: String?
         fileprivate(set) var lastUse: UInt64
     }
 
@@ -50,7 +52,7 @@ public final class ModelRegistry: Sendable {
     }
 
     /// Registers a loaded model, unloading the least recently used ones until it fits; returns those unloaded.
-    public func commit(name: String, url: String, model: ServedModel) throws(Refusal) -> [Entry] {
+    public func commit(name: String, url: String, targetModel: String?, model: ServedModel) throws(Refusal) -> [Entry] {
         let bytes = model.residentBytes
         return try state.withLock { state throws(Refusal) -> [Entry] in
             state.loading.remove(name)
@@ -62,7 +64,7 @@ public final class ModelRegistry: Sendable {
                 evicted.append(oldest)
             }
             state.clock += 1
-            state.models[name] = Entry(name: name, url: url, model: model, bytes: bytes, lastUse: state.clock)
+            state.models[name] = Entry(name: name, url: url, model: model, bytes: bytes, targetModel: targetModel, lastUse: state.clock)
             state.usedBytes += bytes
             return evicted
         }

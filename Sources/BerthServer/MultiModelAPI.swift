@@ -103,7 +103,8 @@ struct MultiModelAPI: Sendable {
         }
         let evicted: [ModelRegistry.Entry]
         do {
-            evicted = try registry.commit(name: name, url: url, model: model)
+            evicted = try registry.commit(name: name, url: url, targetModel: request.headers[Self.targetModel].map { String($0.prefix(1024)) },
+                                          model: model)
         } catch {
             logger.warning("model too large for the memory budget", metadata: ["model": .string(name), "bytes": .stringConvertible(model.residentBytes),
                                                                                "budget": .stringConvertible(registry.budgetBytes)])
@@ -113,8 +114,10 @@ struct MultiModelAPI: Sendable {
                 """).response
         }
         for entry in evicted {
-            logger.info("model evicted", metadata: ["model": .string(entry.name), "bytes": .stringConvertible(entry.bytes),
-                                                     "reason": .string("least recently used, to make room for \(name)")])
+            var metadata: Logger.Metadata = ["model": .string(entry.name), "bytes": .stringConvertible(entry.bytes),
+                                             "reason": .string("least recently used, to make room for \(name)")]
+            if let target = entry.targetModel { metadata["target_model"] = .string(target) }
+            logger.info("model evicted", metadata: metadata)
         }
         let elapsed = clock.now - start
         var metadata: Logger.Metadata = [
@@ -134,7 +137,9 @@ struct MultiModelAPI: Sendable {
     private func unload(_ name: String, request: Request, logger: Logger) -> Response {
         guard let entry = registry.unload(name) else { return InvocationFailure(.notFound, "model '\(name)' is not loaded").response }
         var metadata: Logger.Metadata = ["model": .string(name), "bytes": .stringConvertible(entry.bytes)]
-        if let target = request.headers[Self.targetModel] { metadata["target_model"] = .string(String(target.prefix(1024))) }
+        if let target = request.headers[Self.targetModel].map({ String($0.prefix(1024)) }) ?? entry.targetModel {
+            metadata["target_model"] = .string(target)
+        }
         logger.info("model unloaded", metadata: metadata)
         var body = Array(#"{"status": "#.utf8)
         JSONText.appendString("model \(name) unloaded", to: &body)
