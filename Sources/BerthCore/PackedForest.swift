@@ -1,8 +1,10 @@
 /// A tree ensemble repacked for the CPU kernel: every node of every tree in one contiguous array.
 ///
 /// A node is 16 bytes — feature and flags, threshold (or leaf value, already multiplied by the tree's weight),
-/// and absolute indices of both children — so a walk touches one cache line per level and never looks at
-/// Swift arrays of arrays. Categorical splits keep their category sets as bitsets in `categoryWords`.
+/// and absolute indices of both children — so a walk touches one cache line per level and never looks at Swift
+/// arrays of arrays. A leaf points to itself on both sides, so the kernel can step every row of a block down a
+/// tree a fixed number of times (the tree's depth) with no branch on "is this a leaf?". Categorical splits keep
+/// their category sets as bitsets in `categoryWords`.
 struct PackedForest: Sendable {
     struct Node: Sendable {
         /// Feature index in the low 29 bits; `leafFlag`, `defaultLeftFlag`, `categoricalFlag` above it.
@@ -24,6 +26,10 @@ struct PackedForest: Sendable {
     var nodes: [Node]
     var roots: [Int32]
     var groups: [Int32]
+    /// Levels from root to deepest leaf, per tree: how many steps a walk takes.
+    var depths: [Int32]
+    /// Whether any split of the tree is categorical (those trees take the slower step).
+    var hasCategorical: [Bool]
     /// For categorical nodes: the index into `categorySets`; -1 elsewhere.
     var categorySetOfNode: [Int32]
     /// (first word, word count) of each category bitset.
@@ -40,6 +46,8 @@ struct PackedForest: Sendable {
         nodes = []
         roots = []
         groups = []
+        depths = []
+        hasCategorical = []
         categorySetOfNode = []
         categorySets = []
         categoryWords = []
@@ -49,15 +57,18 @@ struct PackedForest: Sendable {
             guard group >= 0, group < ensemble.groupCount else {
                 throw ModelValidationError("tree \(index) adds to output group \(group), but the model has \(ensemble.groupCount)")
             }
-            try validate(tree, index: index, featureCount: ensemble.featureCount)
+            let depth = try validate(tree, index: index, featureCount: ensemble.featureCount)
             roots.append(Int32(nodes.count))
             groups.append(Int32(group))
+            depths.append(Int32(depth))
+            hasCategorical.append(!tree.categories.isEmpty)
             append(tree, weight: ensemble.treeWeights[index])
         }
     }
 
-    /// Checks that every child index is in range and that the nodes reachable from the root form a tree.
-    private func validate(_ tree: DecisionTree, index: Int, featureCount: Int) throws(ModelValidationError) {
+    /// Checks that every child index is in range and that the nodes reachable from the root form a tree; returns
+    /// the tree's depth.
+    private func validate(_ tree: DecisionTree, index: Int, featureCount: Int) throws(ModelValidationError) -> Int {
         let count = tree.nodeCount
         guard count > 0, tree.rightChildren.count == count, tree.splitFeatures.count == count,
               tree.values.count == count, tree.defaultLeft.count == count else {
@@ -66,10 +77,12 @@ struct PackedForest: Sendable {
         var seen = [Bool](repeating: false, count: count)
         var stack: [(node: Int, depth: Int)] = [(0, 0)]
         seen[0] = true
+        var deepest = 0
         while let (node, depth) = stack.popLast() {
             guard depth <= Self.maxDepth else {
                 throw ModelValidationError("tree \(index) is deeper than \(Self.maxDepth) levels")
             }
+            deepest = max(deepest, depth)
             let left = Int(tree.leftChildren[node])
             if left == -1 { continue }
             let right = Int(tree.rightChildren[node])
@@ -99,6 +112,7 @@ struct PackedForest: Sendable {
                 throw ModelValidationError("tree \(index) node \(node) has a category code outside 0..<\(Self.maxCategory)")
             }
         }
+        return deepest
     }
 
     private mutating func append(_ tree: DecisionTree, weight: Float) {
@@ -120,9 +134,10 @@ struct PackedForest: Sendable {
                 }
             }
             let feature = isLeaf ? 0 : UInt32(tree.splitFeatures[node])
+            let selfIndex = base + Int32(node)
             nodes.append(Node(featureAndFlags: feature | flags, value: value,
-                              left: isLeaf ? -1 : base + tree.leftChildren[node],
-                              right: isLeaf ? -1 : base + tree.rightChildren[node]))
+                              left: isLeaf ? selfIndex : base + tree.leftChildren[node],
+                              right: isLeaf ? selfIndex : base + tree.rightChildren[node]))
             categorySetOfNode.append(setIndex)
         }
     }

@@ -5,18 +5,35 @@ import BerthServer
 import FoundationEssentials
 import Logging
 
-/// `berth bench`: times the model's kernel on given rows — the number Benchmarks/ scripts compare with other
-/// runtimes in the same run. It measures prediction only (no HTTP, no codec), like `Booster.inplace_predict` or
-/// `InferenceSession.run`.
+/// `berth bench`: times one stage of Berth on given inputs and prints the median — the numbers the scripts in
+/// Benchmarks/ compare with other runtimes in the same run. Stages: the model's kernel on rows (like
+/// `Booster.inplace_predict` or `InferenceSession.run`: no HTTP, no codec), a request decoder, a response
+/// encoder, or loading the model directory.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time predictions of the model on rows from .npy files and print the median latency per batch.",
-        discussion: "Each INPUT is an .npy array of rows × features; BERTH_THREADS sets the threads, as for serve."
+        abstract: "Time one stage (kernel, decode, encode or load) and print the median per input.",
+        discussion: """
+            kernel and encode read rows from .npy files; decode reads request bodies of --content-type; load times \
+            reading and compiling the model directory. BERTH_THREADS sets the threads, as for serve.
+            """
     )
+
+    enum Stage: String, ExpressibleByArgument, CaseIterable {
+        case kernel, decode, encode, load
+    }
+
+    @Option(help: "What to time: kernel (default), decode, encode or load.")
+    var stage = Stage.kernel
 
     @Option(name: .customLong("model-dir"), help: "The model directory.")
     var modelDirectory: String
+
+    @Option(name: .customLong("content-type"), help: "For decode: the bodies' content type.")
+    var contentType = "text/csv"
+
+    @Option(help: "For encode: the response content type.")
+    var accept = "text/csv"
 
     @Option(help: "Seconds to spend timing each input (after a warm-up).")
     var seconds = 2.0
@@ -24,48 +41,77 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per input instead of a table.")
     var json = false
 
-    @Argument(help: ".npy files of rows × features.")
-    var inputs: [String]
+    @Argument(help: "Inputs: .npy rows for kernel and encode, request bodies for decode, none for load.")
+    var inputs: [String] = []
 
     func run() throws {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .warning) }
         var configuration = try ServerConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
         configuration.modelDirectory = modelDirectory
-        let backend = CPUBackend(parallelism: RowParallelism(threadCount: configuration.threadCount))
+        let loader = ModelLoader(configuration: configuration, backend: CPUBackend(parallelism: RowParallelism(threadCount: configuration.threadCount)))
         let served: ServedModel
         do {
-            served = try ModelLoader(configuration: configuration, backend: backend).load(logger: Logger(label: "berth"))
+            served = try loader.load(logger: Logger(label: "berth"))
         } catch {
             throw ValidationError("the model cannot be loaded: \(error.description)")
         }
-        if !json { print("input\trows\tmedian µs\trows/s") }
+        if !json { print("stage\tinput\trows\tmedian µs\trows/s") }
+        if stage == .load {
+            let median = Self.median(seconds: seconds) { _ = try? loader.load(logger: Logger(label: "berth")) }
+            report(input: modelDirectory, rows: 0, microseconds: median)
+            return
+        }
+        let pipeline = InferencePipeline(model: served, configuration: configuration)
         for input in inputs {
             guard let data = FileManager.default.contents(atPath: input) else { throw ValidationError("cannot read \(input)") }
-            let batch: FeatureBatch
-            do {
-                batch = try NPYDecoder().decode([UInt8](data), featureCount: served.featureCount)
-            } catch {
-                throw ValidationError("\(input): \(error.message)")
-            }
-            let clock = ContinuousClock()
-            for _ in 0..<3 { _ = served.model.predict(batch) }
-            var samples = [Duration]()
-            let deadline = clock.now + .milliseconds(Int(seconds * 1000))
-            while clock.now < deadline || samples.count < 5 {
-                let start = clock.now
-                let predictions = served.model.predict(batch)
-                samples.append(clock.now - start)
-                precondition(predictions.rowCount == batch.rowCount)
-            }
-            samples.sort()
-            let median = samples[samples.count / 2]
-            let microseconds = Double(median.components.seconds) * 1e6 + Double(median.components.attoseconds) / 1e12
-            let rate = Double(batch.rowCount) / (microseconds / 1e6)
-            if json {
-                print(#"{"input": "\#(input)", "rows": \#(batch.rowCount), "median_us": \#(microseconds), "rows_per_s": \#(rate), "samples": \#(samples.count)}"#)
-            } else {
-                print("\(input)\t\(batch.rowCount)\t\(Int(microseconds))\t\(Int(rate))")
+            let bytes = [UInt8](data)
+            switch stage {
+            case .decode:
+                let decoder = try RequestFormat.negotiate(contentType: contentType).decoder(options: pipeline.decoding)
+                let rows = try decoder.decode(bytes, featureCount: served.featureCount).rowCount
+                report(input: input, rows: rows, microseconds: Self.median(seconds: seconds) {
+                    _ = try? decoder.decode(bytes, featureCount: served.featureCount)
+                })
+            case .kernel, .encode:
+                let batch = try NPYDecoder().decode(bytes, featureCount: served.featureCount)
+                if stage == .kernel {
+                    report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) { _ = served.model.predict(batch) })
+                } else {
+                    let predictions = served.model.predict(batch)
+                    let encoder = try ResponseFormat.negotiate(accept: accept, defaultFormat: .csv).encoder(options: pipeline.encoding)
+                    report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) {
+                        var output = [UInt8]()
+                        encoder.encode(predictions, into: &output)
+                    })
+                }
+            case .load:
+                break
             }
         }
+    }
+
+    private func report(input: String, rows: Int, microseconds: Double) {
+        let rate = rows > 0 ? Double(rows) / (microseconds / 1e6) : 0
+        if json {
+            print(#"{"stage": "\#(stage.rawValue)", "input": "\#(input)", "rows": \#(rows), "median_us": \#(microseconds), "rows_per_s": \#(rate)}"#)
+        } else {
+            print("\(stage.rawValue)\t\(input)\t\(rows)\t\(Int(microseconds))\t\(Int(rate))")
+        }
+    }
+
+    /// The median duration of `body` in microseconds, after three warm-up calls, over at least `seconds` and 5 runs.
+    static func median(seconds: Double, _ body: () -> Void) -> Double {
+        let clock = ContinuousClock()
+        for _ in 0..<3 { body() }
+        var samples = [Duration]()
+        let deadline = clock.now + .milliseconds(Int(seconds * 1000))
+        while clock.now < deadline || samples.count < 5 {
+            let start = clock.now
+            body()
+            samples.append(clock.now - start)
+        }
+        samples.sort()
+        let median = samples[samples.count / 2]
+        return Double(median.components.seconds) * 1e6 + Double(median.components.attoseconds) / 1e12
     }
 }

@@ -1,0 +1,52 @@
+"""The reference model of Berth's tree benchmarks (issue: XGBoost binary:logistic, 28 features, 500 trees,
+max_depth 8, synthetic data) and its request rows, generated on demand so the repository stays small."""
+
+import json
+import os
+import tarfile
+import warnings
+
+import numpy as np
+import xgboost as xgb
+
+warnings.filterwarnings("ignore", message=".*UBJSON format as default.*")
+FEATURES = 28
+
+
+def build(folder, seed=11):
+    """Trains the model into folder/model/xgboost-model (and folder/model.tar.gz); returns the Booster."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(20000, FEATURES)).astype(np.float32)
+    y = ((X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.3 * rng.normal(size=len(X))) > 0).astype(float)
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 8, "eta": 0.05, "nthread": os.cpu_count(), "seed": 1},
+                        xgb.DMatrix(X, label=y), num_boost_round=500)
+    model = os.path.join(folder, "model")
+    os.makedirs(model, exist_ok=True)
+    booster.save_model(os.path.join(model, "xgboost-model"))
+    with tarfile.open(os.path.join(folder, "model.tar.gz"), "w:gz") as archive:
+        archive.add(os.path.join(model, "xgboost-model"), arcname="xgboost-model")
+    return booster
+
+
+def rows(count, seed=5):
+    """`count` request rows with 5% missing values."""
+    rng = np.random.default_rng(seed + count)
+    X = rng.normal(size=(count, FEATURES)).round(4).astype(np.float32)
+    X[rng.random(X.shape) < 0.05] = np.nan
+    return X
+
+
+def write_bodies(folder, X, name):
+    """The rows as .npy, CSV, JSON and JSON Lines request bodies; returns their paths by content type."""
+    paths = {"application/x-npy": os.path.join(folder, name + ".npy"), "text/csv": os.path.join(folder, name + ".csv"),
+             "application/json": os.path.join(folder, name + ".json"), "application/jsonlines": os.path.join(folder, name + ".jsonl")}
+    np.save(paths["application/x-npy"], X)
+    text = [["" if np.isnan(v) else repr(float(v)) for v in row] for row in X]
+    with open(paths["text/csv"], "w") as handle:
+        handle.write("\n".join(",".join(row) for row in text) + "\n")
+    values = [[None if np.isnan(v) else float(v) for v in row] for row in X]
+    with open(paths["application/json"], "w") as handle:
+        json.dump({"instances": values}, handle)
+    with open(paths["application/jsonlines"], "w") as handle:
+        handle.write("".join(json.dumps(row) + "\n" for row in values))
+    return paths
