@@ -29,9 +29,9 @@ def build(folder, seed=11):
 
 
 def rows(count, seed=5):
-    """`count` request rows with 5% missing values."""
+    """`count` request rows of 4-decimal numbers (as a client's CSV holds them) with 5% missing values."""
     rng = np.random.default_rng(seed + count)
-    X = rng.normal(size=(count, FEATURES)).round(4).astype(np.float32)
+    X = rng.normal(size=(count, FEATURES)).round(4)
     X[rng.random(X.shape) < 0.05] = np.nan
     return X
 
@@ -40,7 +40,7 @@ def write_bodies(folder, X, name):
     """The rows as .npy, CSV, JSON and JSON Lines request bodies; returns their paths by content type."""
     paths = {"application/x-npy": os.path.join(folder, name + ".npy"), "text/csv": os.path.join(folder, name + ".csv"),
              "application/json": os.path.join(folder, name + ".json"), "application/jsonlines": os.path.join(folder, name + ".jsonl")}
-    np.save(paths["application/x-npy"], X)
+    np.save(paths["application/x-npy"], X.astype(np.float32))
     text = [["" if np.isnan(v) else repr(float(v)) for v in row] for row in X]
     with open(paths["text/csv"], "w") as handle:
         handle.write("\n".join(",".join(row) for row in text) + "\n")

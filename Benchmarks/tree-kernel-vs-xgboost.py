@@ -49,7 +49,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         booster = reference_model.build(work)
         model = os.path.join(work, "model")
-        batches = {count: reference_model.rows(count) for count in (1, 100, 10000)}
+        batches = {count: reference_model.rows(count).astype(np.float32) for count in (1, 100, 10000)}
         bodies = {count: reference_model.write_bodies(work, X, f"rows{count}") for count, X in batches.items()}
         import xgboost
         print(f"reference model: 500 trees, depth 8, 28 features; xgboost {xgboost.__version__}")
