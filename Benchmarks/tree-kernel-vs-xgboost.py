@@ -49,8 +49,9 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         booster = reference_model.build(work)
         model = os.path.join(work, "model")
-        batches = {count: reference_model.rows(count).astype(np.float32) for count in (1, 100, 10000)}
-        bodies = {count: reference_model.write_bodies(work, X, f"rows{count}") for count, X in batches.items()}
+        texts = {count: reference_model.rows(count) for count in (1, 100, 10000)}
+        bodies = {count: reference_model.write_bodies(work, X, f"rows{count}") for count, X in texts.items()}
+        batches = {count: X.astype(np.float32) for count, X in texts.items()}
         import xgboost
         print(f"reference model: 500 trees, depth 8, 28 features; xgboost {xgboost.__version__}")
         print(f"{'threads':>7}{'rows':>7}{'berth rows/s':>14}{'xgboost rows/s':>16}{'ratio':>7}")
