@@ -61,6 +61,15 @@ enum Shapes {
         return resolved
     }
 
+    /// A shape seen from one axis: the product of the dimensions before it, the axis's length (or, when
+    /// `flattenFromAxis`, the product of it and every later dimension), and the product of those after it.
+    static func aroundAxis(_ shape: [Int], axis: Int, flattenFromAxis: Bool) -> (outer: Int, length: Int, inner: Int) {
+        let resolved = axis < 0 ? axis + shape.count : axis
+        let outer = shape[..<resolved].reduce(1, *)
+        if flattenFromAxis { return (outer, shape[resolved...].reduce(1, *), 1) }
+        return (outer, shape[resolved], shape[(resolved + 1)...].reduce(1, *))
+    }
+
     /// Row-major strides.
     static func strides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)

@@ -20,11 +20,7 @@ struct SoftmaxKernel: GraphKernel {
     }
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
-        let shape = inputs[0].shape
-        let resolved = axis < 0 ? axis + shape.count : axis
-        let outer = shape[..<resolved].reduce(1, *)
-        let length = legacy ? shape[resolved...].reduce(1, *) : shape[resolved]
-        let inner = legacy ? 1 : shape[(resolved + 1)...].reduce(1, *)
+        let (outer, length, inner) = Shapes.aroundAxis(inputs[0].shape, axis: axis, flattenFromAxis: legacy)
         let input = inputs[0].buffer, output = outputs[0].buffer
         for block in 0..<outer {
             for offset in 0..<inner {
@@ -57,11 +53,7 @@ struct ArgMaxKernel: GraphKernel {
     }
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
-        let shape = inputs[0].shape
-        let resolved = axis < 0 ? axis + shape.count : axis
-        let outer = shape[..<resolved].reduce(1, *)
-        let length = shape[resolved]
-        let inner = shape[(resolved + 1)...].reduce(1, *)
+        let (outer, length, inner) = Shapes.aroundAxis(inputs[0].shape, axis: axis, flattenFromAxis: false)
         let input = inputs[0].buffer, output = outputs[0].buffer
         for block in 0..<outer {
             for offset in 0..<inner {
