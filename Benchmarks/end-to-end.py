@@ -1,7 +1,8 @@
 """Berth end to end over loopback HTTP with wrk: the reference model (500 trees) served by the release binary,
 driven with 1-, 100- and 10,000-row CSV bodies and a 1-row JSON body at concurrency 1 and 16, beside the same
 server's GET /ping and the kernel alone (`berth bench`) in the same run; then cold start (process start to the
-first /ping 200, model given as model.tar.gz) against `python -c "import xgboost"`, and RSS after warm-up.
+first /ping 200, model given as model.tar.gz) against `python -c "import xgboost"`, RSS, and 64 connections of
+1-row requests with dynamic batching on and off (BERTH_BATCHING=false).
 
 Usage (needs wrk from Debian; the fixture environment has xgboost):
     swift build -c release --product berth
@@ -40,9 +41,9 @@ def ping(port):
         return False
 
 
-def start(folder, port):
+def start(folder, port, environment=None):
     process = subprocess.Popen([BERTH, "serve", "--model-dir", folder, "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               env=dict(os.environ, **(environment or {})), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     began = time.perf_counter()
     while not ping(port):
         if process.poll() is not None:
@@ -108,9 +109,19 @@ def main():
             with open(f"/proc/{process.pid}/status") as status:
                 rss = int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1)) / 1024
             print(f"RSS after the runs above: {rss:.1f} MiB")
+            batched, _ = wrk(port, "/invocations", bodies[1]["text/csv"], "text/csv", 64, arguments.seconds, work)
         finally:
             process.terminate()
             process.wait()
+        port = free_port()
+        process, _ = start(archive_folder, port, {"BERTH_BATCHING": "false"})
+        try:
+            alone, _ = wrk(port, "/invocations", bodies[1]["text/csv"], "text/csv", 64, arguments.seconds, work)
+        finally:
+            process.terminate()
+            process.wait()
+        print(f"64 connections of 1-row CSV: {batched:.0f} requests/s with dynamic batching, {alone:.0f} without "
+              f"(ratio {batched / alone:.2f})")
 
 
 if __name__ == "__main__":

@@ -18,11 +18,21 @@ public struct InferencePipeline: Sendable {
     /// lines in error messages.
     public func answer(_ body: UnsafeRawBufferPointer, from requestFormat: RequestFormat, to responseFormat: ResponseFormat,
                        firstLineNumber: Int = 1) throws(CodecError) -> (body: [UInt8], rowCount: Int) {
+        let batch = try decode(body, from: requestFormat, firstLineNumber: firstLineNumber)
+        return (encode(model.model.predict(batch), to: responseFormat), batch.rowCount)
+    }
+
+    /// The rows of a request body.
+    public func decode(_ body: UnsafeRawBufferPointer, from requestFormat: RequestFormat, firstLineNumber: Int = 1) throws(CodecError) -> FeatureBatch {
         var options = decoding
         options.firstLineNumber = firstLineNumber
-        let batch = try requestFormat.decoder(options: options).decode(body, featureCount: model.featureCount)
+        return try requestFormat.decoder(options: options).decode(body, featureCount: model.featureCount)
+    }
+
+    /// The response bytes for predictions.
+    public func encode(_ predictions: Predictions, to responseFormat: ResponseFormat) -> [UInt8] {
         var output = [UInt8]()
-        responseFormat.encoder(options: encoding).encode(model.model.predict(batch), into: &output)
-        return (output, batch.rowCount)
+        responseFormat.encoder(options: encoding).encode(predictions, into: &output)
+        return output
     }
 }

@@ -50,16 +50,30 @@ struct InvocationHandler: Sendable {
             logger.debug("custom attributes", metadata: ["custom_attributes": .string(String(attributes.prefix(1024)))])
         }
         let pipeline = InferencePipeline(model: model, configuration: configuration)
-        let answer = { @Sendable () throws(InvocationFailure) -> [UInt8] in
+        let output: [UInt8]
+        if body.readableBytes < Self.offloadBodyBytes {
+            // Small: decoded here, predicted with whatever else is waiting (when batching is on), encoded here.
+            let batch: FeatureBatch
             do throws(CodecError) {
-                return try body.withUnsafeReadableBytes { bytes in
-                    Result { () throws(CodecError) in try pipeline.answer(bytes, from: requestFormat, to: responseFormat).body }
+                batch = try body.withUnsafeReadableBytes { bytes in
+                    Result { () throws(CodecError) in try pipeline.decode(bytes, from: requestFormat) }
                 }.get()
             } catch {
                 throw InvocationFailure(error)
             }
+            let predictions = if let batcher = model.batcher { await batcher.predict(batch) } else { model.model.predict(batch) }
+            output = pipeline.encode(predictions, to: responseFormat)
+        } else {
+            output = try await offCooperativePool { () throws(InvocationFailure) -> [UInt8] in
+                do throws(CodecError) {
+                    return try body.withUnsafeReadableBytes { bytes in
+                        Result { () throws(CodecError) in try pipeline.answer(bytes, from: requestFormat, to: responseFormat).body }
+                    }.get()
+                } catch {
+                    throw InvocationFailure(error)
+                }
+            }
         }
-        let output = body.readableBytes < Self.offloadBodyBytes ? try answer() : try await offCooperativePool(answer)
         return Response(status: .ok, headers: [.contentType: responseFormat.rawValue],
                         body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }

@@ -86,7 +86,11 @@ public struct ModelLoader: Sendable {
         let description = ServedModel.Description(files: files.map(\.path), format: first.format, objective: first.objectiveName,
                                                   kind: first.kind, writer: first.writerVersion,
                                                   treeCount: files.reduce(0) { $0 + $1.loaded.treeCount })
-        return ServedModel(model: model, description: description, backend: backend.name, selection: selection, jsonDefault: jsonDefault)
+        let batcher = configuration.batching
+            ? PredictionBatcher(model: model, maxRows: configuration.maxBatchRows, delay: .microseconds(configuration.maxBatchDelayMicroseconds))
+            : nil
+        return ServedModel(model: model, description: description, backend: backend.name, selection: selection, jsonDefault: jsonDefault,
+                           batcher: batcher)
     }
 
     /// Loads on a Dispatch thread, not on Swift's cooperative pool, which serves the HTTP handlers.

@@ -12,6 +12,8 @@ public struct ServedModel: Sendable {
     public let selection: OutputSelection?
     /// What JSON answers carry by default when that is not the scores (ONNX classifiers: label and probabilities).
     public let jsonDefault: OutputSelection?
+    /// Joins concurrent small requests into one kernel call (`BERTH_BATCHING`), or nil.
+    public let batcher: PredictionBatcher?
 
     /// The facts the logs report about the model files.
     public struct Description: Sendable {

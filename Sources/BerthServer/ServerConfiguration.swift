@@ -25,6 +25,12 @@ public struct ServerConfiguration: Sendable {
     public var inferenceOutput: String?
     /// `BERTH_LIBSVM_INDEX_BASE`: whether libsvm requests number features from 0 (default) or 1.
     public var libsvmIndexBase = 0
+    /// `BERTH_BATCHING`: join small concurrent requests into one kernel call.
+    public var batching = true
+    /// `BERTH_MAX_BATCH_ROWS`: the most rows one joined call takes; requests this large or larger run alone.
+    public var maxBatchRows = 256
+    /// `BERTH_MAX_BATCH_DELAY_US`: how long a batch waits for more requests before running (0: only what is queued).
+    public var maxBatchDelayMicroseconds = 0
     /// `SAGEMAKER_MULTI_MODEL`: start with no model and serve the multi-model management API (MME-1).
     public var multiModel = false
     /// `BERTH_MODELS_ROOT`: the only folder multi-model loads may read from (SageMaker's `/opt/ml/models`).
@@ -75,6 +81,9 @@ public struct ServerConfiguration: Sendable {
         inferenceOutput = reader.string("SAGEMAKER_INFERENCE_OUTPUT")
         if let base = try reader.integer("BERTH_LIBSVM_INDEX_BASE", in: 0...1) { libsvmIndexBase = base }
         if let multiModel = try reader.boolean("SAGEMAKER_MULTI_MODEL") { self.multiModel = multiModel }
+        if let batching = try reader.boolean("BERTH_BATCHING") { self.batching = batching }
+        if let rows = try reader.integer("BERTH_MAX_BATCH_ROWS", in: 1...1 << 20) { maxBatchRows = rows }
+        if let delay = try reader.integer("BERTH_MAX_BATCH_DELAY_US", in: 0...1_000_000) { maxBatchDelayMicroseconds = delay }
         if let root = reader.string("BERTH_MODELS_ROOT") { modelsRoot = root }
         if let megabytes = try reader.integer("BERTH_MODELS_MEMORY_MB", in: 1...1 << 30) { modelsMemoryBudget = megabytes << 20 }
         if let megabytes = try reader.integer("BERTH_MAX_ARTIFACT_MB", in: 1...1 << 30) {
