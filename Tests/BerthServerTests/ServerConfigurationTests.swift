@@ -56,4 +56,13 @@ import Testing
         #expect(MemoryBudget.defaultBytes() > 0)
         #expect(MemoryBudget.defaultBytes() <= MemoryBudget.physicalMemory())
     }
+
+    @Test func batchingSettings() throws {
+        let defaults = try ServerConfiguration(environment: [:], processorCount: 2)
+        #expect(defaults.batching && defaults.maxBatchRows == 256 && defaults.maxBatchDelayMicroseconds == 0)
+        let configured = try ServerConfiguration(environment: ["BERTH_BATCHING": "false", "BERTH_MAX_BATCH_ROWS": "32",
+                                                               "BERTH_MAX_BATCH_DELAY_US": "500"], processorCount: 2)
+        #expect(!configured.batching && configured.maxBatchRows == 32 && configured.maxBatchDelayMicroseconds == 500)
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: ["BERTH_MAX_BATCH_ROWS": "0"], processorCount: 2) }
+    }
 }
