@@ -63,6 +63,32 @@ public struct UBJSONReader {
         }
     }
 
+    /// The elements of a typed numeric array in one pass (the caller checked that `count × width` bytes remain).
+    private mutating func readNumbers(count: Int, marker: UInt8, width: Int) throws(JSONParseError) -> [Double] {
+        guard count <= (buffer.count - position) / max(width, 1) else {
+            throw JSONParseError("array of \(count) elements runs past the end", at: position)
+        }
+        var numbers = [Double](repeating: 0, count: count)
+        let start = position
+        // One loop per element type, reading big-endian bytes straight from the buffer (the bound is checked above).
+        func word(_ index: Int, _ bytes: Int) -> UInt64 {
+            var value: UInt64 = 0
+            for byte in 0..<bytes { value = value << 8 | UInt64(buffer[start + index * bytes + byte]) }
+            return value
+        }
+        switch marker {
+        case UInt8(ascii: "d"): for index in 0..<count { numbers[index] = Double(Float(bitPattern: UInt32(word(index, 4)))) }
+        case UInt8(ascii: "D"): for index in 0..<count { numbers[index] = Double(bitPattern: word(index, 8)) }
+        case UInt8(ascii: "l"): for index in 0..<count { numbers[index] = Double(Int32(bitPattern: UInt32(word(index, 4)))) }
+        case UInt8(ascii: "L"): for index in 0..<count { numbers[index] = Double(Int64(bitPattern: word(index, 8))) }
+        case UInt8(ascii: "I"): for index in 0..<count { numbers[index] = Double(Int16(bitPattern: UInt16(word(index, 2)))) }
+        case UInt8(ascii: "i"): for index in 0..<count { numbers[index] = Double(Int8(bitPattern: UInt8(word(index, 1)))) }
+        default: for index in 0..<count { numbers[index] = Double(UInt8(word(index, 1))) }
+        }
+        position += count * width
+        return numbers
+    }
+
     /// A length or count: any integer marker, never negative.
     private mutating func readCount() throws(JSONParseError) -> Int {
         let marker = try readByte()
@@ -123,6 +149,9 @@ public struct UBJSONReader {
             let minimumBytes = type.flatMap(Self.width(ofNumeric:)) ?? (type == nil ? 1 : 0)
             guard count.multipliedReportingOverflow(by: max(minimumBytes, 0)).partialValue <= buffer.count - position else {
                 throw JSONParseError("array of \(count) elements runs past the end", at: position)
+            }
+            if let type, let width = Self.width(ofNumeric: type) {
+                return .numberArray(try readNumbers(count: count, marker: type, width: width))
             }
             elements.reserveCapacity(min(count, buffer.count - position))
             for _ in 0..<count {

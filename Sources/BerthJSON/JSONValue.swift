@@ -9,7 +9,23 @@ public enum JSONValue: Sendable, Equatable {
     case number(Double)
     case string(String)
     case array([JSONValue])
+    /// An array of numbers kept as one buffer: what UBJSON's typed arrays (a model's thresholds, children,
+    /// leaf values) decode to, without an enum value per element. Equal to the same numbers as `.array`.
+    case numberArray([Double])
     case object([String: JSONValue])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.number(let a), .number(let b)): a == b
+        case (.string(let a), .string(let b)): a == b
+        case (.object(let a), .object(let b)): a == b
+        case (.numberArray(let a), .numberArray(let b)): a == b
+        case (.array, .array), (.array, .numberArray), (.numberArray, .array): lhs.array! == rhs.array!
+        default: false
+        }
+    }
 
     /// The value under `key` when this is an object.
     public subscript(key: String) -> JSONValue? {
@@ -32,8 +48,11 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     public var array: [JSONValue]? {
-        if case .array(let elements) = self { return elements }
-        return nil
+        switch self {
+        case .array(let elements): elements
+        case .numberArray(let numbers): numbers.map { .number($0) }
+        default: nil
+        }
     }
 
     public var object: [String: JSONValue]? {
@@ -43,6 +62,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Every element as a number, or nil if this is not an array of numbers (or booleans).
     public var numbers: [Double]? {
+        if case .numberArray(let numbers) = self { return numbers }
         guard case .array(let elements) = self else { return nil }
         var result = [Double]()
         result.reserveCapacity(elements.count)

@@ -42,4 +42,24 @@ import Testing
         let deep = [UInt8](repeating: UInt8(ascii: "["), count: 50_000)
         #expect(throws: JSONParseError.self) { try UBJSONReader.parse(deep) }
     }
+
+    @Test func typedArraysOfEveryNumericTypeDecodeAsNumbers() throws {
+        // [$<type>#i3 ...] for each marker, big-endian: the values 1, -2 (or 254 for U), 3.
+        let cases: [(UInt8, [UInt8], [Double])] = [
+            (UInt8(ascii: "i"), [1, 0xFE, 3], [1, -2, 3]),
+            (UInt8(ascii: "U"), [1, 0xFE, 3], [1, 254, 3]),
+            (UInt8(ascii: "I"), [0, 1, 0xFF, 0xFE, 0, 3], [1, -2, 3]),
+            (UInt8(ascii: "l"), [0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFE, 0, 0, 0, 3], [1, -2, 3]),
+            (UInt8(ascii: "L"), [0, 0, 0, 0, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 0, 0, 0, 0, 0, 0, 0, 3], [1, -2, 3]),
+            (UInt8(ascii: "d"), [0x3F, 0x80, 0, 0, 0xC0, 0, 0, 0, 0x40, 0x40, 0, 0], [1, -2, 3]),
+            (UInt8(ascii: "D"), [0x3F, 0xF0, 0, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x08, 0, 0, 0, 0, 0, 0], [1, -2, 3]),
+        ]
+        for (marker, payload, expected) in cases {
+            let bytes = [UInt8(ascii: "["), UInt8(ascii: "$"), marker, UInt8(ascii: "#"), UInt8(ascii: "i"), 3] + payload
+            let value = try UBJSONReader.parse(bytes)
+            #expect(value.numbers == expected, "marker \(Character(UnicodeScalar(marker)))")
+            #expect(value == .array(expected.map { .number($0) }))
+            #expect(throws: JSONParseError.self) { try UBJSONReader.parse(Array(bytes.dropLast())) }
+        }
+    }
 }
