@@ -16,18 +16,15 @@ public struct CSVDecoder: RequestDecoder {
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
-        var values = [Float]()
-        values.reserveCapacity(min(bytes.count / 2, 1 << 24))
-        var rowCount = 0
-        try BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber).forEach { line, lineNumber throws(CodecError) in
-            let fields = try decodeLine(bytes, line, lineNumber: lineNumber, isFirstRow: rowCount == 0 && options.firstLineNumber == 1, into: &values)
+        let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
+        return try lines.rows(featureCount: featureCount, reservingCapacity: min(bytes.count / 2, 1 << 24),
+                              emptyMessage: "the CSV body holds no rows: send one line of \(featureCount) comma-separated numbers per row") {
+            line, lineNumber, isFirstRow, values throws(CodecError) in
+            let fields = try decodeLine(bytes, line, lineNumber: lineNumber, isFirstRow: isFirstRow && options.firstLineNumber == 1, into: &values)
             guard fields == featureCount else {
                 throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)"))
             }
-            rowCount += 1
         }
-        guard rowCount > 0 else { throw .bad("the CSV body holds no rows: send one line of \(featureCount) comma-separated numbers per row") }
-        return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values)
     }
 
     /// Appends the line's values and returns how many there were.

@@ -13,9 +13,9 @@ public struct JSONLinesDecoder: RequestDecoder {
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
-        var values = [Float]()
-        var rowCount = 0
-        try BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber).forEach { line, lineNumber throws(CodecError) in
+        let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
+        return try lines.rows(featureCount: featureCount, emptyMessage: "the JSON Lines body holds no records") {
+            line, lineNumber, _, values throws(CodecError) in
             let record: JSONValue
             do throws(JSONParseError) {
                 record = try JSONReader.parse(UnsafeBufferPointer(rebasing: bytes[line]))
@@ -23,9 +23,6 @@ public struct JSONLinesDecoder: RequestDecoder {
                 throw .bad("line \(lineNumber) is not valid JSON (\(error.reason) at byte \(error.offset) of the line)")
             }
             try JSONRows.appendRow(record, featureCount: featureCount, label: "line \(lineNumber)", into: &values)
-            rowCount += 1
         }
-        guard rowCount > 0 else { throw .bad("the JSON Lines body holds no records") }
-        return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values)
     }
 }

@@ -15,17 +15,14 @@ public struct LibSVMDecoder: RequestDecoder {
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
-        var values = [Float]()
-        var rowCount = 0
         let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
-        try lines.forEach { line, lineNumber throws(CodecError) in
+        return try lines.rows(featureCount: featureCount,
+                              emptyMessage: "the libsvm body holds no rows: send one line of index:value pairs per row") {
+            line, lineNumber, _, values throws(CodecError) in
             let start = values.count
             values.append(contentsOf: repeatElement(Float.nan, count: featureCount))
             try decodeLine(bytes, line, lineNumber: lineNumber, featureCount: featureCount, row: start, into: &values)
-            rowCount += 1
         }
-        guard rowCount > 0 else { throw .bad("the libsvm body holds no rows: send one line of index:value pairs per row") }
-        return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values)
     }
 
     private func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, lineNumber: Int, featureCount: Int,
