@@ -75,3 +75,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets, one per parser of untrusted bytes (Fuzz/README.md). Only `Fuzz/run` builds them: it sets
+// BERTH_FUZZ=1 and `--sanitize fuzzer --sanitize address`, without which they would have no `main` to link.
+if Context.environment["BERTH_FUZZ"] == "1" {
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["BerthArtifacts", "BerthCodecs", "BerthFormats", "BerthCore"],
+                                   path: "Fuzz/Sources/FuzzSupport", swiftSettings: swiftSettings))
+    for name in ["FuzzCSV", "FuzzJSON", "FuzzJSONLines", "FuzzLibSVM", "FuzzNPY", "FuzzRecordIO", "FuzzGzip", "FuzzTar",
+                 "FuzzXGBoostJSON", "FuzzXGBoostUBJSON", "FuzzXGBoostLegacy", "FuzzONNX"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"], path: "Fuzz/Sources/\(name)",
+                                                 swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]))
+    }
+}

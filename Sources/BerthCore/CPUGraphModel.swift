@@ -113,7 +113,7 @@ private struct GraphPlanner {
     }
 
     func location(of name: String) throws(ModelValidationError) -> CPUGraphModel.Location {
-        guard let location = locations[name] else { throw ModelValidationError("tensor '\(name)' is read before any node writes it") }
+        guard let location = locations[name] else { throw ModelValidationError("tensor \(quoted: name) is read before any node writes it") }
         return location
     }
 
@@ -134,20 +134,20 @@ private struct GraphPlanner {
                 kernel = try GraphKernelFactory.kernel(for: node, inputs: inputLocations.map { constantValues($0) },
                                                        shapes: inputLocations.map(shape(of:)), parallelism: parallelism)
             } catch {
-                throw ModelValidationError("node '\(node.name)': \(error.reason)")
+                throw ModelValidationError("node \(quoted: node.name): \(error.reason)")
             }
             for index in kernel.constantInputs where index >= inputLocations.count || constantValues(inputLocations[index]) == nil {
-                throw ModelValidationError("node '\(node.name)': input \(index + 1) must be a constant")
+                throw ModelValidationError("node \(quoted: node.name): input \(index + 1) must be a constant")
             }
             let shapes = inputLocations.map(shape(of:))
             let outputShapes: [[Int]]
             do {
                 outputShapes = try kernel.outputShapes(shapes)
             } catch {
-                throw ModelValidationError("node '\(node.name)': \(error.reason)")
+                throw ModelValidationError("node \(quoted: node.name): \(error.reason)")
             }
             guard outputShapes.count >= node.outputs.filter({ !$0.isEmpty }).count else {
-                throw ModelValidationError("node '\(node.name)' has more outputs than Berth computes")
+                throw ModelValidationError("node \(quoted: node.name) has more outputs than Berth computes")
             }
             if inputLocations.allSatisfy({ if case .constant = $0 { true } else { false } }) {
                 fold(node, kernel: kernel, inputs: inputLocations, shapes: outputShapes)
@@ -179,7 +179,7 @@ private struct GraphPlanner {
         var unread = [Int]()
         for (index, shape) in shapes.enumerated() {
             guard shape.first == batch, !shape.dropFirst().contains(batch) else {
-                throw ModelValidationError("node '\(node.name)' computes \(Shapes.describe(shape)), which does not keep the batch first")
+                throw ModelValidationError("node \(quoted: node.name) computes \(Shapes.describe(shape)), which does not keep the batch first")
             }
             let name = index < node.outputs.count ? node.outputs[index] : ""
             let slot: Int

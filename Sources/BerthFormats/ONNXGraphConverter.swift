@@ -41,7 +41,7 @@ struct GraphConverter {
             } else if let values = attributes["value_ints"]?.ints {
                 constants[output] = ConstantTensor(shape: [values.count], values: values.map(Float.init))
             } else {
-                throw .init("Constant '\(node.name)' has no numeric value")
+                throw .init("Constant \(quoted: node.name) has no numeric value")
             }
         case "ZipMap":
             guard let input = inputs.first, let output = node.outputs.first else { return }
@@ -69,12 +69,12 @@ struct GraphConverter {
             case 1, 10, 11: emit(.cast(.float)); carryLabels()
             case 2, 3, 4, 5, 6, 7, 12, 13: emit(.cast(.integer))
             case 9: emit(.cast(.boolean))
-            case let other: throw .init("Cast '\(node.name)' converts to data type \(other), which Berth does not compute")
+            case let other: throw .init("Cast \(quoted: node.name) converts to data type \(other), which Berth does not compute")
             }
         case "Reshape": emit(.reshape(allowZero: int("allowzero", 0) != 0))
         case "Flatten": emit(.flatten(axis: int("axis", 1)))
         case "Concat":
-            guard let axis = attributes["axis"]?.int else { throw .init("Concat '\(node.name)' has no axis") }
+            guard let axis = attributes["axis"]?.int else { throw .init("Concat \(quoted: node.name) has no axis") }
             emit(.concat(axis: axis))
         case "Identity": emit(.identity); carryLabels()
         case "Transpose": emit(.transpose(permutation: attributes["perm"]?.ints ?? []))
@@ -86,12 +86,12 @@ struct GraphConverter {
             case "MAX": emit(.normalizer(.max))
             case "L1": emit(.normalizer(.l1))
             case "L2": emit(.normalizer(.l2))
-            case let other: throw .init("Normalizer '\(node.name)' has norm \(other)")
+            case let other: throw .init("Normalizer \(quoted: node.name) has norm \(other)")
             }
             carryLabels()
         case "Imputer":
             let values = floats("imputed_value_floats")
-            guard !values.isEmpty else { throw .init("Imputer '\(node.name)' has no imputed_value_floats (integer imputers are not supported)") }
+            guard !values.isEmpty else { throw .init("Imputer \(quoted: node.name) has no imputed_value_floats (integer imputers are not supported)") }
             emit(.imputer(values: values, replaced: float("replaced_value_float", 0)))
         case "LinearRegressor":
             let targets = int("targets", 1)
@@ -100,7 +100,7 @@ struct GraphConverter {
                                                        labelCount: 0)))
         case "LinearClassifier":
             guard let classLabels = try classLabels(node), node.outputs.count >= 2 else {
-                throw .init("LinearClassifier '\(node.name)' has no class labels or no scores output")
+                throw .init("LinearClassifier \(quoted: node.name) has no class labels or no scores output")
             }
             let intercepts = floats("intercepts")
             let outputs = intercepts.isEmpty ? classLabels.count : intercepts.count
@@ -114,7 +114,7 @@ struct GraphConverter {
             let isClassifier = node.opType == "TreeEnsembleClassifier"
             let result = try ONNXTreeEnsembleConverter(node: node, attribute: { attributes[$0] }).convert(isClassifier: isClassifier)
             if isClassifier {
-                guard node.outputs.count >= 2 else { throw .init("TreeEnsembleClassifier '\(node.name)' has no scores output") }
+                guard node.outputs.count >= 2 else { throw .init("TreeEnsembleClassifier \(quoted: node.name) has no scores output") }
                 emit(.treeEnsemble(result.operation), outputs: [node.outputs[1]])
                 labelOutputs.insert(node.outputs[0])
                 labels[node.outputs[1]] = result.labels
@@ -122,7 +122,7 @@ struct GraphConverter {
                 emit(.treeEnsemble(result.operation))
             }
         default:
-            throw .init("uses operator \(node.opType) (node '\(node.name)'), which Berth does not run")
+            throw .init("uses operator \(excerpt: node.opType) (node \(quoted: node.name)), which Berth does not run")
         }
     }
 
@@ -140,13 +140,13 @@ struct GraphConverter {
         var kept = [OperatorNode]()
         for node in converted.reversed() where node.outputs.contains(where: needed.contains) {
             if let label = node.inputs.first(where: labelOutputs.contains) {
-                throw .init("node '\(node.name)' computes with the classifier label output '\(label)', which Berth does not compute")
+                throw .init("node \(quoted: node.name) computes with the classifier label output \(quoted: label), which Berth does not compute")
             }
             kept.append(node)
             needed.formUnion(node.inputs.filter { !$0.isEmpty })
         }
         guard needed.contains(input) || constants[answer] != nil else {
-            throw .init("its answer '\(answer)' does not depend on the input '\(input)'")
+            throw .init("its answer \(quoted: answer) does not depend on the input \(quoted: input)")
         }
         return kept.reversed()
     }

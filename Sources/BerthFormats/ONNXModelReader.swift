@@ -77,24 +77,24 @@ enum ONNXModelReader {
             return !(domain == "" && defaultDomainOperators.contains(node.opType) || domain == "ai.onnx.ml" && mlOperators.contains(node.opType))
         }
         guard unsupported.isEmpty else {
-            let list = unsupported.prefix(20).map { "\($0.domain.isEmpty ? "" : $0.domain + ".")\($0.opType) (node '\($0.name)')" }
-            throw .init("uses operators Berth does not run: \(list.joined(separator: ", "))\(unsupported.count > 20 ? ", …" : "")")
+            let list = unsupported.prefix(10).map { "\(excerpt: ($0.domain.isEmpty ? "" : $0.domain + ".") + $0.opType) (node \(quoted: $0.name))" }
+            throw .init("uses operators Berth does not run: \(list.joined(separator: ", "))\(unsupported.count > 10 ? ", …" : "")")
         }
 
         // The one real input: graph inputs that are not initializers.
         let initializerNames = Set(graph.initializers.map(\.name))
         let inputs = graph.inputs.filter { !initializerNames.contains($0.name) }
         guard inputs.count == 1, let input = inputs.first else {
-            throw .init("has \(inputs.count) inputs (\(inputs.map(\.name).joined(separator: ", "))); Berth serves models with one input of rows × features")
+            throw .init("has \(inputs.count) inputs (\(inputs.prefix(8).map { "\(quoted: $0.name)" }.joined(separator: ", "))\(inputs.count > 8 ? ", …" : "")); Berth serves models with one input of rows × features")
         }
         guard [1, 11, 10].contains(input.elementType) else {
-            throw .init("takes input '\(input.name)' of element type \(input.elementType); Berth feeds float32 rows")
+            throw .init("takes input \(quoted: input.name) of element type \(input.elementType); Berth feeds float32 rows")
         }
         guard let dimensions = input.dimensions, dimensions.count == 2 else {
-            throw .init("takes input '\(input.name)' of rank \(input.dimensions?.count ?? 0); Berth feeds rows × features (rank 2)")
+            throw .init("takes input \(quoted: input.name) of rank \(input.dimensions?.count ?? 0); Berth feeds rows × features (rank 2)")
         }
         guard case .fixed(let featureCount) = dimensions[1], featureCount > 0, featureCount <= LoadedModel.maxFeatureCount else {
-            throw .init("takes input '\(input.name)' whose feature dimension is \(dimensions[1]) — only the batch dimension may be symbolic")
+            throw .init("takes input \(quoted: input.name) whose feature dimension is \(dimensions[1]) — only the batch dimension may be symbolic")
         }
 
         var converter = GraphConverter(opset: opset)
@@ -138,7 +138,7 @@ enum ONNXAttributes {
         case "SOFTMAX": return .softmax
         case "SOFTMAX_ZERO": return .softmaxZero
         case "PROBIT": return .probit
-        case let other: throw .init("\(node.opType) '\(node.name)' has post_transform \(other)")
+        case let other: throw .init("\(node.opType) \(quoted: node.name) has post_transform \(other)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import BerthCore
 import BerthProtobuf
 
 /// The parts of an ONNX `ModelProto` Berth reads (field numbers in MODEL-FORMATS.md §3.1), decoded from the file's
@@ -141,7 +142,7 @@ struct ONNXProtoDecoder {
             case (3, .varint): attribute.int = Int(truncatingIfNeeded: try reader.varint())
             case (4, .lengthDelimited): attribute.string = string(try reader.lengthDelimited())
             case (5, .lengthDelimited): attribute.tensor = try tensor(try reader.lengthDelimited())
-            case (6, .lengthDelimited): throw Malformed(reason: "attribute '\(name)' holds a subgraph, which Berth does not run")
+            case (6, .lengthDelimited): throw Malformed(reason: "attribute \(quoted: name) holds a subgraph, which Berth does not run")
             case (7, _): try readFloats(&reader, field.wireType, into: &attribute.floats)
             case (8, _): try readInts(&reader, field.wireType, into: &attribute.ints)
             case (9, .lengthDelimited): attribute.strings.append(string(try reader.lengthDelimited()))
@@ -240,7 +241,7 @@ struct ONNXProtoDecoder {
         for dimension in tensor.dims {
             let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
             guard dimension >= 0, !overflow, product <= Self.maxElements else {
-                throw Malformed(reason: "tensor '\(tensor.name)' declares dimensions \(tensor.dims)")
+                throw Malformed(reason: "tensor \(quoted: tensor.name) declares dimensions \(excerpt: "\(tensor.dims)")")
             }
             count = product
         }
@@ -250,7 +251,7 @@ struct ONNXProtoDecoder {
             tensor.values = try decodeRaw(UnsafeBufferPointer(rebasing: bytes[raw]), dataType: tensor.dataType, count: count, name: tensor.name)
         } else {
             guard typed.count == count else {
-                throw Malformed(reason: "tensor '\(tensor.name)' declares \(count) elements but holds \(typed.count)")
+                throw Malformed(reason: "tensor \(quoted: tensor.name) declares \(count) elements but holds \(typed.count)")
             }
             tensor.values = typed
         }
@@ -260,19 +261,19 @@ struct ONNXProtoDecoder {
     private func externalValues(of tensor: ONNXTensorProto, entries: [String: String], count: Int) throws(Malformed) -> [Float] {
         guard let location = entries["location"], !location.isEmpty, !location.hasPrefix("/"), !location.contains("\\"),
               !location.split(separator: "/").contains("..") else {
-            throw Malformed(reason: "tensor '\(tensor.name)' names external data '\(entries["location"] ?? "")' outside the model's folder")
+            throw Malformed(reason: "tensor \(quoted: tensor.name) names external data \(quoted: entries["location"] ?? "") outside the model's folder")
         }
         guard let file = externalData(location) else {
-            throw Malformed(reason: "tensor '\(tensor.name)' keeps its data in '\(location)', which is not beside the model in the artifact")
+            throw Malformed(reason: "tensor \(quoted: tensor.name) keeps its data in \(quoted: location), which is not beside the model in the artifact")
         }
         let offset = Int(entries["offset"] ?? "0") ?? -1
         let size = try Self.elementSize(tensor.dataType, name: tensor.name)
         let length = entries["length"].map { Int($0) ?? -1 } ?? (file.count - max(offset, 0))
         guard offset >= 0, length >= 0, offset <= file.count, length <= file.count - offset else {
-            throw Malformed(reason: "tensor '\(tensor.name)' reads bytes \(offset)..<\(offset + length) of '\(location)', which has \(file.count)")
+            throw Malformed(reason: "tensor \(quoted: tensor.name) reads bytes \(offset)..<\(offset + length) of \(quoted: location), which has \(file.count)")
         }
         guard length == count * size else {
-            throw Malformed(reason: "tensor '\(tensor.name)' needs \(count * size) bytes but its external data has \(length)")
+            throw Malformed(reason: "tensor \(quoted: tensor.name) needs \(count * size) bytes but its external data has \(length)")
         }
         return try file.withUnsafeBufferPointer { buffer throws(Malformed) in
             try decodeRaw(UnsafeBufferPointer(rebasing: buffer[offset..<offset + length]), dataType: tensor.dataType, count: count, name: tensor.name)
@@ -285,7 +286,7 @@ struct ONNXProtoDecoder {
         case 2, 3, 9: return 1           // uint8, int8, bool
         case 4, 5, 10: return 2          // uint16, int16, float16
         case 7, 11, 13: return 8         // int64, double, uint64
-        default: throw Malformed(reason: "tensor '\(name)' has data type \(dataType), which Berth does not read")
+        default: throw Malformed(reason: "tensor \(quoted: name) has data type \(dataType), which Berth does not read")
         }
     }
 
@@ -293,7 +294,7 @@ struct ONNXProtoDecoder {
     private func decodeRaw(_ raw: UnsafeBufferPointer<UInt8>, dataType: Int, count: Int, name: String) throws(Malformed) -> [Float] {
         let size = try Self.elementSize(dataType, name: name)
         guard raw.count == count * size else {
-            throw Malformed(reason: "tensor '\(name)' declares \(count) elements (\(count * size) bytes) but holds \(raw.count) bytes")
+            throw Malformed(reason: "tensor \(quoted: name) declares \(count) elements (\(count * size) bytes) but holds \(raw.count) bytes")
         }
         var values = [Float](repeating: 0, count: count)
         for index in 0..<count {

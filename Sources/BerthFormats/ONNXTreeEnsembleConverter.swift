@@ -31,13 +31,13 @@ struct ONNXTreeEnsembleConverter {
         if tracksTrue.isEmpty { tracksTrue = [Int](repeating: 0, count: count) }
         guard count > 0, [nodeIds.count, features.count, modes.count, trueIds.count, falseIds.count, thresholds.count, tracksTrue.count]
             .allSatisfy({ $0 == count }) else {
-            throw .init("the node attribute arrays of \(node.opType) '\(node.name)' have different lengths")
+            throw .init("the node attribute arrays of \(node.opType) \(quoted: node.name) have different lengths")
         }
         let prefix = isClassifier ? "class" : "target"
         let voteTrees = ints("\(prefix)_treeids"), voteNodes = ints("\(prefix)_nodeids"), voteTargets = ints("\(prefix)_ids")
         let voteWeights = attribute("\(prefix)_weights_as_tensor")?.tensor?.values ?? attribute("\(prefix)_weights")?.floats ?? []
         guard [voteNodes.count, voteTargets.count, voteWeights.count].allSatisfy({ $0 == voteTrees.count }) else {
-            throw .init("the leaf attribute arrays of \(node.opType) '\(node.name)' have different lengths")
+            throw .init("the leaf attribute arrays of \(node.opType) \(quoted: node.name) have different lengths")
         }
 
         // Outputs: targets for a regressor; classes for a classifier, or one column for onnxruntime's binary case.
@@ -52,7 +52,7 @@ struct ONNXTreeEnsembleConverter {
                 labels = .integers(ints("classlabels_int64s"))
             }
             groupCount = labels!.count
-            guard groupCount >= 2 else { throw .init("\(node.opType) '\(node.name)' names \(groupCount) class labels") }
+            guard groupCount >= 2 else { throw .init("\(node.opType) \(quoted: node.name) names \(groupCount) class labels") }
             let usedClasses = Set(voteTargets)
             if groupCount == 2 && usedClasses.count == 1 {
                 let only = usedClasses.first!
@@ -63,7 +63,7 @@ struct ONNXTreeEnsembleConverter {
         } else {
             groupCount = attribute("n_targets")?.int ?? 1
         }
-        guard groupCount >= 1, groupCount <= 1 << 16 else { throw .init("\(node.opType) '\(node.name)' declares \(groupCount) outputs") }
+        guard groupCount >= 1, groupCount <= 1 << 16 else { throw .init("\(node.opType) \(quoted: node.name) declares \(groupCount) outputs") }
 
         var votes = [Int: [(group: Int, weight: Float)]]()
         var trees = [Int: [Int]]()
@@ -74,10 +74,10 @@ struct ONNXTreeEnsembleConverter {
         }
         for index in voteTrees.indices {
             guard let group = groupOfTarget(voteTargets[index]), group >= 0, group < groupCount else {
-                throw .init("\(node.opType) '\(node.name)' votes for output \(voteTargets[index]) of \(groupCount)")
+                throw .init("\(node.opType) \(quoted: node.name) votes for output \(voteTargets[index]) of \(groupCount)")
             }
             guard let members = trees[voteTrees[index]], let leaf = members.first(where: { nodeIds[$0] == voteNodes[index] }) else {
-                throw .init("\(node.opType) '\(node.name)' has a vote for node \(voteNodes[index]) of tree \(voteTrees[index]), which does not exist")
+                throw .init("\(node.opType) \(quoted: node.name) has a vote for node \(voteNodes[index]) of tree \(voteTrees[index]), which does not exist")
             }
             votes[leaf, default: []].append((group, voteWeights[index]))
         }
@@ -91,7 +91,7 @@ struct ONNXTreeEnsembleConverter {
             for index in members { local[nodeIds[index]] = index }
             let children = Set(members.flatMap { modes[$0] == "LEAF" ? [] : [trueIds[$0], falseIds[$0]] })
             let roots = members.filter { !children.contains(nodeIds[$0]) }
-            guard roots.count == 1 else { throw .init("tree \(treeId) of '\(node.name)' has \(roots.count) roots (a cycle or a forest)") }
+            guard roots.count == 1 else { throw .init("tree \(treeId) of \(quoted: node.name) has \(roots.count) roots (a cycle or a forest)") }
             let groups = Set(members.flatMap { votes[$0]?.map(\.group) ?? [] }).sorted()
             for group in groups {
                 let tree = try buildTree(root: roots[0], treeId: treeId, local: local, group: group, modes: modes, features: features,
@@ -107,7 +107,7 @@ struct ONNXTreeEnsembleConverter {
         case "AVERAGE": aggregation = .average
         case "MIN": aggregation = .minimum
         case "MAX": aggregation = .maximum
-        case let other: throw .init("\(node.opType) '\(node.name)' has aggregate_function \(other)")
+        case let other: throw .init("\(node.opType) \(quoted: node.name) has aggregate_function \(other)")
         }
         var ensemble = TreeEnsemble(featureCount: maxFeature + 1, groupCount: groupCount, trees: irTrees, treeGroups: irGroups,
                                     baseMargins: [Float](repeating: 0, count: groupCount), transform: .identity)
@@ -134,15 +134,15 @@ struct ONNXTreeEnsembleConverter {
             return tree.leftChildren.count - 1
         }
         func child(_ id: Int) throws(ModelReadError.Reason) -> Int {
-            guard let index = local[id] else { throw .init("tree \(treeId) of '\(node.name)' points to node \(id), which it does not have") }
+            guard let index = local[id] else { throw .init("tree \(treeId) of \(quoted: node.name) points to node \(id), which it does not have") }
             return index
         }
         var pending = [(source: Int, target: Int, depth: Int)]()
         pending.append((root, newNode(), 0))
         while let (source, target, depth) = pending.popLast() {
-            guard depth <= Self.maxDepth else { throw .init("tree \(treeId) of '\(node.name)' is deeper than \(Self.maxDepth) levels (or has a cycle)") }
+            guard depth <= Self.maxDepth else { throw .init("tree \(treeId) of \(quoted: node.name) is deeper than \(Self.maxDepth) levels (or has a cycle)") }
             guard tree.leftChildren.count <= nodeLimit else {
-                throw .init("tree \(treeId) of '\(node.name)' grows past \(nodeLimit) nodes once its BRANCH_EQ/NEQ splits are rewritten")
+                throw .init("tree \(treeId) of \(quoted: node.name) grows past \(nodeLimit) nodes once its BRANCH_EQ/NEQ splits are rewritten")
             }
             let mode = modes[source]
             if mode == "LEAF" {
@@ -187,7 +187,7 @@ struct ONNXTreeEnsembleConverter {
                 pending.append((unequalSide, above, depth + 2))
                 continue
             default:
-                throw .init("\(node.opType) '\(node.name)' has node mode \(mode)")
+                throw .init("\(node.opType) \(quoted: node.name) has node mode \(mode)")
             }
             let left = newNode(), right = newNode()
             tree.leftChildren[target] = Int32(left)

@@ -17,7 +17,7 @@ enum XGBoostJSONModelDecoder {
         guard let parameters = learner["learner_model_param"] else { throw fail("has no learner_model_param") }
         guard let objectiveName = learner["objective"]?["name"]?.string else { throw fail("names no objective") }
         guard let objective = XGBoostObjective(name: objectiveName) else {
-            throw fail("uses the objective '\(objectiveName)', which Berth does not support; supported: \(XGBoostObjective.supportedNames.joined(separator: ", "))")
+            throw fail("uses the objective \(quoted: objectiveName), which Berth does not support; supported: \(XGBoostObjective.supportedNames.joined(separator: ", "))")
         }
         let featureCount = try integer(parameters["num_feature"], "num_feature", fail)
         let classCount = (try? integer(parameters["num_class"], "num_class", fail)) ?? 0
@@ -66,7 +66,7 @@ enum XGBoostJSONModelDecoder {
                                      biases: Array(floats[(featureCount * groupCount)...]),
                                      baseMargins: baseMargins, transform: objective.transform))
         default:
-            throw fail("uses the booster '\(boosterName)'; Berth reads gbtree, dart and gblinear")
+            throw fail("uses the booster \(quoted: boosterName); Berth reads gbtree, dart and gblinear")
         }
         return LoadedModel(xgboost: ir, format: format, objective: objective, booster: boosterName, treeCount: treeCount,
                            writerVersion: version)
@@ -80,7 +80,7 @@ enum XGBoostJSONModelDecoder {
         if text.hasPrefix("[") && text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
         var scores = [Float]()
         for part in text.split(separator: ",") {
-            guard let score = Float(part.trimmingWhitespace()) else { throw fail("has an unreadable base_score '\(text)'") }
+            guard let score = Float(part.trimmingWhitespace()) else { throw fail("has an unreadable base_score \(quoted: text)") }
             scores.append(score)
         }
         guard !scores.isEmpty else { throw fail("has an empty base_score") }

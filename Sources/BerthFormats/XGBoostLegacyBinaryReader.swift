@@ -44,7 +44,7 @@ enum XGBoostLegacyBinaryReader {
         let objectiveName = try cursor.string()
         let boosterName = try cursor.string()
         guard let objective = XGBoostObjective(name: objectiveName) else {
-            throw fail("uses the objective '\(objectiveName)', which Berth does not support; supported: \(XGBoostObjective.supportedNames.joined(separator: ", "))")
+            throw fail("uses the objective \(quoted: objectiveName), which Berth does not support; supported: \(XGBoostObjective.supportedNames.joined(separator: ", "))")
         }
         guard (1...LoadedModel.maxFeatureCount).contains(featureCount) else {
             throw fail("declares \(featureCount) features; Berth serves 1 to \(LoadedModel.maxFeatureCount)")
@@ -96,7 +96,7 @@ enum XGBoostLegacyBinaryReader {
             return LoadedModel(xgboost: .linear(model), format: .xgboostLegacyBinary, objective: objective, booster: boosterName,
                                treeCount: 0, writerVersion: version)
         default:
-            throw fail("uses the booster '\(boosterName)'; Berth reads gbtree, dart and gblinear")
+            throw fail("uses the booster \(quoted: boosterName); Berth reads gbtree, dart and gblinear")
         }
     }
 

@@ -10,6 +10,14 @@ public enum Fixtures {
         return components.joined(separator: "/") + "/opt-ml-fixtures"
     }
 
+    /// The inputs libFuzzer found that once broke a parser (`Fuzz/regressions/<target>/`): each is replayed by a
+    /// test beside that parser, and by `Fuzz/run` as part of the target's corpus.
+    public static func fuzzRegressions(_ target: String) -> [String] {
+        let folder = root.dropLast("opt-ml-fixtures".count) + "Fuzz/regressions/" + target
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.sorted().map { folder + "/" + $0 }
+    }
+
     /// The bytes of a file; throws when it is missing.
     public static func bytes(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile) }

@@ -1,0 +1,9 @@
+import FuzzSupport
+import BerthCodecs
+
+/// libFuzzer's entry point: an application/json request body (first byte: feature count).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    fuzzRequestDecoder(.json, FuzzInput(data, size))
+    return 0
+}

@@ -1,0 +1,9 @@
+import FuzzSupport
+import BerthCodecs
+
+/// libFuzzer's entry point: an application/x-recordio-protobuf request body (first byte: feature count).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    fuzzRequestDecoder(.recordIO, FuzzInput(data, size))
+    return 0
+}

@@ -1,0 +1,35 @@
+import BerthArtifacts
+
+/// The bound every inflation runs under in the fuzz targets: large enough for real seeds, small enough that a
+/// gzip bomb is found quickly.
+let inflationLimit = 8 << 20
+
+/// Inflates a gzip stream under a bound and, when it holds a tar archive, reads its entries — what `ArtifactStore`
+/// does with `model.tar.gz`.
+public func fuzzGzip(_ input: FuzzInput) {
+    do {
+        let inflated = try GzipInflater.inflate(input.bytes, limit: inflationLimit)
+        precondition(inflated.count <= inflationLimit, "inflated past the limit")
+        if TarReader.looksLikeTar(inflated) { fuzzTar(inflated) }
+    } catch {
+        if case .corrupt(let reason) = error { requireShortMessage(reason) }
+    }
+}
+
+/// Reads a tar archive's entries and checks the paths it lets through stay inside the archive.
+public func fuzzTar(_ archive: [UInt8]) {
+    do {
+        let entries = try TarReader.entries(of: archive, maxEntries: 1_000)
+        precondition(entries.count <= 1_000, "more entries than allowed")
+        for entry in entries {
+            precondition(!entry.path.hasPrefix("/") && !entry.path.split(separator: "/").contains(".."), "unsafe path let through: \(entry.path)")
+            precondition(entry.bytes.count <= archive.count, "an entry larger than its archive")
+        }
+    } catch {
+        switch error {
+        case .corrupt(let reason): requireShortMessage(reason)
+        case .unsafe(let entry, let reason): requireShortMessage(entry + reason)
+        case .tooManyEntries: break
+        }
+    }
+}

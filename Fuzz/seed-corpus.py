@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Writes Fuzz/corpus/<target>/ from opt-ml-fixtures: the seeds each libFuzzer target starts from.
+
+Request bodies get one leading byte, the feature count the fuzz target decodes them with (FuzzInput). Model files
+go to the target of their format, archives to FuzzGzip and FuzzTar. Files are named by their SHA-1, so running
+this again over the same fixtures changes nothing. Usage: Fuzz/seed-corpus.py
+"""
+import gzip
+import hashlib
+import io
+import json
+import pathlib
+import tarfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "opt-ml-fixtures"
+CORPUS = ROOT / "Fuzz" / "corpus"
+REQUEST_TARGETS = {
+    "text/csv": "FuzzCSV", "application/json": "FuzzJSON", "application/jsonlines": "FuzzJSONLines",
+    "text/libsvm": "FuzzLibSVM", "application/x-npy": "FuzzNPY", "application/x-recordio-protobuf": "FuzzRecordIO",
+}
+MAX_SEED_BYTES = 64 << 10
+
+
+def write(target, data):
+    if len(data) > MAX_SEED_BYTES:
+        return
+    folder = CORPUS / target
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def model_target(data):
+    """The target of a model file's format, by the same first bytes `ModelFormat.detect` looks at."""
+    if data[:4] == b"binf":
+        return "FuzzXGBoostLegacy"
+    if data[:1] == b"{":
+        after = data[1:65].lstrip(b" \n\r\t")[:1]
+        return "FuzzXGBoostJSON" if after in (b"", b"\"", b"}") else "FuzzXGBoostUBJSON"
+    if data[:1] == b"\x08":
+        return "FuzzONNX"
+    return None
+
+
+def add_model_file(name, data):
+    if data[:2] == b"\x1f\x8b":
+        write("FuzzGzip", data)
+        inner = gzip.decompress(data)
+        if len(inner) > 262 and inner[257:262] == b"ustar":
+            write("FuzzTar", inner)
+            with tarfile.open(fileobj=io.BytesIO(inner)) as archive:
+                for member in archive.getmembers():
+                    if member.isfile():
+                        add_model_file(member.name, archive.extractfile(member).read())
+        else:
+            add_model_file(name, inner)
+        return
+    target = model_target(data)
+    if target:
+        write(target, data)
+
+
+for manifest_path in sorted(FIXTURES.glob("*/manifest.json")):
+    case = manifest_path.parent
+    manifest = json.loads(manifest_path.read_text())
+    features = manifest.get("features", 1)
+    for request in manifest.get("requests", []):
+        target = REQUEST_TARGETS.get(request["content_type"].split(";")[0].strip())
+        if target:
+            write(target, bytes([(features - 1) & 0x3F]) + (case / request["body"]).read_bytes())
+    for model_file in sorted((case / "model").rglob("*")):
+        if model_file.is_file():
+            add_model_file(model_file.name, model_file.read_bytes())
+
+for refused in sorted((FIXTURES / "onnx-refused").glob("*.onnx*")):
+    add_model_file(refused.name, refused.read_bytes())
+
+def small_archives():
+    """Tar archives of each layout and member type TarReader meets, hostile ones included (it must refuse those)."""
+    payload = b"0.5,1.5,,2.5\n" * 4
+    for tar_format in (tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w", format=tar_format) as archive:
+            folder = tarfile.TarInfo("model")
+            folder.type = tarfile.DIRTYPE
+            archive.addfile(folder)
+            for name in ("model/xgboost-model", "code/" + "long-name-" * 9 + ".txt", "._xgboost-model"):
+                member = tarfile.TarInfo(name)
+                member.size = len(payload)
+                archive.addfile(member, io.BytesIO(payload))
+            link = tarfile.TarInfo("model/link")
+            link.type, link.linkname = tarfile.SYMTYPE, "xgboost-model"
+            archive.addfile(link)
+        yield buffer.getvalue()
+    for hostile in ("../escape", "/etc/passwd"):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+            member = tarfile.TarInfo(hostile)
+            member.size = len(payload)
+            archive.addfile(member, io.BytesIO(payload))
+        yield buffer.getvalue()
+
+
+for archive_bytes in small_archives():
+    write("FuzzTar", archive_bytes)
+    write("FuzzGzip", gzip.compress(archive_bytes, mtime=0))
+
+for target in sorted(p.name for p in CORPUS.iterdir()):
+    files = list((CORPUS / target).iterdir())
+    print(f"{target:20} {len(files):4} seeds {sum(f.stat().st_size for f in files):8} bytes")

@@ -1,0 +1,26 @@
+import BerthCore
+import BerthTestSupport
+import Testing
+@testable import BerthFormats
+
+/// Model files libFuzzer found (`Fuzz/regressions/`), replayed through start-up's road: each is read, compiled
+/// and run, or refused with a message short enough to show a person — never a crash.
+@Suite struct ModelFuzzRegressionTests {
+    static let cases = ["FuzzXGBoostJSON", "FuzzXGBoostUBJSON", "FuzzXGBoostLegacy", "FuzzONNX"]
+        .flatMap { Fixtures.fuzzRegressions($0) }
+
+    @Test(arguments: cases)
+    func loadsOrIsRefusedBriefly(_ path: String) throws {
+        let bytes = try Fixtures.bytes(path)
+        var message = ""
+        do {
+            let model = try CPUBackend().compile(try ModelReader.read(file: "model", bytes: bytes).ir)
+            #expect(model.predict(.allMissing(rowCount: 2, columnCount: model.featureCount)).rowCount == 2)
+        } catch let error as ModelReadError {
+            message = error.description
+        } catch let error as ModelValidationError {
+            message = error.description
+        }
+        #expect(message.utf8.count <= 2_048, "\(path): a \(message.utf8.count)-byte message: \(message.prefix(300))")
+    }
+}
