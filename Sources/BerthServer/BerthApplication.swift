@@ -17,8 +17,9 @@ public enum BerthApplication {
                 ? multiModelRouter(configuration: configuration, backend: backend)
                 : router(configuration: configuration, state: state),
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.maxPayloadBytes)],
-                idleTimeout: .seconds(75))),
+                additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.maxPayloadBytes),
+                                            RequestDeadlineHandler(bodyTimeout: .seconds(Int64(configuration.bodyTimeoutSeconds)))],
+                idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
             services: services,
             logger: logger

@@ -27,6 +27,11 @@ struct InvocationFailure: Error, Sendable {
         var body = ByteBuffer()
         body.writeString(message)
         body.writeString("\n")
-        return Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: body))
+        var headers: HTTPFields = [.contentType: "text/plain"]
+        if status == .contentTooLarge || status == .requestTimeout {
+            // The body is not read to its end: the connection closes after this answer (RequestDeadlineHandler).
+            headers[.connection] = "close"
+        }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 }

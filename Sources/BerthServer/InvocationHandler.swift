@@ -89,6 +89,11 @@ struct InvocationHandler: Sendable {
             return try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge(limit)
+        } catch is RequestDeadlineHandler.BodyTimeout {
+            throw InvocationFailure(.requestTimeout, """
+                the request body did not arrive within \(configuration.bodyTimeoutSeconds) s of its headers: send it at once \
+                (or raise BERTH_BODY_TIMEOUT_SECONDS)
+                """)
         }
     }
 

@@ -37,6 +37,10 @@ public struct ServerConfiguration: Sendable {
     public var modelsRoot = "/opt/ml/models"
     /// `BERTH_MODELS_MEMORY_MB`: the bytes loaded models may hold together; nil = a share of the container's memory.
     public var modelsMemoryBudget: Int?
+    /// `BERTH_BODY_TIMEOUT_SECONDS`: how long a client may take to send one request body after its headers (408).
+    public var bodyTimeoutSeconds = 60
+    /// `BERTH_IDLE_TIMEOUT_SECONDS`: how long a keep-alive connection may sit idle (or trickle its headers).
+    public var idleTimeoutSeconds = 75
     public var artifactLimits = ArtifactLimits()
     public var threadCount: Int
     public var logLevel = Logger.Level.info
@@ -84,6 +88,8 @@ public struct ServerConfiguration: Sendable {
         if let batching = try reader.boolean("BERTH_BATCHING") { self.batching = batching }
         if let rows = try reader.integer("BERTH_MAX_BATCH_ROWS", in: 1...1 << 20) { maxBatchRows = rows }
         if let delay = try reader.integer("BERTH_MAX_BATCH_DELAY_US", in: 0...1_000_000) { maxBatchDelayMicroseconds = delay }
+        if let seconds = try reader.integer("BERTH_BODY_TIMEOUT_SECONDS", in: 1...86_400) { bodyTimeoutSeconds = seconds }
+        if let seconds = try reader.integer("BERTH_IDLE_TIMEOUT_SECONDS", in: 1...86_400) { idleTimeoutSeconds = seconds }
         if let root = reader.string("BERTH_MODELS_ROOT") { modelsRoot = root }
         if let megabytes = try reader.integer("BERTH_MODELS_MEMORY_MB", in: 1...1 << 30) { modelsMemoryBudget = megabytes << 20 }
         if let megabytes = try reader.integer("BERTH_MAX_ARTIFACT_MB", in: 1...1 << 30) {

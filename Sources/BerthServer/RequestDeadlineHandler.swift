@@ -1,0 +1,86 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// Bounds how long one connection may hold the server while it sends a request body, and stops reading a body
+/// the server has already answered.
+///
+/// Hummingbird's idle timeout restarts on every body part, so a client sending a byte a second would hold its
+/// connection (and a handler waiting on the body) for as long as it likes: 500 of them are a denial of service.
+/// Here the whole body must arrive within `bodyTimeout` of the request head; if it does not, the request fails
+/// with `RequestDeadlineHandler.BodyTimeout` (answered 408) and the connection is closed.
+///
+/// When the response ends before the request body did (413 from `Content-Length`, a 415 decided from the
+/// headers), the rest of the body is never read: the server stops sending, waits `lingerTime` so the client
+/// reads the answer rather than a reset, and closes.
+final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// The error the request's body stream ends with when the deadline passes.
+    struct BodyTimeout: Error {}
+
+    static let lingerTime = TimeAmount.seconds(2)
+
+    private let bodyTimeout: TimeAmount
+    private var readingBody = false
+    private var timer: Scheduled<Void>?
+
+    init(bodyTimeout: TimeAmount) {
+        self.bodyTimeout = bodyTimeout
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            readingBody = true
+            schedule(in: bodyTimeout, context: context) { handler, context in
+                guard handler.readingBody else { return }
+                context.fireErrorCaught(BodyTimeout())
+                handler.schedule(in: Self.lingerTime, context: context) { _, context in context.close(promise: nil) }
+            }
+        case .body:
+            break
+        case .end:
+            readingBody = false
+            cancelTimer()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .end = unwrapOutboundIn(data), readingBody else {
+            context.write(data, promise: promise)
+            return
+        }
+        // Answered before the body was read: finish the answer, send nothing more, close soon.
+        context.writeAndFlush(data, promise: promise)
+        context.close(mode: .output, promise: nil)
+        schedule(in: Self.lingerTime, context: context) { _, context in context.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelTimer()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimer()
+    }
+
+    private func schedule(in delay: TimeAmount, context: ChannelHandlerContext,
+                          _ action: @escaping (RequestDeadlineHandler, ChannelHandlerContext) -> Void) {
+        cancelTimer()
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            self.timer = nil
+            action(self, context)
+        }
+    }
+
+    private func cancelTimer() {
+        timer?.cancel()
+        timer = nil
+    }
+}

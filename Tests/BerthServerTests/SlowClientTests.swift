@@ -1,0 +1,45 @@
+import BerthTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+@testable import BerthServer
+
+/// Clients that hold a connection without finishing their request (RequestDeadlineHandler): a body that trickles
+/// in is cut off with 408, a body announced too large is answered 413 and never read, and the connection closes.
+@Suite struct SlowClientTests {
+    static let model = Fixtures.root + "/xgboost-binary-legacy/model"
+
+    @Test func aBodyThatDoesNotArriveInTimeIs408AndTheConnectionCloses() async throws {
+        try await TestServer.run(modelDirectory: Self.model, configure: { $0.bodyTimeoutSeconds = 1 }) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            connection.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 100\r\n\r\n1,")
+            let answer = try #require(try await connection.readUntilClosed(within: 6), "the connection was still open after 6 s")
+            #expect(answer.hasPrefix("HTTP/1.1 408"))
+            #expect(answer.contains("BERTH_BODY_TIMEOUT_SECONDS"))
+            let ping = try await client.execute(uri: "/ping", method: .get)
+            #expect(ping.status == .ok)
+        }
+    }
+
+    @Test func aBodyAnnouncedTooLargeIs413WithoutBeingRead() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            // Ten gigabytes announced, a few bytes sent: the answer must not wait for the rest.
+            connection.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 10000000000\r\n\r\n1,2,3")
+            let answer = try #require(try await connection.readUntilClosed(within: 6), "the server waited for the announced body")
+            #expect(answer.hasPrefix("HTTP/1.1 413"))
+            #expect(answer.lowercased().contains("connection: close"))
+        }
+    }
+
+    @Test func aCompleteRequestKeepsItsConnectionOpen() async throws {
+        try await TestServer.run(modelDirectory: Self.model, configure: { $0.bodyTimeoutSeconds = 1 }) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            connection.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            // Past the body deadline: a request that finished is not cut off.
+            let answer = try await connection.readUntilClosed(within: 2.5)
+            #expect(answer == nil)
+        }
+    }
+}
