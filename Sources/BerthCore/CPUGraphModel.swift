@@ -128,6 +128,13 @@ private struct GraphPlanner {
 
         for node in graph.nodes {
             let inputs = node.inputs.filter { !$0.isEmpty }
+            guard node.operation.inputCount.contains(inputs.count) else {
+                let expected = node.operation.inputCount
+                throw ModelValidationError("""
+                    node \(quoted: node.name) has \(inputs.count) inputs; its operator takes \
+                    \(expected.count == 1 ? "\(expected.lowerBound)" : "\(expected.lowerBound) to \(expected.upperBound)")
+                    """)
+            }
             let inputLocations = try inputs.map { name throws(ModelValidationError) in try location(of: name) }
             let kernel: any GraphKernel
             do {

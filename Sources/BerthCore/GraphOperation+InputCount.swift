@@ -1,0 +1,16 @@
+extension GraphOperation {
+    /// How many (non-empty) inputs a node of this operation reads, as the ONNX operator defines it. The planner
+    /// checks it before any kernel looks at its inputs, so a hostile graph cannot make a kernel read an input
+    /// that is not there.
+    public var inputCount: ClosedRange<Int> {
+        switch self {
+        case .gemm: 2...3
+        case .matMul, .add, .subtract, .multiply, .divide, .reshape: 2...2
+        case .squeeze, .unsqueeze: 1...2
+        case .concat: 1...4_096
+        case .relu, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .argMax, .cast, .flatten, .identity, .transpose,
+             .scaler, .normalizer, .imputer, .linearRegressor, .linearClassifier, .treeEnsemble:
+            1...1
+        }
+    }
+}
