@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,35 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_model  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BERTH = os.path.join(ROOT, ".build", "release", "berth")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ping(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-            s.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            return s.recv(64).startswith(b"HTTP/1.1 200")
-    except OSError:
-        return False
-
-
-def start(folder, port, environment=None):
-    process = subprocess.Popen([BERTH, "serve", "--model-dir", folder, "--port", str(port)],
-                               env=dict(os.environ, **(environment or {})), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    began = time.perf_counter()
-    while not ping(port):
-        if process.poll() is not None:
-            raise SystemExit("berth exited")
-        time.sleep(0.0005)
-    return process, time.perf_counter() - began
+from berth_server import BERTH, free_port, rss_mib, start  # noqa: E402
 
 
 def wrk(port, path, body, content_type, connections, seconds, work):
@@ -106,8 +77,7 @@ def main():
                 for connections in (1, 16):
                     rate, errors = wrk(port, "/invocations", bodies[count][content_type], content_type, connections, arguments.seconds, work)
                     print(f"{label:<22}{connections:>12}{rate:>12.0f}{rate * count:>12.0f}{errors:>9}")
-            with open(f"/proc/{process.pid}/status") as status:
-                rss = int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1)) / 1024
+            rss = rss_mib(process.pid)
             print(f"RSS after the runs above: {rss:.1f} MiB")
             batched, _ = wrk(port, "/invocations", bodies[1]["text/csv"], "text/csv", 64, arguments.seconds, work)
         finally:

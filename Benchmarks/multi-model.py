@@ -14,19 +14,19 @@ import argparse
 import json
 import os
 import random
-import socket
-import subprocess
+import sys
 import tempfile
 import threading
 import time
 import urllib.request
-
 import warnings
 
 import numpy as np
 import xgboost as xgb
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from berth_server import free_port, start as start_berth  # noqa: E402
+
 warnings.filterwarnings("ignore", message=".*UBJSON format as default.*")
 
 
@@ -46,12 +46,6 @@ def call(port, method, path, body=None, content_type="application/json"):
         return response.status, response.read()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=5000)
@@ -64,16 +58,8 @@ def main():
         for index in range(100):
             train(rng, 20, 4, os.path.join(root, f"small{index:03d}"))
         port = free_port()
-        server = subprocess.Popen([os.path.join(ROOT, ".build", "release", "berth"), "serve", "--port", str(port)],
-                                  env=dict(os.environ, SAGEMAKER_MULTI_MODEL="true", BERTH_MODELS_ROOT=root),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server, _ = start_berth(None, port, {"SAGEMAKER_MULTI_MODEL": "true", "BERTH_MODELS_ROOT": root})
         try:
-            for _ in range(500):
-                try:
-                    call(port, "GET", "/ping")
-                    break
-                except OSError:
-                    time.sleep(0.01)
             start = time.perf_counter()
             call(port, "POST", "/models", json.dumps({"model_name": "large", "url": os.path.join(root, "large")}).encode())
             loaded = time.perf_counter()

@@ -2,7 +2,7 @@ import BerthArtifacts
 
 /// The bound every inflation runs under in the fuzz targets: large enough for real seeds, small enough that a
 /// gzip bomb is found quickly.
-let inflationLimit = 8 << 20
+let inflationLimit = 1 << 20
 
 /// Inflates a gzip stream under a bound and, when it holds a tar archive, reads its entries — what `ArtifactStore`
 /// does with `model.tar.gz`.
