@@ -37,7 +37,7 @@ struct MultiModelAPI: Sendable {
             }
             return await invocations.respond(to: request, context: context) { () throws(InvocationFailure) in
                 guard let model = registry.use(name) else {
-                    throw InvocationFailure(.notFound, "model '\(name)' is not loaded: load it with POST /models first")
+                    throw InvocationFailure(.notFound, "model \(quoted: name) is not loaded: load it with POST /models first")
                 }
                 return model
             }
@@ -60,7 +60,7 @@ struct MultiModelAPI: Sendable {
     }
 
     private func describe(_ name: String) -> Response {
-        guard let entry = registry.entry(name) else { return InvocationFailure(.notFound, "model '\(name)' is not loaded").response }
+        guard let entry = registry.entry(name) else { return InvocationFailure(.notFound, "model \(quoted: name) is not loaded").response }
         var body = [UInt8]()
         appendDescription(entry, to: &body)
         return json(.ok, body)
@@ -84,12 +84,12 @@ struct MultiModelAPI: Sendable {
             return InvocationFailure(.badRequest, "model_name must be 1 to 1024 printable characters without '/'").response
         }
         guard let directory = Self.resolve(url, inside: configuration.modelsRoot) else {
-            return InvocationFailure(.badRequest, "url '\(String(url.prefix(200)))' is not a folder inside \(configuration.modelsRoot) (BERTH_MODELS_ROOT)").response
+            return InvocationFailure(.badRequest, "url \(quoted: url) is not a folder inside the models root (BERTH_MODELS_ROOT; /opt/ml/models on SageMaker)").response
         }
         do {
             try registry.reserve(name)
         } catch {
-            return InvocationFailure(.conflict, "model '\(name)' is already loaded (or loading): DELETE /models/\(name) first to replace it").response
+            return InvocationFailure(.conflict, "model \(quoted: name) is already loaded (or loading): DELETE /models/\(name) first to replace it").response
         }
         var modelConfiguration = configuration
         modelConfiguration.modelDirectory = directory
@@ -99,7 +99,7 @@ struct MultiModelAPI: Sendable {
         } catch {
             registry.cancel(name)
             logger.warning("model load failed", metadata: ["model": .string(name), "url": .string(url), "reason": .string(error.description)])
-            return InvocationFailure(.badRequest, "model '\(name)' cannot be loaded: \(error.description)").response
+            return InvocationFailure(.badRequest, "model \(quoted: name) cannot be loaded: \(error.description)").response
         }
         let evicted: [ModelRegistry.Entry]
         do {
@@ -109,7 +109,7 @@ struct MultiModelAPI: Sendable {
             logger.warning("model too large for the memory budget", metadata: ["model": .string(name), "bytes": .stringConvertible(model.residentBytes),
                                                                                "budget": .stringConvertible(registry.budgetBytes)])
             return InvocationFailure(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), """
-                model '\(name)' needs \(model.residentBytes) bytes, more than the whole memory budget of \(registry.budgetBytes) \
+                model \(quoted: name) needs \(model.residentBytes) bytes, more than the whole memory budget of \(registry.budgetBytes) \
                 (BERTH_MODELS_MEMORY_MB)
                 """).response
         }
@@ -135,7 +135,7 @@ struct MultiModelAPI: Sendable {
     }
 
     private func unload(_ name: String, request: Request, logger: Logger) -> Response {
-        guard let entry = registry.unload(name) else { return InvocationFailure(.notFound, "model '\(name)' is not loaded").response }
+        guard let entry = registry.unload(name) else { return InvocationFailure(.notFound, "model \(quoted: name) is not loaded").response }
         var metadata: Logger.Metadata = ["model": .string(name), "bytes": .stringConvertible(entry.bytes)]
         if let target = request.headers[Self.targetModel].map({ String($0.prefix(1024)) }) ?? entry.targetModel {
             metadata["target_model"] = .string(target)

@@ -79,6 +79,18 @@ import Testing
         #expect(contents.skipped.first?.contains("escape") == true)
     }
 
+    @Test func fifosAndHardLinksOutsideAreNeverOpenedAsModels() throws {
+        try write("xgboost-model", [1])
+        // Opening a FIFO for reading would block start-up until someone writes to it.
+        #expect(mkfifo(root + "/model/pipe", 0o644) == 0)
+        // A hard link is a regular file wherever its other name is: it is read like one, and nothing is written.
+        try Data([2]).write(to: URL(fileURLWithPath: root + "/outside"))
+        try FileManager.default.linkItem(atPath: root + "/outside", toPath: root + "/model/hard")
+        let contents = try open()
+        #expect(contents.files.map(\.path).sorted() == ["hard", "xgboost-model"])
+        #expect(contents.skipped.contains { $0.hasPrefix("pipe") && $0.contains("not a regular file") })
+    }
+
     @Test func emptyAndMissingDirectoriesSayWhatWasExpected() throws {
         try write(".hidden", [1])
         let empty = #expect(throws: ArtifactError.self) { try open() }
