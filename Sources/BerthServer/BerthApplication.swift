@@ -16,7 +16,7 @@ public enum BerthApplication {
             router: configuration.multiModel
                 ? multiModelRouter(configuration: configuration, backend: backend)
                 : router(configuration: configuration, state: state),
-            server: .http1(configuration: .init(
+            server: .berthHTTP1(configuration: .init(
                 additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.maxPayloadBytes),
                                             RequestDeadlineHandler(bodyTimeout: .seconds(Int64(configuration.bodyTimeoutSeconds)))],
                 idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
