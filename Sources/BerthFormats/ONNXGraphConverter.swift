@@ -17,6 +17,8 @@ struct GraphConverter {
     init(opset: Int) { self.opset = opset }
 
     mutating func add(_ node: ONNXNodeProto) throws(ModelReadError.Reason) {
+        // Every ONNX operator writes at least one output; a node naming none computes nothing anyone can read.
+        guard node.outputs.contains(where: { !$0.isEmpty }) else { throw .init("node \(quoted: node.name) names no output") }
         let inputs = node.inputs.map { alias[$0] ?? $0 }
         let attributes = node.attributes
         func float(_ name: String, _ fallback: Float) -> Float { attributes[name]?.float ?? fallback }
@@ -25,7 +27,7 @@ struct GraphConverter {
         func emit(_ operation: GraphOperation, outputs: [String]? = nil) {
             converted.append(OperatorNode(name: node.name, operation: operation, inputs: inputs, outputs: outputs ?? node.outputs))
         }
-        func carryLabels() { if let carried = inputs.first.flatMap({ labels[$0] }) { labels[node.outputs[0]] = carried } }
+        func carryLabels() { if let carried = inputs.first.flatMap({ labels[$0] }), let output = node.outputs.first { labels[output] = carried } }
 
         switch node.opType {
         case "Constant":
