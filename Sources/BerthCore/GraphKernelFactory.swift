@@ -48,7 +48,7 @@ enum GraphKernelFactory {
         case .identity: return ViewKernel(change: .identity, parameter: nil)
         case .reshape(let allowZero):
             guard inputs.count == 2, let shape = inputs[1] else { throw ModelValidationError("Reshape needs a constant shape input") }
-            return ViewKernel(change: .reshape(allowZero: allowZero), parameter: shape.values.map { Int($0) })
+            return ViewKernel(change: .reshape(allowZero: allowZero), parameter: try integers(shape, of: "Reshape's shape"))
         case .flatten(let axis): return ViewKernel(change: .flatten(axis: axis), parameter: nil)
         case .squeeze(let axes):
             return ViewKernel(change: .squeeze(axes: axes), parameter: try axesInput(inputs, when: axes == nil, node: "Squeeze"))
@@ -90,6 +90,19 @@ enum GraphKernelFactory {
     private static func axesInput(_ inputs: [ConstantTensor?], when needed: Bool, node: String) throws(ModelValidationError) -> [Int]? {
         guard needed, inputs.count >= 2 else { return nil }
         guard let axes = inputs[1] else { throw ModelValidationError("\(node) needs constant axes") }
-        return axes.values.map { Int($0) }
+        return try integers(axes, of: "\(node)'s axes")
+    }
+
+    /// A constant that holds integers (a shape, axes) as Berth stores every constant, in float32: each value must
+    /// be a whole number a tensor dimension can be, or the model is refused (a float past Int's range would trap).
+    private static func integers(_ tensor: ConstantTensor, of what: String) throws(ModelValidationError) -> [Int] {
+        var result = [Int]()
+        for value in tensor.values {
+            guard value.rounded() == value, abs(value) <= Float(1 << 31) else {
+                throw ModelValidationError("\(what) holds \(value), which is not a dimension")
+            }
+            result.append(Int(value))
+        }
+        return result
     }
 }

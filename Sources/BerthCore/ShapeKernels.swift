@@ -75,16 +75,21 @@ struct ViewKernel: GraphKernel {
         if hasBatch {
             if result.first == -1 && !result.dropFirst().contains(-1) { result[0] = batch }
             guard result.first == batch else {
-                throw ModelValidationError("Reshape to \(target) of \(Shapes.describe(shape)) does not keep the batch as the first dimension")
+                throw ModelValidationError("Reshape to \(excerpt: "\(target)") of \(Shapes.describe(shape)) does not keep the batch as the first dimension")
             }
         }
         let unknown = result.indices.filter { result[$0] == -1 && !(hasBatch && $0 == 0) }
-        let known = result.enumerated().filter { !(hasBatch && $0.offset == 0) && $0.element != -1 }.map(\.element).reduce(1, *)
+        var known = 1
+        for (index, size) in result.enumerated() where !(hasBatch && index == 0) && size != -1 {
+            let (product, overflow) = known.multipliedReportingOverflow(by: size)
+            guard size >= 0, !overflow else { throw ModelValidationError("Reshape to \(excerpt: "\(target)") asks for an impossible size") }
+            known = product
+        }
         if let inferred = unknown.first {
-            guard unknown.count == 1, known > 0, total % known == 0 else { throw ModelValidationError("Reshape to \(target) cannot infer a dimension") }
+            guard unknown.count == 1, known > 0, total % known == 0 else { throw ModelValidationError("Reshape to \(excerpt: "\(target)") cannot infer a dimension") }
             result[inferred] = total / known
         } else {
-            guard known == total else { throw ModelValidationError("Reshape of \(Shapes.describe(shape)) to \(target): the sizes differ") }
+            guard known == total else { throw ModelValidationError("Reshape of \(Shapes.describe(shape)) to \(excerpt: "\(target)"): the sizes differ") }
         }
         return result
     }

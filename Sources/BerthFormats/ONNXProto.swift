@@ -270,7 +270,7 @@ struct ONNXProtoDecoder {
         let size = try Self.elementSize(tensor.dataType, name: tensor.name)
         let length = entries["length"].map { Int($0) ?? -1 } ?? (file.count - max(offset, 0))
         guard offset >= 0, length >= 0, offset <= file.count, length <= file.count - offset else {
-            throw Malformed(reason: "tensor \(quoted: tensor.name) reads bytes \(offset)..<\(offset + length) of \(quoted: location), which has \(file.count)")
+            throw Malformed(reason: "tensor \(quoted: tensor.name) reads \(length) bytes at offset \(offset) of \(quoted: location), which has \(file.count)")
         }
         guard length == count * size else {
             throw Malformed(reason: "tensor \(quoted: tensor.name) needs \(count * size) bytes but its external data has \(length)")
