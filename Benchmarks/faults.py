@@ -70,16 +70,19 @@ def report(name, ok, text):
 def sigterm(folder):
     port = free_port()
     process, _ = start(folder, port)
-    counts = {"ok": 0, "not_ok": 0, "truncated": 0, "closed_before_answer": 0, "refused": 0}
+    counts = {"ok": 0, "not_ok": 0, "truncated": 0, "closed_before_answer": 0, "refused": 0, "sent_before_and_lost": 0}
     lock = threading.Lock()
     stop = threading.Event()
+    signalled = [float("inf")]
 
     def client():
         connection = None
         while not stop.is_set():
+            sent = float("inf")
             try:
                 connection = connection or connect(port)
                 connection.sendall(request_bytes(ONE_ROW))
+                sent = time.perf_counter()
                 status = read_response(connection)
                 outcome = "closed_before_answer" if status is None else "ok" if status == 200 else "not_ok"
             except Truncated:
@@ -91,6 +94,9 @@ def sigterm(folder):
                 outcome = "closed_before_answer"
             with lock:
                 counts[outcome] += 1
+                # Written whole before the signal was sent, yet never answered: a request the server dropped.
+                if outcome == "closed_before_answer" and sent < signalled[0]:
+                    counts["sent_before_and_lost"] += 1
             if outcome != "ok" and connection:
                 connection.close()
                 connection = None
@@ -100,18 +106,21 @@ def sigterm(folder):
         thread.start()
     time.sleep(2)
     before = dict(counts)
-    sent_at = time.perf_counter()
-    process.send_signal(signal.SIGTERM)
+    with lock:
+        signalled[0] = time.perf_counter()
+        process.send_signal(signal.SIGTERM)
     code = process.wait(timeout=60)
-    exit_seconds = time.perf_counter() - sent_at
+    exit_seconds = time.perf_counter() - signalled[0]
     time.sleep(0.5)
     stop.set()
     for thread in threads:
         thread.join()
-    ok = code == 0 and exit_seconds < 30 and counts["truncated"] == 0 and counts["not_ok"] == 0
+    ok = (code == 0 and exit_seconds < 30 and counts["truncated"] == 0 and counts["not_ok"] == 0
+          and counts["sent_before_and_lost"] == 0)
     return report("sigterm", ok, f"{before['ok']} answered before SIGTERM, {counts['ok']} in all; exit code {code} "
-                  f"{exit_seconds:.2f} s after SIGTERM; {counts['truncated']} answers cut short, {counts['not_ok']} not 200; "
-                  f"after it: {counts['closed_before_answer']} requests on connections closed before they were read, "
+                  f"{exit_seconds:.2f} s after SIGTERM; {counts['truncated']} answers cut short, {counts['not_ok']} not 200, "
+                  f"{counts['sent_before_and_lost']} requests written before SIGTERM left unanswered; "
+                  f"{counts['closed_before_answer']} written after it on connections the server was closing, "
                   f"{counts['refused']} connections refused")
 
 
