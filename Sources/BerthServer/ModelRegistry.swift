@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The models a multi-model endpoint holds, their memory, and which to unload to make room (CONTRACT.md §14).
 ///
@@ -32,7 +31,7 @@ public final class ModelRegistry: Sendable {
     }
 
     public let budgetBytes: Int
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     public init(budgetBytes: Int) {
         self.budgetBytes = budgetBytes

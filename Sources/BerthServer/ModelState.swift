@@ -1,5 +1,4 @@
 import HTTPTypes
-import Synchronization
 
 /// Whether the server can answer `/invocations` yet — what `/ping` reports (PING-1..4).
 ///
@@ -12,7 +11,7 @@ public final class ModelState: Sendable {
         case failed(String)
     }
 
-    private let status = Mutex(Status.loading)
+    private let status = LockedState(Status.loading)
 
     public init() {}
 

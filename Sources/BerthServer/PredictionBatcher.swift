@@ -1,5 +1,4 @@
 import BerthCore
-import Synchronization
 
 /// Joins small requests that are waiting at the same moment into one kernel call, and splits the answer back.
 ///
@@ -23,7 +22,7 @@ public final class PredictionBatcher: Sendable {
         var draining = false
     }
 
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     public init(model: any CompiledModel, maxRows: Int, delay: Duration = .zero) {
         self.model = model
