@@ -27,11 +27,6 @@ struct InvocationFailure: Error, Sendable {
         var body = ByteBuffer()
         body.writeString(message)
         body.writeString("\n")
-        var headers: HTTPFields = [.contentType: "text/plain"]
-        if status == .contentTooLarge || status == .requestTimeout {
-            // The body is not read to its end: the connection closes after this answer (RequestDeadlineHandler).
-            headers[.connection] = "close"
-        }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+        return Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: body))
     }
 }

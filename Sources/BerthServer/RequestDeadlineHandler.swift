@@ -10,9 +10,9 @@ import NIOHTTPTypes
 /// Here the whole body must arrive within `bodyTimeout` of the request head; if it does not, the request fails
 /// with `RequestDeadlineHandler.BodyTimeout` (answered 408) and the connection is closed.
 ///
-/// When the response ends before the request body did (413 from `Content-Length`, a 415 decided from the
-/// headers), the rest of the body is never read: the server stops sending, waits `lingerTime` so the client
-/// reads the answer rather than a reset, and closes.
+/// When the response starts before the request body has ended (413 from `Content-Length`, a 415 decided from
+/// the headers), it says `Connection: close` and the rest of the body is never processed: after the answer the
+/// server stops sending, waits `lingerTime` so the client reads the answer rather than a reset, and closes.
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -51,11 +51,23 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .end = unwrapOutboundIn(data), readingBody else {
+        guard readingBody else {
             context.write(data, promise: promise)
             return
         }
-        // Answered before the body was read: finish the answer, send nothing more, close soon.
+        switch unwrapOutboundIn(data) {
+        case .head(var response) where response.status.code >= 200:
+            // Answered before the body was read: the client is told the connection will close (CONTRACT.md CONN-2).
+            response.headerFields[.connection] = "close"
+            context.write(wrapOutboundOut(.head(response)), promise: promise)
+            return
+        case .head, .body:
+            context.write(data, promise: promise)
+            return
+        case .end:
+            break
+        }
+        // Finish the answer, send nothing more, close soon.
         context.writeAndFlush(data, promise: promise)
         context.close(mode: .output, promise: nil)
         schedule(in: Self.lingerTime, context: context) { _, context in context.close(promise: nil) }

@@ -17,6 +17,7 @@ import Testing
             let answer = try #require(try await connection.readUntilClosed(within: 6), "the connection was still open after 6 s")
             #expect(answer.hasPrefix("HTTP/1.1 408"))
             #expect(answer.contains("BERTH_BODY_TIMEOUT_SECONDS"))
+            #expect(answer.lowercased().contains("connection: close"))
             let ping = try await client.execute(uri: "/ping", method: .get)
             #expect(ping.status == .ok)
         }
@@ -29,6 +30,17 @@ import Testing
             connection.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 10000000000\r\n\r\n1,2,3")
             let answer = try #require(try await connection.readUntilClosed(within: 6), "the server waited for the announced body")
             #expect(answer.hasPrefix("HTTP/1.1 413"))
+            #expect(answer.lowercased().contains("connection: close"))
+        }
+    }
+
+    @Test func anAnswerGivenBeforeTheBodyEndsSaysTheConnectionCloses() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            // 415 is decided from the headers; the announced body never finishes.
+            connection.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n1")
+            let answer = try #require(try await connection.readUntilClosed(within: 6), "the connection stayed open")
+            #expect(answer.hasPrefix("HTTP/1.1 415"))
             #expect(answer.lowercased().contains("connection: close"))
         }
     }
