@@ -73,6 +73,7 @@ let package = Package(
                 "BerthServer", "BerthCore", "BerthJSON", "BerthCodecs", "BerthProtobuf", "BerthArtifacts", "BerthTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -26,6 +26,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let bodyTimeout: TimeAmount
     private var readingBody = false
+    /// Set once the connection is to close (deadline passed, or answered early): nothing may cancel that.
+    private var closing = false
     private var timer: Scheduled<Void>?
 
     init(bodyTimeout: TimeAmount) {
@@ -38,6 +40,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
             readingBody = true
             schedule(in: bodyTimeout, context: context) { handler, context in
                 guard handler.readingBody else { return }
+                handler.closing = true
                 context.fireErrorCaught(BodyTimeout())
                 handler.schedule(in: Self.lingerTime, context: context) { _, context in context.close(promise: nil) }
             }
@@ -45,7 +48,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
             break
         case .end:
             readingBody = false
-            cancelTimer()
+            if !closing { cancelTimer() }
         }
         context.fireChannelRead(data)
     }
@@ -67,7 +70,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .end:
             break
         }
-        // Finish the answer, send nothing more, close soon.
+        // Finish the answer, send nothing more, close soon — even if the rest of the body arrives meanwhile.
+        closing = true
         context.writeAndFlush(data, promise: promise)
         context.close(mode: .output, promise: nil)
         schedule(in: Self.lingerTime, context: context) { _, context in context.close(promise: nil) }

@@ -1,0 +1,51 @@
+import HTTPTypes
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+import Testing
+@testable import BerthServer
+
+/// `RequestDeadlineHandler` on its own, with the event loop's clock in the test's hands.
+@Suite struct RequestDeadlineHandlerTests {
+    static let post = HTTPRequest(method: .post, scheme: "http", authority: "x", path: "/invocations")
+
+    static func connectedChannel(bodyTimeout: TimeAmount) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel(handler: RequestDeadlineHandler(bodyTimeout: bodyTimeout))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
+        return channel
+    }
+
+    @Test func aLateBodyFailsTheRequestAndTheConnectionClosesEvenIfTheBodyThenArrives() throws {
+        let channel = try Self.connectedChannel(bodyTimeout: .seconds(1))
+        try channel.writeInbound(HTTPRequestPart.head(Self.post))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(throws: RequestDeadlineHandler.BodyTimeout.self) { try channel.throwIfErrorCaught() }
+        #expect(channel.isActive, "the 408 still has to be written")
+        // The rest of the body arrives after the deadline: the close must still come.
+        try channel.writeInbound(HTTPRequestPart.end(nil))
+        channel.embeddedEventLoop.advanceTime(by: RequestDeadlineHandler.lingerTime)
+        #expect(!channel.isActive)
+    }
+
+    @Test func anEarlyAnswerSaysTheConnectionCloses() throws {
+        let channel = try Self.connectedChannel(bodyTimeout: .seconds(60))
+        try channel.writeInbound(HTTPRequestPart.head(Self.post))
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .contentTooLarge)))
+        let head = try channel.readOutbound(as: HTTPResponsePart.self)
+        guard case .head(let response) = head else { Issue.record("no response head"); return }
+        #expect(response.headerFields[.connection] == "close")
+    }
+
+    @Test func aRequestThatEndsInTimeIsNotCutOff() throws {
+        let channel = try Self.connectedChannel(bodyTimeout: .seconds(1))
+        try channel.writeInbound(HTTPRequestPart.head(Self.post))
+        try channel.writeInbound(HTTPRequestPart.end(nil))
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(10))
+        #expect(channel.isActive)
+        let head = try channel.readOutbound(as: HTTPResponsePart.self)
+        guard case .head(let response) = head else { Issue.record("no response head"); return }
+        #expect(response.headerFields[.connection] == nil)
+    }
+}
