@@ -35,12 +35,19 @@ let package = Package(
         // The dense-layer micro-kernels: C only to compile them for AVX-512 / AVX2 and choose at run time.
         .target(name: "CBerthKernels"),
         .target(name: "BerthCore", dependencies: ["CBerthKernels"], swiftSettings: swiftSettings),
+        // The CUDA driver and NVRTC, opened with dlopen at run time: building needs no CUDA at all.
+        .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        .target(
+            name: "BerthCUDA",
+            dependencies: ["BerthCore", "CCUDA", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
         .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
         .target(
             name: "BerthServer",
             dependencies: [
-                "BerthArtifacts", "BerthCore", "BerthFormats", "BerthCodecs", "BerthJSON", "BerthProtobuf",
+                "BerthArtifacts", "BerthCore", "BerthCUDA", "BerthFormats", "BerthCodecs", "BerthJSON", "BerthProtobuf",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -65,6 +72,8 @@ let package = Package(
         .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "CBerthKernels", "BerthTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthCUDATests", dependencies: ["BerthCUDA", "BerthCore", "BerthFormats", "BerthArtifacts", "CCUDA", "BerthTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs", "BerthCore", "BerthProtobuf", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,42 +1,42 @@
-/// A tree ensemble repacked for the CPU kernel: every node of every tree in one contiguous array.
+/// A tree ensemble repacked for the kernels (the CPU's, and the GPU's, which uploads it as is): every node of every tree in one contiguous array.
 ///
 /// A node is 16 bytes — feature and flags, threshold (or leaf value, already multiplied by the tree's weight),
 /// and absolute indices of both children — so a walk touches one cache line per level and never looks at Swift
 /// arrays of arrays. A leaf points to itself on both sides, so the kernel can step every row of a block down a
 /// tree a fixed number of times (the tree's depth) with no branch on "is this a leaf?". Categorical splits keep
 /// their category sets as bitsets in `categoryWords`.
-struct PackedForest: Sendable {
-    struct Node: Sendable {
+public struct PackedForest: Sendable {
+    public struct Node: Sendable {
         /// Feature index in the low 29 bits; `leafFlag`, `defaultLeftFlag`, `categoricalFlag` above it.
-        var featureAndFlags: UInt32
-        var value: Float
-        var left: Int32
-        var right: Int32
+        public var featureAndFlags: UInt32
+        public var value: Float
+        public var left: Int32
+        public var right: Int32
     }
 
-    static let leafFlag: UInt32 = 1 << 31
-    static let defaultLeftFlag: UInt32 = 1 << 30
-    static let categoricalFlag: UInt32 = 1 << 29
-    static let featureMask: UInt32 = (1 << 29) - 1
+    public static let leafFlag: UInt32 = 1 << 31
+    public static let defaultLeftFlag: UInt32 = 1 << 30
+    public static let categoricalFlag: UInt32 = 1 << 29
+    public static let featureMask: UInt32 = (1 << 29) - 1
     /// Category codes at or above this go left, like XGBoost's `InvalidCat` (float32 cannot hold larger integers exactly).
-    static let maxCategory = 1 << 24
+    public static let maxCategory = 1 << 24
     /// Deeper trees are refused: real models are far shallower, and a hostile file must not make walks unbounded.
-    static let maxDepth = 4096
+    public static let maxDepth = 4096
 
-    var nodes: [Node]
-    var roots: [Int32]
-    var groups: [Int32]
+    public private(set) var nodes: [Node]
+    public private(set) var roots: [Int32]
+    public private(set) var groups: [Int32]
     /// Levels from root to deepest leaf, per tree: how many steps a walk takes.
-    var depths: [Int32]
+    public private(set) var depths: [Int32]
     /// Whether any split of the tree is categorical (those trees take the slower step).
-    var hasCategorical: [Bool]
+    public private(set) var hasCategorical: [Bool]
     /// For categorical nodes: the index into `categorySets`; -1 elsewhere.
-    var categorySetOfNode: [Int32]
+    public private(set) var categorySetOfNode: [Int32]
     /// (first word, word count) of each category bitset.
-    var categorySets: [(offset: Int32, count: Int32)]
-    var categoryWords: [UInt32]
+    public private(set) var categorySets: [(offset: Int32, count: Int32)]
+    public private(set) var categoryWords: [UInt32]
 
-    init(_ ensemble: TreeEnsemble) throws(ModelValidationError) {
+    public init(_ ensemble: TreeEnsemble) throws(ModelValidationError) {
         guard ensemble.trees.count == ensemble.treeGroups.count, ensemble.trees.count == ensemble.treeWeights.count else {
             throw ModelValidationError("the model lists \(ensemble.trees.count) trees but \(ensemble.treeGroups.count) tree groups")
         }

@@ -89,7 +89,7 @@ public struct ModelLoader: Sendable {
         let batcher = configuration.batching
             ? PredictionBatcher(model: model, maxRows: configuration.maxBatchRows, delay: .microseconds(configuration.maxBatchDelayMicroseconds))
             : nil
-        return ServedModel(model: model, description: description, backend: backend.name, selection: selection, jsonDefault: jsonDefault,
+        return ServedModel(model: model, description: description, backend: model.placement, selection: selection, jsonDefault: jsonDefault,
                            batcher: batcher)
     }
 

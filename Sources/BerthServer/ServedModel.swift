@@ -7,6 +7,7 @@ import BerthFormats
 public struct ServedModel: Sendable {
     public let model: any CompiledModel
     public let description: Description
+    /// Where predictions run: "cpu", or which batches the GPU takes and why (`CompiledModel.placement`).
     public let backend: String
     /// The outputs `SAGEMAKER_INFERENCE_OUTPUT` selects, already checked against the model's objective.
     public let selection: OutputSelection?

@@ -15,7 +15,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Time one stage (kernel, decode, encode or load) and print the median per input.",
         discussion: """
             kernel and encode read rows from .npy files; decode reads request bodies of --content-type; load times \
-            reading and compiling the model directory. BERTH_THREADS sets the threads, as for serve.
+            reading and compiling the model directory. BERTH_THREADS sets the threads and BERTH_DEVICE the device, as \
+            for serve; the backend's startup line goes to standard error.
             """
     )
 
@@ -48,7 +49,14 @@ struct BenchCommand: ParsableCommand {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .warning) }
         var configuration = try ServerConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
         configuration.modelDirectory = modelDirectory
-        let loader = ModelLoader(configuration: configuration, backend: CPUBackend(parallelism: RowParallelism(threadCount: configuration.threadCount)))
+        let choice: BackendChoice
+        do {
+            choice = try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: Logger(label: "berth"))
+        } catch {
+            throw ValidationError(error.description)
+        }
+        writeStandardError(choice.startupLine + "\n")
+        let loader = ModelLoader(configuration: configuration, backend: choice.backend)
         let served: ServedModel
         do {
             served = try loader.load(logger: Logger(label: "berth"))

@@ -8,6 +8,6 @@ struct BerthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "berth",
         abstract: "A SageMaker-compatible model server for XGBoost and ONNX models.",
-        subcommands: [ServeCommand.self, PredictCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, PredictCommand.self, BenchCommand.self, InspectCommand.self]
     )
 }

@@ -71,10 +71,16 @@ struct PredictCommand: ParsableCommand {
 
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .warning) }
         let logger = Logger(label: "berth")
-        let backend = CPUBackend(parallelism: RowParallelism(threadCount: configuration.threadCount))
+        let choice: BackendChoice
+        do {
+            choice = try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: logger)
+        } catch {
+            throw fail(error.description, status: 2)
+        }
+        writeStandardError(choice.startupLine + "\n")
         let model: ServedModel
         do {
-            model = try ModelLoader(configuration: configuration, backend: backend).load(logger: logger)
+            model = try ModelLoader(configuration: configuration, backend: choice.backend).load(logger: logger)
         } catch {
             throw fail("the model cannot be loaded: \(error.description)", status: 2)
         }
@@ -185,8 +191,8 @@ final class ProgressBar {
     }
 }
 
-/// Writes `text` to file descriptor 2 unbuffered.
-private func writeStandardError(_ text: String) {
+/// Writes `text` to file descriptor 2 unbuffered (progress, and the backend line of `predict` and `bench`).
+func writeStandardError(_ text: String) {
     var bytes = Array(text.utf8)
     _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }

@@ -14,7 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
             SAGEMAKER_BATCH, SAGEMAKER_BATCH_STRATEGY, SAGEMAKER_MAX_CONCURRENT_TRANSFORMS, \
             SAGEMAKER_INFERENCE_ENSEMBLE, SAGEMAKER_INFERENCE_OUTPUT, SAGEMAKER_MULTI_MODEL, BERTH_LIBSVM_INDEX_BASE, \
             BERTH_MAX_ARTIFACT_MB, BERTH_THREADS, BERTH_BATCHING, BERTH_MAX_BATCH_ROWS, BERTH_MAX_BATCH_DELAY_US, \
-            BERTH_MODELS_ROOT, BERTH_MODELS_MEMORY_MB, BERTH_LOG_LEVEL (see README.md).
+            BERTH_MODELS_ROOT, BERTH_MODELS_MEMORY_MB, BERTH_DEVICE, BERTH_CUDA_MIN_ROWS, BERTH_NVRTC_PATH, BERTH_LOG_LEVEL \
+            (see README.md).
             """
     )
 
@@ -45,8 +46,15 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { configuration.host = host }
         bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "berth")
-        let backend = CPUBackend(parallelism: RowParallelism(threadCount: configuration.threadCount))
-        try await BerthApplication.serve(configuration: configuration, logger: logger, backend: backend)
+        let choice: BackendChoice
+        do {
+            choice = try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: logger)
+        } catch {
+            logger.critical("no GPU can be bound", metadata: ["reason": .string(error.description)])
+            throw ExitCode(2)
+        }
+        logger.info("\(choice.startupLine)", metadata: choice.details.mapValues { .string($0) })
+        try await BerthApplication.serve(configuration: configuration, logger: logger, backend: choice.backend)
     }
 
     private func bootstrapLogging(level: Logger.Level) {

@@ -27,11 +27,23 @@ enum TestServer {
         logger.logLevel = .critical
         var configuration = try configuration(modelDirectory: modelDirectory, environment: environment)
         configure(&configuration)
-        let app = BerthApplication.build(configuration: configuration, logger: logger, backend: CPUBackend())
+        let app = BerthApplication.build(configuration: configuration, logger: logger, backend: try backend(for: configuration))
         try await app.test(.live) { client in
             try await waitForLoad(client, expectReady: expectReady)
             try await test(client)
         }
+    }
+
+    /// The backend `berth serve` would bind. Without a GPU that is the CPU; on a GPU machine,
+    /// `BERTH_DEVICE=cuda swift test` runs every server test's model on the GPU.
+    static func backend(for configuration: ServerConfiguration) throws -> any Backend {
+        var configuration = configuration
+        if let device = ProcessEnvironment.current["BERTH_DEVICE"].flatMap(DeviceSelection.init(rawValue:)) {
+            configuration.device = device
+        }
+        var logger = Logger(label: "berth-test")
+        logger.logLevel = .critical
+        return try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: logger).backend
     }
 
     /// Polls `/ping` until the load has finished one way or the other (at most 20 s).

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthCore
+import CCUDA
+
+/// A tree ensemble on the GPU: the `PackedForest` uploaded once at load, one thread per (row, output group).
+///
+/// Per batch: rows are copied into a lane's pinned buffer, then in chunks alternating between the lane's two
+/// streams: copy in, launch, copy the margins back; one wait at the end. The output transform (sigmoid, softmax…)
+/// runs on the CPU with the CPU kernel's own code. Any CUDA error on the way is reported once through `report`
+/// and the batch is answered by the CPU model instead: a request never fails because the GPU did.
+final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
+    /// Rows per chunk: large enough to fill an H100 (132 SMs × 2,048 threads), small enough to overlap copies.
+    static let chunkRows = 1 << 16
+    static let threadsPerBlock = 128
+
+    let featureCount: Int
+    let groupCount: Int
+    let transform: OutputTransform
+    let combination: TreeEnsemble.LeafCombination
+    let cpu: any CompiledModel
+    let report: @Sendable (String) -> Void
+
+    private let module: CUDAModule
+    private let function: ccuda_function
+    private let lanes: CUDALanePool
+    private let nodes: DeviceBuffer
+    private let treeRoots: DeviceBuffer
+    private let groupTreeStarts: DeviceBuffer
+    private let categorySetOfNode: DeviceBuffer
+    private let categorySets: DeviceBuffer
+    private let categoryWords: DeviceBuffer
+    private let baseMargins: DeviceBuffer
+    let deviceBytes: Int
+
+    var outputCount: Int { transform.outputCount(groupCount: groupCount) }
+    var residentBytes: Int { cpu.residentBytes }
+    var placement: String { "cuda" }
+
+    /// Uploads `forest`, the packing of `ensemble`; `cpu` is the same model compiled for the CPU.
+    init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, cpu: any CompiledModel,
+         report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
+        guard let function = module.functions["berth_tree_ensemble_margins"] else {
+            throw CUDAUnavailable(.compileFailed, "the tree kernel has no entry point berth_tree_ensemble_margins")
+        }
+        let device = module.device
+        try device.makeCurrent()
+        featureCount = ensemble.featureCount
+        groupCount = ensemble.groupCount
+        transform = ensemble.transform
+        combination = ensemble.combination
+        self.cpu = cpu
+        self.report = report
+        self.module = module
+        self.function = function
+        lanes = CUDALanePool(device: device)
+
+        // Trees grouped by output group, file order kept within a group: the order the CPU adds them in.
+        var treeRootsByGroup = [Int32]()
+        var starts = [Int32]()
+        for group in 0..<ensemble.groupCount {
+            starts.append(Int32(treeRootsByGroup.count))
+            for tree in forest.roots.indices where forest.groups[tree] == Int32(group) {
+                treeRootsByGroup.append(forest.roots[tree])
+            }
+        }
+        starts.append(Int32(treeRootsByGroup.count))
+        nodes = try DeviceBuffer(device: device, copying: forest.nodes)
+        treeRoots = try DeviceBuffer(device: device, copying: treeRootsByGroup)
+        groupTreeStarts = try DeviceBuffer(device: device, copying: starts)
+        categorySetOfNode = try DeviceBuffer(device: device, copying: forest.categorySetOfNode)
+        categorySets = try DeviceBuffer(device: device, copying: forest.categorySets.flatMap { [$0.offset, $0.count] })
+        categoryWords = try DeviceBuffer(device: device, copying: forest.categoryWords)
+        baseMargins = try DeviceBuffer(device: device, copying: ensemble.baseMargins)
+        deviceBytes = [nodes, treeRoots, groupTreeStarts, categorySetOfNode, categorySets, categoryWords, baseMargins]
+            .reduce(0) { $0 + $1.byteCount }
+    }
+
+    func predict(_ batch: FeatureBatch) -> Predictions {
+        precondition(batch.columnCount == featureCount, "caller must check the feature count")
+        do {
+            return try predictOnDevice(batch)
+        } catch {
+            report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
+            return cpu.predict(batch)
+        }
+    }
+
+    private func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions {
+        let rowCount = batch.rowCount
+        var result = Predictions(rowCount: rowCount, columnCount: outputCount, values: [Float](repeating: 0, count: rowCount * outputCount))
+        guard rowCount > 0 else { return result }
+        let device = module.device
+        try device.makeCurrent()
+        let lane = try lanes.take()
+        try lane.reserve(rows: rowCount, featureCount: featureCount, outputs: groupCount)
+        guard let hostRows = lane.hostRows, let hostMargins = lane.hostMargins,
+              let deviceRows = lane.deviceRows, let deviceMargins = lane.deviceMargins else {
+            throw CUDAUnavailable(.driverError, "a lane has no buffers")
+        }
+        let table = device.driver.table
+        batch.values.withUnsafeBytes { rows in
+            _ = memcpy(hostRows.pointer, rows.baseAddress!, rows.count)
+        }
+        let rowBytes = featureCount * MemoryLayout<Float>.stride
+        let marginBytes = groupCount * MemoryLayout<Float>.stride
+        var chunkStart = 0
+        var chunk = 0
+        while chunkStart < rowCount {
+            let chunkRows = min(Self.chunkRows, rowCount - chunkStart)
+            let stream = lane.streams[chunk % lane.streams.count]
+            let rowsAddress = deviceRows.address + UInt64(chunkStart * rowBytes)
+            let marginsAddress = deviceMargins.address + UInt64(chunkStart * marginBytes)
+            try device.driver.check(
+                table.cuMemcpyHtoDAsync_v2(rowsAddress, hostRows.pointer + chunkStart * rowBytes, chunkRows * rowBytes, stream),
+                "cuMemcpyHtoDAsync")
+            let threads = chunkRows * groupCount
+            try device.launch(function, blocks: (threads + Self.threadsPerBlock - 1) / Self.threadsPerBlock,
+                              threads: Self.threadsPerBlock, stream: stream, arguments: [
+                                  nodes.address, treeRoots.address, groupTreeStarts.address,
+                                  categorySetOfNode.address, categorySets.address, categoryWords.address,
+                                  baseMargins.address, rowsAddress, marginsAddress,
+                                  UInt64(chunkRows), UInt64(featureCount), UInt64(groupCount), combinationCode,
+                              ])
+            try device.driver.check(
+                table.cuMemcpyDtoHAsync_v2(hostMargins.pointer + chunkStart * marginBytes, marginsAddress, chunkRows * marginBytes, stream),
+                "cuMemcpyDtoHAsync")
+            chunkStart += chunkRows
+            chunk += 1
+        }
+        for stream in lane.streams {
+            try device.driver.check(table.cuStreamSynchronize(stream), "cuStreamSynchronize")
+        }
+        let margins = UnsafeBufferPointer(start: hostMargins.pointer.assumingMemoryBound(to: Float.self), count: rowCount * groupCount)
+        let outputs = outputCount
+        let groups = groupCount
+        result.values.withUnsafeMutableBufferPointer { output in
+            for row in 0..<rowCount {
+                transform.apply(margins: UnsafeBufferPointer(rebasing: margins[row * groups ..< (row + 1) * groups]),
+                                output: UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs]))
+            }
+        }
+        lanes.giveBack(lane)
+        return result
+    }
+
+    /// The kernel's code for how a group's leaves combine.
+    private var combinationCode: UInt64 {
+        switch combination {
+        case .sum: 0
+        case .sumOfVotes: 1
+        case .minimum: 2
+        case .maximum: 3
+        }
+    }
+}

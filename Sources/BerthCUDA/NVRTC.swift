@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCUDA
+
+/// NVRTC, CUDA's run-time compiler, opened with `dlopen`: it turns Berth's kernel sources into PTX for the GPU
+/// it finds, so one binary runs on every GPU generation the driver supports.
+///
+/// The library comes from the CUDA runtime image (`libnvrtc.so.12`), or wherever `BERTH_NVRTC_PATH` points
+/// (a file, or a folder holding one: the `nvidia-cuda-nvrtc-cu12` wheel's `lib/`).
+public final class NVRTC: @unchecked Sendable {
+    /// The sonames tried in order when `BERTH_NVRTC_PATH` is not set: CUDA 13, 12, then 11.x.
+    public static let libraryNames = ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so.11.1",
+                                      "libnvrtc.so.11.0", "libnvrtc.so"]
+
+    let table: ccuda_nvrtc
+    /// The library that was opened.
+    public let path: String
+    public let version: (major: Int, minor: Int)
+
+    /// Opens NVRTC from `configuredPath` (a file or a folder) when given, else the first of `libraryNames` the
+    /// loader finds.
+    public init(configuredPath: String? = nil) throws(CUDAUnavailable) {
+        let candidates: [String]
+        if let configuredPath, !configuredPath.isEmpty {
+            candidates = Self.isDirectory(configuredPath)
+                ? Self.libraryNames.map { configuredPath + "/" + $0 }
+                : [configuredPath]
+        } else {
+            candidates = Self.libraryNames
+        }
+        var failures = [String]()
+        for candidate in candidates {
+            var table = ccuda_nvrtc()
+            var message = [CChar](repeating: 0, count: 1024)
+            let status = ccuda_open_nvrtc(candidate, &table, &message, message.count)
+            if status == CCUDA_OPENED {
+                self.table = table
+                path = candidate
+                var major: Int32 = 0
+                var minor: Int32 = 0
+                _ = table.nvrtcVersion(&major, &minor)
+                version = (Int(major), Int(minor))
+                return
+            }
+            if status == CCUDA_SYMBOL_MISSING {
+                throw CUDAUnavailable(.symbolMissing, "\(CUDADriver.text(message)): not a usable NVRTC library")
+            }
+            failures.append(CUDADriver.text(message))
+        }
+        let hint = configuredPath == nil
+            ? "install CUDA's NVRTC (the nvidia/cuda runtime image has it) or set BERTH_NVRTC_PATH to libnvrtc.so or its folder"
+            : "BERTH_NVRTC_PATH must name libnvrtc.so.13, .12 or .11.x, or the folder that holds it"
+        throw CUDAUnavailable(.libraryNotFound, "NVRTC not found (\(failures.first ?? "no candidates")); \(hint)")
+    }
+
+    /// The virtual architectures this NVRTC can compile for (75 for compute 7.5), empty when it cannot say
+    /// (before CUDA 11.2).
+    public var supportedArchitectures: [Int] {
+        guard let count = table.nvrtcGetNumSupportedArchs, let list = table.nvrtcGetSupportedArchs else { return [] }
+        var number: Int32 = 0
+        guard count(&number) == 0, number > 0 else { return [] }
+        var architectures = [Int32](repeating: 0, count: Int(number))
+        guard list(&architectures) == 0 else { return [] }
+        return architectures.map(Int.init)
+    }
+
+    /// The architecture to compile for on a device of compute capability `device` (90 for 9.0): the newest this
+    /// NVRTC knows that is not newer than the device (the driver runs older PTX on newer GPUs).
+    public func architecture(for device: Int) throws(CUDAUnavailable) -> Int {
+        let supported = supportedArchitectures
+        guard !supported.isEmpty else { return device }
+        guard let best = supported.filter({ $0 <= device }).max() else {
+            throw CUDAUnavailable(.compileFailed, """
+                NVRTC \(version.major).\(version.minor) cannot compile for compute \(device / 10).\(device % 10) (its \
+                oldest is \((supported.min() ?? 0) / 10).\((supported.min() ?? 0) % 10)); point BERTH_NVRTC_PATH at an \
+                older NVRTC (CUDA 12 still supports compute 5.0 to 9.0)
+                """)
+        }
+        return best
+    }
+
+    /// Compiles `source` to PTX for `compute_<architecture>`; a compile error carries NVRTC's log.
+    public func compile(_ source: CUDAKernelSource, architecture: Int) throws(CUDAUnavailable) -> String {
+        var program: ccuda_nvrtc_program?
+        try check(table.nvrtcCreateProgram(&program, source.code, source.name + ".cu", 0, nil, nil), "nvrtcCreateProgram")
+        defer { _ = table.nvrtcDestroyProgram(&program) }
+        let options = Self.options(architecture: architecture)
+        var pointers = options.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        let result = pointers.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { rebound in
+                table.nvrtcCompileProgram(program, Int32(rebound.count), rebound.baseAddress)
+            }
+        }
+        guard result == 0 else {
+            throw CUDAUnavailable(.compileFailed, """
+                NVRTC \(version.major).\(version.minor) could not compile kernel \(source.name) for compute_\(architecture): \
+                \(errorText(result))\n\(log(program))
+                """)
+        }
+        var size = 0
+        try check(table.nvrtcGetPTXSize(program, &size), "nvrtcGetPTXSize")
+        var ptx = [CChar](repeating: 0, count: size)
+        try check(table.nvrtcGetPTX(program, &ptx), "nvrtcGetPTX")
+        return CUDADriver.text(ptx)
+    }
+
+    /// The compiler options: the target, and no fused multiply-add, so sums round exactly as the CPU kernel's do.
+    static func options(architecture: Int) -> [String] {
+        ["--gpu-architecture=compute_\(architecture)", "--fmad=false"]
+    }
+
+    private func log(_ program: ccuda_nvrtc_program?) -> String {
+        var size = 0
+        guard table.nvrtcGetProgramLogSize(program, &size) == 0, size > 1 else { return "" }
+        var text = [CChar](repeating: 0, count: size)
+        guard table.nvrtcGetProgramLog(program, &text) == 0 else { return "" }
+        return CUDADriver.text(text)
+    }
+
+    private func check(_ result: ccuda_nvrtc_result, _ call: String) throws(CUDAUnavailable) {
+        guard result != 0 else { return }
+        throw CUDAUnavailable(result == 1 ? .outOfMemory : .compileFailed, "\(call) failed: \(errorText(result))")
+    }
+
+    private func errorText(_ result: ccuda_nvrtc_result) -> String {
+        table.nvrtcGetErrorString(result).map { String(cString: $0) } ?? "nvrtcResult \(result)"
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import BerthCore
+import BerthFormats
+import BerthJSON
+import BerthServer
+import Logging
+
+/// `berth inspect`: which backend would serve and why, and what the model is and where its batches run — the
+/// same decisions `serve` makes at start-up, printed as one JSON object instead of served. On a GPU host,
+/// `docker run --gpus all IMAGE inspect` answers "is the GPU being used?" without sending a request.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print the backend serve would bind (CUDA or CPU, and why) and the model's placement, as JSON.",
+        discussion: """
+            Reads the same environment as serve (BERTH_DEVICE, BERTH_CUDA_MIN_ROWS, BERTH_NVRTC_PATH, \
+            CUDA_VISIBLE_DEVICES, SM_MODEL_DIR, …). Exit status: 0, or 2 when BERTH_DEVICE=cuda cannot bind a GPU \
+            or the model cannot be loaded.
+            """
+    )
+
+    @Option(name: .customLong("model-dir"), help: "The model directory (default: SM_MODEL_DIR or /opt/ml/model).")
+    var modelDirectory: String?
+
+    @Flag(help: "Report the backend only; do not load the model.")
+    var backendOnly = false
+
+    func run() throws {
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .warning) }
+        let logger = Logger(label: "berth")
+        var configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
+        } catch {
+            throw fail("invalid configuration: \(error)")
+        }
+        if let modelDirectory { configuration.modelDirectory = modelDirectory }
+        var fields: [(String, String)] = [("device_setting", configuration.device.rawValue)]
+        let choice: BackendChoice
+        do {
+            choice = try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: logger)
+        } catch {
+            fields.append(("backend", "none"))
+            fields.append(("refused", error.description))
+            print(Self.object(fields))
+            throw ExitCode(2)
+        }
+        fields.append(("backend", choice.backend.name))
+        fields.append(("startup_line", choice.startupLine))
+        fields += choice.details.sorted { $0.key < $1.key }
+        if !backendOnly {
+            fields.append(("model_dir", configuration.modelDirectory))
+            do {
+                let served = try ModelLoader(configuration: configuration, backend: choice.backend).load(logger: logger)
+                fields += [
+                    ("model_format", served.description.format.description), ("objective", served.description.objective),
+                    ("trees", String(served.description.treeCount)), ("features", String(served.featureCount)),
+                    ("outputs", String(served.model.outputCount)), ("placement", served.backend),
+                ]
+            } catch {
+                fields.append(("model_error", error.description))
+                print(Self.object(fields))
+                throw ExitCode(2)
+            }
+        }
+        print(Self.object(fields))
+    }
+
+    /// A flat JSON object of strings, keys in the order given, one per line.
+    static func object(_ fields: [(String, String)]) -> String {
+        "{\n" + fields.map { "  \(JSONText.quoted($0.0)): \(JSONText.quoted($0.1))" }.joined(separator: ",\n") + "\n}"
+    }
+
+    private func fail(_ message: String) -> ExitCode {
+        writeStandardError("berth inspect: \(message)\n")
+        return ExitCode(2)
+    }
+}

@@ -1,0 +1,47 @@
+import BerthCore
+import Testing
+@testable import BerthCUDA
+
+/// The parts of the GPU backend that run on the host: the node layout the kernel reads, routing by batch size,
+/// and the synthetic rows the crossover is measured on.
+@Suite struct RoutingTests {
+    /// feature 0 < threshold ? left : right, as a one-tree ensemble.
+    func stump(threshold: Float, left: Float, right: Float) -> TreeEnsemble {
+        let tree = DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [0, 0, 0],
+                                values: [threshold, left, right], defaultLeft: [true, false, false])
+        return TreeEnsemble(featureCount: 2, groupCount: 1, trees: [tree], treeGroups: [0], baseMargins: [0], transform: .identity)
+    }
+
+    @Test func nodesAreTheSixteenBytesTheKernelLoadsAsUint4() {
+        #expect(MemoryLayout<PackedForest.Node>.stride == 16)
+        #expect(MemoryLayout<PackedForest.Node>.offset(of: \.featureAndFlags) == 0)
+        #expect(MemoryLayout<PackedForest.Node>.offset(of: \.value) == 4)
+        #expect(MemoryLayout<PackedForest.Node>.offset(of: \.left) == 8)
+        #expect(MemoryLayout<PackedForest.Node>.offset(of: \.right) == 12)
+    }
+
+    @Test func batchesFromTheThresholdGoToTheSecondModel() throws {
+        let small = try CPUBackend().compile(.trees(stump(threshold: 0.5, left: 1, right: 1)))
+        let large = try CPUBackend().compile(.trees(stump(threshold: 0.5, left: 2, right: 2)))
+        let routed = DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 4, origin: "test")
+        #expect(routed.predict(FeatureBatch(rowCount: 3, columnCount: 2, values: [Float](repeating: 0, count: 6))).values == [1, 1, 1])
+        #expect(routed.predict(FeatureBatch(rowCount: 4, columnCount: 2, values: [Float](repeating: 0, count: 8))).values == [2, 2, 2, 2])
+        #expect(routed.placement == "cuda for batches of 4 rows or more, cpu below (test)")
+        #expect(DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 1, origin: "BERTH_DEVICE=cuda").placement
+                == "cuda (every batch; BERTH_DEVICE=cuda)")
+        let never = DeviceRoutedModel(cpu: small, gpu: large, minimumRows: Int.max, origin: "slower")
+        #expect(never.predict(FeatureBatch(rowCount: 100_000, columnCount: 2, values: [Float](repeating: 0, count: 200_000))).values.allSatisfy { $0 == 1 })
+        #expect(never.placement == "cpu (slower)")
+    }
+
+    @Test func syntheticRowsStraddleTheModelsThresholdsAndRepeat() throws {
+        let forest = try PackedForest(stump(threshold: 0.5, left: 1, right: 2))
+        let rows = SyntheticRows(forest: forest, featureCount: 2)
+        let batch = rows.batch(rowCount: 200)
+        let firstFeature = stride(from: 0, to: batch.values.count, by: 2).map { batch.values[$0] }
+        #expect(Set(firstFeature) == [0.499, 0.501])
+        // Feature 1 is never split on: it stays 0.
+        #expect(stride(from: 1, to: batch.values.count, by: 2).allSatisfy { batch.values[$0] == 0 })
+        #expect(rows.batch(rowCount: 200).values == batch.values)
+    }
+}

@@ -1,0 +1,71 @@
+import BerthCore
+import Logging
+import BerthCodecs
+import Testing
+@testable import BerthServer
+
+/// `BERTH_DEVICE` without a GPU: `auto` falls back to the CPU and says why in its startup line, `cuda` refuses to
+/// start, `cpu` never touches the driver. zlib stands in for a library that is not the CUDA driver.
+@Suite struct BackendChoiceTests {
+    static let logger = Logger(label: "berth-test")
+
+    func choose(_ environment: [String: String], driverPath: String) throws -> BackendChoice {
+        let configuration = try ServerConfiguration(environment: environment, processorCount: 2)
+        return try BackendChoice.choose(configuration: configuration, environment: environment, logger: Self.logger,
+                                        driverPath: driverPath)
+    }
+
+    @Test func autoWithoutADriverServesOnTheCPUAndSaysWhy() throws {
+        let choice = try choose([:], driverPath: "/nonexistent/libcuda.so.1")
+        #expect(choice.backend.name == "cpu")
+        #expect(choice.startupLine.hasPrefix("CPU: /nonexistent/libcuda.so.1: "))
+        #expect(choice.details["dense_kernel"] == CPUBackend.denseInstructionSet)
+    }
+
+    @Test func autoWithALibraryMissingSymbolsServesOnTheCPU() throws {
+        let choice = try choose(["BERTH_DEVICE": "auto"], driverPath: "libz.so.1")
+        #expect(choice.backend.name == "cpu")
+        #expect(choice.startupLine == "CPU: libz.so.1 has no symbol cuInit: not a usable CUDA driver")
+    }
+
+    @Test func cudaWithoutADriverRefusesToStart() throws {
+        #expect {
+            _ = try choose(["BERTH_DEVICE": "cuda"], driverPath: "/nonexistent/libcuda.so.1")
+        } throws: { error in
+            let text = (error as? BackendChoice.Refusal)?.description ?? ""
+            return text.hasPrefix("BERTH_DEVICE=cuda, but no GPU can be bound: /nonexistent/libcuda.so.1")
+                && text.contains("--gpus all") && text.contains("BERTH_DEVICE=auto")
+        }
+        #expect(throws: BackendChoice.Refusal.self) { _ = try choose(["BERTH_DEVICE": "cuda"], driverPath: "libz.so.1") }
+    }
+
+    @Test func cpuNeverOpensTheDriver() throws {
+        // A driver path that would fail loudly if it were tried.
+        let choice = try choose(["BERTH_DEVICE": "CPU"], driverPath: "/nonexistent/libcuda.so.1")
+        #expect(choice.backend.name == "cpu")
+        #expect(choice.startupLine == "CPU: BERTH_DEVICE=cpu")
+    }
+
+    @Test func invalidDeviceSettingsAreNamed() {
+        #expect(throws: ConfigurationError(variable: "BERTH_DEVICE", value: "gpu", expected: "auto, cpu or cuda")) {
+            _ = try ServerConfiguration(environment: ["BERTH_DEVICE": "gpu"], processorCount: 2)
+        }
+        #expect(throws: ConfigurationError.self) {
+            _ = try ServerConfiguration(environment: ["BERTH_CUDA_MIN_ROWS": "0"], processorCount: 2)
+        }
+    }
+
+    @Test func theFallbackServesAFixtureLikeXGBoost() async throws {
+        let folder = TestServer.fixtures + "/xgboost-binary-legacy"
+        let configuration = try TestServer.configuration(modelDirectory: folder + "/model")
+        let choice = try BackendChoice.choose(configuration: configuration, environment: [:], logger: Self.logger,
+                                              driverPath: "/nonexistent/libcuda.so.1")
+        let loaded = try ModelLoader(configuration: configuration, backend: choice.backend).load(logger: Self.logger)
+        #expect(loaded.backend == "cpu")
+        let rows = try TestServer.bytes(folder + "/requests/rows.csv")
+        let expected = try TestServer.bytes(folder + "/expected/rows.csv")
+        let pipeline = InferencePipeline(model: loaded, configuration: configuration)
+        let answer = try rows.withUnsafeBytes { body in try pipeline.answer(body, from: .csv, to: .csv) }
+        try ResponseComparison.expectSame(answer.body, expected, accept: "text/csv", "CPU fallback")
+    }
+}
