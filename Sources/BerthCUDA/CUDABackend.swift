@@ -4,7 +4,7 @@ import BerthCore
 /// CPU kernels, which it wraps.
 ///
 /// Binding does all the work that can fail — open the driver, find a device, open NVRTC, compile (or read from
-/// `PTXCache`) and load every kernel — so a `CUDABackend` that exists is one that can launch. A model that
+/// `KernelCache`) and load every kernel — so a `CUDABackend` that exists is one that can launch. A model that
 /// cannot go onto the GPU later (out of device memory) is served on the CPU with one reported line, unless the
 /// routing is `.everyBatch` (`BERTH_DEVICE=cuda`), where that is a load failure.
 public struct CUDABackend: Backend {
@@ -22,7 +22,7 @@ public struct CUDABackend: Backend {
     public let nvrtc: NVRTC
     public let cpu: CPUBackend
     public let routing: Routing
-    /// "compiled for compute_90" or "compute_90, from the PTX cache": how the kernels were obtained.
+    /// "sm_90 machine code compiled by NVRTC 12.8" or "… from /tmp/berth-ptx": how the kernels were obtained.
     public let kernelOrigin: String
     let treeModule: CUDAModule
     let report: @Sendable (String) -> Void
@@ -36,18 +36,19 @@ public struct CUDABackend: Backend {
         let driver = try CUDADriver(path: driverPath)
         device = try CUDADevice(driver: driver, visibleDevices: environment["CUDA_VISIBLE_DEVICES"])
         nvrtc = try NVRTC(configuredPath: nvrtcPath)
-        let architecture = try nvrtc.architecture(for: device.computeCapability)
+        let target = try nvrtc.target(for: device.computeCapability)
         let source = CUDAKernelSource.treeEnsemble
-        let ptx: String
-        if let cache = PTXCache(environment: environment) {
-            let entry = try cache.ptx(for: source, architecture: architecture, nvrtc: nvrtc)
-            ptx = entry.ptx
-            kernelOrigin = "compute_\(architecture) PTX \(entry.cached ? "from \(cache.directory)" : "compiled by NVRTC \(nvrtc.version.major).\(nvrtc.version.minor)")"
+        let nvrtcName = "NVRTC \(nvrtc.version.major).\(nvrtc.version.minor)"
+        let image: [UInt8]
+        if let cache = KernelCache(environment: environment) {
+            let entry = try cache.image(for: source, target: target, nvrtc: nvrtc)
+            image = entry.image
+            kernelOrigin = "\(target) \(entry.cached ? "from \(cache.directory)" : "compiled by \(nvrtcName)")"
         } else {
-            ptx = try nvrtc.compile(source, architecture: architecture)
-            kernelOrigin = "compute_\(architecture) PTX compiled by NVRTC \(nvrtc.version.major).\(nvrtc.version.minor) (TMPDIR is under /opt/ml: not cached)"
+            image = try nvrtc.compile(source, target: target)
+            kernelOrigin = "\(target) compiled by \(nvrtcName) (TMPDIR is under /opt/ml: not cached)"
         }
-        treeModule = try device.loadModule(ptx: ptx, entryPoints: source.entryPoints)
+        treeModule = try device.loadModule(image: image, kind: target.kind, entryPoints: source.entryPoints)
         self.cpu = cpu
         self.routing = routing
         self.report = report

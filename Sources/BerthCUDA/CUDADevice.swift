@@ -70,15 +70,18 @@ public final class CUDADevice: @unchecked Sendable {
         try driver.check(driver.table.cuCtxSetCurrent(context), "cuCtxSetCurrent")
     }
 
-    /// Loads PTX (the driver compiles it for this GPU) and finds `entryPoints` in it.
-    func loadModule(ptx: String, entryPoints: [String]) throws(CUDAUnavailable) -> CUDAModule {
+    /// Loads a compiled kernel image — a cubin, or PTX that the driver compiles for this GPU — and finds
+    /// `entryPoints` in it.
+    func loadModule(image: [UInt8], kind: KernelTarget.Kind, entryPoints: [String]) throws(CUDAUnavailable) -> CUDAModule {
         try makeCurrent()
         var module: ccuda_module?
-        let result = ptx.withCString { driver.table.cuModuleLoadData(&module, $0) }
+        // PTX is read as a C string.
+        let bytes = kind == .ptx ? image + [0] : image
+        let result = bytes.withUnsafeBytes { driver.table.cuModuleLoadData(&module, $0.baseAddress) }
         if result == 222 {
             throw CUDAUnavailable(.driverTooOld, """
-                the driver (\(driverVersion.major).\(driverVersion.minor)) is older than the NVRTC that compiled the kernels: \
-                use an image whose CUDA is not newer than the host driver, or point BERTH_NVRTC_PATH at an older NVRTC
+                the driver (\(driverVersion.major).\(driverVersion.minor)) is older than the NVRTC that compiled the kernels' \
+                PTX: use an image whose CUDA is not newer than the host driver, or point BERTH_NVRTC_PATH at an older NVRTC
                 """)
         }
         try driver.check(result, "cuModuleLoadData")

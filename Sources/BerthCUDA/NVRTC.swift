@@ -65,27 +65,32 @@ public final class NVRTC: @unchecked Sendable {
         return architectures.map(Int.init)
     }
 
-    /// The architecture to compile for on a device of compute capability `device` (90 for 9.0): the newest this
-    /// NVRTC knows that is not newer than the device (the driver runs older PTX on newer GPUs).
-    public func architecture(for device: Int) throws(CUDAUnavailable) -> Int {
+    /// What to compile for a device of compute capability `device` (90 for 9.0): its own machine code when this
+    /// NVRTC knows the architecture and can emit cubins, else PTX for the newest architecture it knows that is
+    /// not newer than the device.
+    public func target(for device: Int) throws(CUDAUnavailable) -> KernelTarget {
         let supported = supportedArchitectures
-        guard !supported.isEmpty else { return device }
+        let canEmitCubin = table.nvrtcGetCUBIN != nil && table.nvrtcGetCUBINSize != nil
+        guard !supported.isEmpty else { return KernelTarget(canEmitCubin ? .cubin : .ptx, architecture: device) }
+        if canEmitCubin && supported.contains(device) { return KernelTarget(.cubin, architecture: device) }
         guard let best = supported.filter({ $0 <= device }).max() else {
+            let oldest = supported.min() ?? 0
             throw CUDAUnavailable(.compileFailed, """
                 NVRTC \(version.major).\(version.minor) cannot compile for compute \(device / 10).\(device % 10) (its \
-                oldest is \((supported.min() ?? 0) / 10).\((supported.min() ?? 0) % 10)); point BERTH_NVRTC_PATH at an \
-                older NVRTC (CUDA 12 still supports compute 5.0 to 9.0)
+                oldest is \(oldest / 10).\(oldest % 10)); point BERTH_NVRTC_PATH at an older NVRTC (CUDA 12 still \
+                supports compute 5.0 to 9.0)
                 """)
         }
-        return best
+        return KernelTarget(.ptx, architecture: best)
     }
 
-    /// Compiles `source` to PTX for `compute_<architecture>`; a compile error carries NVRTC's log.
-    public func compile(_ source: CUDAKernelSource, architecture: Int) throws(CUDAUnavailable) -> String {
+    /// Compiles `source` for `target`: cubin bytes, or PTX text (without a terminating NUL). A compile error
+    /// carries NVRTC's log.
+    public func compile(_ source: CUDAKernelSource, target: KernelTarget) throws(CUDAUnavailable) -> [UInt8] {
         var program: ccuda_nvrtc_program?
         try check(table.nvrtcCreateProgram(&program, source.code, source.name + ".cu", 0, nil, nil), "nvrtcCreateProgram")
         defer { _ = table.nvrtcDestroyProgram(&program) }
-        let options = Self.options(architecture: architecture)
+        let options = Self.options(target: target)
         var pointers = options.map { strdup($0) }
         defer { pointers.forEach { free($0) } }
         let result = pointers.withUnsafeMutableBufferPointer { buffer in
@@ -95,20 +100,32 @@ public final class NVRTC: @unchecked Sendable {
         }
         guard result == 0 else {
             throw CUDAUnavailable(.compileFailed, """
-                NVRTC \(version.major).\(version.minor) could not compile kernel \(source.name) for compute_\(architecture): \
+                NVRTC \(version.major).\(version.minor) could not compile kernel \(source.name) for \(target): \
                 \(errorText(result))\n\(log(program))
                 """)
         }
         var size = 0
-        try check(table.nvrtcGetPTXSize(program, &size), "nvrtcGetPTXSize")
-        var ptx = [CChar](repeating: 0, count: size)
-        try check(table.nvrtcGetPTX(program, &ptx), "nvrtcGetPTX")
-        return CUDADriver.text(ptx)
+        var image: [CChar]
+        switch target.kind {
+        case .ptx:
+            try check(table.nvrtcGetPTXSize(program, &size), "nvrtcGetPTXSize")
+            image = [CChar](repeating: 0, count: size)
+            try check(table.nvrtcGetPTX(program, &image), "nvrtcGetPTX")
+            if image.last == 0 { image.removeLast() }
+        case .cubin:
+            guard let getSize = table.nvrtcGetCUBINSize, let get = table.nvrtcGetCUBIN else {
+                throw CUDAUnavailable(.compileFailed, "NVRTC \(version.major).\(version.minor) cannot emit machine code")
+            }
+            try check(getSize(program, &size), "nvrtcGetCUBINSize")
+            image = [CChar](repeating: 0, count: size)
+            try check(get(program, &image), "nvrtcGetCUBIN")
+        }
+        return image.map { UInt8(bitPattern: $0) }
     }
 
     /// The compiler options: the target, and no fused multiply-add, so sums round exactly as the CPU kernel's do.
-    static func options(architecture: Int) -> [String] {
-        ["--gpu-architecture=compute_\(architecture)", "--fmad=false"]
+    static func options(target: KernelTarget) -> [String] {
+        [target.option, "--fmad=false"]
     }
 
     private func log(_ program: ccuda_nvrtc_program?) -> String {

@@ -70,6 +70,7 @@ ccuda_open_status ccuda_open_nvrtc(const char *path, ccuda_nvrtc *nvrtc, char *m
         && CCUDA_RESOLVE(nvrtc, nvrtcGetPTX, 1) && CCUDA_RESOLVE(nvrtc, nvrtcGetProgramLogSize, 1)
         && CCUDA_RESOLVE(nvrtc, nvrtcGetProgramLog, 1) && CCUDA_RESOLVE(nvrtc, nvrtcDestroyProgram, 1)
         && CCUDA_RESOLVE(nvrtc, nvrtcGetErrorString, 1)
+        && CCUDA_RESOLVE(nvrtc, nvrtcGetCUBINSize, 0) && CCUDA_RESOLVE(nvrtc, nvrtcGetCUBIN, 0)
         && CCUDA_RESOLVE(nvrtc, nvrtcGetNumSupportedArchs, 0) && CCUDA_RESOLVE(nvrtc, nvrtcGetSupportedArchs, 0);
     if (!ok) {
         dlclose(handle);

@@ -1,4 +1,4 @@
-import BerthCUDA
+@testable import BerthCUDA
 import Glibc
 import Testing
 
@@ -8,12 +8,25 @@ import Testing
     static let architectures = [70, 80, 90]
 
     @Test(arguments: CUDAKernelSource.all, architectures)
-    func compiles(_ source: CUDAKernelSource, architecture: Int) throws {
+    func compilesToPTX(_ source: CUDAKernelSource, architecture: Int) throws {
         let nvrtc = try NVRTCLocation.open()
-        let ptx = try nvrtc.compile(source, architecture: architecture)
+        let ptx = String(decoding: try nvrtc.compile(source, target: KernelTarget(.ptx, architecture: architecture)), as: UTF8.self)
         #expect(ptx.contains(".target sm_\(architecture)"))
         for entryPoint in source.entryPoints {
             #expect(ptx.contains(".entry \(entryPoint)("), "\(source.name) has no entry \(entryPoint) in its PTX")
+        }
+    }
+
+    /// Machine code goes through NVRTC's assembler as well, which checks what PTX alone does not (registers,
+    /// instruction support on that architecture).
+    @Test(arguments: CUDAKernelSource.all, architectures)
+    func compilesToMachineCode(_ source: CUDAKernelSource, architecture: Int) throws {
+        let nvrtc = try NVRTCLocation.open()
+        let target = KernelTarget(.cubin, architecture: architecture)
+        let cubin = try nvrtc.compile(source, target: target)
+        #expect(target.accepts(cubin), "not an ELF file")
+        for entryPoint in source.entryPoints {
+            #expect(cubin.firstRange(of: Array(entryPoint.utf8)) != nil, "\(source.name) has no symbol \(entryPoint)")
         }
     }
 
@@ -23,49 +36,56 @@ import Testing
             extern "C" __global__ void broken(float *x) { x[0] = undeclared_name + ; }
             """)
         do {
-            _ = try nvrtc.compile(broken, architecture: 80)
+            _ = try nvrtc.compile(broken, target: KernelTarget(.ptx, architecture: 80))
             Issue.record("a kernel with a syntax error compiled")
         } catch {
             #expect(error.kind == .compileFailed)
-            #expect(error.message.contains("could not compile kernel broken for compute_80"))
+            #expect(error.message.contains("could not compile kernel broken for compute_80 PTX"))
             #expect(error.message.contains("undeclared_name"), "NVRTC's log is missing: \(error.message)")
         }
     }
 
-    @Test func theArchitectureIsTheNewestNVRTCKnowsUpToTheDevice() throws {
+    @Test func aKnownGPUGetsItsOwnMachineCodeANewerOneTheNewestPTX() throws {
         let nvrtc = try NVRTCLocation.open()
         let supported = nvrtc.supportedArchitectures
-        try #require(!supported.isEmpty, "NVRTC \(nvrtc.version) does not list its architectures")
-        #expect(try nvrtc.architecture(for: 90) == supported.filter { $0 <= 90 }.max())
-        // A GPU newer than this NVRTC gets the newest PTX, which the driver compiles forward.
-        #expect(try nvrtc.architecture(for: 1000) == supported.max())
-        #expect(throws: CUDAUnavailable.self) { try nvrtc.architecture(for: 10) }
+        try #require(supported.contains(90), "NVRTC \(nvrtc.version) does not list compute 9.0")
+        #expect(try nvrtc.target(for: 90) == KernelTarget(.cubin, architecture: 90))
+        // A GPU newer than this NVRTC gets the newest PTX, which its (newer) driver compiles forward.
+        #expect(try nvrtc.target(for: 1000) == KernelTarget(.ptx, architecture: supported.max()!))
+        #expect(throws: CUDAUnavailable.self) { try nvrtc.target(for: 10) }
     }
 
-    @Test func compiledPTXIsCachedUnderTMPDIRAndReused() throws {
+    @Test func compiledKernelsAreCachedUnderTMPDIRAndReused() throws {
         let nvrtc = try NVRTCLocation.open()
         var template = Array("/tmp/berth-ptx-test-XXXXXX".utf8CString)
         let folder = String(cString: mkdtemp(&template)!)
-        defer { _ = try? removeTree(folder) }
-        let cache = try #require(PTXCache(environment: ["TMPDIR": folder]))
+        defer { removeTree(folder) }
+        let cache = try #require(KernelCache(environment: ["TMPDIR": folder]))
         #expect(cache.directory == folder + "/berth-ptx")
-        let first = try cache.ptx(for: .treeEnsemble, architecture: 80, nvrtc: nvrtc)
+        let target = KernelTarget(.cubin, architecture: 80)
+        let first = try cache.image(for: .treeEnsemble, target: target, nvrtc: nvrtc)
         #expect(!first.cached)
-        let second = try cache.ptx(for: .treeEnsemble, architecture: 80, nvrtc: nvrtc)
+        let second = try cache.image(for: .treeEnsemble, target: target, nvrtc: nvrtc)
         #expect(second.cached)
-        #expect(second.ptx == first.ptx)
-        // Another architecture is another entry.
-        #expect(try !cache.ptx(for: .treeEnsemble, architecture: 90, nvrtc: nvrtc).cached)
+        #expect(second.image == first.image)
+        // Another target is another entry.
+        #expect(try !cache.image(for: .treeEnsemble, target: KernelTarget(.ptx, architecture: 80), nvrtc: nvrtc).cached)
+        // A damaged entry is compiled again, not loaded.
+        let path = cache.path(for: .treeEnsemble, target: target, nvrtcVersion: nvrtc.version)
+        let file = try #require(fopen(path, "wb"))
+        fputs("garbage", file)
+        fclose(file)
+        #expect(try !cache.image(for: .treeEnsemble, target: target, nvrtc: nvrtc).cached)
     }
 
     @Test func nothingIsCachedUnderOptML() {
-        #expect(PTXCache(environment: ["TMPDIR": "/opt/ml/model/tmp"]) == nil)
-        #expect(PTXCache(environment: ["TMPDIR": "/opt/ml"]) == nil)
-        #expect(PTXCache(environment: [:])?.directory == "/tmp/berth-ptx")
-        #expect(PTXCache(environment: ["TMPDIR": "/opt/mlx/"])?.directory == "/opt/mlx/berth-ptx")
+        #expect(KernelCache(environment: ["TMPDIR": "/opt/ml/model/tmp"]) == nil)
+        #expect(KernelCache(environment: ["TMPDIR": "/opt/ml"]) == nil)
+        #expect(KernelCache(environment: [:])?.directory == "/tmp/berth-ptx")
+        #expect(KernelCache(environment: ["TMPDIR": "/opt/mlx/"])?.directory == "/opt/mlx/berth-ptx")
     }
 
-    private func removeTree(_ folder: String) throws {
+    private func removeTree(_ folder: String) {
         let cacheFolder = folder + "/berth-ptx"
         if let directory = opendir(cacheFolder) {
             while let entry = readdir(directory) {

@@ -67,7 +67,8 @@ typedef struct {
     ccuda_result (*cuGetErrorString)(ccuda_result result, const char **text);
 } ccuda_driver;
 
-// The NVRTC entry points. The last two appeared in CUDA 11.2 and may be NULL.
+// The NVRTC entry points. The last four are optional (CUBIN output from CUDA 11.1, architecture lists from 11.2)
+// and may be NULL.
 typedef struct {
     void *handle;
     ccuda_nvrtc_result (*nvrtcVersion)(int *major, int *minor);
@@ -80,6 +81,8 @@ typedef struct {
     ccuda_nvrtc_result (*nvrtcGetProgramLog)(ccuda_nvrtc_program program, char *log);
     ccuda_nvrtc_result (*nvrtcDestroyProgram)(ccuda_nvrtc_program *program);
     const char *(*nvrtcGetErrorString)(ccuda_nvrtc_result result);
+    ccuda_nvrtc_result (*nvrtcGetCUBINSize)(ccuda_nvrtc_program program, size_t *size);
+    ccuda_nvrtc_result (*nvrtcGetCUBIN)(ccuda_nvrtc_program program, char *cubin);
     ccuda_nvrtc_result (*nvrtcGetNumSupportedArchs)(int *count);
     ccuda_nvrtc_result (*nvrtcGetSupportedArchs)(int *architectures);
 } ccuda_nvrtc;
