@@ -1,7 +1,7 @@
 import BerthCore
 
-/// The GPU `Backend`: tree ensembles compiled for both devices and routed by batch size; everything else on the
-/// CPU kernels, which it wraps.
+/// The GPU `Backend`: tree ensembles (XGBoost's, and the forests inside ONNX graphs) compiled for both devices and
+/// routed by batch size; everything else on the CPU kernels, which it wraps.
 ///
 /// Binding does all the work that can fail — open the driver, find a device, open NVRTC, compile (or read from
 /// `KernelCache`) and load every kernel — so a `CUDABackend` that exists is one that can launch. A model that
@@ -55,11 +55,28 @@ public struct CUDABackend: Backend {
     }
 
     public func compile(_ model: ModelIR) throws(ModelValidationError) -> any CompiledModel {
-        let cpuModel = try cpu.compile(model)
-        guard case .trees(let ensemble) = model else {
-            report("this model is not a tree ensemble: it runs on the CPU kernels (the GPU runs tree ensembles only)")
-            return cpuModel
+        switch model {
+        case .trees(let ensemble):
+            return try treeModel(ensemble, cpuModel: try cpu.compile(model))
+        case .graph:
+            // The graph runs on the CPU kernels; its TreeEnsemble nodes' forests go through `treeModel`.
+            var graphBackend = cpu
+            graphBackend.graphTreeCompiler = { ensemble throws(ModelValidationError) in
+                try treeModel(ensemble, cpuModel: try cpu.compile(.trees(ensemble)))
+            }
+            let compiled = try graphBackend.compile(model)
+            if compiled.placement == "cpu" {
+                report("this ONNX graph has no tree ensemble: it runs on the CPU kernels (the GPU runs tree ensembles only)")
+            }
+            return compiled
+        case .linear:
+            report("this linear model runs on the CPU kernels (the GPU runs tree ensembles only)")
+            return try cpu.compile(model)
         }
+    }
+
+    /// `ensemble` on the GPU, routed by batch size with `cpuModel` (the same forest on the CPU) taking the rest.
+    private func treeModel(_ ensemble: TreeEnsemble, cpuModel: any CompiledModel) throws(ModelValidationError) -> any CompiledModel {
         let forest = try PackedForest(ensemble)
         let gpuModel: CUDATreeEnsembleModel
         do {

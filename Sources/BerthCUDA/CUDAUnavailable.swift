@@ -14,7 +14,7 @@ public struct CUDAUnavailable: Error, Sendable, Equatable, CustomStringConvertib
         case driverTooOld
         /// Device or pinned host memory ran out.
         case outOfMemory
-        /// NVRTC refused a kernel source, or the driver refused the compiled PTX.
+        /// NVRTC refused a kernel source, or the driver refused the compiled image.
         case compileFailed
         /// Any other driver error.
         case driverError

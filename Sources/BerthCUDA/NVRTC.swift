@@ -3,8 +3,8 @@ import Glibc
 #endif
 import CCUDA
 
-/// NVRTC, CUDA's run-time compiler, opened with `dlopen`: it turns Berth's kernel sources into PTX for the GPU
-/// it finds, so one binary runs on every GPU generation the driver supports.
+/// NVRTC, CUDA's run-time compiler, opened with `dlopen`: it turns Berth's kernel sources into machine code (or
+/// PTX) for the GPU it finds, so one binary runs on every GPU generation the driver supports.
 ///
 /// The library comes from the CUDA runtime image (`libnvrtc.so.12`), or wherever `BERTH_NVRTC_PATH` points
 /// (a file, or a folder holding one: the `nvidia-cuda-nvrtc-cu12` wheel's `lib/`).

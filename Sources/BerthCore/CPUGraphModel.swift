@@ -28,8 +28,15 @@ struct CPUGraphModel: CompiledModel {
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
 
-    init(_ graph: OperatorGraph, parallelism: RowParallelism) throws(ModelValidationError) {
-        var planner = GraphPlanner(graph: graph, parallelism: parallelism)
+    /// "cpu", or where the graph's tree ensembles run when another backend compiled them.
+    var placement: String {
+        let forests = steps.compactMap { ($0.kernel as? TreeEnsembleKernel)?.model.placement }.filter { $0 != "cpu" }
+        return forests.isEmpty ? "cpu" : "cpu, tree ensemble on \(forests.joined(separator: "; "))"
+    }
+
+    /// `treeCompiler` compiles the forests of TreeEnsemble nodes (nil: the CPU tree kernel).
+    init(_ graph: OperatorGraph, parallelism: RowParallelism, treeCompiler: TreeEnsembleCompiler? = nil) throws(ModelValidationError) {
+        var planner = GraphPlanner(graph: graph, parallelism: parallelism, treeCompiler: treeCompiler)
         try planner.plan()
         featureCount = graph.featureCount
         steps = planner.steps
@@ -98,6 +105,7 @@ final class ConstantArena: @unchecked Sendable {
 private struct GraphPlanner {
     let graph: OperatorGraph
     let parallelism: RowParallelism
+    let treeCompiler: TreeEnsembleCompiler?
     var steps = [CPUGraphModel.Step]()
     var constants = [ConstantTensor]()
     var slotWidths = [Int]()
@@ -107,9 +115,10 @@ private struct GraphPlanner {
     private var pendingReads = [Int]()
     private var freeSlots = [Int]()
 
-    init(graph: OperatorGraph, parallelism: RowParallelism) {
+    init(graph: OperatorGraph, parallelism: RowParallelism, treeCompiler: TreeEnsembleCompiler?) {
         self.graph = graph
         self.parallelism = parallelism
+        self.treeCompiler = treeCompiler
     }
 
     func location(of name: String) throws(ModelValidationError) -> CPUGraphModel.Location {
@@ -139,7 +148,8 @@ private struct GraphPlanner {
             let kernel: any GraphKernel
             do {
                 kernel = try GraphKernelFactory.kernel(for: node, inputs: inputLocations.map { constantValues($0) },
-                                                       shapes: inputLocations.map(shape(of:)), parallelism: parallelism)
+                                                       shapes: inputLocations.map(shape(of:)), parallelism: parallelism,
+                                                       treeCompiler: treeCompiler)
             } catch {
                 throw ModelValidationError("node \(quoted: node.name): \(error.reason)")
             }

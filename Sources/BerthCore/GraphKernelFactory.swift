@@ -1,8 +1,9 @@
 /// Chooses the CPU kernel for a graph node, packing the constant inputs it needs (weights, shapes, axes).
 enum GraphKernelFactory {
     /// `inputs` holds each input's values when it is a constant, nil when it is computed; `shapes` their shapes.
-    static func kernel(for node: OperatorNode, inputs: [ConstantTensor?], shapes: [[Int]],
-                       parallelism: RowParallelism) throws(ModelValidationError) -> any GraphKernel {
+    /// `treeCompiler` compiles TreeEnsemble forests (nil: the CPU tree kernel).
+    static func kernel(for node: OperatorNode, inputs: [ConstantTensor?], shapes: [[Int]], parallelism: RowParallelism,
+                       treeCompiler: TreeEnsembleCompiler? = nil) throws(ModelValidationError) -> any GraphKernel {
         switch node.operation {
         case .gemm(let alpha, let beta, let transA, let transB):
             guard !transA else { throw ModelValidationError("Gemm with transA=1 is not supported") }
@@ -83,7 +84,12 @@ enum GraphKernelFactory {
                 throw ModelValidationError("the trees split on feature \(ensemble.featureCount - 1) but the input has \(shapes.first?.last ?? 0)")
             }
             ensemble.featureCount = width
-            return TreeEnsembleKernel(model: try CPUTreeEnsembleModel(ensemble, parallelism: parallelism), operation: operation)
+            let model: any CompiledModel = if let treeCompiler {
+                try treeCompiler(ensemble)
+            } else {
+                try CPUTreeEnsembleModel(ensemble, parallelism: parallelism)
+            }
+            return TreeEnsembleKernel(model: model, operation: operation)
         }
     }
 

@@ -109,10 +109,11 @@ struct LinearKernel: GraphKernel {
 /// output's votes; then average, base values, post transform and onnxruntime's binary widening. An output no
 /// tree voted for is 0 before the post transform, base value or not, as onnxruntime 1.32 answers.
 struct TreeEnsembleKernel: GraphKernel {
-    let model: CPUTreeEnsembleModel
+    /// The forest's sums per output group (its transform is the identity): the CPU tree kernel, or another device's.
+    let model: any CompiledModel
     let operation: TreeEnsembleOperation
 
-    var outputWidth: Int { operation.binaryWidening == nil ? model.groupCount : 2 }
+    var outputWidth: Int { operation.binaryWidening == nil ? model.outputCount : 2 }
     var residentBytes: Int { model.residentBytes }
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
@@ -126,7 +127,7 @@ struct TreeEnsembleKernel: GraphKernel {
         let rows = inputs[0].shape[0]
         let batch = FeatureBatch(rowCount: rows, columnCount: model.featureCount, values: Array(inputs[0].buffer))
         let sums = model.predict(batch)
-        let groups = model.groupCount
+        let groups = model.outputCount
         let output = outputs[0].buffer
         let divisor = operation.aggregation == .average ? Float(max(operation.treeCount, 1)) : 1
         let base = operation.baseValues

@@ -1,4 +1,7 @@
+import BerthArtifacts
 import BerthCore
+import BerthFormats
+import BerthTestSupport
 import Testing
 @testable import BerthCUDA
 
@@ -43,5 +46,24 @@ import Testing
         // Feature 1 is never split on: it stays 0.
         #expect(stride(from: 1, to: batch.values.count, by: 2).allSatisfy { batch.values[$0] == 0 })
         #expect(rows.batch(rowCount: 200).values == batch.values)
+    }
+
+    /// The seam the GPU backend uses for ONNX forests: the graph's TreeEnsemble node takes its forest from
+    /// `graphTreeCompiler`, and the rest of the graph (aggregation, post transform, labels) is unchanged.
+    @Test func anONNXGraphsForestGoesThroughTheTreeCompiler() throws {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/onnx-random-forest-multiclass/model").open()
+        let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+        var routed = CPUBackend()
+        routed.graphTreeCompiler = { ensemble throws(ModelValidationError) in
+            let forest = try CPUBackend().compile(.trees(ensemble))
+            return DeviceRoutedModel(cpu: forest, gpu: forest, minimumRows: 1, origin: "test")
+        }
+        let plain = try CPUBackend().compile(loaded.ir)
+        let viaCompiler = try routed.compile(loaded.ir)
+        #expect(plain.placement == "cpu")
+        #expect(viaCompiler.placement == "cpu, tree ensemble on cuda (every batch; test)")
+        let batch = FeatureBatch(rowCount: 3, columnCount: plain.featureCount,
+                                 values: (0..<(3 * plain.featureCount)).map { Float($0 % 7) - 3 })
+        #expect(viaCompiler.predict(batch).values == plain.predict(batch).values)
     }
 }
