@@ -9,9 +9,11 @@ import CCUDA
 /// The library comes from the CUDA runtime image (`libnvrtc.so.12`), or wherever `BERTH_NVRTC_PATH` points
 /// (a file, or a folder holding one: the `nvidia-cuda-nvrtc-cu12` wheel's `lib/`).
 public final class NVRTC: @unchecked Sendable {
-    /// The sonames tried in order when `BERTH_NVRTC_PATH` is not set: CUDA 13, 12, then 11.x.
+    /// The sonames tried in order: CUDA 13, 12, then 11.x.
     public static let libraryNames = ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so.11.1",
                                       "libnvrtc.so.11.0", "libnvrtc.so"]
+    /// Where CUDA installs them, for when `BERTH_NVRTC_PATH` is not set and the loader's path does not include it.
+    static let toolkitFolder = "/usr/local/cuda/lib64"
 
     let table: ccuda_nvrtc
     /// The library that was opened.
@@ -19,7 +21,7 @@ public final class NVRTC: @unchecked Sendable {
     public let version: (major: Int, minor: Int)
 
     /// Opens NVRTC from `configuredPath` (a file or a folder) when given, else the first of `libraryNames` the
-    /// loader finds.
+    /// loader finds, or that is in CUDA's own library folder.
     public init(configuredPath: String? = nil) throws(CUDAUnavailable) {
         let candidates: [String]
         if let configuredPath, !configuredPath.isEmpty {
@@ -27,7 +29,7 @@ public final class NVRTC: @unchecked Sendable {
                 ? Self.libraryNames.map { configuredPath + "/" + $0 }
                 : [configuredPath]
         } else {
-            candidates = Self.libraryNames
+            candidates = Self.libraryNames + Self.libraryNames.map { Self.toolkitFolder + "/" + $0 }
         }
         var failures = [String]()
         for candidate in candidates {
