@@ -32,6 +32,18 @@ static void *ccuda_open(const char *path, char *message, size_t capacity) {
     return handle;
 }
 
+// After resolving: keeps the library and its handle in `table`, or closes it and clears `table` when a required
+// symbol was missing.
+static ccuda_open_status ccuda_finish(void *handle, int resolved, void *table, size_t size, void **handleSlot) {
+    if (!resolved) {
+        dlclose(handle);
+        memset(table, 0, size);
+        return CCUDA_SYMBOL_MISSING;
+    }
+    *handleSlot = handle;
+    return CCUDA_OPENED;
+}
+
 #define CCUDA_RESOLVE(table, name, required) \
     ccuda_resolve(handle, #name, &(table)->name, required, path, message, capacity)
 
@@ -52,13 +64,7 @@ ccuda_open_status ccuda_open_driver(const char *path, ccuda_driver *driver, char
         && CCUDA_RESOLVE(driver, cuStreamCreate, 1) && CCUDA_RESOLVE(driver, cuStreamDestroy_v2, 1)
         && CCUDA_RESOLVE(driver, cuStreamSynchronize, 1) && CCUDA_RESOLVE(driver, cuLaunchKernel, 1)
         && CCUDA_RESOLVE(driver, cuGetErrorName, 1) && CCUDA_RESOLVE(driver, cuGetErrorString, 1);
-    if (!ok) {
-        dlclose(handle);
-        memset(driver, 0, sizeof *driver);
-        return CCUDA_SYMBOL_MISSING;
-    }
-    driver->handle = handle;
-    return CCUDA_OPENED;
+    return ccuda_finish(handle, ok, driver, sizeof *driver, &driver->handle);
 }
 
 ccuda_open_status ccuda_open_nvrtc(const char *path, ccuda_nvrtc *nvrtc, char *message, size_t capacity) {
@@ -72,11 +78,5 @@ ccuda_open_status ccuda_open_nvrtc(const char *path, ccuda_nvrtc *nvrtc, char *m
         && CCUDA_RESOLVE(nvrtc, nvrtcGetErrorString, 1)
         && CCUDA_RESOLVE(nvrtc, nvrtcGetCUBINSize, 0) && CCUDA_RESOLVE(nvrtc, nvrtcGetCUBIN, 0)
         && CCUDA_RESOLVE(nvrtc, nvrtcGetNumSupportedArchs, 0) && CCUDA_RESOLVE(nvrtc, nvrtcGetSupportedArchs, 0);
-    if (!ok) {
-        dlclose(handle);
-        memset(nvrtc, 0, sizeof *nvrtc);
-        return CCUDA_SYMBOL_MISSING;
-    }
-    nvrtc->handle = handle;
-    return CCUDA_OPENED;
+    return ccuda_finish(handle, ok, nvrtc, sizeof *nvrtc, &nvrtc->handle);
 }
