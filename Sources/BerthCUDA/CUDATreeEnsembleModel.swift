@@ -32,7 +32,6 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
     private let categorySets: DeviceBuffer
     private let categoryWords: DeviceBuffer
     private let baseMargins: DeviceBuffer
-    let deviceBytes: Int
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
     var residentBytes: Int { cpu.residentBytes }
@@ -73,8 +72,6 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
         categorySets = try DeviceBuffer(device: device, copying: forest.categorySets.flatMap { [$0.offset, $0.count] })
         categoryWords = try DeviceBuffer(device: device, copying: forest.categoryWords)
         baseMargins = try DeviceBuffer(device: device, copying: ensemble.baseMargins)
-        deviceBytes = [nodes, treeRoots, groupTreeStarts, categorySetOfNode, categorySets, categoryWords, baseMargins]
-            .reduce(0) { $0 + $1.byteCount }
     }
 
     func predict(_ batch: FeatureBatch) -> Predictions {

@@ -1,5 +1,5 @@
 /// `BERTH_DEVICE`: which backend serves.
-public enum DeviceSelection: String, Sendable, CaseIterable {
+public enum DeviceSelection: String, Sendable {
     /// The GPU when one can be bound (for batches large enough to win), the CPU otherwise.
     case auto
     /// The CPU kernels only.
