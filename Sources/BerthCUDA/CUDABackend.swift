@@ -1,14 +1,14 @@
 import BerthCore
 
-/// The GPU `Backend`: tree ensembles (XGBoost's, and the forests inside ONNX graphs) compiled for both devices and
-/// routed by batch size; everything else on the CPU kernels, which it wraps.
+/// The GPU `Backend`: tree ensembles (XGBoost's, and the forests inside ONNX graphs) and the dense layers of ONNX
+/// graphs compiled for both devices and routed by batch size; everything else on the CPU kernels, which it wraps.
 ///
 /// Binding does all the work that can fail — open the driver, find a device, open NVRTC, compile (or read from
 /// `KernelCache`) and load every kernel — so a `CUDABackend` that exists is one that can launch. A model that
 /// cannot go onto the GPU later (out of device memory) is served on the CPU with one reported line, unless the
 /// routing is `.everyBatch` (`BERTH_DEVICE=cuda`), where that is a load failure.
 public struct CUDABackend: Backend {
-    /// Which batches of a tree model the GPU takes.
+    /// Which batches of a forest or dense layer the GPU takes.
     public enum Routing: Sendable, Equatable {
         /// Every batch (`BERTH_DEVICE=cuda`).
         case everyBatch
@@ -25,6 +25,7 @@ public struct CUDABackend: Backend {
     /// "sm_90 machine code compiled by NVRTC 12.8" or "… from /tmp/berth-ptx": how the kernels were obtained.
     public let kernelOrigin: String
     let treeModule: CUDAModule
+    let denseModule: CUDAModule
     let report: @Sendable (String) -> Void
 
     public var name: String { "cuda" }
@@ -37,18 +38,26 @@ public struct CUDABackend: Backend {
         device = try CUDADevice(driver: driver, visibleDevices: environment["CUDA_VISIBLE_DEVICES"])
         nvrtc = try NVRTC(configuredPath: nvrtcPath)
         let target = try nvrtc.target(for: device.computeCapability)
-        let source = CUDAKernelSource.treeEnsemble
-        let nvrtcName = "NVRTC \(nvrtc.version.major).\(nvrtc.version.minor)"
-        let image: [UInt8]
-        if let cache = KernelCache(environment: environment) {
-            let entry = try cache.image(for: source, target: target, nvrtc: nvrtc)
-            image = entry.image
-            kernelOrigin = "\(target) \(entry.cached ? "from \(cache.directory)" : "compiled by \(nvrtcName)")"
-        } else {
-            image = try nvrtc.compile(source, target: target)
-            kernelOrigin = "\(target) compiled by \(nvrtcName) (TMPDIR is under /opt/ml: not cached)"
+        let cache = KernelCache(environment: environment)
+        var images = [[UInt8]]()
+        var allCached = cache != nil
+        for source in [CUDAKernelSource.treeEnsemble, .denseLayer] {
+            if let cache {
+                let entry = try cache.image(for: source, target: target, nvrtc: nvrtc)
+                images.append(entry.image)
+                allCached = allCached && entry.cached
+            } else {
+                images.append(try nvrtc.compile(source, target: target))
+            }
         }
-        treeModule = try device.loadModule(image: image, kind: target.kind, entryPoints: source.entryPoints)
+        let compiler = "NVRTC \(nvrtc.version.major).\(nvrtc.version.minor)"
+        kernelOrigin = switch (cache, allCached) {
+        case (nil, _): "\(target) compiled by \(compiler) (TMPDIR is under /opt/ml: not cached)"
+        case (let cache?, true): "\(target) from \(cache.directory)"
+        case (_, false): "\(target) compiled by \(compiler)"
+        }
+        treeModule = try device.loadModule(image: images[0], kind: target.kind, entryPoints: CUDAKernelSource.treeEnsemble.entryPoints)
+        denseModule = try device.loadModule(image: images[1], kind: target.kind, entryPoints: CUDAKernelSource.denseLayer.entryPoints)
         self.cpu = cpu
         self.routing = routing
         self.report = report
@@ -59,18 +68,16 @@ public struct CUDABackend: Backend {
         case .trees(let ensemble):
             return try treeModel(ensemble, cpuModel: try cpu.compile(model))
         case .graph:
-            // The graph runs on the CPU kernels; its TreeEnsemble nodes' forests go through `treeModel`.
+            // The graph runs on the CPU kernels, except its forests and dense layers, which go through
+            // `treeModel` and `denseLayer`.
             var graphBackend = cpu
-            graphBackend.graphTreeCompiler = { ensemble throws(ModelValidationError) in
+            graphBackend.deviceKernels.trees = { ensemble throws(ModelValidationError) in
                 try treeModel(ensemble, cpuModel: try cpu.compile(.trees(ensemble)))
             }
-            let compiled = try graphBackend.compile(model)
-            if compiled.placement == "cpu" {
-                report("this ONNX graph has no tree ensemble: it runs on the CPU kernels (the GPU runs tree ensembles only)")
-            }
-            return compiled
+            graphBackend.deviceKernels.dense = { weights throws(ModelValidationError) in try denseLayer(weights) }
+            return try graphBackend.compile(model)
         case .linear:
-            report("this linear model runs on the CPU kernels (the GPU runs tree ensembles only)")
+            report("XGBoost gblinear models run on the CPU kernels (the GPU runs forests and ONNX dense layers)")
             return try cpu.compile(model)
         }
     }
@@ -88,17 +95,44 @@ public struct CUDABackend: Backend {
             report("the model stays on the CPU: it cannot go onto the GPU: \(error.message)")
             return cpuModel
         }
+        let (minimumRows, origin) = route {
+            GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, forest: forest, featureCount: ensemble.featureCount)
+        }
+        return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: minimumRows, origin: origin)
+    }
+
+    /// A dense layer on the GPU, routed by row count with the CPU's layer taking the rest.
+    private func denseLayer(_ weights: DenseWeights) throws(ModelValidationError) -> any DenseLayer {
+        let cpuLayer = cpu.denseLayer(weights)
+        let gpuLayer: CUDADenseLayer
+        do {
+            gpuLayer = try CUDADenseLayer(weights, module: denseModule, cpu: cpuLayer, report: report)
+        } catch {
+            guard routing != .everyBatch else {
+                throw ModelValidationError("BERTH_DEVICE=cuda, but a dense layer cannot go onto the GPU: \(error.message)")
+            }
+            report("a dense layer stays on the CPU: it cannot go onto the GPU: \(error.message)")
+            return cpuLayer
+        }
+        let (minimumRows, origin) = route {
+            GPUCrossover.measure(cpu: cpuLayer, gpu: gpuLayer, inner: weights.inner, columns: weights.columns)
+        }
+        return DeviceRoutedDenseLayer(cpu: cpuLayer, gpu: gpuLayer, minimumRows: minimumRows, origin: origin)
+    }
+
+    /// The smallest batch the GPU takes under `routing` and why; `measure` runs only when the routing is measured.
+    private func route(_ measure: () -> GPUCrossover.Measurement) -> (minimumRows: Int, origin: String) {
         switch routing {
         case .everyBatch:
-            return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: 1, origin: "BERTH_DEVICE=cuda")
+            return (1, "BERTH_DEVICE=cuda")
         case .fromRows(let rows):
-            return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: rows, origin: "BERTH_CUDA_MIN_ROWS=\(rows)")
+            return (rows, "BERTH_CUDA_MIN_ROWS=\(rows)")
         case .measured:
-            let measurement = GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, forest: forest, featureCount: ensemble.featureCount)
-            let origin = measurement.minimumRows == nil
-                ? "the GPU was slower at every size measured; rows: cpu / gpu: \(measurement.table)"
-                : "measured at load; rows: cpu / gpu: \(measurement.table)"
-            return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: measurement.minimumRows ?? Int.max, origin: origin)
+            let measurement = measure()
+            guard let rows = measurement.minimumRows else {
+                return (Int.max, "the GPU was slower at every size measured; rows: cpu / gpu: \(measurement.table)")
+            }
+            return (rows, "measured at load; rows: cpu / gpu: \(measurement.table)")
         }
     }
 }

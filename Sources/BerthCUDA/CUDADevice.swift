@@ -95,15 +95,16 @@ public final class CUDADevice: @unchecked Sendable {
         return CUDAModule(device: self, module: module, functions: functions)
     }
 
-    /// Launches `function` with one-dimensional `blocks` × `threads`; every argument is 8 bytes (a device pointer
+    /// Launches `function` on a two-dimensional `grid` of `block`s; every argument is 8 bytes (a device pointer
     /// or a 64-bit integer), as Berth's kernels declare them.
-    func launch(_ function: ccuda_function, blocks: Int, threads: Int, stream: ccuda_stream?, arguments: [UInt64]) throws(CUDAUnavailable) {
+    func launch(_ function: ccuda_function, grid: (x: Int, y: Int), block: (x: Int, y: Int), stream: ccuda_stream?,
+                arguments: [UInt64]) throws(CUDAUnavailable) {
         var values = arguments
         let result = values.withUnsafeMutableBufferPointer { buffer in
             var pointers: [UnsafeMutableRawPointer?] = (0..<buffer.count).map { UnsafeMutableRawPointer(buffer.baseAddress! + $0) }
             return pointers.withUnsafeMutableBufferPointer { pointerBuffer in
-                driver.table.cuLaunchKernel(function, UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0, stream,
-                                            pointerBuffer.baseAddress, nil)
+                driver.table.cuLaunchKernel(function, UInt32(grid.x), UInt32(grid.y), 1, UInt32(block.x), UInt32(block.y), 1, 0,
+                                            stream, pointerBuffer.baseAddress, nil)
             }
         }
         try driver.check(result, "cuLaunchKernel")

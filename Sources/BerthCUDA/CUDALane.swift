@@ -1,8 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CCUDA
 import NIOConcurrencyHelpers
 
-/// What one batch in flight needs: two streams, pinned host buffers for its rows and margins, and their device
-/// twins.
+/// What one batch in flight needs: two streams, pinned host buffers for its input and output rows, and their
+/// device twins.
 ///
 /// A batch is cut into chunks that alternate between the two streams, so one chunk's copies overlap the next
 /// one's kernel; concurrent batches take separate lanes from a `CUDALanePool`, so they are in flight together.
@@ -39,8 +42,50 @@ final class CUDALane: @unchecked Sendable {
         }
     }
 
+    /// Rows per chunk: large enough to fill an H100 (132 SMs × 2,048 threads), small enough to overlap copies.
+    static let chunkRows = 1 << 16
+
+    /// Runs `rows` rows of `inputWidth` floats from `input` through a kernel: the rows are copied into pinned
+    /// memory, then, in chunks alternating between the two streams, copied to the device, handed to `launch` (which
+    /// enqueues the kernel for that chunk on that stream: row count, device input, device output) and their
+    /// `outputWidth` results copied back; one wait at the end. The results stay in the lane's pinned buffer,
+    /// valid until the lane is given back.
+    func run(rows: Int, inputWidth: Int, outputWidth: Int, input: UnsafeRawPointer,
+             launch: (Int, ccuda_device_pointer, ccuda_device_pointer, ccuda_stream) throws(CUDAUnavailable) -> Void)
+        throws(CUDAUnavailable) -> UnsafeBufferPointer<Float> {
+        try reserve(rows: rows, featureCount: inputWidth, outputs: outputWidth)
+        guard let hostRows, let hostMargins, let deviceRows, let deviceMargins else {
+            throw CUDAUnavailable(.driverError, "a lane has no buffers")
+        }
+        let table = device.driver.table
+        let inputRowBytes = inputWidth * MemoryLayout<Float>.stride
+        let outputRowBytes = outputWidth * MemoryLayout<Float>.stride
+        _ = memcpy(hostRows.pointer, input, rows * inputRowBytes)
+        var chunkStart = 0
+        var chunk = 0
+        while chunkStart < rows {
+            let chunkRows = min(Self.chunkRows, rows - chunkStart)
+            let stream = streams[chunk % streams.count]
+            let inputAddress = deviceRows.address + UInt64(chunkStart * inputRowBytes)
+            let outputAddress = deviceMargins.address + UInt64(chunkStart * outputRowBytes)
+            try device.driver.check(
+                table.cuMemcpyHtoDAsync_v2(inputAddress, hostRows.pointer + chunkStart * inputRowBytes, chunkRows * inputRowBytes, stream),
+                "cuMemcpyHtoDAsync")
+            try launch(chunkRows, inputAddress, outputAddress, stream)
+            try device.driver.check(
+                table.cuMemcpyDtoHAsync_v2(hostMargins.pointer + chunkStart * outputRowBytes, outputAddress, chunkRows * outputRowBytes, stream),
+                "cuMemcpyDtoHAsync")
+            chunkStart += chunkRows
+            chunk += 1
+        }
+        for stream in streams {
+            try device.driver.check(table.cuStreamSynchronize(stream), "cuStreamSynchronize")
+        }
+        return UnsafeBufferPointer(start: hostMargins.pointer.assumingMemoryBound(to: Float.self), count: rows * outputWidth)
+    }
+
     /// Grows the buffers to hold `rows` rows of `featureCount` floats and `outputs` margins each.
-    func reserve(rows: Int, featureCount: Int, outputs: Int) throws(CUDAUnavailable) {
+    private func reserve(rows: Int, featureCount: Int, outputs: Int) throws(CUDAUnavailable) {
         guard rows > rowCapacity else { return }
         var capacity = max(rowCapacity, 1024)
         while capacity < rows { capacity *= 2 }

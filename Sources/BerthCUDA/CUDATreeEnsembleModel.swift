@@ -1,18 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BerthCore
 import CCUDA
 
 /// A tree ensemble on the GPU: the `PackedForest` uploaded once at load, one thread per (row, output group).
 ///
-/// Per batch: rows are copied into a lane's pinned buffer, then in chunks alternating between the lane's two
-/// streams: copy in, launch, copy the margins back; one wait at the end. The output transform (sigmoid, softmax…)
+/// Per batch, a `CUDALane` copies the rows in and the margins back around the kernel, in chunks over two
+/// streams. The output transform (sigmoid, softmax…)
 /// runs on the CPU with the CPU kernel's own code. Any CUDA error on the way is reported once through `report`
 /// and the batch is answered by the CPU model instead: a request never fails because the GPU did.
 final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
-    /// Rows per chunk: large enough to fill an H100 (132 SMs × 2,048 threads), small enough to overlap copies.
-    static let chunkRows = 1 << 16
     static let threadsPerBlock = 128
 
     let featureCount: Int
@@ -91,47 +86,24 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
         let device = module.device
         try device.makeCurrent()
         let lane = try lanes.take()
-        try lane.reserve(rows: rowCount, featureCount: featureCount, outputs: groupCount)
-        guard let hostRows = lane.hostRows, let hostMargins = lane.hostMargins,
-              let deviceRows = lane.deviceRows, let deviceMargins = lane.deviceMargins else {
-            throw CUDAUnavailable(.driverError, "a lane has no buffers")
-        }
-        let table = device.driver.table
-        batch.values.withUnsafeBytes { rows in
-            _ = memcpy(hostRows.pointer, rows.baseAddress!, rows.count)
-        }
-        let rowBytes = featureCount * MemoryLayout<Float>.stride
-        let marginBytes = groupCount * MemoryLayout<Float>.stride
-        var chunkStart = 0
-        var chunk = 0
-        while chunkStart < rowCount {
-            let chunkRows = min(Self.chunkRows, rowCount - chunkStart)
-            let stream = lane.streams[chunk % lane.streams.count]
-            let rowsAddress = deviceRows.address + UInt64(chunkStart * rowBytes)
-            let marginsAddress = deviceMargins.address + UInt64(chunkStart * marginBytes)
-            try device.driver.check(
-                table.cuMemcpyHtoDAsync_v2(rowsAddress, hostRows.pointer + chunkStart * rowBytes, chunkRows * rowBytes, stream),
-                "cuMemcpyHtoDAsync")
-            let threads = chunkRows * groupCount
-            try device.launch(function, blocks: (threads + Self.threadsPerBlock - 1) / Self.threadsPerBlock,
-                              threads: Self.threadsPerBlock, stream: stream, arguments: [
-                                  nodes.address, treeRoots.address, groupTreeStarts.address,
-                                  categorySetOfNode.address, categorySets.address, categoryWords.address,
-                                  baseMargins.address, rowsAddress, marginsAddress,
-                                  UInt64(chunkRows), UInt64(featureCount), UInt64(groupCount), combinationCode,
-                              ])
-            try device.driver.check(
-                table.cuMemcpyDtoHAsync_v2(hostMargins.pointer + chunkStart * marginBytes, marginsAddress, chunkRows * marginBytes, stream),
-                "cuMemcpyDtoHAsync")
-            chunkStart += chunkRows
-            chunk += 1
-        }
-        for stream in lane.streams {
-            try device.driver.check(table.cuStreamSynchronize(stream), "cuStreamSynchronize")
-        }
-        let margins = UnsafeBufferPointer(start: hostMargins.pointer.assumingMemoryBound(to: Float.self), count: rowCount * groupCount)
-        let outputs = outputCount
         let groups = groupCount
+        let outcome = batch.values.withUnsafeBytes { rows in
+            Result { () throws(CUDAUnavailable) in
+                try lane.run(rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!) {
+                    chunkRows, rowsAddress, marginsAddress, stream throws(CUDAUnavailable) in
+                    let threads = chunkRows * groups
+                    try device.launch(function, grid: ((threads + Self.threadsPerBlock - 1) / Self.threadsPerBlock, 1),
+                                      block: (Self.threadsPerBlock, 1), stream: stream, arguments: [
+                                          nodes.address, treeRoots.address, groupTreeStarts.address,
+                                          categorySetOfNode.address, categorySets.address, categoryWords.address,
+                                          baseMargins.address, rowsAddress, marginsAddress,
+                                          UInt64(chunkRows), UInt64(featureCount), UInt64(groups), combinationCode,
+                                      ])
+                }
+            }
+        }
+        let margins = try outcome.get()
+        let outputs = outputCount
         result.values.withUnsafeMutableBufferPointer { output in
             for row in 0..<rowCount {
                 transform.apply(margins: UnsafeBufferPointer(rebasing: margins[row * groups ..< (row + 1) * groups]),

@@ -13,14 +13,35 @@ struct DeviceRoutedModel: CompiledModel {
     var featureCount: Int { cpu.featureCount }
     var outputCount: Int { cpu.outputCount }
     var residentBytes: Int { cpu.residentBytes }
+    var placement: String { Self.placement(minimumRows: minimumRows, origin: origin) }
 
-    var placement: String {
+    func predict(_ batch: FeatureBatch) -> Predictions {
+        batch.rowCount >= minimumRows ? gpu.predict(batch) : cpu.predict(batch)
+    }
+
+    /// "cuda (every batch; …)", "cpu (…)" or "cuda for batches of N rows or more, cpu below (…)".
+    static func placement(minimumRows: Int, origin: String) -> String {
         if minimumRows <= 1 { return "cuda (every batch; \(origin))" }
         if minimumRows == Int.max { return "cpu (\(origin))" }
         return "cuda for batches of \(minimumRows) rows or more, cpu below (\(origin))"
     }
+}
 
-    func predict(_ batch: FeatureBatch) -> Predictions {
-        batch.rowCount >= minimumRows ? gpu.predict(batch) : cpu.predict(batch)
+/// A dense layer compiled for both devices, each call sent by its row count like `DeviceRoutedModel`.
+struct DeviceRoutedDenseLayer: DenseLayer {
+    let cpu: any DenseLayer
+    let gpu: any DenseLayer
+    let minimumRows: Int
+    let origin: String
+
+    var residentBytes: Int { cpu.residentBytes }
+    var placement: String { DeviceRoutedModel.placement(minimumRows: minimumRows, origin: origin) }
+
+    func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        if rows >= minimumRows {
+            gpu.multiply(rows: rows, input: input, output: output)
+        } else {
+            cpu.multiply(rows: rows, input: input, output: output)
+        }
     }
 }

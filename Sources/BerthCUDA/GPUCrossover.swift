@@ -1,11 +1,10 @@
 import BerthCore
 
-/// Finds, at load, the batch size from which the GPU answers faster than the CPU for this model on this machine.
+/// Finds, at load, the batch size from which the GPU answers faster than the CPU for one model (or one dense
+/// layer) on this machine.
 ///
-/// Both compiled models predict the same synthetic rows at growing sizes (best of three after a warm-up); the
-/// crossover is the first size where the GPU wins there and at the next size too. Rows are drawn from the
-/// model's own split thresholds, so walks go as deep and branch as variously as on real data (all-missing rows
-/// would follow the default branches only).
+/// Both devices run the same synthetic input at growing sizes (best of three after a warm-up); the crossover is
+/// the first size where the GPU wins there and at the next size too.
 enum GPUCrossover {
     static let sizes = [16, 64, 256, 1024, 4096, 16384, 65536]
 
@@ -16,14 +15,32 @@ enum GPUCrossover {
         var table: String
     }
 
+    /// A tree model on rows drawn from the model's own split thresholds, so walks go as deep and branch as
+    /// variously as on real data (all-missing rows would follow the default branches only).
     static func measure(cpu: any CompiledModel, gpu: any CompiledModel, forest: PackedForest, featureCount: Int) -> Measurement {
         let rows = SyntheticRows(forest: forest, featureCount: featureCount)
+        return measure(prepare: rows.batch(rowCount:), cpu: { _ = cpu.predict($0) }, gpu: { _ = gpu.predict($0) })
+    }
+
+    /// A dense layer on values in [-1, 1).
+    static func measure(cpu: any DenseLayer, gpu: any DenseLayer, inner: Int, columns: Int) -> Measurement {
+        measure(prepare: { rows in
+            let input = SyntheticRows.uniform(count: rows * inner)
+            return (rows: rows, input: input, output: UnsafeMutableBufferPointer<Float>.allocate(capacity: max(rows * columns, 1)))
+        }, cpu: { run in run.input.withUnsafeBufferPointer { cpu.multiply(rows: run.rows, input: $0.baseAddress!, output: run.output.baseAddress!) } },
+           gpu: { run in run.input.withUnsafeBufferPointer { gpu.multiply(rows: run.rows, input: $0.baseAddress!, output: run.output.baseAddress!) } },
+           release: { $0.output.deallocate() })
+    }
+
+    private static func measure<Input>(prepare: (Int) -> Input, cpu: (Input) -> Void, gpu: (Input) -> Void,
+                                       release: (Input) -> Void = { _ in }) -> Measurement {
         var gpuWon = [Bool]()
         var cells = [String]()
         for size in sizes {
-            let batch = rows.batch(rowCount: size)
-            let cpuTime = bestOfThree { _ = cpu.predict(batch) }
-            let gpuTime = bestOfThree { _ = gpu.predict(batch) }
+            let input = prepare(size)
+            defer { release(input) }
+            let cpuTime = bestOfThree { cpu(input) }
+            let gpuTime = bestOfThree { gpu(input) }
             cells.append("\(size): \(microseconds(cpuTime)) / \(microseconds(gpuTime)) µs")
             gpuWon.append(gpuTime < cpuTime)
             if gpuWon.count >= 2 && gpuWon[gpuWon.count - 2] && gpuWon[gpuWon.count - 1] {
@@ -84,5 +101,14 @@ struct SyntheticRows {
             }
         }
         return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values)
+    }
+
+    /// `count` values spread over [-1, 1), from a fixed-seed generator.
+    static func uniform(count: Int) -> [Float] {
+        var state: UInt64 = 0x2545_f491_4f6c_dd1d
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) / Float(1 << 23) - 1
+        }
     }
 }

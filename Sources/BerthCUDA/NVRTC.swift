@@ -125,7 +125,8 @@ public final class NVRTC: @unchecked Sendable {
         return image.map { UInt8(bitPattern: $0) }
     }
 
-    /// The compiler options: the target, and no fused multiply-add, so sums round exactly as the CPU kernel's do.
+    /// The compiler options: the target. (Multiply-adds are fused only where a kernel says so with `fmaf`, as the
+    /// CPU kernels do; the tree kernel only adds.)
     static func options(target: KernelTarget) -> [String] {
         [target.option, "--fmad=false"]
     }

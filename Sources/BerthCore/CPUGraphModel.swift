@@ -28,15 +28,22 @@ struct CPUGraphModel: CompiledModel {
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
 
-    /// "cpu", or where the graph's tree ensembles run when another backend compiled them.
+    /// "cpu", or where the graph's forests and dense layers run when another backend compiled them.
     var placement: String {
-        let forests = steps.compactMap { ($0.kernel as? TreeEnsembleKernel)?.model.placement }.filter { $0 != "cpu" }
-        return forests.isEmpty ? "cpu" : "cpu, tree ensemble on \(forests.joined(separator: "; "))"
+        let elsewhere = steps.compactMap { step -> String? in
+            switch step.kernel {
+            case let forest as TreeEnsembleKernel: forest.model.placement == "cpu" ? nil : "tree ensemble on \(forest.model.placement)"
+            case let dense as DenseKernel: dense.layer.placement == "cpu" ? nil : "dense layer on \(dense.layer.placement)"
+            case let linear as LinearKernel: linear.dense.layer.placement == "cpu" ? nil : "linear model on \(linear.dense.layer.placement)"
+            default: nil
+            }
+        }
+        return elsewhere.isEmpty ? "cpu" : "cpu, " + elsewhere.joined(separator: "; ")
     }
 
-    /// `treeCompiler` compiles the forests of TreeEnsemble nodes (nil: the CPU tree kernel).
-    init(_ graph: OperatorGraph, parallelism: RowParallelism, treeCompiler: TreeEnsembleCompiler? = nil) throws(ModelValidationError) {
-        var planner = GraphPlanner(graph: graph, parallelism: parallelism, treeCompiler: treeCompiler)
+    /// `deviceKernels` supplies the forests and dense layers another backend runs (empty: all on the CPU).
+    init(_ graph: OperatorGraph, parallelism: RowParallelism, deviceKernels: DeviceKernels = DeviceKernels()) throws(ModelValidationError) {
+        var planner = GraphPlanner(graph: graph, parallelism: parallelism, deviceKernels: deviceKernels)
         try planner.plan()
         featureCount = graph.featureCount
         steps = planner.steps
@@ -105,7 +112,7 @@ final class ConstantArena: @unchecked Sendable {
 private struct GraphPlanner {
     let graph: OperatorGraph
     let parallelism: RowParallelism
-    let treeCompiler: TreeEnsembleCompiler?
+    let deviceKernels: DeviceKernels
     var steps = [CPUGraphModel.Step]()
     var constants = [ConstantTensor]()
     var slotWidths = [Int]()
@@ -115,10 +122,10 @@ private struct GraphPlanner {
     private var pendingReads = [Int]()
     private var freeSlots = [Int]()
 
-    init(graph: OperatorGraph, parallelism: RowParallelism, treeCompiler: TreeEnsembleCompiler?) {
+    init(graph: OperatorGraph, parallelism: RowParallelism, deviceKernels: DeviceKernels) {
         self.graph = graph
         self.parallelism = parallelism
-        self.treeCompiler = treeCompiler
+        self.deviceKernels = deviceKernels
     }
 
     func location(of name: String) throws(ModelValidationError) -> CPUGraphModel.Location {
@@ -149,7 +156,7 @@ private struct GraphPlanner {
             do {
                 kernel = try GraphKernelFactory.kernel(for: node, inputs: inputLocations.map { constantValues($0) },
                                                        shapes: inputLocations.map(shape(of:)), parallelism: parallelism,
-                                                       treeCompiler: treeCompiler)
+                                                       deviceKernels: deviceKernels)
             } catch {
                 throw ModelValidationError("node \(quoted: node.name): \(error.reason)")
             }

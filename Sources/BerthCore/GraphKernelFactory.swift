@@ -1,9 +1,9 @@
 /// Chooses the CPU kernel for a graph node, packing the constant inputs it needs (weights, shapes, axes).
 enum GraphKernelFactory {
     /// `inputs` holds each input's values when it is a constant, nil when it is computed; `shapes` their shapes.
-    /// `treeCompiler` compiles TreeEnsemble forests (nil: the CPU tree kernel).
+    /// `deviceKernels` compiles the forests and dense layers another backend runs (empty: the CPU kernels).
     static func kernel(for node: OperatorNode, inputs: [ConstantTensor?], shapes: [[Int]], parallelism: RowParallelism,
-                       treeCompiler: TreeEnsembleCompiler? = nil) throws(ModelValidationError) -> any GraphKernel {
+                       deviceKernels: DeviceKernels = DeviceKernels()) throws(ModelValidationError) -> any GraphKernel {
         switch node.operation {
         case .gemm(let alpha, let beta, let transA, let transB):
             guard !transA else { throw ModelValidationError("Gemm with transA=1 is not supported") }
@@ -26,11 +26,13 @@ enum GraphKernelFactory {
                 }
                 bias = (0..<columns).map { beta * c.values[count == 1 ? 0 : $0] }
             }
-            return DenseKernel(inner: inner, columns: columns, weights: packed, bias: bias, parallelism: parallelism)
+            return try DenseKernel(DenseWeights(inner: inner, columns: columns, weights: packed, bias: bias),
+                                   parallelism: parallelism, compiler: deviceKernels.dense)
         case .matMul:
             guard inputs.count == 2, let weights = inputs[1] else { throw ModelValidationError("MatMul of two computed tensors is not supported") }
             guard weights.shape.count == 2 else { throw ModelValidationError("MatMul by a \(weights.shape.count)-D constant is not supported") }
-            return DenseKernel(inner: weights.shape[0], columns: weights.shape[1], weights: weights.values, bias: [], parallelism: parallelism)
+            return try DenseKernel(DenseWeights(inner: weights.shape[0], columns: weights.shape[1], weights: weights.values, bias: []),
+                                   parallelism: parallelism, compiler: deviceKernels.dense)
         case .add: return BinaryKernel(function: .add)
         case .subtract: return BinaryKernel(function: .subtract)
         case .multiply: return BinaryKernel(function: .multiply)
@@ -74,7 +76,8 @@ enum GraphKernelFactory {
             for output in 0..<linear.outputCount {
                 for feature in 0..<features { packed[feature * linear.outputCount + output] = linear.coefficients[output * features + feature] }
             }
-            let dense = DenseKernel(inner: features, columns: linear.outputCount, weights: packed, bias: linear.intercepts, parallelism: parallelism)
+            let dense = try DenseKernel(DenseWeights(inner: features, columns: linear.outputCount, weights: packed, bias: linear.intercepts),
+                                        parallelism: parallelism, compiler: deviceKernels.dense)
             return LinearKernel(dense: dense, postTransform: linear.postTransform,
                                 widensBinary: isClassifier && linear.outputCount == 1 && linear.labelCount == 2)
         case .treeEnsemble(let operation):
@@ -84,8 +87,8 @@ enum GraphKernelFactory {
                 throw ModelValidationError("the trees split on feature \(ensemble.featureCount - 1) but the input has \(shapes.first?.last ?? 0)")
             }
             ensemble.featureCount = width
-            let model: any CompiledModel = if let treeCompiler {
-                try treeCompiler(ensemble)
+            let model: any CompiledModel = if let compileTrees = deviceKernels.trees {
+                try compileTrees(ensemble)
             } else {
                 try CPUTreeEnsembleModel(ensemble, parallelism: parallelism)
             }

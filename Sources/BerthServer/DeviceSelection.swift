@@ -4,6 +4,6 @@ public enum DeviceSelection: String, Sendable {
     case auto
     /// The CPU kernels only.
     case cpu
-    /// The GPU for every batch of a tree model; starting fails when no GPU can be bound.
+    /// The GPU for every batch of every forest and dense layer; starting fails when no GPU can be bound.
     case cuda
 }

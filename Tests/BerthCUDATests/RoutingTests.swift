@@ -49,12 +49,12 @@ import Testing
     }
 
     /// The seam the GPU backend uses for ONNX forests: the graph's TreeEnsemble node takes its forest from
-    /// `graphTreeCompiler`, and the rest of the graph (aggregation, post transform, labels) is unchanged.
+    /// `deviceKernels.trees`, and the rest of the graph (aggregation, post transform, labels) is unchanged.
     @Test func anONNXGraphsForestGoesThroughTheTreeCompiler() throws {
         let contents = try ArtifactStore(directory: Fixtures.root + "/onnx-random-forest-multiclass/model").open()
         let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
         var routed = CPUBackend()
-        routed.graphTreeCompiler = { ensemble throws(ModelValidationError) in
+        routed.deviceKernels.trees = { ensemble throws(ModelValidationError) in
             let forest = try CPUBackend().compile(.trees(ensemble))
             return DeviceRoutedModel(cpu: forest, gpu: forest, minimumRows: 1, origin: "test")
         }
@@ -64,6 +64,23 @@ import Testing
         #expect(viaCompiler.placement == "cpu, tree ensemble on cuda (every batch; test)")
         let batch = FeatureBatch(rowCount: 3, columnCount: plain.featureCount,
                                  values: (0..<(3 * plain.featureCount)).map { Float($0 % 7) - 3 })
+        #expect(viaCompiler.predict(batch).values == plain.predict(batch).values)
+    }
+
+    /// The same seam for dense layers: Gemm, MatMul and linear models take their multiplication from
+    /// `deviceKernels.dense`.
+    @Test func anONNXGraphsDenseLayersGoThroughTheDenseCompiler() throws {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/onnx-mlp-gemm/model").open()
+        let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+        var routed = CPUBackend()
+        routed.deviceKernels.dense = { weights in
+            let layer = CPUBackend().denseLayer(weights)
+            return DeviceRoutedDenseLayer(cpu: layer, gpu: layer, minimumRows: 1, origin: "test")
+        }
+        let plain = try CPUBackend().compile(loaded.ir)
+        let viaCompiler = try routed.compile(loaded.ir)
+        #expect(viaCompiler.placement.hasPrefix("cpu, dense layer on cuda (every batch; test)"))
+        let batch = FeatureBatch(rowCount: 5, columnCount: plain.featureCount, values: SyntheticRows.uniform(count: 5 * plain.featureCount))
         #expect(viaCompiler.predict(batch).values == plain.predict(batch).values)
     }
 }

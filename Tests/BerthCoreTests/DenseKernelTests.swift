@@ -16,7 +16,7 @@ import Testing
             let a = (0..<rows * inner).map { _ in random() }
             let w = (0..<inner * columns).map { _ in random() }
             let bias = (0..<columns).map { _ in random() }
-            let kernel = DenseKernel(inner: inner, columns: columns, weights: w, bias: bias, parallelism: RowParallelism(threadCount: 1))
+            let kernel = CPUDenseLayer(inner: inner, columns: columns, weights: w, bias: bias, parallelism: RowParallelism(threadCount: 1))
             var out = [Float](repeating: .nan, count: rows * columns)
             let status = kernel.packedWeights.withUnsafeBufferPointer { packed in
                 kernel.paddedBias.withUnsafeBufferPointer { paddedBias in
@@ -36,6 +36,6 @@ import Testing
     }
 
     @Test func theRunTimeChoiceIsNamed() {
-        #expect(["portable", "avx2", "avx512"].contains(DenseKernel.instructionSet))
+        #expect(["portable", "avx2", "avx512"].contains(CPUDenseLayer.instructionSet))
     }
 }

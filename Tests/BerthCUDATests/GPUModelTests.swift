@@ -5,12 +5,12 @@ import BerthTestSupport
 import Testing
 @testable import BerthCUDA
 
-/// On a machine with an NVIDIA GPU: every tree fixture (XGBoost, and ONNX graphs with a TreeEnsemble node) predicts
-/// on the GPU exactly what the CPU kernels predict (which the CPU tests hold to xgboost's and onnxruntime's
-/// answers). Without a GPU these tests do not run; `KernelCompilationTests` still compiles every kernel, and
+/// On a machine with an NVIDIA GPU: every fixture with a forest (XGBoost, ONNX TreeEnsemble nodes) or dense layers
+/// (ONNX Gemm, MatMul, linear models) predicts on the GPU what the CPU kernels predict (which the CPU tests hold to
+/// xgboost's and onnxruntime's answers), on 70,000 rows with missing values. Without a GPU these tests do not run; `KernelCompilationTests` still compiles every kernel, and
 /// `scripts/gpu-check` runs the fixtures end to end where there is a GPU.
 @Suite(.enabled(if: GPUUnderTest.backend != nil, "no GPU could be bound"))
-struct GPUTreeModelTests {
+struct GPUModelTests {
 
     static let treeFixtures = [
         "xgboost-binary-legacy", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz", "xgboost-missing-categorical",
@@ -19,18 +19,35 @@ struct GPUTreeModelTests {
         "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max",
     ]
 
+    static let denseFixtures = ["onnx-mlp-gemm", "onnx-mlp-pipeline", "onnx-linear-regression", "onnx-logistic-binary",
+                                "onnx-logistic-multiclass-strings", "onnx-operator-zoo"]
+
+    /// Forests add the same leaves in the same order on both devices: equal to the last ulp or two.
     @Test(arguments: treeFixtures)
-    func gpuMatchesTheCPUKernel(_ fixture: String) throws {
+    func forestsMatchTheCPUKernel(_ fixture: String) throws {
+        try compare(fixture, tolerance: 1e-6)
+    }
+
+    /// Dense layers sum their products in another order than the CPU's AVX kernels: within the fixtures' 1e-5.
+    @Test(arguments: denseFixtures)
+    func denseLayersMatchTheCPUKernel(_ fixture: String) throws {
+        try compare(fixture, tolerance: 1e-5)
+    }
+
+    func compare(_ fixture: String, tolerance: Float) throws {
         let backend = try #require(GPUUnderTest.backend)
         let contents = try ArtifactStore(directory: Fixtures.root + "/" + fixture + "/model").open()
         let file = try #require(contents.files.first { ModelFormat.detect($0.bytes) != nil })
         let loaded = try ModelReader.read(file: file.path, bytes: file.bytes, siblings: contents.sibling(of: file.path))
-        let ensemble = try #require(Self.forest(in: loaded.ir), "\(fixture) has no tree ensemble")
         let cpu = try CPUBackend().compile(loaded.ir)
         let gpu = try backend.compile(loaded.ir)
         #expect(gpu.placement.contains("cuda"), "\(fixture): \(gpu.placement)")
-        let forest = try PackedForest(ensemble)
-        var batch = SyntheticRows(forest: forest, featureCount: loaded.ir.featureCount).batch(rowCount: 70_000)
+        let width = loaded.ir.featureCount
+        var batch = if let ensemble = Self.forest(in: loaded.ir) {
+            SyntheticRows(forest: try PackedForest(ensemble), featureCount: width).batch(rowCount: 70_000)
+        } else {
+            FeatureBatch(rowCount: 70_000, columnCount: width, values: SyntheticRows.uniform(count: 70_000 * width))
+        }
         for row in stride(from: 0, to: batch.rowCount, by: 97) {
             batch.values[row * batch.columnCount + row % batch.columnCount] = .nan
         }
@@ -39,7 +56,7 @@ struct GPUTreeModelTests {
         #expect(got.rowCount == expected.rowCount && got.columnCount == expected.columnCount)
         var mismatches = 0
         for (index, (value, want)) in zip(got.values, expected.values).enumerated()
-        where !(value == want || value.isNaN && want.isNaN || abs(value - want) <= 1e-6 * max(1, abs(want))) {
+        where !(value == want || value.isNaN && want.isNaN || abs(value - want) <= tolerance * max(1, abs(want))) {
             if mismatches == 0 { Issue.record("\(fixture): value \(index) is \(value) on the GPU, \(want) on the CPU") }
             mismatches += 1
         }
