@@ -26,6 +26,8 @@ public struct CUDABackend: Backend {
     public let kernelOrigin: String
     let treeModule: CUDAModule
     let denseModule: CUDAModule
+    /// Streams and transfer buffers, shared by every model and layer of this backend.
+    let lanes: CUDALanePool
     let report: @Sendable (String) -> Void
 
     public var name: String { "cuda" }
@@ -58,6 +60,7 @@ public struct CUDABackend: Backend {
         }
         treeModule = try device.loadModule(image: images[0], kind: target.kind, entryPoints: CUDAKernelSource.treeEnsemble.entryPoints)
         denseModule = try device.loadModule(image: images[1], kind: target.kind, entryPoints: CUDAKernelSource.denseLayer.entryPoints)
+        lanes = CUDALanePool(device: device)
         self.cpu = cpu
         self.routing = routing
         self.report = report
@@ -87,7 +90,7 @@ public struct CUDABackend: Backend {
         let forest = try PackedForest(ensemble)
         let gpuModel: CUDATreeEnsembleModel
         do {
-            gpuModel = try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, cpu: cpuModel, report: report)
+            gpuModel = try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, lanes: lanes, cpu: cpuModel, report: report)
         } catch {
             guard routing != .everyBatch else {
                 throw ModelValidationError("BERTH_DEVICE=cuda, but the model cannot go onto the GPU: \(error.message)")
@@ -106,7 +109,7 @@ public struct CUDABackend: Backend {
         let cpuLayer = cpu.denseLayer(weights)
         let gpuLayer: CUDADenseLayer
         do {
-            gpuLayer = try CUDADenseLayer(weights, module: denseModule, cpu: cpuLayer, report: report)
+            gpuLayer = try CUDADenseLayer(weights, module: denseModule, lanes: lanes, cpu: cpuLayer, report: report)
         } catch {
             guard routing != .everyBatch else {
                 throw ModelValidationError("BERTH_DEVICE=cuda, but a dense layer cannot go onto the GPU: \(error.message)")

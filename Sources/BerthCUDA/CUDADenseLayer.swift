@@ -23,7 +23,8 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
     var placement: String { "cuda" }
     var residentBytes: Int { cpu.residentBytes }
 
-    init(_ layer: DenseWeights, module: CUDAModule, cpu: any DenseLayer, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
+    init(_ layer: DenseWeights, module: CUDAModule, lanes: CUDALanePool, cpu: any DenseLayer,
+         report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
         guard let function = module.functions["berth_dense_layer"] else {
             throw CUDAUnavailable(.compileFailed, "the dense kernel has no entry point berth_dense_layer")
         }
@@ -35,7 +36,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
         self.report = report
         self.module = module
         self.function = function
-        lanes = CUDALanePool(device: device)
+        self.lanes = lanes
         weights = try DeviceBuffer(device: device, copying: layer.weights)
         bias = try DeviceBuffer(device: device, copying: layer.bias)
         hasBias = !layer.bias.isEmpty

@@ -9,15 +9,15 @@ import NIOConcurrencyHelpers
 ///
 /// A batch is cut into chunks that alternate between the two streams, so one chunk's copies overlap the next
 /// one's kernel; concurrent batches take separate lanes from a `CUDALanePool`, so they are in flight together.
-/// Buffers grow to the largest batch seen (in powers of two) and are kept for the next one.
+/// Buffers grow to the largest input and output seen (in powers of two) and are kept for the next batch, of
+/// whichever model or layer takes the lane.
 final class CUDALane: @unchecked Sendable {
     let device: CUDADevice
     let streams: [ccuda_stream]
-    private(set) var rowCapacity = 0
-    private(set) var hostRows: PinnedBuffer?
-    private(set) var hostMargins: PinnedBuffer?
-    private(set) var deviceRows: DeviceBuffer?
-    private(set) var deviceMargins: DeviceBuffer?
+    private var hostInput: PinnedBuffer?
+    private var hostOutput: PinnedBuffer?
+    private var deviceInput: DeviceBuffer?
+    private var deviceOutput: DeviceBuffer?
 
     init(device: CUDADevice) throws(CUDAUnavailable) {
         self.device = device
@@ -53,27 +53,27 @@ final class CUDALane: @unchecked Sendable {
     func run(rows: Int, inputWidth: Int, outputWidth: Int, input: UnsafeRawPointer,
              launch: (Int, ccuda_device_pointer, ccuda_device_pointer, ccuda_stream) throws(CUDAUnavailable) -> Void)
         throws(CUDAUnavailable) -> UnsafeBufferPointer<Float> {
-        try reserve(rows: rows, featureCount: inputWidth, outputs: outputWidth)
-        guard let hostRows, let hostMargins, let deviceRows, let deviceMargins else {
-            throw CUDAUnavailable(.driverError, "a lane has no buffers")
-        }
         let table = device.driver.table
         let inputRowBytes = inputWidth * MemoryLayout<Float>.stride
         let outputRowBytes = outputWidth * MemoryLayout<Float>.stride
-        _ = memcpy(hostRows.pointer, input, rows * inputRowBytes)
+        try reserve(inputBytes: rows * inputRowBytes, outputBytes: rows * outputRowBytes)
+        guard let hostInput, let hostOutput, let deviceInput, let deviceOutput else {
+            throw CUDAUnavailable(.driverError, "a lane has no buffers")
+        }
+        _ = memcpy(hostInput.pointer, input, rows * inputRowBytes)
         var chunkStart = 0
         var chunk = 0
         while chunkStart < rows {
             let chunkRows = min(Self.chunkRows, rows - chunkStart)
             let stream = streams[chunk % streams.count]
-            let inputAddress = deviceRows.address + UInt64(chunkStart * inputRowBytes)
-            let outputAddress = deviceMargins.address + UInt64(chunkStart * outputRowBytes)
+            let inputAddress = deviceInput.address + UInt64(chunkStart * inputRowBytes)
+            let outputAddress = deviceOutput.address + UInt64(chunkStart * outputRowBytes)
             try device.driver.check(
-                table.cuMemcpyHtoDAsync_v2(inputAddress, hostRows.pointer + chunkStart * inputRowBytes, chunkRows * inputRowBytes, stream),
+                table.cuMemcpyHtoDAsync_v2(inputAddress, hostInput.pointer + chunkStart * inputRowBytes, chunkRows * inputRowBytes, stream),
                 "cuMemcpyHtoDAsync")
             try launch(chunkRows, inputAddress, outputAddress, stream)
             try device.driver.check(
-                table.cuMemcpyDtoHAsync_v2(hostMargins.pointer + chunkStart * outputRowBytes, outputAddress, chunkRows * outputRowBytes, stream),
+                table.cuMemcpyDtoHAsync_v2(hostOutput.pointer + chunkStart * outputRowBytes, outputAddress, chunkRows * outputRowBytes, stream),
                 "cuMemcpyDtoHAsync")
             chunkStart += chunkRows
             chunk += 1
@@ -81,26 +81,32 @@ final class CUDALane: @unchecked Sendable {
         for stream in streams {
             try device.driver.check(table.cuStreamSynchronize(stream), "cuStreamSynchronize")
         }
-        return UnsafeBufferPointer(start: hostMargins.pointer.assumingMemoryBound(to: Float.self), count: rows * outputWidth)
+        return UnsafeBufferPointer(start: hostOutput.pointer.assumingMemoryBound(to: Float.self), count: rows * outputWidth)
     }
 
-    /// Grows the buffers to hold `rows` rows of `featureCount` floats and `outputs` margins each.
-    private func reserve(rows: Int, featureCount: Int, outputs: Int) throws(CUDAUnavailable) {
-        guard rows > rowCapacity else { return }
-        var capacity = max(rowCapacity, 1024)
-        while capacity < rows { capacity *= 2 }
-        hostRows = nil
-        hostMargins = nil
-        deviceRows = nil
-        deviceMargins = nil
-        rowCapacity = 0
-        let rowBytes = capacity * featureCount * MemoryLayout<Float>.stride
-        let marginBytes = capacity * outputs * MemoryLayout<Float>.stride
-        hostRows = try PinnedBuffer(device: device, byteCount: rowBytes)
-        hostMargins = try PinnedBuffer(device: device, byteCount: marginBytes)
-        deviceRows = try DeviceBuffer(device: device, byteCount: rowBytes)
-        deviceMargins = try DeviceBuffer(device: device, byteCount: marginBytes)
-        rowCapacity = capacity
+    /// Grows the input buffers to at least `inputBytes` and the output buffers to at least `outputBytes` (in
+    /// powers of two from 64 KiB), keeping what is already large enough.
+    private func reserve(inputBytes: Int, outputBytes: Int) throws(CUDAUnavailable) {
+        if inputBytes > (hostInput?.byteCount ?? 0) {
+            hostInput = nil
+            deviceInput = nil
+            let bytes = Self.rounded(inputBytes)
+            hostInput = try PinnedBuffer(device: device, byteCount: bytes)
+            deviceInput = try DeviceBuffer(device: device, byteCount: bytes)
+        }
+        if outputBytes > (hostOutput?.byteCount ?? 0) {
+            hostOutput = nil
+            deviceOutput = nil
+            let bytes = Self.rounded(outputBytes)
+            hostOutput = try PinnedBuffer(device: device, byteCount: bytes)
+            deviceOutput = try DeviceBuffer(device: device, byteCount: bytes)
+        }
+    }
+
+    private static func rounded(_ bytes: Int) -> Int {
+        var capacity = 1 << 16
+        while capacity < bytes { capacity *= 2 }
+        return capacity
     }
 }
 

@@ -33,7 +33,7 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
     var placement: String { "cuda" }
 
     /// Uploads `forest`, the packing of `ensemble`; `cpu` is the same model compiled for the CPU.
-    init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, cpu: any CompiledModel,
+    init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, lanes: CUDALanePool, cpu: any CompiledModel,
          report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
         guard let function = module.functions["berth_tree_ensemble_margins"] else {
             throw CUDAUnavailable(.compileFailed, "the tree kernel has no entry point berth_tree_ensemble_margins")
@@ -48,7 +48,7 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
         self.report = report
         self.module = module
         self.function = function
-        lanes = CUDALanePool(device: device)
+        self.lanes = lanes
 
         // Trees grouped by output group, file order kept within a group: the order the CPU adds them in.
         var treeRootsByGroup = [Int32]()
