@@ -13,7 +13,6 @@ public final class CUDADevice: @unchecked Sendable {
     /// Compute capability as major × 10 + minor (90 for 9.0).
     public let computeCapability: Int
     public let memoryBytes: Int
-    public let multiprocessorCount: Int
     public let driverVersion: (major: Int, minor: Int)
 
     /// Binds the first visible device; `visibleDevices` is `CUDA_VISIBLE_DEVICES`, only used to explain "no device".
@@ -43,9 +42,8 @@ public final class CUDADevice: @unchecked Sendable {
             try driver.check(table.cuDeviceGetAttribute(&value, id, device), "cuDeviceGetAttribute(\(label))")
             return Int(value)
         }
-        // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR / _MINOR, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT.
+        // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR / _MINOR.
         computeCapability = try attribute(75, "compute capability major") * 10 + attribute(76, "compute capability minor")
-        multiprocessorCount = try attribute(16, "multiprocessor count")
         var bytes = 0
         try driver.check(table.cuDeviceTotalMem_v2(&bytes, device), "cuDeviceTotalMem")
         memoryBytes = bytes

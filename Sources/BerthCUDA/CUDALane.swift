@@ -61,26 +61,37 @@ final class CUDALane: @unchecked Sendable {
             throw CUDAUnavailable(.driverError, "a lane has no buffers")
         }
         _ = memcpy(hostInput.pointer, input, rows * inputRowBytes)
+        var failure: CUDAUnavailable?
         var chunkStart = 0
         var chunk = 0
-        while chunkStart < rows {
-            let chunkRows = min(Self.chunkRows, rows - chunkStart)
-            let stream = streams[chunk % streams.count]
-            let inputAddress = deviceInput.address + UInt64(chunkStart * inputRowBytes)
-            let outputAddress = deviceOutput.address + UInt64(chunkStart * outputRowBytes)
-            try device.driver.check(
-                table.cuMemcpyHtoDAsync_v2(inputAddress, hostInput.pointer + chunkStart * inputRowBytes, chunkRows * inputRowBytes, stream),
-                "cuMemcpyHtoDAsync")
-            try launch(chunkRows, inputAddress, outputAddress, stream)
-            try device.driver.check(
-                table.cuMemcpyDtoHAsync_v2(hostOutput.pointer + chunkStart * outputRowBytes, outputAddress, chunkRows * outputRowBytes, stream),
-                "cuMemcpyDtoHAsync")
-            chunkStart += chunkRows
-            chunk += 1
+        do {
+            while chunkStart < rows {
+                let chunkRows = min(Self.chunkRows, rows - chunkStart)
+                let stream = streams[chunk % streams.count]
+                let inputAddress = deviceInput.address + UInt64(chunkStart * inputRowBytes)
+                let outputAddress = deviceOutput.address + UInt64(chunkStart * outputRowBytes)
+                try device.driver.check(
+                    table.cuMemcpyHtoDAsync_v2(inputAddress, hostInput.pointer + chunkStart * inputRowBytes, chunkRows * inputRowBytes, stream),
+                    "cuMemcpyHtoDAsync")
+                try launch(chunkRows, inputAddress, outputAddress, stream)
+                try device.driver.check(
+                    table.cuMemcpyDtoHAsync_v2(hostOutput.pointer + chunkStart * outputRowBytes, outputAddress, chunkRows * outputRowBytes, stream),
+                    "cuMemcpyDtoHAsync")
+                chunkStart += chunkRows
+                chunk += 1
+            }
+        } catch {
+            failure = error
         }
+        // Every stream is waited for, even after a failure: the buffers must not be freed (with the lane) under
+        // copies still in flight.
         for stream in streams {
-            try device.driver.check(table.cuStreamSynchronize(stream), "cuStreamSynchronize")
+            let result = table.cuStreamSynchronize(stream)
+            if result != 0 && failure == nil {
+                failure = CUDAUnavailable(CUDADriver.kind(of: result), "cuStreamSynchronize failed: \(device.driver.errorText(result))")
+            }
         }
+        if let failure { throw failure }
         return UnsafeBufferPointer(start: hostOutput.pointer.assumingMemoryBound(to: Float.self), count: rows * outputWidth)
     }
 
