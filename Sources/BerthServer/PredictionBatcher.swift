@@ -2,22 +2,23 @@ import BerthCore
 
 /// Joins small requests that are waiting at the same moment into one kernel call, and splits the answer back.
 ///
-/// Every request's rows go into a queue; whenever the queue goes from empty to not empty a drain task starts,
-/// which (after an optional delay, default none) takes queued requests up to `maxRows` rows, predicts them in one
-/// call, hands each request its rows, and repeats until the queue is empty. Enqueueing and the drain's "nothing
-/// left, stop" happen under one lock, so no request is ever left behind. Requests of `maxRows` rows or more skip
-/// the queue, so a small request waits at most for the batch in progress and its own.
+/// A request that finds nobody draining leads: after an optional delay (default none) it predicts its own rows
+/// joined with whatever requests are queued, up to `maxRows` rows, on its own task, hands each its rows, and — if
+/// more queued meanwhile — starts a drain task that repeats that until the queue is empty. A request that finds a
+/// drain running queues. Enqueueing and the drain's "nothing left, stop" happen under one lock, so no request is
+/// ever left behind. Requests of `maxRows` rows or more skip the queue, so a small request waits at most for the
+/// batch in progress and its own.
 public final class PredictionBatcher: Sendable {
     let model: any CompiledModel
     public let maxRows: Int
     public let delay: Duration
 
-    private struct Waiting {
+    fileprivate struct Waiting {
         let batch: FeatureBatch
         let continuation: CheckedContinuation<Predictions, Never>
     }
 
-    private struct State {
+    fileprivate struct State {
         var queue = [Waiting]()
         var draining = false
     }
@@ -32,7 +33,31 @@ public final class PredictionBatcher: Sendable {
 
     public func predict(_ batch: FeatureBatch) async -> Predictions {
         guard batch.rowCount < maxRows else { return model.predict(batch) }
-        return await withCheckedContinuation { continuation in
+        let leads = state.withLock { state -> Bool in
+            guard !state.draining else { return false }
+            state.draining = true
+            return true
+        }
+        guard leads else { return await enqueue(batch) }
+        // Nobody is draining: this request runs its own rows, joined with whatever is queued by then, on its own
+        // task — no queue, no hand-off when it is alone. Anything still queued afterwards gets a drain task.
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        let joined = state.withLock { state in state.take(upTo: maxRows - batch.rowCount) }
+        let answers = predictJoined([batch] + joined.map(\.batch))
+        for (waiting, answer) in zip(joined, answers.dropFirst()) { waiting.continuation.resume(returning: answer) }
+        let more = state.withLock { state -> Bool in
+            guard state.queue.isEmpty else { return true }
+            state.draining = false
+            return false
+        }
+        if more { Task { await self.drain() } }
+        return answers[0]
+    }
+
+    /// Waits in the queue for a drain (the leader's, or a drain task) to answer; starts a drain task if the
+    /// drain stopped between the leader check and now.
+    private func enqueue(_ batch: FeatureBatch) async -> Predictions {
+        await withCheckedContinuation { continuation in
             let startDrain = state.withLock { state -> Bool in
                 state.queue.append(Waiting(batch: batch, continuation: continuation))
                 guard !state.draining else { return false }
@@ -47,43 +72,46 @@ public final class PredictionBatcher: Sendable {
         while true {
             if delay > .zero { try? await Task.sleep(for: delay) }
             let group = state.withLock { state -> [Waiting] in
-                guard !state.queue.isEmpty else {
-                    state.draining = false
-                    return []
-                }
-                var rows = 0
-                var taken = 0
-                while taken < state.queue.count && (taken == 0 || rows + state.queue[taken].batch.rowCount <= maxRows) {
-                    rows += state.queue[taken].batch.rowCount
-                    taken += 1
-                }
-                defer { state.queue.removeFirst(taken) }
-                return Array(state.queue.prefix(taken))
+                let group = state.take(upTo: maxRows)
+                if group.isEmpty { state.draining = false }
+                return group
             }
             guard !group.isEmpty else { return }
-            answer(group)
+            for (waiting, answer) in zip(group, predictJoined(group.map(\.batch))) {
+                waiting.continuation.resume(returning: answer)
+            }
         }
     }
 
-    /// One kernel call for the group's rows, then each request's share of the predictions.
-    private func answer(_ group: [Waiting]) {
-        if group.count == 1 {
-            group[0].continuation.resume(returning: model.predict(group[0].batch))
-            return
-        }
+    /// One kernel call for all the batches' rows, then each batch's share of the predictions.
+    private func predictJoined(_ batches: [FeatureBatch]) -> [Predictions] {
+        if batches.count == 1 { return [model.predict(batches[0])] }
         let columns = model.featureCount
         var values = [Float]()
-        values.reserveCapacity(group.reduce(0) { $0 + $1.batch.values.count })
-        for waiting in group { values.append(contentsOf: waiting.batch.values) }
-        let rows = group.reduce(0) { $0 + $1.batch.rowCount }
+        values.reserveCapacity(batches.reduce(0) { $0 + $1.values.count })
+        for batch in batches { values.append(contentsOf: batch.values) }
+        let rows = batches.reduce(0) { $0 + $1.rowCount }
         let predictions = model.predict(FeatureBatch(rowCount: rows, columnCount: columns, values: values))
         let outputs = predictions.columnCount
         var start = 0
-        for waiting in group {
-            let count = waiting.batch.rowCount
-            let share = Array(predictions.values[start * outputs ..< (start + count) * outputs])
-            waiting.continuation.resume(returning: Predictions(rowCount: count, columnCount: outputs, values: share))
-            start += count
+        return batches.map { batch in
+            let count = batch.rowCount
+            defer { start += count }
+            return Predictions(rowCount: count, columnCount: outputs, values: Array(predictions.values[start * outputs ..< (start + count) * outputs]))
         }
+    }
+}
+
+extension PredictionBatcher.State {
+    /// Removes and returns the queued requests from the front whose rows fit in `rows` (at least one, if any).
+    mutating func take(upTo rows: Int) -> [PredictionBatcher.Waiting] {
+        var taken = 0
+        var total = 0
+        while taken < queue.count && (taken == 0 || total + queue[taken].batch.rowCount <= rows) {
+            total += queue[taken].batch.rowCount
+            taken += 1
+        }
+        defer { queue.removeFirst(taken) }
+        return Array(queue.prefix(taken))
     }
 }
