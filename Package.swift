@@ -68,7 +68,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "BerthTestSupport", path: "Tests/BerthTestSupport", swiftSettings: swiftSettings),
+        .target(name: "BerthTestSupport", dependencies: ["BerthCUDA"], path: "Tests/BerthTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "CBerthKernels", "BerthTestSupport"], swiftSettings: swiftSettings),
@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(
             name: "BerthServerTests",
             dependencies: [
-                "BerthServer", "BerthCore", "BerthJSON", "BerthCodecs", "BerthProtobuf", "BerthArtifacts", "BerthTestSupport",
+                "BerthServer", "BerthCore", "BerthCUDA", "BerthJSON", "BerthCodecs", "BerthProtobuf", "BerthArtifacts", "BerthTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

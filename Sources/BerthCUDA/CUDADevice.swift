@@ -24,7 +24,10 @@ public final class CUDADevice: @unchecked Sendable {
         let initResult = table.cuInit(0)
         if initResult != 0 && initResult != 100 { try driver.check(initResult, "cuInit") }
         var count: Int32 = 0
-        if initResult == 0 { try driver.check(table.cuDeviceGetCount(&count), "cuDeviceGetCount") }
+        if initResult == 0 {
+            let countResult = table.cuDeviceGetCount(&count)
+            if countResult != 0 && countResult != 100 { try driver.check(countResult, "cuDeviceGetCount") }
+        }
         guard count > 0 else {
             if let visibleDevices {
                 throw CUDAUnavailable(.noDevice, "the CUDA driver sees no GPU: CUDA_VISIBLE_DEVICES=\(visibleDevices) hides every device")

@@ -1,3 +1,4 @@
+import BerthTestSupport
 @testable import BerthCUDA
 import Glibc
 import Testing

@@ -1,6 +1,8 @@
 import BerthCore
 import Logging
 import BerthCodecs
+import BerthCUDA
+import BerthTestSupport
 import Testing
 @testable import BerthServer
 
@@ -37,6 +39,16 @@ import Testing
                 && text.contains("--gpus all") && text.contains("BERTH_DEVICE=auto")
         }
         #expect(throws: BackendChoice.Refusal.self) { _ = try choose(["BERTH_DEVICE": "cuda"], driverPath: "libz.so.1") }
+    }
+
+    @Test func aBoundGPUIsTheStartupLine() throws {
+        let nvrtc = try NVRTCLocation.open()
+        let choice = try choose(["BERTH_NVRTC_PATH": nvrtc.path, "TMPDIR": "/tmp"], driverPath: try EmulatedCUDADriver.path(.working))
+        #expect(choice.backend.name == "cuda")
+        #expect(choice.startupLine == "CUDA: Berth emulated GPU, compute 8.0, 16 GiB, driver 12.8")
+        #expect(choice.details["routing"] == "batches from the size where the GPU wins, measured per model at load")
+        #expect(choice.details["kernels"]?.hasPrefix("sm_80 machine code") == true)
+        #expect(choice.details["nvrtc"]?.hasSuffix("(\(nvrtc.path))") == true)
     }
 
     @Test func cpuNeverOpensTheDriver() throws {

@@ -4,7 +4,7 @@ import Glibc
 /// Where the tests find NVRTC: `BERTH_NVRTC_PATH`, the loader's search path, or the `nvidia-cuda-nvrtc-cu12`
 /// wheel in a Python site-packages folder (where `.ci/run` installs it). Not finding it fails the kernel tests:
 /// every CI run must compile every kernel.
-enum NVRTCLocation {
+public enum NVRTCLocation {
     static let wheelPatterns = [
         "/usr/local/lib/python3*/*-packages/nvidia/cuda_nvrtc/lib",
         "/usr/lib/python3*/*-packages/nvidia/cuda_nvrtc/lib",
@@ -14,7 +14,7 @@ enum NVRTCLocation {
 
     static let hint = "install it with `python3 -m pip install nvidia-cuda-nvrtc-cu12` or set BERTH_NVRTC_PATH to libnvrtc.so's folder"
 
-    static func open() throws -> NVRTC {
+    public static func open() throws -> NVRTC {
         if let configured = getenv("BERTH_NVRTC_PATH").map({ String(cString: $0) }), !configured.isEmpty {
             return try NVRTC(configuredPath: configured)
         }

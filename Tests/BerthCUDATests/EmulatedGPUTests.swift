@@ -1,0 +1,136 @@
+import BerthArtifacts
+import BerthCore
+import BerthFormats
+import BerthTestSupport
+import NIOConcurrencyHelpers
+import Testing
+@testable import BerthCUDA
+
+/// The GPU path against `EmulatedCUDADriver`, a stand-in for libcuda.so.1 that runs Berth's real tree kernel
+/// source on the CPU: binding, uploads, lanes, chunks over two streams, launch arguments and read-back must give
+/// the CPU kernel's answers, and every failure the driver can report must end on the CPU with its reason (or, under
+/// `BERTH_DEVICE=cuda`, in a refusal). Kernels are compiled by the real NVRTC. This is not a GPU result: the real
+/// check is `scripts/gpu-check` on a GPU machine.
+@Suite struct EmulatedGPUTests {
+    /// Lines the backend reports, collected for the assertions.
+    final class Reports: Sendable {
+        private let lines = NIOLockedValueBox<[String]>([])
+        func add(_ line: String) { lines.withLockedValue { $0.append(line) } }
+        var all: [String] { lines.withLockedValue { $0 } }
+    }
+
+    func backend(_ mode: EmulatedCUDADriver.Mode, routing: CUDABackend.Routing = .everyBatch, reports: Reports = Reports(),
+                 environment: [String: String] = ["TMPDIR": "/tmp"]) throws -> CUDABackend {
+        try CUDABackend(cpu: CPUBackend(), routing: routing, driverPath: try EmulatedCUDADriver.path(mode),
+                        nvrtcPath: try NVRTCLocation.open().path, environment: environment, report: { reports.add($0) })
+    }
+
+    func load(_ fixture: String) throws -> LoadedModel {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/" + fixture + "/model").open()
+        let file = try #require(contents.files.first { ModelFormat.detect($0.bytes) != nil })
+        return try ModelReader.read(file: file.path, bytes: file.bytes, siblings: contents.sibling(of: file.path))
+    }
+
+    /// 70,000 rows (two chunks, so both streams) around the forest's thresholds, with missing values.
+    func rows(for model: LoadedModel) throws -> FeatureBatch {
+        let forest = try #require(GPUModelTests.forest(in: model.ir))
+        var batch = SyntheticRows(forest: try PackedForest(forest), featureCount: model.ir.featureCount).batch(rowCount: 70_000)
+        for row in stride(from: 0, to: batch.rowCount, by: 97) { batch.values[row * batch.columnCount + row % batch.columnCount] = .nan }
+        return batch
+    }
+
+    @Test func bindsTheDeviceAndCompilesItsMachineCode() throws {
+        let gpu = try backend(.working)
+        #expect(gpu.device.summary == "Berth emulated GPU, compute 8.0, 16 GiB, driver 12.8")
+        #expect(gpu.kernelOrigin.hasPrefix("sm_80 machine code"))
+    }
+
+    @Test(arguments: GPUModelTests.treeFixtures)
+    func forestsGiveTheCPUKernelsAnswers(_ fixture: String) throws {
+        let reports = Reports()
+        let gpu = try backend(.working, reports: reports)
+        let model = try load(fixture)
+        let onGPU = try gpu.compile(model.ir)
+        #expect(onGPU.placement.contains("cuda"), "\(fixture): \(onGPU.placement)")
+        let batch = try rows(for: model)
+        let expected = try CPUBackend().compile(model.ir).predict(batch)
+        for rowCount in [1, 3, batch.rowCount] {
+            let part = FeatureBatch(rowCount: rowCount, columnCount: batch.columnCount,
+                                    values: Array(batch.values.prefix(rowCount * batch.columnCount)))
+            let got = onGPU.predict(part)
+            #expect(got.values.elementsEqual(expected.values.prefix(rowCount * expected.columnCount)) { $0 == $1 || $0.isNaN && $1.isNaN },
+                    "\(fixture), \(rowCount) rows")
+        }
+        #expect(reports.all.isEmpty, "\(reports.all)")
+    }
+
+    @Test func aLaunchTheDriverRefusesIsAnsweredOnTheCPUAndReported() throws {
+        // The emulated driver cannot run the dense kernel (barriers): every call fails to launch.
+        let reports = Reports()
+        let gpu = try backend(.working, reports: reports)
+        let model = try load("onnx-mlp-gemm")
+        let onGPU = try gpu.compile(model.ir)
+        let batch = FeatureBatch(rowCount: 500, columnCount: model.ir.featureCount,
+                                 values: SyntheticRows.uniform(count: 500 * model.ir.featureCount))
+        #expect(onGPU.predict(batch).values == (try CPUBackend().compile(model.ir).predict(batch).values))
+        #expect(reports.all.contains { $0.hasPrefix("the GPU failed a dense layer; it was computed on the CPU: cuLaunchKernel failed: CUDA_ERROR_NOT_SUPPORTED") },
+                "\(reports.all)")
+    }
+
+    @Test func batchBuffersThatDoNotFitAreAnsweredOnTheCPU() throws {
+        let reports = Reports()
+        let gpu = try backend(.memoryForTheModelOnly, reports: reports)
+        let model = try load("xgboost-binary-legacy")
+        let batch = try rows(for: model)
+        #expect(try gpu.compile(model.ir).predict(batch).values == (try CPUBackend().compile(model.ir).predict(batch).values))
+        #expect(reports.all.contains { $0.contains("the GPU failed a batch; it was answered on the CPU: cuMemAlloc") && $0.contains("CUDA_ERROR_OUT_OF_MEMORY") },
+                "\(reports.all)")
+    }
+
+    @Test func aModelThatDoesNotFitStaysOnTheCPUUnlessCUDAIsRequired() throws {
+        let reports = Reports()
+        let model = try load("xgboost-binary-legacy")
+        let measured = try backend(.noMemory, routing: .measured, reports: reports).compile(model.ir)
+        #expect(measured.placement == "cpu")
+        #expect(reports.all.contains { $0.hasPrefix("the model stays on the CPU: it cannot go onto the GPU: cuMemAlloc") }, "\(reports.all)")
+        #expect {
+            _ = try backend(.noMemory).compile(model.ir)
+        } throws: { error in
+            (error as? ModelValidationError)?.reason.hasPrefix("BERTH_DEVICE=cuda, but the model cannot go onto the GPU: cuMemAlloc") == true
+        }
+    }
+
+    @Test func measuredRoutingNamesItsCrossover() throws {
+        let model = try load("xgboost-regression-json-gz")
+        let routed = try backend(.working, routing: .measured).compile(model.ir)
+        #expect(routed.placement.contains("16: "), "the sizes measured are named: \(routed.placement)")
+        #expect(routed.placement.hasPrefix("cuda for batches of") || routed.placement.hasPrefix("cpu (the GPU was slower"))
+        let fixed = try backend(.working, routing: .fromRows(100)).compile(model.ir)
+        #expect(fixed.placement == "cuda for batches of 100 rows or more, cpu below (BERTH_CUDA_MIN_ROWS=100)")
+    }
+
+    @Test func driverFailuresAreNamed() throws {
+        #expect {
+            _ = try backend(.driverTooOld)
+        } throws: { error in
+            guard let error = error as? CUDAUnavailable else { return false }
+            return error.kind == .driverTooOld && error.message == "cuInit failed: CUDA_ERROR_INSUFFICIENT_DRIVER (emulated)"
+        }
+        #expect {
+            _ = try backend(.noDevice, environment: ["CUDA_VISIBLE_DEVICES": ""])
+        } throws: { error in
+            (error as? CUDAUnavailable)?.message == "the CUDA driver sees no GPU: CUDA_VISIBLE_DEVICES= hides every device"
+        }
+        #expect {
+            _ = try backend(.noDevice, environment: [:])
+        } throws: { error in
+            (error as? CUDAUnavailable)?.message == "the CUDA driver (12.8) sees no GPU"
+        }
+        #expect {
+            _ = try backend(.computeTooOld)
+        } throws: { error in
+            guard let error = error as? CUDAUnavailable else { return false }
+            return error.kind == .compileFailed && error.message.contains("cannot compile for compute 1.0")
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import BerthCUDA
+import Foundation
+
+/// Builds `Tests/EmulatedCUDA/emulated_cuda.cpp` — a stand-in for libcuda.so.1 that runs Berth's real tree kernel
+/// source on the CPU — into a shared library, once per failure mode, with the toolchain's clang++. The GPU path's
+/// host side is tested against it where no GPU is; see the C++ file for what it does and does not prove.
+public enum EmulatedCUDADriver {
+    /// A failure mode: the -D flags of the build.
+    public enum Mode: String, Sendable, CaseIterable {
+        case working
+        case driverTooOld
+        case noDevice
+        case computeTooOld
+        /// 64 KiB of device memory: the fixture forests fit, a batch's buffers do not.
+        case memoryForTheModelOnly
+        /// 1 KiB of device memory: not even a forest fits.
+        case noMemory
+
+        var defines: [String] {
+            switch self {
+            case .working: []
+            case .driverTooOld: ["EMULATED_INIT_RESULT=35"]
+            case .noDevice: ["EMULATED_INIT_RESULT=100", "EMULATED_DEVICE_COUNT=0"]
+            case .computeTooOld: ["EMULATED_COMPUTE=10"]
+            case .memoryForTheModelOnly: ["EMULATED_ALLOC_LIMIT=65536ULL"]
+            case .noMemory: ["EMULATED_ALLOC_LIMIT=1024ULL"]
+            }
+        }
+    }
+
+    private static let built: [Mode: Result<String, BuildFailure>] = {
+        var libraries = [Mode: Result<String, BuildFailure>]()
+        let folder = NSTemporaryDirectory() + "berth-emulated-cuda-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let kernel = folder + "/tree_kernel.cu"
+        FileManager.default.createFile(atPath: kernel, contents: Data(CUDAKernelSource.treeEnsemble.code.utf8))
+        for mode in Mode.allCases {
+            libraries[mode] = build(mode, kernel: kernel, into: folder + "/libcuda-\(mode.rawValue).so")
+        }
+        return libraries
+    }()
+
+    struct BuildFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The path of the emulated driver for `mode`, for `CUDADriver(path:)`.
+    public static func path(_ mode: Mode) throws -> String {
+        try built[mode]!.get()
+    }
+
+    private static func build(_ mode: Mode, kernel: String, into library: String) -> Result<String, BuildFailure> {
+        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        components.removeLast(2)
+        let source = components.joined(separator: "/") + "/EmulatedCUDA/emulated_cuda.cpp"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["clang++", "-std=c++17", "-O1", "-shared", "-fPIC", "-DBERTH_KERNEL_SOURCE=\"\(kernel)\""]
+            + mode.defines.map { "-D" + $0 } + ["-o", library, source]
+        let errors = Pipe()
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            return .failure(BuildFailure(description: "clang++ cannot be started: \(error)"))
+        }
+        let output = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            return .failure(BuildFailure(description: "clang++ failed: \(String(decoding: output, as: UTF8.self))"))
+        }
+        return .success(library)
+    }
+}

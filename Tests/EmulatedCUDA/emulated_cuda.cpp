@@ -1,0 +1,151 @@
+// A stand-in for the CUDA driver (libcuda.so.1) that runs on the CPU, for BerthCUDATests on machines without a
+// GPU. It implements the entry points CCUDA resolves with host memory and synchronous copies, and "launches"
+// Berth's tree kernel by running its real CUDA C source — compiled here as C++ (BERTH_KERNEL_SOURCE, written by
+// the test) — once per thread of the grid. It proves the host side of the GPU path (binding, uploads, lanes,
+// chunks, launch arguments, read-back, fallbacks) and the kernel's logic; it says nothing about a real GPU's
+// speed or its compiler, and since its copies and launches complete at once it cannot see a race between streams. Failure modes are chosen at build time with -D flags:
+//   EMULATED_INIT_RESULT      what cuInit returns (default 0)
+//   EMULATED_DEVICE_COUNT     devices (default 1)
+//   EMULATED_COMPUTE          compute capability × 10 (default 80)
+//   EMULATED_ALLOC_LIMIT      bytes of device memory before CUDA_ERROR_OUT_OF_MEMORY (default unlimited)
+// Kernels other than the tree kernel (the dense layer uses shared memory and barriers) fail to launch with
+// CUDA_ERROR_NOT_SUPPORTED, which exercises the per-call CPU fallback.
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#ifndef EMULATED_INIT_RESULT
+#define EMULATED_INIT_RESULT 0
+#endif
+#ifndef EMULATED_DEVICE_COUNT
+#define EMULATED_DEVICE_COUNT 1
+#endif
+#ifndef EMULATED_COMPUTE
+#define EMULATED_COMPUTE 80
+#endif
+#ifndef EMULATED_ALLOC_LIMIT
+#define EMULATED_ALLOC_LIMIT (1ULL << 62)
+#endif
+
+// What CUDA C gives a kernel, for the kernel source below.
+struct uint4 { unsigned int x, y, z, w; };
+struct dim3 { unsigned int x, y, z; };
+static thread_local dim3 blockIdx, blockDim, threadIdx;
+#define __global__
+#define __device__
+#define __forceinline__ inline
+template <class T> static T __ldg(const T *pointer) { return *pointer; }
+static float __uint_as_float(unsigned int bits) { float value; std::memcpy(&value, &bits, 4); return value; }
+static float __int_as_float(int bits) { float value; std::memcpy(&value, &bits, 4); return value; }
+
+#include BERTH_KERNEL_SOURCE
+
+typedef int result;
+typedef unsigned long long device_pointer;
+enum { SUCCESS = 0, OUT_OF_MEMORY = 2, INSUFFICIENT_DRIVER = 35, NO_DEVICE = 100, INVALID_IMAGE = 200,
+       NOT_FOUND = 500, NOT_SUPPORTED = 801 };
+
+static int context_tag, module_tag, stream_tag, tree_kernel_tag, other_kernel_tag;
+static std::atomic<unsigned long long> allocated{0};
+
+extern "C" {
+result cuInit(unsigned int) { return EMULATED_INIT_RESULT; }
+result cuDriverGetVersion(int *version) { *version = 12080; return SUCCESS; }
+result cuDeviceGetCount(int *count) { *count = EMULATED_DEVICE_COUNT; return EMULATED_DEVICE_COUNT ? SUCCESS : NO_DEVICE; }
+result cuDeviceGet(int *device, int ordinal) { *device = ordinal; return ordinal < EMULATED_DEVICE_COUNT ? SUCCESS : NO_DEVICE; }
+result cuDeviceGetName(char *name, int length, int) { std::strncpy(name, "Berth emulated GPU", length); return SUCCESS; }
+result cuDeviceGetAttribute(int *value, int attribute, int) {
+    *value = attribute == 75 ? EMULATED_COMPUTE / 10 : attribute == 76 ? EMULATED_COMPUTE % 10 : 1;
+    return SUCCESS;
+}
+result cuDeviceTotalMem_v2(size_t *bytes, int) { *bytes = 16ULL << 30; return SUCCESS; }
+result cuDevicePrimaryCtxRetain(void **context, int) { *context = &context_tag; return SUCCESS; }
+result cuDevicePrimaryCtxRelease_v2(int) { return SUCCESS; }
+result cuCtxSetCurrent(void *) { return SUCCESS; }
+
+result cuModuleLoadData(void **module, const void *image) {
+    const unsigned char *bytes = static_cast<const unsigned char *>(image);
+    bool elf = bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F';
+    bool ptx = std::strstr(static_cast<const char *>(image), ".entry") != nullptr;
+    if (!elf && !ptx) return INVALID_IMAGE;
+    *module = &module_tag;
+    return SUCCESS;
+}
+result cuModuleUnload(void *) { return SUCCESS; }
+result cuModuleGetFunction(void **function, void *, const char *name) {
+    if (std::strcmp(name, "berth_tree_ensemble_margins") == 0) { *function = &tree_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_dense_layer") == 0) { *function = &other_kernel_tag; return SUCCESS; }
+    return NOT_FOUND;
+}
+
+result cuMemAlloc_v2(device_pointer *pointer, size_t bytes) {
+    if (allocated.fetch_add(bytes) + bytes > EMULATED_ALLOC_LIMIT) { allocated.fetch_sub(bytes); return OUT_OF_MEMORY; }
+    void *memory = std::malloc(bytes + sizeof(size_t));
+    if (memory == nullptr) return OUT_OF_MEMORY;
+    *static_cast<size_t *>(memory) = bytes;
+    *pointer = reinterpret_cast<device_pointer>(static_cast<size_t *>(memory) + 1);
+    return SUCCESS;
+}
+result cuMemFree_v2(device_pointer pointer) {
+    size_t *memory = reinterpret_cast<size_t *>(pointer) - 1;
+    allocated.fetch_sub(*memory);
+    std::free(memory);
+    return SUCCESS;
+}
+result cuMemAllocHost_v2(void **pointer, size_t bytes) { *pointer = std::malloc(bytes); return *pointer ? SUCCESS : OUT_OF_MEMORY; }
+result cuMemFreeHost(void *pointer) { std::free(pointer); return SUCCESS; }
+result cuMemcpyHtoD_v2(device_pointer destination, const void *source, size_t bytes) {
+    std::memcpy(reinterpret_cast<void *>(destination), source, bytes);
+    return SUCCESS;
+}
+result cuMemcpyHtoDAsync_v2(device_pointer destination, const void *source, size_t bytes, void *) {
+    return cuMemcpyHtoD_v2(destination, source, bytes);
+}
+result cuMemcpyDtoHAsync_v2(void *destination, device_pointer source, size_t bytes, void *) {
+    std::memcpy(destination, reinterpret_cast<const void *>(source), bytes);
+    return SUCCESS;
+}
+result cuStreamCreate(void **stream, unsigned int) { *stream = &stream_tag; return SUCCESS; }
+result cuStreamDestroy_v2(void *) { return SUCCESS; }
+result cuStreamSynchronize(void *) { return SUCCESS; }
+
+result cuLaunchKernel(void *function, unsigned int gridX, unsigned int gridY, unsigned int gridZ, unsigned int blockX,
+                      unsigned int blockY, unsigned int blockZ, unsigned int, void *, void **parameters, void **) {
+    if (function != &tree_kernel_tag) return NOT_SUPPORTED;
+    if (gridY != 1 || gridZ != 1 || blockY != 1 || blockZ != 1) return NOT_SUPPORTED;
+    blockDim = {blockX, 1, 1};
+    for (unsigned int block = 0; block < gridX; ++block) {
+        for (unsigned int thread = 0; thread < blockX; ++thread) {
+            blockIdx = {block, 0, 0};
+            threadIdx = {thread, 0, 0};
+            berth_tree_ensemble_margins(
+                *static_cast<const uint4 **>(parameters[0]), *static_cast<const int **>(parameters[1]),
+                *static_cast<const int **>(parameters[2]), *static_cast<const int **>(parameters[3]),
+                *static_cast<const int **>(parameters[4]), *static_cast<const unsigned int **>(parameters[5]),
+                *static_cast<const float **>(parameters[6]), *static_cast<const float **>(parameters[7]),
+                *static_cast<float **>(parameters[8]), *static_cast<long long *>(parameters[9]),
+                *static_cast<long long *>(parameters[10]), *static_cast<long long *>(parameters[11]),
+                *static_cast<long long *>(parameters[12]));
+        }
+    }
+    return SUCCESS;
+}
+
+result cuGetErrorName(result code, const char **name) {
+    switch (code) {
+    case OUT_OF_MEMORY: *name = "CUDA_ERROR_OUT_OF_MEMORY"; break;
+    case INSUFFICIENT_DRIVER: *name = "CUDA_ERROR_INSUFFICIENT_DRIVER"; break;
+    case NO_DEVICE: *name = "CUDA_ERROR_NO_DEVICE"; break;
+    case NOT_SUPPORTED: *name = "CUDA_ERROR_NOT_SUPPORTED"; break;
+    default: *name = nullptr; return 1;
+    }
+    return SUCCESS;
+}
+result cuGetErrorString(result code, const char **text) {
+    const char *name = nullptr;
+    if (cuGetErrorName(code, &name) != SUCCESS) { *text = nullptr; return 1; }
+    *text = "emulated";
+    return SUCCESS;
+}
+}
