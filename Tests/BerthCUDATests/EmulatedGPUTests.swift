@@ -6,8 +6,8 @@ import NIOConcurrencyHelpers
 import Testing
 @testable import BerthCUDA
 
-/// The GPU path against `EmulatedCUDADriver`, a stand-in for libcuda.so.1 that runs Berth's real tree kernel
-/// source on the CPU: binding, uploads, lanes, chunks over two streams, launch arguments and read-back must give
+/// The GPU path against `EmulatedCUDADriver`, a stand-in for libcuda.so.1 that runs Berth's real kernel sources
+/// on the CPU: binding, uploads, lanes, chunks over two streams, launch arguments and read-back must give
 /// the CPU kernel's answers, and every failure the driver can report must end on the CPU with its reason (or, under
 /// `BERTH_DEVICE=cuda`, in a refusal). Kernels are compiled by the real NVRTC. This is not a GPU result: the real
 /// check is `scripts/gpu-check` on a GPU machine.
@@ -64,16 +64,39 @@ import Testing
         #expect(reports.all.isEmpty, "\(reports.all)")
     }
 
-    @Test func aLaunchTheDriverRefusesIsAnsweredOnTheCPUAndReported() throws {
-        // The emulated driver cannot run the dense kernel (barriers): every call fails to launch.
+    @Test(arguments: GPUModelTests.denseFixtures)
+    func denseLayersGiveTheCPUKernelsAnswers(_ fixture: String) throws {
         let reports = Reports()
         let gpu = try backend(.working, reports: reports)
-        let model = try load("onnx-mlp-gemm")
+        let model = try load(fixture)
         let onGPU = try gpu.compile(model.ir)
-        let batch = FeatureBatch(rowCount: 500, columnCount: model.ir.featureCount,
-                                 values: SyntheticRows.uniform(count: 500 * model.ir.featureCount))
-        #expect(onGPU.predict(batch).values == (try CPUBackend().compile(model.ir).predict(batch).values))
+        #expect(onGPU.placement.contains("dense layer on cuda") || onGPU.placement.contains("linear model on cuda"),
+                "\(fixture): \(onGPU.placement)")
+        // Rows that are not a multiple of the 16-row tile, so edge tiles are exercised.
+        let batch = FeatureBatch(rowCount: 301, columnCount: model.ir.featureCount,
+                                 values: SyntheticRows.uniform(count: 301 * model.ir.featureCount))
+        let expected = try CPUBackend().compile(model.ir).predict(batch)
+        let got = onGPU.predict(batch)
+        #expect(got.values.count == expected.values.count)
+        for (index, (value, want)) in zip(got.values, expected.values).enumerated() where abs(value - want) > 1e-5 * max(1, abs(want)) {
+            Issue.record("\(fixture): value \(index) is \(value) on the emulated GPU, \(want) on the CPU")
+            break
+        }
+        #expect(reports.all.isEmpty, "\(reports.all)")
+    }
+
+    @Test func aLaunchTheDriverRefusesIsAnsweredOnTheCPUAndReported() throws {
+        let reports = Reports()
+        let gpu = try backend(.launchRefused, reports: reports)
+        for fixture in ["onnx-mlp-gemm", "xgboost-binary-legacy"] {
+            let model = try load(fixture)
+            let batch = FeatureBatch(rowCount: 500, columnCount: model.ir.featureCount,
+                                     values: SyntheticRows.uniform(count: 500 * model.ir.featureCount))
+            #expect(try gpu.compile(model.ir).predict(batch).values == (try CPUBackend().compile(model.ir).predict(batch).values))
+        }
         #expect(reports.all.contains { $0.hasPrefix("the GPU failed a dense layer; it was computed on the CPU: cuLaunchKernel failed: CUDA_ERROR_NOT_SUPPORTED") },
+                "\(reports.all)")
+        #expect(reports.all.contains { $0.hasPrefix("the GPU failed a batch; it was answered on the CPU: cuLaunchKernel failed: CUDA_ERROR_NOT_SUPPORTED") },
                 "\(reports.all)")
     }
 

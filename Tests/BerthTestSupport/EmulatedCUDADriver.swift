@@ -1,8 +1,8 @@
 import BerthCUDA
 import Foundation
 
-/// Builds `Tests/EmulatedCUDA/emulated_cuda.cpp` — a stand-in for libcuda.so.1 that runs Berth's real tree kernel
-/// source on the CPU — into a shared library, once per failure mode, with the toolchain's clang++. The GPU path's
+/// Builds `Tests/EmulatedCUDA/emulated_cuda.cpp` — a stand-in for libcuda.so.1 that runs Berth's real kernel
+/// sources on the CPU — into a shared library, once per failure mode, with the toolchain's clang++. The GPU path's
 /// host side is tested against it where no GPU is; see the C++ file for what it does and does not prove.
 public enum EmulatedCUDADriver {
     /// A failure mode: the -D flags of the build.
@@ -15,6 +15,8 @@ public enum EmulatedCUDADriver {
         case memoryForTheModelOnly
         /// 1 KiB of device memory: not even a forest fits.
         case noMemory
+        /// Every kernel launch fails.
+        case launchRefused
 
         var defines: [String] {
             switch self {
@@ -24,6 +26,7 @@ public enum EmulatedCUDADriver {
             case .computeTooOld: ["EMULATED_COMPUTE=10"]
             case .memoryForTheModelOnly: ["EMULATED_ALLOC_LIMIT=65536ULL"]
             case .noMemory: ["EMULATED_ALLOC_LIMIT=1024ULL"]
+            case .launchRefused: ["EMULATED_REFUSE_LAUNCHES=1"]
             }
         }
     }
@@ -32,10 +35,13 @@ public enum EmulatedCUDADriver {
         var libraries = [Mode: Result<String, BuildFailure>]()
         let folder = NSTemporaryDirectory() + "berth-emulated-cuda-\(getpid())"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let kernel = folder + "/tree_kernel.cu"
-        FileManager.default.createFile(atPath: kernel, contents: Data(CUDAKernelSource.treeEnsemble.code.utf8))
+        let kernels = [("BERTH_TREE_KERNEL", CUDAKernelSource.treeEnsemble), ("BERTH_DENSE_KERNEL", .denseLayer)].map { macro, source in
+            let path = folder + "/\(source.name).cu"
+            FileManager.default.createFile(atPath: path, contents: Data(source.code.utf8))
+            return "-D\(macro)=\"\(path)\""
+        }
         for mode in Mode.allCases {
-            libraries[mode] = build(mode, kernel: kernel, into: folder + "/libcuda-\(mode.rawValue).so")
+            libraries[mode] = build(mode, kernels: kernels, into: folder + "/libcuda-\(mode.rawValue).so")
         }
         return libraries
     }()
@@ -49,13 +55,13 @@ public enum EmulatedCUDADriver {
         try built[mode]!.get()
     }
 
-    private static func build(_ mode: Mode, kernel: String, into library: String) -> Result<String, BuildFailure> {
+    private static func build(_ mode: Mode, kernels: [String], into library: String) -> Result<String, BuildFailure> {
         var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
         components.removeLast(2)
         let source = components.joined(separator: "/") + "/EmulatedCUDA/emulated_cuda.cpp"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["clang++", "-std=c++17", "-O1", "-shared", "-fPIC", "-DBERTH_KERNEL_SOURCE=\"\(kernel)\""]
+        process.arguments = ["clang++", "-std=c++17", "-O1", "-shared", "-fPIC"] + kernels
             + mode.defines.map { "-D" + $0 } + ["-o", library, source]
         let errors = Pipe()
         process.standardError = errors

@@ -1,19 +1,22 @@
 // A stand-in for the CUDA driver (libcuda.so.1) that runs on the CPU, for BerthCUDATests on machines without a
 // GPU. It implements the entry points CCUDA resolves with host memory and synchronous copies, and "launches"
-// Berth's tree kernel by running its real CUDA C source — compiled here as C++ (BERTH_KERNEL_SOURCE, written by
-// the test) — once per thread of the grid. It proves the host side of the GPU path (binding, uploads, lanes,
+// Berth's kernels by running their real CUDA C source — compiled here as C++ (BERTH_TREE_KERNEL and
+// BERTH_DENSE_KERNEL, written by the test) — once per thread of the grid. A block's threads run as fibers
+// (ucontext), so `__syncthreads()` is a real barrier and `__shared__` memory is shared by the block. It proves the host side of the GPU path (binding, uploads, lanes,
 // chunks, launch arguments, read-back, fallbacks) and the kernel's logic; it says nothing about a real GPU's
 // speed or its compiler, and since its copies and launches complete at once it cannot see a race between streams. Failure modes are chosen at build time with -D flags:
 //   EMULATED_INIT_RESULT      what cuInit returns (default 0)
 //   EMULATED_DEVICE_COUNT     devices (default 1)
 //   EMULATED_COMPUTE          compute capability × 10 (default 80)
 //   EMULATED_ALLOC_LIMIT      bytes of device memory before CUDA_ERROR_OUT_OF_MEMORY (default unlimited)
-// Kernels other than the tree kernel (the dense layer uses shared memory and barriers) fail to launch with
-// CUDA_ERROR_NOT_SUPPORTED, which exercises the per-call CPU fallback.
+//   EMULATED_REFUSE_LAUNCHES  every launch fails with CUDA_ERROR_NOT_SUPPORTED (the per-call CPU fallback)
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <ucontext.h>
+#include <memory>
+#include <vector>
 
 #ifndef EMULATED_INIT_RESULT
 #define EMULATED_INIT_RESULT 0
@@ -27,6 +30,9 @@
 #ifndef EMULATED_ALLOC_LIMIT
 #define EMULATED_ALLOC_LIMIT (1ULL << 62)
 #endif
+#ifndef EMULATED_REFUSE_LAUNCHES
+#define EMULATED_REFUSE_LAUNCHES 0
+#endif
 
 // What CUDA C gives a kernel, for the kernel source below.
 struct uint4 { unsigned int x, y, z, w; };
@@ -35,18 +41,26 @@ static thread_local dim3 blockIdx, blockDim, threadIdx;
 #define __global__
 #define __device__
 #define __forceinline__ inline
+// One copy per OS thread, and a block's fibers share their OS thread: shared by the block, as on a GPU.
+#define __shared__ static thread_local
 template <class T> static T __ldg(const T *pointer) { return *pointer; }
 static float __uint_as_float(unsigned int bits) { float value; std::memcpy(&value, &bits, 4); return value; }
 static float __int_as_float(int bits) { float value; std::memcpy(&value, &bits, 4); return value; }
 
-#include BERTH_KERNEL_SOURCE
+// A block's threads as fibers: each runs until its next barrier, then the next one runs.
+static thread_local ucontext_t scheduler;
+static thread_local ucontext_t *running;
+static void __syncthreads() { swapcontext(running, &scheduler); }
+
+#include BERTH_TREE_KERNEL
+#include BERTH_DENSE_KERNEL
 
 typedef int result;
 typedef unsigned long long device_pointer;
 enum { SUCCESS = 0, OUT_OF_MEMORY = 2, INSUFFICIENT_DRIVER = 35, NO_DEVICE = 100, INVALID_IMAGE = 200,
        NOT_FOUND = 500, NOT_SUPPORTED = 801 };
 
-static int context_tag, module_tag, stream_tag, tree_kernel_tag, other_kernel_tag;
+static int context_tag, module_tag, stream_tag, tree_kernel_tag, dense_kernel_tag;
 static std::atomic<unsigned long long> allocated{0};
 
 extern "C" {
@@ -75,7 +89,7 @@ result cuModuleLoadData(void **module, const void *image) {
 result cuModuleUnload(void *) { return SUCCESS; }
 result cuModuleGetFunction(void **function, void *, const char *name) {
     if (std::strcmp(name, "berth_tree_ensemble_margins") == 0) { *function = &tree_kernel_tag; return SUCCESS; }
-    if (std::strcmp(name, "berth_dense_layer") == 0) { *function = &other_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_dense_layer") == 0) { *function = &dense_kernel_tag; return SUCCESS; }
     return NOT_FOUND;
 }
 
@@ -110,11 +124,62 @@ result cuStreamCreate(void **stream, unsigned int) { *stream = &stream_tag; retu
 result cuStreamDestroy_v2(void *) { return SUCCESS; }
 result cuStreamSynchronize(void *) { return SUCCESS; }
 
+static thread_local void **fiber_parameters;
+static thread_local bool *fiber_done;
+
+static void run_dense_thread() {
+    void **parameters = fiber_parameters;
+    bool *done = fiber_done;
+    berth_dense_layer(
+        *static_cast<const float **>(parameters[0]), *static_cast<const float **>(parameters[1]),
+        *static_cast<const float **>(parameters[2]), *static_cast<float **>(parameters[3]),
+        *static_cast<long long *>(parameters[4]), *static_cast<long long *>(parameters[5]),
+        *static_cast<long long *>(parameters[6]), *static_cast<long long *>(parameters[7]));
+    *done = true;
+}
+
+// Runs one block of the dense kernel: every thread a fiber, resumed in turn until all have finished.
+static void run_dense_block(unsigned int threads, void **parameters) {
+    const size_t stack_bytes = 64 * 1024;
+    std::vector<ucontext_t> fibers(threads);
+    std::vector<char> stacks(threads * stack_bytes);
+    std::unique_ptr<bool[]> done(new bool[threads]());
+    for (unsigned int thread = 0; thread < threads; ++thread) {
+        getcontext(&fibers[thread]);
+        fibers[thread].uc_stack.ss_sp = stacks.data() + thread * stack_bytes;
+        fibers[thread].uc_stack.ss_size = stack_bytes;
+        fibers[thread].uc_link = &scheduler;
+        makecontext(&fibers[thread], run_dense_thread, 0);
+    }
+    bool finished = false;
+    while (!finished) {
+        finished = true;
+        for (unsigned int thread = 0; thread < threads; ++thread) {
+            if (done[thread]) continue;
+            threadIdx = {thread % blockDim.x, thread / blockDim.x, 0};
+            fiber_parameters = parameters;
+            fiber_done = &done[thread];
+            running = &fibers[thread];
+            swapcontext(&scheduler, &fibers[thread]);
+            finished = finished && done[thread];
+        }
+    }
+}
+
 result cuLaunchKernel(void *function, unsigned int gridX, unsigned int gridY, unsigned int gridZ, unsigned int blockX,
                       unsigned int blockY, unsigned int blockZ, unsigned int, void *, void **parameters, void **) {
-    if (function != &tree_kernel_tag) return NOT_SUPPORTED;
-    if (gridY != 1 || gridZ != 1 || blockY != 1 || blockZ != 1) return NOT_SUPPORTED;
-    blockDim = {blockX, 1, 1};
+    if (EMULATED_REFUSE_LAUNCHES || gridZ != 1 || blockZ != 1) return NOT_SUPPORTED;
+    blockDim = {blockX, blockY, 1};
+    if (function == &dense_kernel_tag) {
+        for (unsigned int y = 0; y < gridY; ++y) {
+            for (unsigned int x = 0; x < gridX; ++x) {
+                blockIdx = {x, y, 0};
+                run_dense_block(blockX * blockY, parameters);
+            }
+        }
+        return SUCCESS;
+    }
+    if (function != &tree_kernel_tag || gridY != 1 || blockY != 1) return NOT_SUPPORTED;
     for (unsigned int block = 0; block < gridX; ++block) {
         for (unsigned int thread = 0; thread < blockX; ++thread) {
             blockIdx = {block, 0, 0};
