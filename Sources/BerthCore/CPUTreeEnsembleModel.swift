@@ -169,15 +169,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
             return
         }
         for _ in 0..<depth {
-            for row in 0..<blockRows {
-                let node = nodes[Int(indices[row])]
-                let flags = node.featureAndFlags
-                let x = block[row * width + Int(flags & PackedForest.featureMask)]
-                // Branch-free: NaN compares false, so it goes left only through the default-left flag.
-                let less: UInt32 = x < node.value ? 1 : 0
-                let missingLeft: UInt32 = (x.isNaN ? 1 : 0) & (flags >> 30)
-                indices[row] = less | missingLeft != 0 ? node.left : node.right
-            }
+            for row in 0..<blockRows { indices[row] = Self.step(nodes[Int(indices[row])], features: block + row * width) }
         }
     }
 
@@ -202,14 +194,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
                 for tree in first..<first + count { indices[tree - first] = leaf(from: forest.roots[tree], nodes: nodes, features: features) }
             } else {
                 for _ in 0..<depth {
-                    for slot in 0..<count {
-                        let node = nodes[Int(indices[slot])]
-                        let flags = node.featureAndFlags
-                        let x = features[Int(flags & PackedForest.featureMask)]
-                        let less: UInt32 = x < node.value ? 1 : 0
-                        let missingLeft: UInt32 = (x.isNaN ? 1 : 0) & (flags >> 30)
-                        indices[slot] = less | missingLeft != 0 ? node.left : node.right
-                    }
+                    for slot in 0..<count { indices[slot] = Self.step(nodes[Int(indices[slot])], features: features) }
                 }
             }
             for tree in first..<first + count {
@@ -219,8 +204,19 @@ struct CPUTreeEnsembleModel: CompiledModel {
         }
     }
 
-    /// One row's walk down one tree, stopping at the leaf: for blocks too small for the lockstep walk to pay
-    /// (a real-time request of a few rows), where the branch predictor does well on the loop.
+    /// One step of a numerical split, branch-free: the child `features` lead to (a leaf steps to itself). NaN
+    /// compares false, so it goes left only through the default-left flag.
+    @inline(__always)
+    private static func step(_ node: PackedForest.Node, features: UnsafePointer<Float>) -> Int32 {
+        let flags = node.featureAndFlags
+        let x = features[Int(flags & PackedForest.featureMask)]
+        let less: UInt32 = x < node.value ? 1 : 0
+        let missingLeft: UInt32 = (x.isNaN ? 1 : 0) & (flags >> 30)
+        return less | missingLeft != 0 ? node.left : node.right
+    }
+
+    /// One row's walk down one tree, stopping at the leaf, with branches: for trees with categorical splits in a
+    /// row's walk, and for the vote combinations' blocks too small for the lockstep walk to pay.
     @inline(__always)
     private func leaf(from root: Int32, nodes: UnsafeBufferPointer<PackedForest.Node>, features: UnsafePointer<Float>) -> Int32 {
         var index = Int(root)
