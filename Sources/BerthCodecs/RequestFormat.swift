@@ -12,6 +12,8 @@ public enum RequestFormat: String, Sendable, CaseIterable {
     /// The format a Content-Type names. A missing Content-Type is read as CSV (documented in the README; the
     /// official container assumes libsvm there). Anything else is a 415 naming what is accepted.
     public static func negotiate(contentType: String?) throws(CodecError) -> RequestFormat {
+        // The exact canonical value (what nearly every client sends) needs no parsing.
+        if let contentType, let exact = RequestFormat(rawValue: contentType) { return exact }
         guard let contentType, let mediaType = MediaType(parsing: contentType) else { return .csv }
         switch mediaType.essence {
         case "text/csv", "csv", "text/x-csv", "application/csv": return .csv

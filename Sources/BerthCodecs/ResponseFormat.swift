@@ -28,6 +28,8 @@ public enum ResponseFormat: String, Sendable, CaseIterable {
     /// its `q` values (ties keep their order) and the first type Berth writes wins; `q=0` excludes a type.
     /// `text/*` means CSV and `application/*` JSON, unless the default already matches. Nothing writable → 406.
     public static func negotiate(accept: String?, defaultFormat: ResponseFormat) throws(CodecError) -> ResponseFormat {
+        // The exact canonical value (what nearly every client sends) needs no parsing.
+        if let accept, let exact = ResponseFormat(rawValue: accept) { return exact }
         guard let accept, !accept.trimmingWhitespace().isEmpty else { return defaultFormat }
         let ranges = accept.split(separator: ",").compactMap { MediaType(parsing: $0) }
         let weighted: [(index: Int, type: MediaType, q: Double)] = ranges.enumerated().map { entry in
