@@ -1,4 +1,3 @@
-import BerthArtifacts
 import BerthCore
 import BerthFormats
 import BerthTestSupport
@@ -25,20 +24,6 @@ import Testing
                         nvrtcPath: try NVRTCLocation.open().path, environment: environment, report: { reports.add($0) })
     }
 
-    func load(_ fixture: String) throws -> LoadedModel {
-        let contents = try ArtifactStore(directory: Fixtures.root + "/" + fixture + "/model").open()
-        let file = try #require(contents.files.first { ModelFormat.detect($0.bytes) != nil })
-        return try ModelReader.read(file: file.path, bytes: file.bytes, siblings: contents.sibling(of: file.path))
-    }
-
-    /// 70,000 rows (two chunks, so both streams) around the forest's thresholds, with missing values.
-    func rows(for model: LoadedModel) throws -> FeatureBatch {
-        let forest = try #require(GPUModelTests.forest(in: model.ir))
-        var batch = SyntheticRows(forest: try PackedForest(forest), featureCount: model.ir.featureCount).batch(rowCount: 70_000)
-        for row in stride(from: 0, to: batch.rowCount, by: 97) { batch.values[row * batch.columnCount + row % batch.columnCount] = .nan }
-        return batch
-    }
-
     @Test func bindsTheDeviceAndCompilesItsMachineCode() throws {
         let gpu = try backend(.working)
         #expect(gpu.device.summary == "Berth emulated GPU, compute 8.0, 16 GiB, driver 12.8")
@@ -49,10 +34,10 @@ import Testing
     func forestsGiveTheCPUKernelsAnswers(_ fixture: String) throws {
         let reports = Reports()
         let gpu = try backend(.working, reports: reports)
-        let model = try load(fixture)
+        let model = try FixtureModels.load(fixture)
         let onGPU = try gpu.compile(model.ir)
         #expect(onGPU.placement.contains("cuda"), "\(fixture): \(onGPU.placement)")
-        let batch = try rows(for: model)
+        let batch = try FixtureModels.rows(for: model.ir)
         let expected = try CPUBackend().compile(model.ir).predict(batch)
         for rowCount in [1, 3, batch.rowCount] {
             let part = FeatureBatch(rowCount: rowCount, columnCount: batch.columnCount,
@@ -68,7 +53,7 @@ import Testing
     func denseLayersGiveTheCPUKernelsAnswers(_ fixture: String) throws {
         let reports = Reports()
         let gpu = try backend(.working, reports: reports)
-        let model = try load(fixture)
+        let model = try FixtureModels.load(fixture)
         let onGPU = try gpu.compile(model.ir)
         #expect(onGPU.placement.contains("dense layer on cuda") || onGPU.placement.contains("linear model on cuda"),
                 "\(fixture): \(onGPU.placement)")
@@ -89,7 +74,7 @@ import Testing
         let reports = Reports()
         let gpu = try backend(.launchRefused, reports: reports)
         for fixture in ["onnx-mlp-gemm", "xgboost-binary-legacy"] {
-            let model = try load(fixture)
+            let model = try FixtureModels.load(fixture)
             let batch = FeatureBatch(rowCount: 500, columnCount: model.ir.featureCount,
                                      values: SyntheticRows.uniform(count: 500 * model.ir.featureCount))
             #expect(try gpu.compile(model.ir).predict(batch).values == (try CPUBackend().compile(model.ir).predict(batch).values))
@@ -103,8 +88,8 @@ import Testing
     @Test func batchBuffersThatDoNotFitAreAnsweredOnTheCPU() throws {
         let reports = Reports()
         let gpu = try backend(.memoryForTheModelOnly, reports: reports)
-        let model = try load("xgboost-binary-legacy")
-        let batch = try rows(for: model)
+        let model = try FixtureModels.load("xgboost-binary-legacy")
+        let batch = try FixtureModels.rows(for: model.ir)
         #expect(try gpu.compile(model.ir).predict(batch).values == (try CPUBackend().compile(model.ir).predict(batch).values))
         #expect(reports.all.contains { $0.contains("the GPU failed a batch; it was answered on the CPU: cuMemAlloc") && $0.contains("CUDA_ERROR_OUT_OF_MEMORY") },
                 "\(reports.all)")
@@ -112,7 +97,7 @@ import Testing
 
     @Test func aModelThatDoesNotFitStaysOnTheCPUUnlessCUDAIsRequired() throws {
         let reports = Reports()
-        let model = try load("xgboost-binary-legacy")
+        let model = try FixtureModels.load("xgboost-binary-legacy")
         let measured = try backend(.noMemory, routing: .measured, reports: reports).compile(model.ir)
         #expect(measured.placement == "cpu")
         #expect(reports.all.contains { $0.hasPrefix("the model stays on the CPU: it cannot go onto the GPU: cuMemAlloc") }, "\(reports.all)")
@@ -124,7 +109,7 @@ import Testing
     }
 
     @Test func measuredRoutingNamesItsCrossover() throws {
-        let model = try load("xgboost-regression-json-gz")
+        let model = try FixtureModels.load("xgboost-regression-json-gz")
         let routed = try backend(.working, routing: .measured).compile(model.ir)
         #expect(routed.placement.contains("16: "), "the sizes measured are named: \(routed.placement)")
         #expect(routed.placement.hasPrefix("cuda for batches of") || routed.placement.hasPrefix("cpu (the GPU was slower"))

@@ -1,4 +1,3 @@
-import BerthArtifacts
 import BerthCore
 import BerthFormats
 import BerthTestSupport
@@ -36,21 +35,11 @@ struct GPUModelTests {
 
     func compare(_ fixture: String, tolerance: Float) throws {
         let backend = try #require(GPUUnderTest.backend)
-        let contents = try ArtifactStore(directory: Fixtures.root + "/" + fixture + "/model").open()
-        let file = try #require(contents.files.first { ModelFormat.detect($0.bytes) != nil })
-        let loaded = try ModelReader.read(file: file.path, bytes: file.bytes, siblings: contents.sibling(of: file.path))
+        let loaded = try FixtureModels.load(fixture)
         let cpu = try CPUBackend().compile(loaded.ir)
         let gpu = try backend.compile(loaded.ir)
         #expect(gpu.placement.contains("cuda"), "\(fixture): \(gpu.placement)")
-        let width = loaded.ir.featureCount
-        var batch = if let ensemble = Self.forest(in: loaded.ir) {
-            SyntheticRows(forest: try PackedForest(ensemble), featureCount: width).batch(rowCount: 70_000)
-        } else {
-            FeatureBatch(rowCount: 70_000, columnCount: width, values: SyntheticRows.uniform(count: 70_000 * width))
-        }
-        for row in stride(from: 0, to: batch.rowCount, by: 97) {
-            batch.values[row * batch.columnCount + row % batch.columnCount] = .nan
-        }
+        let batch = try FixtureModels.rows(for: loaded.ir)
         let expected = cpu.predict(batch)
         let got = gpu.predict(batch)
         #expect(got.rowCount == expected.rowCount && got.columnCount == expected.columnCount)
@@ -61,17 +50,6 @@ struct GPUModelTests {
             mismatches += 1
         }
         #expect(mismatches == 0, "\(fixture): \(mismatches) values differ")
-    }
-
-    /// The forest of an XGBoost model, or of an ONNX graph's TreeEnsemble node.
-    static func forest(in model: ModelIR) -> TreeEnsemble? {
-        switch model {
-        case .trees(let ensemble): return ensemble
-        case .graph(let graph):
-            for node in graph.nodes { if case .treeEnsemble(let operation) = node.operation { return operation.ensemble } }
-            return nil
-        case .linear: return nil
-        }
     }
 }
 

@@ -1,4 +1,3 @@
-import BerthArtifacts
 import BerthCore
 import BerthFormats
 import BerthTestSupport
@@ -51,8 +50,7 @@ import Testing
     /// The seam the GPU backend uses for ONNX forests: the graph's TreeEnsemble node takes its forest from
     /// `deviceKernels.trees`, and the rest of the graph (aggregation, post transform, labels) is unchanged.
     @Test func anONNXGraphsForestGoesThroughTheTreeCompiler() throws {
-        let contents = try ArtifactStore(directory: Fixtures.root + "/onnx-random-forest-multiclass/model").open()
-        let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+        let loaded = try FixtureModels.load("onnx-random-forest-multiclass")
         var routed = CPUBackend()
         routed.deviceKernels.trees = { ensemble throws(ModelValidationError) in
             let forest = try CPUBackend().compile(.trees(ensemble))
@@ -70,8 +68,7 @@ import Testing
     /// The same seam for dense layers: Gemm, MatMul and linear models take their multiplication from
     /// `deviceKernels.dense`.
     @Test func anONNXGraphsDenseLayersGoThroughTheDenseCompiler() throws {
-        let contents = try ArtifactStore(directory: Fixtures.root + "/onnx-mlp-gemm/model").open()
-        let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+        let loaded = try FixtureModels.load("onnx-mlp-gemm")
         var routed = CPUBackend()
         routed.deviceKernels.dense = { weights in
             let layer = CPUBackend().denseLayer(weights)
