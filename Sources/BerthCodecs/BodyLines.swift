@@ -1,5 +1,11 @@
 import BerthCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The non-blank lines of a request body, for the line-oriented codecs (CSV, JSON Lines, libsvm).
 ///
 /// Lines end at `\n`; a `\r` before it is dropped (CRLF bodies); lines of only spaces and tabs are skipped but
@@ -14,8 +20,7 @@ struct BodyLines {
         var lineNumber = firstLineNumber - 1
         var lineStart = 0
         while lineStart < bytes.count {
-            var lineEnd = lineStart
-            while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            var lineEnd = endOfLine(from: lineStart)
             let nextLine = lineEnd + 1
             lineNumber += 1
             if lineEnd > lineStart && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
@@ -26,14 +31,35 @@ struct BodyLines {
         }
     }
 
+    /// The index of the first `\n` at or after `start`, or the body's end.
+    private func endOfLine(from start: Int) -> Int {
+        guard start < bytes.count, let base = bytes.baseAddress,
+              let newline = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start) else { return bytes.count }
+        return base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// How many lines the body has, blank ones included: the most rows it can hold.
+    private var lineCount: Int {
+        var count = 0
+        var lineStart = 0
+        while lineStart < bytes.count {
+            count += 1
+            lineStart = endOfLine(from: lineStart) + 1
+        }
+        return count
+    }
+
     /// One row per non-blank line: `appendRow` appends the line's `featureCount` values (refusing a line that has
     /// another count) and is told whether the line is the body's first row; a body without rows is refused with
-    /// `emptyMessage`.
-    func rows(featureCount: Int, reservingCapacity capacity: Int = 0, emptyMessage: String,
+    /// `emptyMessage`. Room for a row on every line is reserved once — capped at one value per byte and per line
+    /// and at 64 MiB, whatever the body — so a well-formed CSV body is read without regrowing or over-reserving.
+    func rows(featureCount: Int, emptyMessage: String,
               _ appendRow: (_ line: Range<Int>, _ number: Int, _ isFirstRow: Bool, _ values: inout [Float]) throws(CodecError) -> Void)
         throws(CodecError) -> FeatureBatch {
         var values = [Float]()
-        values.reserveCapacity(capacity)
+        let lines = lineCount
+        let rowsOnEveryLine = lines.multipliedReportingOverflow(by: featureCount)
+        values.reserveCapacity(min(rowsOnEveryLine.overflow ? .max : rowsOnEveryLine.partialValue, bytes.count + lines, 1 << 24))
         var rowCount = 0
         try forEach { line, number throws(CodecError) in
             try appendRow(line, number, rowCount == 0, &values)

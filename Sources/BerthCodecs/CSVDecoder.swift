@@ -17,7 +17,7 @@ public struct CSVDecoder: RequestDecoder {
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
-        return try lines.rows(featureCount: featureCount, reservingCapacity: min(bytes.count / 2, 1 << 24),
+        return try lines.rows(featureCount: featureCount,
                               emptyMessage: "the CSV body holds no rows: send one line of \(featureCount) comma-separated numbers per row") {
             line, lineNumber, isFirstRow, values throws(CodecError) in
             let fields = try decodeLine(bytes, line, lineNumber: lineNumber, isFirstRow: isFirstRow && options.firstLineNumber == 1, into: &values)
@@ -28,14 +28,26 @@ public struct CSVDecoder: RequestDecoder {
     }
 
     /// Appends the line's values and returns how many there were.
+    ///
+    /// A plain number followed by the delimiter or the line end (nearly every field) is read in one pass; any
+    /// other field (empty, quoted, padded, `nan`, `inf`, long or malformed) is cut at its comma and read by `number`.
     private func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, lineNumber: Int, isFirstRow: Bool,
                             into values: inout [Float]) throws(CodecError) -> Int {
         var fieldStart = range.lowerBound
         var fields = 0
         while true {
+            fields += 1
+            if let (value, length) = DecimalText.parsePlainPrefix(UnsafeBufferPointer(rebasing: bytes[fieldStart..<range.upperBound])) {
+                let fieldEnd = fieldStart + length
+                if fieldEnd == range.upperBound || bytes[fieldEnd] == UInt8(ascii: ",") {
+                    values.append(Float(value))
+                    if fieldEnd == range.upperBound { return fields }
+                    fieldStart = fieldEnd + 1
+                    continue
+                }
+            }
             var fieldEnd = fieldStart
             while fieldEnd < range.upperBound && bytes[fieldEnd] != UInt8(ascii: ",") { fieldEnd += 1 }
-            fields += 1
             guard let value = Self.number(bytes, fieldStart..<fieldEnd) else {
                 let field = excerpt(UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]))
                 if isFirstRow {

@@ -30,18 +30,28 @@ public enum DecimalText {
         }
     }
 
-    /// Exact powers of ten as doubles: 10^0 … 10^22.
-    private static let powersOfTen: [Double] = (0...22).map { exponent in
-        var value = 1.0
-        for _ in 0..<exponent { value *= 10 }
+    /// Exact powers of ten as doubles: 10^0 … 10^22, written out so the compiler lays the table down statically.
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    /// All of `text` through the fast path, else nil.
+    @inline(__always)
+    private static func fastPath(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard let (value, length) = parsePlainPrefix(text), length == text.count else { return nil }
         return value
     }
 
-    /// `[sign] digits [. digits] [e|E [sign] digits]` with ≤ 15 significant digits and |power of ten| ≤ 22, else nil.
+    /// The plain number that `text` starts with, read in one pass, and how many bytes it spans — for decoders that
+    /// read a field and its delimiter together (CSV). The number is `[sign] digits [. digits] [e|E [sign] digits]`
+    /// with at least one digit, ≤ 15 significant digits and a power of ten within ±22, so that one multiplication
+    /// or division rounds it correctly; nil otherwise (the caller then takes the general path over the whole field:
+    /// nil says nothing about whether the text is a number).
     @inline(__always)
-    private static func fastPath(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
-        var index = 0
+    public static func parsePlainPrefix(_ text: UnsafeBufferPointer<UInt8>) -> (value: Double, length: Int)? {
         let count = text.count
+        var index = 0
         guard count > 0 else { return nil }
         var negative = false
         if text[0] == UInt8(ascii: "-") || text[0] == UInt8(ascii: "+") {
@@ -50,48 +60,53 @@ public enum DecimalText {
         }
         var mantissa: UInt64 = 0
         var digits = 0
+        // Digits from the first non-zero one on: ≤ 15 keeps the mantissa an exact double.
         var significant = 0
         var fractionDigits = 0
-        var sawPoint = false
         while index < count {
-            let byte = text[index]
-            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
-                if significant > 0 || byte != UInt8(ascii: "0") { significant += 1 }
-                guard significant <= 15 else { return nil }
-                mantissa = mantissa * 10 + UInt64(byte - UInt8(ascii: "0"))
-                digits += 1
-                if sawPoint { fractionDigits += 1 }
-            } else if byte == UInt8(ascii: ".") && !sawPoint {
-                sawPoint = true
-            } else {
-                break
-            }
-            index += 1
+            let digit = text[index] &- UInt8(ascii: "0")
+            guard digit <= 9 else { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            digits &+= 1
+            if mantissa != 0 { significant &+= 1 }
+            index &+= 1
         }
-        guard digits > 0 else { return nil }
+        if index < count && text[index] == UInt8(ascii: ".") {
+            index &+= 1
+            while index < count {
+                let digit = text[index] &- UInt8(ascii: "0")
+                guard digit <= 9 else { break }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                digits &+= 1
+                fractionDigits &+= 1
+                if mantissa != 0 { significant &+= 1 }
+                index &+= 1
+            }
+        }
+        guard digits > 0, significant <= 15 else { return nil }
         var exponent = 0
-        if index < count {
-            guard text[index] == UInt8(ascii: "e") || text[index] == UInt8(ascii: "E") else { return nil }
-            index += 1
+        if index < count && (text[index] == UInt8(ascii: "e") || text[index] == UInt8(ascii: "E")) {
+            index &+= 1
             var exponentNegative = false
             if index < count && (text[index] == UInt8(ascii: "-") || text[index] == UInt8(ascii: "+")) {
                 exponentNegative = text[index] == UInt8(ascii: "-")
-                index += 1
+                index &+= 1
             }
-            var exponentDigits = 0
-            while index < count, text[index] >= UInt8(ascii: "0") && text[index] <= UInt8(ascii: "9") {
-                exponent = exponent * 10 + Int(text[index] - UInt8(ascii: "0"))
-                exponentDigits += 1
+            let exponentStart = index
+            while index < count {
+                let digit = text[index] &- UInt8(ascii: "0")
+                guard digit <= 9 else { break }
+                exponent = exponent &* 10 &+ Int(digit)
                 guard exponent < 1000 else { return nil }
-                index += 1
+                index &+= 1
             }
-            guard exponentDigits > 0, index == count else { return nil }
+            guard index > exponentStart else { return nil }
             if exponentNegative { exponent = -exponent }
         }
-        let power = exponent - fractionDigits
+        let power = exponent &- fractionDigits
         guard power >= -22 && power <= 22 else { return nil }
         var value = Double(mantissa)
         value = power >= 0 ? value * powersOfTen[power] : value / powersOfTen[-power]
-        return negative ? -value : value
+        return (negative ? -value : value, index)
     }
 }

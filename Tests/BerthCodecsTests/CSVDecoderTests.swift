@@ -64,4 +64,31 @@ import Testing
     @Test func infinityIsANumber() throws {
         #expect(try decode("inf,-Infinity,1").values.prefix(2).allSatisfy(\.isInfinite))
     }
+
+    /// Plain numbers are read in one pass with their comma; every other field is cut at its comma first. Both
+    /// roads must give the value the field gives alone, whatever mix of fields a line holds.
+    @Test func theOnePassRoadAgreesWithReadingEachFieldAlone() throws {
+        let fields = ["1", "-0.25", "3.", ".5", "+7", "1e3", "2.5E-4", "0.000123", "123456789012345", "1234567890123456789",
+                      "", " 4 ", "\"5.5\"", "nan", "-inf", "1e400", "0.1e-30", "007", "9.999999e22"]
+        var seed: UInt64 = 7
+        for _ in 0..<500 {
+            var line = [String]()
+            for _ in 0..<5 {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                line.append(fields[Int(seed >> 33) % fields.count])
+            }
+            let values = try decode(line.joined(separator: ","), features: 5).values
+            for (field, value) in zip(line, values) {
+                let alone = Array(field.utf8).withUnsafeBufferPointer { CSVDecoder.number($0, 0..<$0.count) }
+                #expect(alone.map { $0.isNaN ? value.isNaN : $0.bitPattern == value.bitPattern } == true, "\(field) in \(line)")
+            }
+        }
+    }
+
+    @Test func aPlainNumberFollowedByMoreThanADelimiterIsRefusedWithTheWholeField() {
+        for (body, field) in [("1,3.5x", "3.5x"), ("1,3-4", "3-4"), ("1,2e5e", "2e5e"), ("2.5.1,1", "2.5.1")] {
+            let error = #expect(throws: CodecError.self) { try decode("1,2,3\n" + body, features: 3) }
+            #expect(error?.message.contains("'\(field)' is not a number") == true, "\(body)")
+        }
+    }
 }

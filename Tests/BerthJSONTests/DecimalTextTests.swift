@@ -45,4 +45,24 @@ import Testing
         #expect(parse("1.2.3") == nil)
         #expect(parse("") == nil)
     }
+
+    func prefix(_ text: String) -> (value: Double, length: Int)? {
+        Array(text.utf8).withUnsafeBufferPointer { DecimalText.parsePlainPrefix($0) }
+    }
+
+    @Test func aPlainPrefixStopsAtTheFirstByteOutsideTheNumber() {
+        #expect(prefix("1.5,2").map { [$0.value, Double($0.length)] } == [1.5, 3])
+        #expect(prefix("-2e3\n").map { [$0.value, Double($0.length)] } == [-2000, 4])
+        #expect(prefix("7e+2x").map { [$0.value, Double($0.length)] } == [700, 4])
+        #expect(prefix("0.000000000000000000001") != nil)
+    }
+
+    @Test func aPrefixTheFastPathCannotRoundCorrectlyIsLeftToTheGeneralPath() {
+        #expect(prefix("1234567890123456") == nil)  // 16 significant digits
+        #expect(prefix("1e23") == nil)  // beyond the exact powers of ten
+        #expect(prefix("1e") == nil)
+        #expect(prefix(",1") == nil)
+        #expect(prefix("-") == nil)
+        #expect(prefix("nan") == nil)
+    }
 }
