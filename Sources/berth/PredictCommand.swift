@@ -45,6 +45,7 @@ struct PredictCommand: ParsableCommand {
     var inputs: [String]
 
     func run() throws {
+        LargeAllocations.returnToTheSystemWhenFreed()
         var configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)

@@ -29,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     var host: String?
 
     func run() async throws {
+        LargeAllocations.returnToTheSystemWhenFreed()
         var configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration(environment: ProcessEnvironment.current,
