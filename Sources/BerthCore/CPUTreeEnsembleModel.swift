@@ -7,9 +7,14 @@
 /// by `RowParallelism`; a row allocates nothing.
 struct CPUTreeEnsembleModel: CompiledModel {
     static let blockSize = 64
-    /// From this many rows in a block, trees are walked in lockstep (measured on the 500-tree reference model:
-    /// 3.6× the rows/s of one-row-at-a-time walks at 10,000 rows, 1.2× at 4 rows, slower at 2).
+    /// From this many rows in a block, the rows step down each tree together (`walk(tree:)`; measured on the
+    /// 500-tree reference model: 3.6× the rows/s of one-row-at-a-time walks at 10,000 rows, 1.2× at 4 rows,
+    /// slower at 2).
     static let lockstepRows = 4
+    /// Summed ensembles: below this many rows in a block, each row walks `treesAtOnce` trees at a time instead
+    /// (`walkTreesOfOneRow`). Measured on the reference model, µs per row, 1 thread — trees at a time: 9.6–9.8 at
+    /// 3–8 rows; rows in lockstep: 13.0 at 4, 11.0 at 5, 10.0 at 6, 9.3 at 7, 8.8 at 8.
+    static let rowsForLockstepSums = 7
     /// Trees a single row walks together (`walkTreesOfOneRow`; at most `blockSize`, the scratch it uses). Measured
     /// on the 500-tree reference model, one row: 4 trees 1.0×, 8 trees 1.5×, 16 trees 1.6×, 32 trees 1.55× the
     /// rows/s of one tree at a time.
@@ -77,7 +82,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
                             for row in 0..<blockRows {
                                 for group in 0..<groups { margins[row * groups + group] = baseMargins[group] }
                             }
-                            if blockRows < Self.lockstepRows {
+                            if blockRows < Self.rowsForLockstepSums {
                                 // A few rows (the real-time case): each row walks the trees several at a time, each
                                 // leaf straight into its margin in tree order.
                                 for row in 0..<blockRows {

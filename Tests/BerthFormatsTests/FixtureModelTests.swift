@@ -28,14 +28,22 @@ import Testing
             body.append(contentsOf: line)
         } + Array("]".utf8))
         let values = rows.array!.flatMap { row in row.array!.map { $0.number.map(Float.init) ?? .nan } }
-        let batch = FeatureBatch(rowCount: rows.array!.count, columnCount: model.featureCount, values: values)
-        let predictions = model.predict(batch)
-
+        let rowCount = rows.array!.count
         let expected = String(decoding: try Fixtures.bytes(folder + "/expected/rows.csv"), as: UTF8.self)
             .split(separator: "\n").flatMap { $0.split(separator: ",").map { Double($0)! } }
-        #expect(predictions.values.count == expected.count)
-        for (got, want) in zip(predictions.values, expected) {
-            #expect(abs(Double(got) - want) <= 1e-5 * max(1, abs(want)), "\(name): got \(got), want \(want)")
+        // All rows at once, then in requests of 1…8 rows: the kernel walks small blocks differently.
+        for requestRows in [rowCount] + Array(1...8) {
+            var predictions = [Float]()
+            for first in stride(from: 0, to: rowCount, by: requestRows) {
+                let count = min(requestRows, rowCount - first)
+                let columns = model.featureCount
+                let batch = FeatureBatch(rowCount: count, columnCount: columns, values: Array(values[first * columns ..< (first + count) * columns]))
+                predictions += model.predict(batch).values
+            }
+            #expect(predictions.count == expected.count)
+            for (got, want) in zip(predictions, expected) {
+                #expect(abs(Double(got) - want) <= 1e-5 * max(1, abs(want)), "\(name), \(requestRows) rows a request: got \(got), want \(want)")
+            }
         }
     }
 
