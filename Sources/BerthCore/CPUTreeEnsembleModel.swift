@@ -1,3 +1,5 @@
+import CBerthKernels
+
 /// The CPU kernel for tree ensembles.
 ///
 /// Rows are walked in blocks of `blockSize` with the trees as the outer loop, so one tree's nodes stay in cache
@@ -11,14 +13,18 @@ struct CPUTreeEnsembleModel: CompiledModel {
     /// 500-tree reference model: 3.6× the rows/s of one-row-at-a-time walks at 10,000 rows, 1.2× at 4 rows,
     /// slower at 2).
     static let lockstepRows = 4
-    /// Summed ensembles: below this many rows in a block, each row walks `treesAtOnce` trees at a time instead
-    /// (`walkTreesOfOneRow`). Measured on the reference model, µs per row, 1 thread — trees at a time: 9.6–9.8 at
-    /// 3–8 rows; rows in lockstep: 13.0 at 4, 11.0 at 5, 10.0 at 6, 9.3 at 7, 8.8 at 8.
+    /// Summed ensembles walked without vector gathers: below this many rows in a block, each row walks
+    /// `treesAtOnce` trees at a time (`walkTreesOfOneRow`) instead of the rows stepping in lockstep. Measured on the
+    /// reference model, µs per row, 1 thread — trees at a time: 9.6–9.8 at 3–8 rows; rows in lockstep: 13.0 at 4,
+    /// 11.0 at 5, 10.0 at 6, 9.3 at 7, 8.8 at 8.
     static let rowsForLockstepSums = 7
-    /// Trees a single row walks together (`walkTreesOfOneRow`; at most `blockSize`, the scratch it uses). Measured
-    /// on the 500-tree reference model, one row: 4 trees 1.0×, 8 trees 1.5×, 16 trees 1.6×, 32 trees 1.55× the
-    /// rows/s of one tree at a time.
-    static let treesAtOnce = 16
+    /// Trees a single row walks together (`walkTreesOfOneRow`; at most `blockSize`, the scratch it uses, and
+    /// BERTH_FOREST_WALK_MAX_TREES). Measured on the 500-tree reference model, one row, 1 thread: with AVX-512
+    /// gathers 16 trees 9–10 µs, 32 trees 6 µs, 48 and 64 trees 6 µs; stepped in Swift (no gathers), 4 trees 1.0×,
+    /// 8 trees 1.5×, 16 trees 1.6×, 32 trees 1.55× the rows/s of one tree at a time.
+    static let treesAtOnce = 32
+    /// Whether this CPU walks a row down many trees with vector gathers (`berth_forest_walk_row`).
+    static let hasGatherWalk = berth_forest_walk_isa() > 0
 
     let forest: PackedForest
     let featureCount: Int
@@ -27,6 +33,10 @@ struct CPUTreeEnsembleModel: CompiledModel {
     let transform: OutputTransform
     let combination: TreeEnsemble.LeafCombination
     let parallelism: RowParallelism
+    /// Summed ensembles without categorical splits, on a CPU with gathers: every block is walked a row at a time,
+    /// which beats rows in lockstep at every batch size (reference model, µs per row, 1 thread: 6.4–6.6 at 1–10,000
+    /// rows, against 8.6 in lockstep from 8 rows up).
+    let walksRowsWithGathers: Bool
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
 
@@ -48,6 +58,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
         transform = ensemble.transform
         combination = ensemble.combination
         self.parallelism = parallelism
+        walksRowsWithGathers = Self.hasGatherWalk && forest.nodes.count < 1 << 30 && !forest.hasCategorical.contains(true)
     }
 
     func predict(_ batch: FeatureBatch) -> Predictions {
@@ -82,7 +93,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
                             for row in 0..<blockRows {
                                 for group in 0..<groups { margins[row * groups + group] = baseMargins[group] }
                             }
-                            if blockRows < Self.rowsForLockstepSums {
+                            if walksRowsWithGathers || blockRows < Self.rowsForLockstepSums {
                                 // A few rows (the real-time case): each row walks the trees several at a time, each
                                 // leaf straight into its margin in tree order.
                                 for row in 0..<blockRows {
@@ -197,6 +208,9 @@ struct CPUTreeEnsembleModel: CompiledModel {
             }
             if categorical {
                 for tree in first..<first + count { indices[tree - first] = leaf(from: forest.roots[tree], nodes: nodes, features: features) }
+            } else if walksRowsWithGathers,
+                      berth_forest_walk_row(nodes.baseAddress, features, indices, count, Int(depth)) == 0 {
+                // Walked with vector gathers, one tree a lane (CBerthKernels): the same steps as below.
             } else {
                 for _ in 0..<depth {
                     for slot in 0..<count { indices[slot] = Self.step(nodes[Int(indices[slot])], features: features) }

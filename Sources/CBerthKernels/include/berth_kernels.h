@@ -19,4 +19,23 @@ const char *berth_gemm_isa(void);
 int berth_gemm_f32_using(int isa, long rows, long inner, long columns, const float *a, const float *packed_b,
                          const float *bias, float *out);
 
+/// The most trees `berth_forest_walk_row` walks in one call.
+#define BERTH_FOREST_WALK_MAX_TREES 64
+
+/// One row down `count` trees of a packed forest at once, with vector gathers (AVX-512, else AVX2).
+///
+/// `nodes` is the forest's node array: 16 bytes a node — feature index and flags (bit 30: missing goes left; low 29
+/// bits: feature), float threshold, int32 left and right child, leaves pointing to themselves — and every index must
+/// be below 2^30. `indices[t]` holds tree t's root on entry and, after `depth` steps, its leaf. Returns 0, or -1
+/// (nothing done) when the CPU has neither instruction set or `count` exceeds BERTH_FOREST_WALK_MAX_TREES; the
+/// caller then walks the trees itself.
+int berth_forest_walk_row(const void *nodes, const float *row, int *indices, long count, long depth);
+
+/// The instruction set `berth_forest_walk_row` uses on this machine: 2 AVX-512, 1 AVX2, 0 none (it returns -1).
+int berth_forest_walk_isa(void);
+
+/// The same walk with a given instruction set (1 AVX2, 2 AVX-512), for tests that check every path on one
+/// machine. Returns -1 for 0 (the caller's own walk) or when this CPU lacks the instruction set.
+int berth_forest_walk_row_using(int isa, const void *nodes, const float *row, int *indices, long count, long depth);
+
 #endif
