@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "BerthJSON", swiftSettings: swiftSettings),
         .target(name: "BerthProtobuf", swiftSettings: swiftSettings),
         .target(name: "BerthArtifacts", dependencies: ["CZlib"], swiftSettings: swiftSettings),
-        // The dense-layer micro-kernels: C only to compile them for AVX-512 / AVX2 and choose at run time.
+        // The dense-layer micro-kernels and the tree walk with gathers: C only to compile them for AVX-512 / AVX2 and
+        // choose at run time.
         .target(name: "CBerthKernels"),
         .target(name: "BerthCore", dependencies: ["CBerthKernels"], swiftSettings: swiftSettings),
         // The CUDA driver and NVRTC, opened with dlopen at run time: building needs no CUDA at all.

@@ -1,3 +1,5 @@
+import CBerthKernels
+
 /// The backend every machine has: Berth's own CPU kernels.
 public struct CPUBackend: Backend {
     public let parallelism: RowParallelism
@@ -8,6 +10,16 @@ public struct CPUBackend: Backend {
 
     /// The instruction set of the dense-layer kernel on this machine (`avx512`, `avx2` or `portable`), for the log.
     public static var denseInstructionSet: String { CPUDenseLayer.instructionSet }
+
+    /// How the tree kernel walks a row down many trees on this machine (`avx512` or `avx2` gathers, or `scalar`),
+    /// for the log.
+    public static var treeWalkInstructionSet: String {
+        switch berth_forest_walk_isa() {
+        case 2: "avx512"
+        case 1: "avx2"
+        default: "scalar"
+        }
+    }
 
     public init(parallelism: RowParallelism = RowParallelism()) {
         self.parallelism = parallelism

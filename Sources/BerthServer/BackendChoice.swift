@@ -22,7 +22,8 @@ public struct BackendChoice: Sendable {
     public static func choose(configuration: ServerConfiguration, environment: [String: String], logger: Logger,
                               driverPath: String = CUDADriver.libraryName) throws(Refusal) -> BackendChoice {
         let cpu = CPUBackend(parallelism: RowParallelism(threadCount: configuration.threadCount))
-        let cpuDetails = ["dense_kernel": CPUBackend.denseInstructionSet, "threads": String(configuration.threadCount)]
+        let cpuDetails = ["dense_kernel": CPUBackend.denseInstructionSet, "tree_walk": CPUBackend.treeWalkInstructionSet,
+                          "threads": String(configuration.threadCount)]
         if configuration.device == .cpu {
             return BackendChoice(backend: cpu, startupLine: "CPU: BERTH_DEVICE=cpu", details: cpuDetails)
         }

@@ -17,14 +17,17 @@ public enum LargeAllocations {
     public static let threshold: Int32 = 256 * 1024
 
     /// Fixes glibc's `mmap` threshold at `threshold`; call once at start, before the first large allocation.
-    /// `mallopt` is looked up at run time because Swift's Glibc module does not import `<malloc.h>`; elsewhere
-    /// (another libc, Darwin) this does nothing.
-    public static func returnToTheSystemWhenFreed() {
+    /// Returns whether the allocator took the setting. `mallopt` is looked up at run time because Swift's Glibc
+    /// module does not import `<malloc.h>`; elsewhere (another libc, Darwin) this does nothing and returns false.
+    @discardableResult
+    public static func returnToTheSystemWhenFreed() -> Bool {
         #if canImport(Glibc)
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
         let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in <malloc.h>
-        guard let symbol = dlsym(nil, "mallopt") else { return }
-        _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, threshold)
+        guard let symbol = dlsym(nil, "mallopt") else { return false }
+        return unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, threshold) == 1
+        #else
+        return false
         #endif
     }
 }
