@@ -22,6 +22,7 @@ import Testing
         #expect(choice.backend.name == "cpu")
         #expect(choice.startupLine.hasPrefix("CPU: /nonexistent/libcuda.so.1: "))
         #expect(choice.details["dense_kernel"] == CPUBackend.denseInstructionSet)
+        #expect(choice.details["tree_walk"] == CPUBackend.treeWalkInstructionSet)
     }
 
     @Test func autoWithALibraryMissingSymbolsServesOnTheCPU() throws {
