@@ -34,7 +34,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
     let combination: TreeEnsemble.LeafCombination
     let parallelism: RowParallelism
     /// Summed ensembles without categorical splits, on a CPU with gathers: every block is walked a row at a time,
-    /// which beats rows in lockstep at every batch size (reference model, µs per row, 1 thread: 6.4–6.6 at 1–10,000
+    /// which beats rows in lockstep at every batch size (reference model, µs per row, 1 thread: 6–7.1 at 1–10,000
     /// rows, against 8.6 in lockstep from 8 rows up).
     let walksRowsWithGathers: Bool
 
@@ -94,8 +94,8 @@ struct CPUTreeEnsembleModel: CompiledModel {
                                 for group in 0..<groups { margins[row * groups + group] = baseMargins[group] }
                             }
                             if walksRowsWithGathers || blockRows < Self.rowsForLockstepSums {
-                                // A few rows (the real-time case): each row walks the trees several at a time, each
-                                // leaf straight into its margin in tree order.
+                                // Every block with gathers, else a few rows (the real-time case): each row walks the
+                                // trees several at a time, each leaf straight into its margin in tree order.
                                 for row in 0..<blockRows {
                                     walkTreesOfOneRow(nodes: nodes, features: block + row * featureCount,
                                                       margins: UnsafeMutableBufferPointer(rebasing: margins[row * groups ..< (row + 1) * groups]),

@@ -1,13 +1,13 @@
 // One row down many trees at once with vector gathers: the real-time case of Berth's tree kernel.
 //
-// The scalar walk (Swift, CPUTreeEnsembleModel) steps 16 trees of one row together, but every step is a chain of
+// The scalar walk (Swift, CPUTreeEnsembleModel) steps many trees of one row together, but every step is a chain of
 // dependent loads and a select per tree. Here each vector lane is a tree: one gather reads that level's node field
 // for all lanes, one gathers the row's feature values, one compare decides every lane. The decision is the scalar
 // step's, bit for bit: go left when x < threshold (ordered, so NaN compares false) or when x is NaN and the node's
 // default-left flag is set; leaves point to themselves, so stepping past a tree's depth changes nothing.
 #include "berth_kernels.h"
 
-#define LEAF_DEFAULT_LEFT_FLAG (1 << 30)
+#define DEFAULT_LEFT_FLAG (1 << 30)
 #define FEATURE_MASK ((1 << 29) - 1)
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -25,7 +25,7 @@ static inline __m512i step16_avx512(const char *nodes, const float *row, __m512i
     const __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, feature, row, 4);
     const __mmask16 less = _mm512_cmp_ps_mask(x, threshold, _CMP_LT_OQ);
     const __mmask16 missing = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-    const __mmask16 defaultLeft = _mm512_test_epi32_mask(flags, _mm512_set1_epi32(LEAF_DEFAULT_LEFT_FLAG));
+    const __mmask16 defaultLeft = _mm512_test_epi32_mask(flags, _mm512_set1_epi32(DEFAULT_LEFT_FLAG));
     return _mm512_mask_blend_epi32(less | (missing & defaultLeft), right, left);
 }
 
@@ -58,7 +58,7 @@ static inline __m256i step8_avx2(const char *nodes, const float *row, __m256i in
     const __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), row, feature, _mm256_castsi256_ps(lanes), 4);
     const __m256 less = _mm256_cmp_ps(x, threshold, _CMP_LT_OQ);
     const __m256 missing = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
-    const __m256i flagged = _mm256_set1_epi32(LEAF_DEFAULT_LEFT_FLAG);
+    const __m256i flagged = _mm256_set1_epi32(DEFAULT_LEFT_FLAG);
     const __m256i defaultLeft = _mm256_cmpeq_epi32(_mm256_and_si256(flags, flagged), flagged);
     const __m256i goLeft = _mm256_or_si256(_mm256_castps_si256(less),
                                            _mm256_and_si256(_mm256_castps_si256(missing), defaultLeft));
