@@ -22,6 +22,8 @@ let package = Package(
         // Already in Hummingbird's graph; named for the one channel handler that answers `Expect: 100-continue`.
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
+        // Already in Hummingbird's graph; named because the server spells statuses and header fields with it.
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -45,10 +47,23 @@ let package = Package(
         ),
         .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
         .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
+        // Configuration, backend choice, model loading and its state, the inference pipeline, the batcher, the
+        // multi-model registry and the batch-file jobs of `berth predict`: everything between the models and HTTP.
+        .target(
+            name: "BerthRuntime",
+            dependencies: [
+                "BerthArtifacts", "BerthCore", "BerthCUDA", "BerthFormats", "BerthCodecs", "BerthJSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP only: the application, routes, handlers, channel handlers and the statuses runtime errors map to.
         .target(
             name: "BerthServer",
             dependencies: [
-                "BerthArtifacts", "BerthCore", "BerthCUDA", "BerthFormats", "BerthCodecs", "BerthJSON", "BerthProtobuf",
+                "BerthRuntime", "BerthArtifacts", "BerthCore", "BerthCUDA", "BerthFormats", "BerthCodecs", "BerthJSON", "BerthProtobuf",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -58,13 +73,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthServer",
+                "BerthServer", "BerthRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -80,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "BerthServerTests",
             dependencies: [
-                "BerthServer", "BerthCore", "BerthCUDA", "BerthJSON", "BerthCodecs", "BerthProtobuf", "BerthArtifacts", "BerthTestSupport",
+                "BerthServer", "BerthRuntime", "BerthCore", "BerthCUDA", "BerthJSON", "BerthCodecs", "BerthProtobuf", "BerthArtifacts", "BerthTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthRuntime
 import Hummingbird
 import Logging
 import ServiceLifecycle

@@ -1,3 +1,5 @@
+import BerthRuntime
+
 /// The body of `GET /execution-parameters`, which batch transform reads before its first request (BT-3).
 ///
 /// The keys and the `MULTI_RECORD` spelling are the ones the official XGBoost container returns; SageMaker

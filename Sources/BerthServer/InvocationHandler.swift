@@ -1,5 +1,6 @@
 import BerthCodecs
 import BerthCore
+import BerthRuntime
 import HTTPTypes
 import Hummingbird
 import Logging

@@ -6,6 +6,7 @@ import Darwin
 import BerthCore
 import BerthFormats
 import BerthJSON
+import BerthRuntime
 import HTTPTypes
 import Hummingbird
 import Logging

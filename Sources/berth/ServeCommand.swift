@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthCore
+@testable import BerthRuntime
 import BerthServer
 import Logging
 

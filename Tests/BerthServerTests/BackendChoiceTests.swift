@@ -1,10 +1,11 @@
-import BerthCore
-import Logging
 import BerthCodecs
+import BerthCore
 import BerthCUDA
-import BerthTestSupport
-import Testing
+@testable import BerthRuntime
 @testable import BerthServer
+import BerthTestSupport
+import Logging
+import Testing
 
 /// `BERTH_DEVICE` without a GPU: `auto` falls back to the CPU and says why in its startup line, `cuda` refuses to
 /// start, `cpu` never touches the driver. zlib stands in for a library that is not the CUDA driver.

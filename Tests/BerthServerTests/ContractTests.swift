@@ -1,8 +1,9 @@
+@testable import BerthRuntime
+@testable import BerthServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import BerthServer
 
 /// The SageMaker container contract (CONTRACT.md) on a live server with the legacy binary fixture (12 features).
 @Suite struct ContractTests {

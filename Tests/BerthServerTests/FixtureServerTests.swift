@@ -1,8 +1,9 @@
 import BerthJSON
+@testable import BerthRuntime
+@testable import BerthServer
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import BerthServer
 
 /// Every fixture served over a real socket: every request in its manifest must get xgboost's answer.
 @Suite struct FixtureServerTests {

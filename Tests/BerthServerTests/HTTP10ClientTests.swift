@@ -1,8 +1,9 @@
+@testable import BerthRuntime
+@testable import BerthServer
 import BerthTestSupport
 import Foundation
 import HummingbirdTesting
 import Testing
-@testable import BerthServer
 
 /// HTTP/1.0 clients (ApacheBench, old proxies) get their connection closed after the answer unless they asked
 /// to keep it, and are told when it is kept (HTTP10ConnectionHandler).

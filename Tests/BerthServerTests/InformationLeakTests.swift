@@ -1,10 +1,11 @@
+@testable import BerthRuntime
+@testable import BerthServer
 import BerthTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import BerthServer
 
 /// What a refused request gets back (issue: no information leaks): a short message, never a stack trace, a path
 /// of the server's files, more than a short excerpt of what was sent, or a header the caller wrote.

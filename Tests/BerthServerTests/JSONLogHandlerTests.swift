@@ -1,9 +1,10 @@
-import Foundation
 import BerthJSON
+@testable import BerthRuntime
+@testable import BerthServer
+import Foundation
 import Glibc
 import Logging
 import Testing
-@testable import BerthServer
 
 @Suite struct JSONLogHandlerTests {
     /// Logs through a pipe and reads back what was written.

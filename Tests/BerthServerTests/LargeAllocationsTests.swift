@@ -1,7 +1,8 @@
 #if canImport(Glibc)
+@testable import BerthRuntime
+import BerthServer
 import Glibc
 import Testing
-import BerthServer
 
 /// The allocator setting behind "large buffers go back to the system". Its effect (RSS after large requests) is
 /// measured by `Benchmarks/end-to-end.py`, not here: in a test process other tests' freed heap can serve a large

@@ -1,10 +1,11 @@
 import BerthCodecs
 import BerthCore
+@testable import BerthRuntime
+@testable import BerthServer
 import BerthTestSupport
 import Foundation
 import Logging
 import Testing
-@testable import BerthServer
 
 /// `berth predict`'s job: how files are split into requests, and what is written for good and bad files.
 @Suite final class LocalBatchTransformTests {

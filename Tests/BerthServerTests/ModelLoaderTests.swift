@@ -1,10 +1,11 @@
 import BerthCodecs
 import BerthCore
+@testable import BerthRuntime
+@testable import BerthServer
 import BerthTestSupport
 import Foundation
 import Logging
 import Testing
-@testable import BerthServer
 
 /// Loading decisions that depend on what else sits in the model directory.
 @Suite final class ModelLoaderTests {

@@ -1,13 +1,14 @@
 import BerthCore
 import BerthJSON
+@testable import BerthRuntime
+@testable import BerthServer
 import BerthTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import HummingbirdTesting
+import Logging
 import Testing
-@testable import BerthServer
 
 /// Multi-model endpoints (CONTRACT.md §14) on a live server: models copied from the fixtures into a temporary
 /// `BERTH_MODELS_ROOT`, loaded, listed, invoked, evicted and unloaded over HTTP.

@@ -1,8 +1,9 @@
 import BerthCore
+@testable import BerthRuntime
+@testable import BerthServer
 import BerthTestSupport
 import Logging
 import Testing
-@testable import BerthServer
 
 /// The batcher must hand every request exactly the predictions of its own rows, whatever else was joined with it.
 @Suite struct PredictionBatcherTests {

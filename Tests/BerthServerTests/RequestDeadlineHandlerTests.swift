@@ -1,9 +1,10 @@
+@testable import BerthRuntime
+@testable import BerthServer
 import HTTPTypes
 import NIOCore
 import NIOEmbedded
 import NIOHTTPTypes
 import Testing
-@testable import BerthServer
 
 /// `RequestDeadlineHandler` on its own, with the event loop's clock in the test's hands.
 @Suite struct RequestDeadlineHandlerTests {

@@ -1,6 +1,6 @@
+@testable import BerthCodecs
 import BerthProtobuf
 import Testing
-@testable import BerthCodecs
 
 /// Compares a response body with the expected file produced by xgboost (and formatted by the fixture generator
 /// as the official container formats it).

@@ -1,8 +1,9 @@
 import BerthArtifacts
 import BerthCodecs
+@testable import BerthRuntime
+@testable import BerthServer
 import Logging
 import Testing
-@testable import BerthServer
 
 @Suite struct ServerConfigurationTests {
     @Test func defaultsAreSageMakers() throws {

@@ -1,9 +1,10 @@
+@testable import BerthRuntime
+@testable import BerthServer
 import BerthTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Testing
-@testable import BerthServer
 
 /// Clients that hold a connection without finishing their request (RequestDeadlineHandler): a body that trickles
 /// in is cut off with 408, a body announced too large is answered 413 and never read, and the connection closes.

@@ -1,11 +1,12 @@
 import BerthCore
 import BerthJSON
+@testable import BerthRuntime
+@testable import BerthServer
 import BerthTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
-@testable import BerthServer
 
 /// Starts Berth in-process on an ephemeral loopback port, exactly as `berth serve` builds it, and waits for
 /// `/ping` to turn 200 (or to report a failed load) before running the test.

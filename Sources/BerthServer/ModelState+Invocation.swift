@@ -1,24 +1,7 @@
+import BerthRuntime
 import HTTPTypes
 
-/// Whether the server can answer `/invocations` yet — what `/ping` reports (PING-1..4).
-///
-/// Loading runs beside the HTTP server, so pings are answered from the first millisecond; they read this state
-/// under a lock and never wait on the load.
-public final class ModelState: Sendable {
-    public enum Status: Sendable {
-        case loading
-        case ready(ServedModel)
-        case failed(String)
-    }
-
-    private let status = LockedState(Status.loading)
-
-    public init() {}
-
-    public var current: Status { status.withLock { $0 } }
-
-    func set(_ newStatus: Status) { status.withLock { $0 = newStatus } }
-
+extension ModelState {
     /// The model to answer `/invocations` with, or the failure that tells the caller why there is none.
     func servedModel() throws(InvocationFailure) -> ServedModel {
         switch current {

@@ -5,12 +5,18 @@ import ServiceLifecycle
 
 /// Loads the model beside the HTTP server, so the port is listening (and `/ping` answering 503) from the first
 /// moment, then stays alive until shutdown — a finished service would stop the whole service group.
-struct ModelLoadingService: Service {
+public struct ModelLoadingService: Service {
     let loader: ModelLoader
     let state: ModelState
     let logger: Logger
 
-    func run() async throws {
+    public init(loader: ModelLoader, state: ModelState, logger: Logger) {
+        self.loader = loader
+        self.state = state
+        self.logger = logger
+    }
+
+    public func run() async throws {
         let clock = ContinuousClock()
         let start = clock.now
         logger.info("loading model", metadata: ["model_dir": .string(loader.configuration.modelDirectory)])

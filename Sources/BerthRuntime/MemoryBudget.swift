@@ -11,10 +11,10 @@ import FoundationEssentials
 /// The default is a share of what the container may use: its cgroup memory limit (v2 `memory.max`, or v1
 /// `memory.limit_in_bytes`) when one is set, else the machine's physical memory. The rest is left for request
 /// bodies, answers and the process itself.
-enum MemoryBudget {
+public enum MemoryBudget {
     static let defaultShare = 0.6
 
-    static func defaultBytes() -> Int {
+    public static func defaultBytes() -> Int {
         Int(Double(containerLimit() ?? physicalMemory()) * defaultShare)
     }
 
