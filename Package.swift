@@ -86,6 +86,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "BerthTestSupport", dependencies: ["BerthCUDA"], path: "Tests/BerthTestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BerthRuntimeTests",
+            dependencies: [
+                "BerthRuntime", "BerthCore", "BerthCUDA", "BerthCodecs", "BerthArtifacts", "BerthJSON", "BerthTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "CBerthKernels", "BerthTestSupport"], swiftSettings: swiftSettings),

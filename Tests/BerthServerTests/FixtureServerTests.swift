@@ -1,6 +1,7 @@
 import BerthJSON
 @testable import BerthRuntime
 @testable import BerthServer
+import BerthTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Testing

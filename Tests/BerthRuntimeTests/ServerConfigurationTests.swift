@@ -1,7 +1,6 @@
 import BerthArtifacts
 import BerthCodecs
 @testable import BerthRuntime
-@testable import BerthServer
 import Logging
 import Testing
 

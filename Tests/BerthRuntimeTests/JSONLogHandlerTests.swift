@@ -1,6 +1,5 @@
 import BerthJSON
 @testable import BerthRuntime
-@testable import BerthServer
 import Foundation
 import Glibc
 import Logging

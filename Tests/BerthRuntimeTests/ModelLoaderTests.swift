@@ -1,7 +1,6 @@
 import BerthCodecs
 import BerthCore
 @testable import BerthRuntime
-@testable import BerthServer
 import BerthTestSupport
 import Foundation
 import Logging

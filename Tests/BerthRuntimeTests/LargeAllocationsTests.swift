@@ -1,6 +1,5 @@
 #if canImport(Glibc)
 @testable import BerthRuntime
-import BerthServer
 import Glibc
 import Testing
 

@@ -1,6 +1,5 @@
 import BerthCore
 @testable import BerthRuntime
-@testable import BerthServer
 import BerthTestSupport
 import Logging
 import Testing
