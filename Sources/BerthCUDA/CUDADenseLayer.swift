@@ -20,7 +20,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
     private let bias: DeviceBuffer
     private let hasBias: Bool
 
-    var placement: String { "cuda" }
+    var placement: Placement { .cuda }
     var residentBytes: Int { cpu.residentBytes }
 
     init(_ layer: DenseWeights, module: CUDAModule, lanes: CUDALanePool, cpu: any DenseLayer,

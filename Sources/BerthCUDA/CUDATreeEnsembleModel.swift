@@ -30,7 +30,7 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
     var residentBytes: Int { cpu.residentBytes }
-    var placement: String { "cuda" }
+    var placement: Placement { .cuda }
 
     /// Uploads `forest`, the packing of `ensemble`; `cpu` is the same model compiled for the CPU.
     init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, lanes: CUDALanePool, cpu: any CompiledModel,

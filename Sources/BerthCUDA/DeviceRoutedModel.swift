@@ -13,17 +13,10 @@ struct DeviceRoutedModel: CompiledModel {
     var featureCount: Int { cpu.featureCount }
     var outputCount: Int { cpu.outputCount }
     var residentBytes: Int { cpu.residentBytes }
-    var placement: String { Self.placement(minimumRows: minimumRows, origin: origin) }
+    var placement: Placement { .routed(minimumRows: minimumRows, reason: origin) }
 
     func predict(_ batch: FeatureBatch) -> Predictions {
         batch.rowCount >= minimumRows ? gpu.predict(batch) : cpu.predict(batch)
-    }
-
-    /// "cuda (every batch; …)", "cpu (…)" or "cuda for batches of N rows or more, cpu below (…)".
-    static func placement(minimumRows: Int, origin: String) -> String {
-        if minimumRows <= 1 { return "cuda (every batch; \(origin))" }
-        if minimumRows == Int.max { return "cpu (\(origin))" }
-        return "cuda for batches of \(minimumRows) rows or more, cpu below (\(origin))"
     }
 }
 
@@ -35,7 +28,7 @@ struct DeviceRoutedDenseLayer: DenseLayer {
     let origin: String
 
     var residentBytes: Int { cpu.residentBytes }
-    var placement: String { DeviceRoutedModel.placement(minimumRows: minimumRows, origin: origin) }
+    var placement: Placement { .routed(minimumRows: minimumRows, reason: origin) }
 
     func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         if rows >= minimumRows {

@@ -10,12 +10,8 @@ public protocol CompiledModel: Sendable {
     var residentBytes: Int { get }
     /// Predicts every row of `batch`, whose `columnCount` must equal `featureCount`.
     func predict(_ batch: FeatureBatch) -> Predictions
-    /// Where predictions run, for the log and `berth inspect`: "cpu", or which batches go to a GPU.
-    var placement: String { get }
-}
-
-extension CompiledModel {
-    public var placement: String { "cpu" }
+    /// Where predictions run, for the log and `berth inspect`.
+    var placement: Placement { get }
 }
 
 /// Something that turns the model IR into a `CompiledModel`: the CPU kernels, or a GPU.

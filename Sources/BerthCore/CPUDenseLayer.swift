@@ -18,7 +18,7 @@ struct CPUDenseLayer: DenseLayer {
     static let panelWidth = Int(BERTH_PANEL_WIDTH)
 
     var residentBytes: Int { (packedWeights.count + paddedBias.count) * 4 }
-    var placement: String { "cpu" }
+    var placement: Placement { .cpu }
 
     /// `weights` is `[inner, columns]` row-major; `bias` has `columns` values or none.
     init(inner: Int, columns: Int, weights: [Float], bias: [Float], parallelism: RowParallelism) {

@@ -28,17 +28,16 @@ struct CPUGraphModel: CompiledModel {
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
 
-    /// "cpu", or where the graph's forests and dense layers run when another backend compiled them.
-    var placement: String {
-        let elsewhere = steps.compactMap { step -> String? in
+    /// The CPU, with the forests and dense layers another backend compiled named.
+    var placement: Placement {
+        .graph(steps.compactMap { step -> Placement.OffloadedKernel? in
             switch step.kernel {
-            case let forest as TreeEnsembleKernel: forest.model.placement == "cpu" ? nil : "tree ensemble on \(forest.model.placement)"
-            case let dense as DenseKernel: dense.layer.placement == "cpu" ? nil : "dense layer on \(dense.layer.placement)"
-            case let linear as LinearKernel: linear.dense.layer.placement == "cpu" ? nil : "linear model on \(linear.dense.layer.placement)"
+            case let forest as TreeEnsembleKernel: .init(kind: .treeEnsemble, placement: forest.model.placement)
+            case let dense as DenseKernel: .init(kind: .denseLayer, placement: dense.layer.placement)
+            case let linear as LinearKernel: .init(kind: .linearModel, placement: linear.dense.layer.placement)
             default: nil
             }
-        }
-        return elsewhere.isEmpty ? "cpu" : "cpu, " + elsewhere.joined(separator: "; ")
+        })
     }
 
     /// `deviceKernels` supplies the forests and dense layers another backend runs (empty: all on the CPU).

@@ -6,6 +6,7 @@ struct CPULinearModel: CompiledModel {
     var featureCount: Int { model.featureCount }
     var outputCount: Int { model.transform.outputCount(groupCount: model.groupCount) }
     var residentBytes: Int { (model.weights.count + model.biases.count + model.baseMargins.count) * 4 }
+    var placement: Placement { .cpu }
 
     init(_ model: LinearModel, parallelism: RowParallelism) throws(ModelValidationError) {
         guard model.groupCount > 0, model.featureCount > 0,

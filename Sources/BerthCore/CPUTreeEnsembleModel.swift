@@ -39,6 +39,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
     let walksRowsWithGathers: Bool
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
+    var placement: Placement { .cpu }
 
     var residentBytes: Int {
         forest.nodes.count * MemoryLayout<PackedForest.Node>.stride + (forest.roots.count + forest.groups.count + forest.depths.count) * 4

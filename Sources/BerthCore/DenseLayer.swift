@@ -1,8 +1,8 @@
 /// `out[r, :] = bias + Σ_k x[r, k] · W[k, :]` over a batch of rows: what Gemm, MatMul and the linear models of an
 /// ONNX graph compute, on whichever device compiled it (`CPUDenseLayer`, or a GPU's).
 public protocol DenseLayer: Sendable {
-    /// Where the multiplication runs: "cpu", or which batches a GPU takes.
-    var placement: String { get }
+    /// Where the multiplication runs.
+    var placement: Placement { get }
     /// The host bytes the layer keeps (packed weights).
     var residentBytes: Int { get }
     /// Multiplies `rows` rows of `inner` floats at `input` into `rows` rows of `columns` floats at `output`.

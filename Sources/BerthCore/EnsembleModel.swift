@@ -14,7 +14,7 @@ public struct EnsembleModel: CompiledModel {
     public var featureCount: Int { members[0].featureCount }
     public var outputCount: Int { members[0].outputCount }
     public var residentBytes: Int { members.reduce(0) { $0 + $1.residentBytes } }
-    public var placement: String { members[0].placement }
+    public var placement: Placement { members[0].placement }
 
     /// Fails unless every member takes the same features and gives the same number of outputs.
     public init(members: [any CompiledModel], combination: Combination) throws(ModelValidationError) {

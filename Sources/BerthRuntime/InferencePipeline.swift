@@ -11,7 +11,7 @@ public struct InferencePipeline: Sendable {
     public init(model: ServedModel, configuration: ServerConfiguration) {
         self.model = model
         decoding = RequestDecodingOptions(libsvmIndexBase: configuration.libsvmIndexBase)
-        encoding = ResponseEncodingOptions(selection: model.selection, batchFraming: configuration.batchMode, jsonDefault: model.jsonDefault)
+        encoding = ResponseEncodingOptions(selection: model.outputSelection, batchFraming: configuration.batchMode, jsonDefault: model.defaultJSONSelection)
     }
 
     /// The response bytes for `body` and how many records it answered; `firstLineNumber` numbers the body's
@@ -19,7 +19,7 @@ public struct InferencePipeline: Sendable {
     public func answer(_ body: UnsafeRawBufferPointer, from requestFormat: RequestFormat, to responseFormat: ResponseFormat,
                        firstLineNumber: Int = 1) throws(CodecError) -> (body: [UInt8], rowCount: Int) {
         let batch = try decode(body, from: requestFormat, firstLineNumber: firstLineNumber)
-        return (encode(model.model.predict(batch), to: responseFormat), batch.rowCount)
+        return (encode(model.compiled.predict(batch), to: responseFormat), batch.rowCount)
     }
 
     /// The rows of a request body.

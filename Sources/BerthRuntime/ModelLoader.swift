@@ -83,13 +83,13 @@ public struct ModelLoader: Sendable {
             jsonDefault = try? OutputSelection(parsing: "predicted_label,probabilities", meaning: files[0].loaded.meaning)
         }
         let first = files[0].loaded
-        let description = ServedModel.Description(files: files.map(\.path), format: first.format, objective: first.objectiveName,
-                                                  kind: first.kind, writer: first.writerVersion,
-                                                  treeCount: files.reduce(0) { $0 + $1.loaded.treeCount })
+        let summary = ModelSummary(files: files.map(\.path), format: first.format, objective: first.objectiveName,
+                                   kind: first.kind, writer: first.writerVersion,
+                                   treeCount: files.reduce(0) { $0 + $1.loaded.treeCount })
         let batcher = configuration.batching
             ? PredictionBatcher(model: model, maxRows: configuration.maxBatchRows, delay: .microseconds(configuration.maxBatchDelayMicroseconds))
             : nil
-        return ServedModel(model: model, description: description, backend: model.placement, selection: selection, jsonDefault: jsonDefault,
+        return ServedModel(compiled: model, summary: summary, outputSelection: selection, defaultJSONSelection: jsonDefault,
                            batcher: batcher)
     }
 

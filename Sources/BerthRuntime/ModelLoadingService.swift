@@ -24,18 +24,18 @@ public struct ModelLoadingService: Service {
             let model = try await loader.loadInBackground(logger: logger)
             state.set(.ready(model))
             let elapsed = clock.now - start
-            let description = model.description
+            let summary = model.summary
             logger.info("model ready", metadata: [
-                "files": .array(description.files.map { .string($0) }),
-                "format": .string(description.format.description),
-                "writer": .string(description.writer ?? "unknown"),
-                "objective": .string(description.objective),
-                "kind": .string(description.kind),
-                "trees": .stringConvertible(description.treeCount),
+                "files": .array(summary.files.map { .string($0) }),
+                "format": .string(summary.format.description),
+                "writer": .string(summary.writer ?? "unknown"),
+                "objective": .string(summary.objective),
+                "kind": .string(summary.kind),
+                "trees": .stringConvertible(summary.treeCount),
                 "bytes": .stringConvertible(model.residentBytes),
                 "features": .stringConvertible(model.featureCount),
                 "outputs": .stringConvertible(model.outputCount),
-                "backend": .string(model.backend == "cpu" ? "cpu (dense kernel: \(CPUBackend.denseInstructionSet))" : model.backend),
+                "backend": .string(model.placement == .cpu ? "cpu (dense kernel: \(CPUBackend.denseInstructionSet))" : model.placement.description),
                 "load_ms": .stringConvertible(Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
             ])
         } catch {

@@ -62,7 +62,7 @@ struct InvocationHandler: Sendable {
             } catch {
                 throw InvocationFailure(error)
             }
-            let predictions = if let batcher = model.batcher { await batcher.predict(batch) } else { model.model.predict(batch) }
+            let predictions = await model.predict(batch)
             output = pipeline.encode(predictions, to: responseFormat)
         } else {
             output = try await offCooperativePool { () throws(InvocationFailure) -> [UInt8] in

@@ -123,7 +123,7 @@ struct MultiModelAPI: Sendable {
         let elapsed = clock.now - start
         var metadata: Logger.Metadata = [
             "model": .string(name), "url": .string(url), "bytes": .stringConvertible(model.residentBytes),
-            "format": .string(model.description.format.description), "objective": .string(model.description.objective),
+            "format": .string(model.summary.format.description), "objective": .string(model.summary.objective),
             "load_ms": .stringConvertible(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
             "used_bytes": .stringConvertible(registry.usedBytes), "budget_bytes": .stringConvertible(registry.budgetBytes),
         ]

@@ -84,9 +84,9 @@ struct BenchCommand: ParsableCommand {
             case .kernel, .encode:
                 let batch = try NPYDecoder().decode(bytes, featureCount: served.featureCount)
                 if stage == .kernel {
-                    report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) { _ = served.model.predict(batch) })
+                    report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) { _ = served.compiled.predict(batch) })
                 } else {
-                    let predictions = served.model.predict(batch)
+                    let predictions = served.compiled.predict(batch)
                     let encoder = try ResponseFormat.negotiate(accept: accept, defaultFormat: .csv).encoder(options: pipeline.encoding)
                     report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) {
                         var output = [UInt8]()

@@ -54,9 +54,9 @@ struct InspectCommand: ParsableCommand {
             do {
                 let served = try ModelLoader(configuration: configuration, backend: choice.backend).load(logger: logger)
                 fields += [
-                    ("model_format", served.description.format.description), ("objective", served.description.objective),
-                    ("trees", String(served.description.treeCount)), ("features", String(served.featureCount)),
-                    ("outputs", String(served.model.outputCount)), ("placement", served.backend),
+                    ("model_format", served.summary.format.description), ("objective", served.summary.objective),
+                    ("trees", String(served.summary.treeCount)), ("features", String(served.featureCount)),
+                    ("outputs", String(served.outputCount)), ("placement", served.placement.description),
                 ]
             } catch {
                 fields.append(("model_error", error.description))

@@ -36,7 +36,7 @@ import Testing
         let gpu = try backend(.working, reports: reports)
         let model = try FixtureModels.load(fixture)
         let onGPU = try gpu.compile(model.ir)
-        #expect(onGPU.placement.contains("cuda"), "\(fixture): \(onGPU.placement)")
+        #expect(onGPU.placement.description.contains("cuda"), "\(fixture): \(onGPU.placement)")
         let batch = try FixtureModels.rows(for: model.ir)
         let expected = try CPUBackend().compile(model.ir).predict(batch)
         for rowCount in [1, 3, batch.rowCount] {
@@ -55,7 +55,7 @@ import Testing
         let gpu = try backend(.working, reports: reports)
         let model = try FixtureModels.load(fixture)
         let onGPU = try gpu.compile(model.ir)
-        #expect(onGPU.placement.contains("dense layer on cuda") || onGPU.placement.contains("linear model on cuda"),
+        #expect(onGPU.placement.description.contains("dense layer on cuda") || onGPU.placement.description.contains("linear model on cuda"),
                 "\(fixture): \(onGPU.placement)")
         // Rows that are not a multiple of the 16-row tile, so edge tiles are exercised.
         let batch = FeatureBatch(rowCount: 301, columnCount: model.ir.featureCount,
@@ -99,7 +99,7 @@ import Testing
         let reports = Reports()
         let model = try FixtureModels.load("xgboost-binary-legacy")
         let measured = try backend(.noMemory, routing: .measured, reports: reports).compile(model.ir)
-        #expect(measured.placement == "cpu")
+        #expect(measured.placement == .cpu)
         #expect(reports.all.contains { $0.hasPrefix("the model stays on the CPU: it cannot go onto the GPU: cuMemAlloc") }, "\(reports.all)")
         #expect {
             _ = try backend(.noMemory).compile(model.ir)
@@ -111,10 +111,10 @@ import Testing
     @Test func measuredRoutingNamesItsCrossover() throws {
         let model = try FixtureModels.load("xgboost-regression-json-gz")
         let routed = try backend(.working, routing: .measured).compile(model.ir)
-        #expect(routed.placement.contains("16: "), "the sizes measured are named: \(routed.placement)")
-        #expect(routed.placement.hasPrefix("cuda for batches of") || routed.placement.hasPrefix("cpu (the GPU was slower"))
+        #expect(routed.placement.description.contains("16: "), "the sizes measured are named: \(routed.placement)")
+        #expect(routed.placement.description.hasPrefix("cuda for batches of") || routed.placement.description.hasPrefix("cpu (the GPU was slower"))
         let fixed = try backend(.working, routing: .fromRows(100)).compile(model.ir)
-        #expect(fixed.placement == "cuda for batches of 100 rows or more, cpu below (BERTH_CUDA_MIN_ROWS=100)")
+        #expect(fixed.placement.description == "cuda for batches of 100 rows or more, cpu below (BERTH_CUDA_MIN_ROWS=100)")
     }
 
     @Test func driverFailuresAreNamed() throws {

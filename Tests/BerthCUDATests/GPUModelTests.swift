@@ -38,7 +38,7 @@ struct GPUModelTests {
         let loaded = try FixtureModels.load(fixture)
         let cpu = try CPUBackend().compile(loaded.ir)
         let gpu = try backend.compile(loaded.ir)
-        #expect(gpu.placement.contains("cuda"), "\(fixture): \(gpu.placement)")
+        #expect(gpu.placement.description.contains("cuda"), "\(fixture): \(gpu.placement)")
         let batch = try FixtureModels.rows(for: loaded.ir)
         let expected = cpu.predict(batch)
         let got = gpu.predict(batch)

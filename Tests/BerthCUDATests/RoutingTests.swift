@@ -28,12 +28,13 @@ import Testing
         let routed = DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 4, origin: "test")
         #expect(routed.predict(FeatureBatch(rowCount: 3, columnCount: 2, values: [Float](repeating: 0, count: 6))).values == [1, 1, 1])
         #expect(routed.predict(FeatureBatch(rowCount: 4, columnCount: 2, values: [Float](repeating: 0, count: 8))).values == [2, 2, 2, 2])
-        #expect(routed.placement == "cuda for batches of 4 rows or more, cpu below (test)")
-        #expect(DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 1, origin: "BERTH_DEVICE=cuda").placement
+        #expect(routed.placement == .routed(minimumRows: 4, reason: "test"))
+        #expect(routed.placement.description == "cuda for batches of 4 rows or more, cpu below (test)")
+        #expect(DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 1, origin: "BERTH_DEVICE=cuda").placement.description
                 == "cuda (every batch; BERTH_DEVICE=cuda)")
         let never = DeviceRoutedModel(cpu: small, gpu: large, minimumRows: Int.max, origin: "slower")
         #expect(never.predict(FeatureBatch(rowCount: 100_000, columnCount: 2, values: [Float](repeating: 0, count: 200_000))).values.allSatisfy { $0 == 1 })
-        #expect(never.placement == "cpu (slower)")
+        #expect(never.placement.description == "cpu (slower)")
     }
 
     @Test func syntheticRowsStraddleTheModelsThresholdsAndRepeat() throws {
@@ -58,8 +59,9 @@ import Testing
         }
         let plain = try CPUBackend().compile(loaded.ir)
         let viaCompiler = try routed.compile(loaded.ir)
-        #expect(plain.placement == "cpu")
-        #expect(viaCompiler.placement == "cpu, tree ensemble on cuda (every batch; test)")
+        #expect(plain.placement == .cpu)
+        #expect(viaCompiler.placement == .graph(offloaded: [.init(kind: .treeEnsemble, placement: .routed(minimumRows: 1, reason: "test"))]))
+        #expect(viaCompiler.placement.description == "cpu, tree ensemble on cuda (every batch; test)")
         let batch = FeatureBatch(rowCount: 3, columnCount: plain.featureCount,
                                  values: (0..<(3 * plain.featureCount)).map { Float($0 % 7) - 3 })
         #expect(viaCompiler.predict(batch).values == plain.predict(batch).values)
@@ -76,7 +78,7 @@ import Testing
         }
         let plain = try CPUBackend().compile(loaded.ir)
         let viaCompiler = try routed.compile(loaded.ir)
-        #expect(viaCompiler.placement.hasPrefix("cpu, dense layer on cuda (every batch; test)"))
+        #expect(viaCompiler.placement.description.hasPrefix("cpu, dense layer on cuda (every batch; test)"))
         let batch = FeatureBatch(rowCount: 5, columnCount: plain.featureCount, values: SyntheticRows.uniform(count: 5 * plain.featureCount))
         #expect(viaCompiler.predict(batch).values == plain.predict(batch).values)
     }

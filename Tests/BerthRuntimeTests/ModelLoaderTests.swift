@@ -27,7 +27,7 @@ import Testing
         try copy("xgboost-binary-legacy/model/xgboost-model", as: "xgboost-model")
         try Data("how to use this model".utf8).write(to: URL(fileURLWithPath: folder + "/README.md"))
         let served = try load()
-        #expect(served.description.files == ["xgboost-model"])
+        #expect(served.summary.files == ["xgboost-model"])
     }
 
     @Test func onlyNonModelsIsAnErrorThatSaysWhatWasExpected() throws {
@@ -40,8 +40,8 @@ import Testing
 
     @Test func ensembleCanBeSwitchedOff() throws {
         for fold in 0..<3 { try copy("xgboost-kfold-ensemble/model/xgboost-model-\(fold)", as: "xgboost-model-\(fold)") }
-        #expect(try load().description.files.count == 3)
-        #expect(try load(["SAGEMAKER_INFERENCE_ENSEMBLE": "false"]).description.files == ["xgboost-model-0"])
+        #expect(try load().summary.files.count == 3)
+        #expect(try load(["SAGEMAKER_INFERENCE_ENSEMBLE": "false"]).summary.files == ["xgboost-model-0"])
     }
 
     @Test func modelsThatDisagreeCannotBeAnEnsemble() throws {
@@ -77,6 +77,6 @@ import Testing
 
     @Test func keysAreReadInAnyCaseWithSpaces() throws {
         let served = try load("xgboost-binary-legacy", " Predicted_Label , probabilities")
-        #expect(served.selection?.keys == [.predictedLabel, .probabilities])
+        #expect(served.outputSelection?.keys == [.predictedLabel, .probabilities])
     }
 }

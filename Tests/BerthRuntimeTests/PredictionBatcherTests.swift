@@ -9,7 +9,7 @@ import Testing
     static func model() throws -> any CompiledModel {
         var configuration = try ServerConfiguration(environment: [:], processorCount: 2)
         configuration.modelDirectory = Fixtures.root + "/xgboost-multiclass-ubjson/model"
-        return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: .init(label: "test")).model
+        return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: .init(label: "test")).compiled
     }
 
     @Test(arguments: [Duration.zero, .microseconds(200)])

@@ -1,0 +1,16 @@
+import BerthFormats
+
+/// The facts about a served model's files that the `model ready` log line, `berth inspect` and a multi-model
+/// endpoint's load log report.
+public struct ModelSummary: Sendable {
+    /// One path per model file, in loading order.
+    public let files: [String]
+    public let format: ModelFormat
+    /// XGBoost's objective (`binary:logistic`), or what an ONNX graph is (`classifier`, `regressor`).
+    public let objective: String
+    /// `gbtree`, `dart`, `gblinear`, or the program that wrote an ONNX file (`skl2onnx 1.20.0`).
+    public let kind: String
+    /// The library and version that wrote the file, when the file says.
+    public let writer: String?
+    public let treeCount: Int
+}
