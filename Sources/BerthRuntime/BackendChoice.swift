@@ -19,7 +19,7 @@ public struct BackendChoice: Sendable {
 
     /// Binds the backend `configuration.device` names. `driverPath` exists for tests (a library that is not the
     /// driver); `logger` receives what the GPU backend reports later, each distinct line once a minute at most.
-    public static func choose(configuration: ServerConfiguration, environment: [String: String], logger: Logger,
+    public static func choose(configuration: BerthConfiguration, environment: [String: String], logger: Logger,
                               driverPath: String = CUDADriver.libraryName) throws(Refusal) -> BackendChoice {
         let cpu = CPUBackend(parallelism: RowParallelism(threadCount: configuration.threadCount))
         let cpuDetails = ["dense_kernel": CPUBackend.denseInstructionSet, "tree_walk": CPUBackend.treeWalkInstructionSet,

@@ -8,7 +8,7 @@ public struct InferencePipeline: Sendable {
     public let decoding: RequestDecodingOptions
     public let encoding: ResponseEncodingOptions
 
-    public init(model: ServedModel, configuration: ServerConfiguration) {
+    public init(model: ServedModel, configuration: BerthConfiguration) {
         self.model = model
         decoding = RequestDecodingOptions(libsvmIndexBase: configuration.libsvmIndexBase)
         encoding = ResponseEncodingOptions(selection: model.outputSelection, batchFraming: configuration.batchMode, jsonDefault: model.defaultJSONSelection)

@@ -9,10 +9,10 @@ import Logging
 /// Files whose bytes match no model format (a README, a `code/` folder) are skipped with a log line, as long as
 /// at least one model is found; a file that is a model but cannot be read stops the load with its reason.
 public struct ModelLoader: Sendable {
-    public let configuration: ServerConfiguration
+    public let configuration: BerthConfiguration
     public let backend: any Backend
 
-    public init(configuration: ServerConfiguration, backend: any Backend) {
+    public init(configuration: BerthConfiguration, backend: any Backend) {
         self.configuration = configuration
         self.backend = backend
     }

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// `ModelState` that the loading service fills in.
 public enum BerthApplication {
     /// The application for `configuration`; run it with `runService()` so SIGTERM drains and exits 0 (SIG-1).
-    public static func build(configuration: ServerConfiguration, logger: Logger, state: ModelState = ModelState(),
+    public static func build(configuration: BerthConfiguration, logger: Logger, state: ModelState = ModelState(),
                              backend: any Backend) -> some ApplicationProtocol {
         let loader = ModelLoader(configuration: configuration, backend: backend)
         // A multi-model endpoint starts with no model: nothing to load in the background.
@@ -28,11 +28,11 @@ public enum BerthApplication {
     }
 
     /// Builds the application and runs it until SIGTERM or SIGINT, draining in-flight requests first.
-    public static func serve(configuration: ServerConfiguration, logger: Logger, backend: any Backend) async throws {
+    public static func serve(configuration: BerthConfiguration, logger: Logger, backend: any Backend) async throws {
         try await build(configuration: configuration, logger: logger, backend: backend).runService()
     }
 
-    static func router(configuration: ServerConfiguration, state: ModelState) -> Router<BasicRequestContext> {
+    static func router(configuration: BerthConfiguration, state: ModelState) -> Router<BasicRequestContext> {
         let router = Router()
         let invocations = InvocationHandler(configuration: configuration)
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in
@@ -61,7 +61,7 @@ public enum BerthApplication {
 
     /// `SAGEMAKER_MULTI_MODEL=true`: `/ping` answers 200 from the start whatever loads are doing (MME-8), and the
     /// management API serves the models.
-    static func multiModelRouter(configuration: ServerConfiguration, backend: any Backend) -> Router<BasicRequestContext> {
+    static func multiModelRouter(configuration: BerthConfiguration, backend: any Backend) -> Router<BasicRequestContext> {
         let router = Router()
         let registry = ModelRegistry(budgetBytes: configuration.modelsMemoryBudget ?? MemoryBudget.defaultBytes())
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in Response(status: .ok) }

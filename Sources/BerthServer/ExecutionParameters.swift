@@ -9,7 +9,7 @@ struct ExecutionParameters {
     let batchStrategy: String
     let maxPayloadInMB: Int
 
-    init(_ configuration: ServerConfiguration) {
+    init(_ configuration: BerthConfiguration) {
         maxConcurrentTransforms = configuration.maxConcurrentTransforms
         batchStrategy = configuration.batchStrategy
         maxPayloadInMB = configuration.maxPayloadInMB

@@ -12,7 +12,7 @@ import Logging
 /// the Content-Type, 406 for Accept, 413 for the size (from Content-Length before reading, then while reading),
 /// 400 for an empty or malformed body — and each gets a message saying how to fix it (NEG-4, INV-5..7).
 struct InvocationHandler: Sendable {
-    let configuration: ServerConfiguration
+    let configuration: BerthConfiguration
     /// Bodies of at least this many bytes are decoded, predicted and encoded off Swift's cooperative pool (which
     /// serves every HTTP handler), so a large batch cannot hold up `/ping`.
     static let offloadBodyBytes = 64 << 10

@@ -18,7 +18,7 @@ import Logging
 /// and links that leave the root are refused with 400). A model that cannot be read is a 400 with the reason and
 /// leaves the others serving; `/ping` and `GET /models` answer 200 whatever any load is doing (MME-8).
 struct MultiModelAPI: Sendable {
-    let configuration: ServerConfiguration
+    let configuration: BerthConfiguration
     let registry: ModelRegistry
     let backend: any Backend
     let invocations: InvocationHandler

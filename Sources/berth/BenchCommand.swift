@@ -48,7 +48,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .warning) }
-        var configuration = try ServerConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
+        var configuration = try BerthConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
         configuration.modelDirectory = modelDirectory
         let choice: BackendChoice
         do {

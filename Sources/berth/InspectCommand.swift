@@ -29,9 +29,9 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .warning) }
         let logger = Logger(label: "berth")
-        var configuration: ServerConfiguration
+        var configuration: BerthConfiguration
         do {
-            configuration = try ServerConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
+            configuration = try BerthConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
         } catch {
             throw fail("invalid configuration: \(error)")
         }

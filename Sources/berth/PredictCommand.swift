@@ -47,9 +47,9 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         LargeAllocations.returnToTheSystemWhenFreed()
-        var configuration: ServerConfiguration
+        var configuration: BerthConfiguration
         do {
-            configuration = try ServerConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
+            configuration = try BerthConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
         } catch {
             throw fail("invalid configuration: \(error)", status: 2)
         }

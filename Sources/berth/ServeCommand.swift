@@ -31,9 +31,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         LargeAllocations.returnToTheSystemWhenFreed()
-        var configuration: ServerConfiguration
+        var configuration: BerthConfiguration
         do {
-            configuration = try ServerConfiguration(environment: ProcessEnvironment.current,
+            configuration = try BerthConfiguration(environment: ProcessEnvironment.current,
                                                     processorCount: RowParallelism.onlineProcessorCount)
         } catch {
             bootstrapLogging(level: .info)

@@ -12,7 +12,7 @@ import Testing
     static let logger = Logger(label: "berth-test")
 
     func choose(_ environment: [String: String], driverPath: String) throws -> BackendChoice {
-        let configuration = try ServerConfiguration(environment: environment, processorCount: 2)
+        let configuration = try BerthConfiguration(environment: environment, processorCount: 2)
         return try BackendChoice.choose(configuration: configuration, environment: environment, logger: Self.logger,
                                         driverPath: driverPath)
     }
@@ -61,16 +61,16 @@ import Testing
 
     @Test func invalidDeviceSettingsAreNamed() {
         #expect(throws: ConfigurationError(variable: "BERTH_DEVICE", value: "gpu", expected: "auto, cpu or cuda")) {
-            _ = try ServerConfiguration(environment: ["BERTH_DEVICE": "gpu"], processorCount: 2)
+            _ = try BerthConfiguration(environment: ["BERTH_DEVICE": "gpu"], processorCount: 2)
         }
         #expect(throws: ConfigurationError.self) {
-            _ = try ServerConfiguration(environment: ["BERTH_CUDA_MIN_ROWS": "0"], processorCount: 2)
+            _ = try BerthConfiguration(environment: ["BERTH_CUDA_MIN_ROWS": "0"], processorCount: 2)
         }
     }
 
     @Test func theFallbackServesAFixtureLikeXGBoost() async throws {
         let folder = Fixtures.root + "/xgboost-binary-legacy"
-        var configuration = try ServerConfiguration(environment: [:], processorCount: 2)
+        var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
         configuration.modelDirectory = folder + "/model"
         let choice = try BackendChoice.choose(configuration: configuration, environment: [:], logger: Self.logger,
                                               driverPath: "/nonexistent/libcuda.so.1")

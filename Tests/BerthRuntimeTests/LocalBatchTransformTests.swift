@@ -19,7 +19,7 @@ import Testing
 
     func job(_ request: RequestFormat, _ response: ResponseFormat, strategy: LocalBatchTransform.Strategy = .multiRecord,
              maxPayloadBytes: Int? = 6 << 20) throws -> LocalBatchTransform {
-        var configuration = try ServerConfiguration(environment: [:], processorCount: 2)
+        var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
         configuration.modelDirectory = fixture + "/model"
         configuration.batchMode = true
         let model = try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))

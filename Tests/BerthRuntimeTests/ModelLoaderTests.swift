@@ -18,7 +18,7 @@ import Testing
     }
 
     func load(_ environment: [String: String] = [:]) throws(ModelLoader.Failure) -> ServedModel {
-        var configuration = try! ServerConfiguration(environment: environment, processorCount: 2)
+        var configuration = try! BerthConfiguration(environment: environment, processorCount: 2)
         configuration.modelDirectory = folder
         return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
     }
@@ -55,7 +55,7 @@ import Testing
 /// `SAGEMAKER_INFERENCE_OUTPUT` is checked against the model's objective when it loads, not per request.
 @Suite final class OutputSelectionLoadingTests {
     func load(_ fixture: String, _ selection: String) throws(ModelLoader.Failure) -> ServedModel {
-        var configuration = try! ServerConfiguration(environment: ["SAGEMAKER_INFERENCE_OUTPUT": selection], processorCount: 2)
+        var configuration = try! BerthConfiguration(environment: ["SAGEMAKER_INFERENCE_OUTPUT": selection], processorCount: 2)
         configuration.modelDirectory = Fixtures.root + "/" + fixture + "/model"
         return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
     }

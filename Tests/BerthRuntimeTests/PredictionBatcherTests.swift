@@ -7,7 +7,7 @@ import Testing
 /// The batcher must hand every request exactly the predictions of its own rows, whatever else was joined with it.
 @Suite struct PredictionBatcherTests {
     static func model() throws -> any CompiledModel {
-        var configuration = try ServerConfiguration(environment: [:], processorCount: 2)
+        var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
         configuration.modelDirectory = Fixtures.root + "/xgboost-multiclass-ubjson/model"
         return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: .init(label: "test")).compiled
     }

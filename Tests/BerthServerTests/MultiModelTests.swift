@@ -122,7 +122,7 @@ import Testing
         let root = self.root
         // Room for two copies of the binary model, not three.
         let bytes = try ModelLoader(configuration: {
-            var configuration = try ServerConfiguration(environment: [:], processorCount: 2)
+            var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
             configuration.modelDirectory = root + "/first"
             return configuration
         }(), backend: CPUBackend()).load(logger: .init(label: "test")).residentBytes

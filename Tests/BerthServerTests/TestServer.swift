@@ -13,8 +13,8 @@ import Testing
 enum TestServer {
     static var fixtures: String { Fixtures.root }
 
-    static func configuration(modelDirectory: String, environment: [String: String] = [:]) throws -> ServerConfiguration {
-        var configuration = try ServerConfiguration(environment: environment, processorCount: 2)
+    static func configuration(modelDirectory: String, environment: [String: String] = [:]) throws -> BerthConfiguration {
+        var configuration = try BerthConfiguration(environment: environment, processorCount: 2)
         configuration.modelDirectory = modelDirectory
         configuration.host = "127.0.0.1"
         configuration.port = 0
@@ -22,7 +22,7 @@ enum TestServer {
     }
 
     static func run(modelDirectory: String, environment: [String: String] = [:], expectReady: Bool = true,
-                    configure: (inout ServerConfiguration) -> Void = { _ in },
+                    configure: (inout BerthConfiguration) -> Void = { _ in },
                     _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         var logger = Logger(label: "berth-test")
         logger.logLevel = .critical
@@ -37,7 +37,7 @@ enum TestServer {
 
     /// The backend `berth serve` would bind. Without a GPU that is the CPU; on a GPU machine,
     /// `BERTH_DEVICE=cuda swift test` runs every server test's model on the GPU.
-    static func backend(for configuration: ServerConfiguration) throws -> any Backend {
+    static func backend(for configuration: BerthConfiguration) throws -> any Backend {
         var configuration = configuration
         if let device = ProcessEnvironment.current["BERTH_DEVICE"].flatMap(DeviceSelection.init(rawValue:)) {
             configuration.device = device

@@ -7,7 +7,7 @@ import Logging
 ///
 /// Precedence: a command-line flag beats the environment, which beats the default. Invalid values are a
 /// startup error naming the variable and what it accepts, never a silent fallback.
-public struct ServerConfiguration: Sendable {
+public struct BerthConfiguration: Sendable {
     public var host = "0.0.0.0"
     public var port = 8080
     public var modelDirectory = "/opt/ml/model"
