@@ -17,22 +17,22 @@ public struct BackendChoice: Sendable {
         public let description: String
     }
 
-    /// Binds the backend `configuration.device` names. `driverPath` exists for tests (a library that is not the
+    /// Binds the backend `configuration.compute.device` names. `driverPath` exists for tests (a library that is not the
     /// driver); `logger` receives what the GPU backend reports later, each distinct line once a minute at most.
     public static func choose(configuration: BerthConfiguration, environment: [String: String], logger: Logger,
                               driverPath: String = CUDADriver.libraryName) throws(Refusal) -> BackendChoice {
-        let cpu = CPUBackend(parallelism: RowParallelism(threadCount: configuration.threadCount))
+        let cpu = CPUBackend(parallelism: RowParallelism(threadCount: configuration.compute.threadCount))
         let cpuDetails = ["dense_kernel": CPUBackend.denseInstructionSet, "tree_walk": CPUBackend.treeWalkInstructionSet,
-                          "threads": String(configuration.threadCount)]
-        if configuration.device == .cpu {
+                          "threads": String(configuration.compute.threadCount)]
+        if configuration.compute.device == .cpu {
             return BackendChoice(backend: cpu, startupLine: "CPU: BERTH_DEVICE=cpu", details: cpuDetails)
         }
-        let routing: CUDABackend.Routing = configuration.device == .cuda
+        let routing: CUDABackend.Routing = configuration.compute.device == .cuda
             ? .everyBatch
-            : configuration.cudaMinimumRows.map { .fromRows($0) } ?? .measured
+            : configuration.compute.cudaMinimumRows.map { .fromRows($0) } ?? .measured
         let reporter = ThrottledReporter(logger: logger)
         do {
-            let gpu = try CUDABackend(cpu: cpu, routing: routing, driverPath: driverPath, nvrtcPath: configuration.nvrtcPath,
+            let gpu = try CUDABackend(cpu: cpu, routing: routing, driverPath: driverPath, nvrtcPath: configuration.compute.nvrtcPath,
                                       environment: environment, report: { reporter.report($0) })
             return BackendChoice(backend: gpu, startupLine: "CUDA: \(gpu.device.summary)", details: [
                 "nvrtc": "\(gpu.nvrtc.version.major).\(gpu.nvrtc.version.minor) (\(gpu.nvrtc.path))",
@@ -40,7 +40,7 @@ public struct BackendChoice: Sendable {
                 "routing": describe(routing),
             ].merging(cpuDetails) { first, _ in first })
         } catch {
-            if configuration.device == .cuda {
+            if configuration.compute.device == .cuda {
                 throw Refusal(description: "BERTH_DEVICE=cuda, but no GPU can be bound: \(error.message). "
                               + "Run on a GPU instance (or docker run --gpus all on a GPU host), or set BERTH_DEVICE=auto to fall back to the CPU")
             }

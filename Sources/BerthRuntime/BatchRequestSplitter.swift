@@ -14,17 +14,19 @@ struct BatchRequestSplitter {
     private enum Unit { case line, record, wholeFile }
 
     let bytes: UnsafeBufferPointer<UInt8>
-    let multiRecord: Bool
-    let limit: Int
+    let strategy: BatchStrategy
+    let payloadLimit: PayloadLimit
+    private let limit: Int
     private let unit: Unit
     private var position = 0
     private var lineNumber = 1
     private var recordNumber = 1
 
-    init(bytes: UnsafeBufferPointer<UInt8>, format: RequestFormat, multiRecord: Bool, maxPayloadBytes: Int?) {
+    init(bytes: UnsafeBufferPointer<UInt8>, format: RequestFormat, strategy: BatchStrategy, payloadLimit: PayloadLimit) {
         self.bytes = bytes
-        self.multiRecord = multiRecord
-        limit = maxPayloadBytes ?? Int.max
+        self.strategy = strategy
+        self.payloadLimit = payloadLimit
+        limit = payloadLimit.bytes ?? Int.max
         unit = format.isLineOriented ? .line : format == .recordIO && RecordIOFraming.startsWithMagic(bytes) ? .record : .wholeFile
     }
 
@@ -32,7 +34,7 @@ struct BatchRequestSplitter {
     mutating func next() throws(CodecError) -> Request? {
         guard let first = try nextUnit() else { return nil }
         var request = first
-        while multiRecord {
+        while strategy == .multiRecord {
             let saved = self
             guard let following = try nextUnit(), following.range.upperBound - request.range.lowerBound <= limit else {
                 self = saved
@@ -62,7 +64,7 @@ struct BatchRequestSplitter {
         }
         guard found.range.count <= limit else {
             let what = unit == .line ? "line \(found.firstLine) is" : "a \(unit == .record ? "record" : "file") of \(found.range.count) bytes is"
-            throw CodecError(.badRequest, "\(what) larger than the \(limit >> 20) MB payload limit: raise --max-payload-mb (0 = unlimited)")
+            throw CodecError(.badRequest, "\(what) larger than the \(payloadLimit) payload limit: raise --max-payload-mb (0 = unlimited)")
         }
         return found
     }

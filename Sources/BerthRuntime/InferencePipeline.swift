@@ -10,8 +10,8 @@ public struct InferencePipeline: Sendable {
 
     public init(model: ServedModel, configuration: BerthConfiguration) {
         self.model = model
-        decoding = RequestDecodingOptions(libsvmIndexBase: configuration.libsvmIndexBase)
-        encoding = ResponseEncodingOptions(selection: model.outputSelection, batchFraming: configuration.batchMode, jsonDefault: model.defaultJSONSelection)
+        decoding = RequestDecodingOptions(libsvmIndexBase: configuration.serving.libsvmIndexBase)
+        encoding = ResponseEncodingOptions(selection: model.outputSelection, batchFraming: configuration.batchTransform.enabled, jsonDefault: model.defaultJSONSelection)
     }
 
     /// The response bytes for `body` and how many records it answered; `firstLineNumber` numbers the body's

@@ -9,25 +9,19 @@ import BerthCore
 /// answers go through the same `InferencePipeline` as `/invocations` and are joined like `AssembleWith=Line`
 /// into `<input>.out`. A file with a bad record gets no `.out` — as on SageMaker — and the error names its line.
 public struct LocalBatchTransform: Sendable {
-    public enum Strategy: Sendable {
-        case multiRecord
-        case singleRecord
-    }
-
     public let pipeline: InferencePipeline
     public let requestFormat: RequestFormat
     public let responseFormat: ResponseFormat
-    public let strategy: Strategy
-    /// The largest request, in bytes; nil is unlimited (`MaxPayloadInMB=0`).
-    public let maxPayloadBytes: Int?
+    public let strategy: BatchStrategy
+    public let payloadLimit: PayloadLimit
 
     public init(pipeline: InferencePipeline, requestFormat: RequestFormat, responseFormat: ResponseFormat,
-                strategy: Strategy, maxPayloadBytes: Int?) {
+                strategy: BatchStrategy, payloadLimit: PayloadLimit) {
         self.pipeline = pipeline
         self.requestFormat = requestFormat
         self.responseFormat = responseFormat
         self.strategy = strategy
-        self.maxPayloadBytes = maxPayloadBytes
+        self.payloadLimit = payloadLimit
     }
 
     /// What became of one input file.
@@ -49,8 +43,7 @@ public struct LocalBatchTransform: Sendable {
         do throws(BatchFileFailure) {
             let file = try MappedInputFile(path: input)
             let destination = try PendingOutputFile(path: output)
-            var splitter = BatchRequestSplitter(bytes: file.bytes, format: requestFormat, multiRecord: strategy == .multiRecord,
-                                                maxPayloadBytes: maxPayloadBytes)
+            var splitter = BatchRequestSplitter(bytes: file.bytes, format: requestFormat, strategy: strategy, payloadLimit: payloadLimit)
             while let request = try next(&splitter) {
                 let answer: (body: [UInt8], rowCount: Int)
                 do throws(CodecError) {

@@ -25,7 +25,7 @@ public struct ModelLoader: Sendable {
     public func load(logger: Logger) throws(Failure) -> ServedModel {
         let contents: ArtifactStore.Contents
         do {
-            contents = try ArtifactStore(directory: configuration.modelDirectory, limits: configuration.artifactLimits).open()
+            contents = try ArtifactStore(directory: configuration.model.directory, limits: configuration.model.artifactLimits).open()
         } catch {
             throw Failure(description: error.description)
         }
@@ -48,10 +48,10 @@ public struct ModelLoader: Sendable {
         }
         guard !files.isEmpty else {
             let first = contents.files[0]
-            throw Failure(description: ModelReadErrorText.noModel(directory: configuration.modelDirectory,
+            throw Failure(description: ModelReadErrorText.noModel(directory: configuration.model.directory,
                                                                    files: notModels, firstBytes: first.bytes))
         }
-        if !configuration.ensemble && files.count > 1 {
+        if !configuration.model.ensemble && files.count > 1 {
             logger.info("SAGEMAKER_INFERENCE_ENSEMBLE is false: serving only the first model file",
                         metadata: ["file": .string(files[0].path), "ignored": .string(files.dropFirst().map(\.path).joined(separator: ", "))])
             files = [files[0]]
@@ -59,7 +59,7 @@ public struct ModelLoader: Sendable {
 
         // Checked before compiling: a wrong key is a configuration mistake, found without the wait.
         var selection: OutputSelection?
-        if let inferenceOutput = configuration.inferenceOutput {
+        if let inferenceOutput = configuration.model.inferenceOutput {
             do {
                 selection = try OutputSelection(parsing: inferenceOutput, meaning: files[0].loaded.meaning)
             } catch {
@@ -86,8 +86,8 @@ public struct ModelLoader: Sendable {
         let summary = ModelSummary(files: files.map(\.path), format: first.format, objective: first.objectiveName,
                                    kind: first.kind, writer: first.writerVersion,
                                    treeCount: files.reduce(0) { $0 + $1.loaded.treeCount })
-        let batcher = configuration.batching
-            ? PredictionBatcher(model: model, maxRows: configuration.maxBatchRows, delay: .microseconds(configuration.maxBatchDelayMicroseconds))
+        let batcher = configuration.batching.enabled
+            ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows, delay: configuration.batching.maxDelay)
             : nil
         return ServedModel(compiled: model, summary: summary, outputSelection: selection, defaultJSONSelection: jsonDefault,
                            batcher: batcher)

@@ -19,7 +19,7 @@ public struct ModelLoadingService: Service {
     public func run() async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        logger.info("loading model", metadata: ["model_dir": .string(loader.configuration.modelDirectory)])
+        logger.info("loading model", metadata: ["model_dir": .string(loader.configuration.model.directory)])
         do throws(ModelLoader.Failure) {
             let model = try await loader.loadInBackground(logger: logger)
             state.set(.ready(model))

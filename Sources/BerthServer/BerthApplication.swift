@@ -12,16 +12,16 @@ public enum BerthApplication {
                              backend: any Backend) -> some ApplicationProtocol {
         let loader = ModelLoader(configuration: configuration, backend: backend)
         // A multi-model endpoint starts with no model: nothing to load in the background.
-        let services: [any Service] = configuration.multiModel ? [] : [ModelLoadingService(loader: loader, state: state, logger: logger)]
+        let services: [any Service] = configuration.multiModel.enabled ? [] : [ModelLoadingService(loader: loader, state: state, logger: logger)]
         return Application(
-            router: configuration.multiModel
+            router: configuration.multiModel.enabled
                 ? multiModelRouter(configuration: configuration, backend: backend)
                 : router(configuration: configuration, state: state),
             server: .berthHTTP1(configuration: .init(
-                additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.maxPayloadBytes),
-                                            RequestDeadlineHandler(bodyTimeout: .seconds(Int64(configuration.bodyTimeoutSeconds)))],
-                idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
+                additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.serving.payloadLimit.bytes),
+                                            RequestDeadlineHandler(bodyTimeout: .seconds(Int64(configuration.serving.bodyTimeoutSeconds)))],
+                idleTimeout: .seconds(Int64(configuration.serving.idleTimeoutSeconds)))),
+            configuration: .init(address: .hostname(configuration.serving.host, port: configuration.serving.port), serverName: "Berth"),
             services: services,
             logger: logger
         )
@@ -63,7 +63,7 @@ public enum BerthApplication {
     /// management API serves the models.
     static func multiModelRouter(configuration: BerthConfiguration, backend: any Backend) -> Router<BasicRequestContext> {
         let router = Router()
-        let registry = ModelRegistry(budgetBytes: configuration.modelsMemoryBudget ?? MemoryBudget.defaultBytes())
+        let registry = ModelRegistry(budgetBytes: configuration.multiModel.memoryBudgetBytes ?? MemoryBudget.defaultBytes())
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in Response(status: .ok) }
         router.get("ping", use: ping)
         router.post("ping", use: ping)

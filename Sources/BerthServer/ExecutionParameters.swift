@@ -10,9 +10,9 @@ struct ExecutionParameters {
     let maxPayloadInMB: Int
 
     init(_ configuration: BerthConfiguration) {
-        maxConcurrentTransforms = configuration.maxConcurrentTransforms
-        batchStrategy = configuration.batchStrategy
-        maxPayloadInMB = configuration.maxPayloadInMB
+        maxConcurrentTransforms = configuration.batchTransform.maxConcurrentTransforms
+        batchStrategy = configuration.batchTransform.strategy.rawValue
+        maxPayloadInMB = configuration.serving.payloadLimit.megabytes
     }
 
     var json: String {

@@ -38,7 +38,7 @@ struct InvocationHandler: Sendable {
         let responseFormat: ResponseFormat
         do {
             requestFormat = try RequestFormat.negotiate(contentType: request.headers[.contentType])
-            responseFormat = try ResponseFormat.negotiate(accept: request.headers[.accept], defaultFormat: configuration.defaultAccept)
+            responseFormat = try ResponseFormat.negotiate(accept: request.headers[.accept], defaultFormat: configuration.serving.defaultAccept)
         } catch {
             throw InvocationFailure(error)
         }
@@ -82,7 +82,7 @@ struct InvocationHandler: Sendable {
     /// The body, refusing it with 413 as soon as it is known to be too large — from Content-Length without
     /// reading it, or while it streams in (chunked bodies have no length).
     private func collectBody(_ request: Request) async throws -> ByteBuffer {
-        let limit = configuration.maxPayloadBytes ?? Int.max
+        let limit = configuration.serving.payloadLimit.bytes ?? Int.max
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw tooLarge(limit)
         }
@@ -92,7 +92,7 @@ struct InvocationHandler: Sendable {
             throw tooLarge(limit)
         } catch is RequestDeadlineHandler.BodyTimeout {
             throw InvocationFailure(.requestTimeout, """
-                the request body did not arrive within \(configuration.bodyTimeoutSeconds) s of its headers: send it at once \
+                the request body did not arrive within \(configuration.serving.bodyTimeoutSeconds) s of its headers: send it at once \
                 (or raise BERTH_BODY_TIMEOUT_SECONDS)
                 """)
         }

@@ -84,7 +84,7 @@ struct MultiModelAPI: Sendable {
         guard !name.isEmpty, name.utf8.count <= 1024, !name.contains("/"), name.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
             return InvocationFailure(.badRequest, "model_name must be 1 to 1024 printable characters without '/'").response
         }
-        guard let directory = Self.resolve(url, inside: configuration.modelsRoot) else {
+        guard let directory = Self.resolve(url, inside: configuration.multiModel.modelsRoot) else {
             return InvocationFailure(.badRequest, "url \(quoted: url) is not a folder inside the models root (BERTH_MODELS_ROOT; /opt/ml/models on SageMaker)").response
         }
         do {
@@ -93,7 +93,7 @@ struct MultiModelAPI: Sendable {
             return InvocationFailure(.conflict, "model \(quoted: name) is already loaded (or loading): DELETE /models/\(name) first to replace it").response
         }
         var modelConfiguration = configuration
-        modelConfiguration.modelDirectory = directory
+        modelConfiguration.model.directory = directory
         let model: ServedModel
         do {
             model = try await ModelLoader(configuration: modelConfiguration, backend: backend).loadInBackground(logger: logger)

@@ -49,7 +49,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .warning) }
         var configuration = try BerthConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
-        configuration.modelDirectory = modelDirectory
+        configuration.model.directory = modelDirectory
         let choice: BackendChoice
         do {
             choice = try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: Logger(label: "berth"))

@@ -35,8 +35,8 @@ struct InspectCommand: ParsableCommand {
         } catch {
             throw fail("invalid configuration: \(error)")
         }
-        if let modelDirectory { configuration.modelDirectory = modelDirectory }
-        var fields: [(String, String)] = [("device_setting", configuration.device.rawValue)]
+        if let modelDirectory { configuration.model.directory = modelDirectory }
+        var fields: [(String, String)] = [("device_setting", configuration.compute.device.rawValue)]
         let choice: BackendChoice
         do {
             choice = try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: logger)
@@ -50,7 +50,7 @@ struct InspectCommand: ParsableCommand {
         fields.append(("startup_line", choice.startupLine))
         fields += choice.details.sorted { $0.key < $1.key }
         if !backendOnly {
-            fields.append(("model_dir", configuration.modelDirectory))
+            fields.append(("model_dir", configuration.model.directory))
             do {
                 let served = try ModelLoader(configuration: configuration, backend: choice.backend).load(logger: logger)
                 fields += [

@@ -53,21 +53,18 @@ struct PredictCommand: ParsableCommand {
         } catch {
             throw fail("invalid configuration: \(error)", status: 2)
         }
-        if let modelDirectory { configuration.modelDirectory = modelDirectory }
-        configuration.batchMode = true
+        if let modelDirectory { configuration.model.directory = modelDirectory }
+        configuration.batchTransform.enabled = true
         let requestFormat: RequestFormat
         let responseFormat: ResponseFormat
         do throws(CodecError) {
             requestFormat = try RequestFormat.negotiate(contentType: contentType)
-            responseFormat = try ResponseFormat.negotiate(accept: accept, defaultFormat: configuration.defaultAccept)
+            responseFormat = try ResponseFormat.negotiate(accept: accept, defaultFormat: configuration.serving.defaultAccept)
         } catch {
             throw ValidationError(error.message)
         }
-        let strategy: LocalBatchTransform.Strategy
-        switch batchStrategy.uppercased().replacing("_", with: "") {
-        case "MULTIRECORD": strategy = .multiRecord
-        case "SINGLERECORD": strategy = .singleRecord
-        default: throw ValidationError("--batch-strategy must be MultiRecord or SingleRecord")
+        guard let strategy = BatchStrategy(parsing: batchStrategy) else {
+            throw ValidationError("--batch-strategy must be MultiRecord or SingleRecord")
         }
         guard (0...100_000).contains(maxPayloadMB) else { throw ValidationError("--max-payload-mb must be in 0…100000") }
 
@@ -88,7 +85,7 @@ struct PredictCommand: ParsableCommand {
         }
         let job = LocalBatchTransform(pipeline: InferencePipeline(model: model, configuration: configuration),
                                       requestFormat: requestFormat, responseFormat: responseFormat, strategy: strategy,
-                                      maxPayloadBytes: maxPayloadMB == 0 ? nil : maxPayloadMB << 20)
+                                      payloadLimit: PayloadLimit(megabytes: maxPayloadMB))
         let files = try inputFiles()
         guard !files.isEmpty else { throw ValidationError("no input files found in \(inputs.joined(separator: ", "))") }
         if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }

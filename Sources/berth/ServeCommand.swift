@@ -40,12 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
             Logger(label: "berth").critical("invalid configuration", metadata: ["reason": .string(error.description)])
             throw ExitCode(2)
         }
-        if let modelDirectory { configuration.modelDirectory = modelDirectory }
+        if let modelDirectory { configuration.model.directory = modelDirectory }
         if let port {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
-            configuration.port = port
+            configuration.serving.port = port
         }
-        if let host { configuration.host = host }
+        if let host { configuration.serving.host = host }
         bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "berth")
         let choice: BackendChoice

@@ -71,7 +71,7 @@ import Testing
     @Test func theFallbackServesAFixtureLikeXGBoost() async throws {
         let folder = Fixtures.root + "/xgboost-binary-legacy"
         var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
-        configuration.modelDirectory = folder + "/model"
+        configuration.model.directory = folder + "/model"
         let choice = try BackendChoice.choose(configuration: configuration, environment: [:], logger: Self.logger,
                                               driverPath: "/nonexistent/libcuda.so.1")
         let loaded = try ModelLoader(configuration: configuration, backend: choice.backend).load(logger: Self.logger)

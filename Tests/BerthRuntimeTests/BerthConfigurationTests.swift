@@ -7,15 +7,16 @@ import Testing
 @Suite struct BerthConfigurationTests {
     @Test func defaultsAreSageMakers() throws {
         let configuration = try BerthConfiguration(environment: [:], processorCount: 4)
-        #expect(configuration.port == 8080)
-        #expect(configuration.host == "0.0.0.0")
-        #expect(configuration.modelDirectory == "/opt/ml/model")
-        #expect(configuration.maxPayloadBytes == 6_291_456)
-        #expect(configuration.maxConcurrentTransforms == 4)
-        #expect(configuration.batchStrategy == "MULTI_RECORD")
-        #expect(configuration.defaultAccept == .csv)
-        #expect(configuration.ensemble)
-        #expect(!configuration.batchMode)
+        #expect(configuration.serving.port == 8080)
+        #expect(configuration.serving.host == "0.0.0.0")
+        #expect(configuration.model.directory == "/opt/ml/model")
+        #expect(configuration.serving.payloadLimit.bytes == 6_291_456)
+        #expect(configuration.serving.payloadLimit.megabytes == 6)
+        #expect(configuration.batchTransform.maxConcurrentTransforms == 4)
+        #expect(configuration.batchTransform.strategy == .multiRecord)
+        #expect(configuration.serving.defaultAccept == .csv)
+        #expect(configuration.model.ensemble)
+        #expect(!configuration.batchTransform.enabled)
     }
 
     @Test func environmentOverridesDefaults() throws {
@@ -24,14 +25,14 @@ import Testing
             "SAGEMAKER_BATCH": "TRUE", "SAGEMAKER_INFERENCE_ENSEMBLE": "false", "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/json",
             "BERTH_MAX_ARTIFACT_MB": "10", "SAGEMAKER_CONTAINER_LOG_LEVEL": "30",
         ], processorCount: 2)
-        #expect(configuration.port == 9090)
-        #expect(configuration.modelDirectory == "/models/a")
-        #expect(configuration.maxPayloadBytes == nil)
-        #expect(configuration.maxPayloadInMB == 0)
-        #expect(configuration.batchMode)
-        #expect(!configuration.ensemble)
-        #expect(configuration.defaultAccept == .json)
-        #expect(configuration.artifactLimits.maxTotalBytes == 10 << 20)
+        #expect(configuration.serving.port == 9090)
+        #expect(configuration.model.directory == "/models/a")
+        #expect(configuration.serving.payloadLimit.bytes == nil)
+        #expect(configuration.serving.payloadLimit.megabytes == 0)
+        #expect(configuration.batchTransform.enabled)
+        #expect(!configuration.model.ensemble)
+        #expect(configuration.serving.defaultAccept == .json)
+        #expect(configuration.model.artifactLimits.maxTotalBytes == 10 << 20)
         #expect(configuration.logLevel == .warning)
     }
 
@@ -48,21 +49,40 @@ import Testing
     @Test func multiModelSettings() throws {
         let configuration = try BerthConfiguration(environment: ["SAGEMAKER_MULTI_MODEL": "TRUE", "BERTH_MODELS_ROOT": "/data/models",
                                                                   "BERTH_MODELS_MEMORY_MB": "512"], processorCount: 2)
-        #expect(configuration.multiModel)
-        #expect(configuration.modelsRoot == "/data/models")
-        #expect(configuration.modelsMemoryBudget == 512 << 20)
+        #expect(configuration.multiModel.enabled)
+        #expect(configuration.multiModel.modelsRoot == "/data/models")
+        #expect(configuration.multiModel.memoryBudgetBytes == 512 << 20)
         let single = try BerthConfiguration(environment: [:], processorCount: 2)
-        #expect(!single.multiModel && single.modelsRoot == "/opt/ml/models" && single.modelsMemoryBudget == nil)
+        #expect(!single.multiModel.enabled && single.multiModel.modelsRoot == "/opt/ml/models" && single.multiModel.memoryBudgetBytes == nil)
         #expect(MemoryBudget.defaultBytes() > 0)
         #expect(MemoryBudget.defaultBytes() <= MemoryBudget.physicalMemory())
     }
 
     @Test func batchingSettings() throws {
         let defaults = try BerthConfiguration(environment: [:], processorCount: 2)
-        #expect(defaults.batching && defaults.maxBatchRows == 256 && defaults.maxBatchDelayMicroseconds == 0)
+        #expect(defaults.batching.enabled && defaults.batching.maxRows == 256 && defaults.batching.maxDelay == .zero)
         let configured = try BerthConfiguration(environment: ["BERTH_BATCHING": "false", "BERTH_MAX_BATCH_ROWS": "32",
                                                                "BERTH_MAX_BATCH_DELAY_US": "500"], processorCount: 2)
-        #expect(!configured.batching && configured.maxBatchRows == 32 && configured.maxBatchDelayMicroseconds == 500)
+        #expect(!configured.batching.enabled && configured.batching.maxRows == 32 && configured.batching.maxDelay == .microseconds(500))
         #expect(throws: ConfigurationError.self) { try BerthConfiguration(environment: ["BERTH_MAX_BATCH_ROWS": "0"], processorCount: 2) }
+    }
+
+    @Test(arguments: [("MULTI_RECORD", BatchStrategy.multiRecord), ("MultiRecord", .multiRecord), ("multi-record", .multiRecord),
+                      ("SINGLE_RECORD", .singleRecord), ("SingleRecord", .singleRecord), ("singlerecord", .singleRecord)])
+    func batchStrategyIsReadHoweverItIsSpelled(_ text: String, _ strategy: BatchStrategy) throws {
+        #expect(BatchStrategy(parsing: text) == strategy)
+        let configuration = try BerthConfiguration(environment: ["SAGEMAKER_BATCH_STRATEGY": text], processorCount: 2)
+        #expect(configuration.batchTransform.strategy == strategy)
+        #expect(BatchStrategy(parsing: "RECORD") == nil)
+    }
+
+    @Test func payloadLimitIsHeldOnceAndReadBothWays() {
+        #expect(PayloadLimit(megabytes: 6).bytes == 6 << 20)
+        #expect(PayloadLimit(megabytes: 0).bytes == nil && PayloadLimit(megabytes: 0).megabytes == 0)
+        #expect(PayloadLimit(megabytes: 0).allows(Int.max))
+        #expect(PayloadLimit(megabytes: 1).allows(1 << 20) && !PayloadLimit(megabytes: 1).allows((1 << 20) + 1))
+        #expect(PayloadLimit(bytes: 1000).megabytes == 1, "MaxPayloadInMB rounds a partial megabyte up")
+        #expect(PayloadLimit(megabytes: 20).description == "20 MB")
+        #expect(PayloadLimit(bytes: 1000).description == "1000 bytes")
     }
 }

@@ -17,20 +17,21 @@ import Testing
 
     deinit { try? FileManager.default.removeItem(atPath: folder) }
 
-    func job(_ request: RequestFormat, _ response: ResponseFormat, strategy: LocalBatchTransform.Strategy = .multiRecord,
-             maxPayloadBytes: Int? = 6 << 20) throws -> LocalBatchTransform {
+    func job(_ request: RequestFormat, _ response: ResponseFormat, strategy: BatchStrategy = .multiRecord,
+             payloadLimit: PayloadLimit = .sageMakerDefault) throws -> LocalBatchTransform {
         var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
-        configuration.modelDirectory = fixture + "/model"
-        configuration.batchMode = true
+        configuration.model.directory = fixture + "/model"
+        configuration.batchTransform.enabled = true
         let model = try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
         return LocalBatchTransform(pipeline: InferencePipeline(model: model, configuration: configuration), requestFormat: request,
-                                   responseFormat: response, strategy: strategy, maxPayloadBytes: maxPayloadBytes)
+                                   responseFormat: response, strategy: strategy, payloadLimit: payloadLimit)
     }
 
-    func requests(_ text: String, format: RequestFormat = .csv, multiRecord: Bool = true, limit: Int? = 8) throws(CodecError) -> [BatchRequestSplitter.Request] {
+    func requests(_ text: String, format: RequestFormat = .csv, strategy: BatchStrategy = .multiRecord,
+                  limit: PayloadLimit = PayloadLimit(bytes: 8)) throws(CodecError) -> [BatchRequestSplitter.Request] {
         let bytes = Array(text.utf8)
         return try bytes.withUnsafeBufferPointer { buffer throws(CodecError) in
-            var splitter = BatchRequestSplitter(bytes: buffer, format: format, multiRecord: multiRecord, maxPayloadBytes: limit)
+            var splitter = BatchRequestSplitter(bytes: buffer, format: format, strategy: strategy, payloadLimit: limit)
             var found = [BatchRequestSplitter.Request]()
             while let request = try splitter.next() { found.append(request) }
             return found
@@ -40,9 +41,9 @@ import Testing
     @Test func multiRecordPacksWholeLinesUpToThePayloadLimit() throws {
         #expect(try requests("1,2\n3,4\n\n5,6\n7").map(\.range) == [0..<8, 9..<14])
         #expect(try requests("1,2\n3,4\n\n5,6\n7").map(\.firstLine) == [1, 4])
-        #expect(try requests("1,2\r\n\n3,4", multiRecord: false).map(\.range) == [0..<5, 6..<9])
+        #expect(try requests("1,2\r\n\n3,4", strategy: .singleRecord).map(\.range) == [0..<5, 6..<9])
         #expect(try requests("[1]\n[2]\n", format: .json).map(\.range) == [0..<8])
-        #expect(try requests("", limit: nil).isEmpty)
+        #expect(try requests("", limit: PayloadLimit(megabytes: 0)).isEmpty)
         #expect(throws: CodecError.self) { try self.requests("1,2,3,4,5\n") }
     }
 
@@ -50,7 +51,7 @@ import Testing
         let rows = try String(contentsOfFile: fixture + "/requests/rows.csv", encoding: .utf8)
         try rows.write(toFile: folder + "/good.csv", atomically: true, encoding: .utf8)
         try (rows + "1,2\n").write(toFile: folder + "/bad.csv", atomically: true, encoding: .utf8)
-        let transform = try job(.csv, .csv, maxPayloadBytes: 1000)
+        let transform = try job(.csv, .csv, payloadLimit: PayloadLimit(bytes: 1000))
         let good = transform.run(input: folder + "/good.csv", output: folder + "/good.csv.out") { _, _, _ in }
         #expect(good.failure == nil)
         #expect(good.records == 24)

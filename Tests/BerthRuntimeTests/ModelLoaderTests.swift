@@ -19,7 +19,7 @@ import Testing
 
     func load(_ environment: [String: String] = [:]) throws(ModelLoader.Failure) -> ServedModel {
         var configuration = try! BerthConfiguration(environment: environment, processorCount: 2)
-        configuration.modelDirectory = folder
+        configuration.model.directory = folder
         return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
     }
 
@@ -56,7 +56,7 @@ import Testing
 @Suite final class OutputSelectionLoadingTests {
     func load(_ fixture: String, _ selection: String) throws(ModelLoader.Failure) -> ServedModel {
         var configuration = try! BerthConfiguration(environment: ["SAGEMAKER_INFERENCE_OUTPUT": selection], processorCount: 2)
-        configuration.modelDirectory = Fixtures.root + "/" + fixture + "/model"
+        configuration.model.directory = Fixtures.root + "/" + fixture + "/model"
         return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
     }
 

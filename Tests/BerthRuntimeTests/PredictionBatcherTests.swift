@@ -8,7 +8,7 @@ import Testing
 @Suite struct PredictionBatcherTests {
     static func model() throws -> any CompiledModel {
         var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
-        configuration.modelDirectory = Fixtures.root + "/xgboost-multiclass-ubjson/model"
+        configuration.model.directory = Fixtures.root + "/xgboost-multiclass-ubjson/model"
         return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: .init(label: "test")).compiled
     }
 

@@ -49,7 +49,7 @@ import Testing
 
     @Test func multiModelNamesCannotInjectHeadersOrFillBodies() async throws {
         try await TestServer.run(modelDirectory: "/nonexistent", environment: ["SAGEMAKER_MULTI_MODEL": "true"],
-                                 configure: { $0.modelsRoot = NSTemporaryDirectory() }) { client in
+                                 configure: { $0.multiModel.modelsRoot = NSTemporaryDirectory() }) { client in
             let name = "m%0D%0AX-Injected:%201%0D%0A" + Self.token
             for (method, uri) in [(HTTPRequest.Method.get, "/models/\(name)"), (.delete, "/models/\(name)"), (.post, "/models/\(name)/invoke")] {
                 let response = try await client.execute(uri: uri, method: method, headers: [.contentType: "text/csv"], body: ByteBuffer(string: "1\n"))

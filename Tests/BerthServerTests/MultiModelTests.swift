@@ -31,8 +31,8 @@ import Testing
     func run(budget: Int = 1 << 30, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let root = self.root
         try await TestServer.run(modelDirectory: "/nonexistent", environment: ["SAGEMAKER_MULTI_MODEL": "True"], configure: {
-            $0.modelsRoot = root
-            $0.modelsMemoryBudget = budget
+            $0.multiModel.modelsRoot = root
+            $0.multiModel.memoryBudgetBytes = budget
         }, test)
     }
 
@@ -123,7 +123,7 @@ import Testing
         // Room for two copies of the binary model, not three.
         let bytes = try ModelLoader(configuration: {
             var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
-            configuration.modelDirectory = root + "/first"
+            configuration.model.directory = root + "/first"
             return configuration
         }(), backend: CPUBackend()).load(logger: .init(label: "test")).residentBytes
         try await run(budget: bytes * 2 + bytes / 2) { client in

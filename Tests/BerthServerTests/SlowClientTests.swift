@@ -12,7 +12,7 @@ import Testing
     static let model = Fixtures.root + "/xgboost-binary-legacy/model"
 
     @Test func aBodyThatDoesNotArriveInTimeIs408AndTheConnectionCloses() async throws {
-        try await TestServer.run(modelDirectory: Self.model, configure: { $0.bodyTimeoutSeconds = 1 }) { client in
+        try await TestServer.run(modelDirectory: Self.model, configure: { $0.serving.bodyTimeoutSeconds = 1 }) { client in
             let connection = try RawConnection(port: try #require(client.port))
             connection.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 100\r\n\r\n1,")
             let answer = try #require(try await connection.readUntilClosed(within: 6), "the connection was still open after 6 s")
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func aCompleteRequestKeepsItsConnectionOpen() async throws {
-        try await TestServer.run(modelDirectory: Self.model, configure: { $0.bodyTimeoutSeconds = 1 }) { client in
+        try await TestServer.run(modelDirectory: Self.model, configure: { $0.serving.bodyTimeoutSeconds = 1 }) { client in
             let connection = try RawConnection(port: try #require(client.port))
             connection.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
             // Past the body deadline: a request that finished is not cut off.

@@ -15,9 +15,9 @@ enum TestServer {
 
     static func configuration(modelDirectory: String, environment: [String: String] = [:]) throws -> BerthConfiguration {
         var configuration = try BerthConfiguration(environment: environment, processorCount: 2)
-        configuration.modelDirectory = modelDirectory
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
+        configuration.model.directory = modelDirectory
+        configuration.serving.host = "127.0.0.1"
+        configuration.serving.port = 0
         return configuration
     }
 
@@ -40,7 +40,7 @@ enum TestServer {
     static func backend(for configuration: BerthConfiguration) throws -> any Backend {
         var configuration = configuration
         if let device = ProcessEnvironment.current["BERTH_DEVICE"].flatMap(DeviceSelection.init(rawValue:)) {
-            configuration.device = device
+            configuration.compute.device = device
         }
         var logger = Logger(label: "berth-test")
         logger.logLevel = .critical

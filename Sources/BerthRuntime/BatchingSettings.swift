@@ -1,0 +1,18 @@
+/// Joining small concurrent requests into one kernel call (`PredictionBatcher`): not to be confused with batch
+/// transform, which is a kind of job.
+public struct BatchingSettings: Sendable {
+    /// `BERTH_BATCHING`.
+    public var enabled = true
+    /// `BERTH_MAX_BATCH_ROWS`: the most rows one joined call takes; requests this large or larger run alone.
+    public var maxRows = 256
+    /// `BERTH_MAX_BATCH_DELAY_US`: how long a batch waits for more requests before running (zero: only what is queued).
+    public var maxDelay = Duration.zero
+
+    public init() {}
+
+    mutating func read(_ reader: EnvironmentReader) throws(ConfigurationError) {
+        if let enabled = try reader.boolean("BERTH_BATCHING") { self.enabled = enabled }
+        if let rows = try reader.integer("BERTH_MAX_BATCH_ROWS", in: 1...1 << 20) { maxRows = rows }
+        if let delay = try reader.integer("BERTH_MAX_BATCH_DELAY_US", in: 0...1_000_000) { maxDelay = .microseconds(delay) }
+    }
+}

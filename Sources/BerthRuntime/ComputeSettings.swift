@@ -1,0 +1,27 @@
+/// Where and with how many threads models compute.
+public struct ComputeSettings: Sendable {
+    /// `BERTH_THREADS`: threads a large batch is split over (default: the processor count).
+    public var threadCount: Int
+    /// `BERTH_DEVICE`: where models run (`auto`: the GPU when one can be bound, for batches large enough to win).
+    public var device = DeviceSelection.auto
+    /// `BERTH_CUDA_MIN_ROWS`: with `auto`, the smallest batch the GPU takes, instead of the one measured at load.
+    public var cudaMinimumRows: Int?
+    /// `BERTH_NVRTC_PATH`: the NVRTC library (or its folder) to compile GPU kernels with.
+    public var nvrtcPath: String?
+
+    public init(processorCount: Int) {
+        threadCount = processorCount
+    }
+
+    mutating func read(_ reader: EnvironmentReader) throws(ConfigurationError) {
+        if let threads = try reader.integer("BERTH_THREADS", in: 1...1024) { threadCount = threads }
+        if let device = reader.string("BERTH_DEVICE") {
+            guard let selection = DeviceSelection(rawValue: device.lowercased()) else {
+                throw ConfigurationError(variable: "BERTH_DEVICE", value: device, expected: "auto, cpu or cuda")
+            }
+            self.device = selection
+        }
+        cudaMinimumRows = try reader.integer("BERTH_CUDA_MIN_ROWS", in: 1...1 << 30)
+        nvrtcPath = reader.string("BERTH_NVRTC_PATH")
+    }
+}

@@ -1,0 +1,24 @@
+import BerthArtifacts
+
+/// Which model is served and how its files are read.
+public struct ModelSettings: Sendable {
+    /// `SM_MODEL_DIR` (or `--model-dir`): where SageMaker puts the artifact.
+    public var directory = "/opt/ml/model"
+    /// `BERTH_MAX_ARTIFACT_MB`: how far archives may inflate, among the limits on hostile artifacts.
+    public var artifactLimits = ArtifactLimits()
+    /// `SAGEMAKER_INFERENCE_ENSEMBLE`: serve every model file as one ensemble, or only the first.
+    public var ensemble = true
+    /// `SAGEMAKER_INFERENCE_OUTPUT`: the outputs to answer with, checked against the model when it loads.
+    public var inferenceOutput: String?
+
+    public init() {}
+
+    mutating func read(_ reader: EnvironmentReader) throws(ConfigurationError) {
+        if let directory = reader.string("SM_MODEL_DIR") { self.directory = directory }
+        if let megabytes = try reader.integer("BERTH_MAX_ARTIFACT_MB", in: 1...1 << 30) {
+            artifactLimits.maxTotalBytes = megabytes << 20
+        }
+        if let ensemble = try reader.boolean("SAGEMAKER_INFERENCE_ENSEMBLE") { self.ensemble = ensemble }
+        inferenceOutput = reader.string("SAGEMAKER_INFERENCE_OUTPUT")
+    }
+}

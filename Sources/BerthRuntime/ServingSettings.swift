@@ -1,0 +1,38 @@
+import BerthCodecs
+
+/// How requests are received and answered: the address, the body limit, the default response type, how libsvm
+/// rows are numbered, and how long a client may take.
+public struct ServingSettings: Sendable {
+    public var host = "0.0.0.0"
+    /// `SAGEMAKER_BIND_TO_PORT`.
+    public var port = 8080
+    /// `SAGEMAKER_MAX_PAYLOAD_IN_MB`: the largest request body.
+    public var payloadLimit = PayloadLimit.sageMakerDefault
+    /// `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`: the response type when a request has no `Accept`.
+    public var defaultAccept = ResponseFormat.csv
+    /// `BERTH_LIBSVM_INDEX_BASE`: whether libsvm requests number features from 0 (default) or 1.
+    public var libsvmIndexBase = 0
+    /// `BERTH_BODY_TIMEOUT_SECONDS`: how long a client may take to send one request body after its headers (408).
+    public var bodyTimeoutSeconds = 60
+    /// `BERTH_IDLE_TIMEOUT_SECONDS`: how long a keep-alive connection may sit idle (or trickle its headers).
+    public var idleTimeoutSeconds = 75
+
+    public init() {}
+
+    mutating func read(_ reader: EnvironmentReader) throws(ConfigurationError) {
+        if let port = try reader.integer("SAGEMAKER_BIND_TO_PORT", in: 1...65535) { self.port = port }
+        if let megabytes = try reader.integer("SAGEMAKER_MAX_PAYLOAD_IN_MB", in: 0...1 << 20) {
+            payloadLimit = PayloadLimit(megabytes: megabytes)
+        }
+        if let accept = reader.string("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") {
+            guard let mediaType = MediaType(parsing: accept), let format = ResponseFormat(mediaType: mediaType) else {
+                throw ConfigurationError(variable: "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", value: accept,
+                                         expected: ResponseFormat.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            defaultAccept = format
+        }
+        if let base = try reader.integer("BERTH_LIBSVM_INDEX_BASE", in: 0...1) { libsvmIndexBase = base }
+        if let seconds = try reader.integer("BERTH_BODY_TIMEOUT_SECONDS", in: 1...86_400) { bodyTimeoutSeconds = seconds }
+        if let seconds = try reader.integer("BERTH_IDLE_TIMEOUT_SECONDS", in: 1...86_400) { idleTimeoutSeconds = seconds }
+    }
+}
