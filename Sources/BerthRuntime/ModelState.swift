@@ -16,4 +16,20 @@ public final class ModelState: Sendable {
     public var current: Status { status.withLock { $0 } }
 
     public func set(_ newStatus: Status) { status.withLock { $0 = newStatus } }
+
+    /// The model to answer with, or why there is none yet.
+    public func readyModel() throws(ModelUnavailable) -> ServedModel {
+        switch current {
+        case .loading: throw .loading
+        case .failed(let reason): throw .failed(reason)
+        case .ready(let model): return model
+        }
+    }
+}
+
+/// Why a request cannot be answered by the single model: it is still loading, or its load failed.
+public enum ModelUnavailable: Error, Sendable, Equatable {
+    case loading
+    /// The load's failure, which may name server paths: for the log and `/ping`, not for callers' answers.
+    case failed(String)
 }

@@ -45,7 +45,13 @@ public enum BerthApplication {
         router.get("ping", use: ping)
         router.post("ping", use: ping)
         router.post("invocations") { request, context in
-            await invocations.respond(to: request, context: context) { () throws(InvocationFailure) in try state.servedModel() }
+            await invocations.respond(to: request, context: context) { () throws(InvocationFailure) in
+                do throws(ModelUnavailable) {
+                    return try state.readyModel()
+                } catch {
+                    throw InvocationFailure(error)
+                }
+            }
         }
         router.get("execution-parameters") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
@@ -74,7 +80,7 @@ public enum BerthApplication {
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: ExecutionParameters(configuration).json)))
         }
-        MultiModelAPI(configuration: configuration, registry: registry, backend: backend,
+        MultiModelAPI(loader: MultiModelLoader(configuration: configuration, registry: registry, backend: backend),
                       invocations: InvocationHandler(configuration: configuration)).register(on: router)
         return router
     }

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import BerthCore
-import BerthFormats
 import BerthJSON
 import BerthRuntime
 import HTTPTypes
@@ -18,10 +12,10 @@ import Logging
 /// and links that leave the root are refused with 400). A model that cannot be read is a 400 with the reason and
 /// leaves the others serving; `/ping` and `GET /models` answer 200 whatever any load is doing (MME-8).
 struct MultiModelAPI: Sendable {
-    let configuration: BerthConfiguration
-    let registry: ModelRegistry
-    let backend: any Backend
+    let loader: MultiModelLoader
     let invocations: InvocationHandler
+
+    var registry: ModelRegistry { loader.registry }
 
     static let targetModel = HTTPField.Name("X-Amzn-SageMaker-Target-Model")!
     static let pageLimit = 100
@@ -68,8 +62,6 @@ struct MultiModelAPI: Sendable {
     }
 
     private func load(_ request: Request, logger: Logger) async -> Response {
-        let clock = ContinuousClock()
-        let start = clock.now
         let name: String, url: String
         do {
             let body = try await request.body.collect(upTo: 64 << 10)
@@ -81,54 +73,12 @@ struct MultiModelAPI: Sendable {
         } catch {
             return InvocationFailure(.badRequest, #"the body is not JSON: send {"model_name": "…", "url": "/opt/ml/models/…"}"#).response
         }
-        guard !name.isEmpty, name.utf8.count <= 1024, !name.contains("/"), name.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-            return InvocationFailure(.badRequest, "model_name must be 1 to 1024 printable characters without '/'").response
-        }
-        guard let directory = Self.resolve(url, inside: configuration.multiModel.modelsRoot) else {
-            return InvocationFailure(.badRequest, "url \(quoted: url) is not a folder inside the models root (BERTH_MODELS_ROOT; /opt/ml/models on SageMaker)").response
-        }
         do {
-            try registry.reserve(name)
+            _ = try await loader.load(name: name, url: url, targetModel: request.headers[Self.targetModel].map { String($0.prefix(1024)) },
+                                      logger: logger)
         } catch {
-            return InvocationFailure(.conflict, "model \(quoted: name) is already loaded (or loading): DELETE /models/\(name) first to replace it").response
+            return InvocationFailure(error).response
         }
-        var modelConfiguration = configuration
-        modelConfiguration.model.directory = directory
-        let model: ServedModel
-        do {
-            model = try await ModelLoader(configuration: modelConfiguration, backend: backend).loadInBackground(logger: logger)
-        } catch {
-            registry.cancel(name)
-            logger.warning("model load failed", metadata: ["model": .string(name), "url": .string(url), "reason": .string(error.description)])
-            return InvocationFailure(.badRequest, "model \(quoted: name) cannot be loaded: \(error.description)").response
-        }
-        let evicted: [ModelRegistry.Entry]
-        do {
-            evicted = try registry.commit(name: name, url: url, targetModel: request.headers[Self.targetModel].map { String($0.prefix(1024)) },
-                                          model: model)
-        } catch {
-            logger.warning("model too large for the memory budget", metadata: ["model": .string(name), "bytes": .stringConvertible(model.residentBytes),
-                                                                               "budget": .stringConvertible(registry.budgetBytes)])
-            return InvocationFailure(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), """
-                model \(quoted: name) needs \(model.residentBytes) bytes, more than the whole memory budget of \(registry.budgetBytes) \
-                (BERTH_MODELS_MEMORY_MB)
-                """).response
-        }
-        for entry in evicted {
-            var metadata: Logger.Metadata = ["model": .string(entry.name), "bytes": .stringConvertible(entry.bytes),
-                                             "reason": .string("least recently used, to make room for \(name)")]
-            if let target = entry.targetModel { metadata["target_model"] = .string(target) }
-            logger.info("model evicted", metadata: metadata)
-        }
-        let elapsed = clock.now - start
-        var metadata: Logger.Metadata = [
-            "model": .string(name), "url": .string(url), "bytes": .stringConvertible(model.residentBytes),
-            "format": .string(model.summary.format.description), "objective": .string(model.summary.objective),
-            "load_ms": .stringConvertible(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
-            "used_bytes": .stringConvertible(registry.usedBytes), "budget_bytes": .stringConvertible(registry.budgetBytes),
-        ]
-        if let target = request.headers[Self.targetModel] { metadata["target_model"] = .string(String(target.prefix(1024))) }
-        logger.info("model loaded", metadata: metadata)
         var body = Array(#"{"status": "#.utf8)
         JSONText.appendString("model \(name) loaded", to: &body)
         body.append(UInt8(ascii: "}"))
@@ -158,18 +108,5 @@ struct MultiModelAPI: Sendable {
 
     private func json(_ status: HTTPResponse.Status, _ body: [UInt8]) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
-    /// `url` with every link resolved, when it is a folder inside `root` (or `root` itself); nil otherwise.
-    static func resolve(_ url: String, inside root: String) -> String? {
-        guard let resolvedRoot = realPath(root), let resolved = realPath(url) else { return nil }
-        guard resolved == resolvedRoot || resolved.hasPrefix(resolvedRoot == "/" ? "/" : resolvedRoot + "/") else { return nil }
-        return resolved
-    }
-
-    private static func realPath(_ path: String) -> String? {
-        guard let pointer = realpath(path, nil) else { return nil }
-        defer { free(pointer) }
-        return String(cString: pointer)
     }
 }

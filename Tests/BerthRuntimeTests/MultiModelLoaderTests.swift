@@ -1,0 +1,63 @@
+import BerthCore
+@testable import BerthRuntime
+import BerthTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// Multi-model loads without HTTP: which folders may be read, which names are taken, and what each refusal says.
+@Suite final class MultiModelLoaderTests {
+    let root = NSTemporaryDirectory() + "berth-models-" + UUID().uuidString
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: root + "/inside", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "-sibling", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/escape", withDestinationPath: "/etc")
+        try FileManager.default.copyItem(atPath: Fixtures.root + "/xgboost-binary-legacy/model", toPath: root + "/model")
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: root)
+        try? FileManager.default.removeItem(atPath: root + "-sibling")
+    }
+
+    @Test func onlyFoldersInsideTheRootResolve() {
+        let models = ModelsRoot(root)
+        #expect(models.resolve(root + "/inside")?.hasSuffix("/inside") == true)
+        #expect(models.resolve(root + "/inside/../inside") != nil)
+        #expect(models.resolve(root) != nil)
+        #expect(models.resolve(root + "/escape") == nil, "a link leaving the root")
+        #expect(models.resolve(root + "/../" + (root as NSString).lastPathComponent + "-sibling") == nil, "a sibling sharing the prefix")
+        #expect(models.resolve(root + "/missing") == nil)
+        #expect(models.resolve("/etc") == nil)
+    }
+
+    @Test func loadsRefuseBadNamesFoldersAndRepeatsThenServe() async throws {
+        var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
+        configuration.multiModel.modelsRoot = root
+        let loader = MultiModelLoader(configuration: configuration, registry: ModelRegistry(budgetBytes: 1 << 30), backend: CPUBackend())
+        let logger = Logger(label: "test")
+        for name in ["", "a/b", "tab\there", String(repeating: "x", count: 1025)] {
+            await #expect(throws: MultiModelLoader.Failure.invalidName) { _ = try await loader.load(name: name, url: self.root + "/model", targetModel: nil, logger: logger) }
+        }
+        await #expect(throws: MultiModelLoader.Failure.outsideModelsRoot(url: "/etc")) {
+            _ = try await loader.load(name: "a", url: "/etc", targetModel: nil, logger: logger)
+        }
+        let failure = await #expect(throws: MultiModelLoader.Failure.self) {
+            _ = try await loader.load(name: "empty", url: self.root + "/inside", targetModel: nil, logger: logger)
+        }
+        guard case .unreadable(let name, _) = failure else { Issue.record("expected unreadable, got \(String(describing: failure))"); return }
+        #expect(name == "empty")
+        let model = try await loader.load(name: "legacy", url: root + "/model", targetModel: "legacy.tar.gz", logger: logger)
+        #expect(model.featureCount == 12)
+        #expect(loader.registry.entry("legacy")?.targetModel == "legacy.tar.gz")
+        await #expect(throws: MultiModelLoader.Failure.alreadyLoaded(name: "legacy")) {
+            _ = try await loader.load(name: "legacy", url: self.root + "/model", targetModel: nil, logger: logger)
+        }
+        let small = MultiModelLoader(configuration: configuration, registry: ModelRegistry(budgetBytes: 100), backend: CPUBackend())
+        await #expect(throws: MultiModelLoader.Failure.overBudget(name: "legacy", bytes: model.residentBytes, budget: 100)) {
+            _ = try await small.load(name: "legacy", url: self.root + "/model", targetModel: nil, logger: logger)
+        }
+        #expect(small.registry.usedBytes == 0)
+    }
+}
