@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "BerthServer",
             dependencies: [
-                "BerthRuntime", "BerthArtifacts", "BerthCore", "BerthCUDA", "BerthFormats", "BerthCodecs", "BerthJSON", "BerthProtobuf",
+                "BerthRuntime", "BerthCore", "BerthCodecs", "BerthJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -71,7 +71,6 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -80,8 +79,9 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthServer", "BerthRuntime",
+                "BerthServer", "BerthRuntime", "BerthCodecs", "BerthCore", "BerthFormats", "BerthJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -97,17 +97,22 @@ let package = Package(
         .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "CBerthKernels", "BerthTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "BerthCUDATests", dependencies: ["BerthCUDA", "BerthCore", "BerthFormats", "BerthArtifacts", "CCUDA", "BerthTestSupport"],
+        .testTarget(name: "BerthCUDATests", dependencies: ["BerthCUDA", "BerthCore", "BerthFormats", "BerthArtifacts", "BerthTestSupport",
+                                                         .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs", "BerthCore", "BerthProtobuf", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BerthServerTests",
             dependencies: [
-                "BerthServer", "BerthRuntime", "BerthCore", "BerthCUDA", "BerthJSON", "BerthCodecs", "BerthProtobuf", "BerthArtifacts", "BerthTestSupport",
+                "BerthServer", "BerthRuntime", "BerthCore", "BerthJSON", "BerthCodecs", "BerthProtobuf", "BerthTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),
