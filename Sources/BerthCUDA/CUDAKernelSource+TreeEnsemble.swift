@@ -1,3 +1,5 @@
+import BerthCore
+
 extension CUDAKernelSource {
     /// Tree ensemble margins: one thread per (row, output group), walking that group's trees in file order.
     ///
@@ -12,12 +14,14 @@ extension CUDAKernelSource {
     public static let treeEnsemble = CUDAKernelSource(
         name: "berth_tree_ensemble",
         entryPoints: ["berth_tree_ensemble_margins"],
-        code: #"""
-        #define BERTH_LEAF 0x80000000u
-        #define BERTH_DEFAULT_LEFT 0x40000000u
-        #define BERTH_CATEGORICAL 0x20000000u
-        #define BERTH_FEATURE_MASK 0x1fffffffu
-        #define BERTH_MAX_CATEGORY 16777216.0f
+        code: """
+        #define BERTH_LEAF \(PackedForest.leafFlag)u
+        #define BERTH_DEFAULT_LEFT \(PackedForest.defaultLeftFlag)u
+        #define BERTH_CATEGORICAL \(PackedForest.categoricalFlag)u
+        #define BERTH_FEATURE_MASK \(PackedForest.featureMask)u
+        #define BERTH_MAX_CATEGORY \(PackedForest.maxCategory).0f
+
+        """ + #"""
 
         enum { BERTH_SUM = 0, BERTH_SUM_OF_VOTES = 1, BERTH_MINIMUM = 2, BERTH_MAXIMUM = 3 };
 

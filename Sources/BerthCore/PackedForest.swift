@@ -1,3 +1,5 @@
+import CBerthKernels
+
 /// A tree ensemble repacked for the kernels (the CPU's, and the GPU's, which uploads it as is): every node of every tree in one contiguous array.
 ///
 /// A node is 16 bytes — feature and flags, threshold (or leaf value, already multiplied by the tree's weight),
@@ -6,6 +8,7 @@
 /// tree a fixed number of times (the tree's depth) with no branch on "is this a leaf?". Categorical splits keep
 /// their category sets as bitsets in `categoryWords`.
 public struct PackedForest: Sendable {
+    /// The layout of `berth_forest_node` (CBerthKernels' `berth_forest_node.h`), which the C and CUDA walks read.
     public struct Node: Sendable {
         /// Feature index in the low 29 bits; `leafFlag`, `defaultLeftFlag`, `categoricalFlag` above it.
         public var featureAndFlags: UInt32
@@ -14,12 +17,13 @@ public struct PackedForest: Sendable {
         public var right: Int32
     }
 
-    public static let leafFlag: UInt32 = 1 << 31
-    public static let defaultLeftFlag: UInt32 = 1 << 30
-    public static let categoricalFlag: UInt32 = 1 << 29
-    public static let featureMask: UInt32 = (1 << 29) - 1
+    // The flag bits are defined once, in berth_forest_node.h.
+    public static let leafFlag = UInt32(BERTH_NODE_LEAF)
+    public static let defaultLeftFlag = UInt32(BERTH_NODE_DEFAULT_LEFT)
+    public static let categoricalFlag = UInt32(BERTH_NODE_CATEGORICAL)
+    public static let featureMask = UInt32(BERTH_NODE_FEATURE_MASK)
     /// Category codes at or above this go left, like XGBoost's `InvalidCat` (float32 cannot hold larger integers exactly).
-    public static let maxCategory = 1 << 24
+    public static let maxCategory = Int(BERTH_NODE_MAX_CATEGORY)
     /// Deeper trees are refused: real models are far shallower, and a hostile file must not make walks unbounded.
     public static let maxDepth = 4096
 

@@ -6,9 +6,15 @@
 // step's, bit for bit: go left when x < threshold (ordered, so NaN compares false) or when x is NaN and the node's
 // default-left flag is set; leaves point to themselves, so stepping past a tree's depth changes nothing.
 #include "berth_kernels.h"
+#include "berth_forest_node.h"
 
-#define DEFAULT_LEFT_FLAG (1 << 30)
-#define FEATURE_MASK ((1 << 29) - 1)
+#include <stddef.h>
+
+// The gathers below read node i's fields at byte 16 * i + their offset.
+_Static_assert(sizeof(berth_forest_node) == 16, "a packed node is 16 bytes");
+_Static_assert(offsetof(berth_forest_node, featureAndFlags) == 0 && offsetof(berth_forest_node, value) == 4
+               && offsetof(berth_forest_node, left) == 8 && offsetof(berth_forest_node, right) == 12,
+               "the gathers read the fields at these offsets");
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -21,11 +27,11 @@ static inline __m512i step16_avx512(const char *nodes, const float *row, __m512i
     const __m512 threshold = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, offsets, nodes + 4, 8);
     const __m512i left = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes, offsets, nodes + 8, 8);
     const __m512i right = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes, offsets, nodes + 12, 8);
-    const __m512i feature = _mm512_and_si512(flags, _mm512_set1_epi32(FEATURE_MASK));
+    const __m512i feature = _mm512_and_si512(flags, _mm512_set1_epi32((int)BERTH_NODE_FEATURE_MASK));
     const __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, feature, row, 4);
     const __mmask16 less = _mm512_cmp_ps_mask(x, threshold, _CMP_LT_OQ);
     const __mmask16 missing = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-    const __mmask16 defaultLeft = _mm512_test_epi32_mask(flags, _mm512_set1_epi32(DEFAULT_LEFT_FLAG));
+    const __mmask16 defaultLeft = _mm512_test_epi32_mask(flags, _mm512_set1_epi32((int)BERTH_NODE_DEFAULT_LEFT));
     return _mm512_mask_blend_epi32(less | (missing & defaultLeft), right, left);
 }
 
@@ -54,11 +60,11 @@ static inline __m256i step8_avx2(const char *nodes, const float *row, __m256i in
                                                       _mm256_castsi256_ps(lanes), 8);
     const __m256i left = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), (const int *)(nodes + 8), offsets, lanes, 8);
     const __m256i right = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), (const int *)(nodes + 12), offsets, lanes, 8);
-    const __m256i feature = _mm256_and_si256(flags, _mm256_set1_epi32(FEATURE_MASK));
+    const __m256i feature = _mm256_and_si256(flags, _mm256_set1_epi32((int)BERTH_NODE_FEATURE_MASK));
     const __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), row, feature, _mm256_castsi256_ps(lanes), 4);
     const __m256 less = _mm256_cmp_ps(x, threshold, _CMP_LT_OQ);
     const __m256 missing = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
-    const __m256i flagged = _mm256_set1_epi32(DEFAULT_LEFT_FLAG);
+    const __m256i flagged = _mm256_set1_epi32((int)BERTH_NODE_DEFAULT_LEFT);
     const __m256i defaultLeft = _mm256_cmpeq_epi32(_mm256_and_si256(flags, flagged), flagged);
     const __m256i goLeft = _mm256_or_si256(_mm256_castps_si256(less),
                                            _mm256_and_si256(_mm256_castps_si256(missing), defaultLeft));
