@@ -1,27 +1,30 @@
 import CBerthKernels
 
-/// The CPU kernel for tree ensembles.
+/// The CPU kernel for tree ensembles: the forest packed once (`PackedForest`), rows predicted in blocks of
+/// `blockSize`, large batches split across cores by `RowParallelism`; a row allocates nothing.
 ///
-/// Rows are walked in blocks of `blockSize` with the trees as the outer loop, so one tree's nodes stay in cache
-/// while every row of the block visits it (XGBoost's CPU predictor does the same, MODEL-FORMATS.md §5). Within a
-/// block the rows step down a tree together, level by level, with a select instead of a branch at each node, so
-/// data-dependent branches do not mispredict and the rows' walks overlap. Large batches are split across cores
-/// by `RowParallelism`; a row allocates nothing.
+/// A block is walked one of three ways, all taking the same decision at every node (`step`, `leaf`) and adding
+/// each group's leaves in tree order, so they give the same sums:
+/// - **a row down many trees with vector gathers** (`walkTreesOfOneRow` through CBerthKernels'
+///   `berth_forest_walk_row`, one tree a lane): every block of a summed ensemble without categorical splits, on a
+///   CPU with AVX-512 or AVX2;
+/// - **a row down many trees in Swift** (`walkTreesOfOneRow`, `treesAtOnce` trees stepping together): summed
+///   blocks of fewer than `rowsForLockstepSums` rows without gathers, and groups of trees with categorical splits;
+/// - **the block's rows down one tree in lockstep** (`walkRowsInLockstep`, the trees as the outer loop, so one
+///   tree's nodes stay in cache while every row visits it, as XGBoost's CPU predictor does — docs/model-formats.md
+///   §5): larger summed blocks without gathers, and ONNX's vote combinations (`combineVotes`).
+///
+/// The crossovers below were measured on the reference model; the measurements are in docs/performance.md.
 struct CPUTreeEnsembleModel: CompiledModel {
     static let blockSize = 64
-    /// From this many rows in a block, the rows step down each tree together (`walk(tree:)`; measured on the
-    /// 500-tree reference model: 3.6× the rows/s of one-row-at-a-time walks at 10,000 rows, 1.2× at 4 rows,
-    /// slower at 2).
+    /// From this many rows in a block, the rows step down each tree together (`walkRowsInLockstep`); fewer walk one
+    /// after another, where lockstep does not pay.
     static let lockstepRows = 4
     /// Summed ensembles walked without vector gathers: below this many rows in a block, each row walks
-    /// `treesAtOnce` trees at a time (`walkTreesOfOneRow`) instead of the rows stepping in lockstep. Measured on the
-    /// reference model, µs per row, 1 thread — trees at a time: 9.6–9.8 at 3–8 rows; rows in lockstep: 13.0 at 4,
-    /// 11.0 at 5, 10.0 at 6, 9.3 at 7, 8.8 at 8.
+    /// `treesAtOnce` trees at a time (`walkTreesOfOneRow`) instead of the rows stepping in lockstep.
     static let rowsForLockstepSums = 7
-    /// Trees a single row walks together (`walkTreesOfOneRow`; at most `blockSize`, the scratch it uses, and
-    /// BERTH_FOREST_WALK_MAX_TREES). Measured on the 500-tree reference model, one row, 1 thread: with AVX-512
-    /// gathers 16 trees 9–10 µs, 32 trees 6 µs, 48 and 64 trees 6 µs; stepped in Swift (no gathers), 4 trees 1.0×,
-    /// 8 trees 1.5×, 16 trees 1.6×, 32 trees 1.55× the rows/s of one tree at a time.
+    /// Trees a single row walks together (`walkTreesOfOneRow`): at most `blockSize` (the scratch it uses) and
+    /// BERTH_FOREST_WALK_MAX_TREES. Two 16-lane chains of gathers hide each other's latency; more gives nothing.
     static let treesAtOnce = 32
     /// Whether this CPU walks a row down many trees with vector gathers (`berth_forest_walk_row`).
     static let hasGatherWalk = berth_forest_walk_isa() > 0
@@ -34,8 +37,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
     let combination: TreeEnsemble.LeafCombination
     let parallelism: RowParallelism
     /// Summed ensembles without categorical splits, on a CPU with gathers: every block is walked a row at a time,
-    /// which beats rows in lockstep at every batch size (reference model, µs per row, 1 thread: 6–7.1 at 1–10,000
-    /// rows, against 8.6 in lockstep from 8 rows up).
+    /// which beats rows in lockstep at every batch size.
     let walksRowsWithGathers: Bool
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
@@ -104,7 +106,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
                                 }
                             } else {
                                 for tree in forest.roots.indices {
-                                    walk(tree: tree, nodes: nodes, block: block, blockRows: blockRows, indices: indices.baseAddress!)
+                                    walkRowsInLockstep(tree: tree, nodes: nodes, block: block, blockRows: blockRows, indices: indices.baseAddress!)
                                     let group = Int(forest.groups[tree])
                                     for row in 0..<blockRows { margins[row * groups + group] += nodes[Int(indices[row])].value }
                                 }
@@ -123,144 +125,5 @@ struct CPUTreeEnsembleModel: CompiledModel {
                 }
             }
         }
-    }
-
-    /// ONNX's aggregates over the leaves that vote (a NaN leaf does not): their sum, smallest or largest, NaN
-    /// when no tree voted; then the base margin.
-    private func combineVotes(nodes: UnsafeBufferPointer<PackedForest.Node>, block: UnsafePointer<Float>, blockRows: Int, margins: UnsafeMutableBufferPointer<Float>,
-                              indices: UnsafeMutablePointer<Int32>) {
-        let groups = groupCount
-        for index in 0..<blockRows * groups { margins[index] = .nan }
-        for tree in forest.roots.indices {
-            walk(tree: tree, nodes: nodes, block: block, blockRows: blockRows, indices: indices)
-            let group = Int(forest.groups[tree])
-            for row in 0..<blockRows {
-                let leaf = nodes[Int(indices[row])].value
-                guard !leaf.isNaN else { continue }
-                let slot = row * groups + group
-                let current = margins[slot]
-                switch combination {
-                case .minimum: margins[slot] = current.isNaN || leaf < current ? leaf : current
-                case .maximum: margins[slot] = current.isNaN || leaf > current ? leaf : current
-                default: margins[slot] = current.isNaN ? leaf : current + leaf
-                }
-            }
-        }
-        for row in 0..<blockRows {
-            for group in 0..<groups { margins[row * groups + group] += baseMargins[group] }
-        }
-    }
-
-    /// Steps every row of the block down one tree as many times as the tree is deep, leaving in `indices` the leaf
-    /// each row reaches. Rows step together, level by level, so their walks overlap in the pipeline, and each step
-    /// is a select rather than a branch (leaves step to themselves). The rule is XGBoost's: NaN takes the default
-    /// branch, numerical splits go left when `x < threshold` (strict, float32), categorical splits send listed
-    /// codes right.
-    @inline(__always)
-    private func walk(tree: Int, nodes: UnsafeBufferPointer<PackedForest.Node>, block: UnsafePointer<Float>, blockRows: Int,
-                      indices: UnsafeMutablePointer<Int32>) {
-        let root = forest.roots[tree]
-        if blockRows < Self.lockstepRows {
-            for row in 0..<blockRows { indices[row] = leaf(from: root, nodes: nodes, features: block + row * featureCount) }
-            return
-        }
-        for row in 0..<blockRows { indices[row] = root }
-        let depth = Int(forest.depths[tree])
-        let width = featureCount
-        if forest.hasCategorical[tree] {
-            for _ in 0..<depth {
-                for row in 0..<blockRows {
-                    let index = Int(indices[row])
-                    let node = nodes[index]
-                    let flags = node.featureAndFlags
-                    let x = block[row * width + Int(flags & PackedForest.featureMask)]
-                    let goLeft: Bool
-                    if x.isNaN || flags & PackedForest.categoricalFlag == 0 || flags & PackedForest.leafFlag != 0 {
-                        goLeft = x.isNaN ? flags & PackedForest.defaultLeftFlag != 0 : x < node.value
-                    } else {
-                        goLeft = !categoryGoesRight(x, node: index)
-                    }
-                    indices[row] = goLeft ? node.left : node.right
-                }
-            }
-            return
-        }
-        for _ in 0..<depth {
-            for row in 0..<blockRows { indices[row] = Self.step(nodes[Int(indices[row])], features: block + row * width) }
-        }
-    }
-
-    /// One row down every tree, `treesAtOnce` trees stepping together level by level with a select per step (the
-    /// lockstep walk across trees instead of rows), so the walks overlap in the pipeline instead of each waiting
-    /// on its own chain of loads and mispredicted branches. Groups with a categorical tree walk one tree at a time.
-    @inline(__always)
-    private func walkTreesOfOneRow(nodes: UnsafeBufferPointer<PackedForest.Node>, features: UnsafePointer<Float>,
-                                   margins: UnsafeMutableBufferPointer<Float>, indices: UnsafeMutablePointer<Int32>) {
-        let treeCount = forest.roots.count
-        var first = 0
-        while first < treeCount {
-            let count = min(Self.treesAtOnce, treeCount - first)
-            var depth: Int32 = 0
-            var categorical = false
-            for tree in first..<first + count {
-                indices[tree - first] = forest.roots[tree]
-                depth = max(depth, forest.depths[tree])
-                categorical = categorical || forest.hasCategorical[tree]
-            }
-            if categorical {
-                for tree in first..<first + count { indices[tree - first] = leaf(from: forest.roots[tree], nodes: nodes, features: features) }
-            } else if walksRowsWithGathers,
-                      berth_forest_walk_row(nodes.baseAddress, features, indices, count, Int(depth)) == 0 {
-                // Walked with vector gathers, one tree a lane (CBerthKernels): the same steps as below.
-            } else {
-                for _ in 0..<depth {
-                    for slot in 0..<count { indices[slot] = Self.step(nodes[Int(indices[slot])], features: features) }
-                }
-            }
-            for tree in first..<first + count {
-                margins[Int(forest.groups[tree])] += nodes[Int(indices[tree - first])].value
-            }
-            first += count
-        }
-    }
-
-    /// One step of a numerical split, branch-free: the child `features` lead to (a leaf steps to itself). NaN
-    /// compares false, so it goes left only through the default-left flag.
-    @inline(__always)
-    private static func step(_ node: PackedForest.Node, features: UnsafePointer<Float>) -> Int32 {
-        let flags = node.featureAndFlags
-        let x = features[Int(flags & PackedForest.featureMask)]
-        let less: UInt32 = x < node.value ? 1 : 0
-        let missingLeft: UInt32 = (x.isNaN ? 1 : 0) & (flags >> 30)
-        return less | missingLeft != 0 ? node.left : node.right
-    }
-
-    /// One row's walk down one tree, stopping at the leaf, with branches: for trees with categorical splits in a
-    /// row's walk, and for the vote combinations' blocks too small for the lockstep walk to pay.
-    @inline(__always)
-    private func leaf(from root: Int32, nodes: UnsafeBufferPointer<PackedForest.Node>, features: UnsafePointer<Float>) -> Int32 {
-        var index = Int(root)
-        while true {
-            let node = nodes[index]
-            let flags = node.featureAndFlags
-            if flags & PackedForest.leafFlag != 0 { return Int32(index) }
-            let x = features[Int(flags & PackedForest.featureMask)]
-            if x.isNaN {
-                index = Int(flags & PackedForest.defaultLeftFlag != 0 ? node.left : node.right)
-            } else if flags & PackedForest.categoricalFlag != 0 {
-                index = Int(categoryGoesRight(x, node: index) ? node.right : node.left)
-            } else {
-                index = Int(x < node.value ? node.left : node.right)
-            }
-        }
-    }
-
-    private func categoryGoesRight(_ x: Float, node: Int) -> Bool {
-        guard x >= 0, x < Float(PackedForest.maxCategory) else { return false }
-        let code = Int(x)
-        let set = forest.categorySets[Int(forest.categorySetOfNode[node])]
-        let word = code >> 5
-        guard word < Int(set.count) else { return false }
-        return forest.categoryWords[Int(set.offset) + word] & (1 << UInt32(code & 31)) != 0
     }
 }
