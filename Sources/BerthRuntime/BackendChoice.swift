@@ -1,7 +1,6 @@
 import BerthCore
 import BerthCUDA
 import Logging
-import NIOConcurrencyHelpers
 
 /// The backend `BERTH_DEVICE` asks for, bound once at start-up, and the one line that tells an operator which
 /// device serves and why ("CUDA: NVIDIA H100 80GB HBM3, compute 9.0, 79 GiB, driver 13.0" or
@@ -54,26 +53,5 @@ public struct BackendChoice: Sendable {
         case .fromRows(let rows): "batches of \(rows) rows or more on the GPU (BERTH_CUDA_MIN_ROWS)"
         case .measured: "batches from the size where the GPU wins, measured per model at load"
         }
-    }
-}
-
-/// Logs what the GPU backend reports as warnings, each distinct line at most once a minute, so a GPU that fails
-/// every batch does not flood the log.
-final class ThrottledReporter: Sendable {
-    private let logger: Logger
-    private let lastLogged = NIOLockedValueBox<[String: ContinuousClock.Instant]>([:])
-
-    init(logger: Logger) {
-        self.logger = logger
-    }
-
-    func report(_ line: String) {
-        let now = ContinuousClock.now
-        let due = lastLogged.withLockedValue { logged in
-            if let last = logged[line], now - last < .seconds(60) { return false }
-            logged[line] = now
-            return true
-        }
-        if due { logger.warning("\(line)") }
     }
 }
