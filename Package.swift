@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "BerthServer", targets: ["BerthServer"]),
     ],
     dependencies: [
-        // `traits: []` drops FoundationInternationalization and ICU: half the static binary (SWIFT-STACK.md §1).
+        // `traits: []` drops FoundationInternationalization and ICU: half the static binary (docs/architecture.md, "Dependencies").
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),

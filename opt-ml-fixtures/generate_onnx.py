@@ -2,7 +2,7 @@
 laid out like /opt/ml, with requests and the answers onnxruntime gives for them.
 
 Every expected number comes from onnxruntime (InferenceSession.run on the same float32 rows the request bodies
-hold) and is formatted the way Berth's README says ONNX answers are formatted: a classifier's probabilities in
+hold) and is formatted the way docs/models.md says ONNX answers are formatted: a classifier's probabilities in
 class order (CSV, JSON Lines as {"score": [...]}) and, in JSON, {"predicted_label": <onnxruntime's label>,
 "probabilities": [...]}; a regressor's values like reg:squarederror. Berth never writes these files.
 

@@ -1,5 +1,5 @@
 """SageMaker's RecordIO-protobuf format (aialgs.data.Record in MXNet RecordIO framing), built with Google's
-protobuf library from the schema in CONTRACT.md FMT-RIO-2, so fixture bodies and expected responses are written
+protobuf library from the schema in docs/contract.md FMT-RIO-2, so fixture bodies and expected responses are written
 by the reference implementation of protobuf, not by Berth."""
 
 import struct

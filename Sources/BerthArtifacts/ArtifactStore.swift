@@ -1,4 +1,4 @@
-/// Finds the model files in a model directory, however SageMaker delivered them (CONTRACT.md ART-1..7).
+/// Finds the model files in a model directory, however SageMaker delivered them (docs/contract.md ART-1..7).
 ///
 /// Accepts the extracted layout (files, possibly in sub-folders: `S3Prefix` uploads), a `model.tar.gz` or
 /// `.tgz` (or plain `.tar`) inside the folder, and gzipped single files. Archives are unpacked in memory — the

@@ -9,7 +9,7 @@ public enum RequestFormat: String, Sendable, CaseIterable {
     case recordIO = "application/x-recordio-protobuf"
     case npy = "application/x-npy"
 
-    /// The format a Content-Type names. A missing Content-Type is read as CSV (documented in the README; the
+    /// The format a Content-Type names. A missing Content-Type is read as CSV (docs/http-api.md, deliberate differences; the
     /// official container assumes libsvm there). Anything else is a 415 naming what is accepted.
     public static func negotiate(contentType: String?) throws(CodecError) -> RequestFormat {
         // The exact canonical value (what nearly every client sends) needs no parsing.

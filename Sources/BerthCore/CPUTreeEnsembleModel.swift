@@ -11,8 +11,8 @@ import CBerthKernels
 /// - **a row down many trees in Swift** (`walkTreesOfOneRow`, `treesAtOnce` trees stepping together): summed
 ///   blocks of fewer than `rowsForLockstepSums` rows without gathers, and groups of trees with categorical splits;
 /// - **the block's rows down one tree in lockstep** (`walkRowsInLockstep`, the trees as the outer loop, so one
-///   tree's nodes stay in cache while every row visits it, as XGBoost's CPU predictor does — docs/model-formats.md
-///   §5): larger summed blocks without gathers, and ONNX's vote combinations (`combineVotes`).
+///   tree's nodes stay in cache while every row visits it, as XGBoost's CPU predictor does, docs/model-formats.md §5):
+///   larger summed blocks without gathers, and ONNX's vote combinations (`combineVotes`).
 ///
 /// The crossovers below were measured on the reference model; the measurements are in docs/performance.md.
 struct CPUTreeEnsembleModel: CompiledModel {

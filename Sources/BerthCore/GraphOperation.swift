@@ -1,5 +1,5 @@
 /// What one `OperatorNode` computes. Each case carries the attributes that change its arithmetic, already
-/// defaulted and checked by the format reader (MODEL-FORMATS.md §3.2–3.3).
+/// defaulted and checked by the format reader (docs/model-formats.md §3.2–3.3).
 public enum GraphOperation: Sendable, Equatable {
     /// `alpha·A'·B' + beta·C` (C optional and broadcast).
     case gemm(alpha: Float, beta: Float, transA: Bool, transB: Bool)

@@ -6,7 +6,7 @@ import Darwin
 
 /// What turns a row of margins (the sums of the trees) into the numbers a client receives.
 ///
-/// Each XGBoost objective maps to one of these (MODEL-FORMATS.md §2.2). The arithmetic is float32 throughout,
+/// Each XGBoost objective maps to one of these (docs/model-formats.md §2.2). The arithmetic is float32 throughout,
 /// like XGBoost's own `PredTransform`, so results agree to the last few ulps.
 public enum OutputTransform: String, Sendable, Equatable, CaseIterable {
     /// The margin itself (`reg:squarederror`, `binary:logitraw`, `rank:*`, …).

@@ -1,5 +1,5 @@
 /// The model file formats Berth recognises, told apart by their first bytes — never by file name
-/// (MODEL-FORMATS.md §1: SageMaker's `xgboost-model` has no extension whatever its format).
+/// (docs/model-formats.md §1: SageMaker's `xgboost-model` has no extension whatever its format).
 public enum ModelFormat: String, Sendable, Equatable, CustomStringConvertible {
     case xgboostJSON = "XGBoost JSON"
     case xgboostUBJSON = "XGBoost UBJSON"

@@ -9,7 +9,7 @@ extension ModelReadError {
     }
 }
 
-/// Reads an ONNX model (`ModelProto`) into an `OperatorGraph` (MODEL-FORMATS.md §3).
+/// Reads an ONNX model (`ModelProto`) into an `OperatorGraph` (docs/model-formats.md §3).
 ///
 /// Every node is checked at load: an operator Berth does not implement stops the load with the list of such
 /// operators and their node names, never a request. The answer is one tensor: for a classifier, its class

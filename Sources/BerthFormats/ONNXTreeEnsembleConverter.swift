@@ -1,7 +1,7 @@
 import BerthCore
 
 /// Turns an `ai.onnx.ml` TreeEnsembleRegressor or TreeEnsembleClassifier into the tree IR the XGBoost models use,
-/// so both run on the same kernel (MODEL-FORMATS.md §3.3).
+/// so both run on the same kernel (docs/model-formats.md §3.3).
 ///
 /// The IR's one comparison is `x < threshold` (left when true), so every ONNX mode is rewritten exactly:
 /// `x <= v` is `x < nextUp(v)`; `>=` and `>` swap the children; `==` and `!=` become two comparisons, with the

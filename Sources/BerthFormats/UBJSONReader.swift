@@ -1,6 +1,6 @@
 import BerthJSON
 
-/// Reads UBJSON as XGBoost writes it (`xgb@v3.2.0:src/common/json.cc`, MODEL-FORMATS.md §2.5) into `JSONValue`.
+/// Reads UBJSON as XGBoost writes it (`xgb@v3.2.0:src/common/json.cc`, docs/model-formats.md §2.5) into `JSONValue`.
 ///
 /// Big-endian numbers; object keys without an `S` marker; optimised containers `[$<type>#<count>` and
 /// `[#<count>` with no closing bracket; plain containers closed by `]`/`}`. Every count is checked against the

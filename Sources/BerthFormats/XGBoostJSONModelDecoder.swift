@@ -3,7 +3,7 @@ import BerthJSON
 
 /// Turns an XGBoost model document (JSON or UBJSON, xgboost 1.0 – 3.x) into the model IR.
 ///
-/// Follows MODEL-FORMATS.md §2: leaf values come from `split_conditions` (never `base_weights`, which 1.x wrote
+/// Follows docs/model-formats.md §2: leaf values come from `split_conditions` (never `base_weights`, which 1.x wrote
 /// before the learning rate); `default_left` may be booleans (≤ 1.5) or integers; `base_score` has three text
 /// dialects and is taken to margin space through the objective's link; trees add to the group `tree_info` names;
 /// DART trees are scaled by `weight_drop`; categorical splits list the codes that go right.

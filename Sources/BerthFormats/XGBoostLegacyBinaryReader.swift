@@ -1,7 +1,7 @@
 import BerthCore
 
 /// Reads the legacy binary model format (xgboost 1.0 – 2.0 `save_model` without a `.json`/`.ubj` extension):
-/// what SageMaker's XGBoost 1.3-1 … 1.7-1 containers write as `xgboost-model` (MODEL-FORMATS.md §2.6).
+/// what SageMaker's XGBoost 1.3-1 … 1.7-1 containers write as `xgboost-model` (docs/model-formats.md §2.6).
 ///
 /// Layout, little-endian: `binf`; a 136-byte `LearnerModelParamLegacy`; the objective and booster names as
 /// dmlc strings; then the booster — gbtree/dart: a 160-byte `GBTreeModelParam`, per tree a 148-byte

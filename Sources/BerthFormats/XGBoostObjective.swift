@@ -6,7 +6,7 @@ import Darwin
 import BerthCore
 
 /// What an XGBoost objective means at prediction time: its output transform, and the link that takes
-/// `base_score` (stored in output space) to margin space (MODEL-FORMATS.md §2.1–2.2).
+/// `base_score` (stored in output space) to margin space (docs/model-formats.md §2.1–2.2).
 public struct XGBoostObjective: Sendable, Equatable {
     public enum Link: Sendable, Equatable {
         case identity

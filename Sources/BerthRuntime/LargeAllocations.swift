@@ -10,8 +10,7 @@ import Glibc
 /// 2 MB body the next request's feature buffer falls under the threshold, comes from a heap arena, and stays
 /// resident once freed, in each thread's arena. With the threshold fixed, a large buffer that no free heap space can
 /// hold gets its own mapping instead of growing an arena, so after a burst of large requests the process holds
-/// close to what the model and the small buffers need, not its peak (measured with the reference model after
-/// 10,000-row CSV at 16 connections: RSS 56–72 MiB → 37 MiB, throughput the same).
+/// close to what the model and the small buffers need, not its peak (the effect on RSS is in docs/performance.md).
 /// The price is one page fault per 4 KiB of each large buffer, far below the work of a request that size.
 public enum LargeAllocations {
     /// The size from which a block is mapped on its own and returned to the system when freed.

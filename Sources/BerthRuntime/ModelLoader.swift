@@ -4,7 +4,7 @@ import BerthCore
 import BerthFormats
 import Logging
 
-/// Start-up's road (ARCHITECTURE.md): artifact → model files → IR → compiled model → warm-up prediction.
+/// Start-up's road (docs/architecture.md): artifact → model files → IR → compiled model → warm-up prediction.
 ///
 /// Files whose bytes match no model format (a README, a `code/` folder) are skipped with a log line, as long as
 /// at least one model is found; a file that is a model but cannot be read stops the load with its reason.

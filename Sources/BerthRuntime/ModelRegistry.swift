@@ -1,5 +1,5 @@
 
-/// The models a multi-model endpoint holds, their memory, and which to unload to make room (CONTRACT.md §14).
+/// The models a multi-model endpoint holds, their memory, and which to unload to make room (docs/contract.md §14).
 ///
 /// A load is reserved first (so a second load of the same name is a 409 at once), runs without the lock, and is
 /// committed once the model is compiled and its bytes are known: least-recently-invoked models are then unloaded

@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the HTTP application `berth serve` runs: SageMaker's routes (CONTRACT.md §1–5, §13) over one
+/// Builds the HTTP application `berth serve` runs: SageMaker's routes (docs/contract.md §1–5, §13) over one
 /// `ModelState` that the loading service fills in.
 public enum BerthApplication {
     /// The application for `configuration`; run it with `runService()` so SIGTERM drains and exits 0 (SIG-1).

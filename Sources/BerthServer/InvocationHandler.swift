@@ -6,7 +6,7 @@ import Hummingbird
 import Logging
 
 /// `POST /invocations` (and a multi-model endpoint's `POST /models/{name}/invoke`): the request's one straight
-/// road (ARCHITECTURE.md) from body bytes to response bytes.
+/// road (docs/architecture.md) from body bytes to response bytes.
 ///
 /// Every client mistake is decided before the model runs — 503 while not ready, 404 for an unknown model, 415 for
 /// the Content-Type, 406 for Accept, 413 for the size (from Content-Length before reading, then while reading),

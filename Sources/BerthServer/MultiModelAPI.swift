@@ -5,7 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// The management API of a multi-model endpoint (`SAGEMAKER_MULTI_MODEL=true`, CONTRACT.md MME-1..8): load,
+/// The management API of a multi-model endpoint (`SAGEMAKER_MULTI_MODEL=true`, docs/contract.md MME-1..8): load,
 /// list, describe, unload and invoke models by name, all on the port of `/ping`.
 ///
 /// A load reads only folders inside `BERTH_MODELS_ROOT` (after resolving links: `..`, absolute paths elsewhere

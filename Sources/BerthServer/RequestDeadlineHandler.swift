@@ -60,7 +60,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         switch unwrapOutboundIn(data) {
         case .head(var response) where response.status.code >= 200:
-            // Answered before the body was read: the client is told the connection will close (CONTRACT.md CONN-2).
+            // Answered before the body was read: the client is told the connection will close (docs/contract.md CONN-2).
             response.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(response)), promise: promise)
             return

@@ -2,7 +2,7 @@ import Glibc
 import Testing
 @testable import BerthCore
 
-/// Traversal semantics of XGBoost (MODEL-FORMATS.md §2.4) on hand-built trees whose answers follow from the rules.
+/// Traversal semantics of XGBoost (docs/model-formats.md §2.4) on hand-built trees whose answers follow from the rules.
 @Suite struct TreeKernelTests {
     /// feature 0 < 0.5 ? leaf 1 : leaf 2, missing goes to `defaultLeft`.
     func stump(defaultLeft: Bool) -> DecisionTree {

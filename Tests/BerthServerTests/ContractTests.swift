@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// The SageMaker container contract (CONTRACT.md) on a live server with the legacy binary fixture (12 features).
+/// The SageMaker container contract (docs/contract.md) on a live server with the legacy binary fixture (12 features).
 @Suite struct ContractTests {
     static let model = TestServer.fixtures + "/xgboost-binary-legacy/model"
     static let row = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2"
@@ -147,7 +147,7 @@ import Testing
     }
 }
 
-/// Batch transform (CONTRACT.md §13): body limits from `SAGEMAKER_MAX_PAYLOAD_IN_MB`, one output line per input
+/// Batch transform (docs/contract.md §13): body limits from `SAGEMAKER_MAX_PAYLOAD_IN_MB`, one output line per input
 /// line with the official container's framing, every request content type in a MULTI_RECORD body.
 @Suite struct BatchTransformTests {
     static let model = TestServer.fixtures + "/xgboost-binary-legacy/model"

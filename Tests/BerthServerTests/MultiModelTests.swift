@@ -10,7 +10,7 @@ import HummingbirdTesting
 import Logging
 import Testing
 
-/// Multi-model endpoints (CONTRACT.md §14) on a live server: models copied from the fixtures into a temporary
+/// Multi-model endpoints (docs/contract.md §14) on a live server: models copied from the fixtures into a temporary
 /// `BERTH_MODELS_ROOT`, loaded, listed, invoked, evicted and unloaded over HTTP.
 @Suite final class MultiModelTests {
     let root = NSTemporaryDirectory() + "berth-mme-" + UUID().uuidString
