@@ -1,7 +1,7 @@
 import ArgumentParser
 import BerthCodecs
 import BerthCore
-@testable import BerthRuntime
+import BerthRuntime
 import BerthServer
 import FoundationEssentials
 import Logging

@@ -2,7 +2,7 @@ import ArgumentParser
 import BerthCore
 import BerthFormats
 import BerthJSON
-@testable import BerthRuntime
+import BerthRuntime
 import BerthServer
 import Logging
 

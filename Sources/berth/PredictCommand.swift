@@ -6,7 +6,7 @@ import Darwin
 import ArgumentParser
 import BerthCodecs
 import BerthCore
-@testable import BerthRuntime
+import BerthRuntime
 import BerthServer
 import FoundationEssentials
 import Logging

@@ -1,6 +1,6 @@
 import ArgumentParser
 import BerthCore
-@testable import BerthRuntime
+import BerthRuntime
 import BerthServer
 import Logging
 
