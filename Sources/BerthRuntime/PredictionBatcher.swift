@@ -31,6 +31,9 @@ public final class PredictionBatcher: Sendable {
         self.delay = delay
     }
 
+    /// Requests waiting for a drain to answer them (tests watch it to know when requests have queued).
+    var queuedRequestCount: Int { state.withLock { $0.queue.count } }
+
     public func predict(_ batch: FeatureBatch) async -> Predictions {
         guard batch.rowCount < maxRows else { return model.predict(batch) }
         let leads = state.withLock { state -> Bool in

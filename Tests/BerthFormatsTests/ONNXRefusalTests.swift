@@ -15,6 +15,13 @@ import Testing
         return (manifest?.object?.keys).map { Array($0).sorted() } ?? []
     }
 
+    /// The cases come from the manifest; a missing or empty manifest must fail, not leave nothing to test.
+    @Test func theManifestListsTheRefusedModels() throws {
+        let manifest = try JSONReader.parse(Fixtures.bytes(Self.folder + "/refusals.json"))
+        #expect(manifest.object?.isEmpty == false)
+        #expect(Self.cases.count == manifest.object?.count)
+    }
+
     @Test(arguments: cases)
     func refusedWithAMessage(_ file: String) throws {
         let expected = try JSONReader.parse(Fixtures.bytes(Self.folder + "/refusals.json"))[file]!.string!

@@ -24,25 +24,36 @@ import Testing
         try ModelReader.read(file: "xgboost-model", bytes: bytes)
     }
 
+    /// The tree ensemble a model reads as; anything else fails the test.
+    func trees(_ bytes: [UInt8]) throws -> TreeEnsemble {
+        let ir = try read(bytes).ir
+        guard case .trees(let ensemble) = ir else { throw NotTrees(ir: ir) }
+        return ensemble
+    }
+
+    struct NotTrees: Error {
+        let ir: ModelIR
+    }
+
     @Test func leafValuesComeFromSplitConditionsNotBaseWeights() throws {
-        guard case .trees(let ensemble) = try read(model()).ir else { Issue.record("expected trees"); return }
+        let ensemble = try trees(model())
         #expect(ensemble.trees[0].values == [0.25, -0.4, 0.6])
         #expect(ensemble.trees[0].defaultLeft == [false, true, false])
     }
 
     @Test func booleanDefaultLeftOfXGBoost15IsAccepted() throws {
-        guard case .trees(let ensemble) = try read(model(defaultLeft: "[true, false, false]")).ir else { return }
+        let ensemble = try trees(model(defaultLeft: "[true, false, false]"))
         #expect(ensemble.trees[0].defaultLeft == [true, false, false])
     }
 
     @Test(arguments: [("5E-1", Float(0)), ("0.500000", 0), ("[5E-1]", 0), ("[8E-1]", -logf(1 / 0.8 - 1))])
     func baseScoreDialectsGoThroughTheLogit(_ text: String, _ margin: Float) throws {
-        guard case .trees(let ensemble) = try read(model(baseScore: text)).ir else { return }
+        let ensemble = try trees(model(baseScore: text))
         #expect(ensemble.baseMargins == [margin])
     }
 
     @Test func logitrawKeepsBaseScoreAsIs() throws {
-        guard case .trees(let ensemble) = try read(model(objective: "binary:logitraw", baseScore: "8E-1")).ir else { return }
+        let ensemble = try trees(model(objective: "binary:logitraw", baseScore: "8E-1"))
         #expect(ensemble.baseMargins == [0.8])
     }
 

@@ -1,6 +1,7 @@
 import BerthCore
 @testable import BerthRuntime
 import BerthTestSupport
+import Dispatch
 import Logging
 import Testing
 
@@ -33,5 +34,62 @@ import Testing
         for (index, batch) in batches.enumerated() {
             #expect(results[index] == model.predict(batch), "request \(index)")
         }
+    }
+
+    /// Requests that arrive while a kernel call runs are answered together by the next call, each with its own rows.
+    @Test func requestsThatQueueDuringACallAreJoinedIntoTheNext() async throws {
+        let gated = GatedModel(try Self.model())
+        let batcher = PredictionBatcher(model: gated, maxRows: 64)
+        let leaderRows = FeatureBatch(rowCount: 1, columnCount: gated.featureCount, values: (0..<gated.featureCount).map { Float($0) / 4 })
+        let leader = Task { await batcher.predict(leaderRows) }
+        try await Self.waitUntil("the leader's kernel call started") { gated.calls.withLock { !$0.isEmpty } }
+        let followers = (0..<10).map { index in
+            FeatureBatch(rowCount: 1, columnCount: gated.featureCount, values: (0..<gated.featureCount).map { Float(index * $0 % 7) - 3 })
+        }
+        let answers = followers.map { batch in Task { await batcher.predict(batch) } }
+        try await Self.waitUntil("the ten requests queued") { batcher.queuedRequestCount == 10 }
+        gated.open()
+        #expect(await leader.value == gated.inner.predict(leaderRows))
+        for (batch, answer) in zip(followers, answers) {
+            #expect(await answer.value == gated.inner.predict(batch))
+        }
+        #expect(gated.calls.withLock { $0 } == [1, 10], "the ten queued requests are one kernel call")
+    }
+
+    static func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting until \(what)")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+}
+
+/// The real model, recording each kernel call's rows; the first call waits until the test opens the gate (or
+/// 10 s pass, so a bug fails the test instead of hanging it).
+final class GatedModel: CompiledModel, @unchecked Sendable {
+    let inner: any CompiledModel
+    let calls = LockedState([Int]())
+    private let gate = DispatchSemaphore(value: 0)
+
+    init(_ inner: any CompiledModel) { self.inner = inner }
+
+    var featureCount: Int { inner.featureCount }
+    var outputCount: Int { inner.outputCount }
+    var residentBytes: Int { inner.residentBytes }
+    var placement: Placement { inner.placement }
+
+    func open() { gate.signal() }
+
+    func predict(_ batch: FeatureBatch) -> Predictions {
+        let first = calls.withLock { calls in
+            calls.append(batch.rowCount)
+            return calls.count == 1
+        }
+        if first { _ = gate.wait(timeout: .now() + 10) }
+        return inner.predict(batch)
     }
 }

@@ -10,11 +10,17 @@ public enum Fixtures {
         return components.joined(separator: "/") + "/opt-ml-fixtures"
     }
 
+    /// `Fuzz/regressions/` at the repository root.
+    public static var fuzzRegressionsRoot: String { root.dropLast("opt-ml-fixtures".count) + "Fuzz/regressions" }
+
     /// The inputs libFuzzer found that once broke a parser (`Fuzz/regressions/<target>/`): each is replayed by a
-    /// test beside that parser, and by `Fuzz/run` as part of the target's corpus.
+    /// test beside that parser, and by `Fuzz/run` as part of the target's corpus. A target without a folder has
+    /// no regressions yet; when the regressions root itself is missing, the one path returned does not exist, so
+    /// the test replaying it fails instead of having nothing to replay.
     public static func fuzzRegressions(_ target: String) -> [String] {
-        let folder = root.dropLast("opt-ml-fixtures".count) + "Fuzz/regressions/" + target
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        guard FileManager.default.fileExists(atPath: fuzzRegressionsRoot) else { return [fuzzRegressionsRoot + " (missing)"] }
+        let folder = fuzzRegressionsRoot + "/" + target
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
         return names.sorted().map { folder + "/" + $0 }
     }
 
