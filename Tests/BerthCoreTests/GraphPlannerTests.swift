@@ -1,0 +1,78 @@
+import BerthTestSupport
+import Foundation
+import Testing
+@testable import BerthCore
+
+/// What the planner decides once at load: which nodes run per batch and which are folded into constants, which
+/// arena slot each tensor gets and when a slot is reused, and which graphs it refuses, naming the node.
+@Suite struct GraphPlannerTests {
+    typealias G = GraphTesting
+
+    @Test func aChainOfOperatorsReusesTwoSlots() throws {
+        // x → relu → sigmoid → tanh → relu: each step's input is dead once it has run, so two slots alternate.
+        let nodes = [G.node(.relu, outputs: ["a"], name: "1"), G.node(.sigmoid, ["a"], outputs: ["b"], name: "2"),
+                     G.node(.tanh, ["b"], outputs: ["c"], name: "3"), G.node(.relu, ["c"], name: "4")]
+        let model = try G.compile(G.graph(nodes, features: 4))
+        #expect(model.slotWidths == [4, 4])
+        #expect(model.steps.count == 4)
+    }
+
+    @Test func aTensorStillToBeReadKeepsItsSlot() throws {
+        // x is read again by the last node, so the first step's output cannot reuse x's slot.
+        let nodes = [G.node(.relu, outputs: ["a"], name: "1"), G.node(.sigmoid, ["a"], outputs: ["b"], name: "2"),
+                     G.node(.add, [G.input, "b"], name: "3")]
+        let model = try G.compile(G.graph(nodes, features: 4))
+        #expect(model.slotWidths.count == 3)
+        let expected = G.rows.map { x in x.map { value -> Float in value + 1 / (1 + expf(-max(value, 0))) } }
+        G.expectClose(try G.run(G.graph(nodes, features: 4), G.rows), expected)
+    }
+
+    @Test func aConstantSubgraphIsComputedOnceAtLoad() throws {
+        // Transpose of a constant [2, 4] to [4, 2], then MatMul by it: only the MatMul runs per batch.
+        let transposed: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]  // rows of B: [1, 2, 3, 4] and [5, 6, 7, 8]
+        let nodes = [G.node(.transpose(permutation: [1, 0]), ["b"], outputs: ["w"], name: "t"), G.node(.matMul, [G.input, "w"], name: "m")]
+        let graph = G.graph(nodes, features: 4, constants: ["b": ConstantTensor(shape: [2, 4], values: transposed)])
+        let model = try G.compile(graph)
+        #expect(model.steps.count == 1)
+        G.expectClose(try G.run(graph, G.rows), G.rows.map { x in
+            [zip(x, transposed[0..<4]).reduce(0) { $0 + $1.0 * $1.1 }, zip(x, transposed[4..<8]).reduce(0) { $0 + $1.0 * $1.1 }]
+        })
+    }
+
+    @Test func viewsShareTheirInputsSlot() throws {
+        let nodes = [G.node(.relu, outputs: ["a"], name: "1"), G.node(.identity, ["a"], outputs: ["b"], name: "2"),
+                     G.node(.flatten(axis: 1), ["b"], name: "3")]
+        let model = try G.compile(G.graph(nodes, features: 4))
+        let slots = model.steps.map { step -> Int? in if case .slot(let index, _) = step.outputs[0] { index } else { nil } }
+        #expect(slots[0] != nil && slots[0] == slots[1] && slots[1] == slots[2], "\(slots)")
+        G.expectClose(try G.run(G.graph(nodes, features: 4), G.rows), G.rows.map { $0.map { max($0, 0) } })
+    }
+
+    @Test func batchesOfOneAndOfManyRowsAgree() throws {
+        let nodes = [G.node(.gemm(alpha: 1, beta: 1, transA: false, transB: false), [G.input, "w", "c"], outputs: ["h"], name: "dense"),
+                     G.node(.relu, ["h"], outputs: ["r"], name: "relu"), G.node(.softmax(axis: 1, legacy: false), ["r"], name: "softmax")]
+        var generator = SplitMix(seed: 11)
+        func random() -> Float { Float(Int(generator.next() % 2001) - 1000) / 250 }
+        let graph = G.graph(nodes, features: 4, constants: ["w": ConstantTensor(shape: [4, 3], values: (0..<12).map { _ in random() }),
+                                                            "c": ConstantTensor(shape: [3], values: [0.1, -0.2, 0.3])])
+        let rows = (0..<300).map { _ in (0..<4).map { _ in random() } }
+        let together = try G.run(graph, rows)
+        let alone = try rows.map { try G.run(graph, [$0])[0] }
+        G.expectClose(together, alone)
+    }
+
+    @Test func unknownTensorsWrongInputCountsAndConstantAnswersAreRefused() {
+        let unknown = G.refusal(G.graph([G.node(.relu, ["nowhere"], name: "r")], features: 4)) ?? ""
+        #expect(unknown.contains("'nowhere'") && unknown.contains("before any node writes it"), "\(unknown)")
+        let inputs = G.refusal(G.graph([G.node(.add, [G.input], name: "lonely_add")], features: 4)) ?? ""
+        #expect(inputs.contains("lonely_add") && inputs.contains("1 inputs"), "\(inputs)")
+        let constant = G.refusal(G.graph([], features: 4, constants: ["y": ConstantTensor(shape: [1, 2], values: [1, 2])])) ?? ""
+        #expect(constant.contains("computed from the input"), "\(constant)")
+    }
+
+    @Test func aConstantWhereTheKernelNeedsOneIsRequired() {
+        let reason = G.refusal(G.graph([G.node(.relu, outputs: ["s"], name: "r"), G.node(.reshape(allowZero: false), [G.input, "s"], name: "reshape_1")],
+                                       features: 4)) ?? ""
+        #expect(reason.contains("reshape_1") && reason.contains("constant"), "\(reason)")
+    }
+}
