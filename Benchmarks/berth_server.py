@@ -8,7 +8,8 @@ import subprocess
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BERTH = os.path.join(ROOT, ".build", "release", "berth")
+# The release build, or the binary BERTH_BINARY names (a build in another scratch folder).
+BERTH = os.environ.get("BERTH_BINARY") or os.path.join(ROOT, ".build", "release", "berth")
 
 
 def free_port():
@@ -26,12 +27,12 @@ def ping(port):
         return False
 
 
-def start(folder, port, environment=None, stderr=subprocess.DEVNULL):
-    """Starts `berth serve` on `folder` (None: no model directory, as a multi-model endpoint starts) and waits for
-    /ping 200; returns the process and the seconds it took."""
-    if not os.path.exists(BERTH):
-        raise SystemExit(f"{BERTH} is missing: run `swift build -c release --product berth` first")
-    arguments = [BERTH, "serve", "--port", str(port)] + (["--model-dir", folder] if folder else [])
+def start(folder, port, environment=None, stderr=subprocess.DEVNULL, binary=BERTH):
+    """Starts `binary serve` (the release build by default) on `folder` (None: no model directory, as a multi-model
+    endpoint starts) and waits for /ping 200; returns the process and the seconds it took."""
+    if not os.path.exists(binary):
+        raise SystemExit(f"{binary} is missing: run `swift build -c release --product berth` first")
+    arguments = [binary, "serve", "--port", str(port)] + (["--model-dir", folder] if folder else [])
     process = subprocess.Popen(arguments,
                                env=dict(os.environ, **(environment or {})), stdout=subprocess.DEVNULL, stderr=stderr)
     began = time.perf_counter()
