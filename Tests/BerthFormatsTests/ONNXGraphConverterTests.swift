@@ -1,0 +1,151 @@
+import BerthCore
+import Testing
+@testable import BerthFormats
+
+/// ONNX nodes into `GraphOperation`s, one node at a time: each operator's attributes with the defaults the ONNX
+/// spec gives (Softmax's axis and flattening by opset), Constant nodes becoming constants, ZipMap passing its
+/// input through with the class labels, and nodes Berth cannot run refused with the node's name.
+@Suite struct ONNXGraphConverterTests {
+    static func node(_ opType: String, _ inputs: [String] = ["x"], outputs: [String] = ["y"], name: String = "n",
+                     domain: String = "", with attributes: [String: ONNXAttribute] = [:]) -> ONNXNodeProto {
+        ONNXNodeProto(name: name, opType: opType, domain: domain, inputs: inputs, outputs: outputs, attributes: attributes)
+    }
+
+    /// The operation one node becomes, read in a model importing default-domain `opset`.
+    static func operation(_ node: ONNXNodeProto, opset: Int = 13) throws -> GraphOperation {
+        var converter = GraphConverter(opset: opset)
+        try converter.add(node)
+        let nodes = try converter.nodes(needing: node.outputs[0], input: "x")
+        try #require(nodes.count == 1)
+        #expect(nodes[0].name == node.name && nodes[0].inputs == node.inputs)
+        return nodes[0].operation
+    }
+
+    /// Why the converter refuses `node` (an issue is recorded when it accepts it).
+    static func refusal(_ node: ONNXNodeProto) -> String {
+        var converter = GraphConverter(opset: 13)
+        do {
+            try converter.add(node)
+            Issue.record("\(node.opType) was accepted")
+            return ""
+        } catch {
+            return error.text
+        }
+    }
+
+    @Test(arguments: [
+        (node("Gemm", ["x", "b"]), 13, GraphOperation.gemm(alpha: 1, beta: 1, transA: false, transB: false)),
+        (node("Gemm", ["x", "b", "c"], with: ["alpha": .init(float: 0.5), "beta": .init(float: 2), "transB": .init(int: 1)]), 13,
+         .gemm(alpha: 0.5, beta: 2, transA: false, transB: true)),
+        (node("LeakyRelu"), 13, .leakyRelu(alpha: 0.01)),
+        (node("LeakyRelu", with: ["alpha": .init(float: 0.2)]), 13, .leakyRelu(alpha: 0.2)),
+        // Before opset 13 the input is flattened to 2-D at `axis` (default 1); from 13 the axis alone (default -1).
+        (node("Softmax"), 11, .softmax(axis: 1, legacy: true)),
+        (node("Softmax"), 13, .softmax(axis: -1, legacy: false)),
+        (node("Softmax", with: ["axis": .init(int: 2)]), 12, .softmax(axis: 2, legacy: true)),
+        (node("LogSoftmax"), 12, .logSoftmax(axis: 1, legacy: true)),
+        (node("LogSoftmax", with: ["axis": .init(int: 1)]), 13, .logSoftmax(axis: 1, legacy: false)),
+        (node("ArgMax"), 13, .argMax(axis: 0, keepDims: true, selectLastIndex: false)),
+        (node("ArgMax", with: ["axis": .init(int: 1), "keepdims": .init(int: 0), "select_last_index": .init(int: 1)]), 13,
+         .argMax(axis: 1, keepDims: false, selectLastIndex: true)),
+        (node("Cast", with: ["to": .init(int: 1)]), 13, .cast(.float)),
+        (node("Cast", with: ["to": .init(int: 7)]), 13, .cast(.integer)),
+        (node("Cast", with: ["to": .init(int: 9)]), 13, .cast(.boolean)),
+        (node("Reshape", ["x", "s"]), 13, .reshape(allowZero: false)),
+        (node("Reshape", ["x", "s"], with: ["allowzero": .init(int: 1)]), 14, .reshape(allowZero: true)),
+        (node("Flatten"), 13, .flatten(axis: 1)),
+        (node("Concat", ["x", "x"], with: ["axis": .init(int: -1)]), 13, .concat(axis: -1)),
+        (node("Transpose"), 13, .transpose(permutation: [])),
+        (node("Squeeze", with: ["axes": .init(ints: [1])]), 11, .squeeze(axes: [1])),
+        (node("Unsqueeze", ["x", "a"]), 13, .unsqueeze(axes: nil)),
+        (node("Scaler", domain: "ai.onnx.ml"), 13, .scaler(offset: [0], scale: [1])),
+        (node("Normalizer", domain: "ai.onnx.ml"), 13, .normalizer(.max)),
+        (node("Normalizer", domain: "ai.onnx.ml", with: ["norm": .init(string: "L1")]), 13, .normalizer(.l1)),
+        (node("Imputer", domain: "ai.onnx.ml", with: ["imputed_value_floats": .init(floats: [1, 2])]), 13, .imputer(values: [1, 2], replaced: 0)),
+    ] as [(ONNXNodeProto, Int, GraphOperation)])
+    func attributesAndTheirDefaults(_ node: ONNXNodeProto, _ opset: Int, _ expected: GraphOperation) throws {
+        #expect(try Self.operation(node, opset: opset) == expected)
+    }
+
+    @Test func theElementwiseOperatorsMapOneToOne() throws {
+        let pairs: [(String, GraphOperation)] = [
+            ("MatMul", .matMul), ("Add", .add), ("Sub", .subtract), ("Mul", .multiply), ("Div", .divide), ("Relu", .relu),
+            ("Sigmoid", .sigmoid), ("Tanh", .tanh), ("Identity", .identity),
+        ]
+        for (opType, expected) in pairs {
+            #expect(try Self.operation(Self.node(opType, ["x", "x"].prefix(expected.inputCount.lowerBound).map { $0 })) == expected, "\(opType)")
+        }
+    }
+
+    /// A Constant node's value (any of its five forms) is a constant tensor, no node.
+    @Test(arguments: [
+        (ONNXAttribute(tensor: ONNXTensorProto(dims: [2, 1], dataType: 1, values: [3, 4])), "value", ConstantTensor(shape: [2, 1], values: [3, 4])),
+        (ONNXAttribute(float: 2.5), "value_float", ConstantTensor(shape: [], values: [2.5])),
+        (ONNXAttribute(floats: [1, 2]), "value_floats", ConstantTensor(shape: [2], values: [1, 2])),
+        (ONNXAttribute(int: -3), "value_int", ConstantTensor(shape: [], values: [-3])),
+        (ONNXAttribute(ints: [0, -1]), "value_ints", ConstantTensor(shape: [2], values: [0, -1])),
+    ])
+    func aConstantNodeIsAConstant(_ value: ONNXAttribute, _ name: String, _ expected: ConstantTensor) throws {
+        var converter = GraphConverter(opset: 13)
+        try converter.add(Self.node("Constant", [], outputs: ["c"], with: [name: value]))
+        #expect(converter.constants["c"] == expected)
+        #expect(try converter.nodes(needing: "c", input: "x").isEmpty)
+    }
+
+    /// x · c with c from a Constant node: the constant reaches the kernel (y = x ⊙ [1, 2, 3]).
+    @Test func aConstantNodeFeedsTheGraph() throws {
+        var converter = GraphConverter(opset: 13)
+        try converter.add(Self.node("Constant", [], outputs: ["c"], with: ["value_floats": .init(floats: [1, 2, 3])]))
+        try converter.add(Self.node("Mul", ["x", "c"]))
+        let graph = OperatorGraph(featureCount: 3, input: "x", nodes: try converter.nodes(needing: "y", input: "x"),
+                                  constants: converter.constants, output: "y")
+        let model = try CPUBackend().compile(.graph(graph))
+        #expect(model.predict(FeatureBatch(rowCount: 2, columnCount: 3, values: [1, 1, 1, -2, 0.5, 4])).values == [1, 2, 3, -2, 1, 12])
+    }
+
+    /// ZipMap is no kernel: its output names its input's values, with the class labels it declares.
+    @Test func zipMapNamesItsInputsValues() throws {
+        var converter = GraphConverter(opset: 13)
+        try converter.add(Self.node("Softmax", outputs: ["probabilities"], name: "softmax"))
+        try converter.add(Self.node("ZipMap", ["probabilities"], outputs: ["z"], name: "zip", domain: "ai.onnx.ml",
+                                    with: ["classlabels_int64s": .init(ints: [3, 5, 7, 9])]))
+        #expect(converter.alias["z"] == "probabilities")
+        #expect(converter.labels["z"] == .integers([3, 5, 7, 9]))
+        // A node reading the ZipMap reads its input.
+        try converter.add(Self.node("Identity", ["z"], outputs: ["w"], name: "after"))
+        let nodes = try converter.nodes(needing: "w", input: "x")
+        #expect(nodes.map(\.name) == ["softmax", "after"] && nodes[1].inputs == ["probabilities"])
+    }
+
+    /// A classifier's first output is its label, which Berth does not compute; the scores are the node's output.
+    @Test func aClassifierComputesItsScoresNotItsLabel() throws {
+        var converter = GraphConverter(opset: 13)
+        try converter.add(Self.node("LinearClassifier", outputs: ["label", "scores"], name: "linear", domain: "ai.onnx.ml", with: [
+            "coefficients": .init(floats: [1, 2, 3, 4]), "intercepts": .init(floats: [0.5, -0.5]),
+            "classlabels_strings": .init(strings: ["no", "yes"]), "post_transform": .init(string: "SOFTMAX"),
+        ]))
+        #expect(converter.labels["scores"] == .strings(["no", "yes"]))
+        let nodes = try converter.nodes(needing: "scores", input: "x")
+        #expect(nodes.first?.outputs == ["scores"])
+        #expect(nodes.first?.operation == .linearClassifier(LinearModelOperation(coefficients: [1, 2, 3, 4], intercepts: [0.5, -0.5], outputCount: 2,
+                                                                                  postTransform: .softmax, labelCount: 2)))
+        try converter.add(Self.node("Cast", ["label"], outputs: ["l"], name: "use_label", with: ["to": .init(int: 1)]))
+        let error = #expect(throws: ModelReadError.Reason.self) { try converter.nodes(needing: "l", input: "x") }
+        #expect(error?.text.contains("'use_label' computes with the classifier label output 'label'") == true, "\(error?.text ?? "")")
+    }
+
+    @Test(arguments: [
+        (node("Erf", name: "erf_1"), "uses operator Erf (node 'erf_1'), which Berth does not run"),
+        (node("Concat", ["x", "x"], name: "cat"), "Concat 'cat' has no axis"),
+        (node("Cast", name: "to_string", with: ["to": .init(int: 8)]), "Cast 'to_string' converts to data type 8"),
+        (node("Normalizer", name: "norm", domain: "ai.onnx.ml", with: ["norm": .init(string: "L3")]), "Normalizer 'norm' has norm L3"),
+        (node("Imputer", name: "imp", domain: "ai.onnx.ml", with: ["imputed_value_int64s": .init(ints: [1])]), "Imputer 'imp' has no imputed_value_floats"),
+        (node("LinearRegressor", name: "lr", domain: "ai.onnx.ml", with: ["post_transform": .init(string: "CUBE")]), "post_transform CUBE"),
+        (node("Constant", outputs: ["c"], name: "empty"), "Constant 'empty' has no numeric value"),
+        (node("Relu", outputs: [""], name: "silent"), "node 'silent' names no output"),
+    ] as [(ONNXNodeProto, String)])
+    func nodesBerthCannotRunAreRefusedByName(_ node: ONNXNodeProto, _ words: String) {
+        let reason = Self.refusal(node)
+        #expect(reason.contains(words), "\(reason)")
+    }
+}
