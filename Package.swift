@@ -6,6 +6,17 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// Berth's version; `berth --version` prints it with the commit the binary was built from.
+let berthVersion = "0.1.0"
+/// The commit being built: from git in a checkout, from BERTH_COMMIT where there is no .git (the container build).
+let berthCommit: String = {
+    if let commit = Context.environment["BERTH_COMMIT"]?.filter({ $0.isLetter || $0.isNumber || $0 == "-" }), !commit.isEmpty {
+        return String(commit.prefix(40))
+    }
+    guard let git = Context.gitInformation else { return "unknown" }
+    return String(git.currentCommit.prefix(12)) + (git.hasUncommittedChanges ? "-modified" : "")
+}()
+
 let package = Package(
     name: "berth",
     platforms: [.macOS(.v15)],
@@ -24,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
         // Already in Hummingbird's graph; named because the server spells statuses and header fields with it.
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        // SHA-256 of the model artifact (provenance, BERTH_EXPECT_SHA256); already in the test build's graph.
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -31,9 +44,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        // The version and commit, carried from here into the binary as C string defines.
+        .target(name: "CBerthBuildInfo", cSettings: [.define("BERTH_VERSION", to: "\"\(berthVersion)\""),
+                                                     .define("BERTH_COMMIT", to: "\"\(berthCommit)\"")]),
         .target(name: "BerthJSON", swiftSettings: swiftSettings),
         .target(name: "BerthProtobuf", swiftSettings: swiftSettings),
-        .target(name: "BerthArtifacts", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "BerthArtifacts", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // The dense-layer micro-kernels and the tree walk with gathers: C only to compile them for AVX-512 / AVX2 and
         // choose at run time.
         .target(name: "CBerthKernels"),
@@ -79,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthServer", "BerthRuntime", "BerthCodecs", "BerthCore", "BerthFormats", "BerthJSON",
+                "BerthServer", "BerthRuntime", "BerthCodecs", "BerthCore", "BerthFormats", "BerthJSON", "CBerthBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

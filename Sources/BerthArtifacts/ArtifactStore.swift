@@ -18,6 +18,9 @@ public struct ArtifactStore: Sendable {
     public struct Contents: Sendable {
         public var files: [ModelFile]
         public var skipped: [String]
+
+        /// The artifact's SHA-256 (`ArtifactDigest`), as lowercase hex.
+        public var sha256: String { ArtifactDigest.sha256(of: files) }
     }
 
     public func open() throws(ArtifactError) -> Contents {
@@ -73,15 +76,15 @@ public struct ArtifactStore: Sendable {
                     }
                 case .file:
                     let bytes = try FileSystem.read(path, limit: remainingBytes)
-                    try add(path: child, bytes: bytes, allowArchive: true)
+                    try add(path: child, extractedPath: child, bytes: bytes, allowArchive: true)
                 default:
                     contents.skipped.append(child + " (not a regular file)")
                 }
             }
         }
 
-        /// Adds a file, unpacking it first when it is gzip or tar.
-        mutating func add(path: String, bytes: [UInt8], allowArchive: Bool) throws(ArtifactError) {
+        /// Adds a file, unpacking it first when it is gzip or tar; `extractedPath` is its path in the unpacked artifact.
+        mutating func add(path: String, extractedPath: String, bytes: [UInt8], allowArchive: Bool) throws(ArtifactError) {
             if GzipInflater.isGzip(bytes) {
                 let inflated: [UInt8]
                 do {
@@ -95,12 +98,12 @@ public struct ArtifactStore: Sendable {
                 if allowArchive && TarReader.looksLikeTar(inflated) {
                     try addArchive(path: path, bytes: inflated)
                 } else {
-                    try addFile(path: Self.strippingGzipSuffix(path), bytes: inflated)
+                    try addFile(path: Self.strippingGzipSuffix(path), extractedPath: Self.strippingGzipSuffix(extractedPath), bytes: inflated)
                 }
             } else if allowArchive && TarReader.looksLikeTar(bytes) {
                 try addArchive(path: path, bytes: bytes)
             } else {
-                try addFile(path: path, bytes: bytes)
+                try addFile(path: path, extractedPath: extractedPath, bytes: bytes)
             }
         }
 
@@ -123,14 +126,14 @@ public struct ArtifactStore: Sendable {
                     continue
                 }
                 // A gzipped member is inflated; an archive inside an archive is not unpacked again.
-                try add(path: path + ":" + entry.path, bytes: entry.bytes, allowArchive: false)
+                try add(path: path + ":" + entry.path, extractedPath: entry.path, bytes: entry.bytes, allowArchive: false)
             }
         }
 
-        mutating func addFile(path: String, bytes: [UInt8]) throws(ArtifactError) {
+        mutating func addFile(path: String, extractedPath: String, bytes: [UInt8]) throws(ArtifactError) {
             guard bytes.count <= remainingBytes else { throw .inflationLimitExceeded(path: path, limit: limits.maxTotalBytes) }
             totalBytes += bytes.count
-            contents.files.append(ModelFile(path: path, bytes: bytes))
+            contents.files.append(ModelFile(path: path, extractedPath: extractedPath, bytes: bytes))
         }
 
         static func strippingGzipSuffix(_ path: String) -> String {

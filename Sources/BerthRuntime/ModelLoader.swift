@@ -29,6 +29,13 @@ public struct ModelLoader: Sendable {
         } catch {
             throw Failure(description: error.description)
         }
+        let digest = contents.sha256
+        if let expected = configuration.model.expectedSHA256, expected != digest {
+            throw Failure(description: """
+                the model artifact's SHA-256 is \(digest), but BERTH_EXPECT_SHA256 pins \(expected): deploy the artifact the \
+                pin names, or update BERTH_EXPECT_SHA256 to the new model's digest
+                """)
+        }
         for skipped in contents.skipped {
             logger.info("skipped a file in the model directory", metadata: ["file": .string(skipped)])
         }
@@ -83,7 +90,7 @@ public struct ModelLoader: Sendable {
             jsonDefault = try? OutputSelection(parsing: "predicted_label,probabilities", meaning: files[0].loaded.meaning)
         }
         let first = files[0].loaded
-        let summary = ModelSummary(files: files.map(\.path), format: first.format, objective: first.objectiveName,
+        let summary = ModelSummary(files: files.map(\.path), sha256: digest, format: first.format, objective: first.objectiveName,
                                    kind: first.kind, writer: first.writerVersion,
                                    treeCount: files.reduce(0) { $0 + $1.loaded.treeCount })
         let batcher = configuration.batching.enabled

@@ -27,6 +27,7 @@ public struct ModelLoadingService: Service {
             let summary = model.summary
             logger.info("model ready", metadata: [
                 "files": .array(summary.files.map { .string($0) }),
+                "sha256": .string(summary.sha256),
                 "format": .string(summary.format.description),
                 "writer": .string(summary.writer ?? "unknown"),
                 "objective": .string(summary.objective),

@@ -10,6 +10,9 @@ public struct ModelSettings: Sendable {
     public var ensemble = true
     /// `SAGEMAKER_INFERENCE_OUTPUT`: the outputs to answer with, checked against the model when it loads.
     public var inferenceOutput: String?
+    /// `BERTH_EXPECT_SHA256`: the artifact digest (`ArtifactDigest`) the model must have, lowercase hex; a model
+    /// with another digest is refused at start. Multi-model loads are not pinned by it.
+    public var expectedSHA256: String?
 
     public init() {}
 
@@ -20,5 +23,12 @@ public struct ModelSettings: Sendable {
         }
         if let ensemble = try reader.boolean("SAGEMAKER_INFERENCE_ENSEMBLE") { self.ensemble = ensemble }
         inferenceOutput = reader.string("SAGEMAKER_INFERENCE_OUTPUT")
+        if let digest = reader.string("BERTH_EXPECT_SHA256") {
+            guard ArtifactDigest.isSHA256(digest) else {
+                throw ConfigurationError(variable: "BERTH_EXPECT_SHA256", value: digest,
+                                         expected: "the artifact's SHA-256 as 64 hexadecimal digits (berth inspect prints it)")
+            }
+            expectedSHA256 = digest.lowercased()
+        }
     }
 }

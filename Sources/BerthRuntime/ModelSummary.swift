@@ -5,6 +5,8 @@ import BerthFormats
 public struct ModelSummary: Sendable {
     /// One path per model file, in loading order.
     public let files: [String]
+    /// The artifact's SHA-256 (`ArtifactDigest`: every file read, as unpacked), lowercase hex.
+    public let sha256: String
     public let format: ModelFormat
     /// XGBoost's objective (`binary:logistic`), or what an ONNX graph is (`classifier`, `regressor`).
     public let objective: String

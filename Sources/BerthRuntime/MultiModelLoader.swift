@@ -47,6 +47,7 @@ public struct MultiModelLoader: Sendable {
         }
         var modelConfiguration = configuration
         modelConfiguration.model.directory = directory
+        modelConfiguration.model.expectedSHA256 = nil  // pins the single model of `serve`, not the models loaded by name
         let model: ServedModel
         do {
             model = try await ModelLoader(configuration: modelConfiguration, backend: backend).loadInBackground(logger: logger)
@@ -73,7 +74,7 @@ public struct MultiModelLoader: Sendable {
         let elapsed = clock.now - start
         var metadata: Logger.Metadata = [
             "model": .string(name), "url": .string(url), "bytes": .stringConvertible(model.residentBytes),
-            "format": .string(model.summary.format.description), "objective": .string(model.summary.objective),
+            "sha256": .string(model.summary.sha256), "format": .string(model.summary.format.description), "objective": .string(model.summary.objective),
             "load_ms": .stringConvertible(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
             "used_bytes": .stringConvertible(registry.usedBytes), "budget_bytes": .stringConvertible(registry.budgetBytes),
         ]

@@ -36,7 +36,8 @@ struct InspectCommand: ParsableCommand {
             throw fail("invalid configuration: \(error)")
         }
         if let modelDirectory { configuration.model.directory = modelDirectory }
-        var fields: [(String, String)] = [("device_setting", configuration.compute.device.rawValue)]
+        var fields: [(String, String)] = [("berth", BerthCommand.configuration.version),
+                                          ("device_setting", configuration.compute.device.rawValue)]
         let choice: BackendChoice
         do {
             choice = try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: logger)
@@ -54,7 +55,8 @@ struct InspectCommand: ParsableCommand {
             do {
                 let served = try ModelLoader(configuration: configuration, backend: choice.backend).load(logger: logger)
                 fields += [
-                    ("model_format", served.summary.format.description), ("objective", served.summary.objective),
+                    ("model_format", served.summary.format.description), ("sha256", served.summary.sha256),
+                    ("writer", served.summary.writer ?? "unknown"), ("objective", served.summary.objective),
                     ("trees", String(served.summary.treeCount)), ("features", String(served.featureCount)),
                     ("outputs", String(served.outputCount)), ("placement", served.placement.description),
                 ]

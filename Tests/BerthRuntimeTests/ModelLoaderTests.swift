@@ -38,6 +38,28 @@ import Testing
         #expect(error?.description.contains("save_model") == true)
     }
 
+    /// The legacy fixture's digest, as `sha256sum xgboost-model` prints it.
+    static let legacyDigest = "795854c441450489cf0d4ff8dba47c98313e858595930c0074786ed4ac7e8535"
+
+    @Test func theArtifactsDigestIsRecorded() throws {
+        try copy("xgboost-binary-legacy/model/xgboost-model", as: "xgboost-model")
+        #expect(try load().summary.sha256 == Self.legacyDigest)
+        #expect(try load(["BERTH_EXPECT_SHA256": Self.legacyDigest.uppercased()]).summary.sha256 == Self.legacyDigest)
+    }
+
+    @Test func aPinnedDigestRefusesAnyOtherArtifactNamingBoth() throws {
+        try copy("xgboost-dart/model/model.ubj", as: "xgboost-model")
+        let error = #expect(throws: ModelLoader.Failure.self) { try load(["BERTH_EXPECT_SHA256": Self.legacyDigest]) }
+        #expect(error?.description.contains("BERTH_EXPECT_SHA256 pins \(Self.legacyDigest)") == true, "\(error?.description ?? "")")
+        let actual = try load().summary.sha256
+        #expect(actual != Self.legacyDigest && error?.description.contains(actual) == true)
+    }
+
+    @Test func aPinThatIsNotADigestIsAConfigurationError() {
+        let error = #expect(throws: ConfigurationError.self) { try BerthConfiguration(environment: ["BERTH_EXPECT_SHA256": "795854c4"], processorCount: 1) }
+        #expect(error?.description.hasPrefix("BERTH_EXPECT_SHA256=795854c4 is not valid: expected the artifact's SHA-256") == true)
+    }
+
     @Test func ensembleCanBeSwitchedOff() throws {
         for fold in 0..<3 { try copy("xgboost-kfold-ensemble/model/xgboost-model-\(fold)", as: "xgboost-model-\(fold)") }
         #expect(try load().summary.files.count == 3)
