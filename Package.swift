@@ -6,17 +6,6 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// Berth's version; `berth --version` prints it with the commit the binary was built from.
-let berthVersion = "0.1.0"
-/// The commit being built: from git in a checkout, from BERTH_COMMIT where there is no .git (the container build).
-let berthCommit: String = {
-    if let commit = Context.environment["BERTH_COMMIT"]?.filter({ $0.isLetter || $0.isNumber || $0 == "-" }), !commit.isEmpty {
-        return String(commit.prefix(40))
-    }
-    guard let git = Context.gitInformation else { return "unknown" }
-    return String(git.currentCommit.prefix(12)) + (git.hasUncommittedChanges ? "-modified" : "")
-}()
-
 let package = Package(
     name: "berth",
     platforms: [.macOS(.v15)],
@@ -44,9 +33,6 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
-        // The version and commit, carried from here into the binary as C string defines.
-        .target(name: "CBerthBuildInfo", cSettings: [.define("BERTH_VERSION", to: "\"\(berthVersion)\""),
-                                                     .define("BERTH_COMMIT", to: "\"\(berthCommit)\"")]),
         .target(name: "BerthJSON", swiftSettings: swiftSettings),
         .target(name: "BerthProtobuf", swiftSettings: swiftSettings),
         .target(name: "BerthArtifacts", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
@@ -95,12 +81,15 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthServer", "BerthRuntime", "BerthCodecs", "BerthCore", "BerthFormats", "BerthJSON", "CBerthBuildInfo",
+                "BerthServer", "BerthRuntime", "BerthCodecs", "BerthCore", "BerthFormats", "BerthJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: ["BerthBuildInfo"]
         ),
+        // Writes the commit being built into the executable (`berth --version`).
+        .plugin(name: "BerthBuildInfo", capability: .buildTool()),
         .target(name: "BerthTestSupport", dependencies: ["BerthCUDA"], path: "Tests/BerthTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "BerthRuntimeTests",

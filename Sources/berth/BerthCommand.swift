@@ -1,5 +1,4 @@
 import ArgumentParser
-import CBerthBuildInfo
 
 /// `berth`: the command line. SageMaker runs the container as `docker run IMAGE serve`, so `serve` is the
 /// subcommand that matters there; `predict` runs a batch transform job on local files, `bench` times one stage, and
@@ -9,7 +8,7 @@ struct BerthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "berth",
         abstract: "A SageMaker-compatible model server for XGBoost and ONNX models.",
-        version: "berth \(String(cString: berth_build_version())) (commit \(String(cString: berth_build_commit())))",
+        version: BerthVersion.description,
         subcommands: [ServeCommand.self, PredictCommand.self, BenchCommand.self, InspectCommand.self]
     )
 }

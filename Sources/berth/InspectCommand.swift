@@ -36,7 +36,7 @@ struct InspectCommand: ParsableCommand {
             throw fail("invalid configuration: \(error)")
         }
         if let modelDirectory { configuration.model.directory = modelDirectory }
-        var fields: [(String, String)] = [("berth", BerthCommand.configuration.version),
+        var fields: [(String, String)] = [("berth", BerthVersion.description),
                                           ("device_setting", configuration.compute.device.rawValue)]
         let choice: BackendChoice
         do {
