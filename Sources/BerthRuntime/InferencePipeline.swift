@@ -19,20 +19,26 @@ public struct InferencePipeline: Sendable {
     public func answer(_ body: UnsafeRawBufferPointer, from requestFormat: RequestFormat, to responseFormat: ResponseFormat,
                        firstLineNumber: Int = 1) throws(CodecError) -> (body: [UInt8], rowCount: Int) {
         let batch = try decode(body, from: requestFormat, firstLineNumber: firstLineNumber)
-        return (encode(model.compiled.predict(batch), to: responseFormat), batch.rowCount)
+        return (encode(model.predictAlone(batch), to: responseFormat), batch.rowCount)
     }
 
     /// The rows of a request body.
     public func decode(_ body: UnsafeRawBufferPointer, from requestFormat: RequestFormat, firstLineNumber: Int = 1) throws(CodecError) -> FeatureBatch {
         var options = decoding
         options.firstLineNumber = firstLineNumber
-        return try requestFormat.decoder(options: options).decode(body, featureCount: model.featureCount)
+        let batch = try model.metrics.measure(.decode) { () throws(CodecError) in
+            try requestFormat.decoder(options: options).decode(body, featureCount: model.featureCount)
+        }
+        model.metrics.recordRequest(rows: batch.rowCount)
+        return batch
     }
 
     /// The response bytes for predictions.
     public func encode(_ predictions: Predictions, to responseFormat: ResponseFormat) -> [UInt8] {
-        var output = [UInt8]()
-        responseFormat.encoder(options: encoding).encode(predictions, into: &output)
-        return output
+        model.metrics.measure(.encode) {
+            var output = [UInt8]()
+            responseFormat.encoder(options: encoding).encode(predictions, into: &output)
+            return output
+        }
     }
 }

@@ -11,10 +11,13 @@ import Logging
 public struct ModelLoader: Sendable {
     public let configuration: BerthConfiguration
     public let backend: any Backend
+    /// Where the served model's requests are measured.
+    public let metrics: RuntimeMetrics
 
-    public init(configuration: BerthConfiguration, backend: any Backend) {
+    public init(configuration: BerthConfiguration, backend: any Backend, metrics: RuntimeMetrics = .disabled) {
         self.configuration = configuration
         self.backend = backend
+        self.metrics = metrics
     }
 
     /// Why the model could not be served; `description` is what `/ping` and the log say.
@@ -94,10 +97,10 @@ public struct ModelLoader: Sendable {
                                    kind: first.kind, writer: first.writerVersion,
                                    treeCount: files.reduce(0) { $0 + $1.loaded.treeCount })
         let batcher = configuration.batching.enabled
-            ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows, delay: configuration.batching.maxDelay)
+            ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows, delay: configuration.batching.maxDelay, metrics: metrics)
             : nil
         return ServedModel(compiled: model, summary: summary, outputSelection: selection, defaultJSONSelection: jsonDefault,
-                           batcher: batcher)
+                           batcher: batcher, metrics: metrics)
     }
 
     /// Loads on a Dispatch thread, not on Swift's cooperative pool, which serves the HTTP handlers.

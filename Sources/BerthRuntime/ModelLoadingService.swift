@@ -24,6 +24,8 @@ public struct ModelLoadingService: Service {
             let model = try await loader.loadInBackground(logger: logger)
             state.set(.ready(model))
             let elapsed = clock.now - start
+            loader.metrics.recordLoad(elapsed, succeeded: true)
+            loader.metrics.publishModelInfo(model)
             let summary = model.summary
             logger.info("model ready", metadata: [
                 "files": .array(summary.files.map { .string($0) }),
@@ -41,6 +43,7 @@ public struct ModelLoadingService: Service {
             ])
         } catch {
             state.set(.failed(error.description))
+            loader.metrics.recordLoad(clock.now - start, succeeded: false)
             logger.critical("model failed to load; /ping answers 503 until the container is restarted with a fixed model",
                             metadata: ["reason": .string(error.description)])
         }

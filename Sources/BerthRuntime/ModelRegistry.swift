@@ -101,4 +101,7 @@ public final class ModelRegistry: Sendable {
     }
 
     public var usedBytes: Int { state.withLock { $0.usedBytes } }
+
+    /// How many models are loaded.
+    public var count: Int { state.withLock { $0.models.count } }
 }

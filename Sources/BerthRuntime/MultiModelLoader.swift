@@ -10,11 +10,18 @@ public struct MultiModelLoader: Sendable {
     public let configuration: BerthConfiguration
     public let registry: ModelRegistry
     public let backend: any Backend
+    /// Loads, evictions and the models held; every model's requests are measured here too (without its name, which
+    /// would make a series per model).
+    public let metrics: RuntimeMetrics
+    private let modelMetrics: MultiModelMetrics
 
-    public init(configuration: BerthConfiguration, registry: ModelRegistry, backend: any Backend) {
+    public init(configuration: BerthConfiguration, registry: ModelRegistry, backend: any Backend, metrics: RuntimeMetrics = .disabled) {
         self.configuration = configuration
         self.registry = registry
         self.backend = backend
+        self.metrics = metrics
+        modelMetrics = MultiModelMetrics(factory: metrics.factory)
+        modelMetrics.recordModels(in: registry)
     }
 
     /// Why a load was refused; the server maps each to a status.
@@ -50,9 +57,10 @@ public struct MultiModelLoader: Sendable {
         modelConfiguration.model.expectedSHA256 = nil  // pins the single model of `serve`, not the models loaded by name
         let model: ServedModel
         do {
-            model = try await ModelLoader(configuration: modelConfiguration, backend: backend).loadInBackground(logger: logger)
+            model = try await ModelLoader(configuration: modelConfiguration, backend: backend, metrics: metrics).loadInBackground(logger: logger)
         } catch {
             registry.cancel(name)
+            metrics.recordLoad(clock.now - start, succeeded: false)
             logger.warning("model load failed", metadata: ["model": .string(name), "url": .string(url), "reason": .string(error.description)])
             throw .unreadable(name: name, reason: error.description)
         }
@@ -60,6 +68,7 @@ public struct MultiModelLoader: Sendable {
         do {
             evicted = try registry.commit(name: name, url: url, targetModel: targetModel, model: model)
         } catch {
+            metrics.recordLoad(clock.now - start, succeeded: false)
             logger.warning("model too large for the memory budget", metadata: [
                 "model": .string(name), "bytes": .stringConvertible(model.residentBytes), "budget": .stringConvertible(registry.budgetBytes),
             ])
@@ -72,6 +81,9 @@ public struct MultiModelLoader: Sendable {
             logger.info("model evicted", metadata: metadata)
         }
         let elapsed = clock.now - start
+        metrics.recordLoad(elapsed, succeeded: true)
+        modelMetrics.recordRemovals(evicted: evicted.count)
+        modelMetrics.recordModels(in: registry)
         var metadata: Logger.Metadata = [
             "model": .string(name), "url": .string(url), "bytes": .stringConvertible(model.residentBytes),
             "sha256": .string(model.summary.sha256), "format": .string(model.summary.format.description), "objective": .string(model.summary.objective),
@@ -81,6 +93,14 @@ public struct MultiModelLoader: Sendable {
         if let targetModel { metadata["target_model"] = .string(targetModel) }
         logger.info("model loaded", metadata: metadata)
         return model
+    }
+
+    /// Unloads `name`; nil when it is not loaded. Requests already running keep the model until they finish.
+    public func unload(_ name: String) -> ModelRegistry.Entry? {
+        guard let entry = registry.unload(name) else { return nil }
+        modelMetrics.recordRemovals(unloaded: 1)
+        modelMetrics.recordModels(in: registry)
+        return entry
     }
 
     /// 1 to 1024 bytes of printable characters without `/`: a name that is safe in a URL path and in a log.

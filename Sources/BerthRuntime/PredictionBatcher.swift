@@ -8,13 +8,18 @@ import BerthCore
 /// drain running queues. Enqueueing and the drain's "nothing left, stop" happen under one lock, so no request is
 /// ever left behind. Requests of `maxRows` rows or more skip the queue, so a small request waits at most for the
 /// batch in progress and its own.
+///
+/// Each request's wait, from arriving here to the start of the kernel call that answers it, is the `queue` stage
+/// of `RuntimeMetrics`; each kernel call records its rows and its `predict` time.
 public final class PredictionBatcher: Sendable {
     let model: any CompiledModel
     public let maxRows: Int
     public let delay: Duration
+    let metrics: RuntimeMetrics
 
     fileprivate struct Waiting {
         let batch: FeatureBatch
+        let arrived: ContinuousClock.Instant
         let continuation: CheckedContinuation<Predictions, Never>
     }
 
@@ -25,27 +30,33 @@ public final class PredictionBatcher: Sendable {
 
     private let state = LockedState(State())
 
-    public init(model: any CompiledModel, maxRows: Int, delay: Duration = .zero) {
+    public init(model: any CompiledModel, maxRows: Int, delay: Duration = .zero, metrics: RuntimeMetrics = .disabled) {
         self.model = model
         self.maxRows = max(1, maxRows)
         self.delay = delay
+        self.metrics = metrics
     }
 
     /// Requests waiting for a drain to answer them (tests watch it to know when requests have queued).
     var queuedRequestCount: Int { state.withLock { $0.queue.count } }
 
     public func predict(_ batch: FeatureBatch) async -> Predictions {
-        guard batch.rowCount < maxRows else { return model.predict(batch) }
+        let arrived = ContinuousClock.now
+        guard batch.rowCount < maxRows else {
+            metrics.record(.queue, .zero)
+            return metrics.measureKernelCall(rows: batch.rowCount) { model.predict(batch) }
+        }
         let leads = state.withLock { state -> Bool in
             guard !state.draining else { return false }
             state.draining = true
             return true
         }
-        guard leads else { return await enqueue(batch) }
+        guard leads else { return await enqueue(batch, arrived: arrived) }
         // Nobody is draining: this request runs its own rows, joined with whatever is queued by then, on its own
         // task — no queue, no hand-off when it is alone. Anything still queued afterwards gets a drain task.
         if delay > .zero { try? await Task.sleep(for: delay) }
         let joined = state.withLock { state in state.take(upTo: maxRows - batch.rowCount) }
+        recordQueueTimes(arrivals: [arrived] + joined.map(\.arrived))
         let answers = predictJoined([batch] + joined.map(\.batch))
         for (waiting, answer) in zip(joined, answers.dropFirst()) { waiting.continuation.resume(returning: answer) }
         let more = state.withLock { state -> Bool in
@@ -59,10 +70,10 @@ public final class PredictionBatcher: Sendable {
 
     /// Waits in the queue for a drain (the leader's, or a drain task) to answer; starts a drain task if the
     /// drain stopped between the leader check and now.
-    private func enqueue(_ batch: FeatureBatch) async -> Predictions {
+    private func enqueue(_ batch: FeatureBatch, arrived: ContinuousClock.Instant) async -> Predictions {
         await withCheckedContinuation { continuation in
             let startDrain = state.withLock { state -> Bool in
-                state.queue.append(Waiting(batch: batch, continuation: continuation))
+                state.queue.append(Waiting(batch: batch, arrived: arrived, continuation: continuation))
                 guard !state.draining else { return false }
                 state.draining = true
                 return true
@@ -80,21 +91,28 @@ public final class PredictionBatcher: Sendable {
                 return group
             }
             guard !group.isEmpty else { return }
+            recordQueueTimes(arrivals: group.map(\.arrived))
             for (waiting, answer) in zip(group, predictJoined(group.map(\.batch))) {
                 waiting.continuation.resume(returning: answer)
             }
         }
     }
 
+    /// Each request's wait, until the kernel call about to start.
+    private func recordQueueTimes(arrivals: [ContinuousClock.Instant]) {
+        let now = ContinuousClock.now
+        for arrived in arrivals { metrics.record(.queue, now - arrived) }
+    }
+
     /// One kernel call for all the batches' rows, then each batch's share of the predictions.
     private func predictJoined(_ batches: [FeatureBatch]) -> [Predictions] {
-        if batches.count == 1 { return [model.predict(batches[0])] }
+        if batches.count == 1 { return [metrics.measureKernelCall(rows: batches[0].rowCount) { model.predict(batches[0]) }] }
         let columns = model.featureCount
         var values = [Float]()
         values.reserveCapacity(batches.reduce(0) { $0 + $1.values.count })
         for batch in batches { values.append(contentsOf: batch.values) }
         let rows = batches.reduce(0) { $0 + $1.rowCount }
-        let predictions = model.predict(FeatureBatch(rowCount: rows, columnCount: columns, values: values))
+        let predictions = metrics.measureKernelCall(rows: rows) { model.predict(FeatureBatch(rowCount: rows, columnCount: columns, values: values)) }
         let outputs = predictions.columnCount
         var start = 0
         return batches.map { batch in

@@ -14,6 +14,8 @@ public struct ServedModel: Sendable {
     public let defaultJSONSelection: OutputSelection?
     /// Joins concurrent small requests into one kernel call (`BERTH_BATCHING`), or nil.
     public let batcher: PredictionBatcher?
+    /// Where the stages of answering are measured.
+    public let metrics: RuntimeMetrics
 
     public var placement: Placement { compiled.placement }
     public var featureCount: Int { compiled.featureCount }
@@ -22,6 +24,11 @@ public struct ServedModel: Sendable {
 
     /// The predictions for `batch`, joined with other requests' rows when batching is on.
     public func predict(_ batch: FeatureBatch) async -> Predictions {
-        if let batcher { await batcher.predict(batch) } else { compiled.predict(batch) }
+        if let batcher { await batcher.predict(batch) } else { predictAlone(batch) }
+    }
+
+    /// The predictions for `batch` in a kernel call of its own, on this thread (large bodies, `berth predict`).
+    public func predictAlone(_ batch: FeatureBatch) -> Predictions {
+        metrics.measureKernelCall(rows: batch.rowCount) { compiled.predict(batch) }
     }
 }

@@ -5,18 +5,18 @@ import Logging
 import ServiceLifecycle
 
 /// Builds the HTTP application `berth serve` runs: SageMaker's routes (docs/contract.md §1–5, §13) over one
-/// `ModelState` that the loading service fills in.
+/// `ModelState` that the loading service fills in, and `GET /metrics` over the server's own `ServerMetrics`.
 public enum BerthApplication {
     /// The application for `configuration`; run it with `runService()` so SIGTERM drains and exits 0 (SIG-1).
     public static func build(configuration: BerthConfiguration, logger: Logger, state: ModelState = ModelState(),
-                             backend: any Backend) -> some ApplicationProtocol {
-        let loader = ModelLoader(configuration: configuration, backend: backend)
+                             backend: any Backend, metrics: ServerMetrics = ServerMetrics()) -> some ApplicationProtocol {
+        let loader = ModelLoader(configuration: configuration, backend: backend, metrics: metrics.runtime)
         // A multi-model endpoint starts with no model: nothing to load in the background.
         let services: [any Service] = configuration.multiModel.enabled ? [] : [ModelLoadingService(loader: loader, state: state, logger: logger)]
         return Application(
             router: configuration.multiModel.enabled
-                ? multiModelRouter(configuration: configuration, backend: backend)
-                : router(configuration: configuration, state: state),
+                ? multiModelRouter(configuration: configuration, backend: backend, metrics: metrics)
+                : router(configuration: configuration, state: state, metrics: metrics),
             server: .berthHTTP1(configuration: .init(
                 additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.serving.payloadLimit.bytes),
                                             RequestDeadlineHandler(bodyTimeout: .seconds(Int64(configuration.serving.bodyTimeoutSeconds)))],
@@ -32,14 +32,15 @@ public enum BerthApplication {
         try await build(configuration: configuration, logger: logger, backend: backend).runService()
     }
 
-    static func router(configuration: BerthConfiguration, state: ModelState) -> Router<BasicRequestContext> {
+    static func router(configuration: BerthConfiguration, state: ModelState, metrics: ServerMetrics) -> Router<BasicRequestContext> {
         let router = Router()
+        addMetrics(metrics, to: router)
         let invocations = InvocationHandler(configuration: configuration)
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in
             switch state.current {
             case .ready: return Response(status: .ok)
-            case .loading: return InvocationFailure(.serviceUnavailable, "loading model").response
-            case .failed(let reason): return InvocationFailure(.serviceUnavailable, "model failed to load: \(reason)").response
+            case .loading: return InvocationFailure.plainText(.serviceUnavailable, "loading model")
+            case .failed(let reason): return InvocationFailure.plainText(.serviceUnavailable, "model failed to load: \(reason)")
             }
         }
         router.get("ping", use: ping)
@@ -67,8 +68,9 @@ public enum BerthApplication {
 
     /// `SAGEMAKER_MULTI_MODEL=true`: `/ping` answers 200 from the start whatever loads are doing (MME-8), and the
     /// management API serves the models.
-    static func multiModelRouter(configuration: BerthConfiguration, backend: any Backend) -> Router<BasicRequestContext> {
+    static func multiModelRouter(configuration: BerthConfiguration, backend: any Backend, metrics: ServerMetrics) -> Router<BasicRequestContext> {
         let router = Router()
+        addMetrics(metrics, to: router)
         let registry = ModelRegistry(budgetBytes: configuration.multiModel.memoryBudgetBytes ?? MemoryBudget.defaultBytes())
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in Response(status: .ok) }
         router.get("ping", use: ping)
@@ -80,8 +82,14 @@ public enum BerthApplication {
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: ExecutionParameters(configuration).json)))
         }
-        MultiModelAPI(loader: MultiModelLoader(configuration: configuration, registry: registry, backend: backend),
+        MultiModelAPI(loader: MultiModelLoader(configuration: configuration, registry: registry, backend: backend, metrics: metrics.runtime),
                       invocations: InvocationHandler(configuration: configuration)).register(on: router)
         return router
+    }
+
+    /// The measuring middleware (before every route, so it sees them all) and `GET /metrics`.
+    private static func addMetrics(_ metrics: ServerMetrics, to router: Router<BasicRequestContext>) {
+        router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
+        router.get("metrics") { request, _ in MetricsEndpoint.response(metrics, accept: request.headers[.accept]) }
     }
 }

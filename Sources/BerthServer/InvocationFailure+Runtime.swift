@@ -9,7 +9,8 @@ extension InvocationFailure {
     init(_ unavailable: ModelUnavailable) {
         switch unavailable {
         case .loading: self.init(.serviceUnavailable, "the model is still loading; retry once GET /ping answers 200")
-        case .failed: self.init(.internalServerError, "the model failed to load; the container log and GET /ping give the reason")
+        case .failed: self.init(.internalServerError, "the model failed to load; the container log and GET /ping give the reason",
+                                reason: .modelFailed)
         }
     }
 
@@ -18,13 +19,14 @@ extension InvocationFailure {
     init(_ failure: MultiModelLoader.Failure) {
         switch failure {
         case .invalidName:
-            self.init(.badRequest, "model_name must be 1 to 1024 printable characters without '/'")
+            self.init(.badRequest, "model_name must be 1 to 1024 printable characters without '/'", reason: .invalidLoadRequest)
         case .outsideModelsRoot(let url):
-            self.init(.badRequest, "url \(quoted: url) is not a folder inside the models root (BERTH_MODELS_ROOT; /opt/ml/models on SageMaker)")
+            self.init(.badRequest, "url \(quoted: url) is not a folder inside the models root (BERTH_MODELS_ROOT; /opt/ml/models on SageMaker)",
+                      reason: .invalidLoadRequest)
         case .alreadyLoaded(let name):
             self.init(.conflict, "model \(quoted: name) is already loaded (or loading): DELETE /models/\(name) first to replace it")
         case .unreadable(let name, let reason):
-            self.init(.badRequest, "model \(quoted: name) cannot be loaded: \(reason)")
+            self.init(.badRequest, "model \(quoted: name) cannot be loaded: \(reason)", reason: .modelUnreadable)
         case .overBudget(let name, let bytes, let budget):
             self.init(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), """
                 model \(quoted: name) needs \(bytes) bytes, more than the whole memory budget of \(budget) (BERTH_MODELS_MEMORY_MB)

@@ -9,21 +9,32 @@ import Hummingbird
 struct InvocationFailure: Error, Sendable {
     let status: HTTPResponse.Status
     let message: String
+    /// What `berth_refusals_total` counts it as; by default what its status means.
+    let reason: RefusalReason
 
-    init(_ status: HTTPResponse.Status, _ message: String) {
+    init(_ status: HTTPResponse.Status, _ message: String, reason: RefusalReason? = nil) {
         self.status = status
         self.message = message
+        self.reason = reason ?? RefusalReason(status: status)
     }
 
     init(_ error: CodecError) {
         switch error.kind {
         case .unsupportedContentType: self.init(.unsupportedMediaType, error.message)
         case .notAcceptable: self.init(.notAcceptable, error.message)
-        case .badRequest: self.init(.badRequest, error.message)
+        case .badRequest: self.init(.badRequest, error.message, reason: .malformedBody)
         }
     }
 
+    /// The `text/plain` answer, tagged with the reason for `HTTPMetricsMiddleware` (which removes the tag).
     var response: Response {
+        var response = Self.plainText(status, message)
+        response.headers[.berthRefusalReason] = reason.rawValue
+        return response
+    }
+
+    /// A short `text/plain` answer: a refusal's, or `/ping`'s while no model serves (not a refusal).
+    static func plainText(_ status: HTTPResponse.Status, _ message: String) -> Response {
         var body = ByteBuffer()
         body.writeString(message)
         body.writeString("\n")

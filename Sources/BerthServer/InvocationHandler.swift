@@ -27,7 +27,7 @@ struct InvocationHandler: Sendable {
             log(failure, request: request, logger: context.logger)
             return failure.response
         } catch {
-            let failure = InvocationFailure(.internalServerError, "internal error while answering the request")
+            let failure = InvocationFailure(.internalServerError, "internal error while answering the request", reason: .internalError)
             context.logger.error("request failed", metadata: ["status": "500", "error": .string("\(error)")])
             return failure.response
         }
@@ -44,7 +44,8 @@ struct InvocationHandler: Sendable {
         }
         let body = try await collectBody(request)
         guard body.readableBytes > 0 else {
-            throw InvocationFailure(.badRequest, "the request body is empty: send \(requestFormat.rawValue) rows of \(model.featureCount) features")
+            throw InvocationFailure(.badRequest, "the request body is empty: send \(requestFormat.rawValue) rows of \(model.featureCount) features",
+                                    reason: .emptyBody)
         }
         if let attributes = request.headers[Self.customAttributes] {
             // Readable by the pipeline (HDR-1); never echoed unless a feature sets the response header.

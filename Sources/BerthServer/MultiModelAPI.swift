@@ -32,7 +32,7 @@ struct MultiModelAPI: Sendable {
             }
             return await invocations.respond(to: request, context: context) { () throws(InvocationFailure) in
                 guard let model = registry.use(name) else {
-                    throw InvocationFailure(.notFound, "model \(quoted: name) is not loaded: load it with POST /models first")
+                    throw InvocationFailure(.notFound, "model \(quoted: name) is not loaded: load it with POST /models first", reason: .modelNotLoaded)
                 }
                 return model
             }
@@ -55,7 +55,9 @@ struct MultiModelAPI: Sendable {
     }
 
     private func describe(_ name: String) -> Response {
-        guard let entry = registry.entry(name) else { return InvocationFailure(.notFound, "model \(quoted: name) is not loaded").response }
+        guard let entry = registry.entry(name) else {
+            return InvocationFailure(.notFound, "model \(quoted: name) is not loaded", reason: .modelNotLoaded).response
+        }
         var body = [UInt8]()
         appendDescription(entry, to: &body)
         return json(.ok, body)
@@ -67,11 +69,12 @@ struct MultiModelAPI: Sendable {
             let body = try await request.body.collect(upTo: 64 << 10)
             let document = try body.withUnsafeReadableBytes { try JSONReader.parse($0.bindMemory(to: UInt8.self)) }
             guard let modelName = document["model_name"]?.string, let modelURL = document["url"]?.string else {
-                return InvocationFailure(.badRequest, #"send {"model_name": "…", "url": "/opt/ml/models/…"}"#).response
+                return InvocationFailure(.badRequest, #"send {"model_name": "…", "url": "/opt/ml/models/…"}"#, reason: .invalidLoadRequest).response
             }
             (name, url) = (modelName, modelURL)
         } catch {
-            return InvocationFailure(.badRequest, #"the body is not JSON: send {"model_name": "…", "url": "/opt/ml/models/…"}"#).response
+            return InvocationFailure(.badRequest, #"the body is not JSON: send {"model_name": "…", "url": "/opt/ml/models/…"}"#,
+                                     reason: .invalidLoadRequest).response
         }
         do {
             _ = try await loader.load(name: name, url: url, targetModel: request.headers[Self.targetModel].map { String($0.prefix(1024)) },
@@ -86,7 +89,9 @@ struct MultiModelAPI: Sendable {
     }
 
     private func unload(_ name: String, request: Request, logger: Logger) -> Response {
-        guard let entry = registry.unload(name) else { return InvocationFailure(.notFound, "model \(quoted: name) is not loaded").response }
+        guard let entry = loader.unload(name) else {
+            return InvocationFailure(.notFound, "model \(quoted: name) is not loaded", reason: .modelNotLoaded).response
+        }
         var metadata: Logger.Metadata = ["model": .string(name), "bytes": .stringConvertible(entry.bytes)]
         if let target = request.headers[Self.targetModel].map({ String($0.prefix(1024)) }) ?? entry.targetModel {
             metadata["target_model"] = .string(target)

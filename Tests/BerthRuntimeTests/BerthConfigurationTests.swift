@@ -85,4 +85,14 @@ import Testing
         #expect(PayloadLimit(megabytes: 20).description == "20 MB")
         #expect(PayloadLimit(bytes: 1000).description == "1000 bytes")
     }
+
+    /// SageMaker's numeric levels (Python's logging numbers), and BERTH_LOG_LEVEL winning when both are set.
+    @Test(arguments: [([String: String](), Logger.Level.info), (["SAGEMAKER_CONTAINER_LOG_LEVEL": "10"], .debug),
+                      (["SAGEMAKER_CONTAINER_LOG_LEVEL": "20"], .info), (["SAGEMAKER_CONTAINER_LOG_LEVEL": "30"], .warning),
+                      (["SAGEMAKER_CONTAINER_LOG_LEVEL": "40"], .error),
+                      (["SAGEMAKER_CONTAINER_LOG_LEVEL": "10", "BERTH_LOG_LEVEL": "error"], .error),
+                      (["BERTH_LOG_LEVEL": "WARNING"], .warning), (["LOG_LEVEL": "debug"], .debug)])
+    func logLevels(_ environment: [String: String], _ level: Logger.Level) throws {
+        #expect(try BerthConfiguration(environment: environment, processorCount: 1).logLevel == level)
+    }
 }

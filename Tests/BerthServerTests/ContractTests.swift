@@ -134,7 +134,7 @@ import Testing
 @Suite struct ReadinessTests {
     @Test func pingIs503WhileLoading() async throws {
         let configuration = try TestServer.configuration(modelDirectory: "/unused")
-        let app = Application(router: BerthApplication.router(configuration: configuration, state: ModelState()))
+        let app = Application(router: BerthApplication.router(configuration: configuration, state: ModelState(), metrics: ServerMetrics()))
         try await app.test(.router) { client in
             let ping = try await client.execute(uri: "/ping", method: .get)
             #expect(ping.status == .serviceUnavailable)

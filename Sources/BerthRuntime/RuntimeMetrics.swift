@@ -1,0 +1,111 @@
+import BerthCore
+import BerthFormats
+import CoreMetrics
+
+/// What the runtime measures while it answers and loads (docs/observability.md lists every metric): time in each
+/// stage of a request, rows per request and per kernel call, and model loads. A multi-model endpoint adds its
+/// models' (`MultiModelMetrics`).
+///
+/// Every metric is made from one injected `MetricsFactory` — swift-prometheus behind `/metrics` in `serve`, one
+/// registry per server, so tests read exact counts — never from the process-wide `MetricsSystem`. Labels take only
+/// values from a fixed set, so the number of series stays bounded however many models or requests there are.
+public struct RuntimeMetrics: Sendable {
+    /// Measures nothing: `berth predict`, `bench`, `inspect` and tests that do not read metrics.
+    public static let disabled = RuntimeMetrics(factory: NOOPMetricsHandler.instance)
+
+    /// The stages of answering a request, the values of `berth_stage_duration_seconds{stage}`.
+    public enum Stage: String, CaseIterable, Sendable {
+        case decode, queue, predict, encode
+    }
+
+    /// The bucket upper bounds the histograms of durations should have, in seconds: 50 µs to 10 s.
+    public static let durationBuckets: [Duration] = [
+        .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+    /// The bucket upper bounds of the histograms of row counts: powers of 4 from 1 to 262,144.
+    public static let rowBuckets: [Double] = (0...9).map { Double(1 << (2 * $0)) }
+    /// The histograms of rows, which take `rowBuckets`.
+    public static let rowHistograms = ["berth_request_rows", "berth_kernel_call_rows"]
+
+    let factory: any MetricsFactory
+    private let stages: [Stage: Timer]
+    private let requestRows: Recorder
+    private let kernelCallRows: Recorder
+    private let modelLoadDuration: Timer
+    private let modelLoadsSucceeded: Counter
+    private let modelLoadsFailed: Counter
+
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+        stages = Dictionary(uniqueKeysWithValues: Stage.allCases.map { stage in
+            (stage, Timer(label: "berth_stage_duration_seconds", dimensions: [("stage", stage.rawValue)], factory: factory))
+        })
+        requestRows = Recorder(label: "berth_request_rows", factory: factory)
+        kernelCallRows = Recorder(label: "berth_kernel_call_rows", factory: factory)
+        modelLoadDuration = Timer(label: "berth_model_load_duration_seconds", factory: factory)
+        modelLoadsSucceeded = Counter(label: "berth_model_loads_total", dimensions: [("result", "success")], factory: factory)
+        modelLoadsFailed = Counter(label: "berth_model_loads_total", dimensions: [("result", "failure")], factory: factory)
+    }
+
+    /// The rows one request brought.
+    func recordRequest(rows: Int) {
+        requestRows.record(rows)
+    }
+
+    /// A model load that took `duration` and succeeded or failed.
+    func recordLoad(_ duration: Duration, succeeded: Bool) {
+        modelLoadDuration.record(duration)
+        (succeeded ? modelLoadsSucceeded : modelLoadsFailed).increment()
+    }
+
+    /// Records how long `stage` took.
+    func record(_ stage: Stage, _ duration: Duration) {
+        stages[stage]!.record(duration)
+    }
+
+    /// Runs `body` as `stage`, recording how long it took.
+    func measure<Value, Failure: Error>(_ stage: Stage, _ body: () throws(Failure) -> Value) throws(Failure) -> Value {
+        let start = ContinuousClock.now
+        defer { record(stage, ContinuousClock.now - start) }
+        return try body()
+    }
+
+    /// Runs one kernel call of `rows` rows: the predict stage, and the rows the call took.
+    func measureKernelCall(rows: Int, _ body: () -> Predictions) -> Predictions {
+        kernelCallRows.record(rows)
+        return measure(.predict, body)
+    }
+
+    /// `berth_model_info{format, writer, sha256, objective, placement} 1`: what the single model of `serve` is. A
+    /// multi-model endpoint does not publish it (a series per model would grow with every model loaded).
+    public func publishModelInfo(_ model: ServedModel) {
+        let summary = model.summary
+        let labels = [("format", summary.format.description), ("writer", summary.writer ?? "unknown"), ("sha256", summary.sha256),
+                      ("objective", summary.objective), ("placement", model.placement.label)]
+        Gauge(label: "berth_model_info", dimensions: labels, factory: factory).record(1)
+    }
+}
+
+extension Placement {
+    /// The placement as a label value from a fixed set: `cpu`, `cuda`, `routed` (the GPU from a batch size on) or
+    /// `graph` (a graph on the CPU with kernels elsewhere). The full description, with its numbers, is in the log.
+    public var label: String {
+        switch self {
+        case .cpu: "cpu"
+        case .cuda: "cuda"
+        case .routed(let minimumRows, _) where minimumRows == Int.max: "cpu"
+        case .routed(let minimumRows, _) where minimumRows <= 1: "cuda"
+        case .routed: "routed"
+        case .graph: "graph"
+        }
+    }
+}
+
+extension Timer {
+    /// Records `duration`, which swift-metrics takes in nanoseconds.
+    func record(_ duration: Duration) {
+        recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+}
