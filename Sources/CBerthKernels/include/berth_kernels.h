@@ -1,6 +1,8 @@
 #ifndef BERTH_KERNELS_H
 #define BERTH_KERNELS_H
 
+#include "berth_forest_node.h"
+
 /// Berth's dense matrix kernel: out[r, c] = bias[c] + sum_k a[r, k] * b[k, c] for r in [0, rows).
 ///
 /// `packed_b` holds B in panels of BERTH_PANEL_WIDTH columns: panel p is inner × 16 floats, row-major, the last
@@ -24,11 +26,10 @@ int berth_gemm_f32_using(int isa, long rows, long inner, long columns, const flo
 
 /// One row down `count` trees of a packed forest at once, with vector gathers (AVX-512, else AVX2).
 ///
-/// `nodes` is the forest's node array: 16 bytes a node — feature index and flags (bit 30: missing goes left; low 29
-/// bits: feature), float threshold, int32 left and right child, leaves pointing to themselves — and every index must
-/// be below 2^30. `indices[t]` holds tree t's root on entry and, after `depth` steps, its leaf. Returns 0, or -1
-/// (nothing done) when the CPU has neither instruction set or `count` exceeds BERTH_FOREST_WALK_MAX_TREES; the
-/// caller then walks the trees itself.
+/// `nodes` is the forest's node array of `berth_forest_node` (berth_forest_node.h: 16 bytes, leaves pointing to
+/// themselves), and every index must be below 2^30. `indices[t]` holds tree t's root on entry and, after `depth`
+/// steps, its leaf. Returns 0, or -1 (nothing done) when the CPU has neither instruction set or `count` exceeds
+/// BERTH_FOREST_WALK_MAX_TREES; the caller then walks the trees itself.
 int berth_forest_walk_row(const void *nodes, const float *row, int *indices, long count, long depth);
 
 /// The instruction set `berth_forest_walk_row` uses on this machine: 2 AVX-512, 1 AVX2, 0 none (it returns -1).
