@@ -56,7 +56,9 @@ public final class PredictionBatcher: Sendable {
         // task — no queue, no hand-off when it is alone. Anything still queued afterwards gets a drain task.
         if delay > .zero { try? await Task.sleep(for: delay) }
         let joined = state.withLock { state in state.take(upTo: maxRows - batch.rowCount) }
-        recordQueueTimes(arrivals: [arrived] + joined.map(\.arrived))
+        let now = ContinuousClock.now
+        metrics.record(.queue, now - arrived)
+        for waiting in joined { metrics.record(.queue, now - waiting.arrived) }
         let answers = predictJoined([batch] + joined.map(\.batch))
         for (waiting, answer) in zip(joined, answers.dropFirst()) { waiting.continuation.resume(returning: answer) }
         let more = state.withLock { state -> Bool in
@@ -91,17 +93,12 @@ public final class PredictionBatcher: Sendable {
                 return group
             }
             guard !group.isEmpty else { return }
-            recordQueueTimes(arrivals: group.map(\.arrived))
+            let now = ContinuousClock.now
+            for waiting in group { metrics.record(.queue, now - waiting.arrived) }
             for (waiting, answer) in zip(group, predictJoined(group.map(\.batch))) {
                 waiting.continuation.resume(returning: answer)
             }
         }
-    }
-
-    /// Each request's wait, until the kernel call about to start.
-    private func recordQueueTimes(arrivals: [ContinuousClock.Instant]) {
-        let now = ContinuousClock.now
-        for arrived in arrivals { metrics.record(.queue, now - arrived) }
     }
 
     /// One kernel call for all the batches' rows, then each batch's share of the predictions.

@@ -34,7 +34,7 @@ public enum BerthApplication {
 
     static func router(configuration: BerthConfiguration, state: ModelState, metrics: ServerMetrics) -> Router<BasicRequestContext> {
         let router = Router()
-        addMetrics(metrics, to: router)
+        let routes = MeasuredRoutes(router: router, metrics: metrics)
         let invocations = InvocationHandler(configuration: configuration)
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in
             switch state.current {
@@ -43,9 +43,9 @@ public enum BerthApplication {
             case .failed(let reason): return InvocationFailure.plainText(.serviceUnavailable, "model failed to load: \(reason)")
             }
         }
-        router.get("ping", use: ping)
-        router.post("ping", use: ping)
-        router.post("invocations") { request, context in
+        routes.on(.get, "ping", ping)
+        routes.on(.post, "ping", ping)
+        routes.on(.post, "invocations") { request, context in
             await invocations.respond(to: request, context: context) { () throws(InvocationFailure) in
                 do throws(ModelUnavailable) {
                     return try state.readyModel()
@@ -54,15 +54,16 @@ public enum BerthApplication {
                 }
             }
         }
-        router.get("execution-parameters") { _, _ in
+        routes.on(.get, "execution-parameters") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: ExecutionParameters(configuration).json)))
         }
-        router.get("invocations") { _, _ in
+        routes.on(.get, "invocations") { _, _ in
             var response = InvocationFailure(.methodNotAllowed, "send predictions requests with POST /invocations").response
             response.headers[.allow] = "POST"
             return response
         }
+        addMetrics(to: routes)
         return router
     }
 
@@ -70,26 +71,28 @@ public enum BerthApplication {
     /// management API serves the models.
     static func multiModelRouter(configuration: BerthConfiguration, backend: any Backend, metrics: ServerMetrics) -> Router<BasicRequestContext> {
         let router = Router()
-        addMetrics(metrics, to: router)
+        let routes = MeasuredRoutes(router: router, metrics: metrics)
         let registry = ModelRegistry(budgetBytes: configuration.multiModel.memoryBudgetBytes ?? MemoryBudget.defaultBytes())
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in Response(status: .ok) }
-        router.get("ping", use: ping)
-        router.post("ping", use: ping)
-        router.post("invocations") { _, _ in
+        routes.on(.get, "ping", ping)
+        routes.on(.post, "ping", ping)
+        routes.on(.post, "invocations") { _, _ in
             InvocationFailure(.notFound, "this is a multi-model endpoint: invoke a model with POST /models/{name}/invoke").response
         }
-        router.get("execution-parameters") { _, _ in
+        routes.on(.get, "execution-parameters") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: ExecutionParameters(configuration).json)))
         }
         MultiModelAPI(loader: MultiModelLoader(configuration: configuration, registry: registry, backend: backend, metrics: metrics.runtime),
-                      invocations: InvocationHandler(configuration: configuration)).register(on: router)
+                      invocations: InvocationHandler(configuration: configuration)).register(on: routes)
+        addMetrics(to: routes)
         return router
     }
 
-    /// The measuring middleware (before every route, so it sees them all) and `GET /metrics`.
-    private static func addMetrics(_ metrics: ServerMetrics, to router: Router<BasicRequestContext>) {
-        router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
-        router.get("metrics") { request, _ in MetricsEndpoint.response(metrics, accept: request.headers[.accept]) }
+    /// `GET /metrics`, and after every route, the counting of requests that match none.
+    private static func addMetrics(to routes: MeasuredRoutes) {
+        let metrics = routes.metrics
+        routes.on(.get, "metrics") { request, _ in MetricsEndpoint.response(metrics, accept: request.headers[.accept]) }
+        routes.measureUnmatched()
     }
 }

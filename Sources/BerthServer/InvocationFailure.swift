@@ -26,7 +26,7 @@ struct InvocationFailure: Error, Sendable {
         }
     }
 
-    /// The `text/plain` answer, tagged with the reason for `HTTPMetricsMiddleware` (which removes the tag).
+    /// The `text/plain` answer, tagged with the reason for `ServerMetrics.answered` (which removes the tag).
     var response: Response {
         var response = Self.plainText(status, message)
         response.headers[.berthRefusalReason] = reason.rawValue

@@ -20,12 +20,12 @@ struct MultiModelAPI: Sendable {
     static let targetModel = HTTPField.Name("X-Amzn-SageMaker-Target-Model")!
     static let pageLimit = 100
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("models") { request, _ in list(request) }
-        router.post("models") { request, context in await load(request, logger: context.logger) }
-        router.get("models/:name") { _, context in describe(context.parameters.get("name") ?? "") }
-        router.delete("models/:name") { request, context in unload(context.parameters.get("name") ?? "", request: request, logger: context.logger) }
-        router.post("models/:name/invoke") { request, context in
+    func register(on routes: MeasuredRoutes) {
+        routes.on(.get, "models") { request, _ in list(request) }
+        routes.on(.post, "models") { request, context in await load(request, logger: context.logger) }
+        routes.on(.get, "models/:name") { _, context in describe(context.parameters.get("name") ?? "") }
+        routes.on(.delete, "models/:name") { request, context in unload(context.parameters.get("name") ?? "", request: request, logger: context.logger) }
+        routes.on(.post, "models/:name/invoke") { request, context in
             let name = context.parameters.get("name") ?? ""
             if let target = request.headers[Self.targetModel] {
                 context.logger.debug("invoke", metadata: ["model": .string(name), "target_model": .string(String(target.prefix(1024)))])

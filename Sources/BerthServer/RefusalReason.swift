@@ -37,7 +37,7 @@ enum RefusalReason: String, Sendable, CaseIterable {
 }
 
 extension HTTPField.Name {
-    /// Carries a refusal's reason from where it is decided to `HTTPMetricsMiddleware`, which counts it and removes
+    /// Carries a refusal's reason from where it is decided to `ServerMetrics.answered`, which counts it and removes
     /// the field: it never reaches the client.
     static let berthRefusalReason = HTTPField.Name("X-Berth-Refusal-Reason")!
 }
