@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "BerthServer",
             dependencies: [
-                "BerthRuntime", "BerthCore", "BerthCodecs", "BerthJSON",
+                "BerthRuntime", "BerthCore", "BerthCodecs", "BerthFormats", "BerthJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -31,6 +31,13 @@ public enum JSONText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// A number as JSON text (`null` for NaN and infinities).
+    public static func numberText(_ value: Double) -> String {
+        var bytes = [UInt8]()
+        appendNumber(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Appends a number; JSON has no NaN or infinity, so those become `null`.
     public static func appendNumber(_ value: Double, to output: inout [UInt8]) {
         if value.isFinite {

@@ -1,3 +1,4 @@
+import BerthCore
 import BerthFormats
 
 /// The facts about a served model's files that the `model ready` log line, `berth inspect` and a multi-model
@@ -15,4 +16,6 @@ public struct ModelSummary: Sendable {
     /// The library and version that wrote the file, when the file says.
     public let writer: String?
     public let treeCount: Int
+    /// What the outputs mean: which outputs `SAGEMAKER_INFERENCE_OUTPUT` may select, and a classifier's classes.
+    public let meaning: PredictionMeaning
 }

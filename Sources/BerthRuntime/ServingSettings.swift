@@ -16,6 +16,9 @@ public struct ServingSettings: Sendable {
     public var bodyTimeoutSeconds = 60
     /// `BERTH_IDLE_TIMEOUT_SECONDS`: how long a keep-alive connection may sit idle (or trickle its headers).
     public var idleTimeoutSeconds = 75
+    /// `BERTH_SWAGGER_UI_URL`: where the `/docs` page loads Swagger UI's `swagger-ui-bundle.js` and `swagger-ui.css`
+    /// from (an internal mirror instead of the public CDN); the binary carries no third-party JavaScript.
+    public var swaggerUIURL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
 
     public init() {}
 
@@ -34,5 +37,13 @@ public struct ServingSettings: Sendable {
         if let base = try reader.integer("BERTH_LIBSVM_INDEX_BASE", in: 0...1) { libsvmIndexBase = base }
         if let seconds = try reader.integer("BERTH_BODY_TIMEOUT_SECONDS", in: 1...86_400) { bodyTimeoutSeconds = seconds }
         if let seconds = try reader.integer("BERTH_IDLE_TIMEOUT_SECONDS", in: 1...86_400) { idleTimeoutSeconds = seconds }
+        if let url = reader.string("BERTH_SWAGGER_UI_URL") {
+            let isURL = url.hasPrefix("https://") || url.hasPrefix("http://") || url.hasPrefix("/")
+            guard isURL, url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
+                throw ConfigurationError(variable: "BERTH_SWAGGER_UI_URL", value: url,
+                                         expected: "an http(s) URL or an absolute path, without spaces, to the folder holding swagger-ui-bundle.js")
+            }
+            swaggerUIURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
     }
 }

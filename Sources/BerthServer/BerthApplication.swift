@@ -9,14 +9,15 @@ import ServiceLifecycle
 public enum BerthApplication {
     /// The application for `configuration`; run it with `runService()` so SIGTERM drains and exits 0 (SIG-1).
     public static func build(configuration: BerthConfiguration, logger: Logger, state: ModelState = ModelState(),
-                             backend: any Backend, metrics: ServerMetrics = ServerMetrics()) -> some ApplicationProtocol {
+                             backend: any Backend, metrics: ServerMetrics = ServerMetrics(),
+                             version: String = "unknown") -> some ApplicationProtocol {
         let loader = ModelLoader(configuration: configuration, backend: backend, metrics: metrics.runtime)
         // A multi-model endpoint starts with no model: nothing to load in the background.
         let services: [any Service] = configuration.multiModel.enabled ? [] : [ModelLoadingService(loader: loader, state: state, logger: logger)]
         return Application(
             router: configuration.multiModel.enabled
-                ? multiModelRouter(configuration: configuration, backend: backend, metrics: metrics)
-                : router(configuration: configuration, state: state, metrics: metrics),
+                ? multiModelRouter(configuration: configuration, backend: backend, metrics: metrics, version: version)
+                : router(configuration: configuration, state: state, metrics: metrics, version: version),
             server: .berthHTTP1(configuration: .init(
                 additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.serving.payloadLimit.bytes),
                                             RequestDeadlineHandler(bodyTimeout: .seconds(Int64(configuration.serving.bodyTimeoutSeconds)))],
@@ -28,11 +29,12 @@ public enum BerthApplication {
     }
 
     /// Builds the application and runs it until SIGTERM or SIGINT, draining in-flight requests first.
-    public static func serve(configuration: BerthConfiguration, logger: Logger, backend: any Backend) async throws {
-        try await build(configuration: configuration, logger: logger, backend: backend).runService()
+    public static func serve(configuration: BerthConfiguration, logger: Logger, backend: any Backend, version: String) async throws {
+        try await build(configuration: configuration, logger: logger, backend: backend, version: version).runService()
     }
 
-    static func router(configuration: BerthConfiguration, state: ModelState, metrics: ServerMetrics) -> Router<BasicRequestContext> {
+    static func router(configuration: BerthConfiguration, state: ModelState, metrics: ServerMetrics,
+                       version: String = "unknown") -> Router<BasicRequestContext> {
         let router = Router()
         let routes = MeasuredRoutes(router: router, metrics: metrics)
         let invocations = InvocationHandler(configuration: configuration)
@@ -63,13 +65,14 @@ public enum BerthApplication {
             response.headers[.allow] = "POST"
             return response
         }
-        addMetrics(to: routes)
+        addOperations(to: routes, configuration: configuration, version: version) { try? state.readyModel() }
         return router
     }
 
     /// `SAGEMAKER_MULTI_MODEL=true`: `/ping` answers 200 from the start whatever loads are doing (MME-8), and the
     /// management API serves the models.
-    static func multiModelRouter(configuration: BerthConfiguration, backend: any Backend, metrics: ServerMetrics) -> Router<BasicRequestContext> {
+    static func multiModelRouter(configuration: BerthConfiguration, backend: any Backend, metrics: ServerMetrics,
+                                 version: String = "unknown") -> Router<BasicRequestContext> {
         let router = Router()
         let routes = MeasuredRoutes(router: router, metrics: metrics)
         let registry = ModelRegistry(budgetBytes: configuration.multiModel.memoryBudgetBytes ?? MemoryBudget.defaultBytes())
@@ -85,14 +88,20 @@ public enum BerthApplication {
         }
         MultiModelAPI(loader: MultiModelLoader(configuration: configuration, registry: registry, backend: backend, metrics: metrics.runtime),
                       invocations: InvocationHandler(configuration: configuration)).register(on: routes)
-        addMetrics(to: routes)
+        addOperations(to: routes, configuration: configuration, version: version) { nil }
         return router
     }
 
-    /// `GET /metrics`, and after every route, the counting of requests that match none.
-    private static func addMetrics(to routes: MeasuredRoutes) {
+    /// `GET /metrics`, `GET /openapi.json` (describing `model()`, the served model when there is one ready) and
+    /// `GET /docs`, then, after every route, the counting of requests that match none.
+    private static func addOperations(to routes: MeasuredRoutes, configuration: BerthConfiguration, version: String,
+                                      model: @escaping @Sendable () -> ServedModel?) {
         let metrics = routes.metrics
         routes.on(.get, "metrics") { request, _ in MetricsEndpoint.response(metrics, accept: request.headers[.accept]) }
+        routes.on(.get, "openapi.json") { _, _ in
+            OpenAPIDocument(configuration: configuration, model: model(), version: version).response
+        }
+        routes.on(.get, "docs") { _, _ in SwaggerUIPage.response(swaggerUIURL: configuration.serving.swaggerUIURL) }
         routes.measureUnmatched()
     }
 }

@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         logger.info("\(choice.startupLine)", metadata: choice.details.mapValues { .string($0) })
-        try await BerthApplication.serve(configuration: configuration, logger: logger, backend: choice.backend)
+        try await BerthApplication.serve(configuration: configuration, logger: logger, backend: choice.backend, version: BerthVersion.description)
     }
 
     private func bootstrapLogging(level: Logger.Level) {

@@ -1,0 +1,280 @@
+import BerthCodecs
+import BerthCore
+import BerthFormats
+import BerthJSON
+import BerthRuntime
+import Hummingbird
+
+/// `GET /openapi.json`: an OpenAPI 3.1 description of the API as this server is configured — the routes of its
+/// mode, every request content type it reads, every `Accept` it answers, the outputs `SAGEMAKER_INFERENCE_OUTPUT`
+/// selects, the error statuses — and, once the model is ready, the model's facts (features, outputs, classes,
+/// digest and writer) in `info` and in the example rows.
+///
+/// Built per request from the model state, so it is right while the model loads, after it failed, and once ready.
+struct OpenAPIDocument {
+    let configuration: BerthConfiguration
+    /// The served model, when there is one and it is ready.
+    let model: ServedModel?
+    /// Berth's version, for `info.version`.
+    let version: String
+
+    static let pathParameterName: JSONValue = .object([
+        "name": "name", "in": "path", "required": true, "description": "the name the model was loaded under",
+        "schema": .object(["type": "string"]),
+    ])
+
+    /// The document as the route answers it.
+    var response: Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json.jsonText)))
+    }
+
+    var json: JSONValue {
+        var paths: [String: JSONValue] = [
+            "/ping": .object(["get": ping, "post": ping]),
+            "/execution-parameters": .object(["get": executionParameters]),
+            "/metrics": .object(["get": operation("Prometheus metrics (OpenMetrics when Accept asks for it)", tag: "operations",
+                                                  responses: ["200": response("the metrics", ["text/plain": .object(["type": "string"])])])]),
+            "/openapi.json": .object(["get": operation("this document", tag: "operations",
+                                                       responses: ["200": response("OpenAPI 3.1", ["application/json": .object(["type": "object"])])])]),
+            "/docs": .object(["get": operation("Swagger UI for this document", tag: "operations",
+                                               responses: ["200": response("an HTML page", ["text/html": .object(["type": "string"])])])]),
+        ]
+        if configuration.multiModel.enabled {
+            paths["/models"] = .object(["get": listModels, "post": loadModel])
+            paths["/models/{name}"] = .object(["get": describeModel, "delete": unloadModel])
+            paths["/models/{name}/invoke"] = .object(["post": invocation(summary: "predict with a loaded model",
+                                                                       parameters: [Self.pathParameterName, targetModelHeader])])
+        } else {
+            paths["/invocations"] = .object(["post": invocation(summary: "predict", parameters: [])])
+        }
+        return .object([
+            "openapi": "3.1.0",
+            "info": info,
+            "paths": .object(paths),
+            "tags": .array([
+                .object(["name": "inference", "description": "predictions, as SageMaker sends them"]),
+                .object(["name": "operations", "description": "health, batch transform, metrics and this description"]),
+            ] + (configuration.multiModel.enabled ? [.object(["name": "models", "description": "the multi-model management API"])] : [])),
+        ])
+    }
+
+    // MARK: The model
+
+    private var info: JSONValue {
+        var info: [String: JSONValue] = ["title": "Berth", "version": .string(version)]
+        var description = "A SageMaker-compatible model server."
+        if configuration.multiModel.enabled {
+            description += " Multi-model endpoint: models are loaded by name with POST /models and invoked at /models/{name}/invoke."
+        } else if let model {
+            let summary = model.summary
+            description += " Serving \(summary.format) (\(summary.writer ?? "writer unknown")), objective \(summary.objective): "
+                + "\(model.featureCount) features a row, \(model.outputCount) output\(model.outputCount == 1 ? "" : "s") a row. "
+                + "Artifact SHA-256 \(summary.sha256)."
+            var facts: [String: JSONValue] = [
+                "format": .string(summary.format.description), "writer": .string(summary.writer ?? "unknown"), "sha256": .string(summary.sha256),
+                "objective": .string(summary.objective), "kind": .string(summary.kind), "features": .number(Double(model.featureCount)),
+                "outputs": .number(Double(model.outputCount)), "placement": .string(model.placement.description),
+                "selectableOutputs": .array(SelectableOutput.valid(for: summary.meaning).map { .string($0.rawValue) }),
+            ]
+            if let classes = Self.classes(summary.meaning) { facts["classes"] = .array(classes) }
+            if let selection = model.outputSelection { facts["selectedOutputs"] = .array(selection.keys.map { .string($0.rawValue) }) }
+            info["x-berth-model"] = .object(facts)
+        } else {
+            description += " The model is not ready: this description gains its features and outputs once GET /ping answers 200."
+        }
+        info["description"] = .string(description)
+        return .object(info)
+    }
+
+    /// A classifier's class labels, in class order.
+    static func classes(_ meaning: PredictionMeaning) -> [JSONValue]? {
+        switch meaning {
+        case .classProbabilities(.integers(let labels)): labels.map { .number(Double($0)) }
+        case .classProbabilities(.strings(let labels)): labels.map { .string($0) }
+        case .classIndex(let count): (0..<count).map { .number(Double($0)) }
+        case .binaryProbability, .binaryMargin, .binaryLabel: [.number(0), .number(1)]
+        case .regression: nil
+        }
+    }
+
+    /// One example row: as many values as the model has features (three while no model is ready).
+    private var exampleRow: [Double] {
+        (0..<(model?.featureCount ?? 3)).map { Double($0 % 10) / 10 }
+    }
+
+    // MARK: Operations
+
+    private var ping: JSONValue {
+        operation("health: 200 once the model is ready", tag: "operations", responses: [
+            "200": .object(["description": "ready"]),
+            "503": plainTextResponse("loading, or the load failed (the body says why)"),
+        ])
+    }
+
+    private var executionParameters: JSONValue {
+        operation("what batch transform should send", tag: "operations", responses: [
+            "200": response("the parameters", ["application/json": .object([
+                "type": "object", "required": .array(["MaxConcurrentTransforms", "BatchStrategy", "MaxPayloadInMB"]),
+                "properties": .object([
+                    "MaxConcurrentTransforms": .object(["type": "integer", "minimum": 1]),
+                    "BatchStrategy": .object(["type": "string", "enum": .array(BatchStrategy.allCases.map { .string($0.rawValue) })]),
+                    "MaxPayloadInMB": .object(["type": "integer", "minimum": 0]),
+                ]),
+            ])]),
+        ])
+    }
+
+    private func invocation(summary: String, parameters: [JSONValue]) -> JSONValue {
+        let row = exampleRow
+        let csv = row.map { JSONText.numberText($0) }.joined(separator: ",")
+        let rowSchema: JSONValue = .object(["type": "array", "items": .object(["type": ["number", "null"]]),
+                                            "minItems": .number(Double(row.count)), "maxItems": .number(Double(row.count))])
+        let binary: JSONValue = .object(["type": "string", "contentMediaType": "application/octet-stream"])
+        let limit = configuration.serving.payloadLimit
+        var operation: [String: JSONValue] = [
+            "summary": .string(summary), "tags": .array(["inference"]),
+            "description": .string("""
+                Rows of \(model.map { "\($0.featureCount)" } ?? "the model's") features in any content type below, up to \(limit) a body; \
+                the answer in the type Accept asks for (\(configuration.serving.defaultAccept.rawValue) when it asks for none). \
+                Missing values: empty CSV fields, null in JSON, absent libsvm indices.
+                """),
+            "requestBody": .object(["required": true, "content": .object([
+                RequestFormat.csv.rawValue: .object(["schema": .object(["type": "string"]), "example": .string(csv)]),
+                RequestFormat.json.rawValue: .object([
+                    "schema": .object(["oneOf": .array([
+                        .object(["type": "object", "required": .array(["instances"]),
+                                 "properties": .object(["instances": .object(["type": "array", "items": rowSchema])])]),
+                        .object(["type": "object", "required": .array(["features"]), "properties": .object(["features": rowSchema])]),
+                        .object(["type": "array", "items": rowSchema]),
+                    ])]),
+                    "example": .object(["instances": .array([.array(row.map { .number($0) })])]),
+                ]),
+                RequestFormat.jsonLines.rawValue: .object(["schema": .object(["type": "string"]),
+                                                           "example": .string("[" + row.map { JSONText.numberText($0) }.joined(separator: ", ") + "]")]),
+                RequestFormat.libsvm.rawValue: .object(["schema": .object(["type": "string"]),
+                                                        "example": .string(row.indices.map { "\($0):\(JSONText.numberText(row[$0]))" }.joined(separator: " "))]),
+                RequestFormat.recordIO.rawValue: .object(["schema": binary]),
+                RequestFormat.npy.rawValue: .object(["schema": binary]),
+            ])]),
+            "responses": .object([
+                "200": response("the predictions", Dictionary(uniqueKeysWithValues: ResponseFormat.allCases.map { ($0.rawValue, responseSchema($0)) })),
+                "400": plainTextResponse("the body cannot be read: the message names the line and column"),
+                "404": plainTextResponse("no such model (multi-model endpoints)"),
+                "406": plainTextResponse("Accept names no type Berth writes"),
+                "408": plainTextResponse("the body did not arrive in time (BERTH_BODY_TIMEOUT_SECONDS)"),
+                "413": plainTextResponse("the body is larger than \(limit) (SAGEMAKER_MAX_PAYLOAD_IN_MB)"),
+                "415": plainTextResponse("Content-Type names no type Berth reads"),
+                "500": plainTextResponse("the model failed to load"),
+                "503": plainTextResponse("the model is still loading: retry once GET /ping answers 200"),
+            ]),
+        ]
+        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        return .object(operation)
+    }
+
+    /// The schema of an answer in `format`; JSON names the keys the selection in force gives.
+    private func responseSchema(_ format: ResponseFormat) -> JSONValue {
+        switch format {
+        case .json:
+            var keys = ["score"]
+            if let selection = model?.outputSelection {
+                keys = selection.jsonKeys.map(\.rawValue)
+            } else if let selection = model?.defaultJSONSelection {
+                keys = selection.jsonKeys.map(\.rawValue)
+            }
+            let prediction: JSONValue = .object(["type": "object", "required": .array(keys.map { .string($0) }),
+                                                 "properties": .object(Dictionary(uniqueKeysWithValues: keys.map { ($0, .object([:])) }))])
+            return .object(["schema": .object(["type": "object", "required": .array(["predictions"]),
+                                               "properties": .object(["predictions": .object(["type": "array", "items": prediction])])])])
+        case .csv, .jsonLines:
+            return .object(["schema": .object(["type": "string"])])
+        case .recordIO, .npy:
+            return .object(["schema": .object(["type": "string", "contentMediaType": "application/octet-stream"])])
+        }
+    }
+
+    // MARK: The multi-model API
+
+    private var targetModelHeader: JSONValue {
+        .object(["name": "X-Amzn-SageMaker-Target-Model", "in": "header", "required": false,
+                 "description": "the model's readable name, which the logs use", "schema": .object(["type": "string"])])
+    }
+
+    private static let modelDescription: JSONValue = .object([
+        "type": "object", "required": .array(["modelName", "modelUrl"]),
+        "properties": .object(["modelName": .object(["type": "string"]), "modelUrl": .object(["type": "string"]),
+                               "memoryBytes": .object(["type": "integer"])]),
+    ])
+
+    private static let status: JSONValue = .object(["type": "object", "properties": .object(["status": .object(["type": "string"])])])
+
+    private var listModels: JSONValue {
+        var operation = operationFields("the loaded models, 100 a page", tag: "models", responses: [
+            "200": response("a page of models", ["application/json": .object([
+                "type": "object", "required": .array(["models"]),
+                "properties": .object(["models": .object(["type": "array", "items": Self.modelDescription]),
+                                       "nextPageToken": .object(["type": "string"])]),
+            ])]),
+        ])
+        operation["parameters"] = .array([
+            .object(["name": "limit", "in": "query", "schema": .object(["type": "integer", "minimum": 1, "maximum": 100])]),
+            .object(["name": "next_page_token", "in": "query", "schema": .object(["type": "string"])]),
+        ])
+        return .object(operation)
+    }
+
+    private var loadModel: JSONValue {
+        var operation = operationFields("load the model in a folder under the models root", tag: "models", responses: [
+            "200": response("loaded", ["application/json": Self.status]),
+            "400": plainTextResponse("a bad body or name, a folder outside the models root, or a model that cannot be read"),
+            "409": plainTextResponse("a model of that name is loaded or loading"),
+            "507": plainTextResponse("the model is larger than the whole memory budget (BERTH_MODELS_MEMORY_MB)"),
+        ])
+        operation["parameters"] = .array([targetModelHeader])
+        operation["requestBody"] = .object(["required": true, "content": .object(["application/json": .object(["schema": .object([
+            "type": "object", "required": .array(["model_name", "url"]),
+            "properties": .object(["model_name": .object(["type": "string", "minLength": 1, "maxLength": 1024]),
+                                   "url": .object(["type": "string"])]),
+        ])])])])
+        return .object(operation)
+    }
+
+    private var describeModel: JSONValue {
+        var operation = operationFields("one loaded model", tag: "models", responses: [
+            "200": response("the model", ["application/json": Self.modelDescription]),
+            "404": plainTextResponse("not loaded"),
+        ])
+        operation["parameters"] = .array([Self.pathParameterName])
+        return .object(operation)
+    }
+
+    private var unloadModel: JSONValue {
+        var operation = operationFields("unload a model", tag: "models", responses: [
+            "200": response("unloaded", ["application/json": Self.status]),
+            "404": plainTextResponse("not loaded"),
+        ])
+        operation["parameters"] = .array([Self.pathParameterName, targetModelHeader])
+        return .object(operation)
+    }
+
+    // MARK: Building blocks
+
+    private func operationFields(_ summary: String, tag: String, responses: [String: JSONValue]) -> [String: JSONValue] {
+        ["summary": .string(summary), "tags": .array([.string(tag)]), "responses": .object(responses)]
+    }
+
+    private func operation(_ summary: String, tag: String, responses: [String: JSONValue]) -> JSONValue {
+        .object(operationFields(summary, tag: tag, responses: responses))
+    }
+
+    private func response(_ description: String, _ content: [String: JSONValue]) -> JSONValue {
+        .object(["description": .string(description), "content": .object(content.mapValues { schema in
+            if case .object(let members) = schema, members["schema"] != nil { return schema }
+            return .object(["schema": schema])
+        })])
+    }
+
+    private func plainTextResponse(_ description: String) -> JSONValue {
+        response(description, ["text/plain": .object(["type": "string"])])
+    }
+}

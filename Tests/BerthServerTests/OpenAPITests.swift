@@ -1,0 +1,84 @@
+import BerthJSON
+import BerthRuntime
+@testable import BerthServer
+import BerthTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// `GET /openapi.json` describes the server as configured (its mode's routes, every content type, the selection in
+/// force, the model's facts), and `GET /docs` serves the Swagger UI page with its URL escaped.
+@Suite final class OpenAPITests {
+    static func document(_ client: some TestClientProtocol) async throws -> JSONValue {
+        let response = try await client.execute(uri: "/openapi.json", method: .get)
+        #expect(response.status == .ok)
+        #expect(response.headers[.contentType] == "application/json")
+        return try JSONReader.parse(Array(buffer: response.body))
+    }
+
+    @Test func aReadyClassifierIsDescribedWithItsFactsAndSelection() async throws {
+        let folder = Fixtures.root + "/xgboost-multiclass-selectable-batch"
+        try await TestServer.run(modelDirectory: folder + "/model", environment: ["SAGEMAKER_INFERENCE_OUTPUT": "predicted_label,probabilities"]) { client in
+            let document = try await Self.document(client)
+            #expect(document["openapi"]?.string == "3.1.0")
+            let paths = try #require(document["paths"]?.object)
+            #expect(Set(paths.keys) == ["/ping", "/invocations", "/execution-parameters", "/metrics", "/openapi.json", "/docs"])
+            let invocation = try #require(document["paths"]?["/invocations"]?["post"])
+            let requestTypes = Set(invocation["requestBody"]?["content"]?.object?.keys.map { $0 } ?? [])
+            #expect(requestTypes == ["text/csv", "application/json", "application/jsonlines", "text/libsvm",
+                                     "application/x-recordio-protobuf", "application/x-npy"])
+            let ok = try #require(invocation["responses"]?["200"]?["content"])
+            #expect(Set(ok.object?.keys.map { $0 } ?? []) == ["text/csv", "application/json", "application/jsonlines",
+                                                               "application/x-recordio-protobuf", "application/x-npy"])
+            let keys = ok["application/json"]?["schema"]?["properties"]?["predictions"]?["items"]?["required"]?.array?.compactMap(\.string)
+            #expect(keys == ["predicted_label", "probabilities"], "the selection in force names the JSON keys")
+            for status in ["400", "406", "413", "415", "503"] { #expect(invocation["responses"]?[status] != nil, "\(status)") }
+            let manifest = try TestServer.manifest("xgboost-multiclass-selectable-batch")
+            let facts = try #require(document["info"]?["x-berth-model"])
+            #expect(facts["features"]?.number == manifest["features"]?.number)
+            #expect(facts["sha256"]?.string?.count == 64)
+            #expect(facts["classes"]?.array?.count == Int(facts["outputs"]?.number ?? -1))
+            #expect(facts["selectedOutputs"]?.array?.compactMap(\.string) == ["predicted_label", "probabilities"])
+            let example = invocation["requestBody"]?["content"]?["text/csv"]?["example"]?.string
+            #expect(example?.split(separator: ",").count == Int(manifest["features"]?.number ?? 0), "the example row has the model's width")
+        }
+    }
+
+    @Test func aMultiModelEndpointDescribesTheModelsAPIAndNoInvocations() async throws {
+        try await TestServer.run(modelDirectory: "/nonexistent", environment: ["SAGEMAKER_MULTI_MODEL": "true"]) { client in
+            let document = try await Self.document(client)
+            let paths = Set(document["paths"]?.object?.keys.map { $0 } ?? [])
+            #expect(paths.isSuperset(of: ["/models", "/models/{name}", "/models/{name}/invoke", "/metrics"]))
+            #expect(!paths.contains("/invocations"))
+            #expect(document["info"]?["x-berth-model"] == nil)
+        }
+    }
+
+    @Test func aFailedLoadStillGetsADescription() async throws {
+        try await TestServer.run(modelDirectory: "/nonexistent", expectReady: false) { client in
+            let document = try await Self.document(client)
+            #expect(document["info"]?["description"]?.string?.contains("not ready") == true)
+            #expect(document["paths"]?["/invocations"] != nil)
+        }
+    }
+
+    @Test func theDocsPageLoadsSwaggerUIFromTheConfiguredPlaceEscaped() async throws {
+        let folder = Fixtures.root + "/xgboost-binary-legacy/model"
+        try await TestServer.run(modelDirectory: folder, environment: ["BERTH_SWAGGER_UI_URL": #"https://mirror.example/sw"agger?a=1&b=<x>/"#]) { client in
+            let response = try await client.execute(uri: "/docs", method: .get)
+            #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+            let page = String(buffer: response.body)
+            #expect(page.contains(#"<script src="https://mirror.example/sw&quot;agger?a=1&amp;b=&lt;x&gt;/swagger-ui-bundle.js"></script>"#))
+            #expect(!page.contains("<x>"))
+            #expect(page.contains(#"url: "openapi.json""#))
+        }
+    }
+
+    @Test(arguments: ["javascript:alert(1)", "cdn.example/swagger", "https://a b"])
+    func aSwaggerUIURLThatIsNotOneIsRefusedAtStart(_ value: String) {
+        let error = #expect(throws: ConfigurationError.self) { try BerthConfiguration(environment: ["BERTH_SWAGGER_UI_URL": value], processorCount: 1) }
+        #expect(error?.variable == "BERTH_SWAGGER_UI_URL")
+    }
+}
