@@ -47,7 +47,8 @@ let package = Package(
         .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(
             name: "BerthCUDA",
-            dependencies: ["BerthCore", "CCUDA", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            dependencies: ["BerthCore", "CCUDA", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
@@ -110,7 +111,8 @@ let package = Package(
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "CBerthKernels", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCUDATests", dependencies: ["BerthCUDA", "BerthCore", "BerthFormats", "BerthArtifacts", "BerthTestSupport",
-                                                         .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+                                                         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                                                         .product(name: "MetricsTestKit", package: "swift-metrics")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs", "BerthCore", "BerthProtobuf", "BerthTestSupport"], swiftSettings: swiftSettings),

@@ -1,4 +1,5 @@
 import BerthCore
+import CoreMetrics
 
 /// The GPU `Backend`: tree ensembles (XGBoost's, and the forests inside ONNX graphs) and the dense layers of ONNX
 /// graphs compiled for both devices and routed by batch size; everything else on the CPU kernels, which it wraps.
@@ -29,13 +30,16 @@ public struct CUDABackend: Backend {
     /// Streams and transfer buffers, shared by every model and layer of this backend.
     let lanes: CUDALanePool
     let report: @Sendable (String) -> Void
+    let metrics: DeviceMetrics
 
     public var name: String { "cuda" }
 
     /// Binds the GPU or says why not. `environment` supplies `CUDA_VISIBLE_DEVICES` and `TMPDIR`; `report`
-    /// receives the lines worth logging later (a model kept on the CPU, a batch the GPU failed).
+    /// receives the lines worth logging later (a model kept on the CPU, a batch the GPU failed); `metrics` makes
+    /// the counters of kernel calls by device and of fallbacks (`DeviceMetrics`).
     public init(cpu: CPUBackend, routing: Routing, driverPath: String = CUDADriver.libraryName, nvrtcPath: String?,
-                environment: [String: String], report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
+                environment: [String: String], metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+                report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
         let driver = try CUDADriver(path: driverPath)
         device = try CUDADevice(driver: driver, visibleDevices: environment["CUDA_VISIBLE_DEVICES"])
         nvrtc = try NVRTC(configuredPath: nvrtcPath)
@@ -64,6 +68,7 @@ public struct CUDABackend: Backend {
         self.cpu = cpu
         self.routing = routing
         self.report = report
+        self.metrics = DeviceMetrics(factory: metrics)
     }
 
     public func compile(_ model: ModelIR) throws(ModelValidationError) -> any CompiledModel {
@@ -90,7 +95,8 @@ public struct CUDABackend: Backend {
         let forest = try PackedForest(ensemble)
         let gpuModel: CUDATreeEnsembleModel
         do {
-            gpuModel = try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, lanes: lanes, cpu: cpuModel, report: report)
+            gpuModel = try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, lanes: lanes, cpu: cpuModel,
+                                                 metrics: metrics, report: report)
         } catch {
             guard routing != .everyBatch else {
                 throw ModelValidationError("BERTH_DEVICE=cuda, but the model cannot go onto the GPU: \(error.message)")
@@ -101,7 +107,7 @@ public struct CUDABackend: Backend {
         let (minimumRows, origin) = route {
             GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, forest: forest, featureCount: ensemble.featureCount)
         }
-        return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: minimumRows, origin: origin)
+        return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: minimumRows, origin: origin, metrics: metrics)
     }
 
     /// A dense layer on the GPU, routed by row count with the CPU's layer taking the rest.
@@ -109,7 +115,7 @@ public struct CUDABackend: Backend {
         let cpuLayer = cpu.denseLayer(weights)
         let gpuLayer: CUDADenseLayer
         do {
-            gpuLayer = try CUDADenseLayer(weights, module: denseModule, lanes: lanes, cpu: cpuLayer, report: report)
+            gpuLayer = try CUDADenseLayer(weights, module: denseModule, lanes: lanes, cpu: cpuLayer, metrics: metrics, report: report)
         } catch {
             guard routing != .everyBatch else {
                 throw ModelValidationError("BERTH_DEVICE=cuda, but a dense layer cannot go onto the GPU: \(error.message)")
@@ -120,7 +126,7 @@ public struct CUDABackend: Backend {
         let (minimumRows, origin) = route {
             GPUCrossover.measure(cpu: cpuLayer, gpu: gpuLayer, inner: weights.inner, columns: weights.columns)
         }
-        return DeviceRoutedDenseLayer(cpu: cpuLayer, gpu: gpuLayer, minimumRows: minimumRows, origin: origin)
+        return DeviceRoutedDenseLayer(cpu: cpuLayer, gpu: gpuLayer, minimumRows: minimumRows, origin: origin, metrics: metrics)
     }
 
     /// The smallest batch the GPU takes under `routing` and why; `measure` runs only when the routing is measured.

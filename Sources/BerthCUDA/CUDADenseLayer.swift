@@ -12,6 +12,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
     let columns: Int
     let cpu: any DenseLayer
     let report: @Sendable (String) -> Void
+    let metrics: DeviceMetrics
 
     private let module: CUDAModule
     private let function: ccuda_function
@@ -23,7 +24,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
     var placement: Placement { .cuda }
     var residentBytes: Int { cpu.residentBytes }
 
-    init(_ layer: DenseWeights, module: CUDAModule, lanes: CUDALanePool, cpu: any DenseLayer,
+    init(_ layer: DenseWeights, module: CUDAModule, lanes: CUDALanePool, cpu: any DenseLayer, metrics: DeviceMetrics,
          report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
         guard let function = module.functions["berth_dense_layer"] else {
             throw CUDAUnavailable(.compileFailed, "the dense kernel has no entry point berth_dense_layer")
@@ -34,6 +35,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
         columns = layer.columns
         self.cpu = cpu
         self.report = report
+        self.metrics = metrics
         self.module = module
         self.function = function
         self.lanes = lanes
@@ -47,6 +49,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
         do {
             try multiplyOnDevice(rows: rows, input: input, output: output)
         } catch {
+            metrics.recordDenseFallback()
             report("the GPU failed a dense layer; it was computed on the CPU: \(error.message)")
             cpu.multiply(rows: rows, input: input, output: output)
         }

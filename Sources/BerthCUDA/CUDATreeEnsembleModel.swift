@@ -16,6 +16,7 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
     let combination: TreeEnsemble.LeafCombination
     let cpu: any CompiledModel
     let report: @Sendable (String) -> Void
+    let metrics: DeviceMetrics
 
     private let module: CUDAModule
     private let function: ccuda_function
@@ -34,7 +35,7 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
 
     /// Uploads `forest`, the packing of `ensemble`; `cpu` is the same model compiled for the CPU.
     init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, lanes: CUDALanePool, cpu: any CompiledModel,
-         report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
+         metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
         guard let function = module.functions["berth_tree_ensemble_margins"] else {
             throw CUDAUnavailable(.compileFailed, "the tree kernel has no entry point berth_tree_ensemble_margins")
         }
@@ -46,6 +47,7 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
         combination = ensemble.combination
         self.cpu = cpu
         self.report = report
+        self.metrics = metrics
         self.module = module
         self.function = function
         self.lanes = lanes
@@ -74,6 +76,7 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
         do {
             return try predictOnDevice(batch)
         } catch {
+            metrics.recordForestFallback()
             report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
             return cpu.predict(batch)
         }

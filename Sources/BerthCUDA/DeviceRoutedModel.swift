@@ -1,4 +1,5 @@
 import BerthCore
+import CoreMetrics
 
 /// One model compiled for both devices, each batch sent by its size: from `minimumRows` rows to the GPU, smaller
 /// ones to the CPU, where a single row is answered before a GPU copy would even start.
@@ -9,6 +10,7 @@ struct DeviceRoutedModel: CompiledModel {
     let minimumRows: Int
     /// Where `minimumRows` came from, for `placement`.
     let origin: String
+    var metrics = DeviceMetrics(factory: NOOPMetricsHandler.instance)
 
     var featureCount: Int { cpu.featureCount }
     var outputCount: Int { cpu.outputCount }
@@ -16,7 +18,9 @@ struct DeviceRoutedModel: CompiledModel {
     var placement: Placement { .routed(minimumRows: minimumRows, reason: origin) }
 
     func predict(_ batch: FeatureBatch) -> Predictions {
-        batch.rowCount >= minimumRows ? gpu.predict(batch) : cpu.predict(batch)
+        let onGPU = batch.rowCount >= minimumRows
+        metrics.recordCall(onGPU: onGPU)
+        return onGPU ? gpu.predict(batch) : cpu.predict(batch)
     }
 }
 
@@ -26,11 +30,13 @@ struct DeviceRoutedDenseLayer: DenseLayer {
     let gpu: any DenseLayer
     let minimumRows: Int
     let origin: String
+    var metrics = DeviceMetrics(factory: NOOPMetricsHandler.instance)
 
     var residentBytes: Int { cpu.residentBytes }
     var placement: Placement { .routed(minimumRows: minimumRows, reason: origin) }
 
     func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        metrics.recordCall(onGPU: rows >= minimumRows)
         if rows >= minimumRows {
             gpu.multiply(rows: rows, input: input, output: output)
         } else {

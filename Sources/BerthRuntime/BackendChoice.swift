@@ -1,5 +1,6 @@
 import BerthCore
 import BerthCUDA
+import CoreMetrics
 import Logging
 
 /// The backend `BERTH_DEVICE` asks for, bound once at start-up, and the one line that tells an operator which
@@ -16,10 +17,12 @@ public struct BackendChoice: Sendable {
         public let description: String
     }
 
-    /// Binds the backend `configuration.compute.device` names. `driverPath` exists for tests (a library that is not the
-    /// driver); `logger` receives what the GPU backend reports later, each distinct line once a minute at most.
+    /// Binds the backend `configuration.compute.device` names. `driverPath` exists for tests (a library that is not
+    /// the driver); `logger` receives what the GPU backend reports later, each distinct line once a minute at most;
+    /// `metrics` makes a bound GPU's counters (kernel calls by device, fallbacks).
     public static func choose(configuration: BerthConfiguration, environment: [String: String], logger: Logger,
-                              driverPath: String = CUDADriver.libraryName) throws(Refusal) -> BackendChoice {
+                              driverPath: String = CUDADriver.libraryName,
+                              metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws(Refusal) -> BackendChoice {
         let cpu = CPUBackend(parallelism: RowParallelism(threadCount: configuration.compute.threadCount))
         let cpuDetails = ["dense_kernel": CPUBackend.denseInstructionSet, "tree_walk": CPUBackend.treeWalkInstructionSet,
                           "threads": String(configuration.compute.threadCount)]
@@ -32,7 +35,7 @@ public struct BackendChoice: Sendable {
         let reporter = ThrottledReporter(logger: logger)
         do {
             let gpu = try CUDABackend(cpu: cpu, routing: routing, driverPath: driverPath, nvrtcPath: configuration.compute.nvrtcPath,
-                                      environment: environment, report: { reporter.report($0) })
+                                      environment: environment, metrics: metrics, report: { reporter.report($0) })
             return BackendChoice(backend: gpu, startupLine: "CUDA: \(gpu.device.summary)", details: [
                 "nvrtc": "\(gpu.nvrtc.version.major).\(gpu.nvrtc.version.minor) (\(gpu.nvrtc.path))",
                 "kernels": gpu.kernelOrigin,

@@ -29,8 +29,9 @@ public enum BerthApplication {
     }
 
     /// Builds the application and runs it until SIGTERM or SIGINT, draining in-flight requests first.
-    public static func serve(configuration: BerthConfiguration, logger: Logger, backend: any Backend, version: String) async throws {
-        try await build(configuration: configuration, logger: logger, backend: backend, version: version).runService()
+    public static func serve(configuration: BerthConfiguration, logger: Logger, backend: any Backend, metrics: ServerMetrics,
+                             version: String) async throws {
+        try await build(configuration: configuration, logger: logger, backend: backend, metrics: metrics, version: version).runService()
     }
 
     static func router(configuration: BerthConfiguration, state: ModelState, metrics: ServerMetrics,

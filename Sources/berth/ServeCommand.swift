@@ -48,15 +48,19 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { configuration.serving.host = host }
         bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "berth")
+        // One registry for the GPU's counters and the server's: what GET /metrics renders.
+        let metrics = ServerMetrics()
         let choice: BackendChoice
         do {
-            choice = try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: logger)
+            choice = try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: logger,
+                                              metrics: metrics.factory)
         } catch {
             logger.critical("no GPU can be bound", metadata: ["reason": .string(error.description)])
             throw ExitCode(2)
         }
         logger.info("\(choice.startupLine)", metadata: choice.details.mapValues { .string($0) })
-        try await BerthApplication.serve(configuration: configuration, logger: logger, backend: choice.backend, version: BerthVersion.description)
+        try await BerthApplication.serve(configuration: configuration, logger: logger, backend: choice.backend, metrics: metrics,
+                                         version: BerthVersion.description)
     }
 
     private func bootstrapLogging(level: Logger.Level) {

@@ -1,6 +1,7 @@
 import BerthCore
 import BerthFormats
 import BerthTestSupport
+import MetricsTestKit
 import NIOConcurrencyHelpers
 import Testing
 @testable import BerthCUDA
@@ -19,9 +20,31 @@ import Testing
     }
 
     func backend(_ mode: EmulatedCUDADriver.Mode, routing: CUDABackend.Routing = .everyBatch, reports: Reports = Reports(),
-                 environment: [String: String] = ["TMPDIR": "/tmp"]) throws -> CUDABackend {
+                 environment: [String: String] = ["TMPDIR": "/tmp"], metrics: TestMetrics = TestMetrics()) throws -> CUDABackend {
         try CUDABackend(cpu: CPUBackend(), routing: routing, driverPath: try EmulatedCUDADriver.path(mode),
-                        nvrtcPath: try NVRTCLocation.open().path, environment: environment, report: { reports.add($0) })
+                        nvrtcPath: try NVRTCLocation.open().path, environment: environment, metrics: metrics, report: { reports.add($0) })
+    }
+
+    /// Kernel calls are counted by the device that ran them, and calls the GPU failed as fallbacks.
+    @Test func kernelCallsAreCountedByDeviceAndFallbacksByKernel() throws {
+        let metrics = TestMetrics()
+        let model = try FixtureModels.load("onnx-mlp-gemm")
+        let routed = try backend(.working, routing: .fromRows(100), metrics: metrics).compile(model.ir)
+        for rows in [1, 99, 100, 500] {
+            _ = routed.predict(FeatureBatch(rowCount: rows, columnCount: model.ir.featureCount,
+                                            values: SyntheticRows.uniform(count: rows * model.ir.featureCount)))
+        }
+        let layers = Int64(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue / 2)
+        #expect(layers > 0, "the MLP's dense layers were routed")
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cpu")]).totalValue == 2 * layers)
+        #expect(try metrics.expectCounter("berth_gpu_fallbacks_total", [("kernel", "dense_layer")]).totalValue == 0)
+
+        let refused = TestMetrics()
+        let forest = try FixtureModels.load("xgboost-binary-legacy")
+        let failing = try backend(.launchRefused, metrics: refused).compile(forest.ir)
+        _ = failing.predict(FeatureBatch(rowCount: 3, columnCount: forest.ir.featureCount, values: SyntheticRows.uniform(count: 3 * forest.ir.featureCount)))
+        #expect(try refused.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 1)
+        #expect(try refused.expectCounter("berth_gpu_fallbacks_total", [("kernel", "forest")]).totalValue == 1)
     }
 
     @Test func bindsTheDeviceAndCompilesItsMachineCode() throws {
