@@ -17,6 +17,9 @@ public struct LoadedModel: Sendable, Equatable {
     public let writerVersion: String?
     /// Whether several such models are combined by majority vote (`multi:softmax`, `binary:hinge`) instead of by mean.
     public let votes: Bool
+    /// The features' names in column order, when the file stores them (XGBoost JSON and UBJSON saved from a
+    /// DataFrame); nil otherwise.
+    public var featureNames: [String]?
 
     public init(ir: ModelIR, format: ModelFormat, meaning: PredictionMeaning, objectiveName: String, kind: String,
                 treeCount: Int, writerVersion: String?, votes: Bool = false) {

@@ -68,8 +68,13 @@ enum XGBoostJSONModelDecoder {
         default:
             throw fail("uses the booster \(quoted: boosterName); Berth reads gbtree, dart and gblinear")
         }
-        return LoadedModel(xgboost: ir, format: format, objective: objective, booster: boosterName, treeCount: treeCount,
-                           writerVersion: version)
+        var loaded = LoadedModel(xgboost: ir, format: format, objective: objective, booster: boosterName, treeCount: treeCount,
+                                 writerVersion: version)
+        // Names are kept only when there is one for every feature (xgboost writes none, or all of them).
+        if let names = learner["feature_names"]?.array?.compactMap(\.string), names.count == featureCount {
+            loaded.featureNames = names
+        }
+        return loaded
     }
 
     /// `base_score` as `"5E-1"`, `"0.500000"` or (3.1+) `"[6.333333E-1,…]"`; a missing value means 0.5.

@@ -18,4 +18,6 @@ public struct ModelSummary: Sendable {
     public let treeCount: Int
     /// What the outputs mean: which outputs `SAGEMAKER_INFERENCE_OUTPUT` may select, and a classifier's classes.
     public let meaning: PredictionMeaning
+    /// The features' names in column order, when the model file stores them.
+    public let featureNames: [String]?
 }

@@ -77,6 +77,7 @@ struct OpenAPIDocument {
                 "selectableOutputs": .array(SelectableOutput.valid(for: summary.meaning).map { .string($0.rawValue) }),
             ]
             if let classes = Self.classes(summary.meaning) { facts["classes"] = .array(classes) }
+            if let names = summary.featureNames { facts["featureNames"] = .array(names.map { .string($0) }) }
             if let selection = model.outputSelection { facts["selectedOutputs"] = .array(selection.keys.map { .string($0.rawValue) }) }
             info["x-berth-model"] = .object(facts)
         } else {
@@ -95,6 +96,12 @@ struct OpenAPIDocument {
         case .binaryProbability, .binaryMargin, .binaryLabel: [.number(0), .number(1)]
         case .regression: nil
         }
+    }
+
+    /// ", in the order a, b, c" when the model names its features.
+    private var featureOrder: String {
+        guard let names = model?.summary.featureNames else { return "" }
+        return ", in the order " + names.joined(separator: ", ") + ","
     }
 
     /// One example row: as many values as the model has features (three while no model is ready).
@@ -134,7 +141,7 @@ struct OpenAPIDocument {
         var operation: [String: JSONValue] = [
             "summary": .string(summary), "tags": .array(["inference"]),
             "description": .string("""
-                Rows of \(model.map { "\($0.featureCount)" } ?? "the model's") features in any content type below, up to \(limit) a body; \
+                Rows of \(model.map { "\($0.featureCount)" } ?? "the model's") features\(featureOrder) in any content type below, up to \(limit) a body; \
                 the answer in the type Accept asks for (\(configuration.serving.defaultAccept.rawValue) when it asks for none). \
                 Missing values: empty CSV fields, null in JSON, absent libsvm indices.
                 """),

@@ -41,6 +41,16 @@ import Testing
         #expect(ensemble.trees[0].defaultLeft == [false, true, false])
     }
 
+    @Test func featureNamesAreKeptWhenEveryFeatureHasOne() throws {
+        let named = Array(String(decoding: model(), as: UTF8.self)
+            .replacingOccurrences(of: #""objective":"#, with: #""feature_names": ["age", "income"], "objective":"#).utf8)
+        #expect(try read(named).featureNames == ["age", "income"])
+        #expect(try read(model()).featureNames == nil)
+        let partial = Array(String(decoding: model(), as: UTF8.self)
+            .replacingOccurrences(of: #""objective":"#, with: #""feature_names": ["age"], "objective":"#).utf8)
+        #expect(try read(partial).featureNames == nil)
+    }
+
     @Test func booleanDefaultLeftOfXGBoost15IsAccepted() throws {
         let ensemble = try trees(model(defaultLeft: "[true, false, false]"))
         #expect(ensemble.trees[0].defaultLeft == [true, false, false])
