@@ -140,6 +140,12 @@ def default_answers(predictions, batch):
     scores = score_json(predictions)
     json_text = json.dumps({"predictions": scores}) + ("\n" if batch else "")
     jsonl_text = "".join(json.dumps(score) + "\n" for score in scores)
+    if batch:
+        # Batch mode: each line is the row's bare scores, a list for several (as the official container writes them).
+        bare = [json.dumps([float(v) for v in row] if predictions.ndim > 1 else float(row)) + "\n" for row in predictions]
+        jsonl_text = "".join(bare)
+        if predictions.ndim > 1:
+            csv_text = "".join(bare)
     recordio = recordio_protobuf.frame(
         recordio_protobuf.label_record([("score", [float(v) for v in np.atleast_1d(row)])]) for row in predictions)
     return csv_text, json_text, jsonl_text, recordio, npy_bytes(predictions.astype("<f4"))

@@ -8,23 +8,43 @@ import Darwin
 
 /// The non-blank lines of a request body, for the line-oriented codecs (CSV, JSON Lines, libsvm).
 ///
-/// Lines end at `\n`; a `\r` before it is dropped (CRLF bodies); lines of only spaces and tabs are skipped but
-/// still counted, so error messages name the line a person sees in their file.
+/// Lines end at `\n`; a `\r` before it is dropped (CRLF bodies); lines of only spaces and tabs are blank: counted,
+/// so error messages name the line a person sees in their file, and skipped — or, where a format refuses them, a
+/// blank line followed by a row is a 400 naming it (blank lines at the end are always accepted).
 struct BodyLines {
+    /// What a blank line before a row means.
+    enum BlankLinesBeforeRows {
+        /// Skipped.
+        case skipped
+        /// Refused: each line of a body in this format is a row.
+        case refused(format: String)
+    }
+
     let bytes: UnsafeBufferPointer<UInt8>
     /// The number of the body's first line.
     var firstLineNumber = 1
+    var blankLinesBeforeRows = BlankLinesBeforeRows.skipped
 
     /// Calls `body` with each non-blank line's byte range and its line number (counted from `firstLineNumber`).
     func forEach(_ body: (_ line: Range<Int>, _ number: Int) throws(CodecError) -> Void) throws(CodecError) {
         var lineNumber = firstLineNumber - 1
         var lineStart = 0
+        var firstBlankLine: Int?
         while lineStart < bytes.count {
             var lineEnd = endOfLine(from: lineStart)
             let nextLine = lineEnd + 1
             lineNumber += 1
             if lineEnd > lineStart && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-            if !(lineStart..<lineEnd).allSatisfy({ bytes[$0] == UInt8(ascii: " ") || bytes[$0] == UInt8(ascii: "\t") }) {
+            if (lineStart..<lineEnd).allSatisfy({ bytes[$0] == UInt8(ascii: " ") || bytes[$0] == UInt8(ascii: "\t") }) {
+                firstBlankLine = firstBlankLine ?? lineNumber
+            } else {
+                if let blank = firstBlankLine, case .refused(let format) = blankLinesBeforeRows {
+                    throw .bad("""
+                        line \(blank) is blank: each line of a \(format) body is a row, and the answer must have as many rows \
+                        as the body has lines: remove the line, or send its row (fields may be empty for missing values)
+                        """)
+                }
+                firstBlankLine = nil
                 try body(lineStart..<lineEnd, lineNumber)
             }
             lineStart = nextLine

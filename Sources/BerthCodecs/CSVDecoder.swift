@@ -1,12 +1,15 @@
 import BerthCore
 import BerthJSON
 
-/// `text/csv` request bodies: header-less, one row per line, comma-separated numbers (FMT-CSV-1..5).
+/// `text/csv` request bodies: header-less, one row per line, numbers separated by a comma or by the delimiter the
+/// first line shows (FMT-CSV-1..5, `CSVDelimiter`).
 ///
-/// `\n` and `\r\n` line ends and a trailing newline are accepted; blank lines are skipped; an empty field or
-/// `nan` (any case) is a missing value, as in the official container. Fields may be quoted. Numbers are read
-/// as doubles and narrowed to float32 — numpy's path into XGBoost — straight from the body's bytes. A first
-/// line that is not numeric is reported as a header; every other problem names its row and column.
+/// `\n` and `\r\n` line ends and trailing blank lines are accepted; a blank line before a row is refused, since
+/// answering fewer rows than the body has lines would misalign every later record of a batch transform join. An
+/// empty field or `nan` (any case) is a missing value, as in the official container; an infinite value is refused,
+/// as xgboost refuses it. Fields may be quoted. Numbers are read as doubles and narrowed to float32 — numpy's path
+/// into XGBoost — straight from the body's bytes. A first line that is not numeric is reported as a header; every
+/// other problem names its row and column.
 public struct CSVDecoder: RequestDecoder {
     public let options: RequestDecodingOptions
 
@@ -16,11 +19,14 @@ public struct CSVDecoder: RequestDecoder {
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
-        let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
+        let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber, blankLinesBeforeRows: .refused(format: "CSV"))
+        var delimiter = UInt8(ascii: ",")
         return try lines.rows(featureCount: featureCount,
                               emptyMessage: "the CSV body holds no rows: send one line of \(featureCount) comma-separated numbers per row") {
             line, lineNumber, isFirstRow, values throws(CodecError) in
-            let fields = try decodeLine(bytes, line, lineNumber: lineNumber, isFirstRow: isFirstRow && options.firstLineNumber == 1, into: &values)
+            if isFirstRow { delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line])).byte }
+            let fields = try decodeLine(bytes, line, delimiter: delimiter, lineNumber: lineNumber,
+                                        isFirstRow: isFirstRow && options.firstLineNumber == 1, into: &values)
             guard fields == featureCount else {
                 throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)"))
             }
@@ -30,16 +36,17 @@ public struct CSVDecoder: RequestDecoder {
     /// Appends the line's values and returns how many there were.
     ///
     /// A plain number followed by the delimiter or the line end (nearly every field) is read in one pass; any
-    /// other field (empty, quoted, padded, `nan`, `inf`, long or malformed) is cut at its comma and read by `number`.
-    private func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, lineNumber: Int, isFirstRow: Bool,
-                            into values: inout [Float]) throws(CodecError) -> Int {
+    /// other field (empty, quoted, padded, `nan`, `inf`, long or malformed) is cut at its delimiter and read by
+    /// `number`.
+    private func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, delimiter: UInt8, lineNumber: Int,
+                            isFirstRow: Bool, into values: inout [Float]) throws(CodecError) -> Int {
         var fieldStart = range.lowerBound
         var fields = 0
         while true {
             fields += 1
             if let (value, length) = DecimalText.parsePlainPrefix(UnsafeBufferPointer(rebasing: bytes[fieldStart..<range.upperBound])) {
                 let fieldEnd = fieldStart + length
-                if fieldEnd == range.upperBound || bytes[fieldEnd] == UInt8(ascii: ",") {
+                if fieldEnd == range.upperBound || bytes[fieldEnd] == delimiter {
                     values.append(Float(value))
                     if fieldEnd == range.upperBound { return fields }
                     fieldStart = fieldEnd + 1
@@ -47,13 +54,20 @@ public struct CSVDecoder: RequestDecoder {
                 }
             }
             var fieldEnd = fieldStart
-            while fieldEnd < range.upperBound && bytes[fieldEnd] != UInt8(ascii: ",") { fieldEnd += 1 }
+            while fieldEnd < range.upperBound && bytes[fieldEnd] != delimiter { fieldEnd += 1 }
             guard let value = Self.number(bytes, fieldStart..<fieldEnd) else {
                 let field = excerpt(UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]))
                 if isFirstRow {
                     throw .bad("line \(lineNumber) looks like a header ('\(field)' is not a number): send header-less CSV, one row of numbers per line")
                 }
                 throw .bad("line \(lineNumber), column \(fields): '\(field)' is not a number (leave the field empty for a missing value)")
+            }
+            guard value.isFinite || value.isNaN else {
+                let field = excerpt(UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]))
+                throw .bad("""
+                    line \(lineNumber), column \(fields): '\(field)' is infinite as a float32, and xgboost refuses infinite \
+                    inputs: send a finite number, or leave the field empty for a missing value
+                    """)
             }
             values.append(value)
             if fieldEnd >= range.upperBound { return fields }

@@ -3,8 +3,9 @@ import BerthCore
 /// `text/csv` responses.
 ///
 /// Scores: one line per row, values comma-separated, every line ending in `\n` — what the official XGBoost
-/// container writes (OBS-2, FMT-CSV-6). Values print as the shortest text that reads back as the same double,
-/// which is Python's `repr` and so the official container's output, digit for digit.
+/// container writes (OBS-2, FMT-CSV-6); in batch mode a row of several scores is written as a list,
+/// `[0.07, 0.28, 0.65]`, as the official container writes it there. Values print as the shortest text that reads
+/// back as the same double, which is Python's `repr` and so the official container's output, digit for digit.
 ///
 /// Selected outputs: one line per row with the keys in the variable's order, lists quoted (`"[0.1, 0.9]"`), lines
 /// joined by `\n` with a final `\n` only in batch mode — the official container's selectable CSV (OBS-7).
@@ -32,6 +33,13 @@ public struct CSVEncoder: ResponseEncoder {
 
     private func encodeScores(_ predictions: Predictions, into output: inout [UInt8]) {
         output.reserveCapacity(output.count + predictions.values.count * 20)
+        if options.writesBareScoreLines && predictions.columnCount > 1 {
+            for row in 0..<predictions.rowCount {
+                options.score(predictions, row: row).appendJSON(to: &output)
+                output.append(UInt8(ascii: "\n"))
+            }
+            return
+        }
         for row in 0..<predictions.rowCount {
             for column in 0..<predictions.columnCount {
                 if column > 0 { output.append(UInt8(ascii: ",")) }

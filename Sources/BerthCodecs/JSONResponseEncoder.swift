@@ -23,7 +23,8 @@ public struct JSONResponseEncoder: ResponseEncoder {
 }
 
 /// `application/jsonlines` responses: the same per-row objects as JSON, one per line, in row order — one output
-/// line per input record, as batch transform's `AssembleWith=Line` needs (BT-8).
+/// line per input record, as batch transform's `AssembleWith=Line` needs (BT-8). In batch mode without selected
+/// outputs each line is the row's bare scores (`0.81`, or `[0.07, 0.28, 0.65]`), as the official container writes them.
 public struct JSONLinesEncoder: ResponseEncoder {
     public let options: ResponseEncodingOptions
 
@@ -33,7 +34,11 @@ public struct JSONLinesEncoder: ResponseEncoder {
 
     public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
         for row in 0..<predictions.rowCount {
-            appendObject(options.namedValues(predictions, row: row), into: &output)
+            if options.writesBareScoreLines {
+                options.score(predictions, row: row).appendJSON(to: &output)
+            } else {
+                appendObject(options.namedValues(predictions, row: row), into: &output)
+            }
             output.append(UInt8(ascii: "\n"))
         }
     }

@@ -6,7 +6,7 @@ import BerthCore
 /// `Int32Tensor`.
 ///
 /// A tensor with no `keys` is dense and holds exactly one value per feature; one with `keys` is sparse, names
-/// the feature index of each value, must carry `shape` (the feature count), and leaves absent features missing.
+/// the feature index of each value, carries `shape` (the feature count) or none, and leaves absent features missing.
 /// One body uses one layout. A body that does not start with the RecordIO magic is read as one bare `Record`:
 /// batch transform may strip the framing of a SINGLE_RECORD request (OQ-12). Labels are ignored.
 public struct RecordIODecoder: RequestDecoder {
@@ -150,10 +150,9 @@ private struct RecordReader {
         guard keys.count == tensorValues.count else {
             throw ProtobufReader.Malformed(reason: "its sparse tensor has \(keys.count) keys but \(tensorValues.count) values")
         }
-        guard let width = shape.last else {
-            throw ProtobufReader.Malformed(reason: "its sparse tensor has keys but no shape: set shape to [\(featureCount)]")
-        }
-        guard width == UInt64(featureCount) else {
+        // Without a shape the row is as wide as its largest key, as the official container reads it: narrower rows
+        // leave the rest missing, and a key beyond the model's features is refused below.
+        if let width = shape.last, width != UInt64(featureCount) {
             throw ProtobufReader.Malformed(reason: "its sparse tensor has shape \(shape) but the model takes \(featureCount) features")
         }
         let start = values.count

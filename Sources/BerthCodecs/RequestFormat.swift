@@ -9,8 +9,8 @@ public enum RequestFormat: String, Sendable, CaseIterable {
     case recordIO = "application/x-recordio-protobuf"
     case npy = "application/x-npy"
 
-    /// The format a Content-Type names. A missing Content-Type is read as CSV (docs/http-api.md, deliberate differences; the
-    /// official container assumes libsvm there). Anything else is a 415 naming what is accepted.
+    /// The format a Content-Type names; a missing one is CSV until the body says otherwise (`unlabelled(_:)`).
+    /// Anything else is a 415 naming what is accepted.
     public static func negotiate(contentType: String?) throws(CodecError) -> RequestFormat {
         // The exact canonical value (what nearly every client sends) needs no parsing.
         if let contentType, let exact = RequestFormat(rawValue: contentType) { return exact }
@@ -33,6 +33,22 @@ public enum RequestFormat: String, Sendable, CaseIterable {
                 with no Content-Type Berth reads CSV)
                 """)
         }
+    }
+
+    /// Whether a Content-Type header says nothing: absent or blank.
+    public static func isUnlabelled(contentType: String?) -> Bool {
+        contentType?.allSatisfy(\.isWhitespace) ?? true
+    }
+
+    /// The format of a body sent without a Content-Type: libsvm when its first line holds a `:` (as every libsvm
+    /// line with a feature does, and no CSV number), as the official container reads such bodies; CSV otherwise
+    /// (docs/http-api.md).
+    public static func unlabelled(_ body: UnsafeRawBufferPointer) -> RequestFormat {
+        for byte in body.prefix(CSVDelimiter.sniffedPrefix) {
+            if byte == UInt8(ascii: "\n") { break }
+            if byte == UInt8(ascii: ":") { return .libsvm }
+        }
+        return .csv
     }
 
     /// The decoder for this format.

@@ -20,13 +20,23 @@ public struct ResponseEncodingOptions: Sendable, Equatable {
     /// The named values of one row, in the order JSON objects and RecordIO label maps list them: `score` (one
     /// number, or a list for several outputs) by default, the selected outputs in the official fixed order otherwise.
     func namedValues(_ predictions: Predictions, row: Int, json: Bool = false) -> [(name: String, value: SelectedValue)] {
-        let values = predictions.row(row)
         guard let selection = selection ?? (json ? jsonDefault : nil) else {
-            let score: SelectedValue = values.count == 1 ? .number(Double(values[values.startIndex])) : .numbers(values.map(Double.init))
-            return [("score", score)]
+            return [("score", score(predictions, row: row))]
         }
+        let values = predictions.row(row)
         return selection.jsonKeys.map { ($0.rawValue, selection.value($0, row: values)) }
     }
+
+    /// A row's scores as one value: a number, or a list when the row has several (`multi:softprob`).
+    func score(_ predictions: Predictions, row: Int) -> SelectedValue {
+        let values = predictions.row(row)
+        return values.count == 1 ? .number(Double(values[values.startIndex])) : .numbers(values.map(Double.init))
+    }
+
+    /// Whether text answers write each row's bare scores, one line per row, lists bracketed (`[0.1, 0.2, 0.7]`):
+    /// batch mode without selected outputs, where the official container writes CSV and JSON Lines that way and
+    /// batch transform's downstream readers expect it (BT-9).
+    var writesBareScoreLines: Bool { batchFraming && selection == nil }
 
     /// The values of one row in the variable's order, for CSV columns and NPY columns.
     func orderedValues(_ predictions: Predictions, row: Int, selection: OutputSelection) -> [SelectedValue] {

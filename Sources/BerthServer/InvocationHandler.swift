@@ -34,19 +34,21 @@ struct InvocationHandler: Sendable {
     }
 
     private func invoke(_ request: Request, model: ServedModel, logger: Logger) async throws -> Response {
-        let requestFormat: RequestFormat
+        let labelledFormat: RequestFormat
         let responseFormat: ResponseFormat
         do {
-            requestFormat = try RequestFormat.negotiate(contentType: request.headers[.contentType])
+            labelledFormat = try RequestFormat.negotiate(contentType: request.headers[.contentType])
             responseFormat = try ResponseFormat.negotiate(accept: request.headers[.accept], defaultFormat: configuration.serving.defaultAccept)
         } catch {
             throw InvocationFailure(error)
         }
         let body = try await collectBody(request)
         guard body.readableBytes > 0 else {
-            throw InvocationFailure(.badRequest, "the request body is empty: send \(requestFormat.rawValue) rows of \(model.featureCount) features",
+            throw InvocationFailure(.badRequest, "the request body is empty: send \(labelledFormat.rawValue) rows of \(model.featureCount) features",
                                     reason: .emptyBody)
         }
+        let requestFormat = RequestFormat.isUnlabelled(contentType: request.headers[.contentType])
+            ? body.withUnsafeReadableBytes(RequestFormat.unlabelled) : labelledFormat
         if let attributes = request.headers[Self.customAttributes] {
             // Readable by the pipeline (HDR-1); never echoed unless a feature sets the response header.
             logger.debug("custom attributes", metadata: ["custom_attributes": .string(String(attributes.prefix(1024)))])

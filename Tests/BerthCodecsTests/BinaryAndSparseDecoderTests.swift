@@ -56,6 +56,11 @@ import Testing
         #expect(dense.values == [1, 2, 3, 4, 5, 6])
         let sparse = try recordIO(RecordIOBodies.framed([RecordIOBodies.record(values: [7], keys: [2], shape: [3])]))
         #expect(sparse.values[0].isNaN && sparse.values[1].isNaN && sparse.values[2] == 7)
+        // Without a shape, as the official container reads it: as wide as the largest key, the rest missing.
+        let unshaped = try recordIO(RecordIOBodies.framed([RecordIOBodies.record(values: [7, 8], keys: [0, 1]),
+                                                          RecordIOBodies.record(values: [9], keys: [2])]))
+        #expect(unshaped.rowCount == 2 && unshaped.values[0] == 7 && unshaped.values[1] == 8 && unshaped.values[2].isNaN)
+        #expect(unshaped.values[3].isNaN && unshaped.values[4].isNaN && unshaped.values[5] == 9)
         let bare = try recordIO(RecordIOBodies.record(values: [1, 2, 3]))
         #expect(bare.values == [1, 2, 3])
     }
@@ -86,10 +91,12 @@ import Testing
         expectRefused(containing: "continuation flag 1") { () throws(CodecError) in try recordIO(continued) }
         let mixed = RecordIOBodies.framed([RecordIOBodies.record(values: [1, 2, 3]), RecordIOBodies.record(values: [1], keys: [0], shape: [3])])
         expectRefused(containing: "record 1 was dense") { () throws(CodecError) in try recordIO(mixed) }
-        let noShape = RecordIOBodies.framed([RecordIOBodies.record(values: [1], keys: [0])])
-        expectRefused(containing: "no shape") { () throws(CodecError) in try recordIO(noShape) }
         let outside = RecordIOBodies.framed([RecordIOBodies.record(values: [1], keys: [9], shape: [3])])
         expectRefused(containing: "key 9") { () throws(CodecError) in try recordIO(outside) }
+        let outsideWithoutShape = RecordIOBodies.framed([RecordIOBodies.record(values: [1], keys: [3])])
+        expectRefused(containing: "key 3, outside 0…2") { () throws(CodecError) in try recordIO(outsideWithoutShape) }
+        let wrongShape = RecordIOBodies.framed([RecordIOBodies.record(values: [1], keys: [0], shape: [4])])
+        expectRefused(containing: "shape [4] but the model takes 3") { () throws(CodecError) in try recordIO(wrongShape) }
         let short = RecordIOBodies.framed([RecordIOBodies.record(values: [1, 2])])
         expectRefused(containing: "has 2 values but the model takes 3") { () throws(CodecError) in try recordIO(short) }
         expectRefused(containing: "not a valid protobuf Record") { () throws(CodecError) in try recordIO(Array("1,2,3\n".utf8)) }

@@ -27,6 +27,20 @@ import Testing
         #expect(encode(JSONLinesEncoder(), single) == "{\"score\": 0.8100726008415222}\n{\"score\": 9.999999747378752e-06}\n")
     }
 
+    /// Batch mode without selected outputs writes each row's bare scores, a list for several, in CSV and JSON Lines
+    /// alike: the official container's batch output, which downstream jobs read (text from its recorded answers).
+    @Test func batchModeWritesBareScoreLines() {
+        let batch = ResponseEncodingOptions(batchFraming: true)
+        let softprob = Predictions(rowCount: 2, columnCount: 3, values: [0.070299968, 0.28055602, 0.6491440, 0.25, 0.5, 0.25])
+        #expect(encode(CSVEncoder(options: batch), softprob) == "[0.07029996812343597, 0.2805560231208801, 0.6491439938545227]\n[0.25, 0.5, 0.25]\n")
+        #expect(encode(JSONLinesEncoder(options: batch), softprob) == "[0.07029996812343597, 0.2805560231208801, 0.6491439938545227]\n[0.25, 0.5, 0.25]\n")
+        #expect(encode(CSVEncoder(options: batch), single) == "0.8100726008415222\n9.999999747378752e-06\n")
+        #expect(encode(JSONLinesEncoder(options: batch), single) == "0.8100726008415222\n9.999999747378752e-06\n")
+        // Outside batch mode, and with selected outputs, the objects and columns stay.
+        #expect(encode(CSVEncoder(), softprob).hasPrefix("0.07029996812343597,0.2805560231208801,0.6491439938545227\n"))
+        #expect(encode(JSONLinesEncoder(), single).hasPrefix("{\"score\": "))
+    }
+
     @Test func nonFiniteValuesStayValidJSON() {
         let nan = Predictions(rowCount: 1, columnCount: 1, values: [.nan])
         #expect(encode(JSONResponseEncoder(), nan) == #"{"predictions": [{"score": null}]}"#)

@@ -15,6 +15,18 @@ import Testing
     @Test func missingContentTypeIsCSV() throws {
         #expect(try RequestFormat.negotiate(contentType: nil) == .csv)
         #expect(try RequestFormat.negotiate(contentType: "  ") == .csv)
+        #expect(RequestFormat.isUnlabelled(contentType: nil) && RequestFormat.isUnlabelled(contentType: " \t"))
+        #expect(!RequestFormat.isUnlabelled(contentType: "text/csv"))
+    }
+
+    /// A body without a Content-Type whose first line holds a `:` is libsvm, as the official container reads it;
+    /// every other body is CSV. Only the first line decides.
+    @Test(arguments: [
+        ("0 0:2.9 1:0.7\n1 0:0.8", RequestFormat.libsvm), ("3:1.5", .libsvm), ("1,2,3\n4,5,6", .csv), ("1;2;3", .csv),
+        ("1,2,3\n0 0:1", .csv), ("\"a:b\",1", .libsvm),
+    ])
+    func anUnlabelledBodyIsReadByItsFirstLine(_ body: String, _ format: RequestFormat) {
+        #expect(Array(body.utf8).withUnsafeBytes(RequestFormat.unlabelled) == format)
     }
 
     @Test(arguments: ["application/octet-stream", "image/png", "text/plain", "application/x-npy-nope"])

@@ -52,6 +52,14 @@ import Testing
             #expect(String(buffer: listed.body).hasPrefix(#"{"predictions": [{"score": "#))
             let noType = try await post(client, Self.row, contentType: nil)
             #expect(noType.status == .ok)
+            // Without a Content-Type a body whose first line is libsvm is read as libsvm, as the official container
+            // reads it: the same row answers the same.
+            let libsvm = Self.row.split(separator: ",").enumerated().map { "\($0.offset):\($0.element)" }.joined(separator: " ")
+            let noTypeLibsvm = try await post(client, libsvm, contentType: nil)
+            #expect(noTypeLibsvm.status == .ok)
+            #expect(String(buffer: noTypeLibsvm.body) == String(buffer: noType.body))
+            let semicolons = try await post(client, Self.row.split(separator: ",").joined(separator: ";"))
+            #expect(String(buffer: semicolons.body) == String(buffer: noType.body))
         }
     }
 
@@ -153,11 +161,11 @@ import Testing
     static let model = TestServer.fixtures + "/xgboost-binary-legacy/model"
     static let row = ContractTests.row
 
-    /// Bodies are one row padded with blank lines, so the tests measure the limit, not debug-build decoding;
+    /// Bodies are rows followed by blank lines, so the tests measure the limit, not debug-build decoding;
     /// a 100 MB chunked body of real rows is driven with curl in container/smoke-test (this client cannot stream).
     @Test func unlimitedPayloadAcceptsABodyOverTheDefaultLimit() async throws {
         try await TestServer.run(modelDirectory: Self.model, environment: ["SAGEMAKER_MAX_PAYLOAD_IN_MB": "0", "SAGEMAKER_BATCH": "TRUE"]) { client in
-            let body = Self.row + String(repeating: "\n", count: 8 << 20) + Self.row
+            let body = Self.row + "\n" + Self.row + String(repeating: "\n", count: 8 << 20)
             let response = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
                                                     body: ByteBuffer(string: body))
             #expect(response.status == .ok)
