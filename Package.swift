@@ -53,6 +53,9 @@ let package = Package(
         ),
         .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
         .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
+        // The Open Inference Protocol (KServe V2, Triton's HTTP API): infer requests into feature rows, answers and
+        // metadata documents.
+        .target(name: "BerthOpenInference", dependencies: ["BerthCore", "BerthJSON"], swiftSettings: swiftSettings),
         // Configuration, backend choice, model loading and its state, the inference pipeline, the batcher, the
         // multi-model registry and the batch-file jobs of `berth predict`: everything between the models and HTTP.
         .target(
@@ -70,7 +73,7 @@ let package = Package(
         .target(
             name: "BerthServer",
             dependencies: [
-                "BerthRuntime", "BerthCore", "BerthCodecs", "BerthFormats", "BerthJSON",
+                "BerthRuntime", "BerthCore", "BerthCodecs", "BerthFormats", "BerthJSON", "BerthOpenInference",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -116,6 +119,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs", "BerthCore", "BerthProtobuf", "BerthTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthOpenInferenceTests", dependencies: ["BerthOpenInference", "BerthCore", "BerthJSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BerthServerTests",
             dependencies: [
@@ -137,10 +141,10 @@ let package = Package(
 // libFuzzer targets, one per parser of untrusted bytes (Fuzz/README.md). Only `Fuzz/run` builds them: it sets
 // BERTH_FUZZ=1 and `--sanitize fuzzer --sanitize address`, without which they would have no `main` to link.
 if Context.environment["BERTH_FUZZ"] == "1" {
-    package.targets.append(.target(name: "FuzzSupport", dependencies: ["BerthArtifacts", "BerthCodecs", "BerthFormats", "BerthCore"],
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["BerthArtifacts", "BerthCodecs", "BerthFormats", "BerthCore", "BerthOpenInference"],
                                    path: "Fuzz/Sources/FuzzSupport", swiftSettings: swiftSettings))
     for name in ["FuzzCSV", "FuzzJSON", "FuzzJSONLines", "FuzzLibSVM", "FuzzNPY", "FuzzRecordIO", "FuzzGzip", "FuzzTar",
-                 "FuzzXGBoostJSON", "FuzzXGBoostUBJSON", "FuzzXGBoostLegacy", "FuzzONNX"] {
+                 "FuzzXGBoostJSON", "FuzzXGBoostUBJSON", "FuzzXGBoostLegacy", "FuzzONNX", "FuzzOpenInference"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"], path: "Fuzz/Sources/\(name)",
                                                  swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]))
     }

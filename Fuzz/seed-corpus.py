@@ -72,6 +72,30 @@ for manifest_path in sorted(FIXTURES.glob("*/manifest.json")):
         if model_file.is_file():
             add_model_file(model_file.name, model_file.read_bytes())
 
+def open_inference_requests(rows, features):
+    """Open Inference Protocol infer requests for a fixture's rows: JSON data flat and nested, and the binary tensor
+    extension (header, a NUL where FuzzOpenInference splits it, the float32 bytes)."""
+    import struct
+    flat = [None if v is None else v for row in rows for v in row]
+    data = [{"name": "input__0", "shape": [len(rows), features], "datatype": "FP32", "data": rows},
+            {"name": "input__0", "shape": [len(rows), features], "datatype": "FP64", "data": flat}]
+    for tensor in data:
+        yield bytes([(features - 1) & 0x3F]) + json.dumps({"id": "1", "inputs": [tensor], "outputs": [{"name": "output__0"}]}).encode()
+    values = b"".join(struct.pack("<f", float("nan") if v is None else v) for v in flat)
+    header = {"inputs": [{"name": "input__0", "shape": [len(rows), features], "datatype": "FP32",
+                          "parameters": {"binary_data_size": len(values)}}], "parameters": {"binary_data_output": True}}
+    yield bytes([0x80 | ((features - 1) & 0x3F)]) + json.dumps(header).encode() + b"\0" + values
+
+
+for manifest_path in sorted(FIXTURES.glob("xgboost-*/manifest.json")):
+    manifest = json.loads(manifest_path.read_text())
+    instances = manifest_path.parent / "requests" / "rows.json"
+    if instances.exists():
+        rows = [row["features"] if isinstance(row, dict) else row for row in json.loads(instances.read_text()).get("instances", [])[:4]]
+        if rows and all(isinstance(row, list) and len(row) == manifest["features"] for row in rows):
+            for request in open_inference_requests(rows, manifest["features"]):
+                write("FuzzOpenInference", request)
+
 for refused in sorted((FIXTURES / "onnx-refused").glob("*.onnx*")):
     add_model_file(refused.name, refused.read_bytes())
 

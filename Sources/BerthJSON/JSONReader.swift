@@ -13,11 +13,14 @@ import Darwin
 public struct JSONReader {
     public static let defaultMaxDepth = 256
 
-    /// Parses one complete JSON document; anything but whitespace after it is an error.
-    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+    /// Parses one complete JSON document; anything but whitespace after it is an error. With
+    /// `allowsNonFiniteNumbers`, the literals `NaN`, `Infinity` and `-Infinity` are numbers too, as Python's `json`
+    /// writes them and Triton's server reads them (the Open Inference Protocol's clients send them).
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth,
+                             allowsNonFiniteNumbers: Bool = false) throws(JSONParseError) -> JSONValue {
         let array = Array(bytes)
         return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            var reader = JSONReader(buffer: buffer, maxDepth: maxDepth)
+            var reader = JSONReader(buffer: buffer, maxDepth: maxDepth, allowsNonFiniteNumbers: allowsNonFiniteNumbers)
             reader.skipWhitespace()
             let value = try reader.parseValue(depth: 0)
             reader.skipWhitespace()
@@ -30,11 +33,13 @@ public struct JSONReader {
 
     private let buffer: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
+    private let allowsNonFiniteNumbers: Bool
     private var position = 0
 
-    private init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    private init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, allowsNonFiniteNumbers: Bool) {
         self.buffer = buffer
         self.maxDepth = maxDepth
+        self.allowsNonFiniteNumbers = allowsNonFiniteNumbers
     }
 
     private mutating func skipWhitespace() {
@@ -55,6 +60,12 @@ public struct JSONReader {
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "N") where allowsNonFiniteNumbers: try expectLiteral("NaN"); return .number(.nan)
+        case UInt8(ascii: "I") where allowsNonFiniteNumbers: try expectLiteral("Infinity"); return .number(.infinity)
+        case UInt8(ascii: "-") where allowsNonFiniteNumbers && position + 1 < buffer.count && buffer[position + 1] == UInt8(ascii: "I"):
+            position += 1
+            try expectLiteral("Infinity")
+            return .number(-.infinity)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw JSONParseError("unexpected character '\(printable(buffer[position]))'", at: position)
         }

@@ -13,6 +13,8 @@ public struct ModelSettings: Sendable {
     /// `BERTH_EXPECT_SHA256`: the artifact digest (`ArtifactDigest`) the model must have, lowercase hex; a model
     /// with another digest is refused at start. Multi-model loads are not pinned by it.
     public var expectedSHA256: String?
+    /// `BERTH_MODEL_NAME`: the name the Open Inference Protocol routes serve the model under (`/v2/models/{name}`).
+    public var name = "model"
 
     public init() {}
 
@@ -23,6 +25,13 @@ public struct ModelSettings: Sendable {
         }
         if let ensemble = try reader.boolean("SAGEMAKER_INFERENCE_ENSEMBLE") { self.ensemble = ensemble }
         inferenceOutput = reader.string("SAGEMAKER_INFERENCE_OUTPUT")
+        if let name = reader.string("BERTH_MODEL_NAME") {
+            guard !name.isEmpty, name.count <= 256, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw ConfigurationError(variable: "BERTH_MODEL_NAME", value: name,
+                                         expected: "a model name of letters, digits, '-', '_' and '.' (at most 256), as it appears in /v2/models/{name}")
+            }
+            self.name = name
+        }
         if let digest = reader.string("BERTH_EXPECT_SHA256") {
             guard ArtifactDigest.isSHA256(digest) else {
                 throw ConfigurationError(variable: "BERTH_EXPECT_SHA256", value: digest,

@@ -17,6 +17,12 @@ public final class ModelState: Sendable {
 
     public func set(_ newStatus: Status) { status.withLock { $0 = newStatus } }
 
+    /// Whether a model is ready to answer.
+    public var isReady: Bool {
+        if case .ready = current { return true }
+        return false
+    }
+
     /// The model to answer with, or why there is none yet.
     public func readyModel() throws(ModelUnavailable) -> ServedModel {
         switch current {

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthOpenInference
 import BerthRuntime
 import Hummingbird
 import Logging
@@ -66,6 +67,17 @@ public enum BerthApplication {
             response.headers[.allow] = "POST"
             return response
         }
+        let served = configuration.model.name
+        OpenInferenceRoutes(serving: configuration.serving, version: version, isReady: { state.isReady }) { name in
+            guard name == served else {
+                return .unavailable(InvocationFailure(OpenInferenceError(.notFound, "no model '\(name.prefix(256))' here: this server serves '\(served)' (BERTH_MODEL_NAME)")))
+            }
+            do throws(ModelUnavailable) {
+                return .ready(try state.readyModel())
+            } catch {
+                return .unavailable(InvocationFailure(error))
+            }
+        }.register(on: routes)
         addOperations(to: routes, configuration: configuration, version: version) { try? state.readyModel() }
         return router
     }
@@ -89,6 +101,13 @@ public enum BerthApplication {
         }
         MultiModelAPI(loader: MultiModelLoader(configuration: configuration, registry: registry, backend: backend, metrics: metrics.runtime),
                       invocations: InvocationHandler(configuration: configuration)).register(on: routes)
+        OpenInferenceRoutes(serving: configuration.serving, version: version, isReady: { true }) { name in
+            guard let model = registry.use(name) else {
+                return .unavailable(InvocationFailure(.notFound, "model '\(name.prefix(256))' is not loaded: load it with POST /models first",
+                                                      reason: .modelNotLoaded))
+            }
+            return .ready(model)
+        }.register(on: routes)
         addOperations(to: routes, configuration: configuration, version: version) { nil }
         return router
     }

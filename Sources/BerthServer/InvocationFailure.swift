@@ -1,4 +1,5 @@
 import BerthCodecs
+import BerthOpenInference
 import Hummingbird
 
 /// A request Berth will not answer with predictions: the status and a message that says what to fix.
@@ -31,6 +32,21 @@ struct InvocationFailure: Error, Sendable {
         var response = Self.plainText(status, message)
         response.headers[.berthRefusalReason] = reason.rawValue
         return response
+    }
+
+    /// The Open Inference Protocol's form of the answer: `{"error": "…"}`, tagged like `response`.
+    var openInferenceResponse: Response {
+        var response = Response(status: status, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: OpenInferenceMetadata.error(message))))
+        response.headers[.berthRefusalReason] = reason.rawValue
+        return response
+    }
+
+    init(_ error: OpenInferenceError) {
+        switch error.kind {
+        case .badRequest: self.init(.badRequest, error.message, reason: .malformedBody)
+        case .notFound: self.init(.notFound, error.message, reason: .modelNotLoaded)
+        }
     }
 
     /// A short `text/plain` answer: a refusal's, or `/ping`'s while no model serves (not a refusal).

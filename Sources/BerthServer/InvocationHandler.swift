@@ -42,7 +42,7 @@ struct InvocationHandler: Sendable {
         } catch {
             throw InvocationFailure(error)
         }
-        let body = try await collectBody(request)
+        let body = try await RequestBody(serving: configuration.serving).collect(request)
         guard body.readableBytes > 0 else {
             throw InvocationFailure(.badRequest, "the request body is empty: send \(labelledFormat.rawValue) rows of \(model.featureCount) features",
                                     reason: .emptyBody)
@@ -80,32 +80,6 @@ struct InvocationHandler: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: responseFormat.rawValue],
                         body: .init(byteBuffer: ByteBuffer(bytes: output)))
-    }
-
-    /// The body, refusing it with 413 as soon as it is known to be too large — from Content-Length without
-    /// reading it, or while it streams in (chunked bodies have no length).
-    private func collectBody(_ request: Request) async throws -> ByteBuffer {
-        let limit = configuration.serving.payloadLimit.bytes ?? Int.max
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-            throw tooLarge(limit)
-        }
-        do {
-            return try await request.body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw tooLarge(limit)
-        } catch is RequestDeadlineHandler.BodyTimeout {
-            throw InvocationFailure(.requestTimeout, """
-                the request body did not arrive within \(configuration.serving.bodyTimeoutSeconds) s of its headers: send it at once \
-                (or raise BERTH_BODY_TIMEOUT_SECONDS)
-                """)
-        }
-    }
-
-    private func tooLarge(_ limit: Int) -> InvocationFailure {
-        InvocationFailure(.contentTooLarge, """
-            the request body is larger than \(limit) bytes (\(limit >> 20) MiB), the limit: split it into smaller \
-            requests, or raise SAGEMAKER_MAX_PAYLOAD_IN_MB (0 = unlimited)
-            """)
     }
 
     private func log(_ failure: InvocationFailure, request: Request, logger: Logger) {

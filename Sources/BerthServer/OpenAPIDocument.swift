@@ -47,6 +47,7 @@ struct OpenAPIDocument {
         } else {
             paths["/invocations"] = .object(["post": invocation(summary: "predict", parameters: [])])
         }
+        paths.merge(openInferencePaths) { current, _ in current }
         return .object([
             "openapi": "3.1.0",
             "info": info,
@@ -54,6 +55,7 @@ struct OpenAPIDocument {
             "tags": .array([
                 .object(["name": "inference", "description": "predictions, as SageMaker sends them"]),
                 .object(["name": "operations", "description": "health, batch transform, metrics and this description"]),
+                .object(["name": .string(Self.openInferenceTag), "description": "the Open Inference Protocol (KServe V2, Triton's HTTP API)"]),
             ] + (configuration.multiModel.enabled ? [.object(["name": "models", "description": "the multi-model management API"])] : [])),
         ])
     }

@@ -2,6 +2,18 @@ import Testing
 @testable import BerthJSON
 
 @Suite struct JSONReaderTests {
+    /// `NaN`, `Infinity` and `-Infinity` are numbers only where asked for (Open Inference Protocol requests, which
+    /// Python's json and Triton's server write and read); strict JSON refuses them, and near-misses stay errors.
+    @Test func nonFiniteLiteralsOnlyWhereAllowed() throws {
+        let text = Array("[NaN, Infinity, -Infinity, -1.5]".utf8)
+        let values = try #require(JSONReader.parse(text, allowsNonFiniteNumbers: true).array).map { $0.number! }
+        #expect(values[0].isNaN && values[1] == .infinity && values[2] == -.infinity && values[3] == -1.5)
+        #expect(throws: JSONParseError.self) { try JSONReader.parse(text) }
+        for nearMiss in ["[nan]", "[Inf]", "[-Inf]", "[NaNa]", "[-I]", "[+Infinity]"] {
+            #expect(throws: JSONParseError.self, "\(nearMiss)") { try JSONReader.parse(Array(nearMiss.utf8), allowsNonFiniteNumbers: true) }
+        }
+    }
+
     @Test func parsesEveryKindOfValue() throws {
         let value = try JSONReader.parse(Array(#" {"a": [1, -2.5e3, true, false, null], "b": "x\"\u00e9\n", "c": {}} "#.utf8))
         #expect(value["a"] == .array([.number(1), .number(-2500), .bool(true), .bool(false), .null]))

@@ -51,6 +51,29 @@ import Testing
         try JSONReader.parse(Array(buffer: response.body))["models"]!.array!.map { $0["modelName"]!.string! }
     }
 
+    /// Every loaded model is addressable by name through the Open Inference Protocol, answering as its invoke does.
+    @Test func openInferenceRoutesServeEveryLoadedModel() async throws {
+        try place(Self.binary, as: "churn")
+        let root = self.root
+        try await run { client in
+            #expect(try await client.execute(uri: "/v2/health/ready", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/v2/models/churn/ready", method: .get).status == .notFound)
+            #expect(try await Self.load(client, "churn", url: root + "/churn").status == .ok)
+            #expect(try await client.execute(uri: "/v2/models/churn/ready", method: .get).status == .ok)
+            let row = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2"
+            let infer = try await client.execute(uri: "/v2/models/churn/infer", method: .post, body: ByteBuffer(string: """
+                {"inputs": [{"name": "input__0", "shape": [1, 12], "datatype": "FP32", "data": [\(row)]}]}
+                """))
+            #expect(infer.status == .ok)
+            let invoke = try await client.execute(uri: "/models/churn/invoke", method: .post, headers: [.contentType: "text/csv"],
+                                                  body: ByteBuffer(string: row))
+            let answer = try JSONReader.parse(Array(buffer: infer.body))
+            let value = try #require(answer["outputs"]?.array?.first?["data"]?.array?.first?.number)
+            #expect(Double(Float(value)).description + "\n" == String(buffer: invoke.body))
+            #expect(try await client.execute(uri: "/v2/models/other/infer", method: .post, body: ByteBuffer(string: "{}")).status == .notFound)
+        }
+    }
+
     @Test func loadListGetInvokeConflictDeleteCycle() async throws {
         try place(Self.binary, as: "churn")
         try place(Self.onnx, as: "forest")

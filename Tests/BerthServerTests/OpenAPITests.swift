@@ -24,7 +24,12 @@ import Testing
             let document = try await Self.document(client)
             #expect(document["openapi"]?.string == "3.1.0")
             let paths = try #require(document["paths"]?.object)
-            #expect(Set(paths.keys) == ["/ping", "/invocations", "/execution-parameters", "/metrics", "/openapi.json", "/docs"])
+            let openInference = ["/v2", "/v2/health/live", "/v2/health/ready"] + ["/v2/models/{name}", "/v2/models/{name}/versions/{version}"]
+                .flatMap { [$0, $0 + "/ready", $0 + "/infer"] }
+            #expect(Set(paths.keys) == Set(["/ping", "/invocations", "/execution-parameters", "/metrics", "/openapi.json", "/docs"] + openInference))
+            let infer = try #require(document["paths"]?["/v2/models/{name}/infer"]?["post"])
+            #expect(infer["requestBody"]?["content"]?["application/json"]?["schema"]?["properties"]?["inputs"] != nil)
+            #expect(infer["responses"]?["400"]?["content"]?["application/json"] != nil)
             let invocation = try #require(document["paths"]?["/invocations"]?["post"])
             let requestTypes = Set(invocation["requestBody"]?["content"]?.object?.keys.map { $0 } ?? [])
             #expect(requestTypes == ["text/csv", "application/json", "application/jsonlines", "text/libsvm",

@@ -1,0 +1,189 @@
+import BerthCore
+import BerthJSON
+
+/// An Open Inference Protocol infer request (`POST /v2/models/{name}/infer`), read into the feature rows a tabular
+/// model takes: one input tensor of shape `[rows, features]` (or `[features]` for one row) in any numeric datatype,
+/// its elements in JSON `data` (flat or nested, row-major; `NaN` or `null` for a missing value) or in the binary tensor
+/// extension's section after a JSON header of `Inference-Header-Content-Length` bytes, as Triton's clients send it.
+///
+/// Everything a client can get wrong is a 400 naming the field and what to send: the header, the tensor count, the
+/// datatype, the shape against the model's feature count, the element count, an element that is not of the datatype,
+/// an infinite value (which xgboost refuses), binary sizes that do not add up.
+public struct InferenceRequest: Sendable {
+    /// An output the client asked for, and whether it wants it in the binary section.
+    public struct RequestedOutput: Sendable, Equatable {
+        public let name: String
+        public let binary: Bool?
+    }
+
+    /// The request's `id`, echoed in the answer.
+    public let id: String?
+    /// The rows to predict.
+    public let features: FeatureBatch
+    /// The outputs named in `outputs`; empty means every output.
+    public let requestedOutputs: [RequestedOutput]
+    /// `parameters.binary_data_output`: every output in the binary section unless it says otherwise.
+    public let binaryDataOutput: Bool
+
+    /// The most bytes a JSON header may take (the binary section is bounded by the payload limit alone).
+    public static let maxHeaderBytes = 64 << 20
+
+    /// Reads `body`: all JSON when `headerLength` is nil, else a JSON header of that many bytes and a binary section.
+    public init(body: UnsafeRawBufferPointer, headerLength: Int?, featureCount: Int) throws(OpenInferenceError) {
+        let jsonLength = headerLength ?? body.count
+        guard jsonLength <= body.count else {
+            throw .bad("Inference-Header-Content-Length is \(jsonLength) but the body has \(body.count) bytes")
+        }
+        guard jsonLength <= Self.maxHeaderBytes else {
+            throw .bad("the JSON header is \(jsonLength) bytes, more than \(Self.maxHeaderBytes): send large tensors in the binary section")
+        }
+        let document: JSONValue
+        do {
+            document = try JSONReader.parse(UnsafeRawBufferPointer(rebasing: body[0..<jsonLength]).bindMemory(to: UInt8.self),
+                                            allowsNonFiniteNumbers: true)
+        } catch {
+            throw .bad("the request is not valid JSON (\(error)): send {\"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}]}")
+        }
+        guard document.object != nil else { throw .bad("the request must be a JSON object with \"inputs\"") }
+        if let id = document["id"], id.string == nil { throw .bad("\"id\" must be a string") }
+        id = document["id"]?.string
+        binaryDataOutput = try Self.flag(document["parameters"]?["binary_data_output"], "parameters.binary_data_output") ?? false
+        requestedOutputs = try Self.requestedOutputs(document["outputs"])
+
+        guard let inputs = document["inputs"]?.array, !inputs.isEmpty else {
+            throw .bad("the request has no \"inputs\": send one tensor of shape [rows, \(featureCount)]")
+        }
+        guard inputs.count == 1 else {
+            throw .bad("the request has \(inputs.count) input tensors; this model takes one, of shape [rows, \(featureCount)]")
+        }
+        let binarySection = UnsafeRawBufferPointer(rebasing: body[jsonLength...])
+        features = try Self.features(of: inputs[0], featureCount: featureCount, binarySection: binarySection,
+                                     hasBinarySection: headerLength != nil)
+    }
+
+    private static func features(of input: JSONValue, featureCount: Int, binarySection: UnsafeRawBufferPointer,
+                                 hasBinarySection: Bool) throws(OpenInferenceError) -> FeatureBatch {
+        guard input.object != nil, let name = input["name"]?.string else {
+            throw .bad("each input needs a \"name\", a \"shape\", a \"datatype\" and its \"data\"")
+        }
+        let label = "input '\(name.prefix(64))'"
+        guard let datatypeName = input["datatype"]?.string else { throw .bad("\(label) has no \"datatype\"") }
+        guard let datatype = TensorDatatype(rawValue: datatypeName) else {
+            let hint = datatypeName == "BYTES" ? "BYTES tensors hold strings, which this model does not read; " : ""
+            throw .bad("\(label) has datatype '\(datatypeName.prefix(32))': \(hint)send one of \(TensorDatatype.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let rows = try rowCount(shape: input["shape"], featureCount: featureCount, label: label)
+        let (count, overflow) = rows.multipliedReportingOverflow(by: featureCount)
+        guard !overflow else { throw .bad("\(label) has more elements than a request can hold") }
+
+        var values = [Float]()
+        let binarySize = input["parameters"]?["binary_data_size"]
+        if let binarySize {
+            guard hasBinarySection else {
+                throw .bad("\(label) has parameters.binary_data_size but the request has no Inference-Header-Content-Length header")
+            }
+            guard input["data"] == nil else { throw .bad("\(label) has both \"data\" and parameters.binary_data_size: send one") }
+            guard let size = binarySize.number.flatMap(Int.init(exactly:)), size >= 0 else {
+                throw .bad("\(label) has a binary_data_size that is not a byte count")
+            }
+            let expected = count.multipliedReportingOverflow(by: datatype.byteSize)
+            guard !expected.overflow, size == expected.partialValue else {
+                throw .bad("\(label) has binary_data_size \(size), but \(rows) × \(featureCount) \(datatype.rawValue) elements take \(expected.partialValue) bytes")
+            }
+            guard size == binarySection.count else {
+                throw .bad("the binary section has \(binarySection.count) bytes but \(label) declares \(size)")
+            }
+            datatype.appendFeatures(binarySection, offset: 0, count: count, into: &values)
+        } else {
+            guard let data = input["data"] else { throw .bad("\(label) has no \"data\" (nor parameters.binary_data_size)") }
+            guard binarySection.isEmpty else {
+                throw .bad("the request has a binary section but \(label) does not declare parameters.binary_data_size")
+            }
+            values.reserveCapacity(count)
+            try appendJSON(data, datatype: datatype, label: label, depth: 0, into: &values)
+            guard values.count == count else {
+                throw .bad("\(label) has \(values.count) elements in \"data\" but shape [\(rows), \(featureCount)] needs \(count)")
+            }
+        }
+        if let infinite = values.firstIndex(where: \.isInfinite) {
+            throw .bad("""
+                \(label) element \(infinite) (row \(infinite / featureCount), column \(infinite % featureCount)) is infinite \
+                as a float32, and xgboost refuses infinite inputs: send a finite number, or NaN (null in JSON) for a missing value
+                """)
+        }
+        return FeatureBatch(rowCount: rows, columnCount: featureCount, values: values)
+    }
+
+    /// The rows a `[rows, features]` or `[features]` shape gives.
+    private static func rowCount(shape: JSONValue?, featureCount: Int, label: String) throws(OpenInferenceError) -> Int {
+        guard let dimensions = shape?.array?.map({ $0.number.flatMap(Int.init(exactly:)) }), !dimensions.isEmpty,
+              dimensions.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            throw .bad("\(label) needs a \"shape\" of non-negative integers: [rows, \(featureCount)]")
+        }
+        let sizes = dimensions.map { $0! }
+        switch sizes.count {
+        case 1 where sizes[0] == featureCount:
+            return 1
+        case 2 where sizes[1] == featureCount && sizes[0] > 0:
+            return sizes[0]
+        case 2 where sizes[1] == featureCount:
+            throw .bad("\(label) has shape \(sizes): send at least one row")
+        default:
+            throw .bad("\(label) has shape \(sizes) but the model takes \(featureCount) features: send shape [rows, \(featureCount)]")
+        }
+    }
+
+    /// Appends the elements of `data`, flat or nested, in row-major order.
+    private static func appendJSON(_ data: JSONValue, datatype: TensorDatatype, label: String, depth: Int,
+                                   into values: inout [Float]) throws(OpenInferenceError) {
+        switch data {
+        case .numberArray(let numbers):
+            for number in numbers { try append(.number(number), datatype: datatype, label: label, index: values.count, into: &values) }
+        case .array(let elements):
+            guard depth < 8 else { throw .bad("\(label) has \"data\" nested deeper than its shape") }
+            for element in elements {
+                switch element {
+                case .array, .numberArray: try appendJSON(element, datatype: datatype, label: label, depth: depth + 1, into: &values)
+                case .number(let number): try append(.number(number), datatype: datatype, label: label, index: values.count, into: &values)
+                case .bool(let flag): try append(.bool(flag), datatype: datatype, label: label, index: values.count, into: &values)
+                case .null: try append(.null, datatype: datatype, label: label, index: values.count, into: &values)
+                case .string, .object: throw notOfType(datatype, label: label, index: values.count)
+                }
+            }
+        default:
+            throw .bad("\(label) has \"data\" that is not an array: send the elements as a flat or nested array")
+        }
+    }
+
+    private static func append(_ element: JSONElement, datatype: TensorDatatype, label: String, index: Int,
+                               into values: inout [Float]) throws(OpenInferenceError) {
+        guard let feature = datatype.feature(fromJSON: element) else { throw notOfType(datatype, label: label, index: index) }
+        values.append(feature)
+    }
+
+    private static func notOfType(_ datatype: TensorDatatype, label: String, index: Int) -> OpenInferenceError {
+        let expected = switch datatype {
+        case .bool: "true or false"
+        case .fp16, .bf16, .fp32, .fp64: "a number, or null for a missing value"
+        default: "an integer in the range of \(datatype.rawValue)"
+        }
+        return .bad("\(label) element \(index) is not \(datatype.rawValue): send \(expected)")
+    }
+
+    private static func flag(_ value: JSONValue?, _ name: String) throws(OpenInferenceError) -> Bool? {
+        guard let value else { return nil }
+        guard case .bool(let flag) = value else { throw .bad("\(name) must be true or false") }
+        return flag
+    }
+
+    private static func requestedOutputs(_ outputs: JSONValue?) throws(OpenInferenceError) -> [RequestedOutput] {
+        guard let outputs else { return [] }
+        guard let entries = outputs.array else { throw .bad("\"outputs\" must be an array of {\"name\": …}") }
+        var requested = [RequestedOutput]()
+        for entry in entries {
+            guard let name = entry["name"]?.string else { throw .bad("each entry of \"outputs\" needs a \"name\"") }
+            requested.append(RequestedOutput(name: name, binary: try flag(entry["parameters"]?["binary_data"], "outputs.parameters.binary_data")))
+        }
+        return requested
+    }
+}

@@ -1,0 +1,35 @@
+import BerthRuntime
+import HTTPTypes
+import Hummingbird
+
+/// A prediction request's body, collected under the payload limit and the body deadline, for every route that
+/// predicts (`/invocations`, a multi-model invoke, an Open Inference Protocol infer).
+struct RequestBody: Sendable {
+    let serving: ServingSettings
+
+    /// The body, refusing it with 413 as soon as it is known to be too large — from Content-Length without
+    /// reading it, or while it streams in (chunked bodies have no length) — and with 408 when it does not arrive.
+    func collect(_ request: Request) async throws -> ByteBuffer {
+        let limit = serving.payloadLimit.bytes ?? Int.max
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw tooLarge(limit)
+        }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge(limit)
+        } catch is RequestDeadlineHandler.BodyTimeout {
+            throw InvocationFailure(.requestTimeout, """
+                the request body did not arrive within \(serving.bodyTimeoutSeconds) s of its headers: send it at once \
+                (or raise BERTH_BODY_TIMEOUT_SECONDS)
+                """)
+        }
+    }
+
+    private func tooLarge(_ limit: Int) -> InvocationFailure {
+        InvocationFailure(.contentTooLarge, """
+            the request body is larger than \(limit) bytes (\(limit >> 20) MiB), the limit: split it into smaller \
+            requests, or raise SAGEMAKER_MAX_PAYLOAD_IN_MB (0 = unlimited)
+            """)
+    }
+}

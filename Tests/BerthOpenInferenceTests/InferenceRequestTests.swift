@@ -1,0 +1,91 @@
+import BerthCore
+import Testing
+@testable import BerthOpenInference
+
+/// Infer requests as Triton's and KServe's clients send them, and every way one can be wrong.
+@Suite struct InferenceRequestTests {
+    func read(_ json: String, binary: [UInt8]? = nil, features: Int = 3) throws(OpenInferenceError) -> InferenceRequest {
+        let body = Array(json.utf8) + (binary ?? [])
+        let result = body.withUnsafeBytes { bytes in
+            Result { () throws(OpenInferenceError) in
+                try InferenceRequest(body: bytes, headerLength: binary == nil ? nil : json.utf8.count, featureCount: features)
+            }
+        }
+        return try result.get()
+    }
+
+    func refusal(_ json: String, binary: [UInt8]? = nil, features: Int = 3) -> String {
+        do {
+            _ = try read(json, binary: binary, features: features)
+            return "accepted"
+        } catch {
+            #expect(error.kind == .badRequest)
+            return error.message
+        }
+    }
+
+    @Test func jsonDataFlatOrNestedWithMissingValues() throws {
+        let nested = try read(#"{"id": "7", "inputs": [{"name": "input__0", "shape": [2, 3], "datatype": "FP32", "data": [[1, 2, null], [4, NaN, 6]]}]}"#)
+        #expect(nested.id == "7" && nested.features.rowCount == 2 && nested.features.columnCount == 3)
+        let values = nested.features.values
+        #expect(values[0] == 1 && values[2].isNaN && values[4].isNaN && values[5] == 6)
+        let flat = try read(#"{"inputs": [{"name": "x", "shape": [2, 3], "datatype": "INT64", "data": [1, 2, 3, 4, 5, 6]}]}"#)
+        #expect(flat.features.values == [1, 2, 3, 4, 5, 6])
+        let oneRow = try read(#"{"inputs": [{"name": "x", "shape": [3], "datatype": "FP64", "data": [0.1, 0.2, 0.3]}]}"#)
+        #expect(oneRow.features.rowCount == 1 && oneRow.features.values[0] == Float(0.1 as Double))
+    }
+
+    @Test func binaryTensorData() throws {
+        var bytes = [UInt8]()
+        for value in [Float(1), 2, .nan, 4, 5, 6] { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+        let request = try read(#"{"inputs": [{"name": "input__0", "shape": [2, 3], "datatype": "FP32", "parameters": {"binary_data_size": 24}}], "outputs": [{"name": "output__0", "parameters": {"binary_data": true}}]}"#, binary: bytes)
+        #expect(request.features.rowCount == 2 && request.features.values[2].isNaN && request.features.values[5] == 6)
+        #expect(request.requestedOutputs == [.init(name: "output__0", binary: true)])
+        let wholeRequest = try read(#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "UINT8", "parameters": {"binary_data_size": 3}}], "parameters": {"binary_data_output": true}}"#, binary: [1, 2, 3])
+        #expect(wholeRequest.binaryDataOutput && wholeRequest.features.values == [1, 2, 3])
+    }
+
+    @Test(arguments: [
+        ("not json", "not valid JSON"),
+        (#"[1, 2]"#, "JSON object"),
+        (#"{"inputs": []}"#, "no \"inputs\""),
+        (#"{"inputs": [{"name": "a", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}, {"name": "b", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}"#, "2 input tensors"),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "BYTES", "data": ["a", "b", "c"]}]}"#, "BYTES tensors hold strings"),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP8", "data": [1, 2, 3]}]}"#, "datatype 'FP8'"),
+        (#"{"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]}"#, "shape [1, 4] but the model takes 3 features"),
+        (#"{"inputs": [{"name": "x", "shape": [0, 3], "datatype": "FP32", "data": []}]}"#, "at least one row"),
+        (#"{"inputs": [{"name": "x", "shape": [1, -3], "datatype": "FP32", "data": [1, 2, 3]}]}"#, "non-negative integers"),
+        (#"{"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [1, 2, 3]}]}"#, "3 elements in \"data\" but shape [2, 3] needs 6"),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, "2", 3]}]}"#, "element 1 is not FP32"),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "INT32", "data": [1, 2.5, 3]}]}"#, "element 1 is not INT32"),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, Infinity, 3]}]}"#, "element 1 (row 0, column 1) is infinite"),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP64", "data": [1, 1e39, 3]}]}"#, "is infinite as a float32"),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": 5}]}"#, "not an array"),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32"}]}"#, "has no \"data\""),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "parameters": {"binary_data_size": 12}}]}"#, "no Inference-Header-Content-Length"),
+        (#"{"inputs": [{"shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}"#, "needs a \"name\""),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}], "outputs": [{"id": 1}]}"#, "needs a \"name\""),
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}], "parameters": {"binary_data_output": 1}}"#, "true or false"),
+        (#"{"id": 5, "inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}"#, "\"id\" must be a string"),
+    ])
+    func mistakesAreNamed(_ json: String, _ expected: String) {
+        let message = refusal(json)
+        #expect(message.contains(expected), "\(json) → \(message)")
+    }
+
+    @Test func binarySizesMustAddUp() {
+        let declared = #"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "parameters": {"binary_data_size": 12}}]}"#
+        #expect(refusal(declared, binary: [UInt8](repeating: 0, count: 8)).contains("binary section has 8 bytes"))
+        let wrongSize = #"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "parameters": {"binary_data_size": 8}}]}"#
+        #expect(refusal(wrongSize, binary: [UInt8](repeating: 0, count: 8)).contains("take 12 bytes"))
+        let both = #"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3], "parameters": {"binary_data_size": 12}}]}"#
+        #expect(refusal(both, binary: [UInt8](repeating: 0, count: 12)).contains("both"))
+        let undeclared = #"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}"#
+        #expect(refusal(undeclared, binary: [1]).contains("does not declare"))
+        let body = Array("{}".utf8)
+        let tooLong = body.withUnsafeBytes { bytes in
+            Result { () throws(OpenInferenceError) in try InferenceRequest(body: bytes, headerLength: 3, featureCount: 3) }
+        }
+        #expect(throws: OpenInferenceError.self) { try tooLong.get() }
+    }
+}
