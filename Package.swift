@@ -55,13 +55,13 @@ let package = Package(
         .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
         // The Open Inference Protocol (KServe V2, Triton's HTTP API): infer requests into feature rows, answers and
         // metadata documents.
-        .target(name: "BerthOpenInference", dependencies: ["BerthCore", "BerthJSON"], swiftSettings: swiftSettings),
+        .target(name: "BerthOpenInference", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
         // Configuration, backend choice, model loading and its state, the inference pipeline, the batcher, the
         // multi-model registry and the batch-file jobs of `berth predict`: everything between the models and HTTP.
         .target(
             name: "BerthRuntime",
             dependencies: [
-                "BerthArtifacts", "BerthCore", "BerthCUDA", "BerthFormats", "BerthCodecs", "BerthJSON",
+                "BerthArtifacts", "BerthCore", "BerthCUDA", "BerthFormats", "BerthCodecs", "BerthJSON", "BerthOpenInference",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "BerthRuntimeTests",
             dependencies: [
-                "BerthRuntime", "BerthCore", "BerthCUDA", "BerthCodecs", "BerthArtifacts", "BerthJSON", "BerthTestSupport",
+                "BerthRuntime", "BerthCore", "BerthCUDA", "BerthCodecs", "BerthArtifacts", "BerthJSON", "BerthOpenInference", "BerthTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

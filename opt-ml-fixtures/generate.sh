@@ -19,5 +19,6 @@ if [ ! -x .venv-onnx/bin/python ]; then
 fi
 .venv-xgb17/bin/python generate.py --only-legacy
 .venv-xgb3/bin/python generate.py --only-modern
+.venv-xgb3/bin/python generate_triton.py
 .venv-onnx/bin/python generate_onnx.py
 echo "fixtures written under $here"

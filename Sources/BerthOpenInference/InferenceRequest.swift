@@ -25,6 +25,40 @@ public struct InferenceRequest: Sendable {
     /// `parameters.binary_data_output`: every output in the binary section unless it says otherwise.
     public let binaryDataOutput: Bool
 
+    /// Whether a JSON body sent to SageMaker's `/invocations` is an Open Inference Protocol request (an object with
+    /// `"inputs"`, as Triton's SageMaker mode takes), not one of the SageMaker JSON forms, none of which has that key.
+    public static func isOpenInferenceBody(_ body: UnsafeRawBufferPointer) -> Bool {
+        let key = Array(#""inputs""#.utf8)
+        let isSpace: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }
+        guard body.count >= key.count, body.first(where: { !isSpace($0) }) == UInt8(ascii: "{") else { return false }
+        var found = false
+        for start in 0...(body.count - key.count) where body[start] == key[0] {
+            if key.indices.allSatisfy({ body[start + $0] == key[$0] }) {
+                found = true
+                break
+            }
+        }
+        guard found, let document = try? JSONReader.parse(body.bindMemory(to: UInt8.self), allowsNonFiniteNumbers: true) else { return false }
+        return document["inputs"] != nil
+    }
+
+    /// The JSON header length a Triton SageMaker binary content type declares
+    /// (`application/vnd.sagemaker-triton.binary+json;json-header-size=N`), nil for any other content type.
+    public static func sageMakerTritonHeaderLength(contentType: String?) throws(OpenInferenceError) -> Int? {
+        guard let contentType, contentType.lowercased().hasPrefix(sageMakerTritonBinary) else { return nil }
+        let parameters = contentType.dropFirst(sageMakerTritonBinary.count)
+        guard let size = parameters.split(separator: ";").lazy.compactMap({ parameter -> Int? in
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
+            return pair.count == 2 && pair[0].lowercased() == "json-header-size" ? Int(pair[1]) : nil
+        }).first, size >= 0 else {
+            throw .bad("Content-Type \(sageMakerTritonBinary) needs ;json-header-size=N, the JSON header's length in bytes")
+        }
+        return size
+    }
+
+    /// Triton's SageMaker content type for a JSON header followed by binary tensor data.
+    public static let sageMakerTritonBinary = "application/vnd.sagemaker-triton.binary+json"
+
     /// The most bytes a JSON header may take (the binary section is bounded by the payload limit alone).
     public static let maxHeaderBytes = 64 << 20
 

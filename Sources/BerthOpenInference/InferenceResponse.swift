@@ -10,9 +10,10 @@ public struct InferenceResponse: Sendable {
     /// The JSON header's length when the body has a binary section; nil for an all-JSON body.
     public let headerLength: Int?
 
-    /// Answers `request` with `predictions` under the output named `outputName`; a request for another output is a
-    /// 400 naming the one there is.
-    public init(_ predictions: Predictions, to request: InferenceRequest, model: ModelIdentity, outputName: String) throws(OpenInferenceError) {
+    /// Answers `request` with `predictions` under the output named `outputName`, of `shape` (by default
+    /// `[rows, values a row]`); a request for another output is a 400 naming the one there is.
+    public init(_ predictions: Predictions, to request: InferenceRequest, model: ModelIdentity, outputName: String,
+                shape: [Int]? = nil) throws(OpenInferenceError) {
         var binary = request.binaryDataOutput
         if !request.requestedOutputs.isEmpty {
             guard request.requestedOutputs.count == 1, request.requestedOutputs[0].name == outputName else {
@@ -33,7 +34,8 @@ public struct InferenceResponse: Sendable {
         }
         header.append(contentsOf: #", "outputs": [{"name": "#.utf8)
         JSONText.appendString(outputName, to: &header)
-        header.append(contentsOf: #", "datatype": "FP32", "shape": [\#(predictions.rowCount), \#(predictions.columnCount)]"#.utf8)
+        let dimensions = (shape ?? [predictions.rowCount, predictions.columnCount]).map(String.init).joined(separator: ", ")
+        header.append(contentsOf: #", "datatype": "FP32", "shape": [\#(dimensions)]"#.utf8)
         if binary {
             let size = predictions.values.count * 4
             header.append(contentsOf: #", "parameters": {"binary_data_size": \#(size)}}]}"#.utf8)

@@ -15,9 +15,11 @@ public enum OpenInferenceMetadata {
         return body
     }
 
-    /// A model's name, versions, platform, and its one input and one output with datatype and shape.
+    /// A model's name, versions, platform, and its one input and one output with datatype and shape (`outputShape`
+    /// replaces the default `[-1, outputCount]`).
     public static func model(_ identity: ModelIdentity, featureCount: Int, outputCount: Int, platform: String,
-                             inputName: String = defaultInputName, outputName: String = defaultOutputName) -> [UInt8] {
+                             inputName: String = defaultInputName, outputName: String = defaultOutputName,
+                             outputShape: [Int]? = nil) -> [UInt8] {
         var body = Array(#"{"name": "#.utf8)
         JSONText.appendString(identity.name, to: &body)
         body.append(contentsOf: #", "versions": ["#.utf8)
@@ -28,7 +30,8 @@ public enum OpenInferenceMetadata {
         JSONText.appendString(inputName, to: &body)
         body.append(contentsOf: #", "datatype": "FP32", "shape": [-1, \#(featureCount)]}], "outputs": [{"name": "#.utf8)
         JSONText.appendString(outputName, to: &body)
-        body.append(contentsOf: #", "datatype": "FP32", "shape": [-1, \#(outputCount)]}]}"#.utf8)
+        let shape = (outputShape ?? [-1, outputCount]).map(String.init).joined(separator: ", ")
+        body.append(contentsOf: #", "datatype": "FP32", "shape": [\#(shape)]}]}"#.utf8)
         return body
     }
 

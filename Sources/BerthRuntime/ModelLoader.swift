@@ -2,6 +2,7 @@ import BerthArtifacts
 import BerthCodecs
 import BerthCore
 import BerthFormats
+import BerthOpenInference
 import Logging
 
 /// Start-up's road (docs/architecture.md): artifact → model files → IR → compiled model → warm-up prediction.
@@ -42,9 +43,24 @@ public struct ModelLoader: Sendable {
         for skipped in contents.skipped {
             logger.info("skipped a file in the model directory", metadata: ["file": .string(skipped)])
         }
+        var candidates = contents.files
+        let repository: TritonRepository?
+        do {
+            repository = try TritonRepository.find(in: contents.files, defaultModelName: configuration.model.tritonDefaultModelName)
+        } catch {
+            throw Failure(description: error.description)
+        }
+        if let repository {
+            logger.info("Triton model repository", metadata: [
+                "model": .string(repository.config.name), "version": .stringConvertible(repository.version),
+                "file": .string(repository.modelFile.extractedPath), "not_read": .string(repository.otherFiles.joined(separator: ", ")),
+                "fil_parameters_ignored": .string(repository.config.ignoredParameters.joined(separator: ", ")),
+            ])
+            candidates = [repository.modelFile]
+        }
         var files = [(path: String, loaded: LoadedModel)]()
         var notModels = [String]()
-        for file in contents.files {
+        for file in candidates {
             guard ModelFormat.detect(file.bytes) != nil else {
                 notModels.append(file.path)
                 logger.info("skipped a file that is not a model", metadata: ["file": .string(file.path)])
@@ -57,7 +73,7 @@ public struct ModelLoader: Sendable {
             }
         }
         guard !files.isEmpty else {
-            let first = contents.files[0]
+            let first = candidates[0]
             throw Failure(description: ModelReadErrorText.noModel(directory: configuration.model.directory,
                                                                    files: notModels, firstBytes: first.bytes))
         }
@@ -84,6 +100,13 @@ public struct ModelLoader: Sendable {
         } catch {
             throw Failure(description: "the model cannot be served: \(error.reason)")
         }
+        if let repository {
+            do {
+                try repository.config.check(featureCount: model.featureCount, meaning: files[0].loaded.meaning)
+            } catch {
+                throw Failure(description: error.description)
+            }
+        }
         let warmUp = model.predict(FeatureBatch.allMissing(rowCount: 1, columnCount: model.featureCount))
         guard warmUp.rowCount == 1, warmUp.columnCount == model.outputCount else {
             throw Failure(description: "the warm-up prediction returned the wrong shape")
@@ -101,7 +124,7 @@ public struct ModelLoader: Sendable {
             ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows, delay: configuration.batching.maxDelay, metrics: metrics)
             : nil
         return ServedModel(compiled: model, summary: summary, outputSelection: selection, defaultJSONSelection: jsonDefault,
-                           batcher: batcher, metrics: metrics)
+                           batcher: batcher, metrics: metrics, triton: repository?.config)
     }
 
     /// Loads on a Dispatch thread, not on Swift's cooperative pool, which serves the HTTP handlers.

@@ -13,8 +13,11 @@ public struct ModelSettings: Sendable {
     /// `BERTH_EXPECT_SHA256`: the artifact digest (`ArtifactDigest`) the model must have, lowercase hex; a model
     /// with another digest is refused at start. Multi-model loads are not pinned by it.
     public var expectedSHA256: String?
-    /// `BERTH_MODEL_NAME`: the name the Open Inference Protocol routes serve the model under (`/v2/models/{name}`).
-    public var name = "model"
+    /// `BERTH_MODEL_NAME`: the name the Open Inference Protocol routes serve the model under (`/v2/models/{name}`)
+    /// when it is not a Triton repository's (whose folder names it); `model` when unset.
+    public var name: String?
+    /// `SAGEMAKER_TRITON_DEFAULT_MODEL_NAME`: which model of a Triton repository with several to serve.
+    public var tritonDefaultModelName: String?
 
     public init() {}
 
@@ -32,6 +35,7 @@ public struct ModelSettings: Sendable {
             }
             self.name = name
         }
+        tritonDefaultModelName = reader.string("SAGEMAKER_TRITON_DEFAULT_MODEL_NAME")
         if let digest = reader.string("BERTH_EXPECT_SHA256") {
             guard ArtifactDigest.isSHA256(digest) else {
                 throw ConfigurationError(variable: "BERTH_EXPECT_SHA256", value: digest,

@@ -1,5 +1,6 @@
 import BerthCodecs
 import BerthCore
+import BerthOpenInference
 
 /// The model `/invocations` (or `berth predict`) answers with, and what the logs say about it. It holds the
 /// compiled model only — the files' IR is dropped once compiled, so a multi-model endpoint's budget counts what
@@ -16,6 +17,9 @@ public struct ServedModel: Sendable {
     public let batcher: PredictionBatcher?
     /// Where the stages of answering are measured.
     public let metrics: RuntimeMetrics
+    /// The Triton FIL configuration the model came with, when it was read from a Triton model repository: its name,
+    /// tensors and FIL's answer options for the Open Inference Protocol routes.
+    public let triton: TritonModelConfig?
 
     public var placement: Placement { compiled.placement }
     public var featureCount: Int { compiled.featureCount }

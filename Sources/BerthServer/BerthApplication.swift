@@ -67,16 +67,21 @@ public enum BerthApplication {
             response.headers[.allow] = "POST"
             return response
         }
-        let served = configuration.model.name
+        let configuredName = configuration.model.name
         OpenInferenceRoutes(serving: configuration.serving, version: version, isReady: { state.isReady }) { name in
-            guard name == served else {
-                return .unavailable(InvocationFailure(OpenInferenceError(.notFound, "no model '\(name.prefix(256))' here: this server serves '\(served)' (BERTH_MODEL_NAME)")))
-            }
+            let model: ServedModel
             do throws(ModelUnavailable) {
-                return .ready(try state.readyModel())
+                model = try state.readyModel()
             } catch {
                 return .unavailable(InvocationFailure(error))
             }
+            // A Triton repository's folder names the model; otherwise BERTH_MODEL_NAME, or `model`.
+            let served = model.triton?.name ?? configuredName ?? "model"
+            guard name == served else {
+                let source = model.triton != nil ? "its Triton repository folder" : "BERTH_MODEL_NAME"
+                return .unavailable(InvocationFailure(OpenInferenceError(.notFound, "no model '\(name.prefix(256))' here: this server serves '\(served)' (\(source))")))
+            }
+            return .ready(model)
         }.register(on: routes)
         addOperations(to: routes, configuration: configuration, version: version) { try? state.readyModel() }
         return router

@@ -1,5 +1,6 @@
 import BerthCodecs
 import BerthCore
+import BerthOpenInference
 import BerthRuntime
 import HTTPTypes
 import Hummingbird
@@ -18,14 +19,23 @@ struct InvocationHandler: Sendable {
     static let offloadBodyBytes = 64 << 10
     static let customAttributes = HTTPField.Name("X-Amzn-SageMaker-Custom-Attributes")!
 
-    /// Answers `request` with the model `model` finds, or with the failure it throws.
-    func respond(to request: Request, context: some RequestContext,
+    /// A refusal of an Open Inference Protocol request, answered in that protocol's form.
+    struct OpenInferenceFailure: Error {
+        let failure: InvocationFailure
+    }
+
+    /// Answers `request` with the model `model` finds, or with the failure it throws. `modelName` is the name a
+    /// multi-model endpoint's route gives the model; the single model's comes from the configuration.
+    func respond(to request: Request, context: some RequestContext, modelName: String? = nil,
                  model: () throws(InvocationFailure) -> ServedModel) async -> Response {
         do {
-            return try await invoke(request, model: try model(), logger: context.logger)
+            return try await invoke(request, model: try model(), modelName: modelName, logger: context.logger)
         } catch let failure as InvocationFailure {
             log(failure, request: request, logger: context.logger)
             return failure.response
+        } catch let openInference as OpenInferenceFailure {
+            log(openInference.failure, request: request, logger: context.logger)
+            return openInference.failure.openInferenceResponse
         } catch {
             let failure = InvocationFailure(.internalServerError, "internal error while answering the request", reason: .internalError)
             context.logger.error("request failed", metadata: ["status": "500", "error": .string("\(error)")])
@@ -33,19 +43,42 @@ struct InvocationHandler: Sendable {
         }
     }
 
-    private func invoke(_ request: Request, model: ServedModel, logger: Logger) async throws -> Response {
+    private func invoke(_ request: Request, model: ServedModel, modelName: String?, logger: Logger) async throws -> Response {
+        // Triton's SageMaker mode: a V2 request with a binary section, by its content type.
+        let tritonHeaderLength: Int?
+        do throws(OpenInferenceError) {
+            tritonHeaderLength = try InferenceRequest.sageMakerTritonHeaderLength(contentType: request.headers[.contentType])
+        } catch {
+            throw OpenInferenceFailure(failure: InvocationFailure(error))
+        }
+        if let tritonHeaderLength {
+            let body = try await RequestBody(serving: configuration.serving).collect(request)
+            return try await openInference(body, headerLength: tritonHeaderLength, model: model, modelName: modelName)
+        }
         let labelledFormat: RequestFormat
-        let responseFormat: ResponseFormat
         do {
             labelledFormat = try RequestFormat.negotiate(contentType: request.headers[.contentType])
-            responseFormat = try ResponseFormat.negotiate(accept: request.headers[.accept], defaultFormat: configuration.serving.defaultAccept)
         } catch {
             throw InvocationFailure(error)
         }
+        let negotiated = Result { () throws(CodecError) in
+            try ResponseFormat.negotiate(accept: request.headers[.accept], defaultFormat: configuration.serving.defaultAccept)
+        }
+        // 406 before reading the body, except for JSON, which may be a V2 request (which has no Accept to honour).
+        if labelledFormat != .json, case .failure(let error) = negotiated { throw InvocationFailure(error) }
         let body = try await RequestBody(serving: configuration.serving).collect(request)
         guard body.readableBytes > 0 else {
             throw InvocationFailure(.badRequest, "the request body is empty: send \(labelledFormat.rawValue) rows of \(model.featureCount) features",
                                     reason: .emptyBody)
+        }
+        if labelledFormat == .json, body.withUnsafeReadableBytes(InferenceRequest.isOpenInferenceBody) {
+            return try await openInference(body, headerLength: nil, model: model, modelName: modelName)
+        }
+        let responseFormat: ResponseFormat
+        do {
+            responseFormat = try negotiated.get()
+        } catch {
+            throw InvocationFailure(error)
         }
         let requestFormat = RequestFormat.isUnlabelled(contentType: request.headers[.contentType])
             ? body.withUnsafeReadableBytes(RequestFormat.unlabelled) : labelledFormat
@@ -80,6 +113,33 @@ struct InvocationHandler: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: responseFormat.rawValue],
                         body: .init(byteBuffer: ByteBuffer(bytes: output)))
+    }
+
+    /// An Open Inference Protocol request posted to `/invocations` (Triton's SageMaker mode), answered as the `/v2`
+    /// infer route answers it, with Triton's SageMaker content type for a binary answer.
+    private func openInference(_ body: ByteBuffer, headerLength: Int?, model: ServedModel, modelName: String?) async throws -> Response {
+        let inference: InferenceRequest
+        do throws(OpenInferenceError) {
+            let featureCount = model.featureCount
+            inference = try body.withUnsafeReadableBytes { bytes in
+                Result { () throws(OpenInferenceError) in try InferenceRequest(body: bytes, headerLength: headerLength, featureCount: featureCount) }
+            }.get()
+        } catch {
+            throw OpenInferenceFailure(failure: InvocationFailure(error))
+        }
+        let predictions = body.readableBytes < Self.offloadBodyBytes
+            ? await model.predict(inference.features)
+            : await offCooperativePool { () -> Predictions in model.predictAlone(inference.features) }
+        let identity = ModelIdentity(name: modelName ?? model.triton?.name ?? configuration.model.name ?? "model",
+                                     version: OpenInferenceRoutes.modelVersion)
+        let answer: InferenceResponse
+        do throws(InvocationFailure) {
+            answer = try OpenInferenceRoutes.answer(predictions, to: inference, model: model, identity: identity)
+        } catch {
+            throw OpenInferenceFailure(failure: error)
+        }
+        let contentType = answer.headerLength.map { "\(InferenceRequest.sageMakerTritonBinary);json-header-size=\($0)" } ?? "application/json"
+        return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     private func log(_ failure: InvocationFailure, request: Request, logger: Logger) {

@@ -30,7 +30,7 @@ struct MultiModelAPI: Sendable {
             if let target = request.headers[Self.targetModel] {
                 context.logger.debug("invoke", metadata: ["model": .string(name), "target_model": .string(String(target.prefix(1024)))])
             }
-            return await invocations.respond(to: request, context: context) { () throws(InvocationFailure) in
+            return await invocations.respond(to: request, context: context, modelName: name) { () throws(InvocationFailure) in
                 guard let model = registry.use(name) else {
                     throw InvocationFailure(.notFound, "model \(quoted: name) is not loaded: load it with POST /models first", reason: .modelNotLoaded)
                 }

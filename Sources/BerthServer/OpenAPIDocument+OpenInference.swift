@@ -1,4 +1,5 @@
 import BerthJSON
+import BerthOpenInference
 import BerthRuntime
 
 /// The Open Inference Protocol's routes in `GET /openapi.json` (docs/open-inference.md): health, metadata, readiness
@@ -10,7 +11,8 @@ extension OpenAPIDocument {
     var openInferencePaths: [String: JSONValue] {
         let name: JSONValue = .object([
             "name": "name", "in": "path", "required": true, "schema": .object(["type": "string"]),
-            "description": .string(configuration.multiModel.enabled ? "a loaded model's name" : "the model's name, BERTH_MODEL_NAME (`\(configuration.model.name)`)"),
+            "description": .string(configuration.multiModel.enabled ? "a loaded model's name"
+                                   : "the model's name: its Triton repository folder's, else BERTH_MODEL_NAME (`\(model?.triton?.name ?? configuration.model.name ?? "model")`)"),
         ])
         let version: JSONValue = .object([
             "name": "version", "in": "path", "required": true, "schema": .object(["type": "string", "enum": .array(["1"])]),

@@ -38,8 +38,13 @@ struct OpenInferenceRoutes: Sendable {
             routes.on(.get, prefix) { _, context in
                 answer { () throws(InvocationFailure) in
                     let (model, identity) = try resolve(context)
-                    return Self.json(.ok, OpenInferenceMetadata.model(identity, featureCount: model.featureCount,
-                                                                      outputCount: model.outputCount, platform: Self.platform(model)))
+                    guard let triton = model.triton else {
+                        return Self.json(.ok, OpenInferenceMetadata.model(identity, featureCount: model.featureCount,
+                                                                          outputCount: model.outputCount, platform: Self.platform(model)))
+                    }
+                    return Self.json(.ok, OpenInferenceMetadata.model(
+                        identity, featureCount: model.featureCount, outputCount: model.outputCount, platform: Self.platform(model),
+                        inputName: triton.inputName, outputName: triton.outputName, outputShape: FILAnswer(config: triton).shape(rows: -1)))
                 }
             }
             routes.on(.get, prefix + "/ready") { _, context in
@@ -87,15 +92,27 @@ struct OpenInferenceRoutes: Sendable {
             // Large: predicted off the cooperative pool, so that a big batch cannot hold up /ping.
             predictions = await offCooperativePool { () -> Predictions in model.predictAlone(inference.features) }
         }
-        let answer: InferenceResponse
-        do throws(OpenInferenceError) {
-            answer = try InferenceResponse(predictions, to: inference, model: identity, outputName: OpenInferenceMetadata.defaultOutputName)
-        } catch {
-            throw InvocationFailure(error)
-        }
+        let answer = try Self.answer(predictions, to: inference, model: model, identity: identity)
         var headers: HTTPFields = [.contentType: answer.headerLength == nil ? "application/json" : "application/octet-stream"]
         if let length = answer.headerLength { headers[Self.headerLength] = String(length) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    /// The model's scores as the protocol's answer: as they are, or as Triton's FIL backend answers when the model
+    /// came from a Triton repository.
+    static func answer(_ predictions: Predictions, to inference: InferenceRequest, model: ServedModel,
+                       identity: ModelIdentity) throws(InvocationFailure) -> InferenceResponse {
+        do throws(OpenInferenceError) {
+            guard let triton = model.triton else {
+                return try InferenceResponse(predictions, to: inference, model: identity, outputName: OpenInferenceMetadata.defaultOutputName)
+            }
+            let fil = FILAnswer(config: triton)
+            let answer = fil.answer(predictions, meaning: model.summary.meaning)
+            return try InferenceResponse(answer, to: inference, model: identity, outputName: triton.outputName,
+                                         shape: fil.shape(rows: answer.rowCount))
+        } catch {
+            throw InvocationFailure(error)
+        }
     }
 
     /// The model and version a route's parameters name.
