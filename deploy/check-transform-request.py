@@ -30,8 +30,10 @@ EXAMPLES = {"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/berth:1a2b
             "ModelDataUrl": "s3://example-models/churn/v3/model.tar.gz",
             "InputBucket": "example-data", "InputPrefix": "churn/in/", "OutputS3Uri": "s3://example-data/churn/out"}
 # Parameter sets to check beyond the defaults: every enumerated value of the job's settings, a KMS key, streaming.
-VARIATIONS = [{}, {"KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/0b8a1c3e-7a59-4f0e-9a43-2f7d9a1e5c11",
-                   "MaxPayloadInMB": "0", "MaxConcurrentTransforms": "4", "InstanceCount": "3"}]
+LOCAL_STORAGE_TYPES = ("ml.g4dn.", "ml.g5.", "ml.g6.", "ml.c5d.", "ml.m5d.", "ml.r5d.", "ml.p3dn.", "ml.p4d.")
+KEY = "arn:aws:kms:us-east-1:123456789012:key/0b8a1c3e-7a59-4f0e-9a43-2f7d9a1e5c11"
+VARIATIONS = [{}, {"KmsKeyArn": KEY, "MaxPayloadInMB": "0", "MaxConcurrentTransforms": "4", "InstanceCount": "3"},
+              {"KmsKeyArn": KEY, "InstanceType": "ml.g5.xlarge"}]
 ENUMERATED = ["ContentType", "SplitType", "Accept", "AssembleWith", "BatchStrategy", "InstanceType"]
 ATTRIBUTES = {("Model", "ModelName"): "Model-a1B2c3D4e5F6"}
 EXECUTION_NAME = "0d4f6a52-6b1e-4c59-8d0e-5f3a2b1c9e77"
@@ -43,7 +45,10 @@ class Resolver:
     def __init__(self, template, values):
         self.template = template
         self.values = values
-        self.conditions = {name: self.condition(body) for name, body in template.get("Conditions", {}).items()}
+        # In the template's order, so that a condition naming an earlier one finds it.
+        self.conditions = {}
+        for name, body in template.get("Conditions", {}).items():
+            self.conditions[name] = self.condition(body)
 
     def condition(self, body):
         (function, arguments), = body.items()
@@ -51,6 +56,10 @@ class Resolver:
             return not self.condition(arguments[0])
         if function == "Fn::Equals":
             return str(self.resolve(arguments[0])) == str(self.resolve(arguments[1]))
+        if function == "Fn::Or":
+            return any(self.condition(argument) for argument in arguments)
+        if function == "Fn::And":
+            return all(self.condition(argument) for argument in arguments)
         if function == "Condition":
             return self.conditions[arguments]
         raise ValueError(f"condition function {function} is not understood here")
@@ -191,6 +200,10 @@ def check(template, values, label, shape, findings):
     if report.has_errors():
         findings.append(f"[{label}] CreateTransformJob refuses the request:\n{report.generate_report()}")
     findings.extend(f"[{label}] {finding}" for finding in constraint_findings(request, shape, "request"))
+    # SageMaker refuses a volume key for instance types with local NVMe storage (TransformResources.VolumeKmsKeyId).
+    resources = request.get("TransformResources", {})
+    if resources.get("InstanceType", "").startswith(LOCAL_STORAGE_TYPES) and "VolumeKmsKeyId" in resources:
+        findings.append(f"[{label}] VolumeKmsKeyId set for {resources['InstanceType']}, which has local storage and takes no volume key")
     return request
 
 
