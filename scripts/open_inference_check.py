@@ -111,8 +111,28 @@ def kserve_check(port, name, X, expected):
         check(error.code == 404 and "error" in json.load(error), f"{name}: an unknown model is a 404 with {{\"error\": …}}")
 
 
+def triton_repository_check(binary):
+    """A Triton FIL repository served as a Triton FIL endpoint answers: the folder's name, FIL's [1 - p, p]."""
+    fixture = "triton-fil-binary-proba"
+    with open(os.path.join(FIXTURES, fixture, "requests", "infer.json")) as handle:
+        request = json.load(handle)["inputs"][0]
+    with open(os.path.join(FIXTURES, fixture, "expected", "infer.json")) as handle:
+        expected = json.load(handle)
+    X = np.array([[np.nan if v is None else v for v in row] for row in request["data"]], dtype=np.float32)
+    process, client, _ = serve(binary, fixture, "ignored-for-a-repository")
+    try:
+        answer = client.infer("churn", [input_of(X, "FP32")], outputs=[triton.InferRequestedOutput("output__0", binary_data=True)])
+        got = answer.as_numpy("output__0")
+        want = np.array(expected["data"], dtype=np.float32).reshape(expected["shape"])
+        check(np.array_equal(got, want), f"a Triton FIL repository ({fixture}) answers FIL's [1 - p, p] of xgboost's probabilities")
+    finally:
+        process.terminate()
+        process.wait()
+
+
 def main():
     binary = sys.argv[1]
+    triton_repository_check(binary)
     for fixture, name in [("xgboost-binary-legacy", "churn"), ("xgboost-multiclass-ubjson", "iris")]:
         X, expected = rows(fixture)
         process, client, port = serve(binary, fixture, name)
@@ -122,7 +142,7 @@ def main():
         finally:
             process.terminate()
             process.wait()
-    print("open-inference-check: Triton's client and a KServe V2 request get xgboost's answers")
+    print("open-inference-check: Triton's client and a KServe V2 request get xgboost's answers, a Triton repository FIL's")
 
 
 if __name__ == "__main__":
