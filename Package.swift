@@ -38,6 +38,8 @@ let package = Package(
         ),
         .target(name: "BerthJSON", swiftSettings: swiftSettings),
         .target(name: "BerthProtobuf", swiftSettings: swiftSettings),
+        // Pickles (and joblib's files) read as data, never executed: what pickled XGBoost models are read from.
+        .target(name: "BerthPickle", swiftSettings: swiftSettings),
         .target(name: "BerthArtifacts", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // The dense-layer micro-kernels and the tree walk with gathers: C only to compile them for AVX-512 / AVX2 and
         // choose at run time.
@@ -51,7 +53,7 @@ let package = Package(
                            .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
+        .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf", "BerthPickle"], swiftSettings: swiftSettings),
         .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
         // The Open Inference Protocol (KServe V2, Triton's HTTP API): infer requests into feature rows, answers and
         // metadata documents.
@@ -112,6 +114,7 @@ let package = Package(
         ),
         .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthProtobufTests", dependencies: ["BerthProtobuf"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthPickleTests", dependencies: ["BerthPickle"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "CBerthKernels", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCUDATests", dependencies: ["BerthCUDA", "BerthCore", "BerthFormats", "BerthArtifacts", "BerthTestSupport",
@@ -142,10 +145,10 @@ let package = Package(
 // libFuzzer targets, one per parser of untrusted bytes (Fuzz/README.md). Only `Fuzz/run` builds them: it sets
 // BERTH_FUZZ=1 and `--sanitize fuzzer --sanitize address`, without which they would have no `main` to link.
 if Context.environment["BERTH_FUZZ"] == "1" {
-    package.targets.append(.target(name: "FuzzSupport", dependencies: ["BerthArtifacts", "BerthCodecs", "BerthFormats", "BerthCore", "BerthOpenInference"],
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["BerthArtifacts", "BerthCodecs", "BerthFormats", "BerthCore", "BerthOpenInference", "BerthPickle"],
                                    path: "Fuzz/Sources/FuzzSupport", swiftSettings: swiftSettings))
     for name in ["FuzzCSV", "FuzzJSON", "FuzzJSONLines", "FuzzLibSVM", "FuzzNPY", "FuzzRecordIO", "FuzzGzip", "FuzzTar",
-                 "FuzzXGBoostJSON", "FuzzXGBoostUBJSON", "FuzzXGBoostLegacy", "FuzzONNX", "FuzzOpenInference"] {
+                 "FuzzXGBoostJSON", "FuzzXGBoostUBJSON", "FuzzXGBoostLegacy", "FuzzONNX", "FuzzOpenInference", "FuzzPickle"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"], path: "Fuzz/Sources/\(name)",
                                                  swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]))
     }

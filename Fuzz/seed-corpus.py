@@ -2,7 +2,7 @@
 """Writes Fuzz/corpus/<target>/ from opt-ml-fixtures: the seeds each libFuzzer target starts from.
 
 Request bodies get one leading byte, the feature count the fuzz target decodes them with (FuzzInput). Model files
-go to the target of their format, archives to FuzzGzip and FuzzTar. Files are named by their SHA-1, so running
+(inflated first when joblib compressed them) go to the target of their format, archives to FuzzGzip and FuzzTar. Files are named by their SHA-1, so running
 this again over the same fixtures changes nothing. Usage: Fuzz/seed-corpus.py
 """
 import gzip
@@ -11,6 +11,7 @@ import io
 import json
 import pathlib
 import tarfile
+import zlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "opt-ml-fixtures"
@@ -39,6 +40,8 @@ def model_target(data):
         return "FuzzXGBoostJSON" if after in (b"", b"\"", b"}") else "FuzzXGBoostUBJSON"
     if data[:1] == b"\x08":
         return "FuzzONNX"
+    if data[:1] == b"\x80":
+        return "FuzzPickle"
     return None
 
 
@@ -54,6 +57,9 @@ def add_model_file(name, data):
                         add_model_file(member.name, archive.extractfile(member).read())
         else:
             add_model_file(name, inner)
+        return
+    if data[:1] == b"\x78" and (data[0] << 8 | data[1]) % 31 == 0:  # zlib, as joblib compresses
+        add_model_file(name, zlib.decompress(data))
         return
     target = model_target(data)
     if target:
