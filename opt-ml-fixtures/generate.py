@@ -14,7 +14,6 @@ import gzip
 import io
 import json
 import os
-import pickle
 import shutil
 import tarfile
 import tempfile
@@ -312,11 +311,6 @@ def legacy_cases():
                "three legacy binary:logistic models xgboost-model-0..2 (k-fold training), served as their mean",
                {f"xgboost-model-{fold}": saved(b, "") for fold, b in enumerate(boosters)}, R, mean,
                environment={"SAGEMAKER_INFERENCE_ENSEMBLE": "true"})
-
-    # A pickled Booster, as SageMaker's 0.90-1 … 1.2-2 containers saved models: refused with a way out.
-    write_load_error_case("xgboost-pickle",
-                          "a pickled Booster (SageMaker XGBoost 0.90-1 … 1.2-2); Berth refuses it at startup",
-                          {"xgboost-model": pickle.dumps(boosters[0], protocol=4)}, "pickle")
 
 
 def modern_cases():

@@ -21,4 +21,18 @@ fi
 .venv-xgb3/bin/python generate.py --only-modern
 .venv-xgb3/bin/python generate_triton.py
 .venv-onnx/bin/python generate_onnx.py
+# Pickled and joblib-dumped models, each written by the xgboost version that made such files (generate_pickle.py):
+# SageMaker's pickling containers (0.90, 1.0, 1.2), script mode's wrappers (1.2, 1.5) and later snapshots (1.7, 3.2).
+for version in 0.90 1.0.2 1.2.1 1.5.2; do
+  venv=".venv-xgb-pickle-$version"
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "xgboost==$version" numpy==1.26.4 scipy==1.11.4 scikit-learn==1.3.2 joblib==1.3.2 protobuf==6.33.1
+  fi
+  "$venv/bin/python" generate_pickle.py
+done
+.venv-xgb17/bin/pip install -q scikit-learn==1.3.2 joblib==1.3.2
+.venv-xgb17/bin/python generate_pickle.py
+.venv-xgb3/bin/pip install -q scikit-learn==1.7.2 joblib==1.5.2
+.venv-xgb3/bin/python generate_pickle.py
 echo "fixtures written under $here"

@@ -83,9 +83,10 @@ public struct ArtifactStore: Sendable {
             }
         }
 
-        /// Adds a file, unpacking it first when it is gzip or tar; `extractedPath` is its path in the unpacked artifact.
+        /// Adds a file, unpacking it first when it is gzip, zlib (joblib's compressed files) or tar; `extractedPath`
+        /// is its path in the unpacked artifact.
         mutating func add(path: String, extractedPath: String, bytes: [UInt8], allowArchive: Bool) throws(ArtifactError) {
-            if GzipInflater.isGzip(bytes) {
+            if GzipInflater.isGzip(bytes) || GzipInflater.isZlib(bytes) {
                 let inflated: [UInt8]
                 do {
                     inflated = try GzipInflater.inflate(bytes, limit: remainingBytes)

@@ -11,6 +11,12 @@ public enum GzipInflater {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
+    /// True when `bytes` start with a zlib header as `compress` writes it (`78 01`, `78 5e`, `78 9c`, `78 da`: deflate,
+    /// a 32 KiB window, no preset dictionary, the header's check bits right): joblib's `compress=3` files.
+    public static func isZlib(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 2 && bytes[0] == 0x78 && bytes[1] & 0x20 == 0 && (UInt16(bytes[0]) << 8 | UInt16(bytes[1])) % 31 == 0
+    }
+
     public enum Failure: Error, Equatable {
         case corrupt(String)
         case limitExceeded

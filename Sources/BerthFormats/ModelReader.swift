@@ -23,7 +23,7 @@ public enum ModelReader {
         case .onnx:
             return try ONNXModelReader.read(file: file, bytes: bytes, externalData: siblings)
         case .pythonPickle:
-            throw .pickle(file)
+            return try PickledModelReader.read(file: file, bytes: bytes)
         case nil:
             throw .unknownFormat(file, prefix: bytes)
         }

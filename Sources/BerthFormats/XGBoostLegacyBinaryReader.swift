@@ -15,9 +15,14 @@ enum XGBoostLegacyBinaryReader {
     static let nodeSize = 20
     static let nodeStatisticsSize = 16
 
-    static func read(file: String, bytes: [UInt8]) throws(ModelReadError) -> LoadedModel {
+    /// Whether the bytes start with `binf`: files always do; the model inside a pickled Booster of xgboost 0.90
+    /// and 1.0 does not.
+    enum Magic { case required, optional }
+
+    static func read(file: String, bytes: [UInt8], magic: Magic = .required) throws(ModelReadError) -> LoadedModel {
         do {
-            return try parse(file: file, bytes: bytes)
+            let start = magic == .required || bytes.starts(with: Array("binf".utf8)) ? 4 : 0
+            return try parse(file: file, bytes: bytes, start: start)
         } catch let error as ModelReadError {
             throw error
         } catch let error as BinaryCursor.OutOfBytes {
@@ -27,9 +32,9 @@ enum XGBoostLegacyBinaryReader {
         }
     }
 
-    private static func parse(file: String, bytes: [UInt8]) throws -> LoadedModel {
+    private static func parse(file: String, bytes: [UInt8], start: Int) throws -> LoadedModel {
         let fail = { (reason: String) in ModelReadError(file: file, reason: reason) }
-        var cursor = BinaryCursor(bytes, offset: 4)
+        var cursor = BinaryCursor(bytes, offset: start)
         let parameterStart = cursor.offset
         let baseScore = try cursor.float32()
         let featureCount = Int(try cursor.uint32())

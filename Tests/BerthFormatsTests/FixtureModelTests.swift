@@ -11,6 +11,12 @@ import Testing
     static let predictingCases = [
         "xgboost-binary-legacy", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
         "xgboost-missing-categorical", "xgboost-dart", "xgboost-gblinear-poisson",
+    ] + pickleCases
+    /// Pickled and joblib-dumped models, one per layout xgboost's Booster state and joblib have had.
+    static let pickleCases = [
+        "xgboost-pickle-0.90", "xgboost-pickle-0.90-classifier-strings", "xgboost-pickle-1.0", "xgboost-pickle-1.2",
+        "xgboost-pickle-1.2-regressor-joblib-zlib", "xgboost-pickle-1.5-classifier-joblib", "xgboost-pickle-1.7",
+        "xgboost-pickle-3.2-classifier-protocol-5", "xgboost-pickle-3.2-regressor-joblib-gzip",
     ]
 
     @Test(arguments: predictingCases)
@@ -56,12 +62,30 @@ import Testing
         #expect(loaded.ir.featureCount == 12)
     }
 
-    @Test func pickleIsNamedWithTheWayOut() throws {
-        let contents = try ArtifactStore(directory: Self.fixtures + "/xgboost-pickle/model").open()
+    @Test func picklesAreReadAsPickles() throws {
+        for name in Self.pickleCases {
+            let contents = try ArtifactStore(directory: Self.fixtures + "/" + name + "/model").open()
+            let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+            #expect(loaded.format == .pythonPickle, "\(name)")
+        }
+    }
+
+    @Test func aStringClassifierKeepsItsClasses() throws {
+        let contents = try ArtifactStore(directory: Self.fixtures + "/xgboost-pickle-0.90-classifier-strings/model").open()
+        let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+        #expect(loaded.meaning == .classProbabilities(labels: .strings(["ant", "bee", "cat"])))
+        #expect(loaded.kind == "gbtree in xgboost.sklearn.XGBClassifier")
+    }
+
+    @Test func aPipelineIsRefusedNamingItsClass() throws {
+        let contents = try ArtifactStore(directory: Self.fixtures + "/pickle-refused-pipeline/model").open()
         let error = #expect(throws: ModelReadError.self) {
             try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
         }
-        #expect(error?.reason.contains("pickle") == true)
-        #expect(error?.reason.contains("save_model") == true)
+        #expect(error?.reason.contains("is a pickle holding sklearn.pipeline.Pipeline") == true, "\(String(describing: error))")
+        #expect(error?.reason.contains("xgboost.sklearn.XGBRegressor") == true)
+        #expect(error?.reason.contains("It wraps an xgboost.sklearn.XGBRegressor: package that model alone") == true)
+        #expect(error?.reason.contains("ONNX") == true)
+        #expect(error?.reason.contains("numpy.") == false, "numpy plumbing buries the classes that matter")
     }
 }

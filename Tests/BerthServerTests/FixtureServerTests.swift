@@ -18,6 +18,9 @@ import Testing
         "onnx-gradient-boosting-regressor", "onnx-mlp-gemm", "onnx-external-data", "onnx-tree-modes-sum",
         "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max", "onnx-operator-zoo",
         "onnx-linear-classifier-one-row",
+        "xgboost-pickle-0.90", "xgboost-pickle-0.90-classifier-strings", "xgboost-pickle-1.0", "xgboost-pickle-1.2",
+        "xgboost-pickle-1.2-regressor-joblib-zlib", "xgboost-pickle-1.5-classifier-joblib", "xgboost-pickle-1.7",
+        "xgboost-pickle-3.2-classifier-protocol-5", "xgboost-pickle-3.2-regressor-joblib-gzip",
     ]
 
     @Test(arguments: predictingFixtures)
@@ -45,12 +48,12 @@ import Testing
         }
     }
 
-    @Test func pickledModelIsNamedInPingAndInvocations() async throws {
-        try await TestServer.run(modelDirectory: TestServer.fixtures + "/xgboost-pickle/model", expectReady: false) { client in
+    @Test func aRefusedPickleIsNamedInPingAndInvocations() async throws {
+        try await TestServer.run(modelDirectory: TestServer.fixtures + "/pickle-refused-pipeline/model", expectReady: false) { client in
             let ping = try await client.execute(uri: "/ping", method: .get)
             #expect(ping.status == .serviceUnavailable)
-            #expect(String(buffer: ping.body).contains("pickle"))
-            #expect(String(buffer: ping.body).contains("save_model"))
+            #expect(String(buffer: ping.body).contains("sklearn.pipeline.Pipeline"))
+            #expect(String(buffer: ping.body).contains("ONNX"))
             let invocation = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
                                                       body: ByteBuffer(string: "1,2"))
             #expect(invocation.status == .internalServerError)

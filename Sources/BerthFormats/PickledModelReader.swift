@@ -1,0 +1,177 @@
+import BerthCore
+import BerthJSON
+import BerthPickle
+
+/// Reads the XGBoost models Python pickled (and joblib dumped) without unpickling them: the stream is read as data
+/// (`PickleTree`), the model is recognised by exact class names only, and the raw model bytes in its state go to
+/// the readers of those formats. Anything else is refused naming the classes found (docs/model-formats.md §7).
+///
+/// A `Booster`'s state holds the model as `save_raw` gave it, whose layout changed across xgboost versions: 0.90
+/// the bare legacy binary, 1.0 – 1.2 `CONFIG-offset:` with the legacy binary and a JSON configuration, 1.3 – 1.6 a
+/// JSON snapshot, 1.7 and later a UBJSON snapshot (`{"Config": …, "Model": …}`).
+enum PickledModelReader {
+    /// The classes whose state holds a `Booster` under `_Booster`, and their class labels under `classes_`.
+    static let xgboostWrappers: Set<String> = [
+        "xgboost.sklearn.XGBClassifier", "xgboost.sklearn.XGBRegressor", "xgboost.sklearn.XGBRFClassifier",
+        "xgboost.sklearn.XGBRFRegressor", "xgboost.sklearn.XGBRanker",
+    ]
+    static let xgboostBooster = "xgboost.core.Booster"
+
+    static func read(file: String, bytes: [UInt8]) throws(ModelReadError) -> LoadedModel {
+        let fail = { (reason: String) in ModelReadError(file: file, reason: reason) }
+        let tree: PickleTree
+        do {
+            tree = try PickleTree.read(bytes)
+        } catch {
+            throw fail("is a Python pickle Berth cannot read (\(error)); Berth reads pickles of protocols 2 to 5 and joblib files, never running them")
+        }
+        let root = tree.root
+        let className = tree.className(of: root)
+        switch className {
+        case xgboostBooster?:
+            return try booster(tree, root, file: file, container: nil, labels: nil)
+        case let wrapper? where xgboostWrappers.contains(wrapper):
+            guard let booster = tree.attribute("_Booster", of: root) else {
+                throw fail("holds an unfitted \(wrapper) (no _Booster): fit it before saving it")
+            }
+            let labels = tree.attribute("classes_", of: root).flatMap { classLabels(tree, $0) }
+            if case .object = tree[booster], tree.className(of: booster) == xgboostBooster {
+                return try self.booster(tree, booster, file: file, container: wrapper, labels: labels)
+            }
+            // xgboost 0.90 – 1.x pickled some wrappers with the raw model bytes in place of the Booster.
+            guard let raw = tree.bytes(at: booster) else { throw fail("holds a \(wrapper) whose _Booster Berth cannot read") }
+            return try model(raw: raw, file: file, container: wrapper, labels: labels, featureNames: nil)
+        default:
+            throw fail(refusal(tree, rootClass: className))
+        }
+    }
+
+    private static func booster(_ tree: PickleTree, _ index: Int, file: String, container: String?,
+                                labels: ClassLabels?) throws(ModelReadError) -> LoadedModel {
+        guard let handle = tree.attribute("handle", of: index), let raw = tree.bytes(at: handle) else {
+            throw ModelReadError(file: file, reason: "holds an xgboost Booster without its model bytes (no \"handle\" in its state)")
+        }
+        let names = tree.attribute("feature_names", of: index).flatMap { names -> [String]? in
+            guard case .list(let items) = tree[names] else { return nil }
+            let texts = items.compactMap { tree.text(at: $0) }
+            return texts.count == items.count ? texts : nil
+        }
+        return try model(raw: raw, file: file, container: container ?? xgboostBooster, labels: labels, featureNames: names)
+    }
+
+    /// The model in a Booster's raw bytes, repackaged as a pickled model of `container`.
+    private static func model(raw: [UInt8], file: String, container: String, labels: ClassLabels?,
+                              featureNames: [String]?) throws(ModelReadError) -> LoadedModel {
+        let inner = try readRaw(raw, file: file)
+        var meaning = inner.meaning
+        if let labels {
+            switch inner.meaning {
+            case .classProbabilities(let own) where own.count == labels.count:
+                meaning = .classProbabilities(labels: labels)
+            case .classProbabilities(let own):
+                throw ModelReadError(file: file, reason: "holds a \(container) with \(labels.count) classes_ but a model of \(own.count) classes")
+            default:
+                break
+            }
+        }
+        var loaded = LoadedModel(ir: inner.ir, format: .pythonPickle, meaning: meaning, objectiveName: inner.objectiveName,
+                                 kind: "\(inner.kind) in \(container)", treeCount: inner.treeCount,
+                                 writerVersion: inner.writerVersion, votes: inner.votes)
+        loaded.featureNames = inner.featureNames
+        if loaded.featureNames == nil, let featureNames, featureNames.count == inner.ir.featureCount,
+           featureNames != (0..<featureNames.count).map({ "f\($0)" }) {
+            loaded.featureNames = featureNames
+        }
+        return loaded
+    }
+
+    static let configurationHeader = Array("CONFIG-offset:".utf8)
+
+    /// `save_raw`'s bytes in each version's layout.
+    private static func readRaw(_ raw: [UInt8], file: String) throws(ModelReadError) -> LoadedModel {
+        if raw.starts(with: configurationHeader) {
+            let start = configurationHeader.count + 8
+            guard raw.count >= start else { throw ModelReadError(file: file, reason: "holds a Booster whose CONFIG-offset: header is truncated") }
+            var offset = 0
+            for index in 0..<8 { offset |= Int(raw[configurationHeader.count + index]) << (8 * index) }
+            guard offset >= 0, offset <= raw.count - start else {
+                throw ModelReadError(file: file, reason: "holds a Booster whose CONFIG-offset: \(offset) runs past its \(raw.count) bytes")
+            }
+            return try XGBoostLegacyBinaryReader.read(file: file, bytes: Array(raw[start ..< start + offset]), magic: .optional)
+        }
+        switch ModelFormat.detect(raw) {
+        case .xgboostJSON:
+            let document: JSONValue
+            do { document = try JSONReader.parse(raw) } catch {
+                throw ModelReadError(file: file, reason: "holds a Booster whose JSON snapshot is not valid JSON (\(error))")
+            }
+            return try XGBoostJSONModelDecoder.decode(document["Model"] ?? document, file: file, format: .xgboostJSON)
+        case .xgboostUBJSON:
+            let document: JSONValue
+            do { document = try UBJSONReader.parse(raw) } catch {
+                throw ModelReadError(file: file, reason: "holds a Booster whose UBJSON snapshot is not valid UBJSON (\(error))")
+            }
+            return try XGBoostJSONModelDecoder.decode(document["Model"] ?? document, file: file, format: .xgboostUBJSON)
+        default:
+            // xgboost 0.90 kept the legacy binary without its `binf` magic.
+            return try XGBoostLegacyBinaryReader.read(file: file, bytes: raw, magic: .optional)
+        }
+    }
+
+    /// A wrapper's `classes_`: integers when every class is a whole number, else their text.
+    private static func classLabels(_ tree: PickleTree, _ index: Int) -> ClassLabels? {
+        guard let array = tree.ndarray(at: index), array.shape.count == 1 else { return nil }
+        if let numbers = array.numbers() {
+            let integers = numbers.compactMap { Int(exactly: $0) }
+            return integers.count == numbers.count ? .integers(integers) : .strings(numbers.map { "\($0)" })
+        }
+        return array.strings(in: tree).map { .strings($0) }
+    }
+
+    /// Why a pickle of something else is refused, naming what it holds and the way out.
+    private static func refusal(_ tree: PickleTree, rootClass: String?) -> String {
+        let found = tree.classesFound().map(shortened)
+        let holds = rootClass.map(shortened) ?? describe(tree[tree.root])
+        if found.contains(where: { $0.hasPrefix("lightgbm.") }) || holds.hasPrefix("lightgbm.") {
+            return "is a pickle holding \(holds) (LightGBM), which Berth does not serve yet: save the booster with `booster.save_model(\"model.txt\")` and convert it to ONNX with onnxmltools, or serve it with LightGBM's own server"
+        }
+        let others = found.filter { $0 != holds && !isPlumbing($0) }.prefix(6)
+        let inside = others.isEmpty ? "" : " (with \(others.joined(separator: ", ")))"
+        let wayOut: String
+        if let model = found.first(where: { $0.hasPrefix("xgboost.") && $0 != "xgboost.core.Booster" })
+            ?? found.first(where: { $0 == "xgboost.core.Booster" }) {
+            wayOut = """
+                It wraps an \(model): package that model alone (save it with `.save_model("xgboost-model.json")`, \
+                or pickle it by itself) and do the other steps before calling the endpoint, or export the whole \
+                \(holds) to ONNX (skl2onnx with onnxmltools' XGBoost converter)
+                """
+        } else {
+            wayOut = "Export it to ONNX (skl2onnx) and package the .onnx file instead"
+        }
+        return """
+            is a pickle holding \(holds)\(inside), which Berth does not run: Berth reads pickled xgboost Boosters and \
+            XGBClassifier/XGBRegressor/XGBRFClassifier/XGBRFRegressor/XGBRanker without running them. \(wayOut)
+            """
+    }
+
+    /// A class name from the file, cut so the refusal stays one readable line.
+    private static func shortened(_ name: String) -> String { name.count <= 64 ? name : "\(name.prefix(64))…" }
+
+    /// Classes every pickle of numpy data holds; naming them would bury the ones that matter.
+    private static func isPlumbing(_ className: String) -> Bool {
+        ["numpy.", "builtins.", "copyreg.", "_codecs.", "collections."].contains { className.hasPrefix($0) }
+    }
+
+    private static func describe(_ node: PickleNode) -> String {
+        switch node {
+        case .dict: "a dict"
+        case .list: "a list"
+        case .tuple: "a tuple"
+        case .set: "a set"
+        case .string: "a str"
+        case .bytes: "bytes"
+        case .none: "None"
+        default: "a plain value"
+        }
+    }
+}
