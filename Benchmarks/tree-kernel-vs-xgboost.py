@@ -8,9 +8,7 @@ Usage (the fixture environment has xgboost):
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,15 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_model  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BERTH = os.path.join(ROOT, ".build", "release", "berth")
-
-
-def berth(stage, model, inputs, threads, seconds, extra=()):
-    output = subprocess.run([BERTH, "bench", "--stage", stage, "--model-dir", model, "--seconds", str(seconds), "--json", *extra, *inputs],
-                            env=dict(os.environ, BERTH_THREADS=str(threads)), check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in output.splitlines()]
+from berth_bench import berth  # noqa: E402
 
 
 def xgboost_median(booster, X, threads, seconds):

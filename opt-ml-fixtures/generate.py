@@ -130,8 +130,9 @@ def selectable_answers(predictions, keys, objective, num_class, batch):
     return csv_text, json_text, jsonl_text, recordio, npy_bytes(np.array(columns, dtype="<f4"))
 
 
-def default_answers(predictions, batch):
-    """Expected bodies per Accept for the model's scores, as the official container writes them (OBS-2)."""
+def default_answers(predictions, batch, npy_dtype="<f4"):
+    """Expected bodies per Accept for the model's scores, as the official container writes them (OBS-2); NPY in
+    the dtype the library's predict returns (float32 for xgboost, float64 for LightGBM)."""
     if predictions.ndim == 1:
         csv_text = "".join(repr(float(v)) + "\n" for v in predictions)
     else:
@@ -147,13 +148,16 @@ def default_answers(predictions, batch):
             csv_text = "".join(bare)
     recordio = recordio_protobuf.frame(
         recordio_protobuf.label_record([("score", [float(v) for v in np.atleast_1d(row)])]) for row in predictions)
-    return csv_text, json_text, jsonl_text, recordio, npy_bytes(predictions.astype("<f4"))
+    return csv_text, json_text, jsonl_text, recordio, npy_bytes(predictions.astype(npy_dtype))
 
 
-def write_case(name, description, model_files, X, predictions, environment=None, selection=None, variants=None):
-    """One fixture: the model, the same rows in every request content type, and xgboost's answers in every
+def write_case(name, description, model_files, X, predictions, environment=None, selection=None, variants=None,
+               library=None, precision="float32"):
+    """One fixture: the model, the same rows in every request content type, and the library's answers in every
     response content type. `selection` is (keys, objective, num_class) when SAGEMAKER_INFERENCE_OUTPUT is set;
-    `variants` adds requests of other dtypes and framings: {file: (bytes, content_type, expected_csv_text)}."""
+    `variants` adds requests of other dtypes and framings: {file: (bytes, content_type, expected_csv_text)}.
+    `library` is (name, version), xgboost's by default; `precision` "float64" (LightGBM) sends RecordIO rows as
+    float64 tensors, so rows one double-ulp above a threshold stay there, and expects float64 NPY answers."""
     folder = os.path.join(HERE, name)
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(os.path.join(folder, "model"))
@@ -173,14 +177,15 @@ def write_case(name, description, model_files, X, predictions, environment=None,
         "rows.jsonl": "".join(json.dumps(row) + "\n" for row in instances),
         "rows.libsvm": "".join(libsvm_line(index % 2, row) + "\n" for index, row in enumerate(X)),
         "rows.npy": npy_bytes(X.astype("<f8")),
-        "rows.recordio": recordio_protobuf.frame(recordio_protobuf.feature_record(row) for row in X),
-        "rows-sparse.recordio": recordio_protobuf.frame(recordio_protobuf.feature_record(row, sparse=True) for row in X),
+        "rows.recordio": recordio_protobuf.frame(recordio_protobuf.feature_record(row, tensor=precision) for row in X),
+        "rows-sparse.recordio": recordio_protobuf.frame(
+            recordio_protobuf.feature_record(row, tensor=precision, sparse=True) for row in X),
     }
     if selection:
         keys, objective, num_class = selection
         answers = selectable_answers(predictions, keys, objective, num_class, batch)
     else:
-        answers = default_answers(predictions, batch)
+        answers = default_answers(predictions, batch, npy_dtype="<f8" if precision == "float64" else "<f4")
     expected = dict(zip(["rows.csv", "rows.json", "rows.jsonl", "rows.recordio", "rows.npy"], answers))
     requests = [
         ("rows.csv", "text/csv", "text/csv", "rows.csv"),
@@ -198,9 +203,10 @@ def write_case(name, description, model_files, X, predictions, environment=None,
     for relative, data in [("requests/" + k, v) for k, v in bodies.items()] + [("expected/" + k, v) for k, v in expected.items()]:
         with open(os.path.join(folder, relative), "wb") as handle:
             handle.write(data.encode() if isinstance(data, str) else data)
+    library_name, library_version = library or ("xgboost", xgb.__version__)
     manifest = {
         "description": description,
-        "xgboost": xgb.__version__,
+        library_name: library_version,
         "environment": environment,
         "features": features,
         "rows": int(X.shape[0]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every fixture under opt-ml-fixtures/ from real, pinned releases: xgboost for the XGBoost cases,
-# scikit-learn + skl2onnx + onnx + onnxruntime for the ONNX cases.
-# Needs Python 3.11 and PyPI. Creates three virtual environments beside this script (git-ignored).
+# lightgbm for the LightGBM cases, scikit-learn + skl2onnx + onnx + onnxruntime for the ONNX cases.
+# Needs Python 3.11 and PyPI. Creates seven virtual environments beside this script (git-ignored).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -35,4 +35,6 @@ done
 .venv-xgb17/bin/python generate_pickle.py
 .venv-xgb3/bin/pip install -q scikit-learn==1.7.2 joblib==1.5.2
 .venv-xgb3/bin/python generate_pickle.py
+.venv-xgb3/bin/pip install -q lightgbm==4.6.0
+.venv-xgb3/bin/python generate_lightgbm.py
 echo "fixtures written under $here"

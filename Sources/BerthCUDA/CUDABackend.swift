@@ -87,6 +87,9 @@ public struct CUDABackend: Backend {
         case .linear:
             report("XGBoost gblinear models run on the CPU kernels (the GPU runs forests and ONNX dense layers)")
             return try cpu.compile(model)
+        case .doubleTrees:
+            report("LightGBM forests run on the CPU kernels, which compare in double precision as LightGBM does (the GPU's forest kernel compares float32)")
+            return try cpu.compile(model)
         }
     }
 

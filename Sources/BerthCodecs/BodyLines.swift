@@ -73,19 +73,20 @@ struct BodyLines {
     /// another count) and is told whether the line is the body's first row; a body without rows is refused with
     /// `emptyMessage`. Room for a row on every line is reserved once — capped at one value per byte and per line
     /// and at 64 MiB, whatever the body — so a well-formed CSV body is read without regrowing or over-reserving.
-    func rows(featureCount: Int, emptyMessage: String,
-              _ appendRow: (_ line: Range<Int>, _ number: Int, _ isFirstRow: Bool, _ values: inout [Float]) throws(CodecError) -> Void)
+    func rows(featureCount: Int, precision: FeaturePrecision, emptyMessage: String,
+              _ appendRow: (_ line: Range<Int>, _ number: Int, _ isFirstRow: Bool, _ values: inout FeatureValues) throws(CodecError) -> Void)
         throws(CodecError) -> FeatureBatch {
-        var values = [Float]()
         let lines = lineCount
         let rowsOnEveryLine = lines.multipliedReportingOverflow(by: featureCount)
-        values.reserveCapacity(min(rowsOnEveryLine.overflow ? .max : rowsOnEveryLine.partialValue, bytes.count + lines, 1 << 24))
+        var values = FeatureValues(
+            precision: precision,
+            reservingCapacity: min(rowsOnEveryLine.overflow ? .max : rowsOnEveryLine.partialValue, bytes.count + lines, 1 << 24))
         var rowCount = 0
         try forEach { line, number throws(CodecError) in
             try appendRow(line, number, rowCount == 0, &values)
             rowCount += 1
         }
         guard rowCount > 0 else { throw .bad(emptyMessage) }
-        return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values)
+        return values.batch(rowCount: rowCount, columnCount: featureCount)
     }
 }

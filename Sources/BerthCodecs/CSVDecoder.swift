@@ -8,7 +8,8 @@ import BerthJSON
 /// answering fewer rows than the body has lines would misalign every later record of a batch transform join. An
 /// empty field or `nan` (any case) is a missing value, as in the official container; an infinite value is refused,
 /// as xgboost refuses it. Fields may be quoted. Numbers are read as doubles and narrowed to float32 — numpy's path
-/// into XGBoost — straight from the body's bytes. A first line that is not numeric is reported as a header; every
+/// into XGBoost — straight from the body's bytes; for a model that compares doubles (LightGBM) the doubles are
+/// kept too, and only a value infinite as a double is refused. A first line that is not numeric is reported as a header; every
 /// other problem names its row and column.
 public struct CSVDecoder: RequestDecoder {
     public let options: RequestDecodingOptions
@@ -21,7 +22,7 @@ public struct CSVDecoder: RequestDecoder {
         let bytes = body.bindMemory(to: UInt8.self)
         let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber, blankLinesBeforeRows: .refused(format: "CSV"))
         var delimiter = UInt8(ascii: ",")
-        return try lines.rows(featureCount: featureCount,
+        return try lines.rows(featureCount: featureCount, precision: options.precision,
                               emptyMessage: "the CSV body holds no rows: send one line of \(featureCount) comma-separated numbers per row") {
             line, lineNumber, isFirstRow, values throws(CodecError) in
             if isFirstRow { delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line])).byte }
@@ -39,7 +40,7 @@ public struct CSVDecoder: RequestDecoder {
     /// other field (empty, quoted, padded, `nan`, `inf`, long or malformed) is cut at its delimiter and read by
     /// `number`.
     private func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, delimiter: UInt8, lineNumber: Int,
-                            isFirstRow: Bool, into values: inout [Float]) throws(CodecError) -> Int {
+                            isFirstRow: Bool, into values: inout FeatureValues) throws(CodecError) -> Int {
         var fieldStart = range.lowerBound
         var fields = 0
         while true {
@@ -47,7 +48,7 @@ public struct CSVDecoder: RequestDecoder {
             if let (value, length) = DecimalText.parsePlainPrefix(UnsafeBufferPointer(rebasing: bytes[fieldStart..<range.upperBound])) {
                 let fieldEnd = fieldStart + length
                 if fieldEnd == range.upperBound || bytes[fieldEnd] == delimiter {
-                    values.append(Float(value))
+                    values.append(value)
                     if fieldEnd == range.upperBound { return fields }
                     fieldStart = fieldEnd + 1
                     continue
@@ -62,11 +63,13 @@ public struct CSVDecoder: RequestDecoder {
                 }
                 throw .bad("line \(lineNumber), column \(fields): '\(field)' is not a number (leave the field empty for a missing value)")
             }
-            guard value.isFinite || value.isNaN else {
+            let narrowed = Float(value)
+            guard options.precision == .float64 ? !value.isInfinite : !narrowed.isInfinite else {
                 let field = excerpt(UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]))
                 throw .bad("""
-                    line \(lineNumber), column \(fields): '\(field)' is infinite as a float32, and xgboost refuses infinite \
-                    inputs: send a finite number, or leave the field empty for a missing value
+                    line \(lineNumber), column \(fields): '\(field)' is infinite\(options.precision == .float64 ? "" : " as a float32"), \
+                    and Berth refuses infinite inputs (xgboost does): send a finite number, or leave the field empty for a \
+                    missing value
                     """)
             }
             values.append(value)
@@ -76,7 +79,7 @@ public struct CSVDecoder: RequestDecoder {
     }
 
     /// The field's value: NaN when empty or `nan`; nil when it is not a number.
-    static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Float? {
+    static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Double? {
         var start = range.lowerBound, end = range.upperBound
         while start < end && (bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t")) { start += 1 }
         while end > start && (bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t")) { end -= 1 }
@@ -91,7 +94,7 @@ public struct CSVDecoder: RequestDecoder {
         let isInfinity = isWord(unsigned, "inf") || isWord(unsigned, "infinity")
         // Only decimal or scientific notation reaches strtod, which would also accept hex floats.
         guard isInfinity || isDecimal(unsigned), let value = DecimalText.parseDouble(text) else { return nil }
-        return Float(value)
+        return value
     }
 
     /// Whether `text` spells `word` (lower-case ASCII) in any letter case, without allocating.

@@ -43,7 +43,9 @@ public struct CSVEncoder: ResponseEncoder {
         for row in 0..<predictions.rowCount {
             for column in 0..<predictions.columnCount {
                 if column > 0 { output.append(UInt8(ascii: ",")) }
-                output.append(contentsOf: Double(predictions.values[row * predictions.columnCount + column]).description.utf8)
+                let index = row * predictions.columnCount + column
+                let value = predictions.doubles?[index] ?? Double(predictions.values[index])
+                output.append(contentsOf: value.description.utf8)
             }
             output.append(UInt8(ascii: "\n"))
         }

@@ -14,7 +14,7 @@ public struct JSONLinesDecoder: RequestDecoder {
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
-        return try lines.rows(featureCount: featureCount, emptyMessage: "the JSON Lines body holds no records") {
+        return try lines.rows(featureCount: featureCount, precision: options.precision, emptyMessage: "the JSON Lines body holds no records") {
             line, lineNumber, _, values throws(CodecError) in
             let record: JSONValue
             do throws(JSONParseError) {

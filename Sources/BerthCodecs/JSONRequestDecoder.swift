@@ -41,11 +41,10 @@ public struct JSONRequestDecoder: RequestDecoder {
             throw .bad("send {\"instances\": [[...], ...]}, an array of rows, or one array of numbers")
         }
         guard !rows.isEmpty else { throw .bad("the request holds no rows") }
-        var values = [Float]()
-        values.reserveCapacity(rows.count * featureCount)
+        var values = FeatureValues(precision: options.precision, reservingCapacity: rows.count * featureCount)
         for (index, row) in rows.enumerated() {
             try JSONRows.appendRow(row, featureCount: featureCount, label: "\(noun) \(index + 1)", into: &values)
         }
-        return FeatureBatch(rowCount: rows.count, columnCount: featureCount, values: values)
+        return values.batch(rowCount: rows.count, columnCount: featureCount)
     }
 }

@@ -6,7 +6,7 @@ import BerthJSON
 /// where absent features are missing. `null` is a missing value everywhere.
 enum JSONRows {
     /// Appends one row of exactly `featureCount` values, or throws a 400 naming the row (`label`).
-    static func appendRow(_ value: JSONValue, featureCount: Int, label: String, into values: inout [Float]) throws(CodecError) {
+    static func appendRow(_ value: JSONValue, featureCount: Int, label: String, into values: inout FeatureValues) throws(CodecError) {
         switch value {
         case .array(let elements):
             try appendDense(elements, featureCount: featureCount, label: label, into: &values)
@@ -26,7 +26,7 @@ enum JSONRows {
     }
 
     /// `{"values": [...]}` dense, or `{"keys": [...], "values": [...], "shape": [n]}` sparse.
-    private static func appendRecord(_ record: JSONValue, featureCount: Int, label: String, into values: inout [Float]) throws(CodecError) {
+    private static func appendRecord(_ record: JSONValue, featureCount: Int, label: String, into values: inout FeatureValues) throws(CodecError) {
         guard let numbers = record["values"]?.array else { throw .bad("\(label) has no \"values\" array") }
         guard let keys = record["keys"]?.array, !keys.isEmpty else {
             try appendDense(numbers, featureCount: featureCount, label: label, into: &values)
@@ -39,16 +39,16 @@ enum JSONRows {
             throw .bad("\(label) has shape \(Int(exactly: width).map(String.init) ?? "?") but the model takes \(featureCount) features")
         }
         let start = values.count
-        values.append(contentsOf: repeatElement(Float.nan, count: featureCount))
-        for (key, number) in zip(keys, numbers) {
+        values.appendMissing(count: featureCount)
+        for (key, element) in zip(keys, numbers) {
             guard let index = key.number.flatMap({ Int(exactly: $0) }), index >= 0, index < featureCount else {
                 throw .bad("\(label) has a key outside 0..<\(featureCount)")
             }
-            values[start + index] = try float(number, label: label, position: index)
+            values.set(try number(element, label: label, position: index), at: start + index)
         }
     }
 
-    private static func appendDense(_ elements: [JSONValue], featureCount: Int, label: String, into values: inout [Float]) throws(CodecError) {
+    private static func appendDense(_ elements: [JSONValue], featureCount: Int, label: String, into values: inout FeatureValues) throws(CodecError) {
         guard elements.count == featureCount else {
             if elements.first?.array != nil {
                 throw .bad("\(label) is an array of arrays where one row was expected")
@@ -56,13 +56,13 @@ enum JSONRows {
             throw .bad(countMessage(fields: elements.count, featureCount: featureCount, subject: label))
         }
         for (position, element) in elements.enumerated() {
-            values.append(try float(element, label: label, position: position))
+            values.append(try number(element, label: label, position: position))
         }
     }
 
-    private static func float(_ value: JSONValue, label: String, position: Int) throws(CodecError) -> Float {
+    private static func number(_ value: JSONValue, label: String, position: Int) throws(CodecError) -> Double {
         switch value {
-        case .number(let number): return Float(number)
+        case .number(let number): return number
         case .null: return .nan
         default: throw .bad("\(label), value \(position + 1) is not a number (use null for a missing value)")
         }

@@ -16,17 +16,17 @@ public struct LibSVMDecoder: RequestDecoder {
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
-        return try lines.rows(featureCount: featureCount,
+        return try lines.rows(featureCount: featureCount, precision: options.precision,
                               emptyMessage: "the libsvm body holds no rows: send one line of index:value pairs per row") {
             line, lineNumber, _, values throws(CodecError) in
             let start = values.count
-            values.append(contentsOf: repeatElement(Float.nan, count: featureCount))
+            values.appendMissing(count: featureCount)
             try decodeLine(bytes, line, lineNumber: lineNumber, featureCount: featureCount, row: start, into: &values)
         }
     }
 
     private func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, lineNumber: Int, featureCount: Int,
-                            row: Int, into values: inout [Float]) throws(CodecError) {
+                            row: Int, into values: inout FeatureValues) throws(CodecError) {
         var position = line.lowerBound
         var tokenNumber = 0
         while position < line.upperBound {
@@ -61,10 +61,10 @@ public struct LibSVMDecoder: RequestDecoder {
             guard colon + 1 < position, let value = CSVDecoder.number(bytes, colon + 1..<position) else {
                 throw .bad("line \(lineNumber): '\(excerpt(bytes[token]))' has no numeric value after the colon")
             }
-            guard values[row + index].isNaN else {
+            guard values.isMissing(at: row + index) else {
                 throw .bad("line \(lineNumber): feature index \(written) appears twice")
             }
-            values[row + index] = value
+            values.set(value, at: row + index)
         }
     }
 

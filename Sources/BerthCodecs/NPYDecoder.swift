@@ -4,10 +4,15 @@ import BerthCore
 ///
 /// A 2-D array is rows × features; a 1-D array is one row. Floats (`f4`, `f8`) and integers (`i1`…`i8`,
 /// `u1`…`u8`, `b1`) in either byte order, in C or Fortran order, are converted to float32 as numpy's
-/// `astype(np.float32)` converts them; NaN is a missing value. Object arrays (pickles, CWE-502) and any other
+/// `astype(np.float32)` converts them — and, for a model that compares doubles (LightGBM), also as `astype(np.float64)`
+/// converts them; NaN is a missing value. Object arrays (pickles, CWE-502) and any other
 /// dtype are refused with 415 before a byte of data is read.
 public struct NPYDecoder: RequestDecoder {
-    public init() {}
+    public let options: RequestDecodingOptions
+
+    public init(options: RequestDecodingOptions = .init()) {
+        self.options = options
+    }
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
@@ -38,13 +43,15 @@ public struct NPYDecoder: RequestDecoder {
         }
         let data = UnsafeRawBufferPointer(rebasing: body[header.dataOffset...])
         var values = [Float](repeating: 0, count: count)
+        var doubles = options.precision == .float64 ? [Double](repeating: 0, count: count) : nil
         for row in 0..<rows {
             for column in 0..<columns {
                 let source = header.fortranOrder ? column * rows + row : row * columns + column
                 values[row * columns + column] = dtype.value(in: data, at: source)
+                doubles?[row * columns + column] = dtype.wideValue(in: data, at: source)
             }
         }
-        return FeatureBatch(rowCount: rows, columnCount: columns, values: values)
+        return FeatureBatch(rowCount: rows, columnCount: columns, values: values, doubles: doubles)
     }
 }
 
@@ -80,12 +87,7 @@ struct NPYElementType {
 
     /// Element `index` of `data`, as float32.
     func value(in data: UnsafeRawBufferPointer, at index: Int) -> Float {
-        var bits: UInt64 = 0
-        let offset = index * size
-        for byte in 0..<size {
-            let shift = bigEndian ? (size - 1 - byte) * 8 : byte * 8
-            bits |= UInt64(data[offset + byte]) << shift
-        }
+        let bits = self.bits(in: data, at: index)
         switch kind {
         case .float: return size == 4 ? Float(bitPattern: UInt32(truncatingIfNeeded: bits)) : Float(Double(bitPattern: bits))
         case .unsigned, .boolean: return Float(bits)
@@ -93,5 +95,28 @@ struct NPYElementType {
             let unused = UInt64(64 - size * 8)
             return Float(Int64(bitPattern: bits << unused) >> Int64(unused))
         }
+    }
+
+    /// Element `index` of `data`, as float64 (`astype(np.float64)`: exact for floats and for integers up to 2^53).
+    func wideValue(in data: UnsafeRawBufferPointer, at index: Int) -> Double {
+        let bits = self.bits(in: data, at: index)
+        switch kind {
+        case .float: return size == 4 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))) : Double(bitPattern: bits)
+        case .unsigned, .boolean: return Double(bits)
+        case .signed:
+            let unused = UInt64(64 - size * 8)
+            return Double(Int64(bitPattern: bits << unused) >> Int64(unused))
+        }
+    }
+
+    /// The raw bits of element `index`, in host order.
+    private func bits(in data: UnsafeRawBufferPointer, at index: Int) -> UInt64 {
+        var bits: UInt64 = 0
+        let offset = index * size
+        for byte in 0..<size {
+            let shift = bigEndian ? (size - 1 - byte) * 8 : byte * 8
+            bits |= UInt64(data[offset + byte]) << shift
+        }
+        return bits
     }
 }

@@ -1,7 +1,8 @@
 import BerthCore
 
 /// `application/x-npy` responses: the predictions as `np.save` writes a float32 array — shape `(rows,)` for one
-/// output per row, `(rows, outputs)` otherwise — so `np.load` gives exactly what `Booster.predict` returns.
+/// output per row, `(rows, outputs)` otherwise — so `np.load` gives exactly what `Booster.predict` returns; a
+/// float64 array for a model that computes in double precision (LightGBM), whose `predict` returns float64.
 /// With selected outputs, the columns are the selected keys in the variable's order, lists spread over one
 /// column per element.
 public struct NPYEncoder: ResponseEncoder {
@@ -14,6 +15,12 @@ public struct NPYEncoder: ResponseEncoder {
     public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
         guard let selection = options.selection else {
             let shape = predictions.columnCount == 1 ? [predictions.rowCount] : [predictions.rowCount, predictions.columnCount]
+            if let doubles = predictions.doubles {
+                output.append(contentsOf: NPYHeader.header(descr: "<f8", shape: shape))
+                output.reserveCapacity(output.count + doubles.count * 8)
+                for value in doubles { LittleEndian.appendUInt64(value.bitPattern, to: &output) }
+                return
+            }
             output.append(contentsOf: NPYHeader.float32Header(shape: shape))
             appendFloat32s(predictions.values, to: &output)
             return

@@ -48,11 +48,16 @@ struct NPYHeader: Equatable {
         self.shape = shape
     }
 
-    /// The header numpy's `np.save` writes for a little-endian float32 array of `shape` (format 1.0, padded with
-    /// spaces and a newline so the data starts on a 64-byte boundary).
+    /// The header numpy's `np.save` writes for a little-endian float32 array of `shape`.
     static func float32Header(shape: [Int]) -> [UInt8] {
+        header(descr: "<f4", shape: shape)
+    }
+
+    /// The header numpy's `np.save` writes for a C-order array of `descr` (`<f4`, `<f8`) and `shape` (format 1.0,
+    /// padded with spaces and a newline so the data starts on a 64-byte boundary).
+    static func header(descr: String, shape: [Int]) -> [UInt8] {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var dict = Array("{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }".utf8)
+        var dict = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }".utf8)
         let unpadded = magic.count + 2 + 2 + dict.count + 1
         dict.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (64 - unpadded % 64) % 64))
         dict.append(UInt8(ascii: "\n"))

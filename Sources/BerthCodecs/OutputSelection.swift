@@ -33,12 +33,13 @@ public struct OutputSelection: Sendable, Equatable {
         SelectableOutput.allCases.filter { keys.contains($0) }
     }
 
-    /// The value of `key` for one row of predictions (one number, or one per class for `multi:softprob`).
-    public func value(_ key: SelectableOutput, row: ArraySlice<Float>) -> SelectedValue {
-        let first = Double(row[row.startIndex])
+    /// The value of `key` for one row of predictions (one number, or one per class for `multi:softprob`), in
+    /// double precision: float32 answers widened exactly, or a double-precision model's own answers.
+    public func value(_ key: SelectableOutput, row: ArraySlice<Double>) -> SelectedValue {
+        let first = row[row.startIndex]
         switch (key, meaning) {
         case (.predictedScore, _):
-            return row.count == 1 ? .number(first) : .numbers(row.map(Double.init))
+            return row.count == 1 ? .number(first) : .numbers(Array(row))
         case (.labels, .classProbabilities(.integers(let labels))):
             return .integers(labels)
         case (.labels, .classProbabilities(.strings(let labels))):
@@ -57,11 +58,11 @@ public struct OutputSelection: Sendable, Equatable {
             let index = Self.argmax(row)
             return .string(labels[index], classIndex: index)
         case (.probability, .classProbabilities), (.rawScore, .classProbabilities):
-            return .number(Double(row.max() ?? .nan))
+            return .number(row.max() ?? .nan)
         case (.probabilities, .classProbabilities), (.rawScores, .classProbabilities):
-            return .numbers(row.map(Double.init))
+            return .numbers(Array(row))
         case (.probabilities, _), (.rawScores, _):
-            // The official container's `[1.0 - p, p]`, in double arithmetic on the float32 output.
+            // The official container's `[1.0 - p, p]`, in double arithmetic on the (widened) output.
             return .numbers([1 - first, first])
         case (.predictedLabel, _), (.probability, _), (.rawScore, _):
             return .number(first)
@@ -69,7 +70,7 @@ public struct OutputSelection: Sendable, Equatable {
     }
 
     /// The index of the first largest value, as numpy's `argmax`.
-    private static func argmax(_ row: ArraySlice<Float>) -> Int {
+    private static func argmax(_ row: ArraySlice<Double>) -> Int {
         var best = row.startIndex
         for index in row.indices where row[index] > row[best] { best = index }
         return best - row.startIndex

@@ -7,18 +7,22 @@ import BerthCore
 ///
 /// A tensor with no `keys` is dense and holds exactly one value per feature; one with `keys` is sparse, names
 /// the feature index of each value, carries `shape` (the feature count) or none, and leaves absent features missing.
-/// One body uses one layout. A body that does not start with the RecordIO magic is read as one bare `Record`:
+/// One body uses one layout. Every tensor's values are exact as doubles; a model that compares doubles (LightGBM)
+/// gets them unrounded. A body that does not start with the RecordIO magic is read as one bare `Record`:
 /// batch transform may strip the framing of a SINGLE_RECORD request (OQ-12). Labels are ignored.
 public struct RecordIODecoder: RequestDecoder {
-    public init() {}
+    public let options: RequestDecodingOptions
+
+    public init(options: RequestDecodingOptions = .init()) {
+        self.options = options
+    }
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         let records = RecordIOFraming.startsWithMagic(bytes) ? try RecordIOFraming.records(in: bytes) : [0..<bytes.count]
         guard !records.isEmpty else { throw .bad("the RecordIO body holds no records") }
         var reader = RecordReader(bytes: bytes, featureCount: featureCount)
-        var values = [Float]()
-        values.reserveCapacity(records.count * featureCount)
+        var values = FeatureValues(precision: options.precision, reservingCapacity: records.count * featureCount)
         for (index, record) in records.enumerated() {
             do throws(ProtobufReader.Malformed) {
                 try reader.appendRow(record, number: index + 1, into: &values)
@@ -26,7 +30,7 @@ public struct RecordIODecoder: RequestDecoder {
                 throw .bad("RecordIO record \(index + 1) is not a valid protobuf Record: \(error.reason)")
             }
         }
-        return FeatureBatch(rowCount: records.count, columnCount: featureCount, values: values)
+        return values.batch(rowCount: records.count, columnCount: featureCount)
     }
 }
 
@@ -35,7 +39,8 @@ private struct RecordReader {
     let bytes: UnsafeBufferPointer<UInt8>
     let featureCount: Int
     var isSparse: Bool?
-    var tensorValues = [Float]()
+    /// The tensor's values, each exact as a double whatever the tensor's element type.
+    var tensorValues = [Double]()
     var keys = [UInt64]()
     var shape = [UInt64]()
 
@@ -46,7 +51,7 @@ private struct RecordReader {
 
     private enum Element { case float32, float64, int32 }
 
-    mutating func appendRow(_ record: Range<Int>, number: Int, into values: inout [Float]) throws(ProtobufReader.Malformed) {
+    mutating func appendRow(_ record: Range<Int>, number: Int, into values: inout FeatureValues) throws(ProtobufReader.Malformed) {
         var fields = ProtobufReader(bytes, record)
         var featureValue: Range<Int>?
         while let field = try fields.nextField() {
@@ -113,11 +118,11 @@ private struct RecordReader {
         }
     }
 
-    private func readElement(_ reader: inout ProtobufReader, _ element: Element) throws(ProtobufReader.Malformed) -> Float {
+    private func readElement(_ reader: inout ProtobufReader, _ element: Element) throws(ProtobufReader.Malformed) -> Double {
         switch element {
-        case .float32: Float(bitPattern: try reader.fixed32())
-        case .float64: Float(Double(bitPattern: try reader.fixed64()))
-        case .int32: Float(Int32(truncatingIfNeeded: try reader.varint()))
+        case .float32: Double(Float(bitPattern: try reader.fixed32()))
+        case .float64: Double(bitPattern: try reader.fixed64())
+        case .int32: Double(Int32(truncatingIfNeeded: try reader.varint()))
         }
     }
 
@@ -131,7 +136,7 @@ private struct RecordReader {
     }
 
     /// Appends the tensor just read as one row, dense or sparse.
-    private mutating func appendTensor(number: Int, into values: inout [Float]) throws(ProtobufReader.Malformed) {
+    private mutating func appendTensor(number: Int, into values: inout FeatureValues) throws(ProtobufReader.Malformed) {
         let sparse = !keys.isEmpty
         if let isSparse, isSparse != sparse {
             throw ProtobufReader.Malformed(reason: """
@@ -144,7 +149,7 @@ private struct RecordReader {
             guard tensorValues.count == featureCount else {
                 throw ProtobufReader.Malformed(reason: countMessage(fields: tensorValues.count, featureCount: featureCount, subject: "its dense \"values\" tensor"))
             }
-            values.append(contentsOf: tensorValues)
+            for value in tensorValues { values.append(value) }
             return
         }
         guard keys.count == tensorValues.count else {
@@ -156,12 +161,12 @@ private struct RecordReader {
             throw ProtobufReader.Malformed(reason: "its sparse tensor has shape \(shape) but the model takes \(featureCount) features")
         }
         let start = values.count
-        values.append(contentsOf: repeatElement(Float.nan, count: featureCount))
+        values.appendMissing(count: featureCount)
         for (key, value) in zip(keys, tensorValues) {
             guard key < UInt64(featureCount) else {
                 throw ProtobufReader.Malformed(reason: "its sparse tensor has key \(key), outside 0…\(featureCount - 1)")
             }
-            values[start + Int(key)] = value
+            values.set(value, at: start + Int(key))
         }
     }
 }

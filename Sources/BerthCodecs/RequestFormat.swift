@@ -58,8 +58,8 @@ public enum RequestFormat: String, Sendable, CaseIterable {
         case .json: JSONRequestDecoder(options: options)
         case .jsonLines: JSONLinesDecoder(options: options)
         case .libsvm: LibSVMDecoder(options: options)
-        case .recordIO: RecordIODecoder()
-        case .npy: NPYDecoder()
+        case .recordIO: RecordIODecoder(options: options)
+        case .npy: NPYDecoder(options: options)
         }
     }
 

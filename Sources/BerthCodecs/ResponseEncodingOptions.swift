@@ -23,12 +23,16 @@ public struct ResponseEncodingOptions: Sendable, Equatable {
         guard let selection = selection ?? (json ? jsonDefault : nil) else {
             return [("score", score(predictions, row: row))]
         }
-        let values = predictions.row(row)
+        let values = predictions.wideRow(row)
         return selection.jsonKeys.map { ($0.rawValue, selection.value($0, row: values)) }
     }
 
     /// A row's scores as one value: a number, or a list when the row has several (`multi:softprob`).
     func score(_ predictions: Predictions, row: Int) -> SelectedValue {
+        if predictions.doubles != nil {
+            let values = predictions.wideRow(row)
+            return values.count == 1 ? .number(values[values.startIndex]) : .numbers(Array(values))
+        }
         let values = predictions.row(row)
         return values.count == 1 ? .number(Double(values[values.startIndex])) : .numbers(values.map(Double.init))
     }
@@ -40,7 +44,7 @@ public struct ResponseEncodingOptions: Sendable, Equatable {
 
     /// The values of one row in the variable's order, for CSV columns and NPY columns.
     func orderedValues(_ predictions: Predictions, row: Int, selection: OutputSelection) -> [SelectedValue] {
-        let values = predictions.row(row)
+        let values = predictions.wideRow(row)
         return selection.keys.map { selection.value($0, row: values) }
     }
 }

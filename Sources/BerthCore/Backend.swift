@@ -12,6 +12,13 @@ public protocol CompiledModel: Sendable {
     func predict(_ batch: FeatureBatch) -> Predictions
     /// Where predictions run, for the log and `berth inspect`.
     var placement: Placement { get }
+    /// What the request decoders must keep: float32 values, or the doubles as well.
+    var featurePrecision: FeaturePrecision { get }
+}
+
+extension CompiledModel {
+    /// Float32, as XGBoost and ONNX compare.
+    public var featurePrecision: FeaturePrecision { .float32 }
 }
 
 /// Something that turns the model IR into a `CompiledModel`: the CPU kernels, or a GPU.

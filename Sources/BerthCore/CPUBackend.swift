@@ -34,6 +34,7 @@ public struct CPUBackend: Backend {
     public func compile(_ model: ModelIR) throws(ModelValidationError) -> any CompiledModel {
         switch model {
         case .trees(let ensemble): try CPUTreeEnsembleModel(ensemble, parallelism: parallelism)
+        case .doubleTrees(let forest): try CPUDoubleForestModel(forest, parallelism: parallelism)
         case .linear(let linear): try CPULinearModel(linear, parallelism: parallelism)
         case .graph(let graph): try CPUGraphModel(graph, parallelism: parallelism, deviceKernels: deviceKernels)
         }

@@ -15,6 +15,10 @@ public struct EnsembleModel: CompiledModel {
     public var outputCount: Int { members[0].outputCount }
     public var residentBytes: Int { members.reduce(0) { $0 + $1.residentBytes } }
     public var placement: Placement { members[0].placement }
+    /// Doubles when any member compares in double precision.
+    public var featurePrecision: FeaturePrecision {
+        members.contains { $0.featurePrecision == .float64 } ? .float64 : .float32
+    }
 
     /// Fails unless every member takes the same features and gives the same number of outputs.
     public init(members: [any CompiledModel], combination: Combination) throws(ModelValidationError) {
@@ -31,7 +35,9 @@ public struct EnsembleModel: CompiledModel {
     public func predict(_ batch: FeatureBatch) -> Predictions {
         let answers = members.map { $0.predict(batch) }
         guard answers.count > 1 else { return answers[0] }
+        if answers.allSatisfy({ $0.doubles != nil }) { return combinedInDoublePrecision(answers) }
         var combined = answers[0]
+        combined.doubles = nil
         switch combination {
         case .mean:
             for index in combined.values.indices {
@@ -47,5 +53,24 @@ public struct EnsembleModel: CompiledModel {
             }
         }
         return combined
+    }
+
+    /// The same combination over the members' double answers.
+    private func combinedInDoublePrecision(_ answers: [Predictions]) -> Predictions {
+        let memberValues = answers.map { $0.doubles! }
+        var combined = memberValues[0]
+        for index in combined.indices {
+            switch combination {
+            case .mean:
+                var total = 0.0
+                for values in memberValues { total += values[index] }
+                combined[index] = total / Double(answers.count)
+            case .mode:
+                var counts = [Double: Int]()
+                for values in memberValues { counts[values[index], default: 0] += 1 }
+                combined[index] = counts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }!.key
+            }
+        }
+        return Predictions(rowCount: answers[0].rowCount, columnCount: answers[0].columnCount, doubles: combined)
     }
 }

@@ -40,13 +40,13 @@ public struct RowParallelism: Sendable {
 }
 
 /// A pointer handed to the threads of `RowParallelism`, each of which touches only its own rows.
-struct SendablePointer: @unchecked Sendable {
-    let pointer: UnsafePointer<Float>?
-    init(_ pointer: UnsafePointer<Float>?) { self.pointer = pointer }
+struct SendablePointer<Element>: @unchecked Sendable {
+    let pointer: UnsafePointer<Element>?
+    init(_ pointer: UnsafePointer<Element>?) { self.pointer = pointer }
 }
 
 /// The output side of `SendablePointer`: threads write disjoint rows.
-struct SendableMutablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>?
-    init(_ pointer: UnsafeMutablePointer<Float>?) { self.pointer = pointer }
+struct SendableMutablePointer<Element>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Element>?
+    init(_ pointer: UnsafeMutablePointer<Element>?) { self.pointer = pointer }
 }

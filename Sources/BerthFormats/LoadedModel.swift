@@ -39,6 +39,7 @@ public struct LoadedModel: Sendable, Equatable {
         let groupCount: Int
         switch ir {
         case .trees(let ensemble): groupCount = ensemble.groupCount
+        case .doubleTrees(let forest): groupCount = forest.groupCount
         case .linear(let model): groupCount = model.groupCount
         case .graph: groupCount = 1
         }

@@ -6,6 +6,7 @@ public enum ModelFormat: String, Sendable, Equatable, CustomStringConvertible {
     case xgboostLegacyBinary = "XGBoost legacy binary"
     case pythonPickle = "Python pickle"
     case onnx = "ONNX"
+    case lightgbmText = "LightGBM text"
 
     public var description: String { rawValue }
 
@@ -14,6 +15,7 @@ public enum ModelFormat: String, Sendable, Equatable, CustomStringConvertible {
         guard let first = bytes.first else { return nil }
         if bytes.count >= 4, bytes[0..<4].elementsEqual("binf".utf8) { return .xgboostLegacyBinary }
         if first == 0x80 { return .pythonPickle }
+        if LightGBMTextReader.looksLikeLightGBM(bytes) { return .lightgbmText }
         if ONNXModelReader.looksLikeONNX(bytes) { return .onnx }
         if first == UInt8(ascii: "{") {
             // After '{': JSON continues with whitespace and a quote; UBJSON with a type marker (in practice 'L').

@@ -22,6 +22,8 @@ public enum ModelReader {
             return try XGBoostJSONModelDecoder.decode(document, file: file, format: .xgboostUBJSON)
         case .onnx:
             return try ONNXModelReader.read(file: file, bytes: bytes, externalData: siblings)
+        case .lightgbmText:
+            return try LightGBMTextReader.read(file: file, bytes: bytes)
         case .pythonPickle:
             return try PickledModelReader.read(file: file, bytes: bytes)
         case nil:

@@ -2,9 +2,9 @@ import BerthCore
 import BerthJSON
 import BerthPickle
 
-/// Reads the XGBoost models Python pickled (and joblib dumped) without unpickling them: the stream is read as data
-/// (`PickleTree`), the model is recognised by exact class names only, and the raw model bytes in its state go to
-/// the readers of those formats. Anything else is refused naming the classes found (docs/model-formats.md §7).
+/// Reads the XGBoost and LightGBM models Python pickled (and joblib dumped) without unpickling them: the stream is
+/// read as data (`PickleTree`), the model is recognised by exact class names only, and the model bytes in its state
+/// go to the readers of those formats. Anything else is refused naming the classes found (docs/model-formats.md §7).
 ///
 /// A `Booster`'s state holds the model as `save_raw` gave it, whose layout changed across xgboost versions: 0.90
 /// the bare legacy binary, 1.0 – 1.2 `CONFIG-offset:` with the legacy binary and a JSON configuration, 1.3 – 1.6 a
@@ -30,6 +30,10 @@ enum PickledModelReader {
         switch className {
         case xgboostBooster?:
             return try booster(tree, root, file: file, container: nil, labels: nil)
+        case lightgbmBooster?:
+            return try lightgbmBooster(tree, root, file: file, container: nil, labels: nil)
+        case let wrapper? where lightgbmWrappers.contains(wrapper):
+            return try lightgbmWrapper(tree, root, wrapper, file: file)
         case let wrapper? where xgboostWrappers.contains(wrapper):
             guard let booster = tree.attribute("_Booster", of: root) else {
                 throw fail("holds an unfitted \(wrapper) (no _Booster): fit it before saving it")
@@ -62,14 +66,23 @@ enum PickledModelReader {
     /// The model in a Booster's raw bytes, repackaged as a pickled model of `container`.
     private static func model(raw: [UInt8], file: String, container: String, labels: ClassLabels?,
                               featureNames: [String]?) throws(ModelReadError) -> LoadedModel {
-        let inner = try readRaw(raw, file: file)
+        var loaded = try repackaged(try readRaw(raw, file: file), file: file, container: container, labels: labels)
+        if loaded.featureNames == nil, let featureNames, featureNames.count == loaded.ir.featureCount,
+           featureNames != (0..<featureNames.count).map({ "f\($0)" }) {
+            loaded.featureNames = featureNames
+        }
+        return loaded
+    }
+
+    /// A model read from a pickle's state, said to be a pickled `container` and given the wrapper's class labels.
+    static func repackaged(_ inner: LoadedModel, file: String, container: String, labels: ClassLabels?) throws(ModelReadError) -> LoadedModel {
         var meaning = inner.meaning
         if let labels {
             switch inner.meaning {
             case .classProbabilities(let own) where own.count == labels.count:
                 meaning = .classProbabilities(labels: labels)
             case .classProbabilities(let own):
-                throw ModelReadError(file: file, reason: "holds a \(container) with \(labels.count) classes_ but a model of \(own.count) classes")
+                throw ModelReadError(file: file, reason: "holds a \(container) with \(labels.count) classes but a model of \(own.count) classes")
             default:
                 break
             }
@@ -78,10 +91,6 @@ enum PickledModelReader {
                                  kind: "\(inner.kind) in \(container)", treeCount: inner.treeCount,
                                  writerVersion: inner.writerVersion, votes: inner.votes)
         loaded.featureNames = inner.featureNames
-        if loaded.featureNames == nil, let featureNames, featureNames.count == inner.ir.featureCount,
-           featureNames != (0..<featureNames.count).map({ "f\($0)" }) {
-            loaded.featureNames = featureNames
-        }
         return loaded
     }
 
@@ -119,7 +128,7 @@ enum PickledModelReader {
     }
 
     /// A wrapper's `classes_`: integers when every class is a whole number, else their text.
-    private static func classLabels(_ tree: PickleTree, _ index: Int) -> ClassLabels? {
+    static func classLabels(_ tree: PickleTree, _ index: Int) -> ClassLabels? {
         guard let array = tree.ndarray(at: index), array.shape.count == 1 else { return nil }
         if let numbers = array.numbers() {
             let integers = numbers.compactMap { Int(exactly: $0) }
@@ -130,11 +139,8 @@ enum PickledModelReader {
 
     /// Why a pickle of something else is refused, naming what it holds and the way out.
     private static func refusal(_ tree: PickleTree, rootClass: String?) -> String {
-        let found = tree.classesFound().map(shortened)
-        let holds = rootClass.map(shortened) ?? describe(tree[tree.root])
-        if found.contains(where: { $0.hasPrefix("lightgbm.") }) || holds.hasPrefix("lightgbm.") {
-            return "is a pickle holding \(holds) (LightGBM), which Berth does not serve yet: save the booster with `booster.save_model(\"model.txt\")` and convert it to ONNX with onnxmltools, or serve it with LightGBM's own server"
-        }
+        let found = tree.classesFound().map(MessageText.shortened)
+        let holds = rootClass.map(MessageText.shortened) ?? describe(tree[tree.root])
         let others = found.filter { $0 != holds && !isPlumbing($0) }.prefix(6)
         let inside = others.isEmpty ? "" : " (with \(others.joined(separator: ", ")))"
         let wayOut: String
@@ -145,17 +151,21 @@ enum PickledModelReader {
                 or pickle it by itself) and do the other steps before calling the endpoint, or export the whole \
                 \(holds) to ONNX (skl2onnx with onnxmltools' XGBoost converter)
                 """
+        } else if let model = found.first(where: { $0.hasPrefix("lightgbm.") }) {
+            wayOut = """
+                It wraps a \(model): package that model alone (save its booster with `.save_model("model.txt")`, \
+                or pickle it by itself) and do the other steps before calling the endpoint, or export the whole \
+                \(holds) to ONNX (skl2onnx with onnxmltools' LightGBM converter)
+                """
         } else {
             wayOut = "Export it to ONNX (skl2onnx) and package the .onnx file instead"
         }
         return """
-            is a pickle holding \(holds)\(inside), which Berth does not run: Berth reads pickled xgboost Boosters and \
-            XGBClassifier/XGBRegressor/XGBRFClassifier/XGBRFRegressor/XGBRanker without running them. \(wayOut)
+            is a pickle holding \(holds)\(inside), which Berth does not run: Berth reads pickled xgboost and lightgbm \
+            Boosters, XGBClassifier/XGBRegressor/XGBRFClassifier/XGBRFRegressor/XGBRanker and \
+            LGBMClassifier/LGBMRegressor/LGBMRanker without running them. \(wayOut)
             """
     }
-
-    /// A class name from the file, cut so the refusal stays one readable line.
-    private static func shortened(_ name: String) -> String { name.count <= 64 ? name : "\(name.prefix(64))…" }
 
     /// Classes every pickle of numpy data holds; naming them would bury the ones that matter.
     private static func isPlumbing(_ className: String) -> Bool {

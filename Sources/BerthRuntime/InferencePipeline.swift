@@ -10,7 +10,8 @@ public struct InferencePipeline: Sendable {
 
     public init(model: ServedModel, configuration: BerthConfiguration) {
         self.model = model
-        decoding = RequestDecodingOptions(libsvmIndexBase: configuration.serving.libsvmIndexBase)
+        decoding = RequestDecodingOptions(libsvmIndexBase: configuration.serving.libsvmIndexBase,
+                                          precision: model.compiled.featurePrecision)
         encoding = ResponseEncodingOptions(selection: model.outputSelection, batchFraming: configuration.batchTransform.enabled, jsonDefault: model.defaultJSONSelection)
     }
 

@@ -108,14 +108,20 @@ public final class PredictionBatcher: Sendable {
         var values = [Float]()
         values.reserveCapacity(batches.reduce(0) { $0 + $1.values.count })
         for batch in batches { values.append(contentsOf: batch.values) }
+        var doubles: [Double]?
+        if batches.allSatisfy({ $0.doubles != nil }) {
+            doubles = []
+            doubles!.reserveCapacity(values.count)
+            for batch in batches { doubles!.append(contentsOf: batch.doubles!) }
+        }
         let rows = batches.reduce(0) { $0 + $1.rowCount }
-        let predictions = metrics.measureKernelCall(rows: rows) { model.predict(FeatureBatch(rowCount: rows, columnCount: columns, values: values)) }
-        let outputs = predictions.columnCount
+        let joined = FeatureBatch(rowCount: rows, columnCount: columns, values: values, doubles: doubles)
+        let predictions = metrics.measureKernelCall(rows: rows) { model.predict(joined) }
         var start = 0
         return batches.map { batch in
             let count = batch.rowCount
             defer { start += count }
-            return Predictions(rowCount: count, columnCount: outputs, values: Array(predictions.values[start * outputs ..< (start + count) * outputs]))
+            return predictions.rows(start ..< start + count)
         }
     }
 }

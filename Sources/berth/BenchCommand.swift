@@ -82,7 +82,7 @@ struct BenchCommand: ParsableCommand {
                     _ = try? decoder.decode(bytes, featureCount: served.featureCount)
                 })
             case .kernel, .encode:
-                let batch = try NPYDecoder().decode(bytes, featureCount: served.featureCount)
+                let batch = try NPYDecoder(options: pipeline.decoding).decode(bytes, featureCount: served.featureCount)
                 if stage == .kernel {
                     report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) { _ = served.compiled.predict(batch) })
                 } else {

@@ -15,14 +15,15 @@ enum FixtureModels {
         return try ModelReader.read(file: file.path, bytes: file.bytes, siblings: contents.sibling(of: file.path))
     }
 
-    /// The forest of an XGBoost model, or of an ONNX graph's TreeEnsemble node.
+    /// The float32 forest of an XGBoost model, or of an ONNX graph's TreeEnsemble node (LightGBM's double forests
+    /// stay on the CPU).
     static func forest(in model: ModelIR) -> TreeEnsemble? {
         switch model {
         case .trees(let ensemble): return ensemble
         case .graph(let graph):
             for node in graph.nodes { if case .treeEnsemble(let operation) = node.operation { return operation.ensemble } }
             return nil
-        case .linear: return nil
+        case .linear, .doubleTrees: return nil
         }
     }
 

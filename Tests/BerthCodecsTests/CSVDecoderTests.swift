@@ -111,7 +111,8 @@ import Testing
     }
 
     /// Plain numbers are read in one pass with their comma; every other field is cut at its comma first. Both
-    /// roads must give the value the field gives alone, whatever mix of fields a line holds.
+    /// roads must give the value the field gives alone, whatever mix of fields a line holds — as float32, and as
+    /// the double a model that compares doubles keeps.
     @Test func theOnePassRoadAgreesWithReadingEachFieldAlone() throws {
         let fields = ["1", "-0.25", "3.", ".5", "+7", "1e3", "2.5E-4", "0.000123", "123456789012345", "1234567890123456789",
                       "", " 4 ", "\"5.5\"", "nan", "-1e-400", "3.4e38", "0.1e-30", "007", "9.999999e22"]
@@ -123,9 +124,13 @@ import Testing
                 line.append(fields[Int(seed >> 33) % fields.count])
             }
             let values = try decode(line.joined(separator: ","), features: 5).values
-            for (field, value) in zip(line, values) {
+            let doubles = try CSVDecoder(options: .init(precision: .float64))
+                .decode(Array(line.joined(separator: ",").utf8), featureCount: 5).doubles ?? []
+            #expect(doubles.count == 5)
+            for (field, (value, double)) in zip(line, zip(values, doubles)) {
                 let alone = Array(field.utf8).withUnsafeBufferPointer { CSVDecoder.number($0, 0..<$0.count) }
-                #expect(alone.map { $0.isNaN ? value.isNaN : $0.bitPattern == value.bitPattern } == true, "\(field) in \(line)")
+                #expect(alone.map { $0.isNaN ? value.isNaN : Float($0).bitPattern == value.bitPattern } == true, "\(field) in \(line)")
+                #expect(alone.map { $0.isNaN ? double.isNaN : $0.bitPattern == double.bitPattern } == true, "\(field) in \(line)")
             }
         }
     }

@@ -7,21 +7,24 @@ import Testing
 
 /// The batcher must hand every request exactly the predictions of its own rows, whatever else was joined with it.
 @Suite struct PredictionBatcherTests {
-    static func model() throws -> any CompiledModel {
+    static func model(_ fixture: String = "xgboost-multiclass-ubjson") throws -> any CompiledModel {
         var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
-        configuration.model.directory = Fixtures.root + "/xgboost-multiclass-ubjson/model"
+        configuration.model.directory = Fixtures.root + "/" + fixture + "/model"
         return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: .init(label: "test")).compiled
     }
 
-    @Test(arguments: [Duration.zero, .microseconds(200)])
-    func concurrentRequestsGetTheirOwnRows(_ delay: Duration) async throws {
-        let model = try Self.model()
+    /// A float32 model, and a LightGBM one whose requests carry doubles that must reach its kernel joined.
+    @Test(arguments: [(Duration.zero, "xgboost-multiclass-ubjson"), (.microseconds(200), "xgboost-multiclass-ubjson"),
+                      (.microseconds(200), "lightgbm-multiclass-categorical")])
+    func concurrentRequestsGetTheirOwnRows(_ delay: Duration, _ fixture: String) async throws {
+        let model = try Self.model(fixture)
         let batcher = PredictionBatcher(model: model, maxRows: 16, delay: delay)
         var generator = SplitMix(seed: 9)
         let batches: [FeatureBatch] = (0..<200).map { index in
             let rows = 1 + index % 20  // some at or over maxRows, which run alone
-            let values = (0..<rows * model.featureCount).map { _ in Float(Int(generator.next() % 2001) - 1000) / 500 }
-            return FeatureBatch(rowCount: rows, columnCount: model.featureCount, values: values)
+            let doubles = (0..<rows * model.featureCount).map { _ in Double(Int(generator.next() % 2001) - 1000) / 500 + 1e-12 }
+            return FeatureBatch(rowCount: rows, columnCount: model.featureCount, values: doubles.map { Float($0) },
+                                doubles: model.featurePrecision == .float64 ? doubles : nil)
         }
         let results = await withTaskGroup(of: (Int, Predictions).self) { group in
             for (index, batch) in batches.enumerated() {

@@ -1,0 +1,80 @@
+"""Berth's double-precision forest kernel against LightGBM's own `Booster.predict`, in one run, on a LightGBM model
+the size of the XGBoost reference model (binary, 28 features, 500 trees of up to 255 leaves) and the same float64
+rows, at 1, 100 and 10,000 rows and 1 and 2 threads. Prints the CPU model and the ratio (LightGBM's time over
+Berth's: above 1 means Berth is faster).
+
+Usage (the fixture environment has lightgbm):
+    swift build -c release --product berth
+    opt-ml-fixtures/.venv-xgb3/bin/python Benchmarks/tree-kernel-vs-lightgbm.py [--seconds 2]
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import lightgbm as lgb
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference_model  # noqa: E402
+from berth_bench import berth  # noqa: E402
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def build(folder, seed=11):
+    """Trains the model into folder/model/model.txt; returns the Booster."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(20000, reference_model.FEATURES))
+    y = ((X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.3 * rng.normal(size=len(X))) > 0).astype(float)
+    booster = lgb.train({"objective": "binary", "num_leaves": 255, "max_depth": 8, "learning_rate": 0.05,
+                         "min_data_in_leaf": 5, "verbose": -1, "seed": 1}, lgb.Dataset(X, label=y), num_boost_round=500)
+    model = os.path.join(folder, "model")
+    os.makedirs(model, exist_ok=True)
+    booster.save_model(os.path.join(model, "model.txt"))
+    return booster
+
+
+def lightgbm_median(booster, X, threads, seconds):
+    for _ in range(3):
+        booster.predict(X, num_threads=threads)
+    samples, deadline = [], time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(samples) < 5:
+        start = time.perf_counter()
+        booster.predict(X, num_threads=threads)
+        samples.append(time.perf_counter() - start)
+    return sorted(samples)[len(samples) // 2] * 1e6
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=2.0)
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        booster = build(work)
+        model = os.path.join(work, "model")
+        batches = {count: reference_model.rows(count) for count in (1, 100, 10000)}
+        paths = {}
+        for count, X in batches.items():
+            paths[count] = os.path.join(work, f"rows{count}.npy")
+            np.save(paths[count], X)  # float64: the doubles LightGBM compares
+        leaves = sum(tree["num_leaves"] for tree in booster.dump_model()["tree_info"])
+        print(f"{cpu_model()}; LightGBM model: {booster.num_trees()} trees, {leaves} leaves, 28 features; lightgbm {lgb.__version__}")
+        print(f"{'threads':>7}{'rows':>7}{'berth rows/s':>14}{'lightgbm rows/s':>17}{'ratio':>7}")
+        for threads in (1, 2):
+            ours = berth("kernel", model, [paths[count] for count in batches], threads, arguments.seconds)
+            for result, (count, X) in zip(ours, batches.items()):
+                theirs = lightgbm_median(booster, X, threads, arguments.seconds)
+                print(f"{threads:>7}{count:>7}{result['rows_per_s']:>14.0f}{count / theirs * 1e6:>17.0f}{theirs / result['median_us']:>7.2f}")
+
+
+if __name__ == "__main__":
+    main()

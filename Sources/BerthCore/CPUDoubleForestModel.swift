@@ -1,0 +1,80 @@
+/// The CPU kernel for `DoubleForest`s (LightGBM models): every tree walked in double precision, row by row.
+///
+/// At compile time the trees are validated and packed into flat arrays shared by all trees — splits, leaves,
+/// category bitsets and linear-leaf terms — with children renumbered globally (a split `≥ 0`, a leaf `~index`),
+/// so a row's walk touches no per-tree bookkeeping. Large batches are split across cores by `RowParallelism`.
+struct CPUDoubleForestModel: CompiledModel {
+    let forest: DoubleForest
+    let parallelism: RowParallelism
+    let packed: PackedDoubleForest
+
+    var featureCount: Int { forest.featureCount }
+    var outputCount: Int { forest.outputCount }
+    var residentBytes: Int { packed.residentBytes }
+    var placement: Placement { .cpu }
+    var featurePrecision: FeaturePrecision { .float64 }
+
+    init(_ forest: DoubleForest, parallelism: RowParallelism) throws(ModelValidationError) {
+        guard forest.featureCount > 0 else { throw ModelValidationError("the forest takes no features") }
+        guard forest.groupCount > 0, forest.trees.count % forest.groupCount == 0 else {
+            throw ModelValidationError("the forest has \(forest.trees.count) trees, not a whole number of iterations of \(forest.groupCount)")
+        }
+        if case .softmax = forest.transform, forest.groupCount < 2 {
+            throw ModelValidationError("a softmax needs at least two classes, and the forest has \(forest.groupCount)")
+        }
+        self.forest = forest
+        self.parallelism = parallelism
+        self.packed = try PackedDoubleForest(forest)
+    }
+
+    /// Rows walked together, one tree at a time: enough to reuse a tree's splits, few enough that the block's
+    /// rows and margins stay in L1.
+    static let blockRows = 32
+
+    func predict(_ batch: FeatureBatch) -> Predictions {
+        precondition(batch.columnCount == featureCount, "caller must check the feature count")
+        let outputs = outputCount
+        let inputs = batch.wideValues
+        var result = [Double](repeating: 0, count: batch.rowCount * outputs)
+        let iterations = Double(forest.trees.count / forest.groupCount)
+        packed.withWalker { walker in
+            inputs.withUnsafeBufferPointer { rows in
+                result.withUnsafeMutableBufferPointer { output in
+                    let rowsPointer = SendablePointer(rows.baseAddress)
+                    let outputPointer = SendableMutablePointer(output.baseAddress)
+                    let work = batch.rowCount * max(1, forest.trees.count)
+                    parallelism.forEachRange(rowCount: batch.rowCount, work: work, granularity: Self.blockRows) { range in
+                        predictRows(range, walker: walker, rows: rowsPointer.pointer!, output: outputPointer.pointer!,
+                                    iterations: iterations)
+                    }
+                }
+            }
+        }
+        return Predictions(rowCount: batch.rowCount, columnCount: outputs, doubles: result)
+    }
+
+    /// Predicts `range` block by block into `output` (which starts zeroed).
+    private func predictRows(_ range: Range<Int>, walker: DoubleForestWalker, rows: UnsafePointer<Double>,
+                             output: UnsafeMutablePointer<Double>, iterations: Double) {
+        let features = featureCount, outputs = outputCount
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.blockRows * features) { block in
+            for blockStart in stride(from: range.lowerBound, to: range.upperBound, by: Self.blockRows) {
+                let count = min(Self.blockRows, range.upperBound - blockStart)
+                let source = rows + blockStart * features
+                for index in 0 ..< count * features {
+                    let value = source[index]
+                    block[index] = abs(value) <= DoubleForest.zeroThreshold ? 0 : value
+                }
+                let margins = output + blockStart * outputs
+                walker.addMargins(rows: UnsafePointer(block.baseAddress!), rowCount: count, featureCount: features, margins: margins)
+                for row in 0..<count {
+                    let rowMargins = UnsafeMutableBufferPointer(start: margins + row * outputs, count: outputs)
+                    if forest.averagesIterations {
+                        for group in rowMargins.indices { rowMargins[group] /= iterations }
+                    }
+                    forest.transform.apply(rowMargins)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// A forest that compares and sums in double precision with LightGBM's split rules: what LightGBM models become.
+///
+/// `TreeEnsemble` keeps XGBoost's semantics (float32 thresholds and sums); LightGBM compares each request value as
+/// a double with a double threshold, sums the leaves as doubles, routes a missing value by each split's missing
+/// type, and sends the categories in a split's bitset left. Keeping the two apart keeps each kernel exact to its
+/// library (docs/model-formats.md §4).
+///
+/// Prediction for a row: values within ±`DoubleForest.zeroThreshold` of zero become 0 (LightGBM drops them when it
+/// reads a row); for each group `g`, `margin[g] = Σ leaf_t(row)` over the trees `t` with `t % groupCount == g`, in
+/// file order, from 0; divided by the number of iterations when `averagesIterations`; then `transform`.
+public struct DoubleForest: Sendable, Equatable {
+    /// LightGBM's `kZeroThreshold`: the float32 `1e-35f` as a double. Smaller magnitudes count as zero.
+    public static let zeroThreshold = Double(Float(1e-35))
+
+    public var featureCount: Int
+    /// Trees per iteration: one per class for multi-class models, one otherwise.
+    public var groupCount: Int
+    /// In file order; tree `t` adds to group `t % groupCount`.
+    public var trees: [DoubleTree]
+    /// Random-forest mode (LightGBM's `average_output`): the sums are divided by the number of iterations.
+    public var averagesIterations: Bool
+    public var transform: DoubleOutputTransform
+
+    public init(featureCount: Int, groupCount: Int, trees: [DoubleTree], averagesIterations: Bool,
+                transform: DoubleOutputTransform) {
+        self.featureCount = featureCount
+        self.groupCount = groupCount
+        self.trees = trees
+        self.averagesIterations = averagesIterations
+        self.transform = transform
+    }
+
+    /// The number of outputs a row yields.
+    public var outputCount: Int { groupCount }
+}

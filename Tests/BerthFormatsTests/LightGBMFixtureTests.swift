@@ -1,0 +1,119 @@
+import BerthArtifacts
+import BerthCore
+import BerthJSON
+import BerthTestSupport
+import Testing
+@testable import BerthFormats
+
+/// Every LightGBM fixture — text models of each boosting mode, objective, missing-value rule, categorical and
+/// linear splits, and pickled boosters and wrappers — read and run on the CPU kernel in double precision, must
+/// give `Booster.predict`'s answers within 1e-9 relative on rows that sit exactly on split thresholds and one
+/// double-ulp either side of them.
+@Suite struct LightGBMFixtureTests {
+    static let textCases = [
+        "lightgbm-binary", "lightgbm-dart", "lightgbm-goss", "lightgbm-rf", "lightgbm-regression-zero-as-missing",
+        "lightgbm-regression-use-missing-false", "lightgbm-multiclass-categorical", "lightgbm-multiclassova",
+        "lightgbm-linear-tree", "lightgbm-objective-regression-l1", "lightgbm-objective-huber", "lightgbm-objective-fair",
+        "lightgbm-objective-quantile", "lightgbm-objective-mape", "lightgbm-objective-gamma", "lightgbm-objective-tweedie",
+        "lightgbm-objective-cross-entropy", "lightgbm-objective-cross-entropy-lambda", "lightgbm-objective-lambdarank",
+        "lightgbm-objective-rank-xendcg",
+    ]
+    static let pickleCases = [
+        "lightgbm-pickle-booster", "lightgbm-pickle-booster-early-stopped", "lightgbm-pickle-classifier-joblib",
+        "lightgbm-pickle-regressor",
+    ]
+
+    static func load(_ name: String) throws -> LoadedModel {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
+        #expect(contents.files.count == 1)
+        return try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+    }
+
+    /// The fixture's request rows as the doubles the JSON Lines request holds (null is missing).
+    static func rows(_ name: String) throws -> (count: Int, values: [Double]) {
+        var values = [Double]()
+        var count = 0
+        for line in try Fixtures.bytes(Fixtures.root + "/" + name + "/requests/rows.jsonl").split(separator: UInt8(ascii: "\n")) {
+            let row = try JSONReader.parse(Array(line))
+            values += row.array!.map { $0.number ?? .nan }
+            count += 1
+        }
+        return (count, values)
+    }
+
+    @Test(arguments: textCases + pickleCases)
+    func predictsLikeLightGBM(_ name: String) throws {
+        let loaded = try Self.load(name)
+        let model = try CPUBackend().compile(loaded.ir)
+        #expect(model.featurePrecision == .float64)
+        let (rowCount, values) = try Self.rows(name)
+        let expected = String(decoding: try Fixtures.bytes(Fixtures.root + "/" + name + "/expected/rows.csv"), as: UTF8.self)
+            .split(separator: "\n").flatMap { $0.split(separator: ",").map { Double($0)! } }
+        let columns = model.featureCount
+        // All rows at once, and one row a request.
+        for requestRows in [rowCount, 1] {
+            var predictions = [Double]()
+            for first in stride(from: 0, to: rowCount, by: requestRows) {
+                let count = min(requestRows, rowCount - first)
+                let doubles = Array(values[first * columns ..< (first + count) * columns])
+                let batch = FeatureBatch(rowCount: count, columnCount: columns, values: doubles.map { Float($0) }, doubles: doubles)
+                predictions += model.predict(batch).doubles ?? []
+            }
+            #expect(predictions.count == expected.count, "\(name)")
+            for (index, (got, want)) in zip(predictions, expected).enumerated() {
+                #expect(abs(got - want) <= 1e-9 * abs(want) || got == want, "\(name), value \(index): got \(got), want \(want)")
+            }
+        }
+    }
+
+    @Test func textModelsAreDescribed() throws {
+        let binary = try Self.load("lightgbm-binary")
+        #expect(binary.format == .lightgbmText)
+        #expect(binary.objectiveName == "binary")
+        #expect(binary.meaning == .binaryProbability)
+        #expect(binary.kind == "gbdt")
+        #expect(binary.writerVersion == "LightGBM model text v4")
+        #expect(binary.treeCount == 30)
+        #expect(binary.featureNames == nil)
+        #expect(try Self.load("lightgbm-rf").kind == "rf")
+        #expect(try Self.load("lightgbm-dart").kind == "dart")
+        let multiclass = try Self.load("lightgbm-multiclass-categorical")
+        #expect(multiclass.meaning == .classProbabilities(labels: .integers([0, 1, 2])))
+        #expect(try Self.load("lightgbm-objective-lambdarank").meaning == .regression)
+    }
+
+    @Test func picklesCarryTheirWrappersAndBestIteration() throws {
+        let classifier = try Self.load("lightgbm-pickle-classifier-joblib")
+        #expect(classifier.format == .pythonPickle)
+        #expect(classifier.kind == "gbdt in lightgbm.sklearn.LGBMClassifier")
+        #expect(classifier.meaning == .classProbabilities(labels: .strings(["bronze", "gold", "silver"])))
+        let early = try Self.load("lightgbm-pickle-booster-early-stopped")
+        #expect(early.treeCount == 10)
+    }
+
+    /// Hostile and corrupt text models are refused naming the tree and the problem, never crashing.
+    @Test(arguments: [
+        ("tree\nversion=v4\nnum_class=1\nmax_feature_idx=1\nobjective=binary sigmoid:1\n\nend of trees\n", "holds no trees"),
+        ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=2\nnum_cat=0\nsplit_feature=5\nthreshold=0.5\nleft_child=-1\nright_child=-2\nleaf_value=1 2\n\n",
+         "splits on feature 5"),
+        ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=3\nnum_cat=0\nsplit_feature=0 1\nthreshold=0.5 1\nleft_child=1 1\nright_child=-1 -2\nleaf_value=1 2 3\n\n",
+         "a child outside it, or a cycle"),
+        ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=2\nnum_cat=0\nsplit_feature=0\nthreshold=0.5\nleft_child=-1\nright_child=-2\nleaf_value=1\n\n",
+         "has 1 values in leaf_value of tree 0, not 2"),
+        ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=softmax_of_nothing\n\nTree=0\nnum_leaves=1\nnum_cat=0\nleaf_value=1\n\n",
+         "objective 'softmax_of_nothing'"),
+        ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=2\nnum_cat=1\nsplit_feature=0\nthreshold=3\ndecision_type=1\nleft_child=-1\nright_child=-2\nleaf_value=1 2\ncat_boundaries=0 1\ncat_threshold=5\n\n",
+         "category set is out of range"),
+        ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=2\nnum_cat=0\nsplit_feature=0\nthreshold=0.5\ndecision_type=12\nleft_child=-1\nright_child=-2\nleaf_value=1 2\n\n",
+         "decision type 12"),
+        ("tree\nnum_class=2\nnum_tree_per_iteration=2\nmax_feature_idx=0\nobjective=multiclass num_class:2\n\nTree=0\nnum_leaves=1\nnum_cat=0\nleaf_value=1\n\n",
+         "not a whole number of iterations of 2"),
+    ])
+    func corruptTextModelsAreRefused(text: String, problem: String) {
+        let error = #expect(throws: (any Error).self) {
+            let loaded = try ModelReader.read(file: "model.txt", bytes: Array(text.utf8))
+            _ = try CPUBackend().compile(loaded.ir)
+        }
+        #expect(String(describing: error!).contains(problem), "\(String(describing: error!))")
+    }
+}
