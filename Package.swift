@@ -148,7 +148,8 @@ if Context.environment["BERTH_FUZZ"] == "1" {
     package.targets.append(.target(name: "FuzzSupport", dependencies: ["BerthArtifacts", "BerthCodecs", "BerthFormats", "BerthCore", "BerthOpenInference", "BerthPickle"],
                                    path: "Fuzz/Sources/FuzzSupport", swiftSettings: swiftSettings))
     for name in ["FuzzCSV", "FuzzJSON", "FuzzJSONLines", "FuzzLibSVM", "FuzzNPY", "FuzzRecordIO", "FuzzGzip", "FuzzTar",
-                 "FuzzXGBoostJSON", "FuzzXGBoostUBJSON", "FuzzXGBoostLegacy", "FuzzONNX", "FuzzOpenInference", "FuzzPickle"] {
+                 "FuzzXGBoostJSON", "FuzzXGBoostUBJSON", "FuzzXGBoostLegacy", "FuzzONNX", "FuzzOpenInference", "FuzzPickle",
+                 "FuzzLightGBM"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"], path: "Fuzz/Sources/\(name)",
                                                  swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]))
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes Fuzz/corpus/<target>/ from opt-ml-fixtures: the seeds each libFuzzer target starts from.
 
-Request bodies get one leading byte, the feature count the fuzz target decodes them with (FuzzInput). Model files
+Request bodies get one leading byte, the feature count the fuzz target decodes them with and, for a LightGBM
+model, the bit that keeps doubles (FuzzInput). Model files
 (inflated first when joblib compressed them) go to the target of their format, archives to FuzzGzip and FuzzTar. Files are named by their SHA-1, so running
 this again over the same fixtures changes nothing. Usage: Fuzz/seed-corpus.py
 """
@@ -42,6 +43,8 @@ def model_target(data):
         return "FuzzONNX"
     if data[:1] == b"\x80":
         return "FuzzPickle"
+    if data.startswith(b"tree\n") or data.startswith(b"tree\r\n"):
+        return "FuzzLightGBM"
     return None
 
 
@@ -70,10 +73,12 @@ for manifest_path in sorted(FIXTURES.glob("*/manifest.json")):
     case = manifest_path.parent
     manifest = json.loads(manifest_path.read_text())
     features = manifest.get("features", 1)
+    # A LightGBM model's requests are decoded keeping doubles (bit 6 of the first byte, FuzzInput.keepsDoubles).
+    keeps_doubles = 0x40 if "lightgbm" in manifest else 0
     for request in manifest.get("requests", []):
         target = REQUEST_TARGETS.get(request["content_type"].split(";")[0].strip())
         if target:
-            write(target, bytes([(features - 1) & 0x3F]) + (case / request["body"]).read_bytes())
+            write(target, bytes([((features - 1) & 0x3F) | keeps_doubles]) + (case / request["body"]).read_bytes())
     for model_file in sorted((case / "model").rglob("*")):
         if model_file.is_file():
             add_model_file(model_file.name, model_file.read_bytes())

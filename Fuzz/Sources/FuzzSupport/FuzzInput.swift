@@ -15,6 +15,9 @@ public struct FuzzInput {
     /// Whether libsvm indices count from one (the top bit of the first byte).
     public var oneBasedIndices: Bool { (bytes.first ?? 0) & 0x80 != 0 }
 
+    /// Whether the decoder keeps doubles, as for a LightGBM model (bit 6 of the first byte).
+    public var keepsDoubles: Bool { (bytes.first ?? 0) & 0x40 != 0 }
+
     /// Everything after the first byte: the request body.
     public var body: [UInt8] { Array(bytes.dropFirst()) }
 }
