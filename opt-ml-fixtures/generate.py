@@ -248,7 +248,7 @@ def dtype_variants(booster, X):
     }
 
 
-def write_load_error_case(name, description, model_files, expected_error):
+def write_load_error_case(name, description, model_files, expected_error, library=None):
     folder = os.path.join(HERE, name)
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(os.path.join(folder, "model"))
@@ -256,7 +256,8 @@ def write_load_error_case(name, description, model_files, expected_error):
         with open(os.path.join(folder, "model", relative), "wb") as handle:
             handle.write(data)
     with open(os.path.join(folder, "manifest.json"), "w") as handle:
-        json.dump({"description": description, "xgboost": xgb.__version__, "environment": {},
+        library_name, library_version = library or ("xgboost", xgb.__version__)
+        json.dump({"description": description, library_name: library_version, "environment": {},
                    "expected_load_error": expected_error, "requests": []}, handle, indent=2)
         handle.write("\n")
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates every fixture under opt-ml-fixtures/ from real, pinned releases: xgboost for the XGBoost cases,
-# lightgbm for the LightGBM cases, scikit-learn + skl2onnx + onnx + onnxruntime for the ONNX cases.
+# lightgbm for the LightGBM cases, catboost for the CatBoost cases, scikit-learn + skl2onnx + onnx + onnxruntime for the ONNX cases.
 # Needs Python 3.11 and PyPI. Creates seven virtual environments beside this script (git-ignored).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -15,7 +15,7 @@ if [ ! -x .venv-xgb17/bin/python ]; then
 fi
 if [ ! -x .venv-onnx/bin/python ]; then
   python3 -m venv .venv-onnx
-  .venv-onnx/bin/pip install -q scikit-learn==1.7.2 skl2onnx==1.20.0 onnx==1.19.1 onnxruntime==1.32.0 numpy==2.3.5
+  .venv-onnx/bin/pip install -q scikit-learn==1.7.2 skl2onnx==1.20.0 onnx==1.19.1 onnxruntime==1.32.0 numpy==2.3.5 catboost==1.2.10
 fi
 .venv-xgb17/bin/python generate.py --only-legacy
 .venv-xgb3/bin/python generate.py --only-modern
@@ -35,6 +35,7 @@ done
 .venv-xgb17/bin/python generate_pickle.py
 .venv-xgb3/bin/pip install -q scikit-learn==1.7.2 joblib==1.5.2
 .venv-xgb3/bin/python generate_pickle.py
-.venv-xgb3/bin/pip install -q lightgbm==4.6.0
+.venv-xgb3/bin/pip install -q lightgbm==4.6.0 catboost==1.2.10
 .venv-xgb3/bin/python generate_lightgbm.py
+.venv-xgb3/bin/python generate_catboost.py
 echo "fixtures written under $here"

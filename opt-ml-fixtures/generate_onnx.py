@@ -337,6 +337,39 @@ def extra_cases():
                {"model.onnx": binary.SerializeToString()}, R, probabilities=outputs[1], labels=[0, 1], predicted=outputs[0])
 
 
+def catboost_cases():
+    """CatBoost's own ONNX export (`save_model(format="onnx")`: TreeEnsembleClassifier with a ZipMap, or
+    TreeEnsembleRegressor), served through Berth's ONNX path; onnxruntime's answers, checked against CatBoost's."""
+    import catboost
+    rng = np.random.default_rng(43)
+    X = rng.normal(size=(500, 6)).round(3)
+    R = rng.normal(size=(20, 6)).round(3)
+    labels = np.array(["churn", "stay"])[(X[:, 0] + 0.5 * X[:, 1] - X[:, 2] * X[:, 3] > 0).astype(int)]
+    for name, model, target in [
+        ("onnx-catboost-classifier", catboost.CatBoostClassifier(iterations=30, depth=4, random_seed=1, verbose=0), labels),
+        ("onnx-catboost-regressor", catboost.CatBoostRegressor(iterations=30, depth=4, random_seed=1, verbose=0),
+         2 * X[:, 0] - X[:, 1] ** 2),
+    ]:
+        model.fit(X, target)
+        path = os.path.join(HERE, name + ".onnx")
+        model.save_model(path, format="onnx")
+        with open(path, "rb") as handle:
+            data = handle.read()
+        os.remove(path)
+        outputs, _ = run(data, R)
+        if isinstance(model, catboost.CatBoostClassifier):
+            classes = [str(label) for label in model.classes_]
+            probabilities = class_order(outputs[1], classes)
+            assert np.allclose(probabilities, model.predict_proba(R), rtol=1e-5, atol=1e-6), "onnxruntime disagrees with CatBoost"
+            write_case(name, f"CatBoost {catboost.__version__} save_model(format='onnx'): TreeEnsembleClassifier with the "
+                       "string classes churn and stay, ZipMap", {"model.onnx": data}, R, probabilities=probabilities,
+                       labels=classes, predicted=outputs[0])
+        else:
+            assert np.allclose(outputs[0][:, 0], model.predict(R), rtol=1e-5, atol=1e-5), "onnxruntime disagrees with CatBoost"
+            write_case(name, f"CatBoost {catboost.__version__} save_model(format='onnx'): TreeEnsembleRegressor",
+                       {"model.onnx": data}, R, values=outputs[0][:, 0])
+
+
 def refused_cases():
     """Models Berth must refuse at load, each with a fragment of the message it must give (refusals.json)."""
     folder = os.path.join(HERE, "onnx-refused")
@@ -430,3 +463,4 @@ if __name__ == "__main__":
     main()
     extra_cases()
     refused_cases()
+    catboost_cases()

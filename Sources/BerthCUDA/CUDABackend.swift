@@ -90,6 +90,9 @@ public struct CUDABackend: Backend {
         case .doubleTrees:
             report("LightGBM forests run on the CPU kernels, which compare in double precision as LightGBM does (the GPU's forest kernel compares float32)")
             return try cpu.compile(model)
+        case .obliviousTrees:
+            report("CatBoost's oblivious trees run on the CPU kernels (the GPU runs XGBoost forests and ONNX dense layers)")
+            return try cpu.compile(model)
         }
     }
 

@@ -35,6 +35,7 @@ public struct CPUBackend: Backend {
         switch model {
         case .trees(let ensemble): try CPUTreeEnsembleModel(ensemble, parallelism: parallelism)
         case .doubleTrees(let forest): try CPUDoubleForestModel(forest, parallelism: parallelism)
+        case .obliviousTrees(let forest): try CPUObliviousForestModel(forest, parallelism: parallelism)
         case .linear(let linear): try CPULinearModel(linear, parallelism: parallelism)
         case .graph(let graph): try CPUGraphModel(graph, parallelism: parallelism, deviceKernels: deviceKernels)
         }

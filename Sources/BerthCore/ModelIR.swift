@@ -5,6 +5,8 @@ public enum ModelIR: Sendable, Equatable {
     case trees(TreeEnsemble)
     /// A forest compared and summed in double precision, with LightGBM's split rules.
     case doubleTrees(DoubleForest)
+    /// Oblivious trees compared in float32 and summed in double, as CatBoost does.
+    case obliviousTrees(ObliviousForest)
     case linear(LinearModel)
     case graph(OperatorGraph)
 
@@ -12,6 +14,7 @@ public enum ModelIR: Sendable, Equatable {
         switch self {
         case .trees(let ensemble): ensemble.featureCount
         case .doubleTrees(let forest): forest.featureCount
+        case .obliviousTrees(let forest): forest.featureCount
         case .linear(let model): model.featureCount
         case .graph(let graph): graph.featureCount
         }

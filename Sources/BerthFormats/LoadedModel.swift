@@ -40,6 +40,7 @@ public struct LoadedModel: Sendable, Equatable {
         switch ir {
         case .trees(let ensemble): groupCount = ensemble.groupCount
         case .doubleTrees(let forest): groupCount = forest.groupCount
+        case .obliviousTrees(let forest): groupCount = forest.outputCount
         case .linear(let model): groupCount = model.groupCount
         case .graph: groupCount = 1
         }

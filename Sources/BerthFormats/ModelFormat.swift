@@ -7,6 +7,8 @@ public enum ModelFormat: String, Sendable, Equatable, CustomStringConvertible {
     case pythonPickle = "Python pickle"
     case onnx = "ONNX"
     case lightgbmText = "LightGBM text"
+    /// Told apart from XGBoost JSON by its keys once parsed (`ModelReader`), not by its first bytes.
+    case catboostJSON = "CatBoost JSON"
 
     public var description: String { rawValue }
 

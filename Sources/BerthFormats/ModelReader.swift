@@ -13,6 +13,7 @@ public enum ModelReader {
             do { document = try JSONReader.parse(bytes) } catch {
                 throw ModelReadError(file: file, reason: "is not valid JSON (\(error)); the file may be truncated")
             }
+            if CatBoostJSONReader.isCatBoost(document) { return try CatBoostJSONReader.read(document, file: file) }
             return try XGBoostJSONModelDecoder.decode(document, file: file, format: .xgboostJSON)
         case .xgboostUBJSON:
             let document: JSONValue
@@ -26,7 +27,8 @@ public enum ModelReader {
             return try LightGBMTextReader.read(file: file, bytes: bytes)
         case .pythonPickle:
             return try PickledModelReader.read(file: file, bytes: bytes)
-        case nil:
+        case .catboostJSON, nil:
+            // CatBoost JSON is found among JSON documents by its keys (above); its bytes alone are JSON.
             throw .unknownFormat(file, prefix: bytes)
         }
     }

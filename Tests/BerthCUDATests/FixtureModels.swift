@@ -23,7 +23,7 @@ enum FixtureModels {
         case .graph(let graph):
             for node in graph.nodes { if case .treeEnsemble(let operation) = node.operation { return operation.ensemble } }
             return nil
-        case .linear, .doubleTrees: return nil
+        case .linear, .doubleTrees, .obliviousTrees: return nil
         }
     }
 

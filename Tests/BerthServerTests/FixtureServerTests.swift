@@ -17,7 +17,7 @@ import Testing
         "onnx-random-forest-binary", "onnx-random-forest-multiclass", "onnx-gradient-boosting-binary",
         "onnx-gradient-boosting-regressor", "onnx-mlp-gemm", "onnx-external-data", "onnx-tree-modes-sum",
         "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max", "onnx-operator-zoo",
-        "onnx-linear-classifier-one-row",
+        "onnx-linear-classifier-one-row", "onnx-catboost-classifier", "onnx-catboost-regressor",
         "xgboost-pickle-0.90", "xgboost-pickle-0.90-classifier-strings", "xgboost-pickle-1.0", "xgboost-pickle-1.2",
         "xgboost-pickle-1.2-regressor-joblib-zlib", "xgboost-pickle-1.5-classifier-joblib", "xgboost-pickle-1.7",
         "xgboost-pickle-3.2-classifier-protocol-5", "xgboost-pickle-3.2-regressor-joblib-gzip",
@@ -28,6 +28,8 @@ import Testing
         "lightgbm-objective-tweedie", "lightgbm-objective-cross-entropy", "lightgbm-objective-cross-entropy-lambda",
         "lightgbm-objective-lambdarank", "lightgbm-objective-rank-xendcg", "lightgbm-pickle-booster",
         "lightgbm-pickle-booster-early-stopped", "lightgbm-pickle-classifier-joblib", "lightgbm-pickle-regressor",
+        "catboost-binary", "catboost-binary-nan-max", "catboost-multiclass-strings", "catboost-multiclass-one-vs-all",
+        "catboost-regression", "catboost-poisson",
     ]
 
     @Test(arguments: predictingFixtures)
@@ -38,8 +40,8 @@ import Testing
         for (key, value) in manifest["environment"]?.object ?? [:] { environment[key] = value.string }
         let requests = manifest["requests"]?.array ?? []
         #expect(requests.count >= 4)
-        // LightGBM computes in double, and so must Berth for its models, end to end.
-        let tolerance = manifest["lightgbm"] != nil ? 1e-9 : ResponseComparison.tolerance
+        // LightGBM and CatBoost sum in double, and so must Berth for their models, end to end.
+        let tolerance = manifest["lightgbm"] != nil || manifest["catboost"] != nil ? 1e-9 : ResponseComparison.tolerance
         try await TestServer.run(modelDirectory: folder + "/model", environment: environment) { client in
             for request in requests {
                 let contentType = request["content_type"]!.string!
@@ -69,6 +71,14 @@ import Testing
             // Callers learn where to look, not the server's paths.
             #expect(String(buffer: invocation.body).contains("GET /ping"))
             #expect(!String(buffer: invocation.body).contains(TestServer.fixtures))
+        }
+    }
+
+    @Test func aCatBoostModelWithCategoricalFeaturesIsRefusedNamingThem() async throws {
+        try await TestServer.run(modelDirectory: TestServer.fixtures + "/catboost-refused-categorical/model", expectReady: false) { client in
+            let ping = try await client.execute(uri: "/ping", method: .get)
+            #expect(ping.status == .serviceUnavailable)
+            #expect(String(buffer: ping.body).contains("categorical features ('colour' (column 2))"))
         }
     }
 

@@ -1,0 +1,96 @@
+import BerthArtifacts
+import BerthCore
+import BerthJSON
+import BerthTestSupport
+import Testing
+@testable import BerthFormats
+
+/// Every CatBoost fixture, read from its JSON and run on the CPU kernel, must give CatBoost's own answers within
+/// 1e-9 relative on rows exactly on split borders and one float32-ulp above them; a model with categorical
+/// features is refused naming them.
+@Suite struct CatBoostFixtureTests {
+    static let cases = [
+        "catboost-binary", "catboost-binary-nan-max", "catboost-multiclass-strings", "catboost-multiclass-one-vs-all",
+        "catboost-regression", "catboost-poisson",
+    ]
+
+    static func load(_ name: String) throws -> LoadedModel {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
+        return try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+    }
+
+    @Test(arguments: cases)
+    func predictsLikeCatBoost(_ name: String) throws {
+        let model = try CPUBackend().compile(try Self.load(name).ir)
+        let (rowCount, values) = try LightGBMFixtureTests.rows(name)
+        let expected = String(decoding: try Fixtures.bytes(Fixtures.root + "/" + name + "/expected/rows.csv"), as: UTF8.self)
+            .split(separator: "\n").flatMap { $0.split(separator: ",").map { Double($0)! } }
+        // CatBoost reads its float features as float32, which is what the batch's values are.
+        let batch = FeatureBatch(rowCount: rowCount, columnCount: model.featureCount, values: values.map { Float($0) })
+        let predictions = try #require(model.predict(batch).doubles)
+        #expect(predictions.count == expected.count)
+        for (index, (got, want)) in zip(predictions, expected).enumerated() {
+            #expect(abs(got - want) <= 1e-9 * abs(want) || got == want, "\(name), value \(index): got \(got), want \(want)")
+        }
+    }
+
+    @Test func modelsAreDescribed() throws {
+        let binary = try Self.load("catboost-binary")
+        #expect(binary.format == .catboostJSON)
+        #expect(binary.objectiveName == "Logloss")
+        #expect(binary.meaning == .binaryProbability)
+        #expect(binary.writerVersion == "catboost 1.2.10")
+        #expect(binary.treeCount == 40)
+        let classes = try Self.load("catboost-multiclass-strings")
+        #expect(classes.meaning == .classProbabilities(labels: .strings(["high", "low", "mid"])))
+        #expect(try Self.load("catboost-regression").featureNames == ["age", "income", "tenure", "visits", "score"])
+    }
+
+    @Test func categoricalFeaturesAreRefusedByName() throws {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/catboost-refused-categorical/model").open()
+        let error = #expect(throws: ModelReadError.self) {
+            try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
+        }
+        let expected = try TestFixtureManifest.expectedLoadError("catboost-refused-categorical")
+        #expect(error?.reason.contains(expected) == true, "\(String(describing: error))")
+    }
+}
+
+extension CatBoostFixtureTests {
+    static func document(trees: String, loss: String = "Logloss", scaleAndBias: String = "[1, [0]]") -> String {
+        #"{"features_info": {"float_features": [{"feature_index": 0, "flat_feature_index": 0, "nan_value_treatment": "AsFalse", "feature_id": ""}]}, "#
+            + #""model_info": {"params": {"loss_function": {"type": ""# + loss + #""}}}, "scale_and_bias": "# + scaleAndBias
+            + #", "oblivious_trees": "# + trees + "}"
+    }
+
+    /// A tree of `depth` levels, each splitting feature 0 at 0.5, with no leaf values.
+    static func deepTree(_ depth: Int) -> String {
+        let splits = Array(repeating: #"{"float_feature_index": 0, "border": 0.5}"#, count: depth).joined(separator: ", ")
+        return #"[{"splits": ["# + splits + #"], "leaf_values": []}]"#
+    }
+
+    /// Corrupt and unsupported CatBoost documents are refused naming the problem, never crashing.
+    @Test(arguments: [
+        (document(trees: #"[{"splits": [{"float_feature_index": 0, "border": 0.5}], "leaf_values": [1]}]"#), "has 1 leaf values for 1 levels"),
+        (document(trees: #"[{"splits": [{"float_feature_index": 3, "border": 0.5}], "leaf_values": [1, 2]}]"#), "not on a float feature it describes"),
+        (document(trees: deepTree(17)), "17 levels"),
+        (document(trees: #"[{"splits": [], "leaf_values": [1]}]"#, loss: "RMSEWithUncertainty"), "loss RMSEWithUncertainty"),
+        (document(trees: #"[{"splits": [], "leaf_values": [1]}]"#, scaleAndBias: "[1]"), "scale_and_bias"),
+        (#"{"features_info": {"float_features": []}, "trees": []}"#, "not symmetric"),
+        (document(trees: "[]"), "holds no trees"),
+    ])
+    func corruptDocumentsAreRefused(text: String, problem: String) {
+        let error = #expect(throws: (any Error).self) {
+            let loaded = try ModelReader.read(file: "model.json", bytes: Array(text.utf8))
+            _ = try CPUBackend().compile(loaded.ir)
+        }
+        #expect(String(describing: error!).contains(problem), "\(String(describing: error!))")
+    }
+}
+
+/// The `expected_load_error` of a fixture's manifest.
+enum TestFixtureManifest {
+    static func expectedLoadError(_ name: String) throws -> String {
+        try #require(try JSONReader.parse(try Fixtures.bytes(Fixtures.root + "/" + name + "/manifest.json"))["expected_load_error"]?.string)
+    }
+}

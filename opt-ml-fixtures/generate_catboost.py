@@ -1,0 +1,101 @@
+"""CatBoost fixtures: models saved with `save_model(format="json")` for binary (both NaN modes), multi-class
+(softmax and one-vs-all, string classes), regression and Poisson, and a model with a categorical feature that must
+be refused.
+
+CatBoost reads float features as float32 and compares `value > border` in float32, so the request rows include
+values exactly on split borders and one float32-ulp above them; expected answers are CatBoost's own `predict_proba`
+(classifiers) or `predict` (regressors) on the same rows, float64. Run through ./generate.sh (the xgboost 3.2
+environment, which also holds catboost)."""
+import json
+import os
+import tempfile
+import zlib
+
+import catboost
+import numpy as np
+
+from generate import synthetic, write_case, write_load_error_case
+
+LIBRARY = ("catboost", catboost.__version__)
+
+
+def saved_json(model):
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.json")
+        model.save_model(path, format="json")
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def request_rows(rng, model, features, count, missing_rate=0.1):
+    """Random rows, some missing, most with one value on a split border or one float32-ulp above it."""
+    document = json.loads(saved_json(model))
+    # CatBoost also places borders at ±FLT_MAX (beside its NaN handling); rows stay finite, so those are left out.
+    borders = sorted({(split["float_feature_index"], split["border"]) for tree in document["oblivious_trees"]
+                      for split in tree["splits"] if abs(split["border"]) < 1e38})
+    X = synthetic(rng, count, features, missing_rate)
+    for index in range(count - count // 5):
+        feature, border = borders[(index * 7) % len(borders)]
+        above = float(np.nextafter(np.float32(border), np.float32(np.inf)))
+        X[index, feature] = border if index % 2 == 0 else above
+    return X
+
+
+def case(name, description, model, X, answers, files=None):
+    # predict_proba answers a Fortran-ordered array; the NPY answer is C-ordered, as np.save writes a fresh array.
+    write_case(name, description, files or {"model.json": saved_json(model)}, X, np.ascontiguousarray(answers),
+               library=LIBRARY, precision="float64")
+
+
+def labels_for(kind, X, rng):
+    score = np.nan_to_num(X[:, 0]) * 2 + np.nan_to_num(X[:, 1]) - 0.5 * np.nan_to_num(X[:, 2]) ** 2
+    if kind == "binary":
+        return (score + rng.normal(scale=0.3, size=len(score)) > 0).astype(int)
+    if kind == "classes":
+        return np.array(["low", "mid", "high"])[np.digitize(score, [-0.7, 0.7])]
+    if kind == "counts":
+        return rng.poisson(np.exp(np.clip(score, -2, 2) / 2))
+    return score * 3 + rng.normal(scale=0.2, size=len(score))
+
+
+def cases():
+    for nan_mode, name in [("Min", "catboost-binary"), ("Max", "catboost-binary-nan-max")]:
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        X = synthetic(rng, 600, 6, missing_rate=0.1)
+        model = catboost.CatBoostClassifier(iterations=40, depth=5, nan_mode=nan_mode, random_seed=1, verbose=0, thread_count=1)
+        model.fit(X, labels_for("binary", X, rng))
+        R = request_rows(rng, model, 6, 20)
+        case(name, f"Logloss, nan_mode {nan_mode}: a missing value takes the "
+             f"{'false' if nan_mode == 'Min' else 'true'} side of every split; rows on borders and one float32-ulp above",
+             model, R, model.predict_proba(R)[:, 1])
+
+    for loss, name in [("MultiClass", "catboost-multiclass-strings"), ("MultiClassOneVsAll", "catboost-multiclass-one-vs-all")]:
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        X = synthetic(rng, 600, 5, missing_rate=0.05)
+        model = catboost.CatBoostClassifier(iterations=25, depth=4, loss_function=loss, random_seed=1, verbose=0, thread_count=1)
+        model.fit(X, labels_for("classes", X, rng))
+        R = request_rows(rng, model, 5, 18)
+        case(name, f"{loss} with classes high, low, mid (CatBoost sorts them)", model, R, model.predict_proba(R))
+
+    for loss, kind, name in [("RMSE", "regression", "catboost-regression"), ("Poisson", "counts", "catboost-poisson")]:
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        X = synthetic(rng, 500, 5, missing_rate=0.05)
+        pool = catboost.Pool(X, labels_for(kind, X, rng), feature_names=["age", "income", "tenure", "visits", "score"])
+        model = catboost.CatBoostRegressor(iterations=30, depth=6, loss_function=loss, random_seed=1, verbose=0, thread_count=1)
+        model.fit(pool)
+        R = request_rows(rng, model, 5, 16)
+        case(name, f"{loss} regression with feature names" + (" (predict answers exp of the sum)" if loss == "Poisson" else ""),
+             model, R, model.predict(R))
+
+    rng = np.random.default_rng(5)
+    X = synthetic(rng, 300, 3)
+    columns = [[float(a), float(b), ["red", "green", "blue"][i % 3]] for i, (a, b, _) in enumerate(X)]
+    model = catboost.CatBoostClassifier(iterations=5, depth=3, random_seed=1, verbose=0, thread_count=1, cat_features=[2])
+    model.fit(catboost.Pool(columns, labels_for("binary", X, rng), cat_features=[2], feature_names=["x", "y", "colour"]))
+    write_load_error_case("catboost-refused-categorical", "a CatBoost model with a categorical feature, which must be "
+                          "refused naming it", {"model.json": saved_json(model)}, "categorical features ('colour' (column 2))",
+                          library=LIBRARY)
+
+
+if __name__ == "__main__":
+    cases()
