@@ -149,7 +149,7 @@ if Context.environment["BERTH_FUZZ"] == "1" {
                                    path: "Fuzz/Sources/FuzzSupport", swiftSettings: swiftSettings))
     for name in ["FuzzCSV", "FuzzJSON", "FuzzJSONLines", "FuzzLibSVM", "FuzzNPY", "FuzzRecordIO", "FuzzGzip", "FuzzTar",
                  "FuzzXGBoostJSON", "FuzzXGBoostUBJSON", "FuzzXGBoostLegacy", "FuzzONNX", "FuzzOpenInference", "FuzzPickle",
-                 "FuzzLightGBM"] {
+                 "FuzzLightGBM", "FuzzCatBoost"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"], path: "Fuzz/Sources/\(name)",
                                                  swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]))
     }

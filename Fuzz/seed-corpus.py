@@ -45,6 +45,8 @@ def model_target(data):
         return "FuzzPickle"
     if data.startswith(b"tree\n") or data.startswith(b"tree\r\n"):
         return "FuzzLightGBM"
+    if data.startswith(b"CBM1"):
+        return "FuzzCatBoost"
     return None
 
 

@@ -14,7 +14,7 @@ import zlib
 import catboost
 import numpy as np
 
-from generate import synthetic, write_case, write_load_error_case
+from generate import synthetic, tar_gz, write_case, write_load_error_case
 
 LIBRARY = ("catboost", catboost.__version__)
 
@@ -23,6 +23,15 @@ def saved_json(model):
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.json")
         model.save_model(path, format="json")
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def saved_cbm(model):
+    """The native format `save_model` writes by default (`CBM1`, FlatBuffers)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.cbm")
+        model.save_model(path)
         with open(path, "rb") as handle:
             return handle.read()
 
@@ -41,10 +50,16 @@ def request_rows(rng, model, features, count, missing_rate=0.1):
     return X
 
 
-def case(name, description, model, X, answers, files=None):
+def case(name, description, model, X, answers, cbm=None):
+    """The case with the model as JSON and, when `cbm` names a file, the same rows and answers with the model in
+    the native format as that file (`model.cbm`, or `model.tar.gz` holding it)."""
     # predict_proba answers a Fortran-ordered array; the NPY answer is C-ordered, as np.save writes a fresh array.
-    write_case(name, description, files or {"model.json": saved_json(model)}, X, np.ascontiguousarray(answers),
-               library=LIBRARY, precision="float64")
+    answers = np.ascontiguousarray(answers)
+    write_case(name, description, {"model.json": saved_json(model)}, X, answers, library=LIBRARY, precision="float64")
+    if cbm:
+        files = {"model.tar.gz": tar_gz({"model.cbm": saved_cbm(model)})} if cbm == "model.tar.gz" else {cbm: saved_cbm(model)}
+        write_case(name + "-cbm", description + f"; the native .cbm format ({cbm})", files, X, answers, library=LIBRARY,
+                   precision="float64")
 
 
 def labels_for(kind, X, rng):
@@ -62,39 +77,42 @@ def cases():
     for nan_mode, name in [("Min", "catboost-binary"), ("Max", "catboost-binary-nan-max")]:
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         X = synthetic(rng, 600, 6, missing_rate=0.1)
-        model = catboost.CatBoostClassifier(iterations=40, depth=5, nan_mode=nan_mode, random_seed=1, verbose=0, thread_count=1)
+        model = catboost.CatBoostClassifier(iterations=40, depth=5, nan_mode=nan_mode, random_seed=1, verbose=0, allow_writing_files=False, thread_count=1)
         model.fit(X, labels_for("binary", X, rng))
         R = request_rows(rng, model, 6, 20)
         case(name, f"Logloss, nan_mode {nan_mode}: a missing value takes the "
              f"{'false' if nan_mode == 'Min' else 'true'} side of every split; rows on borders and one float32-ulp above",
-             model, R, model.predict_proba(R)[:, 1])
+             model, R, model.predict_proba(R)[:, 1], cbm="model.tar.gz" if nan_mode == "Min" else None)
 
     for loss, name in [("MultiClass", "catboost-multiclass-strings"), ("MultiClassOneVsAll", "catboost-multiclass-one-vs-all")]:
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         X = synthetic(rng, 600, 5, missing_rate=0.05)
-        model = catboost.CatBoostClassifier(iterations=25, depth=4, loss_function=loss, random_seed=1, verbose=0, thread_count=1)
+        model = catboost.CatBoostClassifier(iterations=25, depth=4, loss_function=loss, random_seed=1, verbose=0, allow_writing_files=False, thread_count=1)
         model.fit(X, labels_for("classes", X, rng))
         R = request_rows(rng, model, 5, 18)
-        case(name, f"{loss} with classes high, low, mid (CatBoost sorts them)", model, R, model.predict_proba(R))
+        case(name, f"{loss} with classes high, low, mid (CatBoost sorts them)", model, R, model.predict_proba(R),
+             cbm="model.cbm" if loss == "MultiClass" else None)
 
     for loss, kind, name in [("RMSE", "regression", "catboost-regression"), ("Poisson", "counts", "catboost-poisson")]:
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         X = synthetic(rng, 500, 5, missing_rate=0.05)
         pool = catboost.Pool(X, labels_for(kind, X, rng), feature_names=["age", "income", "tenure", "visits", "score"])
-        model = catboost.CatBoostRegressor(iterations=30, depth=6, loss_function=loss, random_seed=1, verbose=0, thread_count=1)
+        model = catboost.CatBoostRegressor(iterations=30, depth=6, loss_function=loss, random_seed=1, verbose=0, allow_writing_files=False, thread_count=1)
         model.fit(pool)
         R = request_rows(rng, model, 5, 16)
         case(name, f"{loss} regression with feature names" + (" (predict answers exp of the sum)" if loss == "Poisson" else ""),
-             model, R, model.predict(R))
+             model, R, model.predict(R), cbm="model.cbm" if loss == "RMSE" else None)
 
     rng = np.random.default_rng(5)
     X = synthetic(rng, 300, 3)
     columns = [[float(a), float(b), ["red", "green", "blue"][i % 3]] for i, (a, b, _) in enumerate(X)]
-    model = catboost.CatBoostClassifier(iterations=5, depth=3, random_seed=1, verbose=0, thread_count=1, cat_features=[2])
+    model = catboost.CatBoostClassifier(iterations=5, depth=3, random_seed=1, verbose=0, allow_writing_files=False, thread_count=1, cat_features=[2])
     model.fit(catboost.Pool(columns, labels_for("binary", X, rng), cat_features=[2], feature_names=["x", "y", "colour"]))
     write_load_error_case("catboost-refused-categorical", "a CatBoost model with a categorical feature, which must be "
                           "refused naming it", {"model.json": saved_json(model)}, "categorical features ('colour' (column 2))",
                           library=LIBRARY)
+    write_load_error_case("catboost-refused-categorical-cbm", "the same model in the native .cbm format",
+                          {"model.cbm": saved_cbm(model)}, "categorical features ('colour' (column 2))", library=LIBRARY)
 
 
 if __name__ == "__main__":

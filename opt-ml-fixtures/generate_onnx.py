@@ -346,8 +346,8 @@ def catboost_cases():
     R = rng.normal(size=(20, 6)).round(3)
     labels = np.array(["churn", "stay"])[(X[:, 0] + 0.5 * X[:, 1] - X[:, 2] * X[:, 3] > 0).astype(int)]
     for name, model, target in [
-        ("onnx-catboost-classifier", catboost.CatBoostClassifier(iterations=30, depth=4, random_seed=1, verbose=0), labels),
-        ("onnx-catboost-regressor", catboost.CatBoostRegressor(iterations=30, depth=4, random_seed=1, verbose=0),
+        ("onnx-catboost-classifier", catboost.CatBoostClassifier(iterations=30, depth=4, random_seed=1, verbose=0, allow_writing_files=False), labels),
+        ("onnx-catboost-regressor", catboost.CatBoostRegressor(iterations=30, depth=4, random_seed=1, verbose=0, allow_writing_files=False),
          2 * X[:, 0] - X[:, 1] ** 2),
     ]:
         model.fit(X, target)

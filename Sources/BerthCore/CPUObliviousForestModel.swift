@@ -13,8 +13,6 @@ struct CPUObliviousForestModel: CompiledModel {
     let leafStarts: [Int]
     let leafValues: [Double]
 
-    /// CatBoost allows trees of at most 16 levels.
-    static let maxDepth = 16
 
     var featureCount: Int { forest.featureCount }
     var outputCount: Int { forest.outputCount }
@@ -32,8 +30,8 @@ struct CPUObliviousForestModel: CompiledModel {
         var splitFeatures = [Int32](), borders = [Float](), missingHolds = [Bool]()
         var firstSplits = [Int](), leafStarts = [Int](), leafValues = [Double]()
         for (index, tree) in forest.trees.enumerated() {
-            guard tree.splits.count <= Self.maxDepth else {
-                throw ModelValidationError("tree \(index) has \(tree.splits.count) levels; CatBoost allows \(Self.maxDepth)")
+            guard tree.splits.count <= ObliviousTree.maxDepth else {
+                throw ModelValidationError("tree \(index) has \(tree.splits.count) levels; CatBoost allows \(ObliviousTree.maxDepth)")
             }
             guard tree.leafValues.count == (1 << tree.splits.count) * forest.outputCount else {
                 throw ModelValidationError("tree \(index) has \(tree.leafValues.count) leaf values for \(tree.splits.count) levels and \(forest.outputCount) outputs")

@@ -27,6 +27,9 @@ public struct ObliviousForest: Sendable, Equatable {
 /// One oblivious tree: its splits from the first (bit 0 of the leaf index) to the last, and
 /// `2^splits.count × outputCount` leaf values, leaf by leaf.
 public struct ObliviousTree: Sendable, Equatable {
+    /// CatBoost allows trees of at most 16 levels; readers check it before allocating by a tree's depth.
+    public static let maxDepth = 16
+
     public var splits: [Split]
     public var leafValues: [Double]
 

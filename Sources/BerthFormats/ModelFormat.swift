@@ -9,6 +9,7 @@ public enum ModelFormat: String, Sendable, Equatable, CustomStringConvertible {
     case lightgbmText = "LightGBM text"
     /// Told apart from XGBoost JSON by its keys once parsed (`ModelReader`), not by its first bytes.
     case catboostJSON = "CatBoost JSON"
+    case catboostBinary = "CatBoost binary"
 
     public var description: String { rawValue }
 
@@ -17,6 +18,7 @@ public enum ModelFormat: String, Sendable, Equatable, CustomStringConvertible {
         guard let first = bytes.first else { return nil }
         if bytes.count >= 4, bytes[0..<4].elementsEqual("binf".utf8) { return .xgboostLegacyBinary }
         if first == 0x80 { return .pythonPickle }
+        if bytes.starts(with: CatBoostBinaryReader.magic) { return .catboostBinary }
         if LightGBMTextReader.looksLikeLightGBM(bytes) { return .lightgbmText }
         if ONNXModelReader.looksLikeONNX(bytes) { return .onnx }
         if first == UInt8(ascii: "{") {

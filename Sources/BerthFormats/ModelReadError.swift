@@ -19,7 +19,7 @@ public struct ModelReadError: Error, Sendable, Equatable, CustomStringConvertibl
         }
         return ModelReadError(file: file, reason: """
             is not a model format Berth reads (first bytes: \(leadingBytes(prefix))). Supported: XGBoost JSON, UBJSON and legacy \
-            binary models (save_model), LightGBM text models (model.txt), CatBoost models saved as JSON, pickled or \
+            binary models (save_model), LightGBM text models (model.txt), CatBoost models (.cbm or JSON), pickled or \
             joblib-dumped XGBoost and LightGBM models, and ONNX models (model.onnx), optionally gzipped or inside \
             model.tar.gz
             """)

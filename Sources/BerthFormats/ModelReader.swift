@@ -23,6 +23,8 @@ public enum ModelReader {
             return try XGBoostJSONModelDecoder.decode(document, file: file, format: .xgboostUBJSON)
         case .onnx:
             return try ONNXModelReader.read(file: file, bytes: bytes, externalData: siblings)
+        case .catboostBinary:
+            return try CatBoostBinaryReader.read(file: file, bytes: bytes)
         case .lightgbmText:
             return try LightGBMTextReader.read(file: file, bytes: bytes)
         case .pythonPickle:

@@ -139,7 +139,7 @@ enum ModelReadErrorText {
         """
             model directory \(directory) holds no model Berth can read: \(files.prefix(5).joined(separator: ", ")) \
             (first bytes of \(files.first ?? "?"): \(ModelReadError.leadingBytes(firstBytes))). Expected an XGBoost model saved with save_model \
-            (JSON, UBJSON or the legacy binary xgboost-model), a LightGBM model.txt, a CatBoost model saved as JSON, a pickled \
+            (JSON, UBJSON or the legacy binary xgboost-model), a LightGBM model.txt, a CatBoost model (.cbm or JSON), a pickled \
             or joblib-dumped XGBoost or LightGBM model, or an ONNX model (model.onnx), optionally gzipped or inside model.tar.gz
             """
     }

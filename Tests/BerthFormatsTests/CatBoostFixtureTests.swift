@@ -5,13 +5,14 @@ import BerthTestSupport
 import Testing
 @testable import BerthFormats
 
-/// Every CatBoost fixture, read from its JSON and run on the CPU kernel, must give CatBoost's own answers within
+/// Every CatBoost fixture, read from its JSON or its native `.cbm` and run on the CPU kernel, must give CatBoost's own answers within
 /// 1e-9 relative on rows exactly on split borders and one float32-ulp above them; a model with categorical
 /// features is refused naming them.
 @Suite struct CatBoostFixtureTests {
     static let cases = [
         "catboost-binary", "catboost-binary-nan-max", "catboost-multiclass-strings", "catboost-multiclass-one-vs-all",
-        "catboost-regression", "catboost-poisson",
+        "catboost-regression", "catboost-poisson", "catboost-binary-cbm", "catboost-multiclass-strings-cbm",
+        "catboost-regression-cbm",
     ]
 
     static func load(_ name: String) throws -> LoadedModel {
@@ -44,14 +45,34 @@ import Testing
         let classes = try Self.load("catboost-multiclass-strings")
         #expect(classes.meaning == .classProbabilities(labels: .strings(["high", "low", "mid"])))
         #expect(try Self.load("catboost-regression").featureNames == ["age", "income", "tenure", "visits", "score"])
+        let native = try Self.load("catboost-multiclass-strings-cbm")
+        #expect(native.format == .catboostBinary)
+        #expect(native.writerVersion == "catboost 1.2.10")
+        #expect(native.meaning == classes.meaning)
+        #expect(try Self.load("catboost-regression-cbm").featureNames == ["age", "income", "tenure", "visits", "score"])
     }
 
-    @Test func categoricalFeaturesAreRefusedByName() throws {
-        let contents = try ArtifactStore(directory: Fixtures.root + "/catboost-refused-categorical/model").open()
+    /// Every prefix of a .cbm file is refused with an error, never a crash or a model.
+    @Test func truncatedNativeFilesAreRefused() throws {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/catboost-regression-cbm/model").open()
+        let bytes = contents.files[0].bytes
+        for length in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 300)) {
+            #expect(throws: ModelReadError.self) { try ModelReader.read(file: "model.cbm", bytes: Array(bytes[..<length])) }
+        }
+        // The core alone, its length patched to what is left: offsets into the missing part must be refused too.
+        var patched = Array(bytes[..<(bytes.count / 2)])
+        let size = UInt32(patched.count - 8)
+        for index in 0..<4 { patched[4 + index] = UInt8(truncatingIfNeeded: size >> (8 * UInt32(index))) }
+        #expect(throws: ModelReadError.self) { try ModelReader.read(file: "model.cbm", bytes: patched) }
+    }
+
+    @Test(arguments: ["catboost-refused-categorical", "catboost-refused-categorical-cbm"])
+    func categoricalFeaturesAreRefusedByName(_ name: String) throws {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
         let error = #expect(throws: ModelReadError.self) {
             try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
         }
-        let expected = try TestFixtureManifest.expectedLoadError("catboost-refused-categorical")
+        let expected = try TestFixtureManifest.expectedLoadError(name)
         #expect(error?.reason.contains(expected) == true, "\(String(describing: error))")
     }
 }
@@ -76,7 +97,7 @@ extension CatBoostFixtureTests {
         (document(trees: deepTree(17)), "17 levels"),
         (document(trees: #"[{"splits": [], "leaf_values": [1]}]"#, loss: "RMSEWithUncertainty"), "loss RMSEWithUncertainty"),
         (document(trees: #"[{"splits": [], "leaf_values": [1]}]"#, scaleAndBias: "[1]"), "scale_and_bias"),
-        (#"{"features_info": {"float_features": []}, "trees": []}"#, "not symmetric"),
+        (#"{"features_info": {"float_features": []}, "trees": []}"#, "non-symmetric trees"),
         (document(trees: "[]"), "holds no trees"),
     ])
     func corruptDocumentsAreRefused(text: String, problem: String) {

@@ -29,7 +29,8 @@ import Testing
         "lightgbm-objective-lambdarank", "lightgbm-objective-rank-xendcg", "lightgbm-pickle-booster",
         "lightgbm-pickle-booster-early-stopped", "lightgbm-pickle-classifier-joblib", "lightgbm-pickle-regressor",
         "catboost-binary", "catboost-binary-nan-max", "catboost-multiclass-strings", "catboost-multiclass-one-vs-all",
-        "catboost-regression", "catboost-poisson",
+        "catboost-regression", "catboost-poisson", "catboost-binary-cbm", "catboost-multiclass-strings-cbm",
+        "catboost-regression-cbm",
     ]
 
     @Test(arguments: predictingFixtures)

@@ -1,0 +1,93 @@
+import BerthCore
+import BerthJSON
+
+/// Reads CatBoost's native model file (`save_model("model.cbm")`, the default format): the magic `CBM1`, the
+/// length of a FlatBuffers `TModelCore`, the core, then the model's other parts (the counter statistics of
+/// categorical features, which Berth refuses) (docs/model-formats.md §8.4).
+///
+/// Field ids follow CatBoost's schema (`catboost/libs/model/flatbuffers/model.fbs`, `features.fbs`): the core's
+/// `ModelTrees` (1) and `InfoMap` (2); the trees' `ApproxDimension` (0), `TreeSplits` (1), `TreeSizes` (2),
+/// `CatFeatures` (4), `FloatFeatures` (5), `OneHotFeatures` (6), `CtrFeatures` (7), `LeafValues` (8),
+/// `NonSymmetricStepNodes` (10), `TextFeatures` (12), `EstimatedFeatures` (13), `Scale` (14), `Bias` (15),
+/// `MultiBias` (16) and `EmbeddingFeatures` (18). A split cites a "binary feature": the borders of every float
+/// feature in order, one after another.
+enum CatBoostBinaryReader {
+    static let magic = Array("CBM1".utf8)
+
+    static func read(file: String, bytes: [UInt8]) throws(ModelReadError) -> LoadedModel {
+        let fail = { (reason: String) in ModelReadError(file: file, reason: "is a CatBoost model (.cbm) that \(reason)") }
+        guard bytes.count >= 8 else { throw fail("is truncated") }
+        let size = Int(UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24)
+        guard size <= bytes.count - 8 else { throw fail("declares a \(size)-byte core but holds \(bytes.count - 8) bytes after its header") }
+        do {
+            return try read(core: Array(bytes[8 ..< 8 + size]), file: file)
+        } catch let error as FlatBufferTable.Malformed {
+            throw fail("is malformed (\(error.reason)); the file may be truncated")
+        } catch let error as ModelReadError {
+            throw error
+        } catch {
+            throw fail("cannot be read (\(error))")
+        }
+    }
+
+    private static func read(core: [UInt8], file: String) throws -> LoadedModel {
+        let fail = { (reason: String) in ModelReadError(file: file, reason: "is a CatBoost model (.cbm) that \(reason)") }
+        let root = try FlatBufferTable(root: core)
+        guard let trees = try root.table(1) else { throw fail("holds no trees") }
+        var model = CatBoostModel()
+        // Every categorical feature, used or not: its column would hold the client's category strings.
+        for feature in try trees.tables(4) {
+            model.categoricalFeatures.append(CatBoostModel.describe(categorical: try feature.string(2) ?? "",
+                                                                    column: Int(try feature.int32(1, default: -1))))
+        }
+        let oneHotFeatures = try trees.tables(6), counterFeatures = try trees.tables(7)
+        if model.categoricalFeatures.isEmpty, !oneHotFeatures.isEmpty || !counterFeatures.isEmpty {
+            model.categoricalFeatures = ["one-hot or CTR features"]
+        }
+        for (id, kind) in [(12, "text"), (13, "estimated"), (18, "embedding")] where !(try trees.tables(id)).isEmpty {
+            throw fail("uses \(kind) features, which Berth does not serve")
+        }
+        var binaryFeatures = [(feature: Int, border: Float)]()
+        for feature in try trees.tables(5) {
+            let index = Int(try feature.int32(1, default: -1))
+            let borders = try feature.floats(3)
+            model.floatFeatures.append(CatBoostModel.FloatFeature(
+                index: index, column: Int(try feature.int32(2, default: -1)), missingHolds: try feature.int8(5, default: 0) == 2,
+                name: try feature.string(4) ?? "", borders: borders))
+            binaryFeatures += borders.map { (index, $0) }
+        }
+        model.nonSymmetric = (try trees.vector(10, elementSize: 4))?.count ?? 0 > 0
+        let dimension = max(1, Int(try trees.int32(0, default: 1)))
+        guard dimension <= 1 << 16 else { throw fail("has \(dimension) outputs") }
+        let splits = try trees.int32s(1), sizes = try trees.int32s(2), leaves = try trees.doubles(8)
+        var splitStart = 0, leafStart = 0
+        for (index, size) in sizes.enumerated() where !model.nonSymmetric {
+            guard size >= 0, size <= ObliviousTree.maxDepth, splitStart + Int(size) <= splits.count else {
+                throw fail("has a tree (\(index)) of \(size) levels, or more splits than it lists")
+            }
+            var treeSplits = [(feature: Int, border: Float)]()
+            for split in splits[splitStart ..< splitStart + Int(size)] {
+                guard split >= 0, Int(split) < binaryFeatures.count else { throw fail("has a split in tree \(index) on no float feature") }
+                treeSplits.append(binaryFeatures[Int(split)])
+            }
+            let leafCount = (1 << Int(size)) * dimension
+            guard leafStart + leafCount <= leaves.count else { throw fail("has fewer leaf values than its trees need") }
+            model.trees.append(CatBoostModel.Tree(splits: treeSplits, leafValues: Array(leaves[leafStart ..< leafStart + leafCount])))
+            splitStart += Int(size)
+            leafStart += leafCount
+        }
+        model.scale = try trees.double(14, default: 1)
+        let multiBias = try trees.doubles(16)
+        model.biases = multiBias.isEmpty ? Array(repeating: try trees.double(15, default: 0), count: dimension) : multiBias
+        for entry in try root.tables(2) {
+            let key = try entry.string(0), value = try entry.string(1) ?? ""
+            switch key {
+            case "params": model.lossName = (try? JSONReader.parse(Array(value.utf8)))?["loss_function"]?["type"]?.string
+            case "class_params": model.classNames = (try? JSONReader.parse(Array(value.utf8)))?["class_names"]?.array ?? []
+            case "catboost_version_info": model.versionText = value
+            default: break
+            }
+        }
+        return try model.loaded(file: file, format: .catboostBinary)
+    }
+}

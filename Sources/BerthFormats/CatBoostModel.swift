@@ -1,0 +1,126 @@
+import BerthCore
+import BerthJSON
+
+/// A CatBoost model as both of its files describe it — the JSON `save_model(format="json")` writes and the native
+/// `.cbm` — turned into an `ObliviousForest` the same way whichever file it came from (docs/model-formats.md §8).
+struct CatBoostModel {
+    struct FloatFeature {
+        /// What splits cite (`float_feature_index`).
+        var index: Int
+        /// The feature's column in a request row (`flat_feature_index`).
+        var column: Int
+        /// `AsTrue`: a missing value makes every split on the feature hold.
+        var missingHolds: Bool
+        var name: String
+        /// The borders in order, which the `.cbm` cites by their position across all features.
+        var borders: [Float]
+    }
+
+    struct Tree {
+        /// Per split, from the first (bit 0 of the leaf index): the float feature's index and the border.
+        var splits: [(feature: Int, border: Float)]
+        var leafValues: [Double]
+    }
+
+    var floatFeatures: [FloatFeature] = []
+    /// The model's categorical features (names, or `column N`), which are refused.
+    var categoricalFeatures: [String] = []
+    var trees: [Tree] = []
+    var nonSymmetric = false
+    var scale = 1.0
+    var biases: [Double] = []
+    var lossName: String?
+    var classNames: [JSONValue] = []
+    /// The `catboost_version_info` block.
+    var versionText: String?
+
+    func loaded(file: String, format: ModelFormat) throws(ModelReadError) -> LoadedModel {
+        let fail = { (reason: String) in ModelReadError(file: file, reason: "is a CatBoost model that \(reason)") }
+        guard categoricalFeatures.isEmpty else {
+            throw ModelReadError(file: file, reason: """
+                is a CatBoost model with categorical features (\(categoricalFeatures.prefix(8).joined(separator: ", "))), \
+                which CatBoost turns into hashes and counter statistics (CTRs) Berth does not reproduce: export it with \
+                save_model(format="onnx") when it uses one-hot encoding only, or encode those features as numbers before training
+                """)
+        }
+        guard !nonSymmetric else {
+            throw fail("has non-symmetric trees (grow_policy Depthwise or Lossguide); Berth serves CatBoost's default symmetric trees")
+        }
+        guard !trees.isEmpty else { throw fail("holds no trees") }
+        var byIndex = [Int: FloatFeature]()
+        for feature in floatFeatures {
+            guard feature.index >= 0, feature.column >= 0, feature.column < LoadedModel.maxFeatureCount else {
+                throw fail("has a float feature without a usable index and column")
+            }
+            byIndex[feature.index] = feature
+        }
+        let featureCount = (floatFeatures.map(\.column).max() ?? -1) + 1
+        guard featureCount > 0 else { throw fail("has no float features") }
+        guard let lossName else { throw fail("names no loss function") }
+        guard let (transform, kind) = Self.objective(lossName) else {
+            throw fail("was trained with the loss \(MessageText.shortened(lossName)), which Berth does not serve; it serves Logloss, CrossEntropy, MultiClass, MultiClassOneVsAll, RMSE, MAE, Quantile, Expectile, MAPE, Huber, Lq, LogLinQuantile, Poisson, Tweedie and the ranking losses")
+        }
+        guard biases.count >= 1, biases.count <= 1 << 16 else { throw fail("has \(biases.count) outputs") }
+        var forest = [ObliviousTree]()
+        for (index, tree) in trees.enumerated() {
+            var splits = [ObliviousTree.Split]()
+            for split in tree.splits {
+                guard let feature = byIndex[split.feature] else { throw fail("has a split in tree \(index) that is not on a float feature it describes") }
+                splits.append(ObliviousTree.Split(feature: Int32(feature.column), border: split.border, missingHolds: feature.missingHolds))
+            }
+            forest.append(ObliviousTree(splits: splits, leafValues: tree.leafValues))
+        }
+        let meaning: PredictionMeaning = switch kind {
+        case .binary: .binaryProbability
+        case .classes: .classProbabilities(labels: Self.labels(classNames, count: biases.count))
+        case .regression: .regression
+        }
+        var loaded = LoadedModel(
+            ir: .obliviousTrees(ObliviousForest(featureCount: featureCount, outputCount: biases.count, trees: forest, scale: scale,
+                                                biases: biases, transform: transform)),
+            format: format, meaning: meaning, objectiveName: lossName, kind: "oblivious trees", treeCount: trees.count,
+            writerVersion: Self.version(versionText))
+        let names = floatFeatures.filter { !$0.name.isEmpty }
+        if names.count == featureCount, Set(names.map(\.column)).count == featureCount {
+            loaded.featureNames = names.sorted { $0.column < $1.column }.map(\.name)
+        }
+        return loaded
+    }
+
+    enum MeaningKind { case binary, classes, regression }
+
+    /// The transform CatBoost's `predict` applies for a loss (`predict_proba` for classifiers), and what it means.
+    static func objective(_ loss: String) -> (DoubleOutputTransform, MeaningKind)? {
+        switch loss {
+        case "Logloss", "CrossEntropy": (.sigmoid(scale: 1), .binary)
+        case "MultiClass": (.softmax, .classes)
+        case "MultiClassOneVsAll": (.sigmoid(scale: 1), .classes)
+        case "RMSE", "MAE", "Quantile", "Expectile", "MAPE", "Huber", "Lq", "LogLinQuantile", "YetiRank", "YetiRankPairwise",
+             "PairLogit", "PairLogitPairwise", "QueryRMSE", "QuerySoftMax", "StochasticRank":
+            (.identity, .regression)
+        case "Poisson", "Tweedie": (.exponential, .regression)
+        default: nil
+        }
+    }
+
+    /// The class names as CatBoost keeps them (integers or strings), or `0 ..< count` when it keeps none.
+    static func labels(_ names: [JSONValue], count: Int) -> ClassLabels {
+        guard names.count == count else { return .integers(Array(0..<count)) }
+        let integers = names.compactMap { $0.number.flatMap { Int(exactly: $0) } }
+        if integers.count == count { return .integers(integers) }
+        return .strings(names.map { $0.string ?? $0.number.map { "\($0)" } ?? "?" })
+    }
+
+    /// `catboost 1.2.10` from the version block CatBoost writes (`Branch: tags/v1.2.10`).
+    static func version(_ text: String?) -> String? {
+        guard let text, let range = text.firstRange(of: "tags/v") else { return nil }
+        let version = text[range.upperBound...].prefix { $0.isNumber || $0 == "." }
+        return version.isEmpty ? nil : "catboost \(version)"
+    }
+
+    /// A categorical feature as an error names it.
+    static func describe(categorical name: String, column: Int?) -> String {
+        let place = column.map { "column \($0)" } ?? "column ?"
+        return name.isEmpty ? place : "'\(MessageText.shortened(name))' (\(place))"
+    }
+}

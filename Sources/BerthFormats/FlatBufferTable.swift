@@ -1,0 +1,142 @@
+/// Read access to one table of a FlatBuffers buffer (the format of CatBoost's `.cbm`), every offset checked.
+///
+/// A table starts with a signed offset back to its vtable; the vtable lists, per field id, the field's offset
+/// from the table's start (0: absent, so the schema's default applies). Strings, vectors and sub-tables are
+/// reached through unsigned offsets relative to where the offset is stored. Nothing here trusts the file: an
+/// offset or length that leaves the buffer is an error, and vector lengths are checked against the bytes left
+/// before anything is allocated.
+struct FlatBufferTable {
+    let buffer: [UInt8]
+    let position: Int
+    /// The field offsets of this table, by field id.
+    private let fieldOffsets: [Int]
+
+    struct Malformed: Error { let reason: String }
+
+    /// The root table of `buffer`.
+    init(root buffer: [UInt8]) throws(Malformed) {
+        try self.init(buffer, at: Int(try Self.uint32(buffer, 0)))
+    }
+
+    init(_ buffer: [UInt8], at position: Int) throws(Malformed) {
+        self.buffer = buffer
+        self.position = position
+        let vtable = position - Int(Int32(bitPattern: try Self.uint32(buffer, position)))
+        let vtableSize = Int(try Self.uint16(buffer, vtable))
+        guard vtableSize >= 4, vtableSize % 2 == 0 else { throw Malformed(reason: "a vtable of \(vtableSize) bytes at \(vtable)") }
+        var offsets = [Int]()
+        for slot in stride(from: vtable + 4, to: vtable + vtableSize, by: 2) { offsets.append(Int(try Self.uint16(buffer, slot))) }
+        fieldOffsets = offsets
+    }
+
+    /// Where field `id` is stored, or nil when the table leaves it out.
+    private func field(_ id: Int) -> Int? {
+        guard id < fieldOffsets.count, fieldOffsets[id] != 0 else { return nil }
+        return position + fieldOffsets[id]
+    }
+
+    func int32(_ id: Int, default value: Int32) throws(Malformed) -> Int32 {
+        guard let at = field(id) else { return value }
+        return Int32(bitPattern: try Self.uint32(buffer, at))
+    }
+
+    func int8(_ id: Int, default value: Int8) throws(Malformed) -> Int8 {
+        guard let at = field(id) else { return value }
+        try Self.check(buffer, at, 1)
+        return Int8(bitPattern: buffer[at])
+    }
+
+    func double(_ id: Int, default value: Double) throws(Malformed) -> Double {
+        guard let at = field(id) else { return value }
+        return Double(bitPattern: try Self.uint64(buffer, at))
+    }
+
+    /// The sub-table in field `id`.
+    func table(_ id: Int) throws(Malformed) -> FlatBufferTable? {
+        guard let at = field(id) else { return nil }
+        return try FlatBufferTable(buffer, at: try Self.target(buffer, at))
+    }
+
+    func string(_ id: Int) throws(Malformed) -> String? {
+        guard let at = field(id) else { return nil }
+        return try Self.string(buffer, at: try Self.target(buffer, at))
+    }
+
+    /// Field `id` as a vector: where its elements start and how many there are, each `elementSize` bytes.
+    func vector(_ id: Int, elementSize: Int) throws(Malformed) -> (start: Int, count: Int)? {
+        guard let at = field(id) else { return nil }
+        let vector = try Self.target(buffer, at)
+        let count = Int(try Self.uint32(buffer, vector))
+        let (size, overflow) = count.multipliedReportingOverflow(by: elementSize)
+        guard !overflow else { throw Malformed(reason: "a vector of \(count) elements") }
+        try Self.check(buffer, vector + 4, size)
+        return (vector + 4, count)
+    }
+
+    func int32s(_ id: Int) throws(Malformed) -> [Int32] {
+        guard let (start, count) = try vector(id, elementSize: 4) else { return [] }
+        var values = [Int32]()
+        values.reserveCapacity(count)
+        for index in 0..<count { values.append(Int32(bitPattern: try Self.uint32(buffer, start + 4 * index))) }
+        return values
+    }
+
+    func floats(_ id: Int) throws(Malformed) -> [Float] {
+        guard let (start, count) = try vector(id, elementSize: 4) else { return [] }
+        var values = [Float]()
+        values.reserveCapacity(count)
+        for index in 0..<count { values.append(Float(bitPattern: try Self.uint32(buffer, start + 4 * index))) }
+        return values
+    }
+
+    func doubles(_ id: Int) throws(Malformed) -> [Double] {
+        guard let (start, count) = try vector(id, elementSize: 8) else { return [] }
+        var values = [Double]()
+        values.reserveCapacity(count)
+        for index in 0..<count { values.append(Double(bitPattern: try Self.uint64(buffer, start + 8 * index))) }
+        return values
+    }
+
+    func tables(_ id: Int) throws(Malformed) -> [FlatBufferTable] {
+        guard let (start, count) = try vector(id, elementSize: 4) else { return [] }
+        var tables = [FlatBufferTable]()
+        for index in 0..<count { tables.append(try FlatBufferTable(buffer, at: try Self.target(buffer, start + 4 * index))) }
+        return tables
+    }
+
+    // MARK: - Checked reads
+
+    private static func check(_ buffer: [UInt8], _ at: Int, _ count: Int) throws(Malformed) {
+        guard at >= 0, count >= 0, at <= buffer.count, count <= buffer.count - at else {
+            throw Malformed(reason: "\(count) bytes at offset \(at) run past the \(buffer.count) bytes of the model")
+        }
+    }
+
+    private static func uint16(_ buffer: [UInt8], _ at: Int) throws(Malformed) -> UInt16 {
+        try check(buffer, at, 2)
+        return UInt16(buffer[at]) | UInt16(buffer[at + 1]) << 8
+    }
+
+    private static func uint32(_ buffer: [UInt8], _ at: Int) throws(Malformed) -> UInt32 {
+        try check(buffer, at, 4)
+        return UInt32(buffer[at]) | UInt32(buffer[at + 1]) << 8 | UInt32(buffer[at + 2]) << 16 | UInt32(buffer[at + 3]) << 24
+    }
+
+    private static func uint64(_ buffer: [UInt8], _ at: Int) throws(Malformed) -> UInt64 {
+        UInt64(try uint32(buffer, at)) | UInt64(try uint32(buffer, at + 4)) << 32
+    }
+
+    /// Where the unsigned offset stored at `at` points.
+    private static func target(_ buffer: [UInt8], _ at: Int) throws(Malformed) -> Int {
+        let (target, overflow) = at.addingReportingOverflow(Int(try uint32(buffer, at)))
+        guard !overflow else { throw Malformed(reason: "an offset at \(at) overflows") }
+        try check(buffer, target, 0)
+        return target
+    }
+
+    private static func string(_ buffer: [UInt8], at position: Int) throws(Malformed) -> String {
+        let count = Int(try uint32(buffer, position))
+        try check(buffer, position + 4, count)
+        return String(decoding: buffer[position + 4 ..< position + 4 + count], as: UTF8.self)
+    }
+}
