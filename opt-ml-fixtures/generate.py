@@ -152,12 +152,14 @@ def default_answers(predictions, batch, npy_dtype="<f4"):
 
 
 def write_case(name, description, model_files, X, predictions, environment=None, selection=None, variants=None,
-               library=None, precision="float32"):
+               library=None, precision="float32", extra_answers=None):
     """One fixture: the model, the same rows in every request content type, and the library's answers in every
     response content type. `selection` is (keys, objective, num_class) when SAGEMAKER_INFERENCE_OUTPUT is set;
     `variants` adds requests of other dtypes and framings: {file: (bytes, content_type, expected_csv_text)}.
     `library` is (name, version), xgboost's by default; `precision` "float64" (LightGBM) sends RecordIO rows as
-    float64 tensors, so rows one double-ulp above a threshold stay there, and expects float64 NPY answers."""
+    float64 tensors, so rows one double-ulp above a threshold stay there, and expects float64 NPY answers.
+    `extra_answers` adds answers to the CSV rows for other Accept values: {file: (accept, bytes)}; an `Accept`
+    of `application/json` replaces the JSON request's answer instead (a case whose environment changes it)."""
     folder = os.path.join(HERE, name)
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(os.path.join(folder, "model"))
@@ -196,6 +198,12 @@ def write_case(name, description, model_files, X, predictions, environment=None,
         ("rows.recordio", "application/x-recordio-protobuf", "application/x-recordio-protobuf", "rows.recordio"),
         ("rows-sparse.recordio", "application/x-recordio-protobuf", "application/jsonlines", "rows.jsonl"),
     ]
+    for file, (accept, answer) in (extra_answers or {}).items():
+        if accept == "application/json":
+            expected["rows.json"] = answer
+            continue
+        expected[file] = answer
+        requests.append(("rows.csv", "text/csv", accept, file))
     for file, (body, content_type, expected_csv) in (variants or {}).items():
         bodies[file] = body
         expected[file + ".csv"] = expected_csv

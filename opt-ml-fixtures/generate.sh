@@ -35,7 +35,7 @@ done
 .venv-xgb17/bin/python generate_pickle.py
 .venv-xgb3/bin/pip install -q scikit-learn==1.7.2 joblib==1.5.2
 .venv-xgb3/bin/python generate_pickle.py
-.venv-xgb3/bin/pip install -q lightgbm==4.6.0 catboost==1.2.10
+.venv-xgb3/bin/pip install -q lightgbm==4.6.0 catboost==1.2.10 sagemaker-inference==1.10.1
 .venv-xgb3/bin/python generate_lightgbm.py
 .venv-xgb3/bin/python generate_catboost.py
 echo "fixtures written under $here"

@@ -13,6 +13,7 @@ import zlib
 import joblib
 import lightgbm as lgb
 import numpy as np
+from sagemaker_inference import encoder as sagemaker_encoder
 
 from generate import synthetic, tar_gz, write_case
 
@@ -49,8 +50,40 @@ def request_rows(rng, booster, features, count, missing_rate=0.1):
     return X
 
 
+def jumpstart_answer(model, R, verbose, classifier):
+    """What SageMaker JumpStart's LightGBM inference scripts answer for `Accept: application/json[;verbose]`:
+    their `transform_fn` steps (classification: `probabilities-1d`, `probabilities`, `predicted_label` when verbose;
+    regression: `prediction`), the numbers from lightgbm, the bytes from `sagemaker_inference`'s own encoder."""
+    if not classifier:
+        best = model.best_iteration if isinstance(model, lgb.Booster) else model.best_iteration_
+        return sagemaker_encoder.encode({"prediction": model.predict(R, num_iteration=best)}, "application/json")
+    if isinstance(model, lgb.Booster):
+        output = model.predict(R, num_iteration=model.best_iteration)
+    else:
+        output = model.predict_proba(R, num_iteration=model.best_iteration_)
+    answer = {}
+    if output.ndim == 1:
+        output = np.vstack((1.0 - output, output)).transpose()
+    answer["probabilities-1d"] = output[:, 1:]
+    answer["probabilities"] = output
+    if verbose:
+        answer["predicted_label"] = np.argmax(output, axis=1)
+    return sagemaker_encoder.encode(answer, "application/json")
+
+
+def jumpstart_answers(model, R, classifier):
+    """The verbose JumpStart answer to the CSV rows, as an extra request of every pickled case."""
+    return {"rows.jumpstart-verbose.json": ("application/json;verbose", jumpstart_answer(model, R, True, classifier))}
+
+
 def model_text(booster):
     return booster.model_to_string().encode()
+
+
+def joblib_bytes(value):
+    buffer = io.BytesIO()
+    joblib.dump(value, buffer)
+    return buffer.getvalue()
 
 
 def train(params, X, y, rounds, **dataset):
@@ -169,8 +202,10 @@ def pickle_cases():
     y = labels_for("regression", X, rng)
     booster = train({"objective": "regression", "num_leaves": 9}, X, y, 15)
     R = request_rows(rng, booster, 5, 14)
-    case("lightgbm-pickle-booster", "a lightgbm.basic.Booster saved with pickle.dump (protocol 4)", booster, R,
-         files={"model.pkl": pickle.dumps(booster, protocol=4)})
+    write_case("lightgbm-pickle-booster", "a lightgbm.basic.Booster saved with pickle.dump (protocol 4); also answered "
+               "as JumpStart's regression script answers application/json;verbose", {"model.pkl": pickle.dumps(booster, protocol=4)},
+               R, booster.predict(R), library=LIBRARY, precision="float64",
+               extra_answers=jumpstart_answers(booster, R, classifier=False))
 
     train_rows = np.arange(len(X)) < 300
     early = lgb.train({"objective": "binary", "num_leaves": 9, "verbose": -1, "seed": 7, "num_threads": 1,
@@ -179,9 +214,17 @@ def pickle_cases():
                       callbacks=[lgb.early_stopping(5, verbose=False)], keep_training_booster=True)
     assert 0 < early.best_iteration < early.current_iteration(), "early stopping should stop before the last round"
     R = request_rows(rng, early, 5, 14)
-    case("lightgbm-pickle-booster-early-stopped", f"a Booster stopped early (best_iteration {early.best_iteration} of "
-         f"{early.current_iteration()}) and pickled: its text holds every tree, predict uses the best iterations",
-         early, R, files={"model.pkl": pickle.dumps(early, protocol=4)})
+    write_case("lightgbm-pickle-booster-early-stopped", f"a binary Booster stopped early (best_iteration "
+               f"{early.best_iteration} of {early.current_iteration()}) and joblib-dumped as JumpStart's LightGBM "
+               "classification saves model.pkl: its text holds every tree, predict uses the best iterations; also "
+               "answered as JumpStart's classification script answers application/json;verbose",
+               {"model.pkl": joblib_bytes(early)}, R, early.predict(R), library=LIBRARY, precision="float64",
+               extra_answers=jumpstart_answers(early, R, classifier=True))
+    write_case("lightgbm-jumpstart-binary", "the early-stopped binary Booster with BERTH_ANSWER_STYLE=jumpstart: "
+               "application/json answers are JumpStart's", {"model.pkl": joblib_bytes(early)}, R, early.predict(R),
+               environment={"BERTH_ANSWER_STYLE": "jumpstart"}, library=LIBRARY, precision="float64",
+               extra_answers={"rows.json": ("application/json", jumpstart_answer(early, R, False, classifier=True)),
+                              **jumpstart_answers(early, R, classifier=True)})
 
     labels = np.array(["bronze", "gold", "silver"])
     classifier = lgb.LGBMClassifier(n_estimators=12, num_leaves=7, verbose=-1, random_state=3)
@@ -190,8 +233,9 @@ def pickle_cases():
     joblib.dump(classifier, buffer, compress=3)
     R = request_rows(rng, classifier.booster_, 5, 14)
     write_case("lightgbm-pickle-classifier-joblib", "an LGBMClassifier with string classes, joblib.dump(compress=3) "
-               "(zlib) as JumpStart's LightGBM training script saves model.pkl", {"model.pkl": buffer.getvalue()}, R,
-               classifier.predict_proba(R), library=LIBRARY, precision="float64")
+               "(zlib); also answered as JumpStart's classification script answers application/json;verbose",
+               {"model.pkl": buffer.getvalue()}, R, classifier.predict_proba(R), library=LIBRARY, precision="float64",
+               extra_answers=jumpstart_answers(classifier, R, classifier=True))
 
     regressor = lgb.LGBMRegressor(n_estimators=10, num_leaves=7, verbose=-1, random_state=4)
     regressor.fit(X, y)

@@ -12,6 +12,9 @@ public struct ServingSettings: Sendable {
     public var defaultAccept = ResponseFormat.csv
     /// `BERTH_LIBSVM_INDEX_BASE`: whether libsvm requests number features from 0 (default) or 1.
     public var libsvmIndexBase = 0
+    /// `BERTH_ANSWER_STYLE`: the official XGBoost container's JSON answers (`sagemaker`, default) or those of
+    /// SageMaker JumpStart's LightGBM and CatBoost scripts (`jumpstart`).
+    public var answerStyle = AnswerStyle.sageMaker
     /// `BERTH_BODY_TIMEOUT_SECONDS`: how long a client may take to send one request body after its headers (408).
     public var bodyTimeoutSeconds = 60
     /// `BERTH_IDLE_TIMEOUT_SECONDS`: how long a keep-alive connection may sit idle (or trickle its headers).
@@ -35,6 +38,13 @@ public struct ServingSettings: Sendable {
             defaultAccept = format
         }
         if let base = try reader.integer("BERTH_LIBSVM_INDEX_BASE", in: 0...1) { libsvmIndexBase = base }
+        if let style = reader.string("BERTH_ANSWER_STYLE") {
+            guard let parsed = AnswerStyle(rawValue: style.lowercased()) else {
+                throw ConfigurationError(variable: "BERTH_ANSWER_STYLE", value: style,
+                                         expected: AnswerStyle.allCases.map(\.rawValue).joined(separator: " or "))
+            }
+            answerStyle = parsed
+        }
         if let seconds = try reader.integer("BERTH_BODY_TIMEOUT_SECONDS", in: 1...86_400) { bodyTimeoutSeconds = seconds }
         if let seconds = try reader.integer("BERTH_IDLE_TIMEOUT_SECONDS", in: 1...86_400) { idleTimeoutSeconds = seconds }
         if let url = reader.string("BERTH_SWAGGER_UI_URL") {

@@ -87,6 +87,7 @@ struct InvocationHandler: Sendable {
             logger.debug("custom attributes", metadata: ["custom_attributes": .string(String(attributes.prefix(1024)))])
         }
         let pipeline = InferencePipeline(model: model, configuration: configuration)
+        let verbose = AnswerStyle.asksVerbose(accept: request.headers[.accept])
         let output: [UInt8]
         if body.readableBytes < Self.offloadBodyBytes {
             // Small: decoded here, predicted with whatever else is waiting (when batching is on), encoded here.
@@ -99,12 +100,14 @@ struct InvocationHandler: Sendable {
                 throw InvocationFailure(error)
             }
             let predictions = await model.predict(batch)
-            output = pipeline.encode(predictions, to: responseFormat)
+            output = pipeline.encode(predictions, to: responseFormat, verbose: verbose)
         } else {
             output = try await offCooperativePool { () throws(InvocationFailure) -> [UInt8] in
                 do throws(CodecError) {
                     return try body.withUnsafeReadableBytes { bytes in
-                        Result { () throws(CodecError) in try pipeline.answer(bytes, from: requestFormat, to: responseFormat).body }
+                        Result { () throws(CodecError) in
+                            try pipeline.answer(bytes, from: requestFormat, to: responseFormat, verbose: verbose).body
+                        }
                     }.get()
                 } catch {
                     throw InvocationFailure(error)

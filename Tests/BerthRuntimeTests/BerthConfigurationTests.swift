@@ -39,11 +39,16 @@ import Testing
     @Test(arguments: [
         ("SAGEMAKER_BIND_TO_PORT", "http"), ("SAGEMAKER_BIND_TO_PORT", "70000"), ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "-1"),
         ("SAGEMAKER_BATCH", "maybe"), ("SAGEMAKER_BATCH_STRATEGY", "SOMETIMES"), ("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "image/png"),
-        ("BERTH_LOG_LEVEL", "loud"),
+        ("BERTH_LOG_LEVEL", "loud"), ("BERTH_ANSWER_STYLE", "triton"),
     ])
     func invalidValuesNameTheVariable(_ name: String, _ value: String) {
         let error = #expect(throws: ConfigurationError.self) { try BerthConfiguration(environment: [name: value], processorCount: 1) }
         #expect(error?.description.hasPrefix("\(name)=\(value) is not valid") == true)
+    }
+
+    @Test func answerStyleIsSageMakersUnlessSetToJumpStart() throws {
+        #expect(try BerthConfiguration(environment: [:], processorCount: 1).serving.answerStyle == .sageMaker)
+        #expect(try BerthConfiguration(environment: ["BERTH_ANSWER_STYLE": "JumpStart"], processorCount: 1).serving.answerStyle == .jumpStart)
     }
 
     @Test func multiModelSettings() throws {
