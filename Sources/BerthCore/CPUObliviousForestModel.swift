@@ -2,7 +2,8 @@
 /// float32 comparison per level, and the leaves are summed in double.
 ///
 /// The splits of all trees are packed into flat arrays (feature, border, missing bit) with each tree's first
-/// split and depth, so a row's walk is a run of independent comparisons with no branches to mispredict.
+/// split, and rows are taken sixteen at a time, one SIMD lane each: a tree's leaf indexes for all of them come from one
+/// vector comparison per level, with no branch to mispredict.
 struct CPUObliviousForestModel: CompiledModel {
     let forest: ObliviousForest
     let parallelism: RowParallelism
@@ -55,42 +56,89 @@ struct CPUObliviousForestModel: CompiledModel {
         (self.firstSplits, self.leafStarts, self.leafValues) = (firstSplits, leafStarts, leafValues)
     }
 
+    /// Rows decided together: one SIMD lane each, every split of a tree compared for all of them at once.
+    static let lanes = 16
+    typealias Lanes = SIMD16<Float>
+    typealias LeafIndexes = SIMD16<Int32>
+
     func predict(_ batch: FeatureBatch) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        let outputs = outputCount, features = featureCount
+        let outputs = outputCount
         var result = [Double](repeating: 0, count: batch.rowCount * outputs)
         batch.values.withUnsafeBufferPointer { rows in
             result.withUnsafeMutableBufferPointer { output in
                 let rowsPointer = SendablePointer(rows.baseAddress)
                 let outputPointer = SendableMutablePointer(output.baseAddress)
-                parallelism.forEachRange(rowCount: batch.rowCount, work: batch.rowCount * max(1, forest.trees.count), granularity: 16) { range in
-                    for row in range {
-                        let margins = UnsafeMutableBufferPointer(start: outputPointer.pointer! + row * outputs, count: outputs)
-                        addLeaves(row: rowsPointer.pointer! + row * features, into: margins)
-                        for output in margins.indices { margins[output] = margins[output] * forest.scale + forest.biases[output] }
-                        forest.transform.apply(margins)
-                    }
+                parallelism.forEachRange(rowCount: batch.rowCount, work: batch.rowCount * max(1, forest.trees.count),
+                                         granularity: Self.lanes * 4) { range in
+                    predictRows(range, rows: rowsPointer.pointer!, output: outputPointer.pointer!)
                 }
             }
         }
         return Predictions(rowCount: batch.rowCount, columnCount: outputs, doubles: result)
     }
 
-    /// Adds each tree's leaf for one row to its margins, tree after tree.
-    private func addLeaves(row: UnsafePointer<Float>, into margins: UnsafeMutableBufferPointer<Double>) {
-        splitFeatures.withUnsafeBufferPointer { features in
-            borders.withUnsafeBufferPointer { borders in
-                missingHolds.withUnsafeBufferPointer { missing in
-                    leafValues.withUnsafeBufferPointer { leaves in
-                        for tree in 0 ..< firstSplits.count - 1 {
-                            var leaf = 0
-                            for split in firstSplits[tree] ..< firstSplits[tree + 1] {
-                                let value = row[Int(features[split])]
-                                let holds = value.isNaN ? missing[split] : value > borders[split]
-                                leaf |= (holds ? 1 : 0) << (split - firstSplits[tree])
+    /// Predicts `range` sixteen rows at a time: the rows' features are transposed into one vector per feature, so
+    /// each split is one vector comparison; then each lane adds its leaf, tree after tree, in double.
+    private func predictRows(_ range: Range<Int>, rows: UnsafePointer<Float>, output: UnsafeMutablePointer<Double>) {
+        let features = featureCount, outputs = outputCount
+        withArrays { arrays in
+            withUnsafeTemporaryAllocation(of: Lanes.self, capacity: features) { columns in
+                for first in stride(from: range.lowerBound, to: range.upperBound, by: Self.lanes) {
+                    let count = min(Self.lanes, range.upperBound - first)
+                    for feature in 0..<features {
+                        var column = Lanes(repeating: 0)
+                        for lane in 0..<count { column[lane] = rows[(first + lane) * features + feature] }
+                        columns[feature] = column
+                    }
+                    let margins = output + first * outputs
+                    for tree in 0 ..< arrays.firstSplits.count - 1 {
+                        var leaves = LeafIndexes(repeating: 0)
+                        let start = arrays.firstSplits[tree]
+                        for split in start ..< arrays.firstSplits[tree + 1] {
+                            let values = columns[Int(arrays.splitFeatures[split])]
+                            let border = Lanes(repeating: arrays.borders[split])
+                            // `value > border`; a NaN compares false both ways, so `!(value <= border)` holds for it
+                            // exactly when a missing value should.
+                            let holds = arrays.missingHolds[split] ? .!(values .<= border) : values .> border
+                            leaves.replace(with: leaves | Int32(1 << (split - start)), where: holds)
+                        }
+                        let base = arrays.leafStarts[tree]
+                        for lane in 0..<count {
+                            let leaf = base + Int(leaves[lane]) * outputs
+                            for output in 0..<outputs { margins[lane * outputs + output] += arrays.leafValues[leaf + output] }
+                        }
+                    }
+                    for lane in 0..<count {
+                        let rowMargins = UnsafeMutableBufferPointer(start: margins + lane * outputs, count: outputs)
+                        for output in rowMargins.indices { rowMargins[output] = rowMargins[output] * forest.scale + forest.biases[output] }
+                        forest.transform.apply(rowMargins)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The packed arrays as raw pointers, for the loop above (no bounds checks or reference counting inside it).
+    private struct Arrays {
+        let firstSplits: UnsafeBufferPointer<Int>
+        let leafStarts: UnsafeBufferPointer<Int>
+        let splitFeatures: UnsafeBufferPointer<Int32>
+        let borders: UnsafeBufferPointer<Float>
+        let missingHolds: UnsafeBufferPointer<Bool>
+        let leafValues: UnsafeBufferPointer<Double>
+    }
+
+    private func withArrays(_ body: (Arrays) -> Void) {
+        firstSplits.withUnsafeBufferPointer { firstSplits in
+            leafStarts.withUnsafeBufferPointer { leafStarts in
+                splitFeatures.withUnsafeBufferPointer { splitFeatures in
+                    borders.withUnsafeBufferPointer { borders in
+                        missingHolds.withUnsafeBufferPointer { missingHolds in
+                            leafValues.withUnsafeBufferPointer { leafValues in
+                                body(Arrays(firstSplits: firstSplits, leafStarts: leafStarts, splitFeatures: splitFeatures,
+                                            borders: borders, missingHolds: missingHolds, leafValues: leafValues))
                             }
-                            let start = leafStarts[tree] + leaf * margins.count
-                            for output in margins.indices { margins[output] += leaves[start + output] }
                         }
                     }
                 }
