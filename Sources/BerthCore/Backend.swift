@@ -14,11 +14,15 @@ public protocol CompiledModel: Sendable {
     var placement: Placement { get }
     /// What the request decoders must keep: float32 values, or the doubles as well.
     var featurePrecision: FeaturePrecision { get }
+    /// What `predict` answers: float32 values, or doubles beside them (`Predictions.doubles`).
+    var outputPrecision: FeaturePrecision { get }
 }
 
 extension CompiledModel {
     /// Float32, as XGBoost and ONNX compare.
     public var featurePrecision: FeaturePrecision { .float32 }
+    /// Float32, as XGBoost and ONNX answer.
+    public var outputPrecision: FeaturePrecision { .float32 }
 }
 
 /// Something that turns the model IR into a `CompiledModel`: the CPU kernels, or a GPU.

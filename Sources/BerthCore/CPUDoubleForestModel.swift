@@ -13,6 +13,7 @@ struct CPUDoubleForestModel: CompiledModel {
     var residentBytes: Int { packed.residentBytes }
     var placement: Placement { .cpu }
     var featurePrecision: FeaturePrecision { .float64 }
+    var outputPrecision: FeaturePrecision { .float64 }
 
     init(_ forest: DoubleForest, parallelism: RowParallelism) throws(ModelValidationError) {
         guard forest.featureCount > 0 else { throw ModelValidationError("the forest takes no features") }

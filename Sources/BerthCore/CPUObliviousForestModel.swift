@@ -19,6 +19,8 @@ struct CPUObliviousForestModel: CompiledModel {
     var outputCount: Int { forest.outputCount }
     var residentBytes: Int { splitFeatures.count * 9 + firstSplits.count * 16 + leafValues.count * 8 }
     var placement: Placement { .cpu }
+    /// CatBoost compares float32 but sums, and answers, in double.
+    var outputPrecision: FeaturePrecision { .float64 }
 
     init(_ forest: ObliviousForest, parallelism: RowParallelism) throws(ModelValidationError) {
         guard forest.featureCount > 0, forest.outputCount > 0 else { throw ModelValidationError("the forest has no features or no outputs") }

@@ -19,6 +19,10 @@ public struct EnsembleModel: CompiledModel {
     public var featurePrecision: FeaturePrecision {
         members.contains { $0.featurePrecision == .float64 } ? .float64 : .float32
     }
+    /// Doubles when every member answers them (the combination is then taken in double).
+    public var outputPrecision: FeaturePrecision {
+        members.allSatisfy { $0.outputPrecision == .float64 } ? .float64 : .float32
+    }
 
     /// Fails unless every member takes the same features and gives the same number of outputs.
     public init(members: [any CompiledModel], combination: Combination) throws(ModelValidationError) {

@@ -62,8 +62,10 @@ public struct InferenceRequest: Sendable {
     /// The most bytes a JSON header may take (the binary section is bounded by the payload limit alone).
     public static let maxHeaderBytes = 64 << 20
 
-    /// Reads `body`: all JSON when `headerLength` is nil, else a JSON header of that many bytes and a binary section.
-    public init(body: UnsafeRawBufferPointer, headerLength: Int?, featureCount: Int) throws(OpenInferenceError) {
+    /// Reads `body`: all JSON when `headerLength` is nil, else a JSON header of that many bytes and a binary section;
+    /// `precision` is the model's: for a model that compares doubles (LightGBM) each element's double is kept too.
+    public init(body: UnsafeRawBufferPointer, headerLength: Int?, featureCount: Int,
+                precision: FeaturePrecision = .float32) throws(OpenInferenceError) {
         let jsonLength = headerLength ?? body.count
         guard jsonLength <= body.count else {
             throw .bad("Inference-Header-Content-Length is \(jsonLength) but the body has \(body.count) bytes")
@@ -92,11 +94,11 @@ public struct InferenceRequest: Sendable {
         }
         let binarySection = UnsafeRawBufferPointer(rebasing: body[jsonLength...])
         features = try Self.features(of: inputs[0], featureCount: featureCount, binarySection: binarySection,
-                                     hasBinarySection: headerLength != nil)
+                                     hasBinarySection: headerLength != nil, precision: precision)
     }
 
     private static func features(of input: JSONValue, featureCount: Int, binarySection: UnsafeRawBufferPointer,
-                                 hasBinarySection: Bool) throws(OpenInferenceError) -> FeatureBatch {
+                                 hasBinarySection: Bool, precision: FeaturePrecision) throws(OpenInferenceError) -> FeatureBatch {
         guard input.object != nil, let name = input["name"]?.string else {
             throw .bad("each input needs a \"name\", a \"shape\", a \"datatype\" and its \"data\"")
         }
@@ -111,6 +113,7 @@ public struct InferenceRequest: Sendable {
         guard !overflow else { throw .bad("\(label) has more elements than a request can hold") }
 
         var values = [Float]()
+        var doubles = precision == .float64 ? [Double]() : nil
         let binarySize = input["parameters"]?["binary_data_size"]
         if let binarySize {
             guard hasBinarySection else {
@@ -128,24 +131,29 @@ public struct InferenceRequest: Sendable {
                 throw .bad("the binary section has \(binarySection.count) bytes but \(label) declares \(size)")
             }
             datatype.appendFeatures(binarySection, offset: 0, count: count, into: &values)
+            if doubles != nil { datatype.appendWideFeatures(binarySection, offset: 0, count: count, into: &doubles!) }
         } else {
             guard let data = input["data"] else { throw .bad("\(label) has no \"data\" (nor parameters.binary_data_size)") }
             guard binarySection.isEmpty else {
                 throw .bad("the request has a binary section but \(label) does not declare parameters.binary_data_size")
             }
             values.reserveCapacity(count)
-            try appendJSON(data, datatype: datatype, label: label, depth: 0, into: &values)
+            var elements = JSONElements(datatype: datatype, label: label, values: values, doubles: doubles)
+            try elements.append(data, depth: 0)
+            (values, doubles) = (elements.values, elements.doubles)
             guard values.count == count else {
                 throw .bad("\(label) has \(values.count) elements in \"data\" but shape [\(rows), \(featureCount)] needs \(count)")
             }
         }
-        if let infinite = values.firstIndex(where: \.isInfinite) {
+        let infinite = doubles.map { $0.firstIndex(where: \.isInfinite) } ?? values.firstIndex(where: \.isInfinite)
+        if let infinite {
             throw .bad("""
-                \(label) element \(infinite) (row \(infinite / featureCount), column \(infinite % featureCount)) is infinite \
-                as a float32, and xgboost refuses infinite inputs: send a finite number, or NaN (null in JSON) for a missing value
+                \(label) element \(infinite) (row \(infinite / featureCount), column \(infinite % featureCount)) is infinite\
+                \(doubles == nil ? " as a float32" : ""), and Berth refuses infinite inputs (xgboost does): send a finite number, \
+                or NaN (null in JSON) for a missing value
                 """)
         }
-        return FeatureBatch(rowCount: rows, columnCount: featureCount, values: values)
+        return FeatureBatch(rowCount: rows, columnCount: featureCount, values: values, doubles: doubles)
     }
 
     /// The rows a `[rows, features]` or `[features]` shape gives.
@@ -167,35 +175,7 @@ public struct InferenceRequest: Sendable {
         }
     }
 
-    /// Appends the elements of `data`, flat or nested, in row-major order.
-    private static func appendJSON(_ data: JSONValue, datatype: TensorDatatype, label: String, depth: Int,
-                                   into values: inout [Float]) throws(OpenInferenceError) {
-        switch data {
-        case .numberArray(let numbers):
-            for number in numbers { try append(.number(number), datatype: datatype, label: label, index: values.count, into: &values) }
-        case .array(let elements):
-            guard depth < 8 else { throw .bad("\(label) has \"data\" nested deeper than its shape") }
-            for element in elements {
-                switch element {
-                case .array, .numberArray: try appendJSON(element, datatype: datatype, label: label, depth: depth + 1, into: &values)
-                case .number(let number): try append(.number(number), datatype: datatype, label: label, index: values.count, into: &values)
-                case .bool(let flag): try append(.bool(flag), datatype: datatype, label: label, index: values.count, into: &values)
-                case .null: try append(.null, datatype: datatype, label: label, index: values.count, into: &values)
-                case .string, .object: throw notOfType(datatype, label: label, index: values.count)
-                }
-            }
-        default:
-            throw .bad("\(label) has \"data\" that is not an array: send the elements as a flat or nested array")
-        }
-    }
-
-    private static func append(_ element: JSONElement, datatype: TensorDatatype, label: String, index: Int,
-                               into values: inout [Float]) throws(OpenInferenceError) {
-        guard let feature = datatype.feature(fromJSON: element) else { throw notOfType(datatype, label: label, index: index) }
-        values.append(feature)
-    }
-
-    private static func notOfType(_ datatype: TensorDatatype, label: String, index: Int) -> OpenInferenceError {
+    fileprivate static func notOfType(_ datatype: TensorDatatype, label: String, index: Int) -> OpenInferenceError {
         let expected = switch datatype {
         case .bool: "true or false"
         case .fp16, .bf16, .fp32, .fp64: "a number, or null for a missing value"
@@ -219,5 +199,42 @@ public struct InferenceRequest: Sendable {
             requested.append(RequestedOutput(name: name, binary: try flag(entry["parameters"]?["binary_data"], "outputs.parameters.binary_data")))
         }
         return requested
+    }
+}
+
+/// The elements of a tensor's JSON `data`, flat or nested, gathered in row-major order as float32 and, for a model
+/// that compares doubles, as the doubles they are.
+private struct JSONElements {
+    let datatype: TensorDatatype
+    let label: String
+    var values: [Float]
+    var doubles: [Double]?
+
+    mutating func append(_ data: JSONValue, depth: Int) throws(OpenInferenceError) {
+        switch data {
+        case .numberArray(let numbers):
+            for number in numbers { try append(.number(number)) }
+        case .array(let elements):
+            guard depth < 8 else { throw .bad("\(label) has \"data\" nested deeper than its shape") }
+            for element in elements {
+                switch element {
+                case .array, .numberArray: try append(element, depth: depth + 1)
+                case .number(let number): try append(.number(number))
+                case .bool(let flag): try append(.bool(flag))
+                case .null: try append(.null)
+                case .string, .object: throw InferenceRequest.notOfType(datatype, label: label, index: values.count)
+                }
+            }
+        default:
+            throw .bad("\(label) has \"data\" that is not an array: send the elements as a flat or nested array")
+        }
+    }
+
+    private mutating func append(_ element: JSONElement) throws(OpenInferenceError) {
+        guard let feature = datatype.feature(fromJSON: element) else {
+            throw InferenceRequest.notOfType(datatype, label: label, index: values.count)
+        }
+        values.append(feature)
+        doubles?.append(datatype.wideFeature(fromJSON: element, narrowed: feature))
     }
 }

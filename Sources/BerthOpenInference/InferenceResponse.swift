@@ -2,7 +2,8 @@ import BerthCore
 import BerthJSON
 
 /// An Open Inference Protocol infer answer: `{"model_name", "model_version", "id", "outputs": [{"name", "datatype",
-/// "shape", "data"}]}` with the model's scores as one FP32 tensor of shape `[rows, outputs]`, or, when the client
+/// "shape", "data"}]}` with the model's scores as one FP32 tensor of shape `[rows, outputs]` (FP64 for a model
+/// that computes in double, as LightGBM's and CatBoost's `predict` answer float64), or, when the client
 /// asked for binary outputs, the JSON header followed by the tensor's little-endian bytes (the binary tensor
 /// extension; `headerLength` is then the `Inference-Header-Content-Length` to send).
 public struct InferenceResponse: Sendable {
@@ -35,21 +36,26 @@ public struct InferenceResponse: Sendable {
         header.append(contentsOf: #", "outputs": [{"name": "#.utf8)
         JSONText.appendString(outputName, to: &header)
         let dimensions = (shape ?? [predictions.rowCount, predictions.columnCount]).map(String.init).joined(separator: ", ")
-        header.append(contentsOf: #", "datatype": "FP32", "shape": [\#(dimensions)]"#.utf8)
+        let doubles = predictions.doubles
+        header.append(contentsOf: #", "datatype": "\#(doubles == nil ? "FP32" : "FP64")", "shape": [\#(dimensions)]"#.utf8)
         if binary {
-            let size = predictions.values.count * 4
+            let size = predictions.values.count * (doubles == nil ? 4 : 8)
             header.append(contentsOf: #", "parameters": {"binary_data_size": \#(size)}}]}"#.utf8)
             headerLength = header.count
             header.reserveCapacity(header.count + size)
-            for value in predictions.values {
-                withUnsafeBytes(of: value.bitPattern.littleEndian) { header.append(contentsOf: $0) }
+            if let doubles {
+                for value in doubles { withUnsafeBytes(of: value.bitPattern.littleEndian) { header.append(contentsOf: $0) } }
+            } else {
+                for value in predictions.values { withUnsafeBytes(of: value.bitPattern.littleEndian) { header.append(contentsOf: $0) } }
             }
         } else {
             header.append(contentsOf: #", "data": ["#.utf8)
-            for (index, value) in predictions.values.enumerated() {
+            for index in predictions.values.indices {
                 if index > 0 { header.append(contentsOf: ", ".utf8) }
-                // The shortest text that reads back as the same float32 through a double, as Triton's clients read it.
-                if value.isNaN { header.append(contentsOf: "null".utf8) } else { header.append(contentsOf: Double(value).description.utf8) }
+                // The shortest text that reads back as the same float32 (or double) through a double, as Triton's
+                // clients read it.
+                let value = doubles?[index] ?? Double(predictions.values[index])
+                if value.isNaN { header.append(contentsOf: "null".utf8) } else { header.append(contentsOf: value.description.utf8) }
             }
             header.append(contentsOf: "]}]}".utf8)
             headerLength = nil

@@ -15,11 +15,11 @@ public enum OpenInferenceMetadata {
         return body
     }
 
-    /// A model's name, versions, platform, and its one input and one output with datatype and shape (`outputShape`
-    /// replaces the default `[-1, outputCount]`).
+    /// A model's name, versions, platform, and its one input and one output with datatypes (`FP32`, or `FP64` for a
+    /// model that compares or answers in double) and shapes (`outputShape` replaces the default `[-1, outputCount]`).
     public static func model(_ identity: ModelIdentity, featureCount: Int, outputCount: Int, platform: String,
                              inputName: String = defaultInputName, outputName: String = defaultOutputName,
-                             outputShape: [Int]? = nil) -> [UInt8] {
+                             outputShape: [Int]? = nil, inputDatatype: String = "FP32", outputDatatype: String = "FP32") -> [UInt8] {
         var body = Array(#"{"name": "#.utf8)
         JSONText.appendString(identity.name, to: &body)
         body.append(contentsOf: #", "versions": ["#.utf8)
@@ -28,10 +28,10 @@ public enum OpenInferenceMetadata {
         JSONText.appendString(platform, to: &body)
         body.append(contentsOf: #", "inputs": [{"name": "#.utf8)
         JSONText.appendString(inputName, to: &body)
-        body.append(contentsOf: #", "datatype": "FP32", "shape": [-1, \#(featureCount)]}], "outputs": [{"name": "#.utf8)
+        body.append(contentsOf: #", "datatype": "\#(inputDatatype)", "shape": [-1, \#(featureCount)]}], "outputs": [{"name": "#.utf8)
         JSONText.appendString(outputName, to: &body)
         let shape = (outputShape ?? [-1, outputCount]).map(String.init).joined(separator: ", ")
-        body.append(contentsOf: #", "datatype": "FP32", "shape": [\#(shape)]}]}"#.utf8)
+        body.append(contentsOf: #", "datatype": "\#(outputDatatype)", "shape": [\#(shape)]}]}"#.utf8)
         return body
     }
 

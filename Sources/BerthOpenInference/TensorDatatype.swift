@@ -44,6 +44,13 @@ public enum TensorDatatype: String, Sendable, CaseIterable {
         }
     }
 
+    /// The element as a double, for a model that compares doubles: an FP64 number or an integer exactly as JSON
+    /// wrote it, a narrower float as the `narrowed` value `feature(fromJSON:)` gave.
+    func wideFeature(fromJSON element: JSONElement, narrowed: Float) -> Double {
+        if case .number(let value) = element, self == .fp64 || !isFloatingPoint { return value }
+        return Double(narrowed)
+    }
+
     /// The integers this type holds, as doubles (JSON's numbers), for range checks.
     private var integerRange: Range<Double> {
         switch self {
@@ -62,21 +69,42 @@ public enum TensorDatatype: String, Sendable, CaseIterable {
     /// Appends the features of `count` little-endian elements starting at `offset` of `bytes`.
     func appendFeatures(_ bytes: UnsafeRawBufferPointer, offset: Int, count: Int, into features: inout [Float]) {
         features.reserveCapacity(features.count + count)
+        for index in 0..<count { features.append(float(bytes, at: offset + index * byteSize)) }
+    }
+
+    /// The element at `at` as float32.
+    private func float(_ bytes: UnsafeRawBufferPointer, at: Int) -> Float {
+        switch self {
+        case .bool, .uint8: Float(bytes[at])
+        case .int8: Float(Int8(bitPattern: bytes[at]))
+        case .uint16: Float(UInt16(littleEndian: load(bytes, at)))
+        case .int16: Float(Int16(littleEndian: load(bytes, at)))
+        case .uint32: Float(UInt32(littleEndian: load(bytes, at)))
+        case .int32: Float(Int32(littleEndian: load(bytes, at)))
+        case .uint64: Float(UInt64(littleEndian: load(bytes, at)))
+        case .int64: Float(Int64(littleEndian: load(bytes, at)))
+        case .fp16: Self.widenHalf(UInt16(littleEndian: load(bytes, at)))
+        case .bf16: Float(bitPattern: UInt32(UInt16(littleEndian: load(bytes, at))) << 16)
+        case .fp32: Float(bitPattern: UInt32(littleEndian: load(bytes, at)))
+        case .fp64: Float(Double(bitPattern: UInt64(littleEndian: load(bytes, at))))
+        }
+    }
+
+    /// Appends `count` elements of this type from `bytes` at `offset` as doubles — exact for every type (integers
+    /// above 2^53 round, as numpy's `astype(np.float64)` rounds them) — for a model that compares doubles.
+    func appendWideFeatures(_ bytes: UnsafeRawBufferPointer, offset: Int, count: Int, into features: inout [Double]) {
+        features.reserveCapacity(features.count + count)
         for index in 0..<count {
             let at = offset + index * byteSize
             switch self {
-            case .bool, .uint8: features.append(Float(bytes[at]))
-            case .int8: features.append(Float(Int8(bitPattern: bytes[at])))
-            case .uint16: features.append(Float(UInt16(littleEndian: load(bytes, at))))
-            case .int16: features.append(Float(Int16(littleEndian: load(bytes, at))))
-            case .uint32: features.append(Float(UInt32(littleEndian: load(bytes, at))))
-            case .int32: features.append(Float(Int32(littleEndian: load(bytes, at))))
-            case .uint64: features.append(Float(UInt64(littleEndian: load(bytes, at))))
-            case .int64: features.append(Float(Int64(littleEndian: load(bytes, at))))
-            case .fp16: features.append(Self.widenHalf(UInt16(littleEndian: load(bytes, at))))
-            case .bf16: features.append(Float(bitPattern: UInt32(UInt16(littleEndian: load(bytes, at))) << 16))
-            case .fp32: features.append(Float(bitPattern: UInt32(littleEndian: load(bytes, at))))
-            case .fp64: features.append(Float(Double(bitPattern: UInt64(littleEndian: load(bytes, at)))))
+            case .uint32: features.append(Double(UInt32(littleEndian: load(bytes, at))))
+            case .int32: features.append(Double(Int32(littleEndian: load(bytes, at))))
+            case .uint64: features.append(Double(UInt64(littleEndian: load(bytes, at))))
+            case .int64: features.append(Double(Int64(littleEndian: load(bytes, at))))
+            case .fp64: features.append(Double(bitPattern: UInt64(littleEndian: load(bytes, at))))
+            default:
+                // Every other type is exact as a float32 already.
+                features.append(Double(float(bytes, at: at)))
             }
         }
     }

@@ -124,8 +124,11 @@ struct InvocationHandler: Sendable {
         let inference: InferenceRequest
         do throws(OpenInferenceError) {
             let featureCount = model.featureCount
+            let precision = model.compiled.featurePrecision
             inference = try body.withUnsafeReadableBytes { bytes in
-                Result { () throws(OpenInferenceError) in try InferenceRequest(body: bytes, headerLength: headerLength, featureCount: featureCount) }
+                Result { () throws(OpenInferenceError) in
+                    try InferenceRequest(body: bytes, headerLength: headerLength, featureCount: featureCount, precision: precision)
+                }
             }.get()
         } catch {
             throw OpenInferenceFailure(failure: InvocationFailure(error))

@@ -68,14 +68,14 @@ extension OpenAPIDocument {
             "properties": .object([
                 "model_name": .object(["type": "string"]), "model_version": .object(["type": "string"]), "id": .object(["type": "string"]),
                 "outputs": .object(["type": "array", "items": .object(["type": "object", "properties": .object([
-                    "name": .object(["type": "string"]), "datatype": .object(["type": "string", "enum": .array(["FP32"])]),
+                    "name": .object(["type": "string"]), "datatype": .object(["type": "string", "enum": .array(["FP32", "FP64"])]),
                     "shape": .object(["type": "array", "items": .object(["type": "integer"])]),
                     "data": .object(["type": "array", "items": .object(["type": .array(["number", "null"])])]),
                 ])])]),
             ]),
         ])
         var operation: [String: JSONValue] = [
-            "summary": "predict: one tensor of rows in, the model's scores out (output__0, FP32)",
+            "summary": "predict: one tensor of rows in, the model's scores out (output__0, FP32; FP64 for LightGBM and CatBoost models)",
             "tags": .array([.string(Self.openInferenceTag)]),
             "parameters": .array(parameters + [.object([
                 "name": "Inference-Header-Content-Length", "in": "header", "required": false, "schema": .object(["type": "integer"]),

@@ -39,8 +39,11 @@ struct OpenInferenceRoutes: Sendable {
                 answer { () throws(InvocationFailure) in
                     let (model, identity) = try resolve(context)
                     guard let triton = model.triton else {
-                        return Self.json(.ok, OpenInferenceMetadata.model(identity, featureCount: model.featureCount,
-                                                                          outputCount: model.outputCount, platform: Self.platform(model)))
+                        // A model that compares doubles (LightGBM) reads FP64; one that sums in double answers FP64.
+                        return Self.json(.ok, OpenInferenceMetadata.model(
+                            identity, featureCount: model.featureCount, outputCount: model.outputCount, platform: Self.platform(model),
+                            inputDatatype: model.compiled.featurePrecision == .float64 ? "FP64" : "FP32",
+                            outputDatatype: model.compiled.outputPrecision == .float64 ? "FP64" : "FP32"))
                     }
                     return Self.json(.ok, OpenInferenceMetadata.model(
                         identity, featureCount: model.featureCount, outputCount: model.outputCount, platform: Self.platform(model),
@@ -77,10 +80,13 @@ struct OpenInferenceRoutes: Sendable {
         }
         let body = try await RequestBody(serving: serving).collect(request)
         let featureCount = model.featureCount
+        let precision = model.compiled.featurePrecision
         let inference: InferenceRequest
         do throws(OpenInferenceError) {
             inference = try body.withUnsafeReadableBytes { bytes in
-                Result { () throws(OpenInferenceError) in try InferenceRequest(body: bytes, headerLength: headerLength, featureCount: featureCount) }
+                Result { () throws(OpenInferenceError) in
+                    try InferenceRequest(body: bytes, headerLength: headerLength, featureCount: featureCount, precision: precision)
+                }
             }.get()
         } catch {
             throw InvocationFailure(error)

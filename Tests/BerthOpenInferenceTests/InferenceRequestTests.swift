@@ -24,6 +24,32 @@ import Testing
         }
     }
 
+    /// For a model that compares doubles (LightGBM), FP64 and integer elements keep their doubles, narrower floats
+    /// widen exactly, and only a value infinite as a double is refused.
+    @Test func doublePrecisionModelsKeepTheDoubles() throws {
+        func keep(_ json: String, binary: [UInt8]? = nil) throws -> FeatureBatch {
+            let body = Array(json.utf8) + (binary ?? [])
+            return try body.withUnsafeBytes { bytes in
+                try InferenceRequest(body: bytes, headerLength: binary == nil ? nil : json.utf8.count, featureCount: 3,
+                                     precision: .float64).features
+            }
+        }
+        let fp64 = try keep(#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP64", "data": [0.30000000000000004, null, 1e39]}]}"#)
+        #expect(fp64.doubles?[0] == 0.30000000000000004 && fp64.doubles?[1].isNaN == true && fp64.doubles?[2] == 1e39)
+        let fp32 = try keep(#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [0.1, 2, 3]}]}"#)
+        #expect(fp32.doubles == [Double(Float(0.1)), 2, 3])
+        let int64 = try keep(#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "INT64", "data": [9007199254740993, 2, 3]}]}"#)
+        #expect(int64.doubles?[0] == 9007199254740992, "JSON's double of the integer")
+        var bytes = [UInt8]()
+        for value in [0.30000000000000004, -2.5, .nan] { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+        let binary = try keep(#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP64", "parameters": {"binary_data_size": 24}}]}"#,
+                              binary: bytes)
+        #expect(binary.doubles?[0] == 0.30000000000000004 && binary.doubles?[1] == -2.5 && binary.doubles?[2].isNaN == true)
+        #expect(throws: OpenInferenceError.self) {
+            try keep(#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP64", "data": [Infinity, 1, 2]}]}"#)
+        }
+    }
+
     @Test func jsonDataFlatOrNestedWithMissingValues() throws {
         let nested = try read(#"{"id": "7", "inputs": [{"name": "input__0", "shape": [2, 3], "datatype": "FP32", "data": [[1, 2, null], [4, NaN, 6]]}]}"#)
         #expect(nested.id == "7" && nested.features.rowCount == 2 && nested.features.columnCount == 3)

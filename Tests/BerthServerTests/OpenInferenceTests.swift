@@ -59,6 +59,31 @@ import Testing
         }
     }
 
+    /// A LightGBM model reads FP64 tensors as the doubles they hold and answers FP64: rows one double-ulp above a
+    /// split threshold get LightGBM's answers, which a float32 path would not.
+    @Test func aLightGBMModelReadsAndAnswersFP64() async throws {
+        let folder = TestServer.fixtures + "/lightgbm-binary"
+        let lines = try TestServer.bytes(folder + "/requests/rows.jsonl").split(separator: UInt8(ascii: "\n"))
+        let rows = try lines.map { line in try JSONReader.parse(Array(line)).array!.map { $0.number.map { "\($0)" } ?? "null" } }
+        let expected = String(decoding: try TestServer.bytes(folder + "/expected/rows.csv"), as: UTF8.self)
+            .split(separator: "\n").map { Double($0)! }
+        let data = rows.map { "[" + $0.joined(separator: ", ") + "]" }.joined(separator: ", ")
+        let request = #"{"inputs": [{"name": "input__0", "shape": [\#(rows.count), \#(rows[0].count)], "datatype": "FP64", "data": [\#(data)]}]}"#
+        try await TestServer.run(modelDirectory: folder + "/model") { client in
+            let metadata = try Self.json(try await client.execute(uri: "/v2/models/model", method: .get))
+            #expect(metadata["inputs"]?.array?.first?["datatype"]?.string == "FP64")
+            #expect(metadata["outputs"]?.array?.first?["datatype"]?.string == "FP64")
+            let response = try await client.execute(uri: "/v2/models/model/infer", method: .post,
+                                                     headers: [.contentType: "application/json"], body: ByteBuffer(string: request))
+            #expect(response.status == .ok)
+            let output = try #require(try Self.json(response)["outputs"]?.array?.first)
+            #expect(output["datatype"]?.string == "FP64")
+            let answers = try #require(output["data"]?.array).map { $0.number! }
+            #expect(answers.count == expected.count)
+            for (got, want) in zip(answers, expected) { #expect(abs(got - want) <= 1e-9 * abs(want), "got \(got), want \(want)") }
+        }
+    }
+
     /// Triton's clients send tensors in the binary extension by default and ask for binary outputs.
     @Test func binaryTensorsInAndOut() async throws {
         let (rows, expected) = try Self.rowsAndExpected()
