@@ -18,9 +18,9 @@ import Testing
     deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     func job(_ request: RequestFormat, _ response: ResponseFormat, strategy: BatchStrategy = .multiRecord,
-             payloadLimit: PayloadLimit = .sageMakerDefault) throws -> LocalBatchTransform {
+             payloadLimit: PayloadLimit = .sageMakerDefault, fixture: String? = nil) throws -> LocalBatchTransform {
         var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
-        configuration.model.directory = fixture + "/model"
+        configuration.model.directory = (fixture ?? self.fixture) + "/model"
         configuration.batchTransform.enabled = true
         let model = try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
         return LocalBatchTransform(pipeline: InferencePipeline(model: model, configuration: configuration), requestFormat: request,
@@ -62,6 +62,19 @@ import Testing
         #expect(bad.failure?.hasPrefix("line 25 has 2 values") == true, "\(bad.failure ?? "no failure")")
         #expect(!FileManager.default.fileExists(atPath: folder + "/bad.csv.out"))
         #expect(!FileManager.default.fileExists(atPath: folder + "/bad.csv.out.partial"))
+    }
+
+    /// A LightGBM model's job keeps every request's doubles, as `/invocations` does: rows one double-ulp above a
+    /// split threshold get `Booster.predict`'s answers.
+    @Test func aLightGBMJobAnswersInDoublePrecision() throws {
+        let lightgbm = Fixtures.root + "/lightgbm-dart"
+        try String(contentsOfFile: lightgbm + "/requests/rows.csv", encoding: .utf8).write(toFile: folder + "/rows.csv", atomically: true, encoding: .utf8)
+        let transform = try job(.csv, .csv, payloadLimit: PayloadLimit(bytes: 300), fixture: lightgbm)
+        let result = transform.run(input: folder + "/rows.csv", output: folder + "/rows.csv.out") { _, _, _ in }
+        #expect(result.failure == nil && result.requests > 1)
+        ResponseComparison.expectSameText(try String(contentsOfFile: folder + "/rows.csv.out", encoding: .utf8),
+                                          try String(contentsOfFile: lightgbm + "/expected/rows.csv", encoding: .utf8), "rows.csv",
+                                          tolerance: 1e-9)
     }
 
     @Test func recordIOFilesSplitAtRecordBoundaries() throws {

@@ -16,6 +16,8 @@ import Testing
     let root = NSTemporaryDirectory() + "berth-mme-" + UUID().uuidString
     static let binary = "xgboost-binary-legacy"
     static let onnx = "onnx-random-forest-binary"
+    static let lightgbm = "lightgbm-pickle-classifier-joblib"
+    static let catboost = "catboost-multiclass-strings-cbm"
 
     init() throws {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -77,6 +79,8 @@ import Testing
     @Test func loadListGetInvokeConflictDeleteCycle() async throws {
         try place(Self.binary, as: "churn")
         try place(Self.onnx, as: "forest")
+        try place(Self.lightgbm, as: "gbm")
+        try place(Self.catboost, as: "cat")
         let root = self.root
         try await run { client in
             let value1 = try await client.execute(uri: "/ping", method: .get).status
@@ -87,16 +91,19 @@ import Testing
             #expect(value2 == .ok)
             let value3 = try await Self.load(client, "forest", url: root + "/forest").status
             #expect(value3 == .ok)
+            for name in ["gbm", "cat"] { #expect(try await Self.load(client, name, url: root + "/" + name).status == .ok) }
             let listed102 = try Self.names(try await client.execute(uri: "/models", method: .get))
-            #expect(listed102 == ["churn", "forest"])
+            #expect(listed102 == ["cat", "churn", "forest", "gbm"])
             let described = try await client.execute(uri: "/models/forest", method: .get)
             #expect(try JSONReader.parse(Array(buffer: described.body))["modelUrl"]?.string == root + "/forest")
-            for (name, fixture) in [("churn", Self.binary), ("forest", Self.onnx)] {
+            // LightGBM and CatBoost models answer their libraries' doubles here too (1e-9).
+            for (name, fixture, tolerance) in [("churn", Self.binary, ResponseComparison.tolerance), ("forest", Self.onnx, ResponseComparison.tolerance),
+                                               ("gbm", Self.lightgbm, 1e-9), ("cat", Self.catboost, 1e-9)] {
                 let answer = try await Self.invoke(client, name, fixture: fixture)
                 #expect(answer.status == .ok)
                 ResponseComparison.expectSameText(String(buffer: answer.body),
                                                   String(decoding: try Fixtures.bytes(Fixtures.root + "/" + fixture + "/expected/rows.csv"), as: UTF8.self),
-                                                  name)
+                                                  name, tolerance: tolerance)
             }
             let value4 = try await Self.load(client, "churn", url: root + "/churn").status
             #expect(value4 == .conflict)
