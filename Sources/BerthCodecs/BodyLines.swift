@@ -73,13 +73,12 @@ struct BodyLines {
     /// another count) and is told whether the line is the body's first row; a body without rows is refused with
     /// `emptyMessage`. Room for a row on every line is reserved once — capped at one value per byte and per line
     /// and at 64 MiB, whatever the body — so a well-formed CSV body is read without regrowing or over-reserving.
-    func rows(featureCount: Int, precision: FeaturePrecision, emptyMessage: String,
-              _ appendRow: (_ line: Range<Int>, _ number: Int, _ isFirstRow: Bool, _ values: inout FeatureValues) throws(CodecError) -> Void)
+    func rows<Values: FeatureValues>(featureCount: Int, into _: Values.Type, emptyMessage: String,
+              _ appendRow: (_ line: Range<Int>, _ number: Int, _ isFirstRow: Bool, _ values: inout Values) throws(CodecError) -> Void)
         throws(CodecError) -> FeatureBatch {
         let lines = lineCount
         let rowsOnEveryLine = lines.multipliedReportingOverflow(by: featureCount)
-        var values = FeatureValues(
-            precision: precision,
+        var values = Values(
             reservingCapacity: min(rowsOnEveryLine.overflow ? .max : rowsOnEveryLine.partialValue, bytes.count + lines, 1 << 24))
         var rowCount = 0
         try forEach { line, number throws(CodecError) in

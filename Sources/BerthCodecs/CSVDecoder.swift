@@ -19,10 +19,18 @@ public struct CSVDecoder: RequestDecoder {
     }
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
+        switch options.precision {
+        case .float32: try decode(body, featureCount: featureCount, into: Float32Values.self)
+        case .float64: try decode(body, featureCount: featureCount, into: KeptDoubles.self)
+        }
+    }
+
+    private func decode<Values: FeatureValues>(_ body: UnsafeRawBufferPointer, featureCount: Int,
+                                               into: Values.Type) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber, blankLinesBeforeRows: .refused(format: "CSV"))
         var delimiter = UInt8(ascii: ",")
-        return try lines.rows(featureCount: featureCount, precision: options.precision,
+        return try lines.rows(featureCount: featureCount, into: Values.self,
                               emptyMessage: "the CSV body holds no rows: send one line of \(featureCount) comma-separated numbers per row") {
             line, lineNumber, isFirstRow, values throws(CodecError) in
             if isFirstRow { delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line])).byte }
@@ -39,8 +47,8 @@ public struct CSVDecoder: RequestDecoder {
     /// A plain number followed by the delimiter or the line end (nearly every field) is read in one pass; any
     /// other field (empty, quoted, padded, `nan`, `inf`, long or malformed) is cut at its delimiter and read by
     /// `number`.
-    private func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, delimiter: UInt8, lineNumber: Int,
-                            isFirstRow: Bool, into values: inout FeatureValues) throws(CodecError) -> Int {
+    private func decodeLine<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, delimiter: UInt8,
+                                                   lineNumber: Int, isFirstRow: Bool, into values: inout Values) throws(CodecError) -> Int {
         var fieldStart = range.lowerBound
         var fields = 0
         while true {

@@ -1,42 +1,66 @@
 import BerthCore
 
-/// The values a decoder gathers for a batch: float32 always (what XGBoost and ONNX read), and the doubles they
-/// were narrowed from as well when the model compares in double precision (LightGBM), so one decoder serves both.
-struct FeatureValues {
-    private(set) var floats: [Float]
-    private(set) var doubles: [Double]?
+/// The values a decoder gathers for a batch: float32 always (what XGBoost and ONNX read), and, in `KeptDoubles`,
+/// the doubles they were narrowed from as well (LightGBM compares doubles).
+///
+/// Decoders are generic over it and pick the conformance once per request from `FeaturePrecision`, so the
+/// float32 path is compiled without a single check for doubles in its loops.
+protocol FeatureValues {
+    init(reservingCapacity capacity: Int)
+    var count: Int { get }
+    /// Appends a number as the request wrote it (already read as the correctly rounded double).
+    mutating func append(_ value: Double)
+    /// Appends `count` missing values (a sparse row's absent features).
+    mutating func appendMissing(count: Int)
+    func isMissing(at index: Int) -> Bool
+    /// Sets an already appended value (a sparse row's present feature).
+    mutating func set(_ value: Double, at index: Int)
+    func batch(rowCount: Int, columnCount: Int) -> FeatureBatch
+}
 
-    init(precision: FeaturePrecision, reservingCapacity capacity: Int = 0) {
-        floats = []
+/// Float32 values only: what XGBoost and ONNX models read.
+struct Float32Values: FeatureValues {
+    private var floats: [Float] = []
+
+    init(reservingCapacity capacity: Int) { floats.reserveCapacity(capacity) }
+
+    var count: Int { floats.count }
+    @inline(__always) mutating func append(_ value: Double) { floats.append(Float(value)) }
+    mutating func appendMissing(count: Int) { floats.append(contentsOf: repeatElement(.nan, count: count)) }
+    func isMissing(at index: Int) -> Bool { floats[index].isNaN }
+    mutating func set(_ value: Double, at index: Int) { floats[index] = Float(value) }
+    func batch(rowCount: Int, columnCount: Int) -> FeatureBatch {
+        FeatureBatch(rowCount: rowCount, columnCount: columnCount, values: floats)
+    }
+}
+
+/// Float32 values and the doubles beside them, for a model that compares doubles.
+struct KeptDoubles: FeatureValues {
+    private var floats: [Float] = []
+    private var doubles: [Double] = []
+
+    init(reservingCapacity capacity: Int) {
         floats.reserveCapacity(capacity)
-        if precision == .float64 {
-            var doubles = [Double]()
-            doubles.reserveCapacity(capacity)
-            self.doubles = doubles
-        }
+        doubles.reserveCapacity(capacity)
     }
 
     var count: Int { floats.count }
 
-    /// Appends a number as the request wrote it (already read as the correctly rounded double).
-    @inline(__always)
-    mutating func append(_ value: Double) {
+    @inline(__always) mutating func append(_ value: Double) {
         floats.append(Float(value))
-        doubles?.append(value)
+        doubles.append(value)
     }
 
-    /// Appends `count` missing values (a sparse row's absent features).
     mutating func appendMissing(count: Int) {
         floats.append(contentsOf: repeatElement(.nan, count: count))
-        doubles?.append(contentsOf: repeatElement(.nan, count: count))
+        doubles.append(contentsOf: repeatElement(.nan, count: count))
     }
 
     func isMissing(at index: Int) -> Bool { floats[index].isNaN }
 
-    /// Sets an already appended value (a sparse row's present feature).
     mutating func set(_ value: Double, at index: Int) {
         floats[index] = Float(value)
-        doubles?[index] = value
+        doubles[index] = value
     }
 
     func batch(rowCount: Int, columnCount: Int) -> FeatureBatch {

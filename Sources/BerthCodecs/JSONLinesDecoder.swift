@@ -12,9 +12,17 @@ public struct JSONLinesDecoder: RequestDecoder {
     }
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
+        switch options.precision {
+        case .float32: try decode(body, featureCount: featureCount, into: Float32Values.self)
+        case .float64: try decode(body, featureCount: featureCount, into: KeptDoubles.self)
+        }
+    }
+
+    private func decode<Values: FeatureValues>(_ body: UnsafeRawBufferPointer, featureCount: Int,
+                                               into: Values.Type) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
-        return try lines.rows(featureCount: featureCount, precision: options.precision, emptyMessage: "the JSON Lines body holds no records") {
+        return try lines.rows(featureCount: featureCount, into: Values.self, emptyMessage: "the JSON Lines body holds no records") {
             line, lineNumber, _, values throws(CodecError) in
             let record: JSONValue
             do throws(JSONParseError) {

@@ -41,7 +41,15 @@ public struct JSONRequestDecoder: RequestDecoder {
             throw .bad("send {\"instances\": [[...], ...]}, an array of rows, or one array of numbers")
         }
         guard !rows.isEmpty else { throw .bad("the request holds no rows") }
-        var values = FeatureValues(precision: options.precision, reservingCapacity: rows.count * featureCount)
+        switch options.precision {
+        case .float32: return try Self.batch(rows, noun: noun, featureCount: featureCount, into: Float32Values.self)
+        case .float64: return try Self.batch(rows, noun: noun, featureCount: featureCount, into: KeptDoubles.self)
+        }
+    }
+
+    private static func batch<Values: FeatureValues>(_ rows: [JSONValue], noun: String, featureCount: Int,
+                                                     into: Values.Type) throws(CodecError) -> FeatureBatch {
+        var values = Values(reservingCapacity: rows.count * featureCount)
         for (index, row) in rows.enumerated() {
             try JSONRows.appendRow(row, featureCount: featureCount, label: "\(noun) \(index + 1)", into: &values)
         }

@@ -6,7 +6,7 @@ import BerthJSON
 /// where absent features are missing. `null` is a missing value everywhere.
 enum JSONRows {
     /// Appends one row of exactly `featureCount` values, or throws a 400 naming the row (`label`).
-    static func appendRow(_ value: JSONValue, featureCount: Int, label: String, into values: inout FeatureValues) throws(CodecError) {
+    static func appendRow<Values: FeatureValues>(_ value: JSONValue, featureCount: Int, label: String, into values: inout Values) throws(CodecError) {
         switch value {
         case .array(let elements):
             try appendDense(elements, featureCount: featureCount, label: label, into: &values)
@@ -26,7 +26,7 @@ enum JSONRows {
     }
 
     /// `{"values": [...]}` dense, or `{"keys": [...], "values": [...], "shape": [n]}` sparse.
-    private static func appendRecord(_ record: JSONValue, featureCount: Int, label: String, into values: inout FeatureValues) throws(CodecError) {
+    private static func appendRecord<Values: FeatureValues>(_ record: JSONValue, featureCount: Int, label: String, into values: inout Values) throws(CodecError) {
         guard let numbers = record["values"]?.array else { throw .bad("\(label) has no \"values\" array") }
         guard let keys = record["keys"]?.array, !keys.isEmpty else {
             try appendDense(numbers, featureCount: featureCount, label: label, into: &values)
@@ -48,7 +48,7 @@ enum JSONRows {
         }
     }
 
-    private static func appendDense(_ elements: [JSONValue], featureCount: Int, label: String, into values: inout FeatureValues) throws(CodecError) {
+    private static func appendDense<Values: FeatureValues>(_ elements: [JSONValue], featureCount: Int, label: String, into values: inout Values) throws(CodecError) {
         guard elements.count == featureCount else {
             if elements.first?.array != nil {
                 throw .bad("\(label) is an array of arrays where one row was expected")

@@ -16,8 +16,16 @@ public struct LibSVMDecoder: RequestDecoder {
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
-        return try lines.rows(featureCount: featureCount, precision: options.precision,
-                              emptyMessage: "the libsvm body holds no rows: send one line of index:value pairs per row") {
+        return switch options.precision {
+        case .float32: try decode(bytes, lines, featureCount: featureCount, into: Float32Values.self)
+        case .float64: try decode(bytes, lines, featureCount: featureCount, into: KeptDoubles.self)
+        }
+    }
+
+    private func decode<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ lines: BodyLines, featureCount: Int,
+                                               into: Values.Type) throws(CodecError) -> FeatureBatch {
+        try lines.rows(featureCount: featureCount, into: Values.self,
+                       emptyMessage: "the libsvm body holds no rows: send one line of index:value pairs per row") {
             line, lineNumber, _, values throws(CodecError) in
             let start = values.count
             values.appendMissing(count: featureCount)
@@ -25,8 +33,8 @@ public struct LibSVMDecoder: RequestDecoder {
         }
     }
 
-    private func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, lineNumber: Int, featureCount: Int,
-                            row: Int, into values: inout FeatureValues) throws(CodecError) {
+    private func decodeLine<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, lineNumber: Int,
+                                                   featureCount: Int, row: Int, into values: inout Values) throws(CodecError) {
         var position = line.lowerBound
         var tokenNumber = 0
         while position < line.upperBound {

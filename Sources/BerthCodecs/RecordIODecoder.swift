@@ -21,8 +21,16 @@ public struct RecordIODecoder: RequestDecoder {
         let bytes = body.bindMemory(to: UInt8.self)
         let records = RecordIOFraming.startsWithMagic(bytes) ? try RecordIOFraming.records(in: bytes) : [0..<bytes.count]
         guard !records.isEmpty else { throw .bad("the RecordIO body holds no records") }
+        switch options.precision {
+        case .float32: return try Self.batch(bytes, records, featureCount: featureCount, into: Float32Values.self)
+        case .float64: return try Self.batch(bytes, records, featureCount: featureCount, into: KeptDoubles.self)
+        }
+    }
+
+    private static func batch<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ records: [Range<Int>], featureCount: Int,
+                                                     into: Values.Type) throws(CodecError) -> FeatureBatch {
         var reader = RecordReader(bytes: bytes, featureCount: featureCount)
-        var values = FeatureValues(precision: options.precision, reservingCapacity: records.count * featureCount)
+        var values = Values(reservingCapacity: records.count * featureCount)
         for (index, record) in records.enumerated() {
             do throws(ProtobufReader.Malformed) {
                 try reader.appendRow(record, number: index + 1, into: &values)
@@ -51,7 +59,7 @@ private struct RecordReader {
 
     private enum Element { case float32, float64, int32 }
 
-    mutating func appendRow(_ record: Range<Int>, number: Int, into values: inout FeatureValues) throws(ProtobufReader.Malformed) {
+    mutating func appendRow<Values: FeatureValues>(_ record: Range<Int>, number: Int, into values: inout Values) throws(ProtobufReader.Malformed) {
         var fields = ProtobufReader(bytes, record)
         var featureValue: Range<Int>?
         while let field = try fields.nextField() {
@@ -136,7 +144,7 @@ private struct RecordReader {
     }
 
     /// Appends the tensor just read as one row, dense or sparse.
-    private mutating func appendTensor(number: Int, into values: inout FeatureValues) throws(ProtobufReader.Malformed) {
+    private mutating func appendTensor<Values: FeatureValues>(number: Int, into values: inout Values) throws(ProtobufReader.Malformed) {
         let sparse = !keys.isEmpty
         if let isSparse, isSparse != sparse {
             throw ProtobufReader.Malformed(reason: """
