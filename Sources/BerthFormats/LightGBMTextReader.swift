@@ -74,7 +74,11 @@ public enum LightGBMTextReader {
             }
             let classCount = try headerInteger(header, "num_class")
             let groupCount = header["num_tree_per_iteration"] != nil ? try headerInteger(header, "num_tree_per_iteration") : classCount
-            let featureCount = try headerInteger(header, "max_feature_idx") + 1
+            let maxFeatureIndex = try headerInteger(header, "max_feature_idx")
+            guard maxFeatureIndex >= 0, maxFeatureIndex < LoadedModel.maxFeatureCount else {
+                throw refuse("has max_feature_idx \(maxFeatureIndex)")
+            }
+            let featureCount = maxFeatureIndex + 1
             guard classCount >= 1, groupCount >= 1, groupCount <= 1 << 16 else {
                 throw refuse("has num_class \(classCount) and num_tree_per_iteration \(groupCount)")
             }
@@ -154,6 +158,9 @@ public enum LightGBMTextReader {
             let leafCount = try block.integer("num_leaves")
             guard leafCount >= 1, leafCount <= 1 << 24 else { throw refuse("has \(leafCount) leaves in tree \(index)") }
             let categoricalCount = try block.integer("num_cat")
+            guard categoricalCount >= 0, categoricalCount < leafCount else {
+                throw refuse("has num_cat \(categoricalCount) in tree \(index), of \(leafCount - 1) splits")
+            }
             var isLinear = false
             if fields["is_linear"] != nil { isLinear = try block.integer("is_linear") != 0 }
             let leafValues = try block.doubles("leaf_value", count: leafCount)

@@ -29,7 +29,7 @@ extension PickledModelReader {
         let origin = "pickled \(container ?? lightgbmBooster)"
         var inner = try LightGBMTextReader.read(file: file, bytes: Array(text.utf8), origin: origin)
         if let best = tree.attribute("best_iteration", of: index).flatMap({ tree.integer(at: $0) }), best > 0,
-           case .doubleTrees(var forest) = inner.ir, best * forest.groupCount < forest.trees.count {
+           case .doubleTrees(var forest) = inner.ir, best < forest.trees.count / forest.groupCount {
             forest.trees.removeLast(forest.trees.count - best * forest.groupCount)
             let names = inner.featureNames
             inner = LoadedModel(ir: .doubleTrees(forest), format: inner.format, meaning: inner.meaning,

@@ -108,6 +108,11 @@ import Testing
          "decision type 12"),
         ("tree\nnum_class=2\nnum_tree_per_iteration=2\nmax_feature_idx=0\nobjective=multiclass num_class:2\n\nTree=0\nnum_leaves=1\nnum_cat=0\nleaf_value=1\n\n",
          "not a whole number of iterations of 2"),
+        // Counts at the edge of Int: refused before any arithmetic can overflow.
+        ("tree\nnum_class=1\nmax_feature_idx=9223372036854775807\nobjective=regression\n\nTree=0\nnum_leaves=1\nnum_cat=0\nleaf_value=1\n\n",
+         "has max_feature_idx 9223372036854775807"),
+        ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=2\nnum_cat=9223372036854775807\nsplit_feature=0\nthreshold=0\nleft_child=-1\nright_child=-2\nleaf_value=1 2\n\n",
+         "has num_cat 9223372036854775807"),
     ])
     func corruptTextModelsAreRefused(text: String, problem: String) {
         let error = #expect(throws: (any Error).self) {
