@@ -81,44 +81,58 @@ struct CPUObliviousForestModel: CompiledModel {
     }
 
     /// Predicts `range` sixteen rows at a time: the rows' features are transposed into one vector per feature, so
-    /// each split is one vector comparison; then each lane adds its leaf, tree after tree, in double.
+    /// each split is one vector comparison. Every tree's leaf indexes for the block are found first; then each
+    /// lane adds its leaves tree after tree, in double and in file order (a single-output sum stays in a register).
     private func predictRows(_ range: Range<Int>, rows: UnsafePointer<Float>, output: UnsafeMutablePointer<Double>) {
-        let features = featureCount, outputs = outputCount
+        let features = featureCount, outputs = outputCount, trees = firstSplits.count - 1
         withArrays { arrays in
-            withUnsafeTemporaryAllocation(of: Lanes.self, capacity: features) { columns in
-                for first in stride(from: range.lowerBound, to: range.upperBound, by: Self.lanes) {
-                    let count = min(Self.lanes, range.upperBound - first)
-                    for feature in 0..<features {
-                        var column = Lanes(repeating: 0)
-                        for lane in 0..<count { column[lane] = rows[(first + lane) * features + feature] }
-                        columns[feature] = column
-                    }
-                    let margins = output + first * outputs
-                    for tree in 0 ..< arrays.firstSplits.count - 1 {
-                        var leaves = LeafIndexes(repeating: 0)
-                        let start = arrays.firstSplits[tree]
-                        for split in start ..< arrays.firstSplits[tree + 1] {
-                            let values = columns[Int(arrays.splitFeatures[split])]
-                            let border = Lanes(repeating: arrays.borders[split])
-                            // `value > border`; a NaN compares false both ways, so `!(value <= border)` holds for it
-                            // exactly when a missing value should.
-                            let holds = arrays.missingHolds[split] ? .!(values .<= border) : values .> border
-                            leaves.replace(with: leaves | Int32(1 << (split - start)), where: holds)
+            withUnsafeTemporaryAllocation(of: LeafIndexes.self, capacity: max(1, trees)) { leafIndexes in
+                withUnsafeTemporaryAllocation(of: Lanes.self, capacity: features) { columns in
+                    for first in stride(from: range.lowerBound, to: range.upperBound, by: Self.lanes) {
+                        let count = min(Self.lanes, range.upperBound - first)
+                        for feature in 0..<features {
+                            var column = Lanes(repeating: 0)
+                            for lane in 0..<count { column[lane] = rows[(first + lane) * features + feature] }
+                            columns[feature] = column
                         }
-                        let base = arrays.leafStarts[tree]
+                        for tree in 0..<trees { leafIndexes[tree] = Self.leaves(tree: tree, columns: columns, arrays: arrays) }
+                        let indexes = UnsafeRawPointer(leafIndexes.baseAddress!).assumingMemoryBound(to: Int32.self)
+                        let margins = output + first * outputs
                         for lane in 0..<count {
-                            let leaf = base + Int(leaves[lane]) * outputs
-                            for output in 0..<outputs { margins[lane * outputs + output] += arrays.leafValues[leaf + output] }
+                            let rowMargins = UnsafeMutableBufferPointer(start: margins + lane * outputs, count: outputs)
+                            if outputs == 1 {
+                                var sum = 0.0
+                                for tree in 0..<trees { sum += arrays.leafValues[arrays.leafStarts[tree] + Int(indexes[tree * Self.lanes + lane])] }
+                                rowMargins[0] = sum
+                            } else {
+                                for tree in 0..<trees {
+                                    let leaf = arrays.leafStarts[tree] + Int(indexes[tree * Self.lanes + lane]) * outputs
+                                    for output in 0..<outputs { rowMargins[output] += arrays.leafValues[leaf + output] }
+                                }
+                            }
+                            for output in rowMargins.indices { rowMargins[output] = rowMargins[output] * forest.scale + forest.biases[output] }
+                            forest.transform.apply(rowMargins)
                         }
-                    }
-                    for lane in 0..<count {
-                        let rowMargins = UnsafeMutableBufferPointer(start: margins + lane * outputs, count: outputs)
-                        for output in rowMargins.indices { rowMargins[output] = rowMargins[output] * forest.scale + forest.biases[output] }
-                        forest.transform.apply(rowMargins)
                     }
                 }
             }
         }
+    }
+
+    /// The leaf index of every lane in one tree: split `i` sets bit `i` where `value > border` holds.
+    @inline(__always)
+    private static func leaves(tree: Int, columns: UnsafeMutableBufferPointer<Lanes>, arrays: Arrays) -> LeafIndexes {
+        var leaves = LeafIndexes(repeating: 0)
+        let start = arrays.firstSplits[tree]
+        for split in start ..< arrays.firstSplits[tree + 1] {
+            let values = columns[Int(arrays.splitFeatures[split])]
+            let border = Lanes(repeating: arrays.borders[split])
+            // `value > border`; a NaN compares false both ways, so `!(value <= border)` holds for it exactly when a
+            // missing value should.
+            let holds = arrays.missingHolds[split] ? .!(values .<= border) : values .> border
+            leaves.replace(with: leaves | Int32(1 << (split - start)), where: holds)
+        }
+        return leaves
     }
 
     /// The packed arrays as raw pointers, for the loop above (no bounds checks or reference counting inside it).
