@@ -35,7 +35,7 @@ public struct CSVEncoder: ResponseEncoder {
         output.reserveCapacity(output.count + predictions.values.count * 20)
         if options.writesBareScoreLines && predictions.columnCount > 1 {
             for row in 0..<predictions.rowCount {
-                options.score(predictions, row: row).appendJSON(to: &output)
+                SelectedValue.score(predictions, row: row).appendJSON(to: &output)
                 output.append(UInt8(ascii: "\n"))
             }
             return

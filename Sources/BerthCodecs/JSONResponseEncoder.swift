@@ -35,7 +35,7 @@ public struct JSONLinesEncoder: ResponseEncoder {
     public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
         for row in 0..<predictions.rowCount {
             if options.writesBareScoreLines {
-                options.score(predictions, row: row).appendJSON(to: &output)
+                SelectedValue.score(predictions, row: row).appendJSON(to: &output)
             } else {
                 appendObject(options.namedValues(predictions, row: row), into: &output)
             }

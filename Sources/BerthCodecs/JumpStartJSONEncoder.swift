@@ -1,5 +1,4 @@
 import BerthCore
-import BerthJSON
 
 /// `application/json` answers shaped as SageMaker JumpStart's LightGBM and CatBoost inference scripts shape them
 /// (docs/http-api.md#jumpstart-answers): one object for the whole request, a list per key.
@@ -28,49 +27,26 @@ public struct JumpStartJSONEncoder: ResponseEncoder {
                 return [1 - values[0], values[0]]
             }
             output.append(contentsOf: #"{"probabilities-1d": "#.utf8)
-            appendRows(probabilities.map { Array($0.dropFirst()) }, to: &output)
+            appendRows(probabilities.map { .numbers(Array($0.dropFirst())) }, to: &output)
             output.append(contentsOf: #", "probabilities": "#.utf8)
-            appendRows(probabilities, to: &output)
+            appendRows(probabilities.map { .numbers($0) }, to: &output)
             if verbose {
-                output.append(contentsOf: #", "predicted_label": ["#.utf8)
-                for (index, row) in probabilities.enumerated() {
-                    if index > 0 { output.append(contentsOf: ", ".utf8) }
-                    var best = 0
-                    for column in row.indices where row[column] > row[best] { best = column }
-                    output.append(contentsOf: String(best).utf8)
-                }
-                output.append(UInt8(ascii: "]"))
+                output.append(contentsOf: #", "predicted_label": "#.utf8)
+                SelectedValue.integers(probabilities.map { OutputSelection.argmax($0[...]) }).appendJSON(to: &output)
             }
         default:
-            output.append(contentsOf: #"{"prediction": ["#.utf8)
-            for row in rows {
-                if row > 0 { output.append(contentsOf: ", ".utf8) }
-                let values = predictions.wideRow(row)
-                if values.count == 1 {
-                    JSONText.appendNumber(values[values.startIndex], to: &output)
-                } else {
-                    appendList(Array(values), to: &output)
-                }
-            }
-            output.append(UInt8(ascii: "]"))
+            output.append(contentsOf: #"{"prediction": "#.utf8)
+            appendRows(rows.map { .score(predictions, row: $0) }, to: &output)
         }
         output.append(UInt8(ascii: "}"))
     }
 
-    private func appendRows(_ rows: [[Double]], to output: inout [UInt8]) {
+    /// `[v, …]`, each row's value as `json.dumps` writes it.
+    private func appendRows(_ rows: [SelectedValue], to output: inout [UInt8]) {
         output.append(UInt8(ascii: "["))
         for (index, row) in rows.enumerated() {
             if index > 0 { output.append(contentsOf: ", ".utf8) }
-            appendList(row, to: &output)
-        }
-        output.append(UInt8(ascii: "]"))
-    }
-
-    private func appendList(_ values: [Double], to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "["))
-        for (index, value) in values.enumerated() {
-            if index > 0 { output.append(contentsOf: ", ".utf8) }
-            JSONText.appendNumber(value, to: &output)
+            row.appendJSON(to: &output)
         }
         output.append(UInt8(ascii: "]"))
     }

@@ -70,7 +70,7 @@ public struct OutputSelection: Sendable, Equatable {
     }
 
     /// The index of the first largest value, as numpy's `argmax`.
-    private static func argmax(_ row: ArraySlice<Double>) -> Int {
+    static func argmax(_ row: ArraySlice<Double>) -> Int {
         var best = row.startIndex
         for index in row.indices where row[index] > row[best] { best = index }
         return best - row.startIndex

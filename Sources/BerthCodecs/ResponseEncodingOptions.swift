@@ -21,20 +21,10 @@ public struct ResponseEncodingOptions: Sendable, Equatable {
     /// number, or a list for several outputs) by default, the selected outputs in the official fixed order otherwise.
     func namedValues(_ predictions: Predictions, row: Int, json: Bool = false) -> [(name: String, value: SelectedValue)] {
         guard let selection = selection ?? (json ? jsonDefault : nil) else {
-            return [("score", score(predictions, row: row))]
+            return [("score", .score(predictions, row: row))]
         }
         let values = predictions.wideRow(row)
         return selection.jsonKeys.map { ($0.rawValue, selection.value($0, row: values)) }
-    }
-
-    /// A row's scores as one value: a number, or a list when the row has several (`multi:softprob`).
-    func score(_ predictions: Predictions, row: Int) -> SelectedValue {
-        if predictions.doubles != nil {
-            let values = predictions.wideRow(row)
-            return values.count == 1 ? .number(values[values.startIndex]) : .numbers(Array(values))
-        }
-        let values = predictions.row(row)
-        return values.count == 1 ? .number(Double(values[values.startIndex])) : .numbers(values.map(Double.init))
     }
 
     /// Whether text answers write each row's bare scores, one line per row, lists bracketed (`[0.1, 0.2, 0.7]`):

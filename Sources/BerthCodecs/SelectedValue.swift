@@ -1,3 +1,4 @@
+import BerthCore
 import BerthJSON
 
 /// One selected output of one row, typed the way the official container's Python values are typed, so each
@@ -11,6 +12,16 @@ public enum SelectedValue: Sendable, Equatable {
     /// A string class label and its class index (what binary encodings carry, as they hold only numbers).
     case string(String, classIndex: Int)
     case strings([String])
+
+    /// A row's scores as one value: a number, or a list when the row has several (`multi:softprob`).
+    static func score(_ predictions: Predictions, row: Int) -> SelectedValue {
+        if predictions.doubles != nil {
+            let values = predictions.wideRow(row)
+            return values.count == 1 ? .number(values[values.startIndex]) : .numbers(Array(values))
+        }
+        let values = predictions.row(row)
+        return values.count == 1 ? .number(Double(values[values.startIndex])) : .numbers(values.map(Double.init))
+    }
 
     /// Python's `str()` of the value, which is how the official container writes a CSV field; lists are quoted
     /// because their text holds commas (`"[0.1, 0.9]"`).
