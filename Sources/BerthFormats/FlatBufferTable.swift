@@ -74,26 +74,24 @@ struct FlatBufferTable {
     }
 
     func int32s(_ id: Int) throws(Malformed) -> [Int32] {
-        guard let (start, count) = try vector(id, elementSize: 4) else { return [] }
-        var values = [Int32]()
-        values.reserveCapacity(count)
-        for index in 0..<count { values.append(Int32(bitPattern: try Self.uint32(buffer, start + 4 * index))) }
-        return values
+        try elements(id, size: 4) { buffer, at throws(Malformed) in Int32(bitPattern: try Self.uint32(buffer, at)) }
     }
 
     func floats(_ id: Int) throws(Malformed) -> [Float] {
-        guard let (start, count) = try vector(id, elementSize: 4) else { return [] }
-        var values = [Float]()
-        values.reserveCapacity(count)
-        for index in 0..<count { values.append(Float(bitPattern: try Self.uint32(buffer, start + 4 * index))) }
-        return values
+        try elements(id, size: 4) { buffer, at throws(Malformed) in Float(bitPattern: try Self.uint32(buffer, at)) }
     }
 
     func doubles(_ id: Int) throws(Malformed) -> [Double] {
-        guard let (start, count) = try vector(id, elementSize: 8) else { return [] }
-        var values = [Double]()
+        try elements(id, size: 8) { buffer, at throws(Malformed) in Double(bitPattern: try Self.uint64(buffer, at)) }
+    }
+
+    /// The scalars of the vector in field `id` (none when absent), each `size` bytes read by `read`.
+    private func elements<Element>(_ id: Int, size: Int,
+                                   read: ([UInt8], Int) throws(Malformed) -> Element) throws(Malformed) -> [Element] {
+        guard let (start, count) = try vector(id, elementSize: size) else { return [] }
+        var values = [Element]()
         values.reserveCapacity(count)
-        for index in 0..<count { values.append(Double(bitPattern: try Self.uint64(buffer, start + 8 * index))) }
+        for index in 0..<count { values.append(try read(buffer, start + size * index)) }
         return values
     }
 

@@ -236,33 +236,28 @@ public enum LightGBMTextReader {
         }
 
         func integers(_ key: String, count: Int) throws(ModelReadError) -> [Int32] {
-            var values = [Int32]()
-            values.reserveCapacity(count)
-            for token in try tokens(key, count: count) {
-                guard let value = Int32(parser.string(token)) else { throw parser.refuse("has a value in \(key) of tree \(index) that is not an integer") }
-                values.append(value)
-            }
-            return values
+            try values(key, count: count, each: "an integer") { Int32(parser.string($0)) }
         }
 
         func words(_ key: String, count: Int) throws(ModelReadError) -> [UInt32] {
             guard count >= 0 else { throw parser.refuse("has a negative \(key) length in tree \(index)") }
-            var values = [UInt32]()
-            values.reserveCapacity(count)
-            for token in try tokens(key, count: count) {
-                guard let value = UInt32(parser.string(token)) else { throw parser.refuse("has a value in \(key) of tree \(index) that is not a bitset word") }
-                values.append(value)
-            }
-            return values
+            return try values(key, count: count, each: "a bitset word") { UInt32(parser.string($0)) }
         }
 
+        /// Doubles as LightGBM reads them, correctly rounded; NaN is no threshold or leaf value.
         func doubles(_ key: String, count: Int) throws(ModelReadError) -> [Double] {
-            var values = [Double]()
+            try values(key, count: count, each: "a number") { token in
+                DecimalText.parseDouble(UnsafeBufferPointer(rebasing: parser.text[token])).flatMap { $0.isNaN ? nil : $0 }
+            }
+        }
+
+        /// The `count` tokens of a field, each read by `parse`; one it cannot read is refused as not `each`.
+        private func values<Value>(_ key: String, count: Int, each: String,
+                                   parse: (Range<Int>) -> Value?) throws(ModelReadError) -> [Value] {
+            var values = [Value]()
             values.reserveCapacity(count)
             for token in try tokens(key, count: count) {
-                guard let value = DecimalText.parseDouble(UnsafeBufferPointer(rebasing: parser.text[token])), !value.isNaN else {
-                    throw parser.refuse("has a value in \(key) of tree \(index) that is not a number")
-                }
+                guard let value = parse(token) else { throw parser.refuse("has a value in \(key) of tree \(index) that is not \(each)") }
                 values.append(value)
             }
             return values
