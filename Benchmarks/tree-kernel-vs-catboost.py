@@ -12,22 +12,13 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 
 import catboost
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_model  # noqa: E402
-from berth_bench import berth  # noqa: E402
-
-
-def cpu_model():
-    with open("/proc/cpuinfo") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown CPU"
+from berth_bench import berth, cpu_model, median_microseconds  # noqa: E402
 
 
 def build(folder, seed=11):
@@ -44,16 +35,7 @@ def build(folder, seed=11):
 
 
 def catboost_median(model, X, threads, seconds):
-    def run():
-        model.predict(X, prediction_type="Probability", thread_count=threads)
-    for _ in range(3):
-        run()
-    samples, deadline = [], time.perf_counter() + seconds
-    while time.perf_counter() < deadline or len(samples) < 5:
-        start = time.perf_counter()
-        run()
-        samples.append(time.perf_counter() - start)
-    return sorted(samples)[len(samples) // 2] * 1e6
+    return median_microseconds(lambda: model.predict(X, prediction_type="Probability", thread_count=threads), seconds)
 
 
 def main():

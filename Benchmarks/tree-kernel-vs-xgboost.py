@@ -11,25 +11,17 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_model  # noqa: E402
-from berth_bench import berth  # noqa: E402
+from berth_bench import berth, median_microseconds  # noqa: E402
 
 
 def xgboost_median(booster, X, threads, seconds):
     booster.set_param({"nthread": threads})
-    for _ in range(3):
-        booster.inplace_predict(X)
-    samples, deadline = [], time.perf_counter() + seconds
-    while time.perf_counter() < deadline or len(samples) < 5:
-        start = time.perf_counter()
-        booster.inplace_predict(X)
-        samples.append(time.perf_counter() - start)
-    return sorted(samples)[len(samples) // 2] * 1e6
+    return median_microseconds(lambda: booster.inplace_predict(X), seconds)
 
 
 def main():
