@@ -10,7 +10,8 @@ public enum AnswerStyle: String, Sendable, CaseIterable {
     /// Whether an Accept header asks for JumpStart's verbose answer (`application/json;verbose`), which adds
     /// `predicted_label` — and, as only JumpStart's clients send it, means JumpStart's answer whatever the style.
     public static func asksVerbose(accept: String?) -> Bool {
-        guard let accept else { return false }
+        // Every request asks this; only a header with a parameter can say it, so most are answered without parsing.
+        guard let accept, accept.utf8.contains(UInt8(ascii: ";")) else { return false }
         return accept.split(separator: ",").contains { range in
             guard let type = MediaType(parsing: range) else { return false }
             return type.essence == "application/json" && type.parameters["verbose"] != nil
