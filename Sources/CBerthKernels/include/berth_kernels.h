@@ -39,4 +39,47 @@ int berth_forest_walk_isa(void);
 /// machine. Returns -1 for 0 (the caller's own walk) or when this CPU lacks the instruction set.
 int berth_forest_walk_row_using(int isa, const void *nodes, const float *row, int *indices, long count, long depth);
 
+/// Rows an oblivious-forest block takes at once: one vector lane each (16-bit codes: two AVX-512 registers).
+#define BERTH_OBLIVIOUS_BLOCK_ROWS 32
+
+/// An oblivious forest (CatBoost) quantized for `berth_oblivious_margins` (berth_oblivious.c says how it works).
+///
+/// Feature f's borders are `borders[borderStarts[f] ..< borderStarts[f + 1]]`, ascending and distinct (at most 65,535);
+/// a row's code for f is how many of them its value exceeds (`value > border`), or all of them for a missing value
+/// when `missingAboveAll[f]`. Tree t's splits are `splitStarts[t] ..< splitStarts[t + 1]` (at most 16): split i of the
+/// tree sets bit i of the leaf index when the code of `splitFeatures[i]` is above `splitCodes[i]`. Its leaves start
+/// at `leafValues[leafStarts[t]]`, `outputCount` doubles each.
+/// Oblivious forest layout invariants are checked by the caller (QuantizedObliviousForest.swift), not here.
+typedef struct {
+    long featureCount;
+    long outputCount;
+    long treeCount;
+    const long *borderStarts;
+    const float *borders;
+    const unsigned char *missingAboveAll;
+    const long *splitStarts;
+    const int *splitFeatures;
+    const unsigned short *splitCodes;
+    const long *leafStarts;
+    const double *leafValues;
+    /// Nonzero when the forest has one output and no tree more than 64 leaves, and `leafStarts[t]` is `64 * t`.
+    int leavesPaddedTo64;
+} berth_oblivious_forest;
+
+/// The scratch `berth_oblivious_margins` needs, in 16-bit words: `(featureCount + treeCount) * BERTH_OBLIVIOUS_BLOCK_ROWS`.
+long berth_oblivious_scratch_count(const berth_oblivious_forest *forest);
+
+/// Each row's sum of its leaves (trees in order, in double) into `margins`, `outputCount` per row; `rows` are
+/// `rowCount` rows of `featureCount` floats. Uses AVX-512, AVX2 or portable code, chosen once from the CPU.
+void berth_oblivious_margins(const berth_oblivious_forest *forest, const float *rows, long rowCount,
+                             unsigned short *scratch, double *margins);
+
+/// The instruction set `berth_oblivious_margins` uses here: 2 AVX-512 (BW), 1 AVX2, 0 portable.
+int berth_oblivious_isa(void);
+
+/// The same with a given instruction set (0 portable, 1 AVX2, 2 AVX-512), for tests that check every path on one
+/// machine. Returns 0, or -1 (nothing done) when this CPU lacks the instruction set.
+int berth_oblivious_margins_using(int isa, const berth_oblivious_forest *forest, const float *rows, long rowCount,
+                                  unsigned short *scratch, double *margins);
+
 #endif
