@@ -44,11 +44,10 @@
         unsigned short leaf[LANES];                                                                                    \
         for (long lane = 0; lane < LANES; lane++) leaf[lane] = 0;                                                      \
         const long first = forest->splitStarts[tree], last = forest->splitStarts[tree + 1];                           \
-        for (long split = first; split < last; split++) {                                                              \
+        for (long split = last - 1; split >= first; split--) {                                                         \
             const unsigned short *code = codes + forest->splitFeatures[split] * LANES;                                \
             const unsigned short threshold = forest->splitCodes[split];                                                \
-            const unsigned short bit = (unsigned short)(1u << (split - first));                                       \
-            for (long lane = 0; lane < LANES; lane++) leaf[lane] |= code[lane] > threshold ? bit : 0;                 \
+            for (long lane = 0; lane < LANES; lane++) leaf[lane] = (unsigned short)(leaf[lane] * 2 + (code[lane] > threshold)); \
         }                                                                                                              \
         memcpy(leaves + tree * LANES, leaf, sizeof leaf);                                                              \
     }
