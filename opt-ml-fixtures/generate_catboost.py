@@ -1,6 +1,6 @@
 """CatBoost fixtures: models saved with `save_model(format="json")` for binary (both NaN modes), multi-class
-(softmax and one-vs-all, string classes), regression and Poisson, and a model with a categorical feature that must
-be refused.
+(softmax and one-vs-all, string classes), regression and Poisson, non-symmetric trees (Depthwise and Lossguide), and
+a model with a categorical feature that must be refused.
 
 CatBoost reads float features as float32 and compares `value > border` in float32, so the request rows include
 values exactly on split borders and one float32-ulp above them; expected answers are CatBoost's own `predict_proba`
@@ -36,17 +36,27 @@ def saved_cbm(model):
             return handle.read()
 
 
+def splits_of(node):
+    """Every split of a non-symmetric tree's node and the nodes under it."""
+    if "split" not in node:
+        return []
+    return [node["split"]] + splits_of(node["left"]) + splits_of(node["right"])
+
+
 def request_rows(rng, model, features, count, missing_rate=0.1):
-    """Random rows, some missing, most with one value on a split border or one float32-ulp above it."""
+    """Random rows, some missing, most with one value on a split border, one float32-ulp above it, or (every third
+    such row) a double just above the border that CatBoost's float32 reading rounds back onto it."""
     document = json.loads(saved_json(model))
+    splits = ([split for tree in document["oblivious_trees"] for split in tree["splits"]] if "oblivious_trees" in document
+              else [split for tree in document["trees"] for split in splits_of(tree)])
     # CatBoost also places borders at ±FLT_MAX (beside its NaN handling); rows stay finite, so those are left out.
-    borders = sorted({(split["float_feature_index"], split["border"]) for tree in document["oblivious_trees"]
-                      for split in tree["splits"] if abs(split["border"]) < 1e38})
+    borders = sorted({(split["float_feature_index"], split["border"]) for split in splits if abs(split["border"]) < 1e38})
     X = synthetic(rng, count, features, missing_rate)
     for index in range(count - count // 5):
         feature, border = borders[(index * 7) % len(borders)]
         above = float(np.nextafter(np.float32(border), np.float32(np.inf)))
-        X[index, feature] = border if index % 2 == 0 else above
+        rounds_onto = float(np.nextafter(border, np.inf))
+        X[index, feature] = [border, above, rounds_onto][index % 3]
     return X
 
 
@@ -102,6 +112,24 @@ def cases():
         R = request_rows(rng, model, 5, 16)
         case(name, f"{loss} regression with feature names" + (" (predict answers exp of the sum)" if loss == "Poisson" else ""),
              model, R, model.predict(R), cbm="model.cbm" if loss == "RMSE" else None)
+
+    for policy, loss, kind, name in [("Depthwise", "Logloss", "binary", "catboost-depthwise-binary"),
+                                     ("Lossguide", "RMSE", "regression", "catboost-lossguide-regression"),
+                                     ("Depthwise", "MultiClass", "classes", "catboost-depthwise-multiclass")]:
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        X = synthetic(rng, 600, 5, missing_rate=0.1)
+        settings = dict(iterations=30, depth=5, grow_policy=policy, loss_function=loss, random_seed=1, verbose=0,
+                        allow_writing_files=False, thread_count=1)
+        if policy == "Lossguide":
+            settings["max_leaves"] = 12
+        if kind == "binary":
+            settings["nan_mode"] = "Max"
+        model = (catboost.CatBoostRegressor if kind == "regression" else catboost.CatBoostClassifier)(**settings)
+        model.fit(X, labels_for(kind, X, rng))
+        R = request_rows(rng, model, 5, 18)
+        answers = model.predict(R) if kind == "regression" else model.predict_proba(R)
+        case(name, f"non-symmetric trees (grow_policy {policy}), {loss}" + (", nan_mode Max" if kind == "binary" else ""),
+             model, R, answers[:, 1] if kind == "binary" else answers, cbm="model.cbm")
 
     rng = np.random.default_rng(5)
     X = synthetic(rng, 300, 3)

@@ -64,7 +64,7 @@ struct CPUDoubleForestModel: CompiledModel {
                 let source = rows + blockStart * features
                 for index in 0 ..< count * features {
                     let value = source[index]
-                    block[index] = abs(value) <= DoubleForest.zeroThreshold ? 0 : value
+                    block[index] = abs(value) <= forest.zeroThreshold ? 0 : value
                 }
                 let margins = output + blockStart * outputs
                 walker.addMargins(rows: UnsafePointer(block.baseAddress!), rowCount: count, featureCount: features, margins: margins)

@@ -5,12 +5,11 @@
 /// type, and sends the categories in a split's bitset left. Keeping the two apart keeps each kernel exact to its
 /// library (docs/model-formats.md §4).
 ///
-/// Prediction for a row: values within ±`DoubleForest.zeroThreshold` of zero become 0 (LightGBM drops them when it
-/// reads a row); for each group `g`, `margin[g] = Σ leaf_t(row)` over the trees `t` with `t % groupCount == g`, in
+/// Prediction for a row: values within ±`zeroThreshold` of zero become 0 (LightGBM drops them when it reads a row); for each group `g`, `margin[g] = Σ leaf_t(row)` over the trees `t` with `t % groupCount == g`, in
 /// file order, from 0; divided by the number of iterations when `averagesIterations`; then `transform`.
 public struct DoubleForest: Sendable, Equatable {
     /// LightGBM's `kZeroThreshold`: the float32 `1e-35f` as a double. Smaller magnitudes count as zero.
-    public static let zeroThreshold = Double(Float(1e-35))
+    public static let lightGBMZeroThreshold = Double(Float(1e-35))
 
     public var featureCount: Int
     /// Trees per iteration: one per class for multi-class models, one otherwise.
@@ -20,14 +19,18 @@ public struct DoubleForest: Sendable, Equatable {
     /// Random-forest mode (LightGBM's `average_output`): the sums are divided by the number of iterations.
     public var averagesIterations: Bool
     public var transform: DoubleOutputTransform
+    /// Request values no further from zero than this are read as 0: LightGBM's rule; 0 for forests from other
+    /// libraries (CatBoost's non-symmetric trees), which read every value as it is.
+    public var zeroThreshold: Double
 
     public init(featureCount: Int, groupCount: Int, trees: [DoubleTree], averagesIterations: Bool,
-                transform: DoubleOutputTransform) {
+                transform: DoubleOutputTransform, zeroThreshold: Double = DoubleForest.lightGBMZeroThreshold) {
         self.featureCount = featureCount
         self.groupCount = groupCount
         self.trees = trees
         self.averagesIterations = averagesIterations
         self.transform = transform
+        self.zeroThreshold = zeroThreshold
     }
 
     /// The number of outputs a row yields.

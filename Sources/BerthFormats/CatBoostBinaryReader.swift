@@ -56,12 +56,18 @@ enum CatBoostBinaryReader {
                 name: try feature.string(4) ?? "", borders: borders))
             binaryFeatures += borders.map { (index, $0) }
         }
-        model.nonSymmetric = (try trees.vector(10, elementSize: 4))?.count ?? 0 > 0
         let dimension = max(1, Int(try trees.int32(0, default: 1)))
         guard dimension <= 1 << 16 else { throw fail("has \(dimension) outputs") }
         let splits = try trees.int32s(1), sizes = try trees.int32s(2), leaves = try trees.doubles(8)
+        let stepNodes = try trees.int32s(10)
+        if !stepNodes.isEmpty {
+            let layout = NonSymmetricLayout(splits: splits, sizes: sizes, starts: try trees.int32s(3), steps: stepNodes,
+                                            leafOffsets: try trees.int32s(11), leafValues: leaves, dimension: dimension,
+                                            binaryFeatures: binaryFeatures)
+            model.nonSymmetricTrees = try layout.trees(fail: fail)
+        }
         var splitStart = 0, leafStart = 0
-        for (index, size) in sizes.enumerated() where !model.nonSymmetric {
+        for (index, size) in sizes.enumerated() where stepNodes.isEmpty {
             guard size >= 0, size <= ObliviousTree.maxDepth, splitStart + Int(size) <= splits.count else {
                 throw fail("has a tree (\(index)) of \(size) levels, or more splits than it lists")
             }
@@ -89,5 +95,66 @@ enum CatBoostBinaryReader {
             }
         }
         return try model.loaded(file: file, format: .catboostBinary)
+    }
+}
+
+/// The `.cbm` layout of non-symmetric trees: tree `t` is the nodes `TreeStartOffsets[t] ..< + TreeSizes[t]`; node `n`
+/// splits on binary feature `TreeSplits[n]` and its `NonSymmetricStepNodes` entry (two `uint16`: left, then right)
+/// says how many nodes further on each child is, 0 meaning the child is a leaf whose values start at
+/// `LeafValues[NonSymmetricNodeIdToLeafId[n]]`; a node with both steps 0 is itself a leaf
+/// (docs/model-formats.md §8.4).
+private struct NonSymmetricLayout {
+    let splits: [Int32], sizes: [Int32], starts: [Int32], steps: [Int32], leafOffsets: [Int32], leafValues: [Double]
+    let dimension: Int
+    let binaryFeatures: [(feature: Int, border: Float)]
+
+    func trees(fail: (String) -> ModelReadError) throws(ModelReadError) -> [CatBoostModel.NonSymmetricTree] {
+        guard starts.count == sizes.count else { throw fail("lists \(sizes.count) tree sizes but \(starts.count) tree starts") }
+        var visited = [Bool](repeating: false, count: steps.count)
+        var trees = [CatBoostModel.NonSymmetricTree]()
+        for (index, (start, size)) in zip(starts, sizes).enumerated() {
+            guard start >= 0, size > 0, Int(start) + Int(size) <= steps.count, Int(start) + Int(size) <= splits.count,
+                  Int(start) + Int(size) <= leafOffsets.count else {
+                throw fail("has a tree (\(index)) whose nodes lie outside the node arrays")
+            }
+            var tree = CatBoostModel.NonSymmetricTree()
+            _ = try node(Int(start), in: Int(start) ..< Int(start) + Int(size), depth: 0, tree: &tree, visited: &visited,
+                         fail: { fail("has a malformed tree (\(index)): \($0)") })
+            trees.append(tree)
+        }
+        return trees
+    }
+
+    /// Adds node `index` and its subtree to `tree`; returns its child reference (a split's index, or `~leaf`).
+    private func node(_ index: Int, in nodes: Range<Int>, depth: Int, tree: inout CatBoostModel.NonSymmetricTree,
+                      visited: inout [Bool], fail: (String) -> ModelReadError) throws(ModelReadError) -> Int32 {
+        guard nodes.contains(index) else { throw fail("a step leads outside the tree") }
+        guard !visited[index] else { throw fail("node \(index) is reached twice") }
+        guard depth <= CatBoostJSONReader.maxNonSymmetricDepth else { throw fail("it is more than \(CatBoostJSONReader.maxNonSymmetricDepth) levels deep") }
+        visited[index] = true
+        let step = UInt32(bitPattern: steps[index])
+        let left = Int(step & 0xFFFF), right = Int(step >> 16)
+        if left == 0 && right == 0 { return try leaf(of: index, tree: &tree, fail: fail) }
+        let binary = Int(splits[index])
+        guard binary >= 0, binary < binaryFeatures.count else { throw fail("a split on no float feature") }
+        let split = Int32(tree.splits.count)
+        tree.splits.append(binaryFeatures[binary])
+        tree.leftChildren.append(0)
+        tree.rightChildren.append(0)
+        let leftChild = left == 0 ? try leaf(of: index, tree: &tree, fail: fail)
+            : try node(index + left, in: nodes, depth: depth + 1, tree: &tree, visited: &visited, fail: fail)
+        let rightChild = right == 0 ? try leaf(of: index, tree: &tree, fail: fail)
+            : try node(index + right, in: nodes, depth: depth + 1, tree: &tree, visited: &visited, fail: fail)
+        tree.leftChildren[Int(split)] = leftChild
+        tree.rightChildren[Int(split)] = rightChild
+        return split
+    }
+
+    private func leaf(of index: Int, tree: inout CatBoostModel.NonSymmetricTree, fail: (String) -> ModelReadError) throws(ModelReadError) -> Int32 {
+        let offset = Int(UInt32(bitPattern: leafOffsets[index]))
+        guard offset <= leafValues.count - dimension else { throw fail("a leaf past the leaf values") }
+        let leaf = Int32(tree.leafValues.count / dimension)
+        tree.leafValues += leafValues[offset ..< offset + dimension]
+        return ~leaf
     }
 }

@@ -2,7 +2,8 @@ import BerthCore
 import BerthJSON
 
 /// Reads a CatBoost model saved with `save_model(path, format="json")` (docs/model-formats.md §8.1): its
-/// `features_info`, `oblivious_trees`, `scale_and_bias` and `model_info`, into a `CatBoostModel`.
+/// `features_info`, `oblivious_trees` (or the non-symmetric `trees`), `scale_and_bias` and `model_info`, into a
+/// `CatBoostModel`.
 enum CatBoostJSONReader {
     /// Whether a JSON document is a CatBoost model rather than an XGBoost one.
     static func isCatBoost(_ document: JSONValue) -> Bool {
@@ -41,10 +42,14 @@ enum CatBoostJSONReader {
                 }
                 model.trees.append(CatBoostModel.Tree(splits: splits, leafValues: leafValues))
             }
+        } else if let trees = document["trees"]?.array {
+            for (index, tree) in trees.enumerated() {
+                var built = CatBoostModel.NonSymmetricTree()
+                _ = try node(tree, into: &built, depth: 0, fail: { fail("has a malformed node in tree \(index): \($0)") })
+                model.nonSymmetricTrees.append(built)
+            }
         } else {
-            model.nonSymmetric = document["trees"] != nil || document["non_symmetric_trees"] != nil
-            guard model.nonSymmetric else { throw fail("has no oblivious_trees") }
-            return try model.loaded(file: file, format: .catboostJSON)
+            throw fail("has neither oblivious_trees nor trees")
         }
         guard let scaleAndBias = document["scale_and_bias"]?.array, scaleAndBias.count == 2,
               let scale = scaleAndBias[0].number, let biases = scaleAndBias[1].numbers ?? scaleAndBias[1].number.map({ [$0] }) else {
@@ -55,5 +60,37 @@ enum CatBoostJSONReader {
         model.classNames = document["model_info"]?["class_params"]?["class_names"]?.array ?? []
         model.versionText = document["model_info"]?["catboost_version_info"]?.string
         return try model.loaded(file: file, format: .catboostJSON)
+    }
+
+    /// The deepest non-symmetric tree read: CatBoost grows them at most 16 levels deep.
+    static let maxNonSymmetricDepth = 64
+
+    /// Adds `node` (a `{"split", "left", "right"}` object or a `{"value"}` leaf) and everything under it to `tree`;
+    /// returns its child reference (a split's index, or `~leaf`).
+    private static func node(_ node: JSONValue, into tree: inout CatBoostModel.NonSymmetricTree, depth: Int,
+                             fail: (String) -> ModelReadError) throws(ModelReadError) -> Int32 {
+        guard depth <= maxNonSymmetricDepth else { throw fail("it is more than \(maxNonSymmetricDepth) levels deep") }
+        if let split = node["split"] {
+            guard split["split_type"]?.string ?? "FloatFeature" == "FloatFeature",
+                  let feature = split["float_feature_index"]?.number.flatMap({ Int(exactly: $0) }),
+                  let border = split["border"]?.number, let left = node["left"], let right = node["right"] else {
+                throw fail("a split that is not on a float feature, or without both children")
+            }
+            let index = Int32(tree.splits.count)
+            tree.splits.append((feature, Float(border)))
+            tree.leftChildren.append(0)
+            tree.rightChildren.append(0)
+            let leftChild = try Self.node(left, into: &tree, depth: depth + 1, fail: fail)
+            let rightChild = try Self.node(right, into: &tree, depth: depth + 1, fail: fail)
+            tree.leftChildren[Int(index)] = leftChild
+            tree.rightChildren[Int(index)] = rightChild
+            return index
+        }
+        guard let values = node["value"]?.numbers ?? node["value"]?.number.map({ [$0] }) else {
+            throw fail("a node with neither a split nor a value")
+        }
+        let leaf = tree.leafValues.count / max(1, values.count)
+        tree.leafValues += values
+        return ~Int32(leaf)
     }
 }

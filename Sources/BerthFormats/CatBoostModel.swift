@@ -22,11 +22,21 @@ struct CatBoostModel {
         var leafValues: [Double]
     }
 
+    /// A non-symmetric tree (`grow_policy` Depthwise or Lossguide): split nodes numbered apart from leaves, as
+    /// `DoubleTree` numbers them — a child `c ≥ 0` is split `c`, a negative one leaf `~c`; `value > border` goes right.
+    struct NonSymmetricTree {
+        var splits: [(feature: Int, border: Float)] = []
+        var leftChildren: [Int32] = []
+        var rightChildren: [Int32] = []
+        /// `dimension` values per leaf, leaf by leaf.
+        var leafValues: [Double] = []
+    }
+
     var floatFeatures: [FloatFeature] = []
     /// The model's categorical features (names, or `column N`), which are refused.
     var categoricalFeatures: [String] = []
     var trees: [Tree] = []
-    var nonSymmetric = false
+    var nonSymmetricTrees: [NonSymmetricTree] = []
     var scale = 1.0
     var biases: [Double] = []
     var lossName: String?
@@ -43,10 +53,7 @@ struct CatBoostModel {
                 save_model(format="onnx") when it uses one-hot encoding only, or encode those features as numbers before training
                 """)
         }
-        guard !nonSymmetric else {
-            throw fail("has non-symmetric trees (grow_policy Depthwise or Lossguide); Berth serves CatBoost's default symmetric trees")
-        }
-        guard !trees.isEmpty else { throw fail("holds no trees") }
+        guard !trees.isEmpty || !nonSymmetricTrees.isEmpty else { throw fail("holds no trees") }
         var byIndex = [Int: FloatFeature]()
         for feature in floatFeatures {
             guard feature.index >= 0, feature.column >= 0, feature.column < LoadedModel.maxFeatureCount else {
@@ -61,14 +68,21 @@ struct CatBoostModel {
             throw fail("was trained with the loss \(MessageText.shortened(lossName)), which Berth does not serve; it serves Logloss, CrossEntropy, MultiClass, MultiClassOneVsAll, RMSE, MAE, Quantile, Expectile, MAPE, Huber, Lq, LogLinQuantile, Poisson, Tweedie and the ranking losses")
         }
         guard biases.count >= 1, biases.count <= 1 << 16 else { throw fail("has \(biases.count) outputs") }
-        var forest = [ObliviousTree]()
-        for (index, tree) in trees.enumerated() {
-            var splits = [ObliviousTree.Split]()
-            for split in tree.splits {
-                guard let feature = byIndex[split.feature] else { throw fail("has a split in tree \(index) that is not on a float feature it describes") }
-                splits.append(ObliviousTree.Split(feature: Int32(feature.column), border: split.border, missingHolds: feature.missingHolds))
+        let ir: ModelIR
+        if nonSymmetricTrees.isEmpty {
+            var forest = [ObliviousTree]()
+            for (index, tree) in trees.enumerated() {
+                var splits = [ObliviousTree.Split]()
+                for split in tree.splits {
+                    guard let feature = byIndex[split.feature] else { throw fail("has a split in tree \(index) that is not on a float feature it describes") }
+                    splits.append(ObliviousTree.Split(feature: Int32(feature.column), border: split.border, missingHolds: feature.missingHolds))
+                }
+                forest.append(ObliviousTree(splits: splits, leafValues: tree.leafValues))
             }
-            forest.append(ObliviousTree(splits: splits, leafValues: tree.leafValues))
+            ir = .obliviousTrees(ObliviousForest(featureCount: featureCount, outputCount: biases.count, trees: forest, scale: scale,
+                                                 biases: biases, transform: transform))
+        } else {
+            ir = .doubleTrees(try nonSymmetricForest(byIndex: byIndex, featureCount: featureCount, transform: transform, fail: fail))
         }
         let meaning: PredictionMeaning = switch kind {
         case .binary: .binaryProbability
@@ -76,15 +90,58 @@ struct CatBoostModel {
         case .regression: .regression
         }
         var loaded = LoadedModel(
-            ir: .obliviousTrees(ObliviousForest(featureCount: featureCount, outputCount: biases.count, trees: forest, scale: scale,
-                                                biases: biases, transform: transform)),
-            format: format, meaning: meaning, objectiveName: lossName, kind: "oblivious trees", treeCount: trees.count,
+            ir: ir, format: format, meaning: meaning, objectiveName: lossName,
+            kind: nonSymmetricTrees.isEmpty ? "oblivious trees" : "non-symmetric trees", treeCount: trees.count + nonSymmetricTrees.count,
             writerVersion: Self.version(versionText))
         let names = floatFeatures.filter { !$0.name.isEmpty }
         if names.count == featureCount, Set(names.map(\.column)).count == featureCount {
             loaded.featureNames = names.sorted { $0.column < $1.column }.map(\.name)
         }
         return loaded
+    }
+
+    /// The non-symmetric trees as a `DoubleForest`, which walks any binary tree and sums in double: one tree per
+    /// output (CatBoost's trees hold every output in each leaf; the forest's trees one each), then one leaf per output
+    /// holding its bias, added last as CatBoost adds it. Each border becomes the double threshold that decides
+    /// exactly as CatBoost's float32 comparison does (`splitThreshold`); a missing value goes right only when the
+    /// feature's NaN treatment is `AsTrue`. A `scale` other than 1 multiplies every leaf, which can differ from
+    /// CatBoost's `scale · Σ` in the last bit.
+    private func nonSymmetricForest(byIndex: [Int: FloatFeature], featureCount: Int, transform: DoubleOutputTransform,
+                                    fail: (String) -> ModelReadError) throws(ModelReadError) -> DoubleForest {
+        let dimension = biases.count
+        var forest = [DoubleTree]()
+        for (index, tree) in nonSymmetricTrees.enumerated() {
+            var features = [Int32](), thresholds = [Double](), rules = [DoubleSplitRule]()
+            for split in tree.splits {
+                guard let feature = byIndex[split.feature] else { throw fail("has a split in tree \(index) that is not on a float feature it describes") }
+                features.append(Int32(feature.column))
+                thresholds.append(Self.splitThreshold(border: split.border))
+                rules.append(DoubleSplitRule(isCategorical: false, missing: .nan, defaultLeft: !feature.missingHolds))
+            }
+            guard tree.leafValues.count % dimension == 0, tree.leafValues.count / dimension == tree.splits.count + 1 else {
+                throw fail("has a tree (\(index)) with \(tree.leafValues.count) leaf values for \(tree.splits.count) splits and \(dimension) outputs")
+            }
+            for output in 0..<dimension {
+                let leaves = stride(from: output, to: tree.leafValues.count, by: dimension).map { tree.leafValues[$0] * scale }
+                forest.append(DoubleTree(splitFeatures: features, thresholds: thresholds, leftChildren: tree.leftChildren,
+                                         rightChildren: tree.rightChildren, rules: rules, leafValues: leaves))
+            }
+        }
+        for bias in biases {
+            forest.append(DoubleTree(splitFeatures: [], thresholds: [], leftChildren: [], rightChildren: [], rules: [], leafValues: [bias]))
+        }
+        return DoubleForest(featureCount: featureCount, groupCount: dimension, trees: forest, averagesIterations: false,
+                            transform: transform, zeroThreshold: 0)
+    }
+
+    /// The double `t` for which `x <= t` holds exactly when CatBoost's `Float(x) > border` does not: the largest
+    /// double that rounds (to nearest, ties to even) to a float32 no greater than the border. It is the midpoint
+    /// between the border and the next float32, or the double just below it when the midpoint rounds up.
+    static func splitThreshold(border: Float) -> Double {
+        guard border.isFinite else { return Double(border) }
+        let next = border.nextUp
+        let midpoint = next.isFinite ? (Double(border) + Double(next)) / 2 : Double(border) + Double(border.ulp) / 2
+        return Float(midpoint) <= border ? midpoint : midpoint.nextDown
     }
 
     enum MeaningKind { case binary, classes, regression }

@@ -12,7 +12,9 @@ import Testing
     static let cases = [
         "catboost-binary", "catboost-binary-nan-max", "catboost-multiclass-strings", "catboost-multiclass-one-vs-all",
         "catboost-regression", "catboost-poisson", "catboost-binary-cbm", "catboost-multiclass-strings-cbm",
-        "catboost-regression-cbm",
+        "catboost-regression-cbm", "catboost-depthwise-binary", "catboost-depthwise-binary-cbm",
+        "catboost-lossguide-regression", "catboost-lossguide-regression-cbm", "catboost-depthwise-multiclass",
+        "catboost-depthwise-multiclass-cbm",
     ]
 
     static func load(_ name: String) throws -> LoadedModel {
@@ -78,6 +80,11 @@ import Testing
 }
 
 extension CatBoostFixtureTests {
+    /// A Logloss document of non-symmetric `trees` over one float feature.
+    static func nonSymmetric(_ trees: String) -> String {
+        document(trees: "[]").replacing(#""oblivious_trees": []"#, with: #""trees": "# + trees)
+    }
+
     static func document(trees: String, loss: String = "Logloss", scaleAndBias: String = "[1, [0]]") -> String {
         #"{"features_info": {"float_features": [{"feature_index": 0, "flat_feature_index": 0, "nan_value_treatment": "AsFalse", "feature_id": ""}]}, "#
             + #""model_info": {"params": {"loss_function": {"type": ""# + loss + #""}}}, "scale_and_bias": "# + scaleAndBias
@@ -97,7 +104,15 @@ extension CatBoostFixtureTests {
         (document(trees: deepTree(17)), "17 levels"),
         (document(trees: #"[{"splits": [], "leaf_values": [1]}]"#, loss: "RMSEWithUncertainty"), "loss RMSEWithUncertainty"),
         (document(trees: #"[{"splits": [], "leaf_values": [1]}]"#, scaleAndBias: "[1]"), "scale_and_bias"),
-        (#"{"features_info": {"float_features": []}, "trees": []}"#, "non-symmetric trees"),
+        (nonSymmetric(#"[{"split": {"float_feature_index": 0, "border": 0.5}, "left": {"value": 1}}]"#), "without both children"),
+        (nonSymmetric(#"[{"split": {"float_feature_index": 2, "border": 0.5}, "left": {"value": 1}, "right": {"value": 2}}]"#),
+         "not on a float feature it describes"),
+        (nonSymmetric(#"[{"split": {"float_feature_index": 0, "border": 0.5}, "left": {"value": 1}, "right": {"weight": 2}}]"#),
+         "neither a split nor a value"),
+        (nonSymmetric(String(repeating: #"[{"split": {"float_feature_index": 0, "border": 0.5}, "right": {"value": 1}, "left": "#, count: 1)
+            + String(repeating: #"{"split": {"float_feature_index": 0, "border": 0.5}, "right": {"value": 1}, "left": "#, count: 70)
+            + #"{"value": 0}"# + String(repeating: "}", count: 71) + "]"), "more than 64 levels deep"),
+        (#"{"features_info": {"float_features": []}, "scale_and_bias": [1, [0]]}"#, "neither oblivious_trees nor trees"),
         (document(trees: "[]"), "holds no trees"),
     ])
     func corruptDocumentsAreRefused(text: String, problem: String) {

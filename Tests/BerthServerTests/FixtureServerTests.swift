@@ -32,7 +32,9 @@ import Testing
         "lightgbm-jumpstart-binary",
         "catboost-binary", "catboost-binary-nan-max", "catboost-multiclass-strings", "catboost-multiclass-one-vs-all",
         "catboost-regression", "catboost-poisson", "catboost-binary-cbm", "catboost-multiclass-strings-cbm",
-        "catboost-regression-cbm",
+        "catboost-regression-cbm", "catboost-depthwise-binary", "catboost-depthwise-binary-cbm",
+        "catboost-lossguide-regression", "catboost-lossguide-regression-cbm", "catboost-depthwise-multiclass",
+        "catboost-depthwise-multiclass-cbm",
     ]
 
     @Test(arguments: predictingFixtures)
