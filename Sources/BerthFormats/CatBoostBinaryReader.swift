@@ -7,8 +7,8 @@ import BerthJSON
 ///
 /// Field ids follow CatBoost's schema (`catboost/libs/model/flatbuffers/model.fbs`, `features.fbs`): the core's
 /// `ModelTrees` (1) and `InfoMap` (2); the trees' `ApproxDimension` (0), `TreeSplits` (1), `TreeSizes` (2),
-/// `CatFeatures` (4), `FloatFeatures` (5), `OneHotFeatures` (6), `CtrFeatures` (7), `LeafValues` (8),
-/// `NonSymmetricStepNodes` (10), `TextFeatures` (12), `EstimatedFeatures` (13), `Scale` (14), `Bias` (15),
+/// `TreeStartOffsets` (3), `CatFeatures` (4), `FloatFeatures` (5), `OneHotFeatures` (6), `CtrFeatures` (7),
+/// `LeafValues` (8), `NonSymmetricStepNodes` (10), `NonSymmetricNodeIdToLeafId` (11), `TextFeatures` (12), `EstimatedFeatures` (13), `Scale` (14), `Bias` (15),
 /// `MultiBias` (16) and `EmbeddingFeatures` (18). A split cites a "binary feature": the borders of every float
 /// feature in order, one after another.
 enum CatBoostBinaryReader {
