@@ -99,10 +99,21 @@ public struct CUDABackend: Backend {
     /// `ensemble` on the GPU, routed by batch size with `cpuModel` (the same forest on the CPU) taking the rest.
     private func treeModel(_ ensemble: TreeEnsemble, cpuModel: any CompiledModel) throws(ModelValidationError) -> any CompiledModel {
         let forest = try PackedForest(ensemble)
-        let gpuModel: CUDATreeEnsembleModel
+        return try routedModel(cpuModel: cpuModel, rows: SyntheticRows(forest: forest, featureCount: ensemble.featureCount)) {
+            () throws(CUDAUnavailable) in
+            try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, lanes: lanes, cpu: cpuModel,
+                                      metrics: metrics, report: report)
+        }
+    }
+
+    /// The model `makeGPUModel` uploads, routed by batch size with `cpuModel` (the same model on the CPU) taking
+    /// the rest; the crossover, when measured, is timed on `rows`. A model that cannot go onto the GPU stays on the
+    /// CPU with a reported line, or fails to load under `.everyBatch`.
+    private func routedModel(cpuModel: any CompiledModel, rows: @autoclosure () -> SyntheticRows,
+                             makeGPUModel: () throws(CUDAUnavailable) -> any CompiledModel) throws(ModelValidationError) -> any CompiledModel {
+        let gpuModel: any CompiledModel
         do {
-            gpuModel = try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, lanes: lanes, cpu: cpuModel,
-                                                 metrics: metrics, report: report)
+            gpuModel = try makeGPUModel()
         } catch {
             guard routing != .everyBatch else {
                 throw ModelValidationError("BERTH_DEVICE=cuda, but the model cannot go onto the GPU: \(error.message)")
@@ -110,9 +121,7 @@ public struct CUDABackend: Backend {
             report("the model stays on the CPU: it cannot go onto the GPU: \(error.message)")
             return cpuModel
         }
-        let (minimumRows, origin) = route {
-            GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, forest: forest, featureCount: ensemble.featureCount)
-        }
+        let (minimumRows, origin) = route { GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, rows: rows()) }
         return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: minimumRows, origin: origin, metrics: metrics)
     }
 
