@@ -1,15 +1,18 @@
 import BerthCore
 
 /// Rows whose values sit just either side of a tree model's own thresholds, from a fixed-seed generator: what
-/// `GPUCrossover` times both devices on.
+/// `GPUCrossover` times both devices on, for forests of every kind.
 struct SyntheticRows {
     /// Per feature, the thresholds of the numerical splits on it.
     let thresholds: [[Double]]
     let featureCount: Int
+    /// Whether batches carry the values as doubles too, for a model that compares in double precision.
+    let precision: FeaturePrecision
 
-    init(thresholds: [[Double]]) {
+    init(thresholds: [[Double]], precision: FeaturePrecision) {
         self.thresholds = thresholds
         self.featureCount = thresholds.count
+        self.precision = precision
     }
 
     /// Around an XGBoost or ONNX forest's float32 thresholds.
@@ -18,7 +21,16 @@ struct SyntheticRows {
         for node in forest.nodes where node.featureAndFlags & (PackedForest.leafFlag | PackedForest.categoricalFlag) == 0 {
             thresholds[Int(node.featureAndFlags & PackedForest.featureMask)].append(Double(node.value))
         }
-        self.init(thresholds: thresholds)
+        self.init(thresholds: thresholds, precision: .float32)
+    }
+
+    /// Around a LightGBM forest's double thresholds, with the doubles in every batch.
+    init(forest: PackedDoubleForest, featureCount: Int) {
+        var thresholds = [[Double]](repeating: [], count: featureCount)
+        for split in forest.splits where split.flags & PackedDoubleForest.categoricalFlag == 0 {
+            thresholds[Int(split.feature)].append(split.threshold)
+        }
+        self.init(thresholds: thresholds, precision: .float64)
     }
 
     func batch(rowCount: Int) -> FeatureBatch {
@@ -37,7 +49,8 @@ struct SyntheticRows {
                 values[row * featureCount + feature] = next() & 1 == 0 ? threshold - step : threshold + step
             }
         }
-        return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values.map { Float($0) })
+        return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values.map { Float($0) },
+                            doubles: precision == .float64 ? values : nil)
     }
 
     /// `count` values spread over [-1, 1), from a fixed-seed generator.
