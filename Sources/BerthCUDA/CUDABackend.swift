@@ -1,9 +1,9 @@
 import BerthCore
 import CoreMetrics
 
-/// The GPU `Backend`: forests — XGBoost's and those inside ONNX graphs, LightGBM's in double precision — and the
-/// dense layers of ONNX graphs compiled for both devices and routed by batch size; everything else on the CPU
-/// kernels, which it wraps.
+/// The GPU `Backend`: forests — XGBoost's and those inside ONNX graphs, LightGBM's in double precision, CatBoost's
+/// oblivious trees — and the dense layers of ONNX graphs compiled for both devices and routed by batch size;
+/// everything else on the CPU kernels, which it wraps.
 ///
 /// Binding does all the work that can fail — open the driver, find a device, open NVRTC, compile (or read from
 /// `KernelCache`) and load every kernel — so a `CUDABackend` that exists is one that can launch. A model that
@@ -28,6 +28,7 @@ public struct CUDABackend: Backend {
     public let kernelOrigin: String
     let treeModule: CUDAModule
     let doubleForestModule: CUDAModule
+    let obliviousForestModule: CUDAModule
     let denseModule: CUDAModule
     /// Streams and transfer buffers, shared by every model and layer of this backend.
     let lanes: CUDALanePool
@@ -61,6 +62,7 @@ public struct CUDABackend: Backend {
         }
         treeModule = try load(.treeEnsemble)
         doubleForestModule = try load(.doubleForest)
+        obliviousForestModule = try load(.obliviousForest)
         denseModule = try load(.denseLayer)
         let compiler = "NVRTC \(nvrtc.version.major).\(nvrtc.version.minor)"
         kernelOrigin = switch (cache, allCached) {
@@ -101,9 +103,12 @@ public struct CUDABackend: Backend {
                 try CUDADoubleForestModel(forest, packed: packed, module: doubleForestModule, lanes: lanes, cpu: cpuModel,
                                           metrics: metrics, report: report)
             }
-        case .obliviousTrees:
-            report("CatBoost's oblivious trees run on the CPU kernels (the GPU runs XGBoost and LightGBM forests and ONNX dense layers)")
-            return try cpu.compile(model)
+        case .obliviousTrees(let forest):
+            let cpuModel = try cpu.compile(model)
+            return try routedModel(cpuModel: cpuModel, rows: SyntheticRows(forest: forest)) { () throws(CUDAUnavailable) in
+                try CUDAObliviousForestModel(forest, module: obliviousForestModule, lanes: lanes, cpu: cpuModel,
+                                             metrics: metrics, report: report)
+            }
         }
     }
 

@@ -33,6 +33,15 @@ struct SyntheticRows {
         self.init(thresholds: thresholds, precision: .float64)
     }
 
+    /// Around a CatBoost forest's float32 borders.
+    init(forest: ObliviousForest) {
+        var thresholds = [[Double]](repeating: [], count: forest.featureCount)
+        for tree in forest.trees {
+            for split in tree.splits { thresholds[Int(split.feature)].append(Double(split.border)) }
+        }
+        self.init(thresholds: thresholds, precision: .float32)
+    }
+
     func batch(rowCount: Int) -> FeatureBatch {
         var state: UInt64 = 0x9e37_79b9_7f4a_7c15
         func next() -> UInt64 {

@@ -41,12 +41,12 @@ import Testing
 
         let refused = TestMetrics()
         let failing = try backend(.launchRefused, metrics: refused)
-        for fixture in ["xgboost-binary-legacy", "lightgbm-binary"] {
+        for fixture in ["xgboost-binary-legacy", "lightgbm-binary", "catboost-binary"] {
             let forest = try FixtureModels.load(fixture)
             _ = try failing.compile(forest.ir).predict(FixtureModels.prefix(try FixtureModels.rows(for: forest.ir, rowCount: 3), rows: 3))
         }
-        #expect(try refused.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 2)
-        for kernel in ["forest", "double_forest"] {
+        #expect(try refused.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 3)
+        for kernel in ["forest", "double_forest", "oblivious_forest"] {
             #expect(try refused.expectCounter("berth_gpu_fallbacks_total", [("kernel", kernel)]).totalValue == 1, "\(kernel)")
         }
     }
@@ -57,9 +57,9 @@ import Testing
         #expect(gpu.kernelOrigin.hasPrefix("sm_80 machine code"))
     }
 
-    /// Every forest, LightGBM's included, answers exactly what the CPU kernel answers (doubles to the last bit, for
-    /// the models that answer doubles), on synthetic rows and, for LightGBM, on the fixture's own rows on and one
-    /// double-ulp either side of the split thresholds.
+    /// Every forest, LightGBM's and CatBoost's included, answers exactly what the CPU kernel answers (doubles to
+    /// the last bit, for the models that answer doubles), on synthetic rows and, for LightGBM and CatBoost, on the
+    /// fixture's own rows on and one ulp either side of the split thresholds.
     @Test(arguments: GPUModelTests.treeFixtures + GPUModelTests.doubleAnswerFixtures)
     func forestsGiveTheCPUKernelsAnswers(_ fixture: String) throws {
         let reports = Reports()
@@ -106,7 +106,7 @@ import Testing
     @Test func aLaunchTheDriverRefusesIsAnsweredOnTheCPUAndReported() throws {
         let reports = Reports()
         let gpu = try backend(.launchRefused, reports: reports)
-        for fixture in ["onnx-mlp-gemm", "xgboost-binary-legacy", "lightgbm-linear-tree"] {
+        for fixture in ["onnx-mlp-gemm", "xgboost-binary-legacy", "lightgbm-linear-tree", "catboost-multiclass-strings"] {
             let model = try FixtureModels.load(fixture)
             let batch = try FixtureModels.rows(for: model.ir, rowCount: 500)
             #expect(FixtureModels.sameAnswers(try gpu.compile(model.ir).predict(batch), try CPUBackend().compile(model.ir).predict(batch)), "\(fixture)")
@@ -117,7 +117,7 @@ import Testing
                 "\(reports.all)")
     }
 
-    @Test(arguments: ["xgboost-binary-legacy", "lightgbm-binary"])
+    @Test(arguments: ["xgboost-binary-legacy", "lightgbm-binary", "catboost-binary"])
     func batchBuffersThatDoNotFitAreAnsweredOnTheCPU(_ fixture: String) throws {
         let reports = Reports()
         let gpu = try backend(.memoryForTheModelOnly, reports: reports)
@@ -128,7 +128,7 @@ import Testing
                 "\(reports.all)")
     }
 
-    @Test(arguments: ["xgboost-binary-legacy", "lightgbm-binary"])
+    @Test(arguments: ["xgboost-binary-legacy", "lightgbm-binary", "catboost-binary"])
     func aModelThatDoesNotFitStaysOnTheCPUUnlessCUDAIsRequired(_ fixture: String) throws {
         let reports = Reports()
         let model = try FixtureModels.load(fixture)
@@ -142,7 +142,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["xgboost-regression-json-gz", "lightgbm-multiclass-categorical"])
+    @Test(arguments: ["xgboost-regression-json-gz", "lightgbm-multiclass-categorical", "catboost-regression"])
     func measuredRoutingNamesItsCrossover(_ fixture: String) throws {
         let model = try FixtureModels.load(fixture)
         let routed = try backend(.working, routing: .measured).compile(model.ir)

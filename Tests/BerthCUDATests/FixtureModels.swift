@@ -15,14 +15,16 @@ enum FixtureModels {
         return try ModelReader.read(file: file.path, bytes: file.bytes, siblings: contents.sibling(of: file.path))
     }
 
-    /// Rows around the thresholds of `model`'s forest — an XGBoost or LightGBM model's, or an ONNX graph's
-    /// TreeEnsemble node — or nil when it has none.
+    /// Rows around the thresholds of `model`'s forest — an XGBoost or LightGBM model's, CatBoost's oblivious trees, or
+    /// an ONNX graph's TreeEnsemble node — or nil when it has none.
     static func syntheticRows(for model: ModelIR) throws -> SyntheticRows? {
         switch model {
         case .trees(let ensemble):
             return SyntheticRows(forest: try PackedForest(ensemble), featureCount: ensemble.featureCount)
         case .doubleTrees(let forest):
             return SyntheticRows(forest: try PackedDoubleForest(forest), featureCount: forest.featureCount)
+        case .obliviousTrees(let forest):
+            return SyntheticRows(forest: forest)
         case .graph(let graph):
             for node in graph.nodes {
                 if case .treeEnsemble(let operation) = node.operation {
@@ -30,7 +32,7 @@ enum FixtureModels {
                 }
             }
             return nil
-        case .linear, .obliviousTrees:
+        case .linear:
             return nil
         }
     }
@@ -52,7 +54,7 @@ enum FixtureModels {
     }
 
     /// The rows of the fixture's `requests/rows.csv` (an empty field is missing), as doubles and as float32: for
-    /// LightGBM, rows exactly on split thresholds and one double-ulp either side.
+    /// LightGBM and CatBoost, rows exactly on split thresholds and one ulp either side.
     static func requestRows(_ fixture: String, featureCount: Int) throws -> FeatureBatch {
         let text = String(decoding: try Fixtures.bytes(Fixtures.root + "/" + fixture + "/requests/rows.csv"), as: UTF8.self)
         let doubles = text.split(separator: "\n").flatMap { line in

@@ -4,7 +4,7 @@ import BerthTestSupport
 import Testing
 @testable import BerthCUDA
 
-/// On a machine with an NVIDIA GPU: every fixture with a forest (XGBoost, LightGBM, ONNX TreeEnsemble nodes)
+/// On a machine with an NVIDIA GPU: every fixture with a forest (XGBoost, LightGBM, CatBoost, ONNX TreeEnsemble nodes)
 /// or dense layers (ONNX Gemm, MatMul, linear models) predicts on the GPU what the CPU kernels predict (which the CPU
 /// tests hold to the reference libraries' answers), on 70,000 rows with missing values. Without a GPU these tests do not run; `KernelCompilationTests` still compiles every kernel, and
 /// `scripts/gpu-check` runs the fixtures end to end where there is a GPU.
@@ -18,7 +18,7 @@ struct GPUModelTests {
         "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max",
     ]
 
-    /// LightGBM's forests (every fixture), which compute and answer in double precision.
+    /// LightGBM's and CatBoost's forests (every fixture that loads), which compute and answer in double precision.
     static let doubleAnswerFixtures = [
         "lightgbm-binary", "lightgbm-binary-selectable", "lightgbm-dart", "lightgbm-goss", "lightgbm-jumpstart-binary",
         "lightgbm-linear-tree", "lightgbm-multiclass-categorical", "lightgbm-multiclassova", "lightgbm-objective-cross-entropy",
@@ -28,6 +28,9 @@ struct GPUModelTests {
         "lightgbm-pickle-booster", "lightgbm-pickle-booster-early-stopped", "lightgbm-pickle-classifier-joblib",
         "lightgbm-pickle-regressor", "lightgbm-regression-use-missing-false", "lightgbm-regression-zero-as-missing",
         "lightgbm-rf",
+        "catboost-binary", "catboost-binary-cbm", "catboost-binary-nan-max", "catboost-multiclass-one-vs-all",
+        "catboost-multiclass-strings", "catboost-multiclass-strings-cbm", "catboost-poisson", "catboost-regression",
+        "catboost-regression-cbm",
     ]
 
     static let denseFixtures = ["onnx-mlp-gemm", "onnx-mlp-pipeline", "onnx-linear-regression", "onnx-logistic-binary",
@@ -39,7 +42,7 @@ struct GPUModelTests {
         try compare(fixture, tolerance: 1e-6)
     }
 
-    /// LightGBM's forests sum doubles in the CPU kernel's order, without fused multiply-adds: the
+    /// LightGBM's and CatBoost's forests sum doubles in the CPU kernel's order, without fused multiply-adds: the
     /// CPU kernel's doubles exactly.
     @Test(arguments: doubleAnswerFixtures)
     func doubleForestsEqualTheCPUKernel(_ fixture: String) throws {

@@ -32,6 +32,15 @@ import Testing
         #expect(MemoryLayout<PackedDoubleSplit>.offset(of: \.flags) == 20)
     }
 
+    /// An oblivious split is the kernel's `uint2`: the feature with the missing-value flag above it, then the border.
+    @Test func obliviousSplitsPackTheFeatureTheFlagAndTheBorder() {
+        let tree = ObliviousTree(splits: [.init(feature: 3, border: 0.5, missingHolds: true), .init(feature: 1, border: -2, missingHolds: false)],
+                                 leafValues: [0, 1, 2, 3])
+        let forest = ObliviousForest(featureCount: 4, outputCount: 1, trees: [tree], scale: 1, biases: [0], transform: .identity)
+        #expect(MemoryLayout<SIMD2<UInt32>>.stride == 8)
+        #expect(CUDAObliviousForestModel.packedSplits(forest) == [SIMD2(3 | 1 << 31, Float(0.5).bitPattern), SIMD2(1, Float(-2).bitPattern)])
+    }
+
     @Test func batchesFromTheThresholdGoToTheSecondModel() throws {
         let small = try CPUBackend().compile(.trees(stump(threshold: 0.5, left: 1, right: 1)))
         let large = try CPUBackend().compile(.trees(stump(threshold: 0.5, left: 2, right: 2)))

@@ -36,7 +36,7 @@ public enum EmulatedCUDADriver {
         let folder = NSTemporaryDirectory() + "berth-emulated-cuda-\(getpid())"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let kernels = [("BERTH_TREE_KERNEL", CUDAKernelSource.treeEnsemble), ("BERTH_DOUBLE_FOREST_KERNEL", .doubleForest),
-                       ("BERTH_DENSE_KERNEL", .denseLayer)].map { macro, source in
+                       ("BERTH_OBLIVIOUS_FOREST_KERNEL", .obliviousForest), ("BERTH_DENSE_KERNEL", .denseLayer)].map { macro, source in
             let path = folder + "/\(source.name).cu"
             FileManager.default.createFile(atPath: path, contents: Data(source.code.utf8))
             return "-D\(macro)=\"\(path)\""
