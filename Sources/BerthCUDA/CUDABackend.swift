@@ -1,8 +1,9 @@
 import BerthCore
 import CoreMetrics
 
-/// The GPU `Backend`: tree ensembles (XGBoost's, and the forests inside ONNX graphs) and the dense layers of ONNX
-/// graphs compiled for both devices and routed by batch size; everything else on the CPU kernels, which it wraps.
+/// The GPU `Backend`: forests — XGBoost's and those inside ONNX graphs, LightGBM's in double precision, CatBoost's
+/// oblivious trees — and the dense layers of ONNX graphs compiled for both devices and routed by batch size;
+/// everything else on the CPU kernels, which it wraps.
 ///
 /// Binding does all the work that can fail — open the driver, find a device, open NVRTC, compile (or read from
 /// `KernelCache`) and load every kernel — so a `CUDABackend` that exists is one that can launch. A model that
@@ -26,6 +27,8 @@ public struct CUDABackend: Backend {
     /// "sm_90 machine code compiled by NVRTC 12.8" or "… from /tmp/berth-ptx": how the kernels were obtained.
     public let kernelOrigin: String
     let treeModule: CUDAModule
+    let doubleForestModule: CUDAModule
+    let obliviousForestModule: CUDAModule
     let denseModule: CUDAModule
     /// Streams and transfer buffers, shared by every model and layer of this backend.
     let lanes: CUDALanePool
@@ -41,30 +44,35 @@ public struct CUDABackend: Backend {
                 environment: [String: String], metrics: any MetricsFactory = NOOPMetricsHandler.instance,
                 report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
         let driver = try CUDADriver(path: driverPath)
-        device = try CUDADevice(driver: driver, visibleDevices: environment["CUDA_VISIBLE_DEVICES"])
-        nvrtc = try NVRTC(configuredPath: nvrtcPath)
+        let device = try CUDADevice(driver: driver, visibleDevices: environment["CUDA_VISIBLE_DEVICES"])
+        let nvrtc = try NVRTC(configuredPath: nvrtcPath)
         let target = try nvrtc.target(for: device.computeCapability)
         let cache = KernelCache(environment: environment)
-        var images = [[UInt8]]()
         var allCached = cache != nil
-        for source in [CUDAKernelSource.treeEnsemble, .denseLayer] {
+        func load(_ source: CUDAKernelSource) throws(CUDAUnavailable) -> CUDAModule {
+            let image: [UInt8]
             if let cache {
                 let entry = try cache.image(for: source, target: target, nvrtc: nvrtc)
-                images.append(entry.image)
+                image = entry.image
                 allCached = allCached && entry.cached
             } else {
-                images.append(try nvrtc.compile(source, target: target))
+                image = try nvrtc.compile(source, target: target)
             }
+            return try device.loadModule(image: image, kind: target.kind, entryPoints: source.entryPoints)
         }
+        treeModule = try load(.treeEnsemble)
+        doubleForestModule = try load(.doubleForest)
+        obliviousForestModule = try load(.obliviousForest)
+        denseModule = try load(.denseLayer)
         let compiler = "NVRTC \(nvrtc.version.major).\(nvrtc.version.minor)"
         kernelOrigin = switch (cache, allCached) {
         case (nil, _): "\(target) compiled by \(compiler) (TMPDIR is under /opt/ml: not cached)"
         case (let cache?, true): "\(target) from \(cache.directory)"
         case (_, false): "\(target) compiled by \(compiler)"
         }
-        treeModule = try device.loadModule(image: images[0], kind: target.kind, entryPoints: CUDAKernelSource.treeEnsemble.entryPoints)
-        denseModule = try device.loadModule(image: images[1], kind: target.kind, entryPoints: CUDAKernelSource.denseLayer.entryPoints)
         lanes = CUDALanePool(device: device)
+        self.device = device
+        self.nvrtc = nvrtc
         self.cpu = cpu
         self.routing = routing
         self.report = report
@@ -87,22 +95,41 @@ public struct CUDABackend: Backend {
         case .linear:
             report("XGBoost gblinear models run on the CPU kernels (the GPU runs forests and ONNX dense layers)")
             return try cpu.compile(model)
-        case .doubleTrees:
-            report("LightGBM forests run on the CPU kernels, which compare in double precision as LightGBM does (the GPU's forest kernel compares float32)")
-            return try cpu.compile(model)
-        case .obliviousTrees:
-            report("CatBoost's oblivious trees run on the CPU kernels (the GPU runs XGBoost forests and ONNX dense layers)")
-            return try cpu.compile(model)
+        case .doubleTrees(let forest):
+            let cpuModel = try cpu.compile(model)
+            let packed = try PackedDoubleForest(forest)
+            return try routedModel(cpuModel: cpuModel, rows: SyntheticRows(forest: packed, featureCount: forest.featureCount)) {
+                () throws(CUDAUnavailable) in
+                try CUDADoubleForestModel(forest, packed: packed, module: doubleForestModule, lanes: lanes, cpu: cpuModel,
+                                          metrics: metrics, report: report)
+            }
+        case .obliviousTrees(let forest):
+            let cpuModel = try cpu.compile(model)
+            return try routedModel(cpuModel: cpuModel, rows: SyntheticRows(forest: forest)) { () throws(CUDAUnavailable) in
+                try CUDAObliviousForestModel(forest, module: obliviousForestModule, lanes: lanes, cpu: cpuModel,
+                                             metrics: metrics, report: report)
+            }
         }
     }
 
     /// `ensemble` on the GPU, routed by batch size with `cpuModel` (the same forest on the CPU) taking the rest.
     private func treeModel(_ ensemble: TreeEnsemble, cpuModel: any CompiledModel) throws(ModelValidationError) -> any CompiledModel {
         let forest = try PackedForest(ensemble)
-        let gpuModel: CUDATreeEnsembleModel
+        return try routedModel(cpuModel: cpuModel, rows: SyntheticRows(forest: forest, featureCount: ensemble.featureCount)) {
+            () throws(CUDAUnavailable) in
+            try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, lanes: lanes, cpu: cpuModel,
+                                      metrics: metrics, report: report)
+        }
+    }
+
+    /// The model `makeGPUModel` uploads, routed by batch size with `cpuModel` (the same model on the CPU) taking
+    /// the rest; the crossover, when measured, is timed on `rows`. A model that cannot go onto the GPU stays on the
+    /// CPU with a reported line, or fails to load under `.everyBatch`.
+    private func routedModel(cpuModel: any CompiledModel, rows: @autoclosure () -> SyntheticRows,
+                             makeGPUModel: () throws(CUDAUnavailable) -> any CompiledModel) throws(ModelValidationError) -> any CompiledModel {
+        let gpuModel: any CompiledModel
         do {
-            gpuModel = try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, lanes: lanes, cpu: cpuModel,
-                                                 metrics: metrics, report: report)
+            gpuModel = try makeGPUModel()
         } catch {
             guard routing != .everyBatch else {
                 throw ModelValidationError("BERTH_DEVICE=cuda, but the model cannot go onto the GPU: \(error.message)")
@@ -110,9 +137,7 @@ public struct CUDABackend: Backend {
             report("the model stays on the CPU: it cannot go onto the GPU: \(error.message)")
             return cpuModel
         }
-        let (minimumRows, origin) = route {
-            GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, forest: forest, featureCount: ensemble.featureCount)
-        }
+        let (minimumRows, origin) = route { GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, rows: rows()) }
         return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: minimumRows, origin: origin, metrics: metrics)
     }
 

@@ -45,17 +45,17 @@ final class CUDALane: @unchecked Sendable {
     /// Rows per chunk: large enough to fill an H100 (132 SMs × 2,048 threads), small enough to overlap copies.
     static let chunkRows = 1 << 16
 
-    /// Runs `rows` rows of `inputWidth` floats from `input` through a kernel: the rows are copied into pinned
-    /// memory, then, in chunks alternating between the two streams, copied to the device, handed to `launch` (which
-    /// enqueues the kernel for that chunk on that stream: row count, device input, device output) and their
-    /// `outputWidth` results copied back; one wait at the end. The results stay in the lane's pinned buffer,
-    /// valid until the lane is given back.
-    func run(rows: Int, inputWidth: Int, outputWidth: Int, input: UnsafeRawPointer,
-             launch: (Int, ccuda_device_pointer, ccuda_device_pointer, ccuda_stream) throws(CUDAUnavailable) -> Void)
-        throws(CUDAUnavailable) -> UnsafeBufferPointer<Float> {
+    /// Runs `rows` rows of `inputWidth` values (floats, or doubles for a double-precision kernel) from `input`
+    /// through a kernel: the rows are copied into pinned memory, then, in chunks alternating between the two
+    /// streams, copied to the device, handed to `launch` (which enqueues the kernel for that chunk on that stream:
+    /// row count, device input, device output) and their `outputWidth` results of type `Output` copied back; one
+    /// wait at the end. The results stay in the lane's pinned buffer, valid until the lane is given back.
+    func run<Input, Output>(rows: Int, inputWidth: Int, outputWidth: Int, input: UnsafePointer<Input>, output: Output.Type,
+                            launch: (Int, ccuda_device_pointer, ccuda_device_pointer, ccuda_stream) throws(CUDAUnavailable) -> Void)
+        throws(CUDAUnavailable) -> UnsafeBufferPointer<Output> {
         let table = device.driver.table
-        let inputRowBytes = inputWidth * MemoryLayout<Float>.stride
-        let outputRowBytes = outputWidth * MemoryLayout<Float>.stride
+        let inputRowBytes = inputWidth * MemoryLayout<Input>.stride
+        let outputRowBytes = outputWidth * MemoryLayout<Output>.stride
         try reserve(inputBytes: rows * inputRowBytes, outputBytes: rows * outputRowBytes)
         guard let hostInput, let hostOutput, let deviceInput, let deviceOutput else {
             throw CUDAUnavailable(.driverError, "a lane has no buffers")
@@ -92,7 +92,7 @@ final class CUDALane: @unchecked Sendable {
             }
         }
         if let failure { throw failure }
-        return UnsafeBufferPointer(start: hostOutput.pointer.assumingMemoryBound(to: Float.self), count: rows * outputWidth)
+        return UnsafeBufferPointer(start: hostOutput.pointer.assumingMemoryBound(to: Output.self), count: rows * outputWidth)
     }
 
     /// Grows the input buffers to at least `inputBytes` and the output buffers to at least `outputBytes` (in

@@ -90,9 +90,9 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
         try device.makeCurrent()
         let lane = try lanes.take()
         let groups = groupCount
-        let outcome = batch.values.withUnsafeBytes { rows in
+        let outcome = batch.values.withUnsafeBufferPointer { rows in
             Result { () throws(CUDAUnavailable) in
-                try lane.run(rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!) {
+                try lane.run(rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!, output: Float.self) {
                     chunkRows, rowsAddress, marginsAddress, stream throws(CUDAUnavailable) in
                     let threads = chunkRows * groups
                     try device.launch(function, grid: ((threads + Self.threadsPerBlock - 1) / Self.threadsPerBlock, 1),

@@ -16,6 +16,9 @@ struct DeviceRoutedModel: CompiledModel {
     var outputCount: Int { cpu.outputCount }
     var residentBytes: Int { cpu.residentBytes }
     var placement: Placement { .routed(minimumRows: minimumRows, reason: origin) }
+    /// Both devices' models compare and answer alike; the CPU's says how (doubles for LightGBM and CatBoost).
+    var featurePrecision: FeaturePrecision { cpu.featurePrecision }
+    var outputPrecision: FeaturePrecision { cpu.outputPrecision }
 
     func predict(_ batch: FeatureBatch) -> Predictions {
         let onGPU = batch.rowCount >= minimumRows

@@ -15,11 +15,10 @@ enum GPUCrossover {
         var table: String
     }
 
-    /// A tree model on rows drawn from the model's own split thresholds, so walks go as deep and branch as
-    /// variously as on real data (all-missing rows would follow the default branches only).
-    static func measure(cpu: any CompiledModel, gpu: any CompiledModel, forest: PackedForest, featureCount: Int) -> Measurement {
-        let rows = SyntheticRows(forest: forest, featureCount: featureCount)
-        return measure(prepare: rows.batch(rowCount:), cpu: { _ = cpu.predict($0) }, gpu: { _ = gpu.predict($0) })
+    /// A tree model (a forest of any kind) on `rows` drawn from its own split thresholds, so walks go as deep and
+    /// branch as variously as on real data (all-missing rows would follow the default branches only).
+    static func measure(cpu: any CompiledModel, gpu: any CompiledModel, rows: SyntheticRows) -> Measurement {
+        measure(prepare: rows.batch(rowCount:), cpu: { _ = cpu.predict($0) }, gpu: { _ = gpu.predict($0) })
     }
 
     /// A dense layer on values in [-1, 1).
@@ -67,48 +66,5 @@ enum GPUCrossover {
 
     private static func microseconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
-    }
-}
-
-/// Rows whose values sit just either side of the model's own thresholds, from a fixed-seed generator.
-struct SyntheticRows {
-    let thresholds: [[Float]]
-    let featureCount: Int
-
-    init(forest: PackedForest, featureCount: Int) {
-        var thresholds = [[Float]](repeating: [], count: featureCount)
-        for node in forest.nodes where node.featureAndFlags & (PackedForest.leafFlag | PackedForest.categoricalFlag) == 0 {
-            thresholds[Int(node.featureAndFlags & PackedForest.featureMask)].append(node.value)
-        }
-        self.thresholds = thresholds
-        self.featureCount = featureCount
-    }
-
-    func batch(rowCount: Int) -> FeatureBatch {
-        var state: UInt64 = 0x9e37_79b9_7f4a_7c15
-        func next() -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return state >> 33
-        }
-        var values = [Float](repeating: 0, count: rowCount * featureCount)
-        for row in 0..<rowCount {
-            for feature in 0..<featureCount {
-                let candidates = thresholds[feature]
-                guard !candidates.isEmpty else { continue }
-                let threshold = candidates[Int(next() % UInt64(candidates.count))]
-                let step = max(abs(threshold) * 1e-3, 1e-3)
-                values[row * featureCount + feature] = next() & 1 == 0 ? threshold - step : threshold + step
-            }
-        }
-        return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values)
-    }
-
-    /// `count` values spread over [-1, 1), from a fixed-seed generator.
-    static func uniform(count: Int) -> [Float] {
-        var state: UInt64 = 0x2545_f491_4f6c_dd1d
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
     }
 }

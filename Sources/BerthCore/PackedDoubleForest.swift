@@ -1,37 +1,37 @@
-/// A `DoubleForest` validated and laid out for walking: every tree's splits (one 24-byte `PackedDoubleSplit` each,
-/// so a step touches one cache line), leaves, category bitsets and linear-leaf terms in shared flat arrays,
-/// children numbered across the whole forest.
-struct PackedDoubleForest: Sendable {
+/// A `DoubleForest` validated and laid out for walking (by the CPU kernel, and by the GPU's, which uploads it as
+/// is): every tree's splits (one 24-byte `PackedDoubleSplit` each, so a step touches one cache line), leaves,
+/// category bitsets and linear-leaf terms in shared flat arrays, children numbered across the whole forest.
+public struct PackedDoubleForest: Sendable {
     /// Flag bits of a split, with LightGBM's missing-value rules resolved at packing: a categorical split; where
     /// NaN goes (missing type NaN or zero: the default way; none: NaN is read as 0 and compared); whether 0 is
     /// missing (missing type zero); and the default way.
-    static let categoricalFlag: UInt8 = 1
-    static let nanGoesLeftFlag: UInt8 = 2
-    static let zeroIsMissingFlag: UInt8 = 4
-    static let defaultLeftFlag: UInt8 = 8
+    public static let categoricalFlag: UInt8 = 1
+    public static let nanGoesLeftFlag: UInt8 = 2
+    public static let zeroIsMissingFlag: UInt8 = 4
+    public static let defaultLeftFlag: UInt8 = 8
 
-    let groupCount: Int
+    public let groupCount: Int
     /// Per tree: the root, a split index `≥ 0` or `~leaf` for a tree of one leaf; and whether its leaves are linear.
-    let roots: [Int32]
-    let linearTrees: [Bool]
-    let splits: [PackedDoubleSplit]
+    public let roots: [Int32]
+    public let linearTrees: [Bool]
+    public let splits: [PackedDoubleSplit]
     /// Per split: where its category bitset starts in `bitsetWords` and how many words it has (0 for numerical).
-    let bitsetStarts: [Int32]
-    let bitsetCounts: [Int32]
-    let bitsetWords: [UInt32]
-    let leafValues: [Double]
+    public let bitsetStarts: [Int32]
+    public let bitsetCounts: [Int32]
+    public let bitsetWords: [UInt32]
+    public let leafValues: [Double]
     /// Per leaf of a linear tree: its constant and its terms' range in `termFeatures`/`termCoefficients`.
-    let leafConstants: [Double]
-    let termStarts: [Int32]
-    let termCounts: [Int32]
-    let termFeatures: [Int32]
-    let termCoefficients: [Double]
+    public let leafConstants: [Double]
+    public let termStarts: [Int32]
+    public let termCounts: [Int32]
+    public let termFeatures: [Int32]
+    public let termCoefficients: [Double]
 
     /// A categorical split's bitset is at most this many words (category codes below 2^20): LightGBM caps
     /// categories far lower (`max_cat_threshold`), so anything larger is a corrupt file.
     static let maxBitsetWords = 1 << 15
 
-    init(_ forest: DoubleForest) throws(ModelValidationError) {
+    public init(_ forest: DoubleForest) throws(ModelValidationError) {
         groupCount = forest.groupCount
         var roots = [Int32](), linearTrees = [Bool](), splits = [PackedDoubleSplit]()
         var bitsetStarts = [Int32](), bitsetCounts = [Int32](), bitsetWords = [UInt32]()
@@ -153,13 +153,13 @@ struct PackedDoubleForest: Sendable {
 }
 
 /// One split of a packed forest: the threshold, the feature, both children (a split `≥ 0` or `~leaf`) and the flag
-/// bits of `PackedDoubleForest`.
-struct PackedDoubleSplit: Sendable {
-    var threshold: Double
-    var feature: Int32
-    var left: Int32
-    var right: Int32
-    var flags: UInt8
+/// bits of `PackedDoubleForest`. The GPU kernel declares the same layout (`berth_double_split`, 24 bytes).
+public struct PackedDoubleSplit: Sendable {
+    public var threshold: Double
+    public var feature: Int32
+    public var left: Int32
+    public var right: Int32
+    public var flags: UInt8
 }
 
 /// Walks rows down a `PackedDoubleForest` through raw pointers (no bounds checks or reference counting in the

@@ -40,11 +40,15 @@ import Testing
         #expect(try metrics.expectCounter("berth_gpu_fallbacks_total", [("kernel", "dense_layer")]).totalValue == 0)
 
         let refused = TestMetrics()
-        let forest = try FixtureModels.load("xgboost-binary-legacy")
-        let failing = try backend(.launchRefused, metrics: refused).compile(forest.ir)
-        _ = failing.predict(FeatureBatch(rowCount: 3, columnCount: forest.ir.featureCount, values: SyntheticRows.uniform(count: 3 * forest.ir.featureCount)))
-        #expect(try refused.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 1)
-        #expect(try refused.expectCounter("berth_gpu_fallbacks_total", [("kernel", "forest")]).totalValue == 1)
+        let failing = try backend(.launchRefused, metrics: refused)
+        for fixture in ["xgboost-binary-legacy", "lightgbm-binary", "catboost-binary"] {
+            let forest = try FixtureModels.load(fixture)
+            _ = try failing.compile(forest.ir).predict(FixtureModels.prefix(try FixtureModels.rows(for: forest.ir, rowCount: 3), rows: 3))
+        }
+        #expect(try refused.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 3)
+        for kernel in ["forest", "double_forest", "oblivious_forest"] {
+            #expect(try refused.expectCounter("berth_gpu_fallbacks_total", [("kernel", kernel)]).totalValue == 1, "\(kernel)")
+        }
     }
 
     @Test func bindsTheDeviceAndCompilesItsMachineCode() throws {
@@ -53,21 +57,27 @@ import Testing
         #expect(gpu.kernelOrigin.hasPrefix("sm_80 machine code"))
     }
 
-    @Test(arguments: GPUModelTests.treeFixtures)
+    /// Every forest, LightGBM's and CatBoost's included, answers exactly what the CPU kernel answers (doubles to
+    /// the last bit, for the models that answer doubles), on synthetic rows and, for LightGBM and CatBoost, on the
+    /// fixture's own rows on and one ulp either side of the split thresholds.
+    @Test(arguments: GPUModelTests.treeFixtures + GPUModelTests.doubleAnswerFixtures)
     func forestsGiveTheCPUKernelsAnswers(_ fixture: String) throws {
         let reports = Reports()
         let gpu = try backend(.working, reports: reports)
         let model = try FixtureModels.load(fixture)
         let onGPU = try gpu.compile(model.ir)
+        let cpu = try CPUBackend().compile(model.ir)
         #expect(onGPU.placement.description.contains("cuda"), "\(fixture): \(onGPU.placement)")
+        #expect(onGPU.featurePrecision == cpu.featurePrecision && onGPU.outputPrecision == cpu.outputPrecision, "\(fixture)")
         let batch = try FixtureModels.rows(for: model.ir)
-        let expected = try CPUBackend().compile(model.ir).predict(batch)
+        let expected = cpu.predict(batch)
         for rowCount in [1, 3, batch.rowCount] {
-            let part = FeatureBatch(rowCount: rowCount, columnCount: batch.columnCount,
-                                    values: Array(batch.values.prefix(rowCount * batch.columnCount)))
-            let got = onGPU.predict(part)
-            #expect(got.values.elementsEqual(expected.values.prefix(rowCount * expected.columnCount)) { $0 == $1 || $0.isNaN && $1.isNaN },
-                    "\(fixture), \(rowCount) rows")
+            let got = onGPU.predict(FixtureModels.prefix(batch, rows: rowCount))
+            #expect(FixtureModels.sameAnswers(got, expected.rows(0..<rowCount)), "\(fixture), \(rowCount) rows")
+        }
+        if GPUModelTests.doubleAnswerFixtures.contains(fixture) {
+            let requests = try FixtureModels.requestRows(fixture, featureCount: model.ir.featureCount)
+            #expect(FixtureModels.sameAnswers(onGPU.predict(requests), cpu.predict(requests)), "\(fixture), the request's rows")
         }
         #expect(reports.all.isEmpty, "\(reports.all)")
     }
@@ -96,11 +106,10 @@ import Testing
     @Test func aLaunchTheDriverRefusesIsAnsweredOnTheCPUAndReported() throws {
         let reports = Reports()
         let gpu = try backend(.launchRefused, reports: reports)
-        for fixture in ["onnx-mlp-gemm", "xgboost-binary-legacy"] {
+        for fixture in ["onnx-mlp-gemm", "xgboost-binary-legacy", "lightgbm-linear-tree", "catboost-multiclass-strings"] {
             let model = try FixtureModels.load(fixture)
-            let batch = FeatureBatch(rowCount: 500, columnCount: model.ir.featureCount,
-                                     values: SyntheticRows.uniform(count: 500 * model.ir.featureCount))
-            #expect(try gpu.compile(model.ir).predict(batch).values == (try CPUBackend().compile(model.ir).predict(batch).values))
+            let batch = try FixtureModels.rows(for: model.ir, rowCount: 500)
+            #expect(FixtureModels.sameAnswers(try gpu.compile(model.ir).predict(batch), try CPUBackend().compile(model.ir).predict(batch)), "\(fixture)")
         }
         #expect(reports.all.contains { $0.hasPrefix("the GPU failed a dense layer; it was computed on the CPU: cuLaunchKernel failed: CUDA_ERROR_NOT_SUPPORTED") },
                 "\(reports.all)")
@@ -108,19 +117,21 @@ import Testing
                 "\(reports.all)")
     }
 
-    @Test func batchBuffersThatDoNotFitAreAnsweredOnTheCPU() throws {
+    @Test(arguments: ["xgboost-binary-legacy", "lightgbm-binary", "catboost-binary"])
+    func batchBuffersThatDoNotFitAreAnsweredOnTheCPU(_ fixture: String) throws {
         let reports = Reports()
         let gpu = try backend(.memoryForTheModelOnly, reports: reports)
-        let model = try FixtureModels.load("xgboost-binary-legacy")
+        let model = try FixtureModels.load(fixture)
         let batch = try FixtureModels.rows(for: model.ir)
-        #expect(try gpu.compile(model.ir).predict(batch).values == (try CPUBackend().compile(model.ir).predict(batch).values))
+        #expect(FixtureModels.sameAnswers(try gpu.compile(model.ir).predict(batch), try CPUBackend().compile(model.ir).predict(batch)))
         #expect(reports.all.contains { $0.contains("the GPU failed a batch; it was answered on the CPU: cuMemAlloc") && $0.contains("CUDA_ERROR_OUT_OF_MEMORY") },
                 "\(reports.all)")
     }
 
-    @Test func aModelThatDoesNotFitStaysOnTheCPUUnlessCUDAIsRequired() throws {
+    @Test(arguments: ["xgboost-binary-legacy", "lightgbm-binary", "catboost-binary"])
+    func aModelThatDoesNotFitStaysOnTheCPUUnlessCUDAIsRequired(_ fixture: String) throws {
         let reports = Reports()
-        let model = try FixtureModels.load("xgboost-binary-legacy")
+        let model = try FixtureModels.load(fixture)
         let measured = try backend(.noMemory, routing: .measured, reports: reports).compile(model.ir)
         #expect(measured.placement == .cpu)
         #expect(reports.all.contains { $0.hasPrefix("the model stays on the CPU: it cannot go onto the GPU: cuMemAlloc") }, "\(reports.all)")
@@ -131,8 +142,9 @@ import Testing
         }
     }
 
-    @Test func measuredRoutingNamesItsCrossover() throws {
-        let model = try FixtureModels.load("xgboost-regression-json-gz")
+    @Test(arguments: ["xgboost-regression-json-gz", "lightgbm-multiclass-categorical", "catboost-regression"])
+    func measuredRoutingNamesItsCrossover(_ fixture: String) throws {
+        let model = try FixtureModels.load(fixture)
         let routed = try backend(.working, routing: .measured).compile(model.ir)
         #expect(routed.placement.description.contains("16: "), "the sizes measured are named: \(routed.placement)")
         #expect(routed.placement.description.hasPrefix("cuda for batches of") || routed.placement.description.hasPrefix("cpu (the GPU was slower"))

@@ -4,9 +4,9 @@ import BerthTestSupport
 import Testing
 @testable import BerthCUDA
 
-/// On a machine with an NVIDIA GPU: every fixture with a forest (XGBoost, ONNX TreeEnsemble nodes) or dense layers
-/// (ONNX Gemm, MatMul, linear models) predicts on the GPU what the CPU kernels predict (which the CPU tests hold to
-/// xgboost's and onnxruntime's answers), on 70,000 rows with missing values. Without a GPU these tests do not run; `KernelCompilationTests` still compiles every kernel, and
+/// On a machine with an NVIDIA GPU: every fixture with a forest (XGBoost, LightGBM, CatBoost, ONNX TreeEnsemble nodes)
+/// or dense layers (ONNX Gemm, MatMul, linear models) predicts on the GPU what the CPU kernels predict (which the CPU
+/// tests hold to the reference libraries' answers), on 70,000 rows with missing values. Without a GPU these tests do not run; `KernelCompilationTests` still compiles every kernel, and
 /// `scripts/gpu-check` runs the fixtures end to end where there is a GPU.
 @Suite(.enabled(if: GPUUnderTest.isPresent, "the CUDA driver sees no GPU on this machine"))
 struct GPUModelTests {
@@ -18,6 +18,21 @@ struct GPUModelTests {
         "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max",
     ]
 
+    /// LightGBM's and CatBoost's forests (every fixture that loads), which compute and answer in double precision.
+    static let doubleAnswerFixtures = [
+        "lightgbm-binary", "lightgbm-binary-selectable", "lightgbm-dart", "lightgbm-goss", "lightgbm-jumpstart-binary",
+        "lightgbm-linear-tree", "lightgbm-multiclass-categorical", "lightgbm-multiclassova", "lightgbm-objective-cross-entropy",
+        "lightgbm-objective-cross-entropy-lambda", "lightgbm-objective-fair", "lightgbm-objective-gamma",
+        "lightgbm-objective-huber", "lightgbm-objective-lambdarank", "lightgbm-objective-mape", "lightgbm-objective-quantile",
+        "lightgbm-objective-rank-xendcg", "lightgbm-objective-regression-l1", "lightgbm-objective-tweedie",
+        "lightgbm-pickle-booster", "lightgbm-pickle-booster-early-stopped", "lightgbm-pickle-classifier-joblib",
+        "lightgbm-pickle-regressor", "lightgbm-regression-use-missing-false", "lightgbm-regression-zero-as-missing",
+        "lightgbm-rf",
+        "catboost-binary", "catboost-binary-cbm", "catboost-binary-nan-max", "catboost-multiclass-one-vs-all",
+        "catboost-multiclass-strings", "catboost-multiclass-strings-cbm", "catboost-poisson", "catboost-regression",
+        "catboost-regression-cbm",
+    ]
+
     static let denseFixtures = ["onnx-mlp-gemm", "onnx-mlp-pipeline", "onnx-linear-regression", "onnx-logistic-binary",
                                 "onnx-logistic-multiclass-strings", "onnx-operator-zoo"]
 
@@ -27,13 +42,20 @@ struct GPUModelTests {
         try compare(fixture, tolerance: 1e-6)
     }
 
+    /// LightGBM's and CatBoost's forests sum doubles in the CPU kernel's order, without fused multiply-adds: the
+    /// CPU kernel's doubles exactly.
+    @Test(arguments: doubleAnswerFixtures)
+    func doubleForestsEqualTheCPUKernel(_ fixture: String) throws {
+        try compare(fixture, tolerance: 0)
+    }
+
     /// Dense layers sum their products in another order than the CPU's AVX kernels: within the fixtures' 1e-5.
     @Test(arguments: denseFixtures)
     func denseLayersMatchTheCPUKernel(_ fixture: String) throws {
         try compare(fixture, tolerance: 1e-5)
     }
 
-    func compare(_ fixture: String, tolerance: Float) throws {
+    func compare(_ fixture: String, tolerance: Double) throws {
         let backend = try GPUUnderTest.backend.get()
         let loaded = try FixtureModels.load(fixture)
         let cpu = try CPUBackend().compile(loaded.ir)
@@ -43,8 +65,10 @@ struct GPUModelTests {
         let expected = cpu.predict(batch)
         let got = gpu.predict(batch)
         #expect(got.rowCount == expected.rowCount && got.columnCount == expected.columnCount)
+        #expect((got.doubles == nil) == (expected.doubles == nil), "\(fixture): both devices answer doubles, or neither")
+        let gotValues = got.doubles ?? got.values.map(Double.init), expectedValues = expected.doubles ?? expected.values.map(Double.init)
         var mismatches = 0
-        for (index, (value, want)) in zip(got.values, expected.values).enumerated()
+        for (index, (value, want)) in zip(gotValues, expectedValues).enumerated()
         where !(value == want || value.isNaN && want.isNaN || abs(value - want) <= tolerance * max(1, abs(want))) {
             if mismatches == 0 { Issue.record("\(fixture): value \(index) is \(value) on the GPU, \(want) on the CPU") }
             mismatches += 1

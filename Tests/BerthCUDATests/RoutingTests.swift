@@ -4,7 +4,7 @@ import BerthTestSupport
 import Testing
 @testable import BerthCUDA
 
-/// The parts of the GPU backend that run on the host: the node layout the kernel reads, routing by batch size,
+/// The parts of the GPU backend that run on the host: the node layouts the kernels read, routing by batch size,
 /// and the synthetic rows the crossover is measured on.
 @Suite struct RoutingTests {
     /// feature 0 < threshold ? left : right, as a one-tree ensemble.
@@ -20,6 +20,25 @@ import Testing
         #expect(MemoryLayout<PackedForest.Node>.offset(of: \.value) == 4)
         #expect(MemoryLayout<PackedForest.Node>.offset(of: \.left) == 8)
         #expect(MemoryLayout<PackedForest.Node>.offset(of: \.right) == 12)
+    }
+
+    /// The double forest kernel reads `PackedDoubleForest.splits` as `struct berth_double_split`.
+    @Test func doubleSplitsAreTheTwentyFourBytesTheKernelDeclares() {
+        #expect(MemoryLayout<PackedDoubleSplit>.stride == 24)
+        #expect(MemoryLayout<PackedDoubleSplit>.offset(of: \.threshold) == 0)
+        #expect(MemoryLayout<PackedDoubleSplit>.offset(of: \.feature) == 8)
+        #expect(MemoryLayout<PackedDoubleSplit>.offset(of: \.left) == 12)
+        #expect(MemoryLayout<PackedDoubleSplit>.offset(of: \.right) == 16)
+        #expect(MemoryLayout<PackedDoubleSplit>.offset(of: \.flags) == 20)
+    }
+
+    /// An oblivious split is the kernel's `uint2`: the feature with the missing-value flag above it, then the border.
+    @Test func obliviousSplitsPackTheFeatureTheFlagAndTheBorder() {
+        let tree = ObliviousTree(splits: [.init(feature: 3, border: 0.5, missingHolds: true), .init(feature: 1, border: -2, missingHolds: false)],
+                                 leafValues: [0, 1, 2, 3])
+        let forest = ObliviousForest(featureCount: 4, outputCount: 1, trees: [tree], scale: 1, biases: [0], transform: .identity)
+        #expect(MemoryLayout<SIMD2<UInt32>>.stride == 8)
+        #expect(CUDAObliviousForestModel.packedSplits(forest) == [SIMD2(3 | 1 << 31, Float(0.5).bitPattern), SIMD2(1, Float(-2).bitPattern)])
     }
 
     @Test func batchesFromTheThresholdGoToTheSecondModel() throws {
@@ -46,6 +65,23 @@ import Testing
         // Feature 1 is never split on: it stays 0.
         #expect(stride(from: 1, to: batch.values.count, by: 2).allSatisfy { batch.values[$0] == 0 })
         #expect(rows.batch(rowCount: 200).values == batch.values)
+        #expect(batch.doubles == nil, "an XGBoost forest compares float32")
+    }
+
+    /// LightGBM's rows straddle its double thresholds and carry the doubles; the router says what both devices read.
+    @Test func aDoubleForestsRowsCarryDoublesAndItsRoutingSaysSo() throws {
+        let stump = DoubleTree(splitFeatures: [1], thresholds: [0.25], leftChildren: [-1], rightChildren: [-2],
+                               rules: [DoubleSplitRule(isCategorical: false, missing: .nan, defaultLeft: true)], leafValues: [1, 2])
+        let forest = DoubleForest(featureCount: 2, groupCount: 1, trees: [stump], averagesIterations: false, transform: .identity)
+        let batch = SyntheticRows(forest: try PackedDoubleForest(forest), featureCount: 2).batch(rowCount: 100)
+        let doubles = try #require(batch.doubles)
+        #expect(batch.values == doubles.map { Float($0) })
+        let secondFeature = Set(stride(from: 1, to: doubles.count, by: 2).map { doubles[$0] })
+        #expect(secondFeature == [0.25 - 0.001, 0.25 + 0.001])
+        let model = try CPUBackend().compile(.doubleTrees(forest))
+        let routed = DeviceRoutedModel(cpu: model, gpu: model, minimumRows: 1, origin: "test")
+        #expect(routed.featurePrecision == .float64 && routed.outputPrecision == .float64)
+        #expect(routed.predict(batch).doubles == model.predict(batch).doubles)
     }
 
     /// The seam the GPU backend uses for ONNX forests: the graph's TreeEnsemble node takes its forest from

@@ -35,7 +35,8 @@ public enum EmulatedCUDADriver {
         var libraries = [Mode: Result<String, BuildFailure>]()
         let folder = NSTemporaryDirectory() + "berth-emulated-cuda-\(getpid())"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let kernels = [("BERTH_TREE_KERNEL", CUDAKernelSource.treeEnsemble), ("BERTH_DENSE_KERNEL", .denseLayer)].map { macro, source in
+        let kernels = [("BERTH_TREE_KERNEL", CUDAKernelSource.treeEnsemble), ("BERTH_DOUBLE_FOREST_KERNEL", .doubleForest),
+                       ("BERTH_OBLIVIOUS_FOREST_KERNEL", .obliviousForest), ("BERTH_DENSE_KERNEL", .denseLayer)].map { macro, source in
             let path = folder + "/\(source.name).cu"
             FileManager.default.createFile(atPath: path, contents: Data(source.code.utf8))
             return "-D\(macro)=\"\(path)\""

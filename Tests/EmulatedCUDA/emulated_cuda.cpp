@@ -1,7 +1,8 @@
 // A stand-in for the CUDA driver (libcuda.so.1) that runs on the CPU, for BerthCUDATests on machines without a
 // GPU. It implements the entry points CCUDA resolves with host memory and synchronous copies, and "launches"
-// Berth's kernels by running their real CUDA C source — compiled here as C++ (BERTH_TREE_KERNEL and
-// BERTH_DENSE_KERNEL, written by the test) — once per thread of the grid. A block's threads run as fibers
+// Berth's kernels by running their real CUDA C source — compiled here as C++ (BERTH_TREE_KERNEL,
+// BERTH_DOUBLE_FOREST_KERNEL, BERTH_OBLIVIOUS_FOREST_KERNEL and BERTH_DENSE_KERNEL, written by the test) — once per
+// thread of the grid. A block's threads run as fibers
 // (ucontext), so `__syncthreads()` is a real barrier and `__shared__` memory is shared by the block. It proves the host side of the GPU path (binding, uploads, lanes,
 // chunks, launch arguments, read-back, fallbacks) and the kernel's logic; it says nothing about a real GPU's
 // speed or its compiler, and since its copies and launches complete at once it cannot see a race between streams. Failure modes are chosen at build time with -D flags:
@@ -35,6 +36,7 @@
 #endif
 
 // What CUDA C gives a kernel, for the kernel source below.
+struct uint2 { unsigned int x, y; };
 struct uint4 { unsigned int x, y, z, w; };
 struct dim3 { unsigned int x, y, z; };
 static thread_local dim3 blockIdx, blockDim, threadIdx;
@@ -53,6 +55,8 @@ static thread_local ucontext_t *running;
 static void __syncthreads() { swapcontext(running, &scheduler); }
 
 #include BERTH_TREE_KERNEL
+#include BERTH_DOUBLE_FOREST_KERNEL
+#include BERTH_OBLIVIOUS_FOREST_KERNEL
 #include BERTH_DENSE_KERNEL
 
 typedef int result;
@@ -60,8 +64,44 @@ typedef unsigned long long device_pointer;
 enum { SUCCESS = 0, OUT_OF_MEMORY = 2, INSUFFICIENT_DRIVER = 35, NO_DEVICE = 100, INVALID_IMAGE = 200,
        NOT_FOUND = 500, NOT_SUPPORTED = 801 };
 
-static int context_tag, module_tag, stream_tag, tree_kernel_tag, dense_kernel_tag;
+static int context_tag, module_tag, stream_tag, tree_kernel_tag, double_forest_kernel_tag, oblivious_forest_kernel_tag,
+    dense_kernel_tag;
 static std::atomic<unsigned long long> allocated{0};
+
+// The launch's parameter `index`, which the kernel declares as a `T`.
+template <class T> static T parameter(void **parameters, int index) { return *static_cast<T *>(parameters[index]); }
+
+// Runs one thread of a forest kernel (one-dimensional grids, no barriers, so no fiber is needed).
+static void run_forest_thread(void *function, void **parameters) {
+    if (function == &tree_kernel_tag) {
+        berth_tree_ensemble_margins(
+            parameter<const uint4 *>(parameters, 0), parameter<const int *>(parameters, 1),
+            parameter<const int *>(parameters, 2), parameter<const int *>(parameters, 3),
+            parameter<const int *>(parameters, 4), parameter<const unsigned int *>(parameters, 5),
+            parameter<const float *>(parameters, 6), parameter<const float *>(parameters, 7),
+            parameter<float *>(parameters, 8), parameter<long long>(parameters, 9),
+            parameter<long long>(parameters, 10), parameter<long long>(parameters, 11),
+            parameter<long long>(parameters, 12));
+    } else if (function == &double_forest_kernel_tag) {
+        berth_double_forest_margins(
+            parameter<const berth_double_split *>(parameters, 0), parameter<const int *>(parameters, 1),
+            parameter<const unsigned char *>(parameters, 2), parameter<const int *>(parameters, 3),
+            parameter<const int *>(parameters, 4), parameter<const unsigned int *>(parameters, 5),
+            parameter<const double *>(parameters, 6), parameter<const double *>(parameters, 7),
+            parameter<const int *>(parameters, 8), parameter<const int *>(parameters, 9),
+            parameter<const int *>(parameters, 10), parameter<const double *>(parameters, 11),
+            parameter<const double *>(parameters, 12), parameter<double *>(parameters, 13),
+            parameter<long long>(parameters, 14), parameter<long long>(parameters, 15),
+            parameter<long long>(parameters, 16), parameter<long long>(parameters, 17));
+    } else {
+        berth_oblivious_forest_margins(
+            parameter<const uint2 *>(parameters, 0), parameter<const long long *>(parameters, 1),
+            parameter<const long long *>(parameters, 2), parameter<const double *>(parameters, 3),
+            parameter<const float *>(parameters, 4), parameter<double *>(parameters, 5),
+            parameter<long long>(parameters, 6), parameter<long long>(parameters, 7),
+            parameter<long long>(parameters, 8), parameter<long long>(parameters, 9));
+    }
+}
 
 extern "C" {
 result cuInit(unsigned int) { return EMULATED_INIT_RESULT; }
@@ -89,6 +129,8 @@ result cuModuleLoadData(void **module, const void *image) {
 result cuModuleUnload(void *) { return SUCCESS; }
 result cuModuleGetFunction(void **function, void *, const char *name) {
     if (std::strcmp(name, "berth_tree_ensemble_margins") == 0) { *function = &tree_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_double_forest_margins") == 0) { *function = &double_forest_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_oblivious_forest_margins") == 0) { *function = &oblivious_forest_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_dense_layer") == 0) { *function = &dense_kernel_tag; return SUCCESS; }
     return NOT_FOUND;
 }
@@ -179,19 +221,13 @@ result cuLaunchKernel(void *function, unsigned int gridX, unsigned int gridY, un
         }
         return SUCCESS;
     }
-    if (function != &tree_kernel_tag || gridY != 1 || blockY != 1) return NOT_SUPPORTED;
+    bool forest = function == &tree_kernel_tag || function == &double_forest_kernel_tag || function == &oblivious_forest_kernel_tag;
+    if (!forest || gridY != 1 || blockY != 1) return NOT_SUPPORTED;
     for (unsigned int block = 0; block < gridX; ++block) {
         for (unsigned int thread = 0; thread < blockX; ++thread) {
             blockIdx = {block, 0, 0};
             threadIdx = {thread, 0, 0};
-            berth_tree_ensemble_margins(
-                *static_cast<const uint4 **>(parameters[0]), *static_cast<const int **>(parameters[1]),
-                *static_cast<const int **>(parameters[2]), *static_cast<const int **>(parameters[3]),
-                *static_cast<const int **>(parameters[4]), *static_cast<const unsigned int **>(parameters[5]),
-                *static_cast<const float **>(parameters[6]), *static_cast<const float **>(parameters[7]),
-                *static_cast<float **>(parameters[8]), *static_cast<long long *>(parameters[9]),
-                *static_cast<long long *>(parameters[10]), *static_cast<long long *>(parameters[11]),
-                *static_cast<long long *>(parameters[12]));
+            run_forest_thread(function, parameters);
         }
     }
     return SUCCESS;

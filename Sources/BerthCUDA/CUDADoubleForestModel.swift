@@ -1,0 +1,129 @@
+import BerthCore
+import CCUDA
+
+/// A LightGBM forest on the GPU, compared and summed in double precision as LightGBM does: the
+/// `PackedDoubleForest` uploaded once at load, one thread per (row, output group).
+///
+/// Rows go to the device as the doubles the request was written in (`featurePrecision` is `.float64`), through a
+/// `CUDALane` in chunks over two streams, and the double margins come back. Averaging (LightGBM's random forests)
+/// and the output transform run on the CPU with the CPU kernel's own code. Any CUDA error on the way is reported
+/// once through `report` and the batch is answered by the CPU model instead: a request never fails because the
+/// GPU did.
+final class CUDADoubleForestModel: CompiledModel, @unchecked Sendable {
+    static let threadsPerBlock = 128
+
+    let featureCount: Int
+    let groupCount: Int
+    let treeCount: Int
+    let averagesIterations: Bool
+    let transform: DoubleOutputTransform
+    let cpu: any CompiledModel
+    let report: @Sendable (String) -> Void
+    let metrics: DeviceMetrics
+
+    private let module: CUDAModule
+    private let function: ccuda_function
+    private let lanes: CUDALanePool
+    private let splits: DeviceBuffer
+    private let roots: DeviceBuffer
+    private let linearTrees: DeviceBuffer
+    private let bitsetStarts: DeviceBuffer
+    private let bitsetCounts: DeviceBuffer
+    private let bitsetWords: DeviceBuffer
+    private let leafValues: DeviceBuffer
+    private let leafConstants: DeviceBuffer
+    private let termStarts: DeviceBuffer
+    private let termCounts: DeviceBuffer
+    private let termFeatures: DeviceBuffer
+    private let termCoefficients: DeviceBuffer
+
+    var outputCount: Int { groupCount }
+    var residentBytes: Int { cpu.residentBytes }
+    var placement: Placement { .cuda }
+    var featurePrecision: FeaturePrecision { .float64 }
+    var outputPrecision: FeaturePrecision { .float64 }
+
+    /// Uploads `packed`, the packing of `forest`; `cpu` is the same model compiled for the CPU.
+    init(_ forest: DoubleForest, packed: PackedDoubleForest, module: CUDAModule, lanes: CUDALanePool, cpu: any CompiledModel,
+         metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
+        guard let function = module.functions["berth_double_forest_margins"] else {
+            throw CUDAUnavailable(.compileFailed, "the double forest kernel has no entry point berth_double_forest_margins")
+        }
+        let device = module.device
+        try device.makeCurrent()
+        featureCount = forest.featureCount
+        groupCount = forest.groupCount
+        treeCount = forest.trees.count
+        averagesIterations = forest.averagesIterations
+        transform = forest.transform
+        self.cpu = cpu
+        self.report = report
+        self.metrics = metrics
+        self.module = module
+        self.function = function
+        self.lanes = lanes
+        splits = try DeviceBuffer(device: device, copying: packed.splits)
+        roots = try DeviceBuffer(device: device, copying: packed.roots)
+        linearTrees = try DeviceBuffer(device: device, copying: packed.linearTrees.map { $0 ? UInt8(1) : 0 })
+        bitsetStarts = try DeviceBuffer(device: device, copying: packed.bitsetStarts)
+        bitsetCounts = try DeviceBuffer(device: device, copying: packed.bitsetCounts)
+        bitsetWords = try DeviceBuffer(device: device, copying: packed.bitsetWords)
+        leafValues = try DeviceBuffer(device: device, copying: packed.leafValues)
+        leafConstants = try DeviceBuffer(device: device, copying: packed.leafConstants)
+        termStarts = try DeviceBuffer(device: device, copying: packed.termStarts)
+        termCounts = try DeviceBuffer(device: device, copying: packed.termCounts)
+        termFeatures = try DeviceBuffer(device: device, copying: packed.termFeatures)
+        termCoefficients = try DeviceBuffer(device: device, copying: packed.termCoefficients)
+    }
+
+    func predict(_ batch: FeatureBatch) -> Predictions {
+        precondition(batch.columnCount == featureCount, "caller must check the feature count")
+        do {
+            return try predictOnDevice(batch)
+        } catch {
+            metrics.recordDoubleForestFallback()
+            report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
+            return cpu.predict(batch)
+        }
+    }
+
+    private func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions {
+        let rowCount = batch.rowCount
+        let groups = groupCount
+        var result = [Double](repeating: 0, count: rowCount * groups)
+        guard rowCount > 0 else { return Predictions(rowCount: 0, columnCount: groups, doubles: result) }
+        let device = module.device
+        try device.makeCurrent()
+        let lane = try lanes.take()
+        let outcome = batch.wideValues.withUnsafeBufferPointer { rows in
+            Result { () throws(CUDAUnavailable) in
+                try lane.run(rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!, output: Double.self) {
+                    chunkRows, rowsAddress, marginsAddress, stream throws(CUDAUnavailable) in
+                    let threads = chunkRows * groups
+                    try device.launch(function, grid: ((threads + Self.threadsPerBlock - 1) / Self.threadsPerBlock, 1),
+                                      block: (Self.threadsPerBlock, 1), stream: stream, arguments: [
+                                          splits.address, roots.address, linearTrees.address,
+                                          bitsetStarts.address, bitsetCounts.address, bitsetWords.address,
+                                          leafValues.address, leafConstants.address, termStarts.address, termCounts.address,
+                                          termFeatures.address, termCoefficients.address, rowsAddress, marginsAddress,
+                                          UInt64(chunkRows), UInt64(featureCount), UInt64(groups), UInt64(treeCount),
+                                      ])
+                }
+            }
+        }
+        let margins = try outcome.get()
+        let iterations = Double(treeCount / groups)
+        result.withUnsafeMutableBufferPointer { output in
+            _ = output.update(fromContentsOf: margins)
+            for row in 0..<rowCount {
+                let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * groups ..< (row + 1) * groups])
+                if averagesIterations {
+                    for group in rowMargins.indices { rowMargins[group] /= iterations }
+                }
+                transform.apply(rowMargins)
+            }
+        }
+        lanes.giveBack(lane)
+        return Predictions(rowCount: rowCount, columnCount: groups, doubles: result)
+    }
+}

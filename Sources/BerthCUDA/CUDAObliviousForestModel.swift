@@ -1,0 +1,121 @@
+import BerthCore
+import CCUDA
+
+/// A CatBoost forest on the GPU: its oblivious trees uploaded once at load, one thread per (row, output)
+/// comparing in float32 and summing in double as CatBoost does.
+///
+/// Per batch, a `CUDALane` copies the float32 rows in and the double margins back, in chunks over two streams.
+/// `margin · scale + bias` and the output transform run on the CPU with the CPU kernel's arithmetic. Any CUDA
+/// error on the way is reported once through `report` and the batch is answered by the CPU model instead: a
+/// request never fails because the GPU did.
+final class CUDAObliviousForestModel: CompiledModel, @unchecked Sendable {
+    static let threadsPerBlock = 128
+    /// The bit of a packed split's first word saying a missing value sets the split's bit; the feature is below it.
+    static let missingHoldsFlag: UInt32 = 1 << 31
+    static let featureMask: UInt32 = missingHoldsFlag - 1
+
+    let forest: ObliviousForest
+    let cpu: any CompiledModel
+    let report: @Sendable (String) -> Void
+    let metrics: DeviceMetrics
+
+    private let module: CUDAModule
+    private let function: ccuda_function
+    private let lanes: CUDALanePool
+    private let splits: DeviceBuffer
+    private let firstSplits: DeviceBuffer
+    private let leafStarts: DeviceBuffer
+    private let leafValues: DeviceBuffer
+
+    var featureCount: Int { forest.featureCount }
+    var outputCount: Int { forest.outputCount }
+    var residentBytes: Int { cpu.residentBytes }
+    var placement: Placement { .cuda }
+    var outputPrecision: FeaturePrecision { .float64 }
+
+    /// Uploads `forest`, which `cpu` (the same model compiled for the CPU) has already validated: every tree at
+    /// most 16 levels deep with all its leaf values, every split on a feature of the model.
+    init(_ forest: ObliviousForest, module: CUDAModule, lanes: CUDALanePool, cpu: any CompiledModel,
+         metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
+        guard let function = module.functions["berth_oblivious_forest_margins"] else {
+            throw CUDAUnavailable(.compileFailed, "the oblivious forest kernel has no entry point berth_oblivious_forest_margins")
+        }
+        let device = module.device
+        try device.makeCurrent()
+        self.forest = forest
+        self.cpu = cpu
+        self.report = report
+        self.metrics = metrics
+        self.module = module
+        self.function = function
+        self.lanes = lanes
+        splits = try DeviceBuffer(device: device, copying: Self.packedSplits(forest))
+        var firstSplits = [Int](), leafStarts = [Int](), splitCount = 0, leafCount = 0
+        for tree in forest.trees {
+            firstSplits.append(splitCount)
+            leafStarts.append(leafCount)
+            splitCount += tree.splits.count
+            leafCount += tree.leafValues.count
+        }
+        firstSplits.append(splitCount)
+        self.firstSplits = try DeviceBuffer(device: device, copying: firstSplits)
+        self.leafStarts = try DeviceBuffer(device: device, copying: leafStarts)
+        leafValues = try DeviceBuffer(device: device, copying: forest.trees.flatMap(\.leafValues))
+    }
+
+    /// Every tree's splits in file order, each the kernel's `uint2`: the feature (with `missingHoldsFlag`) and the
+    /// border's bits.
+    static func packedSplits(_ forest: ObliviousForest) -> [SIMD2<UInt32>] {
+        forest.trees.flatMap(\.splits).map { split in
+            SIMD2(UInt32(split.feature) | (split.missingHolds ? missingHoldsFlag : 0), split.border.bitPattern)
+        }
+    }
+
+    func predict(_ batch: FeatureBatch) -> Predictions {
+        precondition(batch.columnCount == featureCount, "caller must check the feature count")
+        do {
+            return try predictOnDevice(batch)
+        } catch {
+            metrics.recordObliviousForestFallback()
+            report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
+            return cpu.predict(batch)
+        }
+    }
+
+    private func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions {
+        let rowCount = batch.rowCount
+        let outputs = outputCount
+        var result = [Double](repeating: 0, count: rowCount * outputs)
+        guard rowCount > 0 else { return Predictions(rowCount: 0, columnCount: outputs, doubles: result) }
+        let device = module.device
+        try device.makeCurrent()
+        let lane = try lanes.take()
+        let treeCount = forest.trees.count
+        let outcome = batch.values.withUnsafeBufferPointer { rows in
+            Result { () throws(CUDAUnavailable) in
+                try lane.run(rows: rowCount, inputWidth: featureCount, outputWidth: outputs, input: rows.baseAddress!, output: Double.self) {
+                    chunkRows, rowsAddress, marginsAddress, stream throws(CUDAUnavailable) in
+                    let threads = chunkRows * outputs
+                    try device.launch(function, grid: ((threads + Self.threadsPerBlock - 1) / Self.threadsPerBlock, 1),
+                                      block: (Self.threadsPerBlock, 1), stream: stream, arguments: [
+                                          splits.address, firstSplits.address, leafStarts.address, leafValues.address,
+                                          rowsAddress, marginsAddress,
+                                          UInt64(chunkRows), UInt64(featureCount), UInt64(outputs), UInt64(treeCount),
+                                      ])
+                }
+            }
+        }
+        let margins = try outcome.get()
+        result.withUnsafeMutableBufferPointer { output in
+            for row in 0..<rowCount {
+                let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs])
+                for index in rowMargins.indices {
+                    rowMargins[index] = margins[row * outputs + index] * forest.scale + forest.biases[index]
+                }
+                forest.transform.apply(rowMargins)
+            }
+        }
+        lanes.giveBack(lane)
+        return Predictions(rowCount: rowCount, columnCount: outputs, doubles: result)
+    }
+}

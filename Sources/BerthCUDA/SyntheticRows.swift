@@ -1,0 +1,73 @@
+import BerthCore
+
+/// Rows whose values sit just either side of a tree model's own thresholds, from a fixed-seed generator: what
+/// `GPUCrossover` times both devices on, for forests of every kind.
+struct SyntheticRows {
+    /// Per feature, the thresholds of the numerical splits on it.
+    let thresholds: [[Double]]
+    let featureCount: Int
+    /// Whether batches carry the values as doubles too, for a model that compares in double precision.
+    let precision: FeaturePrecision
+
+    init(thresholds: [[Double]], precision: FeaturePrecision) {
+        self.thresholds = thresholds
+        self.featureCount = thresholds.count
+        self.precision = precision
+    }
+
+    /// Around an XGBoost or ONNX forest's float32 thresholds.
+    init(forest: PackedForest, featureCount: Int) {
+        var thresholds = [[Double]](repeating: [], count: featureCount)
+        for node in forest.nodes where node.featureAndFlags & (PackedForest.leafFlag | PackedForest.categoricalFlag) == 0 {
+            thresholds[Int(node.featureAndFlags & PackedForest.featureMask)].append(Double(node.value))
+        }
+        self.init(thresholds: thresholds, precision: .float32)
+    }
+
+    /// Around a LightGBM forest's double thresholds, with the doubles in every batch.
+    init(forest: PackedDoubleForest, featureCount: Int) {
+        var thresholds = [[Double]](repeating: [], count: featureCount)
+        for split in forest.splits where split.flags & PackedDoubleForest.categoricalFlag == 0 {
+            thresholds[Int(split.feature)].append(split.threshold)
+        }
+        self.init(thresholds: thresholds, precision: .float64)
+    }
+
+    /// Around a CatBoost forest's float32 borders.
+    init(forest: ObliviousForest) {
+        var thresholds = [[Double]](repeating: [], count: forest.featureCount)
+        for tree in forest.trees {
+            for split in tree.splits { thresholds[Int(split.feature)].append(Double(split.border)) }
+        }
+        self.init(thresholds: thresholds, precision: .float32)
+    }
+
+    func batch(rowCount: Int) -> FeatureBatch {
+        var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        var values = [Double](repeating: 0, count: rowCount * featureCount)
+        for row in 0..<rowCount {
+            for feature in 0..<featureCount {
+                let candidates = thresholds[feature]
+                guard !candidates.isEmpty else { continue }
+                let threshold = candidates[Int(next() % UInt64(candidates.count))]
+                let step = max(abs(threshold) * 1e-3, 1e-3)
+                values[row * featureCount + feature] = next() & 1 == 0 ? threshold - step : threshold + step
+            }
+        }
+        return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values.map { Float($0) },
+                            doubles: precision == .float64 ? values : nil)
+    }
+
+    /// `count` values spread over [-1, 1), from a fixed-seed generator.
+    static func uniform(count: Int) -> [Float] {
+        var state: UInt64 = 0x2545_f491_4f6c_dd1d
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) / Float(1 << 23) - 1
+        }
+    }
+}
