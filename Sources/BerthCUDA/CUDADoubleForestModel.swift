@@ -16,6 +16,8 @@ final class CUDADoubleForestModel: CompiledModel, @unchecked Sendable {
     let groupCount: Int
     let treeCount: Int
     let averagesIterations: Bool
+    /// Values this close to zero are read as 0 (`DoubleForest.zeroThreshold`): LightGBM's rule, off for CatBoost.
+    let zeroThreshold: Double
     let transform: DoubleOutputTransform
     let cpu: any CompiledModel
     let report: @Sendable (String) -> Void
@@ -55,6 +57,7 @@ final class CUDADoubleForestModel: CompiledModel, @unchecked Sendable {
         groupCount = forest.groupCount
         treeCount = forest.trees.count
         averagesIterations = forest.averagesIterations
+        zeroThreshold = forest.zeroThreshold
         transform = forest.transform
         self.cpu = cpu
         self.report = report
@@ -106,7 +109,7 @@ final class CUDADoubleForestModel: CompiledModel, @unchecked Sendable {
                                           bitsetStarts.address, bitsetCounts.address, bitsetWords.address,
                                           leafValues.address, leafConstants.address, termStarts.address, termCounts.address,
                                           termFeatures.address, termCoefficients.address, rowsAddress, marginsAddress,
-                                          UInt64(chunkRows), UInt64(featureCount), UInt64(groups), UInt64(treeCount),
+                                          UInt64(chunkRows), UInt64(featureCount), UInt64(groups), UInt64(treeCount), zeroThreshold.bitPattern,
                                       ])
                 }
             }

@@ -6,14 +6,16 @@ extension CUDAKernelSource {
     ///
     /// The arrays are `PackedDoubleForest`'s, uploaded as they are: splits are `PackedDoubleSplit` byte for byte
     /// (threshold, feature, left, right, flags; 24 bytes), children a split `≥ 0` or `~leaf`. The rules are the
-    /// CPU kernel's, which are LightGBM's: a value within ±`DoubleForest.zeroThreshold` of zero is read as 0;
+    /// CPU kernel's, which are LightGBM's: a value within ±`zeroThreshold` of zero is read as 0 (the forest's own,
+    /// 0 for CatBoost's non-symmetric trees);
     /// numerical splits go left when `x <= threshold` in double, NaN by the split's missing-value flag, 0 to the
     /// default side where zero is missing; categorical splits send the codes in their bitset left; a linear leaf
     /// adds its terms to its constant unless a feature it reads is NaN. Each thread sums its group's leaves in
     /// double from 0 in the order the CPU kernel does, so with `--fmad=false` the margins are the CPU kernel's bit
     /// for bit; averaging (random forests) and the output transform run on the CPU afterwards.
     ///
-    /// Every scalar parameter is 64 bits wide so the launch passes one uniform array of 8-byte arguments.
+    /// Every scalar parameter is 64 bits wide so the launch passes one uniform array of 8-byte arguments (the
+    /// double `zeroThreshold` as its bit pattern).
     public static let doubleForest = CUDAKernelSource(
         name: "berth_double_forest",
         entryPoints: ["berth_double_forest_margins"],
@@ -22,7 +24,6 @@ extension CUDAKernelSource {
         #define BERTH_DOUBLE_NAN_GOES_LEFT \(PackedDoubleForest.nanGoesLeftFlag)u
         #define BERTH_DOUBLE_ZERO_IS_MISSING \(PackedDoubleForest.zeroIsMissingFlag)u
         #define BERTH_DOUBLE_DEFAULT_LEFT \(PackedDoubleForest.defaultLeftFlag)u
-        #define BERTH_DOUBLE_ZERO_THRESHOLD \(DoubleForest.zeroThreshold)
         #define BERTH_DOUBLE_SPLIT_BYTES \(MemoryLayout<PackedDoubleSplit>.stride)
 
         """ + #"""
@@ -30,10 +31,10 @@ extension CUDAKernelSource {
         struct berth_double_split { double threshold; int feature; int left; int right; unsigned char flags; };
         static_assert(sizeof(berth_double_split) == BERTH_DOUBLE_SPLIT_BYTES, "PackedDoubleSplit's layout changed");
 
-        __device__ __forceinline__ double berth_double_feature(const double *row, int feature)
+        __device__ __forceinline__ double berth_double_feature(const double *row, int feature, double zeroThreshold)
         {
             double x = row[feature];
-            return fabs(x) <= BERTH_DOUBLE_ZERO_THRESHOLD ? 0.0 : x;
+            return fabs(x) <= zeroThreshold ? 0.0 : x;
         }
 
         // LightGBM's rule: the value truncated to an int (NaN and anything outside int's range never match).
@@ -49,12 +50,12 @@ extension CUDAKernelSource {
 
         __device__ __forceinline__ int berth_double_leaf(
             const berth_double_split *splits, int node, const double *row,
-            const int *bitsetStarts, const int *bitsetCounts, const unsigned int *bitsetWords)
+            const int *bitsetStarts, const int *bitsetCounts, const unsigned int *bitsetWords, double zeroThreshold)
         {
             while (node >= 0) {
                 const berth_double_split *split = splits + node;
                 unsigned int flags = __ldg(&split->flags);
-                double x = berth_double_feature(row, __ldg(&split->feature));
+                double x = berth_double_feature(row, __ldg(&split->feature), zeroThreshold);
                 bool left;
                 if (flags & BERTH_DOUBLE_CATEGORICAL) {
                     left = berth_double_category_goes_left(x, node, bitsetStarts, bitsetCounts, bitsetWords);
@@ -70,13 +71,14 @@ extension CUDAKernelSource {
         // A linear leaf's constant plus its terms, or the plain leaf value when a feature it reads is NaN.
         __device__ __forceinline__ double berth_double_linear_value(
             int leaf, const double *row, const double *leafValues, const double *leafConstants,
-            const int *termStarts, const int *termCounts, const int *termFeatures, const double *termCoefficients)
+            const int *termStarts, const int *termCounts, const int *termFeatures, const double *termCoefficients,
+            double zeroThreshold)
         {
             double output = __ldg(leafConstants + leaf);
             int first = __ldg(termStarts + leaf);
             int last = first + __ldg(termCounts + leaf);
             for (int term = first; term < last; ++term) {
-                double x = berth_double_feature(row, __ldg(termFeatures + term));
+                double x = berth_double_feature(row, __ldg(termFeatures + term), zeroThreshold);
                 if (x != x) return __ldg(leafValues + leaf);
                 output += __ldg(termCoefficients + term) * x;
             }
@@ -88,7 +90,7 @@ extension CUDAKernelSource {
             const int *bitsetStarts, const int *bitsetCounts, const unsigned int *bitsetWords,
             const double *leafValues, const double *leafConstants, const int *termStarts, const int *termCounts,
             const int *termFeatures, const double *termCoefficients, const double *rows, double *margins,
-            long long rowCount, long long featureCount, long long groupCount, long long treeCount)
+            long long rowCount, long long featureCount, long long groupCount, long long treeCount, double zeroThreshold)
         {
             long long thread = (long long)blockIdx.x * blockDim.x + threadIdx.x;
             if (thread >= rowCount * groupCount) return;
@@ -97,9 +99,10 @@ extension CUDAKernelSource {
             const double *row = rows + rowIndex * featureCount;
             double margin = 0.0;
             for (long long tree = group; tree < treeCount; tree += groupCount) {
-                int leaf = berth_double_leaf(splits, __ldg(roots + tree), row, bitsetStarts, bitsetCounts, bitsetWords);
+                int leaf = berth_double_leaf(splits, __ldg(roots + tree), row, bitsetStarts, bitsetCounts, bitsetWords, zeroThreshold);
                 margin += __ldg(linearTrees + tree)
-                    ? berth_double_linear_value(leaf, row, leafValues, leafConstants, termStarts, termCounts, termFeatures, termCoefficients)
+                    ? berth_double_linear_value(leaf, row, leafValues, leafConstants, termStarts, termCounts, termFeatures, termCoefficients,
+                                                zeroThreshold)
                     : __ldg(leafValues + leaf);
             }
             margins[thread] = margin;

@@ -30,7 +30,8 @@ struct GPUModelTests {
         "lightgbm-rf",
         "catboost-binary", "catboost-binary-cbm", "catboost-binary-nan-max", "catboost-multiclass-one-vs-all",
         "catboost-multiclass-strings", "catboost-multiclass-strings-cbm", "catboost-poisson", "catboost-regression",
-        "catboost-regression-cbm",
+        "catboost-regression-cbm", "catboost-depthwise-binary", "catboost-depthwise-binary-cbm", "catboost-depthwise-multiclass",
+        "catboost-depthwise-multiclass-cbm", "catboost-lossguide-regression", "catboost-lossguide-regression-cbm",
     ]
 
     static let denseFixtures = ["onnx-mlp-gemm", "onnx-mlp-pipeline", "onnx-linear-regression", "onnx-logistic-binary",

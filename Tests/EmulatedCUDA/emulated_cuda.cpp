@@ -92,7 +92,7 @@ static void run_forest_thread(void *function, void **parameters) {
             parameter<const int *>(parameters, 10), parameter<const double *>(parameters, 11),
             parameter<const double *>(parameters, 12), parameter<double *>(parameters, 13),
             parameter<long long>(parameters, 14), parameter<long long>(parameters, 15),
-            parameter<long long>(parameters, 16), parameter<long long>(parameters, 17));
+            parameter<long long>(parameters, 16), parameter<long long>(parameters, 17), parameter<double>(parameters, 18));
     } else {
         berth_oblivious_forest_margins(
             parameter<const uint2 *>(parameters, 0), parameter<const long long *>(parameters, 1),
