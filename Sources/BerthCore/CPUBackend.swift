@@ -21,6 +21,16 @@ public struct CPUBackend: Backend {
         }
     }
 
+    /// The instruction set of the oblivious-tree (CatBoost) kernel on this machine (`avx512`, `avx2` or
+    /// `portable`), for the log.
+    public static var obliviousInstructionSet: String {
+        switch berth_oblivious_isa() {
+        case 2: "avx512"
+        case 1: "avx2"
+        default: "portable"
+        }
+    }
+
     public init(parallelism: RowParallelism = RowParallelism()) {
         self.parallelism = parallelism
     }

@@ -25,7 +25,7 @@ public struct BackendChoice: Sendable {
                               metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws(Refusal) -> BackendChoice {
         let cpu = CPUBackend(parallelism: RowParallelism(threadCount: configuration.compute.threadCount))
         let cpuDetails = ["dense_kernel": CPUBackend.denseInstructionSet, "tree_walk": CPUBackend.treeWalkInstructionSet,
-                          "threads": String(configuration.compute.threadCount)]
+                          "oblivious_kernel": CPUBackend.obliviousInstructionSet, "threads": String(configuration.compute.threadCount)]
         if configuration.compute.device == .cpu {
             return BackendChoice(backend: cpu, startupLine: "CPU: BERTH_DEVICE=cpu", details: cpuDetails)
         }
