@@ -20,6 +20,11 @@ struct DeviceRoutedModel: CompiledModel {
     var featurePrecision: FeaturePrecision { cpu.featurePrecision }
     var outputPrecision: FeaturePrecision { cpu.outputPrecision }
 
+    /// Explanations are the CPU kernel's, whatever the batch's size.
+    func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
+        try cpu.explain(batch, as: kind)
+    }
+
     func predict(_ batch: FeatureBatch) -> Predictions {
         let onGPU = batch.rowCount >= minimumRows
         metrics.recordCall(onGPU: onGPU)

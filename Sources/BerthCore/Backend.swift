@@ -16,6 +16,8 @@ public protocol CompiledModel: Sendable {
     var featurePrecision: FeaturePrecision { get }
     /// What `predict` answers: float32 values, or doubles beside them (`Predictions.doubles`).
     var outputPrecision: FeaturePrecision { get }
+    /// Explains every row of `batch` (whose `columnCount` must equal `featureCount`), or says why this model cannot.
+    func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations
 }
 
 extension CompiledModel {
@@ -23,6 +25,11 @@ extension CompiledModel {
     public var featurePrecision: FeaturePrecision { .float32 }
     /// Float32, as XGBoost and ONNX answer.
     public var outputPrecision: FeaturePrecision { .float32 }
+
+    /// Models explain nothing unless their kernel says how.
+    public func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
+        throw ExplanationRefusal("Berth explains XGBoost tree models (gbtree and dart) so far; this model cannot answer explain=\(kind.rawValue)")
+    }
 }
 
 /// Something that turns the model IR into a `CompiledModel`: the CPU kernels, or a GPU.

@@ -39,6 +39,8 @@ struct CPUTreeEnsembleModel: CompiledModel {
     /// Summed ensembles without categorical splits, on a CPU with gathers: every block is walked a row at a time,
     /// which beats rows in lockstep at every batch size.
     let walksRowsWithGathers: Bool
+    /// Each node's expected value under the training cover, for contributions; empty without covers.
+    let nodeMeans: [Double]
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
     var placement: Placement { .cpu }
@@ -47,7 +49,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
         forest.nodes.count * MemoryLayout<PackedForest.Node>.stride + (forest.roots.count + forest.groups.count + forest.depths.count) * 4
             + forest.hasCategorical.count
             + forest.categorySetOfNode.count * 4 + forest.categorySets.count * 8 + forest.categoryWords.count * 4
-            + baseMargins.count * 4
+            + baseMargins.count * 4 + forest.covers.count * 4 + nodeMeans.count * 8
     }
 
     init(_ ensemble: TreeEnsemble, parallelism: RowParallelism) throws(ModelValidationError) {
@@ -61,12 +63,18 @@ struct CPUTreeEnsembleModel: CompiledModel {
         transform = ensemble.transform
         combination = ensemble.combination
         self.parallelism = parallelism
+        nodeMeans = Self.nodeMeans(forest)
         walksRowsWithGathers = Self.hasGatherWalk && forest.nodes.count < 1 << 30 && !forest.hasCategorical.contains(true)
     }
 
     func predict(_ batch: FeatureBatch) -> Predictions {
+        predict(batch, transform: transform)
+    }
+
+    /// The predictions with `transform` in place of the model's own (`.identity` answers the margins).
+    func predict(_ batch: FeatureBatch, transform: OutputTransform) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        let outputs = outputCount
+        let outputs = transform.outputCount(groupCount: groupCount)
         var result = [Float](repeating: 0, count: batch.rowCount * outputs)
         let work = batch.rowCount * max(forest.roots.count, 1)
         batch.values.withUnsafeBufferPointer { rows in
@@ -74,16 +82,17 @@ struct CPUTreeEnsembleModel: CompiledModel {
                 let rowsPointer = SendablePointer(rows.baseAddress)
                 let outputPointer = SendableMutablePointer(output.baseAddress)
                 parallelism.forEachRange(rowCount: batch.rowCount, work: work, granularity: Self.blockSize) { range in
-                    predictRows(range, rows: rowsPointer.pointer!, output: outputPointer.pointer!)
+                    predictRows(range, rows: rowsPointer.pointer!, output: outputPointer.pointer!, transform: transform)
                 }
             }
         }
         return Predictions(rowCount: batch.rowCount, columnCount: outputs, values: result)
     }
 
-    private func predictRows(_ range: Range<Int>, rows: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    private func predictRows(_ range: Range<Int>, rows: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                             transform: OutputTransform) {
         let groups = groupCount
-        let outputs = outputCount
+        let outputs = transform.outputCount(groupCount: groupCount)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.blockSize * groups) { margins in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: Self.blockSize) { indices in
                 forest.nodes.withUnsafeBufferPointer { nodes in

@@ -12,15 +12,19 @@ public struct DecisionTree: Sendable, Equatable {
     public var defaultLeft: [Bool]
     /// Category codes that go right, for categorical splits only.
     public var categories: [Int: [Int32]]
+    /// Each node's cover — the sum of the training rows' hessians that reached it (XGBoost's `sum_hess`) — which
+    /// TreeSHAP weighs the branches by; nil when the file records none.
+    public var covers: [Float]?
 
     public init(leftChildren: [Int32], rightChildren: [Int32], splitFeatures: [Int32], values: [Float],
-                defaultLeft: [Bool], categories: [Int: [Int32]] = [:]) {
+                defaultLeft: [Bool], categories: [Int: [Int32]] = [:], covers: [Float]? = nil) {
         self.leftChildren = leftChildren
         self.rightChildren = rightChildren
         self.splitFeatures = splitFeatures
         self.values = values
         self.defaultLeft = defaultLeft
         self.categories = categories
+        self.covers = covers
     }
 
     public var nodeCount: Int { leftChildren.count }

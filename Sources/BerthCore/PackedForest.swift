@@ -40,6 +40,9 @@ public struct PackedForest: Sendable {
     public private(set) var categorySets: [(offset: Int32, count: Int32)]
     public private(set) var categoryWords: [UInt32]
 
+    /// Each node's cover (`DecisionTree.covers`), by node index, when every tree has them; empty otherwise.
+    public private(set) var covers: [Float]
+
     public init(_ ensemble: TreeEnsemble) throws(ModelValidationError) {
         guard ensemble.trees.count == ensemble.treeGroups.count, ensemble.trees.count == ensemble.treeWeights.count else {
             throw ModelValidationError("the model lists \(ensemble.trees.count) trees but \(ensemble.treeGroups.count) tree groups")
@@ -55,6 +58,8 @@ public struct PackedForest: Sendable {
         categorySetOfNode = []
         categorySets = []
         categoryWords = []
+        covers = []
+        let covered = ensemble.trees.allSatisfy { $0.covers?.count == $0.nodeCount }
         nodes.reserveCapacity(ensemble.trees.reduce(0) { $0 + $1.nodeCount })
         for (index, tree) in ensemble.trees.enumerated() {
             let group = ensemble.treeGroups[index]
@@ -67,6 +72,7 @@ public struct PackedForest: Sendable {
             depths.append(Int32(depth))
             hasCategorical.append(!tree.categories.isEmpty)
             append(tree, weight: ensemble.treeWeights[index])
+            if covered, let treeCovers = tree.covers { covers.append(contentsOf: treeCovers) }
         }
     }
 

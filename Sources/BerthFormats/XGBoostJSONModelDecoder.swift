@@ -156,7 +156,9 @@ enum XGBoostJSONModelDecoder {
             splitFeatures: features.map { index32($0) },
             values: conditions.map(Float.init),
             defaultLeft: defaults.map { $0 != 0 },
-            categories: categories)
+            categories: categories,
+            // Each node's cover, for contributions; a tree without them (or with the wrong count) explains no contributions.
+            covers: tree["sum_hessian"]?.numbers.flatMap { $0.count == count ? $0.map(Float.init) : nil })
     }
 }
 

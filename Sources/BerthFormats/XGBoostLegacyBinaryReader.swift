@@ -130,7 +130,16 @@ enum XGBoostLegacyBinaryReader {
             defaults.append(splitIndex >> 31 != 0)
             values.append(try cursor.float32())
         }
-        try cursor.skip(nodeCount * nodeStatisticsSize)
-        return DecisionTree(leftChildren: left, rightChildren: right, splitFeatures: features, values: values, defaultLeft: defaults)
+        // RTreeNodeStat: loss_chg, sum_hess (the node's cover), base_weight, leaf_child_cnt.
+        var covers = [Float]()
+        covers.reserveCapacity(nodeCount)
+        for _ in 0..<nodeCount {
+            let statisticsStart = cursor.offset
+            _ = try cursor.float32()
+            covers.append(try cursor.float32())
+            try cursor.skip(nodeStatisticsSize - (cursor.offset - statisticsStart))
+        }
+        return DecisionTree(leftChildren: left, rightChildren: right, splitFeatures: features, values: values, defaultLeft: defaults,
+                            covers: covers)
     }
 }

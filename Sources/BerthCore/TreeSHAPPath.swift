@@ -1,0 +1,78 @@
+/// The path of features a row's TreeSHAP recursion has split on so far, with the polynomial weights of the subsets
+/// they can form: the data structure of exact path-dependent TreeSHAP (Lundberg, Erion and Lee, "Consistent
+/// Individualized Feature Attribution for Tree Ensembles", 2018, Algorithm 2: EXTEND, UNWIND and the unwound sum).
+///
+/// Each recursion level works on its own copy of the path, laid out one after another in one scratch buffer (a
+/// tree of depth `d` needs `(d + 2)(d + 3) / 2` elements), so a row allocates nothing while it is explained.
+struct TreeSHAPPath {
+    /// One feature on the path: the fraction of the training cover that flows through the path's branches for it
+    /// (`zero`: as if the feature were unknown) and whether the row itself takes them (`one`: 1 or 0), with the
+    /// weight of the subsets of the given size.
+    struct Element {
+        var feature: Int32
+        var zero: Double
+        var one: Double
+        var weight: Double
+    }
+
+    /// The scratch elements a tree of `depth` split levels needs.
+    static func scratchCount(depth: Int) -> Int { (depth + 2) * (depth + 3) / 2 }
+
+    /// Adds `feature` at position `depth` (the path then holds `depth + 1` elements) and updates the weights.
+    @inline(__always)
+    static func extend(_ path: UnsafeMutablePointer<Element>, depth: Int, zero: Double, one: Double, feature: Int32) {
+        path[depth] = Element(feature: feature, zero: zero, one: one, weight: depth == 0 ? 1 : 0)
+        let size = Double(depth + 1)
+        var index = depth - 1
+        while index >= 0 {
+            path[index + 1].weight += one * path[index].weight * Double(index + 1) / size
+            path[index].weight = zero * path[index].weight * Double(depth - index) / size
+            index -= 1
+        }
+    }
+
+    /// Removes element `position` from a path of `depth + 1` elements, undoing its `extend`.
+    @inline(__always)
+    static func unwind(_ path: UnsafeMutablePointer<Element>, depth: Int, position: Int) {
+        let one = path[position].one, zero = path[position].zero
+        let size = Double(depth + 1)
+        var next = path[depth].weight
+        var index = depth - 1
+        while index >= 0 {
+            if one != 0 {
+                let kept = path[index].weight
+                path[index].weight = next * size / (Double(index + 1) * one)
+                next = kept - path[index].weight * zero * Double(depth - index) / size
+            } else {
+                path[index].weight = path[index].weight * size / (zero * Double(depth - index))
+            }
+            index -= 1
+        }
+        for moved in position ..< depth {
+            path[moved].feature = path[moved + 1].feature
+            path[moved].zero = path[moved + 1].zero
+            path[moved].one = path[moved + 1].one
+        }
+    }
+
+    /// The total weight the path would have without element `position`, without changing it: what a leaf's value is
+    /// multiplied by for that element's feature.
+    @inline(__always)
+    static func unwoundSum(_ path: UnsafePointer<Element>, depth: Int, position: Int) -> Double {
+        let one = path[position].one, zero = path[position].zero
+        let size = Double(depth + 1)
+        var next = path[depth].weight, total = 0.0
+        var index = depth - 1
+        while index >= 0 {
+            if one != 0 {
+                let part = next * size / (Double(index + 1) * one)
+                total += part
+                next = path[index].weight - part * zero * Double(depth - index) / size
+            } else if zero != 0 {
+                total += path[index].weight / zero / (Double(depth - index) / size)
+            }
+            index -= 1
+        }
+        return total
+    }
+}

@@ -1,0 +1,69 @@
+import BerthArtifacts
+import BerthCore
+import BerthJSON
+import BerthTestSupport
+import Testing
+@testable import BerthFormats
+
+/// Explanations of the XGBoost fixtures against xgboost's own (`expected/explanations.json`, written by
+/// `opt-ml-fixtures/generate_explanations.py`): contributions (`pred_contribs`, exact TreeSHAP) and margins
+/// (`output_margin`) within 1e-5 + 1e-5·|value|, leaves (`pred_leaf`) exactly, on the fixtures' rows with their
+/// missing values — gbtree and dart, binary, multi-class, regression, categorical splits, legacy binary, JSON and
+/// UBJSON files.
+@Suite struct ExplanationFixtureTests {
+    static let cases = [
+        "xgboost-binary-legacy", "xgboost-binary-selectable", "xgboost-dart", "xgboost-missing-categorical",
+        "xgboost-multiclass-ubjson", "xgboost-regression-json-gz", "xgboost-softmax-selectable",
+    ]
+
+    struct Expected {
+        let batch: FeatureBatch
+        let answers: [ExplanationKind: [Double]]
+    }
+
+    static func expected(_ name: String, featureCount: Int) throws -> Expected {
+        let document = try JSONReader.parse(try Fixtures.bytes(Fixtures.root + "/" + name + "/expected/explanations.json"))
+        func flattened(_ value: JSONValue?) -> [Double] {
+            guard let value else { return [] }
+            if let list = value.array { return list.flatMap { flattened($0) } }
+            return [value.number ?? .nan]
+        }
+        let rows = try #require(document["rows"]?.array)
+        let values = flattened(document["rows"]).map { Float($0) }
+        var answers = [ExplanationKind: [Double]]()
+        for kind in ExplanationKind.allCases { answers[kind] = flattened(document[kind.rawValue]) }
+        return Expected(batch: FeatureBatch(rowCount: rows.count, columnCount: featureCount, values: values), answers: answers)
+    }
+
+    @Test(arguments: cases)
+    func explainsLikeXGBoost(_ name: String) throws {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
+        let model = try CPUBackend().compile(try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes).ir)
+        let expected = try Self.expected(name, featureCount: model.featureCount)
+        for kind in ExplanationKind.allCases {
+            let explained = try model.explain(expected.batch, as: kind)
+            let want = try #require(expected.answers[kind])
+            #expect(explained.values.count == want.count, "\(name) \(kind): \(explained.values.count) values, xgboost has \(want.count)")
+            let tolerance = kind == .leaves ? 0 : 1e-5
+            let wrong = zip(explained.values, want).enumerated().filter { abs($0.element.0 - $0.element.1) > tolerance * (1 + abs($0.element.1)) }
+            #expect(wrong.isEmpty, "\(name) \(kind): \(wrong.count) values differ, first at \(wrong.first.map { "\($0.offset): \($0.element.0) vs \($0.element.1)" } ?? "")")
+        }
+    }
+
+    /// A row's contributions sum to its margin, group by group.
+    @Test(arguments: cases)
+    func contributionsSumToTheMargin(_ name: String) throws {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
+        let model = try CPUBackend().compile(try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes).ir)
+        let batch = try Self.expected(name, featureCount: model.featureCount).batch
+        let contributions = try model.explain(batch, as: .contributions), margins = try model.explain(batch, as: .margin)
+        for row in 0..<batch.rowCount {
+            for group in 0..<contributions.groupCount {
+                let start = row * contributions.valuesPerRow + group * contributions.width
+                let sum = contributions.values[start ..< start + contributions.width].reduce(0, +)
+                let margin = margins.values[row * margins.groupCount + group]
+                #expect(abs(sum - margin) <= 1e-5 * (1 + abs(margin)), "\(name) row \(row) group \(group): \(sum) vs \(margin)")
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+"""Expected explanations for the XGBoost fixtures: for each fixture below, the rows of its `requests/rows.npy` and
+what xgboost answers for them with `pred_contribs=True`, `pred_leaf=True` and `output_margin=True`, written to
+`expected/explanations.json` ({"rows": [...], "contributions": [...], "leaves": [...], "margin": [...]}, NaN as null).
+
+Models written by xgboost 1.7 (the legacy binary `xgboost-model`, which xgboost 3.1 no longer reads) are explained by
+xgboost 1.7.6, the rest by xgboost 3.2: run this file with each environment's python (./generate.sh does).
+Berth's answers must equal these within 1e-5 + 1e-5·|value| (docs/explanations.md)."""
+import gzip
+import io
+import json
+import os
+import sys
+import tarfile
+
+import numpy as np
+import xgboost as xgb
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LEGACY = ["xgboost-binary-legacy", "xgboost-binary-selectable"]
+CURRENT = ["xgboost-dart", "xgboost-missing-categorical", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
+           "xgboost-softmax-selectable"]
+
+
+def model_bytes(folder):
+    """The model file's bytes, out of its tar.gz or gzip when it is packed."""
+    name = sorted(os.listdir(os.path.join(folder, "model")))[0]
+    path = os.path.join(folder, "model", name)
+    data = open(path, "rb").read()
+    if name.endswith(".tar.gz"):
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            member = next(m for m in archive.getmembers() if m.isfile())
+            return member.name, archive.extractfile(member).read()
+    if name.endswith(".gz"):
+        return name[:-3], gzip.decompress(data)
+    return name, data
+
+
+def listed(array):
+    return json.loads(json.dumps(np.asarray(array, dtype=np.float64).tolist()).replace("NaN", "null"))
+
+
+def explain(case):
+    folder = os.path.join(HERE, case)
+    name, data = model_bytes(folder)
+    booster = xgb.Booster()
+    booster.load_model(bytearray(data))
+    rows = np.load(os.path.join(folder, "requests", "rows.npy")).astype(np.float32)
+    categorical = booster.feature_types is not None and "c" in booster.feature_types
+    matrix = xgb.DMatrix(rows, missing=np.nan, feature_types=booster.feature_types, enable_categorical=categorical)
+    document = {
+        "xgboost": xgb.__version__,
+        "rows": listed(rows),
+        "contributions": listed(booster.predict(matrix, pred_contribs=True)),
+        "leaves": listed(booster.predict(matrix, pred_leaf=True)),
+        "margin": listed(booster.predict(matrix, output_margin=True)),
+    }
+    with open(os.path.join(folder, "expected", "explanations.json"), "w") as handle:
+        json.dump(document, handle)
+    print(case, name, xgb.__version__)
+
+
+if __name__ == "__main__":
+    for case in (LEGACY if xgb.__version__.startswith("1.") else CURRENT):
+        explain(case)
