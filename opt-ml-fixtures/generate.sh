@@ -38,4 +38,8 @@ done
 .venv-xgb3/bin/pip install -q lightgbm==4.6.0 catboost==1.2.10 sagemaker-inference==1.10.1
 .venv-xgb3/bin/python generate_lightgbm.py
 .venv-xgb3/bin/python generate_catboost.py
+# xgboost's own explanations (pred_contribs, pred_leaf, output_margin) of the XGBoost fixtures, each by the xgboost
+# that reads its model file.
+.venv-xgb17/bin/python generate_explanations.py
+.venv-xgb3/bin/python generate_explanations.py
 echo "fixtures written under $here"
