@@ -17,7 +17,7 @@ import xgboost as xgb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LEGACY = ["xgboost-binary-legacy", "xgboost-binary-selectable"]
-CURRENT = ["xgboost-dart", "xgboost-missing-categorical", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
+CURRENT = ["xgboost-dart", "xgboost-gblinear-poisson", "xgboost-missing-categorical", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
            "xgboost-softmax-selectable"]
 
 
@@ -51,7 +51,9 @@ def explain(case):
         "xgboost": xgb.__version__,
         "rows": listed(rows),
         "contributions": listed(booster.predict(matrix, pred_contribs=True)),
-        "leaves": listed(booster.predict(matrix, pred_leaf=True)),
+        # gblinear has no leaves (xgboost refuses pred_leaf for it, as Berth does).
+        "leaves": None if json.loads(booster.save_config())["learner"]["gradient_booster"]["name"] == "gblinear"
+        else listed(booster.predict(matrix, pred_leaf=True)),
         "margin": listed(booster.predict(matrix, output_margin=True)),
     }
     with open(os.path.join(folder, "expected", "explanations.json"), "w") as handle:

@@ -19,9 +19,14 @@ struct CPULinearModel: CompiledModel {
     }
 
     func predict(_ batch: FeatureBatch) -> Predictions {
+        predict(batch, transform: model.transform)
+    }
+
+    /// The predictions with `transform` in place of the model's own (`.identity` answers the margins).
+    func predict(_ batch: FeatureBatch, transform: OutputTransform) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
         let groups = model.groupCount
-        let outputs = outputCount
+        let outputs = transform.outputCount(groupCount: groups)
         var result = [Float](repeating: 0, count: batch.rowCount * outputs)
         batch.values.withUnsafeBufferPointer { rows in
             result.withUnsafeMutableBufferPointer { output in
@@ -37,7 +42,7 @@ struct CPULinearModel: CompiledModel {
                                     margins[group] += features[feature] * model.weights[feature * groups + group]
                                 }
                             }
-                            model.transform.apply(
+                            transform.apply(
                                 margins: UnsafeBufferPointer(margins),
                                 output: UnsafeMutableBufferPointer(start: outputPointer.pointer! + row * outputs, count: outputs))
                         }
