@@ -15,7 +15,7 @@ public struct JSONResponseEncoder: ResponseEncoder {
         output.append(contentsOf: #"{"predictions": ["#.utf8)
         for row in 0..<predictions.rowCount {
             if row > 0 { output.append(contentsOf: ", ".utf8) }
-            appendObject(options.namedValues(predictions, row: row, json: true), into: &output)
+            appendObject(options.namedValues(predictions, row: row, json: true), explanations: options.explanations, row: row, into: &output)
         }
         output.append(contentsOf: "]}".utf8)
         if options.batchFraming { output.append(UInt8(ascii: "\n")) }
@@ -37,21 +37,28 @@ public struct JSONLinesEncoder: ResponseEncoder {
             if options.writesBareScoreLines {
                 SelectedValue.score(predictions, row: row).appendJSON(to: &output)
             } else {
-                appendObject(options.namedValues(predictions, row: row), into: &output)
+                appendObject(options.namedValues(predictions, row: row), explanations: options.explanations, row: row, into: &output)
             }
             output.append(UInt8(ascii: "\n"))
         }
     }
 }
 
-/// `{"name": value, …}` for one row.
-private func appendObject(_ entries: [(name: String, value: SelectedValue)], into output: inout [UInt8]) {
+/// `{"name": value, …}` for one row, with the row's explanation last when there is one.
+private func appendObject(_ entries: [(name: String, value: SelectedValue)], explanations: Explanations?, row: Int,
+                          into output: inout [UInt8]) {
     output.append(UInt8(ascii: "{"))
     for (index, entry) in entries.enumerated() {
         if index > 0 { output.append(contentsOf: ", ".utf8) }
         JSONText.appendString(entry.name, to: &output)
         output.append(contentsOf: ": ".utf8)
         entry.value.appendJSON(to: &output)
+    }
+    if let explanations {
+        if !entries.isEmpty { output.append(contentsOf: ", ".utf8) }
+        JSONText.appendString(explanations.kind.rawValue, to: &output)
+        output.append(contentsOf: ": ".utf8)
+        explanations.appendJSON(row: row, to: &output)
     }
     output.append(UInt8(ascii: "}"))
 }

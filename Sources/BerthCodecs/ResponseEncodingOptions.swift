@@ -10,6 +10,9 @@ public struct ResponseEncodingOptions: Sendable, Equatable {
     /// What JSON answers carry when nothing is selected, when that is not the scores: an ONNX classifier answers
     /// `{"predicted_label": …, "probabilities": […]}` with its own class labels.
     public var jsonDefault: OutputSelection?
+    /// What the request asked to have explained, per row (`explain=`): JSON and JSON Lines answers add it to each
+    /// row's object under its kind's name (`contributions`, `leaves`, `margin`).
+    public var explanations: Explanations?
 
     public init(selection: OutputSelection? = nil, batchFraming: Bool = false, jsonDefault: OutputSelection? = nil) {
         self.selection = selection
@@ -30,7 +33,7 @@ public struct ResponseEncodingOptions: Sendable, Equatable {
     /// Whether text answers write each row's bare scores, one line per row, lists bracketed (`[0.1, 0.2, 0.7]`):
     /// batch mode without selected outputs, where the official container writes CSV and JSON Lines that way and
     /// batch transform's downstream readers expect it (BT-9).
-    var writesBareScoreLines: Bool { batchFraming && selection == nil }
+    var writesBareScoreLines: Bool { batchFraming && selection == nil && explanations == nil }
 
     /// The values of one row in the variable's order, for CSV columns and NPY columns.
     func orderedValues(_ predictions: Predictions, row: Int, selection: OutputSelection) -> [SelectedValue] {

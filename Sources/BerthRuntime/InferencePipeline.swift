@@ -9,6 +9,8 @@ public struct InferencePipeline: Sendable {
     public let encoding: ResponseEncodingOptions
     /// `BERTH_ANSWER_STYLE`: whose JSON answers to write.
     public let answerStyle: AnswerStyle
+    /// `BERTH_EXPLAIN` (or `berth predict --explain`): what every answer explains unless the request says otherwise.
+    public let defaultExplanation: ExplanationKind?
 
     public init(model: ServedModel, configuration: BerthConfiguration) {
         self.model = model
@@ -16,14 +18,27 @@ public struct InferencePipeline: Sendable {
                                           precision: model.compiled.featurePrecision)
         encoding = ResponseEncodingOptions(selection: model.outputSelection, batchFraming: configuration.batchTransform.enabled, jsonDefault: model.defaultJSONSelection)
         answerStyle = configuration.serving.answerStyle
+        defaultExplanation = configuration.serving.explain
     }
 
     /// The response bytes for `body` and how many records it answered; `firstLineNumber` numbers the body's
-    /// lines in error messages; `verbose` is JumpStart's `application/json;verbose`.
+    /// lines in error messages; `verbose` is JumpStart's `application/json;verbose`; `explain`, what to explain of
+    /// each row.
     public func answer(_ body: UnsafeRawBufferPointer, from requestFormat: RequestFormat, to responseFormat: ResponseFormat,
-                       verbose: Bool = false, firstLineNumber: Int = 1) throws(CodecError) -> (body: [UInt8], rowCount: Int) {
+                       verbose: Bool = false, explain: ExplanationKind? = nil,
+                       firstLineNumber: Int = 1) throws(CodecError) -> (body: [UInt8], rowCount: Int) {
         let batch = try decode(body, from: requestFormat, firstLineNumber: firstLineNumber)
-        return (encode(model.predictAlone(batch), to: responseFormat, verbose: verbose), batch.rowCount)
+        let explanations = try explain.map { kind throws(CodecError) in try self.explain(batch, as: kind) }
+        return (encode(model.predictAlone(batch), to: responseFormat, verbose: verbose, explanations: explanations), batch.rowCount)
+    }
+
+    /// The rows' explanations, or a 400 saying why this model cannot give them.
+    public func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(CodecError) -> Explanations {
+        do {
+            return try model.compiled.explain(batch, as: kind)
+        } catch {
+            throw CodecError(.badRequest, "explain=\(kind.rawValue) cannot be answered for this \(model.summary.format) model (\(model.summary.kind)): \(error.reason)")
+        }
     }
 
     /// The rows of a request body.
@@ -38,11 +53,23 @@ public struct InferencePipeline: Sendable {
     }
 
     /// The response bytes for predictions: JumpStart's JSON when the style says so or the client asked for the
-    /// verbose answer only JumpStart's clients ask for, the official container's otherwise.
-    public func encode(_ predictions: Predictions, to responseFormat: ResponseFormat, verbose: Bool = false) -> [UInt8] {
+    /// verbose answer only JumpStart's clients ask for, the official container's otherwise. With `explanations`,
+    /// JSON and JSON Lines objects gain them, and CSV, NPY and RecordIO answers are them (docs/explanations.md).
+    public func encode(_ predictions: Predictions, to responseFormat: ResponseFormat, verbose: Bool = false,
+                       explanations: Explanations? = nil) -> [UInt8] {
         model.metrics.measure(.encode) {
             var output = [UInt8]()
-            if responseFormat == .json && (verbose || answerStyle == .jumpStart) {
+            if let explanations {
+                switch responseFormat {
+                case .json, .jsonLines:
+                    var options = encoding
+                    options.explanations = explanations
+                    responseFormat.encoder(options: options).encode(predictions, into: &output)
+                case .csv, .npy, .recordIO:
+                    // A plain matrix: CSV lines of comma-separated values (every line ends in `\n`, batch mode or not).
+                    responseFormat.encoder(options: ResponseEncodingOptions()).encode(explanations.asPredictions, into: &output)
+                }
+            } else if responseFormat == .json && (verbose || answerStyle == .jumpStart) {
                 JumpStartJSONEncoder(meaning: model.summary.meaning, verbose: verbose).encode(predictions, into: &output)
                 if encoding.batchFraming { output.append(UInt8(ascii: "\n")) }
             } else {

@@ -48,7 +48,8 @@ public struct LocalBatchTransform: Sendable {
                 let answer: (body: [UInt8], rowCount: Int)
                 do throws(CodecError) {
                     answer = try pipeline.answer(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: file.bytes[request.range])),
-                                                 from: requestFormat, to: responseFormat, firstLineNumber: request.firstLine)
+                                                 from: requestFormat, to: responseFormat, explain: pipeline.defaultExplanation,
+                                                 firstLineNumber: request.firstLine)
                 } catch {
                     let place = requestFormat.isLineOriented ? "" : "request starting at byte \(request.range.lowerBound): "
                     throw BatchFileFailure(reason: place + error.message)

@@ -1,4 +1,5 @@
 import BerthCodecs
+import BerthCore
 
 /// How requests are received and answered: the address, the body limit, the default response type, how libsvm
 /// rows are numbered, and how long a client may take.
@@ -15,6 +16,9 @@ public struct ServingSettings: Sendable {
     /// `BERTH_ANSWER_STYLE`: the official XGBoost container's JSON answers (`sagemaker`, default) or those of
     /// SageMaker JumpStart's LightGBM and CatBoost scripts (`jumpstart`).
     public var answerStyle = AnswerStyle.sageMaker
+    /// `BERTH_EXPLAIN`: an explanation every request gets (`contributions`, `leaves` or `margin`), for batch
+    /// transform, which cannot set headers per record; a request's own `explain=` custom attribute takes precedence.
+    public var explain: ExplanationKind?
     /// `BERTH_BODY_TIMEOUT_SECONDS`: how long a client may take to send one request body after its headers (408).
     public var bodyTimeoutSeconds = 60
     /// `BERTH_IDLE_TIMEOUT_SECONDS`: how long a keep-alive connection may sit idle (or trickle its headers).
@@ -44,6 +48,13 @@ public struct ServingSettings: Sendable {
                                          expected: AnswerStyle.allCases.map(\.rawValue).joined(separator: " or "))
             }
             answerStyle = parsed
+        }
+        if let kind = reader.string("BERTH_EXPLAIN") {
+            guard let parsed = ExplanationKind(rawValue: kind) else {
+                throw ConfigurationError(variable: "BERTH_EXPLAIN", value: kind,
+                                         expected: ExplanationKind.allCases.map(\.rawValue).joined(separator: ", ") + " (or unset)")
+            }
+            explain = parsed
         }
         if let seconds = try reader.integer("BERTH_BODY_TIMEOUT_SECONDS", in: 1...86_400) { bodyTimeoutSeconds = seconds }
         if let seconds = try reader.integer("BERTH_IDLE_TIMEOUT_SECONDS", in: 1...86_400) { idleTimeoutSeconds = seconds }

@@ -82,9 +82,12 @@ struct InvocationHandler: Sendable {
         }
         let requestFormat = RequestFormat.isUnlabelled(contentType: request.headers[.contentType])
             ? body.withUnsafeReadableBytes(RequestFormat.unlabelled) : labelledFormat
-        if let attributes = request.headers[Self.customAttributes] {
-            // Readable by the pipeline (HDR-1); never echoed unless a feature sets the response header.
-            logger.debug("custom attributes", metadata: ["custom_attributes": .string(String(attributes.prefix(1024)))])
+        // The custom attributes SageMaker passes through (HDR-1): `explain=` is read; nothing is echoed back.
+        let explain: ExplanationKind?
+        do {
+            explain = try CustomAttributes.explanation(request.headers[Self.customAttributes]) ?? configuration.serving.explain
+        } catch {
+            throw InvocationFailure(error)
         }
         let pipeline = InferencePipeline(model: model, configuration: configuration)
         let verbose = AnswerStyle.asksVerbose(accept: request.headers[.accept])
@@ -99,14 +102,20 @@ struct InvocationHandler: Sendable {
             } catch {
                 throw InvocationFailure(error)
             }
+            let explanations: Explanations?
+            do throws(CodecError) {
+                explanations = try explain.map { kind throws(CodecError) in try pipeline.explain(batch, as: kind) }
+            } catch {
+                throw InvocationFailure(error)
+            }
             let predictions = await model.predict(batch)
-            output = pipeline.encode(predictions, to: responseFormat, verbose: verbose)
+            output = pipeline.encode(predictions, to: responseFormat, verbose: verbose, explanations: explanations)
         } else {
             output = try await offCooperativePool { () throws(InvocationFailure) -> [UInt8] in
                 do throws(CodecError) {
                     return try body.withUnsafeReadableBytes { bytes in
                         Result { () throws(CodecError) in
-                            try pipeline.answer(bytes, from: requestFormat, to: responseFormat, verbose: verbose).body
+                            try pipeline.answer(bytes, from: requestFormat, to: responseFormat, verbose: verbose, explain: explain).body
                         }
                     }.get()
                 } catch {

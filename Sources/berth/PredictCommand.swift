@@ -42,6 +42,9 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "The folder for the .out files (default: beside each input).")
     var output: String?
 
+    @Option(help: "Explain each prediction: contributions, leaves or margin (default: BERTH_EXPLAIN, or none).")
+    var explain: String?
+
     @Argument(help: "Input files or folders.")
     var inputs: [String]
 
@@ -55,6 +58,12 @@ struct PredictCommand: ParsableCommand {
         }
         if let modelDirectory { configuration.model.directory = modelDirectory }
         configuration.batchTransform.enabled = true
+        if let explain {
+            guard let kind = ExplanationKind(rawValue: explain) else {
+                throw ValidationError("--explain must be one of \(ExplanationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            configuration.serving.explain = kind
+        }
         let requestFormat: RequestFormat
         let responseFormat: ResponseFormat
         do throws(CodecError) {

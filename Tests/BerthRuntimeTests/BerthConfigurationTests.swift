@@ -1,5 +1,6 @@
 import BerthArtifacts
 import BerthCodecs
+import BerthCore
 @testable import BerthRuntime
 import Logging
 import Testing
@@ -39,7 +40,7 @@ import Testing
     @Test(arguments: [
         ("SAGEMAKER_BIND_TO_PORT", "http"), ("SAGEMAKER_BIND_TO_PORT", "70000"), ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "-1"),
         ("SAGEMAKER_BATCH", "maybe"), ("SAGEMAKER_BATCH_STRATEGY", "SOMETIMES"), ("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "image/png"),
-        ("BERTH_LOG_LEVEL", "loud"), ("BERTH_ANSWER_STYLE", "triton"),
+        ("BERTH_LOG_LEVEL", "loud"), ("BERTH_ANSWER_STYLE", "triton"), ("BERTH_EXPLAIN", "shap"),
     ])
     func invalidValuesNameTheVariable(_ name: String, _ value: String) {
         let error = #expect(throws: ConfigurationError.self) { try BerthConfiguration(environment: [name: value], processorCount: 1) }
@@ -49,6 +50,11 @@ import Testing
     @Test func answerStyleIsSageMakersUnlessSetToJumpStart() throws {
         #expect(try BerthConfiguration(environment: [:], processorCount: 1).serving.answerStyle == .sageMaker)
         #expect(try BerthConfiguration(environment: ["BERTH_ANSWER_STYLE": "JumpStart"], processorCount: 1).serving.answerStyle == .jumpStart)
+    }
+
+    @Test func explainIsUnsetUnlessNamed() throws {
+        #expect(try BerthConfiguration(environment: [:], processorCount: 1).serving.explain == nil)
+        #expect(try BerthConfiguration(environment: ["BERTH_EXPLAIN": "contributions"], processorCount: 1).serving.explain == .contributions)
     }
 
     @Test func multiModelSettings() throws {

@@ -18,8 +18,9 @@ import Testing
     deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     func job(_ request: RequestFormat, _ response: ResponseFormat, strategy: BatchStrategy = .multiRecord,
-             payloadLimit: PayloadLimit = .sageMakerDefault, fixture: String? = nil) throws -> LocalBatchTransform {
-        var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
+             payloadLimit: PayloadLimit = .sageMakerDefault, fixture: String? = nil,
+             environment: [String: String] = [:]) throws -> LocalBatchTransform {
+        var configuration = try BerthConfiguration(environment: environment, processorCount: 2)
         configuration.model.directory = (fixture ?? self.fixture) + "/model"
         configuration.batchTransform.enabled = true
         let model = try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
@@ -75,6 +76,20 @@ import Testing
         ResponseComparison.expectSameText(try String(contentsOfFile: folder + "/rows.csv.out", encoding: .utf8),
                                           try String(contentsOfFile: lightgbm + "/expected/rows.csv", encoding: .utf8), "rows.csv",
                                           tolerance: 1e-9)
+    }
+
+    /// `BERTH_EXPLAIN` (what `berth predict --explain` sets) explains every record of a job: here the leaves, one
+    /// CSV line per row, split over several requests, equal to xgboost's `pred_leaf`.
+    @Test func aJobExplainsEveryRecord() throws {
+        try String(contentsOfFile: fixture + "/requests/rows.csv", encoding: .utf8).write(toFile: folder + "/rows.csv", atomically: true, encoding: .utf8)
+        let transform = try job(.csv, .csv, payloadLimit: PayloadLimit(bytes: 1000), environment: ["BERTH_EXPLAIN": "leaves"])
+        let result = transform.run(input: folder + "/rows.csv", output: folder + "/rows.csv.out") { _, _, _ in }
+        #expect(result.failure == nil && result.requests > 1)
+        let written = try String(contentsOfFile: folder + "/rows.csv.out", encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",").map { Double($0)! } }
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture + "/expected/explanations.json")))
+        let leaves = try #require((document as? [String: Any])?["leaves"] as? [[Double]])
+        #expect(written == leaves)
     }
 
     @Test func recordIOFilesSplitAtRecordBoundaries() throws {
