@@ -83,6 +83,9 @@ struct InvocationHandler: Sendable {
         let requestFormat = RequestFormat.isUnlabelled(contentType: request.headers[.contentType])
             ? body.withUnsafeReadableBytes(RequestFormat.unlabelled) : labelledFormat
         // The custom attributes SageMaker passes through (HDR-1): `explain=` is read; nothing is echoed back.
+        if let attributes = request.headers[Self.customAttributes] {
+            logger.debug("custom attributes", metadata: ["custom_attributes": .string(String(attributes.prefix(1024)))])
+        }
         let explain: ExplanationKind?
         do {
             explain = try CustomAttributes.explanation(request.headers[Self.customAttributes]) ?? configuration.serving.explain
