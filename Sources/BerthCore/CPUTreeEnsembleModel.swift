@@ -40,7 +40,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
     /// which beats rows in lockstep at every batch size.
     let walksRowsWithGathers: Bool
     /// Each node's expected value under the training cover, for contributions; empty without covers.
-    let nodeMeans: [Double]
+    let nodeMeans: [Float]
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
     var placement: Placement { .cpu }
@@ -49,7 +49,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
         forest.nodes.count * MemoryLayout<PackedForest.Node>.stride + (forest.roots.count + forest.groups.count + forest.depths.count) * 4
             + forest.hasCategorical.count
             + forest.categorySetOfNode.count * 4 + forest.categorySets.count * 8 + forest.categoryWords.count * 4
-            + baseMargins.count * 4 + forest.covers.count * 4 + nodeMeans.count * 8
+            + baseMargins.count * 4 + forest.covers.count * 4 + nodeMeans.count * 4
     }
 
     init(_ ensemble: TreeEnsemble, parallelism: RowParallelism) throws(ModelValidationError) {

@@ -56,23 +56,34 @@ struct TreeSHAPPath {
     }
 
     /// The total weight the path would have without element `position`, without changing it: what a leaf's value is
-    /// multiplied by for that element's feature.
+    /// multiplied by for that element's feature. `inverses[k]` is `1 / k`, so the loop multiplies where the algorithm
+    /// divides (this runs depth times at every leaf of every tree, for every row).
     @inline(__always)
-    static func unwoundSum(_ path: UnsafePointer<Element>, depth: Int, position: Int) -> Double {
+    static func unwoundSum(_ path: UnsafePointer<Element>, depth: Int, position: Int, inverses: UnsafePointer<Double>) -> Double {
         let one = path[position].one, zero = path[position].zero
-        let size = Double(depth + 1)
+        let size = Double(depth + 1), inverseSize = inverses[depth + 1]
         var next = path[depth].weight, total = 0.0
         var index = depth - 1
-        while index >= 0 {
-            if one != 0 {
-                let part = next * size / (Double(index + 1) * one)
+        if one != 0 {
+            let scale = size / one
+            while index >= 0 {
+                let part = next * scale * inverses[index + 1]
                 total += part
-                next = path[index].weight - part * zero * Double(depth - index) / size
-            } else if zero != 0 {
-                total += path[index].weight / zero / (Double(depth - index) / size)
+                next = path[index].weight - part * zero * Double(depth - index) * inverseSize
+                index -= 1
             }
-            index -= 1
+        } else if zero != 0 {
+            let scale = size / zero
+            while index >= 0 {
+                total += path[index].weight * scale * inverses[depth - index]
+                index -= 1
+            }
         }
         return total
+    }
+
+    /// `1 / k` for `k` in `0 ... count - 1` (`inverses[0]` unused), for `unwoundSum`.
+    static func inverses(count: Int) -> [Double] {
+        (0..<count).map { $0 == 0 ? 0 : 1 / Double($0) }
     }
 }

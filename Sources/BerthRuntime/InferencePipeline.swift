@@ -35,7 +35,9 @@ public struct InferencePipeline: Sendable {
     /// The rows' explanations, or a 400 saying why this model cannot give them.
     public func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(CodecError) -> Explanations {
         do {
-            return try model.compiled.explain(batch, as: kind)
+            return try model.metrics.measureExplanation(kind, rows: batch.rowCount) { () throws(ExplanationRefusal) in
+                try model.compiled.explain(batch, as: kind)
+            }
         } catch {
             throw CodecError(.badRequest, "explain=\(kind.rawValue) cannot be answered for this \(model.summary.format) model (\(model.summary.kind)): \(error.reason)")
         }

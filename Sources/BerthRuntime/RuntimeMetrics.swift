@@ -17,7 +17,7 @@ public final class RuntimeMetrics: Sendable {
 
     /// The stages of answering a request, the values of `berth_stage_duration_seconds{stage}`.
     public enum Stage: String, CaseIterable, Sendable {
-        case decode, queue, predict, encode
+        case decode, queue, predict, explain, encode
     }
 
     /// The bucket upper bounds of the histograms of durations, in seconds: 50 µs to 10 s.
@@ -39,7 +39,10 @@ public final class RuntimeMetrics: Sendable {
     private let decode: Recorder
     private let queue: Recorder
     private let predict: Recorder
+    private let explain: Recorder
     private let encode: Recorder
+    /// Rows explained, by explanation, apart from the rows predicted.
+    private let explainedRows: [ExplanationKind: Counter]
     private let requestRows: Recorder
     private let kernelCallRows: Recorder
     private let modelLoadDuration: Recorder
@@ -54,7 +57,11 @@ public final class RuntimeMetrics: Sendable {
         decode = stage(.decode)
         queue = stage(.queue)
         predict = stage(.predict)
+        explain = stage(.explain)
         encode = stage(.encode)
+        explainedRows = Dictionary(uniqueKeysWithValues: ExplanationKind.allCases.map { kind in
+            (kind, Counter(label: "berth_explained_rows_total", dimensions: [("explanation", kind.rawValue)], factory: factory))
+        })
         requestRows = Recorder(label: "berth_request_rows", factory: factory)
         kernelCallRows = Recorder(label: "berth_kernel_call_rows", factory: factory)
         modelLoadDuration = Recorder(label: "berth_model_load_duration_seconds", factory: factory)
@@ -79,6 +86,7 @@ public final class RuntimeMetrics: Sendable {
         case .decode: decode.record(duration)
         case .queue: queue.record(duration)
         case .predict: predict.record(duration)
+        case .explain: explain.record(duration)
         case .encode: encode.record(duration)
         }
     }
@@ -88,6 +96,14 @@ public final class RuntimeMetrics: Sendable {
         let start = ContinuousClock.now
         defer { record(stage, ContinuousClock.now - start) }
         return try body()
+    }
+
+    /// Runs one explanation of `rows` rows: the explain stage, and the rows explained.
+    func measureExplanation<Failure: Error>(_ kind: ExplanationKind, rows: Int,
+                                            _ body: () throws(Failure) -> Explanations) throws(Failure) -> Explanations {
+        let explanations = try measure(.explain, body)
+        explainedRows[kind]?.increment(by: Int64(rows))
+        return explanations
     }
 
     /// Runs one kernel call of `rows` rows: the predict stage, and the rows the call took.

@@ -15,8 +15,9 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time one stage (kernel, decode, encode or load) and print the median per input.",
         discussion: """
-            kernel and encode read rows from .npy files; decode reads request bodies of --content-type; load times \
-            reading and compiling the model directory. BERTH_THREADS sets the threads and BERTH_DEVICE the device, as \
+            kernel and encode read rows from .npy files (kernel --explain times an explanation instead of the \
+            prediction); decode reads request bodies of --content-type; load times reading and compiling the model \
+            directory. BERTH_THREADS sets the threads and BERTH_DEVICE the device, as \
             for serve; the backend's startup line goes to standard error.
             """
     )
@@ -36,6 +37,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "For encode: the response content type.")
     var accept = "text/csv"
+
+    @Option(help: "For kernel: time this explanation (contributions, leaves or margin) instead of the prediction.")
+    var explain: String?
 
     @Option(help: "Seconds to spend timing each input (after a warm-up).")
     var seconds = 2.0
@@ -83,7 +87,13 @@ struct BenchCommand: ParsableCommand {
                 })
             case .kernel, .encode:
                 let batch = try NPYDecoder(options: pipeline.decoding).decode(bytes, featureCount: served.featureCount)
-                if stage == .kernel {
+                if stage == .kernel, let explain {
+                    guard let kind = ExplanationKind(rawValue: explain) else {
+                        throw ValidationError("--explain must be one of \(ExplanationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    _ = try served.compiled.explain(batch, as: kind)
+                    report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) { _ = try? served.compiled.explain(batch, as: kind) })
+                } else if stage == .kernel {
                     report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) { _ = served.compiled.predict(batch) })
                 } else {
                     let predictions = served.compiled.predict(batch)

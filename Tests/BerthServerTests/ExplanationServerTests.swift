@@ -97,6 +97,20 @@ import Testing
         }
     }
 
+    /// Explained rows are counted apart from predicted ones, by explanation.
+    @Test func explainedRowsAreCounted() async throws {
+        let fixture = "xgboost-regression-json-gz"
+        try await TestServer.run(modelDirectory: TestServer.fixtures + "/" + fixture + "/model") { client in
+            let rows = try Self.expected(fixture, .margin).count
+            _ = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: "explain=contributions")
+            _ = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: "explain=contributions")
+            _ = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: nil)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("berth_explained_rows_total{explanation=\"contributions\"} \(2 * rows)"), "\(metrics.split(separator: "\n").filter { $0.contains("explained") })")
+            #expect(metrics.contains("berth_stage_duration_seconds_count{stage=\"explain\"} 2"))
+        }
+    }
+
     @Test func anUnknownExplanationIsRefusedNamingTheValidOnes() async throws {
         let fixture = "xgboost-regression-json-gz"
         try await TestServer.run(modelDirectory: TestServer.fixtures + "/" + fixture + "/model") { client in
