@@ -1,10 +1,12 @@
-"""Expected explanations for the XGBoost fixtures: for each fixture below, the rows of its `requests/rows.npy` and
-what xgboost answers for them with `pred_contribs=True`, `pred_leaf=True` and `output_margin=True`, written to
-`expected/explanations.json` ({"rows": [...], "contributions": [...], "leaves": [...], "margin": [...]}, NaN as null).
+"""Expected explanations for the XGBoost and LightGBM fixtures: for each fixture below, the rows of its
+`requests/rows.npy` and what the library answers for them — xgboost's `pred_contribs=True`, `pred_leaf=True` and
+`output_margin=True`, LightGBM's `pred_contrib=True`, `pred_leaf=True` and `raw_score=True` — written to
+`expected/explanations.json` ({"rows": [...], "contributions": [...], "leaves": [...], "margin": [...]}, NaN as null,
+an explanation the library refuses as null).
 
 Models written by xgboost 1.7 (the legacy binary `xgboost-model`, which xgboost 3.1 no longer reads) are explained by
-xgboost 1.7.6, the rest by xgboost 3.2: run this file with each environment's python (./generate.sh does).
-Berth's answers must equal these within 1e-5 + 1e-5·|value| (docs/explanations.md)."""
+xgboost 1.7.6, the rest by xgboost 3.2 and lightgbm 4.6.0: run this file with each environment's python
+(./generate.sh does). Berth's answers must equal these within 1e-5 + 1e-5·|value| (docs/explanations.md)."""
 import gzip
 import io
 import json
@@ -19,6 +21,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LEGACY = ["xgboost-binary-legacy", "xgboost-binary-selectable"]
 CURRENT = ["xgboost-dart", "xgboost-gblinear-poisson", "xgboost-missing-categorical", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
            "xgboost-softmax-selectable"]
+
+
+LIGHTGBM = ["lightgbm-binary-selectable", "lightgbm-dart", "lightgbm-goss", "lightgbm-rf", "lightgbm-regression-zero-as-missing",
+            "lightgbm-regression-use-missing-false", "lightgbm-multiclass-categorical", "lightgbm-multiclassova",
+            "lightgbm-objective-lambdarank", "lightgbm-linear-tree"]
 
 
 def model_bytes(folder):
@@ -61,6 +68,34 @@ def explain(case):
     print(case, name, xgb.__version__)
 
 
+def explain_lightgbm(case):
+    import lightgbm
+
+    folder = os.path.join(HERE, case)
+    booster = lightgbm.Booster(model_file=os.path.join(folder, "model", "model.txt"))
+    rows = np.load(os.path.join(folder, "requests", "rows.npy")).astype(np.float64)
+
+    def refused_or(call):
+        try:
+            return listed(call())
+        except lightgbm.basic.LightGBMError:
+            return None  # linear trees: LightGBM computes no contributions
+
+    document = {
+        "lightgbm": lightgbm.__version__,
+        "rows": listed(rows),
+        "contributions": refused_or(lambda: booster.predict(rows, pred_contrib=True)),
+        "leaves": listed(booster.predict(rows, pred_leaf=True)),
+        "margin": listed(booster.predict(rows, raw_score=True)),
+    }
+    with open(os.path.join(folder, "expected", "explanations.json"), "w") as handle:
+        json.dump(document, handle)
+    print(case, "model.txt", lightgbm.__version__)
+
+
 if __name__ == "__main__":
     for case in (LEGACY if xgb.__version__.startswith("1.") else CURRENT):
         explain(case)
+    if not xgb.__version__.startswith("1."):
+        for case in LIGHTGBM:
+            explain_lightgbm(case)

@@ -33,6 +33,12 @@ struct CPUDoubleForestModel: CompiledModel {
     static let blockRows = 32
 
     func predict(_ batch: FeatureBatch) -> Predictions {
+        predict(batch, transforms: true)
+    }
+
+    /// The predictions, or with `transforms` false the margins as LightGBM's `raw_score` answers them: the trees'
+    /// sums before the objective's transform, not averaged for random forests.
+    func predict(_ batch: FeatureBatch, transforms: Bool) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
         let outputs = outputCount
         let inputs = batch.wideValues
@@ -46,7 +52,7 @@ struct CPUDoubleForestModel: CompiledModel {
                     let work = batch.rowCount * max(1, forest.trees.count)
                     parallelism.forEachRange(rowCount: batch.rowCount, work: work, granularity: Self.blockRows) { range in
                         predictRows(range, walker: walker, rows: rowsPointer.pointer!, output: outputPointer.pointer!,
-                                    iterations: iterations)
+                                    iterations: iterations, transforms: transforms)
                     }
                 }
             }
@@ -56,7 +62,7 @@ struct CPUDoubleForestModel: CompiledModel {
 
     /// Predicts `range` block by block into `output` (which starts zeroed).
     private func predictRows(_ range: Range<Int>, walker: DoubleForestWalker, rows: UnsafePointer<Double>,
-                             output: UnsafeMutablePointer<Double>, iterations: Double) {
+                             output: UnsafeMutablePointer<Double>, iterations: Double, transforms: Bool) {
         let features = featureCount, outputs = outputCount
         withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.blockRows * features) { block in
             for blockStart in stride(from: range.lowerBound, to: range.upperBound, by: Self.blockRows) {
@@ -70,10 +76,10 @@ struct CPUDoubleForestModel: CompiledModel {
                 walker.addMargins(rows: UnsafePointer(block.baseAddress!), rowCount: count, featureCount: features, margins: margins)
                 for row in 0..<count {
                     let rowMargins = UnsafeMutableBufferPointer(start: margins + row * outputs, count: outputs)
-                    if forest.averagesIterations {
+                    if forest.averagesIterations && transforms {
                         for group in rowMargins.indices { rowMargins[group] /= iterations }
                     }
-                    forest.transform.apply(rowMargins)
+                    if transforms { forest.transform.apply(rowMargins) }
                 }
             }
         }

@@ -74,55 +74,39 @@ extension CPUTreeEnsembleModel {
     private func contributions(row: UnsafePointer<Float>, path: UnsafeMutablePointer<TreeSHAPPath.Element>,
                                inverses: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>) {
         let width = featureCount + 1
+        let walked = SHAPForest(model: self)
         for tree in forest.roots.indices {
-            let root = Int(forest.roots[tree])
+            let root = forest.roots[tree]
             let groupPhi = phi + Int(forest.groups[tree]) * width
-            recurse(node: root, row: row, parentPath: path, parentDepth: 0, zero: 1, one: 1, feature: -1, inverses: inverses, phi: groupPhi)
-            groupPhi[featureCount] += Double(nodeMeans[root])
+            TreeSHAPPath.addContributions(walked, root: root, row: row, path: path, inverses: inverses, phi: groupPhi)
+            groupPhi[featureCount] += Double(nodeMeans[Int(root)])
         }
         for group in 0..<groupCount { phi[group * width + featureCount] += Double(baseMargins[group]) }
     }
 
-    /// One node of one row's walk: its path is the parent's, copied just past it, extended by the split that led here.
-    private func recurse(node: Int, row: UnsafePointer<Float>, parentPath: UnsafeMutablePointer<TreeSHAPPath.Element>,
-                         parentDepth: Int, zero: Double, one: Double, feature: Int32, inverses: UnsafePointer<Double>,
-                         phi: UnsafeMutablePointer<Double>) {
-        let path = parentPath + parentDepth + 1
-        path.update(from: parentPath, count: parentDepth + 1)
-        var depth = parentDepth
-        TreeSHAPPath.extend(path, depth: depth, zero: zero, one: one, feature: feature)
-        let packed = forest.nodes[node]
-        let flags = packed.featureAndFlags
-        if flags & PackedForest.leafFlag != 0 {
-            let value = Double(packed.value)
-            if depth > 0 {
-                for position in 1...depth {
-                    let element = path[position]
-                    let weight = TreeSHAPPath.unwoundSum(path, depth: depth, position: position, inverses: inverses)
-                    phi[Int(element.feature)] += weight * (element.one - element.zero) * value
-                }
-            }
-            return
+    /// The packed forest as TreeSHAP walks it: the kernel's own decision at each split (`x < threshold` in float32,
+    /// NaN by the default, categories by the set) and `PackedForest.covers`.
+    struct SHAPForest: TreeSHAPForest {
+        let model: CPUTreeEnsembleModel
+
+        @inline(__always)
+        func leafValue(_ node: Int32) -> Double? {
+            let packed = model.forest.nodes[Int(node)]
+            return packed.featureAndFlags & PackedForest.leafFlag != 0 ? Double(packed.value) : nil
         }
-        let split = Int32(flags & PackedForest.featureMask)
-        let x = row[Int(split)]
-        let goesLeft = x.isNaN ? flags & PackedForest.defaultLeftFlag != 0
-            : flags & PackedForest.categoricalFlag != 0 ? !categoryGoesRight(x, node: node) : x < packed.value
-        let hot = Int(goesLeft ? packed.left : packed.right), cold = Int(goesLeft ? packed.right : packed.left)
-        let cover = Double(forest.covers[node])
-        var incomingZero = 1.0, incomingOne = 1.0
-        // A feature split on again higher up: undo that split so this one decides for both.
-        var position = 0
-        while position <= depth && path[position].feature != split { position += 1 }
-        if position <= depth {
-            incomingZero = path[position].zero
-            incomingOne = path[position].one
-            TreeSHAPPath.unwind(path, depth: depth, position: position)
-            depth -= 1
+
+        @inline(__always)
+        func cover(_ node: Int32) -> Double { Double(model.forest.covers[Int(node)]) }
+
+        @inline(__always)
+        func split(_ node: Int32, row: UnsafePointer<Float>) -> (feature: Int32, hot: Int32, cold: Int32) {
+            let packed = model.forest.nodes[Int(node)]
+            let flags = packed.featureAndFlags
+            let feature = Int32(flags & PackedForest.featureMask)
+            let x = row[Int(feature)]
+            let goesLeft = x.isNaN ? flags & PackedForest.defaultLeftFlag != 0
+                : flags & PackedForest.categoricalFlag != 0 ? !model.categoryGoesRight(x, node: Int(node)) : x < packed.value
+            return goesLeft ? (feature, packed.left, packed.right) : (feature, packed.right, packed.left)
         }
-        recurse(node: hot, row: row, parentPath: path, parentDepth: depth + 1, zero: Double(forest.covers[hot]) / cover * incomingZero,
-                one: incomingOne, feature: split, inverses: inverses, phi: phi)
-        recurse(node: cold, row: row, parentPath: path, parentDepth: depth + 1, zero: Double(forest.covers[cold]) / cover * incomingZero,
-                one: 0, feature: split, inverses: inverses, phi: phi)
     }
 }

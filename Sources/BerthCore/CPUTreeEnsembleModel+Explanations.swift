@@ -23,10 +23,18 @@ extension CPUTreeEnsembleModel {
         var result = [Double](repeating: 0, count: batch.rowCount * trees)
         forest.nodes.withUnsafeBufferPointer { nodes in
             batch.values.withUnsafeBufferPointer { rows in
-                for row in 0..<batch.rowCount {
-                    let features = rows.baseAddress! + row * featureCount
-                    for (tree, root) in forest.roots.enumerated() {
-                        result[row * trees + tree] = Double(leaf(from: root, nodes: nodes, features: features) - root)
+                result.withUnsafeMutableBufferPointer { output in
+                    let rowsPointer = SendablePointer(rows.baseAddress)
+                    let outputPointer = SendableMutablePointer(output.baseAddress)
+                    let nodesPointer = SendablePointer(nodes.baseAddress)
+                    parallelism.forEachRange(rowCount: batch.rowCount, work: batch.rowCount * max(1, trees), granularity: Self.blockSize) { range in
+                        let nodes = UnsafeBufferPointer(start: nodesPointer.pointer, count: forest.nodes.count)
+                        for row in range {
+                            let features = rowsPointer.pointer! + row * featureCount
+                            for (tree, root) in forest.roots.enumerated() {
+                                outputPointer.pointer![row * trees + tree] = Double(leaf(from: root, nodes: nodes, features: features) - root)
+                            }
+                        }
                     }
                 }
             }

@@ -17,10 +17,13 @@ public struct DoubleTree: Sendable, Equatable {
     /// Linear trees (`linear_tree`): one model per leaf, used instead of the leaf value unless a feature it
     /// reads is missing. Nil for ordinary trees.
     public var linearLeaves: [LinearLeaf]?
+    /// How many training rows reached each split and each leaf (LightGBM's `internal_count` and `leaf_count`): the
+    /// covers TreeSHAP weighs branches by. Nil when the file records none.
+    public var counts: NodeCounts?
 
     public init(splitFeatures: [Int32], thresholds: [Double], leftChildren: [Int32], rightChildren: [Int32],
                 rules: [DoubleSplitRule], categoryBitsets: [Int: [UInt32]] = [:], leafValues: [Double],
-                linearLeaves: [LinearLeaf]? = nil) {
+                linearLeaves: [LinearLeaf]? = nil, counts: NodeCounts? = nil) {
         self.splitFeatures = splitFeatures
         self.thresholds = thresholds
         self.leftChildren = leftChildren
@@ -29,9 +32,21 @@ public struct DoubleTree: Sendable, Equatable {
         self.categoryBitsets = categoryBitsets
         self.leafValues = leafValues
         self.linearLeaves = linearLeaves
+        self.counts = counts
     }
 
     public var splitCount: Int { splitFeatures.count }
+
+    /// The training rows that reached each split and each leaf, by index.
+    public struct NodeCounts: Sendable, Equatable {
+        public var splits: [Double]
+        public var leaves: [Double]
+
+        public init(splits: [Double], leaves: [Double]) {
+            self.splits = splits
+            self.leaves = leaves
+        }
+    }
 
     /// A leaf's linear model: `constant + Σ coefficients[i] · value[features[i]]`, summed in that order.
     public struct LinearLeaf: Sendable, Equatable {

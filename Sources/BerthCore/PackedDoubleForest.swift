@@ -26,6 +26,11 @@ public struct PackedDoubleForest: Sendable {
     public let termCounts: [Int32]
     public let termFeatures: [Int32]
     public let termCoefficients: [Double]
+    /// Per tree: its first leaf's index in `leafValues`, which numbers a tree's leaves from 0 as LightGBM does.
+    public let leafStarts: [Int32]
+    /// The rows that reached each split and each leaf (`DoubleTree.counts`), when every tree has them; else empty.
+    public let splitCounts: [Double]
+    public let leafCounts: [Double]
 
     /// A categorical split's bitset is at most this many words (category codes below 2^20): LightGBM caps
     /// categories far lower (`max_cat_threshold`), so anything larger is a corrupt file.
@@ -37,6 +42,10 @@ public struct PackedDoubleForest: Sendable {
         var bitsetStarts = [Int32](), bitsetCounts = [Int32](), bitsetWords = [UInt32]()
         var leafValues = [Double](), leafConstants = [Double](), termStarts = [Int32](), termCounts = [Int32]()
         var termFeatures = [Int32](), termCoefficients = [Double]()
+        var leafStarts = [Int32](), splitCounts = [Double](), leafCounts = [Double]()
+        let counted = forest.trees.allSatisfy { tree in
+            tree.counts.map { $0.splits.count == tree.splitCount && $0.leaves.count == tree.leafValues.count } ?? false
+        }
         for (treeIndex, tree) in forest.trees.enumerated() {
             try Self.validate(tree, index: treeIndex, featureCount: forest.featureCount)
             let splitBase = Int32(splits.count), leafBase = Int32(leafValues.count)
@@ -53,6 +62,11 @@ public struct PackedDoubleForest: Sendable {
                 bitsetStarts.append(Int32(bitsetWords.count))
                 bitsetCounts.append(Int32(words.count))
                 bitsetWords.append(contentsOf: words)
+            }
+            leafStarts.append(leafBase)
+            if counted, let counts = tree.counts {
+                splitCounts.append(contentsOf: counts.splits)
+                leafCounts.append(contentsOf: counts.leaves)
             }
             leafValues.append(contentsOf: tree.leafValues)
             for leaf in tree.leafValues.indices {
@@ -72,11 +86,12 @@ public struct PackedDoubleForest: Sendable {
         (self.bitsetStarts, self.bitsetCounts, self.bitsetWords) = (bitsetStarts, bitsetCounts, bitsetWords)
         (self.leafValues, self.leafConstants, self.termStarts, self.termCounts) = (leafValues, leafConstants, termStarts, termCounts)
         (self.termFeatures, self.termCoefficients) = (termFeatures, termCoefficients)
+        (self.leafStarts, self.splitCounts, self.leafCounts) = (leafStarts, splitCounts, leafCounts)
     }
 
     var residentBytes: Int {
         roots.count * 5 + splits.count * (MemoryLayout<PackedDoubleSplit>.stride + 8) + bitsetWords.count * 4
-            + leafValues.count * (8 + 8 + 4 + 4) + termFeatures.count * (4 + 8)
+            + leafValues.count * (8 + 8 + 4 + 4) + termFeatures.count * (4 + 8) + (splitCounts.count + leafCounts.count) * 8
     }
 
     static func flags(_ rule: DoubleSplitRule, threshold: Double) -> UInt8 {
@@ -209,7 +224,7 @@ struct DoubleForestWalker: @unchecked Sendable {
 
     /// The leaf (`~index`) one row reaches from `root`.
     @inline(__always)
-    private func walk(from root: Int32, row: UnsafePointer<Double>) -> Int32 {
+    func walk(from root: Int32, row: UnsafePointer<Double>) -> Int32 {
         var node = root
         while node >= 0 { node = step(node, row: row) }
         return node
@@ -234,7 +249,7 @@ struct DoubleForestWalker: @unchecked Sendable {
     /// The child a row goes to from split `node`: LightGBM's `NumericalDecision` or `CategoricalDecision`, with the
     /// missing-value rules already folded into the split's flags.
     @inline(__always)
-    private func step(_ node: Int32, row: UnsafePointer<Double>) -> Int32 {
+    func step(_ node: Int32, row: UnsafePointer<Double>) -> Int32 {
         let split = splits[Int(node)]
         let value = row[Int(split.feature)]
         var goesLeft: Bool

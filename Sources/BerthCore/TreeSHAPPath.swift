@@ -87,3 +87,64 @@ struct TreeSHAPPath {
         (0..<count).map { $0 == 0 ? 0 : 1 / Double($0) }
     }
 }
+
+/// A forest TreeSHAP walks: nodes by reference, each a leaf with a value or a split that sends a row one way, with
+/// every node's training cover. The XGBoost and LightGBM kernels each provide one over their packed forests, so both
+/// explain with the same recursion (`TreeSHAPPath.addContributions`).
+protocol TreeSHAPForest {
+    associatedtype Row
+    /// The leaf's value, or nil for a split.
+    func leafValue(_ node: Int32) -> Double?
+    /// The training cover of a node (hessian sum or row count).
+    func cover(_ node: Int32) -> Double
+    /// A split's feature and its children, the one `row` takes first.
+    func split(_ node: Int32, row: Row) -> (feature: Int32, hot: Int32, cold: Int32)
+}
+
+extension TreeSHAPPath {
+    /// Adds one tree's contributions for `row` to `phi` (one value per feature), starting at `root`; `path` is
+    /// scratch of `scratchCount(depth:)` elements for the tree's depth.
+    @inline(__always)
+    static func addContributions<Forest: TreeSHAPForest>(_ forest: Forest, root: Int32, row: Forest.Row,
+                                                          path: UnsafeMutablePointer<Element>, inverses: UnsafePointer<Double>,
+                                                          phi: UnsafeMutablePointer<Double>) {
+        recurse(forest, node: root, row: row, parentPath: path, parentDepth: 0, zero: 1, one: 1, feature: -1, inverses: inverses, phi: phi)
+    }
+
+    /// One node of one row's walk: its path is the parent's, copied just past it, extended by the split that led here.
+    private static func recurse<Forest: TreeSHAPForest>(_ forest: Forest, node: Int32, row: Forest.Row,
+                                                         parentPath: UnsafeMutablePointer<Element>, parentDepth: Int,
+                                                         zero: Double, one: Double, feature: Int32, inverses: UnsafePointer<Double>,
+                                                         phi: UnsafeMutablePointer<Double>) {
+        let path = parentPath + parentDepth + 1
+        path.update(from: parentPath, count: parentDepth + 1)
+        var depth = parentDepth
+        extend(path, depth: depth, zero: zero, one: one, feature: feature)
+        if let value = forest.leafValue(node) {
+            if depth > 0 {
+                for position in 1...depth {
+                    let element = path[position]
+                    let weight = unwoundSum(path, depth: depth, position: position, inverses: inverses)
+                    phi[Int(element.feature)] += weight * (element.one - element.zero) * value
+                }
+            }
+            return
+        }
+        let (split, hot, cold) = forest.split(node, row: row)
+        let cover = forest.cover(node)
+        var incomingZero = 1.0, incomingOne = 1.0
+        // A feature split on again higher up: undo that split so this one decides for both.
+        var position = 0
+        while position <= depth && path[position].feature != split { position += 1 }
+        if position <= depth {
+            incomingZero = path[position].zero
+            incomingOne = path[position].one
+            unwind(path, depth: depth, position: position)
+            depth -= 1
+        }
+        recurse(forest, node: hot, row: row, parentPath: path, parentDepth: depth + 1, zero: forest.cover(hot) / cover * incomingZero,
+                one: incomingOne, feature: split, inverses: inverses, phi: phi)
+        recurse(forest, node: cold, row: row, parentPath: path, parentDepth: depth + 1, zero: forest.cover(cold) / cover * incomingZero,
+                one: 0, feature: split, inverses: inverses, phi: phi)
+    }
+}

@@ -165,9 +165,13 @@ public enum LightGBMTextReader {
             if fields["is_linear"] != nil { isLinear = try block.integer("is_linear") != 0 }
             let leafValues = try block.doubles("leaf_value", count: leafCount)
             let linearLeaves = isLinear ? try block.linearLeaves(leafCount: leafCount) : nil
+            // The rows that reached each node, for explanations; a file without them (or with other counts) explains no
+            // contributions.
+            let leafCounts = fields["leaf_count"] != nil ? try? block.doubles("leaf_count", count: leafCount) : nil
             guard leafCount > 1 else {
                 return DoubleTree(splitFeatures: [], thresholds: [], leftChildren: [], rightChildren: [], rules: [],
-                                  leafValues: leafValues, linearLeaves: linearLeaves)
+                                  leafValues: leafValues, linearLeaves: linearLeaves,
+                                  counts: leafCounts.map { DoubleTree.NodeCounts(splits: [], leaves: $0) })
             }
             let splits = leafCount - 1
             let splitFeatures = try block.integers("split_feature", count: splits)
@@ -194,10 +198,13 @@ public enum LightGBMTextReader {
                     bitsets[split] = Array(words[Int(boundaries[setIndex])..<Int(boundaries[setIndex + 1])])
                 }
             }
+            let splitCounts = fields["internal_count"] != nil ? try? block.doubles("internal_count", count: splits) : nil
+            let counts = splitCounts.flatMap { splitCounts in leafCounts.map { DoubleTree.NodeCounts(splits: splitCounts, leaves: $0) } }
             return DoubleTree(splitFeatures: splitFeatures, thresholds: thresholds,
                               leftChildren: try block.integers("left_child", count: splits),
                               rightChildren: try block.integers("right_child", count: splits),
-                              rules: rules, categoryBitsets: bitsets, leafValues: leafValues, linearLeaves: linearLeaves)
+                              rules: rules, categoryBitsets: bitsets, leafValues: leafValues, linearLeaves: linearLeaves,
+                              counts: counts)
         }
     }
 

@@ -35,7 +35,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ["xgboost-softmax-selectable", "xgboost-regression-json-gz", "xgboost-binary-legacy"])
+    @Test(arguments: ["xgboost-softmax-selectable", "xgboost-regression-json-gz", "xgboost-binary-legacy", "lightgbm-multiclassova",
+                      "lightgbm-regression-zero-as-missing"])
     func jsonObjectsGainTheExplanation(_ fixture: String) async throws {
         try await TestServer.run(modelDirectory: TestServer.fixtures + "/" + fixture + "/model") { client in
             let (_, plain) = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: nil)

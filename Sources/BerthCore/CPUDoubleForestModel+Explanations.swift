@@ -1,0 +1,125 @@
+/// What a LightGBM forest answers for `explain=`, as LightGBM's `predict` answers it: contributions (`pred_contrib`,
+/// exact TreeSHAP weighted by the rows that reached each node, `internal_count` and `leaf_count`, the bias each tree's
+/// expected value), the leaf each tree reaches numbered from 0 within its tree (`pred_leaf`), and the margins
+/// (`raw_score`: for random forests the trees' sum, which predictions average). Rows are read as for predictions (values within ±1e-35 of zero as 0), and each split decides as
+/// the kernel's (`DoubleForestWalker.step`).
+extension CPUDoubleForestModel {
+    func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
+        precondition(batch.columnCount == featureCount, "caller must check the feature count")
+        if kind == .margin {
+            let margins = predict(batch, transforms: false)
+            return Explanations(kind: .margin, rowCount: batch.rowCount, groupCount: forest.groupCount, width: 1,
+                                values: margins.doubles ?? margins.values.map(Double.init))
+        }
+        guard !packed.leafCounts.isEmpty else {
+            throw ExplanationRefusal("explain=\(kind.rawValue) needs the rows that reached each node (LightGBM's internal_count and leaf_count), which this model's file does not record; explain=margin works")
+        }
+        guard kind == .leaves || !packed.linearTrees.contains(true) else {
+            throw ExplanationRefusal("LightGBM computes no contributions for linear trees, and neither does Berth; explain=leaves and explain=margin work")
+        }
+        let rows = readRows(batch)
+        return packed.withWalker { walker in
+            kind == .leaves ? leaves(rows, count: batch.rowCount, walker: walker) : contributions(rows, count: batch.rowCount, walker: walker)
+        }
+    }
+
+    /// The rows as the kernel reads them.
+    private func readRows(_ batch: FeatureBatch) -> [Double] {
+        batch.wideValues.map { abs($0) <= forest.zeroThreshold ? 0 : $0 }
+    }
+
+    private func leaves(_ rows: [Double], count: Int, walker: DoubleForestWalker) -> Explanations {
+        let trees = packed.roots.count
+        var result = [Double](repeating: 0, count: count * trees)
+        rows.withUnsafeBufferPointer { rows in
+            for row in 0..<count {
+                for tree in 0..<trees {
+                    let leaf = ~walker.walk(from: packed.roots[tree], row: rows.baseAddress! + row * featureCount)
+                    result[row * trees + tree] = Double(leaf - packed.leafStarts[tree])
+                }
+            }
+        }
+        return Explanations(kind: .leaves, rowCount: count, groupCount: 1, width: trees, values: result)
+    }
+
+    private func contributions(_ rows: [Double], count: Int, walker: DoubleForestWalker) -> Explanations {
+        let groups = forest.groupCount, width = featureCount + 1
+        var result = [Double](repeating: 0, count: count * groups * width)
+        let depth = packed.deepestTree
+        let inverses = TreeSHAPPath.inverses(count: depth + 3)
+        let expected = treeExpectations()
+        let walked = SHAPForest(walker: walker, splitCounts: packed.splitCounts, leafCounts: packed.leafCounts)
+        rows.withUnsafeBufferPointer { rows in
+            result.withUnsafeMutableBufferPointer { output in
+                let rowsPointer = SendablePointer(rows.baseAddress)
+                let outputPointer = SendableMutablePointer(output.baseAddress)
+                parallelism.forEachRange(rowCount: count, work: count * max(1, packed.leafValues.count) * (depth + 1), granularity: 1) { range in
+                    withUnsafeTemporaryAllocation(of: TreeSHAPPath.Element.self, capacity: TreeSHAPPath.scratchCount(depth: depth)) { path in
+                        path.initialize(repeating: TreeSHAPPath.Element(feature: -1, zero: 0, one: 0, weight: 0))
+                        inverses.withUnsafeBufferPointer { inverses in
+                            for row in range {
+                                let phi = outputPointer.pointer! + row * groups * width
+                                for tree in packed.roots.indices {
+                                    let groupPhi = phi + (tree % groups) * width
+                                    TreeSHAPPath.addContributions(walked, root: packed.roots[tree], row: rowsPointer.pointer! + row * featureCount,
+                                                                  path: path.baseAddress!, inverses: inverses.baseAddress!, phi: groupPhi)
+                                    groupPhi[featureCount] += expected[tree]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Explanations(kind: .contributions, rowCount: count, groupCount: groups, width: width, values: result)
+    }
+
+    /// Each tree's expected value, as LightGBM computes it: its leaves weighted by their row counts over the root's.
+    private func treeExpectations() -> [Double] {
+        packed.roots.indices.map { tree in
+            let root = packed.roots[tree]
+            let first = Int(packed.leafStarts[tree])
+            let last = tree + 1 < packed.leafStarts.count ? Int(packed.leafStarts[tree + 1]) : packed.leafValues.count
+            guard root >= 0 else { return packed.leafValues[first] }
+            let total = packed.splitCounts[Int(root)]
+            return (first..<last).reduce(0.0) { $0 + packed.leafValues[$1] * packed.leafCounts[$1] } / total
+        }
+    }
+
+    /// The packed forest as TreeSHAP walks it: splits by their index, leaves by `~index`.
+    struct SHAPForest: TreeSHAPForest {
+        let walker: DoubleForestWalker
+        let splitCounts: [Double]
+        let leafCounts: [Double]
+
+        @inline(__always)
+        func leafValue(_ node: Int32) -> Double? { node < 0 ? walker.leafValues[Int(~node)] : nil }
+
+        @inline(__always)
+        func cover(_ node: Int32) -> Double { node < 0 ? leafCounts[Int(~node)] : splitCounts[Int(node)] }
+
+        @inline(__always)
+        func split(_ node: Int32, row: UnsafePointer<Double>) -> (feature: Int32, hot: Int32, cold: Int32) {
+            let split = walker.splits[Int(node)]
+            let hot = walker.step(node, row: row)
+            return (split.feature, hot, hot == split.left ? split.right : split.left)
+        }
+    }
+}
+
+extension PackedDoubleForest {
+    /// The most splits on any root-to-leaf path, which sizes TreeSHAP's scratch.
+    var deepestTree: Int {
+        var deepest = 0
+        var stack = [(node: Int32, depth: Int)]()
+        for root in roots where root >= 0 {
+            stack.append((root, 1))
+            while let (node, depth) = stack.popLast() {
+                deepest = max(deepest, depth)
+                let split = splits[Int(node)]
+                for child in [split.left, split.right] where child >= 0 { stack.append((child, depth + 1)) }
+            }
+        }
+        return deepest
+    }
+}
