@@ -145,9 +145,11 @@ public struct PackedForest: Sendable {
             }
             let feature = isLeaf ? 0 : UInt32(tree.splitFeatures[node])
             let selfIndex = base + Int32(node)
+            // `validate` checked the children of every node the root reaches; a node it does not reach is never
+            // walked, and its unchecked children are kept with wrapping arithmetic rather than trusted.
             nodes.append(Node(featureAndFlags: feature | flags, value: value,
-                              left: isLeaf ? selfIndex : base + tree.leftChildren[node],
-                              right: isLeaf ? selfIndex : base + tree.rightChildren[node]))
+                              left: isLeaf ? selfIndex : base &+ tree.leftChildren[node],
+                              right: isLeaf ? selfIndex : base &+ tree.rightChildren[node]))
             categorySetOfNode.append(setIndex)
         }
     }

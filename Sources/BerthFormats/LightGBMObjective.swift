@@ -17,7 +17,8 @@ public struct LightGBMObjective: Sendable, Equatable {
         var parameters = [String: String]()
         for word in words.dropFirst() {
             let parts = word.split(separator: ":", maxSplits: 1).map(String.init)
-            parameters[parts[0]] = parts.count == 2 ? parts[1] : ""
+            guard let key = parts.first else { continue }  // a word of colons only
+            parameters[key] = parts.count == 2 ? parts[1] : ""
         }
         let sigmoid = parameters["sigmoid"].flatMap(Double.init) ?? 1
         let sqrt = parameters["sqrt"] != nil
