@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "BerthProtobufTests", dependencies: ["BerthProtobuf"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthPickleTests", dependencies: ["BerthPickle"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib"], swiftSettings: swiftSettings),
-        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "CBerthKernels", "BerthTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore", "BerthJSON", "CBerthKernels", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCUDATests", dependencies: ["BerthCUDA", "BerthCore", "BerthFormats", "BerthArtifacts", "BerthTestSupport",
                                                          .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                          .product(name: "MetricsTestKit", package: "swift-metrics")],

@@ -36,6 +36,46 @@ def saved_cbm(model):
             return handle.read()
 
 
+def one_hot_cases():
+    """Categorical features CatBoost one-hot encodes (`one_hot_max_size` above their category counts): integer
+    categories, which CatBoost hashes as their decimal text, beside float features with missing values; rows hold
+    categories seen in training and unseen ones (every one-hot split false)."""
+    for name, loss, kind in [("catboost-one-hot-binary", "Logloss", "binary"), ("catboost-one-hot-multiclass", "MultiClass", "classes")]:
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        X = synthetic(rng, 800, 5, missing_rate=0.1)
+        colour = rng.choice([3, 7, 12, -5], size=len(X))
+        shop = rng.choice([100000123, 42, 0], size=len(X))
+        X[:, 1] = colour
+        X[:, 3] = shop
+        y = labels_for(kind, X, rng)
+        shifted = (colour == 7) ^ (shop == 42)
+        if kind == "binary":
+            y = y ^ shifted.astype(int)
+        else:
+            y = np.where(shifted, "mid", y)
+        frame = lambda M: pandas_frame(M, categorical=(1, 3))
+        model = catboost.CatBoostClassifier(iterations=30, depth=4, loss_function=loss, one_hot_max_size=255, random_seed=1,
+                                            verbose=0, allow_writing_files=False, thread_count=1)
+        model.fit(frame(X), y, cat_features=[1, 3])
+        R = request_rows(rng, model, 5, 24, missing_rate=0.1)
+        R[:, 1] = rng.choice([3, 7, 12, -5, 99], size=len(R))  # 99: a category unseen in training
+        R[:, 3] = rng.choice([100000123, 42, 0, 100000124], size=len(R))
+        answers = model.predict_proba(frame(R))
+        case(name, f"{loss} with two integer categorical features CatBoost one-hot encodes (one with a category past float32's "
+             "integers), float features with missing values; requests hold unseen categories", model, R,
+             answers[:, 1] if kind == "binary" else answers, cbm="model.cbm")
+
+
+def pandas_frame(X, categorical):
+    """The rows as CatBoost reads them in training and predict: categorical columns as integers, the rest as floats."""
+    import pandas as pd
+
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    for column in categorical:
+        frame[f"f{column}"] = frame[f"f{column}"].astype(np.int64)
+    return frame
+
+
 def splits_of(node):
     """Every split of a non-symmetric tree's node and the nodes under it."""
     if "split" not in node:
@@ -49,6 +89,7 @@ def request_rows(rng, model, features, count, missing_rate=0.1):
     document = json.loads(saved_json(model))
     splits = ([split for tree in document["oblivious_trees"] for split in tree["splits"]] if "oblivious_trees" in document
               else [split for tree in document["trees"] for split in splits_of(tree)])
+    splits = [split for split in splits if split.get("split_type", "FloatFeature") == "FloatFeature"]
     # CatBoost also places borders at ±FLT_MAX (beside its NaN handling); rows stay finite, so those are left out.
     borders = sorted({(split["float_feature_index"], split["border"]) for split in splits if abs(split["border"]) < 1e38})
     X = synthetic(rng, count, features, missing_rate)
@@ -131,13 +172,19 @@ def cases():
         case(name, f"non-symmetric trees (grow_policy {policy}), {loss}" + (", nan_mode Max" if kind == "binary" else ""),
              model, R, answers[:, 1] if kind == "binary" else answers, cbm="model.cbm")
 
+    one_hot_cases()
+
     rng = np.random.default_rng(5)
     X = synthetic(rng, 300, 3)
-    columns = [[float(a), float(b), ["red", "green", "blue"][i % 3]] for i, (a, b, _) in enumerate(X)]
-    model = catboost.CatBoostClassifier(iterations=5, depth=3, random_seed=1, verbose=0, allow_writing_files=False, thread_count=1, cat_features=[2])
-    model.fit(catboost.Pool(columns, labels_for("binary", X, rng), cat_features=[2], feature_names=["x", "y", "colour"]))
-    write_load_error_case("catboost-refused-categorical", "a CatBoost model with a categorical feature, which must be "
-                          "refused naming it", {"model.json": saved_json(model)}, "categorical features ('colour' (column 2))",
+    colours = ["red", "green", "blue", "grey", "pink"]
+    columns = [[float(a), float(b), colours[i % 5]] for i, (a, b, _) in enumerate(X)]
+    # The colour decides the label, so CatBoost splits on it, through counter statistics (its five categories are
+    # more than the default one_hot_max_size).
+    labels = [int(colour in ("red", "grey")) for _, _, colour in columns]
+    model = catboost.CatBoostClassifier(iterations=10, depth=3, random_seed=1, verbose=0, allow_writing_files=False, thread_count=1, cat_features=[2])
+    model.fit(catboost.Pool(columns, labels, cat_features=[2], feature_names=["x", "y", "colour"]))
+    write_load_error_case("catboost-refused-categorical", "a CatBoost model whose categorical feature it turns into "
+                          "counter statistics (CTRs), which must be refused naming it", {"model.json": saved_json(model)}, "categorical features ('colour' (column 2))",
                           library=LIBRARY)
     write_load_error_case("catboost-refused-categorical-cbm", "the same model in the native .cbm format",
                           {"model.cbm": saved_cbm(model)}, "categorical features ('colour' (column 2))", library=LIBRARY)

@@ -91,16 +91,18 @@ final class CUDAObliviousForestModel: CompiledModel, @unchecked Sendable {
         try device.makeCurrent()
         let lane = try lanes.take()
         let treeCount = forest.trees.count
-        let outcome = batch.values.withUnsafeBufferPointer { rows in
+        // One-hot tests become columns after the request's (`ObliviousForest.expandedRows`), as for the CPU kernel.
+        let width = forest.kernelFeatureCount
+        let outcome = forest.expandedRows(batch).withUnsafeBufferPointer { rows in
             Result { () throws(CUDAUnavailable) in
-                try lane.run(rows: rowCount, inputWidth: featureCount, outputWidth: outputs, input: rows.baseAddress!, output: Double.self) {
+                try lane.run(rows: rowCount, inputWidth: width, outputWidth: outputs, input: rows.baseAddress!, output: Double.self) {
                     chunkRows, rowsAddress, marginsAddress, stream throws(CUDAUnavailable) in
                     let threads = chunkRows * outputs
                     try device.launch(function, grid: ((threads + Self.threadsPerBlock - 1) / Self.threadsPerBlock, 1),
                                       block: (Self.threadsPerBlock, 1), stream: stream, arguments: [
                                           splits.address, firstSplits.address, leafStarts.address, leafValues.address,
                                           rowsAddress, marginsAddress,
-                                          UInt64(chunkRows), UInt64(featureCount), UInt64(outputs), UInt64(treeCount),
+                                          UInt64(chunkRows), UInt64(width), UInt64(outputs), UInt64(treeCount),
                                       ])
                 }
             }

@@ -33,13 +33,16 @@ struct SyntheticRows {
         self.init(thresholds: thresholds, precision: .float64)
     }
 
-    /// Around a CatBoost forest's float32 borders.
+    /// Around a CatBoost forest's float32 borders (its one-hot tests, past the request's columns, have none; their
+    /// columns get values no category hashes to, as most requests' would).
     init(forest: ObliviousForest) {
         var thresholds = [[Double]](repeating: [], count: forest.featureCount)
         for tree in forest.trees {
-            for split in tree.splits { thresholds[Int(split.feature)].append(Double(split.border)) }
+            for split in tree.splits where Int(split.feature) < forest.featureCount {
+                thresholds[Int(split.feature)].append(Double(split.border))
+            }
         }
-        self.init(thresholds: thresholds, precision: .float32)
+        self.init(thresholds: thresholds, precision: forest.oneHotTests.isEmpty ? .float32 : .float64)
     }
 
     func batch(rowCount: Int) -> FeatureBatch {

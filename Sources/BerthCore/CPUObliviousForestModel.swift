@@ -16,6 +16,8 @@ struct CPUObliviousForestModel: CompiledModel {
     var placement: Placement { .cpu }
     /// CatBoost compares float32 but sums, and answers, in double.
     var outputPrecision: FeaturePrecision { .float64 }
+    /// Categories are whole numbers of any size, which float32 would round: models with one-hot tests keep the doubles.
+    var featurePrecision: FeaturePrecision { forest.oneHotTests.isEmpty ? .float32 : .float64 }
 
     init(_ forest: ObliviousForest, parallelism: RowParallelism) throws(ModelValidationError) {
         guard forest.featureCount > 0, forest.outputCount > 0 else { throw ModelValidationError("the forest has no features or no outputs") }
@@ -32,9 +34,9 @@ struct CPUObliviousForestModel: CompiledModel {
 
     func predict(_ batch: FeatureBatch) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        let outputs = outputCount, features = featureCount
+        let outputs = outputCount, features = forest.kernelFeatureCount
         var result = [Double](repeating: 0, count: batch.rowCount * outputs)
-        batch.values.withUnsafeBufferPointer { rows in
+        forest.expandedRows(batch).withUnsafeBufferPointer { rows in
             result.withUnsafeMutableBufferPointer { output in
                 let rowsPointer = SendablePointer(rows.baseAddress)
                 let outputPointer = SendableMutablePointer(output.baseAddress)

@@ -4,6 +4,10 @@
 /// whose index has bit `i` set when split `i` holds, and leaves hold one double per output. Prediction for a row:
 /// `margin[k] = scale · Σ_t leaf_t[k] + biases[k]`, the trees summed in file order in double, then `transform`
 /// (docs/model-formats.md §8).
+///
+/// One-hot categorical splits ask whether a categorical column holds one category: each (column, category) pair a
+/// split asks about is a `OneHotTest`, and the splits cite it as feature `featureCount + index` with border 0.5, its
+/// value 1 when the row's category is that one and 0 otherwise (`expandedRows`), so the kernels compare floats only.
 public struct ObliviousForest: Sendable, Equatable {
     public var featureCount: Int
     /// Values per leaf: classes for multi-class models, one otherwise.
@@ -12,15 +16,60 @@ public struct ObliviousForest: Sendable, Equatable {
     public var scale: Double
     public var biases: [Double]
     public var transform: DoubleOutputTransform
+    /// The one-hot tests the splits cite past the request's columns; empty for models without categorical features.
+    public var oneHotTests: [OneHotTest]
 
     public init(featureCount: Int, outputCount: Int, trees: [ObliviousTree], scale: Double, biases: [Double],
-                transform: DoubleOutputTransform) {
+                transform: DoubleOutputTransform, oneHotTests: [OneHotTest] = []) {
         self.featureCount = featureCount
         self.outputCount = outputCount
         self.trees = trees
         self.scale = scale
         self.biases = biases
         self.transform = transform
+        self.oneHotTests = oneHotTests
+    }
+
+    /// The columns the kernels read: the request's, then one per one-hot test.
+    public var kernelFeatureCount: Int { featureCount + oneHotTests.count }
+
+    /// "Is the category in `column` the one CatBoost hashes to `hash`?" CatBoost reads a category as text — an integer
+    /// category as its decimal digits — and keeps the low 32 bits of its CityHash64 (1.0.2); a request's value is a
+    /// category when it is a whole number, which is hashed as those digits. Anything else (NaN, a fraction) is no
+    /// category the model knows, so every test on it fails, as for a category unseen in training.
+    public struct OneHotTest: Sendable, Equatable {
+        public var column: Int32
+        public var hash: UInt32
+
+        public init(column: Int32, hash: UInt32) {
+            self.column = column
+            self.hash = hash
+        }
+
+        /// The 32-bit CatBoost hash of a request value, or nil when it is no category.
+        public static func categoryHash(_ value: Double) -> UInt32? {
+            guard value.isFinite, value == value.rounded(), abs(value) < 9.2e18 else { return nil }
+            return UInt32(truncatingIfNeeded: CityHash64.hash(String(Int64(value))))
+        }
+    }
+
+    /// `rows` (`featureCount` doubles each) as the kernels read them: float32 values, each row followed by its one-hot
+    /// tests' 0 or 1. Without one-hot tests, the rows' float32 values as they are.
+    public func expandedRows(_ batch: FeatureBatch) -> [Float] {
+        guard !oneHotTests.isEmpty else { return batch.values }
+        let wide = batch.wideValues, width = kernelFeatureCount
+        var expanded = [Float](repeating: 0, count: batch.rowCount * width)
+        var hashes = [Int32: UInt32?]()
+        for row in 0..<batch.rowCount {
+            for column in 0..<featureCount { expanded[row * width + column] = Float(wide[row * featureCount + column]) }
+            hashes.removeAll(keepingCapacity: true)
+            for (index, test) in oneHotTests.enumerated() {
+                let hash = hashes[test.column] ?? OneHotTest.categoryHash(wide[row * featureCount + Int(test.column)])
+                hashes[test.column] = hash
+                expanded[row * width + featureCount + index] = hash == test.hash ? 1 : 0
+            }
+        }
+        return expanded
     }
 }
 

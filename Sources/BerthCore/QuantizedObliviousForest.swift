@@ -26,7 +26,7 @@ final class QuantizedObliviousForest: @unchecked Sendable {
     static let maxBordersPerFeature = Int(UInt16.max)
 
     init(_ forest: ObliviousForest) throws(ModelValidationError) {
-        let features = forest.featureCount
+        let features = forest.kernelFeatureCount
         var bordersOfFeature = [[Float]](repeating: [], count: features)
         var missingAbove = [Bool?](repeating: nil, count: features)
         var leafCount = 0

@@ -35,26 +35,30 @@ enum CatBoostBinaryReader {
         let root = try FlatBufferTable(root: core)
         guard let trees = try root.table(1) else { throw fail("holds no trees") }
         var model = CatBoostModel()
-        // Every categorical feature, used or not: its column would hold the client's category strings.
+        // Every categorical feature, used or not: its column holds the client's categories.
         for feature in try trees.tables(4) {
-            model.categoricalFeatures.append(CatBoostModel.describe(categorical: try feature.string(2) ?? "",
-                                                                    column: Int(try feature.int32(1, default: -1))))
+            model.categoricalFeatures.append(CatBoostModel.CategoricalFeature(
+                index: Int(try feature.int32(0, default: -1)), column: Int(try feature.int32(1, default: -1)), name: try feature.string(2) ?? ""))
         }
-        let oneHotFeatures = try trees.tables(6), counterFeatures = try trees.tables(7)
-        if model.categoricalFeatures.isEmpty, !oneHotFeatures.isEmpty || !counterFeatures.isEmpty {
-            model.categoricalFeatures = ["one-hot or CTR features"]
-        }
+        model.usesCounters = !(try trees.tables(7)).isEmpty
+        // Splits on counter statistics cite binary features Berth does not build: refused here, naming the features.
+        if model.usesCounters { return try model.loaded(file: file, format: .catboostBinary) }
         for (id, kind) in [(12, "text"), (13, "estimated"), (18, "embedding")] where !(try trees.tables(id)).isEmpty {
             throw fail("uses \(kind) features, which Berth does not serve")
         }
-        var binaryFeatures = [(feature: Int, border: Float)]()
+        var binaryFeatures = [CatBoostModel.Split]()
         for feature in try trees.tables(5) {
             let index = Int(try feature.int32(1, default: -1))
             let borders = try feature.floats(3)
             model.floatFeatures.append(CatBoostModel.FloatFeature(
                 index: index, column: Int(try feature.int32(2, default: -1)), missingHolds: try feature.int8(5, default: 0) == 2,
                 name: try feature.string(4) ?? "", borders: borders))
-            binaryFeatures += borders.map { (index, $0) }
+            binaryFeatures += borders.map { .float(feature: index, border: $0) }
+        }
+        // Then each one-hot feature's categories, as their 32-bit hashes.
+        for feature in try trees.tables(6) {
+            let index = Int(try feature.int32(0, default: -1))
+            binaryFeatures += try feature.int32s(1).map { .oneHot(feature: index, hash: UInt32(bitPattern: $0)) }
         }
         let dimension = max(1, Int(try trees.int32(0, default: 1)))
         guard dimension <= 1 << 16 else { throw fail("has \(dimension) outputs") }
@@ -71,7 +75,7 @@ enum CatBoostBinaryReader {
             guard size >= 0, size <= ObliviousTree.maxDepth, splitStart + Int(size) <= splits.count else {
                 throw fail("has a tree (\(index)) of \(size) levels, or more splits than it lists")
             }
-            var treeSplits = [(feature: Int, border: Float)]()
+            var treeSplits = [CatBoostModel.Split]()
             for split in splits[splitStart ..< splitStart + Int(size)] {
                 guard split >= 0, Int(split) < binaryFeatures.count else { throw fail("has a split in tree \(index) on no float feature") }
                 treeSplits.append(binaryFeatures[Int(split)])
@@ -106,7 +110,7 @@ enum CatBoostBinaryReader {
 private struct NonSymmetricLayout {
     let splits: [Int32], sizes: [Int32], starts: [Int32], steps: [Int32], leafOffsets: [Int32], leafValues: [Double]
     let dimension: Int
-    let binaryFeatures: [(feature: Int, border: Float)]
+    let binaryFeatures: [CatBoostModel.Split]
 
     func trees(fail: (String) -> ModelReadError) throws(ModelReadError) -> [CatBoostModel.NonSymmetricTree] {
         guard starts.count == sizes.count else { throw fail("lists \(sizes.count) tree sizes but \(starts.count) tree starts") }

@@ -14,11 +14,14 @@ enum CatBoostJSONReader {
         let fail = { (reason: String) in ModelReadError(file: file, reason: "is a CatBoost model that \(reason)") }
         var model = CatBoostModel()
         let info = document["features_info"]
-        model.categoricalFeatures = (info?["categorical_features"]?.array ?? []).map { feature in
-            CatBoostModel.describe(categorical: feature["feature_id"]?.string ?? "",
-                                   column: feature["flat_feature_index"]?.number.flatMap { Int(exactly: $0) })
+        for feature in info?["categorical_features"]?.array ?? [] {
+            guard let index = feature["feature_index"]?.number.flatMap({ Int(exactly: $0) }),
+                  let column = feature["flat_feature_index"]?.number.flatMap({ Int(exactly: $0) }) else {
+                throw fail("has a categorical feature without a usable feature_index and flat_feature_index")
+            }
+            model.categoricalFeatures.append(CatBoostModel.CategoricalFeature(index: index, column: column, name: feature["feature_id"]?.string ?? ""))
         }
-        if model.categoricalFeatures.isEmpty && document["ctr_data"] != nil { model.categoricalFeatures = ["CTRs"] }
+        model.usesCounters = document["ctr_data"] != nil
         for feature in info?["float_features"]?.array ?? [] {
             guard let index = feature["feature_index"]?.number.flatMap({ Int(exactly: $0) }),
                   let column = feature["flat_feature_index"]?.number.flatMap({ Int(exactly: $0) }) else {
@@ -31,14 +34,14 @@ enum CatBoostJSONReader {
         if let trees = document["oblivious_trees"]?.array {
             for (index, tree) in trees.enumerated() {
                 guard let leafValues = tree["leaf_values"]?.numbers else { throw fail("has a tree (\(index)) without leaf_values") }
-                var splits = [(feature: Int, border: Float)]()
+                var splits = [CatBoostModel.Split]()
                 for split in tree["splits"]?.array ?? [] {
-                    guard split["split_type"]?.string ?? "FloatFeature" == "FloatFeature",
-                          let feature = split["float_feature_index"]?.number.flatMap({ Int(exactly: $0) }),
-                          let border = split["border"]?.number else {
-                        throw fail("has a split in tree \(index) that is not on a float feature it describes")
+                    // A split on a counter statistic (CTR): the model is refused, naming its categorical features.
+                    guard let read = try Self.split(split, fail: { fail("has a split in tree \(index) that \($0)") }) else {
+                        model.usesCounters = true
+                        continue
                     }
-                    splits.append((feature, Float(border)))
+                    splits.append(read)
                 }
                 model.trees.append(CatBoostModel.Tree(splits: splits, leafValues: leafValues))
             }
@@ -62,6 +65,26 @@ enum CatBoostJSONReader {
         return try model.loaded(file: file, format: .catboostJSON)
     }
 
+    /// One split of an oblivious tree: on a float feature, or one-hot on a categorical feature (its `value` the hash
+    /// of the category, as a 32-bit integer); nil for a split on a counter statistic (`OnlineCtr`).
+    private static func split(_ split: JSONValue, fail: (String) -> ModelReadError) throws(ModelReadError) -> CatBoostModel.Split? {
+        switch split["split_type"]?.string ?? "FloatFeature" {
+        case "FloatFeature":
+            guard let feature = split["float_feature_index"]?.number.flatMap({ Int(exactly: $0) }), let border = split["border"]?.number else {
+                throw fail("is not on a float feature it describes")
+            }
+            return .float(feature: feature, border: Float(border))
+        case "OneHotFeature":
+            guard let feature = split["cat_feature_index"]?.number.flatMap({ Int(exactly: $0) }),
+                  let value = split["value"]?.number.flatMap({ Int64(exactly: $0) }), value >= Int64(Int32.min), value <= Int64(UInt32.max) else {
+                throw fail("is a one-hot split without a categorical feature and a 32-bit category hash")
+            }
+            return .oneHot(feature: feature, hash: UInt32(truncatingIfNeeded: value))
+        default:
+            return nil
+        }
+    }
+
     /// The deepest non-symmetric tree read: CatBoost grows them at most 16 levels deep.
     static let maxNonSymmetricDepth = 64
 
@@ -77,7 +100,7 @@ enum CatBoostJSONReader {
                 throw fail("a split that is not on a float feature, or without both children")
             }
             let index = Int32(tree.splits.count)
-            tree.splits.append((feature, Float(border)))
+            tree.splits.append(.float(feature: feature, border: Float(border)))
             tree.leftChildren.append(0)
             tree.rightChildren.append(0)
             let leftChild = try Self.node(left, into: &tree, depth: depth + 1, fail: fail)

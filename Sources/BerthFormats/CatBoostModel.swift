@@ -16,16 +16,30 @@ struct CatBoostModel {
         var borders: [Float]
     }
 
+    /// A categorical feature: what one-hot splits cite (`cat_feature_index`), its request column and name.
+    struct CategoricalFeature {
+        var index: Int
+        var column: Int
+        var name: String
+    }
+
+    /// What a split asks: `value > border` of a float feature (by its `float_feature_index`), or whether a categorical
+    /// feature (by its `cat_feature_index`) holds the category CatBoost hashes to `hash`.
+    enum Split {
+        case float(feature: Int, border: Float)
+        case oneHot(feature: Int, hash: UInt32)
+    }
+
     struct Tree {
-        /// Per split, from the first (bit 0 of the leaf index): the float feature's index and the border.
-        var splits: [(feature: Int, border: Float)]
+        /// Per split, from the first (bit 0 of the leaf index).
+        var splits: [Split]
         var leafValues: [Double]
     }
 
     /// A non-symmetric tree (`grow_policy` Depthwise or Lossguide): split nodes numbered apart from leaves, as
     /// `DoubleTree` numbers them — a child `c ≥ 0` is split `c`, a negative one leaf `~c`; `value > border` goes right.
     struct NonSymmetricTree {
-        var splits: [(feature: Int, border: Float)] = []
+        var splits: [Split] = []
         var leftChildren: [Int32] = []
         var rightChildren: [Int32] = []
         /// `dimension` values per leaf, leaf by leaf.
@@ -33,8 +47,9 @@ struct CatBoostModel {
     }
 
     var floatFeatures: [FloatFeature] = []
-    /// The model's categorical features (names, or `column N`), which are refused.
-    var categoricalFeatures: [String] = []
+    var categoricalFeatures: [CategoricalFeature] = []
+    /// Whether the model turns categories into counter statistics (CTRs), which Berth does not reproduce.
+    var usesCounters = false
     var trees: [Tree] = []
     var nonSymmetricTrees: [NonSymmetricTree] = []
     var scale = 1.0
@@ -46,11 +61,13 @@ struct CatBoostModel {
 
     func loaded(file: String, format: ModelFormat) throws(ModelReadError) -> LoadedModel {
         let fail = { (reason: String) in ModelReadError(file: file, reason: "is a CatBoost model that \(reason)") }
-        guard categoricalFeatures.isEmpty else {
+        guard !usesCounters else {
+            let names = categoricalFeatures.map { Self.describe(categorical: $0.name, column: $0.column) }
             throw ModelReadError(file: file, reason: """
-                is a CatBoost model with categorical features (\(categoricalFeatures.prefix(8).joined(separator: ", "))), \
-                which CatBoost turns into hashes and counter statistics (CTRs) Berth does not reproduce: export it with \
-                save_model(format="onnx") when it uses one-hot encoding only, or encode those features as numbers before training
+                is a CatBoost model with categorical features (\((names.isEmpty ? ["CTRs"] : names).prefix(8).joined(separator: ", "))) \
+                that CatBoost turns into counter statistics (CTRs) learned in training, which Berth does not reproduce: \
+                train with one_hot_max_size at least each feature's number of categories (one-hot splits are served), or \
+                encode those features as numbers before training
                 """)
         }
         guard !trees.isEmpty || !nonSymmetricTrees.isEmpty else { throw fail("holds no trees") }
@@ -61,8 +78,15 @@ struct CatBoostModel {
             }
             byIndex[feature.index] = feature
         }
-        let featureCount = (floatFeatures.map(\.column).max() ?? -1) + 1
-        guard featureCount > 0 else { throw fail("has no float features") }
+        var categoricalByIndex = [Int: CategoricalFeature]()
+        for feature in categoricalFeatures {
+            guard feature.index >= 0, feature.column >= 0, feature.column < LoadedModel.maxFeatureCount else {
+                throw fail("has a categorical feature without a usable index and column")
+            }
+            categoricalByIndex[feature.index] = feature
+        }
+        let featureCount = max(floatFeatures.map(\.column).max() ?? -1, categoricalFeatures.map(\.column).max() ?? -1) + 1
+        guard featureCount > 0 else { throw fail("has no features") }
         guard let lossName else { throw fail("names no loss function") }
         guard let (transform, kind) = Self.objective(lossName) else {
             throw fail("was trained with the loss \(MessageText.shortened(lossName)), which Berth does not serve; it serves Logloss, CrossEntropy, MultiClass, MultiClassOneVsAll, RMSE, MAE, Quantile, Expectile, MAPE, Huber, Lq, LogLinQuantile, Poisson, Tweedie and the ranking losses")
@@ -71,16 +95,31 @@ struct CatBoostModel {
         let ir: ModelIR
         if nonSymmetricTrees.isEmpty {
             var forest = [ObliviousTree]()
+            var oneHotTests = [ObliviousForest.OneHotTest](), testIndexes = [String: Int]()
             for (index, tree) in trees.enumerated() {
                 var splits = [ObliviousTree.Split]()
                 for split in tree.splits {
-                    guard let feature = byIndex[split.feature] else { throw fail("has a split in tree \(index) that is not on a float feature it describes") }
-                    splits.append(ObliviousTree.Split(feature: Int32(feature.column), border: split.border, missingHolds: feature.missingHolds))
+                    switch split {
+                    case .float(let feature, let border):
+                        guard let feature = byIndex[feature] else { throw fail("has a split in tree \(index) that is not on a float feature it describes") }
+                        splits.append(ObliviousTree.Split(feature: Int32(feature.column), border: border, missingHolds: feature.missingHolds))
+                    case .oneHot(let feature, let hash):
+                        guard let feature = categoricalByIndex[feature] else {
+                            throw fail("has a one-hot split in tree \(index) that is not on a categorical feature it describes")
+                        }
+                        let key = "\(feature.column):\(hash)"
+                        let test = testIndexes[key] ?? oneHotTests.count
+                        if test == oneHotTests.count {
+                            testIndexes[key] = test
+                            oneHotTests.append(ObliviousForest.OneHotTest(column: Int32(feature.column), hash: hash))
+                        }
+                        splits.append(ObliviousTree.Split(feature: Int32(featureCount + test), border: 0.5, missingHolds: false))
+                    }
                 }
                 forest.append(ObliviousTree(splits: splits, leafValues: tree.leafValues))
             }
             ir = .obliviousTrees(ObliviousForest(featureCount: featureCount, outputCount: biases.count, trees: forest, scale: scale,
-                                                 biases: biases, transform: transform))
+                                                 biases: biases, transform: transform, oneHotTests: oneHotTests))
         } else {
             ir = .doubleTrees(try nonSymmetricForest(byIndex: byIndex, featureCount: featureCount, transform: transform, fail: fail))
         }
@@ -113,9 +152,11 @@ struct CatBoostModel {
         for (index, tree) in nonSymmetricTrees.enumerated() {
             var features = [Int32](), thresholds = [Double](), rules = [DoubleSplitRule]()
             for split in tree.splits {
-                guard let feature = byIndex[split.feature] else { throw fail("has a split in tree \(index) that is not on a float feature it describes") }
+                guard case .float(let floatIndex, let border) = split, let feature = byIndex[floatIndex] else {
+                    throw fail("has a split in non-symmetric tree \(index) that is not on a float feature it describes (one-hot splits are served in symmetric trees only)")
+                }
                 features.append(Int32(feature.column))
-                thresholds.append(Self.splitThreshold(border: split.border))
+                thresholds.append(Self.splitThreshold(border: border))
                 rules.append(DoubleSplitRule(isCategorical: false, missing: .nan, defaultLeft: !feature.missingHolds))
             }
             guard tree.leafValues.count % dimension == 0, tree.leafValues.count / dimension == tree.splits.count + 1 else {

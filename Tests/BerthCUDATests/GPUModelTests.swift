@@ -32,6 +32,7 @@ struct GPUModelTests {
         "catboost-multiclass-strings", "catboost-multiclass-strings-cbm", "catboost-poisson", "catboost-regression",
         "catboost-regression-cbm", "catboost-depthwise-binary", "catboost-depthwise-binary-cbm", "catboost-depthwise-multiclass",
         "catboost-depthwise-multiclass-cbm", "catboost-lossguide-regression", "catboost-lossguide-regression-cbm",
+        "catboost-one-hot-binary", "catboost-one-hot-binary-cbm", "catboost-one-hot-multiclass", "catboost-one-hot-multiclass-cbm",
     ]
 
     static let denseFixtures = ["onnx-mlp-gemm", "onnx-mlp-pipeline", "onnx-linear-regression", "onnx-logistic-binary",

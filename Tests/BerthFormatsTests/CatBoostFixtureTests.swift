@@ -14,7 +14,8 @@ import Testing
         "catboost-regression", "catboost-poisson", "catboost-binary-cbm", "catboost-multiclass-strings-cbm",
         "catboost-regression-cbm", "catboost-depthwise-binary", "catboost-depthwise-binary-cbm",
         "catboost-lossguide-regression", "catboost-lossguide-regression-cbm", "catboost-depthwise-multiclass",
-        "catboost-depthwise-multiclass-cbm",
+        "catboost-depthwise-multiclass-cbm", "catboost-one-hot-binary", "catboost-one-hot-binary-cbm",
+        "catboost-one-hot-multiclass", "catboost-one-hot-multiclass-cbm",
     ]
 
     static func load(_ name: String) throws -> LoadedModel {
@@ -28,8 +29,10 @@ import Testing
         let (rowCount, values) = try LightGBMFixtureTests.rows(name)
         let expected = String(decoding: try Fixtures.bytes(Fixtures.root + "/" + name + "/expected/rows.csv"), as: UTF8.self)
             .split(separator: "\n").flatMap { $0.split(separator: ",").map { Double($0)! } }
-        // CatBoost reads its float features as float32, which is what the batch's values are.
-        let batch = FeatureBatch(rowCount: rowCount, columnCount: model.featureCount, values: values.map { Float($0) })
+        // CatBoost reads its float features as float32, which is what the batch's values are; categories (whole
+        // numbers of any size) are read from the doubles, which the request decoders keep for such models.
+        let batch = FeatureBatch(rowCount: rowCount, columnCount: model.featureCount, values: values.map { Float($0) },
+                                 doubles: model.featurePrecision == .float64 ? values : nil)
         let predictions = try #require(model.predict(batch).doubles)
         #expect(predictions.count == expected.count)
         for (index, (got, want)) in zip(predictions, expected).enumerated() {

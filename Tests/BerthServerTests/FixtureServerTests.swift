@@ -34,7 +34,8 @@ import Testing
         "catboost-regression", "catboost-poisson", "catboost-binary-cbm", "catboost-multiclass-strings-cbm",
         "catboost-regression-cbm", "catboost-depthwise-binary", "catboost-depthwise-binary-cbm",
         "catboost-lossguide-regression", "catboost-lossguide-regression-cbm", "catboost-depthwise-multiclass",
-        "catboost-depthwise-multiclass-cbm",
+        "catboost-depthwise-multiclass-cbm", "catboost-one-hot-binary", "catboost-one-hot-binary-cbm",
+        "catboost-one-hot-multiclass", "catboost-one-hot-multiclass-cbm",
     ]
 
     @Test(arguments: predictingFixtures)
