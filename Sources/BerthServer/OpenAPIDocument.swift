@@ -43,9 +43,9 @@ struct OpenAPIDocument {
             paths["/models"] = .object(["get": listModels, "post": loadModel])
             paths["/models/{name}"] = .object(["get": describeModel, "delete": unloadModel])
             paths["/models/{name}/invoke"] = .object(["post": invocation(summary: "predict with a loaded model",
-                                                                       parameters: [Self.pathParameterName, targetModelHeader])])
+                                                                       parameters: [Self.pathParameterName, targetModelHeader, customAttributesHeader])])
         } else {
-            paths["/invocations"] = .object(["post": invocation(summary: "predict", parameters: [])])
+            paths["/invocations"] = .object(["post": invocation(summary: "predict", parameters: [customAttributesHeader])])
         }
         paths.merge(openInferencePaths) { current, _ in current }
         return .object([
@@ -191,8 +191,11 @@ struct OpenAPIDocument {
             } else if let selection = model?.defaultJSONSelection {
                 keys = selection.jsonKeys.map(\.rawValue)
             }
+            // An explanation a request asks for (`explain=`) is one more key of each prediction.
+            var properties = Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.object([:])) })
+            for kind in ExplanationKind.allCases { properties[kind.rawValue] = .object([:]) }
             let prediction: JSONValue = .object(["type": "object", "required": .array(keys.map { .string($0) }),
-                                                 "properties": .object(Dictionary(uniqueKeysWithValues: keys.map { ($0, .object([:])) }))])
+                                                 "properties": .object(properties)])
             return .object(["schema": .object(["type": "object", "required": .array(["predictions"]),
                                                "properties": .object(["predictions": .object(["type": "array", "items": prediction])])])])
         case .csv, .jsonLines:
@@ -200,6 +203,16 @@ struct OpenAPIDocument {
         case .recordIO, .npy:
             return .object(["schema": .object(["type": "string", "contentMediaType": "application/octet-stream"])])
         }
+    }
+
+    /// SageMaker's pass-through header, whose `explain=` entry asks for an explanation of each prediction.
+    private var customAttributesHeader: JSONValue {
+        .object(["name": "X-Amzn-SageMaker-Custom-Attributes", "in": "header", "required": false,
+                 "description": .string("""
+                     key=value entries separated by , or ; — Berth reads explain=contributions|leaves|margin (docs/explanations.md) \
+                     and ignores the rest
+                     """),
+                 "schema": .object(["type": "string"]), "example": "explain=contributions"])
     }
 
     // MARK: The multi-model API
