@@ -43,35 +43,18 @@ extension CPUDoubleForestModel {
     }
 
     private func contributions(_ rows: [Double], count: Int, walker: DoubleForestWalker) -> Explanations {
-        let groups = forest.groupCount, width = featureCount + 1
-        var result = [Double](repeating: 0, count: count * groups * width)
-        let depth = packed.deepestTree
-        let inverses = TreeSHAPPath.inverses(count: depth + 3)
+        let groups = forest.groupCount, depth = packed.deepestTree
         let expected = treeExpectations()
         let walked = SHAPForest(walker: walker, splitCounts: packed.splitCounts, leafCounts: packed.leafCounts)
-        rows.withUnsafeBufferPointer { rows in
-            result.withUnsafeMutableBufferPointer { output in
-                let rowsPointer = SendablePointer(rows.baseAddress)
-                let outputPointer = SendableMutablePointer(output.baseAddress)
-                parallelism.forEachRange(rowCount: count, work: count * max(1, packed.leafValues.count) * (depth + 1), granularity: 1) { range in
-                    withUnsafeTemporaryAllocation(of: TreeSHAPPath.Element.self, capacity: TreeSHAPPath.scratchCount(depth: depth)) { path in
-                        path.initialize(repeating: TreeSHAPPath.Element(feature: -1, zero: 0, one: 0, weight: 0))
-                        inverses.withUnsafeBufferPointer { inverses in
-                            for row in range {
-                                let phi = outputPointer.pointer! + row * groups * width
-                                for tree in packed.roots.indices {
-                                    let groupPhi = phi + (tree % groups) * width
-                                    TreeSHAPPath.addContributions(walked, root: packed.roots[tree], row: rowsPointer.pointer! + row * featureCount,
-                                                                  path: path.baseAddress!, inverses: inverses.baseAddress!, phi: groupPhi)
-                                    groupPhi[featureCount] += expected[tree]
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        let values = rows.withUnsafeBufferPointer { rows in
+            let base = rows.baseAddress!, features = featureCount
+            return TreeSHAPBatch(forest: walked, rowCount: count, row: { base + $0 * features }, treeCount: packed.roots.count,
+                                 root: { packed.roots[$0] }, group: { $0 % groups }, treeBias: { expected[$0] },
+                                 featureCount: featureCount, groupCount: groups, depth: depth,
+                                 work: count * max(1, packed.leafValues.count) * (depth + 1))
+                .run(parallelism: parallelism)
         }
-        return Explanations(kind: .contributions, rowCount: count, groupCount: groups, width: width, values: result)
+        return Explanations(kind: .contributions, rowCount: count, groupCount: groups, width: featureCount + 1, values: values)
     }
 
     /// Each tree's expected value, as LightGBM computes it: its leaves weighted by their row counts over the root's.

@@ -47,41 +47,19 @@ extension CPUTreeEnsembleModel {
             throw ExplanationRefusal("explain=contributions needs a forest whose leaves are summed; this one combines votes")
         }
         let width = featureCount + 1, perRow = groupCount * width
-        var result = [Double](repeating: 0, count: batch.rowCount * perRow)
         let depth = Int(forest.depths.max() ?? 0)
-        batch.values.withUnsafeBufferPointer { rows in
-            result.withUnsafeMutableBufferPointer { output in
-                let rowsPointer = SendablePointer(rows.baseAddress)
-                let outputPointer = SendableMutablePointer(output.baseAddress)
-                let work = batch.rowCount * max(1, forest.nodes.count) * (depth + 1)
-                parallelism.forEachRange(rowCount: batch.rowCount, work: work, granularity: 1) { range in
-                    let inverses = TreeSHAPPath.inverses(count: depth + 3)
-                    withUnsafeTemporaryAllocation(of: TreeSHAPPath.Element.self, capacity: TreeSHAPPath.scratchCount(depth: depth)) { path in
-                        path.initialize(repeating: TreeSHAPPath.Element(feature: -1, zero: 0, one: 0, weight: 0))
-                        inverses.withUnsafeBufferPointer { inverses in
-                            for row in range {
-                                contributions(row: rowsPointer.pointer! + row * featureCount, path: path.baseAddress!,
-                                              inverses: inverses.baseAddress!, phi: outputPointer.pointer! + row * perRow)
-                            }
-                        }
-                    }
-                }
-            }
+        var result = batch.values.withUnsafeBufferPointer { rows in
+            let base = rows.baseAddress!, features = featureCount
+            return TreeSHAPBatch(forest: SHAPForest(model: self), rowCount: batch.rowCount, row: { base + $0 * features },
+                                 treeCount: forest.roots.count, root: { forest.roots[$0] }, group: { Int(forest.groups[$0]) },
+                                 treeBias: { Double(nodeMeans[Int(forest.roots[$0])]) }, featureCount: featureCount,
+                                 groupCount: groupCount, depth: depth, work: batch.rowCount * max(1, forest.nodes.count) * (depth + 1))
+                .run(parallelism: parallelism)
+        }
+        for row in 0..<batch.rowCount {
+            for group in 0..<groupCount { result[row * perRow + group * width + featureCount] += Double(baseMargins[group]) }
         }
         return Explanations(kind: .contributions, rowCount: batch.rowCount, groupCount: groupCount, width: width, values: result)
-    }
-
-    private func contributions(row: UnsafePointer<Float>, path: UnsafeMutablePointer<TreeSHAPPath.Element>,
-                               inverses: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>) {
-        let width = featureCount + 1
-        let walked = SHAPForest(model: self)
-        for tree in forest.roots.indices {
-            let root = forest.roots[tree]
-            let groupPhi = phi + Int(forest.groups[tree]) * width
-            TreeSHAPPath.addContributions(walked, root: root, row: row, path: path, inverses: inverses, phi: groupPhi)
-            groupPhi[featureCount] += Double(nodeMeans[Int(root)])
-        }
-        for group in 0..<groupCount { phi[group * width + featureCount] += Double(baseMargins[group]) }
     }
 
     /// The packed forest as TreeSHAP walks it: the kernel's own decision at each split (`x < threshold` in float32,

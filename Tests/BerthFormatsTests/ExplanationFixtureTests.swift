@@ -82,4 +82,24 @@ import Testing
             }
         }
     }
+
+    /// One row at a time on two threads, where the trees are split between the threads and their sums added after,
+    /// gives the batch's contributions.
+    @Test(arguments: ["xgboost-softmax-selectable", "xgboost-dart", "lightgbm-multiclass-categorical", "lightgbm-rf"])
+    func oneRowSplitsItsTreesAcrossThreads(_ name: String) throws {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
+        let ir = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes).ir
+        let model = try CPUBackend().compile(ir)
+        let split = try CPUBackend(parallelism: RowParallelism(threadCount: 2, minimumParallelWork: 0)).compile(ir)
+        let batch = try Self.expected(name, featureCount: model.featureCount).batch
+        let whole = try model.explain(batch, as: .contributions)
+        for row in 0..<batch.rowCount {
+            let width = batch.columnCount
+            let one = FeatureBatch(rowCount: 1, columnCount: width, values: Array(batch.values[row * width ..< (row + 1) * width]),
+                                   doubles: batch.doubles.map { Array($0[row * width ..< (row + 1) * width]) })
+            let alone = try split.explain(one, as: .contributions).values
+            let expected = Array(whole.row(row))
+            #expect(zip(alone, expected).allSatisfy { abs($0 - $1) <= 1e-9 * (1 + abs($1)) }, "\(name) row \(row)")
+        }
+    }
 }
