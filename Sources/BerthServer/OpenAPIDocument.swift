@@ -212,7 +212,8 @@ struct OpenAPIDocument {
                      key=value entries separated by , or ; — Berth reads explain=contributions|leaves|margin (docs/explanations.md) \
                      and ignores the rest
                      """),
-                 "schema": .object(["type": "string"]), "example": "explain=contributions"])
+                 // No example: Swagger UI's "Try it out" would send it, and every tried request would be explained.
+                 "schema": .object(["type": "string"])])
     }
 
     // MARK: The multi-model API
