@@ -49,7 +49,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
         do {
             try multiplyOnDevice(rows: rows, input: input, output: output)
         } catch {
-            metrics.recordDenseFallback()
+            metrics.recordFallback(.denseLayer)
             report("the GPU failed a dense layer; it was computed on the CPU: \(error.message)")
             cpu.multiply(rows: rows, input: input, output: output)
         }

@@ -84,7 +84,7 @@ final class CUDADoubleForestModel: CompiledModel, @unchecked Sendable {
         do {
             return try predictOnDevice(batch)
         } catch {
-            metrics.recordDoubleForestFallback()
+            metrics.recordFallback(.doubleForest)
             report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
             return cpu.predict(batch)
         }
@@ -95,38 +95,27 @@ final class CUDADoubleForestModel: CompiledModel, @unchecked Sendable {
         let groups = groupCount
         var result = [Double](repeating: 0, count: rowCount * groups)
         guard rowCount > 0 else { return Predictions(rowCount: 0, columnCount: groups, doubles: result) }
-        let device = module.device
-        try device.makeCurrent()
-        let lane = try lanes.take()
-        let outcome = batch.wideValues.withUnsafeBufferPointer { rows in
-            Result { () throws(CUDAUnavailable) in
-                try lane.run(rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!, output: Double.self) {
-                    chunkRows, rowsAddress, marginsAddress, stream throws(CUDAUnavailable) in
-                    let threads = chunkRows * groups
-                    try device.launch(function, grid: ((threads + Self.threadsPerBlock - 1) / Self.threadsPerBlock, 1),
-                                      block: (Self.threadsPerBlock, 1), stream: stream, arguments: [
-                                          splits.address, roots.address, linearTrees.address,
-                                          bitsetStarts.address, bitsetCounts.address, bitsetWords.address,
-                                          leafValues.address, leafConstants.address, termStarts.address, termCounts.address,
-                                          termFeatures.address, termCoefficients.address, rowsAddress, marginsAddress,
-                                          UInt64(chunkRows), UInt64(featureCount), UInt64(groups), UInt64(treeCount), zeroThreshold.bitPattern,
-                                      ])
-                }
-            }
-        }
-        let margins = try outcome.get()
         let iterations = Double(treeCount / groups)
-        result.withUnsafeMutableBufferPointer { output in
-            _ = output.update(fromContentsOf: margins)
-            for row in 0..<rowCount {
-                let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * groups ..< (row + 1) * groups])
-                if averagesIterations {
-                    for group in rowMargins.indices { rowMargins[group] /= iterations }
+        try batch.wideValues.withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
+            try lanes.runRowKernel(function, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
+                                   output: Double.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
+                [splits.address, roots.address, linearTrees.address, bitsetStarts.address, bitsetCounts.address, bitsetWords.address,
+                 leafValues.address, leafConstants.address, termStarts.address, termCounts.address, termFeatures.address,
+                 termCoefficients.address, rowsAddress, marginsAddress,
+                 UInt64(chunkRows), UInt64(featureCount), UInt64(groups), UInt64(treeCount), zeroThreshold.bitPattern]
+            }) { margins in
+                result.withUnsafeMutableBufferPointer { output in
+                    _ = output.update(fromContentsOf: margins)
+                    for row in 0..<rowCount {
+                        let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * groups ..< (row + 1) * groups])
+                        if averagesIterations {
+                            for group in rowMargins.indices { rowMargins[group] /= iterations }
+                        }
+                        transform.apply(rowMargins)
+                    }
                 }
-                transform.apply(rowMargins)
             }
         }
-        lanes.giveBack(lane)
         return Predictions(rowCount: rowCount, columnCount: groups, doubles: result)
     }
 }

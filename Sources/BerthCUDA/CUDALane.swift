@@ -124,7 +124,7 @@ final class CUDALane: @unchecked Sendable {
 /// Lanes not in use, handed out one per batch and created when every lane is busy (so there are never more lanes
 /// than batches ever in flight at once). A lane that saw an error is dropped, not returned.
 final class CUDALanePool: @unchecked Sendable {
-    private let device: CUDADevice
+    let device: CUDADevice
     private let idle = NIOLockedValueBox<[CUDALane]>([])
 
     init(device: CUDADevice) {

@@ -76,7 +76,7 @@ final class CUDAObliviousForestModel: CompiledModel, @unchecked Sendable {
         do {
             return try predictOnDevice(batch)
         } catch {
-            metrics.recordObliviousForestFallback()
+            metrics.recordFallback(.obliviousForest)
             report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
             return cpu.predict(batch)
         }
@@ -87,37 +87,26 @@ final class CUDAObliviousForestModel: CompiledModel, @unchecked Sendable {
         let outputs = outputCount
         var result = [Double](repeating: 0, count: rowCount * outputs)
         guard rowCount > 0 else { return Predictions(rowCount: 0, columnCount: outputs, doubles: result) }
-        let device = module.device
-        try device.makeCurrent()
-        let lane = try lanes.take()
         let treeCount = forest.trees.count
         // One-hot tests become columns after the request's (`ObliviousForest.expandedRows`), as for the CPU kernel.
         let width = forest.kernelFeatureCount
-        let outcome = forest.expandedRows(batch).withUnsafeBufferPointer { rows in
-            Result { () throws(CUDAUnavailable) in
-                try lane.run(rows: rowCount, inputWidth: width, outputWidth: outputs, input: rows.baseAddress!, output: Double.self) {
-                    chunkRows, rowsAddress, marginsAddress, stream throws(CUDAUnavailable) in
-                    let threads = chunkRows * outputs
-                    try device.launch(function, grid: ((threads + Self.threadsPerBlock - 1) / Self.threadsPerBlock, 1),
-                                      block: (Self.threadsPerBlock, 1), stream: stream, arguments: [
-                                          splits.address, firstSplits.address, leafStarts.address, leafValues.address,
-                                          rowsAddress, marginsAddress,
-                                          UInt64(chunkRows), UInt64(width), UInt64(outputs), UInt64(treeCount),
-                                      ])
+        try forest.expandedRows(batch).withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
+            try lanes.runRowKernel(function, rows: rowCount, inputWidth: width, outputWidth: outputs, input: rows.baseAddress!,
+                                   output: Double.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
+                [splits.address, firstSplits.address, leafStarts.address, leafValues.address, rowsAddress, marginsAddress,
+                 UInt64(chunkRows), UInt64(width), UInt64(outputs), UInt64(treeCount)]
+            }) { margins in
+                result.withUnsafeMutableBufferPointer { output in
+                    for row in 0..<rowCount {
+                        let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs])
+                        for index in rowMargins.indices {
+                            rowMargins[index] = margins[row * outputs + index] * forest.scale + forest.biases[index]
+                        }
+                        forest.transform.apply(rowMargins)
+                    }
                 }
             }
         }
-        let margins = try outcome.get()
-        result.withUnsafeMutableBufferPointer { output in
-            for row in 0..<rowCount {
-                let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs])
-                for index in rowMargins.indices {
-                    rowMargins[index] = margins[row * outputs + index] * forest.scale + forest.biases[index]
-                }
-                forest.transform.apply(rowMargins)
-            }
-        }
-        lanes.giveBack(lane)
         return Predictions(rowCount: rowCount, columnCount: outputs, doubles: result)
     }
 }

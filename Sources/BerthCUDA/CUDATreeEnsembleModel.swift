@@ -76,7 +76,7 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
         do {
             return try predictOnDevice(batch)
         } catch {
-            metrics.recordForestFallback()
+            metrics.recordFallback(.forest)
             report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
             return cpu.predict(batch)
         }
@@ -86,34 +86,22 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
         let rowCount = batch.rowCount
         var result = Predictions(rowCount: rowCount, columnCount: outputCount, values: [Float](repeating: 0, count: rowCount * outputCount))
         guard rowCount > 0 else { return result }
-        let device = module.device
-        try device.makeCurrent()
-        let lane = try lanes.take()
-        let groups = groupCount
-        let outcome = batch.values.withUnsafeBufferPointer { rows in
-            Result { () throws(CUDAUnavailable) in
-                try lane.run(rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!, output: Float.self) {
-                    chunkRows, rowsAddress, marginsAddress, stream throws(CUDAUnavailable) in
-                    let threads = chunkRows * groups
-                    try device.launch(function, grid: ((threads + Self.threadsPerBlock - 1) / Self.threadsPerBlock, 1),
-                                      block: (Self.threadsPerBlock, 1), stream: stream, arguments: [
-                                          nodes.address, treeRoots.address, groupTreeStarts.address,
-                                          categorySetOfNode.address, categorySets.address, categoryWords.address,
-                                          baseMargins.address, rowsAddress, marginsAddress,
-                                          UInt64(chunkRows), UInt64(featureCount), UInt64(groups), combinationCode,
-                                      ])
+        let groups = groupCount, outputs = outputCount
+        try batch.values.withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
+            try lanes.runRowKernel(function, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
+                                   output: Float.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
+                [nodes.address, treeRoots.address, groupTreeStarts.address, categorySetOfNode.address, categorySets.address,
+                 categoryWords.address, baseMargins.address, rowsAddress, marginsAddress,
+                 UInt64(chunkRows), UInt64(featureCount), UInt64(groups), combinationCode]
+            }) { margins in
+                result.values.withUnsafeMutableBufferPointer { output in
+                    for row in 0..<rowCount {
+                        transform.apply(margins: UnsafeBufferPointer(rebasing: margins[row * groups ..< (row + 1) * groups]),
+                                        output: UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs]))
+                    }
                 }
             }
         }
-        let margins = try outcome.get()
-        let outputs = outputCount
-        result.values.withUnsafeMutableBufferPointer { output in
-            for row in 0..<rowCount {
-                transform.apply(margins: UnsafeBufferPointer(rebasing: margins[row * groups ..< (row + 1) * groups]),
-                                output: UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs]))
-            }
-        }
-        lanes.giveBack(lane)
         return result
     }
 

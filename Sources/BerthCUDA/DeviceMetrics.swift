@@ -7,18 +7,26 @@ import CoreMetrics
 struct DeviceMetrics: Sendable {
     private let cpuCalls: Counter
     private let cudaCalls: Counter
-    private let forestFallbacks: Counter
-    private let doubleForestFallbacks: Counter
-    private let obliviousForestFallbacks: Counter
-    private let denseFallbacks: Counter
+    private let fallbacks: [Kernel: Counter]
+
+    /// The GPU kernels, the values of `berth_gpu_fallbacks_total{kernel}`.
+    enum Kernel: String, CaseIterable {
+        /// XGBoost and ONNX forests.
+        case forest
+        /// LightGBM's forests and CatBoost's non-symmetric trees.
+        case doubleForest = "double_forest"
+        /// CatBoost's oblivious trees.
+        case obliviousForest = "oblivious_forest"
+        /// ONNX dense layers.
+        case denseLayer = "dense_layer"
+    }
 
     init(factory: any MetricsFactory) {
         cpuCalls = Counter(label: "berth_device_kernel_calls_total", dimensions: [("device", "cpu")], factory: factory)
         cudaCalls = Counter(label: "berth_device_kernel_calls_total", dimensions: [("device", "cuda")], factory: factory)
-        forestFallbacks = Counter(label: "berth_gpu_fallbacks_total", dimensions: [("kernel", "forest")], factory: factory)
-        doubleForestFallbacks = Counter(label: "berth_gpu_fallbacks_total", dimensions: [("kernel", "double_forest")], factory: factory)
-        obliviousForestFallbacks = Counter(label: "berth_gpu_fallbacks_total", dimensions: [("kernel", "oblivious_forest")], factory: factory)
-        denseFallbacks = Counter(label: "berth_gpu_fallbacks_total", dimensions: [("kernel", "dense_layer")], factory: factory)
+        fallbacks = Dictionary(uniqueKeysWithValues: Kernel.allCases.map { kernel in
+            (kernel, Counter(label: "berth_gpu_fallbacks_total", dimensions: [("kernel", kernel.rawValue)], factory: factory))
+        })
     }
 
     /// A kernel call of a forest or dense layer routed by batch size, on the GPU or on the CPU.
@@ -26,9 +34,6 @@ struct DeviceMetrics: Sendable {
         (onGPU ? cudaCalls : cpuCalls).increment()
     }
 
-    /// A call the GPU failed, answered on the CPU.
-    func recordForestFallback() { forestFallbacks.increment() }
-    func recordDoubleForestFallback() { doubleForestFallbacks.increment() }
-    func recordObliviousForestFallback() { obliviousForestFallbacks.increment() }
-    func recordDenseFallback() { denseFallbacks.increment() }
+    /// A call of `kernel` the GPU failed, answered on the CPU.
+    func recordFallback(_ kernel: Kernel) { fallbacks[kernel]?.increment() }
 }
