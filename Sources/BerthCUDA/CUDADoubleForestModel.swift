@@ -9,7 +9,7 @@ import CCUDA
 /// and the output transform run on the CPU with the CPU kernel's own code. Any CUDA error on the way is reported
 /// once through `report` and the batch is answered by the CPU model instead: a request never fails because the
 /// GPU did.
-final class CUDADoubleForestModel: CompiledModel, @unchecked Sendable {
+final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
     static let threadsPerBlock = 128
 
     let featureCount: Int
@@ -79,18 +79,9 @@ final class CUDADoubleForestModel: CompiledModel, @unchecked Sendable {
         termCoefficients = try DeviceBuffer(device: device, copying: packed.termCoefficients)
     }
 
-    func predict(_ batch: FeatureBatch) -> Predictions {
-        precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        do {
-            return try predictOnDevice(batch)
-        } catch {
-            metrics.recordFallback(.doubleForest)
-            report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
-            return cpu.predict(batch)
-        }
-    }
+    static let kernel = DeviceMetrics.Kernel.doubleForest
 
-    private func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions {
+    func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions {
         let rowCount = batch.rowCount
         let groups = groupCount
         var result = [Double](repeating: 0, count: rowCount * groups)

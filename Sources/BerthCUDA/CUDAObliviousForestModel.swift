@@ -8,7 +8,7 @@ import CCUDA
 /// `margin · scale + bias` and the output transform run on the CPU with the CPU kernel's arithmetic. Any CUDA
 /// error on the way is reported once through `report` and the batch is answered by the CPU model instead: a
 /// request never fails because the GPU did.
-final class CUDAObliviousForestModel: CompiledModel, @unchecked Sendable {
+final class CUDAObliviousForestModel: CUDAForestModel, @unchecked Sendable {
     static let threadsPerBlock = 128
     /// The bit of a packed split's first word saying a missing value sets the split's bit; the feature is below it.
     static let missingHoldsFlag: UInt32 = 1 << 31
@@ -71,18 +71,9 @@ final class CUDAObliviousForestModel: CompiledModel, @unchecked Sendable {
         }
     }
 
-    func predict(_ batch: FeatureBatch) -> Predictions {
-        precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        do {
-            return try predictOnDevice(batch)
-        } catch {
-            metrics.recordFallback(.obliviousForest)
-            report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
-            return cpu.predict(batch)
-        }
-    }
+    static let kernel = DeviceMetrics.Kernel.obliviousForest
 
-    private func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions {
+    func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions {
         let rowCount = batch.rowCount
         let outputs = outputCount
         var result = [Double](repeating: 0, count: rowCount * outputs)

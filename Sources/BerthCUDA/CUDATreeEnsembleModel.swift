@@ -7,7 +7,7 @@ import CCUDA
 /// streams. The output transform (sigmoid, softmax…)
 /// runs on the CPU with the CPU kernel's own code. Any CUDA error on the way is reported once through `report`
 /// and the batch is answered by the CPU model instead: a request never fails because the GPU did.
-final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
+final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     static let threadsPerBlock = 128
 
     let featureCount: Int
@@ -71,18 +71,9 @@ final class CUDATreeEnsembleModel: CompiledModel, @unchecked Sendable {
         baseMargins = try DeviceBuffer(device: device, copying: ensemble.baseMargins)
     }
 
-    func predict(_ batch: FeatureBatch) -> Predictions {
-        precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        do {
-            return try predictOnDevice(batch)
-        } catch {
-            metrics.recordFallback(.forest)
-            report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
-            return cpu.predict(batch)
-        }
-    }
+    static let kernel = DeviceMetrics.Kernel.forest
 
-    private func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions {
+    func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions {
         let rowCount = batch.rowCount
         var result = Predictions(rowCount: rowCount, columnCount: outputCount, values: [Float](repeating: 0, count: rowCount * outputCount))
         guard rowCount > 0 else { return result }
