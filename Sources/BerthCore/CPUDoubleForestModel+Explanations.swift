@@ -25,7 +25,7 @@ extension CPUDoubleForestModel {
 
     /// The rows as the kernel reads them.
     private func readRows(_ batch: FeatureBatch) -> [Double] {
-        batch.wideValues.map { abs($0) <= forest.zeroThreshold ? 0 : $0 }
+        batch.wideValues.map(forest.read)
     }
 
     private func leaves(_ rows: [Double], count: Int, walker: DoubleForestWalker) -> Explanations {

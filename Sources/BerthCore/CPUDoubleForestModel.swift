@@ -68,10 +68,7 @@ struct CPUDoubleForestModel: CompiledModel {
             for blockStart in stride(from: range.lowerBound, to: range.upperBound, by: Self.blockRows) {
                 let count = min(Self.blockRows, range.upperBound - blockStart)
                 let source = rows + blockStart * features
-                for index in 0 ..< count * features {
-                    let value = source[index]
-                    block[index] = abs(value) <= forest.zeroThreshold ? 0 : value
-                }
+                for index in 0 ..< count * features { block[index] = forest.read(source[index]) }
                 let margins = output + blockStart * outputs
                 walker.addMargins(rows: UnsafePointer(block.baseAddress!), rowCount: count, featureCount: features, margins: margins)
                 for row in 0..<count {

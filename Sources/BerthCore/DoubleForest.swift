@@ -33,6 +33,12 @@ public struct DoubleForest: Sendable, Equatable {
         self.zeroThreshold = zeroThreshold
     }
 
+    /// A request value as the forest reads it: 0 within ±`zeroThreshold` of zero, itself otherwise.
+    @inline(__always)
+    public func read(_ value: Double) -> Double {
+        abs(value) <= zeroThreshold ? 0 : value
+    }
+
     /// The number of outputs a row yields.
     public var outputCount: Int { groupCount }
 }
