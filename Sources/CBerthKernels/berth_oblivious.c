@@ -20,7 +20,7 @@
 #define BERTH_QUANTIZE_BODY                                                                                            \
     for (long feature = 0; feature < forest->featureCount; feature++) {                                               \
         float values[LANES];                                                                                           \
-        for (long lane = 0; lane < LANES; lane++) values[lane] = rows[(lane < count ? lane : 0) * forest->featureCount + feature]; \
+        for (long lane = 0; lane < LANES; lane++) values[lane] = rows[(lane < count ? lane : 0) * forest->rowWidth + forest->columns[feature]]; \
         unsigned short codes_of_feature[LANES];                                                                        \
         for (long lane = 0; lane < LANES; lane++) codes_of_feature[lane] = 0;                                          \
         const float *borders = forest->borders + forest->borderStarts[feature];                                       \
@@ -176,7 +176,7 @@ int berth_oblivious_margins_using(int isa, const berth_oblivious_forest *forest,
     unsigned short *codes = scratch, *leaves = scratch + forest->featureCount * LANES;
     for (long first = 0; first < rowCount; first += LANES) {
         const long count = rowCount - first < LANES ? rowCount - first : LANES;
-        block(forest, rows + first * forest->featureCount, count, codes, leaves, margins + first * forest->outputCount);
+        block(forest, rows + first * forest->rowWidth, count, codes, leaves, margins + first * forest->outputCount);
     }
     return 0;
 }

@@ -51,7 +51,10 @@ int berth_forest_walk_row_using(int isa, const void *nodes, const float *row, in
 /// at `leafValues[leafStarts[t]]`, `outputCount` doubles each.
 /// Oblivious forest layout invariants are checked by the caller (QuantizedObliviousForest.swift), not here.
 typedef struct {
+    /// The features the splits use, which are quantized; feature f is column `columns[f]` of rows `rowWidth` wide.
     long featureCount;
+    long rowWidth;
+    const int *columns;
     long outputCount;
     long treeCount;
     const long *borderStarts;
@@ -70,7 +73,7 @@ typedef struct {
 long berth_oblivious_scratch_count(const berth_oblivious_forest *forest);
 
 /// Each row's sum of its leaves (trees in order, in double) into `margins`, `outputCount` per row; `rows` are
-/// `rowCount` rows of `featureCount` floats. Uses AVX-512, AVX2 or portable code, chosen once from the CPU.
+/// `rowCount` rows of `rowWidth` floats. Uses AVX-512, AVX2 or portable code, chosen once from the CPU.
 void berth_oblivious_margins(const berth_oblivious_forest *forest, const float *rows, long rowCount,
                              unsigned short *scratch, double *margins);
 
