@@ -53,20 +53,30 @@ public struct ObliviousForest: Sendable, Equatable {
         }
     }
 
-    /// `rows` (`featureCount` doubles each) as the kernels read them: float32 values, each row followed by its one-hot
-    /// tests' 0 or 1. Without one-hot tests, the rows' float32 values as they are.
+    /// `rows` as the kernels read them: their float32 values, each row followed by its one-hot tests' 0 or 1. Without
+    /// one-hot tests, the rows' float32 values as they are. A category is read from the request's double (an integer
+    /// past 2^24 keeps its digits), each tested column hashed once a row.
     public func expandedRows(_ batch: FeatureBatch) -> [Float] {
         guard !oneHotTests.isEmpty else { return batch.values }
-        let wide = batch.wideValues, width = kernelFeatureCount
+        let width = kernelFeatureCount, columns = featureCount
+        let testedColumns = Array(Set(oneHotTests.map(\.column))).sorted()
+        let slotOfColumn = Dictionary(uniqueKeysWithValues: testedColumns.enumerated().map { ($1, $0) })
+        let slotOfTest = oneHotTests.map { slotOfColumn[$0.column]! }
+        var hashes = [UInt32?](repeating: nil, count: testedColumns.count)
         var expanded = [Float](repeating: 0, count: batch.rowCount * width)
-        var hashes = [Int32: UInt32?]()
-        for row in 0..<batch.rowCount {
-            for column in 0..<featureCount { expanded[row * width + column] = Float(wide[row * featureCount + column]) }
-            hashes.removeAll(keepingCapacity: true)
-            for (index, test) in oneHotTests.enumerated() {
-                let hash = hashes[test.column] ?? OneHotTest.categoryHash(wide[row * featureCount + Int(test.column)])
-                hashes[test.column] = hash
-                expanded[row * width + featureCount + index] = hash == test.hash ? 1 : 0
+        expanded.withUnsafeMutableBufferPointer { output in
+            batch.values.withUnsafeBufferPointer { values in
+                for row in 0..<batch.rowCount {
+                    let target = output.baseAddress! + row * width
+                    target.update(from: values.baseAddress! + row * columns, count: columns)
+                    for (slot, column) in testedColumns.enumerated() {
+                        let index = row * columns + Int(column)
+                        hashes[slot] = OneHotTest.categoryHash(batch.doubles?[index] ?? Double(values[index]))
+                    }
+                    for (index, test) in oneHotTests.enumerated() where hashes[slotOfTest[index]] == test.hash {
+                        target[columns + index] = 1
+                    }
+                }
             }
         }
         return expanded
