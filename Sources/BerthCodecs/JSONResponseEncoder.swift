@@ -45,7 +45,7 @@ public struct JSONLinesEncoder: ResponseEncoder {
 }
 
 /// `{"name": value, …}` for one row, with the row's explanation last when there is one.
-private func appendObject(_ entries: [(name: String, value: SelectedValue)], explanations: Explanations?, row: Int,
+func appendObject(_ entries: [(name: String, value: SelectedValue)], explanations: Explanations?, row: Int,
                           into output: inout [UInt8]) {
     output.append(UInt8(ascii: "{"))
     for (index, entry) in entries.enumerated() {

@@ -27,6 +27,13 @@ public struct FeatureBatch: Sendable, Equatable {
                             doubles: [Double](repeating: .nan, count: count))
     }
 
+    /// The rows `range`, as their own batch (with their doubles, when kept).
+    public func rows(_ range: Range<Int>) -> FeatureBatch {
+        let span = range.lowerBound * columnCount ..< range.upperBound * columnCount
+        return FeatureBatch(rowCount: range.count, columnCount: columnCount, values: Array(values[span]),
+                            doubles: doubles.map { Array($0[span]) })
+    }
+
     /// The values in double precision: the kept doubles, or the float32 values widened (exactly) when none were kept.
     public var wideValues: [Double] {
         doubles ?? values.map(Double.init)

@@ -28,8 +28,39 @@ public struct InferencePipeline: Sendable {
                        verbose: Bool = false, explain: ExplanationKind? = nil,
                        firstLineNumber: Int = 1) throws(CodecError) -> (body: [UInt8], rowCount: Int) {
         let batch = try decode(body, from: requestFormat, firstLineNumber: firstLineNumber)
-        let explanations = try explain.map { kind throws(CodecError) in try self.explain(batch, as: kind) }
-        return (encode(model.predictAlone(batch), to: responseFormat, verbose: verbose, explanations: explanations), batch.rowCount)
+        let predictions = model.predictAlone(batch)
+        guard let explain else { return (encode(predictions, to: responseFormat, verbose: verbose), batch.rowCount) }
+        return (try explainedAnswer(batch, predictions: predictions, as: explain, to: responseFormat), batch.rowCount)
+    }
+
+    /// Values of explanations one block of an explained answer holds at most (8 MiB of doubles), past its first row.
+    public static let explanationBlockValues = 1 << 20
+
+    /// The answer to `batch` with each row's explanation, explained and written a block of rows at a time so that the
+    /// explanations held at once stay within `explanationBlockValues`, however large the whole answer is. The first
+    /// block (at most 64 rows, and no more than `blockValues`) tells the width of a row's explanation, which sizes the rest.
+    public func explainedAnswer(_ batch: FeatureBatch, predictions: Predictions, as kind: ExplanationKind, to responseFormat: ResponseFormat,
+                                blockValues: Int = explanationBlockValues) throws(CodecError) -> [UInt8] {
+        var output = [UInt8]()
+        var writer: ExplainedAnswerWriter?
+        var firstRow = 0
+        while firstRow < batch.rowCount {
+            let blockRows = writer.map { max(1, blockValues / max(1, $0.valuesPerRow)) } ?? min(64, max(1, blockValues))
+            let rows = firstRow ..< min(batch.rowCount, firstRow + blockRows)
+            let explanations = try explain(rows.count == batch.rowCount ? batch : batch.rows(rows), as: kind)
+            model.metrics.measure(.encode) {
+                if writer == nil {
+                    writer = ExplainedAnswerWriter(format: responseFormat, options: encoding, rowCount: batch.rowCount,
+                                                   valuesPerRow: explanations.valuesPerRow)
+                    writer!.appendOpening(to: &output)
+                }
+                writer!.appendBlock(rows.count == batch.rowCount ? predictions : predictions.rows(rows), explanations: explanations,
+                                    firstRow: firstRow, to: &output)
+            }
+            firstRow = rows.upperBound
+        }
+        writer?.appendClosing(to: &output)
+        return output
     }
 
     /// The rows' explanations, or a 400 saying why this model cannot give them.
@@ -55,22 +86,19 @@ public struct InferencePipeline: Sendable {
     }
 
     /// The response bytes for predictions: JumpStart's JSON when the style says so or the client asked for the
-    /// verbose answer only JumpStart's clients ask for, the official container's otherwise. With `explanations`,
-    /// JSON and JSON Lines objects gain them, and CSV, NPY and RecordIO answers are them (docs/explanations.md).
+    /// verbose answer only JumpStart's clients ask for, the official container's otherwise. With `explanations`
+    /// (a request small enough to explain at once), JSON and JSON Lines objects gain them, and CSV, NPY and RecordIO
+    /// answers are them (docs/explanations.md), as `explainedAnswer` writes them.
     public func encode(_ predictions: Predictions, to responseFormat: ResponseFormat, verbose: Bool = false,
                        explanations: Explanations? = nil) -> [UInt8] {
         model.metrics.measure(.encode) {
             var output = [UInt8]()
             if let explanations {
-                switch responseFormat {
-                case .json, .jsonLines:
-                    var options = encoding
-                    options.explanations = explanations
-                    responseFormat.encoder(options: options).encode(predictions, into: &output)
-                case .csv, .npy, .recordIO:
-                    // A plain matrix: CSV lines of comma-separated values (every line ends in `\n`, batch mode or not).
-                    responseFormat.encoder(options: ResponseEncodingOptions()).encode(explanations.asPredictions, into: &output)
-                }
+                let writer = ExplainedAnswerWriter(format: responseFormat, options: encoding, rowCount: predictions.rowCount,
+                                                   valuesPerRow: explanations.valuesPerRow)
+                writer.appendOpening(to: &output)
+                writer.appendBlock(predictions, explanations: explanations, firstRow: 0, to: &output)
+                writer.appendClosing(to: &output)
             } else if responseFormat == .json && (verbose || answerStyle == .jumpStart) {
                 JumpStartJSONEncoder(meaning: model.summary.meaning, verbose: verbose).encode(predictions, into: &output)
                 if encoding.batchFraming { output.append(UInt8(ascii: "\n")) }
