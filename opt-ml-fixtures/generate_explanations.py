@@ -1,8 +1,10 @@
-"""Expected explanations for the XGBoost and LightGBM fixtures: for each fixture below, the rows of its
+"""Expected explanations for the XGBoost, LightGBM and CatBoost fixtures: for each fixture below, the rows of its
 `requests/rows.npy` and what the library answers for them — xgboost's `pred_contribs=True`, `pred_leaf=True` and
-`output_margin=True`, LightGBM's `pred_contrib=True`, `pred_leaf=True` and `raw_score=True` — written to
-`expected/explanations.json` ({"rows": [...], "contributions": [...], "leaves": [...], "margin": [...]}, NaN as null,
-an explanation the library refuses as null).
+`output_margin=True`, LightGBM's `pred_contrib=True`, `pred_leaf=True` and `raw_score=True`, CatBoost's
+`calc_leaf_indexes` and `prediction_type="RawFormulaVal"` — written to `expected/explanations.json` ({"rows": [...],
+"contributions": [...], "leaves": [...], "margin": [...]}, NaN as null). An explanation is null where Berth refuses
+it: where the library has none (gblinear's leaves, LightGBM linear trees' contributions), and for CatBoost models
+their contributions (Berth does not read CatBoost's leaf weights yet) and the leaves of non-symmetric trees.
 
 Models written by xgboost 1.7 (the legacy binary `xgboost-model`, which xgboost 3.1 no longer reads) are explained by
 xgboost 1.7.6, the rest by xgboost 3.2 and lightgbm 4.6.0: run this file with each environment's python
@@ -93,9 +95,55 @@ def explain_lightgbm(case):
     print(case, "model.txt", lightgbm.__version__)
 
 
+CATBOOST_OBLIVIOUS = ["catboost-binary", "catboost-binary-cbm", "catboost-binary-nan-max", "catboost-multiclass-one-vs-all",
+                      "catboost-multiclass-strings", "catboost-multiclass-strings-cbm", "catboost-one-hot-binary",
+                      "catboost-one-hot-binary-cbm", "catboost-one-hot-multiclass", "catboost-one-hot-multiclass-cbm",
+                      "catboost-poisson", "catboost-regression", "catboost-regression-cbm"]
+CATBOOST_NON_SYMMETRIC = ["catboost-depthwise-binary", "catboost-depthwise-binary-cbm", "catboost-depthwise-multiclass",
+                          "catboost-depthwise-multiclass-cbm", "catboost-lossguide-regression", "catboost-lossguide-regression-cbm"]
+
+
+def explain_catboost(case):
+    import catboost
+    import pandas as pd
+
+    folder = os.path.join(HERE, case)
+    name, data = model_bytes(folder)
+    model = catboost.CatBoost()
+    if name.endswith(".json"):
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".json") as handle:
+            handle.write(data)
+            handle.flush()
+            model.load_model(handle.name, format="json")
+    else:
+        model.load_model(blob=data)
+    rows = np.load(os.path.join(folder, "requests", "rows.npy")).astype(np.float64)
+    # Categorical columns as integers, which CatBoost reads as their decimal text, as the fixtures were trained.
+    categorical = model.get_cat_feature_indices()
+    names = model.feature_names_
+    frame = pd.DataFrame(rows, columns=names)
+    for column in categorical:
+        frame[names[column]] = frame[names[column]].astype(np.int64)
+    pool = catboost.Pool(frame, cat_features=categorical)
+    document = {
+        "catboost": catboost.__version__,
+        "rows": listed(rows),
+        "contributions": None,
+        "leaves": listed(model.calc_leaf_indexes(pool)) if case in CATBOOST_OBLIVIOUS else None,
+        "margin": listed(model.predict(pool, prediction_type="RawFormulaVal")),
+    }
+    with open(os.path.join(folder, "expected", "explanations.json"), "w") as handle:
+        json.dump(document, handle)
+    print(case, name, catboost.__version__)
+
+
 if __name__ == "__main__":
     for case in (LEGACY if xgb.__version__.startswith("1.") else CURRENT):
         explain(case)
     if not xgb.__version__.startswith("1."):
         for case in LIGHTGBM:
             explain_lightgbm(case)
+        for case in CATBOOST_OBLIVIOUS + CATBOOST_NON_SYMMETRIC:
+            explain_catboost(case)

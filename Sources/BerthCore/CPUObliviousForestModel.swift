@@ -33,6 +33,11 @@ struct CPUObliviousForestModel: CompiledModel {
     }
 
     func predict(_ batch: FeatureBatch) -> Predictions {
+        predict(batch, transformed: true)
+    }
+
+    /// The outputs, or with `transformed` false the margins before the transform (CatBoost's `RawFormulaVal`).
+    func predict(_ batch: FeatureBatch, transformed: Bool) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
         let outputs = outputCount, features = forest.kernelFeatureCount
         var result = [Double](repeating: 0, count: batch.rowCount * outputs)
@@ -49,20 +54,21 @@ struct CPUObliviousForestModel: CompiledModel {
                                                     scratch.baseAddress, outputPointer.pointer! + range.lowerBound * outputs)
                         }
                     }
-                    finish(UnsafeMutableBufferPointer(start: outputPointer.pointer! + range.lowerBound * outputs, count: range.count * outputs))
+                    finish(UnsafeMutableBufferPointer(start: outputPointer.pointer! + range.lowerBound * outputs, count: range.count * outputs),
+                           transformed: transformed)
                 }
             }
         }
         return Predictions(rowCount: batch.rowCount, columnCount: outputs, doubles: result)
     }
 
-    /// `margin · scale + bias`, then the transform, row by row.
-    private func finish(_ margins: UnsafeMutableBufferPointer<Double>) {
+    /// `margin · scale + bias`, then (when `transformed`) the transform, row by row.
+    private func finish(_ margins: UnsafeMutableBufferPointer<Double>, transformed: Bool) {
         let outputs = outputCount
         for first in stride(from: 0, to: margins.count, by: outputs) {
             let row = UnsafeMutableBufferPointer(rebasing: margins[first ..< first + outputs])
             for output in row.indices { row[output] = row[output] * forest.scale + forest.biases[output] }
-            forest.transform.apply(row)
+            if transformed { forest.transform.apply(row) }
         }
     }
 }

@@ -10,8 +10,10 @@ import Testing
 /// TreeSHAP) and margins (`output_margin` / `raw_score`) within 1e-5 + 1e-5·|value|, leaves (`pred_leaf`) exactly, on
 /// the fixtures' rows with their missing values — gbtree, dart, gblinear, gbdt, goss, rf, binary, multi-class,
 /// regression, ranking, categorical splits, every LightGBM missing-value rule, legacy binary, JSON, UBJSON and
-/// LightGBM text files; where the library refuses an explanation (gblinear's leaves, LightGBM's contributions of
-/// linear trees), Berth refuses it too.
+/// LightGBM text files; CatBoost's leaves (`calc_leaf_indexes`) and margins (`RawFormulaVal`) of oblivious trees,
+/// one-hot categories included, and margins of non-symmetric trees, JSON and .cbm. Where the file has no answer —
+/// the library has none (gblinear's leaves, LightGBM's contributions of linear trees), or Berth does not give it
+/// (CatBoost's contributions, non-symmetric CatBoost trees' leaves) — Berth must refuse it.
 @Suite struct ExplanationFixtureTests {
     static let cases = [
         "xgboost-binary-legacy", "xgboost-binary-selectable", "xgboost-dart", "xgboost-gblinear-poisson", "xgboost-missing-categorical",
@@ -19,6 +21,11 @@ import Testing
         "lightgbm-binary-selectable", "lightgbm-dart", "lightgbm-goss", "lightgbm-rf", "lightgbm-regression-zero-as-missing",
         "lightgbm-regression-use-missing-false", "lightgbm-multiclass-categorical", "lightgbm-multiclassova",
         "lightgbm-objective-lambdarank", "lightgbm-linear-tree",
+        "catboost-binary", "catboost-binary-cbm", "catboost-binary-nan-max", "catboost-multiclass-one-vs-all", "catboost-multiclass-strings",
+        "catboost-multiclass-strings-cbm", "catboost-one-hot-binary", "catboost-one-hot-binary-cbm", "catboost-one-hot-multiclass",
+        "catboost-one-hot-multiclass-cbm", "catboost-poisson", "catboost-regression", "catboost-regression-cbm",
+        "catboost-depthwise-binary", "catboost-depthwise-binary-cbm", "catboost-depthwise-multiclass", "catboost-depthwise-multiclass-cbm",
+        "catboost-lossguide-regression", "catboost-lossguide-regression-cbm",
     ]
 
     struct Expected {
@@ -27,7 +34,7 @@ import Testing
         let answers: [ExplanationKind: [Double]?]
     }
 
-    static func expected(_ name: String, featureCount: Int) throws -> Expected {
+    static func expected(_ name: String, featureCount: Int, precision: FeaturePrecision = .float32) throws -> Expected {
         let document = try JSONReader.parse(try Fixtures.bytes(Fixtures.root + "/" + name + "/expected/explanations.json"))
         func flattened(_ value: JSONValue?) -> [Double] {
             guard let value else { return [] }
@@ -36,8 +43,8 @@ import Testing
         }
         let rows = try #require(document["rows"]?.array)
         let wide = flattened(document["rows"])
-        // LightGBM models read the doubles (their requests keep them); XGBoost models the float32 values.
-        let doubles = document["lightgbm"] != nil ? wide : nil
+        // LightGBM models (and CatBoost's with categories) read the doubles, their requests keep them; the rest float32.
+        let doubles = document["lightgbm"] != nil || precision == .float64 ? wide : nil
         var answers = [ExplanationKind: [Double]?]()
         for kind in ExplanationKind.allCases {
             answers[kind] = document[kind.rawValue].flatMap { $0 == .null ? nil : flattened($0) } as [Double]?
@@ -50,10 +57,10 @@ import Testing
     func explainsLikeTheLibrary(_ name: String) throws {
         let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
         let model = try CPUBackend().compile(try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes).ir)
-        let expected = try Self.expected(name, featureCount: model.featureCount)
+        let expected = try Self.expected(name, featureCount: model.featureCount, precision: model.featurePrecision)
         for kind in ExplanationKind.allCases {
             guard let want = expected.answers[kind] ?? nil else {
-                #expect(throws: ExplanationRefusal.self, "\(name) \(kind): xgboost has none") { try model.explain(expected.batch, as: kind) }
+                #expect(throws: ExplanationRefusal.self, "\(name) \(kind): refused") { try model.explain(expected.batch, as: kind) }
                 continue
             }
             let explained = try model.explain(expected.batch, as: kind)
