@@ -91,7 +91,7 @@ struct TreeSHAPPath {
 /// A forest TreeSHAP walks: nodes by reference, each a leaf with a value or a split that sends a row one way, with
 /// every node's training cover. The XGBoost and LightGBM kernels each provide one over their packed forests, so both
 /// explain with the same recursion (`TreeSHAPPath.addContributions`).
-protocol TreeSHAPForest {
+protocol TreeSHAPForest: Sendable {
     associatedtype Row
     /// The leaf's value, or nil for a split.
     func leafValue(_ node: Int32) -> Double?
