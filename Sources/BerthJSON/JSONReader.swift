@@ -15,12 +15,15 @@ public struct JSONReader {
 
     /// Parses one complete JSON document; anything but whitespace after it is an error. With
     /// `allowsNonFiniteNumbers`, the literals `NaN`, `Infinity` and `-Infinity` are numbers too, as Python's `json`
-    /// writes them and Triton's server reads them (the Open Inference Protocol's clients send them).
+    /// writes them and Triton's server reads them (the Open Inference Protocol's clients send them). With
+    /// `rejectsDuplicateKeys`, an object naming a key twice is an error instead of keeping the last value (requests
+    /// whose keys name features must not be ambiguous).
     public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth,
-                             allowsNonFiniteNumbers: Bool = false) throws(JSONParseError) -> JSONValue {
+                             allowsNonFiniteNumbers: Bool = false, rejectsDuplicateKeys: Bool = false) throws(JSONParseError) -> JSONValue {
         let array = Array(bytes)
         return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            var reader = JSONReader(buffer: buffer, maxDepth: maxDepth, allowsNonFiniteNumbers: allowsNonFiniteNumbers)
+            var reader = JSONReader(buffer: buffer, maxDepth: maxDepth, allowsNonFiniteNumbers: allowsNonFiniteNumbers,
+                                    rejectsDuplicateKeys: rejectsDuplicateKeys)
             reader.skipWhitespace()
             let value = try reader.parseValue(depth: 0)
             reader.skipWhitespace()
@@ -34,12 +37,14 @@ public struct JSONReader {
     private let buffer: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
     private let allowsNonFiniteNumbers: Bool
+    private let rejectsDuplicateKeys: Bool
     private var position = 0
 
-    private init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, allowsNonFiniteNumbers: Bool) {
+    private init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, allowsNonFiniteNumbers: Bool, rejectsDuplicateKeys: Bool) {
         self.buffer = buffer
         self.maxDepth = maxDepth
         self.allowsNonFiniteNumbers = allowsNonFiniteNumbers
+        self.rejectsDuplicateKeys = rejectsDuplicateKeys
     }
 
     private mutating func skipWhitespace() {
@@ -94,7 +99,11 @@ public struct JSONReader {
             guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else {
                 throw JSONParseError("expected a quoted object key", at: position)
             }
+            let keyStart = position
             let key = try parseString()
+            if rejectsDuplicateKeys && members[key] != nil {
+                throw JSONParseError("the key \(String(reflecting: String(key.prefix(64)))) appears twice in one object", at: keyStart)
+            }
             skipWhitespace()
             guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else {
                 throw JSONParseError("expected ':' after an object key", at: position)
