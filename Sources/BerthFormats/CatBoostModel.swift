@@ -132,9 +132,16 @@ struct CatBoostModel {
             ir: ir, format: format, meaning: meaning, objectiveName: lossName,
             kind: nonSymmetricTrees.isEmpty ? "oblivious trees" : "non-symmetric trees", treeCount: trees.count + nonSymmetricTrees.count,
             writerVersion: Self.version(versionText))
-        let names = floatFeatures.filter { !$0.name.isEmpty }
-        if names.count == featureCount, Set(names.map(\.column)).count == featureCount {
-            loaded.featureNames = names.sorted { $0.column < $1.column }.map(\.name)
+        let named = floatFeatures.map { (column: $0.column, name: $0.name) } + categoricalFeatures.map { (column: $0.column, name: $0.name) }
+        if named.allSatisfy({ !$0.name.isEmpty }), named.count == featureCount, Set(named.map(\.column)).count == featureCount {
+            loaded.featureNames = named.sorted { $0.column < $1.column }.map(\.name)
+        }
+        // Categorical columns take their codes as whole numbers; the file holds only their categories' hashes, so no
+        // category text can be recoded yet.
+        if !categoricalFeatures.isEmpty {
+            var kinds = [FeatureSchema.Kind](repeating: .numerical, count: featureCount)
+            for feature in categoricalFeatures where feature.column < featureCount { kinds[feature.column] = .categorical(nil) }
+            loaded.featureKinds = kinds
         }
         return loaded
     }

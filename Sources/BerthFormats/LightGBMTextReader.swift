@@ -111,6 +111,8 @@ public enum LightGBMTextReader {
                                      objectiveName: objective.name, kind: averages ? "rf" : parameters["boosting"] ?? "gbdt",
                                      treeCount: trees.count, writerVersion: header["version"].map { "LightGBM model text \(string($0))" })
             loaded.featureNames = try featureNames(header, count: featureCount)
+            loaded.featureKinds = LightGBMFeatureKinds.read(featureInfos: header["feature_infos"].map(string),
+                                                            pandasCategorical: pandasCategorical(), featureCount: featureCount)
             return loaded
         }
 
@@ -131,6 +133,13 @@ public enum LightGBMTextReader {
             let names = string(range).split(separator: " ").map(String.init)
             guard names.count == count else { throw refuse("names \(names.count) features but takes \(count)") }
             return names.enumerated().allSatisfy { $1 == "Column_\($0)" } ? nil : names
+        }
+
+        /// The text after `pandas_categorical:`, the last line LightGBM writes (after the parameters), when there is one.
+        func pandasCategorical() -> String? {
+            let prefix = "pandas_categorical:".utf8
+            guard let line = lines.last(where: { !$0.isEmpty }), text[line].starts(with: prefix) else { return nil }
+            return string(line.lowerBound + prefix.count ..< line.upperBound)
         }
 
         /// `[key: value]` lines of the `parameters:` section after the trees.

@@ -20,6 +20,15 @@ public struct LoadedModel: Sendable, Equatable {
     /// The features' names in column order, when the file stores them (XGBoost JSON and UBJSON saved from a
     /// DataFrame); nil otherwise.
     public var featureNames: [String]?
+    /// Which features are categorical and, when the file records them, their training categories; nil when the
+    /// file does not say (every feature is then numerical, or categorical by its splits alone).
+    public var featureKinds: [FeatureSchema.Kind]?
+    /// How the model's library treats a category it was not trained with.
+    public var unseenCategories = FeatureSchema.UnseenCategories.missing
+
+    /// What requests may name and send as category values (docs/feature-schema.md); nil when the file records
+    /// neither names nor categorical features.
+    public var schema: FeatureSchema? { FeatureSchema(names: featureNames, kinds: featureKinds, unseenCategories: unseenCategories) }
 
     public init(ir: ModelIR, format: ModelFormat, meaning: PredictionMeaning, objectiveName: String, kind: String,
                 treeCount: Int, writerVersion: String?, votes: Bool = false) {

@@ -31,11 +31,12 @@ extension PickledModelReader {
         if let best = tree.attribute("best_iteration", of: index).flatMap({ tree.integer(at: $0) }), best > 0,
            case .doubleTrees(var forest) = inner.ir, best < forest.trees.count / forest.groupCount {
             forest.trees.removeLast(forest.trees.count - best * forest.groupCount)
-            let names = inner.featureNames
+            let (names, kinds) = (inner.featureNames, inner.featureKinds)
             inner = LoadedModel(ir: .doubleTrees(forest), format: inner.format, meaning: inner.meaning,
                                 objectiveName: inner.objectiveName, kind: inner.kind, treeCount: forest.trees.count,
                                 writerVersion: inner.writerVersion, votes: inner.votes)
             inner.featureNames = names
+            inner.featureKinds = kinds
         }
         return try repackaged(inner, file: file, container: container ?? lightgbmBooster, labels: labels)
     }

@@ -91,6 +91,8 @@ enum PickledModelReader {
                                  kind: "\(inner.kind) in \(container)", treeCount: inner.treeCount,
                                  writerVersion: inner.writerVersion, votes: inner.votes)
         loaded.featureNames = inner.featureNames
+        loaded.featureKinds = inner.featureKinds
+        loaded.unseenCategories = inner.unseenCategories
         return loaded
     }
 

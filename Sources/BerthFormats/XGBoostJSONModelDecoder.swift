@@ -74,6 +74,9 @@ enum XGBoostJSONModelDecoder {
         if let names = learner["feature_names"]?.array?.compactMap(\.string), names.count == featureCount {
             loaded.featureNames = names
         }
+        let model = boosterName == "dart" ? booster["gbtree"]?["model"] : booster["model"]
+        loaded.featureKinds = try XGBoostFeatureKinds.read(learner: learner, model: model, featureCount: featureCount, fail)
+        loaded.unseenCategories = .refused
         return loaded
     }
 

@@ -119,7 +119,7 @@ public struct ModelLoader: Sendable {
         let summary = ModelSummary(files: files.map(\.path), sha256: digest, format: first.format, objective: first.objectiveName,
                                    kind: first.kind, writer: first.writerVersion,
                                    treeCount: files.reduce(0) { $0 + $1.loaded.treeCount }, meaning: first.meaning,
-                                   featureNames: first.featureNames)
+                                   schema: first.schema)
         let batcher = configuration.batching.enabled
             ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows, delay: configuration.batching.maxDelay, metrics: metrics)
             : nil

@@ -19,5 +19,7 @@ public struct ModelSummary: Sendable {
     /// What the outputs mean: which outputs `SAGEMAKER_INFERENCE_OUTPUT` may select, and a classifier's classes.
     public let meaning: PredictionMeaning
     /// The features' names in column order, when the model file stores them.
-    public let featureNames: [String]?
+    public var featureNames: [String]? { schema.map { $0.namesEveryFeature ? $0.features.map { $0.name! } : nil } ?? nil }
+    /// The features' names, kinds and categories, when the model file records them (docs/feature-schema.md).
+    public let schema: FeatureSchema?
 }

@@ -1,0 +1,39 @@
+import BerthCore
+import BerthJSON
+
+/// Which of a LightGBM model's features are categorical, and the pandas categories they were trained with, from
+/// the model text: `feature_infos` lists a categorical feature's seen codes (`-1:1:2:0`) where a numerical one has
+/// its range (`[0.5:7]`) or `none`, and the last line, `pandas_categorical:[[...], ...]`, holds each categorical
+/// DataFrame column's categories in code order, categorical columns in column order — what LightGBM's own
+/// `predict` recodes a DataFrame with (docs/feature-schema.md).
+enum LightGBMFeatureKinds {
+    /// One kind per feature, or nil when the model has no categorical features and no pandas categories. Categories
+    /// that do not line up with the categorical features (another count, mixed types) are left out: codes still work.
+    static func read(featureInfos: String?, pandasCategorical: String?, featureCount: Int) -> [FeatureSchema.Kind]? {
+        guard let infos = featureInfos?.split(separator: " ", omittingEmptySubsequences: true), infos.count == featureCount else {
+            return nil
+        }
+        let categorical = infos.map { !$0.hasPrefix("[") && $0 != "none" }
+        guard categorical.contains(true) else { return nil }
+        let lists = pandasCategorical.flatMap(categoryLists)
+        let usable = lists.map { $0.count == categorical.filter { $0 }.count } ?? false
+        var nextList = 0
+        return categorical.map { isCategorical in
+            guard isCategorical else { return .numerical }
+            defer { nextList += 1 }
+            return .categorical(usable ? lists![nextList] : nil)
+        }
+    }
+
+    /// `[["a", "b"], [3, 7]]` as each column's categories (nil for a list of mixed or other values); nil when the
+    /// text is not such a list (LightGBM writes `null` for a model trained without pandas).
+    private static func categoryLists(_ text: String) -> [FeatureSchema.Categories?]? {
+        guard let document = try? JSONReader.parse(Array(text.utf8)), let columns = document.array else { return nil }
+        return columns.map { column in
+            guard let values = column.array else { return nil }
+            if let numbers = column.numbers { return .numbers(numbers) }
+            let strings = values.compactMap(\.string)
+            return strings.count == values.count ? .strings(strings) : nil
+        }
+    }
+}
