@@ -51,6 +51,24 @@ struct BodyLines {
         }
     }
 
+    /// The first non-blank line (a CSV header): its range without the line end, its number, and where the next
+    /// line starts; nil for a body of blank lines.
+    func firstLine() -> (range: Range<Int>, number: Int, next: Int)? {
+        var lineNumber = firstLineNumber - 1
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = endOfLine(from: lineStart)
+            let nextLine = lineEnd + 1
+            lineNumber += 1
+            if lineEnd > lineStart && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+            if !(lineStart..<lineEnd).allSatisfy({ bytes[$0] == UInt8(ascii: " ") || bytes[$0] == UInt8(ascii: "\t") }) {
+                return (lineStart..<lineEnd, lineNumber, nextLine)
+            }
+            lineStart = nextLine
+        }
+        return nil
+    }
+
     /// The index of the first `\n` at or after `start`, or the body's end.
     private func endOfLine(from start: Int) -> Int {
         guard start < bytes.count, let base = bytes.baseAddress,

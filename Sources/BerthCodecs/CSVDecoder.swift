@@ -11,6 +11,10 @@ import BerthJSON
 /// into XGBoost — straight from the body's bytes; for a model that compares doubles (LightGBM) the doubles are
 /// kept too, and only a value infinite as a double is refused. A first line that is not numeric is reported as a header; every
 /// other problem names its row and column.
+///
+/// With `header=present` (docs/feature-schema.md) the first line names the columns, mapped through the model's
+/// feature names in any order (`CSVHeaderColumns`); in any body, text in a categorical feature whose categories the
+/// model records is a category value, recoded to its code (`CategoryText`).
 public struct CSVDecoder: RequestDecoder {
     public let options: RequestDecodingOptions
 
@@ -27,28 +31,53 @@ public struct CSVDecoder: RequestDecoder {
 
     private func decode<Values: FeatureValues>(_ body: UnsafeRawBufferPointer, featureCount: Int,
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
-        let bytes = body.bindMemory(to: UInt8.self)
-        let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber, blankLinesBeforeRows: .refused(format: "CSV"))
+        var bytes = body.bindMemory(to: UInt8.self)
+        var firstLineNumber = options.firstLineNumber
+        var header: CSVHeaderColumns?
         var delimiter = UInt8(ascii: ",")
-        return try lines.rows(featureCount: featureCount, into: Values.self,
-                              emptyMessage: "the CSV body holds no rows: send one line of \(featureCount) comma-separated numbers per row") {
-            line, lineNumber, isFirstRow, values throws(CodecError) in
-            if isFirstRow { delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line])).byte }
-            let fields = try decodeLine(bytes, line, delimiter: delimiter, lineNumber: lineNumber,
-                                        isFirstRow: isFirstRow && options.firstLineNumber == 1, into: &values)
-            guard fields == featureCount else {
-                throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)"))
+        if options.csvHeader == .present && options.firstLineNumber == 1 {
+            guard let line = BodyLines(bytes: bytes).firstLine() else {
+                throw .bad("the CSV body holds no rows: send a header line, then one line of values per row")
             }
+            delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line.range])).byte
+            header = try CSVHeaderColumns(UnsafeBufferPointer(rebasing: bytes[line.range]), delimiter: delimiter, lineNumber: line.number,
+                                          schema: options.schema, featureCount: featureCount, unknownFeatures: options.unknownFeatures)
+            bytes = UnsafeBufferPointer(rebasing: bytes[min(bytes.count, line.next)...])
+            firstLineNumber = line.number + 1
+        }
+        let lines = BodyLines(bytes: bytes, firstLineNumber: firstLineNumber, blankLinesBeforeRows: .refused(format: "CSV"))
+        let width = header?.fieldColumns.count ?? featureCount
+        var scratch = ScratchValues()
+        return try lines.rows(featureCount: featureCount, into: Values.self,
+                              emptyMessage: "the CSV body holds no rows: send one line of \(width) comma-separated values per row") {
+            line, lineNumber, isFirstRow, values throws(CodecError) in
+            if isFirstRow && header == nil { delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line])).byte }
+            guard let header else {
+                let fields = try decodeLine(bytes, line, delimiter: delimiter, lineNumber: lineNumber, header: nil,
+                                            isFirstRow: isFirstRow && options.firstLineNumber == 1, into: &values)
+                guard fields == featureCount else {
+                    throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)"))
+                }
+                return
+            }
+            scratch.removeAll()
+            let fields = try decodeLine(bytes, line, delimiter: delimiter, lineNumber: lineNumber, header: header, isFirstRow: false, into: &scratch)
+            guard fields == width else {
+                throw .bad("line \(lineNumber) has \(fields) values but the header names \(width) columns")
+            }
+            try header.place(scratch.values, schema: options.schema, featureCount: featureCount, label: "line \(lineNumber)", into: &values)
         }
     }
 
-    /// Appends the line's values and returns how many there were.
+    /// Appends the line's values and returns how many there were. With a `header`, a field in a column the model
+    /// does not have is skipped (read as missing), whatever it holds.
     ///
     /// A plain number followed by the delimiter or the line end (nearly every field) is read in one pass; any
-    /// other field (empty, quoted, padded, `nan`, `inf`, long or malformed) is cut at its delimiter and read by
-    /// `number`.
+    /// other field (empty, quoted, padded, `nan`, `inf`, long, malformed, or a category value) is cut at its
+    /// delimiter and read by `number`, or as a category (`CategoryText`).
     private func decodeLine<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, delimiter: UInt8,
-                                                   lineNumber: Int, isFirstRow: Bool, into values: inout Values) throws(CodecError) -> Int {
+                                                   lineNumber: Int, header: CSVHeaderColumns?, isFirstRow: Bool,
+                                                   into values: inout Values) throws(CodecError) -> Int {
         var fieldStart = range.lowerBound
         var fields = 0
         while true {
@@ -64,26 +93,56 @@ public struct CSVDecoder: RequestDecoder {
             }
             var fieldEnd = fieldStart
             while fieldEnd < range.upperBound && bytes[fieldEnd] != delimiter { fieldEnd += 1 }
-            guard let value = Self.number(bytes, fieldStart..<fieldEnd) else {
-                let field = excerpt(UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]))
-                if isFirstRow {
-                    throw .bad("line \(lineNumber) looks like a header ('\(field)' is not a number): send header-less CSV, one row of numbers per line")
+            let column = header.map { $0.column(ofField: fields - 1) } ?? fields - 1
+            if let value = Self.number(bytes, fieldStart..<fieldEnd) {
+                let narrowed = Float(value)
+                guard options.precision == .float64 ? !value.isInfinite : !narrowed.isInfinite else {
+                    let field = excerpt(UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]))
+                    throw .bad("""
+                        line \(lineNumber), column \(fields): '\(field)' is infinite\(options.precision == .float64 ? "" : " as a float32"), \
+                        and Berth refuses infinite inputs (xgboost does): send a finite number, or leave the field empty for a \
+                        missing value
+                        """)
                 }
-                throw .bad("line \(lineNumber), column \(fields): '\(field)' is not a number (leave the field empty for a missing value)")
+                values.append(value)
+            } else if let column {
+                values.append(try category(bytes, fieldStart..<fieldEnd, column: column, lineNumber: lineNumber, field: fields, isFirstRow: isFirstRow))
+            } else {
+                values.append(.nan)
             }
-            let narrowed = Float(value)
-            guard options.precision == .float64 ? !value.isInfinite : !narrowed.isInfinite else {
-                let field = excerpt(UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]))
-                throw .bad("""
-                    line \(lineNumber), column \(fields): '\(field)' is infinite\(options.precision == .float64 ? "" : " as a float32"), \
-                    and Berth refuses infinite inputs (xgboost does): send a finite number, or leave the field empty for a \
-                    missing value
-                    """)
-            }
-            values.append(value)
             if fieldEnd >= range.upperBound { return fields }
             fieldStart = fieldEnd + 1
         }
+    }
+
+    /// A field that is not a number: a category value's code when `column` is a categorical feature with known
+    /// categories, a 400 otherwise.
+    private func category(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, column: Int, lineNumber: Int, field: Int,
+                          isFirstRow: Bool) throws(CodecError) -> Double {
+        let text = Self.unquoted(bytes, range)
+        if let code = options.schema?.code(ofText: text, column: column) { return code }
+        let shown = excerpt(UnsafeBufferPointer(rebasing: bytes[range]))
+        if isFirstRow {
+            let named = options.schema?.namesEveryFeature == true
+                ? ", or say it has one with Content-Type: text/csv; header=present (or BERTH_CSV_HEADER=present)" : ""
+            throw .bad("line \(lineNumber) looks like a header ('\(shown)' is not a number): send header-less CSV, one row of numbers per line\(named)")
+        }
+        guard options.schema != nil else {
+            throw .bad("line \(lineNumber), column \(field): '\(shown)' is not a number (leave the field empty for a missing value)")
+        }
+        return try CategoryText.code(text, column: column, schema: options.schema, label: "line \(lineNumber)")
+    }
+
+    /// A field's text without the spaces around it and its quotes.
+    static func unquoted(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        var start = range.lowerBound, end = range.upperBound
+        while start < end && (bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t")) { start += 1 }
+        while end > start && (bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t")) { end -= 1 }
+        if end - start >= 2 && bytes[start] == UInt8(ascii: "\"") && bytes[end - 1] == UInt8(ascii: "\"") {
+            start += 1
+            end -= 1
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     }
 
     /// The field's value: NaN when empty or `nan`; nil when it is not a number.

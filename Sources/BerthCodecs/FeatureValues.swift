@@ -67,3 +67,21 @@ struct KeptDoubles: FeatureValues {
         FeatureBatch(rowCount: rowCount, columnCount: columnCount, values: floats, doubles: doubles)
     }
 }
+
+/// One line's values as doubles, in the order a CSV header names them, before `CSVHeaderColumns` places them.
+struct ScratchValues: FeatureValues {
+    private(set) var values: [Double] = []
+
+    init() {}
+    init(reservingCapacity capacity: Int) { values.reserveCapacity(capacity) }
+
+    var count: Int { values.count }
+    @inline(__always) mutating func append(_ value: Double) { values.append(value) }
+    mutating func appendMissing(count: Int) { values.append(contentsOf: repeatElement(.nan, count: count)) }
+    func isMissing(at index: Int) -> Bool { values[index].isNaN }
+    mutating func set(_ value: Double, at index: Int) { values[index] = value }
+    mutating func removeAll() { values.removeAll(keepingCapacity: true) }
+    func batch(rowCount: Int, columnCount: Int) -> FeatureBatch {
+        FeatureBatch(rowCount: rowCount, columnCount: columnCount, values: values.map(Float.init), doubles: values)
+    }
+}

@@ -26,11 +26,11 @@ public struct JSONLinesDecoder: RequestDecoder {
             line, lineNumber, _, values throws(CodecError) in
             let record: JSONValue
             do throws(JSONParseError) {
-                record = try JSONReader.parse(UnsafeBufferPointer(rebasing: bytes[line]))
+                record = try JSONReader.parse(UnsafeBufferPointer(rebasing: bytes[line]), rejectsDuplicateKeys: true)
             } catch {
                 throw .bad("line \(lineNumber) is not valid JSON (\(error.reason) at byte \(error.offset) of the line)")
             }
-            try JSONRows.appendRow(record, featureCount: featureCount, label: "line \(lineNumber)", into: &values)
+            try JSONRows(options: options, featureCount: featureCount).appendRow(record, label: "line \(lineNumber)", into: &values)
         }
     }
 }

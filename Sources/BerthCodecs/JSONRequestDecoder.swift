@@ -16,18 +16,38 @@ public struct JSONRequestDecoder: RequestDecoder {
     }
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
+        switch options.precision {
+        case .float32: try decode(body, featureCount: featureCount, into: Float32Values.self)
+        case .float64: try decode(body, featureCount: featureCount, into: KeptDoubles.self)
+        }
+    }
+
+    private func decode<Values: FeatureValues>(_ body: UnsafeRawBufferPointer, featureCount: Int,
+                                               into: Values.Type) throws(CodecError) -> FeatureBatch {
         let document: JSONValue
         do {
-            document = try JSONReader.parse(body.bindMemory(to: UInt8.self))
+            document = try JSONReader.parse(body.bindMemory(to: UInt8.self), rejectsDuplicateKeys: true)
         } catch {
             if error.reason == JSONParseError.contentAfterValue && body.contains(UInt8(ascii: "\n")) {
                 return try JSONLinesDecoder(options: options).decode(body, featureCount: featureCount)
             }
             throw .bad("the body is not valid JSON (\(error.reason) at byte \(error.offset))")
         }
+        let reader = JSONRows(options: options, featureCount: featureCount)
         let rows: [JSONValue]
         let noun: String
         switch document {
+        case .object(let members) where members["dataframe_split"] != nil:
+            guard let split = members["dataframe_split"], let columns = split["columns"]?.array, let data = split["data"]?.array else {
+                throw .bad("\"dataframe_split\" must be an object with \"columns\" (names) and \"data\" (rows), as pandas' to_dict(orient=\"split\") writes it")
+            }
+            guard !data.isEmpty else { throw .bad("the request holds no rows") }
+            var values = Values(reservingCapacity: data.count * featureCount)
+            try reader.appendSplit(columns: columns, rows: data, into: &values)
+            return values.batch(rowCount: data.count, columnCount: featureCount)
+        case .object(let members) where members["dataframe_records"] != nil:
+            guard let records = members["dataframe_records"]?.array else { throw .bad("\"dataframe_records\" must be an array of records") }
+            (rows, noun) = (records, "record")
         case .object(let members) where members["instances"] != nil:
             guard let instances = members["instances"]?.array else { throw .bad("\"instances\" must be an array of rows") }
             (rows, noun) = (instances, "instance")
@@ -41,17 +61,9 @@ public struct JSONRequestDecoder: RequestDecoder {
             throw .bad("send {\"instances\": [[...], ...]}, an array of rows, or one array of numbers")
         }
         guard !rows.isEmpty else { throw .bad("the request holds no rows") }
-        switch options.precision {
-        case .float32: return try Self.batch(rows, noun: noun, featureCount: featureCount, into: Float32Values.self)
-        case .float64: return try Self.batch(rows, noun: noun, featureCount: featureCount, into: KeptDoubles.self)
-        }
-    }
-
-    private static func batch<Values: FeatureValues>(_ rows: [JSONValue], noun: String, featureCount: Int,
-                                                     into: Values.Type) throws(CodecError) -> FeatureBatch {
         var values = Values(reservingCapacity: rows.count * featureCount)
         for (index, row) in rows.enumerated() {
-            try JSONRows.appendRow(row, featureCount: featureCount, label: "\(noun) \(index + 1)", into: &values)
+            try reader.appendRow(row, label: "\(noun) \(index + 1)", into: &values)
         }
         return values.batch(rowCount: rows.count, columnCount: featureCount)
     }

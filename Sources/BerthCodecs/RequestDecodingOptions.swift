@@ -10,10 +10,45 @@ public struct RequestDecodingOptions: Sendable, Equatable {
     public var firstLineNumber: Int
     /// Whether the model compares doubles, so the decoder keeps each number's double value beside its float32.
     public var precision: FeaturePrecision
+    /// The model's feature names and categories, which let records name features and send category values
+    /// (docs/feature-schema.md); nil when the model file records neither.
+    public var schema: FeatureSchema?
+    /// `BERTH_UNKNOWN_FEATURES`: what a record key the model has no feature for is.
+    public var unknownFeatures: UnknownFeatures
+    /// Whether a CSV body's first line names its columns (`text/csv; header=present`, or `BERTH_CSV_HEADER`).
+    public var csvHeader: CSVHeader
 
-    public init(libsvmIndexBase: Int = 0, firstLineNumber: Int = 1, precision: FeaturePrecision = .float32) {
+    public init(libsvmIndexBase: Int = 0, firstLineNumber: Int = 1, precision: FeaturePrecision = .float32,
+                schema: FeatureSchema? = nil, unknownFeatures: UnknownFeatures = .reject, csvHeader: CSVHeader = .absent) {
         self.libsvmIndexBase = libsvmIndexBase
         self.firstLineNumber = firstLineNumber
         self.precision = precision
+        self.schema = schema
+        self.unknownFeatures = unknownFeatures
+        self.csvHeader = csvHeader
+    }
+}
+
+/// What a record's key naming no feature of the model is (`BERTH_UNKNOWN_FEATURES`): a 400 naming it, so a typo
+/// never silently leaves a feature missing, or ignored, for clients that send more columns than the model takes.
+public enum UnknownFeatures: String, Sendable, CaseIterable {
+    case reject
+    case ignore
+}
+
+/// Whether a CSV body starts with a header line naming its columns: RFC 4180's `header` parameter of `text/csv`,
+/// or `BERTH_CSV_HEADER` for clients that cannot set it.
+public enum CSVHeader: String, Sendable, CaseIterable {
+    case present
+    case absent
+
+    /// The `header` parameter of a `text/csv` Content-Type, nil when it has none; another value is a 400.
+    public static func parameter(ofContentType contentType: String?) throws(CodecError) -> CSVHeader? {
+        guard let contentType, contentType.contains(";"), let mediaType = MediaType(parsing: contentType),
+              let value = mediaType.parameters["header"] else { return nil }
+        guard let header = CSVHeader(rawValue: value.lowercased()) else {
+            throw .bad("the Content-Type's header parameter is '\(excerpt(Array(value.utf8)))': use header=present (the first line names the columns) or header=absent")
+        }
+        return header
     }
 }

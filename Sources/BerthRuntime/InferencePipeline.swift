@@ -5,7 +5,8 @@ import BerthCore
 /// and `berth predict` so both give the same bytes for the same input.
 public struct InferencePipeline: Sendable {
     public let model: ServedModel
-    public let decoding: RequestDecodingOptions
+    /// How bodies are read; a request's own Content-Type may set `csvHeader`.
+    public var decoding: RequestDecodingOptions
     public let encoding: ResponseEncodingOptions
     /// `BERTH_ANSWER_STYLE`: whose JSON answers to write.
     public let answerStyle: AnswerStyle
@@ -15,7 +16,8 @@ public struct InferencePipeline: Sendable {
     public init(model: ServedModel, configuration: BerthConfiguration) {
         self.model = model
         decoding = RequestDecodingOptions(libsvmIndexBase: configuration.serving.libsvmIndexBase,
-                                          precision: model.compiled.featurePrecision)
+                                          precision: model.compiled.featurePrecision, schema: model.summary.schema,
+                                          unknownFeatures: configuration.serving.unknownFeatures, csvHeader: configuration.serving.csvHeader)
         encoding = ResponseEncodingOptions(selection: model.outputSelection, batchFraming: configuration.batchTransform.enabled, jsonDefault: model.defaultJSONSelection)
         answerStyle = configuration.serving.answerStyle
         defaultExplanation = configuration.serving.explain

@@ -19,6 +19,12 @@ public struct ServingSettings: Sendable {
     /// `BERTH_EXPLAIN`: an explanation every request gets (`contributions`, `leaves` or `margin`), for batch
     /// transform, which cannot set headers per record; a request's own `explain=` custom attribute takes precedence.
     public var explain: ExplanationKind?
+    /// `BERTH_UNKNOWN_FEATURES`: whether a record key or CSV header column naming no feature of the model is a 400
+    /// (`reject`, default) or ignored (`ignore`).
+    public var unknownFeatures = UnknownFeatures.reject
+    /// `BERTH_CSV_HEADER`: whether CSV bodies start with a header line when their Content-Type does not say
+    /// (`absent`, default, or `present`), for clients that cannot set `text/csv; header=present`.
+    public var csvHeader = CSVHeader.absent
     /// `BERTH_BODY_TIMEOUT_SECONDS`: how long a client may take to send one request body after its headers (408).
     public var bodyTimeoutSeconds = 60
     /// `BERTH_IDLE_TIMEOUT_SECONDS`: how long a keep-alive connection may sit idle (or trickle its headers).
@@ -55,6 +61,20 @@ public struct ServingSettings: Sendable {
                                          expected: ExplanationKind.allCases.map(\.rawValue).joined(separator: ", ") + " (or unset)")
             }
             explain = parsed
+        }
+        if let policy = reader.string("BERTH_UNKNOWN_FEATURES") {
+            guard let parsed = UnknownFeatures(rawValue: policy.lowercased()) else {
+                throw ConfigurationError(variable: "BERTH_UNKNOWN_FEATURES", value: policy,
+                                         expected: UnknownFeatures.allCases.map(\.rawValue).joined(separator: " or "))
+            }
+            unknownFeatures = parsed
+        }
+        if let header = reader.string("BERTH_CSV_HEADER") {
+            guard let parsed = CSVHeader(rawValue: header.lowercased()) else {
+                throw ConfigurationError(variable: "BERTH_CSV_HEADER", value: header,
+                                         expected: CSVHeader.allCases.map(\.rawValue).joined(separator: " or "))
+            }
+            csvHeader = parsed
         }
         if let seconds = try reader.integer("BERTH_BODY_TIMEOUT_SECONDS", in: 1...86_400) { bodyTimeoutSeconds = seconds }
         if let seconds = try reader.integer("BERTH_IDLE_TIMEOUT_SECONDS", in: 1...86_400) { idleTimeoutSeconds = seconds }

@@ -92,7 +92,14 @@ struct InvocationHandler: Sendable {
         } catch {
             throw InvocationFailure(error)
         }
-        let pipeline = InferencePipeline(model: model, configuration: configuration)
+        let pipeline: InferencePipeline
+        do {
+            var configured = InferencePipeline(model: model, configuration: configuration)
+            if let header = try CSVHeader.parameter(ofContentType: request.headers[.contentType]) { configured.decoding.csvHeader = header }
+            pipeline = configured
+        } catch {
+            throw InvocationFailure(error)
+        }
         let verbose = AnswerStyle.asksVerbose(accept: request.headers[.accept])
         let output: [UInt8]
         if body.readableBytes < Self.offloadBodyBytes {
