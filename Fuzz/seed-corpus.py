@@ -2,7 +2,7 @@
 """Writes Fuzz/corpus/<target>/ from opt-ml-fixtures: the seeds each libFuzzer target starts from.
 
 Request bodies get one leading byte, the feature count the fuzz target decodes them with and, for a LightGBM
-model, the bit that keeps doubles (FuzzInput). Model files
+model, the bit that keeps doubles (FuzzInput); the named fixtures' text requests are also written by name. Model files
 (inflated first when joblib compressed them) go to the target of their format, archives to FuzzGzip and FuzzTar. Files are named by their SHA-1, so running
 this again over the same fixtures changes nothing. Usage: Fuzz/seed-corpus.py
 """
@@ -71,6 +71,26 @@ def add_model_file(name, data):
         write(target, data)
 
 
+# Requests by name (bit 7 of the first byte for the text formats, FuzzInput.oneBasedIndices): the fuzz targets read
+# them against a schema of features f0, f1, … (RequestDecoderFuzzing.namedSchema), so the named fixtures' columns
+# (generate_named.py) are renamed so, and their text categories become the schema's.
+NAMED_TARGETS = {"FuzzCSV", "FuzzJSON", "FuzzJSONLines"}
+NAMED_COLUMNS = ["age", "city", "income", "größe", "score"]
+NAMED_CATEGORIES = {"tokyo": "a", "paris": "b", "lima": "é", "sao paulo": "a", "São Paulo": "é", "berlin": "zz"}
+
+
+def named_seed(body):
+    text = body.decode()
+    for index, name in enumerate(NAMED_COLUMNS):
+        text = text.replace(json.dumps(name), f'"f{index}"').replace(json.dumps(name, ensure_ascii=False), f'"f{index}"')
+        text = text.replace(name, f"f{index}")
+    for category, replacement in NAMED_CATEGORIES.items():
+        for form in (json.dumps(category), json.dumps(category, ensure_ascii=False)):
+            text = text.replace(form, json.dumps(replacement, ensure_ascii=False))
+        text = text.replace("," + category + ",", "," + replacement + ",")
+    return text.encode()
+
+
 for manifest_path in sorted(FIXTURES.glob("*/manifest.json")):
     case = manifest_path.parent
     manifest = json.loads(manifest_path.read_text())
@@ -81,6 +101,8 @@ for manifest_path in sorted(FIXTURES.glob("*/manifest.json")):
         target = REQUEST_TARGETS.get(request["content_type"].split(";")[0].strip())
         if target:
             write(target, bytes([((features - 1) & 0x3F) | keeps_doubles]) + (case / request["body"]).read_bytes())
+            if case.name.endswith("-named-categorical") and target in NAMED_TARGETS:
+                write(target, bytes([((features - 1) & 0x3F) | keeps_doubles | 0x80]) + named_seed((case / request["body"]).read_bytes()))
     for model_file in sorted((case / "model").rglob("*")):
         if model_file.is_file():
             add_model_file(model_file.name, model_file.read_bytes())

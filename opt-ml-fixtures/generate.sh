@@ -38,6 +38,8 @@ done
 .venv-xgb3/bin/pip install -q lightgbm==4.6.0 catboost==1.2.10 sagemaker-inference==1.10.1
 .venv-xgb3/bin/python generate_lightgbm.py
 .venv-xgb3/bin/python generate_catboost.py
+# Models trained on DataFrames with named columns and categoricals, asked by name and category value.
+.venv-xgb3/bin/python generate_named.py
 # CityHash 1.0.2's hashes, which CatBoost hashes categories with, for Berth's own CityHash64.
 .venv-xgb3/bin/pip install -q clickhouse-cityhash==1.0.2.6
 .venv-xgb3/bin/python generate_cityhash_vectors.py

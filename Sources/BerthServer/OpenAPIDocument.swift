@@ -80,6 +80,7 @@ struct OpenAPIDocument {
             ]
             if let classes = Self.classes(summary.meaning) { facts["classes"] = .array(classes) }
             if let names = summary.featureNames { facts["featureNames"] = .array(names.map { .string($0) }) }
+            if let schema = summary.schema { facts["schema"] = schema.jsonDescription }
             if let selection = model.outputSelection { facts["selectedOutputs"] = .array(selection.keys.map { .string($0.rawValue) }) }
             info["x-berth-model"] = .object(facts)
         } else {
@@ -136,7 +137,10 @@ struct OpenAPIDocument {
     private func invocation(summary: String, parameters: [JSONValue]) -> JSONValue {
         let row = exampleRow
         let csv = row.map { JSONText.numberText($0) }.joined(separator: ",")
-        let rowSchema: JSONValue = .object(["type": "array", "items": .object(["type": ["number", "null"]]),
+        let schema = model?.summary.schema
+        // Category text is read in positional rows too, where the model records its categories.
+        let takesText = schema?.features.contains { if case .categorical(_?) = $0.kind { true } else { false } } ?? false
+        let rowSchema: JSONValue = .object(["type": "array", "items": .object(["type": takesText ? ["number", "string", "null"] : ["number", "null"]]),
                                             "minItems": .number(Double(row.count)), "maxItems": .number(Double(row.count))])
         let binary: JSONValue = .object(["type": "string", "contentMediaType": "application/octet-stream"])
         let limit = configuration.serving.payloadLimit
@@ -148,14 +152,19 @@ struct OpenAPIDocument {
                 Missing values: empty CSV fields, null in JSON, absent libsvm indices.
                 """),
             "requestBody": .object(["required": true, "content": .object([
-                RequestFormat.csv.rawValue: .object(["schema": .object(["type": "string"]), "example": .string(csv)]),
+                RequestFormat.csv.rawValue: .object(["schema": .object([
+                    "type": "string",
+                    "description": schema?.namesEveryFeature == true
+                        ? "header-less rows; or, with Content-Type text/csv; header=present, a first line naming the columns in any order"
+                        : "header-less rows, one a line",
+                ]), "example": .string(csv)]),
                 RequestFormat.json.rawValue: .object([
                     "schema": .object(["oneOf": .array([
                         .object(["type": "object", "required": .array(["instances"]),
                                  "properties": .object(["instances": .object(["type": "array", "items": rowSchema])])]),
                         .object(["type": "object", "required": .array(["features"]), "properties": .object(["features": rowSchema])]),
                         .object(["type": "array", "items": rowSchema]),
-                    ])]),
+                    ] + (schema.flatMap(namedRequestSchemas) ?? []))]),
                     "example": .object(["instances": .array([.array(row.map { .number($0) })])]),
                 ]),
                 RequestFormat.jsonLines.rawValue: .object(["schema": .object(["type": "string"]),
@@ -179,6 +188,50 @@ struct OpenAPIDocument {
         ]
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         return .object(operation)
+    }
+
+    /// The JSON request shapes that name features (docs/feature-schema.md), for a model whose file names every
+    /// feature: named records (alone, as `instances`, as `dataframe_records`) and `dataframe_split`.
+    private func namedRequestSchemas(_ schema: FeatureSchema) -> [JSONValue]? {
+        guard schema.namesEveryFeature else { return nil }
+        var properties = [String: JSONValue]()
+        for feature in schema.features { properties[feature.name!] = Self.featureSchema(feature) }
+        let record: JSONValue = .object([
+            "type": "object", "properties": .object(properties),
+            "additionalProperties": .bool(configuration.serving.unknownFeatures == .ignore),
+            "description": "a row by feature name, in any order; a feature left out or null is missing",
+        ])
+        let names: JSONValue = .object(["type": "string", "enum": .array(schema.features.map { .string($0.name!) })])
+        return [
+            record,
+            .object(["type": "object", "required": .array(["instances"]), "properties": .object(["instances": .object(["type": "array", "items": record])])]),
+            .object(["type": "object", "required": .array(["dataframe_records"]),
+                     "properties": .object(["dataframe_records": .object(["type": "array", "items": record])])]),
+            .object(["type": "object", "required": .array(["dataframe_split"]), "properties": .object(["dataframe_split": .object([
+                "type": "object", "required": .array(["columns", "data"]),
+                "properties": .object(["columns": .object(["type": "array", "items": names]),
+                                       "data": .object(["type": "array", "items": .object(["type": "array"])])]),
+            ])])]),
+        ]
+    }
+
+    /// One feature's values in a named record: a number (or null); for a categorical feature with known categories, one
+    /// of them (text categories also by their code).
+    private static func featureSchema(_ feature: FeatureSchema.Feature) -> JSONValue {
+        guard case .categorical(let categories) = feature.kind else { return .object(["type": ["number", "null"]]) }
+        guard let categories else {
+            return .object(["type": ["number", "null"], "description": "a categorical feature: its code"])
+        }
+        switch categories {
+        case .strings:
+            return .object(["anyOf": .array([
+                .object(["type": "string", "enum": categories.jsonValues]),
+                .object(["type": "integer", "minimum": 0, "maximum": .number(Double(categories.count - 1)), "description": "the category's code"]),
+                .object(["type": "null"]),
+            ])])
+        case .numbers(let values):
+            return .object(["enum": .array(values.map { .number($0) } + [.null])])
+        }
     }
 
     /// The schema of an answer in `format`; JSON names the keys the selection in force gives.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthCodecs
 import BerthCore
 import BerthFormats
 import BerthJSON
@@ -50,6 +51,7 @@ struct InspectCommand: ParsableCommand {
         fields.append(("backend", choice.backend.name))
         fields.append(("startup_line", choice.startupLine))
         fields += choice.details.sorted { $0.key < $1.key }
+        var schema: JSONValue?
         if !backendOnly {
             fields.append(("model_dir", configuration.model.directory))
             do {
@@ -60,18 +62,22 @@ struct InspectCommand: ParsableCommand {
                     ("trees", String(served.summary.treeCount)), ("features", String(served.featureCount)),
                     ("outputs", String(served.outputCount)), ("placement", served.placement.description),
                 ]
+                // The features' names, kinds and categories, as JSON (docs/feature-schema.md).
+                schema = served.summary.schema?.jsonDescription
             } catch {
                 fields.append(("model_error", error.description))
                 print(Self.object(fields))
                 throw ExitCode(2)
             }
         }
-        print(Self.object(fields))
+        print(Self.object(fields, schema: schema))
     }
 
-    /// A flat JSON object of strings, keys in the order given, one per line.
-    static func object(_ fields: [(String, String)]) -> String {
-        "{\n" + fields.map { "  \(JSONText.quoted($0.0)): \(JSONText.quoted($0.1))" }.joined(separator: ",\n") + "\n}"
+    /// A JSON object of strings, keys in the order given, one per line, and the model's schema last when it has one.
+    static func object(_ fields: [(String, String)], schema: JSONValue? = nil) -> String {
+        var lines = fields.map { "  \(JSONText.quoted($0.0)): \(JSONText.quoted($0.1))" }
+        if let schema { lines.append("  \"schema\": " + String(decoding: schema.jsonText, as: UTF8.self)) }
+        return "{\n" + lines.joined(separator: ",\n") + "\n}"
     }
 
     private func fail(_ message: String) -> ExitCode {

@@ -51,6 +51,27 @@ import Testing
         }
     }
 
+    /// A model whose file names its features and records its categories describes named records (with each
+    /// category as an `enum`), `dataframe_split` and the CSV header, and lists its schema among its facts.
+    @Test func aModelWithASchemaDescribesNamedRequests() async throws {
+        try await TestServer.run(modelDirectory: Fixtures.root + "/lightgbm-named-categorical/model") { client in
+            let document = try await Self.document(client)
+            let content = try #require(document["paths"]?["/invocations"]?["post"]?["requestBody"]?["content"])
+            let shapes = try #require(content["application/json"]?["schema"]?["oneOf"]?.array)
+            let record = try #require(shapes.first { $0["properties"]?["city"] != nil })
+            #expect(record["additionalProperties"] == .bool(false))
+            #expect(record["properties"]?["age"]?["type"] == ["number", "null"])
+            #expect(record["properties"]?["city"]?["anyOf"]?.array?.first?["enum"] == ["São Paulo", "lima", "paris", "tokyo"])
+            #expect(record["properties"]?["größe"]?["enum"] == [3, 7, 12, .null])
+            #expect(shapes.contains { $0["properties"]?["dataframe_split"] != nil })
+            #expect(shapes.contains { $0["properties"]?["dataframe_records"] != nil })
+            #expect(content["text/csv"]?["schema"]?["description"]?.string?.contains("header=present") == true)
+            let facts = try #require(document["info"]?["x-berth-model"]?["schema"]?.array)
+            #expect(facts.map { $0["name"]?.string } == ["age", "city", "income", "größe", "score"])
+            #expect(facts[1]["kind"] == "categorical" && facts[0]["kind"] == "numerical")
+        }
+    }
+
     @Test func aMultiModelEndpointDescribesTheModelsAPIAndNoInvocations() async throws {
         try await TestServer.run(modelDirectory: "/nonexistent", environment: ["SAGEMAKER_MULTI_MODEL": "true"]) { client in
             let document = try await Self.document(client)
