@@ -21,12 +21,9 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     private let module: CUDAModule
     private let function: ccuda_function
     private let lanes: CUDALanePool
-    private let nodes: DeviceBuffer
+    private let forest: DevicePackedForest
     private let treeRoots: DeviceBuffer
     private let groupTreeStarts: DeviceBuffer
-    private let categorySetOfNode: DeviceBuffer
-    private let categorySets: DeviceBuffer
-    private let categoryWords: DeviceBuffer
     private let baseMargins: DeviceBuffer
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
@@ -62,12 +59,9 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
             }
         }
         starts.append(Int32(treeRootsByGroup.count))
-        nodes = try DeviceBuffer(device: device, copying: forest.nodes)
+        self.forest = try DevicePackedForest(forest, device: device)
         treeRoots = try DeviceBuffer(device: device, copying: treeRootsByGroup)
         groupTreeStarts = try DeviceBuffer(device: device, copying: starts)
-        categorySetOfNode = try DeviceBuffer(device: device, copying: forest.categorySetOfNode)
-        categorySets = try DeviceBuffer(device: device, copying: forest.categorySets.flatMap { [$0.offset, $0.count] })
-        categoryWords = try DeviceBuffer(device: device, copying: forest.categoryWords)
         baseMargins = try DeviceBuffer(device: device, copying: ensemble.baseMargins)
     }
 
@@ -81,8 +75,8 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         try batch.values.withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
             try lanes.runRowKernel(function, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
                                    output: Float.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
-                [nodes.address, treeRoots.address, groupTreeStarts.address, categorySetOfNode.address, categorySets.address,
-                 categoryWords.address, baseMargins.address, rowsAddress, marginsAddress,
+                [forest.nodes.address, treeRoots.address, groupTreeStarts.address, forest.categorySetOfNode.address,
+                 forest.categorySets.address, forest.categoryWords.address, baseMargins.address, rowsAddress, marginsAddress,
                  UInt64(chunkRows), UInt64(featureCount), UInt64(groups), combinationCode]
             }) { margins in
                 result.values.withUnsafeMutableBufferPointer { output in
