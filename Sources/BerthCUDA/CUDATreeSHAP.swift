@@ -15,7 +15,7 @@ import CCUDA
 /// written on the host, the CPU model's own sum bit for bit.
 final class CUDATreeSHAP: @unchecked Sendable {
     static let threadsPerBlock = 128
-    /// Device memory one run's contributions may take: 64 MiB, 26,000 rows of a model of 100 features and 3
+    /// Device memory one run's contributions may take: 64 MiB, 27,000 rows of a model of 100 features and 3
     /// classes. A run is a single launch whose rows × paths threads dwarf the copies, so smaller runs cost little.
     static let phiBudgetBytes = 64 << 20
 
