@@ -103,7 +103,7 @@ let package = Package(
         ),
         // Writes the commit being built into the executable (`berth --version`).
         .plugin(name: "BerthBuildInfo", capability: .buildTool()),
-        .target(name: "BerthTestSupport", dependencies: ["BerthCUDA"], path: "Tests/BerthTestSupport", swiftSettings: swiftSettings),
+        .target(name: "BerthTestSupport", dependencies: ["BerthCUDA", "BerthCore", "BerthJSON"], path: "Tests/BerthTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "BerthRuntimeTests",
             dependencies: [

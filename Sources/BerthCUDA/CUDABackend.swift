@@ -2,8 +2,8 @@ import BerthCore
 import CoreMetrics
 
 /// The GPU `Backend`: forests — XGBoost's and those inside ONNX graphs, LightGBM's in double precision, CatBoost's
-/// oblivious trees — and the dense layers of ONNX graphs compiled for both devices and routed by batch size;
-/// everything else on the CPU kernels, which it wraps.
+/// oblivious trees — and the dense layers of ONNX graphs compiled for both devices and routed by batch size, as are
+/// the contributions of XGBoost's forests (TreeSHAP); everything else on the CPU kernels, which it wraps.
 ///
 /// Binding does all the work that can fail — open the driver, find a device, open NVRTC, compile (or read from
 /// `KernelCache`) and load every kernel — so a `CUDABackend` that exists is one that can launch. A model that
@@ -27,6 +27,7 @@ public struct CUDABackend: Backend {
     /// "sm_90 machine code compiled by NVRTC 12.8" or "… from /tmp/berth-ptx": how the kernels were obtained.
     public let kernelOrigin: String
     let treeModule: CUDAModule
+    let treeSHAPModule: CUDAModule
     let doubleForestModule: CUDAModule
     let obliviousForestModule: CUDAModule
     let denseModule: CUDAModule
@@ -61,6 +62,7 @@ public struct CUDABackend: Backend {
             return try device.loadModule(image: image, kind: target.kind, entryPoints: source.entryPoints)
         }
         treeModule = try load(.treeEnsemble)
+        treeSHAPModule = try load(.treeSHAP)
         doubleForestModule = try load(.doubleForest)
         obliviousForestModule = try load(.obliviousForest)
         denseModule = try load(.denseLayer)
@@ -117,8 +119,8 @@ public struct CUDABackend: Backend {
         let forest = try PackedForest(ensemble)
         return try routedModel(cpuModel: cpuModel, rows: SyntheticRows(forest: forest, featureCount: ensemble.featureCount)) {
             () throws(CUDAUnavailable) in
-            try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, lanes: lanes, cpu: cpuModel,
-                                      metrics: metrics, report: report)
+            try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, shapModule: treeSHAPModule, lanes: lanes,
+                                      cpu: cpuModel, metrics: metrics, report: report)
         }
     }
 

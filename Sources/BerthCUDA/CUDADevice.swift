@@ -110,6 +110,11 @@ public final class CUDADevice: @unchecked Sendable {
         }
         try driver.check(result, "cuLaunchKernel")
     }
+
+    /// Zeroes `byteCount` bytes of device memory at `address`, in order with the work queued on `stream`.
+    func zero(_ address: ccuda_device_pointer, byteCount: Int, stream: ccuda_stream?) throws(CUDAUnavailable) {
+        try driver.check(driver.table.cuMemsetD8Async(address, 0, byteCount, stream), "cuMemsetD8Async")
+    }
 }
 
 /// A loaded kernel program; unloaded when the last model using it goes away.

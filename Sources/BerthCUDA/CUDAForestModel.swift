@@ -2,7 +2,8 @@ import BerthCore
 
 /// A forest on the GPU whose batches the CPU answers when the GPU fails them: the failure is counted by kernel,
 /// reported, and the same batch goes to `cpu` (the same model compiled for the CPU), so a request never fails because
-/// the GPU did. The XGBoost, LightGBM and CatBoost GPU models share this `predict`.
+/// the GPU did. The XGBoost, LightGBM and CatBoost GPU models share this `predict`, and explain on the CPU unless they
+/// say otherwise (XGBoost's contributions, `CUDATreeEnsembleModel.explain`).
 protocol CUDAForestModel: CompiledModel {
     /// The kernel `berth_gpu_fallbacks_total` counts this model's failures under.
     static var kernel: DeviceMetrics.Kernel { get }
@@ -23,5 +24,9 @@ extension CUDAForestModel {
             report("the GPU failed a batch; it was answered on the CPU: \(error.message)")
             return cpu.predict(batch)
         }
+    }
+
+    func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
+        try cpu.explain(batch, as: kind)
     }
 }

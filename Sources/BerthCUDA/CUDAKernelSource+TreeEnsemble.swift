@@ -14,29 +14,9 @@ extension CUDAKernelSource {
     public static let treeEnsemble = CUDAKernelSource(
         name: "berth_tree_ensemble",
         entryPoints: ["berth_tree_ensemble_margins"],
-        code: """
-        #define BERTH_LEAF \(PackedForest.leafFlag)u
-        #define BERTH_DEFAULT_LEFT \(PackedForest.defaultLeftFlag)u
-        #define BERTH_CATEGORICAL \(PackedForest.categoricalFlag)u
-        #define BERTH_FEATURE_MASK \(PackedForest.featureMask)u
-        #define BERTH_MAX_CATEGORY \(PackedForest.maxCategory).0f
-
-        """ + #"""
+        code: treeDecision + #"""
 
         enum { BERTH_SUM = 0, BERTH_SUM_OF_VOTES = 1, BERTH_MINIMUM = 2, BERTH_MAXIMUM = 3 };
-
-        __device__ __forceinline__ bool berth_category_goes_right(
-            float x, int node, const int *categorySetOfNode, const int *categorySets, const unsigned int *categoryWords)
-        {
-            if (!(x >= 0.0f) || x >= BERTH_MAX_CATEGORY) return false;
-            int code = (int)x;
-            int set = __ldg(categorySetOfNode + node);
-            int offset = __ldg(categorySets + 2 * set);
-            int count = __ldg(categorySets + 2 * set + 1);
-            int word = code >> 5;
-            if (word >= count) return false;
-            return (__ldg(categoryWords + offset + word) & (1u << (code & 31))) != 0;
-        }
 
         __device__ __forceinline__ int berth_leaf(
             const uint4 *nodes, int index, const float *row,
@@ -44,18 +24,8 @@ extension CUDAKernelSource {
         {
             for (;;) {
                 uint4 node = __ldg(nodes + index);
-                unsigned int flags = node.x;
-                if (flags & BERTH_LEAF) return index;
-                float x = row[flags & BERTH_FEATURE_MASK];
-                bool left;
-                if (x != x) {
-                    left = (flags & BERTH_DEFAULT_LEFT) != 0;
-                } else if (flags & BERTH_CATEGORICAL) {
-                    left = !berth_category_goes_right(x, index, categorySetOfNode, categorySets, categoryWords);
-                } else {
-                    left = x < __uint_as_float(node.y);
-                }
-                index = (int)(left ? node.z : node.w);
+                if (node.x & BERTH_LEAF) return index;
+                index = (int)(berth_goes_left(node, index, row, categorySetOfNode, categorySets, categoryWords) ? node.z : node.w);
             }
         }
 
@@ -97,4 +67,47 @@ extension CUDAKernelSource {
         }
         """#
     )
+
+    /// The decision at a split of a `PackedForest` node, which every kernel over XGBoost forests takes (the margins',
+    /// TreeSHAP's): NaN takes the default branch, a categorical split sends the codes of its set right (codes at or
+    /// above `PackedForest.maxCategory`, and negative ones, left, as XGBoost does), a numerical split goes left when
+    /// `x < threshold` in float32. Guarded, so that the emulated driver, which compiles every kernel source into one
+    /// file, defines it once.
+    static let treeDecision = """
+        #ifndef BERTH_TREE_DECISION
+        #define BERTH_TREE_DECISION
+        #define BERTH_LEAF \(PackedForest.leafFlag)u
+        #define BERTH_DEFAULT_LEFT \(PackedForest.defaultLeftFlag)u
+        #define BERTH_CATEGORICAL \(PackedForest.categoricalFlag)u
+        #define BERTH_FEATURE_MASK \(PackedForest.featureMask)u
+        #define BERTH_MAX_CATEGORY \(PackedForest.maxCategory).0f
+
+        """ + #"""
+        __device__ __forceinline__ bool berth_category_goes_right(
+            float x, int node, const int *categorySetOfNode, const int *categorySets, const unsigned int *categoryWords)
+        {
+            if (!(x >= 0.0f) || x >= BERTH_MAX_CATEGORY) return false;
+            int code = (int)x;
+            int set = __ldg(categorySetOfNode + node);
+            int offset = __ldg(categorySets + 2 * set);
+            int count = __ldg(categorySets + 2 * set + 1);
+            int word = code >> 5;
+            if (word >= count) return false;
+            return (__ldg(categoryWords + offset + word) & (1u << (code & 31))) != 0;
+        }
+
+        // Whether a row goes left at split `node` (node number `index`).
+        __device__ __forceinline__ bool berth_goes_left(
+            uint4 node, int index, const float *row,
+            const int *categorySetOfNode, const int *categorySets, const unsigned int *categoryWords)
+        {
+            unsigned int flags = node.x;
+            float x = row[flags & BERTH_FEATURE_MASK];
+            if (x != x) return (flags & BERTH_DEFAULT_LEFT) != 0;
+            if (flags & BERTH_CATEGORICAL) return !berth_category_goes_right(x, index, categorySetOfNode, categorySets, categoryWords);
+            return x < __uint_as_float(node.y);
+        }
+        #endif
+
+        """#
 }

@@ -16,5 +16,5 @@ public struct CUDAKernelSource: Sendable, Equatable {
     }
 
     /// Every kernel Berth compiles.
-    public static let all = [treeEnsemble, doubleForest, obliviousForest, denseLayer]
+    public static let all = [treeEnsemble, treeSHAP, doubleForest, obliviousForest, denseLayer]
 }

@@ -7,6 +7,10 @@ import CCUDA
 /// streams. The output transform (sigmoid, softmax…)
 /// runs on the CPU with the CPU kernel's own code. Any CUDA error on the way is reported once through `report`
 /// and the batch is answered by the CPU model instead: a request never fails because the GPU did.
+///
+/// An XGBoost forest (covers, summed leaves) also computes its contributions on the GPU (`CUDATreeSHAP`), with the
+/// same fallback; its leaves and margins, and the contributions of a forest whose paths the kernel does not take,
+/// are the CPU model's.
 final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     static let threadsPerBlock = 128
 
@@ -21,21 +25,21 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     private let module: CUDAModule
     private let function: ccuda_function
     private let lanes: CUDALanePool
-    private let nodes: DeviceBuffer
+    private let forest: DevicePackedForest
     private let treeRoots: DeviceBuffer
     private let groupTreeStarts: DeviceBuffer
-    private let categorySetOfNode: DeviceBuffer
-    private let categorySets: DeviceBuffer
-    private let categoryWords: DeviceBuffer
     private let baseMargins: DeviceBuffer
+    /// The forest's TreeSHAP on the device; nil where contributions are the CPU model's (`treeSHAP`).
+    let shap: CUDATreeSHAP?
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
     var residentBytes: Int { cpu.residentBytes }
     var placement: Placement { .cuda }
 
-    /// Uploads `forest`, the packing of `ensemble`; `cpu` is the same model compiled for the CPU.
-    init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, lanes: CUDALanePool, cpu: any CompiledModel,
-         metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
+    /// Uploads `forest`, the packing of `ensemble`, and its TreeSHAP paths (for `shapModule`'s kernel) where it has
+    /// them; `cpu` is the same model compiled for the CPU.
+    init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, shapModule: CUDAModule, lanes: CUDALanePool,
+         cpu: any CompiledModel, metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
         guard let function = module.functions["berth_tree_ensemble_margins"] else {
             throw CUDAUnavailable(.compileFailed, "the tree kernel has no entry point berth_tree_ensemble_margins")
         }
@@ -62,13 +66,34 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
             }
         }
         starts.append(Int32(treeRootsByGroup.count))
-        nodes = try DeviceBuffer(device: device, copying: forest.nodes)
+        let deviceForest = try DevicePackedForest(forest, device: device)
+        self.forest = deviceForest
         treeRoots = try DeviceBuffer(device: device, copying: treeRootsByGroup)
         groupTreeStarts = try DeviceBuffer(device: device, copying: starts)
-        categorySetOfNode = try DeviceBuffer(device: device, copying: forest.categorySetOfNode)
-        categorySets = try DeviceBuffer(device: device, copying: forest.categorySets.flatMap { [$0.offset, $0.count] })
-        categoryWords = try DeviceBuffer(device: device, copying: forest.categoryWords)
         baseMargins = try DeviceBuffer(device: device, copying: ensemble.baseMargins)
+        shap = Self.treeSHAP(ensemble, forest: forest, deviceForest: deviceForest, module: shapModule, lanes: lanes, report: report)
+    }
+
+    /// The forest's TreeSHAP on the device, or nil where the CPU model answers contributions: a forest without covers
+    /// or whose leaves are not summed (which the CPU model refuses to explain), and, with a reported line, one whose
+    /// paths are larger than the kernel takes (`TreeSHAPPaths`) or do not fit in device memory.
+    private static func treeSHAP(_ ensemble: TreeEnsemble, forest: PackedForest, deviceForest: DevicePackedForest,
+                                 module: CUDAModule, lanes: CUDALanePool, report: @Sendable (String) -> Void) -> CUDATreeSHAP? {
+        guard !forest.covers.isEmpty, ensemble.combination == .sum else { return nil }
+        let paths: TreeSHAPPaths
+        do {
+            paths = try TreeSHAPPaths(forest)
+        } catch {
+            report("the model's contributions are computed on the CPU: \(error.reason)")
+            return nil
+        }
+        do {
+            return try CUDATreeSHAP(paths: paths, packed: forest, forest: deviceForest, featureCount: ensemble.featureCount,
+                                    baseMargins: ensemble.baseMargins, module: module, lanes: lanes)
+        } catch {
+            report("the model's contributions are computed on the CPU: its TreeSHAP paths cannot go onto the GPU: \(error.message)")
+            return nil
+        }
     }
 
     static let kernel = DeviceMetrics.Kernel.forest
@@ -81,8 +106,8 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         try batch.values.withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
             try lanes.runRowKernel(function, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
                                    output: Float.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
-                [nodes.address, treeRoots.address, groupTreeStarts.address, categorySetOfNode.address, categorySets.address,
-                 categoryWords.address, baseMargins.address, rowsAddress, marginsAddress,
+                [forest.nodes.address, treeRoots.address, groupTreeStarts.address, forest.categorySetOfNode.address,
+                 forest.categorySets.address, forest.categoryWords.address, baseMargins.address, rowsAddress, marginsAddress,
                  UInt64(chunkRows), UInt64(featureCount), UInt64(groups), combinationCode]
             }) { margins in
                 result.values.withUnsafeMutableBufferPointer { output in
@@ -94,6 +119,20 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
             }
         }
         return result
+    }
+
+    /// Contributions on the GPU where the forest has its TreeSHAP there; a batch the GPU fails is counted, reported
+    /// and explained by the CPU model. Everything else is the CPU model's.
+    func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
+        guard kind == .contributions, let shap else { return try cpu.explain(batch, as: kind) }
+        precondition(batch.columnCount == featureCount, "caller must check the feature count")
+        do {
+            return try shap.contributions(batch)
+        } catch {
+            metrics.recordFallback(.treeSHAP)
+            report("the GPU failed the contributions of a batch; they were computed on the CPU: \(error.message)")
+            return try cpu.explain(batch, as: kind)
+        }
     }
 
     /// The kernel's code for how a group's leaves combine.

@@ -2,8 +2,8 @@ import CoreMetrics
 
 /// What a bound GPU backend measures (docs/observability.md): the kernel calls of its forests and dense layers by
 /// the device that ran them, and the calls the GPU failed and the CPU answered instead, by kernel (XGBoost and ONNX
-/// forests, LightGBM's double forests, CatBoost's oblivious forests, dense layers). Present only where a GPU is
-/// bound, so a scrape also tells whether one is.
+/// forests, XGBoost's contributions, LightGBM's double forests, CatBoost's oblivious forests, dense layers). Present
+/// only where a GPU is bound, so a scrape also tells whether one is.
 struct DeviceMetrics: Sendable {
     private let cpuCalls: Counter
     private let cudaCalls: Counter
@@ -13,6 +13,8 @@ struct DeviceMetrics: Sendable {
     enum Kernel: String, CaseIterable {
         /// XGBoost and ONNX forests.
         case forest
+        /// XGBoost forests' contributions (TreeSHAP).
+        case treeSHAP = "tree_shap"
         /// LightGBM's forests and CatBoost's non-symmetric trees.
         case doubleForest = "double_forest"
         /// CatBoost's oblivious trees.

@@ -20,9 +20,19 @@ struct DeviceRoutedModel: CompiledModel {
     var featurePrecision: FeaturePrecision { cpu.featurePrecision }
     var outputPrecision: FeaturePrecision { cpu.outputPrecision }
 
-    /// Explanations are the CPU kernel's, whatever the batch's size.
+    /// Contributions are routed like predictions: from `minimumRows` rows to the GPU model (which computes them
+    /// there where it can, `CUDATreeEnsembleModel.explain`), smaller batches to the CPU; leaves and margins are the
+    /// CPU kernel's. The threshold is the predictions' crossover, not one of its own: explaining a row costs
+    /// O(leaves · depth²) where predicting it costs O(trees · depth), on both devices, while a launch's fixed cost
+    /// stays the same, so the GPU pays off for explanations from fewer rows than for predictions. Reusing the
+    /// predictions' crossover is conservative (only batches the GPU might have won too stay on the CPU) and needs no
+    /// second measurement at load. The one cost that grows the other way is the copy back (`features + 1` doubles a
+    /// group a row), which a model of very many features might feel.
     func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
-        try cpu.explain(batch, as: kind)
+        guard kind == .contributions else { return try cpu.explain(batch, as: kind) }
+        let onGPU = batch.rowCount >= minimumRows
+        metrics.recordCall(onGPU: onGPU)
+        return try onGPU ? gpu.explain(batch, as: kind) : cpu.explain(batch, as: kind)
     }
 
     func predict(_ batch: FeatureBatch) -> Predictions {

@@ -5,39 +5,10 @@
 /// decision: `step`'s rule, NaN by the default, categories by the set) carries the row, both branches carry the
 /// share of the training cover that reached them (`PackedForest.covers`), and at each leaf every feature on the
 /// path gets the leaf value times the Shapley weight of the paths it decided (`TreeSHAPPath`). The bias is the
-/// tree's expected value under the covers (`nodeMeans` of its root) and the model's base margin, so a row's
+/// tree's expected value under the covers (`PackedForest.nodeMeans` of its root) and the model's base margin, so a row's
 /// contributions sum to its margin. Leaves carry DART's tree weights already, which scale a tree's contributions as
 /// xgboost scales them.
 extension CPUTreeEnsembleModel {
-    /// Every node's expected leaf value under the training cover: a leaf its value, a split the cover-weighted mean
-    /// of its children's, divided by its own cover as xgboost divides it. Empty when the forest has no covers.
-    /// Kept as float32, as xgboost keeps them, to add 4 bytes a node rather than 8.
-    static func nodeMeans(_ forest: PackedForest) -> [Float] {
-        guard !forest.covers.isEmpty else { return [] }
-        var means = [Float](repeating: 0, count: forest.nodes.count)
-        for root in forest.roots {
-            // Children come after their parent within a tree, so a walk from the tree's last node back to its root
-            // sees every child before its parent.
-            var stack = [Int(root)], order = [Int]()
-            while let node = stack.popLast() {
-                order.append(node)
-                let packed = forest.nodes[node]
-                if packed.featureAndFlags & PackedForest.leafFlag == 0 { stack += [Int(packed.left), Int(packed.right)] }
-            }
-            for node in order.reversed() {
-                let packed = forest.nodes[node]
-                if packed.featureAndFlags & PackedForest.leafFlag != 0 {
-                    means[node] = packed.value
-                } else {
-                    let left = Int(packed.left), right = Int(packed.right)
-                    let sum = Double(means[left]) * Double(forest.covers[left]) + Double(means[right]) * Double(forest.covers[right])
-                    means[node] = Float(sum / Double(forest.covers[node]))
-                }
-            }
-        }
-        return means
-    }
-
     /// The batch's contributions: per row, per group, `featureCount` values then the bias.
     func contributions(_ batch: FeatureBatch) throws(ExplanationRefusal) -> Explanations {
         guard !forest.covers.isEmpty else {

@@ -63,7 +63,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
         transform = ensemble.transform
         combination = ensemble.combination
         self.parallelism = parallelism
-        nodeMeans = Self.nodeMeans(forest)
+        nodeMeans = forest.nodeMeans()
         walksRowsWithGathers = Self.hasGatherWalk && forest.nodes.count < 1 << 30 && !forest.hasCategorical.contains(true)
     }
 

@@ -61,9 +61,10 @@ ccuda_open_status ccuda_open_driver(const char *path, ccuda_driver *driver, char
         && CCUDA_RESOLVE(driver, cuMemFree_v2, 1) && CCUDA_RESOLVE(driver, cuMemAllocHost_v2, 1)
         && CCUDA_RESOLVE(driver, cuMemFreeHost, 1) && CCUDA_RESOLVE(driver, cuMemcpyHtoD_v2, 1)
         && CCUDA_RESOLVE(driver, cuMemcpyHtoDAsync_v2, 1) && CCUDA_RESOLVE(driver, cuMemcpyDtoHAsync_v2, 1)
-        && CCUDA_RESOLVE(driver, cuStreamCreate, 1) && CCUDA_RESOLVE(driver, cuStreamDestroy_v2, 1)
-        && CCUDA_RESOLVE(driver, cuStreamSynchronize, 1) && CCUDA_RESOLVE(driver, cuLaunchKernel, 1)
-        && CCUDA_RESOLVE(driver, cuGetErrorName, 1) && CCUDA_RESOLVE(driver, cuGetErrorString, 1);
+        && CCUDA_RESOLVE(driver, cuMemsetD8Async, 1) && CCUDA_RESOLVE(driver, cuStreamCreate, 1)
+        && CCUDA_RESOLVE(driver, cuStreamDestroy_v2, 1) && CCUDA_RESOLVE(driver, cuStreamSynchronize, 1)
+        && CCUDA_RESOLVE(driver, cuLaunchKernel, 1) && CCUDA_RESOLVE(driver, cuGetErrorName, 1)
+        && CCUDA_RESOLVE(driver, cuGetErrorString, 1);
     return ccuda_finish(handle, ok, driver, sizeof *driver, &driver->handle);
 }
 

@@ -6,7 +6,8 @@ import Testing
 
 /// On a machine with an NVIDIA GPU: every fixture with a forest (XGBoost, LightGBM, CatBoost, ONNX TreeEnsemble nodes)
 /// or dense layers (ONNX Gemm, MatMul, linear models) predicts on the GPU what the CPU kernels predict (which the CPU
-/// tests hold to the reference libraries' answers), on 70,000 rows with missing values. Without a GPU these tests do not run; `KernelCompilationTests` still compiles every kernel, and
+/// tests hold to the reference libraries' answers), on 70,000 rows with missing values, and XGBoost's contributions
+/// what the CPU's TreeSHAP computes. Without a GPU these tests do not run; `KernelCompilationTests` still compiles every kernel, and
 /// `scripts/gpu-check` runs the fixtures end to end where there is a GPU.
 @Suite(.enabled(if: GPUUnderTest.isPresent, "the CUDA driver sees no GPU on this machine"))
 struct GPUModelTests {
@@ -55,6 +56,21 @@ struct GPUModelTests {
     @Test(arguments: denseFixtures)
     func denseLayersMatchTheCPUKernel(_ fixture: String) throws {
         try compare(fixture, tolerance: 1e-5)
+    }
+
+    /// XGBoost's contributions (TreeSHAP, `CUDATreeSHAP`) add in another order on the GPU (atomically): the CPU's
+    /// within 1e-9·(1 + |value|), on 10,000 rows with missing values.
+    @Test(arguments: EmulatedTreeSHAPTests.fixtures)
+    func contributionsMatchTheCPUKernel(_ fixture: String) throws {
+        let backend = try GPUUnderTest.backend.get()
+        let loaded = try FixtureModels.load(fixture)
+        let gpu = try backend.compile(loaded.ir)
+        let batch = try FixtureModels.rows(for: loaded.ir, rowCount: 10_000)
+        let got = try gpu.explain(batch, as: .contributions).values
+        let expected = try CPUBackend().compile(loaded.ir).explain(batch, as: .contributions).values
+        #expect(got.count == expected.count)
+        let wrong = zip(got, expected).enumerated().filter { !(abs($0.element.0 - $0.element.1) <= 1e-9 * (1 + abs($0.element.1))) }
+        #expect(wrong.isEmpty, "\(fixture): \(wrong.count) values differ, first \(wrong.first.map { "\($0.offset): \($0.element.0) vs \($0.element.1)" } ?? "")")
     }
 
     func compare(_ fixture: String, tolerance: Double) throws {

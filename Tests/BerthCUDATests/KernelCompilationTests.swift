@@ -4,7 +4,8 @@ import Glibc
 import Testing
 
 /// Every kernel source compiles with NVRTC for the GPU generations SageMaker offers (V100 = compute 7.0,
-/// A100 = 8.0, H100 = 9.0), on every CI run, without a GPU.
+/// A100 = 8.0, H100 = 9.0), on every CI run, without a GPU; the TreeSHAP kernel's atomic adds also for the oldest
+/// architecture NVRTC targets.
 @Suite struct KernelCompilationTests {
     static let architectures = [70, 80, 90]
 
@@ -29,6 +30,22 @@ import Testing
         for entryPoint in source.entryPoints {
             #expect(cubin.firstRange(of: Array(entryPoint.utf8)) != nil, "\(source.name) has no symbol \(entryPoint)")
         }
+    }
+
+    /// The TreeSHAP kernel adds doubles atomically: `atomicAdd` from compute 6.0, a compare-and-swap loop below, so
+    /// that it compiles for the oldest GPU this NVRTC targets, as every kernel must for the backend to bind.
+    @Test func treeSHAPAddsAtomicallyOnEveryArchitecture() throws {
+        let nvrtc = try NVRTCLocation.open()
+        let oldest = try #require(nvrtc.supportedArchitectures.min())
+        try #require(oldest < 60, "NVRTC \(nvrtc.version) targets nothing older than compute 6.0: the fallback is not compiled")
+        func ptx(_ architecture: Int) throws -> String {
+            String(decoding: try nvrtc.compile(.treeSHAP, target: KernelTarget(.ptx, architecture: architecture)), as: UTF8.self)
+        }
+        let old = try ptx(oldest), current = try ptx(70)
+        #expect(old.contains("atom.global.cas.b64") && !old.contains("atom.global.add.f64"))
+        #expect(current.contains("atom.global.add.f64") && !current.contains("atom.global.cas.b64"))
+        let machineCode = KernelTarget(.cubin, architecture: oldest)
+        #expect(machineCode.accepts(try nvrtc.compile(.treeSHAP, target: machineCode)))
     }
 
     @Test func aSyntaxErrorFailsWithNVRTCsLog() throws {

@@ -56,6 +56,24 @@ import Testing
         #expect(never.placement.description == "cpu (slower)")
     }
 
+    /// Contributions go by batch size like predictions; leaves and margins are always the CPU model's.
+    @Test func contributionsFromTheThresholdGoToTheSecondModel() throws {
+        func covered(_ ensemble: TreeEnsemble) -> TreeEnsemble {
+            var ensemble = ensemble
+            ensemble.trees[0].covers = [10, 5, 5]
+            return ensemble
+        }
+        let small = try CPUBackend().compile(.trees(covered(stump(threshold: 0.5, left: 1, right: 3))))
+        let large = try CPUBackend().compile(.trees(covered(stump(threshold: 0.5, left: 2, right: 6))))
+        let routed = DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 4, origin: "test")
+        func batch(_ rows: Int) -> FeatureBatch { FeatureBatch(rowCount: rows, columnCount: 2, values: [Float](repeating: 0, count: 2 * rows)) }
+        // Feature 0 is below the threshold: each row's contribution is (left − mean) = −1 or −2, the bias 2 or 4.
+        #expect(try routed.explain(batch(3), as: .contributions).values == [Double](repeating: 0, count: 3).flatMap { _ in [-1, 0, 2] })
+        #expect(try routed.explain(batch(4), as: .contributions).values == [Double](repeating: 0, count: 4).flatMap { _ in [-2, 0, 4] })
+        #expect(try routed.explain(batch(4), as: .margin).values == [1, 1, 1, 1])
+        #expect(try routed.explain(batch(4), as: .leaves) == small.explain(batch(4), as: .leaves))
+    }
+
     @Test func syntheticRowsStraddleTheModelsThresholdsAndRepeat() throws {
         let forest = try PackedForest(stump(threshold: 0.5, left: 1, right: 2))
         let rows = SyntheticRows(forest: forest, featureCount: 2)

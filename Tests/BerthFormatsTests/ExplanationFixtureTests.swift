@@ -1,6 +1,5 @@
 import BerthArtifacts
 import BerthCore
-import BerthJSON
 import BerthTestSupport
 import Testing
 @testable import BerthFormats
@@ -28,36 +27,11 @@ import Testing
         "catboost-lossguide-regression", "catboost-lossguide-regression-cbm",
     ]
 
-    struct Expected {
-        let batch: FeatureBatch
-        /// Nil where xgboost gives none (a gblinear model's leaves).
-        let answers: [ExplanationKind: [Double]?]
-    }
-
-    static func expected(_ name: String, featureCount: Int, precision: FeaturePrecision = .float32) throws -> Expected {
-        let document = try JSONReader.parse(try Fixtures.bytes(Fixtures.root + "/" + name + "/expected/explanations.json"))
-        func flattened(_ value: JSONValue?) -> [Double] {
-            guard let value else { return [] }
-            if let list = value.array { return list.flatMap { flattened($0) } }
-            return [value.number ?? .nan]
-        }
-        let rows = try #require(document["rows"]?.array)
-        let wide = flattened(document["rows"])
-        // LightGBM models (and CatBoost's with categories) read the doubles, their requests keep them; the rest float32.
-        let doubles = document["lightgbm"] != nil || precision == .float64 ? wide : nil
-        var answers = [ExplanationKind: [Double]?]()
-        for kind in ExplanationKind.allCases {
-            answers[kind] = document[kind.rawValue].flatMap { $0 == .null ? nil : flattened($0) } as [Double]?
-        }
-        return Expected(batch: FeatureBatch(rowCount: rows.count, columnCount: featureCount, values: wide.map { Float($0) }, doubles: doubles),
-                        answers: answers)
-    }
-
     @Test(arguments: cases)
     func explainsLikeTheLibrary(_ name: String) throws {
         let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
         let model = try CPUBackend().compile(try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes).ir)
-        let expected = try Self.expected(name, featureCount: model.featureCount, precision: model.featurePrecision)
+        let expected = try ExplanationFixture(name, featureCount: model.featureCount, precision: model.featurePrecision)
         for kind in ExplanationKind.allCases {
             guard let want = expected.answers[kind] ?? nil else {
                 #expect(throws: ExplanationRefusal.self, "\(name) \(kind): refused") { try model.explain(expected.batch, as: kind) }
@@ -76,7 +50,7 @@ import Testing
     func contributionsSumToTheMargin(_ name: String) throws {
         let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
         let model = try CPUBackend().compile(try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes).ir)
-        let expected = try Self.expected(name, featureCount: model.featureCount)
+        let expected = try ExplanationFixture(name, featureCount: model.featureCount, precision: model.featurePrecision)
         guard expected.answers[.contributions] ?? nil != nil else { return }
         let batch = expected.batch
         let contributions = try model.explain(batch, as: .contributions), margins = try model.explain(batch, as: .margin)
@@ -98,7 +72,7 @@ import Testing
         let ir = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes).ir
         let model = try CPUBackend().compile(ir)
         let split = try CPUBackend(parallelism: RowParallelism(threadCount: 2, minimumParallelWork: 0)).compile(ir)
-        let batch = try Self.expected(name, featureCount: model.featureCount).batch
+        let batch = try ExplanationFixture(name, featureCount: model.featureCount).batch
         let whole = try model.explain(batch, as: .contributions)
         for row in 0..<batch.rowCount {
             let width = batch.columnCount

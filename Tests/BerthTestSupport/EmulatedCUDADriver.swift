@@ -11,7 +11,8 @@ public enum EmulatedCUDADriver {
         case driverTooOld
         case noDevice
         case computeTooOld
-        /// 64 KiB of device memory: the fixture forests fit, a batch's buffers do not.
+        /// 256 KiB of device memory: the fixture forests (and the XGBoost forests' TreeSHAP paths) fit, tests loading
+        /// several at once included; a batch's buffers do not.
         case memoryForTheModelOnly
         /// 1 KiB of device memory: not even a forest fits.
         case noMemory
@@ -24,7 +25,7 @@ public enum EmulatedCUDADriver {
             case .driverTooOld: ["EMULATED_INIT_RESULT=35"]
             case .noDevice: ["EMULATED_INIT_RESULT=100", "EMULATED_DEVICE_COUNT=0"]
             case .computeTooOld: ["EMULATED_COMPUTE=10"]
-            case .memoryForTheModelOnly: ["EMULATED_ALLOC_LIMIT=65536ULL"]
+            case .memoryForTheModelOnly: ["EMULATED_ALLOC_LIMIT=262144ULL"]
             case .noMemory: ["EMULATED_ALLOC_LIMIT=1024ULL"]
             case .launchRefused: ["EMULATED_REFUSE_LAUNCHES=1"]
             }
@@ -35,7 +36,8 @@ public enum EmulatedCUDADriver {
         var libraries = [Mode: Result<String, BuildFailure>]()
         let folder = NSTemporaryDirectory() + "berth-emulated-cuda-\(getpid())"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let kernels = [("BERTH_TREE_KERNEL", CUDAKernelSource.treeEnsemble), ("BERTH_DOUBLE_FOREST_KERNEL", .doubleForest),
+        let kernels = [("BERTH_TREE_KERNEL", CUDAKernelSource.treeEnsemble), ("BERTH_TREE_SHAP_KERNEL", .treeSHAP),
+                       ("BERTH_DOUBLE_FOREST_KERNEL", .doubleForest),
                        ("BERTH_OBLIVIOUS_FOREST_KERNEL", .obliviousForest), ("BERTH_DENSE_KERNEL", .denseLayer)].map { macro, source in
             let path = folder + "/\(source.name).cu"
             FileManager.default.createFile(atPath: path, contents: Data(source.code.utf8))

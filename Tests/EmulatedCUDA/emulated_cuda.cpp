@@ -1,8 +1,10 @@
 // A stand-in for the CUDA driver (libcuda.so.1) that runs on the CPU, for BerthCUDATests on machines without a
 // GPU. It implements the entry points CCUDA resolves with host memory and synchronous copies, and "launches"
 // Berth's kernels by running their real CUDA C source — compiled here as C++ (BERTH_TREE_KERNEL,
-// BERTH_DOUBLE_FOREST_KERNEL, BERTH_OBLIVIOUS_FOREST_KERNEL and BERTH_DENSE_KERNEL, written by the test) — once per
-// thread of the grid. A block's threads run as fibers
+// BERTH_TREE_SHAP_KERNEL, BERTH_DOUBLE_FOREST_KERNEL, BERTH_OBLIVIOUS_FOREST_KERNEL and BERTH_DENSE_KERNEL, written
+// by the test) — once per thread of the grid. The one-dimensional kernels without barriers (forests, TreeSHAP) run
+// their blocks on several OS threads at once, so the TreeSHAP kernel's atomic adds really do meet; the dense
+// kernel's blocks run one after another, a block's threads as fibers
 // (ucontext), so `__syncthreads()` is a real barrier and `__shared__` memory is shared by the block. It proves the host side of the GPU path (binding, uploads, lanes,
 // chunks, launch arguments, read-back, fallbacks) and the kernel's logic; it says nothing about a real GPU's
 // speed or its compiler, and since its copies and launches complete at once it cannot see a race between streams. Failure modes are chosen at build time with -D flags:
@@ -11,10 +13,12 @@
 //   EMULATED_COMPUTE          compute capability × 10 (default 80)
 //   EMULATED_ALLOC_LIMIT      bytes of device memory before CUDA_ERROR_OUT_OF_MEMORY (default unlimited)
 //   EMULATED_REFUSE_LAUNCHES  every launch fails with CUDA_ERROR_NOT_SUPPORTED (the per-call CPU fallback)
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <ucontext.h>
 #include <memory>
 #include <vector>
@@ -48,6 +52,20 @@ static thread_local dim3 blockIdx, blockDim, threadIdx;
 template <class T> static T __ldg(const T *pointer) { return *pointer; }
 static float __uint_as_float(unsigned int bits) { float value; std::memcpy(&value, &bits, 4); return value; }
 static float __int_as_float(int bits) { float value; std::memcpy(&value, &bits, 4); return value; }
+// atomicAdd on double (compute 6.0 and later): a compare-and-swap loop on the value's bits, atomic across the OS
+// threads that run a launch's blocks.
+static double atomicAdd(double *address, double value) {
+    unsigned long long *bits = reinterpret_cast<unsigned long long *>(address);
+    unsigned long long seen = __atomic_load_n(bits, __ATOMIC_RELAXED);
+    for (;;) {
+        double old, sum;
+        std::memcpy(&old, &seen, 8);
+        sum = old + value;
+        unsigned long long desired;
+        std::memcpy(&desired, &sum, 8);
+        if (__atomic_compare_exchange_n(bits, &seen, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return old;
+    }
+}
 
 // A block's threads as fibers: each runs until its next barrier, then the next one runs.
 static thread_local ucontext_t scheduler;
@@ -55,6 +73,7 @@ static thread_local ucontext_t *running;
 static void __syncthreads() { swapcontext(running, &scheduler); }
 
 #include BERTH_TREE_KERNEL
+#include BERTH_TREE_SHAP_KERNEL
 #include BERTH_DOUBLE_FOREST_KERNEL
 #include BERTH_OBLIVIOUS_FOREST_KERNEL
 #include BERTH_DENSE_KERNEL
@@ -64,14 +83,14 @@ typedef unsigned long long device_pointer;
 enum { SUCCESS = 0, OUT_OF_MEMORY = 2, INSUFFICIENT_DRIVER = 35, NO_DEVICE = 100, INVALID_IMAGE = 200,
        NOT_FOUND = 500, NOT_SUPPORTED = 801 };
 
-static int context_tag, module_tag, stream_tag, tree_kernel_tag, double_forest_kernel_tag, oblivious_forest_kernel_tag,
-    dense_kernel_tag;
+static int context_tag, module_tag, stream_tag, tree_kernel_tag, tree_shap_kernel_tag, double_forest_kernel_tag,
+    oblivious_forest_kernel_tag, dense_kernel_tag;
 static std::atomic<unsigned long long> allocated{0};
 
 // The launch's parameter `index`, which the kernel declares as a `T`.
 template <class T> static T parameter(void **parameters, int index) { return *static_cast<T *>(parameters[index]); }
 
-// Runs one thread of a forest kernel (one-dimensional grids, no barriers, so no fiber is needed).
+// Runs one thread of a forest or TreeSHAP kernel (one-dimensional grids, no barriers, so no fiber is needed).
 static void run_forest_thread(void *function, void **parameters) {
     if (function == &tree_kernel_tag) {
         berth_tree_ensemble_margins(
@@ -82,6 +101,17 @@ static void run_forest_thread(void *function, void **parameters) {
             parameter<float *>(parameters, 8), parameter<long long>(parameters, 9),
             parameter<long long>(parameters, 10), parameter<long long>(parameters, 11),
             parameter<long long>(parameters, 12));
+    } else if (function == &tree_shap_kernel_tag) {
+        berth_tree_shap_contributions(
+            parameter<const uint4 *>(parameters, 0), parameter<const int *>(parameters, 1),
+            parameter<const int *>(parameters, 2), parameter<const unsigned int *>(parameters, 3),
+            parameter<const int *>(parameters, 4), parameter<const int *>(parameters, 5),
+            parameter<const double *>(parameters, 6), parameter<const int *>(parameters, 7),
+            parameter<const double *>(parameters, 8), parameter<const int *>(parameters, 9),
+            parameter<const int *>(parameters, 10), parameter<const float *>(parameters, 11),
+            parameter<double *>(parameters, 12), parameter<long long>(parameters, 13),
+            parameter<long long>(parameters, 14), parameter<long long>(parameters, 15),
+            parameter<long long>(parameters, 16));
     } else if (function == &double_forest_kernel_tag) {
         berth_double_forest_margins(
             parameter<const berth_double_split *>(parameters, 0), parameter<const int *>(parameters, 1),
@@ -129,6 +159,7 @@ result cuModuleLoadData(void **module, const void *image) {
 result cuModuleUnload(void *) { return SUCCESS; }
 result cuModuleGetFunction(void **function, void *, const char *name) {
     if (std::strcmp(name, "berth_tree_ensemble_margins") == 0) { *function = &tree_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_tree_shap_contributions") == 0) { *function = &tree_shap_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_double_forest_margins") == 0) { *function = &double_forest_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_oblivious_forest_margins") == 0) { *function = &oblivious_forest_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_dense_layer") == 0) { *function = &dense_kernel_tag; return SUCCESS; }
@@ -160,6 +191,10 @@ result cuMemcpyHtoDAsync_v2(device_pointer destination, const void *source, size
 }
 result cuMemcpyDtoHAsync_v2(void *destination, device_pointer source, size_t bytes, void *) {
     std::memcpy(destination, reinterpret_cast<const void *>(source), bytes);
+    return SUCCESS;
+}
+result cuMemsetD8Async(device_pointer destination, unsigned char value, size_t count, void *) {
+    std::memset(reinterpret_cast<void *>(destination), value, count);
     return SUCCESS;
 }
 result cuStreamCreate(void **stream, unsigned int) { *stream = &stream_tag; return SUCCESS; }
@@ -221,15 +256,25 @@ result cuLaunchKernel(void *function, unsigned int gridX, unsigned int gridY, un
         }
         return SUCCESS;
     }
-    bool forest = function == &tree_kernel_tag || function == &double_forest_kernel_tag || function == &oblivious_forest_kernel_tag;
+    bool forest = function == &tree_kernel_tag || function == &tree_shap_kernel_tag || function == &double_forest_kernel_tag
+        || function == &oblivious_forest_kernel_tag;
     if (!forest || gridY != 1 || blockY != 1) return NOT_SUPPORTED;
-    for (unsigned int block = 0; block < gridX; ++block) {
-        for (unsigned int thread = 0; thread < blockX; ++thread) {
-            blockIdx = {block, 0, 0};
-            threadIdx = {thread, 0, 0};
-            run_forest_thread(function, parameters);
-        }
+    // Blocks dealt round-robin to a few OS threads, each with its own blockIdx and threadIdx (thread_local).
+    unsigned int workers = std::min(gridX, std::max(2u, std::min(8u, std::thread::hardware_concurrency())));
+    std::vector<std::thread> threads;
+    for (unsigned int worker = 0; worker < workers; ++worker) {
+        threads.emplace_back([=] {
+            blockDim = {blockX, 1, 1};
+            for (unsigned int block = worker; block < gridX; block += workers) {
+                for (unsigned int thread = 0; thread < blockX; ++thread) {
+                    blockIdx = {block, 0, 0};
+                    threadIdx = {thread, 0, 0};
+                    run_forest_thread(function, parameters);
+                }
+            }
+        });
     }
+    for (std::thread &thread : threads) thread.join();
     return SUCCESS;
 }
 

@@ -56,6 +56,7 @@ typedef struct {
     ccuda_result (*cuMemcpyHtoD_v2)(ccuda_device_pointer destination, const void *source, size_t bytes);
     ccuda_result (*cuMemcpyHtoDAsync_v2)(ccuda_device_pointer destination, const void *source, size_t bytes, ccuda_stream stream);
     ccuda_result (*cuMemcpyDtoHAsync_v2)(void *destination, ccuda_device_pointer source, size_t bytes, ccuda_stream stream);
+    ccuda_result (*cuMemsetD8Async)(ccuda_device_pointer destination, unsigned char value, size_t count, ccuda_stream stream);
     ccuda_result (*cuStreamCreate)(ccuda_stream *stream, unsigned int flags);
     ccuda_result (*cuStreamDestroy_v2)(ccuda_stream stream);
     ccuda_result (*cuStreamSynchronize)(ccuda_stream stream);
