@@ -6,6 +6,8 @@ include values exactly on split thresholds and one double-ulp either side, writt
 content type (RecordIO as float64 tensors). Expected answers are `Booster.predict` on the same float64 rows.
 Run through ./generate.sh (the xgboost 3.2 environment, which also holds lightgbm)."""
 import io
+import json
+import os
 import warnings
 import pickle
 import zlib
@@ -15,7 +17,7 @@ import lightgbm as lgb
 import numpy as np
 from sagemaker_inference import encoder as sagemaker_encoder
 
-from generate import synthetic, tar_gz, write_case
+from generate import HERE, synthetic, tar_gz, write_case
 
 LIBRARY = ("lightgbm", lgb.__version__)
 # sklearn warns that wrappers fitted on arrays get arrays; nothing here uses feature names.
@@ -242,6 +244,17 @@ def pickle_cases():
     R = request_rows(rng, regressor.booster_, 5, 12)
     write_case("lightgbm-pickle-regressor", "an LGBMRegressor saved with pickle.dump (protocol 5)",
                {"model.pkl": pickle.dumps(regressor, protocol=5)}, R, regressor.predict(R), library=LIBRARY, precision="float64")
+
+    binary_labels = np.array(["no", "yes"])
+    binary = lgb.LGBMClassifier(n_estimators=10, num_leaves=7, verbose=-1, random_state=5)
+    binary.fit(X, binary_labels[(np.nan_to_num(X[:, 1]) > 0).astype(int)])
+    R = request_rows(rng, binary.booster_, 5, 14)
+    write_case("lightgbm-pickle-binary-labels", "an LGBMClassifier with two string classes ('no', 'yes') saved with "
+               "pickle.dump: predicted_label answers them; expected/labels.json holds its predict (the labels)",
+               {"model.pkl": pickle.dumps(binary, protocol=4)}, R, binary.predict_proba(R)[:, 1], library=LIBRARY,
+               precision="float64")
+    with open(os.path.join(HERE, "lightgbm-pickle-binary-labels", "expected", "labels.json"), "w") as handle:
+        json.dump([str(label) for label in binary.predict(R)], handle)
 
 
 if __name__ == "__main__":

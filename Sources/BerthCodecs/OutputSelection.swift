@@ -11,9 +11,12 @@ public struct OutputSelection: Sendable, Equatable {
     /// The keys in the order the variable lists them: CSV columns follow this order.
     public let keys: [SelectableOutput]
     public let meaning: PredictionMeaning
+    /// The names of a binary or `multi:softmax` classifier's classes, whose meaning carries none (the artifact's, or
+    /// `BERTH_CLASS_LABELS`): `predicted_label` and `labels` answer them instead of 0, 1, ….
+    public let classLabels: ClassLabels?
 
     /// Parses the variable's value: comma-separated keys, spaces ignored, any letter case.
-    public init(parsing text: String, meaning: PredictionMeaning) throws(OutputSelectionError) {
+    public init(parsing text: String, meaning: PredictionMeaning, classLabels: ClassLabels? = nil) throws(OutputSelectionError) {
         let valid = SelectableOutput.valid(for: meaning)
         var keys = [SelectableOutput]()
         for name in text.split(separator: ",") {
@@ -26,6 +29,7 @@ public struct OutputSelection: Sendable, Equatable {
         guard !keys.isEmpty else { throw OutputSelectionError(key: text, valid: valid) }
         self.keys = keys
         self.meaning = meaning
+        self.classLabels = classLabels.flatMap { $0.count == meaning.classCount ? $0 : nil }
     }
 
     /// The keys in the fixed order the official container writes JSON objects in, whatever the variable's order.
@@ -44,14 +48,22 @@ public struct OutputSelection: Sendable, Equatable {
             return .integers(labels)
         case (.labels, .classProbabilities(.strings(let labels))):
             return .strings(labels)
+        case (.labels, _) where classLabels != nil:
+            switch classLabels! {
+            case .integers(let labels): return .integers(labels)
+            case .strings(let labels): return .strings(labels)
+            }
         case (.labels, .classIndex(let classCount)):
             return .integers(Array(0..<classCount))
         case (.labels, _):
             return .integers([0, 1])
         case (.predictedLabel, .binaryProbability):
-            return .integer(row[row.startIndex] > 0.5 ? 1 : 0)
+            return label(row[row.startIndex] > 0.5 ? 1 : 0)
         case (.predictedLabel, .binaryMargin):
-            return .integer(row[row.startIndex] > 0 ? 1 : 0)
+            return label(row[row.startIndex] > 0 ? 1 : 0)
+        case (.predictedLabel, .binaryLabel), (.predictedLabel, .classIndex):
+            guard let labels = classLabels, let index = Int(exactly: first), index >= 0, index < labels.count else { return .number(first) }
+            return label(index)
         case (.predictedLabel, .classProbabilities(.integers(let labels))):
             return .integer(labels[Self.argmax(row)])
         case (.predictedLabel, .classProbabilities(.strings(let labels))):
@@ -66,6 +78,15 @@ public struct OutputSelection: Sendable, Equatable {
             return .numbers([1 - first, first])
         case (.predictedLabel, _), (.probability, _), (.rawScore, _):
             return .number(first)
+        }
+    }
+
+    /// Class `index`'s label: its name in `classLabels`, or the index itself.
+    private func label(_ index: Int) -> SelectedValue {
+        switch classLabels {
+        case .integers(let labels)?: .integer(labels[index])
+        case .strings(let labels)?: .string(labels[index], classIndex: index)
+        case nil: .integer(index)
         }
     }
 

@@ -16,6 +16,22 @@ public enum PredictionMeaning: Sendable, Equatable {
     case classProbabilities(labels: ClassLabels)
     /// The index of the winning class (`multi:softmax`).
     case classIndex(classCount: Int)
+
+    /// How many classes a classifier tells apart; nil for regression.
+    public var classCount: Int? {
+        switch self {
+        case .regression: nil
+        case .binaryProbability, .binaryMargin, .binaryLabel: 2
+        case .classProbabilities(let labels): labels.count
+        case .classIndex(let count): count
+        }
+    }
+
+    /// The same meaning with `labels` naming the classes where the meaning carries names (class probabilities).
+    public func relabelled(_ labels: ClassLabels) -> PredictionMeaning {
+        guard case .classProbabilities = self else { return self }
+        return .classProbabilities(labels: labels)
+    }
 }
 
 /// The names a classifier gives its classes, in class order: XGBoost's are `0 ..< num_class`; an ONNX
@@ -23,6 +39,17 @@ public enum PredictionMeaning: Sendable, Equatable {
 public enum ClassLabels: Sendable, Equatable {
     case integers([Int])
     case strings([String])
+
+    /// `setosa,versicolor,virginica` (`BERTH_CLASS_LABELS`): integers when every label is one, text otherwise; nil when
+    /// a label is empty.
+    public init?(parsing text: String) {
+        let labels = text.split(separator: ",", omittingEmptySubsequences: false).map { label in
+            String(label.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        }
+        guard !labels.isEmpty, labels.allSatisfy({ !$0.isEmpty }) else { return nil }
+        let integers = labels.compactMap { Int($0) }
+        self = integers.count == labels.count ? .integers(integers) : .strings(labels)
+    }
 
     public var count: Int {
         switch self {

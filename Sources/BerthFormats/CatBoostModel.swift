@@ -132,6 +132,7 @@ struct CatBoostModel {
             ir: ir, format: format, meaning: meaning, objectiveName: lossName,
             kind: nonSymmetricTrees.isEmpty ? "oblivious trees" : "non-symmetric trees", treeCount: trees.count + nonSymmetricTrees.count,
             writerVersion: Self.version(versionText))
+        if kind == .binary, classNames.count == 2 { loaded.classLabels = Self.labels(classNames, count: 2) }
         let named = floatFeatures.map { (column: $0.column, name: $0.name) } + categoricalFeatures.map { (column: $0.column, name: $0.name) }
         if named.allSatisfy({ !$0.name.isEmpty }), named.count == featureCount, Set(named.map(\.column)).count == featureCount {
             loaded.featureNames = named.sorted { $0.column < $1.column }.map(\.name)

@@ -23,6 +23,9 @@ public struct LoadedModel: Sendable, Equatable {
     /// Which features are categorical and, when the file records them, their training categories; nil when the
     /// file does not say (every feature is then numerical, or categorical by its splits alone).
     public var featureKinds: [FeatureSchema.Kind]?
+    /// The names the artifact gives the two classes of a binary classifier (an sklearn wrapper's `classes_`,
+    /// CatBoost's class names), which its meaning does not carry; nil when it gives none.
+    public var classLabels: ClassLabels?
     /// How the model's library treats a category it was not trained with.
     public var unseenCategories = FeatureSchema.UnseenCategories.missing
 

@@ -87,11 +87,13 @@ enum PickledModelReader {
                 break
             }
         }
+        let binaryLabels = labels.flatMap { labels in inner.meaning.classCount == 2 && labels.count == 2 ? labels : nil }
         var loaded = LoadedModel(ir: inner.ir, format: .pythonPickle, meaning: meaning, objectiveName: inner.objectiveName,
                                  kind: "\(inner.kind) in \(container)", treeCount: inner.treeCount,
                                  writerVersion: inner.writerVersion, votes: inner.votes)
         loaded.featureNames = inner.featureNames
         loaded.featureKinds = inner.featureKinds
+        loaded.classLabels = binaryLabels ?? inner.classLabels
         loaded.unseenCategories = inner.unseenCategories
         return loaded
     }

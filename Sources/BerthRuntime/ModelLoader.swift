@@ -83,11 +83,12 @@ public struct ModelLoader: Sendable {
             files = [files[0]]
         }
 
-        // Checked before compiling: a wrong key is a configuration mistake, found without the wait.
+        // Checked before compiling: a wrong key or class count is a configuration mistake, found without the wait.
+        let (meaning, classLabels) = try Self.labelled(files[0].loaded, configured: configuration.model.classLabels)
         var selection: OutputSelection?
         if let inferenceOutput = configuration.model.inferenceOutput {
             do {
-                selection = try OutputSelection(parsing: inferenceOutput, meaning: files[0].loaded.meaning)
+                selection = try OutputSelection(parsing: inferenceOutput, meaning: meaning, classLabels: classLabels)
             } catch {
                 throw Failure(description: "\(error.description) (objective \(files[0].loaded.objectiveName))")
             }
@@ -112,19 +113,34 @@ public struct ModelLoader: Sendable {
             throw Failure(description: "the warm-up prediction returned the wrong shape")
         }
         var jsonDefault: OutputSelection?
-        if files[0].loaded.format == .onnx, case .classProbabilities = files[0].loaded.meaning {
-            jsonDefault = try? OutputSelection(parsing: "predicted_label,probabilities", meaning: files[0].loaded.meaning)
+        if files[0].loaded.format == .onnx, case .classProbabilities = meaning {
+            jsonDefault = try? OutputSelection(parsing: "predicted_label,probabilities", meaning: meaning)
         }
         let first = files[0].loaded
         let summary = ModelSummary(files: files.map(\.path), sha256: digest, format: first.format, objective: first.objectiveName,
                                    kind: first.kind, writer: first.writerVersion,
-                                   treeCount: files.reduce(0) { $0 + $1.loaded.treeCount }, meaning: first.meaning,
+                                   treeCount: files.reduce(0) { $0 + $1.loaded.treeCount }, meaning: meaning, classLabels: classLabels,
                                    schema: first.schema)
         let batcher = configuration.batching.enabled
             ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows, delay: configuration.batching.maxDelay, metrics: metrics)
             : nil
         return ServedModel(compiled: model, summary: summary, outputSelection: selection, defaultJSONSelection: jsonDefault,
                            batcher: batcher, metrics: metrics, triton: repository?.config)
+    }
+
+    /// The model's meaning with its classes named — by `BERTH_CLASS_LABELS` when set (its count must be the model's),
+    /// else by the artifact — and the names a binary or `multi:softmax` classifier's meaning cannot carry.
+    static func labelled(_ loaded: LoadedModel, configured: ClassLabels?) throws(Failure) -> (PredictionMeaning, ClassLabels?) {
+        guard let labels = configured ?? loaded.classLabels else { return (loaded.meaning, nil) }
+        guard let count = loaded.meaning.classCount else {
+            throw Failure(description: "BERTH_CLASS_LABELS names classes, but the model is not a classifier (objective \(loaded.objectiveName)): unset it")
+        }
+        guard labels.count == count else {
+            throw Failure(description: "BERTH_CLASS_LABELS names \(labels.count) classes, but the model tells \(count) apart (objective \(loaded.objectiveName)): name each class once, in class order")
+        }
+        let meaning = loaded.meaning.relabelled(labels)
+        if case .classProbabilities = meaning { return (meaning, nil) }
+        return (meaning, labels)
     }
 
     /// Loads on a Dispatch thread, not on Swift's cooperative pool, which serves the HTTP handlers.

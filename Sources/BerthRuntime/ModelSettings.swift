@@ -1,4 +1,5 @@
 import BerthArtifacts
+import BerthCore
 
 /// Which model is served and how its files are read.
 public struct ModelSettings: Sendable {
@@ -10,6 +11,10 @@ public struct ModelSettings: Sendable {
     public var ensemble = true
     /// `SAGEMAKER_INFERENCE_OUTPUT`: the outputs to answer with, checked against the model when it loads.
     public var inferenceOutput: String?
+    /// `BERTH_CLASS_LABELS`: the names of a classifier's classes in class order (`setosa,versicolor,virginica`), for
+    /// models whose artifact names none; `predicted_label` and `labels` answer them. Checked against the model's class
+    /// count when it loads.
+    public var classLabels: ClassLabels?
     /// `BERTH_EXPECT_SHA256`: the artifact digest (`ArtifactDigest`) the model must have, lowercase hex; a model
     /// with another digest is refused at start. Multi-model loads are not pinned by it.
     public var expectedSHA256: String?
@@ -36,6 +41,13 @@ public struct ModelSettings: Sendable {
             self.name = name
         }
         tritonDefaultModelName = reader.string("SAGEMAKER_TRITON_DEFAULT_MODEL_NAME")
+        if let labels = reader.string("BERTH_CLASS_LABELS") {
+            guard let parsed = ClassLabels(parsing: labels) else {
+                throw ConfigurationError(variable: "BERTH_CLASS_LABELS", value: labels,
+                                         expected: "the class labels in class order, separated by commas, none empty (setosa,versicolor,virginica)")
+            }
+            classLabels = parsed
+        }
         if let digest = reader.string("BERTH_EXPECT_SHA256") {
             guard ArtifactDigest.isSHA256(digest) else {
                 throw ConfigurationError(variable: "BERTH_EXPECT_SHA256", value: digest,

@@ -18,6 +18,9 @@ public struct ModelSummary: Sendable {
     public let treeCount: Int
     /// What the outputs mean: which outputs `SAGEMAKER_INFERENCE_OUTPUT` may select, and a classifier's classes.
     public let meaning: PredictionMeaning
+    /// The names of a binary or `multi:softmax` classifier's classes (`BERTH_CLASS_LABELS`, or the artifact's);
+    /// class probabilities carry theirs in `meaning`.
+    public let classLabels: ClassLabels?
     /// The features' names in column order, when the model file stores them.
     public var featureNames: [String]? { schema.map { $0.namesEveryFeature ? $0.features.map { $0.name! } : nil } ?? nil }
     /// The features' names, kinds and categories, when the model file records them (docs/feature-schema.md).

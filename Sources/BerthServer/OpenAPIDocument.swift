@@ -78,7 +78,7 @@ struct OpenAPIDocument {
                 "outputs": .number(Double(model.outputCount)), "placement": .string(model.placement.description),
                 "selectableOutputs": .array(SelectableOutput.valid(for: summary.meaning).map { .string($0.rawValue) }),
             ]
-            if let classes = Self.classes(summary.meaning) { facts["classes"] = .array(classes) }
+            if let classes = Self.classes(summary.meaning, named: summary.classLabels) { facts["classes"] = .array(classes) }
             if let names = summary.featureNames { facts["featureNames"] = .array(names.map { .string($0) }) }
             if let schema = summary.schema { facts["schema"] = schema.jsonDescription }
             if let selection = model.outputSelection { facts["selectedOutputs"] = .array(selection.keys.map { .string($0.rawValue) }) }
@@ -90,9 +90,14 @@ struct OpenAPIDocument {
         return .object(info)
     }
 
-    /// A classifier's class labels, in class order.
-    static func classes(_ meaning: PredictionMeaning) -> [JSONValue]? {
-        switch meaning {
+    /// A classifier's class labels, in class order: `named` when the classes are named apart from the meaning.
+    static func classes(_ meaning: PredictionMeaning, named: ClassLabels? = nil) -> [JSONValue]? {
+        switch named {
+        case .integers(let labels)?: return labels.map { .number(Double($0)) }
+        case .strings(let labels)?: return labels.map { .string($0) }
+        case nil: break
+        }
+        return switch meaning {
         case .classProbabilities(.integers(let labels)): labels.map { .number(Double($0)) }
         case .classProbabilities(.strings(let labels)): labels.map { .string($0) }
         case .classIndex(let count): (0..<count).map { .number(Double($0)) }
