@@ -35,7 +35,7 @@ public struct CSVDecoder: RequestDecoder {
         var firstLineNumber = options.firstLineNumber
         var header: CSVHeaderColumns?
         var delimiter = UInt8(ascii: ",")
-        if options.csvHeader == .present && options.firstLineNumber == 1 {
+        if options.csvHeader == .present {
             guard let line = BodyLines(bytes: bytes).firstLine() else {
                 throw .bad("the CSV body holds no rows: send a header line, then one line of values per row")
             }

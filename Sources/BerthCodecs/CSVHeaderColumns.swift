@@ -44,6 +44,14 @@ struct CSVHeaderColumns {
                 BERTH_UNKNOWN_FEATURES=ignore to skip such columns
                 """)
         }
+        // A data line read as a header (a batch-transform mini-batch past the file's first, which has none) names no
+        // feature: refused, rather than answered as rows of missing values.
+        guard columns.contains(where: { $0 != nil }) else {
+            throw .bad("""
+                the CSV header (line \(lineNumber)) names none of the model's features (its features: \(JSONRows.featureList(schema))): \
+                is the first line a header? Only the first request of a file split at line ends (SplitType=Line) holds it
+                """)
+        }
         fieldColumns = columns
     }
 

@@ -44,12 +44,25 @@ public struct LocalBatchTransform: Sendable {
             let file = try MappedInputFile(path: input)
             let destination = try PendingOutputFile(path: output)
             var splitter = BatchRequestSplitter(bytes: file.bytes, format: requestFormat, strategy: strategy, payloadLimit: payloadLimit)
+            // A CSV file with a header (BERTH_CSV_HEADER=present) has it once, on its first line: every later request
+            // is sent with it in front, numbered as the line before its own first line, so each maps its columns.
+            let header = requestFormat == .csv && pipeline.decoding.csvHeader == .present
+                ? Array(file.bytes.prefix { $0 != UInt8(ascii: "\n") }) + [UInt8(ascii: "\n")] : nil
             while let request = try next(&splitter) {
                 let answer: (body: [UInt8], rowCount: Int)
                 do throws(CodecError) {
-                    answer = try pipeline.answer(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: file.bytes[request.range])),
-                                                 from: requestFormat, to: responseFormat, explain: pipeline.defaultExplanation,
-                                                 firstLineNumber: request.firstLine)
+                    let body = UnsafeBufferPointer(rebasing: file.bytes[request.range])
+                    if let header, request.range.lowerBound > 0 {
+                        answer = try (header + body).withUnsafeBytes { bytes in
+                            Result { () throws(CodecError) in
+                                try pipeline.answer(bytes, from: requestFormat, to: responseFormat, explain: pipeline.defaultExplanation,
+                                                    firstLineNumber: request.firstLine - 1)
+                            }
+                        }.get()
+                    } else {
+                        answer = try pipeline.answer(UnsafeRawBufferPointer(body), from: requestFormat, to: responseFormat,
+                                                     explain: pipeline.defaultExplanation, firstLineNumber: request.firstLine)
+                    }
                 } catch {
                     let place = requestFormat.isLineOriented ? "" : "request starting at byte \(request.range.lowerBound): "
                     throw BatchFileFailure(reason: place + error.message)

@@ -91,6 +91,12 @@ import Testing
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
     }
 
+    /// A data line taken for a header names no feature: refused, not answered as rows of missing values.
+    @Test func aHeaderThatNamesNoFeatureIsRefused() {
+        let error = #expect(throws: CodecError.self) { try csv("1,2,3,4\n5,6,7,8\n", options(unknown: .ignore, header: .present)) }
+        #expect(error?.message.contains("names none of the model's features") == true)
+    }
+
     @Test func unknownFeaturesMayBeIgnored() throws {
         let ignoring = options(unknown: .ignore)
         #expect(same(try json(#"{"age": 1, "id": "row-7", "label": 0}"#, ignoring), [1, .nan, .nan, .nan]))

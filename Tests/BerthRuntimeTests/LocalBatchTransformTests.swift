@@ -92,6 +92,21 @@ import Testing
         #expect(written == leaves)
     }
 
+    /// `BERTH_CSV_HEADER=present`: a file's header, on its first line only, maps the columns of every request the
+    /// file is split into — here by name in another order, with category text — equal to xgboost's `predict`.
+    @Test func aHeaderMapsEveryRequestOfItsFile() throws {
+        let named = Fixtures.root + "/xgboost-named-categorical"
+        try String(contentsOfFile: named + "/requests/rows-header.csv", encoding: .utf8).write(toFile: folder + "/rows.csv", atomically: true, encoding: .utf8)
+        let transform = try job(.csv, .csv, payloadLimit: PayloadLimit(bytes: 300), fixture: named, environment: ["BERTH_CSV_HEADER": "present"])
+        let result = transform.run(input: folder + "/rows.csv", output: folder + "/rows.csv.out") { _, _, _ in }
+        #expect(result.failure == nil && result.requests > 3 && result.records == 24, "\(result.failure ?? "")")
+        ResponseComparison.expectSameText(try String(contentsOfFile: folder + "/rows.csv.out", encoding: .utf8),
+                                          try String(contentsOfFile: named + "/expected/rows-header.csv.csv", encoding: .utf8), "rows-header.csv")
+        // Without the setting, the header is refused as one.
+        let plain = try job(.csv, .csv, fixture: named).run(input: folder + "/rows.csv", output: folder + "/plain.out") { _, _, _ in }
+        #expect(plain.failure?.contains("line 1 looks like a header") == true)
+    }
+
     @Test func recordIOFilesSplitAtRecordBoundaries() throws {
         let body = try Fixtures.bytes(fixture + "/requests/rows.recordio")
         try Data(body).write(to: URL(fileURLWithPath: folder + "/rows.recordio"))
