@@ -1,5 +1,5 @@
 """Fixtures for requests by feature name and category value (docs/feature-schema.md): models trained by xgboost 3.2
-and lightgbm 4.6.0 on pandas DataFrames with named columns (one non-ASCII), a text categorical column (with a
+, lightgbm 4.6.0 and catboost 1.2.10 on pandas DataFrames with named columns (one non-ASCII), a text categorical column (with a
 non-ASCII category for LightGBM) and an integer categorical column, beside numerical columns with missing values. Expected answers are the library's
 own `predict` on the request rows as a DataFrame whose categoricals have their own (other) category order (and, for
 LightGBM, categories unseen in training, which it reads as missing; xgboost refuses them), so the library's re-coder —
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from generate import csv_answer, write_case
+from generate import HERE, csv_answer, write_case
 
 # xgboost 3.2 saves a non-ASCII category corrupted (offsets counted in characters over UTF-8 bytes, the last bytes
 # cut; its own reloaded model mis-recodes them), so only the LightGBM model has one.
@@ -159,6 +159,71 @@ def lightgbm_case():
     print("lightgbm-named-categorical", lgb.__version__)
 
 
+def catboost_case():
+    """CatBoost hashes categories, text or integers, and one-hot encodes them here (no counters): requests carry the
+    categories themselves, positionally and by name; an unseen one (berlin, 99) matches no split. CatBoost refuses a
+    missing category, so none is missing. No standard (numeric) bodies: a text category has no number."""
+    import shutil
+
+    import catboost
+
+    from generate_catboost import saved_cbm
+
+    name = "catboost-named-categorical"
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    frame, label = training_frame(rng, 600, CITIES_LIGHTGBM)
+    frame["city"] = frame["city"].astype(str)
+    frame["größe"] = frame["größe"].astype(int)
+    model = catboost.CatBoostClassifier(iterations=30, depth=4, one_hot_max_size=255, random_seed=1, verbose=0,
+                                        allow_writing_files=False, thread_count=1)
+    model.fit(frame, label, cat_features=["city", "größe"])
+    requests = request_frame(rng, 24, CITIES_LIGHTGBM, unseen=True)
+    requests["city"] = [v if isinstance(v, str) else "berlin" for v in requests["city"].astype(object)]
+    requests["größe"] = [int(v) if v == v and v is not None else 99 for v in requests["größe"].astype(object)]
+    shuffled = requests[SHUFFLED]
+    answers = model.predict_proba(shuffled[model.feature_names_])[:, 1]
+    answer = "".join(repr(float(v)) + "\n" for v in answers)
+    cells = [{column: requests[column].iloc[row] for column in COLUMNS} for row in range(len(requests))]
+    positional = [[plain(cells[row][column]) for column in COLUMNS] for row in range(len(requests))]
+    named = [{column: plain(cells[row][column]) for column in SHUFFLED if plain(cells[row][column]) is not None}
+             for row in range(len(requests))]
+    bodies = {
+        "rows-text.csv": ("\n".join(",".join(csv_cell(v) for v in row) for row in positional) + "\n", "text/csv"),
+        "rows-text.json": (json.dumps({"instances": positional}, ensure_ascii=False), "application/json"),
+        "rows-header.csv": (",".join(SHUFFLED) + "\n" + "".join(",".join(csv_cell(cells[row][c]) for c in SHUFFLED) + "\n"
+                                                               for row in range(len(requests))), "text/csv; header=present"),
+        "rows-named.json": (json.dumps({"instances": named}, ensure_ascii=False), "application/json"),
+        "rows-named.jsonl": ("".join(json.dumps(record, ensure_ascii=True) + "\n" for record in named), "application/jsonlines"),
+        "rows-split.json": (json.dumps({"dataframe_split": {"columns": SHUFFLED, "data": [[plain(cells[row][c]) for c in SHUFFLED]
+                                                                                        for row in range(len(requests))]}},
+                                       ensure_ascii=False), "application/json"),
+    }
+    folder = os.path.join(HERE, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    for sub in ("model", "requests", "expected"):
+        os.makedirs(os.path.join(folder, sub))
+    with open(os.path.join(folder, "model", "model.cbm"), "wb") as handle:
+        handle.write(saved_cbm(model))
+    for file, (body, _) in bodies.items():
+        with open(os.path.join(folder, "requests", file), "wb") as handle:
+            handle.write(body.encode())
+        with open(os.path.join(folder, "expected", file + ".csv"), "w") as handle:
+            handle.write(answer)
+    manifest = {
+        "description": "CatBoost classifier trained on a DataFrame with named columns, a text and an integer categorical "
+                       "feature one-hot encoded (hashed categories); requests by name and positionally with the "
+                       "categories themselves, unseen ones included",
+        "catboost": catboost.__version__, "environment": {}, "features": len(COLUMNS), "rows": len(requests),
+        "requests": [{"body": "requests/" + file, "content_type": content_type, "accept": "text/csv",
+                      "expected": "expected/" + file + ".csv"} for file, (_, content_type) in bodies.items()],
+    }
+    with open(os.path.join(folder, "manifest.json"), "w") as handle:
+        json.dump(manifest, handle, indent=2)
+        handle.write("\n")
+    print(name, catboost.__version__)
+
+
 if __name__ == "__main__":
     xgboost_case()
     lightgbm_case()
+    catboost_case()

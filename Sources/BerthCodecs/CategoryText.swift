@@ -17,7 +17,7 @@ enum CategoryText {
         switch schema.features[column].kind {
         case .numerical:
             throw .bad("\(label), \(feature) is numerical, and \(value) is not a number (use null or an empty field for a missing value)")
-        case .categorical:
+        case .categorical, .hashedCategorical:
             throw .bad("""
                 \(label), \(feature) is categorical, but the model file records no category values for it (xgboost ≥ 3.1 and \
                 LightGBM trained on a pandas DataFrame record them), so \(value) cannot be recoded: send its code as a number

@@ -3,7 +3,8 @@ import BerthJSON
 
 extension FeatureSchema {
     /// The schema as `berth inspect` prints it: per feature, in column order, its name (when the file gives one),
-    /// `numerical` or `categorical`, and a categorical feature's training categories in code order.
+    /// `numerical` or `categorical`, and a categorical feature's training categories in code order (or `hashed` when
+    /// the model knows them only by their hashes, as CatBoost does).
     public var jsonDescription: JSONValue {
         .array(features.map { feature in
             var entry: [String: JSONValue] = [:]
@@ -14,6 +15,10 @@ extension FeatureSchema {
             case .categorical(let categories):
                 entry["kind"] = "categorical"
                 if let categories { entry["categories"] = categories.jsonValues }
+            case .hashedCategorical:
+                // CatBoost knows its categories only by their hashes: any text or whole number is taken.
+                entry["kind"] = "categorical"
+                entry["hashed"] = true
             }
             return .object(entry)
         })

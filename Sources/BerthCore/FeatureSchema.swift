@@ -20,6 +20,9 @@ public struct FeatureSchema: Sendable, Equatable {
         /// (xgboost before 3.1, LightGBM trained without pandas, CatBoost), so only numbers can be sent, read as the
         /// model reads them (codes for XGBoost and LightGBM, integer categories for CatBoost).
         case categorical(Categories?)
+        /// CatBoost's categorical features: any category, text or whole number, is hashed as CatBoost hashes it and
+        /// compared with the hashes the model's splits hold (`HashedCategory`); an unseen one matches none.
+        case hashedCategorical
     }
 
     /// A categorical feature's training categories, in code order: text (pandas `object` or string categories) or
@@ -64,13 +67,17 @@ public struct FeatureSchema: Sendable, Equatable {
     private let codeOfText: [Int: [String: Int]]
     /// Per column with number categories, each category to its code.
     private let codeOfNumber: [Int: [Double: Int]]
+    /// The columns whose categories are hashed (CatBoost).
+    private let hashedColumns: Set<Int>
 
     public init(features: [Feature], unseenCategories: UnseenCategories = .missing) {
         self.features = features
         self.unseenCategories = unseenCategories
         var names = [String: Int]()
         var texts = [Int: [String: Int]](), numbers = [Int: [Double: Int]]()
+        var hashed = Set<Int>()
         for (column, feature) in features.enumerated() {
+            if feature.kind == .hashedCategorical { hashed.insert(column) }
             // A name given twice maps to its first column, as pandas selects the first of duplicated columns.
             if let name = feature.name, names[name] == nil { names[name] = column }
             guard case .categorical(let categories?) = feature.kind else { continue }
@@ -86,6 +93,7 @@ public struct FeatureSchema: Sendable, Equatable {
         columnOfName = names
         codeOfText = texts
         codeOfNumber = numbers
+        hashedColumns = hashed
     }
 
     /// A schema from what a file records, or nil when it records nothing worth one (no names, no categorical
@@ -108,6 +116,7 @@ public struct FeatureSchema: Sendable, Equatable {
     /// training (which `unseenCategories` says whether to accept as missing). Nil when `column` is not categorical or
     /// its categories are not known, so the text cannot be read.
     public func code(ofText text: String, column: Int) -> Double? {
+        if hashedColumns.contains(column) { return HashedCategory.value(ofText: text) }
         guard let codes = codeOfText[column] else { return nil }
         return codes[text].map(Double.init) ?? .nan
     }

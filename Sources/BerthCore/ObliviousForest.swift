@@ -35,8 +35,9 @@ public struct ObliviousForest: Sendable, Equatable {
 
     /// "Is the category in `column` the one CatBoost hashes to `hash`?" CatBoost reads a category as text — an integer
     /// category as its decimal digits — and keeps the low 32 bits of its CityHash64 (1.0.2); a request's value is a
-    /// category when it is a whole number, which is hashed as those digits. Anything else (NaN, a fraction) is no
-    /// category the model knows, so every test on it fails, as for a category unseen in training.
+    /// category when it is a whole number, which is hashed as those digits, or text a request sent, which carries its
+    /// hash (`HashedCategory`). Anything else (NaN, a fraction) is no category the model knows, so every test on it
+    /// fails, as for a category unseen in training.
     public struct OneHotTest: Sendable, Equatable {
         public var column: Int32
         public var hash: UInt32
@@ -48,6 +49,7 @@ public struct ObliviousForest: Sendable, Equatable {
 
         /// The 32-bit CatBoost hash of a request value, or nil when it is no category.
         public static func categoryHash(_ value: Double) -> UInt32? {
+            if let hash = HashedCategory.hash(in: value) { return hash }
             guard value.isFinite, value == value.rounded(), abs(value) < 9.2e18 else { return nil }
             return UInt32(truncatingIfNeeded: CityHash64.hash(String(Int64(value))))
         }

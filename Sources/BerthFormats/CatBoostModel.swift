@@ -137,11 +137,10 @@ struct CatBoostModel {
         if named.allSatisfy({ !$0.name.isEmpty }), named.count == featureCount, Set(named.map(\.column)).count == featureCount {
             loaded.featureNames = named.sorted { $0.column < $1.column }.map(\.name)
         }
-        // Categorical columns take their codes as whole numbers; the file holds only their categories' hashes, so no
-        // category text can be recoded yet.
+        // Categorical columns take categories as text or whole numbers, hashed as CatBoost hashes them.
         if !categoricalFeatures.isEmpty {
             var kinds = [FeatureSchema.Kind](repeating: .numerical, count: featureCount)
-            for feature in categoricalFeatures where feature.column < featureCount { kinds[feature.column] = .categorical(nil) }
+            for feature in categoricalFeatures where feature.column < featureCount { kinds[feature.column] = .hashedCategorical }
             loaded.featureKinds = kinds
         }
         return loaded

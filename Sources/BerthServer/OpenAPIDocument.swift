@@ -144,7 +144,12 @@ struct OpenAPIDocument {
         let csv = row.map { JSONText.numberText($0) }.joined(separator: ",")
         let schema = model?.summary.schema
         // Category text is read in positional rows too, where the model records its categories.
-        let takesText = schema?.features.contains { if case .categorical(_?) = $0.kind { true } else { false } } ?? false
+        let takesText = schema?.features.contains {
+            switch $0.kind {
+            case .categorical(_?), .hashedCategorical: true
+            case .categorical(nil), .numerical: false
+            }
+        } ?? false
         let rowSchema: JSONValue = .object(["type": "array", "items": .object(["type": takesText ? ["number", "string", "null"] : ["number", "null"]]),
                                             "minItems": .number(Double(row.count)), "maxItems": .number(Double(row.count))])
         let binary: JSONValue = .object(["type": "string", "contentMediaType": "application/octet-stream"])
@@ -223,6 +228,9 @@ struct OpenAPIDocument {
     /// One feature's values in a named record: a number (or null); for a categorical feature with known categories, one
     /// of them (text categories also by their code).
     private static func featureSchema(_ feature: FeatureSchema.Feature) -> JSONValue {
+        if feature.kind == .hashedCategorical {
+            return .object(["type": ["string", "integer", "null"], "description": "a category: text or a whole number"])
+        }
         guard case .categorical(let categories) = feature.kind else { return .object(["type": ["number", "null"]]) }
         guard let categories else {
             return .object(["type": ["number", "null"], "description": "a categorical feature: its code"])

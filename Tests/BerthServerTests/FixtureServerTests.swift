@@ -36,7 +36,7 @@ import Testing
         "catboost-lossguide-regression", "catboost-lossguide-regression-cbm", "catboost-depthwise-multiclass",
         "catboost-depthwise-multiclass-cbm", "catboost-one-hot-binary", "catboost-one-hot-binary-cbm",
         "catboost-one-hot-multiclass", "catboost-one-hot-multiclass-cbm",
-        "xgboost-named-categorical", "lightgbm-named-categorical", "lightgbm-pickle-binary-labels",
+        "xgboost-named-categorical", "lightgbm-named-categorical", "catboost-named-categorical", "lightgbm-pickle-binary-labels",
     ]
 
     @Test(arguments: predictingFixtures)
