@@ -133,8 +133,8 @@ public struct CSVDecoder: RequestDecoder {
         return try CategoryText.code(text, column: column, schema: options.schema, label: "line \(lineNumber)")
     }
 
-    /// A field's text without the spaces around it and its quotes.
-    static func unquoted(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+    /// A field's bytes without the spaces and tabs around it and its quotes.
+    static func content(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
         var start = range.lowerBound, end = range.upperBound
         while start < end && (bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t")) { start += 1 }
         while end > start && (bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t")) { end -= 1 }
@@ -142,20 +142,19 @@ public struct CSVDecoder: RequestDecoder {
             start += 1
             end -= 1
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        return start..<end
+    }
+
+    /// A field's text (`content`).
+    static func unquoted(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[content(bytes, range)]), as: UTF8.self)
     }
 
     /// The field's value: NaN when empty or `nan`; nil when it is not a number.
     static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Double? {
-        var start = range.lowerBound, end = range.upperBound
-        while start < end && (bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t")) { start += 1 }
-        while end > start && (bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t")) { end -= 1 }
-        if end - start >= 2 && bytes[start] == UInt8(ascii: "\"") && bytes[end - 1] == UInt8(ascii: "\"") {
-            start += 1
-            end -= 1
-        }
-        if start == end { return .nan }
-        let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        let field = content(bytes, range)
+        if field.isEmpty { return .nan }
+        let text = UnsafeBufferPointer(rebasing: bytes[field])
         let unsigned = text.first == UInt8(ascii: "-") || text.first == UInt8(ascii: "+") ? text.dropFirst() : text[...]
         if isWord(unsigned, "nan") { return .nan }
         let isInfinity = isWord(unsigned, "inf") || isWord(unsigned, "infinity")
