@@ -72,6 +72,7 @@ public struct LocalBatchTransform: Sendable {
                 if responseFormat.isText && answer.body.last != UInt8(ascii: "\n") { try destination.append([UInt8(ascii: "\n")]) }
                 result.records += answer.rowCount
                 result.requests += 1
+                file.release(before: request.range.upperBound)
                 progress(request.range.upperBound, file.bytes.count, result.records)
             }
             try destination.commit()

@@ -5,9 +5,12 @@ import Darwin
 #endif
 
 /// An input file of `berth predict`, mapped read-only: a multi-gigabyte batch input costs address space, not
-/// memory, and is never copied.
+/// memory, and is never copied. The pages a job is done with are released as it goes (`release(before:)`): a mapped
+/// page once read counts in the process's RSS until it is unmapped, so without that a 1 GB file peaked at 988 MiB.
 final class MappedInputFile {
     let bytes: UnsafeBufferPointer<UInt8>
+    /// The bytes before this offset have been released.
+    private var released = 0
 
     init(path: String) throws(BatchFileFailure) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -24,6 +27,17 @@ final class MappedInputFile {
             throw BatchFileFailure(reason: "cannot map it: \(String(cString: strerror(errno)))")
         }
         bytes = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: size)
+    }
+
+    /// Drops the whole pages before `offset` from the process (the file is only read, so nothing is lost; reading
+    /// them again would fault them back in from the page cache).
+    func release(before offset: Int) {
+        guard let start = bytes.baseAddress else { return }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = min(offset, bytes.count) / pageSize * pageSize
+        guard end > released else { return }
+        madvise(UnsafeMutableRawPointer(mutating: start + released), end - released, Int32(MADV_DONTNEED))
+        released = end
     }
 
     deinit {
