@@ -19,6 +19,8 @@ struct DeviceRoutedModel: CompiledModel {
     /// Both devices' models compare and answer alike; the CPU's says how (doubles for LightGBM and CatBoost).
     var featurePrecision: FeaturePrecision { cpu.featurePrecision }
     var outputPrecision: FeaturePrecision { cpu.outputPrecision }
+    /// Joined batches can reach the GPU's crossover, where single requests never would.
+    var gainsFromJoinedCalls: Bool { true }
 
     /// Contributions are routed like predictions: from `minimumRows` rows to the GPU model (which computes them
     /// there where it can, `CUDATreeEnsembleModel.explain`), smaller batches to the CPU; leaves and margins are the

@@ -18,6 +18,9 @@ public protocol CompiledModel: Sendable {
     var outputPrecision: FeaturePrecision { get }
     /// Explains every row of `batch` (whose `columnCount` must equal `featureCount`), or says why this model cannot.
     func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations
+    /// Whether one call on many rows costs less than a call per row — dense layers (one matrix product instead of
+    /// many), a GPU a joined batch can reach — so dynamic batching is on by default (docs/performance.md).
+    var gainsFromJoinedCalls: Bool { get }
 }
 
 extension CompiledModel {
@@ -25,6 +28,9 @@ extension CompiledModel {
     public var featurePrecision: FeaturePrecision { .float32 }
     /// Float32, as XGBoost and ONNX answer.
     public var outputPrecision: FeaturePrecision { .float32 }
+
+    /// Tree kernels cost the same per row whatever the batch: joining calls gains nothing.
+    public var gainsFromJoinedCalls: Bool { false }
 
     /// Models explain nothing unless their kernel says how.
     public func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {

@@ -27,6 +27,8 @@ struct CPUGraphModel: CompiledModel {
     let output: Location
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
+    /// A graph with a dense layer does one matrix product for a joined call instead of one per request.
+    var gainsFromJoinedCalls: Bool { steps.contains { $0.kernel is DenseKernel || $0.kernel is LinearKernel } }
 
     /// The CPU, with the forests and dense layers another backend compiled named.
     var placement: Placement {

@@ -14,6 +14,7 @@ public struct EnsembleModel: CompiledModel {
     public var featureCount: Int { members[0].featureCount }
     public var outputCount: Int { members[0].outputCount }
     public var residentBytes: Int { members.reduce(0) { $0 + $1.residentBytes } }
+    public var gainsFromJoinedCalls: Bool { members.contains { $0.gainsFromJoinedCalls } }
     public var placement: Placement { members[0].placement }
     /// Doubles when any member compares in double precision.
     public var featurePrecision: FeaturePrecision {

@@ -1,8 +1,9 @@
 /// Joining small concurrent requests into one kernel call (`PredictionBatcher`): not to be confused with batch
 /// transform, which is a kind of job.
 public struct BatchingSettings: Sendable {
-    /// `BERTH_BATCHING`.
-    public var enabled = true
+    /// `BERTH_BATCHING`: on, off, or (nil, the default) as the model gains from joined calls
+    /// (`CompiledModel.gainsFromJoinedCalls`).
+    public var enabled: Bool?
     /// `BERTH_MAX_BATCH_ROWS`: the most rows one joined call takes; requests this large or larger run alone.
     public var maxRows = 256
     /// `BERTH_MAX_BATCH_DELAY_US`: how long a batch waits for more requests before running (zero: only what is queued).

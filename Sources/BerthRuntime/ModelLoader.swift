@@ -121,7 +121,7 @@ public struct ModelLoader: Sendable {
                                    kind: first.kind, writer: first.writerVersion,
                                    treeCount: files.reduce(0) { $0 + $1.loaded.treeCount }, meaning: meaning, classLabels: classLabels,
                                    schema: first.schema)
-        let batcher = configuration.batching.enabled
+        let batcher = configuration.batching.enabled ?? model.gainsFromJoinedCalls
             ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows, delay: configuration.batching.maxDelay, metrics: metrics)
             : nil
         return ServedModel(compiled: model, summary: summary, outputSelection: selection, defaultJSONSelection: jsonDefault,

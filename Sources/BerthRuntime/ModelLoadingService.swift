@@ -39,6 +39,7 @@ public struct ModelLoadingService: Service {
                 "features": .stringConvertible(model.featureCount),
                 "outputs": .stringConvertible(model.outputCount),
                 "backend": .string(model.placement == .cpu ? "cpu (dense kernel: \(CPUBackend.denseInstructionSet))" : model.placement.description),
+                "batching": .string(model.batcher == nil ? "off" : "on"),
                 "load_ms": .stringConvertible(Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
             ])
         } catch {

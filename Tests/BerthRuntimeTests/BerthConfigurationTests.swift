@@ -71,10 +71,10 @@ import Testing
 
     @Test func batchingSettings() throws {
         let defaults = try BerthConfiguration(environment: [:], processorCount: 2)
-        #expect(defaults.batching.enabled && defaults.batching.maxRows == 256 && defaults.batching.maxDelay == .zero)
+        #expect(defaults.batching.enabled == nil && defaults.batching.maxRows == 256 && defaults.batching.maxDelay == .zero)
         let configured = try BerthConfiguration(environment: ["BERTH_BATCHING": "false", "BERTH_MAX_BATCH_ROWS": "32",
                                                                "BERTH_MAX_BATCH_DELAY_US": "500"], processorCount: 2)
-        #expect(!configured.batching.enabled && configured.batching.maxRows == 32 && configured.batching.maxDelay == .microseconds(500))
+        #expect(configured.batching.enabled == false && configured.batching.maxRows == 32 && configured.batching.maxDelay == .microseconds(500))
         #expect(throws: ConfigurationError.self) { try BerthConfiguration(environment: ["BERTH_MAX_BATCH_ROWS": "0"], processorCount: 2) }
     }
 

@@ -60,6 +60,22 @@ import Testing
         #expect(error?.description.hasPrefix("BERTH_EXPECT_SHA256=795854c4 is not valid: expected the artifact's SHA-256") == true)
     }
 
+    /// Batching is on by default where a joined call is cheaper than its parts (a dense ONNX network), off where the
+    /// kernel costs the same per row (trees); BERTH_BATCHING overrides either way.
+    @Test func batchingFollowsTheModelUnlessSet() throws {
+        func batches(_ fixture: String, _ environment: [String: String] = [:]) throws -> Bool {
+            var configuration = try BerthConfiguration(environment: environment, processorCount: 2)
+            configuration.model.directory = Fixtures.root + "/" + fixture + "/model"
+            return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test")).batcher != nil
+        }
+        #expect(try batches("onnx-mlp-gemm"))
+        #expect(try batches("onnx-logistic-binary"))
+        #expect(try !batches("xgboost-binary-legacy"))
+        #expect(try !batches("onnx-random-forest-binary"))
+        #expect(try batches("xgboost-binary-legacy", ["BERTH_BATCHING": "true"]))
+        #expect(try !batches("onnx-mlp-gemm", ["BERTH_BATCHING": "false"]))
+    }
+
     @Test func ensembleCanBeSwitchedOff() throws {
         for fold in 0..<3 { try copy("xgboost-kfold-ensemble/model/xgboost-model-\(fold)", as: "xgboost-model-\(fold)") }
         #expect(try load().summary.files.count == 3)
