@@ -36,7 +36,7 @@ public struct CSVDecoder: RequestDecoder {
         var header: CSVHeaderColumns?
         var delimiter = UInt8(ascii: ",")
         if options.csvHeader == .present {
-            guard let line = BodyLines(bytes: bytes).firstLine() else {
+            guard let line = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber).firstLine() else {
                 throw .bad("the CSV body holds no rows: send a header line, then one line of values per row")
             }
             delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line.range])).byte
@@ -120,7 +120,9 @@ public struct CSVDecoder: RequestDecoder {
     private func category(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, column: Int, lineNumber: Int, field: Int,
                           isFirstRow: Bool) throws(CodecError) -> Double {
         let text = Self.unquoted(bytes, range)
-        if let code = options.schema?.code(ofText: text, column: column) { return code }
+        if options.schema?.code(ofText: text, column: column) != nil {
+            return try CategoryText.code(text, column: column, schema: options.schema, label: "line \(lineNumber)")
+        }
         let shown = excerpt(UnsafeBufferPointer(rebasing: bytes[range]))
         if isFirstRow {
             let named = options.schema?.namesEveryFeature == true

@@ -14,13 +14,22 @@ struct CSVHeaderColumns {
             throw .bad("the CSV body says it has a header (header=present), but this model's file names no features: send header-less CSV in training column order")
         }
         var names = [String]()
-        var start = 0
+        // A spreadsheet's UTF-8 byte order mark ("utf-8-sig") is no part of the first name.
+        var start = line.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         for index in 0...line.count where index == line.count || line[index] == delimiter {
-            guard names.count < featureCount + JSONRows.extraKeyMargin else {
+            guard names.count < featureCount + RequestDecodingOptions.extraNameMargin else {
                 throw .bad("the CSV header (line \(lineNumber)) names more than \(names.count) columns, and the model takes \(featureCount) features")
             }
             names.append(CSVDecoder.unquoted(line, start..<index))
             start = index + 1
+        }
+        // A data line read as a header (a batch-transform mini-batch past the file's first, which has none) is numbers:
+        // refused even where the model's features are named by numbers, rather than answered with permuted columns.
+        guard !names.allSatisfy({ Double($0) != nil }) else {
+            throw .bad("""
+                the CSV header (line \(lineNumber)) is numbers, not names: is the first line a header? Only the first request \
+                of a file split at line ends (SplitType=Line) holds it
+                """)
         }
         var columns = [Int?]()
         var taken = Set<Int>()
@@ -64,6 +73,7 @@ struct CSVHeaderColumns {
     /// feature whose categories are numbers is that category (its code), as pandas reads a named column.
     func place<Values: FeatureValues>(_ fields: [Double], schema: FeatureSchema?, featureCount: Int, label: String,
                                       into values: inout Values) throws(CodecError) {
+        try JSONRows.requireRoom(for: values.count, featureCount: featureCount)
         let start = values.count
         values.appendMissing(count: featureCount)
         for (field, value) in fields.enumerated() {

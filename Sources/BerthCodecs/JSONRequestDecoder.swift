@@ -42,7 +42,7 @@ public struct JSONRequestDecoder: RequestDecoder {
                 throw .bad("\"dataframe_split\" must be an object with \"columns\" (names) and \"data\" (rows), as pandas' to_dict(orient=\"split\") writes it")
             }
             guard !data.isEmpty else { throw .bad("the request holds no rows") }
-            var values = Values(reservingCapacity: data.count * featureCount)
+            var values = Values(reservingCapacity: min(data.count * featureCount, RequestDecodingOptions.maxValues))
             try reader.appendSplit(columns: columns, rows: data, into: &values)
             return values.batch(rowCount: data.count, columnCount: featureCount)
         case .object(let members) where members["dataframe_records"] != nil:
@@ -61,7 +61,7 @@ public struct JSONRequestDecoder: RequestDecoder {
             throw .bad("send {\"instances\": [[...], ...]}, an array of rows, or one array of numbers")
         }
         guard !rows.isEmpty else { throw .bad("the request holds no rows") }
-        var values = Values(reservingCapacity: rows.count * featureCount)
+        var values = Values(reservingCapacity: min(rows.count * featureCount, RequestDecodingOptions.maxValues))
         for (index, row) in rows.enumerated() {
             try reader.appendRow(row, label: "\(noun) \(index + 1)", into: &values)
         }

@@ -11,10 +11,6 @@ struct JSONRows {
     let options: RequestDecodingOptions
     let featureCount: Int
 
-    /// Keys a named record may have beyond the model's features (ignored unknown ones); more is a 400 before
-    /// anything grows with them.
-    static let extraKeyMargin = 64
-
     /// Appends one row of exactly `featureCount` values, or throws a 400 naming the row (`label`).
     func appendRow<Values: FeatureValues>(_ value: JSONValue, label: String, into values: inout Values) throws(CodecError) {
         switch value {
@@ -52,9 +48,10 @@ struct JSONRows {
     /// `{"name": value, …}`: each key's value in its feature's column, features not named missing.
     func appendNamed<Values: FeatureValues>(_ members: [String: JSONValue], label: String, into values: inout Values) throws(CodecError) {
         guard let schema = options.schema else { throw .bad("\(label) names features, but this model's file names none") }
-        guard members.count <= featureCount + Self.extraKeyMargin else {
+        guard members.count <= featureCount + RequestDecodingOptions.extraNameMargin else {
             throw .bad("\(label) has \(members.count) keys, and the model takes \(featureCount) features")
         }
+        try Self.requireRoom(for: values.count, featureCount: featureCount)
         let start = values.count
         values.appendMissing(count: featureCount)
         var unknown = [String]()
@@ -80,13 +77,16 @@ struct JSONRows {
         guard let schema = options.schema, schema.namesEveryFeature else {
             throw .bad("\"dataframe_split\" names its columns, but this model's file names no features: send \"data\" rows in training column order as {\"instances\": [...]}")
         }
-        guard columns.count <= featureCount + Self.extraKeyMargin else {
+        guard columns.count <= featureCount + RequestDecodingOptions.extraNameMargin else {
             throw .bad("\"dataframe_split\" has \(columns.count) columns, and the model takes \(featureCount) features")
         }
         var targets = [Int?]()
         var seen = Set<Int>()
         for (position, column) in columns.enumerated() {
-            guard let name = column.string else { throw .bad("\"dataframe_split\" column \(position + 1) is not a name") }
+            // pandas names integer columns by numbers.
+            guard let name = column.string ?? column.number.map(FeatureSchema.Categories.text) else {
+                throw .bad("\"dataframe_split\" column \(position + 1) is not a name")
+            }
             guard let target = schema.column(named: name) else {
                 guard options.unknownFeatures == .ignore else {
                     throw .bad("""
@@ -108,6 +108,7 @@ struct JSONRows {
             guard elements.count == columns.count else {
                 throw .bad("\"dataframe_split\" \(label) has \(elements.count) values for \(columns.count) columns")
             }
+            try Self.requireRoom(for: values.count, featureCount: featureCount)
             let start = values.count
             values.appendMissing(count: featureCount)
             for (element, target) in zip(elements, targets) {
@@ -165,6 +166,13 @@ struct JSONRows {
             return try CategoryText.code(text, column: column, schema: options.schema, label: label)
         default:
             throw .bad("\(label), \(CategoryText.describe(column: column, schema: options.schema)) is not a number (use null for a missing value)")
+        }
+    }
+
+    /// A 400 when one more row would take a request past `RequestDecodingOptions.maxValues`.
+    static func requireRoom(for valueCount: Int, featureCount: Int) throws(CodecError) {
+        guard valueCount + featureCount <= RequestDecodingOptions.maxValues else {
+            throw .bad("the request expands to more than \(RequestDecodingOptions.maxValues) values (rows × \(featureCount) features): send it in smaller requests")
         }
     }
 

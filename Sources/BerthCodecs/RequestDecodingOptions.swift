@@ -18,6 +18,13 @@ public struct RequestDecodingOptions: Sendable, Equatable {
     /// Whether a CSV body's first line names its columns (`text/csv; header=present`, or `BERTH_CSV_HEADER`).
     public var csvHeader: CSVHeader
 
+    /// Names a named record (or a CSV header, or `dataframe_split`'s columns) may give beyond the model's features
+    /// (ignored unknown ones); more is a 400 before anything grows with them.
+    public static let extraNameMargin = 64
+    /// The most values one request may decode to. Named records and headed CSV lines fill every feature a row
+    /// whatever they name, so a body of empty records (`{}` is 2 bytes) could otherwise expand without bound.
+    public static let maxValues = 1 << 25
+
     public init(libsvmIndexBase: Int = 0, firstLineNumber: Int = 1, precision: FeaturePrecision = .float32,
                 schema: FeatureSchema? = nil, unknownFeatures: UnknownFeatures = .reject, csvHeader: CSVHeader = .absent) {
         self.libsvmIndexBase = libsvmIndexBase

@@ -14,6 +14,7 @@ public struct FeatureSchema: Sendable, Equatable {
         }
     }
 
+    /// What a column holds: numbers, or categories (known by value, or only by hash).
     public enum Kind: Sendable, Equatable {
         case numerical
         /// Codes are `0 ..< categories.count` in `categories`' order; nil when the file holds no category values

@@ -16,7 +16,14 @@ enum LightGBMFeatureKinds {
         let categorical = infos.map { !$0.hasPrefix("[") && $0 != "none" }
         guard categorical.contains(true) else { return nil }
         let lists = pandasCategorical.flatMap(categoryLists)
-        let usable = lists.map { $0.count == categorical.filter { $0 }.count } ?? false
+        // The lists follow the DataFrame's category columns, the features the categorical ones: they line up only
+        // when there are as many, and each feature's codes (its `feature_infos`) fall within its list.
+        let codeCounts = zip(infos, categorical).filter(\.1).map { info, _ in
+            (info.split(separator: ":").compactMap { Int($0) }.max() ?? -1) + 1
+        }
+        let usable = lists.map { lists in
+            lists.count == codeCounts.count && zip(lists, codeCounts).allSatisfy { list, codes in (list?.count ?? 0) >= codes }
+        } ?? false
         var nextList = 0
         return categorical.map { isCategorical in
             guard isCategorical else { return .numerical }

@@ -4,17 +4,14 @@ import BerthJSON
 /// Which of an XGBoost model's features are categorical, and (xgboost ≥ 3.1) the categories each was trained
 /// with, from `learner.feature_types` (`"c"` for categorical) and the booster's `cats` — for each feature either
 /// no categories, text categories as UTF-8 bytes (signed) cut at `offsets`, or number categories as `values` — in code order
-/// (docs/feature-schema.md).
+/// (docs/feature-schema.md). Categories laid out any other way are left out, not refused: the model still serves
+/// codes, as it did before requests could send category values.
 enum XGBoostFeatureKinds {
     /// One kind per feature, or nil when the file has no feature types.
-    static func read(learner: JSONValue, model: JSONValue?, featureCount: Int,
-                     _ fail: (String) -> ModelReadError) throws(ModelReadError) -> [FeatureSchema.Kind]? {
+    static func read(learner: JSONValue, model: JSONValue?, featureCount: Int) -> [FeatureSchema.Kind]? {
         guard let types = learner["feature_types"]?.array?.compactMap(\.string), types.count == featureCount else { return nil }
         // A model trained on codes (numpy with feature_types) has `cats` with no encodings.
-        let encodings = model?["cats"]?["enc"]?.array.flatMap { $0.isEmpty ? nil : $0 }
-        if let encodings, encodings.count != featureCount {
-            throw fail("has categories for \(encodings.count) features but takes \(featureCount)")
-        }
+        let encodings = model?["cats"]?["enc"]?.array.flatMap { $0.count == featureCount ? $0 : nil }
         var kinds = [FeatureSchema.Kind]()
         kinds.reserveCapacity(featureCount)
         for (feature, type) in types.enumerated() {
@@ -22,17 +19,14 @@ enum XGBoostFeatureKinds {
                 kinds.append(.numerical)
                 continue
             }
-            kinds.append(.categorical(try encodings.flatMap { encodings throws(ModelReadError) in
-                try categories(encodings[feature], feature: feature, fail)
-            }))
+            kinds.append(.categorical(encodings.flatMap { categories($0[feature]) }))
         }
         return kinds
     }
 
-    /// A feature's categories, nil when the encoding lists none.
-    private static func categories(_ encoding: JSONValue, feature: Int,
-                                   _ fail: (String) -> ModelReadError) throws(ModelReadError) -> FeatureSchema.Categories? {
-        guard let values = encoding["values"]?.numbers else { throw fail("has unreadable categories for feature \(feature)") }
+    /// A feature's categories, nil when the encoding lists none or cannot be read.
+    private static func categories(_ encoding: JSONValue) -> FeatureSchema.Categories? {
+        guard let values = encoding["values"]?.numbers else { return nil }
         guard let offsets = encoding["offsets"]?.numbers else {
             return values.isEmpty ? nil : .numbers(values)
         }
@@ -45,24 +39,18 @@ enum XGBoostFeatureKinds {
         texts.reserveCapacity(max(0, offsets.count - 1))
         var start = 0
         for offset in offsets.dropFirst() {
-            guard let end = Int(exactly: offset), end >= start, end <= values.count else {
-                throw fail("has category offsets outside its category bytes for feature \(feature)")
-            }
+            guard let end = Int(exactly: offset), end >= start, end <= values.count else { return nil }
             var bytes = [UInt8]()
             bytes.reserveCapacity(end - start)
             // xgboost writes the bytes as signed 8-bit integers (`é` is -61, -87).
             for value in values[start..<end] {
-                guard let byte = Int(exactly: value), (-128...255).contains(byte) else {
-                    throw fail("has a category byte out of range for feature \(feature)")
-                }
+                guard let byte = Int(exactly: value), (-128...255).contains(byte) else { return nil }
                 bytes.append(UInt8(truncatingIfNeeded: byte))
             }
             texts.append(String(decoding: bytes, as: UTF8.self))
             start = end
         }
-        guard offsets.first == 0, start == values.count else {
-            throw fail("has category offsets that do not cover its category bytes for feature \(feature)")
-        }
+        guard offsets.first == 0, start == values.count else { return nil }
         return .strings(texts)
     }
 }

@@ -75,7 +75,7 @@ enum XGBoostJSONModelDecoder {
             loaded.featureNames = names
         }
         let model = boosterName == "dart" ? booster["gbtree"]?["model"] : booster["model"]
-        loaded.featureKinds = try XGBoostFeatureKinds.read(learner: learner, model: model, featureCount: featureCount, fail)
+        loaded.featureKinds = XGBoostFeatureKinds.read(learner: learner, model: model, featureCount: featureCount)
         loaded.unseenCategories = .refused
         return loaded
     }

@@ -102,7 +102,8 @@ public struct JSONReader {
             let keyStart = position
             let key = try parseString()
             if rejectsDuplicateKeys && members[key] != nil {
-                throw JSONParseError("the key \(String(reflecting: String(key.prefix(64)))) appears twice in one object", at: keyStart)
+                let shown = String(String.UnicodeScalarView(key.unicodeScalars.prefix(64)))
+                throw JSONParseError("the key \(String(reflecting: shown)) appears twice in one object", at: keyStart)
             }
             skipWhitespace()
             guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else {

@@ -44,16 +44,17 @@ public struct LocalBatchTransform: Sendable {
             let file = try MappedInputFile(path: input)
             let destination = try PendingOutputFile(path: output)
             var splitter = BatchRequestSplitter(bytes: file.bytes, format: requestFormat, strategy: strategy, payloadLimit: payloadLimit)
-            // A CSV file with a header (BERTH_CSV_HEADER=present) has it once, on its first line: every later request
-            // is sent with it in front, numbered as the line before its own first line, so each maps its columns.
-            let header = requestFormat == .csv && pipeline.decoding.csvHeader == .present
-                ? Array(file.bytes.prefix { $0 != UInt8(ascii: "\n") }) + [UInt8(ascii: "\n")] : nil
+            // A CSV file with a header (BERTH_CSV_HEADER=present) has it once, on its first non-blank line: every later
+            // request is sent with it in front, numbered as the line before its own first line, so each maps its
+            // columns; a request of the header alone (SingleRecord) answers nothing.
+            let header = requestFormat == .csv && pipeline.decoding.csvHeader == .present ? CSVFileHeader(file.bytes) : nil
             while let request = try next(&splitter) {
+                if let header, request.range.upperBound <= header.end { continue }
                 let answer: (body: [UInt8], rowCount: Int)
                 do throws(CodecError) {
                     let body = UnsafeBufferPointer(rebasing: file.bytes[request.range])
-                    if let header, request.range.lowerBound > 0 {
-                        answer = try (header + body).withUnsafeBytes { bytes in
+                    if let header, request.range.lowerBound >= header.end {
+                        answer = try (header.line + body).withUnsafeBytes { bytes in
                             Result { () throws(CodecError) in
                                 try pipeline.answer(bytes, from: requestFormat, to: responseFormat, explain: pipeline.defaultExplanation,
                                                     firstLineNumber: request.firstLine - 1)
@@ -90,5 +91,27 @@ public struct LocalBatchTransform: Sendable {
         } catch {
             throw BatchFileFailure(reason: error.message)
         }
+    }
+}
+
+/// The header line of a CSV file `berth predict` splits (`BERTH_CSV_HEADER=present`): its first non-blank line, with
+/// its line end, and where the line after it starts.
+struct CSVFileHeader {
+    let line: [UInt8]
+    let end: Int
+
+    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        while start < bytes.count {
+            let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            let text = bytes[start..<newline]
+            if text.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }) {
+                line = Array(text) + [UInt8(ascii: "\n")]
+                end = min(bytes.count, newline + 1)
+                return
+            }
+            start = newline + 1
+        }
+        return nil
     }
 }

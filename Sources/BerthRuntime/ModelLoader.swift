@@ -132,11 +132,12 @@ public struct ModelLoader: Sendable {
     /// else by the artifact — and the names a binary or `multi:softmax` classifier's meaning cannot carry.
     static func labelled(_ loaded: LoadedModel, configured: ClassLabels?) throws(Failure) -> (PredictionMeaning, ClassLabels?) {
         guard let labels = configured ?? loaded.classLabels else { return (loaded.meaning, nil) }
+        let source = configured != nil ? "BERTH_CLASS_LABELS" : "the model file"
         guard let count = loaded.meaning.classCount else {
-            throw Failure(description: "BERTH_CLASS_LABELS names classes, but the model is not a classifier (objective \(loaded.objectiveName)): unset it")
+            throw Failure(description: "\(source) names \(labels.count) classes, but the model is not a classifier (objective \(loaded.objectiveName)): unset it")
         }
         guard labels.count == count else {
-            throw Failure(description: "BERTH_CLASS_LABELS names \(labels.count) classes, but the model tells \(count) apart (objective \(loaded.objectiveName)): name each class once, in class order")
+            throw Failure(description: "\(source) names \(labels.count) classes, but the model tells \(count) apart (objective \(loaded.objectiveName)): name each class once, in class order")
         }
         let meaning = loaded.meaning.relabelled(labels)
         if case .classProbabilities = meaning { return (meaning, nil) }

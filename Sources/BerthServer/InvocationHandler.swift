@@ -95,7 +95,9 @@ struct InvocationHandler: Sendable {
         let pipeline: InferencePipeline
         do {
             var configured = InferencePipeline(model: model, configuration: configuration)
-            if let header = try CSVHeader.parameter(ofContentType: request.headers[.contentType]) { configured.decoding.csvHeader = header }
+            if requestFormat == .csv, let header = try CSVHeader.parameter(ofContentType: request.headers[.contentType]) {
+                configured.decoding.csvHeader = header
+            }
             pipeline = configured
         } catch {
             throw InvocationFailure(error)

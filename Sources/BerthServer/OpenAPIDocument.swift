@@ -232,7 +232,7 @@ struct OpenAPIDocument {
             return .object(["type": ["string", "integer", "null"], "description": "a category: text or a whole number"])
         }
         guard case .categorical(let categories) = feature.kind else { return .object(["type": ["number", "null"]]) }
-        guard let categories else {
+        guard let categories, categories.count > 0 else {
             return .object(["type": ["number", "null"], "description": "a categorical feature: its code"])
         }
         switch categories {

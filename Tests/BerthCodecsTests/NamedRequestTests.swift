@@ -72,6 +72,12 @@ import Testing
         #expect(error?.message.contains("'berlin', a category the model was not trained with (its categories: lima, paris, tokyo)") == true)
         let number = #expect(throws: CodecError.self) { try json(#"{"größe": 99}"#, options(unseen: .refused)) }
         #expect(number?.message.contains("feature 'größe' (value 3) is 99") == true)
+        // CSV alike, positional and headed.
+        #expect(same(try csv("1,berlin,0,0\n", options()), [1, .nan, 0, 0]))
+        let positional = #expect(throws: CodecError.self) { try csv("1,berlin,0,0\n", options(unseen: .refused)) }
+        #expect(positional?.message.contains("line 1, feature 'city' (value 2) is 'berlin', a category the model was not trained with") == true)
+        let headed = #expect(throws: CodecError.self) { try csv("city,größe\nlima,99\n", options(unseen: .refused, header: .present)) }
+        #expect(headed?.message.contains("line 2, feature 'größe' (value 3) is 99") == true)
     }
 
     @Test(arguments: [
@@ -91,10 +97,44 @@ import Testing
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
     }
 
-    /// A data line taken for a header names no feature: refused, not answered as rows of missing values.
-    @Test func aHeaderThatNamesNoFeatureIsRefused() {
-        let error = #expect(throws: CodecError.self) { try csv("1,2,3,4\n5,6,7,8\n", options(unknown: .ignore, header: .present)) }
+    /// A data line taken for a header is refused, not answered as rows of missing values or permuted columns —
+    /// even where the model's features are named by numbers.
+    @Test func aHeaderThatIsDataIsRefused() {
+        let error = #expect(throws: CodecError.self) { try csv("x,y\n5,6\n", options(unknown: .ignore, header: .present)) }
         #expect(error?.message.contains("names none of the model's features") == true)
+        let numbered = FeatureSchema(features: (0..<4).map { .init(name: "\($0)", kind: .numerical) })
+        let numbers = #expect(throws: CodecError.self) { try csv("1,0,2,3\n5,6,7,8\n", options(numbered, header: .present)) }
+        #expect(numbers?.message.contains("is numbers, not names") == true)
+    }
+
+    /// A spreadsheet's byte order mark does not stick to the first name; the line numbers of a later request of a
+    /// file count on from where it starts.
+    @Test func headersReadAsPeopleWriteThem() throws {
+        #expect(same(try csv("\u{FEFF}age,city\n3,lima\n", options(header: .present)), [3, 0, .nan, .nan]))
+        var later = options(header: .present)
+        later.firstLineNumber = 1000
+        let error = #expect(throws: CodecError.self) { try CSVDecoder(options: later).decode(Array("age\n1\nx\n".utf8), featureCount: 4) }
+        #expect(error?.message.contains("line 1002") == true, "\(error?.message ?? "")")
+    }
+
+    /// pandas names the columns of a frame without names by numbers, and `dataframe_split` writes them so.
+    @Test func numberedColumnsNameFeatures() throws {
+        let numbered = FeatureSchema(features: (0..<4).map { .init(name: "\($0)", kind: .numerical) })
+        let body = #"{"dataframe_split": {"columns": [3, 0], "data": [[1.5, 2]]}}"#
+        #expect(same(try json(body, options(numbered)), [2, .nan, .nan, 1.5]))
+    }
+
+    /// Rows that name nothing still fill every feature: a request that would expand past the cap is refused first.
+    @Test func expansionIsBounded() {
+        #expect(throws: CodecError.self) { try JSONRows.requireRoom(for: RequestDecodingOptions.maxValues - 3, featureCount: 4) }
+        #expect(throws: Never.self) { try JSONRows.requireRoom(for: RequestDecodingOptions.maxValues - 4, featureCount: 4) }
+    }
+
+    /// A key given twice is named in the message, shortened by characters a person sees, whatever it holds.
+    @Test func aRepeatedKeyIsNamedShortly() {
+        let key = "e" + String(repeating: "\u{301}", count: 10_000)
+        let error = #expect(throws: CodecError.self) { try json("{\"\(key)\": 1, \"\(key)\": 2}") }
+        #expect((error?.message.utf8.count ?? .max) < 400)
     }
 
     @Test func unknownFeaturesMayBeIgnored() throws {
@@ -107,7 +147,7 @@ import Testing
 
     /// A record with more keys than the model has features plus a margin is refused before its row is laid out.
     @Test func hugeKeyCountsAreRefused() {
-        let keys = (0..<(4 + JSONRows.extraKeyMargin + 1)).map { "\"k\($0)\": 1" }.joined(separator: ", ")
+        let keys = (0..<(4 + RequestDecodingOptions.extraNameMargin + 1)).map { "\"k\($0)\": 1" }.joined(separator: ", ")
         let error = #expect(throws: CodecError.self) { try json("{\(keys)}", options(unknown: .ignore)) }
         #expect(error?.message.contains("has 69 keys, and the model takes 4 features") == true)
     }

@@ -102,6 +102,13 @@ import Testing
         #expect(result.failure == nil && result.requests > 3 && result.records == 24, "\(result.failure ?? "")")
         ResponseComparison.expectSameText(try String(contentsOfFile: folder + "/rows.csv.out", encoding: .utf8),
                                           try String(contentsOfFile: named + "/expected/rows-header.csv.csv", encoding: .utf8), "rows-header.csv")
+        // One line a request (SingleRecord): the header's own request answers nothing; a blank line before the header.
+        try ("\n" + String(contentsOfFile: named + "/requests/rows-header.csv", encoding: .utf8)).write(toFile: folder + "/single.csv", atomically: true, encoding: .utf8)
+        let single = try job(.csv, .csv, strategy: .singleRecord, fixture: named, environment: ["BERTH_CSV_HEADER": "present"])
+            .run(input: folder + "/single.csv", output: folder + "/single.csv.out") { _, _, _ in }
+        #expect(single.failure == nil && single.records == 24, "\(single.failure ?? "")")
+        ResponseComparison.expectSameText(try String(contentsOfFile: folder + "/single.csv.out", encoding: .utf8),
+                                          try String(contentsOfFile: named + "/expected/rows-header.csv.csv", encoding: .utf8), "single")
         // Without the setting, the header is refused as one.
         let plain = try job(.csv, .csv, fixture: named).run(input: folder + "/rows.csv", output: folder + "/plain.out") { _, _, _ in }
         #expect(plain.failure?.contains("line 1 looks like a header") == true)
