@@ -106,19 +106,24 @@ def variants(frame, X, answer):
     # By name: numerical features missing are left out, a missing category is null.
     named = [{column: plain(cells[row][column]) for column in SHUFFLED
               if not (column in ("age", "income") and plain(cells[row][column]) is None)} for row in range(len(frame))]
-    bodies = {
-        "rows-text.csv": ("\n".join(",".join(csv_cell(v) for v in row) for row in text_rows) + "\n", "text/csv"),
-        "rows-text.json": (json.dumps({"instances": text_rows}, ensure_ascii=False), "application/json"),
-        "rows-header.csv": (",".join(SHUFFLED) + "\n" + "".join(",".join(csv_cell(cells[row][c]) for c in SHUFFLED) + "\n"
-                                                               for row in range(len(frame))), "text/csv; header=present"),
+    bodies = text_and_named_bodies(cells, text_rows, named)
+    bodies["rows-records.json"] = (json.dumps({"dataframe_records": named}, ensure_ascii=False), "application/json")
+    return {name: (body.encode(), content_type, answer) for name, (body, content_type) in bodies.items()}
+
+
+def text_and_named_bodies(cells, positional, named):
+    """{file: (body, content type)}: the rows positionally with category text (CSV, JSON), and by name in SHUFFLED
+    order (headed CSV, named JSON and JSON Lines, dataframe_split)."""
+    return {
+        "rows-text.csv": ("\n".join(",".join(csv_cell(v) for v in row) for row in positional) + "\n", "text/csv"),
+        "rows-text.json": (json.dumps({"instances": positional}, ensure_ascii=False), "application/json"),
+        "rows-header.csv": (",".join(SHUFFLED) + "\n" + "".join(",".join(csv_cell(row[c]) for c in SHUFFLED) + "\n" for row in cells),
+                            "text/csv; header=present"),
         "rows-named.json": (json.dumps({"instances": named}, ensure_ascii=False), "application/json"),
         "rows-named.jsonl": ("".join(json.dumps(record, ensure_ascii=True) + "\n" for record in named), "application/jsonlines"),
-        "rows-split.json": (json.dumps({"dataframe_split": {"columns": SHUFFLED, "data": [[plain(cells[row][c]) for c in SHUFFLED]
-                                                                                        for row in range(len(frame))]}},
+        "rows-split.json": (json.dumps({"dataframe_split": {"columns": SHUFFLED, "data": [[plain(row[c]) for c in SHUFFLED] for row in cells]}},
                                        ensure_ascii=False), "application/json"),
-        "rows-records.json": (json.dumps({"dataframe_records": named}, ensure_ascii=False), "application/json"),
     }
-    return {name: (body.encode(), content_type, answer) for name, (body, content_type) in bodies.items()}
 
 
 def xgboost_case():
@@ -187,17 +192,7 @@ def catboost_case():
     positional = [[plain(cells[row][column]) for column in COLUMNS] for row in range(len(requests))]
     named = [{column: plain(cells[row][column]) for column in SHUFFLED if plain(cells[row][column]) is not None}
              for row in range(len(requests))]
-    bodies = {
-        "rows-text.csv": ("\n".join(",".join(csv_cell(v) for v in row) for row in positional) + "\n", "text/csv"),
-        "rows-text.json": (json.dumps({"instances": positional}, ensure_ascii=False), "application/json"),
-        "rows-header.csv": (",".join(SHUFFLED) + "\n" + "".join(",".join(csv_cell(cells[row][c]) for c in SHUFFLED) + "\n"
-                                                               for row in range(len(requests))), "text/csv; header=present"),
-        "rows-named.json": (json.dumps({"instances": named}, ensure_ascii=False), "application/json"),
-        "rows-named.jsonl": ("".join(json.dumps(record, ensure_ascii=True) + "\n" for record in named), "application/jsonlines"),
-        "rows-split.json": (json.dumps({"dataframe_split": {"columns": SHUFFLED, "data": [[plain(cells[row][c]) for c in SHUFFLED]
-                                                                                        for row in range(len(requests))]}},
-                                       ensure_ascii=False), "application/json"),
-    }
+    bodies = text_and_named_bodies(cells, positional, named)
     folder = os.path.join(HERE, name)
     shutil.rmtree(folder, ignore_errors=True)
     for sub in ("model", "requests", "expected"):
