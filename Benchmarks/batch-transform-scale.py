@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_model  # noqa: E402
+from berth_bench import cpu_model  # noqa: E402
 from berth_server import BERTH, free_port, start  # noqa: E402
 
 PAYLOAD_BYTES = 6 * 1024 * 1024
@@ -133,7 +134,7 @@ def main():
                 post_all(port, [ten_thousand] * cores, cores)
                 rounds += cores
             baseline = rounds * 10_000 / (time.perf_counter() - began)
-            print(f"cores {cores}; 10,000-row CSV requests, {cores} connections: {baseline:,.0f} rows/s\n")
+            print(f"{cpu_model()}, {cores} cores; 10,000-row CSV requests, {cores} connections: {baseline:,.0f} rows/s\n")
             print(f"{'job':<28} {'MB':>6} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'ratio':>6} {'peak RSS MiB':>13}")
             for megabytes in [int(size) for size in arguments.sizes.split(",")]:
                 path = os.path.join(folder, f"rows-{megabytes}mb.csv")

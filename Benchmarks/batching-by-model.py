@@ -18,6 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from berth_bench import cpu_model  # noqa: E402
 from berth_server import free_port, start  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,6 +75,7 @@ def main():
         body = os.path.join(work, "row.csv")
         with open(body, "w") as handle:
             handle.write(",".join(repr(round(float(v), 4)) for v in rng.normal(size=28)) + "\n")
+        print(f"{cpu_model()}, {os.cpu_count()} cores")
         print(f"{'model':<30} {'batching':<9} {'requests/s':>11}")
         for name, folder in models.items():
             for _ in range(arguments.rounds):

@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_model  # noqa: E402
-from berth_bench import berth, median_microseconds  # noqa: E402
+from berth_bench import berth, cpu_model, median_microseconds  # noqa: E402
 
 
 def xgboost_median(booster, X, threads, seconds):
@@ -35,7 +35,8 @@ def main():
         bodies = {count: reference_model.write_bodies(work, X, f"rows{count}") for count, X in texts.items()}
         batches = {count: X.astype(np.float32) for count, X in texts.items()}
         import xgboost
-        print(f"reference model: 500 trees, depth 8, 28 features; xgboost {xgboost.__version__}")
+        # The CPU decides which walk wins (AVX-512 or AVX2 gathers, Intel or AMD): every table names it.
+        print(f"{cpu_model()}, {os.cpu_count()} cores; reference model: 500 trees, depth 8, 28 features; xgboost {xgboost.__version__}")
         print(f"{'threads':>7}{'rows':>7}{'berth rows/s':>14}{'xgboost rows/s':>16}{'ratio':>7}")
         for threads in (1, 2):
             ours = berth("kernel", model, [bodies[c]["application/x-npy"] for c in batches], threads, arguments.seconds)
