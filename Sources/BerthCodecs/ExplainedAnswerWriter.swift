@@ -26,7 +26,7 @@ public struct ExplainedAnswerWriter: Sendable {
     public func appendOpening(to output: inout [UInt8]) {
         switch format {
         case .json:
-            output.append(contentsOf: #"{"predictions": ["#.utf8)
+            JSONResponseEncoder(options: options).appendOpening(to: &output)
         case .npy:
             output.append(contentsOf: NPYHeader.header(descr: "<f8", shape: valuesPerRow == 1 ? [rowCount] : [rowCount, valuesPerRow]))
         case .csv, .jsonLines, .recordIO:
@@ -40,14 +40,9 @@ public struct ExplainedAnswerWriter: Sendable {
                      "a block's predictions and explanations must match the answer's shape")
         switch format {
         case .json:
-            for row in 0..<predictions.rowCount {
-                if firstRow + row > 0 { output.append(contentsOf: ", ".utf8) }
-                appendObject(options.namedValues(predictions, row: row, json: true), explanations: explanations, row: row, into: &output)
-            }
+            JSONResponseEncoder(options: options(with: explanations)).appendObjects(predictions, firstRow: firstRow, to: &output)
         case .jsonLines:
-            var lineOptions = options
-            lineOptions.explanations = explanations
-            JSONLinesEncoder(options: lineOptions).encode(predictions, into: &output)
+            JSONLinesEncoder(options: options(with: explanations)).encode(predictions, into: &output)
         case .npy:
             output.reserveCapacity(output.count + explanations.values.count * 8)
             for value in explanations.values { LittleEndian.appendUInt64(value.bitPattern, to: &output) }
@@ -60,7 +55,13 @@ public struct ExplainedAnswerWriter: Sendable {
     /// What follows the last row: JSON's closing (and batch framing's newline).
     public func appendClosing(to output: inout [UInt8]) {
         guard format == .json else { return }
-        output.append(contentsOf: "]}".utf8)
-        if options.batchFraming { output.append(UInt8(ascii: "\n")) }
+        JSONResponseEncoder(options: options).appendClosing(to: &output)
+    }
+
+    /// The answer's options with a block's explanations, for the JSON and JSON Lines objects that carry them.
+    private func options(with explanations: Explanations) -> ResponseEncodingOptions {
+        var withExplanations = options
+        withExplanations.explanations = explanations
+        return withExplanations
     }
 }

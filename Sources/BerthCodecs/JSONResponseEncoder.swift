@@ -12,11 +12,27 @@ public struct JSONResponseEncoder: ResponseEncoder {
     }
 
     public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
+        appendOpening(to: &output)
+        appendObjects(predictions, firstRow: 0, to: &output)
+        appendClosing(to: &output)
+    }
+
+    /// `{"predictions": [`: what precedes the first row's object.
+    func appendOpening(to output: inout [UInt8]) {
         output.append(contentsOf: #"{"predictions": ["#.utf8)
+    }
+
+    /// The objects of rows `firstRow ..< firstRow + predictions.rowCount` of the document (a block of them, when an
+    /// answer is written a block at a time), each after a separator unless it is the document's first.
+    func appendObjects(_ predictions: Predictions, firstRow: Int, to output: inout [UInt8]) {
         for row in 0..<predictions.rowCount {
-            if row > 0 { output.append(contentsOf: ", ".utf8) }
+            if firstRow + row > 0 { output.append(contentsOf: ", ".utf8) }
             appendObject(options.namedValues(predictions, row: row, json: true), explanations: options.explanations, row: row, into: &output)
         }
+    }
+
+    /// `]}`, and in batch mode the newline that ends the document.
+    func appendClosing(to output: inout [UInt8]) {
         output.append(contentsOf: "]}".utf8)
         if options.batchFraming { output.append(UInt8(ascii: "\n")) }
     }
@@ -45,7 +61,7 @@ public struct JSONLinesEncoder: ResponseEncoder {
 }
 
 /// `{"name": value, …}` for one row, with the row's explanation last when there is one.
-func appendObject(_ entries: [(name: String, value: SelectedValue)], explanations: Explanations?, row: Int,
+private func appendObject(_ entries: [(name: String, value: SelectedValue)], explanations: Explanations?, row: Int,
                           into output: inout [UInt8]) {
     output.append(UInt8(ascii: "{"))
     for (index, entry) in entries.enumerated() {
