@@ -31,11 +31,9 @@ struct BodyLines {
         var lineStart = 0
         var firstBlankLine: Int?
         while lineStart < bytes.count {
-            var lineEnd = endOfLine(from: lineStart)
-            let nextLine = lineEnd + 1
+            let (line, nextLine) = self.line(from: lineStart)
             lineNumber += 1
-            if lineEnd > lineStart && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-            if (lineStart..<lineEnd).allSatisfy({ bytes[$0] == UInt8(ascii: " ") || bytes[$0] == UInt8(ascii: "\t") }) {
+            if isBlank(line) {
                 firstBlankLine = firstBlankLine ?? lineNumber
             } else {
                 if let blank = firstBlankLine, case .refused(let format) = blankLinesBeforeRows {
@@ -45,7 +43,7 @@ struct BodyLines {
                         """)
                 }
                 firstBlankLine = nil
-                try body(lineStart..<lineEnd, lineNumber)
+                try body(line, lineNumber)
             }
             lineStart = nextLine
         }
@@ -57,16 +55,25 @@ struct BodyLines {
         var lineNumber = firstLineNumber - 1
         var lineStart = 0
         while lineStart < bytes.count {
-            var lineEnd = endOfLine(from: lineStart)
-            let nextLine = lineEnd + 1
+            let (line, nextLine) = self.line(from: lineStart)
             lineNumber += 1
-            if lineEnd > lineStart && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-            if !(lineStart..<lineEnd).allSatisfy({ bytes[$0] == UInt8(ascii: " ") || bytes[$0] == UInt8(ascii: "\t") }) {
-                return (lineStart..<lineEnd, lineNumber, nextLine)
-            }
+            if !isBlank(line) { return (line, lineNumber, nextLine) }
             lineStart = nextLine
         }
         return nil
+    }
+
+    /// The line starting at `start`, without its `\n` (and a `\r` before it), and where the next one starts.
+    private func line(from start: Int) -> (range: Range<Int>, next: Int) {
+        var end = endOfLine(from: start)
+        let next = end + 1
+        if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return (start..<end, next)
+    }
+
+    /// Whether a line holds only spaces and tabs.
+    private func isBlank(_ line: Range<Int>) -> Bool {
+        line.allSatisfy { bytes[$0] == UInt8(ascii: " ") || bytes[$0] == UInt8(ascii: "\t") }
     }
 
     /// The index of the first `\n` at or after `start`, or the body's end.

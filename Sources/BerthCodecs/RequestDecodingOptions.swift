@@ -49,6 +49,12 @@ public enum CSVHeader: String, Sendable, CaseIterable {
     case present
     case absent
 
+    /// Where a CSV body's header sits: its first non-blank line (without the line end) and where the line after it
+    /// starts; nil for a body of blank lines. `berth predict` sends it with every request it splits a file into.
+    public static func line(in bytes: UnsafeBufferPointer<UInt8>) -> (range: Range<Int>, next: Int)? {
+        BodyLines(bytes: bytes).firstLine().map { ($0.range, $0.next) }
+    }
+
     /// The `header` parameter of a `text/csv` Content-Type, nil when it has none; another value is a 400.
     public static func parameter(ofContentType contentType: String?) throws(CodecError) -> CSVHeader? {
         guard let contentType, contentType.contains(";"), let mediaType = MediaType(parsing: contentType),

@@ -47,7 +47,8 @@ public struct LocalBatchTransform: Sendable {
             // A CSV file with a header (BERTH_CSV_HEADER=present) has it once, on its first non-blank line: every later
             // request is sent with it in front, numbered as the line before its own first line, so each maps its
             // columns; a request of the header alone (SingleRecord) answers nothing.
-            let header = requestFormat == .csv && pipeline.decoding.csvHeader == .present ? CSVFileHeader(file.bytes) : nil
+            let header = requestFormat == .csv && pipeline.decoding.csvHeader == .present
+                ? CSVHeader.line(in: file.bytes).map { (line: Array(file.bytes[$0.range]) + [UInt8(ascii: "\n")], end: $0.next) } : nil
             while let request = try next(&splitter) {
                 if let header, request.range.upperBound <= header.end { continue }
                 let answer: (body: [UInt8], rowCount: Int)
@@ -91,27 +92,5 @@ public struct LocalBatchTransform: Sendable {
         } catch {
             throw BatchFileFailure(reason: error.message)
         }
-    }
-}
-
-/// The header line of a CSV file `berth predict` splits (`BERTH_CSV_HEADER=present`): its first non-blank line, with
-/// its line end, and where the line after it starts.
-struct CSVFileHeader {
-    let line: [UInt8]
-    let end: Int
-
-    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var start = 0
-        while start < bytes.count {
-            let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-            let text = bytes[start..<newline]
-            if text.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }) {
-                line = Array(text) + [UInt8(ascii: "\n")]
-                end = min(bytes.count, newline + 1)
-                return
-            }
-            start = newline + 1
-        }
-        return nil
     }
 }
