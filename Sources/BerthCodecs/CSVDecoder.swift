@@ -120,17 +120,17 @@ public struct CSVDecoder: RequestDecoder {
     private func category(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, column: Int, lineNumber: Int, field: Int,
                           isFirstRow: Bool) throws(CodecError) -> Double {
         let text = Self.unquoted(bytes, range)
-        if options.schema?.code(ofText: text, column: column) != nil {
-            return try CategoryText.code(text, column: column, schema: options.schema, label: "line \(lineNumber)")
-        }
-        let shown = excerpt(UnsafeBufferPointer(rebasing: bytes[range]))
-        if isFirstRow {
-            let named = options.schema?.namesEveryFeature == true
-                ? ", or say it has one with Content-Type: text/csv; header=present (or BERTH_CSV_HEADER=present)" : ""
-            throw .bad("line \(lineNumber) looks like a header ('\(shown)' is not a number): send header-less CSV, one row of numbers per line\(named)")
-        }
-        guard options.schema != nil else {
-            throw .bad("line \(lineNumber), column \(field): '\(shown)' is not a number (leave the field empty for a missing value)")
+        // Text that is no category: on a first line, likely a header; without a schema, simply not a number.
+        if options.schema?.code(ofText: text, column: column) == nil {
+            let shown = excerpt(UnsafeBufferPointer(rebasing: bytes[range]))
+            if isFirstRow {
+                let named = options.schema?.namesEveryFeature == true
+                    ? ", or say it has one with Content-Type: text/csv; header=present (or BERTH_CSV_HEADER=present)" : ""
+                throw .bad("line \(lineNumber) looks like a header ('\(shown)' is not a number): send header-less CSV, one row of numbers per line\(named)")
+            }
+            guard options.schema != nil else {
+                throw .bad("line \(lineNumber), column \(field): '\(shown)' is not a number (leave the field empty for a missing value)")
+            }
         }
         return try CategoryText.code(text, column: column, schema: options.schema, label: "line \(lineNumber)")
     }
