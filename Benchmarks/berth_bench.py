@@ -10,9 +10,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BERTH = os.path.join(ROOT, ".build", "release", "berth")
 
 
-def berth(stage, model, inputs, threads, seconds, extra=()):
+def berth(stage, model, inputs, threads, seconds, extra=(), environment=None):
     output = subprocess.run([BERTH, "bench", "--stage", stage, "--model-dir", model, "--seconds", str(seconds), "--json", *extra, *inputs],
-                            env=dict(os.environ, BERTH_THREADS=str(threads)), check=True, capture_output=True, text=True).stdout
+                            env=dict(os.environ, BERTH_THREADS=str(threads), **(environment or {})), check=True, capture_output=True,
+                            text=True).stdout
     return [json.loads(line) for line in output.splitlines()]
 
 
@@ -34,3 +35,12 @@ def cpu_model():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     return "unknown CPU"
+
+
+def cpu_flags():
+    """The instruction-set flags /proc/cpuinfo lists (avx2, avx512f, ...), as a set."""
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()

@@ -21,6 +21,8 @@ struct DeviceRoutedModel: CompiledModel {
     var outputPrecision: FeaturePrecision { cpu.outputPrecision }
     /// Joined batches can reach the GPU's crossover, where single requests never would.
     var gainsFromJoinedCalls: Bool { true }
+    /// The CPU kernel's choice: batches below `minimumRows` run there.
+    var kernelChoice: String? { cpu.kernelChoice }
 
     /// Contributions are routed like predictions: from `minimumRows` rows to the GPU model (which computes them
     /// there where it can, `CUDATreeEnsembleModel.explain`), smaller batches to the CPU; leaves and margins are the

@@ -21,6 +21,9 @@ public protocol CompiledModel: Sendable {
     /// Whether one call on many rows costs less than a call per row — dense layers (one matrix product instead of
     /// many), a GPU a joined batch can reach — so dynamic batching is on by default (docs/performance.md).
     var gainsFromJoinedCalls: Bool { get }
+    /// Which of its ways to run the kernel chose on this machine, and why (the tree walk measured at load), for the
+    /// model ready line and `berth inspect`; nil when it had no choice to make.
+    var kernelChoice: String? { get }
 }
 
 extension CompiledModel {
@@ -31,6 +34,9 @@ extension CompiledModel {
 
     /// Tree kernels cost the same per row whatever the batch: joining calls gains nothing.
     public var gainsFromJoinedCalls: Bool { false }
+
+    /// Most kernels have one way to run.
+    public var kernelChoice: String? { nil }
 
     /// Models explain nothing unless their kernel says how.
     public func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {

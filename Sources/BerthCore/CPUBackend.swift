@@ -11,13 +11,13 @@ public struct CPUBackend: Backend {
     /// The instruction set of the dense-layer kernel on this machine (`avx512`, `avx2` or `portable`), for the log.
     public static var denseInstructionSet: String { CPUDenseLayer.instructionSet }
 
-    /// How the tree kernel walks a row down many trees on this machine (`avx512` or `avx2` gathers, or `scalar`),
-    /// for the log.
-    public static var treeWalkInstructionSet: String {
+    /// The widest vector gathers this CPU has for the tree kernel's gather walks (`avx512`, `avx2` or `none`), for
+    /// the log; which walk a model takes is measured when it loads (`TreeWalkChoice`).
+    public static var gatherInstructionSet: String {
         switch berth_forest_walk_isa() {
         case 2: "avx512"
         case 1: "avx2"
-        default: "scalar"
+        default: "none"
         }
     }
 
@@ -31,8 +31,12 @@ public struct CPUBackend: Backend {
         }
     }
 
-    public init(parallelism: RowParallelism = RowParallelism()) {
+    /// How tree kernels walk summed forests (`BERTH_TREE_WALK`): measured per model at load unless fixed.
+    public let treeWalk: TreeWalkPreference
+
+    public init(parallelism: RowParallelism = RowParallelism(), treeWalk: TreeWalkPreference = .measured) {
         self.parallelism = parallelism
+        self.treeWalk = treeWalk
     }
 
     /// The CPU's dense layer for `weights`: what a device's dense layer falls back to and is measured against.
@@ -43,7 +47,7 @@ public struct CPUBackend: Backend {
 
     public func compile(_ model: ModelIR) throws(ModelValidationError) -> any CompiledModel {
         switch model {
-        case .trees(let ensemble): try CPUTreeEnsembleModel(ensemble, parallelism: parallelism)
+        case .trees(let ensemble): try CPUTreeEnsembleModel(ensemble, parallelism: parallelism, walk: treeWalk)
         case .doubleTrees(let forest): try CPUDoubleForestModel(forest, parallelism: parallelism)
         case .obliviousTrees(let forest): try CPUObliviousForestModel(forest, parallelism: parallelism)
         case .linear(let linear): try CPULinearModel(linear, parallelism: parallelism)

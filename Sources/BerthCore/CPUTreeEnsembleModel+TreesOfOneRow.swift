@@ -4,10 +4,11 @@ import CBerthKernels
 extension CPUTreeEnsembleModel {
     /// One row down every tree, `treesAtOnce` trees stepping together level by level with a select per step (the
     /// lockstep walk across trees instead of rows), so the walks overlap in the pipeline instead of each waiting
-    /// on its own chain of loads and mispredicted branches. Groups with a categorical tree walk one tree at a time.
+    /// on its own chain of loads and mispredicted branches; or, with `gatherInstructionSet`, with vector gathers
+    /// (`berth_forest_walk_row_using`). Groups with a categorical tree walk one tree at a time.
     @inline(__always)
     func walkTreesOfOneRow(nodes: UnsafeBufferPointer<PackedForest.Node>, features: UnsafePointer<Float>,
-                           margins: UnsafeMutableBufferPointer<Float>, indices: UnsafeMutablePointer<Int32>) {
+                           margins: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>, gatherInstructionSet: Int32?) {
         let treeCount = forest.roots.count
         var first = 0
         while first < treeCount {
@@ -21,8 +22,8 @@ extension CPUTreeEnsembleModel {
             }
             if categorical {
                 for tree in first..<first + count { indices[tree - first] = leaf(from: forest.roots[tree], nodes: nodes, features: features) }
-            } else if walksRowsWithGathers,
-                      berth_forest_walk_row(nodes.baseAddress, features, indices, count, Int(depth)) == 0 {
+            } else if let gatherInstructionSet,
+                      berth_forest_walk_row_using(gatherInstructionSet, nodes.baseAddress, features, indices, count, Int(depth)) == 0 {
                 // Walked with vector gathers, one tree a lane (CBerthKernels): the same steps as below.
             } else {
                 for _ in 0..<depth {

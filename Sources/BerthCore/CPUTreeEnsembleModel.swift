@@ -3,16 +3,14 @@ import CBerthKernels
 /// The CPU kernel for tree ensembles: the forest packed once (`PackedForest`), rows predicted in blocks of
 /// `blockSize`, large batches split across cores by `RowParallelism`; a row allocates nothing.
 ///
-/// A block is walked one of three ways, all taking the same decision at every node (`step`, `leaf`) and adding
-/// each group's leaves in tree order, so they give the same sums:
-/// - **a row down many trees with vector gathers** (`walkTreesOfOneRow` through CBerthKernels'
-///   `berth_forest_walk_row`, one tree a lane): every block of a summed ensemble without categorical splits, on a
-///   CPU with AVX-512 or AVX2;
-/// - **a row down many trees in Swift** (`walkTreesOfOneRow`, `treesAtOnce` trees stepping together): summed
-///   blocks of fewer than `rowsForLockstepSums` rows without gathers, and groups of trees with categorical splits;
-/// - **the block's rows down one tree in lockstep** (`walkRowsInLockstep`, the trees as the outer loop, so one
-///   tree's nodes stay in cache while every row visits it, as XGBoost's CPU predictor does, docs/model-formats.md §5):
-///   larger summed blocks without gathers, and ONNX's vote combinations (`combineVotes`).
+/// Every walk takes the same decision at every node (`step`, `leaf`) and adds each group's leaves in tree order,
+/// so all give the same sums. A summed ensemble without categorical splits has several (`TreeWalk`): in C on the
+/// compact nodes (`CompactForest`, eight rows down a tree or a row down eight trees at once), with vector gathers
+/// (`berth_forest_walk_row`, one tree a lane), or in Swift on the packed nodes; which one serves small and large
+/// blocks is measured on the model at load (`TreeWalkChoice`), because it depends on the CPU. Trees with
+/// categorical splits walk in Swift, a row down `treesAtOnce` trees for blocks under `TreeWalkChoice.blockRows`
+/// rows, else the block's rows in lockstep down each tree (`walkRowsInLockstep`, as XGBoost's CPU predictor does,
+/// docs/model-formats.md §5); so do ONNX's vote combinations (`combineVotes`).
 ///
 /// The crossovers below were measured on the reference model; the measurements are in docs/performance.md.
 struct CPUTreeEnsembleModel: CompiledModel {
@@ -20,14 +18,9 @@ struct CPUTreeEnsembleModel: CompiledModel {
     /// From this many rows in a block, the rows step down each tree together (`walkRowsInLockstep`); fewer walk one
     /// after another, where lockstep does not pay.
     static let lockstepRows = 4
-    /// Summed ensembles walked without vector gathers: below this many rows in a block, each row walks
-    /// `treesAtOnce` trees at a time (`walkTreesOfOneRow`) instead of the rows stepping in lockstep.
-    static let rowsForLockstepSums = 7
     /// Trees a single row walks together (`walkTreesOfOneRow`): at most `blockSize` (the scratch it uses) and
     /// BERTH_FOREST_WALK_MAX_TREES. Two 16-lane chains of gathers hide each other's latency; more gives nothing.
     static let treesAtOnce = 32
-    /// Whether this CPU walks a row down many trees with vector gathers (`berth_forest_walk_row`).
-    static let hasGatherWalk = berth_forest_walk_isa() > 0
 
     let forest: PackedForest
     let featureCount: Int
@@ -36,9 +29,11 @@ struct CPUTreeEnsembleModel: CompiledModel {
     let transform: OutputTransform
     let combination: TreeEnsemble.LeafCombination
     let parallelism: RowParallelism
-    /// Summed ensembles without categorical splits, on a CPU with gathers: every block is walked a row at a time,
-    /// which beats rows in lockstep at every batch size.
-    let walksRowsWithGathers: Bool
+    /// The same forest in 8-byte nodes for the C walks; nil when it has categorical splits or does not fit.
+    let compact: CompactForest?
+    /// The walks of a summed ensemble without categorical splits, measured at load (nil for the others, which
+    /// walk in Swift).
+    private(set) var walks: TreeWalkChoice?
     /// Each node's expected value under the training cover, for contributions; empty without covers.
     let nodeMeans: [Float]
 
@@ -49,10 +44,13 @@ struct CPUTreeEnsembleModel: CompiledModel {
         forest.nodes.count * MemoryLayout<PackedForest.Node>.stride + (forest.roots.count + forest.groups.count + forest.depths.count) * 4
             + forest.hasCategorical.count
             + forest.categorySetOfNode.count * 4 + forest.categorySets.count * 8 + forest.categoryWords.count * 4
-            + baseMargins.count * 4 + forest.covers.count * 4 + nodeMeans.count * 4
+            + baseMargins.count * 4 + forest.covers.count * 4 + nodeMeans.count * 4 + (compact?.residentBytes ?? 0)
     }
 
-    init(_ ensemble: TreeEnsemble, parallelism: RowParallelism) throws(ModelValidationError) {
+    /// The walks chosen and why (`TreeWalkChoice.reason`), for the model ready line; nil when there was no choice.
+    var kernelChoice: String? { walks?.reason }
+
+    init(_ ensemble: TreeEnsemble, parallelism: RowParallelism, walk preference: TreeWalkPreference = .measured) throws(ModelValidationError) {
         guard ensemble.baseMargins.count == ensemble.groupCount, ensemble.groupCount > 0 else {
             throw ModelValidationError("the model has \(ensemble.groupCount) output groups but \(ensemble.baseMargins.count) base scores")
         }
@@ -64,7 +62,11 @@ struct CPUTreeEnsembleModel: CompiledModel {
         combination = ensemble.combination
         self.parallelism = parallelism
         nodeMeans = forest.nodeMeans()
-        walksRowsWithGathers = Self.hasGatherWalk && forest.nodes.count < 1 << 30 && !forest.hasCategorical.contains(true)
+        compact = CompactForest(forest, groupCount: groupCount)
+        walks = nil
+        if combination == .sum && !forest.hasCategorical.contains(true) {
+            walks = measuredWalks(preference: preference)
+        }
     }
 
     func predict(_ batch: FeatureBatch) -> Predictions {
@@ -105,21 +107,8 @@ struct CPUTreeEnsembleModel: CompiledModel {
                             for row in 0..<blockRows {
                                 for group in 0..<groups { margins[row * groups + group] = baseMargins[group] }
                             }
-                            if walksRowsWithGathers || blockRows < Self.rowsForLockstepSums {
-                                // Every block with gathers, else a few rows (the real-time case): each row walks the
-                                // trees several at a time, each leaf straight into its margin in tree order.
-                                for row in 0..<blockRows {
-                                    walkTreesOfOneRow(nodes: nodes, features: block + row * featureCount,
-                                                      margins: UnsafeMutableBufferPointer(rebasing: margins[row * groups ..< (row + 1) * groups]),
-                                                      indices: indices.baseAddress!)
-                                }
-                            } else {
-                                for tree in forest.roots.indices {
-                                    walkRowsInLockstep(tree: tree, nodes: nodes, block: block, blockRows: blockRows, indices: indices.baseAddress!)
-                                    let group = Int(forest.groups[tree])
-                                    for row in 0..<blockRows { margins[row * groups + group] += nodes[Int(indices[row])].value }
-                                }
-                            }
+                            sum(block, rowCount: blockRows, walk: walks?.walk(rowCount: blockRows), nodes: nodes,
+                                margins: margins.baseAddress!, indices: indices.baseAddress!)
                         case .sumOfVotes, .minimum, .maximum:
                             combineVotes(nodes: nodes, block: block, blockRows: blockRows, margins: margins,
                                          indices: indices.baseAddress!)

@@ -15,6 +15,11 @@ public struct EnsembleModel: CompiledModel {
     public var outputCount: Int { members[0].outputCount }
     public var residentBytes: Int { members.reduce(0) { $0 + $1.residentBytes } }
     public var gainsFromJoinedCalls: Bool { members.contains { $0.gainsFromJoinedCalls } }
+    /// Each member's choice that it made, by member.
+    public var kernelChoice: String? {
+        let choices = members.enumerated().compactMap { index, member in member.kernelChoice.map { "member \(index): \($0)" } }
+        return choices.isEmpty ? nil : choices.joined(separator: "; ")
+    }
     public var placement: Placement { members[0].placement }
     /// Doubles when any member compares in double precision.
     public var featurePrecision: FeaturePrecision {

@@ -23,8 +23,9 @@ public struct BackendChoice: Sendable {
     public static func choose(configuration: BerthConfiguration, environment: [String: String], logger: Logger,
                               driverPath: String = CUDADriver.libraryName,
                               metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws(Refusal) -> BackendChoice {
-        let cpu = CPUBackend(parallelism: RowParallelism(threadCount: configuration.compute.threadCount))
-        let cpuDetails = ["dense_kernel": CPUBackend.denseInstructionSet, "tree_walk": CPUBackend.treeWalkInstructionSet,
+        let cpu = CPUBackend(parallelism: RowParallelism(threadCount: configuration.compute.threadCount),
+                             treeWalk: configuration.compute.treeWalk)
+        let cpuDetails = ["dense_kernel": CPUBackend.denseInstructionSet, "gathers": CPUBackend.gatherInstructionSet,
                           "oblivious_kernel": CPUBackend.obliviousInstructionSet, "threads": String(configuration.compute.threadCount)]
         if configuration.compute.device == .cpu {
             return BackendChoice(backend: cpu, startupLine: "CPU: BERTH_DEVICE=cpu", details: cpuDetails)

@@ -1,3 +1,5 @@
+import BerthCore
+
 /// Where and with how many threads models compute.
 public struct ComputeSettings: Sendable {
     /// `BERTH_THREADS`: threads a large batch is split over (default: the processor count).
@@ -8,6 +10,8 @@ public struct ComputeSettings: Sendable {
     public var cudaMinimumRows: Int?
     /// `BERTH_NVRTC_PATH`: the NVRTC library (or its folder) to compile GPU kernels with.
     public var nvrtcPath: String?
+    /// `BERTH_TREE_WALK`: how tree kernels walk summed forests (`measured` at load, the default, or one walk's name).
+    public var treeWalk = TreeWalkPreference.measured
 
     public init(processorCount: Int) {
         threadCount = processorCount
@@ -23,5 +27,12 @@ public struct ComputeSettings: Sendable {
         }
         cudaMinimumRows = try reader.integer("BERTH_CUDA_MIN_ROWS", in: 1...1 << 30)
         nvrtcPath = reader.string("BERTH_NVRTC_PATH")
+        if let walk = reader.string("BERTH_TREE_WALK"), walk.lowercased() != "measured" {
+            guard let fixed = TreeWalk(rawValue: walk.lowercased()) else {
+                throw ConfigurationError(variable: "BERTH_TREE_WALK", value: walk,
+                                         expected: "measured or one of " + TreeWalk.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            treeWalk = .fixed(fixed)
+        }
     }
 }

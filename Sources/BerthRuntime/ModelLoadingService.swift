@@ -27,7 +27,7 @@ public struct ModelLoadingService: Service {
             loader.metrics.recordLoad(elapsed, succeeded: true)
             loader.metrics.publishModelInfo(model)
             let summary = model.summary
-            logger.info("model ready", metadata: [
+            var metadata: Logger.Metadata = [
                 "files": .array(summary.files.map { .string($0) }),
                 "sha256": .string(summary.sha256),
                 "format": .string(summary.format.description),
@@ -41,7 +41,9 @@ public struct ModelLoadingService: Service {
                 "backend": .string(model.placement == .cpu ? "cpu (dense kernel: \(CPUBackend.denseInstructionSet))" : model.placement.description),
                 "batching": .string(model.batcher == nil ? "off" : "on"),
                 "load_ms": .stringConvertible(Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
-            ])
+            ]
+            if let choice = model.compiled.kernelChoice { metadata["tree_walk"] = .string(choice) }
+            logger.info("model ready", metadata: metadata)
         } catch {
             state.set(.failed(error.description))
             loader.metrics.recordLoad(clock.now - start, succeeded: false)

@@ -62,6 +62,7 @@ struct InspectCommand: ParsableCommand {
                     ("trees", String(served.summary.treeCount)), ("features", String(served.featureCount)),
                     ("outputs", String(served.outputCount)), ("placement", served.placement.description),
                 ]
+                if let walk = served.compiled.kernelChoice { fields.append(("tree_walk", walk)) }
                 // The features' names, kinds and categories, as JSON (docs/feature-schema.md).
                 schema = served.summary.schema?.jsonDescription
             } catch {

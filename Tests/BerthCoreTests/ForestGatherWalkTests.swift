@@ -7,33 +7,34 @@ import Testing
 @Suite struct ForestGatherWalkTests {
     /// Random trees up to depth 8 over 5 features, thresholds on a coarse grid the rows also hit exactly.
     static func randomForest(trees: Int, seed: UInt64) throws -> PackedForest {
+        try PackedForest(TreeEnsemble(featureCount: 5, groupCount: 1, trees: (0..<trees).map { randomTree(seed: seed &* 977 &+ UInt64($0)) },
+                                      treeGroups: Array(repeating: 0, count: trees), baseMargins: [0], transform: .identity))
+    }
+
+    /// One random tree of `randomForest`'s kind.
+    static func randomTree(seed: UInt64) -> DecisionTree {
         var state = seed
         func next(_ bound: Int) -> Int {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Int(state >> 33) % bound
         }
-        var built = [DecisionTree]()
-        for _ in 0..<trees {
-            var left = [Int32](), right = [Int32](), features = [Int32](), values = [Float](), defaults = [Bool]()
-            func grow(_ depth: Int) -> Int32 {
-                let index = Int32(left.count)
-                left.append(-1); right.append(-1); features.append(0); values.append(Float(next(1000)) / 10); defaults.append(false)
-                if depth < 8 && next(5) != 0 {
-                    features[Int(index)] = Int32(next(5))
-                    values[Int(index)] = Float(next(9) - 4) / 4
-                    defaults[Int(index)] = next(2) == 0
-                    let l = grow(depth + 1)
-                    let r = grow(depth + 1)
-                    left[Int(index)] = l
-                    right[Int(index)] = r
-                }
-                return index
+        var left = [Int32](), right = [Int32](), features = [Int32](), values = [Float](), defaults = [Bool]()
+        func grow(_ depth: Int) -> Int32 {
+            let index = Int32(left.count)
+            left.append(-1); right.append(-1); features.append(0); values.append(Float(next(1000)) / 10); defaults.append(false)
+            if depth < 8 && next(5) != 0 {
+                features[Int(index)] = Int32(next(5))
+                values[Int(index)] = Float(next(9) - 4) / 4
+                defaults[Int(index)] = next(2) == 0
+                let l = grow(depth + 1)
+                let r = grow(depth + 1)
+                left[Int(index)] = l
+                right[Int(index)] = r
             }
-            _ = grow(0)
-            built.append(DecisionTree(leftChildren: left, rightChildren: right, splitFeatures: features, values: values, defaultLeft: defaults))
+            return index
         }
-        return try PackedForest(TreeEnsemble(featureCount: 5, groupCount: 1, trees: built, treeGroups: Array(repeating: 0, count: trees),
-                                             baseMargins: [0], transform: .identity))
+        _ = grow(0)
+        return DecisionTree(leftChildren: left, rightChildren: right, splitFeatures: features, values: values, defaultLeft: defaults)
     }
 
     /// The rule, one node at a time.

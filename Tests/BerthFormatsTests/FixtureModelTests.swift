@@ -19,13 +19,28 @@ import Testing
         "xgboost-pickle-3.2-classifier-protocol-5", "xgboost-pickle-3.2-regressor-joblib-gzip",
     ]
 
+    /// Each walk the tree kernel can take, and the one measured at load: all must give the same numbers.
+    static let walks = [TreeWalkPreference.measured] + TreeWalk.allCases.map { .fixed($0) }
+
     @Test(arguments: predictingCases)
     func predictsLikeXGBoost(_ name: String) throws {
+        var predictionsOfWalks = [[Float]]()
+        for walk in Self.walks {
+            predictionsOfWalks.append(try predictsLikeXGBoost(name, walk: walk))
+        }
+        for (walk, predictions) in zip(Self.walks, predictionsOfWalks) {
+            #expect(predictions == predictionsOfWalks[0], "\(name): \(walk) gives other numbers than the measured walk")
+        }
+    }
+
+    /// The predictions of all rows at once and then in requests of 1…8 rows, each checked against xgboost's.
+    func predictsLikeXGBoost(_ name: String, walk: TreeWalkPreference) throws -> [Float] {
         let folder = Self.fixtures + "/" + name
         let contents = try ArtifactStore(directory: folder + "/model").open()
         #expect(contents.files.count == 1)
         let loaded = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes)
-        let model = try CPUBackend().compile(loaded.ir)
+        let model = try CPUBackend(treeWalk: walk).compile(loaded.ir)
+        var everyPrediction = [Float]()
 
         let rows = try JSONReader.parse(try Fixtures.bytes(folder + "/requests/rows.jsonl").split(separator: UInt8(ascii: "\n")).map {
             Array($0)
@@ -48,9 +63,11 @@ import Testing
             }
             #expect(predictions.count == expected.count)
             for (got, want) in zip(predictions, expected) {
-                #expect(abs(Double(got) - want) <= 1e-5 * max(1, abs(want)), "\(name), \(requestRows) rows a request: got \(got), want \(want)")
+                #expect(abs(Double(got) - want) <= 1e-5 * max(1, abs(want)), "\(name), \(walk), \(requestRows) rows a request: got \(got), want \(want)")
             }
+            everyPrediction += predictions
         }
+        return everyPrediction
     }
 
     @Test func legacyFileIsDetectedAsBinary() throws {

@@ -22,7 +22,7 @@ import Testing
         #expect(choice.backend.name == "cpu")
         #expect(choice.startupLine.hasPrefix("CPU: /nonexistent/libcuda.so.1: "))
         #expect(choice.details["dense_kernel"] == CPUBackend.denseInstructionSet)
-        #expect(choice.details["tree_walk"] == CPUBackend.treeWalkInstructionSet)
+        #expect(choice.details["gathers"] == CPUBackend.gatherInstructionSet)
         #expect(choice.details["oblivious_kernel"] == CPUBackend.obliviousInstructionSet)
     }
 

@@ -41,6 +41,7 @@ import Testing
         ("SAGEMAKER_BIND_TO_PORT", "http"), ("SAGEMAKER_BIND_TO_PORT", "70000"), ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "-1"),
         ("SAGEMAKER_BATCH", "maybe"), ("SAGEMAKER_BATCH_STRATEGY", "SOMETIMES"), ("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "image/png"),
         ("BERTH_LOG_LEVEL", "loud"), ("BERTH_ANSWER_STYLE", "triton"), ("BERTH_EXPLAIN", "shap"),
+        ("BERTH_TREE_WALK", "fastest"),
     ])
     func invalidValuesNameTheVariable(_ name: String, _ value: String) {
         let error = #expect(throws: ConfigurationError.self) { try BerthConfiguration(environment: [name: value], processorCount: 1) }
@@ -50,6 +51,12 @@ import Testing
     @Test func answerStyleIsSageMakersUnlessSetToJumpStart() throws {
         #expect(try BerthConfiguration(environment: [:], processorCount: 1).serving.answerStyle == .sageMaker)
         #expect(try BerthConfiguration(environment: ["BERTH_ANSWER_STYLE": "JumpStart"], processorCount: 1).serving.answerStyle == .jumpStart)
+    }
+
+    @Test func treeWalkIsMeasuredUnlessNamed() throws {
+        #expect(try BerthConfiguration(environment: [:], processorCount: 1).compute.treeWalk == .measured)
+        #expect(try BerthConfiguration(environment: ["BERTH_TREE_WALK": "measured"], processorCount: 1).compute.treeWalk == .measured)
+        #expect(try BerthConfiguration(environment: ["BERTH_TREE_WALK": "Compact-Rows"], processorCount: 1).compute.treeWalk == .fixed(.compactRows))
     }
 
     @Test func explainIsUnsetUnlessNamed() throws {

@@ -85,4 +85,43 @@ int berth_oblivious_isa(void);
 int berth_oblivious_margins_using(int isa, const berth_oblivious_forest *forest, const float *rows, long rowCount,
                                   unsigned short *scratch, double *margins);
 
+/// A node of a compact forest (berth_compact_forest.c says how it is walked): 8 bytes. A tree's nodes are
+/// numbered from 0 (its root) with each node's children side by side, so a node keeps only its left child's slot.
+/// The low 15 bits of `featureAndDefaultLeft` are the split feature; the top bit sends NaN left. A leaf has a NaN
+/// threshold and its own slot minus 1 (modulo 2^16) as its left child, so it steps to itself; its value is in the
+/// forest's `leafValues` at its slot.
+typedef struct berth_compact_node {
+    uint16_t featureAndDefaultLeft;
+    uint16_t left;
+    float threshold;
+} berth_compact_node;
+
+#define BERTH_COMPACT_DEFAULT_LEFT 0x8000u
+#define BERTH_COMPACT_FEATURE_MASK 0x7fffu
+/// Features a compact forest can split on, and nodes a tree of it can hold (slots are 16 bits).
+#define BERTH_COMPACT_MAX_FEATURES 32768
+#define BERTH_COMPACT_MAX_TREE_NODES 65536
+
+/// A summed forest of numerical splits in compact nodes. Tree t's nodes start at `nodes + treeStarts[t]` (its leaf
+/// values at the same offset in `leafValues`); a walk of it takes `depths[t]` steps; its leaf adds to output
+/// `groups[t]` of `groupCount`.
+typedef struct berth_compact_forest {
+    const berth_compact_node *nodes;
+    const float *leafValues;
+    const int32_t *treeStarts;
+    const int32_t *depths;
+    const int32_t *groups;
+    long treeCount;
+    long groupCount;
+} berth_compact_forest;
+
+/// Every row of a block down every tree, the trees outer (one tree's nodes stay in cache while the rows visit it)
+/// and eight rows stepping together: adds each tree's leaf to `margins[row * groupCount + group]`, in tree order.
+/// Row r's values start at `rows + r * stride`.
+void berth_compact_forest_sum_rows(const berth_compact_forest *forest, const float *rows, long stride, long rowCount,
+                                   float *margins);
+
+/// One row down every tree, eight trees stepping together: adds each tree's leaf to `margins[group]`, in tree order.
+void berth_compact_forest_sum_row(const berth_compact_forest *forest, const float *row, float *margins);
+
 #endif

@@ -1,22 +1,21 @@
-import BerthCore
-
-/// Rows whose values sit just either side of a tree model's own thresholds, from a fixed-seed generator: what
-/// `GPUCrossover` times both devices on, for forests of every kind.
-struct SyntheticRows {
+/// Rows whose values sit just either side of a tree model's own thresholds, from a fixed-seed generator, so walks
+/// go as deep and branch as variously as on real data: what the tree kernel times its walks on at load
+/// (`TreeWalkChoice`) and what `GPUCrossover` times both devices on, for forests of every kind.
+public struct SyntheticRows: Sendable {
     /// Per feature, the thresholds of the numerical splits on it.
-    let thresholds: [[Double]]
-    let featureCount: Int
+    public let thresholds: [[Double]]
+    public let featureCount: Int
     /// Whether batches carry the values as doubles too, for a model that compares in double precision.
-    let precision: FeaturePrecision
+    public let precision: FeaturePrecision
 
-    init(thresholds: [[Double]], precision: FeaturePrecision) {
+    public init(thresholds: [[Double]], precision: FeaturePrecision) {
         self.thresholds = thresholds
         self.featureCount = thresholds.count
         self.precision = precision
     }
 
     /// Around an XGBoost or ONNX forest's float32 thresholds.
-    init(forest: PackedForest, featureCount: Int) {
+    public init(forest: PackedForest, featureCount: Int) {
         var thresholds = [[Double]](repeating: [], count: featureCount)
         for node in forest.nodes where node.featureAndFlags & (PackedForest.leafFlag | PackedForest.categoricalFlag) == 0 {
             thresholds[Int(node.featureAndFlags & PackedForest.featureMask)].append(Double(node.value))
@@ -25,7 +24,7 @@ struct SyntheticRows {
     }
 
     /// Around a LightGBM forest's double thresholds, with the doubles in every batch.
-    init(forest: PackedDoubleForest, featureCount: Int) {
+    public init(forest: PackedDoubleForest, featureCount: Int) {
         var thresholds = [[Double]](repeating: [], count: featureCount)
         for split in forest.splits where split.flags & PackedDoubleForest.categoricalFlag == 0 {
             thresholds[Int(split.feature)].append(split.threshold)
@@ -35,7 +34,7 @@ struct SyntheticRows {
 
     /// Around a CatBoost forest's float32 borders (its one-hot tests, past the request's columns, have none; their
     /// columns get values no category hashes to, as most requests' would).
-    init(forest: ObliviousForest) {
+    public init(forest: ObliviousForest) {
         var thresholds = [[Double]](repeating: [], count: forest.featureCount)
         for tree in forest.trees {
             for split in tree.splits where Int(split.feature) < forest.featureCount {
@@ -45,7 +44,7 @@ struct SyntheticRows {
         self.init(thresholds: thresholds, precision: forest.oneHotTests.isEmpty ? .float32 : .float64)
     }
 
-    func batch(rowCount: Int) -> FeatureBatch {
+    public func batch(rowCount: Int) -> FeatureBatch {
         var state: UInt64 = 0x9e37_79b9_7f4a_7c15
         func next() -> UInt64 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -66,7 +65,7 @@ struct SyntheticRows {
     }
 
     /// `count` values spread over [-1, 1), from a fixed-seed generator.
-    static func uniform(count: Int) -> [Float] {
+    public static func uniform(count: Int) -> [Float] {
         var state: UInt64 = 0x2545_f491_4f6c_dd1d
         return (0..<count).map { _ in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

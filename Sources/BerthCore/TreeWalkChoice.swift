@@ -1,0 +1,63 @@
+/// The walks a summed forest takes on this CPU — one for blocks of fewer than `blockRows` rows (the real-time case),
+/// one for larger blocks — and why, for the model ready line and `berth inspect`.
+///
+/// Measured at load: each walk the CPU and forest allow runs single-threaded on rows drawn around the model's own
+/// thresholds (`SyntheticRows`), once to warm up and then best of three, a few milliseconds in all for the
+/// reference model; the fastest of each kind wins. The measured time a row of every candidate is kept in `reason`.
+struct TreeWalkChoice: Sendable {
+    /// From this many rows a block takes the block walk: the C walks step eight rows at once.
+    static let blockRows = 8
+    /// Rows the block walks are timed on.
+    static let measuredBlockRows = 16
+    /// Single rows the row walks are timed on, one after another.
+    static let measuredSingleRows = 8
+
+    var fewRows: TreeWalk
+    var block: TreeWalk
+    var reason: String
+
+    func walk(rowCount: Int) -> TreeWalk {
+        rowCount < Self.blockRows ? fewRows : block
+    }
+
+    /// What a walk is timed on: `measuredSingleRows` rows one call each, or one block of `measuredBlockRows`.
+    enum Trial { case singleRows, block }
+
+    /// `preference`'s walk where it is available, else the fastest available walk of each kind by `time` (which
+    /// runs one trial of a walk and returns the seconds taken).
+    static func choose(preference: TreeWalkPreference, available: (TreeWalk) -> Bool,
+                       time: (TreeWalk, Trial) -> Double) -> TreeWalkChoice {
+        var note = ""
+        if case .fixed(let walk) = preference {
+            if available(walk) { return TreeWalkChoice(fewRows: walk, block: walk, reason: "\(walk) (BERTH_TREE_WALK)") }
+            note = "; BERTH_TREE_WALK=\(walk) is not available for this model on this CPU"
+        }
+        let rowWalks = [TreeWalk.compactTrees, .avx512Gathers, .avx2Gathers, .packedTrees].filter(available)
+        let blockWalks = [TreeWalk.compactRows, .avx512Gathers, .avx2Gathers, .packedRows].filter(available)
+        let (fewRows, rowTable) = fastest(rowWalks, trial: .singleRows, time: time)
+        let (block, blockTable) = fastest(blockWalks, trial: .block, time: time)
+        return TreeWalkChoice(fewRows: fewRows, block: block,
+                              reason: "blocks: \(block) (µs a row: \(blockTable)); single rows: \(fewRows) (\(rowTable))\(note)")
+    }
+
+    private static func fastest(_ walks: [TreeWalk], trial: Trial, time: (TreeWalk, Trial) -> Double) -> (TreeWalk, String) {
+        let rows = trial == .block ? measuredBlockRows : measuredSingleRows
+        guard walks.count > 1 else { return (walks[0], "the only walk here") }
+        var best = walks[0]
+        var bestSeconds = Double.infinity
+        var cells = [String]()
+        for walk in walks {
+            let warmUp = time(walk, trial)
+            // A very large model is timed once more, not three times, to keep its load short.
+            let seconds = (0..<(warmUp > 0.005 ? 1 : 3)).map { _ in time(walk, trial) }.min()!
+            cells.append("\(walk) \(formatted(seconds / Double(rows) * 1e6))")
+            if seconds < bestSeconds { (best, bestSeconds) = (walk, seconds) }
+        }
+        return (best, cells.joined(separator: ", "))
+    }
+
+    private static func formatted(_ microseconds: Double) -> String {
+        let tenths = Int((microseconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}

@@ -1,0 +1,57 @@
+import Testing
+@testable import BerthCore
+
+/// The walk a summed forest takes is the fastest measured, or the one `BERTH_TREE_WALK` names where it applies.
+@Suite struct TreeWalkChoiceTests {
+    /// Seconds per trial, as if measured: a walk missing here must not be timed.
+    static func clock(_ seconds: [TreeWalk: Double]) -> (TreeWalk, TreeWalkChoice.Trial) -> Double {
+        { walk, trial in
+            let time = seconds[walk]!
+            return trial == .block ? time * Double(TreeWalkChoice.measuredBlockRows) : time * Double(TreeWalkChoice.measuredSingleRows)
+        }
+    }
+
+    @Test func theFastestAvailableWalkOfEachKindWins() {
+        let available: Set<TreeWalk> = [.compactRows, .compactTrees, .avx2Gathers]
+        let choice = TreeWalkChoice.choose(preference: .measured, available: available.contains,
+                                           time: Self.clock([.compactRows: 5e-6, .compactTrees: 7e-6, .avx2Gathers: 6e-6]))
+        #expect(choice.block == .compactRows)
+        #expect(choice.fewRows == .avx2Gathers)
+        #expect(choice.walk(rowCount: 1) == .avx2Gathers)
+        #expect(choice.walk(rowCount: TreeWalkChoice.blockRows - 1) == .avx2Gathers)
+        #expect(choice.walk(rowCount: TreeWalkChoice.blockRows) == .compactRows)
+        #expect(choice.reason == "blocks: compact-rows (µs a row: compact-rows 5.0, avx2-gathers 6.0); single rows: avx2-gathers (compact-trees 7.0, avx2-gathers 6.0)")
+    }
+
+    @Test func aNamedWalkServesEveryBlockWhereItApplies() {
+        let choice = TreeWalkChoice.choose(preference: .fixed(.compactTrees), available: { _ in true }, time: Self.clock([:]))
+        #expect(choice.block == .compactTrees && choice.fewRows == .compactTrees)
+        #expect(choice.reason == "compact-trees (BERTH_TREE_WALK)")
+    }
+
+    @Test func aNamedWalkThatDoesNotApplyIsMeasuredInsteadAndSaysSo() {
+        let available: Set<TreeWalk> = [.packedRows, .packedTrees]
+        let choice = TreeWalkChoice.choose(preference: .fixed(.avx512Gathers), available: available.contains, time: Self.clock([:]))
+        #expect(choice.block == .packedRows && choice.fewRows == .packedTrees)
+        #expect(choice.reason.hasSuffix("; BERTH_TREE_WALK=avx512-gathers is not available for this model on this CPU"))
+    }
+
+    @Test func aForestWithCategoricalSplitsHasNoChoice() throws {
+        let tree = DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [0, 0, 0], values: [0, 1, 2],
+                                defaultLeft: [true, false, false], categories: [0: [1, 3]])
+        let model = try CPUTreeEnsembleModel(TreeEnsemble(featureCount: 1, groupCount: 1, trees: [tree], treeGroups: [0], baseMargins: [0],
+                                                          transform: .identity), parallelism: RowParallelism(threadCount: 1))
+        #expect(model.walks == nil && model.compact == nil && model.kernelChoice == nil)
+    }
+
+    @Test func aSummedForestIsMeasuredAtLoad() throws {
+        let trees = (0..<40).map { ForestGatherWalkTests.randomTree(seed: UInt64($0)) }
+        let model = try CPUTreeEnsembleModel(TreeEnsemble(featureCount: 5, groupCount: 1, trees: trees, treeGroups: Array(repeating: 0, count: 40),
+                                                          baseMargins: [0], transform: .identity), parallelism: RowParallelism(threadCount: 1))
+        let walks = try #require(model.walks)
+        #expect(model.compact != nil)
+        #expect([TreeWalk.compactRows, .avx512Gathers, .avx2Gathers].contains(walks.block))
+        #expect([TreeWalk.compactTrees, .avx512Gathers, .avx2Gathers].contains(walks.fewRows))
+        #expect(model.kernelChoice?.hasPrefix("blocks: \(walks.block) (µs a row: compact-rows ") == true)
+    }
+}
