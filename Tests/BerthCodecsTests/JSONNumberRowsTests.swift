@@ -1,0 +1,59 @@
+import BerthCore
+import BerthJSON
+import Testing
+@testable import BerthCodecs
+
+/// The one-pass reader of plain JSON rows must give the general reader's values bit for bit, and hand every other
+/// body back to it.
+@Suite struct JSONNumberRowsTests {
+    /// What the general path makes of a body of rows: JSONReader's numbers, null as NaN, narrowed to float32.
+    static func generalValues(_ body: String) throws -> [Float] {
+        var document = try JSONReader.parse(Array(body.utf8))
+        if let instances = document["instances"] { document = instances }
+        return document.array!.flatMap { row in row.array!.map { $0.number.map { Float($0) } ?? .nan } }
+    }
+
+    static func fastValues(_ body: String, featureCount: Int) -> (rows: Int, values: [Float])? {
+        var values = Float32Values(reservingCapacity: 0)
+        let rows = Array(body.utf8).withUnsafeBufferPointer { JSONNumberRows(featureCount: featureCount).read($0, into: &values) }
+        return rows.map { ($0, values.batch(rowCount: $0, columnCount: featureCount).values) }
+    }
+
+    @Test func plainRowsGiveTheGeneralReadersValuesBitForBit() throws {
+        // Every form JSON's grammar allows a number, and numbers the fast conversion cannot take (17 digits, large
+        // exponents, subnormals) that go through strtod.
+        let numbers = ["0", "-0", "1", "-12", "3.25", "0.1", "-0.000001", "1e3", "1E-3", "2.5e+10", "123456789012345",
+                       "1234567890123456789", "0.30000000000000004", "1e308", "4.9e-324", "-1.7976931348623157e308",
+                       "3.4028235e38", "1.00000005960464477539", "null"]
+        var state: UInt64 = 7
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33)
+        }
+        let spaces = ["", " ", "\n", "\t", "\r\n  "]
+        for trial in 0..<200 {
+            let featureCount = next() % 6 + 1
+            let rowCount = next() % 5 + 1
+            let rows = (0..<rowCount).map { _ in
+                "[" + spaces[next() % 5] + (0..<featureCount).map { _ in numbers[next() % numbers.count] }
+                    .joined(separator: spaces[next() % 5] + "," + spaces[next() % 5]) + spaces[next() % 5] + "]"
+            }
+            let array = "[" + rows.joined(separator: "," + spaces[next() % 5]) + "]"
+            let body = trial % 2 == 0 ? array : spaces[next() % 5] + "{" + spaces[next() % 5] + "\"instances\"" + spaces[next() % 5] + ":" + array + "}" + spaces[next() % 5]
+            let fast = try #require(Self.fastValues(body, featureCount: featureCount), "\(body)")
+            let general = try Self.generalValues(body)
+            #expect(fast.rows == rowCount)
+            #expect(fast.values.map(\.bitPattern) == general.map(\.bitPattern), "\(body)")
+        }
+    }
+
+    @Test(arguments: [
+        #"{"instances": [[1, 2]], "extra": 1}"#, #"{"Instances": [[1, 2]]}"#, #"{"\u0069nstances": [[1, 2]]}"#,
+        #"[[1, "a"]]"#, #"[[1, 2, 3]]"#, #"[[1]]"#, #"[[1, 2], {"features": [1, 2]}]"#, #"[1, 2]"#, "[]", #"{"instances": []}"#,
+        "[[01, 2]]", "[[1., 2]]", "[[.5, 2]]", "[[+1, 2]]", "[[1e, 2]]", "[[NaN, 2]]", "[[-, 2]]", "[[1, 2]] [[3, 4]]",
+        "[[1, 2]]\n[[3, 4]]", "[[1, 2],]", "[[1, 2]", "[[1 2]]", "\u{FEFF}[[1, 2]]", "[[nul, 2]]",
+    ])
+    func everyOtherBodyGoesTheGeneralWay(_ body: String) {
+        #expect(Self.fastValues(body, featureCount: 2) == nil, "\(body)")
+    }
+}
