@@ -7,10 +7,12 @@ struct CPUDoubleForestModel: CompiledModel {
     let forest: DoubleForest
     let parallelism: RowParallelism
     let packed: PackedDoubleForest
+    /// The trees it can hold in compact nodes, walked eight at once in C; nil when none fits.
+    let compact: CompactDoubleForest?
 
     var featureCount: Int { forest.featureCount }
     var outputCount: Int { forest.outputCount }
-    var residentBytes: Int { packed.residentBytes }
+    var residentBytes: Int { packed.residentBytes + (compact?.residentBytes ?? 0) }
     var placement: Placement { .cpu }
     var featurePrecision: FeaturePrecision { .float64 }
     var outputPrecision: FeaturePrecision { .float64 }
@@ -26,6 +28,7 @@ struct CPUDoubleForestModel: CompiledModel {
         self.forest = forest
         self.parallelism = parallelism
         self.packed = try PackedDoubleForest(forest)
+        self.compact = CompactDoubleForest(packed)
     }
 
     /// Rows walked together, one tree at a time: enough to reuse a tree's splits, few enough that the block's
@@ -70,7 +73,8 @@ struct CPUDoubleForestModel: CompiledModel {
                 let source = rows + blockStart * features
                 for index in 0 ..< count * features { block[index] = forest.read(source[index]) }
                 let margins = output + blockStart * outputs
-                walker.addMargins(rows: UnsafePointer(block.baseAddress!), rowCount: count, featureCount: features, margins: margins)
+                walker.addMargins(rows: UnsafePointer(block.baseAddress!), rowCount: count, featureCount: features, margins: margins,
+                                  compact: compact)
                 for row in 0..<count {
                     let rowMargins = UnsafeMutableBufferPointer(start: margins + row * outputs, count: outputs)
                     if forest.averagesIterations && transforms {

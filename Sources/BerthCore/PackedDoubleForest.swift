@@ -193,11 +193,21 @@ struct DoubleForestWalker: @unchecked Sendable {
     static let lanes = 8
 
     /// Adds every tree's answer for each of `rowCount` rows (`featureCount` values each, already zeroed where
-    /// LightGBM reads zero) to that row's margins (`groupCount` each).
-    func addMargins(rows: UnsafePointer<Double>, rowCount: Int, featureCount: Int, margins: UnsafeMutablePointer<Double>) {
+    /// LightGBM reads zero) to that row's margins (`groupCount` each): the runs of trees `compact` holds in C, the
+    /// others here, in tree order.
+    func addMargins(rows: UnsafePointer<Double>, rowCount: Int, featureCount: Int, margins: UnsafeMutablePointer<Double>,
+                    compact: CompactDoubleForest?) {
         let groups = forest.groupCount
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: Self.lanes) { nodes in
-            for tree in forest.roots.indices {
+            var tree = 0
+            while tree < forest.roots.count {
+                if let compact, compact.runEnd(from: tree) > tree {
+                    let end = compact.runEnd(from: tree)
+                    compact.addMargins(trees: tree..<end, rows: rows, rowCount: rowCount, featureCount: featureCount, margins: margins)
+                    tree = end
+                    continue
+                }
+                defer { tree += 1 }
                 let root = forest.roots[tree]
                 let group = tree % groups
                 let linear = forest.linearTrees[tree]

@@ -124,4 +124,40 @@ void berth_compact_forest_sum_rows(const berth_compact_forest *forest, const flo
 /// One row down every tree, eight trees stepping together: adds each tree's leaf to `margins[group]`, in tree order.
 void berth_compact_forest_sum_row(const berth_compact_forest *forest, const float *row, float *margins);
 
+/// A node of a compact double-precision forest (LightGBM's numerical splits; berth_compact_double_forest.c): 16
+/// bytes, children side by side as in `berth_compact_node`. A leaf has a NaN threshold, flags 0, and its own slot
+/// minus 1 (modulo 2^16) as its left child; its value is in `leafValues` at its slot.
+typedef struct berth_compact_double_node {
+    double threshold;
+    uint16_t feature;
+    uint16_t left;
+    uint8_t flags;
+} berth_compact_double_node;
+
+/// NaN goes left.
+#define BERTH_COMPACT_NAN_LEFT 1u
+/// Zero is a missing value (LightGBM's missing type Zero) and goes the way `BERTH_COMPACT_ZERO_LEFT` says.
+#define BERTH_COMPACT_ZERO_IS_MISSING 2u
+#define BERTH_COMPACT_ZERO_LEFT 4u
+
+/// LightGBM's forest in compact double nodes. Tree t's nodes start at `nodes + treeStarts[t]` (its leaf values at
+/// the same offset in `leafValues`), a walk of it takes `depths[t]` steps, and it adds to output `t % groupCount`.
+typedef struct berth_compact_double_forest {
+    const berth_compact_double_node *nodes;
+    const double *leafValues;
+    const int32_t *treeStarts;
+    const int32_t *depths;
+    long groupCount;
+} berth_compact_double_forest;
+
+/// Trees `firstTree` up to `endTree`, every row of a block down each, eight rows at once: adds each tree's leaf to
+/// `margins[row * groupCount + tree % groupCount]`, in tree order. Row r's values start at `rows + r * stride`.
+void berth_compact_double_sum_rows(const berth_compact_double_forest *forest, long firstTree, long endTree,
+                                   const double *rows, long stride, long rowCount, double *margins);
+
+/// Trees `firstTree` up to `endTree` for one row, eight trees at once: adds each tree's leaf to
+/// `margins[tree % groupCount]`, in tree order.
+void berth_compact_double_sum_row(const berth_compact_double_forest *forest, long firstTree, long endTree,
+                                  const double *row, double *margins);
+
 #endif

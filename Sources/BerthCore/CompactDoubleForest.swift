@@ -1,0 +1,124 @@
+import CBerthKernels
+
+/// LightGBM's trees in the C walk's 16-byte double-precision nodes (`berth_compact_double_forest.c`), walked eight
+/// at once: what the double kernel uses for every tree it can hold.
+///
+/// Built at load from the `PackedDoubleForest` (which the Swift walker, explanations and the GPU keep reading), tree
+/// by tree: each renumbered breadth first with a node's children side by side, LightGBM's missing-value rules taken
+/// from the packed flags. A tree with a categorical split or linear leaves, or more than 65,536 nodes, or a split
+/// on feature 65,536 or above, stays with the Swift walker; `runEnd` tells the kernel where each run of compact
+/// trees ends, so every row still adds its trees in file order.
+final class CompactDoubleForest: @unchecked Sendable {
+    // @unchecked: the buffers are written once, in init, and only read afterwards.
+    private let nodes: UnsafeMutableBufferPointer<berth_compact_double_node>
+    private let leafValues: UnsafeMutableBufferPointer<Double>
+    private let treeStarts: UnsafeMutableBufferPointer<Int32>
+    private let depths: UnsafeMutableBufferPointer<Int32>
+    /// Per tree: the end of the run of compact trees it starts (itself when it is not compact).
+    private let runEnds: [Int]
+    private let forest: berth_compact_double_forest
+
+    /// The compact form of `packed`'s trees that fit, or nil when none does.
+    init?(_ packed: PackedDoubleForest) {
+        var compact = [berth_compact_double_node]()
+        var values = [Double]()
+        var starts = [Int32]()
+        var treeDepths = [Int32]()
+        var holds = [Bool]()
+        for tree in packed.roots.indices {
+            let start = compact.count
+            if let depth = Self.append(tree: tree, of: packed, to: &compact, values: &values) {
+                starts.append(Int32(start))
+                treeDepths.append(Int32(depth))
+                holds.append(true)
+            } else {
+                compact.removeSubrange(start...)
+                values.removeSubrange(start...)
+                starts.append(0)
+                treeDepths.append(0)
+                holds.append(false)
+            }
+        }
+        guard holds.contains(true) else { return nil }
+        var runEnds = [Int](repeating: 0, count: holds.count)
+        var end = holds.count
+        for tree in holds.indices.reversed() {
+            if !holds[tree] { end = tree }
+            runEnds[tree] = holds[tree] ? end : tree
+        }
+        self.runEnds = runEnds
+        nodes = Self.copy(compact)
+        leafValues = Self.copy(values)
+        treeStarts = Self.copy(starts)
+        depths = Self.copy(treeDepths)
+        forest = berth_compact_double_forest(nodes: nodes.baseAddress, leafValues: leafValues.baseAddress, treeStarts: treeStarts.baseAddress,
+                                             depths: depths.baseAddress, groupCount: packed.groupCount)
+    }
+
+    deinit {
+        nodes.deallocate()
+        leafValues.deallocate()
+        treeStarts.deallocate()
+        depths.deallocate()
+    }
+
+    var residentBytes: Int {
+        nodes.count * MemoryLayout<berth_compact_double_node>.stride + leafValues.count * 8 + (treeStarts.count + depths.count) * 4 + runEnds.count * 8
+    }
+
+    /// Where the run of compact trees starting at `tree` ends (`tree` itself when the Swift walker takes it).
+    func runEnd(from tree: Int) -> Int { runEnds[tree] }
+
+    /// Adds trees `trees` (a run of compact ones) to each row's margins, in tree order: a row down eight trees at a
+    /// time when there are fewer rows than the walk takes at once, else eight rows down each tree.
+    func addMargins(trees: Range<Int>, rows: UnsafePointer<Double>, rowCount: Int, featureCount: Int, margins: UnsafeMutablePointer<Double>) {
+        withUnsafePointer(to: forest) { forest in
+            if rowCount < 8 {
+                for row in 0..<rowCount {
+                    berth_compact_double_sum_row(forest, trees.lowerBound, trees.upperBound, rows + row * featureCount,
+                                                 margins + row * Int(forest.pointee.groupCount))
+                }
+            } else {
+                berth_compact_double_sum_rows(forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins)
+            }
+        }
+    }
+
+    /// Appends tree `tree` breadth first; its depth, or nil when it does not fit.
+    private static func append(tree: Int, of packed: PackedDoubleForest, to nodes: inout [berth_compact_double_node],
+                               values: inout [Double]) -> Int? {
+        guard !packed.linearTrees[tree] else { return nil }
+        var queue: [(child: Int32, depth: Int)] = [(packed.roots[tree], 0)]
+        var deepest = 0
+        var slot = 0
+        while slot < queue.count {
+            let (child, depth) = queue[slot]
+            deepest = max(deepest, depth)
+            if child < 0 {
+                nodes.append(berth_compact_double_node(threshold: .nan, feature: 0, left: UInt16(truncatingIfNeeded: slot - 1), flags: 0))
+                values.append(packed.leafValues[Int(~child)])
+            } else {
+                let split = packed.splits[Int(child)]
+                guard split.flags & PackedDoubleForest.categoricalFlag == 0, split.feature >= 0, split.feature < 1 << 16,
+                      queue.count + 2 <= Int(BERTH_COMPACT_MAX_TREE_NODES) else { return nil }
+                var flags: UInt8 = 0
+                if split.flags & PackedDoubleForest.nanGoesLeftFlag != 0 { flags |= UInt8(BERTH_COMPACT_NAN_LEFT) }
+                if split.flags & PackedDoubleForest.zeroIsMissingFlag != 0 { flags |= UInt8(BERTH_COMPACT_ZERO_IS_MISSING) }
+                if split.flags & PackedDoubleForest.defaultLeftFlag != 0 { flags |= UInt8(BERTH_COMPACT_ZERO_LEFT) }
+                nodes.append(berth_compact_double_node(threshold: split.threshold, feature: UInt16(split.feature),
+                                                       left: UInt16(queue.count), flags: flags))
+                values.append(0)
+                queue.append((split.left, depth + 1))
+                queue.append((split.right, depth + 1))
+            }
+            slot += 1
+        }
+        return deepest
+    }
+
+    private static func copy<Element>(_ elements: [Element]) -> UnsafeMutableBufferPointer<Element> {
+        let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(elements.count, 1))
+        _ = buffer.initialize(from: elements)
+        return buffer
+    }
+}

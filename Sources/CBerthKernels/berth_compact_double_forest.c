@@ -1,0 +1,71 @@
+// LightGBM's trees walked in double precision, eight walks at once: the double-precision twin of
+// berth_compact_forest.c (which says why eight at once, and how children side by side make a node small).
+//
+// The decision is LightGBM's numerical one with its missing-value rules folded into the flags at load: NaN goes
+// the way `BERTH_COMPACT_NAN_LEFT` says, a zero where zero is missing goes the default way, anything else left when
+// x <= threshold (in double). A leaf's threshold is NaN and its flags are 0, so every value goes right, to the slot
+// after its left child: itself.
+#include "berth_kernels.h"
+
+#define WALKS_AT_ONCE 8
+
+static inline uint32_t step(const berth_compact_double_node *tree, uint32_t slot, const double *row) {
+    const berth_compact_double_node node = tree[slot];
+    const double x = row[node.feature];
+    const uint32_t flags = node.flags;
+    uint32_t left = x <= node.threshold;
+    left = x != x ? (flags & BERTH_COMPACT_NAN_LEFT) != 0 : left;
+    left = (x == 0) & ((flags & BERTH_COMPACT_ZERO_IS_MISSING) != 0) ? (flags & BERTH_COMPACT_ZERO_LEFT) != 0 : left;
+    return (uint16_t)(node.left + (left ^ 1u));
+}
+
+void berth_compact_double_sum_rows(const berth_compact_double_forest *forest, long firstTree, long endTree,
+                                   const double *rows, long stride, long rowCount, double *margins) {
+    const long groups = forest->groupCount;
+    for (long tree = firstTree; tree < endTree; tree++) {
+        const berth_compact_double_node *nodes = forest->nodes + forest->treeStarts[tree];
+        const double *leafValues = forest->leafValues + forest->treeStarts[tree];
+        const long depth = forest->depths[tree];
+        double *margin = margins + tree % groups;
+        long row = 0;
+        for (; row + WALKS_AT_ONCE <= rowCount; row += WALKS_AT_ONCE) {
+            const double *block = rows + row * stride;
+            uint32_t slot[WALKS_AT_ONCE] = {0};
+            for (long level = 0; level < depth; level++) {
+                for (int walk = 0; walk < WALKS_AT_ONCE; walk++) slot[walk] = step(nodes, slot[walk], block + walk * stride);
+            }
+            for (int walk = 0; walk < WALKS_AT_ONCE; walk++) margin[(row + walk) * groups] += leafValues[slot[walk]];
+        }
+        for (; row < rowCount; row++) {
+            uint32_t slot = 0;
+            for (long level = 0; level < depth; level++) slot = step(nodes, slot, rows + row * stride);
+            margin[row * groups] += leafValues[slot];
+        }
+    }
+}
+
+void berth_compact_double_sum_row(const berth_compact_double_forest *forest, long firstTree, long endTree,
+                                  const double *row, double *margins) {
+    const long groups = forest->groupCount;
+    long first = firstTree;
+    for (; first + WALKS_AT_ONCE <= endTree; first += WALKS_AT_ONCE) {
+        uint32_t slot[WALKS_AT_ONCE] = {0};
+        long depth = 0;
+        for (int walk = 0; walk < WALKS_AT_ONCE; walk++) {
+            if (forest->depths[first + walk] > depth) depth = forest->depths[first + walk];
+        }
+        for (long level = 0; level < depth; level++) {
+            for (int walk = 0; walk < WALKS_AT_ONCE; walk++) {
+                slot[walk] = step(forest->nodes + forest->treeStarts[first + walk], slot[walk], row);
+            }
+        }
+        for (int walk = 0; walk < WALKS_AT_ONCE; walk++) {
+            margins[(first + walk) % groups] += forest->leafValues[forest->treeStarts[first + walk] + slot[walk]];
+        }
+    }
+    for (long tree = first; tree < endTree; tree++) {
+        uint32_t slot = 0;
+        for (long level = 0; level < forest->depths[tree]; level++) slot = step(forest->nodes + forest->treeStarts[tree], slot, row);
+        margins[tree % groups] += forest->leafValues[forest->treeStarts[tree] + slot];
+    }
+}

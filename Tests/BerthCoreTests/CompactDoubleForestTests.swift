@@ -1,0 +1,87 @@
+import CBerthKernels
+import Testing
+@testable import BerthCore
+
+/// LightGBM's trees walked in C on compact double nodes must add exactly what the Swift walker adds — every missing
+/// type, default way, categorical and linear trees (left to the Swift walker) in between — bit for bit, in tree order.
+@Suite struct CompactDoubleForestTests {
+    static let grid: [Double] = [-2, -1, -0.5, 0, -0.0, 0.25, 0.5, 0.5.nextUp, 1, 1.5, .nan, .infinity, -.infinity, 3]
+    static let rules: [DoubleSplitRule] = [
+        DoubleSplitRule(isCategorical: false, missing: .none, defaultLeft: false), DoubleSplitRule(isCategorical: false, missing: .none, defaultLeft: true),
+        DoubleSplitRule(isCategorical: false, missing: .zero, defaultLeft: false), DoubleSplitRule(isCategorical: false, missing: .zero, defaultLeft: true),
+        DoubleSplitRule(isCategorical: false, missing: .nan, defaultLeft: false), DoubleSplitRule(isCategorical: false, missing: .nan, defaultLeft: true),
+    ]
+
+    /// A random tree over 4 features (thresholds on the grid), categorical splits in some, linear leaves in others.
+    static func tree(seed: UInt64, categorical: Bool, linear: Bool) -> DoubleTree {
+        var state = seed
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33) % bound
+        }
+        var features = [Int32](), thresholds = [Double](), left = [Int32](), right = [Int32](), rules = [DoubleSplitRule]()
+        var bitsets = [Int: [UInt32]](), leaves = [Double]()
+        func grow(_ depth: Int) -> Int32 {
+            if depth == 7 || (depth > 0 && next(4) == 0) {
+                leaves.append(Double(next(1000)) / 64 - 7)
+                return ~Int32(leaves.count - 1)
+            }
+            let split = features.count
+            features.append(Int32(next(4)))
+            thresholds.append([-1, -0.5, 0, 0.5, 1, 1.5][next(6)])
+            left.append(0); right.append(0)
+            if categorical && next(3) == 0 {
+                rules.append(DoubleSplitRule(isCategorical: true, missing: .none, defaultLeft: false))
+                bitsets[split] = [UInt32(next(16))]
+            } else {
+                rules.append(Self.rules[next(Self.rules.count)])
+            }
+            left[split] = grow(depth + 1)
+            right[split] = grow(depth + 1)
+            return Int32(split)
+        }
+        _ = grow(0)
+        let linearLeaves = linear ? leaves.map { _ in DoubleTree.LinearLeaf(constant: 0.25, features: [Int32(next(4))], coefficients: [0.5]) } : nil
+        return DoubleTree(splitFeatures: features, thresholds: thresholds, leftChildren: left, rightChildren: right, rules: rules,
+                          categoryBitsets: bitsets, leafValues: leaves, linearLeaves: linearLeaves)
+    }
+
+    static func margins(_ packed: PackedDoubleForest, compact: CompactDoubleForest?, rows: [Double], groups: Int) -> [Double] {
+        let rowCount = rows.count / 4
+        var margins = [Double](repeating: 0, count: rowCount * groups)
+        packed.withWalker { walker in
+            rows.withUnsafeBufferPointer { rows in
+                margins.withUnsafeMutableBufferPointer { margins in
+                    walker.addMargins(rows: rows.baseAddress!, rowCount: rowCount, featureCount: 4, margins: margins.baseAddress!, compact: compact)
+                }
+            }
+        }
+        return margins
+    }
+
+    @Test(arguments: [1, 3])
+    func theCompactWalksAddWhatTheSwiftWalkerAdds(groups: Int) throws {
+        // Trees 5 and 6 have categorical splits, tree 11 linear leaves: the runs around them are compact.
+        let trees = (0..<24).map { Self.tree(seed: UInt64($0 * 7 + groups), categorical: $0 == 5 || $0 == 6, linear: $0 == 11) }
+        let forest = DoubleForest(featureCount: 4, groupCount: groups, trees: trees, averagesIterations: false, transform: .identity)
+        let packed = try PackedDoubleForest(forest)
+        let compact = try #require(CompactDoubleForest(packed))
+        #expect(compact.runEnd(from: 0) == 5 && compact.runEnd(from: 5) == 5 && compact.runEnd(from: 7) == 11 && compact.runEnd(from: 12) == 24)
+        var state: UInt64 = 11
+        for rowCount in [1, 2, 7, 8, 9, 16, 31] {
+            let rows = (0..<rowCount * 4).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Self.grid[Int(state >> 33) % Self.grid.count]
+            }
+            let swift = Self.margins(packed, compact: nil, rows: rows, groups: groups)
+            let c = Self.margins(packed, compact: compact, rows: rows, groups: groups)
+            #expect(c.map(\.bitPattern) == swift.map(\.bitPattern), "\(rowCount) rows, \(groups) groups")
+        }
+    }
+
+    @Test func aForestOfCategoricalTreesOnlyHasNoCompactForm() throws {
+        let forest = DoubleForest(featureCount: 4, groupCount: 1, trees: [Self.tree(seed: 3, categorical: true, linear: true)],
+                                  averagesIterations: false, transform: .identity)
+        #expect(CompactDoubleForest(try PackedDoubleForest(forest)) == nil)
+    }
+}
