@@ -1,8 +1,12 @@
-/// The CPU kernel for `DoubleForest`s (LightGBM models): every tree walked in double precision, row by row.
+/// The CPU kernel for `DoubleForest`s (LightGBM models, CatBoost's non-symmetric trees): every tree walked in
+/// double precision.
 ///
 /// At compile time the trees are validated and packed into flat arrays shared by all trees — splits, leaves,
 /// category bitsets and linear-leaf terms — with children renumbered globally (a split `≥ 0`, a leaf `~index`),
-/// so a row's walk touches no per-tree bookkeeping. Large batches are split across cores by `RowParallelism`.
+/// so a row's walk touches no per-tree bookkeeping. Trees without categorical splits or linear leaves are also
+/// laid out in compact nodes (`CompactDoubleForest`) and walked eight at once in C; the others by the Swift walker
+/// (`DoubleForestWalker`), each row adding its trees in file order either way. Large batches are split across
+/// cores by `RowParallelism`.
 struct CPUDoubleForestModel: CompiledModel {
     let forest: DoubleForest
     let parallelism: RowParallelism
@@ -33,7 +37,7 @@ struct CPUDoubleForestModel: CompiledModel {
 
     /// Rows walked together, one tree at a time: enough to reuse a tree's splits, few enough that the block's
     /// rows and margins stay in L1.
-    static let blockRows = 32
+    static let blockRows = 128
 
     func predict(_ batch: FeatureBatch) -> Predictions {
         predict(batch, transforms: true)

@@ -18,6 +18,16 @@ static inline uint32_t step(const berth_compact_node *tree, uint32_t slot, const
     return (uint16_t)(node.left + (left ^ 1u));
 }
 
+// The same decision with NaN as a branch the CPU predicts: a shorter chain of dependent operations, which is what
+// one row's walks wait on; many rows' walks are bound by the number of operations instead, and take `step`.
+static inline uint32_t step_of_one_row(const berth_compact_node *tree, uint32_t slot, const float *row) {
+    const berth_compact_node node = tree[slot];
+    const float x = row[node.featureAndDefaultLeft & BERTH_COMPACT_FEATURE_MASK];
+    uint32_t left = x < node.threshold;
+    if (x != x) left = node.featureAndDefaultLeft >> 15;
+    return (uint16_t)(node.left + (left ^ 1u));
+}
+
 void berth_compact_forest_sum_rows(const berth_compact_forest *forest, const float *rows, long stride, long rowCount,
                                    float *margins) {
     const long groups = forest->groupCount;
@@ -53,7 +63,7 @@ void berth_compact_forest_sum_row(const berth_compact_forest *forest, const floa
         }
         for (long level = 0; level < depth; level++) {
             for (int walk = 0; walk < WALKS_AT_ONCE; walk++) {
-                slot[walk] = step(forest->nodes + forest->treeStarts[first + walk], slot[walk], row);
+                slot[walk] = step_of_one_row(forest->nodes + forest->treeStarts[first + walk], slot[walk], row);
             }
         }
         for (int walk = 0; walk < WALKS_AT_ONCE; walk++) {
@@ -62,7 +72,7 @@ void berth_compact_forest_sum_row(const berth_compact_forest *forest, const floa
     }
     for (long tree = first; tree < forest->treeCount; tree++) {
         uint32_t slot = 0;
-        for (long level = 0; level < forest->depths[tree]; level++) slot = step(forest->nodes + forest->treeStarts[tree], slot, row);
+        for (long level = 0; level < forest->depths[tree]; level++) slot = step_of_one_row(forest->nodes + forest->treeStarts[tree], slot, row);
         margins[forest->groups[tree]] += forest->leafValues[forest->treeStarts[tree] + slot];
     }
 }
