@@ -13,6 +13,8 @@ struct CPUDoubleForestModel: CompiledModel {
     let packed: PackedDoubleForest
     /// The trees it can hold in compact nodes, walked eight at once in C; nil when none fits.
     let compact: CompactDoubleForest?
+    /// Levels a row's walks step through, all trees together: the work a row costs, for `RowParallelism`.
+    let stepsPerRow: Int
 
     var featureCount: Int { forest.featureCount }
     var outputCount: Int { forest.outputCount }
@@ -31,8 +33,10 @@ struct CPUDoubleForestModel: CompiledModel {
         }
         self.forest = forest
         self.parallelism = parallelism
-        self.packed = try PackedDoubleForest(forest)
+        let packed = try PackedDoubleForest(forest)
+        self.packed = packed
         self.compact = CompactDoubleForest(packed)
+        self.stepsPerRow = max(1, packed.roots.indices.reduce(0) { $0 + packed.depth(ofTree: $1) })
     }
 
     /// Rows walked together, one tree at a time: enough to reuse a tree's splits, few enough that the block's
@@ -56,8 +60,8 @@ struct CPUDoubleForestModel: CompiledModel {
                 result.withUnsafeMutableBufferPointer { output in
                     let rowsPointer = SendablePointer(rows.baseAddress)
                     let outputPointer = SendableMutablePointer(output.baseAddress)
-                    let work = batch.rowCount * max(1, forest.trees.count)
-                    parallelism.forEachRange(rowCount: batch.rowCount, work: work, granularity: Self.blockRows) { range in
+                    let work = batch.rowCount * stepsPerRow
+                    parallelism.forEachRange(rowCount: batch.rowCount, work: work, granularity: CPUTreeEnsembleModel.rowsPerThread) { range in
                         predictRows(range, walker: walker, rows: rowsPointer.pointer!, output: outputPointer.pointer!,
                                     iterations: iterations, transforms: transforms)
                     }

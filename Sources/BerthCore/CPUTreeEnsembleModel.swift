@@ -15,6 +15,9 @@ import CBerthKernels
 /// The crossovers below were measured on the reference model; the measurements are in docs/performance.md.
 struct CPUTreeEnsembleModel: CompiledModel {
     static let blockSize = 64
+    /// The fewest rows worth a thread of their own, when a batch is large enough to split (`RowParallelism`): two
+    /// rounds of the C walks' eight rows at once.
+    static let rowsPerThread = 16
     /// From this many rows in a block, the rows step down each tree together (`walkRowsInLockstep`); fewer walk one
     /// after another, where lockstep does not pay.
     static let lockstepRows = 4
@@ -29,11 +32,14 @@ struct CPUTreeEnsembleModel: CompiledModel {
     let transform: OutputTransform
     let combination: TreeEnsemble.LeafCombination
     let parallelism: RowParallelism
-    /// The same forest in 8-byte nodes for the C walks; nil when it has categorical splits or does not fit.
-    let compact: CompactForest?
+    /// The same forest in 8-byte nodes for the C walks; nil when it has categorical splits, does not fit, or
+    /// neither chosen walk reads it (its memory is then given back).
+    private(set) var compact: CompactForest?
     /// The walks of a summed ensemble without categorical splits, measured at load (nil for the others, which
     /// walk in Swift).
     private(set) var walks: TreeWalkChoice?
+    /// Levels a row's walks step through, all trees together: the work a row costs, for `RowParallelism`.
+    let stepsPerRow: Int
     /// Each node's expected value under the training cover, for contributions; empty without covers.
     let nodeMeans: [Float]
 
@@ -62,10 +68,15 @@ struct CPUTreeEnsembleModel: CompiledModel {
         combination = ensemble.combination
         self.parallelism = parallelism
         nodeMeans = forest.nodeMeans()
+        stepsPerRow = max(1, forest.depths.reduce(0) { $0 + Int($1) })
         compact = CompactForest(forest, groupCount: groupCount)
         walks = nil
         if combination == .sum && !forest.hasCategorical.contains(true) {
-            walks = measuredWalks(preference: preference)
+            let chosen = measuredWalks(preference: preference)
+            walks = chosen
+            if ![chosen.fewRows, chosen.block].contains(where: { $0 == .compactRows || $0 == .compactTrees }) { compact = nil }
+        } else {
+            compact = nil
         }
     }
 
@@ -78,12 +89,12 @@ struct CPUTreeEnsembleModel: CompiledModel {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
         let outputs = transform.outputCount(groupCount: groupCount)
         var result = [Float](repeating: 0, count: batch.rowCount * outputs)
-        let work = batch.rowCount * max(forest.roots.count, 1)
+        let work = batch.rowCount * stepsPerRow
         batch.values.withUnsafeBufferPointer { rows in
             result.withUnsafeMutableBufferPointer { output in
                 let rowsPointer = SendablePointer(rows.baseAddress)
                 let outputPointer = SendableMutablePointer(output.baseAddress)
-                parallelism.forEachRange(rowCount: batch.rowCount, work: work, granularity: Self.blockSize) { range in
+                parallelism.forEachRange(rowCount: batch.rowCount, work: work, granularity: Self.rowsPerThread) { range in
                     predictRows(range, rows: rowsPointer.pointer!, output: outputPointer.pointer!, transform: transform)
                 }
             }

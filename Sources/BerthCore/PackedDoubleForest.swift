@@ -104,6 +104,19 @@ public struct PackedDoubleForest: Sendable {
             | (rule.defaultLeft ? defaultLeftFlag : 0)
     }
 
+    /// Levels from tree `tree`'s root to its deepest leaf.
+    func depth(ofTree tree: Int) -> Int {
+        var deepest = 0
+        var pending: [(node: Int32, depth: Int)] = [(roots[tree], 0)]
+        while let (node, depth) = pending.popLast() {
+            deepest = max(deepest, depth)
+            guard node >= 0 else { continue }
+            pending.append((splits[Int(node)].left, depth + 1))
+            pending.append((splits[Int(node)].right, depth + 1))
+        }
+        return deepest
+    }
+
     /// Calls `body` with a walker over this forest's arrays, valid inside it only.
     func withWalker<Result>(_ body: (DoubleForestWalker) -> Result) -> Result {
         splits.withUnsafeBufferPointer { splits in

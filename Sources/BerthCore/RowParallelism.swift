@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,16 +9,28 @@ import Darwin
 /// Splits a batch's rows across cores when the batch is big enough to pay for it.
 ///
 /// Small requests (the real-time case) run on the caller's thread: waking other threads costs more than a few
-/// rows of trees. Large ones (batch transform) are cut into one contiguous range per thread.
+/// rows of trees. Large ones (batch transform) are cut into one contiguous range per thread — unless as many calls
+/// as there are threads are already running, when the cores are busy anyway and splitting would only add the
+/// hand-offs (a server under load keeps each request on its own thread; one request alone gets every core).
 public struct RowParallelism: Sendable {
     public let threadCount: Int
-    /// Below this many row × tree (or row × feature) steps, one thread does everything.
+    /// Below this much work, one thread does everything: row × level steps for tree kernels (a row's walks through
+    /// every tree), row × feature for linear models, multiply-adds / 512 for dense layers.
     public let minimumParallelWork: Int
 
-    public init(threadCount: Int = RowParallelism.onlineProcessorCount, minimumParallelWork: Int = 1 << 16) {
+    /// Whether a call stays on its own thread while as many calls as there are threads are running (true but in
+    /// tests that must see every large batch split).
+    public let splitsOnlyWhenCoresAreFree: Bool
+
+    public init(threadCount: Int = RowParallelism.onlineProcessorCount, minimumParallelWork: Int = 1 << 16,
+                splitsOnlyWhenCoresAreFree: Bool = true) {
         self.threadCount = max(1, threadCount)
         self.minimumParallelWork = minimumParallelWork
+        self.splitsOnlyWhenCoresAreFree = splitsOnlyWhenCoresAreFree
     }
+
+    /// Calls running in `forEachRange` at this moment, across every model of the process.
+    private static let callsRunning = Atomic<Int>(0)
 
     /// The number of processors currently online.
     public static var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -26,7 +39,9 @@ public struct RowParallelism: Sendable {
     func forEachRange(rowCount: Int, work: Int, granularity: Int, _ body: @Sendable (Range<Int>) -> Void) {
         guard rowCount > 0 else { return }
         let chunks = min(threadCount, (rowCount + granularity - 1) / granularity)
-        guard chunks > 1, work >= minimumParallelWork else {
+        let running = Self.callsRunning.add(1, ordering: .relaxed).newValue
+        defer { Self.callsRunning.subtract(1, ordering: .relaxed) }
+        guard chunks > 1, work >= minimumParallelWork, running < threadCount || !splitsOnlyWhenCoresAreFree else {
             body(0..<rowCount)
             return
         }

@@ -73,7 +73,7 @@ import Testing
             }
         }
         let serial = try predict(ensemble, rows)
-        let parallel = try predict(ensemble, rows, parallelism: RowParallelism(threadCount: 4, minimumParallelWork: 0))
+        let parallel = try predict(ensemble, rows, parallelism: RowParallelism(threadCount: 4, minimumParallelWork: 0, splitsOnlyWhenCoresAreFree: false))
         #expect(serial == parallel)
     }
 

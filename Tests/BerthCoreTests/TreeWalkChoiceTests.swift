@@ -49,9 +49,22 @@ import Testing
         let model = try CPUTreeEnsembleModel(TreeEnsemble(featureCount: 5, groupCount: 1, trees: trees, treeGroups: Array(repeating: 0, count: 40),
                                                           baseMargins: [0], transform: .identity), parallelism: RowParallelism(threadCount: 1))
         let walks = try #require(model.walks)
-        #expect(model.compact != nil)
+        // The compact nodes are kept only when a chosen walk reads them.
+        #expect((model.compact != nil) == [walks.fewRows, walks.block].contains { $0 == .compactRows || $0 == .compactTrees })
         #expect([TreeWalk.compactRows, .avx512Gathers, .avx2Gathers].contains(walks.block))
         #expect([TreeWalk.compactTrees, .avx512Gathers, .avx2Gathers].contains(walks.fewRows))
         #expect(model.kernelChoice?.hasPrefix("blocks: \(walks.block) (µs a row: compact-rows ") == true)
+    }
+
+    @Test func aForestWalkedWithGathersOnlyGivesItsCompactNodesBack() throws {
+        guard TreeWalk.isAvailable(.avx2Gathers, compact: true, nodeCount: 1) else { return }
+        let trees = (0..<8).map { ForestGatherWalkTests.randomTree(seed: UInt64($0)) }
+        let ensemble = TreeEnsemble(featureCount: 5, groupCount: 1, trees: trees, treeGroups: Array(repeating: 0, count: 8),
+                                    baseMargins: [0], transform: .identity)
+        let gathers = try CPUTreeEnsembleModel(ensemble, parallelism: RowParallelism(threadCount: 1), walk: .fixed(.avx2Gathers))
+        #expect(gathers.compact == nil)
+        let compact = try CPUTreeEnsembleModel(ensemble, parallelism: RowParallelism(threadCount: 1), walk: .fixed(.compactRows))
+        #expect(compact.compact != nil)
+        #expect(compact.residentBytes > gathers.residentBytes)
     }
 }

@@ -71,7 +71,7 @@ import Testing
         let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
         let ir = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes).ir
         let model = try CPUBackend().compile(ir)
-        let split = try CPUBackend(parallelism: RowParallelism(threadCount: 2, minimumParallelWork: 0)).compile(ir)
+        let split = try CPUBackend(parallelism: RowParallelism(threadCount: 2, minimumParallelWork: 0, splitsOnlyWhenCoresAreFree: false)).compile(ir)
         let batch = try ExplanationFixture(name, featureCount: model.featureCount).batch
         let whole = try model.explain(batch, as: .contributions)
         for row in 0..<batch.rowCount {

@@ -139,7 +139,7 @@ import Testing
             try FileManager.default.copyItem(atPath: Self.legacy + "/model", toPath: root + "/" + name)
         }
         let root = self.root
-        let budget = 60_000  // two of the 23,260-byte models fit; the third load evicts the first
+        let budget = 80_000  // two of the 33,484-byte models fit; the third load evicts the first
         try await TestServer.run(modelDirectory: "/nonexistent", environment: ["SAGEMAKER_MULTI_MODEL": "true"], configure: {
             $0.multiModel.modelsRoot = root
             $0.multiModel.memoryBudgetBytes = budget
