@@ -34,7 +34,9 @@ extension CPUTreeEnsembleModel {
 
     /// Times the walks this forest and CPU allow (`TreeWalkChoice`) on rows around the model's own thresholds.
     func measuredWalks(preference: TreeWalkPreference) -> TreeWalkChoice {
-        let rows = SyntheticRows(forest: forest, featureCount: featureCount).batch(rowCount: TreeWalkChoice.measuredBlockRows)
+        let rows = featureCount <= TreeWalkChoice.widestMeasuredRows
+            ? SyntheticRows(forest: forest, featureCount: featureCount).batch(rowCount: TreeWalkChoice.measuredBlockRows)
+            : FeatureBatch(rowCount: 0, columnCount: featureCount, values: [])
         let hasCompact = compact != nil
         let nodeCount = forest.nodes.count
         var margins = [Float](repeating: 0, count: TreeWalkChoice.measuredBlockRows * groupCount)
@@ -42,6 +44,7 @@ extension CPUTreeEnsembleModel {
         let clock = ContinuousClock()
         return TreeWalkChoice.choose(preference: preference,
                                      available: { TreeWalk.isAvailable($0, compact: hasCompact, nodeCount: nodeCount) },
+                                     featureCount: featureCount,
                                      time: { walk, trial in
             rows.values.withUnsafeBufferPointer { values in
                 forest.nodes.withUnsafeBufferPointer { nodes in

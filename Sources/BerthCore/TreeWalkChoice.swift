@@ -11,6 +11,10 @@ struct TreeWalkChoice: Sendable {
     static let measuredBlockRows = 16
     /// Single rows the row walks are timed on, one after another.
     static let measuredSingleRows = 8
+    /// Models with more features are not timed (the synthetic rows would take too much memory: a hostile file may
+    /// declare hundreds of millions); they take the first walk of each kind in `choose`'s order, which needs no
+    /// vector unit and wins on the CPUs measured so far.
+    static let widestMeasuredRows = 1 << 16
 
     var fewRows: TreeWalk
     var block: TreeWalk
@@ -25,7 +29,8 @@ struct TreeWalkChoice: Sendable {
 
     /// `preference`'s walk where it is available, else the fastest available walk of each kind by `time` (which
     /// runs one trial of a walk and returns the seconds taken).
-    static func choose(preference: TreeWalkPreference, available: (TreeWalk) -> Bool,
+    /// `featureCount` above `widestMeasuredRows` takes the first available walks unmeasured.
+    static func choose(preference: TreeWalkPreference, available: (TreeWalk) -> Bool, featureCount: Int = 0,
                        time: (TreeWalk, Trial) -> Double) -> TreeWalkChoice {
         var note = ""
         if case .fixed(let walk) = preference {
@@ -34,6 +39,10 @@ struct TreeWalkChoice: Sendable {
         }
         let rowWalks = [TreeWalk.compactTrees, .avx512Gathers, .avx2Gathers, .packedTrees].filter(available)
         let blockWalks = [TreeWalk.compactRows, .avx512Gathers, .avx2Gathers, .packedRows].filter(available)
+        guard featureCount <= widestMeasuredRows else {
+            return TreeWalkChoice(fewRows: rowWalks[0], block: blockWalks[0],
+                                  reason: "blocks: \(blockWalks[0]); single rows: \(rowWalks[0]) (not measured: \(featureCount) features is too wide a row to time at load)\(note)")
+        }
         let (fewRows, rowTable) = fastest(rowWalks, trial: .singleRows, time: time)
         let (block, blockTable) = fastest(blockWalks, trial: .block, time: time)
         return TreeWalkChoice(fewRows: fewRows, block: block,

@@ -67,4 +67,21 @@ import Testing
         #expect(compact.compact != nil)
         #expect(compact.residentBytes > gathers.residentBytes)
     }
+
+    @Test func aModelOfVeryWideRowsIsNotTimed() {
+        let available: Set<TreeWalk> = [.compactRows, .compactTrees, .avx512Gathers, .avx2Gathers]
+        let choice = TreeWalkChoice.choose(preference: .measured, available: available.contains,
+                                           featureCount: TreeWalkChoice.widestMeasuredRows + 1, time: Self.clock([:]))
+        #expect(choice.block == .compactRows && choice.fewRows == .compactTrees)
+        #expect(choice.reason.contains("not measured: 65537 features"))
+    }
+
+    @Test func aHostileFeatureCountLoadsWithoutTimingRowsOfIt() throws {
+        // One small tree, but 300 million declared features: rows to time it on would take gigabytes.
+        let tree = DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [7, 0, 0], values: [0.5, 1, 2],
+                                defaultLeft: [true, false, false])
+        let model = try CPUTreeEnsembleModel(TreeEnsemble(featureCount: 300_000_000, groupCount: 1, trees: [tree], treeGroups: [0],
+                                                          baseMargins: [0], transform: .identity), parallelism: RowParallelism(threadCount: 1))
+        #expect(model.kernelChoice?.contains("not measured") == true)
+    }
 }
