@@ -14,11 +14,13 @@ public struct SyntheticRows: Sendable {
         self.precision = precision
     }
 
-    /// Around an XGBoost or ONNX forest's float32 thresholds.
+    /// Around an XGBoost or ONNX forest's float32 thresholds. A node no walk reaches (a model file may carry them)
+    /// was never checked against the features, so its feature is only used when the rows have it.
     public init(forest: PackedForest, featureCount: Int) {
         var thresholds = [[Double]](repeating: [], count: featureCount)
         for node in forest.nodes where node.featureAndFlags & (PackedForest.leafFlag | PackedForest.categoricalFlag) == 0 {
-            thresholds[Int(node.featureAndFlags & PackedForest.featureMask)].append(Double(node.value))
+            let feature = Int(node.featureAndFlags & PackedForest.featureMask)
+            if feature < featureCount { thresholds[feature].append(Double(node.value)) }
         }
         self.init(thresholds: thresholds, precision: .float32)
     }
@@ -26,7 +28,7 @@ public struct SyntheticRows: Sendable {
     /// Around a LightGBM forest's double thresholds, with the doubles in every batch.
     public init(forest: PackedDoubleForest, featureCount: Int) {
         var thresholds = [[Double]](repeating: [], count: featureCount)
-        for split in forest.splits where split.flags & PackedDoubleForest.categoricalFlag == 0 {
+        for split in forest.splits where split.flags & PackedDoubleForest.categoricalFlag == 0 && Int(split.feature) < featureCount {
             thresholds[Int(split.feature)].append(split.threshold)
         }
         self.init(thresholds: thresholds, precision: .float64)

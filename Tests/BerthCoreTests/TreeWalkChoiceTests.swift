@@ -84,4 +84,15 @@ import Testing
                                                           baseMargins: [0], transform: .identity), parallelism: RowParallelism(threadCount: 1))
         #expect(model.kernelChoice?.contains("not measured") == true)
     }
+
+    @Test func aNodeNoWalkReachesMayNameAFeatureTheRowsLack() throws {
+        // Node 3 hangs off nothing and splits on feature 99 of a 2-feature model: found by FuzzXGBoostLegacy, it
+        // crashed the rows the walks are timed on.
+        let tree = DecisionTree(leftChildren: [1, -1, -1, 4, -1, -1], rightChildren: [2, -1, -1, 5, -1, -1], splitFeatures: [1, 0, 0, 99, 0, 0],
+                                values: [0.5, 1, 2, 3, 4, 5], defaultLeft: [true, false, false, false, false, false])
+        let model = try CPUTreeEnsembleModel(TreeEnsemble(featureCount: 2, groupCount: 1, trees: [tree], treeGroups: [0], baseMargins: [0],
+                                                          transform: .identity), parallelism: RowParallelism(threadCount: 1))
+        #expect(model.walks != nil)
+        #expect(model.predict(FeatureBatch(rowCount: 1, columnCount: 2, values: [0, 1])).values == [2])
+    }
 }
