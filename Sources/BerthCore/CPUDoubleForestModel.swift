@@ -75,7 +75,7 @@ struct CPUDoubleForestModel: CompiledModel {
     private func predictRows(_ range: Range<Int>, walker: DoubleForestWalker, rows: UnsafePointer<Double>,
                              output: UnsafeMutablePointer<Double>, iterations: Double, transforms: Bool) {
         let features = featureCount, outputs = outputCount
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.blockRows * features) { block in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: min(Self.blockRows, range.count) * features) { block in
             for blockStart in stride(from: range.lowerBound, to: range.upperBound, by: Self.blockRows) {
                 let count = min(Self.blockRows, range.upperBound - blockStart)
                 let source = rows + blockStart * features
