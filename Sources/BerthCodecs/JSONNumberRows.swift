@@ -4,8 +4,8 @@ import BerthJSON
 /// `[[…], …]`, every row an array of exactly `featureCount` numbers or `null`s. Building the tree first (a
 /// `JSONValue` for every number, an array for every row) cost two thirds of a large body's decode.
 ///
-/// It gives the same values as the general path, bit for bit: the same strict JSON number grammar, the same
-/// conversion (`DecimalText`), `null` as NaN. Anything else — another key, a string, an object, a row of another
+/// It gives the same values as the general path, bit for bit: numbers read by the general reader's own
+/// `JSONReader.number`, `null` as NaN. Anything else — another key, a string, an object, a row of another
 /// width, invalid JSON, content after the value — answers nil, and `JSONRequestDecoder` reads the body the general
 /// way, which accepts every other shape and words every error.
 struct JSONNumberRows {
@@ -98,31 +98,9 @@ struct JSONNumberRows {
             return true
         }
 
-        /// A number in JSON's grammar (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), converted as
-        /// the general reader converts it; nil for anything else.
+        /// A number as the general reader reads it (`JSONReader.number`); nil for anything else.
         mutating func number() -> Double? {
-            let start = position
-            _ = consume(UInt8(ascii: "-"))
-            let integerStart = position
-            skipDigits()
-            let integerDigits = position - integerStart
-            guard integerDigits > 0, integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else { return nil }
-            if consume(UInt8(ascii: ".")) {
-                let fractionStart = position
-                skipDigits()
-                guard position > fractionStart else { return nil }
-            }
-            if consume(UInt8(ascii: "e")) || consume(UInt8(ascii: "E")) {
-                if !consume(UInt8(ascii: "+")) { _ = consume(UInt8(ascii: "-")) }
-                let exponentStart = position
-                skipDigits()
-                guard position > exponentStart else { return nil }
-            }
-            return DecimalText.parseDouble(UnsafeBufferPointer(rebasing: bytes[start..<position]))
-        }
-
-        private mutating func skipDigits() {
-            while position < bytes.count, bytes[position] &- UInt8(ascii: "0") <= 9 { position += 1 }
+            try? JSONReader.number(in: bytes, at: &position)
         }
     }
 }

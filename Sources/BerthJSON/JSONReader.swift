@@ -141,10 +141,18 @@ public struct JSONReader {
     }
 
     private mutating func parseNumber() throws(JSONParseError) -> Double {
+        try Self.number(in: buffer, at: &position)
+    }
+
+    /// The JSON number at `position` (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), converted by
+    /// `DecimalText`, with `position` moved past it: the one reading of numbers, shared with the one-pass reader of
+    /// number rows (BerthCodecs' `JSONNumberRows`).
+    public static func number(in buffer: UnsafeBufferPointer<UInt8>, at position: inout Int) throws(JSONParseError) -> Double {
+        guard position < buffer.count else { throw JSONParseError("invalid number", at: position) }
         let start = position
         if buffer[position] == UInt8(ascii: "-") { position += 1 }
         let integerStart = position
-        while position < buffer.count, isDigit(buffer[position]) { position += 1 }
+        while position < buffer.count, Self.isDigit(buffer[position]) { position += 1 }
         let integerDigits = position - integerStart
         guard integerDigits > 0 else { throw JSONParseError("invalid number", at: start) }
         if integerDigits > 1, buffer[integerStart] == UInt8(ascii: "0") {
@@ -153,7 +161,7 @@ public struct JSONReader {
         if position < buffer.count, buffer[position] == UInt8(ascii: ".") {
             position += 1
             let fractionStart = position
-            while position < buffer.count, isDigit(buffer[position]) { position += 1 }
+            while position < buffer.count, Self.isDigit(buffer[position]) { position += 1 }
             guard position > fractionStart else { throw JSONParseError("invalid number", at: start) }
         }
         if position < buffer.count, buffer[position] == UInt8(ascii: "e") || buffer[position] == UInt8(ascii: "E") {
@@ -162,7 +170,7 @@ public struct JSONReader {
                 position += 1
             }
             let exponentStart = position
-            while position < buffer.count, isDigit(buffer[position]) { position += 1 }
+            while position < buffer.count, Self.isDigit(buffer[position]) { position += 1 }
             guard position > exponentStart else { throw JSONParseError("invalid number", at: start) }
         }
         guard let value = DecimalText.parseDouble(UnsafeBufferPointer(rebasing: buffer[start..<position])) else {
@@ -252,7 +260,7 @@ public struct JSONReader {
         return value
     }
 
-    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 }
 
 /// Renders a byte for an error message without echoing control characters.
