@@ -36,7 +36,7 @@ struct CPUDoubleForestModel: CompiledModel {
         let packed = try PackedDoubleForest(forest)
         self.packed = packed
         self.compact = CompactDoubleForest(packed)
-        self.stepsPerRow = max(1, packed.roots.indices.reduce(0) { $0 + packed.depth(ofTree: $1) })
+        self.stepsPerRow = max(1, packed.depths.reduce(0) { $0 + Int($1) })
     }
 
     /// Rows walked together, one tree at a time: enough to reuse a tree's splits, few enough that the block's

@@ -23,21 +23,16 @@ final class CompactDoubleForest: @unchecked Sendable {
         var compact = [berth_compact_double_node]()
         var values = [Double]()
         var starts = [Int32]()
-        var treeDepths = [Int32]()
         var holds = [Bool]()
         for tree in packed.roots.indices {
             let start = compact.count
-            if let depth = Self.append(tree: tree, of: packed, to: &compact, values: &values) {
-                starts.append(Int32(start))
-                treeDepths.append(Int32(depth))
-                holds.append(true)
-            } else {
+            let fits = Self.append(tree: tree, of: packed, to: &compact, values: &values)
+            if !fits {
                 compact.removeSubrange(start...)
                 values.removeSubrange(start...)
-                starts.append(0)
-                treeDepths.append(0)
-                holds.append(false)
             }
+            starts.append(fits ? Int32(start) : 0)
+            holds.append(fits)
         }
         guard holds.contains(true) else { return nil }
         var runEnds = [Int](repeating: 0, count: holds.count)
@@ -47,10 +42,10 @@ final class CompactDoubleForest: @unchecked Sendable {
             runEnds[tree] = holds[tree] ? end : tree
         }
         self.runEnds = runEnds
-        nodes = Self.copy(compact)
-        leafValues = Self.copy(values)
-        treeStarts = Self.copy(starts)
-        depths = Self.copy(treeDepths)
+        nodes = .copying(compact)
+        leafValues = .copying(values)
+        treeStarts = .copying(starts)
+        depths = .copying(packed.depths)
         forest = berth_compact_double_forest(nodes: nodes.baseAddress, leafValues: leafValues.baseAddress, treeStarts: treeStarts.baseAddress,
                                              depths: depths.baseAddress, groupCount: packed.groupCount)
     }
@@ -73,7 +68,7 @@ final class CompactDoubleForest: @unchecked Sendable {
     /// time when there are fewer rows than the walk takes at once, else eight rows down each tree.
     func addMargins(trees: Range<Int>, rows: UnsafePointer<Double>, rowCount: Int, featureCount: Int, margins: UnsafeMutablePointer<Double>) {
         withUnsafePointer(to: forest) { forest in
-            if rowCount < 8 {
+            if rowCount < Int(BERTH_COMPACT_WALKS_AT_ONCE) {
                 for row in 0..<rowCount {
                     berth_compact_double_sum_row(forest, trees.lowerBound, trees.upperBound, rows + row * featureCount,
                                                  margins + row * Int(forest.pointee.groupCount))
@@ -84,23 +79,21 @@ final class CompactDoubleForest: @unchecked Sendable {
         }
     }
 
-    /// Appends tree `tree` breadth first; its depth, or nil when it does not fit.
+    /// Appends tree `tree` breadth first; false when it does not fit (some of it may have been appended).
     private static func append(tree: Int, of packed: PackedDoubleForest, to nodes: inout [berth_compact_double_node],
-                               values: inout [Double]) -> Int? {
-        guard !packed.linearTrees[tree] else { return nil }
-        var queue: [(child: Int32, depth: Int)] = [(packed.roots[tree], 0)]
-        var deepest = 0
+                               values: inout [Double]) -> Bool {
+        guard !packed.linearTrees[tree] else { return false }
+        var queue: [Int32] = [packed.roots[tree]]
         var slot = 0
         while slot < queue.count {
-            let (child, depth) = queue[slot]
-            deepest = max(deepest, depth)
+            let child = queue[slot]
             if child < 0 {
                 nodes.append(berth_compact_double_node(threshold: .nan, feature: 0, left: UInt16(truncatingIfNeeded: slot - 1), flags: 0))
                 values.append(packed.leafValues[Int(~child)])
             } else {
                 let split = packed.splits[Int(child)]
                 guard split.flags & PackedDoubleForest.categoricalFlag == 0, split.feature >= 0, split.feature < 1 << 16,
-                      queue.count + 2 <= Int(BERTH_COMPACT_MAX_TREE_NODES) else { return nil }
+                      queue.count + 2 <= Int(BERTH_COMPACT_MAX_TREE_NODES) else { return false }
                 var flags: UInt8 = 0
                 if split.flags & PackedDoubleForest.nanGoesLeftFlag != 0 { flags |= UInt8(BERTH_COMPACT_NAN_LEFT) }
                 if split.flags & PackedDoubleForest.zeroIsMissingFlag != 0 { flags |= UInt8(BERTH_COMPACT_ZERO_IS_MISSING) }
@@ -108,17 +101,11 @@ final class CompactDoubleForest: @unchecked Sendable {
                 nodes.append(berth_compact_double_node(threshold: split.threshold, feature: UInt16(split.feature),
                                                        left: UInt16(queue.count), flags: flags))
                 values.append(0)
-                queue.append((split.left, depth + 1))
-                queue.append((split.right, depth + 1))
+                queue.append(split.left)
+                queue.append(split.right)
             }
             slot += 1
         }
-        return deepest
-    }
-
-    private static func copy<Element>(_ elements: [Element]) -> UnsafeMutableBufferPointer<Element> {
-        let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(elements.count, 1))
-        _ = buffer.initialize(from: elements)
-        return buffer
+        return true
     }
 }

@@ -52,11 +52,11 @@ final class CompactForest: @unchecked Sendable {
                 slot += 1
             }
         }
-        nodes = Self.copy(compact)
-        leafValues = Self.copy(values)
-        treeStarts = Self.copy(starts)
-        depths = Self.copy(packed.depths)
-        groups = Self.copy(packed.groups)
+        nodes = .copying(compact)
+        leafValues = .copying(values)
+        treeStarts = .copying(starts)
+        depths = .copying(packed.depths)
+        groups = .copying(packed.groups)
         forest = berth_compact_forest(nodes: nodes.baseAddress, leafValues: leafValues.baseAddress, treeStarts: treeStarts.baseAddress,
                                       depths: depths.baseAddress, groups: groups.baseAddress, treeCount: packed.roots.count,
                                       groupCount: groupCount)
@@ -83,11 +83,5 @@ final class CompactForest: @unchecked Sendable {
     /// Adds every tree's leaf to one row's margins, in tree order: the row down eight trees at a time.
     func sumRow(_ row: UnsafePointer<Float>, margins: UnsafeMutablePointer<Float>) {
         withUnsafePointer(to: forest) { berth_compact_forest_sum_row($0, row, margins) }
-    }
-
-    private static func copy<Element>(_ elements: [Element]) -> UnsafeMutableBufferPointer<Element> {
-        let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(elements.count, 1))
-        _ = buffer.initialize(from: elements)
-        return buffer
     }
 }

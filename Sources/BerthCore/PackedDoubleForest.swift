@@ -14,6 +14,8 @@ public struct PackedDoubleForest: Sendable {
     /// Per tree: the root, a split index `≥ 0` or `~leaf` for a tree of one leaf; and whether its leaves are linear.
     public let roots: [Int32]
     public let linearTrees: [Bool]
+    /// Per tree: levels from the root to its deepest leaf (how many steps a walk takes).
+    public let depths: [Int32]
     public let splits: [PackedDoubleSplit]
     /// Per split: where its category bitset starts in `bitsetWords` and how many words it has (0 for numerical).
     public let bitsetStarts: [Int32]
@@ -87,10 +89,11 @@ public struct PackedDoubleForest: Sendable {
         (self.leafValues, self.leafConstants, self.termStarts, self.termCounts) = (leafValues, leafConstants, termStarts, termCounts)
         (self.termFeatures, self.termCoefficients) = (termFeatures, termCoefficients)
         (self.leafStarts, self.splitCounts, self.leafCounts) = (leafStarts, splitCounts, leafCounts)
+        depths = roots.map { Int32(Self.depth(from: $0, splits: splits)) }
     }
 
     var residentBytes: Int {
-        roots.count * 5 + splits.count * (MemoryLayout<PackedDoubleSplit>.stride + 8) + bitsetWords.count * 4
+        roots.count * 9 + splits.count * (MemoryLayout<PackedDoubleSplit>.stride + 8) + bitsetWords.count * 4
             + leafValues.count * (8 + 8 + 4 + 4) + termFeatures.count * (4 + 8) + (splitCounts.count + leafCounts.count) * 8
     }
 
@@ -104,10 +107,10 @@ public struct PackedDoubleForest: Sendable {
             | (rule.defaultLeft ? defaultLeftFlag : 0)
     }
 
-    /// Levels from tree `tree`'s root to its deepest leaf.
-    func depth(ofTree tree: Int) -> Int {
+    /// Levels from `root` to its deepest leaf.
+    private static func depth(from root: Int32, splits: [PackedDoubleSplit]) -> Int {
         var deepest = 0
-        var pending: [(node: Int32, depth: Int)] = [(roots[tree], 0)]
+        var pending: [(node: Int32, depth: Int)] = [(root, 0)]
         while let (node, depth) = pending.popLast() {
             deepest = max(deepest, depth)
             guard node >= 0 else { continue }

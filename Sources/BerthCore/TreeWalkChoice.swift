@@ -1,3 +1,5 @@
+import CBerthKernels
+
 /// The walks a summed forest takes on this CPU — one for blocks of fewer than `blockRows` rows (the real-time case),
 /// one for larger blocks — and why, for the model ready line and `berth inspect`.
 ///
@@ -5,8 +7,8 @@
 /// thresholds (`SyntheticRows`), once to warm up and then best of three, a few milliseconds in all for the
 /// reference model; the fastest of each kind wins. The measured time a row of every candidate is kept in `reason`.
 struct TreeWalkChoice: Sendable {
-    /// From this many rows a block takes the block walk: the C walks step eight rows at once.
-    static let blockRows = 8
+    /// From this many rows a block takes the block walk: as many rows as the C walks step at once.
+    static let blockRows = Int(BERTH_COMPACT_WALKS_AT_ONCE)
     /// Rows the block walks are timed on.
     static let measuredBlockRows = 16
     /// Single rows the row walks are timed on, one after another.

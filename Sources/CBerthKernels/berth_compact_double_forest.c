@@ -7,7 +7,7 @@
 // after its left child: itself.
 #include "berth_kernels.h"
 
-#define WALKS_AT_ONCE 8
+#define WALKS_AT_ONCE BERTH_COMPACT_WALKS_AT_ONCE
 
 static inline uint32_t step(const berth_compact_double_node *tree, uint32_t slot, const double *row) {
     const berth_compact_double_node node = tree[slot];

@@ -9,7 +9,7 @@
 // child is the slot before it, so it steps to itself: walks of any depth end on their leaf.
 #include "berth_kernels.h"
 
-#define WALKS_AT_ONCE 8
+#define WALKS_AT_ONCE BERTH_COMPACT_WALKS_AT_ONCE
 
 static inline uint32_t step(const berth_compact_node *tree, uint32_t slot, const float *row) {
     const berth_compact_node node = tree[slot];

@@ -96,6 +96,10 @@ typedef struct berth_compact_node {
     float threshold;
 } berth_compact_node;
 
+/// Walks the compact kernels keep in flight: rows down one tree, or trees of one row. Fewer independent chains of
+/// loads leave the pipeline waiting; more gave nothing on the reference model (docs/performance.md).
+#define BERTH_COMPACT_WALKS_AT_ONCE 8
+
 #define BERTH_COMPACT_DEFAULT_LEFT 0x8000u
 #define BERTH_COMPACT_FEATURE_MASK 0x7fffu
 /// Features a compact forest can split on, and nodes a tree of it can hold (slots are 16 bits).
