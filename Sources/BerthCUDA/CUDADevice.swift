@@ -13,6 +13,9 @@ public final class CUDADevice: @unchecked Sendable {
     /// Compute capability as major × 10 + minor (90 for 9.0).
     public let computeCapability: Int
     public let memoryBytes: Int
+    /// The threads the device holds at once: multiprocessors × threads per multiprocessor (270,336 on an H200).
+    /// A launch of fewer threads leaves it partly idle.
+    public let residentThreads: Int
     public let driverVersion: (major: Int, minor: Int)
 
     /// Binds the first visible device; `visibleDevices` is `CUDA_VISIBLE_DEVICES`, only used to explain "no device".
@@ -47,6 +50,8 @@ public final class CUDADevice: @unchecked Sendable {
         }
         // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR / _MINOR.
         computeCapability = try attribute(75, "compute capability major") * 10 + attribute(76, "compute capability minor")
+        // CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT / _MAX_THREADS_PER_MULTIPROCESSOR.
+        residentThreads = try attribute(16, "multiprocessor count") * attribute(39, "threads per multiprocessor")
         var bytes = 0
         try driver.check(table.cuDeviceTotalMem_v2(&bytes, device), "cuDeviceTotalMem")
         memoryBytes = bytes
@@ -109,6 +114,13 @@ public final class CUDADevice: @unchecked Sendable {
             }
         }
         try driver.check(result, "cuLaunchKernel")
+    }
+
+    /// Launches `function` with a thread for each of `threads`, `threadsPerBlock` to a block of a one-dimensional
+    /// grid: the shape of Berth's forest kernels, whose threads past the last return at once.
+    func launch(_ function: ccuda_function, threads: Int, threadsPerBlock: Int, stream: ccuda_stream?, arguments: [UInt64]) throws(CUDAUnavailable) {
+        try launch(function, grid: ((threads + threadsPerBlock - 1) / threadsPerBlock, 1), block: (threadsPerBlock, 1), stream: stream,
+                   arguments: arguments)
     }
 
     /// Zeroes `byteCount` bytes of device memory at `address`, in order with the work queued on `stream`.

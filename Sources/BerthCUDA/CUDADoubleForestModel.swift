@@ -2,7 +2,8 @@ import BerthCore
 import CCUDA
 
 /// A LightGBM forest on the GPU, compared and summed in double precision as LightGBM does: the
-/// `PackedDoubleForest` uploaded once at load, one thread per (row, output group).
+/// `PackedDoubleForest` uploaded once at load; a batch walked a thread per (row, output group), or, when that would
+/// not fill the GPU, a thread per (tree, row) and then one per (row, group) adding the leaves (`PerTreeWalk`).
 ///
 /// Rows go to the device as the doubles the request was written in (`featurePrecision` is `.float64`), through a
 /// `CUDALane` in chunks over two streams, and the double margins come back. Averaging (LightGBM's random forests)
@@ -25,6 +26,10 @@ final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
 
     private let module: CUDAModule
     private let function: ccuda_function
+    private let leavesFunction: ccuda_function
+    private let sumsFunction: ccuda_function
+    /// The largest batch walked a thread per (tree, row) (`PerTreeWalk`).
+    let perTreeRowLimit: Int
     private let lanes: CUDALanePool
     private let splits: DeviceBuffer
     private let roots: DeviceBuffer
@@ -48,8 +53,9 @@ final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
     /// Uploads `packed`, the packing of `forest`; `cpu` is the same model compiled for the CPU.
     init(_ forest: DoubleForest, packed: PackedDoubleForest, module: CUDAModule, lanes: CUDALanePool, cpu: any CompiledModel,
          metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
-        guard let function = module.functions["berth_double_forest_margins"] else {
-            throw CUDAUnavailable(.compileFailed, "the double forest kernel has no entry point berth_double_forest_margins")
+        guard let function = module.functions["berth_double_forest_margins"], let leavesFunction = module.functions["berth_double_forest_leaves"],
+              let sumsFunction = module.functions["berth_double_forest_sums"] else {
+            throw CUDAUnavailable(.compileFailed, "the double forest kernels lack an entry point (\(CUDAKernelSource.doubleForest.entryPoints))")
         }
         let device = module.device
         try device.makeCurrent()
@@ -64,7 +70,11 @@ final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
         self.metrics = metrics
         self.module = module
         self.function = function
+        self.leavesFunction = leavesFunction
+        self.sumsFunction = sumsFunction
         self.lanes = lanes
+        perTreeRowLimit = PerTreeWalk.rowLimit(residentThreads: device.residentThreads, groupCount: groupCount, treeCount: treeCount,
+                                               leafBytes: MemoryLayout<Double>.stride)
         splits = try DeviceBuffer(device: device, copying: packed.splits)
         roots = try DeviceBuffer(device: device, copying: packed.roots)
         linearTrees = try DeviceBuffer(device: device, copying: packed.linearTrees.map { $0 ? UInt8(1) : 0 })
@@ -87,24 +97,39 @@ final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
         var result = [Double](repeating: 0, count: rowCount * groups)
         guard rowCount > 0 else { return Predictions(rowCount: 0, columnCount: groups, doubles: result) }
         let iterations = Double(treeCount / groups)
-        try batch.wideValues.withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
-            try lanes.runRowKernel(function, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
-                                   output: Double.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
-                [splits.address, roots.address, linearTrees.address, bitsetStarts.address, bitsetCounts.address, bitsetWords.address,
-                 leafValues.address, leafConstants.address, termStarts.address, termCounts.address, termFeatures.address,
-                 termCoefficients.address, rowsAddress, marginsAddress,
-                 UInt64(chunkRows), UInt64(featureCount), UInt64(groups), UInt64(treeCount), zeroThreshold.bitPattern]
-            }) { margins in
-                result.withUnsafeMutableBufferPointer { output in
-                    _ = output.update(fromContentsOf: margins)
-                    for row in 0..<rowCount {
-                        let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * groups ..< (row + 1) * groups])
-                        if averagesIterations {
-                            for group in rowMargins.indices { rowMargins[group] /= iterations }
-                        }
-                        transform.apply(rowMargins)
+        func averageAndTransform(_ margins: UnsafeBufferPointer<Double>) {
+            result.withUnsafeMutableBufferPointer { output in
+                _ = output.update(fromContentsOf: margins)
+                for row in 0..<rowCount {
+                    let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * groups ..< (row + 1) * groups])
+                    if averagesIterations {
+                        for group in rowMargins.indices { rowMargins[group] /= iterations }
                     }
+                    transform.apply(rowMargins)
                 }
+            }
+        }
+        let forest = [splits.address, roots.address, linearTrees.address, bitsetStarts.address, bitsetCounts.address, bitsetWords.address,
+                      leafValues.address, leafConstants.address, termStarts.address, termCounts.address, termFeatures.address,
+                      termCoefficients.address]
+        try batch.wideValues.withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
+            if rowCount <= perTreeRowLimit {
+                try lanes.runKernels(rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!, output: Double.self,
+                                     scratchBytes: rowCount * treeCount * MemoryLayout<Double>.stride) {
+                    rowsAddress, marginsAddress, leavesAddress, stream throws(CUDAUnavailable) in
+                    try lanes.device.launch(leavesFunction, threads: rowCount * treeCount, threadsPerBlock: Self.threadsPerBlock,
+                                            stream: stream, arguments: forest + [
+                        rowsAddress, leavesAddress, UInt64(rowCount), UInt64(featureCount), UInt64(treeCount), zeroThreshold.bitPattern])
+                    try lanes.device.launch(sumsFunction, threads: rowCount * groups, threadsPerBlock: Self.threadsPerBlock,
+                                            stream: stream, arguments: [
+                        leavesAddress, marginsAddress, UInt64(rowCount), UInt64(groups), UInt64(treeCount)])
+                } read: { margins in averageAndTransform(margins) }
+            } else {
+                try lanes.runRowKernel(function, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
+                                       output: Double.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
+                    forest + [rowsAddress, marginsAddress, UInt64(chunkRows), UInt64(featureCount), UInt64(groups), UInt64(treeCount),
+                              zeroThreshold.bitPattern]
+                }) { margins in averageAndTransform(margins) }
             }
         }
         return Predictions(rowCount: rowCount, columnCount: groups, doubles: result)

@@ -4,8 +4,8 @@ import Glibc
 import CCUDA
 import NIOConcurrencyHelpers
 
-/// What one batch in flight needs: two streams, pinned host buffers for its input and output rows, and their
-/// device twins.
+/// What one batch in flight needs: two streams, pinned host buffers for its input and output rows, their device
+/// twins, and device scratch memory for kernels that pass results to each other.
 ///
 /// A batch is cut into chunks that alternate between the two streams, so one chunk's copies overlap the next
 /// one's kernel; concurrent batches take separate lanes from a `CUDALanePool`, so they are in flight together.
@@ -18,6 +18,7 @@ final class CUDALane: @unchecked Sendable {
     private var hostOutput: PinnedBuffer?
     private var deviceInput: DeviceBuffer?
     private var deviceOutput: DeviceBuffer?
+    private var deviceScratch: DeviceBuffer?
 
     init(device: CUDADevice) throws(CUDAUnavailable) {
         self.device = device
@@ -93,6 +94,16 @@ final class CUDALane: @unchecked Sendable {
         }
         if let failure { throw failure }
         return UnsafeBufferPointer(start: hostOutput.pointer.assumingMemoryBound(to: Output.self), count: rows * outputWidth)
+    }
+
+    /// Device memory for what one batch's kernels pass to each other, at least `byteCount` bytes: grown in powers of
+    /// two from 64 KiB and kept, like the transfer buffers.
+    func scratch(byteCount: Int) throws(CUDAUnavailable) -> DeviceBuffer {
+        if let deviceScratch, deviceScratch.byteCount >= byteCount { return deviceScratch }
+        deviceScratch = nil
+        let buffer = try DeviceBuffer(device: device, byteCount: Self.rounded(byteCount))
+        deviceScratch = buffer
+        return buffer
     }
 
     /// Grows the input buffers to at least `inputBytes` and the output buffers to at least `outputBytes` (in

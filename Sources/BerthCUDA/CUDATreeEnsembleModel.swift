@@ -1,9 +1,11 @@
 import BerthCore
 import CCUDA
 
-/// A tree ensemble on the GPU: the `PackedForest` uploaded once at load, one thread per (row, output group).
+/// A tree ensemble on the GPU: the `PackedForest` uploaded once at load; a batch that fills the GPU with a thread
+/// per (row, output group) walks that way, a smaller one with a thread per (tree, row) and then one per (row,
+/// group) adding the leaves (`CUDAKernelSource.treeEnsemble`, `PerTreeWalk`).
 ///
-/// Per batch, a `CUDALane` copies the rows in and the margins back around the kernel, in chunks over two
+/// Per batch, a `CUDALane` copies the rows in and the margins back around the kernels, in chunks over two
 /// streams. The output transform (sigmoid, softmax…)
 /// runs on the CPU with the CPU kernel's own code. Any CUDA error on the way is reported once through `report`
 /// and the batch is answered by the CPU model instead: a request never fails because the GPU did.
@@ -24,6 +26,12 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
 
     private let module: CUDAModule
     private let function: ccuda_function
+    private let leavesFunction: ccuda_function
+    private let sumsFunction: ccuda_function
+    /// The trees of every group (what `treeRoots` holds).
+    private let treeCount: Int
+    /// The largest batch walked a thread per (tree, row) (`PerTreeWalk`).
+    let perTreeRowLimit: Int
     private let lanes: CUDALanePool
     private let forest: DevicePackedForest
     private let treeRoots: DeviceBuffer
@@ -40,8 +48,9 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     /// them; `cpu` is the same model compiled for the CPU.
     init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, shapModule: CUDAModule, lanes: CUDALanePool,
          cpu: any CompiledModel, metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
-        guard let function = module.functions["berth_tree_ensemble_margins"] else {
-            throw CUDAUnavailable(.compileFailed, "the tree kernel has no entry point berth_tree_ensemble_margins")
+        guard let function = module.functions["berth_tree_ensemble_margins"], let leavesFunction = module.functions["berth_tree_ensemble_leaves"],
+              let sumsFunction = module.functions["berth_tree_ensemble_sums"] else {
+            throw CUDAUnavailable(.compileFailed, "the tree kernels lack an entry point (\(CUDAKernelSource.treeEnsemble.entryPoints))")
         }
         let device = module.device
         try device.makeCurrent()
@@ -54,6 +63,8 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         self.metrics = metrics
         self.module = module
         self.function = function
+        self.leavesFunction = leavesFunction
+        self.sumsFunction = sumsFunction
         self.lanes = lanes
 
         // Trees grouped by output group, file order kept within a group: the order the CPU adds them in.
@@ -66,6 +77,9 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
             }
         }
         starts.append(Int32(treeRootsByGroup.count))
+        treeCount = treeRootsByGroup.count
+        perTreeRowLimit = PerTreeWalk.rowLimit(residentThreads: device.residentThreads, groupCount: groupCount, treeCount: treeCount,
+                                               leafBytes: MemoryLayout<Float>.stride)
         let deviceForest = try DevicePackedForest(forest, device: device)
         self.forest = deviceForest
         treeRoots = try DeviceBuffer(device: device, copying: treeRootsByGroup)
@@ -103,19 +117,35 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         var result = Predictions(rowCount: rowCount, columnCount: outputCount, values: [Float](repeating: 0, count: rowCount * outputCount))
         guard rowCount > 0 else { return result }
         let groups = groupCount, outputs = outputCount
-        try batch.values.withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
-            try lanes.runRowKernel(function, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
-                                   output: Float.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
-                [forest.nodes.address, treeRoots.address, groupTreeStarts.address, forest.categorySetOfNode.address,
-                 forest.categorySets.address, forest.categoryWords.address, baseMargins.address, rowsAddress, marginsAddress,
-                 UInt64(chunkRows), UInt64(featureCount), UInt64(groups), combinationCode]
-            }) { margins in
-                result.values.withUnsafeMutableBufferPointer { output in
-                    for row in 0..<rowCount {
-                        transform.apply(margins: UnsafeBufferPointer(rebasing: margins[row * groups ..< (row + 1) * groups]),
-                                        output: UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs]))
-                    }
+        func applyTransform(_ margins: UnsafeBufferPointer<Float>) {
+            result.values.withUnsafeMutableBufferPointer { output in
+                for row in 0..<rowCount {
+                    transform.apply(margins: UnsafeBufferPointer(rebasing: margins[row * groups ..< (row + 1) * groups]),
+                                    output: UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs]))
                 }
+            }
+        }
+        try batch.values.withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
+            if rowCount <= perTreeRowLimit {
+                try lanes.runKernels(rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!, output: Float.self,
+                                     scratchBytes: rowCount * treeCount * MemoryLayout<Float>.stride) {
+                    rowsAddress, marginsAddress, leavesAddress, stream throws(CUDAUnavailable) in
+                    try lanes.device.launch(leavesFunction, threads: rowCount * treeCount, threadsPerBlock: Self.threadsPerBlock,
+                                            stream: stream, arguments: [
+                        forest.nodes.address, treeRoots.address, forest.categorySetOfNode.address, forest.categorySets.address,
+                        forest.categoryWords.address, rowsAddress, leavesAddress, UInt64(rowCount), UInt64(featureCount), UInt64(treeCount)])
+                    try lanes.device.launch(sumsFunction, threads: rowCount * groups, threadsPerBlock: Self.threadsPerBlock,
+                                            stream: stream, arguments: [
+                        leavesAddress, groupTreeStarts.address, baseMargins.address, marginsAddress, UInt64(rowCount), UInt64(groups),
+                        combinationCode])
+                } read: { margins in applyTransform(margins) }
+            } else {
+                try lanes.runRowKernel(function, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
+                                       output: Float.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
+                    [forest.nodes.address, treeRoots.address, groupTreeStarts.address, forest.categorySetOfNode.address,
+                     forest.categorySets.address, forest.categoryWords.address, baseMargins.address, rowsAddress, marginsAddress,
+                     UInt64(chunkRows), UInt64(featureCount), UInt64(groups), combinationCode]
+                }) { margins in applyTransform(margins) }
             }
         }
         return result

@@ -82,6 +82,45 @@ import Testing
         #expect(reports.all.isEmpty, "\(reports.all)")
     }
 
+    /// An XGBoost or LightGBM forest (and CatBoost's non-symmetric trees, which share LightGBM's kernel) walks a batch
+    /// a thread per (tree, row) up to `PerTreeWalk.rowLimit` rows and a thread per row above it; on either side of the
+    /// limit the answers are the CPU kernel's to the bit. The emulated device holds 4,096 threads at once
+    /// (2 × 2,048). (ONNX's forests, with their vote combinations, take both ways in
+    /// `forestsGiveTheCPUKernelsAnswers`: 1 and 3 rows per tree, 70,000 per row.)
+    @Test(arguments: GPUModelTests.treeFixtures.filter { $0.hasPrefix("xgboost") } + GPUModelTests.doubleAnswerFixtures)
+    func bothWaysOfWalkingAForestGiveTheCPUKernelsAnswers(_ fixture: String) throws {
+        let model = try FixtureModels.load(fixture)
+        let routed = try #require(try backend(.working).compile(model.ir) as? DeviceRoutedModel)
+        let limit: Int, groups: Int
+        switch routed.gpu {
+        case let forest as CUDATreeEnsembleModel: (limit, groups) = (forest.perTreeRowLimit, forest.groupCount)
+        case let forest as CUDADoubleForestModel: (limit, groups) = (forest.perTreeRowLimit, forest.groupCount)
+        default: return  // CatBoost's oblivious trees: a thread per row only
+        }
+        #expect(limit == (4_096 - 1) / groups, "\(fixture): the small forests' limit is the device's threads")
+        let batch = try FixtureModels.rows(for: model.ir, rowCount: limit + 1)
+        let expected = try CPUBackend().compile(model.ir).predict(batch)
+        for rowCount in [1, limit, limit + 1] {
+            #expect(FixtureModels.sameAnswers(routed.gpu.predict(FixtureModels.prefix(batch, rows: rowCount)), expected.rows(0..<rowCount)),
+                    "\(fixture), \(rowCount) rows")
+        }
+    }
+
+    /// A batch is walked per tree only while the thread-per-row launch would not fill the device, its leaves fit
+    /// in 64 MiB, and it is one chunk.
+    @Test func theLimitOfThePerTreeWalkIsTheSmallestOfItsThreeBounds() {
+        func limit(_ threads: Int, _ groups: Int, _ trees: Int, _ leafBytes: Int = 4) -> Int {
+            PerTreeWalk.rowLimit(residentThreads: threads, groupCount: groups, treeCount: trees, leafBytes: leafBytes)
+        }
+        #expect(limit(270_336, 1, 500) == 33_554, "500 trees: the leaves' 64 MiB")
+        #expect(limit(270_336, 1, 500, 8) == 16_777, "500 trees of double leaves")
+        #expect(limit(270_336, 1, 10) == 65_536, "10 trees: one chunk")
+        #expect(limit(270_336, 10, 10) == 27_033, "10 groups: the device's threads")
+        #expect(limit(4_096, 1, 1) == 4_095)
+        #expect(limit(4_096, 1, 0) == 0, "no trees: nothing to walk per tree")
+        #expect(limit(1, 1, 10) == 0, "a device reporting one thread never takes the per-tree way")
+    }
+
     @Test(arguments: GPUModelTests.denseFixtures)
     func denseLayersGiveTheCPUKernelsAnswers(_ fixture: String) throws {
         let reports = Reports()

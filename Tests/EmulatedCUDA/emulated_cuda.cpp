@@ -83,7 +83,8 @@ typedef unsigned long long device_pointer;
 enum { SUCCESS = 0, OUT_OF_MEMORY = 2, INSUFFICIENT_DRIVER = 35, NO_DEVICE = 100, INVALID_IMAGE = 200,
        NOT_FOUND = 500, NOT_SUPPORTED = 801 };
 
-static int context_tag, module_tag, stream_tag, tree_kernel_tag, tree_shap_kernel_tag, double_forest_kernel_tag,
+static int context_tag, module_tag, stream_tag, tree_kernel_tag, tree_leaves_kernel_tag, tree_sums_kernel_tag,
+    tree_shap_kernel_tag, double_forest_kernel_tag, double_leaves_kernel_tag, double_sums_kernel_tag,
     oblivious_forest_kernel_tag, dense_kernel_tag;
 static std::atomic<unsigned long long> allocated{0};
 
@@ -101,6 +102,19 @@ static void run_forest_thread(void *function, void **parameters) {
             parameter<float *>(parameters, 8), parameter<long long>(parameters, 9),
             parameter<long long>(parameters, 10), parameter<long long>(parameters, 11),
             parameter<long long>(parameters, 12));
+    } else if (function == &tree_leaves_kernel_tag) {
+        berth_tree_ensemble_leaves(
+            parameter<const uint4 *>(parameters, 0), parameter<const int *>(parameters, 1),
+            parameter<const int *>(parameters, 2), parameter<const int *>(parameters, 3),
+            parameter<const unsigned int *>(parameters, 4), parameter<const float *>(parameters, 5),
+            parameter<float *>(parameters, 6), parameter<long long>(parameters, 7),
+            parameter<long long>(parameters, 8), parameter<long long>(parameters, 9));
+    } else if (function == &tree_sums_kernel_tag) {
+        berth_tree_ensemble_sums(
+            parameter<const float *>(parameters, 0), parameter<const int *>(parameters, 1),
+            parameter<const float *>(parameters, 2), parameter<float *>(parameters, 3),
+            parameter<long long>(parameters, 4), parameter<long long>(parameters, 5),
+            parameter<long long>(parameters, 6));
     } else if (function == &tree_shap_kernel_tag) {
         berth_tree_shap_contributions(
             parameter<const uint4 *>(parameters, 0), parameter<const int *>(parameters, 1),
@@ -123,6 +137,21 @@ static void run_forest_thread(void *function, void **parameters) {
             parameter<const double *>(parameters, 12), parameter<double *>(parameters, 13),
             parameter<long long>(parameters, 14), parameter<long long>(parameters, 15),
             parameter<long long>(parameters, 16), parameter<long long>(parameters, 17), parameter<double>(parameters, 18));
+    } else if (function == &double_leaves_kernel_tag) {
+        berth_double_forest_leaves(
+            parameter<const berth_double_split *>(parameters, 0), parameter<const int *>(parameters, 1),
+            parameter<const unsigned char *>(parameters, 2), parameter<const int *>(parameters, 3),
+            parameter<const int *>(parameters, 4), parameter<const unsigned int *>(parameters, 5),
+            parameter<const double *>(parameters, 6), parameter<const double *>(parameters, 7),
+            parameter<const int *>(parameters, 8), parameter<const int *>(parameters, 9),
+            parameter<const int *>(parameters, 10), parameter<const double *>(parameters, 11),
+            parameter<const double *>(parameters, 12), parameter<double *>(parameters, 13),
+            parameter<long long>(parameters, 14), parameter<long long>(parameters, 15),
+            parameter<long long>(parameters, 16), parameter<double>(parameters, 17));
+    } else if (function == &double_sums_kernel_tag) {
+        berth_double_forest_sums(
+            parameter<const double *>(parameters, 0), parameter<double *>(parameters, 1),
+            parameter<long long>(parameters, 2), parameter<long long>(parameters, 3), parameter<long long>(parameters, 4));
     } else {
         berth_oblivious_forest_margins(
             parameter<const uint2 *>(parameters, 0), parameter<const long long *>(parameters, 1),
@@ -140,7 +169,9 @@ result cuDeviceGetCount(int *count) { *count = EMULATED_DEVICE_COUNT; return EMU
 result cuDeviceGet(int *device, int ordinal) { *device = ordinal; return ordinal < EMULATED_DEVICE_COUNT ? SUCCESS : NO_DEVICE; }
 result cuDeviceGetName(char *name, int length, int) { std::strncpy(name, "Berth emulated GPU", length); return SUCCESS; }
 result cuDeviceGetAttribute(int *value, int attribute, int) {
-    *value = attribute == 75 ? EMULATED_COMPUTE / 10 : attribute == 76 ? EMULATED_COMPUTE % 10 : 1;
+    // Compute capability, and a small GPU's size: 2 multiprocessors (16) of 2,048 threads (39).
+    *value = attribute == 75 ? EMULATED_COMPUTE / 10 : attribute == 76 ? EMULATED_COMPUTE % 10
+        : attribute == 16 ? 2 : attribute == 39 ? 2048 : 1;
     return SUCCESS;
 }
 result cuDeviceTotalMem_v2(size_t *bytes, int) { *bytes = 16ULL << 30; return SUCCESS; }
@@ -159,8 +190,12 @@ result cuModuleLoadData(void **module, const void *image) {
 result cuModuleUnload(void *) { return SUCCESS; }
 result cuModuleGetFunction(void **function, void *, const char *name) {
     if (std::strcmp(name, "berth_tree_ensemble_margins") == 0) { *function = &tree_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_tree_ensemble_leaves") == 0) { *function = &tree_leaves_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_tree_ensemble_sums") == 0) { *function = &tree_sums_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_tree_shap_contributions") == 0) { *function = &tree_shap_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_double_forest_margins") == 0) { *function = &double_forest_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_double_forest_leaves") == 0) { *function = &double_leaves_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_double_forest_sums") == 0) { *function = &double_sums_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_oblivious_forest_margins") == 0) { *function = &oblivious_forest_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_dense_layer") == 0) { *function = &dense_kernel_tag; return SUCCESS; }
     return NOT_FOUND;
@@ -256,7 +291,9 @@ result cuLaunchKernel(void *function, unsigned int gridX, unsigned int gridY, un
         }
         return SUCCESS;
     }
-    bool forest = function == &tree_kernel_tag || function == &tree_shap_kernel_tag || function == &double_forest_kernel_tag
+    bool forest = function == &tree_kernel_tag || function == &tree_leaves_kernel_tag || function == &tree_sums_kernel_tag
+        || function == &tree_shap_kernel_tag || function == &double_forest_kernel_tag || function == &double_leaves_kernel_tag
+        || function == &double_sums_kernel_tag
         || function == &oblivious_forest_kernel_tag;
     if (!forest || gridY != 1 || blockY != 1) return NOT_SUPPORTED;
     // Blocks dealt round-robin to a few OS threads, each with its own blockIdx and threadIdx (thread_local).
