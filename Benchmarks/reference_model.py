@@ -29,6 +29,22 @@ def build(folder, seed=11):
     return booster
 
 
+def build_lightgbm(folder, seed=11):
+    """The LightGBM twin of `build` (binary, 500 trees, at most 255 leaves and depth 8, on data drawn the same way):
+    trains it into folder/model/model.txt; returns the Booster."""
+    import lightgbm as lgb  # here, like xgboost in build()
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(20000, FEATURES))
+    y = ((X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.3 * rng.normal(size=len(X))) > 0).astype(float)
+    booster = lgb.train({"objective": "binary", "num_leaves": 255, "max_depth": 8, "learning_rate": 0.05,
+                         "min_data_in_leaf": 5, "verbose": -1, "seed": 1}, lgb.Dataset(X, label=y), num_boost_round=500)
+    model = os.path.join(folder, "model")
+    os.makedirs(model, exist_ok=True)
+    booster.save_model(os.path.join(model, "model.txt"))
+    return booster
+
+
 def rows(count, seed=5):
     """`count` request rows of 4-decimal numbers (as a client's CSV holds them) with 5% missing values."""
     rng = np.random.default_rng(seed + count)

@@ -15,25 +15,11 @@ import os
 import sys
 import tempfile
 
-import lightgbm as lgb
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_model  # noqa: E402
 from berth_bench import berth, cpu_model, median_microseconds  # noqa: E402
-
-
-def build(folder, seed=11):
-    """Trains the model into folder/model/model.txt; returns the Booster."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(20000, reference_model.FEATURES))
-    y = ((X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.3 * rng.normal(size=len(X))) > 0).astype(float)
-    booster = lgb.train({"objective": "binary", "num_leaves": 255, "max_depth": 8, "learning_rate": 0.05,
-                         "min_data_in_leaf": 5, "verbose": -1, "seed": 1}, lgb.Dataset(X, label=y), num_boost_round=500)
-    model = os.path.join(folder, "model")
-    os.makedirs(model, exist_ok=True)
-    booster.save_model(os.path.join(model, "model.txt"))
-    return booster
 
 
 def lightgbm_median(booster, X, threads, seconds):
@@ -56,7 +42,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=2.0)
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        booster = build(work)
+        booster = reference_model.build_lightgbm(work)
         model = os.path.join(work, "model")
         batches = {count: reference_model.rows(count) for count in (1, 100, 10000)}
         paths = {}
