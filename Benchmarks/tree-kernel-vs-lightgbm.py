@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 
+import lightgbm as lgb
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
