@@ -42,6 +42,16 @@ public struct EnsembleModel: CompiledModel {
         self.combination = combination
     }
 
+    /// An ensemble explains nothing: its members' answers are combined after each one's output transform (a mean of
+    /// probabilities, or a vote), which no member's contributions, leaves or margins add up to.
+    public func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
+        throw ExplanationRefusal("""
+            explain=\(kind.rawValue) cannot be answered for an ensemble of \(members.count) models (SAGEMAKER_INFERENCE_ENSEMBLE): \
+            their answers are combined after each model's output transform, which no model's explanation adds up to; \
+            to explain one of them, serve it alone (SAGEMAKER_INFERENCE_ENSEMBLE=false serves the first model file)
+            """)
+    }
+
     public func predict(_ batch: FeatureBatch) -> Predictions {
         let answers = members.map { $0.predict(batch) }
         guard answers.count > 1 else { return answers[0] }

@@ -66,4 +66,18 @@ import Testing
         #expect(try EnsembleModel(members: [constant(2), constant(1), constant(2)], combination: .mode).predict(batch).values == [2])
         #expect(try EnsembleModel(members: [constant(2), constant(1)], combination: .mode).predict(batch).values == [1])
     }
+
+    /// An ensemble refuses every explanation, naming the ensemble and the way to explain one model.
+    @Test(arguments: ExplanationKind.allCases)
+    func anEnsembleRefusesExplanationsSayingWhy(_ kind: ExplanationKind) throws {
+        let member = try CPUBackend().compile(.trees(TreeEnsemble(featureCount: 1, groupCount: 1, trees: [.leaf(1)], treeGroups: [0],
+                                                                  baseMargins: [0], transform: .identity)))
+        let ensemble = try EnsembleModel(members: [member, member], combination: .mean)
+        do {
+            _ = try ensemble.explain(FeatureBatch(rowCount: 1, columnCount: 1, values: [0]), as: kind)
+            Issue.record("an ensemble explained \(kind)")
+        } catch {
+            #expect(error.reason.contains("ensemble of 2 models") && error.reason.contains("SAGEMAKER_INFERENCE_ENSEMBLE=false"), "\(error.reason)")
+        }
+    }
 }
