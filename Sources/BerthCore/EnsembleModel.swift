@@ -46,9 +46,9 @@ public struct EnsembleModel: CompiledModel {
     /// probabilities, or a vote), which no member's contributions, leaves or margins add up to.
     public func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
         throw ExplanationRefusal("""
-            explain=\(kind.rawValue) cannot be answered for an ensemble of \(members.count) models (SAGEMAKER_INFERENCE_ENSEMBLE): \
-            their answers are combined after each model's output transform, which no model's explanation adds up to; \
-            to explain one of them, serve it alone (SAGEMAKER_INFERENCE_ENSEMBLE=false serves the first model file)
+            it is an ensemble of \(members.count) models (SAGEMAKER_INFERENCE_ENSEMBLE), whose answers are combined after each \
+            model's output transform, which no model's explanation adds up to; to explain one of them, serve it alone \
+            (SAGEMAKER_INFERENCE_ENSEMBLE=false serves the first model file)
             """)
     }
 
