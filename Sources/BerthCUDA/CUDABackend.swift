@@ -139,7 +139,9 @@ public struct CUDABackend: Backend {
             report("the model stays on the CPU: it cannot go onto the GPU: \(error.message)")
             return cpuModel
         }
-        let (minimumRows, origin) = route { GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, rows: rows()) }
+        let (minimumRows, origin) = route(rowWidth: cpuModel.featureCount) {
+            GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, rows: rows())
+        }
         return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: minimumRows, origin: origin, metrics: metrics)
     }
 
@@ -156,20 +158,27 @@ public struct CUDABackend: Backend {
             report("a dense layer stays on the CPU: it cannot go onto the GPU: \(error.message)")
             return cpuLayer
         }
-        let (minimumRows, origin) = route {
+        let (minimumRows, origin) = route(rowWidth: weights.inner) {
             GPUCrossover.measure(cpu: cpuLayer, gpu: gpuLayer, inner: weights.inner, columns: weights.columns)
         }
         return DeviceRoutedDenseLayer(cpu: cpuLayer, gpu: gpuLayer, minimumRows: minimumRows, origin: origin, metrics: metrics)
     }
 
-    /// The smallest batch the GPU takes under `routing` and why; `measure` runs only when the routing is measured.
-    private func route(_ measure: () -> GPUCrossover.Measurement) -> (minimumRows: Int, origin: String) {
+    /// The smallest batch the GPU takes under `routing` and why; `measure` runs only when the routing is measured
+    /// and rows of `rowWidth` values are narrow enough to time (`GPUCrossover.sizes(rowWidth:)`).
+    private func route(rowWidth: Int, _ measure: () -> GPUCrossover.Measurement) -> (minimumRows: Int, origin: String) {
         switch routing {
         case .everyBatch:
             return (1, "BERTH_DEVICE=cuda")
         case .fromRows(let rows):
             return (rows, "BERTH_CUDA_MIN_ROWS=\(rows)")
         case .measured:
+            guard !GPUCrossover.sizes(rowWidth: rowWidth).isEmpty else {
+                return (Int.max, """
+                    not measured: rows of \(rowWidth) values are too wide to time at load; BERTH_CUDA_MIN_ROWS sends batches \
+                    from that size to the GPU
+                    """)
+            }
             let measurement = measure()
             guard let rows = measurement.minimumRows else {
                 return (Int.max, "the GPU was slower at every size measured; rows: cpu / gpu: \(measurement.table)")

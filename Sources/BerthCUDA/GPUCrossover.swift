@@ -8,6 +8,15 @@ import BerthCore
 enum GPUCrossover {
     static let sizes = [16, 64, 256, 1024, 4096, 16384, 65536]
 
+    /// The most memory one size's input may take. A model of very many features (a sparse text model's millions)
+    /// is timed only at the sizes whose rows fit, and not at all when 16 of its rows do not.
+    static let inputBudgetBytes = 256 << 20
+
+    /// The sizes whose rows of `rowWidth` values (doubles, at most) fit in `inputBudgetBytes`.
+    static func sizes(rowWidth: Int) -> [Int] {
+        sizes.filter { $0 * max(rowWidth, 1) * MemoryLayout<Double>.stride <= inputBudgetBytes }
+    }
+
     struct Measurement: Sendable {
         /// The smallest batch the GPU should take; nil when it never won.
         var minimumRows: Int?
@@ -18,12 +27,13 @@ enum GPUCrossover {
     /// A tree model (a forest of any kind) on `rows` drawn from its own split thresholds, so walks go as deep and
     /// branch as variously as on real data (all-missing rows would follow the default branches only).
     static func measure(cpu: any CompiledModel, gpu: any CompiledModel, rows: SyntheticRows) -> Measurement {
-        measure(prepare: rows.batch(rowCount:), cpu: { _ = cpu.predict($0) }, gpu: { _ = gpu.predict($0) })
+        measure(sizes: sizes(rowWidth: rows.featureCount), prepare: rows.batch(rowCount:), cpu: { _ = cpu.predict($0) },
+                gpu: { _ = gpu.predict($0) })
     }
 
     /// A dense layer on values in [-1, 1).
     static func measure(cpu: any DenseLayer, gpu: any DenseLayer, inner: Int, columns: Int) -> Measurement {
-        measure(prepare: { rows in
+        measure(sizes: sizes(rowWidth: inner), prepare: { rows in
             let input = SyntheticRows.uniform(count: rows * inner)
             return (rows: rows, input: input, output: UnsafeMutableBufferPointer<Float>.allocate(capacity: max(rows * columns, 1)))
         }, cpu: { run in run.input.withUnsafeBufferPointer { cpu.multiply(rows: run.rows, input: $0.baseAddress!, output: run.output.baseAddress!) } },
@@ -31,7 +41,7 @@ enum GPUCrossover {
            release: { $0.output.deallocate() })
     }
 
-    private static func measure<Input>(prepare: (Int) -> Input, cpu: (Input) -> Void, gpu: (Input) -> Void,
+    private static func measure<Input>(sizes: [Int], prepare: (Int) -> Input, cpu: (Input) -> Void, gpu: (Input) -> Void,
                                        release: (Input) -> Void = { _ in }) -> Measurement {
         var gpuWon = [Bool]()
         var cells = [String]()

@@ -191,6 +191,24 @@ import Testing
         #expect(fixed.placement.description == "cuda for batches of 100 rows or more, cpu below (BERTH_CUDA_MIN_ROWS=100)")
     }
 
+    /// A model whose rows are too wide to time at load (a sparse text model's millions of features) is not measured
+    /// under `auto`: building 16 … 65,536 of its rows would take gigabytes. It stays on the CPU, saying why, and
+    /// `BERTH_CUDA_MIN_ROWS` still sends batches to the GPU, which answers them as the CPU does.
+    @Test func aModelTooWideToTimeIsNotMeasured() throws {
+        let features = 5_000_000
+        let stump = DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [Int32(features - 1), 0, 0],
+                                 values: [0.5, 2, 7], defaultLeft: [true, false, false])
+        let model = ModelIR.trees(TreeEnsemble(featureCount: features, groupCount: 1, trees: [stump], treeGroups: [0], baseMargins: [0],
+                                               transform: .identity))
+        let measured = try backend(.working, routing: .measured).compile(model)
+        #expect(measured.placement.description.hasPrefix("cpu (not measured: rows of 5000000 values are too wide to time at load"),
+                "\(measured.placement)")
+        let fixed = try backend(.working, routing: .fromRows(1)).compile(model)
+        var row = [Float](repeating: 0, count: features)
+        row[features - 1] = 1
+        #expect(fixed.predict(FeatureBatch(rowCount: 1, columnCount: features, values: row)).values == [7])
+    }
+
     @Test func driverFailuresAreNamed() throws {
         #expect {
             _ = try backend(.driverTooOld)
