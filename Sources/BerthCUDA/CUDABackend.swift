@@ -165,7 +165,7 @@ public struct CUDABackend: Backend {
     }
 
     /// The smallest batch the GPU takes under `routing` and why; `measure` runs only when the routing is measured
-    /// and rows of `rowWidth` values are narrow enough to time (`GPUCrossover.sizes(rowWidth:)`).
+    /// and rows of `rowWidth` values are narrow enough to time (`GPUCrossover.timedSizes(rowWidth:)`).
     private func route(rowWidth: Int, _ measure: () -> GPUCrossover.Measurement) -> (minimumRows: Int, origin: String) {
         switch routing {
         case .everyBatch:
@@ -173,10 +173,10 @@ public struct CUDABackend: Backend {
         case .fromRows(let rows):
             return (rows, "BERTH_CUDA_MIN_ROWS=\(rows)")
         case .measured:
-            guard !GPUCrossover.sizes(rowWidth: rowWidth).isEmpty else {
+            guard !GPUCrossover.timedSizes(rowWidth: rowWidth).isEmpty else {
                 return (Int.max, """
-                    not measured: rows of \(rowWidth) values are too wide to time at load; BERTH_CUDA_MIN_ROWS sends batches \
-                    from that size to the GPU
+                    not measured: rows of \(rowWidth) values are too wide to time at load; set BERTH_CUDA_MIN_ROWS=N to send \
+                    batches of N rows or more to the GPU
                     """)
             }
             let measurement = measure()

@@ -5,7 +5,8 @@ extension CUDALanePool {
     /// (row, output), `threadsPerBlock` to a block, a launch per chunk the lane cuts, `arguments` giving each launch
     /// its arguments from the chunk's row count and the device addresses of its rows and outputs. `read` sees the
     /// outputs (`outputWidth` per row) while the lane is still held; the lane goes back to the pool after a run that
-    /// succeeded (one that failed is dropped). The forest models of every library run through here.
+    /// succeeded (one that failed is dropped). The forest models of every library run their batches through here,
+    /// except those `runKernels` takes (`PerTreeWalk`).
     func runRowKernel<Input, Output, Value>(
         _ function: ccuda_function, rows: Int, inputWidth: Int, outputWidth: Int,
         input: UnsafePointer<Input>, output: Output.Type, threadsPerBlock: Int,

@@ -6,15 +6,17 @@ import BerthCore
 /// Both devices run the same synthetic input at growing sizes (best of three after a warm-up); the crossover is
 /// the first size where the GPU wins there and at the next size too.
 enum GPUCrossover {
-    static let sizes = [16, 64, 256, 1024, 4096, 16384, 65536]
+    static let candidateSizes = [16, 64, 256, 1024, 4096, 16384, 65536]
 
-    /// The most memory one size's input may take. A model of very many features (a sparse text model's millions)
-    /// is timed only at the sizes whose rows fit, and not at all when 16 of its rows do not.
+    /// The most memory one size's synthetic input may take. A model of very many features (a sparse text model's
+    /// millions) is timed only at the sizes whose rows fit, and not at all when 16 of its rows do not.
     static let inputBudgetBytes = 256 << 20
 
-    /// The sizes whose rows of `rowWidth` values (doubles, at most) fit in `inputBudgetBytes`.
-    static func sizes(rowWidth: Int) -> [Int] {
-        sizes.filter { $0 * max(rowWidth, 1) * MemoryLayout<Double>.stride <= inputBudgetBytes }
+    /// The candidate sizes whose rows of `rowWidth` values fit in `inputBudgetBytes`, counting 12 bytes a value:
+    /// synthetic rows are drawn as doubles and kept as floats too.
+    static func timedSizes(rowWidth: Int) -> [Int] {
+        let valueBytes = MemoryLayout<Double>.stride + MemoryLayout<Float>.stride
+        return candidateSizes.filter { $0 * max(rowWidth, 1) * valueBytes <= inputBudgetBytes }
     }
 
     struct Measurement: Sendable {
@@ -27,13 +29,13 @@ enum GPUCrossover {
     /// A tree model (a forest of any kind) on `rows` drawn from its own split thresholds, so walks go as deep and
     /// branch as variously as on real data (all-missing rows would follow the default branches only).
     static func measure(cpu: any CompiledModel, gpu: any CompiledModel, rows: SyntheticRows) -> Measurement {
-        measure(sizes: sizes(rowWidth: rows.featureCount), prepare: rows.batch(rowCount:), cpu: { _ = cpu.predict($0) },
+        measure(sizes: timedSizes(rowWidth: rows.featureCount), prepare: rows.batch(rowCount:), cpu: { _ = cpu.predict($0) },
                 gpu: { _ = gpu.predict($0) })
     }
 
     /// A dense layer on values in [-1, 1).
     static func measure(cpu: any DenseLayer, gpu: any DenseLayer, inner: Int, columns: Int) -> Measurement {
-        measure(sizes: sizes(rowWidth: inner), prepare: { rows in
+        measure(sizes: timedSizes(rowWidth: inner), prepare: { rows in
             let input = SyntheticRows.uniform(count: rows * inner)
             return (rows: rows, input: input, output: UnsafeMutableBufferPointer<Float>.allocate(capacity: max(rows * columns, 1)))
         }, cpu: { run in run.input.withUnsafeBufferPointer { cpu.multiply(rows: run.rows, input: $0.baseAddress!, output: run.output.baseAddress!) } },

@@ -95,7 +95,9 @@ import Testing
         switch routed.gpu {
         case let forest as CUDATreeEnsembleModel: (limit, groups) = (forest.perTreeRowLimit, forest.groupCount)
         case let forest as CUDADoubleForestModel: (limit, groups) = (forest.perTreeRowLimit, forest.groupCount)
-        default: return  // CatBoost's oblivious trees: a thread per row only
+        default:
+            #expect(routed.gpu is CUDAObliviousForestModel, "\(fixture): \(type(of: routed.gpu))")
+            return  // CatBoost's oblivious trees: a thread per row only
         }
         #expect(limit == (4_096 - 1) / groups, "\(fixture): the small forests' limit is the device's threads")
         let batch = try FixtureModels.rows(for: model.ir, rowCount: limit + 1)
