@@ -3,7 +3,7 @@ import CCUDA
 
 /// A LightGBM forest on the GPU, compared and summed in double precision as LightGBM does: the
 /// `PackedDoubleForest` uploaded once at load; a batch walked a thread per (row, output group), or, when that would
-/// not fill the GPU, a thread per (tree, row) and then one per (row, group) adding the leaves (`PerTreeWalk`).
+/// not fill the GPU, a thread per (tree, row) and then one per (row, group) adding the leaves (`ForestKernels`).
 ///
 /// Rows go to the device as the doubles the request was written in (`featurePrecision` is `.float64`), through a
 /// `CUDALane` in chunks over two streams, and the double margins come back. Averaging (LightGBM's random forests)
@@ -11,8 +11,6 @@ import CCUDA
 /// once through `report` and the batch is answered by the CPU model instead: a request never fails because the
 /// GPU did.
 final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
-    static let threadsPerBlock = 128
-
     let featureCount: Int
     let groupCount: Int
     let treeCount: Int
@@ -25,11 +23,8 @@ final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
     let metrics: DeviceMetrics
 
     private let module: CUDAModule
-    private let function: ccuda_function
-    private let leavesFunction: ccuda_function
-    private let sumsFunction: ccuda_function
-    /// The largest batch walked a thread per (tree, row) (`PerTreeWalk`).
-    let perTreeRowLimit: Int
+    /// Its kernels, and which way a batch takes.
+    let kernels: ForestKernels
     private let lanes: CUDALanePool
     private let splits: DeviceBuffer
     private let roots: DeviceBuffer
@@ -53,10 +48,6 @@ final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
     /// Uploads `packed`, the packing of `forest`; `cpu` is the same model compiled for the CPU.
     init(_ forest: DoubleForest, packed: PackedDoubleForest, module: CUDAModule, lanes: CUDALanePool, cpu: any CompiledModel,
          metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
-        guard let function = module.functions["berth_double_forest_margins"], let leavesFunction = module.functions["berth_double_forest_leaves"],
-              let sumsFunction = module.functions["berth_double_forest_sums"] else {
-            throw CUDAUnavailable(.compileFailed, "the double forest kernels lack an entry point (\(CUDAKernelSource.doubleForest.entryPoints))")
-        }
         let device = module.device
         try device.makeCurrent()
         featureCount = forest.featureCount
@@ -69,12 +60,9 @@ final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
         self.report = report
         self.metrics = metrics
         self.module = module
-        self.function = function
-        self.leavesFunction = leavesFunction
-        self.sumsFunction = sumsFunction
         self.lanes = lanes
-        perTreeRowLimit = PerTreeWalk.rowLimit(residentThreads: device.residentThreads, groupCount: groupCount, treeCount: treeCount,
-                                               leafBytes: MemoryLayout<Double>.stride)
+        kernels = try ForestKernels(.doubleForest, module: module, groupCount: groupCount, treeCount: treeCount,
+                                    leafBytes: MemoryLayout<Double>.stride)
         splits = try DeviceBuffer(device: device, copying: packed.splits)
         roots = try DeviceBuffer(device: device, copying: packed.roots)
         linearTrees = try DeviceBuffer(device: device, copying: packed.linearTrees.map { $0 ? UInt8(1) : 0 })
@@ -113,24 +101,15 @@ final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
                       leafValues.address, leafConstants.address, termStarts.address, termCounts.address, termFeatures.address,
                       termCoefficients.address]
         try batch.wideValues.withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
-            if rowCount <= perTreeRowLimit {
-                try lanes.runKernels(rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!, output: Double.self,
-                                     scratchBytes: rowCount * treeCount * MemoryLayout<Double>.stride) {
-                    rowsAddress, marginsAddress, leavesAddress, stream throws(CUDAUnavailable) in
-                    try lanes.device.launch(leavesFunction, threads: rowCount * treeCount, threadsPerBlock: Self.threadsPerBlock,
-                                            stream: stream, arguments: forest + [
-                        rowsAddress, leavesAddress, UInt64(rowCount), UInt64(featureCount), UInt64(treeCount), zeroThreshold.bitPattern])
-                    try lanes.device.launch(sumsFunction, threads: rowCount * groups, threadsPerBlock: Self.threadsPerBlock,
-                                            stream: stream, arguments: [
-                        leavesAddress, marginsAddress, UInt64(rowCount), UInt64(groups), UInt64(treeCount)])
-                } read: { margins in averageAndTransform(margins) }
-            } else {
-                try lanes.runRowKernel(function, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
-                                       output: Double.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
-                    forest + [rowsAddress, marginsAddress, UInt64(chunkRows), UInt64(featureCount), UInt64(groups), UInt64(treeCount),
-                              zeroThreshold.bitPattern]
-                }) { margins in averageAndTransform(margins) }
-            }
+            try kernels.run(on: lanes, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
+                            output: Double.self) { chunkRows, rowsAddress, marginsAddress in
+                forest + [rowsAddress, marginsAddress, UInt64(chunkRows), UInt64(featureCount), UInt64(groups), UInt64(treeCount),
+                          zeroThreshold.bitPattern]
+            } leavesArguments: { rowsAddress, leavesAddress in
+                forest + [rowsAddress, leavesAddress, UInt64(rowCount), UInt64(featureCount), UInt64(treeCount), zeroThreshold.bitPattern]
+            } sumsArguments: { leavesAddress, marginsAddress in
+                [leavesAddress, marginsAddress, UInt64(rowCount), UInt64(groups), UInt64(treeCount)]
+            } read: { margins in averageAndTransform(margins) }
         }
         return Predictions(rowCount: rowCount, columnCount: groups, doubles: result)
     }

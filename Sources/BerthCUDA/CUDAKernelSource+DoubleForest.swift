@@ -1,7 +1,7 @@
 import BerthCore
 
 extension CUDAKernelSource {
-    /// LightGBM forest margins in double precision, two ways (`PerTreeWalk` says which a batch takes):
+    /// LightGBM forest margins in double precision, two ways (`ForestKernels` says which a batch takes):
     /// `berth_double_forest_margins`, one thread per (row, output group) walking the trees of its group (tree `t`
     /// adds to group `t % groupCount`) in file order; or `berth_double_forest_leaves`, one thread per (tree, row)
     /// writing its leaf's value (tree-major), then `berth_double_forest_sums`, one thread per (row, group) adding its

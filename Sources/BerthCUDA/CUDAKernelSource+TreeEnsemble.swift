@@ -9,7 +9,7 @@ extension CUDAKernelSource {
     /// - `berth_tree_ensemble_leaves` then `berth_tree_ensemble_sums`: one thread per (tree, row) walks one tree and
     ///   writes its leaf value (tree-major, so a warp holds 32 rows of one tree, as in the first kernel, and the sums
     ///   read whole lines); then one thread per (row, output group) combines its group's leaves in file order. The
-    ///   kernels for batches too small to fill the GPU a thread per row (`PerTreeWalk`).
+    ///   kernels for batches too small to fill the GPU a thread per row (`ForestKernels`).
     ///
     /// The node layout is `PackedForest.Node` byte for byte (feature and flags, threshold or leaf value, left,
     /// right; 16 bytes, one aligned vector load), and the split rule is the CPU kernel's: NaN takes the default

@@ -6,7 +6,7 @@ extension CUDALanePool {
     /// its arguments from the chunk's row count and the device addresses of its rows and outputs. `read` sees the
     /// outputs (`outputWidth` per row) while the lane is still held; the lane goes back to the pool after a run that
     /// succeeded (one that failed is dropped). The forest models of every library run their batches through here,
-    /// except those `runKernels` takes (`PerTreeWalk`).
+    /// except those `runKernels` takes (`ForestKernels`).
     func runRowKernel<Input, Output, Value>(
         _ function: ccuda_function, rows: Int, inputWidth: Int, outputWidth: Int,
         input: UnsafePointer<Input>, output: Output.Type, threadsPerBlock: Int,

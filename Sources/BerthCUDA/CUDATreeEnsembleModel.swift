@@ -3,7 +3,7 @@ import CCUDA
 
 /// A tree ensemble on the GPU: the `PackedForest` uploaded once at load; a batch that fills the GPU with a thread
 /// per (row, output group) walks that way, a smaller one with a thread per (tree, row) and then one per (row,
-/// group) adding the leaves (`CUDAKernelSource.treeEnsemble`, `PerTreeWalk`).
+/// group) adding the leaves (`CUDAKernelSource.treeEnsemble`, `ForestKernels`).
 ///
 /// Per batch, a `CUDALane` copies the rows in and the margins back around the kernels, in chunks over two
 /// streams. The output transform (sigmoid, softmax…)
@@ -14,8 +14,6 @@ import CCUDA
 /// same fallback; its leaves and margins, and the contributions of a forest whose paths the kernel does not take,
 /// are the CPU model's.
 final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
-    static let threadsPerBlock = 128
-
     let featureCount: Int
     let groupCount: Int
     let transform: OutputTransform
@@ -25,13 +23,8 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     let metrics: DeviceMetrics
 
     private let module: CUDAModule
-    private let function: ccuda_function
-    private let leavesFunction: ccuda_function
-    private let sumsFunction: ccuda_function
-    /// The trees of every group (what `treeRoots` holds).
-    private let treeCount: Int
-    /// The largest batch walked a thread per (tree, row) (`PerTreeWalk`).
-    let perTreeRowLimit: Int
+    /// Its kernels, and which way a batch takes.
+    let kernels: ForestKernels
     private let lanes: CUDALanePool
     private let forest: DevicePackedForest
     private let treeRoots: DeviceBuffer
@@ -48,10 +41,6 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     /// them; `cpu` is the same model compiled for the CPU.
     init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, shapModule: CUDAModule, lanes: CUDALanePool,
          cpu: any CompiledModel, metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
-        guard let function = module.functions["berth_tree_ensemble_margins"], let leavesFunction = module.functions["berth_tree_ensemble_leaves"],
-              let sumsFunction = module.functions["berth_tree_ensemble_sums"] else {
-            throw CUDAUnavailable(.compileFailed, "the tree kernels lack an entry point (\(CUDAKernelSource.treeEnsemble.entryPoints))")
-        }
         let device = module.device
         try device.makeCurrent()
         featureCount = ensemble.featureCount
@@ -62,9 +51,6 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         self.report = report
         self.metrics = metrics
         self.module = module
-        self.function = function
-        self.leavesFunction = leavesFunction
-        self.sumsFunction = sumsFunction
         self.lanes = lanes
 
         // Trees grouped by output group, file order kept within a group: the order the CPU adds them in.
@@ -77,9 +63,8 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
             }
         }
         starts.append(Int32(treeRootsByGroup.count))
-        treeCount = treeRootsByGroup.count
-        perTreeRowLimit = PerTreeWalk.rowLimit(residentThreads: device.residentThreads, groupCount: groupCount, treeCount: treeCount,
-                                               leafBytes: MemoryLayout<Float>.stride)
+        kernels = try ForestKernels(.treeEnsemble, module: module, groupCount: groupCount, treeCount: treeRootsByGroup.count,
+                                    leafBytes: MemoryLayout<Float>.stride)
         let deviceForest = try DevicePackedForest(forest, device: device)
         self.forest = deviceForest
         treeRoots = try DeviceBuffer(device: device, copying: treeRootsByGroup)
@@ -126,27 +111,19 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
             }
         }
         try batch.values.withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
-            if rowCount <= perTreeRowLimit {
-                try lanes.runKernels(rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!, output: Float.self,
-                                     scratchBytes: rowCount * treeCount * MemoryLayout<Float>.stride) {
-                    rowsAddress, marginsAddress, leavesAddress, stream throws(CUDAUnavailable) in
-                    try lanes.device.launch(leavesFunction, threads: rowCount * treeCount, threadsPerBlock: Self.threadsPerBlock,
-                                            stream: stream, arguments: [
-                        forest.nodes.address, treeRoots.address, forest.categorySetOfNode.address, forest.categorySets.address,
-                        forest.categoryWords.address, rowsAddress, leavesAddress, UInt64(rowCount), UInt64(featureCount), UInt64(treeCount)])
-                    try lanes.device.launch(sumsFunction, threads: rowCount * groups, threadsPerBlock: Self.threadsPerBlock,
-                                            stream: stream, arguments: [
-                        leavesAddress, groupTreeStarts.address, baseMargins.address, marginsAddress, UInt64(rowCount), UInt64(groups),
-                        combinationCode])
-                } read: { margins in applyTransform(margins) }
-            } else {
-                try lanes.runRowKernel(function, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
-                                       output: Float.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
-                    [forest.nodes.address, treeRoots.address, groupTreeStarts.address, forest.categorySetOfNode.address,
-                     forest.categorySets.address, forest.categoryWords.address, baseMargins.address, rowsAddress, marginsAddress,
-                     UInt64(chunkRows), UInt64(featureCount), UInt64(groups), combinationCode]
-                }) { margins in applyTransform(margins) }
-            }
+            try kernels.run(on: lanes, rows: rowCount, inputWidth: featureCount, outputWidth: groups, input: rows.baseAddress!,
+                            output: Float.self) { chunkRows, rowsAddress, marginsAddress in
+                [forest.nodes.address, treeRoots.address, groupTreeStarts.address, forest.categorySetOfNode.address,
+                 forest.categorySets.address, forest.categoryWords.address, baseMargins.address, rowsAddress, marginsAddress,
+                 UInt64(chunkRows), UInt64(featureCount), UInt64(groups), combinationCode]
+            } leavesArguments: { rowsAddress, leavesAddress in
+                [forest.nodes.address, treeRoots.address, forest.categorySetOfNode.address, forest.categorySets.address,
+                 forest.categoryWords.address, rowsAddress, leavesAddress, UInt64(rowCount), UInt64(featureCount),
+                 UInt64(kernels.treeCount)]
+            } sumsArguments: { leavesAddress, marginsAddress in
+                [leavesAddress, groupTreeStarts.address, baseMargins.address, marginsAddress, UInt64(rowCount), UInt64(groups),
+                 combinationCode]
+            } read: { margins in applyTransform(margins) }
         }
         return result
     }

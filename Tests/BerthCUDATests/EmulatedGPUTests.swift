@@ -83,7 +83,7 @@ import Testing
     }
 
     /// An XGBoost or LightGBM forest (and CatBoost's non-symmetric trees, which share LightGBM's kernel) walks a batch
-    /// a thread per (tree, row) up to `PerTreeWalk.rowLimit` rows and a thread per row above it; on either side of the
+    /// a thread per (tree, row) up to `ForestKernels.perTreeRowLimit` rows and a thread per row above it; on either side of the
     /// limit the answers are the CPU kernel's to the bit. The emulated device holds 4,096 threads at once
     /// (2 × 2,048). (ONNX's forests, with their vote combinations, take both ways in
     /// `forestsGiveTheCPUKernelsAnswers`: 1 and 3 rows per tree, 70,000 per row.)
@@ -93,8 +93,8 @@ import Testing
         let routed = try #require(try backend(.working).compile(model.ir) as? DeviceRoutedModel)
         let limit: Int, groups: Int
         switch routed.gpu {
-        case let forest as CUDATreeEnsembleModel: (limit, groups) = (forest.perTreeRowLimit, forest.groupCount)
-        case let forest as CUDADoubleForestModel: (limit, groups) = (forest.perTreeRowLimit, forest.groupCount)
+        case let forest as CUDATreeEnsembleModel: (limit, groups) = (forest.kernels.perTreeRowLimit, forest.groupCount)
+        case let forest as CUDADoubleForestModel: (limit, groups) = (forest.kernels.perTreeRowLimit, forest.groupCount)
         default:
             #expect(routed.gpu is CUDAObliviousForestModel, "\(fixture): \(type(of: routed.gpu))")
             return  // CatBoost's oblivious trees: a thread per row only
@@ -112,7 +112,7 @@ import Testing
     /// in 64 MiB, and it is one chunk.
     @Test func theLimitOfThePerTreeWalkIsTheSmallestOfItsThreeBounds() {
         func limit(_ threads: Int, _ groups: Int, _ trees: Int, _ leafBytes: Int = 4) -> Int {
-            PerTreeWalk.rowLimit(residentThreads: threads, groupCount: groups, treeCount: trees, leafBytes: leafBytes)
+            ForestKernels.perTreeRowLimit(residentThreads: threads, groupCount: groups, treeCount: trees, leafBytes: leafBytes)
         }
         #expect(limit(270_336, 1, 500) == 33_554, "500 trees: the leaves' 64 MiB")
         #expect(limit(270_336, 1, 500, 8) == 16_777, "500 trees of double leaves")
