@@ -45,6 +45,22 @@ def build_lightgbm(folder, seed=11):
     return booster
 
 
+def build_catboost(folder, seed=11):
+    """The CatBoost twin of `build` (a classifier of 500 oblivious trees of depth 6, on data drawn the same way):
+    trains it into folder/model/model.cbm; returns the model."""
+    import catboost  # here, like xgboost in build()
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(20000, FEATURES))
+    y = ((X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.3 * rng.normal(size=len(X))) > 0).astype(int)
+    model = catboost.CatBoostClassifier(iterations=500, depth=6, learning_rate=0.05, random_seed=1, verbose=0,
+                                        allow_writing_files=False)
+    model.fit(X, y)
+    os.makedirs(os.path.join(folder, "model"), exist_ok=True)
+    model.save_model(os.path.join(folder, "model", "model.cbm"))
+    return model
+
+
 def rows(count, seed=5):
     """`count` request rows of 4-decimal numbers (as a client's CSV holds them) with 5% missing values."""
     rng = np.random.default_rng(seed + count)

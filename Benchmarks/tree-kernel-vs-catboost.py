@@ -21,19 +21,6 @@ import reference_model  # noqa: E402
 from berth_bench import berth, cpu_model, median_microseconds  # noqa: E402
 
 
-def build(folder, seed=11):
-    """Trains the model into folder/model/model.cbm; returns it."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(20000, reference_model.FEATURES))
-    y = ((X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.3 * rng.normal(size=len(X))) > 0).astype(int)
-    model = catboost.CatBoostClassifier(iterations=500, depth=6, learning_rate=0.05, random_seed=1, verbose=0,
-                                        allow_writing_files=False)
-    model.fit(X, y)
-    os.makedirs(os.path.join(folder, "model"), exist_ok=True)
-    model.save_model(os.path.join(folder, "model", "model.cbm"))
-    return model
-
-
 def catboost_median(model, X, threads, seconds):
     return median_microseconds(lambda: model.predict(X, prediction_type="Probability", thread_count=threads), seconds)
 
@@ -43,7 +30,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=2.0)
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        model = build(work)
+        model = reference_model.build_catboost(work)
         folder = os.path.join(work, "model")
         batches = {count: reference_model.rows(count) for count in (1, 100, 10000)}
         paths = {}

@@ -1,15 +1,15 @@
 import BerthCore
 import CCUDA
 
-/// A CatBoost forest on the GPU: its oblivious trees uploaded once at load, one thread per (row, output)
-/// comparing in float32 and summing in double as CatBoost does.
+/// A CatBoost forest on the GPU: its oblivious trees uploaded once at load, compared in float32 and summed in double
+/// as CatBoost does — a thread per (row, output) walking every tree for a large batch, and for one too small to fill
+/// the GPU a thread per (tree, row) finding its leaf and then one per (row, output) adding them (`ForestKernels`).
 ///
 /// Per batch, a `CUDALane` copies the float32 rows in and the double margins back, in chunks over two streams.
 /// `margin · scale + bias` and the output transform run on the CPU with the CPU kernel's arithmetic. Any CUDA
 /// error on the way is reported once through `report` and the batch is answered by the CPU model instead: a
 /// request never fails because the GPU did.
 final class CUDAObliviousForestModel: CUDAForestModel, @unchecked Sendable {
-    static let threadsPerBlock = 128
     /// The bit of a packed split's first word saying a missing value sets the split's bit; the feature is below it.
     static let missingHoldsFlag: UInt32 = 1 << 31
     static let featureMask: UInt32 = missingHoldsFlag - 1
@@ -20,7 +20,7 @@ final class CUDAObliviousForestModel: CUDAForestModel, @unchecked Sendable {
     let metrics: DeviceMetrics
 
     private let module: CUDAModule
-    private let function: ccuda_function
+    let kernels: ForestKernels
     private let lanes: CUDALanePool
     private let splits: DeviceBuffer
     private let firstSplits: DeviceBuffer
@@ -37,9 +37,6 @@ final class CUDAObliviousForestModel: CUDAForestModel, @unchecked Sendable {
     /// most 16 levels deep with all its leaf values, every split on a feature of the model.
     init(_ forest: ObliviousForest, module: CUDAModule, lanes: CUDALanePool, cpu: any CompiledModel,
          metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
-        guard let function = module.functions["berth_oblivious_forest_margins"] else {
-            throw CUDAUnavailable(.compileFailed, "the oblivious forest kernel has no entry point berth_oblivious_forest_margins")
-        }
         let device = module.device
         try device.makeCurrent()
         self.forest = forest
@@ -47,7 +44,8 @@ final class CUDAObliviousForestModel: CUDAForestModel, @unchecked Sendable {
         self.report = report
         self.metrics = metrics
         self.module = module
-        self.function = function
+        kernels = try ForestKernels(.obliviousForest, module: module, groupCount: forest.outputCount, treeCount: forest.trees.count,
+                                    leafBytes: MemoryLayout<Int32>.stride)
         self.lanes = lanes
         splits = try DeviceBuffer(device: device, copying: Self.packedSplits(forest))
         var firstSplits = [Int](), leafStarts = [Int](), splitCount = 0, leafCount = 0
@@ -82,11 +80,15 @@ final class CUDAObliviousForestModel: CUDAForestModel, @unchecked Sendable {
         // One-hot tests become columns after the request's (`ObliviousForest.expandedRows`), as for the CPU kernel.
         let width = forest.kernelFeatureCount
         try forest.expandedRows(batch).withUnsafeBufferPointer { rows throws(CUDAUnavailable) in
-            try lanes.runRowKernel(function, rows: rowCount, inputWidth: width, outputWidth: outputs, input: rows.baseAddress!,
-                                   output: Double.self, threadsPerBlock: Self.threadsPerBlock, arguments: { chunkRows, rowsAddress, marginsAddress in
+            try kernels.run(on: lanes, rows: rowCount, inputWidth: width, outputWidth: outputs, input: rows.baseAddress!,
+                            output: Double.self) { chunkRows, rowsAddress, marginsAddress in
                 [splits.address, firstSplits.address, leafStarts.address, leafValues.address, rowsAddress, marginsAddress,
                  UInt64(chunkRows), UInt64(width), UInt64(outputs), UInt64(treeCount)]
-            }) { margins in
+            } leavesArguments: { rowsAddress, leavesAddress in
+                [splits.address, firstSplits.address, rowsAddress, leavesAddress, UInt64(rowCount), UInt64(width), UInt64(treeCount)]
+            } sumsArguments: { leavesAddress, marginsAddress in
+                [leafStarts.address, leafValues.address, leavesAddress, marginsAddress, UInt64(rowCount), UInt64(outputs), UInt64(treeCount)]
+            } read: { margins in
                 result.withUnsafeMutableBufferPointer { output in
                     for row in 0..<rowCount {
                         let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs])

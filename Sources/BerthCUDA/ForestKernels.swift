@@ -1,10 +1,11 @@
 import CCUDA
 
 /// A forest's kernels for its two ways of walking a batch, and which way a batch takes: a thread per (row, output
-/// group) walking every tree of its group in turn (`rowKernel`), or a thread per (tree, row) writing its leaf's value
-/// (`leavesKernel`) and then a thread per (row, group) adding them up in the same order (`sumsKernel`). The
-/// XGBoost/ONNX and LightGBM forests have both (`CUDAKernelSource.treeEnsemble`, `.doubleForest`), each model
-/// supplying only its kernels' arguments.
+/// group) walking every tree of its group in turn (`rowKernel`), or a thread per (tree, row) writing its leaf — the
+/// leaf's value, or for CatBoost's oblivious trees its index — (`leavesKernel`) and then a thread per (row, group)
+/// adding them up in the same order (`sumsKernel`). The XGBoost/ONNX, LightGBM and CatBoost forests have both
+/// (`CUDAKernelSource.treeEnsemble`, `.doubleForest`, `.obliviousForest`), each model supplying only its kernels'
+/// arguments.
 ///
 /// A thread per row keeps every thread of the GPU busy once the batch is large, without writing and reading the
 /// leaves; but each of its threads walks every tree one after another, so a small batch takes a whole row's walk
@@ -21,7 +22,8 @@ struct ForestKernels {
     let sumsKernel: ccuda_function
     /// The trees the leaves kernel walks (every group's).
     let treeCount: Int
-    /// The bytes of one leaf value: a float, or a double for LightGBM.
+    /// The bytes of one leaf the leaves kernel writes: a float, a double for LightGBM, an int (the leaf's index) for
+    /// CatBoost's oblivious trees.
     let leafBytes: Int
     /// The largest batch walked a thread per (tree, row) (`perTreeRowLimit(residentThreads:groupCount:treeCount:leafBytes:)`).
     let perTreeRowLimit: Int

@@ -85,7 +85,7 @@ enum { SUCCESS = 0, OUT_OF_MEMORY = 2, INSUFFICIENT_DRIVER = 35, NO_DEVICE = 100
 
 static int context_tag, module_tag, stream_tag, tree_kernel_tag, tree_leaves_kernel_tag, tree_sums_kernel_tag,
     tree_shap_kernel_tag, double_forest_kernel_tag, double_leaves_kernel_tag, double_sums_kernel_tag,
-    oblivious_forest_kernel_tag, dense_kernel_tag;
+    oblivious_forest_kernel_tag, oblivious_leaves_kernel_tag, oblivious_sums_kernel_tag, dense_kernel_tag;
 static std::atomic<unsigned long long> allocated{0};
 
 // The launch's parameter `index`, which the kernel declares as a `T`.
@@ -152,6 +152,16 @@ static void run_forest_thread(void *function, void **parameters) {
         berth_double_forest_sums(
             parameter<const double *>(parameters, 0), parameter<double *>(parameters, 1),
             parameter<long long>(parameters, 2), parameter<long long>(parameters, 3), parameter<long long>(parameters, 4));
+    } else if (function == &oblivious_leaves_kernel_tag) {
+        berth_oblivious_forest_leaves(
+            parameter<const uint2 *>(parameters, 0), parameter<const long long *>(parameters, 1),
+            parameter<const float *>(parameters, 2), parameter<int *>(parameters, 3),
+            parameter<long long>(parameters, 4), parameter<long long>(parameters, 5), parameter<long long>(parameters, 6));
+    } else if (function == &oblivious_sums_kernel_tag) {
+        berth_oblivious_forest_sums(
+            parameter<const long long *>(parameters, 0), parameter<const double *>(parameters, 1),
+            parameter<const int *>(parameters, 2), parameter<double *>(parameters, 3),
+            parameter<long long>(parameters, 4), parameter<long long>(parameters, 5), parameter<long long>(parameters, 6));
     } else {
         berth_oblivious_forest_margins(
             parameter<const uint2 *>(parameters, 0), parameter<const long long *>(parameters, 1),
@@ -197,6 +207,8 @@ result cuModuleGetFunction(void **function, void *, const char *name) {
     if (std::strcmp(name, "berth_double_forest_leaves") == 0) { *function = &double_leaves_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_double_forest_sums") == 0) { *function = &double_sums_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_oblivious_forest_margins") == 0) { *function = &oblivious_forest_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_oblivious_forest_leaves") == 0) { *function = &oblivious_leaves_kernel_tag; return SUCCESS; }
+    if (std::strcmp(name, "berth_oblivious_forest_sums") == 0) { *function = &oblivious_sums_kernel_tag; return SUCCESS; }
     if (std::strcmp(name, "berth_dense_layer") == 0) { *function = &dense_kernel_tag; return SUCCESS; }
     return NOT_FOUND;
 }
@@ -294,7 +306,8 @@ result cuLaunchKernel(void *function, unsigned int gridX, unsigned int gridY, un
     bool forest = function == &tree_kernel_tag || function == &tree_leaves_kernel_tag || function == &tree_sums_kernel_tag
         || function == &tree_shap_kernel_tag || function == &double_forest_kernel_tag || function == &double_leaves_kernel_tag
         || function == &double_sums_kernel_tag
-        || function == &oblivious_forest_kernel_tag;
+        || function == &oblivious_forest_kernel_tag || function == &oblivious_leaves_kernel_tag
+        || function == &oblivious_sums_kernel_tag;
     if (!forest || gridY != 1 || blockY != 1) return NOT_SUPPORTED;
     // Blocks dealt round-robin to a few OS threads, each with its own blockIdx and threadIdx (thread_local).
     unsigned int workers = std::min(gridX, std::max(2u, std::min(8u, std::thread::hardware_concurrency())));
