@@ -19,8 +19,11 @@ struct DeviceRoutedModel: CompiledModel {
     /// Both devices' models compare and answer alike; the CPU's says how (doubles for LightGBM and CatBoost).
     var featurePrecision: FeaturePrecision { cpu.featurePrecision }
     var outputPrecision: FeaturePrecision { cpu.outputPrecision }
-    /// Joined batches can reach the GPU's crossover, where single requests never would.
-    var gainsFromJoinedCalls: Bool { true }
+    /// With every batch on the GPU (`BERTH_DEVICE=cuda`), a joined call is one launch and one copy each way instead
+    /// of one per request: 1.4–2.4 × the requests a second with batching on, measured on an H200 at 64 connections
+    /// of 1 row. Routed by size (`auto`), single requests run on the CPU and joined ones reach the GPU's latency:
+    /// 0.8–1.1 × there, so no (docs/performance.md#dynamic-batching). On the CPU alone, the CPU model says.
+    var gainsFromJoinedCalls: Bool { minimumRows <= 1 || (!placement.routesBySize && cpu.gainsFromJoinedCalls) }
     /// The CPU kernel's choice: batches below `minimumRows` run there.
     var kernelChoice: String? { cpu.kernelChoice }
 

@@ -19,7 +19,8 @@ public protocol CompiledModel: Sendable {
     /// Explains every row of `batch` (whose `columnCount` must equal `featureCount`), or says why this model cannot.
     func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations
     /// Whether one call on many rows costs less than a call per row — dense layers (one matrix product instead of
-    /// many), a GPU a joined batch can reach — so dynamic batching is on by default (docs/performance.md).
+    /// many), every batch on the GPU (one launch instead of many) — so dynamic batching is on by default
+    /// (docs/performance.md#dynamic-batching).
     var gainsFromJoinedCalls: Bool { get }
     /// Which of its ways to run the kernel chose on this machine, and why (the tree walk measured at load), for the
     /// model ready line and `berth inspect`; nil when it had no choice to make.

@@ -27,8 +27,14 @@ struct CPUGraphModel: CompiledModel {
     let output: Location
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
-    /// A graph with a dense layer does one matrix product for a joined call instead of one per request.
-    var gainsFromJoinedCalls: Bool { steps.contains { $0.kernel is DenseKernel || $0.kernel is LinearKernel } }
+    /// A graph with a dense layer does one matrix product for a joined call instead of one per request — unless a
+    /// kernel of it is routed by size between the CPU and the GPU, where joined 1-row requests reach the GPU's
+    /// latency and measured slower than unjoined ones (docs/performance.md#dynamic-batching).
+    var gainsFromJoinedCalls: Bool {
+        guard steps.contains(where: { $0.kernel is DenseKernel || $0.kernel is LinearKernel }) else { return false }
+        guard case .graph(let offloaded) = placement else { return true }
+        return !offloaded.contains { $0.placement.routesBySize }
+    }
 
     /// The CPU, with the forests and dense layers another backend compiled named.
     var placement: Placement {

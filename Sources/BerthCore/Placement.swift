@@ -39,6 +39,13 @@ public enum Placement: Sendable, Equatable, CustomStringConvertible {
         return elsewhere.isEmpty ? .cpu : .graph(offloaded: elsewhere)
     }
 
+    /// Whether batches are sent by their size, single rows to the CPU and larger ones to the GPU (`auto`'s
+    /// routing, as opposed to every batch on one device).
+    public var routesBySize: Bool {
+        guard case .routed(let minimumRows, _) = self else { return false }
+        return minimumRows > 1 && minimumRows < Int.max
+    }
+
     /// "cpu", "cuda", "cuda for batches of 256 rows or more, cpu below (measured at load; …)", or
     /// "cpu, tree ensemble on cuda (every batch; BERTH_DEVICE=cuda)".
     public var description: String {

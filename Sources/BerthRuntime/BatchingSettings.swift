@@ -8,6 +8,12 @@ public struct BatchingSettings: Sendable {
     public var maxRows = 256
     /// `BERTH_MAX_BATCH_DELAY_US`: how long a batch waits for more requests before running (zero: only what is queued).
     public var maxDelay = Duration.zero
+    /// `BERTH_MAX_BATCH_CALLS`: the most joined kernel calls a model runs at once (nil: `defaultConcurrentCalls`).
+    public var maxConcurrentCalls: Int?
+
+    /// One joined call at a time for every 4 threads: one on a small machine, where it joins the most requests, and
+    /// more where a single call would cap the requests a second (`PredictionBatcher`; docs/performance.md).
+    public static func defaultConcurrentCalls(threadCount: Int) -> Int { max(1, threadCount / 4) }
 
     public init() {}
 
@@ -15,5 +21,6 @@ public struct BatchingSettings: Sendable {
         if let enabled = try reader.boolean("BERTH_BATCHING") { self.enabled = enabled }
         if let rows = try reader.integer("BERTH_MAX_BATCH_ROWS", in: 1...1 << 20) { maxRows = rows }
         if let delay = try reader.integer("BERTH_MAX_BATCH_DELAY_US", in: 0...1_000_000) { maxDelay = .microseconds(delay) }
+        if let calls = try reader.integer("BERTH_MAX_BATCH_CALLS", in: 1...1024) { maxConcurrentCalls = calls }
     }
 }

@@ -122,7 +122,10 @@ public struct ModelLoader: Sendable {
                                    treeCount: files.reduce(0) { $0 + $1.loaded.treeCount }, meaning: meaning, classLabels: classLabels,
                                    schema: first.schema)
         let batcher = configuration.batching.enabled ?? model.gainsFromJoinedCalls
-            ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows, delay: configuration.batching.maxDelay, metrics: metrics)
+            ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows,
+                                maxConcurrentCalls: configuration.batching.maxConcurrentCalls
+                                    ?? BatchingSettings.defaultConcurrentCalls(threadCount: configuration.compute.threadCount),
+                                delay: configuration.batching.maxDelay, metrics: metrics)
             : nil
         return ServedModel(compiled: model, summary: summary, outputSelection: selection, defaultJSONSelection: jsonDefault,
                            batcher: batcher, metrics: metrics, triton: repository?.config)

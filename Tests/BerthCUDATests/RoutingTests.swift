@@ -56,6 +56,30 @@ import Testing
         #expect(never.placement.description == "cpu (slower)")
     }
 
+    /// Joining requests is the default for a model with every batch on the GPU (one launch instead of one each), and
+    /// not for one routed by size (single requests on the CPU, joined ones at the GPU's latency).
+    @Test func batchingIsTheDefaultOnlyWhereEveryBatchGoesToTheGPU() throws {
+        let trees = try CPUBackend().compile(.trees(stump(threshold: 0.5, left: 1, right: 2)))
+        #expect(!trees.gainsFromJoinedCalls)
+        #expect(DeviceRoutedModel(cpu: trees, gpu: trees, minimumRows: 1, origin: "BERTH_DEVICE=cuda").gainsFromJoinedCalls)
+        #expect(!DeviceRoutedModel(cpu: trees, gpu: trees, minimumRows: 16, origin: "measured").gainsFromJoinedCalls)
+        #expect(!DeviceRoutedModel(cpu: trees, gpu: trees, minimumRows: Int.max, origin: "slower").gainsFromJoinedCalls)
+        // A graph with dense layers: on, on with every layer on the GPU or none, off with layers routed by size.
+        let loaded = try FixtureModels.load("onnx-mlp-gemm")
+        func graph(minimumRows: Int) throws -> any CompiledModel {
+            var backend = CPUBackend()
+            backend.deviceKernels.dense = { weights in
+                let layer = CPUBackend().denseLayer(weights)
+                return DeviceRoutedDenseLayer(cpu: layer, gpu: layer, minimumRows: minimumRows, origin: "test")
+            }
+            return try backend.compile(loaded.ir)
+        }
+        #expect(try CPUBackend().compile(loaded.ir).gainsFromJoinedCalls)
+        #expect(try graph(minimumRows: 1).gainsFromJoinedCalls)
+        #expect(try graph(minimumRows: Int.max).gainsFromJoinedCalls)
+        #expect(try !graph(minimumRows: 16).gainsFromJoinedCalls)
+    }
+
     /// Contributions go by batch size like predictions; leaves and margins are always the CPU model's.
     @Test func contributionsFromTheThresholdGoToTheSecondModel() throws {
         func covered(_ ensemble: TreeEnsemble) -> TreeEnsemble {

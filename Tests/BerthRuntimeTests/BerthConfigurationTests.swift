@@ -83,6 +83,10 @@ import Testing
                                                                "BERTH_MAX_BATCH_DELAY_US": "500"], processorCount: 2)
         #expect(configured.batching.enabled == false && configured.batching.maxRows == 32 && configured.batching.maxDelay == .microseconds(500))
         #expect(throws: ConfigurationError.self) { try BerthConfiguration(environment: ["BERTH_MAX_BATCH_ROWS": "0"], processorCount: 2) }
+        #expect(defaults.batching.maxConcurrentCalls == nil)
+        #expect(try BerthConfiguration(environment: ["BERTH_MAX_BATCH_CALLS": "3"], processorCount: 2).batching.maxConcurrentCalls == 3)
+        #expect(throws: ConfigurationError.self) { try BerthConfiguration(environment: ["BERTH_MAX_BATCH_CALLS": "0"], processorCount: 2) }
+        #expect([1, 2, 4, 7, 8, 16, 64].map { BatchingSettings.defaultConcurrentCalls(threadCount: $0) } == [1, 1, 1, 1, 2, 4, 16])
     }
 
     @Test(arguments: [("MULTI_RECORD", BatchStrategy.multiRecord), ("MultiRecord", .multiRecord), ("multi-record", .multiRecord),

@@ -13,12 +13,14 @@ import Testing
         return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: .init(label: "test")).compiled
     }
 
-    /// A float32 model, and a LightGBM one whose requests carry doubles that must reach its kernel joined.
-    @Test(arguments: [(Duration.zero, "xgboost-multiclass-ubjson"), (.microseconds(200), "xgboost-multiclass-ubjson"),
-                      (.microseconds(200), "lightgbm-multiclass-categorical")])
-    func concurrentRequestsGetTheirOwnRows(_ delay: Duration, _ fixture: String) async throws {
+    /// A float32 model, and a LightGBM one whose requests carry doubles that must reach its kernel joined; one joined
+    /// call at a time, and three.
+    @Test(arguments: [(Duration.zero, "xgboost-multiclass-ubjson", 1), (.microseconds(200), "xgboost-multiclass-ubjson", 1),
+                      (.microseconds(200), "lightgbm-multiclass-categorical", 1), (.zero, "xgboost-multiclass-ubjson", 3),
+                      (.microseconds(200), "lightgbm-multiclass-categorical", 3)])
+    func concurrentRequestsGetTheirOwnRows(_ delay: Duration, _ fixture: String, _ calls: Int) async throws {
         let model = try Self.model(fixture)
-        let batcher = PredictionBatcher(model: model, maxRows: 16, delay: delay)
+        let batcher = PredictionBatcher(model: model, maxRows: 16, maxConcurrentCalls: calls, delay: delay)
         var generator = SplitMix(seed: 9)
         let batches: [FeatureBatch] = (0..<200).map { index in
             let rows = 1 + index % 20  // some at or over maxRows, which run alone
@@ -44,7 +46,7 @@ import Testing
         let gated = GatedModel(try Self.model())
         let batcher = PredictionBatcher(model: gated, maxRows: 64)
         let leaderRows = FeatureBatch(rowCount: 1, columnCount: gated.featureCount, values: (0..<gated.featureCount).map { Float($0) / 4 })
-        let leader = Task { await batcher.predict(leaderRows) }
+        let leader = Task(executorPreference: OwnThreadExecutor()) { await batcher.predict(leaderRows) }
         try await Self.waitUntil("the leader's kernel call started") { gated.calls.withLock { !$0.isEmpty } }
         let followers = (0..<10).map { index in
             FeatureBatch(rowCount: 1, columnCount: gated.featureCount, values: (0..<gated.featureCount).map { Float(index * $0 % 7) - 3 })
@@ -59,6 +61,30 @@ import Testing
         #expect(gated.calls.withLock { $0 } == [1, 10], "the ten queued requests are one kernel call")
     }
 
+    /// With two calls allowed, a second request runs at once beside the first instead of queueing; only while both
+    /// calls run do requests queue, and they are then answered together.
+    @Test func requestsQueueOnlyWhileEveryCallIsTaken() async throws {
+        let gated = GatedModel(try Self.model(), gatedCalls: 2)
+        let batcher = PredictionBatcher(model: gated, maxRows: 64, maxConcurrentCalls: 2)
+        func row(_ index: Int) -> FeatureBatch {
+            FeatureBatch(rowCount: 1, columnCount: gated.featureCount, values: (0..<gated.featureCount).map { Float(index * $0 % 7) - 3 })
+        }
+        // The gated calls block their threads: each leader gets its own, so the pool's threads stay free for the rest.
+        let first = Task(executorPreference: OwnThreadExecutor()) { await batcher.predict(row(1)) }
+        try await Self.waitUntil("the first call started") { gated.calls.withLock { $0.count == 1 } }
+        let second = Task(executorPreference: OwnThreadExecutor()) { await batcher.predict(row(2)) }
+        try await Self.waitUntil("the second call started beside it") { gated.calls.withLock { $0.count == 2 } }
+        let followers = (3..<13).map { index in (row(index), Task { await batcher.predict(row(index)) }) }
+        try await Self.waitUntil("the ten requests queued") { batcher.queuedRequestCount == 10 }
+        gated.open()
+        #expect(await first.value == gated.inner.predict(row(1)))
+        #expect(await second.value == gated.inner.predict(row(2)))
+        for (batch, answer) in followers {
+            #expect(await answer.value == gated.inner.predict(batch))
+        }
+        #expect(gated.calls.withLock { $0 } == [1, 1, 10], "two calls of one request, then the ten queued as one")
+    }
+
     static func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while !condition() {
@@ -71,28 +97,45 @@ import Testing
     }
 }
 
-/// The real model, recording each kernel call's rows; the first call waits until the test opens the gate (or
-/// 10 s pass, so a bug fails the test instead of hanging it).
+/// Runs a task's jobs on a thread of its own, so that a model call blocking it (`GatedModel`) holds none of the
+/// cooperative pool's threads, which on a 2-core machine are two.
+final class OwnThreadExecutor: TaskExecutor {
+    private let queue = DispatchQueue(label: "berth.test.own-thread")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+/// The real model, recording each kernel call's rows; the first `gatedCalls` calls wait until the test opens the
+/// gate (or 30 s pass, longer than `waitUntil` waits, so a bug fails the test instead of hanging it).
 final class GatedModel: CompiledModel, @unchecked Sendable {
     let inner: any CompiledModel
     let calls = LockedState([Int]())
+    let gatedCalls: Int
     private let gate = DispatchSemaphore(value: 0)
 
-    init(_ inner: any CompiledModel) { self.inner = inner }
+    init(_ inner: any CompiledModel, gatedCalls: Int = 1) {
+        self.inner = inner
+        self.gatedCalls = gatedCalls
+    }
 
     var featureCount: Int { inner.featureCount }
     var outputCount: Int { inner.outputCount }
     var residentBytes: Int { inner.residentBytes }
     var placement: Placement { inner.placement }
 
-    func open() { gate.signal() }
+    func open() {
+        for _ in 0..<gatedCalls { gate.signal() }
+    }
 
     func predict(_ batch: FeatureBatch) -> Predictions {
-        let first = calls.withLock { calls in
+        let gated = calls.withLock { calls in
             calls.append(batch.rowCount)
-            return calls.count == 1
+            return calls.count <= gatedCalls
         }
-        if first { _ = gate.wait(timeout: .now() + 10) }
+        if gated { _ = gate.wait(timeout: .now() + 30) }
         return inner.predict(batch)
     }
 }
