@@ -23,7 +23,7 @@ struct DeviceRoutedModel: CompiledModel {
     /// of one per request: 1.4–2.4 × the requests a second with batching on, measured on an H200 at 64 connections
     /// of 1 row. Routed by size (`auto`), single requests run on the CPU and joined ones reach the GPU's latency:
     /// 0.8–1.1 × there, so no (docs/performance.md#dynamic-batching). On the CPU alone, the CPU model says.
-    var gainsFromJoinedCalls: Bool { minimumRows <= 1 || (!placement.routesBySize && cpu.gainsFromJoinedCalls) }
+    var gainsFromJoinedCalls: Bool { placement.runsEveryBatchOnGPU || (!placement.routesBySize && cpu.gainsFromJoinedCalls) }
     /// The CPU kernel's choice: batches below `minimumRows` run there.
     var kernelChoice: String? { cpu.kernelChoice }
 

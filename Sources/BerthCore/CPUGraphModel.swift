@@ -27,12 +27,15 @@ struct CPUGraphModel: CompiledModel {
     let output: Location
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
-    /// A graph with a dense layer does one matrix product for a joined call instead of one per request — unless a
-    /// kernel of it is routed by size between the CPU and the GPU, where joined 1-row requests reach the GPU's
-    /// latency and measured slower than unjoined ones (docs/performance.md#dynamic-batching).
+    /// A graph with a kernel that runs every batch on the GPU makes one launch for a joined call instead of one per
+    /// request; a graph with a dense layer does one matrix product instead of one per request — unless a kernel of
+    /// it is routed by size between the CPU and the GPU, where joined 1-row requests reach the GPU's latency and
+    /// measured slower than unjoined ones (docs/performance.md#dynamic-batching).
     var gainsFromJoinedCalls: Bool {
+        let offloaded: [Placement.OffloadedKernel]
+        if case .graph(let kernels) = placement { offloaded = kernels } else { offloaded = [] }
+        if offloaded.contains(where: { $0.placement.runsEveryBatchOnGPU }) { return true }
         guard steps.contains(where: { $0.kernel is DenseKernel || $0.kernel is LinearKernel }) else { return false }
-        guard case .graph(let offloaded) = placement else { return true }
         return !offloaded.contains { $0.placement.routesBySize }
     }
 

@@ -39,6 +39,15 @@ public enum Placement: Sendable, Equatable, CustomStringConvertible {
         return elsewhere.isEmpty ? .cpu : .graph(offloaded: elsewhere)
     }
 
+    /// Whether every batch runs on the GPU (`BERTH_DEVICE=cuda`).
+    public var runsEveryBatchOnGPU: Bool {
+        switch self {
+        case .cuda: true
+        case .routed(let minimumRows, _): minimumRows <= 1
+        case .cpu, .graph: false
+        }
+    }
+
     /// Whether batches are sent by their size, single rows to the CPU and larger ones to the GPU (`auto`'s
     /// routing, as opposed to every batch on one device).
     public var routesBySize: Bool {

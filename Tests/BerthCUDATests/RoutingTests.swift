@@ -56,8 +56,9 @@ import Testing
         #expect(never.placement.description == "cpu (slower)")
     }
 
-    /// Joining requests is the default for a model with every batch on the GPU (one launch instead of one each), and
-    /// not for one routed by size (single requests on the CPU, joined ones at the GPU's latency).
+    /// Joining requests is the default for a model (or a graph's kernel) with every batch on the GPU (one launch
+    /// instead of one each), and not for one routed by size (single requests on the CPU, joined ones at the GPU's
+    /// latency).
     @Test func batchingIsTheDefaultOnlyWhereEveryBatchGoesToTheGPU() throws {
         let trees = try CPUBackend().compile(.trees(stump(threshold: 0.5, left: 1, right: 2)))
         #expect(!trees.gainsFromJoinedCalls)
@@ -78,6 +79,19 @@ import Testing
         #expect(try graph(minimumRows: 1).gainsFromJoinedCalls)
         #expect(try graph(minimumRows: Int.max).gainsFromJoinedCalls)
         #expect(try !graph(minimumRows: 16).gainsFromJoinedCalls)
+        // A graph with a forest and no dense layer: on only with the forest's every batch on the GPU.
+        let forestGraph = try FixtureModels.load("onnx-random-forest-multiclass")
+        func forest(minimumRows: Int) throws -> any CompiledModel {
+            var backend = CPUBackend()
+            backend.deviceKernels.trees = { ensemble throws(ModelValidationError) in
+                let forest = try CPUBackend().compile(.trees(ensemble))
+                return DeviceRoutedModel(cpu: forest, gpu: forest, minimumRows: minimumRows, origin: "test")
+            }
+            return try backend.compile(forestGraph.ir)
+        }
+        #expect(try !CPUBackend().compile(forestGraph.ir).gainsFromJoinedCalls)
+        #expect(try forest(minimumRows: 1).gainsFromJoinedCalls)
+        #expect(try !forest(minimumRows: 16).gainsFromJoinedCalls)
     }
 
     /// Contributions go by batch size like predictions; leaves and margins are always the CPU model's.

@@ -5,8 +5,9 @@ import Dispatch
 import Logging
 import Testing
 
-/// The batcher must hand every request exactly the predictions of its own rows, whatever else was joined with it.
-@Suite struct PredictionBatcherTests {
+/// The batcher must hand every request exactly the predictions of its own rows, whatever else was joined with it,
+/// and give back every call it takes (a lost wake-up would hang a test: the time limit fails it instead).
+@Suite(.timeLimit(.minutes(1))) struct PredictionBatcherTests {
     static func model(_ fixture: String = "xgboost-multiclass-ubjson") throws -> any CompiledModel {
         var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
         configuration.model.directory = Fixtures.root + "/" + fixture + "/model"
@@ -39,6 +40,9 @@ import Testing
         for (index, batch) in batches.enumerated() {
             #expect(results[index] == model.predict(batch), "request \(index)")
         }
+        #expect(batcher.queuedRequestCount == 0)
+        // A drain waits out its delay once more before it finds the queue empty and gives its call back.
+        try await Self.waitUntil("every call given back") { batcher.takenCallCount == 0 }
     }
 
     /// Requests that arrive while a kernel call runs are answered together by the next call, each with its own rows.
@@ -83,6 +87,32 @@ import Testing
             #expect(await answer.value == gated.inner.predict(batch))
         }
         #expect(gated.calls.withLock { $0 } == [1, 1, 10], "two calls of one request, then the ten queued as one")
+        #expect(batcher.takenCallCount == 0)
+        _ = await batcher.predict(row(13))
+        #expect(gated.calls.withLock { $0 } == [1, 1, 10, 1], "a request after them leads its own call")
+    }
+
+    /// A leader joins only the queued requests that fit beside its own rows in `maxRows`; the rest wait for the
+    /// next call. (They queue while the leader waits out its delay, which is long here so that they surely do.)
+    @Test func aLeaderJoinsOnlyWhatFitsInMaxRows() async throws {
+        let recorded = GatedModel(try Self.model(), gatedCalls: 0)
+        let batcher = PredictionBatcher(model: recorded, maxRows: 16, delay: .seconds(1))
+        func rows(_ count: Int, _ seed: Int) -> FeatureBatch {
+            FeatureBatch(rowCount: count, columnCount: recorded.featureCount,
+                         values: (0..<count * recorded.featureCount).map { Float((seed + $0) % 9) - 4 })
+        }
+        let leader = Task { await batcher.predict(rows(10, 1)) }
+        try await Self.waitUntil("the leader took the call") { batcher.takenCallCount == 1 }
+        let queued = [rows(10, 2), rows(10, 3)].map { batch in (batch, Task { await batcher.predict(batch) }) }
+        try await Self.waitUntil("both requests queued") { batcher.queuedRequestCount == 2 }
+        #expect(recorded.calls.withLock { $0.isEmpty }, "the leader is still waiting out its delay")
+        #expect(await leader.value == recorded.inner.predict(rows(10, 1)))
+        for (batch, answer) in queued {
+            #expect(await answer.value == recorded.inner.predict(batch))
+        }
+        #expect(recorded.calls.withLock { $0 } == [10, 10, 10], "no call over 16 rows")
+        // The drain waits out its delay once more before it finds the queue empty and gives its call back.
+        try await Self.waitUntil("the drain gave its call back") { batcher.takenCallCount == 0 }
     }
 
     static func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
