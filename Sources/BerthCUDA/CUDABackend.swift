@@ -72,7 +72,7 @@ public struct CUDABackend: Backend {
         case (let cache?, true): "\(target) from \(cache.directory)"
         case (_, false): "\(target) compiled by \(compiler)"
         }
-        lanes = CUDALanePool(device: device)
+        lanes = CUDALanePool(device: device, host: HostRowWork(parallelism: cpu.parallelism))
         self.device = device
         self.nvrtc = nvrtc
         self.cpu = cpu

@@ -85,11 +85,13 @@ final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
         var result = [Double](repeating: 0, count: rowCount * groups)
         guard rowCount > 0 else { return Predictions(rowCount: 0, columnCount: groups, doubles: result) }
         let iterations = Double(treeCount / groups)
+        let averagesIterations = averagesIterations, transform = transform
         func averageAndTransform(_ margins: UnsafeBufferPointer<Double>) {
             result.withUnsafeMutableBufferPointer { output in
-                _ = output.update(fromContentsOf: margins)
-                for row in 0..<rowCount {
-                    let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * groups ..< (row + 1) * groups])
+                let from = SendablePointer(margins.baseAddress), to = SendableMutablePointer(output.baseAddress)
+                lanes.host.transformRows(rowCount, valuesPerRow: groups) { row in
+                    let rowMargins = UnsafeMutableBufferPointer(start: to.pointer! + row * groups, count: groups)
+                    _ = rowMargins.update(fromContentsOf: UnsafeBufferPointer(start: from.pointer! + row * groups, count: groups))
                     if averagesIterations {
                         for group in rowMargins.indices { rowMargins[group] /= iterations }
                     }

@@ -47,11 +47,12 @@ final class CUDALane: @unchecked Sendable {
     static let chunkRows = 1 << 16
 
     /// Runs `rows` rows of `inputWidth` values (floats, or doubles for a double-precision kernel) from `input`
-    /// through a kernel: the rows are copied into pinned memory, then, in chunks alternating between the two
+    /// through a kernel: the rows are copied into pinned memory (on several cores when there are many: `host`), then, in chunks alternating between the two
     /// streams, copied to the device, handed to `launch` (which enqueues the kernel for that chunk on that stream:
     /// row count, device input, device output) and their `outputWidth` results of type `Output` copied back; one
     /// wait at the end. The results stay in the lane's pinned buffer, valid until the lane is given back.
     func run<Input, Output>(rows: Int, inputWidth: Int, outputWidth: Int, input: UnsafePointer<Input>, output: Output.Type,
+                            host: HostRowWork,
                             launch: (Int, ccuda_device_pointer, ccuda_device_pointer, ccuda_stream) throws(CUDAUnavailable) -> Void)
         throws(CUDAUnavailable) -> UnsafeBufferPointer<Output> {
         let table = device.driver.table
@@ -61,7 +62,7 @@ final class CUDALane: @unchecked Sendable {
         guard let hostInput, let hostOutput, let deviceInput, let deviceOutput else {
             throw CUDAUnavailable(.driverError, "a lane has no buffers")
         }
-        _ = memcpy(hostInput.pointer, input, rows * inputRowBytes)
+        host.copy(rows: rows, rowBytes: inputRowBytes, from: input, to: hostInput.pointer)
         var failure: CUDAUnavailable?
         var chunkStart = 0
         var chunk = 0
@@ -136,10 +137,13 @@ final class CUDALane: @unchecked Sendable {
 /// than batches ever in flight at once). A lane that saw an error is dropped, not returned.
 final class CUDALanePool: @unchecked Sendable {
     let device: CUDADevice
+    /// The cores a batch's host work may spread over.
+    let host: HostRowWork
     private let idle = NIOLockedValueBox<[CUDALane]>([])
 
-    init(device: CUDADevice) {
+    init(device: CUDADevice, host: HostRowWork) {
         self.device = device
+        self.host = host
     }
 
     func take() throws(CUDAUnavailable) -> CUDALane {

@@ -90,12 +90,14 @@ final class CUDAObliviousForestModel: CUDAForestModel, @unchecked Sendable {
                 [leafStarts.address, leafValues.address, leavesAddress, marginsAddress, UInt64(rowCount), UInt64(outputs), UInt64(treeCount)]
             } read: { margins in
                 result.withUnsafeMutableBufferPointer { output in
-                    for row in 0..<rowCount {
-                        let rowMargins = UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs])
+                    let from = SendablePointer(margins.baseAddress), to = SendableMutablePointer(output.baseAddress)
+                    let scale = forest.scale, biases = forest.biases, transform = forest.transform
+                    lanes.host.transformRows(rowCount, valuesPerRow: outputs) { row in
+                        let rowMargins = UnsafeMutableBufferPointer(start: to.pointer! + row * outputs, count: outputs)
                         for index in rowMargins.indices {
-                            rowMargins[index] = margins[row * outputs + index] * forest.scale + forest.biases[index]
+                            rowMargins[index] = from.pointer![row * outputs + index] * scale + biases[index]
                         }
-                        forest.transform.apply(rowMargins)
+                        transform.apply(rowMargins)
                     }
                 }
             }

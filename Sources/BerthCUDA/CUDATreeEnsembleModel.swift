@@ -102,11 +102,13 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         var result = Predictions(rowCount: rowCount, columnCount: outputCount, values: [Float](repeating: 0, count: rowCount * outputCount))
         guard rowCount > 0 else { return result }
         let groups = groupCount, outputs = outputCount
+        let transform = transform
         func applyTransform(_ margins: UnsafeBufferPointer<Float>) {
             result.values.withUnsafeMutableBufferPointer { output in
-                for row in 0..<rowCount {
-                    transform.apply(margins: UnsafeBufferPointer(rebasing: margins[row * groups ..< (row + 1) * groups]),
-                                    output: UnsafeMutableBufferPointer(rebasing: output[row * outputs ..< (row + 1) * outputs]))
+                let from = SendablePointer(margins.baseAddress), to = SendableMutablePointer(output.baseAddress)
+                lanes.host.transformRows(rowCount, valuesPerRow: outputs) { row in
+                    transform.apply(margins: UnsafeBufferPointer(start: from.pointer! + row * groups, count: groups),
+                                    output: UnsafeMutableBufferPointer(start: to.pointer! + row * outputs, count: outputs))
                 }
             }
         }

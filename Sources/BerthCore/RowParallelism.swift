@@ -36,7 +36,8 @@ public struct RowParallelism: Sendable {
     public static var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// Calls `body` with disjoint ranges covering `0..<rowCount`, possibly concurrently; returns when all are done.
-    func forEachRange(rowCount: Int, work: Int, granularity: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    /// `work` is weighed against `minimumParallelWork`, and `granularity` is the fewest rows a thread gets.
+    public func forEachRange(rowCount: Int, work: Int, granularity: Int, _ body: @Sendable (Range<Int>) -> Void) {
         guard rowCount > 0 else { return }
         let chunks = min(threadCount, (rowCount + granularity - 1) / granularity)
         let running = Self.callsRunning.add(1, ordering: .relaxed).newValue
@@ -55,13 +56,13 @@ public struct RowParallelism: Sendable {
 }
 
 /// A pointer handed to the threads of `RowParallelism`, each of which touches only its own rows.
-struct SendablePointer<Element>: @unchecked Sendable {
-    let pointer: UnsafePointer<Element>?
-    init(_ pointer: UnsafePointer<Element>?) { self.pointer = pointer }
+public struct SendablePointer<Element>: @unchecked Sendable {
+    public let pointer: UnsafePointer<Element>?
+    public init(_ pointer: UnsafePointer<Element>?) { self.pointer = pointer }
 }
 
 /// The output side of `SendablePointer`: threads write disjoint rows.
-struct SendableMutablePointer<Element>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Element>?
-    init(_ pointer: UnsafeMutablePointer<Element>?) { self.pointer = pointer }
+public struct SendableMutablePointer<Element>: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Element>?
+    public init(_ pointer: UnsafeMutablePointer<Element>?) { self.pointer = pointer }
 }

@@ -1,0 +1,46 @@
+import BerthCore
+import Synchronization
+import Testing
+@testable import BerthCUDA
+
+/// The host's share of a GPU batch, split across threads, must copy every byte and visit every row exactly once.
+@Suite struct HostRowWorkTests {
+    /// Four threads that split any batch, whatever else is running.
+    let split = HostRowWork(parallelism: RowParallelism(threadCount: 4, minimumParallelWork: 1, splitsOnlyWhenCoresAreFree: false))
+
+    @Test(arguments: [1, 3, 4_999, 100_000])
+    func copiesEveryRow(_ rows: Int) {
+        let rowBytes = 7
+        let source = (0..<rows * rowBytes).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 5) }
+        var target = [UInt8](repeating: 0, count: rows * rowBytes)
+        source.withUnsafeBytes { from in
+            target.withUnsafeMutableBytes { to in split.copy(rows: rows, rowBytes: rowBytes, from: from.baseAddress!, to: to.baseAddress!) }
+        }
+        #expect(target == source)
+    }
+
+    @Test func transformsEveryRowOnce() {
+        let rows = 100_000
+        var visits = [Int](repeating: 0, count: rows)
+        visits.withUnsafeMutableBufferPointer { counters in
+            let pointer = SendableMutablePointer(counters.baseAddress)
+            split.transformRows(rows, valuesPerRow: 1) { row in pointer.pointer![row] += 1 }  // each range its own rows
+        }
+        #expect(visits.allSatisfy { $0 == 1 })
+        let ranges = Mutex([Range<Int>]())
+        split.forEachRange(rows: rows, nanosecondsPerRow: 5) { range in ranges.withLock { $0.append(range) } }
+        #expect(ranges.withLock { $0.sorted { $0.lowerBound < $1.lowerBound } } == [0..<25_000, 25_000..<50_000, 50_000..<75_000, 75_000..<100_000])
+    }
+
+    /// Small batches stay on the caller's thread, in one range: a 1-row request pays nothing for the split.
+    @Test func smallBatchesAreOneRange() {
+        let ranges = Mutex([Range<Int>]())
+        HostRowWork(parallelism: RowParallelism(threadCount: 4)).transformRows(100, valuesPerRow: 1) { row in
+            if row == 0 { ranges.withLock { $0.append(0..<100) } }
+        }
+        HostRowWork(parallelism: RowParallelism(threadCount: 4)).forEachRange(rows: 100, nanosecondsPerRow: 5) { range in
+            ranges.withLock { $0.append(range) }
+        }
+        #expect(ranges.withLock { $0 } == [0..<100, 0..<100])
+    }
+}
