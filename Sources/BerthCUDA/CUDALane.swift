@@ -47,10 +47,10 @@ final class CUDALane: @unchecked Sendable {
     static let chunkRows = 1 << 16
 
     /// Runs `rows` rows of `inputWidth` values (floats, or doubles for a double-precision kernel) from `input`
-    /// through a kernel: the rows are copied into pinned memory (on several cores when there are many: `host`), then, in chunks alternating between the two
-    /// streams, copied to the device, handed to `launch` (which enqueues the kernel for that chunk on that stream:
-    /// row count, device input, device output) and their `outputWidth` results of type `Output` copied back; one
-    /// wait at the end. The results stay in the lane's pinned buffer, valid until the lane is given back.
+    /// through a kernel: the rows are copied into pinned memory (on several cores when there are many: `host`),
+    /// then, in chunks alternating between the two streams, copied to the device, handed to `launch` (which enqueues
+    /// the kernel for that chunk on that stream: row count, device input, device output) and their `outputWidth`
+    /// results of type `Output` copied back; one wait at the end. The results stay in the lane's pinned buffer, valid until the lane is given back.
     func run<Input, Output>(rows: Int, inputWidth: Int, outputWidth: Int, input: UnsafePointer<Input>, output: Output.Type,
                             host: HostRowWork,
                             launch: (Int, ccuda_device_pointer, ccuda_device_pointer, ccuda_stream) throws(CUDAUnavailable) -> Void)

@@ -106,7 +106,7 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         func applyTransform(_ margins: UnsafeBufferPointer<Float>) {
             result.values.withUnsafeMutableBufferPointer { output in
                 let from = SendablePointer(margins.baseAddress), to = SendableMutablePointer(output.baseAddress)
-                lanes.host.transformRows(rowCount, valuesPerRow: outputs) { row in
+                lanes.host.transformRows(rowCount, valuesPerRow: max(groups, outputs)) { row in
                     transform.apply(margins: UnsafeBufferPointer(start: from.pointer! + row * groups, count: groups),
                                     output: UnsafeMutableBufferPointer(start: to.pointer! + row * outputs, count: outputs))
                 }

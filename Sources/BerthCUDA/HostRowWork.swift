@@ -14,7 +14,7 @@ struct HostRowWork: Sendable {
     let parallelism: RowParallelism
 
     /// One unit of `RowParallelism`'s work is about a tree kernel's step, 1.5 ns: a batch splits from about 100 µs of
-    /// host work (its 65,536 units), and each thread gets at least `minimumNanosecondsPerThread` of it.
+    /// host work (its 65,536 units), and each thread gets about `minimumNanosecondsPerThread` of it or more.
     static let nanosecondsPerUnit = 1.5
     static let minimumNanosecondsPerThread = 50_000.0
     /// The bytes a core copies a nanosecond, roughly.
@@ -32,14 +32,20 @@ struct HostRowWork: Sendable {
 
     /// Copies `rows` rows of `rowBytes` bytes from `source` to `target`.
     func copy(rows: Int, rowBytes: Int, from source: UnsafeRawPointer, to target: UnsafeMutableRawPointer) {
-        let from = SendablePointer(source.assumingMemoryBound(to: UInt8.self))
-        let to = SendableMutablePointer(target.assumingMemoryBound(to: UInt8.self))
+        let ends = RawEnds(source: source, target: target)
         forEachRange(rows: rows, nanosecondsPerRow: Double(rowBytes) / Self.copyBytesPerNanosecond) { range in
-            _ = memcpy(to.pointer! + range.lowerBound * rowBytes, from.pointer! + range.lowerBound * rowBytes, range.count * rowBytes)
+            _ = memcpy(ends.target + range.lowerBound * rowBytes, ends.source + range.lowerBound * rowBytes, range.count * rowBytes)
         }
     }
 
-    /// Calls `body` for each of `rows` rows, whose outputs (`values` of them a row) are transformed.
+    /// A copy's two ends, handed to the threads that each copy rows of their own.
+    private struct RawEnds: @unchecked Sendable {
+        let source: UnsafeRawPointer
+        let target: UnsafeMutableRawPointer
+    }
+
+    /// Calls `body` for each of `rows` rows, each transforming `valuesPerRow` values (margins read or outputs
+    /// written, whichever are more).
     func transformRows(_ rows: Int, valuesPerRow: Int, _ body: @Sendable (Int) -> Void) {
         forEachRange(rows: rows, nanosecondsPerRow: Double(valuesPerRow) * Self.nanosecondsPerTransformedValue) { range in
             for row in range { body(row) }

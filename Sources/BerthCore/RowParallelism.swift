@@ -36,7 +36,7 @@ public struct RowParallelism: Sendable {
     public static var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// Calls `body` with disjoint ranges covering `0..<rowCount`, possibly concurrently; returns when all are done.
-    /// `work` is weighed against `minimumParallelWork`, and `granularity` is the fewest rows a thread gets.
+    /// `work` is weighed against `minimumParallelWork`, and `granularity` is about the fewest rows a thread gets.
     public func forEachRange(rowCount: Int, work: Int, granularity: Int, _ body: @Sendable (Range<Int>) -> Void) {
         guard rowCount > 0 else { return }
         let chunks = min(threadCount, (rowCount + granularity - 1) / granularity)
