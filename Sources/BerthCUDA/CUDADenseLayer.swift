@@ -59,7 +59,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
         let device = module.device
         try device.makeCurrent()
         let lane = try lanes.take()
-        let products = try lane.run(rows: rows, inputWidth: inner, outputWidth: columns, input: input, output: Float.self, host: lanes.host) {
+        let products = try lane.run(rows: rows, inputWidth: inner, outputWidth: columns, input: input, output: Float.self) {
             chunkRows, inputAddress, outputAddress, stream throws(CUDAUnavailable) in
             try device.launch(function, grid: ((columns + Self.tile - 1) / Self.tile, (chunkRows + Self.tile - 1) / Self.tile),
                               block: (Self.tile, Self.tile), stream: stream, arguments: [

@@ -88,10 +88,9 @@ final class CUDADoubleForestModel: CUDAForestModel, @unchecked Sendable {
         let averagesIterations = averagesIterations, transform = transform
         func averageAndTransform(_ margins: UnsafeBufferPointer<Double>) {
             result.withUnsafeMutableBufferPointer { output in
-                let from = SendablePointer(margins.baseAddress), to = SendableMutablePointer(output.baseAddress)
-                lanes.host.transformRows(rowCount, valuesPerRow: groups) { row in
-                    let rowMargins = UnsafeMutableBufferPointer(start: to.pointer! + row * groups, count: groups)
-                    _ = rowMargins.update(fromContentsOf: UnsafeBufferPointer(start: from.pointer! + row * groups, count: groups))
+                lanes.host.transformRows(rowCount, margins: margins, marginsPerRow: groups, into: output, outputsPerRow: groups) {
+                    rowGPUMargins, rowMargins in
+                    _ = rowMargins.update(fromContentsOf: rowGPUMargins)
                     if averagesIterations {
                         for group in rowMargins.indices { rowMargins[group] /= iterations }
                     }

@@ -13,6 +13,8 @@ import NIOConcurrencyHelpers
 /// whichever model or layer takes the lane.
 final class CUDALane: @unchecked Sendable {
     let device: CUDADevice
+    /// The cores the host's share of its batches may spread over (its pool's).
+    let host: HostRowWork
     let streams: [ccuda_stream]
     private var hostInput: PinnedBuffer?
     private var hostOutput: PinnedBuffer?
@@ -20,8 +22,9 @@ final class CUDALane: @unchecked Sendable {
     private var deviceOutput: DeviceBuffer?
     private var deviceScratch: DeviceBuffer?
 
-    init(device: CUDADevice) throws(CUDAUnavailable) {
+    init(device: CUDADevice, host: HostRowWork) throws(CUDAUnavailable) {
         self.device = device
+        self.host = host
         try device.makeCurrent()
         var streams = [ccuda_stream]()
         for _ in 0..<2 {
@@ -50,9 +53,9 @@ final class CUDALane: @unchecked Sendable {
     /// through a kernel: the rows are copied into pinned memory (on several cores when there are many: `host`),
     /// then, in chunks alternating between the two streams, copied to the device, handed to `launch` (which enqueues
     /// the kernel for that chunk on that stream: row count, device input, device output) and their `outputWidth`
-    /// results of type `Output` copied back; one wait at the end. The results stay in the lane's pinned buffer, valid until the lane is given back.
+    /// results of type `Output` copied back; one wait at the end. The results stay in the lane's pinned buffer,
+    /// valid until the lane is given back.
     func run<Input, Output>(rows: Int, inputWidth: Int, outputWidth: Int, input: UnsafePointer<Input>, output: Output.Type,
-                            host: HostRowWork,
                             launch: (Int, ccuda_device_pointer, ccuda_device_pointer, ccuda_stream) throws(CUDAUnavailable) -> Void)
         throws(CUDAUnavailable) -> UnsafeBufferPointer<Output> {
         let table = device.driver.table
@@ -148,7 +151,7 @@ final class CUDALanePool: @unchecked Sendable {
 
     func take() throws(CUDAUnavailable) -> CUDALane {
         if let lane = idle.withLockedValue({ $0.popLast() }) { return lane }
-        return try CUDALane(device: device)
+        return try CUDALane(device: device, host: host)
     }
 
     func giveBack(_ lane: CUDALane) {

@@ -14,8 +14,7 @@ extension CUDALanePool {
         read: (UnsafeBufferPointer<Output>) -> Value
     ) throws(CUDAUnavailable) -> Value {
         try withLane { lane throws(CUDAUnavailable) in
-            let outputs = try lane.run(rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, input: input, output: Output.self,
-                                       host: host) {
+            let outputs = try lane.run(rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, input: input, output: Output.self) {
                 chunkRows, rowsAddress, outputsAddress, stream throws(CUDAUnavailable) in
                 try device.launch(function, threads: chunkRows * outputWidth, threadsPerBlock: threadsPerBlock, stream: stream,
                                   arguments: arguments(chunkRows, rowsAddress, outputsAddress))
@@ -37,8 +36,7 @@ extension CUDALanePool {
         precondition(rows <= CUDALane.chunkRows, "a batch run with scratch memory must be one chunk")
         return try withLane { lane throws(CUDAUnavailable) in
             let scratch = try lane.scratch(byteCount: scratchBytes)
-            let outputs = try lane.run(rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, input: input, output: Output.self,
-                                       host: host) {
+            let outputs = try lane.run(rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, input: input, output: Output.self) {
                 _, rowsAddress, outputsAddress, stream throws(CUDAUnavailable) in
                 try launch(rowsAddress, outputsAddress, scratch.address, stream)
             }

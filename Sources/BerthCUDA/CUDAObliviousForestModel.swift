@@ -90,12 +90,11 @@ final class CUDAObliviousForestModel: CUDAForestModel, @unchecked Sendable {
                 [leafStarts.address, leafValues.address, leavesAddress, marginsAddress, UInt64(rowCount), UInt64(outputs), UInt64(treeCount)]
             } read: { margins in
                 result.withUnsafeMutableBufferPointer { output in
-                    let from = SendablePointer(margins.baseAddress), to = SendableMutablePointer(output.baseAddress)
                     let scale = forest.scale, biases = forest.biases, transform = forest.transform
-                    lanes.host.transformRows(rowCount, valuesPerRow: outputs) { row in
-                        let rowMargins = UnsafeMutableBufferPointer(start: to.pointer! + row * outputs, count: outputs)
+                    lanes.host.transformRows(rowCount, margins: margins, marginsPerRow: outputs, into: output, outputsPerRow: outputs) {
+                        rowGPUMargins, rowMargins in
                         for index in rowMargins.indices {
-                            rowMargins[index] = from.pointer![row * outputs + index] * scale + biases[index]
+                            rowMargins[index] = rowGPUMargins[index] * scale + biases[index]
                         }
                         transform.apply(rowMargins)
                     }

@@ -105,10 +105,8 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         let transform = transform
         func applyTransform(_ margins: UnsafeBufferPointer<Float>) {
             result.values.withUnsafeMutableBufferPointer { output in
-                let from = SendablePointer(margins.baseAddress), to = SendableMutablePointer(output.baseAddress)
-                lanes.host.transformRows(rowCount, valuesPerRow: max(groups, outputs)) { row in
-                    transform.apply(margins: UnsafeBufferPointer(start: from.pointer! + row * groups, count: groups),
-                                    output: UnsafeMutableBufferPointer(start: to.pointer! + row * outputs, count: outputs))
+                lanes.host.transformRows(rowCount, margins: margins, marginsPerRow: groups, into: output, outputsPerRow: outputs) {
+                    transform.apply(margins: $0, output: $1)
                 }
             }
         }

@@ -84,8 +84,7 @@ final class CUDATreeSHAP: @unchecked Sendable {
                 for start in stride(from: 0, to: rowCount, by: rowsPerRun) {
                     let runRows = min(rowsPerRun, rowCount - start)
                     let phi = try lane.run(rows: runRows, inputWidth: featureCount, outputWidth: valuesPerRow,
-                                           input: rows.baseAddress! + start * featureCount, output: Double.self,
-                                           host: lanes.host) {
+                                           input: rows.baseAddress! + start * featureCount, output: Double.self) {
                         chunkRows, rowsAddress, phiAddress, stream throws(CUDAUnavailable) in
                         try device.zero(phiAddress, byteCount: chunkRows * valuesPerRow * MemoryLayout<Double>.stride, stream: stream)
                         let threads = chunkRows * pathCount

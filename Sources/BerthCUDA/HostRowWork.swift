@@ -44,11 +44,18 @@ struct HostRowWork: Sendable {
         let target: UnsafeMutableRawPointer
     }
 
-    /// Calls `body` for each of `rows` rows, each transforming `valuesPerRow` values (margins read or outputs
-    /// written, whichever are more).
-    func transformRows(_ rows: Int, valuesPerRow: Int, _ body: @Sendable (Int) -> Void) {
+    /// Calls `body` with each of `rows` rows' margins (`marginsPerRow` of them, from `margins`) and the place for
+    /// its outputs (`outputsPerRow`, in `outputs`), which it fills from them.
+    func transformRows<Margin, Output>(_ rows: Int, margins: UnsafeBufferPointer<Margin>, marginsPerRow: Int,
+                                       into outputs: UnsafeMutableBufferPointer<Output>, outputsPerRow: Int,
+                                       _ body: @Sendable (UnsafeBufferPointer<Margin>, UnsafeMutableBufferPointer<Output>) -> Void) {
+        let from = SendablePointer(margins.baseAddress), to = SendableMutablePointer(outputs.baseAddress)
+        let valuesPerRow = max(marginsPerRow, outputsPerRow)
         forEachRange(rows: rows, nanosecondsPerRow: Double(valuesPerRow) * Self.nanosecondsPerTransformedValue) { range in
-            for row in range { body(row) }
+            for row in range {
+                body(UnsafeBufferPointer(start: from.pointer! + row * marginsPerRow, count: marginsPerRow),
+                     UnsafeMutableBufferPointer(start: to.pointer! + row * outputsPerRow, count: outputsPerRow))
+            }
         }
     }
 }

@@ -20,14 +20,21 @@ import Testing
         #expect(target == source)
     }
 
+    /// Every row once, with its own margins (two a row here) and its own place for outputs (three a row).
     @Test func transformsEveryRowOnce() {
         let rows = 100_000
-        var visits = [Int](repeating: 0, count: rows)
-        visits.withUnsafeMutableBufferPointer { counters in
-            let pointer = SendableMutablePointer(counters.baseAddress)
-            split.transformRows(rows, valuesPerRow: 1) { row in pointer.pointer![row] += 1 }  // each range its own rows
+        let margins = Array(0..<rows * 2)
+        var outputs = [Int](repeating: 0, count: rows * 3)
+        margins.withUnsafeBufferPointer { margins in
+            outputs.withUnsafeMutableBufferPointer { outputs in
+                split.transformRows(rows, margins: margins, marginsPerRow: 2, into: outputs, outputsPerRow: 3) { rowMargins, rowOutputs in
+                    rowOutputs[0] += rowMargins[0]
+                    rowOutputs[1] += rowMargins[1]
+                    rowOutputs[2] += 1
+                }
+            }
         }
-        #expect(visits.allSatisfy { $0 == 1 })
+        #expect(outputs == (0..<rows).flatMap { [2 * $0, 2 * $0 + 1, 1] })
         let ranges = Mutex([Range<Int>]())
         split.forEachRange(rows: rows, nanosecondsPerRow: 5) { range in ranges.withLock { $0.append(range) } }
         #expect(ranges.withLock { $0.sorted { $0.lowerBound < $1.lowerBound } } == [0..<25_000, 25_000..<50_000, 50_000..<75_000, 75_000..<100_000])
