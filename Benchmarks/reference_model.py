@@ -12,15 +12,22 @@ warnings.filterwarnings("ignore", message=".*UBJSON format as default.*")
 FEATURES = 28
 
 
+def training_data(seed, dtype=np.float64):
+    """The reference model's training rows (20,000 of `dtype`) and their binary labels: the twins train on the same
+    draws as the XGBoost model."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(20000, FEATURES)).astype(dtype)
+    y = (X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.3 * rng.normal(size=len(X))) > 0
+    return X, y
+
+
 def build(folder, seed=11):
     """Trains the model into folder/model/xgboost-model (and folder/model.tar.gz); returns the Booster."""
     import xgboost as xgb  # here, so that rows() needs numpy alone (as on a bare GPU machine)
 
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(20000, FEATURES)).astype(np.float32)
-    y = ((X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.3 * rng.normal(size=len(X))) > 0).astype(float)
+    X, y = training_data(seed, np.float32)
     booster = xgb.train({"objective": "binary:logistic", "max_depth": 8, "eta": 0.05, "nthread": os.cpu_count(), "seed": 1},
-                        xgb.DMatrix(X, label=y), num_boost_round=500)
+                        xgb.DMatrix(X, label=y.astype(float)), num_boost_round=500)
     model = os.path.join(folder, "model")
     os.makedirs(model, exist_ok=True)
     booster.save_model(os.path.join(model, "xgboost-model"))
@@ -34,11 +41,9 @@ def build_lightgbm(folder, seed=11):
     trains it into folder/model/model.txt; returns the Booster."""
     import lightgbm as lgb  # here, like xgboost in build()
 
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(20000, FEATURES))
-    y = ((X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.3 * rng.normal(size=len(X))) > 0).astype(float)
+    X, y = training_data(seed)
     booster = lgb.train({"objective": "binary", "num_leaves": 255, "max_depth": 8, "learning_rate": 0.05,
-                         "min_data_in_leaf": 5, "verbose": -1, "seed": 1}, lgb.Dataset(X, label=y), num_boost_round=500)
+                         "min_data_in_leaf": 5, "verbose": -1, "seed": 1}, lgb.Dataset(X, label=y.astype(float)), num_boost_round=500)
     model = os.path.join(folder, "model")
     os.makedirs(model, exist_ok=True)
     booster.save_model(os.path.join(model, "model.txt"))
@@ -50,9 +55,8 @@ def build_catboost(folder, seed=11):
     trains it into folder/model/model.cbm; returns the model."""
     import catboost  # here, like xgboost in build()
 
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(20000, FEATURES))
-    y = ((X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.3 * rng.normal(size=len(X))) > 0).astype(int)
+    X, y = training_data(seed)
+    y = y.astype(int)
     model = catboost.CatBoostClassifier(iterations=500, depth=6, learning_rate=0.05, random_seed=1, verbose=0,
                                         allow_writing_files=False)
     model.fit(X, y)
