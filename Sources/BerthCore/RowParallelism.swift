@@ -11,7 +11,9 @@ import Darwin
 /// Small requests (the real-time case) run on the caller's thread: waking other threads costs more than a few
 /// rows of trees. Large ones (batch transform) are cut into one contiguous range per thread — unless as many calls
 /// as there are threads are already running, when the cores are busy anyway and splitting would only add the
-/// hand-offs (a server under load keeps each request on its own thread; one request alone gets every core).
+/// hand-offs (a server under load keeps each request on its own thread; one request alone gets every core). The
+/// ranges run on `RowWorkers`, threads that stay awake a moment between calls, or on Dispatch's threads when
+/// another call holds those.
 public struct RowParallelism: Sendable {
     public let threadCount: Int
     /// Below this much work, one thread does everything: row × level steps for tree kernels (a row's walks through
@@ -47,6 +49,7 @@ public struct RowParallelism: Sendable {
             return
         }
         let perChunk = (rowCount + chunks - 1) / chunks
+        if RowWorkers.shared.run(rowCount: rowCount, chunkCount: chunks, perChunk: perChunk, body) { return }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let start = chunk * perChunk
             let end = min(start + perChunk, rowCount)

@@ -2,6 +2,7 @@
 #define BERTH_KERNELS_H
 
 #include "berth_forest_node.h"
+#include "berth_spin_pause.h"
 
 /// Berth's dense matrix kernel: out[r, c] = bias[c] + sum_k a[r, k] * b[k, c] for r in [0, rows).
 ///

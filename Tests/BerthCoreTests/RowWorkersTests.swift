@@ -1,0 +1,86 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+import Testing
+@testable import BerthCore
+
+/// The threads split calls run on: every row once, ranges really at once, one call at a time, and the workers found
+/// again whether they are still spinning or asleep.
+@Suite struct RowWorkersTests {
+    /// How many times each row was handed to `body` by one call.
+    static func visits(_ workers: RowWorkers, rows: Int, chunks: Int) -> (ran: Bool, visits: [Int]) {
+        let counts = Mutex([Int](repeating: 0, count: rows))
+        let ran = workers.run(rowCount: rows, chunkCount: chunks, perChunk: (rows + chunks - 1) / chunks) { range in
+            counts.withLock { for row in range { $0[row] += 1 } }
+        }
+        return (ran, counts.withLock { $0 })
+    }
+
+    @Test func everyRowRunsOnceWhetherTheWorkersSpinOrSleep() {
+        let workers = RowWorkers()
+        for (rows, chunks) in [(1, 1), (2, 2), (7, 3), (100, 4), (1000, 16), (5, 8)] {
+            // Back to back (the workers still spinning), then after they have gone to sleep.
+            for pause in [0, 2 * Int(RowWorkers.spinNanoseconds)] {
+                if pause > 0 { usleep(UInt32(pause / 1000)) }
+                let (ran, visits) = Self.visits(workers, rows: rows, chunks: chunks)
+                #expect(ran)
+                #expect(visits == [Int](repeating: 1, count: rows), "\(rows) rows in \(chunks) ranges, \(pause) ns after the last call")
+            }
+        }
+    }
+
+    @Test func theRangesRunAtOnce() {
+        let workers = RowWorkers()
+        // Twice back to back (the workers spinning), then after they have gone to sleep.
+        for pause in [0, 0, 2 * Int(RowWorkers.spinNanoseconds), 0, 2 * Int(RowWorkers.spinNanoseconds)] {
+            if pause > 0 { usleep(UInt32(pause / 1000)) }
+            // Each range waits for all four to have started: on one thread the first would wait alone until the deadline.
+            let started = Atomic<Int>(0)
+            let sawAllStart = Atomic<Int>(0)
+            let ran = workers.run(rowCount: 4, chunkCount: 4, perChunk: 1) { _ in
+                started.add(1, ordering: .sequentiallyConsistent)
+                let deadline = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
+                while started.load(ordering: .sequentiallyConsistent) < 4, DispatchTime.now().uptimeNanoseconds < deadline {}
+                if started.load(ordering: .sequentiallyConsistent) == 4 { sawAllStart.add(1, ordering: .relaxed) }
+            }
+            #expect(ran)
+            guard sawAllStart.load(ordering: .relaxed) == 4 else {
+                Issue.record("the four ranges did not run at once, \(pause) ns after the last call")
+                return
+            }
+        }
+    }
+
+    @Test func aCallMadeWhileTheWorkersAreTakenIsTurnedAway() {
+        let workers = RowWorkers()
+        let inner = Mutex<(ran: Bool, visits: [Int])?>(nil)
+        let ran = workers.run(rowCount: 1, chunkCount: 1, perChunk: 1) { _ in
+            let result = Self.visits(workers, rows: 10, chunks: 2)
+            inner.withLock { $0 = result }
+        }
+        #expect(ran)
+        #expect(inner.withLock { $0?.ran } == false)
+        #expect(inner.withLock { $0?.visits } == [Int](repeating: 0, count: 10))
+        #expect(Self.visits(workers, rows: 10, chunks: 2).ran, "given back once the call is done")
+    }
+
+    /// Many callers at once through `RowParallelism`: one holds the workers, the others split on Dispatch's threads,
+    /// and every call still sees each of its rows once.
+    @Test func callsFromManyThreadsEachSeeEveryRowOnce() {
+        let parallelism = RowParallelism(threadCount: 3, minimumParallelWork: 0, splitsOnlyWhenCoresAreFree: false)
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 6) { caller in
+            for call in 0..<200 {
+                let rows = 1 + (caller * 37 + call * 11) % 300
+                let counts = Mutex([Int](repeating: 0, count: rows))
+                parallelism.forEachRange(rowCount: rows, work: rows, granularity: 4) { range in
+                    counts.withLock { for row in range { $0[row] += 1 } }
+                }
+                if counts.withLock({ $0 }) != [Int](repeating: 1, count: rows) { failures.add(1, ordering: .relaxed) }
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
+    }
+}
