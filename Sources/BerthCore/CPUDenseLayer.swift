@@ -40,9 +40,10 @@ struct CPUDenseLayer: DenseLayer {
     func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let input = SendablePointer(input)
         let output = SendableMutablePointer(output)
-        // Waking a second thread costs tens of microseconds: measured on a 2-core machine, it pays from about
-        // 32 M multiply-adds per call (1,000 rows of a 256 × 256 layer), so the work unit is 512 of them.
-        parallelism.forEachRange(rowCount: rows, work: rows * inner * columns / 512, granularity: 32) { range in
+        // Handing rows to an awake `RowWorkers` thread costs a few microseconds: measured on a 2-core machine, a
+        // split pays from about 4 M multiply-adds per call (64 rows of a 256 × 256 layer: 170 → 108 µs for the
+        // MLP of docs/performance.md), so the work unit is 64 of them.
+        parallelism.forEachRange(rowCount: rows, work: rows * inner * columns / 64, granularity: 32) { range in
             multiply(range, input: input.pointer!, output: output.pointer!)
         }
     }
