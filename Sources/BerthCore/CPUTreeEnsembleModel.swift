@@ -82,16 +82,17 @@ struct CPUTreeEnsembleModel: CompiledModel {
     }
 
     /// How the kernel combines the leaves: ONNX's sum of votes walks as a plain sum (the C walks) where the two
-    /// give the same bits — every leaf votes (none is NaN), every output has a tree, and the base margins are +0 —
-    /// as they do for scikit-learn's random forests. Votes skip NaN leaves and add the base margin last; with no
-    /// NaN leaf and a +0 base, `((+0 + a) + b) + …` and `((a + b) + …) + 0` differ at most in the sign of a zero
-    /// sum, which adding the +0 base last makes +0 in both.
+    /// give the same bits — every leaf votes with a finite value (as weighted in the packed forest), every output has
+    /// a tree, and the base margins are +0 — as they do for scikit-learn's random forests. Votes skip NaN leaves (a
+    /// running NaN, from +inf and -inf, too) and add the base margin last; with finite leaves and a +0 base,
+    /// `((+0 + a) + b) + …` and `((a + b) + …) + 0` differ at most in the sign of a zero sum, which adding the +0
+    /// base last makes +0 in both.
     static func kernelCombination(of ensemble: TreeEnsemble) -> TreeEnsemble.LeafCombination {
         guard ensemble.combination == .sumOfVotes,
               ensemble.baseMargins.allSatisfy({ $0.bitPattern == 0 }),
               Set(ensemble.treeGroups) == Set(0..<ensemble.groupCount),
-              ensemble.trees.allSatisfy({ tree in
-                  tree.values.indices.allSatisfy { tree.leftChildren[$0] >= 0 || !tree.values[$0].isNaN }
+              zip(ensemble.trees, ensemble.treeWeights).allSatisfy({ tree, weight in
+                  tree.values.indices.allSatisfy { tree.leftChildren[$0] >= 0 || (tree.values[$0] * weight).isFinite }
               })
         else { return ensemble.combination }
         return .sum

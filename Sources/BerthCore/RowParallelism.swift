@@ -17,7 +17,7 @@ import Darwin
 public struct RowParallelism: Sendable {
     public let threadCount: Int
     /// Below this much work, one thread does everything: row × level steps for tree kernels (a row's walks through
-    /// every tree), row × feature for linear models, multiply-adds / 512 for dense layers.
+    /// every tree), row × feature for linear models, multiply-adds / 64 for dense layers.
     public let minimumParallelWork: Int
 
     /// Whether a call stays on its own thread while as many calls as there are threads are running (true but in
@@ -32,7 +32,7 @@ public struct RowParallelism: Sendable {
     }
 
     /// Calls running in `forEachRange` at this moment, across every model of the process.
-    private static let callsRunning = Atomic<Int>(0)
+    static let callsRunning = Atomic<Int>(0)
 
     /// The number of processors currently online.
     public static var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }

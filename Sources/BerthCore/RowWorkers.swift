@@ -16,7 +16,8 @@ import Darwin
 /// them by number like the workers, so a worker that is slow to wake delays nothing: the caller takes its ranges.
 ///
 /// One call uses the workers at a time; a call that finds them taken (another request's, or a call nested in a
-/// range) gets `false` from `run` and splits on Dispatch's threads instead.
+/// range) gets `false` from `run` and splits on Dispatch's threads instead. There are at most one fewer workers than
+/// cores (the caller is the last), and a worker stops spinning as soon as every core has a call of its own.
 final class RowWorkers: Sendable {
     /// The process's workers, started as calls ask for them.
     static let shared = RowWorkers()
@@ -33,12 +34,16 @@ final class RowWorkers: Sendable {
     /// Workers asleep (or about to be) on `wake`.
     private let sleepers = Atomic<Int>(0)
     private let wake = DispatchSemaphore(value: 0)
-    private let startedWorkers = Mutex<Int>(0)
+    /// Workers started, and whether starting another failed (then the calls make do with those there are).
+    private let startedWorkers = Mutex<(count: Int, failed: Bool)>((0, false))
+    /// The most workers there will be: one fewer than the cores.
+    private let maximumWorkers = RowParallelism.onlineProcessorCount - 1
 
     /// Runs `body` on `chunkCount` ranges of `perChunk` rows covering `0..<rowCount`, on the caller's thread and up
     /// to `chunkCount - 1` workers, and returns when all have run; false, with nothing run, when another call holds
     /// the workers.
     func run(rowCount: Int, chunkCount: Int, perChunk: Int, _ body: @Sendable (Range<Int>) -> Void) -> Bool {
+        precondition(chunkCount >= 1, "a split call has at least one range")
         guard taken.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { taken.store(false, ordering: .releasing) }
         startWorkers(count: chunkCount - 1)
@@ -60,18 +65,32 @@ final class RowWorkers: Sendable {
 
     private func startWorkers(count: Int) {
         startedWorkers.withLock { started in
-            while started < count {
+            while started.count < min(count, maximumWorkers), !started.failed {
+                #if canImport(Darwin)
+                var thread: pthread_t? = nil
+                #else
                 var thread = pthread_t()
+                #endif
                 let context = Unmanaged.passRetained(self).toOpaque()
                 guard pthread_create(&thread, nil, { context in
-                    Unmanaged<RowWorkers>.fromOpaque(context!).takeUnretainedValue().work()
+                    #if canImport(Darwin)
+                    let workers = Unmanaged<RowWorkers>.fromOpaque(context)
+                    #else
+                    let workers = Unmanaged<RowWorkers>.fromOpaque(context!)
+                    #endif
+                    workers.takeUnretainedValue().work()
                 }, context) == 0 else {
                     // Out of threads: the calls go on with the workers there are (the caller runs what they do not).
                     Unmanaged<RowWorkers>.fromOpaque(context).release()
+                    started.failed = true
                     return
                 }
+                #if canImport(Darwin)
+                pthread_detach(thread!)
+                #else
                 pthread_detach(thread)
-                started += 1
+                #endif
+                started.count += 1
             }
         }
     }
@@ -85,7 +104,8 @@ final class RowWorkers: Sendable {
         }
     }
 
-    /// Spins `spinNanoseconds` for a new call, then sleeps until one is posted.
+    /// Spins `spinNanoseconds` for a new call (less once every core has a call of its own, when no call will split
+    /// and the spin would only take a core from one), then sleeps until one is posted.
     private func nextGeneration(after seen: Int) -> Int {
         let deadline = DispatchTime.now().uptimeNanoseconds + Self.spinNanoseconds
         var spins = 0
@@ -93,7 +113,10 @@ final class RowWorkers: Sendable {
             let latest = generation.load(ordering: .acquiring)
             if latest != seen { return latest }
             spins += 1
-            if spins & 63 == 0, DispatchTime.now().uptimeNanoseconds > deadline { break }
+            if spins & 63 == 0 {
+                if DispatchTime.now().uptimeNanoseconds > deadline { break }
+                if RowParallelism.callsRunning.load(ordering: .relaxed) > maximumWorkers { break }
+            }
             berth_spin_pause()
         }
         while true {

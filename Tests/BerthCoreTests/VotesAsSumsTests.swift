@@ -2,7 +2,7 @@ import Testing
 @testable import BerthCore
 
 /// ONNX's sum of votes walks as a plain sum (the C walks) where the two give the same bits: every leaf votes, every
-/// output has a tree and the base margins are +0 (`CPUTreeEnsembleModel.kernelCombination`).
+/// output has a tree and the base margins are +0, and every leaf is finite (`CPUTreeEnsembleModel.kernelCombination`).
 @Suite struct VotesAsSumsTests {
     /// 60 random trees over 3 outputs; the third output's leaves are all -0, so its votes add up to a zero whose sign
     /// depends on the order of the additions.
@@ -28,16 +28,19 @@ import Testing
         abstaining.trees.append(.leaf(.nan))
         abstaining.treeGroups.append(1)
         abstaining.treeWeights.append(1)
-        let summed = try CPUTreeEnsembleModel(ensemble, parallelism: RowParallelism(threadCount: 1))
         let voted = try CPUTreeEnsembleModel(abstaining, parallelism: RowParallelism(threadCount: 1))
-        #expect(summed.combination == .sum && summed.walks != nil)
         #expect(voted.combination == .sumOfVotes && voted.walks == nil)
-        for rows in [1, 3, 8, 64, 131] {
-            let batch = FeatureBatch(rowCount: rows, columnCount: 5, values: CompactForestTests.rows(rows, seed: UInt64(rows)))
-            let sums = summed.predict(batch, transform: .identity).values
-            let votes = voted.predict(batch, transform: .identity).values
-            #expect(sums.map(\.bitPattern) == votes.map(\.bitPattern), "\(rows) rows")
-            #expect(stride(from: 2, to: votes.count, by: 3).allSatisfy { votes[$0].bitPattern == 0 }, "the -0 output adds up to +0")
+        // Every walk this CPU has (one that is not falls back to the measured choice).
+        for preference in [TreeWalkPreference.measured] + TreeWalk.allCases.map({ .fixed($0) }) {
+            let summed = try CPUTreeEnsembleModel(ensemble, parallelism: RowParallelism(threadCount: 1), walk: preference)
+            #expect(summed.combination == .sum && summed.walks != nil)
+            for rows in [1, 3, 8, 64, 131] {
+                let batch = FeatureBatch(rowCount: rows, columnCount: 5, values: CompactForestTests.rows(rows, seed: UInt64(rows)))
+                let sums = summed.predict(batch, transform: .identity).values
+                let votes = voted.predict(batch, transform: .identity).values
+                #expect(sums.map(\.bitPattern) == votes.map(\.bitPattern), "\(preference), \(rows) rows")
+                #expect(stride(from: 2, to: votes.count, by: 3).allSatisfy { votes[$0].bitPattern == 0 }, "the -0 output adds up to +0")
+            }
         }
     }
 
@@ -48,10 +51,16 @@ import Testing
         negativeZeroBase.baseMargins[0] = -0.0
         var outputWithoutTrees = Self.votingForest()
         outputWithoutTrees.treeGroups = outputWithoutTrees.treeGroups.map { $0 == 2 ? 1 : $0 }
+        let leaf = Self.votingForest().trees[7].leftChildren.firstIndex(of: -1)!
         var abstainingLeaf = Self.votingForest()
-        let leaf = abstainingLeaf.trees[7].leftChildren.firstIndex(of: -1)!
         abstainingLeaf.trees[7].values[leaf] = .nan
-        for ensemble in [nonzeroBase, negativeZeroBase, outputWithoutTrees, abstainingLeaf] {
+        // +inf and -inf votes make a NaN that the next vote replaces; a sum stays NaN.
+        var infiniteLeaf = Self.votingForest()
+        infiniteLeaf.trees[7].values[leaf] = .infinity
+        var overflowingWeight = Self.votingForest()
+        overflowingWeight.trees[7].values[leaf] = 1e30
+        overflowingWeight.treeWeights[7] = 1e30
+        for ensemble in [nonzeroBase, negativeZeroBase, outputWithoutTrees, abstainingLeaf, infiniteLeaf, overflowingWeight] {
             #expect(CPUTreeEnsembleModel.kernelCombination(of: ensemble) == .sumOfVotes)
         }
         #expect(CPUTreeEnsembleModel.kernelCombination(of: Self.votingForest()) == .sum)
