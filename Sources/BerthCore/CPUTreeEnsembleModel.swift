@@ -10,8 +10,8 @@ import CBerthKernels
 /// blocks is measured on the model at load (`TreeWalkChoice`), because it depends on the CPU. Trees with
 /// categorical splits walk in Swift, a row down `treesAtOnce` trees for blocks under `TreeWalkChoice.blockRows`
 /// rows, else the block's rows in lockstep down each tree (`walkRowsInLockstep`, as XGBoost's CPU predictor does,
-/// docs/model-formats.md §5); so do ONNX's vote combinations (`combineVotes`) but a sum of votes that is a plain sum
-/// (`kernelCombination`).
+/// docs/model-formats.md §5); so do ONNX's vote combinations (`combineVotes`), but for a sum of votes that is a plain
+/// sum, which the reader marks `.sum` (`TreeEnsemble.votesAreAPlainSum`).
 ///
 /// The crossovers below were measured on the reference model; the measurements are in docs/performance.md.
 struct CPUTreeEnsembleModel: CompiledModel {
@@ -66,7 +66,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
         groupCount = ensemble.groupCount
         baseMargins = ensemble.baseMargins
         transform = ensemble.transform
-        combination = Self.kernelCombination(of: ensemble)
+        combination = ensemble.combination
         self.parallelism = parallelism
         nodeMeans = forest.nodeMeans()
         stepsPerRow = max(1, forest.depths.reduce(0) { $0 + Int($1) })
@@ -79,23 +79,6 @@ struct CPUTreeEnsembleModel: CompiledModel {
         } else {
             compact = nil
         }
-    }
-
-    /// How the kernel combines the leaves: ONNX's sum of votes walks as a plain sum (the C walks) where the two
-    /// give the same bits — every leaf votes with a finite value (as weighted in the packed forest), every output has
-    /// a tree, and the base margins are +0 — as they do for scikit-learn's random forests. Votes skip NaN leaves (a
-    /// running NaN, from +inf and -inf, too) and add the base margin last; with finite leaves and a +0 base,
-    /// `((+0 + a) + b) + …` and `((a + b) + …) + 0` differ at most in the sign of a zero sum, which adding the +0
-    /// base last makes +0 in both.
-    static func kernelCombination(of ensemble: TreeEnsemble) -> TreeEnsemble.LeafCombination {
-        guard ensemble.combination == .sumOfVotes,
-              ensemble.baseMargins.allSatisfy({ $0.bitPattern == 0 }),
-              Set(ensemble.treeGroups) == Set(0..<ensemble.groupCount),
-              zip(ensemble.trees, ensemble.treeWeights).allSatisfy({ tree, weight in
-                  tree.values.indices.allSatisfy { tree.leftChildren[$0] >= 0 || (tree.values[$0] * weight).isFinite }
-              })
-        else { return ensemble.combination }
-        return .sum
     }
 
     func predict(_ batch: FeatureBatch) -> Predictions {

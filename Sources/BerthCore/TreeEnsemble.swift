@@ -14,7 +14,7 @@ public struct TreeEnsemble: Sendable, Equatable {
     public var transform: OutputTransform
     /// How the trees of a group combine: summed (boosting, bagging), or — for ONNX ensembles, whose leaves may
     /// not vote for every output (a NaN leaf) — the sum, smallest or largest of the votes, NaN when none voted.
-    /// `baseMargins` are added after.
+    /// `baseMargins` are added after. Votes that give a plain sum's bits are read as `.sum` (`votesAreAPlainSum`).
     public var combination: LeafCombination = .sum
 
     public enum LeafCombination: Sendable, Equatable { case sum, sumOfVotes, minimum, maximum }

@@ -112,6 +112,7 @@ struct ONNXTreeEnsembleConverter {
         var ensemble = TreeEnsemble(featureCount: maxFeature + 1, groupCount: groupCount, trees: irTrees, treeGroups: irGroups,
                                     baseMargins: [Float](repeating: 0, count: groupCount), transform: .identity)
         ensemble.combination = aggregation == .minimum ? .minimum : aggregation == .maximum ? .maximum : .sumOfVotes
+        if ensemble.votesAreAPlainSum { ensemble.combination = .sum }
         let base = attribute("base_values_as_tensor")?.tensor?.values ?? attribute("base_values")?.floats ?? []
         let operation = TreeEnsembleOperation(ensemble: ensemble, treeCount: treeOrder.count, aggregation: aggregation, baseValues: base,
                                               postTransform: try ONNXAttributes.postTransform(attribute("post_transform"), node: node),

@@ -2,7 +2,8 @@ import Testing
 @testable import BerthCore
 
 /// ONNX's sum of votes walks as a plain sum (the C walks) where the two give the same bits: every leaf votes, every
-/// output has a tree and the base margins are +0, and every leaf is finite (`CPUTreeEnsembleModel.kernelCombination`).
+/// output has a tree and the base margins are +0, and every leaf is finite (`TreeEnsemble.votesAreAPlainSum`; the ONNX
+/// reader then marks the ensemble `.sum`).
 @Suite struct VotesAsSumsTests {
     /// 60 random trees over 3 outputs; the third output's leaves are all -0, so its votes add up to a zero whose sign
     /// depends on the order of the additions.
@@ -29,10 +30,14 @@ import Testing
         abstaining.treeGroups.append(1)
         abstaining.treeWeights.append(1)
         let voted = try CPUTreeEnsembleModel(abstaining, parallelism: RowParallelism(threadCount: 1))
+        #expect(!abstaining.votesAreAPlainSum)
         #expect(voted.combination == .sumOfVotes && voted.walks == nil)
+        #expect(ensemble.votesAreAPlainSum)
+        var asSum = ensemble
+        asSum.combination = .sum
         // Every walk this CPU has (one that is not falls back to the measured choice).
         for preference in [TreeWalkPreference.measured] + TreeWalk.allCases.map({ .fixed($0) }) {
-            let summed = try CPUTreeEnsembleModel(ensemble, parallelism: RowParallelism(threadCount: 1), walk: preference)
+            let summed = try CPUTreeEnsembleModel(asSum, parallelism: RowParallelism(threadCount: 1), walk: preference)
             #expect(summed.combination == .sum && summed.walks != nil)
             for rows in [1, 3, 8, 64, 131] {
                 let batch = FeatureBatch(rowCount: rows, columnCount: 5, values: CompactForestTests.rows(rows, seed: UInt64(rows)))
@@ -61,11 +66,11 @@ import Testing
         overflowingWeight.trees[7].values[leaf] = 1e30
         overflowingWeight.treeWeights[7] = 1e30
         for ensemble in [nonzeroBase, negativeZeroBase, outputWithoutTrees, abstainingLeaf, infiniteLeaf, overflowingWeight] {
-            #expect(CPUTreeEnsembleModel.kernelCombination(of: ensemble) == .sumOfVotes)
+            #expect(!ensemble.votesAreAPlainSum)
         }
-        #expect(CPUTreeEnsembleModel.kernelCombination(of: Self.votingForest()) == .sum)
+        #expect(Self.votingForest().votesAreAPlainSum)
         var minimum = Self.votingForest()
         minimum.combination = .minimum
-        #expect(CPUTreeEnsembleModel.kernelCombination(of: minimum) == .minimum)
+        #expect(!minimum.votesAreAPlainSum)
     }
 }
