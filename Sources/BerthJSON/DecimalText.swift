@@ -7,9 +7,10 @@ import Darwin
 /// Conversion of decimal number text (JSON numbers, CSV fields) to `Double` without building a `String`.
 ///
 /// The result is always the correctly rounded double — the same conversion Python (and so numpy, and so the
-/// official container) applies before XGBoost narrows the value to float32. Plain numbers of at most 15
-/// significant digits and a power of ten within ±22 take Clinger's fast path: the digits and the power are both
-/// exact doubles, so one multiplication or division rounds once, correctly. Everything else (more digits, larger
+/// official container) applies before XGBoost narrows the value to float32. Plain numbers whose digits, read as
+/// one integer, are at most 2^53 (and at most 19 digits long) with a power of ten within ±22 take Clinger's fast
+/// path: the digits and the power are both exact doubles, so one multiplication or division rounds once,
+/// correctly. Everything else (more digits, larger
 /// exponents, `inf`, `nan`) is copied to a small NUL-terminated stack buffer and handed to `strtod`. Text longer
 /// than `maxLength` is refused rather than truncated.
 public enum DecimalText {
@@ -30,11 +31,36 @@ public enum DecimalText {
         }
     }
 
-    /// Exact powers of ten as doubles: 10^0 … 10^22, written out so the compiler lays the table down statically.
-    private static let powersOfTen: [Double] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ]
+    /// 10^`exponent` for 0 … 22, the powers of ten that are exact doubles. A switch rather than a static array:
+    /// the compiler turns it into a table in read-only data, with no lazy initialisation on the way in.
+    @inlinable @inline(__always)
+    static func exactPowerOfTen(_ exponent: Int) -> Double {
+        switch exponent {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
+    }
 
     /// All of `text` through the fast path, else nil.
     @inline(__always)
@@ -45,56 +71,39 @@ public enum DecimalText {
 
     /// The plain number that `text` starts with, read in one pass, and how many bytes it spans — for decoders that
     /// read a field and its delimiter together (CSV). The number is `[sign] digits [. digits] [e|E [sign] digits]`
-    /// with at least one digit, ≤ 15 significant digits and a power of ten within ±22, so that one multiplication
-    /// or division rounds it correctly; nil otherwise (the caller then takes the general path over the whole field:
-    /// nil says nothing about whether the text is a number).
-    @inline(__always)
+    /// with at least one digit, at most 19 digits in all whose value is at most 2^53 (so the digits are an exact
+    /// double) and a power of ten within ±22, so that one multiplication or division rounds it correctly; nil
+    /// otherwise (the caller then takes the general path over the whole field: nil says nothing about whether the
+    /// text is a number).
+    @inlinable @inline(__always)
     public static func parsePlainPrefix(_ text: UnsafeBufferPointer<UInt8>) -> (value: Double, length: Int)? {
         let count = text.count
-        var index = 0
-        guard count > 0 else { return nil }
-        var negative = false
-        if text[0] == UInt8(ascii: "-") || text[0] == UInt8(ascii: "+") {
-            negative = text[0] == UInt8(ascii: "-")
-            index = 1
-        }
+        guard count > 0, let base = text.baseAddress else { return nil }
+        // Without a branch: half of a batch's numbers may be negative, in no order a predictor could learn.
+        let negative = base[0] == UInt8(ascii: "-")
+        var index = negative || base[0] == UInt8(ascii: "+") ? 1 : 0
         var mantissa: UInt64 = 0
         var digits = 0
-        // Digits from the first non-zero one on: ≤ 15 keeps the mantissa an exact double.
-        var significant = 0
+        index = appendDigits(base, from: index, count: count, to: &mantissa, digits: &digits)
         var fractionDigits = 0
-        while index < count {
-            let digit = text[index] &- UInt8(ascii: "0")
-            guard digit <= 9 else { break }
-            mantissa = mantissa &* 10 &+ UInt64(digit)
-            digits &+= 1
-            if mantissa != 0 { significant &+= 1 }
-            index &+= 1
+        if index < count && base[index] == UInt8(ascii: ".") {
+            let fractionStart = index &+ 1
+            index = appendDigits(base, from: fractionStart, count: count, to: &mantissa, digits: &digits)
+            fractionDigits = index &- fractionStart
         }
-        if index < count && text[index] == UInt8(ascii: ".") {
-            index &+= 1
-            while index < count {
-                let digit = text[index] &- UInt8(ascii: "0")
-                guard digit <= 9 else { break }
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                digits &+= 1
-                fractionDigits &+= 1
-                if mantissa != 0 { significant &+= 1 }
-                index &+= 1
-            }
-        }
-        guard digits > 0, significant <= 15 else { return nil }
+        // Past 19 digits the mantissa may have wrapped; past 2^53 it is no longer an exact double.
+        guard digits > 0, digits <= 19, mantissa <= 1 << 53 else { return nil }
         var exponent = 0
-        if index < count && (text[index] == UInt8(ascii: "e") || text[index] == UInt8(ascii: "E")) {
+        if index < count && (base[index] == UInt8(ascii: "e") || base[index] == UInt8(ascii: "E")) {
             index &+= 1
             var exponentNegative = false
-            if index < count && (text[index] == UInt8(ascii: "-") || text[index] == UInt8(ascii: "+")) {
-                exponentNegative = text[index] == UInt8(ascii: "-")
+            if index < count && (base[index] == UInt8(ascii: "-") || base[index] == UInt8(ascii: "+")) {
+                exponentNegative = base[index] == UInt8(ascii: "-")
                 index &+= 1
             }
             let exponentStart = index
             while index < count {
-                let digit = text[index] &- UInt8(ascii: "0")
+                let digit = base[index] &- UInt8(ascii: "0")
                 guard digit <= 9 else { break }
                 exponent = exponent &* 10 &+ Int(digit)
                 guard exponent < 1000 else { return nil }
@@ -106,7 +115,23 @@ public enum DecimalText {
         let power = exponent &- fractionDigits
         guard power >= -22 && power <= 22 else { return nil }
         var value = Double(mantissa)
-        value = power >= 0 ? value * powersOfTen[power] : value / powersOfTen[-power]
-        return (negative ? -value : value, index)
+        value = power >= 0 ? value * exactPowerOfTen(power) : value / exactPowerOfTen(-power)
+        return (Double(signOf: negative ? -1 : 1, magnitudeOf: value), index)
+    }
+
+    /// Appends the run of decimal digits at `start` to `mantissa` (wrapping past 19 digits: the caller checks
+    /// `digits`), adds its length to `digits` and returns where the run ends.
+    @inlinable @inline(__always)
+    static func appendDigits(_ base: UnsafePointer<UInt8>, from start: Int, count: Int,
+                             to mantissa: inout UInt64, digits: inout Int) -> Int {
+        var index = start
+        while index < count {
+            let digit = base[index] &- UInt8(ascii: "0")
+            guard digit <= 9 else { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            index &+= 1
+        }
+        digits &+= index &- start
+        return index
     }
 }

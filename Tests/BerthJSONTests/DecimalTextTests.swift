@@ -54,11 +54,16 @@ import Testing
         #expect(prefix("1.5,2").map { [$0.value, Double($0.length)] } == [1.5, 3])
         #expect(prefix("-2e3\n").map { [$0.value, Double($0.length)] } == [-2000, 4])
         #expect(prefix("7e+2x").map { [$0.value, Double($0.length)] } == [700, 4])
-        #expect(prefix("0.000000000000000000001") != nil)
+        #expect(prefix("+1.25;").map { [$0.value, Double($0.length)] } == [1.25, 5])
+        #expect(prefix("-0.0,").map { [$0.value, Double($0.length)] } == [0, 4])
+        #expect(prefix("-0.0,")?.value.sign == .minus)
+        #expect(prefix("9007199254740992,").map { [$0.value, Double($0.length)] } == [9007199254740992, 16])  // 2^53
+        #expect(prefix("1234567890123456") != nil)  // 16 digits, below 2^53
     }
 
     @Test func aPrefixTheFastPathCannotRoundCorrectlyIsLeftToTheGeneralPath() {
-        #expect(prefix("1234567890123456") == nil)  // 16 significant digits
+        #expect(prefix("9007199254740993") == nil)  // 2^53 + 1: not an exact double
+        #expect(prefix("0.00000000000000000001") == nil)  // 21 digits: the mantissa could have wrapped
         #expect(prefix("1e23") == nil)  // beyond the exact powers of ten
         #expect(prefix("1e") == nil)
         #expect(prefix(",1") == nil)
