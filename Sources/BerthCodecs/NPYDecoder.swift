@@ -42,6 +42,9 @@ public struct NPYDecoder: RequestDecoder {
             throw .bad("the array's shape \(header.shape) of \(header.descr) needs \(size) bytes of data but the body holds \(available)")
         }
         let data = UnsafeRawBufferPointer(rebasing: body[header.dataOffset...])
+        if !header.fortranOrder, let floats = dtype.hostOrderFloats(data, count: count, keepingDoubles: options.precision == .float64) {
+            return FeatureBatch(rowCount: rows, columnCount: columns, values: floats.values, doubles: floats.doubles)
+        }
         var values = [Float](repeating: 0, count: count)
         var doubles = options.precision == .float64 ? [Double](repeating: 0, count: count) : nil
         for row in 0..<rows {
@@ -83,6 +86,34 @@ struct NPYElementType {
         default: throw refusal
         }
         self.size = size
+    }
+
+    /// `count` elements of float data already in the host's byte order, read as a block — copied (`f4`) or
+    /// narrowed one by one (`f8`) — rather than element by element from their bytes (what `np.save` writes from an
+    /// x86 or Arm machine, and so nearly every body); the same values `value(in:at:)` and `wideValue(in:at:)` give.
+    /// nil for any other dtype or byte order.
+    func hostOrderFloats(_ data: UnsafeRawBufferPointer, count: Int, keepingDoubles: Bool) -> (values: [Float], doubles: [Double]?)? {
+        guard kind == .float, bigEndian == (UInt16(1).bigEndian == 1), count > 0, let base = data.baseAddress else { return nil }
+        switch size {
+        case 4:
+            let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: base, byteCount: count * 4)
+                initialized = count
+            }
+            return (values, keepingDoubles ? values.map(Double.init) : nil)
+        case 8:
+            let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for index in 0..<count { buffer[index] = Float(data.loadUnaligned(fromByteOffset: index * 8, as: Double.self)) }
+                initialized = count
+            }
+            let doubles = keepingDoubles ? [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: base, byteCount: count * 8)
+                initialized = count
+            } : nil
+            return (values, doubles)
+        default:
+            return nil
+        }
     }
 
     /// Element `index` of `data`, as float32.

@@ -118,6 +118,37 @@ import Testing
         #expect(try NPYDecoder().decode(signed, featureCount: 3).values == [-2, 7, Float(Int32.min)])
     }
 
+    /// Little-endian floats in C order are read as a block; the same values in big-endian order, or in Fortran
+    /// order, go element by element. Every layout must give the same bits, doubles too.
+    @Test func npyFloatsReadAsABlockMatchTheElementByElementPath() throws {
+        let doubles: [Double] = [1.5, -0.0, .nan, 3.4028235677973366e38, 1e-320, 0.1, -7.25, 16777217, 1e-45, 2.5e-38, 1, -1]
+        let floats = doubles.map(Float.init)
+        func bytes<T: FixedWidthInteger>(_ words: [T], bigEndian: Bool) -> [UInt8] {
+            words.flatMap { word in
+                withUnsafeBytes(of: bigEndian ? word.bigEndian : word.littleEndian) { Array($0) }
+            }
+        }
+        // The 4 × 3 array transposed, for Fortran order.
+        func columnMajor<T>(_ values: [T]) -> [T] { (0..<3).flatMap { column in (0..<4).map { values[$0 * 3 + column] } } }
+        for keepDoubles in [false, true] {
+            let decoder = NPYDecoder(options: .init(precision: keepDoubles ? .float64 : .float32))
+            for (descr, data, fortranData) in [
+                ("<f8", bytes(doubles.map(\.bitPattern), bigEndian: false), bytes(columnMajor(doubles).map(\.bitPattern), bigEndian: false)),
+                (">f8", bytes(doubles.map(\.bitPattern), bigEndian: true), bytes(columnMajor(doubles).map(\.bitPattern), bigEndian: true)),
+                ("<f4", bytes(floats.map(\.bitPattern), bigEndian: false), bytes(columnMajor(floats).map(\.bitPattern), bigEndian: false)),
+                (">f4", bytes(floats.map(\.bitPattern), bigEndian: true), bytes(columnMajor(floats).map(\.bitPattern), bigEndian: true)),
+            ] {
+                let isDouble = descr.hasSuffix("8")
+                let expectedWide = isDouble ? doubles : floats.map(Double.init)
+                for batch in [try decoder.decode(npy(descr, shape: "(4, 3)", data: data), featureCount: 3),
+                              try decoder.decode(npy(descr, shape: "(4, 3)", fortran: true, data: fortranData), featureCount: 3)] {
+                    #expect(batch.values.map(\.bitPattern) == floats.map(\.bitPattern), "\(descr)")
+                    #expect(batch.doubles?.map(\.bitPattern) == (keepDoubles ? expectedWide.map(\.bitPattern) : nil), "\(descr)")
+                }
+            }
+        }
+    }
+
     @Test func npyRefusals() {
         let decoder = NPYDecoder()
         expectRefused(.unsupportedContentType, containing: "'|O'") { () throws(CodecError) in
