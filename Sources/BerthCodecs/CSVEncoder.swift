@@ -1,4 +1,5 @@
 import BerthCore
+import BerthJSON
 
 /// `text/csv` responses.
 ///
@@ -45,7 +46,7 @@ public struct CSVEncoder: ResponseEncoder {
                 if column > 0 { output.append(UInt8(ascii: ",")) }
                 let index = row * predictions.columnCount + column
                 let value = predictions.doubles?[index] ?? Double(predictions.values[index])
-                output.append(contentsOf: value.description.utf8)
+                ShortestDecimal.append(value, to: &output)
             }
             output.append(UInt8(ascii: "\n"))
         }

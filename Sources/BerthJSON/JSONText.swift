@@ -41,7 +41,7 @@ public enum JSONText {
     /// Appends a number; JSON has no NaN or infinity, so those become `null`.
     public static func appendNumber(_ value: Double, to output: inout [UInt8]) {
         if value.isFinite {
-            output.append(contentsOf: value.description.utf8)
+            ShortestDecimal.append(value, to: &output)
         } else {
             output.append(contentsOf: "null".utf8)
         }
