@@ -5,25 +5,41 @@ import ServiceLifecycle
 
 /// Loads the model beside the HTTP server, so the port is listening (and `/ping` answering 503) from the first
 /// moment, then stays alive until shutdown — a finished service would stop the whole service group.
-public struct ModelLoadingService: Service {
+///
+/// The load starts when the service is made, not when the service group runs it: building the HTTP application
+/// and starting the group take a few milliseconds that the load, the longest part of a cold start, need not wait
+/// for (the second core builds the server meanwhile).
+public struct ModelLoadingService: Service, CustomStringConvertible {
     let loader: ModelLoader
     let state: ModelState
     let logger: Logger
+    let started: ContinuousClock.Instant
+    let load: Task<Result<ServedModel, ModelLoader.Failure>, Never>
 
+    /// Starts loading `loader`'s model now, on a Dispatch thread; `run` publishes the outcome in `state`.
     public init(loader: ModelLoader, state: ModelState, logger: Logger) {
         self.loader = loader
         self.state = state
         self.logger = logger
+        started = ContinuousClock.now
+        logger.info("loading model", metadata: ["model_dir": .string(loader.configuration.model.directory)])
+        load = Task { () async -> Result<ServedModel, ModelLoader.Failure> in
+            do throws(ModelLoader.Failure) {
+                return .success(try await loader.loadInBackground(logger: logger))
+            } catch {
+                return .failure(error)
+            }
+        }
     }
 
+    /// The name the service group logs: without one it reflects over the loader's whole configuration.
+    public var description: String { "ModelLoadingService" }
+
     public func run() async throws {
-        let clock = ContinuousClock()
-        let start = clock.now
-        logger.info("loading model", metadata: ["model_dir": .string(loader.configuration.model.directory)])
         do throws(ModelLoader.Failure) {
-            let model = try await loader.loadInBackground(logger: logger)
+            let model = try await load.value.get()
             state.set(.ready(model))
-            let elapsed = clock.now - start
+            let elapsed = ContinuousClock.now - started
             loader.metrics.recordLoad(elapsed, succeeded: true)
             loader.metrics.publishModelInfo(model)
             let summary = model.summary
@@ -46,7 +62,7 @@ public struct ModelLoadingService: Service {
             logger.info("model ready", metadata: metadata)
         } catch {
             state.set(.failed(error.description))
-            loader.metrics.recordLoad(clock.now - start, succeeded: false)
+            loader.metrics.recordLoad(ContinuousClock.now - started, succeeded: false)
             logger.critical("model failed to load; /ping answers 503 until the container is restarted with a fixed model",
                             metadata: ["reason": .string(error.description)])
         }

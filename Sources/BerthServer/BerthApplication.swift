@@ -4,11 +4,12 @@ import BerthRuntime
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// Builds the HTTP application `berth serve` runs: SageMaker's routes (docs/contract.md §1–5, §13) over one
 /// `ModelState` that the loading service fills in, and `GET /metrics` over the server's own `ServerMetrics`.
 public enum BerthApplication {
-    /// The application for `configuration`; run it with `runService()` so SIGTERM drains and exits 0 (SIG-1).
+    /// The application for `configuration`; `serve` runs it so SIGTERM drains and exits 0 (SIG-1).
     public static func build(configuration: BerthConfiguration, logger: Logger, state: ModelState = ModelState(),
                              backend: any Backend, metrics: ServerMetrics = ServerMetrics(),
                              version: String = "unknown") -> some ApplicationProtocol {
@@ -30,9 +31,16 @@ public enum BerthApplication {
     }
 
     /// Builds the application and runs it until SIGTERM or SIGINT, draining in-flight requests first.
+    ///
+    /// What Hummingbird's `runService()` does, but with the application named: a service group describes each
+    /// service it is not given a name for with `"\(service)"`, and for the application that means reflecting over
+    /// every stored property — the router, the configuration, the services — at about 3 ms of a cold start.
     public static func serve(configuration: BerthConfiguration, logger: Logger, backend: any Backend, metrics: ServerMetrics,
                              version: String) async throws {
-        try await build(configuration: configuration, logger: logger, backend: backend, metrics: metrics, version: version).runService()
+        let application = build(configuration: configuration, logger: logger, backend: backend, metrics: metrics, version: version)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: application, serviceName: "berth")], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     static func router(configuration: BerthConfiguration, state: ModelState, metrics: ServerMetrics,
