@@ -23,6 +23,10 @@ public enum GzipInflater {
     }
 
     /// The inflated bytes, or a failure when the stream is corrupt, truncated or larger than `limit`.
+    ///
+    /// zlib writes straight into the answer, no chunk copied after it: the buffer is sized at first from the gzip
+    /// trailer (the last member's length modulo 2^32: exact for the usual single member, and never trusted beyond
+    /// what the limit and deflate's densest ratio allow) or from four times the input, and doubled when short.
     public static func inflate(_ input: [UInt8], limit: Int) throws(Failure) -> [UInt8] {
         var stream = z_stream()
         // 15 window bits + 32: detect gzip or zlib headers automatically.
@@ -30,25 +34,29 @@ public enum GzipInflater {
             throw .corrupt("zlib could not be initialised")
         }
         defer { inflateEnd(&stream) }
-        var output = [UInt8]()
-        output.reserveCapacity(min(limit, max(input.count * 4, 1 << 16)))
-        let chunkSize = 1 << 18
-        var chunk = [UInt8](repeating: 0, count: chunkSize)
-        return try input.withUnsafeBufferPointer { inputBuffer throws(Failure) -> [UInt8] in
+        // One byte beyond the limit: a stream that fills it is too large.
+        let bound = limit == .max ? limit : limit + 1
+        var output = [UInt8](repeating: 0, count: initialSize(of: input, bound: bound))
+        var produced = 0
+        try input.withUnsafeBufferPointer { inputBuffer throws(Failure) in
             var consumed = 0
             while true {
                 stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress! + consumed)
                 stream.avail_in = UInt32(inputBuffer.count - consumed)
                 var status: Int32 = Z_OK
                 repeat {
-                    status = chunk.withUnsafeMutableBufferPointer { chunkBuffer in
-                        stream.next_out = chunkBuffer.baseAddress
-                        stream.avail_out = UInt32(chunkSize)
+                    if produced == output.count {
+                        guard output.count < bound else { throw .limitExceeded }
+                        output.append(contentsOf: repeatElement(0, count: min(max(output.count, 1 << 16), bound - output.count)))
+                    }
+                    let room = min(output.count - produced, Int(UInt32.max))
+                    status = output.withUnsafeMutableBufferPointer { buffer in
+                        stream.next_out = buffer.baseAddress! + produced
+                        stream.avail_out = UInt32(room)
                         return CZlib.inflate(&stream, Z_NO_FLUSH)
                     }
-                    let produced = chunkSize - Int(stream.avail_out)
-                    guard output.count + produced <= limit else { throw .limitExceeded }
-                    output.append(contentsOf: chunk[0..<produced])
+                    produced += room - Int(stream.avail_out)
+                    guard produced <= limit else { throw .limitExceeded }
                     switch status {
                     case Z_OK, Z_STREAM_END: break
                     case Z_BUF_ERROR where stream.avail_in == 0: throw .corrupt("the stream ends early (truncated file?)")
@@ -66,8 +74,19 @@ public enum GzipInflater {
                     continue
                 }
                 guard rest.allSatisfy({ $0 == 0 }) else { throw .corrupt("unexpected bytes after the end of the stream") }
-                return output
+                return
             }
         }
+        output.removeSubrange(produced...)
+        return output
+    }
+
+    /// The first size of the output buffer: a gzip stream's trailer, else four times the input; at least 64 KiB,
+    /// and at most `bound` and 1,032 times the input (deflate's densest ratio), whatever the trailer claims.
+    static func initialSize(of input: [UInt8], bound: Int) -> Int {
+        let trailer = isGzip(input) && input.count >= 18
+            ? input[(input.count - 4)...].reversed().reduce(0) { $0 << 8 | Int($1) } : input.count * 4
+        let (densest, overflow) = input.count.multipliedReportingOverflow(by: 1032)
+        return max(1, min(max(trailer, 1 << 16), overflow ? .max : densest, bound))
     }
 }
