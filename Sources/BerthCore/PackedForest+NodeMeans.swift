@@ -6,14 +6,20 @@ extension PackedForest {
     public func nodeMeans() -> [Float] {
         guard !covers.isEmpty else { return [] }
         var means = [Float](repeating: 0, count: nodes.count)
+        // One stack and one order for every tree, emptied between them: no allocation per tree or per node.
+        var stack = [Int](), order = [Int]()
         for root in roots {
-            // Children come after their parent within a tree, so a walk from the tree's last node back to its root
-            // sees every child before its parent.
-            var stack = [Int(root)], order = [Int]()
+            // Every node is pushed after its parent, so the order read backwards sees every child before its parent.
+            stack.removeAll(keepingCapacity: true)
+            order.removeAll(keepingCapacity: true)
+            stack.append(Int(root))
             while let node = stack.popLast() {
                 order.append(node)
                 let packed = nodes[node]
-                if packed.featureAndFlags & Self.leafFlag == 0 { stack += [Int(packed.left), Int(packed.right)] }
+                if packed.featureAndFlags & Self.leafFlag == 0 {
+                    stack.append(Int(packed.left))
+                    stack.append(Int(packed.right))
+                }
             }
             for node in order.reversed() {
                 let packed = nodes[node]
