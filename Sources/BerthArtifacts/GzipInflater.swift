@@ -25,8 +25,8 @@ public enum GzipInflater {
     /// The inflated bytes, or a failure when the stream is corrupt, truncated or larger than `limit`.
     ///
     /// zlib writes straight into the answer, no chunk copied after it: the buffer is sized at first from the gzip
-    /// trailer (the last member's length modulo 2^32: exact for the usual single member, and never trusted beyond
-    /// what the limit and deflate's densest ratio allow) or from four times the input, and doubled when short.
+    /// trailer (the last member's length modulo 2^32: exact for the usual single member, and trusted only so far:
+    /// `initialSize`) or from four times the input, and doubled when short.
     public static func inflate(_ input: [UInt8], limit: Int) throws(Failure) -> [UInt8] {
         var stream = z_stream()
         // 15 window bits + 32: detect gzip or zlib headers automatically.
@@ -41,10 +41,12 @@ public enum GzipInflater {
         try input.withUnsafeBufferPointer { inputBuffer throws(Failure) in
             var consumed = 0
             while true {
-                stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress! + consumed)
-                stream.avail_in = UInt32(inputBuffer.count - consumed)
                 var status: Int32 = Z_OK
                 repeat {
+                    // zlib counts in 32 bits: at most 4 GiB - 1 of input and of room offered per call.
+                    let offered = min(inputBuffer.count - consumed, Int(UInt32.max))
+                    stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress! + consumed)
+                    stream.avail_in = UInt32(offered)
                     if produced == output.count {
                         guard output.count < bound else { throw .limitExceeded }
                         output.append(contentsOf: repeatElement(0, count: min(max(output.count, 1 << 16), bound - output.count)))
@@ -56,17 +58,17 @@ public enum GzipInflater {
                         return CZlib.inflate(&stream, Z_NO_FLUSH)
                     }
                     produced += room - Int(stream.avail_out)
+                    consumed += offered - Int(stream.avail_in)
                     guard produced <= limit else { throw .limitExceeded }
                     switch status {
                     case Z_OK, Z_STREAM_END: break
-                    case Z_BUF_ERROR where stream.avail_in == 0: throw .corrupt("the stream ends early (truncated file?)")
+                    case Z_BUF_ERROR where consumed == inputBuffer.count: throw .corrupt("the stream ends early (truncated file?)")
                     case Z_BUF_ERROR: continue
                     default:
                         let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
                         throw .corrupt(message)
                     }
                 } while status != Z_STREAM_END
-                consumed = inputBuffer.count - Int(stream.avail_in)
                 // Another gzip member may follow; trailing zero padding is tolerated like gzip(1) does.
                 let rest = inputBuffer[consumed...]
                 if rest.count >= 2, rest[consumed] == 0x1F, rest[consumed + 1] == 0x8B {
@@ -82,11 +84,13 @@ public enum GzipInflater {
     }
 
     /// The first size of the output buffer: a gzip stream's trailer, else four times the input; at least 64 KiB,
-    /// and at most `bound` and 1,032 times the input (deflate's densest ratio), whatever the trailer claims.
+    /// and at most `bound`, 64 times the input and 256 MiB whatever the trailer claims — the buffer is committed
+    /// before zlib has checked a byte, so a small file with a lying trailer must not cost more than that (an honest
+    /// stream beyond it grows by doubling, as a bomb does until the limit).
     static func initialSize(of input: [UInt8], bound: Int) -> Int {
         let trailer = isGzip(input) && input.count >= 18
             ? input[(input.count - 4)...].reversed().reduce(0) { $0 << 8 | Int($1) } : input.count * 4
-        let (densest, overflow) = input.count.multipliedReportingOverflow(by: 1032)
-        return max(1, min(max(trailer, 1 << 16), overflow ? .max : densest, bound))
+        let (dense, overflow) = input.count.multipliedReportingOverflow(by: 64)
+        return max(1, min(max(trailer, 1 << 16), overflow ? .max : max(dense, 1 << 16), 256 << 20, bound))
     }
 }

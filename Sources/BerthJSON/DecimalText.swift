@@ -35,7 +35,8 @@ public enum DecimalText {
     /// the compiler turns it into a table in read-only data, with no lazy initialisation on the way in.
     @inlinable @inline(__always)
     static func exactPowerOfTen(_ exponent: Int) -> Double {
-        switch exponent {
+        assert(exponent >= 0 && exponent <= 22, "only 10^0 … 10^22 are exact doubles")
+        return switch exponent {
         case 0: 1e0
         case 1: 1e1
         case 2: 1e2

@@ -13,21 +13,22 @@ public struct ModelLoadingService: Service, CustomStringConvertible {
     let loader: ModelLoader
     let state: ModelState
     let logger: Logger
-    let started: ContinuousClock.Instant
-    let load: Task<Result<ServedModel, ModelLoader.Failure>, Never>
+    /// The load's outcome and how long it took (timed where it ran: the group may start after it ends).
+    let load: Task<(outcome: Result<ServedModel, ModelLoader.Failure>, took: Duration), Never>
 
     /// Starts loading `loader`'s model now, on a Dispatch thread; `run` publishes the outcome in `state`.
     public init(loader: ModelLoader, state: ModelState, logger: Logger) {
         self.loader = loader
         self.state = state
         self.logger = logger
-        started = ContinuousClock.now
         logger.info("loading model", metadata: ["model_dir": .string(loader.configuration.model.directory)])
-        load = Task { () async -> Result<ServedModel, ModelLoader.Failure> in
+        let started = ContinuousClock.now
+        load = Task {
             do throws(ModelLoader.Failure) {
-                return .success(try await loader.loadInBackground(logger: logger))
+                let model = try await loader.loadInBackground(logger: logger)
+                return (.success(model), ContinuousClock.now - started)
             } catch {
-                return .failure(error)
+                return (.failure(error), ContinuousClock.now - started)
             }
         }
     }
@@ -36,10 +37,10 @@ public struct ModelLoadingService: Service, CustomStringConvertible {
     public var description: String { "ModelLoadingService" }
 
     public func run() async throws {
+        let (outcome, elapsed) = await load.value
         do throws(ModelLoader.Failure) {
-            let model = try await load.value.get()
+            let model = try outcome.get()
             state.set(.ready(model))
-            let elapsed = ContinuousClock.now - started
             loader.metrics.recordLoad(elapsed, succeeded: true)
             loader.metrics.publishModelInfo(model)
             let summary = model.summary
@@ -62,7 +63,7 @@ public struct ModelLoadingService: Service, CustomStringConvertible {
             logger.info("model ready", metadata: metadata)
         } catch {
             state.set(.failed(error.description))
-            loader.metrics.recordLoad(ContinuousClock.now - started, succeeded: false)
+            loader.metrics.recordLoad(elapsed, succeeded: false)
             logger.critical("model failed to load; /ping answers 503 until the container is restarted with a fixed model",
                             metadata: ["reason": .string(error.description)])
         }

@@ -9,7 +9,8 @@ import UnixSignals
 /// Builds the HTTP application `berth serve` runs: SageMaker's routes (docs/contract.md §1–5, §13) over one
 /// `ModelState` that the loading service fills in, and `GET /metrics` over the server's own `ServerMetrics`.
 public enum BerthApplication {
-    /// The application for `configuration`; `serve` runs it so SIGTERM drains and exits 0 (SIG-1).
+    /// The application for `configuration`; `serve` runs it so SIGTERM drains and exits 0 (SIG-1). Building it
+    /// starts loading the model (`ModelLoadingService`): build an application only to run it.
     public static func build(configuration: BerthConfiguration, logger: Logger, state: ModelState = ModelState(),
                              backend: any Backend, metrics: ServerMetrics = ServerMetrics(),
                              version: String = "unknown") -> some ApplicationProtocol {

@@ -34,7 +34,7 @@ import Testing
         for claimed: UInt32 in [0, 1, 1_000, 0xFFFF_FFFF] {
             var lying = stream
             withUnsafeBytes(of: claimed.littleEndian) { lying.replaceSubrange((lying.count - 4)..., with: $0) }
-            #expect(GzipInflater.initialSize(of: lying, bound: 1 << 30) <= lying.count * 1032)
+            #expect(GzipInflater.initialSize(of: lying, bound: 1 << 30) <= max(lying.count * 64, 1 << 16))
             // zlib checks the trailer's length itself: a lie is a corrupt stream, refused whatever the buffer.
             #expect(throws: GzipInflater.Failure.self) { try GzipInflater.inflate(lying, limit: 1 << 30) }
         }
