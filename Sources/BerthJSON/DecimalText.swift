@@ -116,8 +116,21 @@ public enum DecimalText {
         let power = exponent &- fractionDigits
         guard power >= -22 && power <= 22 else { return nil }
         var value = Double(mantissa)
+        // `exactValue`'s step, written out: calling it here measured a quarter slower on CSV bodies (4.3 against
+        // 3.4 ms for 10,000 rows), the compiler laying the loop out differently.
         value = power >= 0 ? value * exactPowerOfTen(power) : value / exactPowerOfTen(-power)
         return (Double(signOf: negative ? -1 : 1, magnitudeOf: value), index)
+    }
+
+    /// Clinger's step: the correctly rounded value of ±`mantissa` × 10^`power` when one operation gives it — at
+    /// most 19 digits (so `mantissa`, accumulated with wrapping, has not wrapped) whose value is at most 2^53 (an
+    /// exact double) and a power within ±22 (an exact double too) — else nil. For readers that validate their own
+    /// grammar while they gather the digits (`JSONReader.number`).
+    @inlinable @inline(__always)
+    public static func exactValue(mantissa: UInt64, digitCount: Int, power: Int, negative: Bool) -> Double? {
+        guard digitCount <= 19, mantissa <= 1 << 53, power >= -22, power <= 22 else { return nil }
+        let magnitude = power >= 0 ? Double(mantissa) * exactPowerOfTen(power) : Double(mantissa) / exactPowerOfTen(-power)
+        return Double(signOf: negative ? -1 : 1, magnitudeOf: magnitude)
     }
 
     /// Appends the run of decimal digits at `start` to `mantissa` (wrapping past 19 digits: the caller checks

@@ -144,34 +144,51 @@ public struct JSONReader {
         try Self.number(in: buffer, at: &position)
     }
 
-    /// The JSON number at `position` (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), converted by
-    /// `DecimalText`, with `position` moved past it: the one reading of numbers, shared with the one-pass reader of
-    /// number rows (BerthCodecs' `JSONNumberRows`).
+    /// The JSON number at `position` (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), with `position` moved
+    /// past it: the one reading of numbers, shared with the one-pass reader of number rows (BerthCodecs'
+    /// `JSONNumberRows`). The digits are gathered while the grammar is checked, in one pass, and converted by
+    /// `DecimalText.exactValue` when one operation rounds them correctly, by `DecimalText.parseDouble` otherwise.
     public static func number(in buffer: UnsafeBufferPointer<UInt8>, at position: inout Int) throws(JSONParseError) -> Double {
-        guard position < buffer.count else { throw JSONParseError("invalid number", at: position) }
+        let count = buffer.count
+        guard position < count, let base = buffer.baseAddress else { throw JSONParseError("invalid number", at: position) }
         let start = position
-        if buffer[position] == UInt8(ascii: "-") { position += 1 }
+        let negative = base[position] == UInt8(ascii: "-")
+        position &+= negative ? 1 : 0
+        var mantissa: UInt64 = 0
+        var digits = 0
         let integerStart = position
-        while position < buffer.count, Self.isDigit(buffer[position]) { position += 1 }
+        position = DecimalText.appendDigits(base, from: position, count: count, to: &mantissa, digits: &digits)
         let integerDigits = position - integerStart
         guard integerDigits > 0 else { throw JSONParseError("invalid number", at: start) }
-        if integerDigits > 1, buffer[integerStart] == UInt8(ascii: "0") {
+        if integerDigits > 1, base[integerStart] == UInt8(ascii: "0") {
             throw JSONParseError("invalid number (leading zero)", at: start)
         }
-        if position < buffer.count, buffer[position] == UInt8(ascii: ".") {
-            position += 1
-            let fractionStart = position
-            while position < buffer.count, Self.isDigit(buffer[position]) { position += 1 }
-            guard position > fractionStart else { throw JSONParseError("invalid number", at: start) }
+        var fractionDigits = 0
+        if position < count, base[position] == UInt8(ascii: ".") {
+            let fractionStart = position + 1
+            position = DecimalText.appendDigits(base, from: fractionStart, count: count, to: &mantissa, digits: &digits)
+            fractionDigits = position - fractionStart
+            guard fractionDigits > 0 else { throw JSONParseError("invalid number", at: start) }
         }
-        if position < buffer.count, buffer[position] == UInt8(ascii: "e") || buffer[position] == UInt8(ascii: "E") {
+        var exponent = 0
+        if position < count, base[position] == UInt8(ascii: "e") || base[position] == UInt8(ascii: "E") {
             position += 1
-            if position < buffer.count, buffer[position] == UInt8(ascii: "+") || buffer[position] == UInt8(ascii: "-") {
+            var exponentNegative = false
+            if position < count, base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-") {
+                exponentNegative = base[position] == UInt8(ascii: "-")
                 position += 1
             }
             let exponentStart = position
-            while position < buffer.count, Self.isDigit(buffer[position]) { position += 1 }
+            while position < count, Self.isDigit(base[position]) {
+                // Past 10,000 the value stops growing: no exponent that large takes the one-operation path.
+                if exponent < 10_000 { exponent = exponent * 10 + Int(base[position] - UInt8(ascii: "0")) }
+                position += 1
+            }
             guard position > exponentStart else { throw JSONParseError("invalid number", at: start) }
+            if exponentNegative { exponent = -exponent }
+        }
+        if let value = DecimalText.exactValue(mantissa: mantissa, digitCount: digits, power: exponent - fractionDigits, negative: negative) {
+            return value
         }
         guard let value = DecimalText.parseDouble(UnsafeBufferPointer(rebasing: buffer[start..<position])) else {
             throw JSONParseError("number too long", at: start)

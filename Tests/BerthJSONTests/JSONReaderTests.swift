@@ -45,6 +45,41 @@ import Testing
         #expect(try JSONReader.parse(Array("1E-10".utf8)) == .number(1e-10))
     }
 
+    /// Numbers are read in one pass, the grammar checked while the digits are gathered: every number in JSON's
+    /// grammar reads as the correctly rounded double (Swift's own conversion), fast path or not, and the
+    /// near-misses stay errors.
+    @Test func readsEveryNumberAsTheCorrectlyRoundedDouble() throws {
+        var state: UInt64 = 0x853C_49E6_748F_EA9B
+        func next(_ bound: UInt64) -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (state >> 33) % bound
+        }
+        func number(_ text: String) throws -> Double {
+            var position = 0
+            let bytes = Array((text + ",").utf8)
+            let value = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try JSONReader.number(in: buffer, at: &position) }
+            #expect(position == bytes.count - 1, "\(text)")
+            return value
+        }
+        for _ in 0..<100_000 {
+            var text = next(2) == 0 ? "-" : ""
+            let integerDigits = 1 + Int(next(12))
+            text += next(4) == 0 ? "0" : String(1 + next(9)) + (1..<integerDigits).map { _ in String(next(10)) }.joined()
+            if next(2) == 0 { text += "." + (0...Int(next(12))).map { _ in String(next(10)) }.joined() }
+            if next(3) == 0 { text += ["e", "E"][Int(next(2))] + ["", "+", "-"][Int(next(3))] + String(next(40)) }
+            let value = try number(text)
+            #expect(value.bitPattern == Double(text)!.bitPattern, "\(text)")
+            if value.bitPattern != Double(text)!.bitPattern { return }
+        }
+        #expect(try number("-0").sign == .minus)
+        #expect(try number("123456789012345678901234567890") == 123456789012345678901234567890)
+        #expect(try number("1e0000000000000000000022") == 1e22)
+        #expect(try number("4.9e-324") == .leastNonzeroMagnitude)
+        for nearMiss in ["01", "-01", "1.", "-", "+1", ".5", "-.5", "1e", "1e+", "1.e5", "00"] {
+            #expect(throws: JSONParseError.self, "\(nearMiss)") { try number(nearMiss) }
+        }
+    }
+
     @Test func writesEscapedStrings() {
         #expect(JSONText.quoted("a\"b\\c\n\u{01}") == #""a\"b\\c\n\u0001""#)
         var bytes = [UInt8]()
