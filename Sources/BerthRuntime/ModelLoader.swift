@@ -33,13 +33,19 @@ public struct ModelLoader: Sendable {
         } catch {
             throw Failure(description: error.description)
         }
-        let digest = contents.sha256
-        if let expected = configuration.model.expectedSHA256, expected != digest {
-            throw Failure(description: """
-                the model artifact's SHA-256 is \(digest), but BERTH_EXPECT_SHA256 pins \(expected): deploy the artifact the \
-                pin names, or update BERTH_EXPECT_SHA256 to the new model's digest
-                """)
+        // A pinned digest is checked before a byte is parsed; an unpinned one is only reported, and hashed meanwhile.
+        var pinnedDigest: String?
+        if let expected = configuration.model.expectedSHA256 {
+            let digest = contents.sha256
+            guard expected == digest else {
+                throw Failure(description: """
+                    the model artifact's SHA-256 is \(digest), but BERTH_EXPECT_SHA256 pins \(expected): deploy the artifact \
+                    the pin names, or update BERTH_EXPECT_SHA256 to the new model's digest
+                    """)
+            }
+            pinnedDigest = digest
         }
+        let digest = BackgroundDigest(of: contents.files, known: pinnedDigest)
         for skipped in contents.skipped {
             logger.info("skipped a file in the model directory", metadata: ["file": .string(skipped)])
         }
@@ -117,7 +123,7 @@ public struct ModelLoader: Sendable {
             jsonDefault = try? OutputSelection(parsing: "predicted_label,probabilities", meaning: meaning)
         }
         let first = files[0].loaded
-        let summary = ModelSummary(files: files.map(\.path), sha256: digest, format: first.format, objective: first.objectiveName,
+        let summary = ModelSummary(files: files.map(\.path), sha256: digest.value, format: first.format, objective: first.objectiveName,
                                    kind: first.kind, writer: first.writerVersion,
                                    treeCount: files.reduce(0) { $0 + $1.loaded.treeCount }, meaning: meaning, classLabels: classLabels,
                                    schema: first.schema)

@@ -2,6 +2,7 @@ import BerthCodecs
 import BerthCore
 @testable import BerthRuntime
 import BerthTestSupport
+import Dispatch
 import Foundation
 import Logging
 import Testing
@@ -53,6 +54,32 @@ import Testing
         #expect(error?.description.contains("BERTH_EXPECT_SHA256 pins \(Self.legacyDigest)") == true, "\(error?.description ?? "")")
         let actual = try load().summary.sha256
         #expect(actual != Self.legacyDigest && error?.description.contains(actual) == true)
+    }
+
+    /// The digest is hashed on a thread of its own: a load finishes even while every thread Dispatch's global queue
+    /// will start is waiting (models loading at once on a small machine), where a hash queued there never started.
+    @Test func aLoadFinishesWhileDispatchsThreadsAreAllWaiting() throws {
+        try copy("xgboost-binary-legacy/model/xgboost-model", as: "xgboost-model")
+        var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
+        configuration.model.directory = folder
+        let loader = ModelLoader(configuration: configuration, backend: CPUBackend())
+        let release = DispatchSemaphore(value: 0)
+        let blockers = 4 * ProcessInfo.processInfo.activeProcessorCount
+        for _ in 0..<blockers {
+            DispatchQueue.global(qos: .userInitiated).async { release.wait() }
+        }
+        let digest = LockedState<String?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            let served = try? loader.load(logger: Logger(label: "test"))
+            digest.withLock { $0 = served?.summary.sha256 }
+            finished.signal()
+        }.start()
+        let outcome = finished.wait(timeout: .now() + 3)
+        for _ in 0..<blockers { release.signal() }
+        #expect(outcome == .success, "the load did not finish while Dispatch's threads waited")
+        if outcome == .timedOut { finished.wait() }
+        #expect(digest.withLock { $0 } == Self.legacyDigest)
     }
 
     @Test func aPinThatIsNotADigestIsAConfigurationError() {
