@@ -85,7 +85,7 @@ public struct ArtifactStore: Sendable {
 
         /// Adds a file, unpacking it first when it is gzip, zlib (joblib's compressed files) or tar; `extractedPath`
         /// is its path in the unpacked artifact.
-        mutating func add(path: String, extractedPath: String, bytes: [UInt8], allowArchive: Bool) throws(ArtifactError) {
+        mutating func add(path: String, extractedPath: String, bytes: consuming [UInt8], allowArchive: Bool) throws(ArtifactError) {
             if GzipInflater.isGzip(bytes) || GzipInflater.isZlib(bytes) {
                 let inflated: [UInt8]
                 do {
@@ -97,21 +97,21 @@ public struct ArtifactStore: Sendable {
                     }
                 }
                 if allowArchive && TarReader.looksLikeTar(inflated) {
-                    try addArchive(path: path, bytes: inflated)
+                    try addArchive(path: path, bytes: consume inflated)
                 } else {
                     try addFile(path: Self.strippingGzipSuffix(path), extractedPath: Self.strippingGzipSuffix(extractedPath), bytes: inflated)
                 }
             } else if allowArchive && TarReader.looksLikeTar(bytes) {
-                try addArchive(path: path, bytes: bytes)
+                try addArchive(path: path, bytes: consume bytes)
             } else {
                 try addFile(path: path, extractedPath: extractedPath, bytes: bytes)
             }
         }
 
-        mutating func addArchive(path: String, bytes: [UInt8]) throws(ArtifactError) {
+        mutating func addArchive(path: String, bytes: consuming [UInt8]) throws(ArtifactError) {
             let entries: [TarReader.Entry]
             do {
-                entries = try TarReader.entries(of: bytes, maxEntries: limits.maxFiles - filesSeen)
+                entries = try TarReader.entries(of: consume bytes, maxEntries: limits.maxFiles - filesSeen)
             } catch {
                 switch error {
                 case .corrupt(let reason): throw .corruptTar(path: path, reason: reason)

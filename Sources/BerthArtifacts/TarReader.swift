@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads the regular files of a tar archive in memory, refusing anything that could escape the model folder.
 ///
 /// Understands ustar, pax extended headers (`path`, `size`) and GNU long names — what `tar` on Linux and macOS
@@ -25,8 +31,28 @@ public enum TarReader {
     }
 
     /// The archive's regular files in archive order. Folders are skipped; everything else unsafe is refused.
-    public static func entries(of archive: [UInt8], maxEntries: Int) throws(Failure) -> [Entry] {
-        var entries = [Entry]()
+    ///
+    /// The largest file keeps the archive's own storage, its bytes moved to the front in place, so the model in a
+    /// `model.tar.gz` (nearly all of it) is not copied into fresh memory whose every page then faults in; the
+    /// others are copied out first. Pass the archive as its last use, or its storage is copied once instead.
+    public static func entries(of archive: consuming [UInt8], maxEntries: Int) throws(Failure) -> [Entry] {
+        let files = try regularFiles(of: archive, maxEntries: maxEntries)
+        guard let largest = files.indices.max(by: { files[$0].range.count < files[$1].range.count }) else { return [] }
+        // Every other file is copied out before the largest moves over the front of the storage.
+        var copies = files.enumerated().map { index, file in index == largest ? [] : Array(archive[file.range]) }
+        let kept = files[largest].range
+        var storage = archive
+        storage.withUnsafeMutableBytes { bytes in
+            _ = memmove(bytes.baseAddress!, bytes.baseAddress! + kept.lowerBound, kept.count)
+        }
+        storage.removeSubrange(kept.count...)
+        copies[largest] = storage
+        return zip(files, copies).map { file, bytes in Entry(path: file.path, bytes: bytes) }
+    }
+
+    /// The paths and byte ranges of the archive's regular files, every header checked.
+    private static func regularFiles(of archive: [UInt8], maxEntries: Int) throws(Failure) -> [(path: String, range: Range<Int>)] {
+        var entries = [(path: String, range: Range<Int>)]()
         var offset = 0
         var pendingLongName: String?
         var pendingPax = [String: String]()
@@ -72,7 +98,7 @@ public enum TarReader {
             case UInt8(ascii: "0"), 0, UInt8(ascii: "7"):
                 let path = try safePath(name)
                 guard entries.count < maxEntries else { throw .tooManyEntries }
-                entries.append(Entry(path: path, bytes: Array(data)))
+                entries.append((path, data.indices))
             case UInt8(ascii: "5"):
                 _ = try safePath(name)
             case UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "K"):

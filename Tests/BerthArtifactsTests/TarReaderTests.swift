@@ -20,6 +20,24 @@ import Testing
         #expect(found[1].bytes.count == 1000)
     }
 
+    /// The largest file keeps the archive's storage, moved to its front; every other file is copied out before
+    /// that move overwrites them. Wherever the largest sits, every file reads back exactly, empty ones included.
+    @Test func everyFileReadsBackWhereverTheLargestSits() throws {
+        func data(_ count: Int, _ seed: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) } }
+        let sizes = [[5000, 10, 700], [10, 5000, 700], [10, 700, 5000], [0, 0], [513, 512, 511], [1024]]
+        for layout in sizes {
+            let members = layout.enumerated().map { index, size in Member(name: "file\(index)", data: data(size, index)) }
+            let found = try entries(members)
+            #expect(found.map(\.path) == members.map(\.name), "\(layout)")
+            #expect(found.map(\.bytes) == members.map(\.data), "\(layout)")
+        }
+        // An archive still held elsewhere is left as it was: its storage is copied, not moved over.
+        let archive = ArchiveBuilder.tar([Member(name: "small", data: data(10, 1)), Member(name: "large", data: data(3000, 2))])
+        let before = archive
+        #expect(try TarReader.entries(of: archive, maxEntries: 10).map(\.bytes) == [data(10, 1), data(3000, 2)])
+        #expect(archive == before)
+    }
+
     @Test func honoursPaxPathsAndGNULongNames() throws {
         let long = String(repeating: "d/", count: 80) + "model.json"
         let found = try entries([
