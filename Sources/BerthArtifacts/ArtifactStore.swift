@@ -76,7 +76,7 @@ public struct ArtifactStore: Sendable {
                     }
                 case .file:
                     let bytes = try FileSystem.read(path, limit: remainingBytes)
-                    try add(path: child, extractedPath: child, bytes: bytes, allowArchive: true)
+                    try add(path: child, extractedPath: child, bytes: consume bytes, allowArchive: true)
                 default:
                     contents.skipped.append(child + " (not a regular file)")
                 }

@@ -34,20 +34,31 @@ public enum TarReader {
     ///
     /// The largest file keeps the archive's own storage, its bytes moved to the front in place, so the model in a
     /// `model.tar.gz` (nearly all of it) is not copied into fresh memory whose every page then faults in; the
-    /// others are copied out first. Pass the archive as its last use, or its storage is copied once instead.
+    /// others are copied out first. Pass the archive as its last use (`consume`), or its storage is copied once
+    /// instead. The storage is kept only when little of it is not that file (`keepsStorage`): a tiny file at the
+    /// head of gigabytes of padding, or of other files, would otherwise hold all of it for the model's lifetime,
+    /// out of sight of the artifact limits, which count the files.
     public static func entries(of archive: consuming [UInt8], maxEntries: Int) throws(Failure) -> [Entry] {
         let files = try regularFiles(of: archive, maxEntries: maxEntries)
         guard let largest = files.indices.max(by: { files[$0].range.count < files[$1].range.count }) else { return [] }
+        let kept = files[largest].range
+        guard keepsStorage(capacity: archive.capacity, forFileOf: kept.count) else {
+            return files.map { Entry(path: $0.path, bytes: Array(archive[$0.range])) }
+        }
         // Every other file is copied out before the largest moves over the front of the storage.
         var copies = files.enumerated().map { index, file in index == largest ? [] : Array(archive[file.range]) }
-        let kept = files[largest].range
-        var storage = archive
-        storage.withUnsafeMutableBytes { bytes in
+        archive.withUnsafeMutableBytes { bytes in
             _ = memmove(bytes.baseAddress!, bytes.baseAddress! + kept.lowerBound, kept.count)
         }
-        storage.removeSubrange(kept.count...)
-        copies[largest] = storage
+        archive.removeSubrange(kept.count...)
+        copies[largest] = consume archive
         return zip(files, copies).map { file, bytes in Entry(path: file.path, bytes: bytes) }
+    }
+
+    /// Whether a file of `count` bytes may keep storage of `capacity` bytes: when the rest is at most an eighth of
+    /// the file, or 64 KiB (tar's headers and end-of-archive blocks).
+    static func keepsStorage(capacity: Int, forFileOf count: Int) -> Bool {
+        capacity - count <= max(count / 8, 1 << 16)
     }
 
     /// The paths and byte ranges of the archive's regular files, every header checked.

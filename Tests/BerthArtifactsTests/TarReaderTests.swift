@@ -38,6 +38,31 @@ import Testing
         #expect(archive == before)
     }
 
+    /// Passed as its last use, the archive's storage becomes the largest file's, with no copy; but not when most of
+    /// it is something else — here a 10-byte file before 1 MiB of padding — which would stay in memory unseen.
+    @Test func theLargestFileKeepsTheStorageOnlyWhenLittleElseIsInIt() throws {
+        let model = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        // In storage of its own size, as the inflater leaves a single gzip member.
+        let built = ArchiveBuilder.tar([Member(name: "notes", data: [1, 2, 3]), Member(name: "model", data: model)])
+        var archive = [UInt8](unsafeUninitializedCapacity: built.count) { buffer, initialized in
+            initialized = buffer.initialize(fromContentsOf: built)
+        }
+        #expect(TarReader.keepsStorage(capacity: archive.capacity, forFileOf: model.count))
+        let storage = archive.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let found = try TarReader.entries(of: consume archive, maxEntries: 10)
+        #expect(found.map(\.bytes) == [[1, 2, 3], model])
+        #expect(found[1].bytes.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == storage)
+
+        var padded = ArchiveBuilder.tar([Member(name: "model", data: Array(repeating: 9, count: 10))])
+        padded += [UInt8](repeating: 0, count: 1 << 20)
+        let small = try TarReader.entries(of: consume padded, maxEntries: 10)
+        #expect(small.map(\.bytes) == [Array(repeating: 9, count: 10)])
+        #expect(small[0].bytes.capacity < 1 << 16)
+        #expect(TarReader.keepsStorage(capacity: 3_700_000, forFileOf: 3_600_000))
+        #expect(!TarReader.keepsStorage(capacity: 4 << 30, forFileOf: 1))
+        #expect(!TarReader.keepsStorage(capacity: 3 << 30, forFileOf: 1 << 30))
+    }
+
     @Test func honoursPaxPathsAndGNULongNames() throws {
         let long = String(repeating: "d/", count: 80) + "model.json"
         let found = try entries([
