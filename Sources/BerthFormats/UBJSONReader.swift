@@ -68,22 +68,23 @@ public struct UBJSONReader {
         guard count <= (buffer.count - position) / max(width, 1) else {
             throw JSONParseError("array of \(count) elements runs past the end", at: position)
         }
-        var numbers = [Double](repeating: 0, count: count)
-        let start = position
-        // One loop per element type, reading big-endian bytes straight from the buffer (the bound is checked above).
-        func word(_ index: Int, _ bytes: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for byte in 0..<bytes { value = value << 8 | UInt64(buffer[start + index * bytes + byte]) }
-            return value
+        guard count > 0 else { return [] }
+        let source = UnsafeRawPointer(buffer.baseAddress! + position)
+        // One loop per element type, each element one unaligned big-endian load (the bound is checked above).
+        func load<Word: FixedWidthInteger>(_ index: Int, as _: Word.Type) -> Word {
+            Word(bigEndian: source.loadUnaligned(fromByteOffset: index * MemoryLayout<Word>.size, as: Word.self))
         }
-        switch marker {
-        case UInt8(ascii: "d"): for index in 0..<count { numbers[index] = Double(Float(bitPattern: UInt32(word(index, 4)))) }
-        case UInt8(ascii: "D"): for index in 0..<count { numbers[index] = Double(bitPattern: word(index, 8)) }
-        case UInt8(ascii: "l"): for index in 0..<count { numbers[index] = Double(Int32(bitPattern: UInt32(word(index, 4)))) }
-        case UInt8(ascii: "L"): for index in 0..<count { numbers[index] = Double(Int64(bitPattern: word(index, 8))) }
-        case UInt8(ascii: "I"): for index in 0..<count { numbers[index] = Double(Int16(bitPattern: UInt16(word(index, 2)))) }
-        case UInt8(ascii: "i"): for index in 0..<count { numbers[index] = Double(Int8(bitPattern: UInt8(word(index, 1)))) }
-        default: for index in 0..<count { numbers[index] = Double(UInt8(word(index, 1))) }
+        let numbers = [Double](unsafeUninitializedCapacity: count) { numbers, initialized in
+            switch marker {
+            case UInt8(ascii: "d"): for index in 0..<count { numbers[index] = Double(Float(bitPattern: load(index, as: UInt32.self))) }
+            case UInt8(ascii: "D"): for index in 0..<count { numbers[index] = Double(bitPattern: load(index, as: UInt64.self)) }
+            case UInt8(ascii: "l"): for index in 0..<count { numbers[index] = Double(load(index, as: Int32.self)) }
+            case UInt8(ascii: "L"): for index in 0..<count { numbers[index] = Double(load(index, as: Int64.self)) }
+            case UInt8(ascii: "I"): for index in 0..<count { numbers[index] = Double(load(index, as: Int16.self)) }
+            case UInt8(ascii: "i"): for index in 0..<count { numbers[index] = Double(load(index, as: Int8.self)) }
+            default: for index in 0..<count { numbers[index] = Double(load(index, as: UInt8.self)) }
+            }
+            initialized = count
         }
         position += count * width
         return numbers
