@@ -42,16 +42,16 @@ public enum TarReader {
         let files = try regularFiles(of: archive, maxEntries: maxEntries)
         guard let largest = files.indices.max(by: { files[$0].range.count < files[$1].range.count }) else { return [] }
         let kept = files[largest].range
-        guard keepsStorage(capacity: archive.capacity, forFileOf: kept.count) else {
-            return files.map { Entry(path: $0.path, bytes: Array(archive[$0.range])) }
-        }
+        let keeps = keepsStorage(capacity: archive.capacity, forFileOf: kept.count)
         // Every other file is copied out before the largest moves over the front of the storage.
-        var copies = files.enumerated().map { index, file in index == largest ? [] : Array(archive[file.range]) }
-        archive.withUnsafeMutableBytes { bytes in
-            _ = memmove(bytes.baseAddress!, bytes.baseAddress! + kept.lowerBound, kept.count)
+        var copies = files.enumerated().map { index, file in keeps && index == largest ? [] : Array(archive[file.range]) }
+        if keeps {
+            archive.withUnsafeMutableBytes { bytes in
+                _ = memmove(bytes.baseAddress!, bytes.baseAddress! + kept.lowerBound, kept.count)
+            }
+            archive.removeSubrange(kept.count...)
+            copies[largest] = consume archive
         }
-        archive.removeSubrange(kept.count...)
-        copies[largest] = consume archive
         return zip(files, copies).map { file, bytes in Entry(path: file.path, bytes: bytes) }
     }
 
