@@ -16,11 +16,11 @@ public enum ModelReader {
             if CatBoostJSONReader.isCatBoost(document) { return try CatBoostJSONReader.read(document, file: file) }
             return try XGBoostJSONModelDecoder.decode(document, file: file, format: .xgboostJSON)
         case .xgboostUBJSON:
-            let document: JSONValue
-            do { document = try UBJSONReader.parse(bytes) } catch {
+            let parsed: (document: JSONValue, lists: [[JSONMembers]])
+            do { parsed = try UBJSONReader.parse(bytes, listingObjectsUnder: XGBoostJSONModelDecoder.treesKey) } catch {
                 throw ModelReadError(file: file, reason: "is not valid UBJSON (\(error)); the file may be truncated")
             }
-            return try XGBoostJSONModelDecoder.decode(document, file: file, format: .xgboostUBJSON)
+            return try XGBoostJSONModelDecoder.decode(parsed.document, listedTrees: parsed.lists, file: file, format: .xgboostUBJSON)
         case .onnx:
             return try ONNXModelReader.read(file: file, bytes: bytes, externalData: siblings)
         case .catboostBinary:

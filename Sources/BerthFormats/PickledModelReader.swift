@@ -120,11 +120,12 @@ enum PickledModelReader {
             }
             return try XGBoostJSONModelDecoder.decode(document["Model"] ?? document, file: file, format: .xgboostJSON)
         case .xgboostUBJSON:
-            let document: JSONValue
-            do { document = try UBJSONReader.parse(raw) } catch {
+            let parsed: (document: JSONValue, lists: [[JSONMembers]])
+            do { parsed = try UBJSONReader.parse(raw, listingObjectsUnder: XGBoostJSONModelDecoder.treesKey) } catch {
                 throw ModelReadError(file: file, reason: "holds a Booster whose UBJSON snapshot is not valid UBJSON (\(error))")
             }
-            return try XGBoostJSONModelDecoder.decode(document["Model"] ?? document, file: file, format: .xgboostUBJSON)
+            return try XGBoostJSONModelDecoder.decode(parsed.document["Model"] ?? parsed.document, listedTrees: parsed.lists,
+                                                      file: file, format: .xgboostUBJSON)
         default:
             // xgboost 0.90 kept the legacy binary without its `binf` magic.
             return try XGBoostLegacyBinaryReader.read(file: file, bytes: raw, magic: .optional)

@@ -7,23 +7,40 @@ import BerthJSON
 /// bytes left before anything is allocated, so a 10-byte file cannot ask for a billion-element array.
 public struct UBJSONReader {
     public static func parse(_ bytes: [UInt8], maxDepth: Int = JSONReader.defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        try parse(bytes, maxDepth: maxDepth, listingObjectsUnder: nil).document
+    }
+
+    /// Parses the document, except that every array under a member named `listKey` is read as a list of objects,
+    /// each kept as its members in document order, and that member is left out of its object.
+    ///
+    /// For XGBoost's `trees`: hundreds of objects of the same dozen members, each read once. As member lists they
+    /// cost no hashing; their typed arrays stay the document's bytes either way (`BinaryNumbers`).
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = JSONReader.defaultMaxDepth, listingObjectsUnder listKey: String?)
+        throws(JSONParseError) -> (document: JSONValue, lists: [[JSONMembers]])
+    {
         try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            var reader = UBJSONReader(buffer: buffer, maxDepth: maxDepth)
+            var reader = UBJSONReader(document: bytes, buffer: buffer, maxDepth: maxDepth, listKey: listKey)
             let value = try reader.parseValue(marker: try reader.readByte(), depth: 0)
             guard reader.position == buffer.count else {
                 throw JSONParseError("unexpected bytes after the UBJSON value", at: reader.position)
             }
-            return value
+            return (value, reader.lists)
         }
     }
 
+    /// The bytes `buffer` points into, which typed arrays keep slices of.
+    private let document: [UInt8]
     private let buffer: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
+    private let listKey: String?
+    private var lists: [[JSONMembers]] = []
     private var position = 0
 
-    private init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    private init(document: [UInt8], buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, listKey: String?) {
+        self.document = document
         self.buffer = buffer
         self.maxDepth = maxDepth
+        self.listKey = listKey
     }
 
     private mutating func readByte() throws(JSONParseError) -> UInt8 {
@@ -63,31 +80,22 @@ public struct UBJSONReader {
         }
     }
 
-    /// The elements of a typed numeric array in one pass (the caller checked that `count × width` bytes remain).
-    private mutating func readNumbers(count: Int, marker: UInt8, width: Int) throws(JSONParseError) -> [Double] {
+    /// A typed numeric array, kept as its bytes in the document (read later straight into the type a reader needs).
+    private mutating func readNumbers(count: Int, marker: UInt8, width: Int) throws(JSONParseError) -> BinaryNumbers {
         guard count <= (buffer.count - position) / max(width, 1) else {
             throw JSONParseError("array of \(count) elements runs past the end", at: position)
         }
-        guard count > 0 else { return [] }
-        let source = UnsafeRawPointer(buffer.baseAddress! + position)
-        // One loop per element type, each element one unaligned big-endian load (the bound is checked above).
-        func load<Word: FixedWidthInteger>(_ index: Int, as _: Word.Type) -> Word {
-            Word(bigEndian: source.loadUnaligned(fromByteOffset: index * MemoryLayout<Word>.size, as: Word.self))
+        let element: BinaryNumbers.Element = switch marker {
+        case UInt8(ascii: "d"): .float32
+        case UInt8(ascii: "D"): .float64
+        case UInt8(ascii: "l"): .int32
+        case UInt8(ascii: "L"): .int64
+        case UInt8(ascii: "I"): .int16
+        case UInt8(ascii: "i"): .int8
+        default: .uint8
         }
-        let numbers = [Double](unsafeUninitializedCapacity: count) { numbers, initialized in
-            switch marker {
-            case UInt8(ascii: "d"): for index in 0..<count { numbers[index] = Double(Float(bitPattern: load(index, as: UInt32.self))) }
-            case UInt8(ascii: "D"): for index in 0..<count { numbers[index] = Double(bitPattern: load(index, as: UInt64.self)) }
-            case UInt8(ascii: "l"): for index in 0..<count { numbers[index] = Double(load(index, as: Int32.self)) }
-            case UInt8(ascii: "L"): for index in 0..<count { numbers[index] = Double(load(index, as: Int64.self)) }
-            case UInt8(ascii: "I"): for index in 0..<count { numbers[index] = Double(load(index, as: Int16.self)) }
-            case UInt8(ascii: "i"): for index in 0..<count { numbers[index] = Double(load(index, as: Int8.self)) }
-            default: for index in 0..<count { numbers[index] = Double(load(index, as: UInt8.self)) }
-            }
-            initialized = count
-        }
-        position += count * width
-        return numbers
+        defer { position += count * width }
+        return BinaryNumbers(element: element, bytes: document[position..<position + count * width])
     }
 
     /// A length or count: any integer marker, never negative.
@@ -171,27 +179,70 @@ public struct UBJSONReader {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        try parseMembers(depth: depth).object
+    }
+
+    /// An object's members after its `{`, in document order; a member under `listKey` goes to `lists` instead.
+    private mutating func parseMembers(depth: Int) throws(JSONParseError) -> JSONMembers {
         guard depth <= maxDepth else { throw JSONParseError("UBJSON nested deeper than \(maxDepth) levels", at: position) }
         let (type, count) = try containerHeader()
-        var members = [String: JSONValue]()
+        var members = JSONMembers()
         if let count {
             guard count <= buffer.count - position else { throw JSONParseError("object runs past the end", at: position) }
             for _ in 0..<count {
                 let key = try readString()
                 let marker: UInt8
                 if let type { marker = type } else { marker = try readByte() }
-                members[key] = try parseValue(marker: marker, depth: depth)
+                try parseMember(key: key, marker: marker, depth: depth, into: &members)
             }
-            return .object(members)
+            return members
         }
         while true {
             guard position < buffer.count else { throw JSONParseError("unterminated object", at: position) }
             if buffer[position] == UInt8(ascii: "}") {
                 position += 1
-                return .object(members)
+                return members
             }
             let key = try readString()
-            members[key] = try parseValue(marker: try readByte(), depth: depth)
+            try parseMember(key: key, marker: try readByte(), depth: depth, into: &members)
+        }
+    }
+
+    private mutating func parseMember(key: String, marker: UInt8, depth: Int, into members: inout JSONMembers) throws(JSONParseError) {
+        if marker == UInt8(ascii: "["), let listKey, key == listKey {
+            lists.append(try parseObjectList(depth: depth + 1))
+        } else {
+            members.append(key: key, value: try parseValue(marker: marker, depth: depth))
+        }
+    }
+
+    /// An array after its `[` whose every element is an object, each read as its members.
+    private mutating func parseObjectList(depth: Int) throws(JSONParseError) -> [JSONMembers] {
+        guard depth <= maxDepth else { throw JSONParseError("UBJSON nested deeper than \(maxDepth) levels", at: position) }
+        let (type, count) = try containerHeader()
+        var objects = [JSONMembers]()
+        func object(marker: UInt8) throws(JSONParseError) -> JSONMembers {
+            guard marker == UInt8(ascii: "{") else {
+                throw JSONParseError("the array under \"\(listKey ?? "")\" holds something other than an object", at: position - 1)
+            }
+            return try parseMembers(depth: depth + 1)
+        }
+        if let count {
+            // An object takes at least its closing brace, or a count: a byte.
+            guard count <= buffer.count - position else { throw JSONParseError("array of \(count) elements runs past the end", at: position) }
+            objects.reserveCapacity(count)
+            for _ in 0..<count {
+                let marker: UInt8
+                if let type { marker = type } else { marker = try readByte() }
+                objects.append(try object(marker: marker))
+            }
+            return objects
+        }
+        while true {
+            let marker = try readByte()
+            if marker == UInt8(ascii: "]") { return objects }
+            if marker == UInt8(ascii: "N") { continue }
+            objects.append(try object(marker: marker))
         }
     }
 }

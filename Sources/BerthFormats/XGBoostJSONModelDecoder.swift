@@ -8,7 +8,12 @@ import BerthJSON
 /// dialects and is taken to margin space through the objective's link; trees add to the group `tree_info` names;
 /// DART trees are scaled by `weight_drop`; categorical splits list the codes that go right.
 enum XGBoostJSONModelDecoder {
-    static func decode(_ document: JSONValue, file: String, format: ModelFormat) throws(ModelReadError) -> LoadedModel {
+    /// The member a UBJSON model's trees are under, which `UBJSONReader` lists rather than nests (`listedTrees`).
+    static let treesKey = "trees"
+
+    /// `listedTrees` are the lists a UBJSON reader made of the arrays under `treesKey`, which the document then
+    /// lacks; an XGBoost model has exactly one.
+    static func decode(_ document: JSONValue, listedTrees: [[JSONMembers]] = [], file: String, format: ModelFormat) throws(ModelReadError) -> LoadedModel {
         let fail = { (reason: String) in ModelReadError(file: file, reason: reason) }
         guard let learner = document["learner"] else {
             throw fail("has no \"learner\" object, so it is not an XGBoost model saved with save_model")
@@ -41,12 +46,12 @@ enum XGBoostJSONModelDecoder {
         let treeCount: Int
         switch boosterName {
         case "gbtree":
-            let trees = try decodeTrees(booster["model"], groupCount: groupCount, fail)
+            let trees = try decodeTrees(booster["model"], listedTrees: listedTrees, groupCount: groupCount, fail)
             treeCount = trees.trees.count
             ir = .trees(TreeEnsemble(featureCount: featureCount, groupCount: groupCount, trees: trees.trees,
                                      treeGroups: trees.groups, baseMargins: baseMargins, transform: objective.transform))
         case "dart":
-            let trees = try decodeTrees(booster["gbtree"]?["model"], groupCount: groupCount, fail)
+            let trees = try decodeTrees(booster["gbtree"]?["model"], listedTrees: listedTrees, groupCount: groupCount, fail)
             guard let weights = booster["weight_drop"]?.numbers, weights.count == trees.trees.count else {
                 throw fail("is a dart model whose weight_drop does not have one weight per tree")
             }
@@ -101,10 +106,22 @@ enum XGBoostJSONModelDecoder {
         throw fail("has no valid \(name)")
     }
 
-    private static func decodeTrees(_ model: JSONValue?, groupCount: Int, _ fail: (String) -> ModelReadError)
+    private static func decodeTrees(_ model: JSONValue?, listedTrees: [[JSONMembers]], groupCount: Int, _ fail: (String) -> ModelReadError)
         throws(ModelReadError) -> (trees: [DecisionTree], groups: [Int])
     {
-        guard let model, let treeValues = model["trees"]?.array else { throw fail("has no trees") }
+        guard let model else { throw fail("has no trees") }
+        guard listedTrees.count <= 1 else { throw fail("has \(listedTrees.count) arrays named \(quoted: treesKey); an XGBoost model has one") }
+        let treeValues: [JSONMembers]
+        if let listed = listedTrees.first {
+            treeValues = listed
+        } else if let values = model[treesKey]?.array {
+            treeValues = try values.enumerated().map { (index, value) throws(ModelReadError) in
+                guard let members = value.object else { throw fail("tree \(index) is not an object") }
+                return JSONMembers(members)
+            }
+        } else {
+            throw fail("has no trees")
+        }
         let groups: [Int]
         if let info = model["tree_info"]?.numbers {
             groups = info.map { Int(exactly: $0) ?? -1 }
@@ -122,13 +139,14 @@ enum XGBoostJSONModelDecoder {
         return (trees, groups)
     }
 
-    private static func decodeTree(_ tree: JSONValue, index: Int, _ fail: (String) -> ModelReadError) throws(ModelReadError) -> DecisionTree {
+    private static func decodeTree(_ tree: JSONMembers, index: Int, _ fail: (String) -> ModelReadError) throws(ModelReadError) -> DecisionTree {
         if let leafVector = tree["tree_param"]?["size_leaf_vector"], let size = Int(leafVector.string ?? "") ?? leafVector.number.flatMap({ Int(exactly: $0) }), size > 1 {
             throw fail("tree \(index) has vector leaves (multi_strategy=multi_output_tree), which Berth does not serve yet; train with the default one_output_per_tree")
         }
-        guard let left = tree["left_children"]?.numbers, let right = tree["right_children"]?.numbers,
-              let features = tree["split_indices"]?.numbers, let conditions = tree["split_conditions"]?.numbers,
-              let defaults = tree["default_left"]?.numbers else {
+        // Each array goes straight from how the document stores it to the tree's own type (BinaryNumbers.map).
+        guard let left = tree["left_children"]?.mapNumbers(index32), let right = tree["right_children"]?.mapNumbers(index32),
+              let features = tree["split_indices"]?.mapNumbers(index32), let conditions = tree["split_conditions"]?.mapNumbers({ Float($0) }),
+              let defaults = tree["default_left"]?.mapNumbers({ $0 != 0 }) else {
             throw fail("tree \(index) lacks left_children, right_children, split_indices, split_conditions or default_left")
         }
         let count = left.count
@@ -136,9 +154,10 @@ enum XGBoostJSONModelDecoder {
             throw fail("tree \(index) has node arrays of different lengths")
         }
         var categories = [Int: [Int32]]()
-        if let splitTypes = tree["split_type"]?.numbers, splitTypes.contains(1) {
-            guard let nodes = tree["categories_nodes"]?.numbers, let segments = tree["categories_segments"]?.numbers,
-                  let sizes = tree["categories_sizes"]?.numbers, let codes = tree["categories"]?.numbers,
+        if let categorical = tree["split_type"]?.mapNumbers({ $0 == 1 }), categorical.contains(true) {
+            guard categorical.count == count else { throw fail("tree \(index) has \(categorical.count) split types for \(count) nodes") }
+            guard let nodes = tree["categories_nodes"]?.mapNumbers(index32), let segments = tree["categories_segments"]?.numbers,
+                  let sizes = tree["categories_sizes"]?.numbers, let codes = tree["categories"]?.mapNumbers(index32),
                   nodes.count == segments.count, nodes.count == sizes.count else {
                 throw fail("tree \(index) has categorical splits without consistent categories_* arrays")
             }
@@ -147,21 +166,21 @@ enum XGBoostJSONModelDecoder {
                 guard start >= 0, size >= 0, start + size <= codes.count else {
                     throw fail("tree \(index) has a categories segment outside the categories array")
                 }
-                categories[Int(index32(node))] = codes[start..<start + size].map { index32($0) }
+                categories[Int(node)] = Array(codes[start..<start + size])
             }
-            for (node, type) in splitTypes.enumerated() where type == 1 && left[node] != -1 && categories[node] == nil {
+            for (node, isCategorical) in categorical.enumerated() where isCategorical && left[node] != -1 && categories[node] == nil {
                 categories[node] = []
             }
         }
         return DecisionTree(
-            leftChildren: left.map { index32($0) },
-            rightChildren: right.map { index32($0) },
-            splitFeatures: features.map { index32($0) },
-            values: conditions.map(Float.init),
-            defaultLeft: defaults.map { $0 != 0 },
+            leftChildren: left,
+            rightChildren: right,
+            splitFeatures: features,
+            values: conditions,
+            defaultLeft: defaults,
             categories: categories,
             // Each node's cover, for contributions; a tree without them (or with the wrong count) explains no contributions.
-            covers: tree["sum_hessian"]?.numbers.flatMap { $0.count == count ? $0.map(Float.init) : nil })
+            covers: tree["sum_hessian"]?.mapNumbers({ Float($0) }).flatMap { $0.count == count ? $0 : nil })
     }
 }
 

@@ -9,9 +9,9 @@ public enum JSONValue: Sendable, Equatable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    /// An array of numbers kept as one buffer: what UBJSON's typed arrays (a model's thresholds, children,
-    /// leaf values) decode to, without an enum value per element. Equal to the same numbers as `.array`.
-    case numberArray([Double])
+    /// An array of numbers kept as the document's bytes: what UBJSON's typed arrays (a model's thresholds,
+    /// children, leaf values) decode to, without an enum value per element. Equal to the same numbers as `.array`.
+    case numberArray(BinaryNumbers)
     case object([String: JSONValue])
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
@@ -50,7 +50,7 @@ public enum JSONValue: Sendable, Equatable {
     public var array: [JSONValue]? {
         switch self {
         case .array(let elements): elements
-        case .numberArray(let numbers): numbers.map { .number($0) }
+        case .numberArray(let numbers): numbers.map { JSONValue.number($0) }
         default: nil
         }
     }
@@ -62,14 +62,26 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Every element as a number, or nil if this is not an array of numbers (or booleans).
     public var numbers: [Double]? {
-        if case .numberArray(let numbers) = self { return numbers }
-        guard case .array(let elements) = self else { return nil }
-        var result = [Double]()
-        result.reserveCapacity(elements.count)
-        for element in elements {
-            guard let value = element.number else { return nil }
-            result.append(value)
+        mapNumbers { $0 }
+    }
+
+    /// Every element as a number converted by `transform`, or nil if this is not an array of numbers (or booleans):
+    /// a typed array goes straight from its stored type to the result, with no array of doubles between.
+    @inlinable
+    public func mapNumbers<Result>(_ transform: (Double) -> Result) -> [Result]? {
+        switch self {
+        case .numberArray(let numbers):
+            return numbers.map(transform)
+        case .array(let elements):
+            var result = [Result]()
+            result.reserveCapacity(elements.count)
+            for element in elements {
+                guard let value = element.number else { return nil }
+                result.append(transform(value))
+            }
+            return result
+        default:
+            return nil
         }
-        return result
     }
 }

@@ -58,8 +58,65 @@ import Testing
             let bytes = [UInt8(ascii: "["), UInt8(ascii: "$"), marker, UInt8(ascii: "#"), UInt8(ascii: "i"), 3] + payload
             let value = try UBJSONReader.parse(bytes)
             #expect(value.numbers == expected, "marker \(Character(UnicodeScalar(marker)))")
+            // Straight from the stored type, as a model's trees are read: the same as through doubles.
+            #expect(value.mapNumbers { Float($0) } == expected.map { Float($0) })
+            #expect(value.mapNumbers { Int32(exactly: $0) } == expected.map { Int32(exactly: $0) })
             #expect(value == .array(expected.map { .number($0) }))
             #expect(throws: JSONParseError.self) { try UBJSONReader.parse(Array(bytes.dropLast())) }
         }
+    }
+
+    /// `{"m": {"trees": [{"a": [$l#i2 1 -2], "a": "last"}, {#i1 "b" [i5 ]}], "x": T}}`: the trees array as a
+    /// plain container of one uncounted and one counted object, with a repeated key.
+    let listedDocument: [UInt8] = [
+        UInt8(ascii: "{"), UInt8(ascii: "i"), 1, UInt8(ascii: "m"),
+        UInt8(ascii: "{"), UInt8(ascii: "i"), 5] + Array("trees".utf8) + [
+        UInt8(ascii: "["),
+        UInt8(ascii: "{"), UInt8(ascii: "i"), 1, UInt8(ascii: "a"),
+        UInt8(ascii: "["), UInt8(ascii: "$"), UInt8(ascii: "l"), UInt8(ascii: "#"), UInt8(ascii: "i"), 2, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFE,
+        UInt8(ascii: "i"), 1, UInt8(ascii: "a"), UInt8(ascii: "S"), UInt8(ascii: "i"), 4] + Array("last".utf8) + [
+        UInt8(ascii: "}"),
+        UInt8(ascii: "{"), UInt8(ascii: "#"), UInt8(ascii: "i"), 1, UInt8(ascii: "i"), 1, UInt8(ascii: "b"),
+        UInt8(ascii: "["), UInt8(ascii: "i"), 5, UInt8(ascii: "]"),
+        UInt8(ascii: "]"),
+        UInt8(ascii: "i"), 1, UInt8(ascii: "x"), UInt8(ascii: "T"),
+        UInt8(ascii: "}"), UInt8(ascii: "}"),
+    ]
+
+    @Test func objectsUnderTheListedKeyBecomeMemberListsLeftOutOfTheirObject() throws {
+        let (document, lists) = try UBJSONReader.parse(listedDocument, listingObjectsUnder: "trees")
+        #expect(document == .object(["m": .object(["x": .bool(true)])]))
+        #expect(lists.count == 1)
+        let trees = try #require(lists.first)
+        #expect(trees.count == 2)
+        #expect(trees[0].members.map(\.key) == ["a", "a"])
+        #expect(trees[0]["a"] == .string("last"), "a repeated key keeps its last value, as in a dictionary")
+        #expect(trees[0].members[0].value.mapNumbers { Int32(exactly: $0) } == [1, -2])
+        #expect(trees[1]["b"] == .array([.number(5)]))
+        #expect(trees[1]["a"] == nil)
+        // Without listing, the same document parses as before.
+        let plain = try UBJSONReader.parse(listedDocument)
+        #expect(plain["m"]?["trees"] == .array([trees[0].object, trees[1].object]))
+        #expect(trees[0].object == .object(["a": .string("last")]))
+    }
+
+    @Test func everyTruncationOfAListedDocumentIsAnError() {
+        for length in 0..<listedDocument.count {
+            #expect(throws: JSONParseError.self) {
+                try UBJSONReader.parse(Array(listedDocument.prefix(length)), listingObjectsUnder: "trees")
+            }
+        }
+    }
+
+    @Test func aListedArrayHoldsOnlyObjects() throws {
+        // {"trees": [i1 ]}
+        let numbers: [UInt8] = [UInt8(ascii: "{"), UInt8(ascii: "i"), 5] + Array("trees".utf8)
+            + [UInt8(ascii: "["), UInt8(ascii: "i"), 1, UInt8(ascii: "]"), UInt8(ascii: "}")]
+        #expect(throws: JSONParseError.self) { try UBJSONReader.parse(numbers, listingObjectsUnder: "trees") }
+        #expect(try UBJSONReader.parse(numbers)["trees"] == .array([.number(1)]))
+        // {"trees": [#L 2^40 : more objects than bytes left.
+        let bomb: [UInt8] = [UInt8(ascii: "{"), UInt8(ascii: "i"), 5] + Array("trees".utf8)
+            + [UInt8(ascii: "["), UInt8(ascii: "#"), UInt8(ascii: "L"), 0, 0, 1, 0, 0, 0, 0, 0]
+        #expect(throws: JSONParseError.self) { try UBJSONReader.parse(bomb, listingObjectsUnder: "trees") }
     }
 }

@@ -1,3 +1,4 @@
+import BerthArtifacts
 import BerthCore
 import BerthJSON
 import BerthTestSupport
@@ -110,5 +111,94 @@ import Testing
         }
         // Flips land in leaf values and thresholds too: if nothing loads, the predictions were never tried.
         #expect(predicted > 0, "\(relative): no damaged model loaded, so none was run")
+    }
+
+    /// A UBJSON model's trees are read as member lists (no dictionary per tree) straight into the tree arrays; the
+    /// model must be the one the whole document, parsed into dictionaries, decodes to.
+    @Test(arguments: ["xgboost-dart", "xgboost-multiclass-ubjson"])
+    func listedTreesDecodeAsTheNestedDocument(_ name: String) throws {
+        let file = try #require(try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open().files.first)
+        #expect(ModelFormat.detect(file.bytes) == .xgboostUBJSON)
+        let listed = try ModelReader.read(file: file.path, bytes: file.bytes)
+        let nested = try XGBoostJSONModelDecoder.decode(try UBJSONReader.parse(file.bytes), file: file.path, format: .xgboostUBJSON)
+        #expect(listed == nested)
+        #expect(listed.treeCount > 0)
+    }
+
+    /// The same categorical models written as UBJSON (integers as `l` arrays, reals as `D`, as xgboost writes
+    /// them) read as the same model as their JSON: categories, defaults and covers come through the listed path.
+    @Test(arguments: ["xgboost-missing-categorical", "xgboost-named-categorical", "xgboost-softmax-selectable"])
+    func aJSONModelRewrittenAsUBJSONReadsTheSame(_ name: String) throws {
+        let bytes = try Fixtures.bytes(Fixtures.root + "/" + name + "/model/xgboost-model.json")
+        let fromJSON = try read(bytes)
+        var ubjson = [UInt8]()
+        TestUBJSONWriter.write(try JSONReader.parse(bytes), to: &ubjson)
+        let fromUBJSON = try read(ubjson)
+        #expect(fromUBJSON.format == .xgboostUBJSON)
+        #expect(fromUBJSON.ir == fromJSON.ir)
+        #expect(fromUBJSON.schema == fromJSON.schema)
+        #expect(fromUBJSON.meaning == fromJSON.meaning && fromUBJSON.objectiveName == fromJSON.objectiveName)
+        #expect(fromUBJSON.writerVersion == fromJSON.writerVersion && fromUBJSON.treeCount == fromJSON.treeCount)
+    }
+
+    @Test func aSecondTreesArrayIsRefused() throws {
+        var document = try JSONReader.parse(model()).object!
+        var learner = document["learner"]!.object!
+        learner["trees"] = .array([])
+        document["learner"] = .object(learner)
+        var ubjson = [UInt8]()
+        TestUBJSONWriter.write(.object(document), to: &ubjson)
+        #expect(throws: ModelReadError.self) { try read(ubjson) }
+    }
+}
+
+/// Writes a JSON document as UBJSON the way xgboost does, for tests: keys without `S`, big-endian lengths, arrays of
+/// numbers as typed arrays (`l` when every element is a 32-bit integer, else `D`).
+enum TestUBJSONWriter {
+    static func write(_ value: JSONValue, to output: inout [UInt8]) {
+        switch value {
+        case .null: output.append(UInt8(ascii: "Z"))
+        case .bool(let flag): output.append(UInt8(ascii: flag ? "T" : "F"))
+        case .number(let number):
+            output.append(UInt8(ascii: "D"))
+            appendBigEndian(number.bitPattern, to: &output)
+        case .string(let text):
+            output.append(UInt8(ascii: "S"))
+            writeKey(text, to: &output)
+        case .array, .numberArray:
+            let elements = value.array ?? []
+            if !elements.isEmpty, let numbers = value.numbers, elements.allSatisfy({ if case .number = $0 { true } else { false } }) {
+                let integers = numbers.compactMap { Int32(exactly: $0) }
+                output.append(contentsOf: [UInt8(ascii: "["), UInt8(ascii: "$"), UInt8(ascii: integers.count == numbers.count ? "l" : "D"),
+                                           UInt8(ascii: "#"), UInt8(ascii: "L")])
+                appendBigEndian(UInt64(numbers.count), to: &output)
+                if integers.count == numbers.count {
+                    for integer in integers { appendBigEndian(UInt32(bitPattern: integer), to: &output) }
+                } else {
+                    for number in numbers { appendBigEndian(number.bitPattern, to: &output) }
+                }
+            } else {
+                output.append(UInt8(ascii: "["))
+                for element in elements { write(element, to: &output) }
+                output.append(UInt8(ascii: "]"))
+            }
+        case .object(let members):
+            output.append(UInt8(ascii: "{"))
+            for (key, member) in members.sorted(by: { $0.key < $1.key }) {
+                writeKey(key, to: &output)
+                write(member, to: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func writeKey(_ text: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "L"))
+        appendBigEndian(UInt64(text.utf8.count), to: &output)
+        output.append(contentsOf: text.utf8)
+    }
+
+    private static func appendBigEndian<Word: FixedWidthInteger>(_ word: Word, to output: inout [UInt8]) {
+        withUnsafeBytes(of: word.bigEndian) { output.append(contentsOf: $0) }
     }
 }
