@@ -4,8 +4,9 @@ import CBerthKernels
 /// one for larger blocks — and why, for the model ready line and `berth inspect`.
 ///
 /// Measured at load: each walk the CPU and forest allow runs single-threaded on rows drawn around the model's own
-/// thresholds (`SyntheticRows`), once to warm up and then best of three, a few milliseconds in all for the
-/// reference model; the fastest of each kind wins. The measured time a row of every candidate is kept in `reason`.
+/// thresholds (`SyntheticRows`), in turn for three rounds (`fastest`), best time kept, a walk more than twice as slow
+/// as the leader dropped after the second; a few milliseconds in all for the reference model. The fastest of each
+/// kind wins. The measured time a row of every candidate is kept in `reason`.
 struct TreeWalkChoice: Sendable {
     /// From this many rows a block takes the block walk: as many rows as the C walks step at once.
     static let blockRows = Int(BERTH_COMPACT_WALKS_AT_ONCE)
@@ -51,20 +52,32 @@ struct TreeWalkChoice: Sendable {
                               reason: "blocks: \(block) (µs a row: \(blockTable)); single rows: \(fewRows) (\(rowTable))\(note)")
     }
 
+    /// Rounds of timing: each walk still in the running is timed once a round, in turn, and keeps its best time.
+    static let measuredRounds = 3
+    /// A walk whose best warm time is more than this many times the leader's cannot win and is not timed again.
+    static let hopelessRatio = 2.0
+
     private static func fastest(_ walks: [TreeWalk], trial: Trial, time: (TreeWalk, Trial) -> Double) -> (TreeWalk, String) {
         let rows = trial == .block ? measuredBlockRows : measuredSingleRows
         guard walks.count > 1 else { return (walks[0], "the only walk here") }
-        var best = walks[0]
-        var bestSeconds = Double.infinity
-        var cells = [String]()
-        for walk in walks {
-            let warmUp = time(walk, trial)
-            // A very large model is timed once more, not three times, to keep its load short.
-            let seconds = (0..<(warmUp > 0.005 ? 1 : 3)).map { _ in time(walk, trial) }.min()!
-            cells.append("\(walk) \(formatted(seconds / Double(rows) * 1e6))")
-            if seconds < bestSeconds { (best, bestSeconds) = (walk, seconds) }
+        // Round-robin, so that a change in the clock speed falls on every walk alike; the first round also warms the
+        // caches and each walk's code, and counts only if a later round is no faster.
+        var best = [Double](repeating: .infinity, count: walks.count)
+        var running = Array(walks.indices)
+        var rounds = measuredRounds
+        var round = 0
+        while round < rounds, !running.isEmpty {
+            for index in running { best[index] = min(best[index], time(walks[index], trial)) }
+            let leader = best.min()!
+            // A very large model is timed in two rounds, not three, to keep its load short.
+            if round == 0, best.contains(where: { $0 > 0.005 }) { rounds = 2 }
+            // Only warm times rule a walk out: after the first round the leader's own time may be a cold one.
+            if round > 0 { running.removeAll { best[$0] > hopelessRatio * leader } }
+            round += 1
         }
-        return (best, cells.joined(separator: ", "))
+        let winner = best.indices.min { best[$0] < best[$1] }!
+        let cells = walks.indices.map { "\(walks[$0]) \(formatted(best[$0] / Double(rows) * 1e6))" }
+        return (walks[winner], cells.joined(separator: ", "))
     }
 
     private static func formatted(_ microseconds: Double) -> String {

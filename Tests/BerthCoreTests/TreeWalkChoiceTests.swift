@@ -23,6 +23,31 @@ import Testing
         #expect(choice.reason == "blocks: compact-rows (µs a row: compact-rows 5.0, avx2-gathers 6.0); single rows: avx2-gathers (compact-trees 7.0, avx2-gathers 6.0)")
     }
 
+    /// Walks are timed in turn, round after round; one more than twice as slow as the leader after a warm round is not
+    /// timed again, and a first round that is slow (code and caches still cold) rules nothing out.
+    @Test func roundsTimeEveryWalkInTurnAndDropTheHopeless() {
+        let available: Set<TreeWalk> = [.compactRows, .avx512Gathers, .avx2Gathers, .packedRows]
+        var order = [TreeWalk]()
+        // compact-rows' first round is cold (4 × its time, over 2 × avx2's); warm, avx2 stays within 2 × of it.
+        let measured = TreeWalkChoice.choose(preference: .measured, available: available.contains) { walk, trial in
+            if trial == .block { order.append(walk) }
+            let firstRound = !order.dropLast().contains(walk)
+            let microseconds: Double = switch walk {
+            case .compactRows: firstRound ? 20 : 5
+            case .avx2Gathers: 7.5
+            case .avx512Gathers: 11
+            default: 30
+            }
+            return microseconds * 1e-6 * Double(trial == .block ? TreeWalkChoice.measuredBlockRows : TreeWalkChoice.measuredSingleRows)
+        }
+        #expect(measured.block == .compactRows)
+        // Rounds 1 and 2 time all four; then compact-rows leads at 5, and avx512 (11) and packed-rows (30) are out.
+        #expect(order == [.compactRows, .avx512Gathers, .avx2Gathers, .packedRows,
+                          .compactRows, .avx512Gathers, .avx2Gathers, .packedRows,
+                          .compactRows, .avx2Gathers])
+        #expect(measured.reason.hasPrefix("blocks: compact-rows (µs a row: compact-rows 5.0, avx512-gathers 11.0, avx2-gathers 7.5, packed-rows 30.0)"))
+    }
+
     @Test func aNamedWalkServesEveryBlockWhereItApplies() {
         let choice = TreeWalkChoice.choose(preference: .fixed(.compactTrees), available: { _ in true }, time: Self.clock([:]))
         #expect(choice.block == .compactTrees && choice.fewRows == .compactTrees)
