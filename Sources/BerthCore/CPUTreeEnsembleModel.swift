@@ -61,16 +61,18 @@ struct CPUTreeEnsembleModel: CompiledModel {
         guard ensemble.baseMargins.count == ensemble.groupCount, ensemble.groupCount > 0 else {
             throw ModelValidationError("the model has \(ensemble.groupCount) output groups but \(ensemble.baseMargins.count) base scores")
         }
-        forest = try PackedForest(ensemble)
+        let forest = try PackedForest(ensemble)
+        let groupCount = ensemble.groupCount
+        self.forest = forest
         featureCount = ensemble.featureCount
-        groupCount = ensemble.groupCount
+        self.groupCount = groupCount
         baseMargins = ensemble.baseMargins
         transform = ensemble.transform
         combination = ensemble.combination
         self.parallelism = parallelism
-        nodeMeans = forest.nodeMeans()
         stepsPerRow = max(1, forest.depths.reduce(0) { $0 + Int($1) })
-        compact = CompactForest(forest, groupCount: groupCount)
+        // Both read the packed forest and nothing else: at once, on a machine of two cores or more.
+        (nodeMeans, compact) = parallelism.both({ forest.nodeMeans() }, { CompactForest(forest, groupCount: groupCount) })
         walks = nil
         if combination == .sum && !forest.hasCategorical.contains(true) {
             let chosen = measuredWalks(preference: preference)
