@@ -11,7 +11,8 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     /// An array of numbers kept as the document's bytes: what UBJSON's typed arrays (a model's thresholds,
     /// children, leaf values) decode to, without an enum value per element. Equal to the same numbers as `.array`.
-    case numberArray(BinaryNumbers)
+    /// Boxed, so that a value stays 24 bytes: requests' JSON arrays hold a value per number.
+    indirect case numberArray(BinaryNumbers)
     case object([String: JSONValue])
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {

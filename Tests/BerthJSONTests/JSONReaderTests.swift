@@ -2,6 +2,11 @@ import Testing
 @testable import BerthJSON
 
 @Suite struct JSONReaderTests {
+    /// A request's JSON array holds a value per number: a typed array is boxed so that none grows past 24 bytes.
+    @Test func aValueStaysTwentyFourBytes() {
+        #expect(MemoryLayout<JSONValue>.stride <= 24)
+    }
+
     /// `NaN`, `Infinity` and `-Infinity` are numbers only where asked for (Open Inference Protocol requests, which
     /// Python's json and Triton's server write and read); strict JSON refuses them, and near-misses stay errors.
     @Test func nonFiniteLiteralsOnlyWhereAllowed() throws {
