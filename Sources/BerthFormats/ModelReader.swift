@@ -16,7 +16,7 @@ public enum ModelReader {
             if CatBoostJSONReader.isCatBoost(document) { return try CatBoostJSONReader.read(document, file: file) }
             return try XGBoostJSONModelDecoder.decode(document, file: file, format: .xgboostJSON)
         case .xgboostUBJSON:
-            let parsed: (document: JSONValue, lists: [[JSONMembers]])
+            let parsed: (document: JSONValue, lists: [ListedObjects])
             do { parsed = try UBJSONReader.parse(bytes, listingObjectsUnder: XGBoostJSONModelDecoder.treesKey) } catch {
                 throw ModelReadError(file: file, reason: "is not valid UBJSON (\(error)); the file may be truncated")
             }

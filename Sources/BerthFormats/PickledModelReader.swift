@@ -120,12 +120,13 @@ enum PickledModelReader {
             }
             return try XGBoostJSONModelDecoder.decode(document["Model"] ?? document, file: file, format: .xgboostJSON)
         case .xgboostUBJSON:
-            let parsed: (document: JSONValue, lists: [[JSONMembers]])
+            let parsed: (document: JSONValue, lists: [ListedObjects])
             do { parsed = try UBJSONReader.parse(raw, listingObjectsUnder: XGBoostJSONModelDecoder.treesKey) } catch {
                 throw ModelReadError(file: file, reason: "holds a Booster whose UBJSON snapshot is not valid UBJSON (\(error))")
             }
-            return try XGBoostJSONModelDecoder.decode(parsed.document["Model"] ?? parsed.document, listedTrees: parsed.lists,
-                                                      file: file, format: .xgboostUBJSON)
+            let wrapped = parsed.document["Model"]
+            return try XGBoostJSONModelDecoder.decode(wrapped ?? parsed.document, listedTrees: parsed.lists,
+                                                      documentPath: wrapped == nil ? [] : ["Model"], file: file, format: .xgboostUBJSON)
         default:
             // xgboost 0.90 kept the legacy binary without its `binf` magic.
             return try XGBoostLegacyBinaryReader.read(file: file, bytes: raw, magic: .optional)

@@ -16,7 +16,7 @@ public struct UBJSONReader {
     /// For XGBoost's `trees`: hundreds of objects of the same dozen members, each read once. As member lists they
     /// cost no hashing; their typed arrays stay the document's bytes either way (`BinaryNumbers`).
     public static func parse(_ bytes: [UInt8], maxDepth: Int = JSONReader.defaultMaxDepth, listingObjectsUnder listKey: String?)
-        throws(JSONParseError) -> (document: JSONValue, lists: [[JSONMembers]])
+        throws(JSONParseError) -> (document: JSONValue, lists: [ListedObjects])
     {
         try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
             var reader = UBJSONReader(document: bytes, buffer: buffer, maxDepth: maxDepth, listKey: listKey)
@@ -33,7 +33,9 @@ public struct UBJSONReader {
     private let buffer: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
     private let listKey: String?
-    private var lists: [[JSONMembers]] = []
+    private var lists: [ListedObjects] = []
+    /// The keys from the root to the value being read, `[]` for an array's element: where a list was found.
+    private var path: [String] = []
     private var position = 0
 
     private init(document: [UInt8], buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, listKey: String?) {
@@ -163,6 +165,8 @@ public struct UBJSONReader {
                 return .numberArray(try readNumbers(count: count, marker: type, width: width))
             }
             elements.reserveCapacity(min(count, buffer.count - position))
+            path.append(Self.elementStep)
+            defer { path.removeLast() }
             for _ in 0..<count {
                 let marker: UInt8
                 if let type { marker = type } else { marker = try readByte() }
@@ -170,6 +174,8 @@ public struct UBJSONReader {
             }
             return .array(elements)
         }
+        path.append(Self.elementStep)
+        defer { path.removeLast() }
         while true {
             let marker = try readByte()
             if marker == UInt8(ascii: "]") { return .array(elements) }
@@ -177,6 +183,9 @@ public struct UBJSONReader {
             elements.append(try parseValue(marker: marker, depth: depth))
         }
     }
+
+    /// The step a path takes into an array's elements.
+    static let elementStep = "[]"
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         try parseMembers(depth: depth).object
@@ -209,8 +218,15 @@ public struct UBJSONReader {
     }
 
     private mutating func parseMember(key: String, marker: UInt8, depth: Int, into members: inout JSONMembers) throws(JSONParseError) {
+        guard marker == UInt8(ascii: "[") || marker == UInt8(ascii: "{") else {
+            members.append(key: key, value: try parseValue(marker: marker, depth: depth))
+            return
+        }
+        path.append(key)
+        defer { path.removeLast() }
         if marker == UInt8(ascii: "["), let listKey, key == listKey {
-            lists.append(try parseObjectList(depth: depth + 1))
+            let listPath = path
+            lists.append(ListedObjects(path: listPath, objects: try parseObjectList(depth: depth + 1)))
         } else {
             members.append(key: key, value: try parseValue(marker: marker, depth: depth))
         }
@@ -221,6 +237,8 @@ public struct UBJSONReader {
         guard depth <= maxDepth else { throw JSONParseError("UBJSON nested deeper than \(maxDepth) levels", at: position) }
         let (type, count) = try containerHeader()
         var objects = [JSONMembers]()
+        path.append(Self.elementStep)
+        defer { path.removeLast() }
         func object(marker: UInt8) throws(JSONParseError) -> JSONMembers {
             guard marker == UInt8(ascii: "{") else {
                 throw JSONParseError("the array under \"\(listKey ?? "")\" holds something other than an object", at: position - 1)
@@ -245,4 +263,11 @@ public struct UBJSONReader {
             objects.append(try object(marker: marker))
         }
     }
+}
+
+/// An array of objects `UBJSONReader.parse(_:listingObjectsUnder:)` read as member lists, and where it was.
+public struct ListedObjects: Sendable {
+    /// The member keys from the document's root down to the array's own key; `[]` steps into an array's element.
+    public let path: [String]
+    public let objects: [JSONMembers]
 }

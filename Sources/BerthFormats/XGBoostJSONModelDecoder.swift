@@ -12,8 +12,10 @@ enum XGBoostJSONModelDecoder {
     static let treesKey = "trees"
 
     /// `listedTrees` are the lists a UBJSON reader made of the arrays under `treesKey`, which the document then
-    /// lacks; an XGBoost model has exactly one.
-    static func decode(_ document: JSONValue, listedTrees: [[JSONMembers]] = [], file: String, format: ModelFormat) throws(ModelReadError) -> LoadedModel {
+    /// lacks; the one at the booster model's `trees` is the model's (`documentPath` leads from the parsed root to
+    /// `document`), and the others are ignored, as a `trees` member anywhere else would be.
+    static func decode(_ document: JSONValue, listedTrees: [ListedObjects] = [], documentPath: [String] = [], file: String,
+                       format: ModelFormat) throws(ModelReadError) -> LoadedModel {
         let fail = { (reason: String) in ModelReadError(file: file, reason: reason) }
         guard let learner = document["learner"] else {
             throw fail("has no \"learner\" object, so it is not an XGBoost model saved with save_model")
@@ -46,12 +48,14 @@ enum XGBoostJSONModelDecoder {
         let treeCount: Int
         switch boosterName {
         case "gbtree":
-            let trees = try decodeTrees(booster["model"], listedTrees: listedTrees, groupCount: groupCount, fail)
+            let path = documentPath + ["learner", "gradient_booster", "model", treesKey]
+            let trees = try decodeTrees(booster["model"], listed: listedTrees.filter { $0.path == path }, groupCount: groupCount, fail)
             treeCount = trees.trees.count
             ir = .trees(TreeEnsemble(featureCount: featureCount, groupCount: groupCount, trees: trees.trees,
                                      treeGroups: trees.groups, baseMargins: baseMargins, transform: objective.transform))
         case "dart":
-            let trees = try decodeTrees(booster["gbtree"]?["model"], listedTrees: listedTrees, groupCount: groupCount, fail)
+            let path = documentPath + ["learner", "gradient_booster", "gbtree", "model", treesKey]
+            let trees = try decodeTrees(booster["gbtree"]?["model"], listed: listedTrees.filter { $0.path == path }, groupCount: groupCount, fail)
             guard let weights = booster["weight_drop"]?.numbers, weights.count == trees.trees.count else {
                 throw fail("is a dart model whose weight_drop does not have one weight per tree")
             }
@@ -106,14 +110,17 @@ enum XGBoostJSONModelDecoder {
         throw fail("has no valid \(name)")
     }
 
-    private static func decodeTrees(_ model: JSONValue?, listedTrees: [[JSONMembers]], groupCount: Int, _ fail: (String) -> ModelReadError)
+    /// `listed` are the arrays of trees a UBJSON reader took out of `model`.
+    private static func decodeTrees(_ model: JSONValue?, listed: [ListedObjects], groupCount: Int, _ fail: (String) -> ModelReadError)
         throws(ModelReadError) -> (trees: [DecisionTree], groups: [Int])
     {
         guard let model else { throw fail("has no trees") }
-        guard listedTrees.count <= 1 else { throw fail("has \(listedTrees.count) arrays named \(quoted: treesKey); an XGBoost model has one") }
+        guard listed.count + (model[treesKey] == nil ? 0 : 1) <= 1 else {
+            throw fail("has \(quoted: treesKey) more than once in its booster's model; an XGBoost model has it once")
+        }
         let treeValues: [JSONMembers]
-        if let listed = listedTrees.first {
-            treeValues = listed
+        if let trees = listed.first {
+            treeValues = trees.objects
         } else if let values = model[treesKey]?.array {
             treeValues = try values.enumerated().map { (index, value) throws(ModelReadError) in
                 guard let members = value.object else { throw fail("tree \(index) is not an object") }
@@ -163,7 +170,7 @@ enum XGBoostJSONModelDecoder {
             }
             for (entry, node) in nodes.enumerated() {
                 let start = Int(exactly: segments[entry]) ?? -1, size = Int(exactly: sizes[entry]) ?? -1
-                guard start >= 0, size >= 0, start + size <= codes.count else {
+                guard start >= 0, size >= 0, start <= codes.count, size <= codes.count - start else {
                     throw fail("tree \(index) has a categories segment outside the categories array")
                 }
                 categories[Int(node)] = Array(codes[start..<start + size])

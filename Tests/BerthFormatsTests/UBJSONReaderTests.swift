@@ -87,7 +87,8 @@ import Testing
         let (document, lists) = try UBJSONReader.parse(listedDocument, listingObjectsUnder: "trees")
         #expect(document == .object(["m": .object(["x": .bool(true)])]))
         #expect(lists.count == 1)
-        let trees = try #require(lists.first)
+        #expect(lists.first?.path == ["m", "trees"])
+        let trees = try #require(lists.first?.objects)
         #expect(trees.count == 2)
         #expect(trees[0].members.map(\.key) == ["a", "a"])
         #expect(trees[0]["a"] == .string("last"), "a repeated key keeps its last value, as in a dictionary")
@@ -98,6 +99,23 @@ import Testing
         let plain = try UBJSONReader.parse(listedDocument)
         #expect(plain["m"]?["trees"] == .array([trees[0].object, trees[1].object]))
         #expect(trees[0].object == .object(["a": .string("last")]))
+    }
+
+    /// Typed arrays read straight into another type: 64-bit integers beyond 2^53 round as `Double(_:)` does, NaN
+    /// stays NaN, and an empty array is empty.
+    @Test func typedArraysKeepTheirEdgeValues() throws {
+        func typed(_ marker: Character, _ count: UInt8, _ payload: [UInt8]) throws -> JSONValue {
+            try UBJSONReader.parse([UInt8(ascii: "["), UInt8(ascii: "$"), UInt8(ascii: marker.unicodeScalars.first!), UInt8(ascii: "#"),
+                                    UInt8(ascii: "i"), count] + payload)
+        }
+        let large = try typed("L", 1, [0x00, 0x20, 0, 0, 0, 0, 0, 0x01])  // 2^53 + 1
+        #expect(large.numbers == [Double(9_007_199_254_740_993 as Int64)])
+        let nans = try typed("d", 1, [0x7F, 0xC0, 0, 0]).mapNumbers { Float($0) }
+        #expect(nans?.count == 1 && nans?[0].isNaN == true)
+        let doubleNaN = try typed("D", 1, [0x7F, 0xF8, 0, 0, 0, 0, 0, 0]).numbers
+        #expect(doubleNaN?.count == 1 && doubleNaN?[0].isNaN == true)
+        #expect(try typed("l", 0, []).mapNumbers { Int32(exactly: $0) } == [])
+        #expect(try typed("l", 0, []) == .array([]))
     }
 
     @Test func everyTruncationOfAListedDocumentIsAnError() {

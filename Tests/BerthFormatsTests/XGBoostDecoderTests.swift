@@ -115,7 +115,7 @@ import Testing
 
     /// A UBJSON model's trees are read as member lists (no dictionary per tree) straight into the tree arrays; the
     /// model must be the one the whole document, parsed into dictionaries, decodes to.
-    @Test(arguments: ["xgboost-dart", "xgboost-multiclass-ubjson"])
+    @Test(arguments: ["xgboost-dart", "xgboost-multiclass-ubjson", "xgboost-multiclass-selectable-batch"])
     func listedTreesDecodeAsTheNestedDocument(_ name: String) throws {
         let file = try #require(try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open().files.first)
         #expect(ModelFormat.detect(file.bytes) == .xgboostUBJSON)
@@ -141,14 +141,51 @@ import Testing
         #expect(fromUBJSON.writerVersion == fromJSON.writerVersion && fromUBJSON.treeCount == fromJSON.treeCount)
     }
 
-    @Test func aSecondTreesArrayIsRefused() throws {
-        var document = try JSONReader.parse(model()).object!
+    /// The trees are the booster model's: a `trees` array anywhere else is ignored, as it always was, and a second
+    /// `trees` in the booster's model is refused.
+    @Test func onlyTheBoosterModelsTreesAreTrees() throws {
+        let json = try JSONReader.parse(model())
+        var document = json.object!
         var learner = document["learner"]!.object!
-        learner["trees"] = .array([])
+        learner["trees"] = .array([.object(["left_children": .array([])])])
         document["learner"] = .object(learner)
-        var ubjson = [UInt8]()
-        TestUBJSONWriter.write(.object(document), to: &ubjson)
-        #expect(throws: ModelReadError.self) { try read(ubjson) }
+        var elsewhere = [UInt8]()
+        TestUBJSONWriter.write(.object(document), to: &elsewhere)
+        #expect(try read(elsewhere).ir == read(model()).ir)
+
+        // "treez" is written, then renamed to make a second "trees" beside the first (a dictionary cannot hold two).
+        for second in [JSONValue.array(json["learner"]!["gradient_booster"]!["model"]!["trees"]!.array!), .number(5)] {
+            var booster = json["learner"]!["gradient_booster"]!.object!
+            var model = booster["model"]!.object!
+            model["treez"] = second
+            booster["model"] = .object(model)
+            var learner = json["learner"]!.object!
+            learner["gradient_booster"] = .object(booster)
+            var bytes = [UInt8]()
+            TestUBJSONWriter.write(.object(["learner": .object(learner), "version": json["version"]!]), to: &bytes)
+            let key = Array("treez".utf8)
+            let at = try #require((0...(bytes.count - key.count)).first { Array(bytes[$0..<$0 + key.count]) == key })
+            bytes[at + key.count - 1] = UInt8(ascii: "s")
+            let error = #expect(throws: ModelReadError.self) { try read(bytes) }
+            #expect(error?.description.contains("more than once") == true)
+        }
+    }
+
+    /// `split_type` has a type per node: a list of another length is refused, whichever way it is off.
+    @Test func splitTypesOfAnotherLengthAreRefused() {
+        for types in ["[1, 0]", "[1, 0, 0, 0]"] {
+            let bytes = model(extraTree: #", "split_type": \#(types), "categories_nodes": [0], "categories_segments": [0], "categories_sizes": [1], "categories": [3]"#)
+            let error = #expect(throws: ModelReadError.self) { try read(bytes) }
+            #expect(error?.description.contains("split types") == true)
+        }
+    }
+
+    /// A categories segment whose start and size add past `Int.max` is refused, not trapped on.
+    @Test func aCategorySegmentBeyondEveryIntegerIsRefused() {
+        let huge = "4611686018427387904"  // 2^62: twice that overflows
+        let bytes = model(extraTree: #", "split_type": [1, 0, 0], "categories_nodes": [0], "categories_segments": [\#(huge)], "categories_sizes": [\#(huge)], "categories": [3]"#)
+        let error = #expect(throws: ModelReadError.self) { try read(bytes) }
+        #expect(error?.description.contains("outside the categories array") == true)
     }
 }
 
