@@ -71,15 +71,16 @@ struct CPUTreeEnsembleModel: CompiledModel {
         combination = ensemble.combination
         self.parallelism = parallelism
         stepsPerRow = max(1, forest.depths.reduce(0) { $0 + Int($1) })
+        // Only a plain sum without categorical splits has a choice of walks, and only those walks read compact nodes.
+        let hasWalkChoice = combination == .sum && !forest.hasCategorical.contains(true)
         // Both read the packed forest and nothing else: at once, on a machine of two cores or more.
-        (nodeMeans, compact) = parallelism.both({ forest.nodeMeans() }, { CompactForest(forest, groupCount: groupCount) })
+        (nodeMeans, compact) = parallelism.both({ forest.nodeMeans() },
+                                                { hasWalkChoice ? CompactForest(forest, groupCount: groupCount) : nil })
         walks = nil
-        if combination == .sum && !forest.hasCategorical.contains(true) {
+        if hasWalkChoice {
             let chosen = measuredWalks(preference: preference)
             walks = chosen
             if ![chosen.fewRows, chosen.block].contains(where: { $0 == .compactRows || $0 == .compactTrees }) { compact = nil }
-        } else {
-            compact = nil
         }
     }
 

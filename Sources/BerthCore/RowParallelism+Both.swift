@@ -4,7 +4,7 @@ extension RowParallelism {
     /// Two independent pieces of work, on two threads at once where this has two, else one after the other.
     ///
     /// For a model's compilation, whose parts built from the same forest need not wait for each other. The caller's
-    /// thread runs one of them (`DispatchQueue.concurrentPerform`), so nothing waits for a thread to be started.
+    /// thread takes part (`DispatchQueue.concurrentPerform`), so a busy pool delays the other piece, never both.
     func both<First: Sendable, Second: Sendable>(_ first: @Sendable () -> First, _ second: @Sendable () -> Second) -> (First, Second) {
         guard threadCount > 1 else { return (first(), second()) }
         let firstResult = ResultSlot<First>(), secondResult = ResultSlot<Second>()
