@@ -60,7 +60,15 @@ public struct PackedForest: Sendable {
         categoryWords = []
         covers = []
         let covered = ensemble.trees.allSatisfy { $0.covers?.count == $0.nodeCount }
-        nodes.reserveCapacity(ensemble.trees.reduce(0) { $0 + $1.nodeCount })
+        let nodeCount = ensemble.trees.reduce(0) { $0 + $1.nodeCount }
+        // Each per-node array at its final size at once: grown by doubling, it would touch and copy twice the pages.
+        nodes.reserveCapacity(nodeCount)
+        categorySetOfNode.reserveCapacity(nodeCount)
+        if covered { covers.reserveCapacity(nodeCount) }
+        roots.reserveCapacity(ensemble.trees.count)
+        groups.reserveCapacity(ensemble.trees.count)
+        depths.reserveCapacity(ensemble.trees.count)
+        hasCategorical.reserveCapacity(ensemble.trees.count)
         for (index, tree) in ensemble.trees.enumerated() {
             let group = ensemble.treeGroups[index]
             guard group >= 0, group < ensemble.groupCount else {
@@ -143,10 +151,11 @@ public struct PackedForest: Sendable {
                     appendCategorySet(codes)
                 }
             }
-            let feature = isLeaf ? 0 : UInt32(tree.splitFeatures[node])
+            // `validate` checked the children and feature of every node the root reaches; a node it does not reach is
+            // never walked, and its unchecked children and feature are kept with wrapping arithmetic (the feature
+            // masked, so that it sets no flag) rather than trusted.
+            let feature = isLeaf ? 0 : UInt32(truncatingIfNeeded: tree.splitFeatures[node]) & Self.featureMask
             let selfIndex = base + Int32(node)
-            // `validate` checked the children of every node the root reaches; a node it does not reach is never
-            // walked, and its unchecked children are kept with wrapping arithmetic rather than trusted.
             nodes.append(Node(featureAndFlags: feature | flags, value: value,
                               left: isLeaf ? selfIndex : base &+ tree.leftChildren[node],
                               right: isLeaf ? selfIndex : base &+ tree.rightChildren[node]))
