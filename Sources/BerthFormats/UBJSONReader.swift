@@ -14,7 +14,8 @@ public struct UBJSONReader {
     /// each kept as its members in document order, and that member is left out of its object.
     ///
     /// For XGBoost's `trees`: hundreds of objects of the same dozen members, each read once. As member lists they
-    /// cost no hashing; their typed arrays stay the document's bytes either way (`BinaryNumbers`).
+    /// cost no hashing, and their typed arrays stay the document's bytes (`BinaryNumbers`) until read, straight
+    /// into the type the reader needs (`JSONMembers.mapNumbers`); elsewhere typed arrays become `.numberArray`.
     public static func parse(_ bytes: [UInt8], maxDepth: Int = JSONReader.defaultMaxDepth, listingObjectsUnder listKey: String?)
         throws(JSONParseError) -> (document: JSONValue, lists: [ListedObjects])
     {
@@ -127,7 +128,7 @@ public struct UBJSONReader {
         case UInt8(ascii: "F"): return .bool(false)
         case UInt8(ascii: "S"): return .string(try readString())
         case UInt8(ascii: "C"): return .string(String(UnicodeScalar(try readByte())))
-        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "["): return try parseArray(depth: depth + 1).parsed
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         default:
             guard Self.width(ofNumeric: marker) != nil else {
@@ -152,7 +153,8 @@ public struct UBJSONReader {
         return (nil, nil)
     }
 
-    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// An array after its `[`; a typed numeric array stays the document's bytes where `keepsTypedArrays`.
+    private mutating func parseArray(depth: Int, keepsTypedArrays: Bool = false) throws(JSONParseError) -> JSONMembers.Value {
         guard depth <= maxDepth else { throw JSONParseError("UBJSON nested deeper than \(maxDepth) levels", at: position) }
         let (type, count) = try containerHeader()
         var elements = [JSONValue]()
@@ -162,7 +164,8 @@ public struct UBJSONReader {
                 throw JSONParseError("array of \(count) elements runs past the end", at: position)
             }
             if let type, let width = Self.width(ofNumeric: type) {
-                return .numberArray(try readNumbers(count: count, marker: type, width: width))
+                let numbers = try readNumbers(count: count, marker: type, width: width)
+                return keepsTypedArrays ? .numbers(numbers) : .parsed(.numberArray(numbers.doubles))
             }
             elements.reserveCapacity(min(count, buffer.count - position))
             path.append(Self.elementStep)
@@ -172,13 +175,13 @@ public struct UBJSONReader {
                 if let type { marker = type } else { marker = try readByte() }
                 elements.append(try parseValue(marker: marker, depth: depth))
             }
-            return .array(elements)
+            return .parsed(.array(elements))
         }
         path.append(Self.elementStep)
         defer { path.removeLast() }
         while true {
             let marker = try readByte()
-            if marker == UInt8(ascii: "]") { return .array(elements) }
+            if marker == UInt8(ascii: "]") { return .parsed(.array(elements)) }
             if marker == UInt8(ascii: "N") { continue }
             elements.append(try parseValue(marker: marker, depth: depth))
         }
@@ -191,8 +194,9 @@ public struct UBJSONReader {
         try parseMembers(depth: depth).object
     }
 
-    /// An object's members after its `{`, in document order; a member under `listKey` goes to `lists` instead.
-    private mutating func parseMembers(depth: Int) throws(JSONParseError) -> JSONMembers {
+    /// An object's members after its `{`, in document order; a member under `listKey` goes to `lists` instead, and
+    /// a typed array stays the document's bytes where `keepsTypedArrays`.
+    private mutating func parseMembers(depth: Int, keepsTypedArrays: Bool = false) throws(JSONParseError) -> JSONMembers {
         guard depth <= maxDepth else { throw JSONParseError("UBJSON nested deeper than \(maxDepth) levels", at: position) }
         let (type, count) = try containerHeader()
         var members = JSONMembers()
@@ -202,7 +206,7 @@ public struct UBJSONReader {
                 let key = try readString()
                 let marker: UInt8
                 if let type { marker = type } else { marker = try readByte() }
-                try parseMember(key: key, marker: marker, depth: depth, into: &members)
+                try parseMember(key: key, marker: marker, depth: depth, keepsTypedArrays: keepsTypedArrays, into: &members)
             }
             return members
         }
@@ -213,13 +217,14 @@ public struct UBJSONReader {
                 return members
             }
             let key = try readString()
-            try parseMember(key: key, marker: try readByte(), depth: depth, into: &members)
+            try parseMember(key: key, marker: try readByte(), depth: depth, keepsTypedArrays: keepsTypedArrays, into: &members)
         }
     }
 
-    private mutating func parseMember(key: String, marker: UInt8, depth: Int, into members: inout JSONMembers) throws(JSONParseError) {
+    private mutating func parseMember(key: String, marker: UInt8, depth: Int, keepsTypedArrays: Bool,
+                                      into members: inout JSONMembers) throws(JSONParseError) {
         guard marker == UInt8(ascii: "[") || marker == UInt8(ascii: "{") else {
-            members.append(key: key, value: try parseValue(marker: marker, depth: depth))
+            members.append(key: key, value: .parsed(try parseValue(marker: marker, depth: depth)))
             return
         }
         path.append(key)
@@ -227,8 +232,10 @@ public struct UBJSONReader {
         if marker == UInt8(ascii: "["), let listKey, key == listKey {
             let listPath = path
             lists.append(ListedObjects(path: listPath, objects: try parseObjectList(depth: depth + 1)))
+        } else if marker == UInt8(ascii: "[") {
+            members.append(key: key, value: try parseArray(depth: depth + 1, keepsTypedArrays: keepsTypedArrays))
         } else {
-            members.append(key: key, value: try parseValue(marker: marker, depth: depth))
+            members.append(key: key, value: .parsed(try parseValue(marker: marker, depth: depth)))
         }
     }
 
@@ -243,7 +250,7 @@ public struct UBJSONReader {
             guard marker == UInt8(ascii: "{") else {
                 throw JSONParseError("the array under \"\(listKey ?? "")\" holds something other than an object", at: position - 1)
             }
-            return try parseMembers(depth: depth + 1)
+            return try parseMembers(depth: depth + 1, keepsTypedArrays: true)
         }
         if let count {
             // An object takes at least its closing brace, or a count: a byte.

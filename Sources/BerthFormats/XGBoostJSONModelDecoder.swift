@@ -151,9 +151,9 @@ enum XGBoostJSONModelDecoder {
             throw fail("tree \(index) has vector leaves (multi_strategy=multi_output_tree), which Berth does not serve yet; train with the default one_output_per_tree")
         }
         // Each array goes straight from how the document stores it to the tree's own type (BinaryNumbers.map).
-        guard let left = tree["left_children"]?.mapNumbers(index32), let right = tree["right_children"]?.mapNumbers(index32),
-              let features = tree["split_indices"]?.mapNumbers(index32), let conditions = tree["split_conditions"]?.mapNumbers({ Float($0) }),
-              let defaults = tree["default_left"]?.mapNumbers({ $0 != 0 }) else {
+        guard let left = tree.mapNumbers("left_children", index32), let right = tree.mapNumbers("right_children", index32),
+              let features = tree.mapNumbers("split_indices", index32), let conditions = tree.mapNumbers("split_conditions", { Float($0) }),
+              let defaults = tree.mapNumbers("default_left", { $0 != 0 }) else {
             throw fail("tree \(index) lacks left_children, right_children, split_indices, split_conditions or default_left")
         }
         let count = left.count
@@ -161,10 +161,10 @@ enum XGBoostJSONModelDecoder {
             throw fail("tree \(index) has node arrays of different lengths")
         }
         var categories = [Int: [Int32]]()
-        if let categorical = tree["split_type"]?.mapNumbers({ $0 == 1 }), categorical.contains(true) {
+        if let categorical = tree.mapNumbers("split_type", { $0 == 1 }), categorical.contains(true) {
             guard categorical.count == count else { throw fail("tree \(index) has \(categorical.count) split types for \(count) nodes") }
-            guard let nodes = tree["categories_nodes"]?.mapNumbers(index32), let segments = tree["categories_segments"]?.numbers,
-                  let sizes = tree["categories_sizes"]?.numbers, let codes = tree["categories"]?.mapNumbers(index32),
+            guard let nodes = tree.mapNumbers("categories_nodes", index32), let segments = tree["categories_segments"]?.numbers,
+                  let sizes = tree["categories_sizes"]?.numbers, let codes = tree.mapNumbers("categories", index32),
                   nodes.count == segments.count, nodes.count == sizes.count else {
                 throw fail("tree \(index) has categorical splits without consistent categories_* arrays")
             }
@@ -187,7 +187,7 @@ enum XGBoostJSONModelDecoder {
             defaultLeft: defaults,
             categories: categories,
             // Each node's cover, for contributions; a tree without them (or with the wrong count) explains no contributions.
-            covers: tree["sum_hessian"]?.mapNumbers({ Float($0) }).flatMap { $0.count == count ? $0 : nil })
+            covers: tree.mapNumbers("sum_hessian", { Float($0) }).flatMap { $0.count == count ? $0 : nil })
     }
 }
 

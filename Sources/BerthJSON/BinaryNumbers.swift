@@ -31,14 +31,6 @@ public struct BinaryNumbers: Sendable {
         self.bytes = bytes
     }
 
-    /// Numbers stored as doubles (what a test or a writer builds by hand).
-    public init(_ numbers: [Double]) {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(numbers.count * 8)
-        for number in numbers { withUnsafeBytes(of: number.bitPattern.bigEndian) { bytes.append(contentsOf: $0) } }
-        self.init(element: .float64, bytes: bytes[...])
-    }
-
     public var count: Int { bytes.count / element.width }
 
     /// Every element as a double: exact, since no stored type has more precision than a double but `int64`, whose
@@ -74,9 +66,3 @@ public struct BinaryNumbers: Sendable {
     }
 }
 
-extension BinaryNumbers: Equatable {
-    /// Equal when the numbers are, whatever types hold them.
-    public static func == (lhs: BinaryNumbers, rhs: BinaryNumbers) -> Bool {
-        lhs.doubles == rhs.doubles
-    }
-}

@@ -9,10 +9,10 @@ public enum JSONValue: Sendable, Equatable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    /// An array of numbers kept as the document's bytes: what UBJSON's typed arrays (a model's thresholds,
-    /// children, leaf values) decode to, without an enum value per element. Equal to the same numbers as `.array`.
-    /// Boxed, so that a value stays 24 bytes: requests' JSON arrays hold a value per number.
-    indirect case numberArray(BinaryNumbers)
+    /// An array of numbers kept as one buffer: what UBJSON's typed arrays decode to, without an enum value per
+    /// element. Equal to the same numbers as `.array`. (An XGBoost model's trees keep theirs as the document's
+    /// bytes instead: `JSONMembers`.)
+    case numberArray([Double])
     case object([String: JSONValue])
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
@@ -51,7 +51,7 @@ public enum JSONValue: Sendable, Equatable {
     public var array: [JSONValue]? {
         switch self {
         case .array(let elements): elements
-        case .numberArray(let numbers): numbers.map { JSONValue.number($0) }
+        case .numberArray(let numbers): numbers.map { .number($0) }
         default: nil
         }
     }
@@ -66,8 +66,7 @@ public enum JSONValue: Sendable, Equatable {
         mapNumbers { $0 }
     }
 
-    /// Every element as a number converted by `transform`, or nil if this is not an array of numbers (or booleans):
-    /// a typed array goes straight from its stored type to the result, with no array of doubles between.
+    /// Every element as a number converted by `transform`, or nil if this is not an array of numbers (or booleans).
     @inlinable
     public func mapNumbers<Result>(_ transform: (Double) -> Result) -> [Result]? {
         switch self {

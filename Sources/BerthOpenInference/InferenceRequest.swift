@@ -213,7 +213,7 @@ private struct JSONElements {
     mutating func append(_ data: JSONValue, depth: Int) throws(OpenInferenceError) {
         switch data {
         case .numberArray(let numbers):
-            for number in numbers.doubles { try append(.number(number)) }
+            for number in numbers { try append(.number(number)) }
         case .array(let elements):
             guard depth < 8 else { throw .bad("\(label) has \"data\" nested deeper than its shape") }
             for element in elements {

@@ -92,7 +92,11 @@ import Testing
         #expect(trees.count == 2)
         #expect(trees[0].members.map(\.key) == ["a", "a"])
         #expect(trees[0]["a"] == .string("last"), "a repeated key keeps its last value, as in a dictionary")
-        #expect(trees[0].members[0].value.mapNumbers { Int32(exactly: $0) } == [1, -2])
+        guard case .numbers(let kept) = trees[0].members[0].value else {
+            Issue.record("a typed array in a listed object is kept as the document's bytes")
+            return
+        }
+        #expect(kept.element == .int32 && kept.map { Int32(exactly: $0) } == [1, -2])
         #expect(trees[1]["b"] == .array([.number(5)]))
         #expect(trees[1]["a"] == nil)
         // Without listing, the same document parses as before.

@@ -97,7 +97,7 @@ import Testing
 @Suite struct JSONWritingTests {
     @Test func writtenTextReadsBackTheSameTree() throws {
         let tree = JSONValue.object(["b": .array([.number(6), .number(0.5), .null, .bool(true)]), "a": .string("quote \" and\nline"),
-                                     "c": .object([:]), "d": .numberArray(BinaryNumbers([1, -2.25]))])
+                                     "c": .object([:]), "d": .numberArray([1, -2.25])])
         let text = tree.jsonText
         #expect(String(decoding: text, as: UTF8.self) == #"{"a":"quote \" and\nline","b":[6,0.5,null,true],"c":{},"d":[1,-2.25]}"#)
         #expect(try JSONReader.parse(text) == tree)
