@@ -83,7 +83,8 @@ public struct UBJSONReader {
         }
     }
 
-    /// A typed numeric array, kept as its bytes in the document (read later straight into the type a reader needs).
+    /// A typed numeric array as its bytes in the document: kept so in a listed tree (`keepsTypedArrays`), read into
+    /// doubles at once everywhere else (`parseArray`).
     private mutating func readNumbers(count: Int, marker: UInt8, width: Int) throws(JSONParseError) -> BinaryNumbers {
         guard count <= (buffer.count - position) / max(width, 1) else {
             throw JSONParseError("array of \(count) elements runs past the end", at: position)

@@ -150,7 +150,8 @@ enum XGBoostJSONModelDecoder {
         if let leafVector = tree["tree_param"]?["size_leaf_vector"], let size = Int(leafVector.string ?? "") ?? leafVector.number.flatMap({ Int(exactly: $0) }), size > 1 {
             throw fail("tree \(index) has vector leaves (multi_strategy=multi_output_tree), which Berth does not serve yet; train with the default one_output_per_tree")
         }
-        // Each array goes straight from how the document stores it to the tree's own type (BinaryNumbers.map).
+        // Each array goes straight from how the document stores it to the tree's own type (`JSONMembers.mapNumbers`;
+        // for a UBJSON tree's typed arrays, `BinaryNumbers.map`).
         guard let left = tree.mapNumbers("left_children", index32), let right = tree.mapNumbers("right_children", index32),
               let features = tree.mapNumbers("split_indices", index32), let conditions = tree.mapNumbers("split_conditions", { Float($0) }),
               let defaults = tree.mapNumbers("default_left", { $0 != 0 }) else {

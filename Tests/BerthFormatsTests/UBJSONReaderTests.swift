@@ -58,7 +58,7 @@ import Testing
             let bytes = [UInt8(ascii: "["), UInt8(ascii: "$"), marker, UInt8(ascii: "#"), UInt8(ascii: "i"), 3] + payload
             let value = try UBJSONReader.parse(bytes)
             #expect(value.numbers == expected, "marker \(Character(UnicodeScalar(marker)))")
-            // Straight from the stored type, as a model's trees are read: the same as through doubles.
+            // Outside a listed tree a typed array is doubles; converted on, it gives what the tree path gives.
             #expect(value.mapNumbers { Float($0) } == expected.map { Float($0) })
             #expect(value.mapNumbers { Int32(exactly: $0) } == expected.map { Int32(exactly: $0) })
             #expect(value == .array(expected.map { .number($0) }))
