@@ -60,14 +60,22 @@ public struct UBJSONReader {
         return value
     }
 
-    private static func width(ofNumeric marker: UInt8) -> Int? {
+    /// The element type a numeric marker names; nil for any other marker.
+    private static func element(ofNumeric marker: UInt8) -> BinaryNumbers.Element? {
         switch marker {
-        case UInt8(ascii: "i"), UInt8(ascii: "U"): 1
-        case UInt8(ascii: "I"): 2
-        case UInt8(ascii: "l"), UInt8(ascii: "d"): 4
-        case UInt8(ascii: "L"), UInt8(ascii: "D"): 8
+        case UInt8(ascii: "i"): .int8
+        case UInt8(ascii: "U"): .uint8
+        case UInt8(ascii: "I"): .int16
+        case UInt8(ascii: "l"): .int32
+        case UInt8(ascii: "L"): .int64
+        case UInt8(ascii: "d"): .float32
+        case UInt8(ascii: "D"): .float64
         default: nil
         }
+    }
+
+    private static func width(ofNumeric marker: UInt8) -> Int? {
+        element(ofNumeric: marker)?.width
     }
 
     private mutating func readNumber(marker: UInt8) throws(JSONParseError) -> Double {
@@ -85,18 +93,10 @@ public struct UBJSONReader {
 
     /// A typed numeric array as its bytes in the document: kept so in a listed tree (`keepsTypedArrays`), read into
     /// doubles at once everywhere else (`parseArray`).
-    private mutating func readNumbers(count: Int, marker: UInt8, width: Int) throws(JSONParseError) -> BinaryNumbers {
-        guard count <= (buffer.count - position) / max(width, 1) else {
+    private mutating func readNumbers(count: Int, element: BinaryNumbers.Element) throws(JSONParseError) -> BinaryNumbers {
+        let width = element.width
+        guard count <= (buffer.count - position) / width else {
             throw JSONParseError("array of \(count) elements runs past the end", at: position)
-        }
-        let element: BinaryNumbers.Element = switch marker {
-        case UInt8(ascii: "d"): .float32
-        case UInt8(ascii: "D"): .float64
-        case UInt8(ascii: "l"): .int32
-        case UInt8(ascii: "L"): .int64
-        case UInt8(ascii: "I"): .int16
-        case UInt8(ascii: "i"): .int8
-        default: .uint8
         }
         defer { position += count * width }
         return BinaryNumbers(element: element, bytes: document[position..<position + count * width])
@@ -164,8 +164,8 @@ public struct UBJSONReader {
             guard count.multipliedReportingOverflow(by: max(minimumBytes, 0)).partialValue <= buffer.count - position else {
                 throw JSONParseError("array of \(count) elements runs past the end", at: position)
             }
-            if let type, let width = Self.width(ofNumeric: type) {
-                let numbers = try readNumbers(count: count, marker: type, width: width)
+            if let type, let element = Self.element(ofNumeric: type) {
+                let numbers = try readNumbers(count: count, element: element)
                 return keepsTypedArrays ? .numbers(numbers) : .parsed(.numberArray(numbers.doubles))
             }
             elements.reserveCapacity(min(count, buffer.count - position))
