@@ -63,7 +63,8 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Every element as a number, or nil if this is not an array of numbers (or booleans).
     public var numbers: [Double]? {
-        mapNumbers { $0 }
+        if case .numberArray(let numbers) = self { return numbers }  // the stored array itself, not a copy
+        return mapNumbers { $0 }
     }
 
     /// Every element as a number converted by `transform`, or nil if this is not an array of numbers (or booleans).
