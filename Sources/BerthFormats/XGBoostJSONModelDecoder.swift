@@ -164,13 +164,15 @@ enum XGBoostJSONModelDecoder {
         var categories = [Int: [Int32]]()
         if let categorical = tree.mapNumbers("split_type", { $0 == 1 }), categorical.contains(true) {
             guard categorical.count == count else { throw fail("tree \(index) has \(categorical.count) split types for \(count) nodes") }
-            guard let nodes = tree.mapNumbers("categories_nodes", index32), let segments = tree["categories_segments"]?.numbers,
-                  let sizes = tree["categories_sizes"]?.numbers, let codes = tree.mapNumbers("categories", index32),
+            // A start or size that is not a whole number becomes -1, which the check below refuses.
+            let whole = { (number: Double) in Int(exactly: number) ?? -1 }
+            guard let nodes = tree.mapNumbers("categories_nodes", index32), let segments = tree.mapNumbers("categories_segments", whole),
+                  let sizes = tree.mapNumbers("categories_sizes", whole), let codes = tree.mapNumbers("categories", index32),
                   nodes.count == segments.count, nodes.count == sizes.count else {
                 throw fail("tree \(index) has categorical splits without consistent categories_* arrays")
             }
             for (entry, node) in nodes.enumerated() {
-                let start = Int(exactly: segments[entry]) ?? -1, size = Int(exactly: sizes[entry]) ?? -1
+                let start = segments[entry], size = sizes[entry]
                 guard start >= 0, size >= 0, start <= codes.count, size <= codes.count - start else {
                     throw fail("tree \(index) has a categories segment outside the categories array")
                 }
