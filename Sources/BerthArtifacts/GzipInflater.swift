@@ -2,9 +2,12 @@ import CZlib
 
 /// Inflates gzip (and zlib) streams in memory with a hard bound on the output size.
 ///
-/// zlib does the decoding; this type owns the loop, the bound (a 1 KB file that inflates to terabytes stops at
-/// the limit), concatenated gzip members (what `cat a.gz b.gz` and some writers produce), and turning zlib's
-/// codes into messages.
+/// Two libraries do the decoding. libdeflate inflates a gzip file whose members fit the buffer its trailer sizes,
+/// whole, at about twice zlib's speed (a `model.tar.gz` is the largest part of a cold start's reading): the usual
+/// case. zlib redoes anything else, streaming: zlib-format files, a trailer that is short of the truth, corrupt or
+/// truncated files, where its messages say what is wrong. This type owns both loops, the bound (a 1 KB file that
+/// inflates to terabytes stops at the limit), concatenated gzip members (what `cat a.gz b.gz` and some writers
+/// produce), and turning the libraries' codes into messages.
 public enum GzipInflater {
     /// True when `bytes` start with the gzip magic `1f 8b`.
     public static func isGzip(_ bytes: [UInt8]) -> Bool {
@@ -24,19 +27,30 @@ public enum GzipInflater {
 
     /// The inflated bytes, or a failure when the stream is corrupt, truncated or larger than `limit`.
     ///
-    /// zlib writes straight into the answer, no chunk copied after it: the buffer is sized at first from the gzip
-    /// trailer (the last member's length modulo 2^32: exact for the usual single member, and trusted only so far:
-    /// `initialSize`) or from four times the input, and doubled when short.
+    /// The output buffer is sized at first from the gzip trailer (the last member's length modulo 2^32: exact for
+    /// the usual single member, and trusted only so far: `initialSize`) or from four times the input. A gzip file
+    /// that fits it is inflated whole by libdeflate (`inflateWholeMembers`); any other stream by zlib, straight into
+    /// the answer and doubling the buffer when short.
     public static func inflate(_ input: [UInt8], limit: Int) throws(Failure) -> [UInt8] {
+        // One byte beyond the limit: a stream that fills it is too large.
+        let bound = limit == .max ? limit : limit + 1
+        let capacity = initialSize(of: input, bound: bound)
+        if isGzip(input), let whole = try inflateWholeMembers(input, capacity: capacity, limit: limit) {
+            return whole
+        }
+        return try inflateStreaming(input, capacity: capacity, limit: limit, bound: bound)
+    }
+
+    /// zlib's inflation of any gzip or zlib stream into a buffer that starts at `capacity` bytes and doubles up to
+    /// `bound`; its failures name what is wrong with the stream.
+    package static func inflateStreaming(_ input: [UInt8], capacity: Int, limit: Int, bound: Int) throws(Failure) -> [UInt8] {
         var stream = z_stream()
         // 15 window bits + 32: detect gzip or zlib headers automatically.
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw .corrupt("zlib could not be initialised")
         }
         defer { inflateEnd(&stream) }
-        // One byte beyond the limit: a stream that fills it is too large.
-        let bound = limit == .max ? limit : limit + 1
-        var output = [UInt8](repeating: 0, count: initialSize(of: input, bound: bound))
+        var output = [UInt8](repeating: 0, count: capacity)
         var produced = 0
         try input.withUnsafeBufferPointer { inputBuffer throws(Failure) in
             var consumed = 0
@@ -87,7 +101,7 @@ public enum GzipInflater {
     /// and at most `bound`, 64 times the input and 256 MiB whatever the trailer claims — the buffer is committed
     /// before zlib has checked a byte, so a small file with a lying trailer must not cost more than that (an honest
     /// stream beyond it grows by doubling, as a bomb does until the limit).
-    static func initialSize(of input: [UInt8], bound: Int) -> Int {
+    package static func initialSize(of input: [UInt8], bound: Int) -> Int {
         let trailer = isGzip(input) && input.count >= 18
             ? input[(input.count - 4)...].reversed().reduce(0) { $0 << 8 | Int($1) } : input.count * 4
         let (dense, overflow) = input.count.multipliedReportingOverflow(by: 64)

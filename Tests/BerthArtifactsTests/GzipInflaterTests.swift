@@ -1,3 +1,6 @@
+import BerthTestSupport
+import CZlib
+import Foundation
 import Testing
 @testable import BerthArtifacts
 
@@ -51,5 +54,81 @@ import Testing
         #expect(try GzipInflater.inflate(stream, limit: text.count) == text)
         #expect(throws: GzipInflater.Failure.limitExceeded) { try GzipInflater.inflate(stream, limit: text.count - 1) }
         #expect(throws: GzipInflater.Failure.limitExceeded) { try GzipInflater.inflate(stream, limit: 70_000) }
+    }
+
+    /// libdeflate inflates what fits in the buffer whole; everything else comes back nil, for zlib to redo, and
+    /// never as other bytes.
+    @Test func libdeflateInflatesWhatFitsAndLeavesTheRestToZlib() throws {
+        let text = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 ^ $0 >> 5) }
+        let stream = ArchiveBuilder.gzip(text)
+        let members = ArchiveBuilder.gzip(Array(text[..<1000])) + ArchiveBuilder.gzip(Array(text[1000...]))
+        for fits in [stream, members, stream + [0, 0, 0, 0]] {
+            #expect(try GzipInflater.inflateWholeMembers(fits, capacity: text.count, limit: 1 << 30) == text)
+        }
+        #expect(try GzipInflater.inflateWholeMembers(stream, capacity: text.count - 1, limit: 1 << 30) == nil)
+        #expect(try GzipInflater.inflateWholeMembers(members, capacity: text.count - 1, limit: 1 << 30) == nil)
+        var corrupt = stream
+        corrupt[stream.count / 2] ^= 0x5A
+        var wrongLength = stream
+        wrongLength[stream.count - 1] ^= 0x01
+        var wrongChecksum = stream
+        wrongChecksum[stream.count - 8] ^= 0x01
+        for refused in [Array(stream.prefix(stream.count / 2)), Array(stream.dropLast()), corrupt, wrongLength, wrongChecksum,
+                        stream + [1, 2, 3], stream + [0x1F, 0x8B]] {
+            #expect(try GzipInflater.inflateWholeMembers(refused, capacity: 1 << 20, limit: 1 << 30) == nil)
+        }
+        #expect(throws: GzipInflater.Failure.limitExceeded) {
+            try GzipInflater.inflateWholeMembers(stream, capacity: text.count, limit: text.count - 1)
+        }
+    }
+
+    /// libdeflate skips a header's checksum (`FHCRC`) where zlib checks it, so such a file is left to zlib.
+    @Test func aHeaderChecksumIsZlibs() throws {
+        let text = Array("a header with its own checksum".utf8)
+        let plain = ArchiveBuilder.gzip(text)
+        var header = Array(plain[..<10])
+        header[3] |= 0x02
+        let checksum = UInt16(truncatingIfNeeded: header.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) })
+        let checked = header + [UInt8(truncatingIfNeeded: checksum), UInt8(checksum >> 8)] + plain[10...]
+        #expect(try GzipInflater.inflateWholeMembers(checked, capacity: 1 << 16, limit: 1 << 20) == nil)
+        #expect(try GzipInflater.inflate(checked, limit: 1 << 20) == text)
+        var wrong = checked
+        wrong[10] ^= 0xFF
+        #expect(throws: GzipInflater.Failure.corrupt("header crc mismatch")) { try GzipInflater.inflate(wrong, limit: 1 << 20) }
+    }
+
+    /// A stream libdeflate gives up on fails with zlib's own message, the same as before libdeflate was used.
+    @Test func failuresAreZlibs() {
+        let stream = ArchiveBuilder.gzip(Array(repeating: 42, count: 10_000) + Array(0..<255))
+        var corrupt = stream
+        corrupt[12] ^= 0xFF
+        corrupt[13] ^= 0xFF
+        var wrongChecksum = stream
+        wrongChecksum[stream.count - 8] ^= 0x01
+        for refused in [Array(stream.prefix(stream.count / 2)), corrupt, wrongChecksum, stream + [1, 2, 3]] {
+            let viaLibdeflate = #expect(throws: GzipInflater.Failure.self) { try GzipInflater.inflate(refused, limit: 1 << 20) }
+            let viaZlib = #expect(throws: GzipInflater.Failure.self) {
+                try GzipInflater.inflateStreaming(refused, capacity: 1 << 16, limit: 1 << 20, bound: (1 << 20) + 1)
+            }
+            #expect(viaLibdeflate != nil && viaLibdeflate == viaZlib)
+        }
+    }
+
+    /// Every gzip file the fixture generators wrote (Python's `gzip` and `tarfile`, a file name in the header)
+    /// inflates whole with libdeflate, to the bytes zlib gives.
+    @Test func bothLibrariesAgreeOnTheFixtures() throws {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: Fixtures.root).filter { !$0.hasPrefix(".") }
+        var checked = 0
+        for folder in folders.sorted() {
+            let model = Fixtures.root + "/" + folder + "/model"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: model)) ?? [] where name.hasSuffix(".gz") {
+                let bytes = try Fixtures.bytes(model + "/" + name)
+                let capacity = GzipInflater.initialSize(of: bytes, bound: 1 << 30)
+                let whole = try #require(try GzipInflater.inflateWholeMembers(bytes, capacity: capacity, limit: 1 << 30))
+                #expect(whole == (try GzipInflater.inflateStreaming(bytes, capacity: capacity, limit: 1 << 30, bound: (1 << 30) + 1)))
+                checked += 1
+            }
+        }
+        #expect(checked >= 3)
     }
 }

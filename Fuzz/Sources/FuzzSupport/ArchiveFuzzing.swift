@@ -14,6 +14,18 @@ public func fuzzGzip(_ input: FuzzInput) {
     } catch {
         if case .corrupt(let reason) = error { requireShortMessage(reason) }
     }
+    requireLibrariesAgree(input.bytes)
+}
+
+/// Whenever libdeflate inflates a gzip file whole, zlib gives exactly the same bytes: libdeflate only ever makes it
+/// faster.
+func requireLibrariesAgree(_ bytes: [UInt8]) {
+    guard GzipInflater.isGzip(bytes) else { return }
+    let bound = inflationLimit + 1
+    let capacity = GzipInflater.initialSize(of: bytes, bound: bound)
+    guard let whole = try? GzipInflater.inflateWholeMembers(bytes, capacity: capacity, limit: inflationLimit) else { return }
+    let streamed = try? GzipInflater.inflateStreaming(bytes, capacity: capacity, limit: inflationLimit, bound: bound)
+    precondition(whole == streamed, "libdeflate and zlib disagree")
 }
 
 /// Reads a tar archive's entries and checks the paths it lets through stay inside the archive.
