@@ -60,27 +60,41 @@ public struct PackedForest: Sendable {
         categoryWords = []
         covers = []
         let covered = ensemble.trees.allSatisfy { $0.covers?.count == $0.nodeCount }
-        let nodeCount = ensemble.trees.reduce(0) { $0 + $1.nodeCount }
-        // Each per-node array at its final size at once: grown by doubling, it would touch and copy twice the pages.
-        nodes.reserveCapacity(nodeCount)
-        categorySetOfNode.reserveCapacity(nodeCount)
-        if covered { covers.reserveCapacity(nodeCount) }
         roots.reserveCapacity(ensemble.trees.count)
         groups.reserveCapacity(ensemble.trees.count)
         depths.reserveCapacity(ensemble.trees.count)
         hasCategorical.reserveCapacity(ensemble.trees.count)
+        var nodeCount = 0
         for (index, tree) in ensemble.trees.enumerated() {
             let group = ensemble.treeGroups[index]
             guard group >= 0, group < ensemble.groupCount else {
                 throw ModelValidationError("tree \(index) adds to output group \(group), but the model has \(ensemble.groupCount)")
             }
             let depth = try validate(tree, index: index, featureCount: ensemble.featureCount)
-            roots.append(Int32(nodes.count))
+            guard let root = Int32(exactly: nodeCount), nodeCount + tree.nodeCount <= Int32.max else {
+                throw ModelValidationError("the model has more than \(Int32.max) nodes")
+            }
+            roots.append(root)
             groups.append(Int32(group))
             depths.append(Int32(depth))
             hasCategorical.append(!tree.categories.isEmpty)
-            append(tree, weight: ensemble.treeWeights[index])
-            if covered, let treeCovers = tree.covers { covers.append(contentsOf: treeCovers) }
+            nodeCount += tree.nodeCount
+        }
+        // Every node written once into an array of its final size: appended one by one, each paid for the array's
+        // uniqueness and capacity checks, the largest part of packing.
+        nodes = [Node](unsafeUninitializedCapacity: nodeCount) { buffer, initialized in
+            for (index, tree) in ensemble.trees.enumerated() {
+                Self.pack(tree, weight: ensemble.treeWeights[index], root: roots[index], into: buffer)
+            }
+            initialized = nodeCount
+        }
+        categorySetOfNode = [Int32](repeating: -1, count: nodeCount)
+        for (index, tree) in ensemble.trees.enumerated() where hasCategorical[index] {
+            markCategorical(tree, root: Int(roots[index]))
+        }
+        if covered {
+            covers.reserveCapacity(nodeCount)
+            for tree in ensemble.trees { covers.append(contentsOf: tree.covers ?? []) }
         }
     }
 
@@ -104,7 +118,8 @@ public struct PackedForest: Sendable {
             let left = Int(tree.leftChildren[node])
             if left == -1 { continue }
             let right = Int(tree.rightChildren[node])
-            for child in [left, right] {
+            for side in 0..<2 {
+                let child = side == 0 ? left : right
                 guard child > 0, child < count else {
                     throw ModelValidationError("tree \(index) node \(node) has child \(child), outside 0..<\(count)")
                 }
@@ -133,33 +148,33 @@ public struct PackedForest: Sendable {
         return deepest
     }
 
-    private mutating func append(_ tree: DecisionTree, weight: Float) {
-        let base = Int32(nodes.count)
+    /// Writes `tree`'s nodes into `nodes` from `root` on, children as absolute indices; categorical splits are
+    /// flagged afterwards (`markCategorical`).
+    private static func pack(_ tree: DecisionTree, weight: Float, root: Int32, into nodes: UnsafeMutableBufferPointer<Node>) {
         for node in 0..<tree.nodeCount {
             let isLeaf = tree.leftChildren[node] == -1
-            var flags: UInt32 = 0
-            var value = tree.values[node]
-            var setIndex: Int32 = -1
+            let selfIndex = root + Int32(node)
+            let packed: Node
             if isLeaf {
-                flags |= Self.leafFlag
-                value *= weight
+                packed = Node(featureAndFlags: leafFlag, value: tree.values[node] * weight, left: selfIndex, right: selfIndex)
             } else {
-                if tree.defaultLeft[node] { flags |= Self.defaultLeftFlag }
-                if let codes = tree.categories[node] {
-                    flags |= Self.categoricalFlag
-                    setIndex = Int32(categorySets.count)
-                    appendCategorySet(codes)
-                }
+                // `validate` checked the children and feature of every node the root reaches; a node it does not
+                // reach is never walked, and its unchecked children and feature are kept with wrapping arithmetic
+                // (the feature masked, so that it sets no flag) rather than trusted.
+                let feature = UInt32(truncatingIfNeeded: tree.splitFeatures[node]) & featureMask
+                packed = Node(featureAndFlags: feature | (tree.defaultLeft[node] ? defaultLeftFlag : 0), value: tree.values[node],
+                              left: root &+ tree.leftChildren[node], right: root &+ tree.rightChildren[node])
             }
-            // `validate` checked the children and feature of every node the root reaches; a node it does not reach is
-            // never walked, and its unchecked children and feature are kept with wrapping arithmetic (the feature
-            // masked, so that it sets no flag) rather than trusted.
-            let feature = isLeaf ? 0 : UInt32(truncatingIfNeeded: tree.splitFeatures[node]) & Self.featureMask
-            let selfIndex = base + Int32(node)
-            nodes.append(Node(featureAndFlags: feature | flags, value: value,
-                              left: isLeaf ? selfIndex : base &+ tree.leftChildren[node],
-                              right: isLeaf ? selfIndex : base &+ tree.rightChildren[node]))
-            categorySetOfNode.append(setIndex)
+            (nodes.baseAddress! + Int(selfIndex)).initialize(to: packed)
+        }
+    }
+
+    /// Flags the categorical splits of the tree packed at `root` and stores their category sets, in node order.
+    private mutating func markCategorical(_ tree: DecisionTree, root: Int) {
+        for (node, codes) in tree.categories.sorted(by: { $0.key < $1.key }) where tree.leftChildren[node] != -1 {
+            nodes[root + node].featureAndFlags |= Self.categoricalFlag
+            categorySetOfNode[root + node] = Int32(categorySets.count)
+            appendCategorySet(codes)
         }
     }
 
