@@ -34,7 +34,8 @@ public struct PackedForest: Sendable {
     public private(set) var depths: [Int32]
     /// Whether any split of the tree is categorical (those trees take the slower step).
     public private(set) var hasCategorical: [Bool]
-    /// For categorical nodes: the index into `categorySets`; -1 elsewhere.
+    /// For categorical nodes: the index into `categorySets`; -1 elsewhere; empty when no split is categorical (a
+    /// walk reads it only at a node flagged categorical).
     public private(set) var categorySetOfNode: [Int32]
     /// (first word, word count) of each category bitset.
     public private(set) var categorySets: [(offset: Int32, count: Int32)]
@@ -88,7 +89,7 @@ public struct PackedForest: Sendable {
             }
             initialized = nodeCount
         }
-        categorySetOfNode = [Int32](repeating: -1, count: nodeCount)
+        categorySetOfNode = hasCategorical.contains(true) ? [Int32](repeating: -1, count: nodeCount) : []
         for (index, tree) in ensemble.trees.enumerated() where hasCategorical[index] {
             markCategorical(tree, root: Int(roots[index]))
         }
