@@ -36,6 +36,34 @@ import Testing
         #expect(answers == [2, 2, 2, 1, 1, 1, 1, 1, 2])
     }
 
+    /// The packed layout: children as absolute indices, leaves pointing at themselves with the tree's weight applied,
+    /// categorical splits flagged with their sets in node order; no per-node set index without a categorical split.
+    @Test func packsNodesOnceAndFlagsCategoricalSplits() throws {
+        let plain = stump(defaultLeft: true)
+        let categorical = DecisionTree(leftChildren: [1, -1, 3, -1, -1], rightChildren: [2, -1, 4, -1, -1], splitFeatures: [0, 0, 0, 0, 0],
+                                       values: [0, 1, 0, 3, 4], defaultLeft: [false, false, true, false, false],
+                                       categories: [2: [5], 0: [1, 40]])
+        let unsplit = try PackedForest(TreeEnsemble(featureCount: 1, groupCount: 1, trees: [plain, plain], treeGroups: [0, 0],
+                                                    baseMargins: [0], transform: .identity))
+        #expect(unsplit.categorySetOfNode.isEmpty && unsplit.categorySets.isEmpty)
+        var ensemble = TreeEnsemble(featureCount: 1, groupCount: 1, trees: [plain, categorical], treeGroups: [0, 0],
+                                    baseMargins: [0], transform: .identity)
+        ensemble.treeWeights = [1, 0.5]
+        let forest = try PackedForest(ensemble)
+        #expect(forest.roots == [0, 3])
+        #expect(forest.nodes.map { $0.left } == [1, 1, 2, 4, 4, 6, 6, 7])
+        #expect(forest.nodes.map { $0.right } == [2, 1, 2, 5, 4, 7, 6, 7])
+        #expect(forest.nodes.map { $0.value } == [0.5, 1, 2, 0, 0.5, 0, 1.5, 2])
+        let flags = forest.nodes.map { $0.featureAndFlags & ~PackedForest.featureMask }
+        #expect(flags == [PackedForest.defaultLeftFlag, PackedForest.leafFlag, PackedForest.leafFlag,
+                          PackedForest.categoricalFlag, PackedForest.leafFlag, PackedForest.categoricalFlag | PackedForest.defaultLeftFlag,
+                          PackedForest.leafFlag, PackedForest.leafFlag])
+        #expect(forest.categorySetOfNode == [-1, -1, -1, 0, -1, 1, -1, -1])
+        #expect(forest.categorySets.map { $0.count } == [2, 1])
+        #expect(forest.categoryWords == [1 << 1, 1 << 8, 1 << 5])
+        #expect(forest.hasCategorical == [false, true])
+    }
+
     @Test func baseMarginTreeWeightsAndTransform() throws {
         var ensemble = single(stump(defaultLeft: true), base: 0.25, transform: .sigmoid)
         ensemble.trees.append(.leaf(-1))
