@@ -11,7 +11,7 @@ import CCUDA
 /// `groups × (features + 1)` doubles a row, which the kernel adds into atomically — never take more than
 /// `phiBudgetBytes` (nor the grid more blocks than CUDA allows): each run copies its rows in, zeroes its
 /// contributions, launches, and copies them back. The bias of each group — its trees' expected values
-/// (`PackedForest.nodeMeans` of their roots) added in tree order, then the base margin — is computed once and
+/// (`PackedForest.treeMeans`) added in tree order, then the base margin — is computed once and
 /// written on the host, the CPU model's own sum bit for bit.
 final class CUDATreeSHAP: @unchecked Sendable {
     static let threadsPerBlock = 128
@@ -55,9 +55,9 @@ final class CUDATreeSHAP: @unchecked Sendable {
         let maximumThreads = Int(Int32.max) * Self.threadsPerBlock
         rowsPerRun = max(1, min(CUDALane.chunkRows, phiBudgetBytes / (valuesPerRow * MemoryLayout<Double>.stride),
                                 maximumThreads / max(pathCount, 1)))
-        let means = packed.nodeMeans()
+        let means = packed.treeMeans()
         var treeSums = [Double](repeating: 0, count: groupCount)
-        for (tree, root) in packed.roots.enumerated() { treeSums[Int(packed.groups[tree])] += Double(means[Int(root)]) }
+        for (tree, mean) in means.enumerated() { treeSums[Int(packed.groups[tree])] += Double(mean) }
         biases = zip(treeSums, baseMargins).map { $0 + Double($1) }
         self.module = module
         self.function = function

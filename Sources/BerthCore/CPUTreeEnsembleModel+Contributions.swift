@@ -5,7 +5,7 @@
 /// decision: `step`'s rule, NaN by the default, categories by the set) carries the row, both branches carry the
 /// share of the training cover that reached them (`PackedForest.covers`), and at each leaf every feature on the
 /// path gets the leaf value times the Shapley weight of the paths it decided (`TreeSHAPPath`). The bias is the
-/// tree's expected value under the covers (`PackedForest.nodeMeans` of its root) and the model's base margin, so a row's
+/// tree's expected value under the covers (`PackedForest.treeMeans`, worked out on the first call) and the model's base margin, so a row's
 /// contributions sum to its margin. Leaves carry DART's tree weights already, which scale a tree's contributions as
 /// xgboost scales them.
 extension CPUTreeEnsembleModel {
@@ -19,11 +19,12 @@ extension CPUTreeEnsembleModel {
         }
         let width = featureCount + 1, perRow = groupCount * width
         let depth = Int(forest.depths.max() ?? 0)
+        let means = treeMeans.means(of: forest)
         var result = batch.values.withUnsafeBufferPointer { rows in
             let base = rows.baseAddress!, features = featureCount
             return TreeSHAPBatch(forest: SHAPForest(model: self), rowCount: batch.rowCount, row: { base + $0 * features },
                                  treeCount: forest.roots.count, root: { forest.roots[$0] }, group: { Int(forest.groups[$0]) },
-                                 treeBias: { Double(nodeMeans[Int(forest.roots[$0])]) }, featureCount: featureCount,
+                                 treeBias: { Double(means[$0]) }, featureCount: featureCount,
                                  groupCount: groupCount, depth: depth, work: batch.rowCount * max(1, forest.nodes.count) * (depth + 1))
                 .run(parallelism: parallelism)
         }

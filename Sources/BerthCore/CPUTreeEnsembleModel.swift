@@ -41,8 +41,9 @@ struct CPUTreeEnsembleModel: CompiledModel {
     private(set) var walks: TreeWalkChoice?
     /// Levels a row's walks step through, all trees together: the work a row costs, for `RowParallelism`.
     let stepsPerRow: Int
-    /// Each node's expected value under the training cover, for contributions; empty without covers.
-    let nodeMeans: [Float]
+    /// Each tree's expected value under the training cover, for contributions: worked out on the first request
+    /// for them.
+    let treeMeans = LazyTreeMeans()
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
     var placement: Placement { .cpu }
@@ -51,7 +52,8 @@ struct CPUTreeEnsembleModel: CompiledModel {
         forest.nodes.count * MemoryLayout<PackedForest.Node>.stride + (forest.roots.count + forest.groups.count + forest.depths.count) * 4
             + forest.hasCategorical.count
             + forest.categorySetOfNode.count * 4 + forest.categorySets.count * 8 + forest.categoryWords.count * 4
-            + baseMargins.count * 4 + forest.covers.count * 4 + nodeMeans.count * 4 + (compact?.residentBytes ?? 0)
+            + baseMargins.count * 4 + forest.covers.count * 4
+            + (forest.covers.isEmpty ? 0 : forest.roots.count * 4) + (compact?.residentBytes ?? 0)
     }
 
     /// The walks chosen and why (`TreeWalkChoice.reason`), for the model ready line; nil when there was no choice.
@@ -73,9 +75,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
         stepsPerRow = max(1, forest.depths.reduce(0) { $0 + Int($1) })
         // Only a plain sum without categorical splits has a choice of walks, and only those walks read compact nodes.
         let hasWalkChoice = combination == .sum && !forest.hasCategorical.contains(true)
-        // Both read the packed forest and nothing else: at once, on a machine of two cores or more.
-        (nodeMeans, compact) = parallelism.both({ forest.nodeMeans() },
-                                                { hasWalkChoice ? CompactForest(forest, groupCount: groupCount) : nil })
+        compact = hasWalkChoice ? CompactForest(forest, groupCount: groupCount) : nil
         walks = nil
         if hasWalkChoice {
             let chosen = measuredWalks(preference: preference)

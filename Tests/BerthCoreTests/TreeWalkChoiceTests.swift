@@ -59,25 +59,6 @@ import Testing
         #expect(timings == 2 * 2 * 2, "two walks of each kind, two rounds each")
     }
 
-    /// Node means and the compact nodes are built at once on two threads: the same as one after the other.
-    @Test func aModelBuiltOnTwoThreadsIsTheModelBuiltOnOne() throws {
-        let trees = (0..<40).map { seed in
-            let tree = ForestGatherWalkTests.randomTree(seed: UInt64(seed))
-            return DecisionTree(leftChildren: tree.leftChildren, rightChildren: tree.rightChildren, splitFeatures: tree.splitFeatures,
-                                values: tree.values, defaultLeft: tree.defaultLeft,
-                                covers: tree.leftChildren.indices.map { Float($0 % 7 + 1) })
-        }
-        let ensemble = TreeEnsemble(featureCount: 5, groupCount: 1, trees: trees, treeGroups: Array(repeating: 0, count: 40),
-                                    baseMargins: [0], transform: .identity)
-        let one = try CPUTreeEnsembleModel(ensemble, parallelism: RowParallelism(threadCount: 1), walk: .fixed(.compactRows))
-        let two = try CPUTreeEnsembleModel(ensemble, parallelism: RowParallelism(threadCount: 2), walk: .fixed(.compactRows))
-        #expect(!one.nodeMeans.isEmpty && one.nodeMeans == two.nodeMeans)
-        let compactOne = try #require(one.compact), compactTwo = try #require(two.compact)
-        #expect(compactOne.residentBytes == compactTwo.residentBytes)
-        let rows = FeatureBatch(rowCount: 64, columnCount: 5, values: (0..<320).map { Float(($0 * 37) % 101) / 50 - 1 })
-        #expect(one.predict(rows).values == two.predict(rows).values)
-    }
-
     @Test func aNamedWalkServesEveryBlockWhereItApplies() {
         let choice = TreeWalkChoice.choose(preference: .fixed(.compactTrees), available: { _ in true }, time: Self.clock([:]))
         #expect(choice.block == .compactTrees && choice.fewRows == .compactTrees)
