@@ -63,7 +63,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
         guard ensemble.baseMargins.count == ensemble.groupCount, ensemble.groupCount > 0 else {
             throw ModelValidationError("the model has \(ensemble.groupCount) output groups but \(ensemble.baseMargins.count) base scores")
         }
-        let forest = try PackedForest(ensemble)
+        let forest = try PackedForest(ensemble, parallelism: parallelism)
         let groupCount = ensemble.groupCount
         self.forest = forest
         featureCount = ensemble.featureCount

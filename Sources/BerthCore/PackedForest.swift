@@ -1,4 +1,5 @@
 import CBerthKernels
+import Synchronization
 
 /// A tree ensemble repacked for the kernels (the CPU's, and the GPU's, which uploads it as is): every node of every tree in one contiguous array.
 ///
@@ -44,7 +45,9 @@ public struct PackedForest: Sendable {
     /// Each node's cover (`DecisionTree.covers`), by node index, when every tree has them; empty otherwise.
     public private(set) var covers: [Float]
 
-    public init(_ ensemble: TreeEnsemble) throws(ModelValidationError) {
+    /// Packs `ensemble`, its trees checked and written on `parallelism`'s threads when it is large enough (each tree
+    /// is independent, and its nodes go to their own range of `nodes`); the same forest on any number of threads.
+    public init(_ ensemble: TreeEnsemble, parallelism: RowParallelism = RowParallelism(threadCount: 1)) throws(ModelValidationError) {
         guard ensemble.trees.count == ensemble.treeGroups.count, ensemble.trees.count == ensemble.treeWeights.count else {
             throw ModelValidationError("the model lists \(ensemble.trees.count) trees but \(ensemble.treeGroups.count) tree groups")
         }
@@ -63,32 +66,60 @@ public struct PackedForest: Sendable {
         let covered = ensemble.trees.allSatisfy { $0.covers?.count == $0.nodeCount }
         roots.reserveCapacity(ensemble.trees.count)
         groups.reserveCapacity(ensemble.trees.count)
-        depths.reserveCapacity(ensemble.trees.count)
         hasCategorical.reserveCapacity(ensemble.trees.count)
+        // Groups and roots first, up to the first tree with a group out of range: trees before it are still checked,
+        // so a refusal names the first tree at fault, as when each tree was checked in turn.
+        var groupFailure: ModelValidationError?
         var nodeCount = 0
         for (index, tree) in ensemble.trees.enumerated() {
             let group = ensemble.treeGroups[index]
             guard group >= 0, group < ensemble.groupCount else {
-                throw ModelValidationError("tree \(index) adds to output group \(group), but the model has \(ensemble.groupCount)")
+                groupFailure = ModelValidationError("tree \(index) adds to output group \(group), but the model has \(ensemble.groupCount)")
+                break
             }
-            let depth = try validate(tree, index: index, featureCount: ensemble.featureCount)
             guard let root = Int32(exactly: nodeCount), nodeCount + tree.nodeCount <= Int32.max else {
                 throw ModelValidationError("the model has more than \(Int32.max) nodes")
             }
             roots.append(root)
             groups.append(Int32(group))
-            depths.append(Int32(depth))
             hasCategorical.append(!tree.categories.isEmpty)
             nodeCount += tree.nodeCount
         }
         // Every node written once into an array of its final size: appended one by one, each paid for the array's
         // uniqueness and capacity checks, the largest part of packing.
+        let checked = roots.count, featureCount = ensemble.featureCount, treeRoots = roots, total = nodeCount
+        var treeDepths = [Int32](repeating: 0, count: checked)
+        let firstFailure = Mutex<(tree: Int, error: ModelValidationError)?>(nil)
         nodes = [Node](unsafeUninitializedCapacity: nodeCount) { buffer, initialized in
-            for (index, tree) in ensemble.trees.enumerated() {
-                Self.pack(tree, weight: ensemble.treeWeights[index], root: roots[index], into: buffer)
+            let output = SendableMutablePointer(buffer.baseAddress)
+            treeDepths.withUnsafeMutableBufferPointer { depthBuffer in
+                let depthOutput = SendableMutablePointer(depthBuffer.baseAddress)
+                parallelism.forEachChunk(count: checked, work: total) { range in
+                    for index in range {
+                        let tree = ensemble.trees[index]
+                        do throws(ModelValidationError) {
+                            depthOutput.pointer![index] = Int32(try Self.validate(tree, index: index, featureCount: featureCount))
+                            Self.pack(tree, weight: ensemble.treeWeights[index], root: treeRoots[index], into: output.pointer!)
+                        } catch {
+                            // The rest of the chunk's nodes are zeroed, so that the whole array is initialised, and the
+                            // model is refused below; trees after this one cannot be the first at fault.
+                            let start = Int(treeRoots[index])
+                            let end = range.upperBound < checked ? Int(treeRoots[range.upperBound]) : total
+                            (output.pointer! + start).initialize(repeating: Node(featureAndFlags: 0, value: 0, left: 0, right: 0),
+                                                                 count: end - start)
+                            firstFailure.withLock { first in
+                                if first.map({ index < $0.tree }) ?? true { first = (index, error) }
+                            }
+                            return
+                        }
+                    }
+                }
             }
             initialized = nodeCount
         }
+        if let failure = firstFailure.withLock({ $0 }) { throw failure.error }
+        if let groupFailure { throw groupFailure }
+        depths = treeDepths
         categorySetOfNode = hasCategorical.contains(true) ? [Int32](repeating: -1, count: nodeCount) : []
         for (index, tree) in ensemble.trees.enumerated() where hasCategorical[index] {
             markCategorical(tree, root: Int(roots[index]))
@@ -101,7 +132,7 @@ public struct PackedForest: Sendable {
 
     /// Checks that every child index is in range and that the nodes reachable from the root form a tree; returns
     /// the tree's depth.
-    private func validate(_ tree: DecisionTree, index: Int, featureCount: Int) throws(ModelValidationError) -> Int {
+    private static func validate(_ tree: DecisionTree, index: Int, featureCount: Int) throws(ModelValidationError) -> Int {
         let count = tree.nodeCount
         guard count > 0, tree.rightChildren.count == count, tree.splitFeatures.count == count,
               tree.values.count == count, tree.defaultLeft.count == count else {
@@ -151,7 +182,7 @@ public struct PackedForest: Sendable {
 
     /// Writes `tree`'s nodes into `nodes` from `root` on, children as absolute indices; categorical splits are
     /// flagged afterwards (`markCategorical`).
-    private static func pack(_ tree: DecisionTree, weight: Float, root: Int32, into nodes: UnsafeMutableBufferPointer<Node>) {
+    private static func pack(_ tree: DecisionTree, weight: Float, root: Int32, into nodes: UnsafeMutablePointer<Node>) {
         for node in 0..<tree.nodeCount {
             let isLeaf = tree.leftChildren[node] == -1
             let selfIndex = root + Int32(node)
@@ -166,7 +197,7 @@ public struct PackedForest: Sendable {
                 packed = Node(featureAndFlags: feature | (tree.defaultLeft[node] ? defaultLeftFlag : 0), value: tree.values[node],
                               left: root &+ tree.leftChildren[node], right: root &+ tree.rightChildren[node])
             }
-            (nodes.baseAddress! + Int(selfIndex)).initialize(to: packed)
+            (nodes + Int(selfIndex)).initialize(to: packed)
         }
     }
 

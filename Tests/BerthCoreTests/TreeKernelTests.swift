@@ -64,6 +64,43 @@ import Testing
         #expect(forest.hasCategorical == [false, true])
     }
 
+    /// Trees checked and packed on four threads give the forest one thread gives, and a refusal names the same
+    /// tree: the first at fault, whether its group or its nodes are wrong.
+    @Test func packingOnThreadsIsPackingOnOne() throws {
+        let trees = (0..<40).map { ForestGatherWalkTests.randomTree(seed: UInt64($0) &* 31) }
+        var ensemble = TreeEnsemble(featureCount: 5, groupCount: 2, trees: trees, treeGroups: (0..<40).map { $0 % 2 },
+                                    baseMargins: [0, 0], transform: .identity)
+        ensemble.treeWeights = (0..<40).map { 1 + Float($0 % 3) / 4 }
+        let threads = RowParallelism(threadCount: 4, minimumParallelWork: 0)
+        let one = try PackedForest(ensemble), four = try PackedForest(ensemble, parallelism: threads)
+        #expect(one.nodes.map { [$0.featureAndFlags, $0.value.bitPattern, UInt32(bitPattern: $0.left), UInt32(bitPattern: $0.right)] }
+            == four.nodes.map { [$0.featureAndFlags, $0.value.bitPattern, UInt32(bitPattern: $0.left), UInt32(bitPattern: $0.right)] })
+        #expect(one.roots == four.roots && one.groups == four.groups && one.depths == four.depths)
+        #expect(one.depths.contains { $0 > 1 })
+
+        func refusal(_ ensemble: TreeEnsemble) -> String? {
+            do {
+                _ = try PackedForest(ensemble, parallelism: threads)
+                return nil
+            } catch {
+                return error.reason
+            }
+        }
+        func outOfRangeFeature(_ tree: Int, in ensemble: inout TreeEnsemble) {
+            ensemble.trees[tree].splitFeatures[0] = 99
+        }
+        var twoBadTrees = ensemble
+        outOfRangeFeature(33, in: &twoBadTrees)
+        outOfRangeFeature(7, in: &twoBadTrees)
+        #expect(refusal(twoBadTrees) == "tree 7 node 0 splits on feature 99, but the model has 5")
+        var groupFirst = twoBadTrees
+        groupFirst.treeGroups[3] = 5
+        #expect(refusal(groupFirst) == "tree 3 adds to output group 5, but the model has 2")
+        var nodesFirst = twoBadTrees
+        nodesFirst.treeGroups[20] = 5
+        #expect(refusal(nodesFirst) == "tree 7 node 0 splits on feature 99, but the model has 5")
+    }
+
     @Test func baseMarginTreeWeightsAndTransform() throws {
         var ensemble = single(stump(defaultLeft: true), base: 0.25, transform: .sigmoid)
         ensemble.trees.append(.leaf(-1))
