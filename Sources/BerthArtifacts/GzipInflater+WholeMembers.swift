@@ -9,6 +9,12 @@ extension GzipInflater {
     ///
     /// libdeflate needs all its input and room for all its output at once, which the artifact already is and which
     /// the gzip trailer sizes; the buffer is left uninitialised, so pages it never writes are never touched.
+    ///
+    /// libdeflate is laxer than zlib about a few encodings no compressor writes (length symbols 286 and 287,
+    /// distance codes 30 and 31, too many code lengths, a one-codeword code-length code), which it decodes where zlib
+    /// refuses the stream. A member must still match its own checksum and length, so such a file is one made that way
+    /// on purpose, and what it inflates to is what its writer chose: it is read like any other artifact, within the
+    /// same limit. On every stream zlib accepts, the two give the same bytes (`FuzzGzip` checks it).
     package static func inflateWholeMembers(_ input: [UInt8], capacity: Int, limit: Int) throws(Failure) -> [UInt8]? {
         guard let decompressor = libdeflate_alloc_decompressor() else { return nil }
         defer { libdeflate_free_decompressor(decompressor) }

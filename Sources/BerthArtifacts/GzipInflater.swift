@@ -29,13 +29,16 @@ public enum GzipInflater {
     ///
     /// The output buffer is sized at first from the gzip trailer (the last member's length modulo 2^32: exact for
     /// the usual single member, and trusted only so far: `initialSize`) or from four times the input. A gzip file
-    /// that fits it is inflated whole by libdeflate (`inflateWholeMembers`); any other stream by zlib, straight into
-    /// the answer and doubling the buffer when short.
+    /// whose trailer fits it is inflated whole by libdeflate (`inflateWholeMembers`); any other stream by zlib,
+    /// straight into the answer and doubling the buffer when short — and one whose trailer is larger than the first
+    /// buffer (over 256 MiB, or 64 times the input) goes straight to zlib, rather than being inflated up to the
+    /// buffer's end only to start again.
     public static func inflate(_ input: [UInt8], limit: Int) throws(Failure) -> [UInt8] {
         // One byte beyond the limit: a stream that fills it is too large.
         let bound = limit == .max ? limit : limit + 1
         let capacity = initialSize(of: input, bound: bound)
-        if isGzip(input), let whole = try inflateWholeMembers(input, capacity: capacity, limit: limit) {
+        if let trailer = trailerLength(of: input), trailer <= capacity,
+           let whole = try inflateWholeMembers(input, capacity: capacity, limit: limit) {
             return whole
         }
         return try inflateStreaming(input, capacity: capacity, limit: limit, bound: bound)
@@ -102,9 +105,15 @@ public enum GzipInflater {
     /// before zlib has checked a byte, so a small file with a lying trailer must not cost more than that (an honest
     /// stream beyond it grows by doubling, as a bomb does until the limit).
     package static func initialSize(of input: [UInt8], bound: Int) -> Int {
-        let trailer = isGzip(input) && input.count >= 18
-            ? input[(input.count - 4)...].reversed().reduce(0) { $0 << 8 | Int($1) } : input.count * 4
+        let trailer = trailerLength(of: input) ?? input.count * 4
         let (dense, overflow) = input.count.multipliedReportingOverflow(by: 64)
         return max(1, min(max(trailer, 1 << 16), overflow ? .max : max(dense, 1 << 16), 256 << 20, bound))
+    }
+
+    /// The length a gzip file's trailer gives (its last four bytes, little-endian: the last member's length modulo
+    /// 2^32); nil for anything shorter than an empty gzip member or not gzip at all.
+    static func trailerLength(of input: [UInt8]) -> Int? {
+        guard isGzip(input), input.count >= 18 else { return nil }
+        return input[(input.count - 4)...].reversed().reduce(0) { $0 << 8 | Int($1) }
     }
 }

@@ -97,6 +97,32 @@ import Testing
         #expect(throws: GzipInflater.Failure.corrupt("header crc mismatch")) { try GzipInflater.inflate(wrong, limit: 1 << 20) }
     }
 
+    /// libdeflate decodes a length symbol no compressor writes (286, which deflate reserves) where zlib refuses it;
+    /// the member's checksum and length still hold it to what its writer made (`inflateWholeMembers`).
+    @Test func libdeflateReadsAReservedLengthSymbolZlibRefuses() throws {
+        var bits = [Bool]()
+        func write(_ value: Int, count: Int, mostSignificantFirst: Bool) {
+            for index in 0..<count { bits.append(value >> (mostSignificantFirst ? count - 1 - index : index) & 1 == 1) }
+        }
+        write(1, count: 1, mostSignificantFirst: false)          // the last block
+        write(1, count: 2, mostSignificantFirst: false)          // fixed Huffman codes
+        write(0x30 + 97, count: 8, mostSignificantFirst: true)   // literal "a"
+        write(0xC0 + 6, count: 8, mostSignificantFirst: true)    // length symbol 286
+        write(0, count: 5, mostSignificantFirst: true)           // distance 1
+        write(0, count: 7, mostSignificantFirst: true)           // end of block
+        let deflate = stride(from: 0, to: bits.count, by: 8).map { start in
+            bits[start..<min(start + 8, bits.count)].enumerated().reduce(UInt8(0)) { $0 | ($1.element ? 1 << $1.offset : 0) }
+        }
+        let text = [UInt8](repeating: 97, count: 1 + 258)
+        let checksum = text.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
+        let file = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF] + deflate
+            + withUnsafeBytes(of: checksum.littleEndian, Array.init) + withUnsafeBytes(of: UInt32(text.count).littleEndian, Array.init)
+        #expect(try GzipInflater.inflate(file, limit: 1 << 20) == text)
+        #expect(throws: GzipInflater.Failure.corrupt("invalid literal/length code")) {
+            try GzipInflater.inflateStreaming(file, capacity: 1 << 16, limit: 1 << 20, bound: (1 << 20) + 1)
+        }
+    }
+
     /// A stream libdeflate gives up on fails with zlib's own message, the same as before libdeflate was used.
     @Test func failuresAreZlibs() {
         let stream = ArchiveBuilder.gzip(Array(repeating: 42, count: 10_000) + Array(0..<255))

@@ -44,7 +44,7 @@ import Testing
         let model = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
         // In storage of its own size, as the inflater leaves a single gzip member.
         let built = ArchiveBuilder.tar([Member(name: "notes", data: [1, 2, 3]), Member(name: "model", data: model)])
-        var archive = [UInt8](unsafeUninitializedCapacity: built.count) { buffer, initialized in
+        let archive = [UInt8](unsafeUninitializedCapacity: built.count) { buffer, initialized in
             initialized = buffer.initialize(fromContentsOf: built)
         }
         #expect(TarReader.keepsStorage(capacity: archive.capacity, forFileOf: model.count))
