@@ -67,18 +67,19 @@ public struct PackedForest: Sendable {
         roots.reserveCapacity(ensemble.trees.count)
         groups.reserveCapacity(ensemble.trees.count)
         hasCategorical.reserveCapacity(ensemble.trees.count)
-        // Groups and roots first, up to the first tree with a group out of range: trees before it are still checked,
-        // so a refusal names the first tree at fault, as when each tree was checked in turn.
-        var groupFailure: ModelValidationError?
+        // Groups and roots first, up to the first tree with a group out of range (or past `Int32.max` nodes): trees
+        // before it are still checked, so a refusal names the first tree at fault, as when each was checked in turn.
+        var stoppingFailure: ModelValidationError?
         var nodeCount = 0
         for (index, tree) in ensemble.trees.enumerated() {
             let group = ensemble.treeGroups[index]
             guard group >= 0, group < ensemble.groupCount else {
-                groupFailure = ModelValidationError("tree \(index) adds to output group \(group), but the model has \(ensemble.groupCount)")
+                stoppingFailure = ModelValidationError("tree \(index) adds to output group \(group), but the model has \(ensemble.groupCount)")
                 break
             }
             guard let root = Int32(exactly: nodeCount), nodeCount + tree.nodeCount <= Int32.max else {
-                throw ModelValidationError("the model has more than \(Int32.max) nodes")
+                stoppingFailure = ModelValidationError("the model has more than \(Int32.max) nodes")
+                break
             }
             roots.append(root)
             groups.append(Int32(group))
@@ -118,7 +119,7 @@ public struct PackedForest: Sendable {
             initialized = nodeCount
         }
         if let failure = firstFailure.withLock({ $0 }) { throw failure.error }
-        if let groupFailure { throw groupFailure }
+        if let stoppingFailure { throw stoppingFailure }
         depths = treeDepths
         categorySetOfNode = hasCategorical.contains(true) ? [Int32](repeating: -1, count: nodeCount) : []
         for (index, tree) in ensemble.trees.enumerated() where hasCategorical[index] {

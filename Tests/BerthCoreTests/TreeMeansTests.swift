@@ -14,19 +14,35 @@ import Testing
     }
 
     @Test func eachTreesMeanIsItsRootsUnderTheCovers() throws {
-        let trees = (0..<40).map { seed in
+        var trees = (0..<40).map { seed in
             let tree = ForestGatherWalkTests.randomTree(seed: UInt64(seed))
             return DecisionTree(leftChildren: tree.leftChildren, rightChildren: tree.rightChildren, splitFeatures: tree.splitFeatures,
                                 values: tree.values, defaultLeft: tree.defaultLeft,
                                 covers: tree.leftChildren.indices.map { Float($0 % 7 + 1) })
         }
-        var ensemble = TreeEnsemble(featureCount: 5, groupCount: 1, trees: trees, treeGroups: Array(repeating: 0, count: 40),
-                                    baseMargins: [0], transform: .identity)
-        ensemble.treeWeights = (0..<40).map { 0.5 + Float($0 % 3) }
+        // A node no path reaches (xgboost leaves pruned nodes in place) counts for nothing.
+        trees.append(DecisionTree(leftChildren: [1, -1, -1, -1], rightChildren: [2, -1, -1, -1], splitFeatures: [0, 0, 0, 0],
+                                  values: [0, 1, 2, 1000], defaultLeft: [false, false, false, false], covers: [4, 1, 3, 50]))
+        var ensemble = TreeEnsemble(featureCount: 5, groupCount: 2, trees: trees, treeGroups: (0..<41).map { $0 % 2 },
+                                    baseMargins: [0, 0], transform: .identity)
+        ensemble.treeWeights = (0..<41).map { 0.5 + Float($0 % 3) }
         let means = try PackedForest(ensemble).treeMeans()
         let expected = trees.indices.map { Self.mean(trees[$0], covers: trees[$0].covers!, weight: ensemble.treeWeights[$0]) }
         #expect(means == expected)
         #expect(Set(means).count > 10, "the trees differ, so their means do")
+        #expect(means[40] == (1 * 1 + 2 * 3) / 4 * ensemble.treeWeights[40])
+    }
+
+    /// The model's cache works the means out once, on the first call, and answers the same from then on.
+    @Test func theModelKeepsTheMeansItWorkedOut() throws {
+        let tree = DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [0, 0, 0],
+                                values: [0.5, 1, 2], defaultLeft: [false, false, false], covers: [3, 1, 2])
+        let forest = try PackedForest(TreeEnsemble(featureCount: 1, groupCount: 1, trees: [tree, tree], treeGroups: [0, 0],
+                                                   baseMargins: [0], transform: .identity))
+        let cache = LazyTreeMeans()
+        let first = cache.means(of: forest)
+        #expect(first == forest.treeMeans() && first == [Float(5.0 / 3.0), Float(5.0 / 3.0)])
+        #expect(cache.means(of: forest) == first)
     }
 
     @Test func aForestWithoutCoversHasNoMeans() throws {
