@@ -1,5 +1,3 @@
-import Dispatch
-
 extension RowParallelism {
     /// Calls `body` with one contiguous range of `0..<count` per thread, all at once, on Dispatch's threads with the
     /// caller's taking part; with one range on the caller's thread when there is one thread or `work` is under
@@ -12,11 +10,6 @@ extension RowParallelism {
             body(0..<count)
             return
         }
-        let perChunk = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = chunk * perChunk
-            let end = min(start + perChunk, count)
-            if start < end { body(start..<end) }
-        }
+        Self.onDispatch(count: count, chunks: chunks, perChunk: (count + chunks - 1) / chunks, body)
     }
 }

@@ -50,9 +50,15 @@ public struct RowParallelism: Sendable {
         }
         let perChunk = (rowCount + chunks - 1) / chunks
         if RowWorkers.shared.run(rowCount: rowCount, chunkCount: chunks, perChunk: perChunk, body) { return }
+        Self.onDispatch(count: rowCount, chunks: chunks, perChunk: perChunk, body)
+    }
+
+    /// `0..<count` cut into `chunks` ranges of `perChunk` (the last may be shorter or empty), run at once on
+    /// Dispatch's threads, the caller's taking part; returns when all are done.
+    static func onDispatch(count: Int, chunks: Int, perChunk: Int, _ body: @Sendable (Range<Int>) -> Void) {
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let start = chunk * perChunk
-            let end = min(start + perChunk, rowCount)
+            let end = min(start + perChunk, count)
             if start < end { body(start..<end) }
         }
     }
