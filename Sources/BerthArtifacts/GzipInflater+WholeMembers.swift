@@ -33,7 +33,7 @@ extension GzipInflater {
                     guard result == LIBDEFLATE_SUCCESS else { return }
                     consumed += memberIn
                     produced += memberOut
-                } while source.count - consumed >= 2 && source[consumed] == 0x1F && source[consumed + 1] == 0x8B
+                } while isGzip(source[consumed...])
                 // Trailing zero padding is tolerated like gzip(1) does.
                 fitted = source[consumed...].allSatisfy { $0 == 0 }
             }

@@ -9,9 +9,10 @@ import CZlib
 /// inflates to terabytes stops at the limit), concatenated gzip members (what `cat a.gz b.gz` and some writers
 /// produce), and turning the libraries' codes into messages.
 public enum GzipInflater {
-    /// True when `bytes` start with the gzip magic `1f 8b`.
-    public static func isGzip(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
+    /// True when `bytes` start with the gzip magic `1f 8b`: a file, or the next member of one.
+    public static func isGzip<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
+        var byte = bytes.makeIterator()
+        return byte.next() == 0x1F && byte.next() == 0x8B
     }
 
     /// True when `bytes` start with a zlib header as `compress` writes it (`78 01`, `78 5e`, `78 9c`, `78 da`: deflate,
@@ -88,7 +89,7 @@ public enum GzipInflater {
                 } while status != Z_STREAM_END
                 // Another gzip member may follow; trailing zero padding is tolerated like gzip(1) does.
                 let rest = inputBuffer[consumed...]
-                if rest.count >= 2, rest[consumed] == 0x1F, rest[consumed + 1] == 0x8B {
+                if isGzip(rest) {
                     guard inflateReset(&stream) == Z_OK else { throw .corrupt("zlib could not be reset") }
                     continue
                 }
