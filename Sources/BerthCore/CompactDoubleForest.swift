@@ -47,7 +47,8 @@ final class CompactDoubleForest: @unchecked Sendable {
         treeStarts = .copying(starts)
         depths = .copying(packed.depths)
         forest = berth_compact_double_forest(nodes: nodes.baseAddress, leafValues: leafValues.baseAddress, treeStarts: treeStarts.baseAddress,
-                                             depths: depths.baseAddress, groupCount: packed.groupCount)
+                                             depths: depths.baseAddress, groupCount: packed.groupCount,
+                                             hasMissingZeros: compact.contains { $0.flags & UInt8(BERTH_COMPACT_ZERO_IS_MISSING) != 0 } ? 1 : 0)
     }
 
     deinit {
@@ -60,6 +61,9 @@ final class CompactDoubleForest: @unchecked Sendable {
     var residentBytes: Int {
         nodes.count * MemoryLayout<berth_compact_double_node>.stride + leafValues.count * 8 + (treeStarts.count + depths.count) * 4 + runEnds.count * 8
     }
+
+    /// Whether some split treats zero as missing, which takes the C walk's slower step (`hasMissingZeros`).
+    var hasMissingZeros: Bool { forest.hasMissingZeros != 0 }
 
     /// Where the run of compact trees starting at `tree` ends (`tree` itself when the Swift walker takes it).
     func runEnd(from tree: Int) -> Int { runEnds[tree] }

@@ -21,6 +21,14 @@ static inline uint32_t step(const berth_compact_double_node *tree, uint32_t slot
     return (uint16_t)(node.left + ((left & 1u) ^ 1u));
 }
 
+// The same decision in a forest where no split treats zero as missing: NaN and every other value, two cases.
+static inline uint32_t step_without_missing_zeros(const berth_compact_double_node *tree, uint32_t slot, const double *row) {
+    const berth_compact_double_node node = tree[slot];
+    const double x = row[node.feature];
+    const uint32_t left = (uint32_t)(x <= node.threshold) | ((uint32_t)(x != x) & node.flags);
+    return (uint16_t)(node.left + ((left & 1u) ^ 1u));
+}
+
 // The same decision with the rare cases (NaN, a missing zero) as branches the CPU predicts: a shorter chain of
 // dependent operations, which is what one row's walks wait on; many rows' walks (above) are bound by the number of
 // operations instead, and take the branch-free step.
@@ -33,8 +41,12 @@ static inline uint32_t step_of_one_row(const berth_compact_double_node *tree, ui
     return (uint16_t)(node.left + (left ^ 1u));
 }
 
-void berth_compact_double_sum_rows(const berth_compact_double_forest *forest, long firstTree, long endTree,
-                                   const double *rows, long stride, long rowCount, double *margins) {
+// Every row of the block down trees `firstTree` up to `endTree`; `missingZeros` is a constant at each call, so each
+// call site is compiled with its own step. The eight walks are unrolled so that their slots stay in registers: left
+// to itself clang kept them in an array on the stack, and the walks ran at 0.8 × (three cases) and 0.54 × (two).
+static inline __attribute__((always_inline)) void sum_rows(const berth_compact_double_forest *forest, long firstTree,
+                                                           long endTree, const double *rows, long stride, long rowCount,
+                                                           double *margins, const int missingZeros) {
     const long groups = forest->groupCount;
     for (long tree = firstTree; tree < endTree; tree++) {
         const berth_compact_double_node *nodes = forest->nodes + forest->treeStarts[tree];
@@ -46,7 +58,11 @@ void berth_compact_double_sum_rows(const berth_compact_double_forest *forest, lo
             const double *block = rows + row * stride;
             uint32_t slot[WALKS_AT_ONCE] = {0};
             for (long level = 0; level < depth; level++) {
-                for (int walk = 0; walk < WALKS_AT_ONCE; walk++) slot[walk] = step(nodes, slot[walk], block + walk * stride);
+#pragma clang loop unroll(full)
+                for (int walk = 0; walk < WALKS_AT_ONCE; walk++) {
+                    slot[walk] = missingZeros ? step(nodes, slot[walk], block + walk * stride)
+                                              : step_without_missing_zeros(nodes, slot[walk], block + walk * stride);
+                }
             }
             for (int walk = 0; walk < WALKS_AT_ONCE; walk++) margin[(row + walk) * groups] += leafValues[slot[walk]];
         }
@@ -55,6 +71,15 @@ void berth_compact_double_sum_rows(const berth_compact_double_forest *forest, lo
             for (long level = 0; level < depth; level++) slot = step(nodes, slot, rows + row * stride);
             margin[row * groups] += leafValues[slot];
         }
+    }
+}
+
+void berth_compact_double_sum_rows(const berth_compact_double_forest *forest, long firstTree, long endTree,
+                                   const double *rows, long stride, long rowCount, double *margins) {
+    if (forest->hasMissingZeros) {
+        sum_rows(forest, firstTree, endTree, rows, stride, rowCount, margins, 1);
+    } else {
+        sum_rows(forest, firstTree, endTree, rows, stride, rowCount, margins, 0);
     }
 }
 
@@ -69,6 +94,7 @@ void berth_compact_double_sum_row(const berth_compact_double_forest *forest, lon
             if (forest->depths[first + walk] > depth) depth = forest->depths[first + walk];
         }
         for (long level = 0; level < depth; level++) {
+#pragma clang loop unroll(full) // as in sum_rows: the slots in registers (0.8 × without)
             for (int walk = 0; walk < WALKS_AT_ONCE; walk++) {
                 slot[walk] = step_of_one_row(forest->nodes + forest->treeStarts[first + walk], slot[walk], row);
             }

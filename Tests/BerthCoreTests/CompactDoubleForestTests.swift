@@ -13,7 +13,7 @@ import Testing
     ]
 
     /// A random tree over 4 features (thresholds on the grid), categorical splits in some, linear leaves in others.
-    static func tree(seed: UInt64, categorical: Bool, linear: Bool) -> DoubleTree {
+    static func tree(seed: UInt64, categorical: Bool, linear: Bool, rules choices: [DoubleSplitRule] = rules) -> DoubleTree {
         var state = seed
         func next(_ bound: Int) -> Int {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -34,7 +34,7 @@ import Testing
                 rules.append(DoubleSplitRule(isCategorical: true, missing: .none, defaultLeft: false))
                 bitsets[split] = [UInt32(next(16))]
             } else {
-                rules.append(Self.rules[next(Self.rules.count)])
+                rules.append(choices[next(choices.count)])
             }
             left[split] = grow(depth + 1)
             right[split] = grow(depth + 1)
@@ -59,13 +59,17 @@ import Testing
         return margins
     }
 
-    @Test(arguments: [1, 3])
-    func theCompactWalksAddWhatTheSwiftWalkerAdds(groups: Int) throws {
+    /// With a split where zero is missing the many-row walk takes the three-case step; without one (LightGBM's
+    /// default), the two-case step.
+    @Test(arguments: [1, 3], [true, false])
+    func theCompactWalksAddWhatTheSwiftWalkerAdds(groups: Int, missingZeros: Bool) throws {
         // Trees 5 and 6 have categorical splits, tree 11 linear leaves: the runs around them are compact.
-        let trees = (0..<24).map { Self.tree(seed: UInt64($0 * 7 + groups), categorical: $0 == 5 || $0 == 6, linear: $0 == 11) }
+        let rules = missingZeros ? Self.rules : Self.rules.filter { $0.missing != .zero }
+        let trees = (0..<24).map { Self.tree(seed: UInt64($0 * 7 + groups), categorical: $0 == 5 || $0 == 6, linear: $0 == 11, rules: rules) }
         let forest = DoubleForest(featureCount: 4, groupCount: groups, trees: trees, averagesIterations: false, transform: .identity)
         let packed = try PackedDoubleForest(forest)
         let compact = try #require(CompactDoubleForest(packed))
+        #expect(compact.hasMissingZeros == missingZeros)
         #expect(compact.runEnd(from: 0) == 5 && compact.runEnd(from: 5) == 5 && compact.runEnd(from: 7) == 11 && compact.runEnd(from: 12) == 24)
         var state: UInt64 = 11
         for rowCount in [1, 2, 7, 8, 9, 16, 31] {
@@ -75,7 +79,7 @@ import Testing
             }
             let swift = Self.margins(packed, compact: nil, rows: rows, groups: groups)
             let c = Self.margins(packed, compact: compact, rows: rows, groups: groups)
-            #expect(c.map(\.bitPattern) == swift.map(\.bitPattern), "\(rowCount) rows, \(groups) groups")
+            #expect(c.map(\.bitPattern) == swift.map(\.bitPattern), "\(rowCount) rows, \(groups) groups, missing zeros: \(missingZeros)")
         }
     }
 

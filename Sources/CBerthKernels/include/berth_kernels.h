@@ -153,6 +153,9 @@ typedef struct berth_compact_double_forest {
     const int32_t *treeStarts;
     const int32_t *depths;
     long groupCount;
+    /// Nonzero when some split treats zero as missing (`BERTH_COMPACT_ZERO_IS_MISSING`); without one, which is how
+    /// LightGBM trains unless told `zero_as_missing`, the walks take a step with two cases instead of three.
+    int hasMissingZeros;
 } berth_compact_double_forest;
 
 /// Trees `firstTree` up to `endTree`, every row of a block down each, eight rows at once: adds each tree's leaf to
