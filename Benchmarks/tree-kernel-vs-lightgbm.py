@@ -7,7 +7,11 @@ with LLVM: the compiled-code reference), the same rows through the compiled mode
 Usage (the fixture environment has lightgbm):
     swift build -c release --product berth
     opt-ml-fixtures/.venv-xgb3/bin/pip install lleaves==1.3.0 llvmlite==0.43.0   # optional (lleaves needs the older LLVM pass manager)
-    opt-ml-fixtures/.venv-xgb3/bin/python Benchmarks/tree-kernel-vs-lightgbm.py [--seconds 2]
+    opt-ml-fixtures/.venv-xgb3/bin/python Benchmarks/tree-kernel-vs-lightgbm.py [--seconds 2] [--lleaves-cache FILE]
+
+lleaves takes about ten minutes to compile the model on 2 cores; `--lleaves-cache FILE` keeps the compiled model in
+FILE and reuses it in later runs (the model is trained the same way every time, and the run checks the compiled
+model's answers against LightGBM's before timing it).
 """
 
 import argparse
@@ -27,20 +31,21 @@ def lightgbm_median(booster, X, threads, seconds):
     return median_microseconds(lambda: booster.predict(X, num_threads=threads), seconds)
 
 
-def compiled(model_file, work):
-    """The model compiled by lleaves; None without lleaves."""
+def compiled(model_file, cache):
+    """The model compiled by lleaves (kept in `cache`, or read from it); None without lleaves."""
     try:
         import lleaves
     except ImportError:
         return None
     model = lleaves.Model(model_file=model_file)
-    model.compile(cache=os.path.join(work, "lleaves.o"))
+    model.compile(cache=cache)
     return model
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--lleaves-cache", help="where to keep the model lleaves compiles, to reuse it next time")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         booster = reference_model.build_lightgbm(work)
@@ -50,7 +55,7 @@ def main():
         for count, X in batches.items():
             paths[count] = os.path.join(work, f"rows{count}.npy")
             np.save(paths[count], X)  # float64: the doubles LightGBM compares
-        llvm = compiled(os.path.join(model, "model.txt"), work)
+        llvm = compiled(os.path.join(model, "model.txt"), arguments.lleaves_cache or os.path.join(work, "lleaves.o"))
         if llvm is not None:
             probe = batches[100]
             assert np.allclose(llvm.predict(probe, n_jobs=1), booster.predict(probe), rtol=1e-9, atol=0), "lleaves disagrees with LightGBM"
