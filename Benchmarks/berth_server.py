@@ -29,12 +29,13 @@ def ping(port):
 
 def start(folder, port, environment=None, stderr=subprocess.DEVNULL, binary=BERTH):
     """Starts `binary serve` (the release build by default) on `folder` (None: no model directory, as a multi-model
-    endpoint starts) and waits for /ping 200; returns the process and the seconds it took."""
+    endpoint starts) and waits for /ping 200; returns the process and the seconds it took. The port and folder are
+    given as the container's environment gives them, so the command line is the image's bare `serve`."""
     if not os.path.exists(binary):
         raise SystemExit(f"{binary} is missing: run `swift build -c release --product berth` first")
-    arguments = [binary, "serve", "--port", str(port)] + (["--model-dir", folder] if folder else [])
-    process = subprocess.Popen(arguments,
-                               env=dict(os.environ, **(environment or {})), stdout=subprocess.DEVNULL, stderr=stderr)
+    place = {"SAGEMAKER_BIND_TO_PORT": str(port)} | ({"SM_MODEL_DIR": folder} if folder else {})
+    process = subprocess.Popen([binary, "serve"], env=dict(os.environ, **place, **(environment or {})),
+                               stdout=subprocess.DEVNULL, stderr=stderr)
     began = time.perf_counter()
     while not ping(port):
         if process.poll() is not None:

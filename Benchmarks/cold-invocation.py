@@ -61,7 +61,8 @@ def largest_body():
 def cold_invocation(folder, one_row, big_body):
     """One cold start: seconds to the first 200, peak RSS then, peak RSS after the 4 MB body."""
     port = free_port()
-    process = subprocess.Popen([BERTH, "serve", "--port", str(port), "--model-dir", folder],
+    # The port and folder as the container's environment gives them: the command line is the image's bare `serve`.
+    process = subprocess.Popen([BERTH, "serve"], env=dict(os.environ, SAGEMAKER_BIND_TO_PORT=str(port), SM_MODEL_DIR=folder),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     began = time.perf_counter()
     try:

@@ -31,6 +31,12 @@ struct ServeCommand: AsyncParsableCommand {
     var host: String?
 
     func run() async throws {
+        try await Self.serve(modelDirectory: modelDirectory, port: port, host: host)
+    }
+
+    /// The server with the flags given (nil: the environment's value, or the default). `BerthMain` calls it for a
+    /// bare `serve` without parsing the command line.
+    static func serve(modelDirectory: String?, port: Int?, host: String?) async throws {
         LargeAllocations.returnToTheSystemWhenFreed()
         var configuration: BerthConfiguration
         do {
@@ -64,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
                                          version: BerthVersion.description)
     }
 
-    private func bootstrapLogging(level: Logger.Level) {
+    private static func bootstrapLogging(level: Logger.Level) {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
     }
 }
