@@ -91,25 +91,41 @@ public struct PackedForest: Sendable {
         let checked = roots.count, featureCount = ensemble.featureCount, treeRoots = roots, total = nodeCount
         var treeDepths = [Int32](repeating: 0, count: checked)
         let firstFailure = Mutex<(tree: Int, error: ModelValidationError)?>(nil)
+        // The lowest tree refused so far, read before each tree: a chunk past it stops, since none of its trees can
+        // be the first at fault (a hostile file's bad tree need not cost packing every tree after it).
+        let earliestRefused = Atomic<Int>(Int.max)
         nodes = [Node](unsafeUninitializedCapacity: nodeCount) { buffer, initialized in
             let output = SendableMutablePointer(buffer.baseAddress)
             treeDepths.withUnsafeMutableBufferPointer { depthBuffer in
                 let depthOutput = SendableMutablePointer(depthBuffer.baseAddress)
                 parallelism.forEachChunk(count: checked, work: total) { range in
+                    // The chunk's nodes from tree `index` on are zeroed, so that the whole array is initialised; the
+                    // model is refused below.
+                    func abandon(from index: Int) {
+                        let start = Int(treeRoots[index])
+                        let end = range.upperBound < checked ? Int(treeRoots[range.upperBound]) : total
+                        (output.pointer! + start).initialize(repeating: Node(featureAndFlags: 0, value: 0, left: 0, right: 0),
+                                                             count: end - start)
+                    }
                     for index in range {
+                        if earliestRefused.load(ordering: .relaxed) < index {
+                            abandon(from: index)
+                            return
+                        }
                         let tree = ensemble.trees[index]
                         do throws(ModelValidationError) {
                             depthOutput.pointer![index] = Int32(try Self.validate(tree, index: index, featureCount: featureCount))
                             Self.pack(tree, weight: ensemble.treeWeights[index], root: treeRoots[index], into: output.pointer!)
                         } catch {
-                            // The rest of the chunk's nodes are zeroed, so that the whole array is initialised, and the
-                            // model is refused below; trees after this one cannot be the first at fault.
-                            let start = Int(treeRoots[index])
-                            let end = range.upperBound < checked ? Int(treeRoots[range.upperBound]) : total
-                            (output.pointer! + start).initialize(repeating: Node(featureAndFlags: 0, value: 0, left: 0, right: 0),
-                                                                 count: end - start)
+                            abandon(from: index)
                             firstFailure.withLock { first in
                                 if first.map({ index < $0.tree }) ?? true { first = (index, error) }
+                            }
+                            var seen = earliestRefused.load(ordering: .relaxed)
+                            while index < seen {
+                                let (exchanged, original) = earliestRefused.compareExchange(expected: seen, desired: index, ordering: .relaxed)
+                                if exchanged { break }
+                                seen = original
                             }
                             return
                         }

@@ -93,6 +93,10 @@ import Testing
         outOfRangeFeature(33, in: &twoBadTrees)
         outOfRangeFeature(7, in: &twoBadTrees)
         #expect(refusal(twoBadTrees) == "tree 7 node 0 splits on feature 99, but the model has 5")
+        // A bad tree in every chunk: chunks past the earliest refusal stop, and the earliest is still the one named.
+        var badTreeInEveryChunk = ensemble
+        for tree in [38, 25, 15, 2, 9] { outOfRangeFeature(tree, in: &badTreeInEveryChunk) }
+        #expect(refusal(badTreeInEveryChunk) == "tree 2 node 0 splits on feature 99, but the model has 5")
         var groupFirst = twoBadTrees
         groupFirst.treeGroups[3] = 5
         #expect(refusal(groupFirst) == "tree 3 adds to output group 5, but the model has 2")
