@@ -75,7 +75,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
         stepsPerRow = max(1, forest.depths.reduce(0) { $0 + Int($1) })
         // Only a plain sum without categorical splits has a choice of walks, and only those walks read compact nodes.
         let hasWalkChoice = combination == .sum && !forest.hasCategorical.contains(true)
-        compact = hasWalkChoice ? CompactForest(forest, groupCount: groupCount) : nil
+        compact = hasWalkChoice ? CompactForest(forest, groupCount: groupCount, parallelism: parallelism) : nil
         walks = nil
         if hasWalkChoice {
             let chosen = measuredWalks(preference: preference)

@@ -1,4 +1,5 @@
 import CBerthKernels
+import Synchronization
 
 /// A summed forest of numerical splits in the C walks' 8-byte nodes (`berth_compact_forest.c`): what the tree
 /// kernel's fastest walks read on CPUs where vector gathers do not pay.
@@ -18,48 +19,85 @@ final class CompactForest: @unchecked Sendable {
     /// What the C walks take: pointers into the buffers above.
     private let forest: berth_compact_forest
 
-    /// The compact form of `packed`, or nil when it does not fit (see the type's comment).
-    init?(_ packed: PackedForest, groupCount: Int) {
+    /// The compact form of `packed`, or nil when it does not fit (see the type's comment). Each tree is renumbered
+    /// into the slots its packed nodes take (`treeStarts` are the packed roots; nodes a tree cannot reach leave
+    /// zeroed slots at its end), so the trees are independent and built on `parallelism`'s threads.
+    init?(_ packed: PackedForest, groupCount: Int, parallelism: RowParallelism = RowParallelism(threadCount: 1)) {
         guard !packed.hasCategorical.contains(true) else { return nil }
-        var compact = [berth_compact_node]()
-        var values = [Float]()
-        var starts = [Int32]()
-        compact.reserveCapacity(packed.nodes.count)
-        values.reserveCapacity(packed.nodes.count)
-        var queue = [Int32]()
-        for root in packed.roots {
-            starts.append(Int32(compact.count))
-            queue.removeAll(keepingCapacity: true)
-            queue.append(root)
-            var slot = 0
-            // Breadth first: slot k holds queue[k]; a split's children are appended together.
-            while slot < queue.count {
-                let node = packed.nodes[Int(queue[slot])]
-                let flags = node.featureAndFlags
-                if flags & PackedForest.leafFlag != 0 {
-                    compact.append(berth_compact_node(featureAndDefaultLeft: 0, left: UInt16(truncatingIfNeeded: slot - 1), threshold: .nan))
-                    values.append(node.value)
-                } else {
-                    let feature = flags & PackedForest.featureMask
-                    guard feature < UInt32(BERTH_COMPACT_MAX_FEATURES), queue.count + 2 <= Int(BERTH_COMPACT_MAX_TREE_NODES) else { return nil }
-                    let defaultLeft = flags & PackedForest.defaultLeftFlag != 0 ? UInt16(BERTH_COMPACT_DEFAULT_LEFT) : 0
-                    compact.append(berth_compact_node(featureAndDefaultLeft: UInt16(feature) | defaultLeft,
-                                                      left: UInt16(queue.count), threshold: node.value))
-                    values.append(0)
-                    queue.append(node.left)
-                    queue.append(node.right)
+        let total = packed.nodes.count, treeCount = packed.roots.count
+        let nodes = UnsafeMutableBufferPointer<berth_compact_node>.allocate(capacity: total)
+        let leafValues = UnsafeMutableBufferPointer<Float>.allocate(capacity: total)
+        let fits = Atomic<Bool>(true)
+        let nodesOutput = SendableMutablePointer(nodes.baseAddress), valuesOutput = SendableMutablePointer(leafValues.baseAddress)
+        packed.nodes.withUnsafeBufferPointer { packedNodes in
+            let source = SendablePointer(packedNodes.baseAddress)
+            parallelism.forEachChunk(count: treeCount, work: total) { range in
+                for tree in range {
+                    let start = Int(packed.roots[tree])
+                    let end = tree + 1 < treeCount ? Int(packed.roots[tree + 1]) : total
+                    // A tree that does not fit refuses the whole forest; the slots are still written, so that every
+                    // one is initialised before the buffers are given back.
+                    if !Self.write(root: packed.roots[tree], of: source.pointer!, slots: end - start,
+                                   nodes: nodesOutput.pointer! + start, values: valuesOutput.pointer! + start) {
+                        fits.store(false, ordering: .relaxed)
+                    }
                 }
-                slot += 1
             }
         }
-        nodes = .copying(compact)
-        leafValues = .copying(values)
-        treeStarts = .copying(starts)
+        guard fits.load(ordering: .relaxed) else {
+            nodes.deallocate()
+            leafValues.deallocate()
+            return nil
+        }
+        self.nodes = nodes
+        self.leafValues = leafValues
+        treeStarts = .copying(packed.roots)
         depths = .copying(packed.depths)
         groups = .copying(packed.groups)
         forest = berth_compact_forest(nodes: nodes.baseAddress, leafValues: leafValues.baseAddress, treeStarts: treeStarts.baseAddress,
-                                      depths: depths.baseAddress, groups: groups.baseAddress, treeCount: packed.roots.count,
+                                      depths: depths.baseAddress, groups: groups.baseAddress, treeCount: treeCount,
                                       groupCount: groupCount)
+    }
+
+    /// Writes the tree at packed node `root` breadth first into `slots` slots of `nodes` and `values` — slot k holds
+    /// the k-th node reached, a split's children appended together — and zeroes the slots it does not reach. False
+    /// when the tree does not fit a compact node (a feature of 32,768 or above, more than 65,536 nodes).
+    private static func write(root: Int32, of packed: UnsafePointer<PackedForest.Node>, slots: Int,
+                              nodes: UnsafeMutablePointer<berth_compact_node>, values: UnsafeMutablePointer<Float>) -> Bool {
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: slots) { queue in
+            queue[0] = root
+            var reached = 1
+            var slot = 0
+            var fits = true
+            while slot < reached {
+                let node = packed[Int(queue[slot])]
+                let flags = node.featureAndFlags
+                if flags & PackedForest.leafFlag != 0 {
+                    nodes[slot] = berth_compact_node(featureAndDefaultLeft: 0, left: UInt16(truncatingIfNeeded: slot - 1), threshold: .nan)
+                    values[slot] = node.value
+                } else {
+                    let feature = flags & PackedForest.featureMask
+                    // `reached + 2 <= slots` holds for any tree the packed forest accepted; checked so that no
+                    // bug upstream can write past the tree's slots.
+                    guard feature < UInt32(BERTH_COMPACT_MAX_FEATURES), reached + 2 <= Int(BERTH_COMPACT_MAX_TREE_NODES),
+                          reached + 2 <= slots else {
+                        fits = false
+                        break
+                    }
+                    let defaultLeft = flags & PackedForest.defaultLeftFlag != 0 ? UInt16(BERTH_COMPACT_DEFAULT_LEFT) : 0
+                    nodes[slot] = berth_compact_node(featureAndDefaultLeft: UInt16(feature) | defaultLeft,
+                                                     left: UInt16(reached), threshold: node.value)
+                    values[slot] = 0
+                    queue[reached] = node.left
+                    queue[reached + 1] = node.right
+                    reached += 2
+                }
+                slot += 1
+            }
+            (nodes + slot).initialize(repeating: berth_compact_node(featureAndDefaultLeft: 0, left: 0, threshold: 0), count: slots - slot)
+            (values + slot).initialize(repeating: 0, count: slots - slot)
+            return fits
+        }
     }
 
     deinit {

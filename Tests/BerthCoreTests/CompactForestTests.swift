@@ -29,13 +29,17 @@ import Testing
         return sums
     }
 
-    /// A random forest whose trees add to `groups` outputs in turn, with single-leaf trees among them.
+    /// A random forest whose trees add to `groups` outputs in turn, with single-leaf trees among them, and trees with
+    /// a node no split reaches (which leaves an unused slot at the end of its compact tree).
     static func forest(trees: Int, groups: Int, seed: UInt64) throws -> PackedForest {
         let random = try ForestGatherWalkTests.randomForest(trees: trees, seed: seed)
         var ensembleTrees = [DecisionTree]()
         for tree in random.roots.indices {
             if tree % 7 == 3 {
                 ensembleTrees.append(DecisionTree(leftChildren: [-1], rightChildren: [-1], splitFeatures: [0], values: [Float(tree) / 8], defaultLeft: [false]))
+            } else if tree % 7 == 5 {
+                ensembleTrees.append(DecisionTree(leftChildren: [3, -1, -1, -1], rightChildren: [2, -1, -1, -1], splitFeatures: [1, 0, 0, 0],
+                                                  values: [0.25, 9, Float(tree) / 4, -Float(tree) / 8], defaultLeft: [true, false, false, false]))
             } else {
                 ensembleTrees.append(ForestGatherWalkTests.randomTree(seed: seed &+ UInt64(tree)))
             }
@@ -45,10 +49,13 @@ import Testing
                                              transform: .identity))
     }
 
-    @Test(arguments: [(1, 1), (9, 1), (64, 1), (30, 3)])
-    func theWalksAddTheLeavesTheRuleReaches(trees: Int, groups: Int) throws {
+    /// Built on one thread or four (each tree into its own slots), the same walks.
+    @Test(arguments: [(1, 1), (9, 1), (64, 1), (30, 3)], [1, 4])
+    func theWalksAddTheLeavesTheRuleReaches(shape: (trees: Int, groups: Int), threads: Int) throws {
+        let (trees, groups) = shape
         let packed = try Self.forest(trees: trees, groups: groups, seed: UInt64(trees * 31 + groups))
-        let compact = try #require(CompactForest(packed, groupCount: groups))
+        let compact = try #require(CompactForest(packed, groupCount: groups,
+                                                 parallelism: RowParallelism(threadCount: threads, minimumParallelWork: 0)))
         for rowCount in [1, 2, 7, 8, 9, 16, 23, 64] {
             let rows = Self.rows(rowCount, seed: UInt64(rowCount))
             let expected = Self.expectedSums(packed, rows: rows, groups: groups)
