@@ -34,7 +34,7 @@ def start(folder, port, environment=None, stderr=subprocess.DEVNULL, binary=BERT
     if not os.path.exists(binary):
         raise SystemExit(f"{binary} is missing: run `swift build -c release --product berth` first")
     place = {"SAGEMAKER_BIND_TO_PORT": str(port)} | ({"SM_MODEL_DIR": folder} if folder else {})
-    process = subprocess.Popen([binary, "serve"], env=dict(os.environ, **place, **(environment or {})),
+    process = subprocess.Popen([binary, "serve"], env={**os.environ, **place, **(environment or {})},
                                stdout=subprocess.DEVNULL, stderr=stderr)
     began = time.perf_counter()
     while not ping(port):

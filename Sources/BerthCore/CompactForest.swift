@@ -34,9 +34,16 @@ final class CompactForest: @unchecked Sendable {
             parallelism.forEachChunk(count: treeCount, work: total) { range in
                 for tree in range {
                     let start = Int(packed.roots[tree])
+                    // A tree that does not fit refuses the whole forest: the rest of the chunk is only zeroed, so
+                    // that every slot is initialised before the buffers are given back.
+                    guard fits.load(ordering: .relaxed) else {
+                        let end = range.upperBound < treeCount ? Int(packed.roots[range.upperBound]) : total
+                        (nodesOutput.pointer! + start).initialize(repeating: berth_compact_node(featureAndDefaultLeft: 0, left: 0, threshold: 0),
+                                                                  count: end - start)
+                        (valuesOutput.pointer! + start).initialize(repeating: 0, count: end - start)
+                        return
+                    }
                     let end = tree + 1 < treeCount ? Int(packed.roots[tree + 1]) : total
-                    // A tree that does not fit refuses the whole forest; the slots are still written, so that every
-                    // one is initialised before the buffers are given back.
                     if !Self.write(root: packed.roots[tree], of: source.pointer!, slots: end - start,
                                    nodes: nodesOutput.pointer! + start, values: valuesOutput.pointer! + start) {
                         fits.store(false, ordering: .relaxed)
@@ -64,7 +71,8 @@ final class CompactForest: @unchecked Sendable {
     /// when the tree does not fit a compact node (a feature of 32,768 or above, more than 65,536 nodes).
     private static func write(root: Int32, of packed: UnsafePointer<PackedForest.Node>, slots: Int,
                               nodes: UnsafeMutablePointer<berth_compact_node>, values: UnsafeMutablePointer<Float>) -> Bool {
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: slots) { queue in
+        // The queue never holds more than a compact tree can (the guard below stops the walk first).
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: min(slots, Int(BERTH_COMPACT_MAX_TREE_NODES))) { queue in
             queue[0] = root
             var reached = 1
             var slot = 0

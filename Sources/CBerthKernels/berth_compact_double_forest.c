@@ -68,7 +68,10 @@ static inline __attribute__((always_inline)) void sum_rows(const berth_compact_d
         }
         for (; row < rowCount; row++) {
             uint32_t slot = 0;
-            for (long level = 0; level < depth; level++) slot = step(nodes, slot, rows + row * stride);
+            for (long level = 0; level < depth; level++) {
+                slot = missingZeros ? step(nodes, slot, rows + row * stride)
+                                    : step_without_missing_zeros(nodes, slot, rows + row * stride);
+            }
             margin[row * groups] += leafValues[slot];
         }
     }

@@ -41,6 +41,7 @@ void berth_compact_forest_sum_rows(const berth_compact_forest *forest, const flo
             const float *block = rows + row * stride;
             uint32_t slot[WALKS_AT_ONCE] = {0};
             for (long level = 0; level < depth; level++) {
+#pragma clang loop unroll(full) // the slots in registers, not an array on the stack (berth_compact_double_forest.c)
                 for (int walk = 0; walk < WALKS_AT_ONCE; walk++) slot[walk] = step(nodes, slot[walk], block + walk * stride);
             }
             for (int walk = 0; walk < WALKS_AT_ONCE; walk++) margin[(row + walk) * groups] += leafValues[slot[walk]];
@@ -62,6 +63,7 @@ void berth_compact_forest_sum_row(const berth_compact_forest *forest, const floa
             if (forest->depths[first + walk] > depth) depth = forest->depths[first + walk];
         }
         for (long level = 0; level < depth; level++) {
+#pragma clang loop unroll(full) // as above
             for (int walk = 0; walk < WALKS_AT_ONCE; walk++) {
                 slot[walk] = step_of_one_row(forest->nodes + forest->treeStarts[first + walk], slot[walk], row);
             }
