@@ -116,7 +116,13 @@ public struct CUDABackend: Backend {
 
     /// `ensemble` on the GPU, routed by batch size with `cpuModel` (the same forest on the CPU) taking the rest.
     private func treeModel(_ ensemble: TreeEnsemble, cpuModel: any CompiledModel) throws(ModelValidationError) -> any CompiledModel {
-        let forest = try PackedForest(ensemble)
+        // The CPU model packed these trees already, on every core; packing them again was a second pass on one.
+        let forest: PackedForest
+        if let packed = (cpuModel as? any PackedForestProviding)?.packedForest {
+            forest = packed
+        } else {
+            forest = try PackedForest(ensemble)
+        }
         return try routedModel(cpuModel: cpuModel, rows: SyntheticRows(forest: forest, featureCount: ensemble.featureCount)) {
             () throws(CUDAUnavailable) in
             try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, shapModule: treeSHAPModule, lanes: lanes,

@@ -64,6 +64,20 @@ import Testing
         #expect(forest.hasCategorical == [false, true])
     }
 
+    /// The compiled tree model hands its packed forest to another backend (the GPU's uploads it rather than packing
+    /// the trees again): the forest packing the ensemble gives, node for node.
+    @Test func theCompiledModelProvidesItsPackedForest() throws {
+        let trees = (0..<20).map { ForestGatherWalkTests.randomTree(seed: UInt64($0) &* 17) }
+        let ensemble = TreeEnsemble(featureCount: 5, groupCount: 1, trees: trees, treeGroups: Array(repeating: 0, count: 20),
+                                    baseMargins: [0], transform: .identity)
+        let compiled = try CPUBackend(parallelism: RowParallelism(threadCount: 2, minimumParallelWork: 0)).compile(.trees(ensemble))
+        let provided = try #require((compiled as? any PackedForestProviding)?.packedForest)
+        let packed = try PackedForest(ensemble)
+        #expect(provided.nodes.map { [$0.featureAndFlags, $0.value.bitPattern, UInt32(bitPattern: $0.left), UInt32(bitPattern: $0.right)] }
+            == packed.nodes.map { [$0.featureAndFlags, $0.value.bitPattern, UInt32(bitPattern: $0.left), UInt32(bitPattern: $0.right)] })
+        #expect(provided.roots == packed.roots && provided.groups == packed.groups && provided.depths == packed.depths)
+    }
+
     /// Trees checked and packed on four threads give the forest one thread gives, and a refusal names the same
     /// tree: the first at fault, whether its group or its nodes are wrong.
     @Test func packingOnThreadsIsPackingOnOne() throws {
