@@ -10,6 +10,10 @@ import NIOHTTPTypes
 /// Here the whole body must arrive within `bodyTimeout` of the request head; if it does not, the request fails
 /// with `RequestDeadlineHandler.BodyTimeout` (answered 408) and the connection is closed.
 ///
+/// The deadline is set at the head but a timer is only scheduled when a read ends with the body still to come: a
+/// small request arrives whole in one read and never schedules one (scheduling and cancelling a timer for every
+/// request was 1 % of the server's time on 1-row requests).
+///
 /// When the response starts before the request body has ended (413 from `Content-Length`, a 415 decided from
 /// the headers), it says `Connection: close` and the rest of the body is never processed: after the answer the
 /// server stops sending, waits `lingerTime` so the client reads the answer rather than a reset, and closes.
@@ -29,6 +33,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// Set once the connection is to close (deadline passed, or answered early): nothing may cancel that.
     private var closing = false
     private var timer: Scheduled<Void>?
+    /// When the body being read must have ended (set at its head).
+    private var bodyDeadline: NIODeadline?
 
     init(bodyTimeout: TimeAmount) {
         self.bodyTimeout = bodyTimeout
@@ -38,19 +44,27 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         switch unwrapInboundIn(data) {
         case .head:
             readingBody = true
-            schedule(in: bodyTimeout, context: context) { handler, context in
-                guard handler.readingBody else { return }
-                handler.closing = true
-                context.fireErrorCaught(BodyTimeout())
-                handler.schedule(in: Self.lingerTime, context: context) { _, context in context.close(promise: nil) }
-            }
+            bodyDeadline = context.eventLoop.now + bodyTimeout
         case .body:
             break
         case .end:
             readingBody = false
+            bodyDeadline = nil
             if !closing { cancelTimer() }
         }
         context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if readingBody, !closing, timer == nil, let deadline = bodyDeadline {
+            schedule(at: deadline, context: context) { handler, context in
+                guard handler.readingBody else { return }
+                handler.closing = true
+                context.fireErrorCaught(BodyTimeout())
+                handler.schedule(at: context.eventLoop.now + Self.lingerTime, context: context) { _, context in context.close(promise: nil) }
+            }
+        }
+        context.fireChannelReadComplete()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -74,7 +88,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         closing = true
         context.writeAndFlush(data, promise: promise)
         context.close(mode: .output, promise: nil)
-        schedule(in: Self.lingerTime, context: context) { _, context in context.close(promise: nil) }
+        schedule(at: context.eventLoop.now + Self.lingerTime, context: context) { _, context in context.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -86,10 +100,10 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         cancelTimer()
     }
 
-    private func schedule(in delay: TimeAmount, context: ChannelHandlerContext,
+    private func schedule(at deadline: NIODeadline, context: ChannelHandlerContext,
                           _ action: @escaping (RequestDeadlineHandler, ChannelHandlerContext) -> Void) {
         cancelTimer()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             self.timer = nil
             action(self, context)
         }

@@ -28,6 +28,20 @@ import Testing
         #expect(!channel.isActive)
     }
 
+    /// The timer is only scheduled when a read ends before the body does, but the deadline still counts from the
+    /// head: body parts trickling in, each its own read, do not push it back.
+    @Test func theDeadlineCountsFromTheHeadNotFromTheLastRead() throws {
+        let channel = try Self.connectedChannel(bodyTimeout: .seconds(1))
+        try channel.writeInbound(HTTPRequestPart.head(Self.post))
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(600))
+        try channel.writeInbound(HTTPRequestPart.body(ByteBuffer(string: "1,2")))
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(399))
+        try channel.throwIfErrorCaught()
+        try channel.writeInbound(HTTPRequestPart.body(ByteBuffer(string: ",3")))
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(throws: RequestDeadlineHandler.BodyTimeout.self) { try channel.throwIfErrorCaught() }
+    }
+
     @Test func anEarlyAnswerSaysTheConnectionCloses() throws {
         let channel = try Self.connectedChannel(bodyTimeout: .seconds(60))
         try channel.writeInbound(HTTPRequestPart.head(Self.post))
