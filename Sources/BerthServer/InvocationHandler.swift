@@ -48,7 +48,7 @@ struct InvocationHandler: Sendable {
         // eight a request made were 3 % of the server's time on 1-row requests.
         let contentType = request.headers[.contentType]
         let accept = request.headers[.accept]
-        let customAttributes = request.headers[Self.customAttributes]
+        let attributesHeader = request.headers[Self.customAttributes]
         // Triton's SageMaker mode: a V2 request with a binary section, by its content type.
         let tritonHeaderLength: Int?
         do throws(OpenInferenceError) {
@@ -88,12 +88,12 @@ struct InvocationHandler: Sendable {
         let requestFormat = RequestFormat.isUnlabelled(contentType: contentType)
             ? body.withUnsafeReadableBytes(RequestFormat.unlabelled) : labelledFormat
         // The custom attributes SageMaker passes through (HDR-1): `explain=` is read; nothing is echoed back.
-        if let attributes = customAttributes {
+        if let attributes = attributesHeader {
             logger.debug("custom attributes", metadata: ["custom_attributes": .string(String(attributes.prefix(1024)))])
         }
         let explain: ExplanationKind?
         do {
-            explain = try CustomAttributes.explanation(customAttributes) ?? configuration.serving.explain
+            explain = try CustomAttributes.explanation(attributesHeader) ?? configuration.serving.explain
         } catch {
             throw InvocationFailure(error)
         }

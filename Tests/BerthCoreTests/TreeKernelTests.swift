@@ -67,7 +67,9 @@ import Testing
     /// The compiled tree model hands its packed forest to another backend (the GPU's uploads it rather than packing
     /// the trees again): the forest packing the ensemble gives, node for node.
     @Test func theCompiledModelProvidesItsPackedForest() throws {
-        let trees = (0..<20).map { ForestGatherWalkTests.randomTree(seed: UInt64($0) &* 17) }
+        var trees = (0..<20).map { ForestGatherWalkTests.randomTree(seed: UInt64($0) &* 17) }
+        for tree in trees.indices { trees[tree].covers = (0..<trees[tree].nodeCount).map { Float($0 + 1) } }
+        trees[3].categories = [0: [1, 3]]
         let ensemble = TreeEnsemble(featureCount: 5, groupCount: 1, trees: trees, treeGroups: Array(repeating: 0, count: 20),
                                     baseMargins: [0], transform: .identity)
         let compiled = try CPUBackend(parallelism: RowParallelism(threadCount: 2, minimumParallelWork: 0)).compile(.trees(ensemble))
@@ -76,6 +78,10 @@ import Testing
         #expect(provided.nodes.map { [$0.featureAndFlags, $0.value.bitPattern, UInt32(bitPattern: $0.left), UInt32(bitPattern: $0.right)] }
             == packed.nodes.map { [$0.featureAndFlags, $0.value.bitPattern, UInt32(bitPattern: $0.left), UInt32(bitPattern: $0.right)] })
         #expect(provided.roots == packed.roots && provided.groups == packed.groups && provided.depths == packed.depths)
+        #expect(provided.covers == packed.covers && !provided.covers.isEmpty)
+        #expect(provided.hasCategorical == packed.hasCategorical && provided.hasCategorical.contains(true))
+        #expect(provided.categorySetOfNode == packed.categorySetOfNode && provided.categorySets.map(\.count) == packed.categorySets.map(\.count)
+                && provided.categoryWords == packed.categoryWords)
     }
 
     /// Trees checked and packed on four threads give the forest one thread gives, and a refusal names the same

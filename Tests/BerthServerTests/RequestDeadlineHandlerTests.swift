@@ -42,6 +42,20 @@ import Testing
         #expect(throws: RequestDeadlineHandler.BodyTimeout.self) { try channel.throwIfErrorCaught() }
     }
 
+    /// Pipelined requests: one read brings a whole request and the next one's head; the second body's deadline is
+    /// put on a timer when that read ends, and passes.
+    @Test func aPipelinedRequestsBodyStillHasItsDeadline() throws {
+        let channel = try Self.connectedChannel(bodyTimeout: .seconds(1))
+        channel.pipeline.fireChannelRead(HTTPRequestPart.head(Self.post))
+        channel.pipeline.fireChannelRead(HTTPRequestPart.end(nil))
+        channel.pipeline.fireChannelRead(HTTPRequestPart.head(Self.post))
+        channel.pipeline.fireChannelReadComplete()
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(999))
+        try channel.throwIfErrorCaught()
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(throws: RequestDeadlineHandler.BodyTimeout.self) { try channel.throwIfErrorCaught() }
+    }
+
     @Test func anEarlyAnswerSaysTheConnectionCloses() throws {
         let channel = try Self.connectedChannel(bodyTimeout: .seconds(60))
         try channel.writeInbound(HTTPRequestPart.head(Self.post))
