@@ -29,12 +29,12 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     static let lingerTime = TimeAmount.seconds(2)
 
     private let bodyTimeout: TimeAmount
-    private var readingBody = false
     /// Set once the connection is to close (deadline passed, or answered early): nothing may cancel that.
     private var closing = false
     private var timer: Scheduled<Void>?
-    /// When the body being read must have ended (set at its head).
+    /// When the body being read must have ended (set at its head); nil between requests.
     private var bodyDeadline: NIODeadline?
+    private var readingBody: Bool { bodyDeadline != nil }
 
     init(bodyTimeout: TimeAmount) {
         self.bodyTimeout = bodyTimeout
@@ -43,12 +43,10 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
-            readingBody = true
             bodyDeadline = context.eventLoop.now + bodyTimeout
         case .body:
             break
         case .end:
-            readingBody = false
             bodyDeadline = nil
             if !closing { cancelTimer() }
         }
@@ -56,7 +54,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if readingBody, !closing, timer == nil, let deadline = bodyDeadline {
+        if !closing, timer == nil, let deadline = bodyDeadline {
             schedule(at: deadline, context: context) { handler, context in
                 guard handler.readingBody else { return }
                 handler.closing = true
