@@ -38,9 +38,7 @@ final class CompactForest: @unchecked Sendable {
                     // that every slot is initialised before the buffers are given back.
                     guard fits.load(ordering: .relaxed) else {
                         let end = range.upperBound < treeCount ? Int(packed.roots[range.upperBound]) : total
-                        (nodesOutput.pointer! + start).initialize(repeating: berth_compact_node(featureAndDefaultLeft: 0, left: 0, threshold: 0),
-                                                                  count: end - start)
-                        (valuesOutput.pointer! + start).initialize(repeating: 0, count: end - start)
+                        Self.clear(nodes: nodesOutput.pointer! + start, values: valuesOutput.pointer! + start, count: end - start)
                         return
                     }
                     let end = tree + 1 < treeCount ? Int(packed.roots[tree + 1]) : total
@@ -102,10 +100,15 @@ final class CompactForest: @unchecked Sendable {
                 }
                 slot += 1
             }
-            (nodes + slot).initialize(repeating: berth_compact_node(featureAndDefaultLeft: 0, left: 0, threshold: 0), count: slots - slot)
-            (values + slot).initialize(repeating: 0, count: slots - slot)
+            clear(nodes: nodes + slot, values: values + slot, count: slots - slot)
             return fits
         }
+    }
+
+    /// Zeroes `count` slots no walk reaches, so that every slot of the buffers is initialised.
+    private static func clear(nodes: UnsafeMutablePointer<berth_compact_node>, values: UnsafeMutablePointer<Float>, count: Int) {
+        nodes.initialize(repeating: berth_compact_node(featureAndDefaultLeft: 0, left: 0, threshold: 0), count: count)
+        values.initialize(repeating: 0, count: count)
     }
 
     deinit {
