@@ -130,7 +130,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs", "BerthCore", "BerthJSON", "BerthProtobuf", "BerthTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "BerthOpenInferenceTests", dependencies: ["BerthOpenInference", "BerthCore", "BerthJSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthOpenInferenceTests", dependencies: ["BerthOpenInference", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BerthServerTests",
             dependencies: [

@@ -93,11 +93,11 @@ public struct InferenceRequest: Sendable {
             throw .bad("the request has \(inputs.count) input tensors; this model takes one, of shape [rows, \(featureCount)]")
         }
         let binarySection = UnsafeRawBufferPointer(rebasing: body[jsonLength...])
-        features = try Self.features(of: inputs[0], featureCount: featureCount, binarySection: binarySection,
-                                     hasBinarySection: headerLength != nil, precision: precision)
+        features = try Self.features(of: inputs[0], featureCount: featureCount, jsonLength: jsonLength,
+                                     binarySection: binarySection, hasBinarySection: headerLength != nil, precision: precision)
     }
 
-    private static func features(of input: JSONValue, featureCount: Int, binarySection: UnsafeRawBufferPointer,
+    private static func features(of input: JSONValue, featureCount: Int, jsonLength: Int, binarySection: UnsafeRawBufferPointer,
                                  hasBinarySection: Bool, precision: FeaturePrecision) throws(OpenInferenceError) -> FeatureBatch {
         guard input.object != nil, let name = input["name"]?.string else {
             throw .bad("each input needs a \"name\", a \"shape\", a \"datatype\" and its \"data\"")
@@ -137,7 +137,9 @@ public struct InferenceRequest: Sendable {
             guard binarySection.isEmpty else {
                 throw .bad("the request has a binary section but \(label) does not declare parameters.binary_data_size")
             }
-            values.reserveCapacity(count)
+            // The shape is only a claim: an element takes at least a byte and a separator of the JSON text, so
+            // nothing is set aside for more than the text can hold (a short body claiming 10¹⁷ rows is a 400).
+            values.reserveCapacity(min(count, jsonLength / 2 + 1))
             var elements = JSONElements(datatype: datatype, label: label, values: values, doubles: doubles)
             try elements.append(data, depth: 0)
             (values, doubles) = (elements.values, elements.doubles)

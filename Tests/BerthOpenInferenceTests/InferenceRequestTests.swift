@@ -99,6 +99,15 @@ import Testing
         #expect(message.contains(expected), "\(json) → \(message)")
     }
 
+    /// A shape is only a claim: rows × features is checked against the elements sent, and nothing is set aside for
+    /// more elements than the body could hold (a 90-byte request claiming 10¹⁷ rows once asked for 1.6 EB).
+    @Test func aShapeClaimingMoreThanTheBodyHoldsIsRefused() {
+        let json = #"{"inputs": [{"name": "x", "shape": [100000000000000000, 3], "datatype": "FP32", "data": [1, 2, 3]}]}"#
+        #expect(refusal(json).contains("has 3 elements in \"data\" but shape [100000000000000000, 3] needs 300000000000000000"))
+        let binary = #"{"inputs": [{"name": "x", "shape": [100000000000000000, 3], "datatype": "FP32", "parameters": {"binary_data_size": 12}}]}"#
+        #expect(refusal(binary, binary: [UInt8](repeating: 0, count: 12)).contains("binary_data_size 12"))
+    }
+
     @Test func binarySizesMustAddUp() {
         let declared = #"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "parameters": {"binary_data_size": 12}}]}"#
         #expect(refusal(declared, binary: [UInt8](repeating: 0, count: 8)).contains("binary section has 8 bytes"))
