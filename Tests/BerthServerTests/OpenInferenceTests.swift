@@ -113,6 +113,9 @@ import Testing
                 ("/v2/models/model/versions/2/infer", Self.jsonRequest([[Float](repeating: 1, count: 12)]), .notFound, "no version '2'"),
                 ("/v2/models/model/infer", Self.jsonRequest([[1, 2, 3]]), .badRequest, "the model takes 12 features"),
                 ("/v2/models/model/infer", "{", .badRequest, "not valid JSON"),
+                // A shape is a claim the server checks, never an allocation it makes (this one once took the server down).
+                ("/v2/models/model/infer", #"{"inputs": [{"name": "x", "shape": [100000000000000000, 12], "datatype": "FP32", "data": []}]}"#,
+                 .badRequest, "needs 1200000000000000000"),
                 ("/v2/models/model/infer", Self.jsonRequest([[Float](repeating: 1, count: 12)], extra: #", "outputs": [{"name": "label"}]"#),
                  .badRequest, "one output, 'output__0'"),
             ]
@@ -129,7 +132,7 @@ import Testing
             #expect(try await client.execute(uri: "/v2/models/other", method: .get).status == .notFound)
             #expect(try await client.execute(uri: "/v2/models/other/ready", method: .get).status == .notFound)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            #expect(metrics.contains(#"berth_http_requests_total{path="/v2/models/{name}/infer",status="400"} 4"#))
+            #expect(metrics.contains(#"berth_http_requests_total{path="/v2/models/{name}/infer",status="400"} 5"#))
             #expect(metrics.contains(#"berth_refusals_total{reason="model_not_loaded"}"#))
         }
     }
