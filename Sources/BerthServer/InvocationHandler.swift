@@ -149,13 +149,7 @@ struct InvocationHandler: Sendable {
     private func openInference(_ body: ByteBuffer, headerLength: Int?, model: ServedModel, modelName: String?) async throws -> Response {
         let inference: InferenceRequest
         do throws(OpenInferenceError) {
-            let featureCount = model.featureCount
-            let precision = model.compiled.featurePrecision
-            inference = try body.withUnsafeReadableBytes { bytes in
-                Result { () throws(OpenInferenceError) in
-                    try InferenceRequest(body: bytes, headerLength: headerLength, featureCount: featureCount, precision: precision)
-                }
-            }.get()
+            inference = try InferenceRequest.read(body, headerLength: headerLength, for: model)
         } catch {
             throw OpenInferenceFailure(failure: InvocationFailure(error))
         }

@@ -79,15 +79,9 @@ struct OpenInferenceRoutes: Sendable {
             headerLength = length
         }
         let body = try await RequestBody(serving: serving).collect(request)
-        let featureCount = model.featureCount
-        let precision = model.compiled.featurePrecision
         let inference: InferenceRequest
         do throws(OpenInferenceError) {
-            inference = try body.withUnsafeReadableBytes { bytes in
-                Result { () throws(OpenInferenceError) in
-                    try InferenceRequest(body: bytes, headerLength: headerLength, featureCount: featureCount, precision: precision)
-                }
-            }.get()
+            inference = try InferenceRequest.read(body, headerLength: headerLength, for: model)
         } catch {
             throw InvocationFailure(error)
         }

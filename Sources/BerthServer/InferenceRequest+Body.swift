@@ -1,0 +1,18 @@
+import BerthCore
+import BerthOpenInference
+import BerthRuntime
+import NIOCore
+
+extension InferenceRequest {
+    /// The infer request in a collected body, read for `model`: its feature count, and its precision (a model that
+    /// compares doubles keeps each element's double). The `/v2` infer route and `/invocations` read them alike.
+    static func read(_ body: ByteBuffer, headerLength: Int?, for model: ServedModel) throws(OpenInferenceError) -> InferenceRequest {
+        let featureCount = model.featureCount
+        let precision = model.compiled.featurePrecision
+        return try body.withUnsafeReadableBytes { bytes in
+            Result { () throws(OpenInferenceError) in
+                try InferenceRequest(body: bytes, headerLength: headerLength, featureCount: featureCount, precision: precision)
+            }
+        }.get()
+    }
+}
