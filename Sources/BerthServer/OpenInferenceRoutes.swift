@@ -72,7 +72,7 @@ struct OpenInferenceRoutes: Sendable {
     private func infer(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (model, identity) = try resolve(context)
         var headerLength: Int?
-        if let field = request.headers[Self.headerLength] {
+        if let field = request.headers.value(of: Self.headerLength) {
             guard let length = Int(field), length >= 0 else {
                 throw InvocationFailure(.badRequest, "Inference-Header-Content-Length must be a byte count, not '\(field.prefix(32))'")
             }

@@ -11,7 +11,7 @@ struct RequestBody: Sendable {
     /// reading it, or while it streams in (chunked bodies have no length) — and with 408 when it does not arrive.
     func collect(_ request: Request) async throws -> ByteBuffer {
         let limit = serving.payloadLimit.bytes ?? Int.max
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+        if let declared = request.headers.value(of: .contentLength).flatMap({ Int($0) }), declared > limit {
             throw tooLarge(limit)
         }
         do {

@@ -43,7 +43,7 @@ public final class ServerMetrics: Sendable {
     /// reason its handler tagged it with.
     func answered(_ path: String, since started: ContinuousClock.Instant, _ response: Response) -> Response {
         var response = response
-        let refusal = response.headers[.berthRefusalReason].flatMap(RefusalReason.init(rawValue:))
+        let refusal = response.headers.value(of: .berthRefusalReason).flatMap(RefusalReason.init(rawValue:))
         if refusal != nil { response.headers[.berthRefusalReason] = nil }
         recordRequest(path: path, status: response.status.code, duration: ContinuousClock.now - started, refusal: refusal)
         return response
