@@ -15,21 +15,29 @@ struct CSVDelimiter {
     private static let preferred: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: "\t"), UInt8(ascii: ";"), UInt8(ascii: " "), UInt8(ascii: ":")]
 
     init(firstLine: UnsafeBufferPointer<UInt8>) {
-        var counts = [Int](repeating: 0, count: 128)
-        for byte in firstLine.prefix(Self.sniffedPrefix) where byte < 127 {
-            counts[Int(byte)] += 1
-        }
-        if let preferred = Self.preferred.first(where: { counts[Int($0)] > 0 }) {
-            byte = preferred
+        let sniffed = UnsafeBufferPointer(rebasing: firstLine.prefix(Self.sniffedPrefix))
+        // The first preferred delimiter present wins, so a comma anywhere decides it without counting (nearly every
+        // body has one; counting into an array was a heap allocation on every CSV request).
+        if sniffed.contains(UInt8(ascii: ",")) {
+            byte = UInt8(ascii: ",")
             return
         }
-        var mostFrequent = -1
-        for code in 0..<127 where counts[code] > 0 && (mostFrequent < 0 || counts[code] >= counts[mostFrequent]) {
-            mostFrequent = code
+        byte = withUnsafeTemporaryAllocation(of: Int.self, capacity: 128) { counts in
+            counts.initialize(repeating: 0)
+            for byte in sniffed where byte < 127 {
+                counts[Int(byte)] += 1
+            }
+            if let preferred = Self.preferred.first(where: { counts[Int($0)] > 0 }) {
+                return preferred
+            }
+            var mostFrequent = -1
+            for code in 0..<127 where counts[code] > 0 && (mostFrequent < 0 || counts[code] >= counts[mostFrequent]) {
+                mostFrequent = code
+            }
+            let candidate = UInt8(truncatingIfNeeded: mostFrequent)
+            let isAlphanumeric = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(candidate)
+                || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(candidate | 0x20)
+            return mostFrequent < 0 || isAlphanumeric ? UInt8(ascii: ",") : candidate
         }
-        let sniffed = UInt8(truncatingIfNeeded: mostFrequent)
-        let isAlphanumeric = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(sniffed)
-            || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(sniffed | 0x20)
-        byte = mostFrequent < 0 || isAlphanumeric ? UInt8(ascii: ",") : sniffed
     }
 }

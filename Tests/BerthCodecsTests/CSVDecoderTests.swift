@@ -105,9 +105,11 @@ import Testing
     }
 
     @Test func onlyTheFirst512BytesOfTheFirstLineAreSniffed() {
-        let line = String(repeating: "1|", count: 256) + ";1"
-        let sniffed = Array(line.utf8).withUnsafeBufferPointer { CSVDelimiter(firstLine: $0).byte }
-        #expect(sniffed == UInt8(ascii: "|"))
+        for late in [";", ","] {
+            let line = String(repeating: "1|", count: 256) + late + "1"
+            let sniffed = Array(line.utf8).withUnsafeBufferPointer { CSVDelimiter(firstLine: $0).byte }
+            #expect(sniffed == UInt8(ascii: "|"), "\(late) past the sniffed prefix")
+        }
     }
 
     /// Plain numbers are read in one pass with their comma; every other field is cut at its comma first. Both
