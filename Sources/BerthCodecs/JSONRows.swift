@@ -131,6 +131,7 @@ struct JSONRows {
         if let shape = record["shape"]?.numbers, let width = shape.first, width != Double(featureCount) {
             throw .bad("\(label) has shape \(Int(exactly: width).map(String.init) ?? "?") but the model takes \(featureCount) features")
         }
+        try Self.requireRoom(for: values.count, featureCount: featureCount)
         let start = values.count
         values.appendMissing(count: featureCount)
         for (key, element) in zip(keys, numbers) {

@@ -30,8 +30,12 @@ public struct RecordIODecoder: RequestDecoder {
     private static func batch<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ records: [Range<Int>], featureCount: Int,
                                                      into: Values.Type) throws(CodecError) -> FeatureBatch {
         var reader = RecordReader(bytes: bytes, featureCount: featureCount)
-        var values = Values(reservingCapacity: records.count * featureCount)
+        // Records may be empty or sparse and still fill every feature: the reservation and the rows stay within the
+        // request's value budget, however many records the body frames.
+        let everyFeature = records.count.multipliedReportingOverflow(by: featureCount)
+        var values = Values(reservingCapacity: min(everyFeature.overflow ? .max : everyFeature.partialValue, RequestDecodingOptions.maxValues))
         for (index, record) in records.enumerated() {
+            try JSONRows.requireRoom(for: values.count, featureCount: featureCount)
             do throws(ProtobufReader.Malformed) {
                 try reader.appendRow(record, number: index + 1, into: &values)
             } catch {

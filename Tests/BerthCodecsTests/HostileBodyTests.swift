@@ -54,4 +54,20 @@ import Testing
             }
         }
     }
+
+    /// Rows that fill every feature whatever they hold — a libsvm line `0`, a sparse JSON record, a sparse or empty
+    /// RecordIO record — stay within the request's value budget: a small body for a wide model is a 400, not a
+    /// reservation or a batch of many gigabytes.
+    @Test func sparseRowsStayWithinTheValueBudget() {
+        let featureCount = 1 << 16
+        let rows = RequestDecodingOptions.maxValues / featureCount + 1
+        let libsvm = Array(String(repeating: "0\n", count: rows).utf8)
+        let record = #"{"features": {"keys": [0], "values": [1]}}"#
+        let json = Array(("{\"instances\": [" + Array(repeating: record, count: rows).joined(separator: ",") + "]}").utf8)
+        let recordIO = RecordIOBodies.framed(Array(repeating: RecordIOBodies.record(values: [1], keys: [0], shape: [UInt64(featureCount)]), count: rows))
+        for (format, body) in [(RequestFormat.libsvm, libsvm), (.json, json), (.recordIO, recordIO)] {
+            let error = #expect(throws: CodecError.self, "\(format)") { try format.decoder().decode(body, featureCount: featureCount) }
+            #expect(error?.message.contains("more than \(RequestDecodingOptions.maxValues) values") == true, "\(format): \(error?.message ?? "")")
+        }
+    }
 }
