@@ -73,7 +73,7 @@ struct CSVHeaderColumns {
     /// feature whose categories are numbers is that category (its code), as pandas reads a named column.
     func place<Values: FeatureValues>(_ fields: [Double], schema: FeatureSchema?, featureCount: Int, label: String,
                                       into values: inout Values) throws(CodecError) {
-        try JSONRows.requireRoom(for: values.count, featureCount: featureCount)
+        try RequestDecodingOptions.requireRoom(for: values.count, featureCount: featureCount)
         let start = values.count
         values.appendMissing(count: featureCount)
         for (field, value) in fields.enumerated() {

@@ -51,7 +51,7 @@ struct JSONRows {
         guard members.count <= featureCount + RequestDecodingOptions.extraNameMargin else {
             throw .bad("\(label) has \(members.count) keys, and the model takes \(featureCount) features")
         }
-        try Self.requireRoom(for: values.count, featureCount: featureCount)
+        try RequestDecodingOptions.requireRoom(for: values.count, featureCount: featureCount)
         let start = values.count
         values.appendMissing(count: featureCount)
         var unknown = [String]()
@@ -108,7 +108,7 @@ struct JSONRows {
             guard elements.count == columns.count else {
                 throw .bad("\"dataframe_split\" \(label) has \(elements.count) values for \(columns.count) columns")
             }
-            try Self.requireRoom(for: values.count, featureCount: featureCount)
+            try RequestDecodingOptions.requireRoom(for: values.count, featureCount: featureCount)
             let start = values.count
             values.appendMissing(count: featureCount)
             for (element, target) in zip(elements, targets) {
@@ -131,7 +131,7 @@ struct JSONRows {
         if let shape = record["shape"]?.numbers, let width = shape.first, width != Double(featureCount) {
             throw .bad("\(label) has shape \(Int(exactly: width).map(String.init) ?? "?") but the model takes \(featureCount) features")
         }
-        try Self.requireRoom(for: values.count, featureCount: featureCount)
+        try RequestDecodingOptions.requireRoom(for: values.count, featureCount: featureCount)
         let start = values.count
         values.appendMissing(count: featureCount)
         for (key, element) in zip(keys, numbers) {
@@ -167,13 +167,6 @@ struct JSONRows {
             return try CategoryText.code(text, column: column, schema: options.schema, label: label)
         default:
             throw .bad("\(label), \(CategoryText.describe(column: column, schema: options.schema)) is not a number (use null for a missing value)")
-        }
-    }
-
-    /// A 400 when one more row would take a request past `RequestDecodingOptions.maxValues`.
-    static func requireRoom(for valueCount: Int, featureCount: Int) throws(CodecError) {
-        guard valueCount + featureCount <= RequestDecodingOptions.maxValues else {
-            throw .bad("the request expands to more than \(RequestDecodingOptions.maxValues) values (rows × \(featureCount) features): send it in smaller requests")
         }
     }
 

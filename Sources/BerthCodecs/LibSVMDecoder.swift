@@ -28,7 +28,7 @@ public struct LibSVMDecoder: RequestDecoder {
                        emptyMessage: "the libsvm body holds no rows: send one line of index:value pairs per row") {
             line, lineNumber, _, values throws(CodecError) in
             // Every line fills every feature, even `0` alone: the rows stay within the request's value budget.
-            try JSONRows.requireRoom(for: values.count, featureCount: featureCount)
+            try RequestDecodingOptions.requireRoom(for: values.count, featureCount: featureCount)
             let start = values.count
             values.appendMissing(count: featureCount)
             try decodeLine(bytes, line, lineNumber: lineNumber, featureCount: featureCount, row: start, into: &values)

@@ -35,7 +35,7 @@ public struct RecordIODecoder: RequestDecoder {
         let everyFeature = records.count.multipliedReportingOverflow(by: featureCount)
         var values = Values(reservingCapacity: min(everyFeature.overflow ? .max : everyFeature.partialValue, RequestDecodingOptions.maxValues))
         for (index, record) in records.enumerated() {
-            try JSONRows.requireRoom(for: values.count, featureCount: featureCount)
+            try RequestDecodingOptions.requireRoom(for: values.count, featureCount: featureCount)
             do throws(ProtobufReader.Malformed) {
                 try reader.appendRow(record, number: index + 1, into: &values)
             } catch {

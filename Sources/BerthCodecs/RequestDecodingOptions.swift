@@ -21,9 +21,17 @@ public struct RequestDecodingOptions: Sendable, Equatable {
     /// Names a named record (or a CSV header, or `dataframe_split`'s columns) may give beyond the model's features
     /// (ignored unknown ones); more is a 400 before anything grows with them.
     public static let extraNameMargin = 64
-    /// The most values one request may decode to. Named records and headed CSV lines fill every feature a row
-    /// whatever they name, so a body of empty records (`{}` is 2 bytes) could otherwise expand without bound.
+    /// The most values one request may decode to. Named records, headed CSV lines, libsvm lines and sparse JSON and
+    /// RecordIO records fill every feature a row whatever they hold, so a body of empty records (`{}` is 2 bytes)
+    /// could otherwise expand without bound.
     public static let maxValues = 1 << 25
+
+    /// A 400 when one more row would take a request past `maxValues`.
+    static func requireRoom(for valueCount: Int, featureCount: Int) throws(CodecError) {
+        guard valueCount + featureCount <= maxValues else {
+            throw .bad("the request expands to more than \(maxValues) values (rows × \(featureCount) features): send it in smaller requests")
+        }
+    }
 
     public init(libsvmIndexBase: Int = 0, firstLineNumber: Int = 1, precision: FeaturePrecision = .float32,
                 schema: FeatureSchema? = nil, unknownFeatures: UnknownFeatures = .reject, csvHeader: CSVHeader = .absent) {

@@ -126,8 +126,8 @@ import Testing
 
     /// Rows that name nothing still fill every feature: a request that would expand past the cap is refused first.
     @Test func expansionIsBounded() {
-        #expect(throws: CodecError.self) { try JSONRows.requireRoom(for: RequestDecodingOptions.maxValues - 3, featureCount: 4) }
-        #expect(throws: Never.self) { try JSONRows.requireRoom(for: RequestDecodingOptions.maxValues - 4, featureCount: 4) }
+        #expect(throws: CodecError.self) { try RequestDecodingOptions.requireRoom(for: RequestDecodingOptions.maxValues - 3, featureCount: 4) }
+        #expect(throws: Never.self) { try RequestDecodingOptions.requireRoom(for: RequestDecodingOptions.maxValues - 4, featureCount: 4) }
     }
 
     /// A key given twice is named in the message, shortened by characters a person sees, whatever it holds.
