@@ -198,7 +198,7 @@ public enum TarReader {
         while index < data.endIndex {
             guard let space = data[index...].firstIndex(of: UInt8(ascii: " ")),
                   let length = Int(String(decoding: data[index..<space], as: UTF8.self)),
-                  length > 0, index + length <= data.endIndex else {
+                  length > space - index + 1, length <= data.endIndex - index else {
                 throw .corrupt("malformed pax header")
             }
             let record = data[(space + 1)..<(index + length)]

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Testing
 @testable import BerthArtifacts
 
@@ -96,6 +97,22 @@ import Testing
 
     @Test func refusesPaxPathThatClimbsOut() {
         #expect(throws: TarReader.Failure.self) { try entries([ArchiveBuilder.pax(["path": "../x"]), Member(name: "x", data: [1])]) }
+    }
+
+    /// A pax record's length runs from its first digit to its newline: one past the data (even `Int.max`) or one
+    /// that ends before its own key starts is refused as malformed, never a trap at load.
+    @Test(arguments: ["9223372036854775807 path=x\n", "9223372036854775806 path=x\n", "1 path=x\n", "2 path=x\n", "0 path=x\n"])
+    func refusesPaxLengthsOutsideTheRecord(_ record: String) {
+        let pax = Member(name: "PaxHeader", type: UInt8(ascii: "x"), data: Array(record.utf8))
+        #expect(throws: TarReader.Failure.corrupt("malformed pax header")) { try entries([pax, Member(name: "x", data: [1])]) }
+    }
+
+    /// Hostile archives that once trapped the reader (`Fuzz/regressions/FuzzTar/`): each is refused as corrupt,
+    /// never a crash.
+    @Test(arguments: Fixtures.fuzzRegressions("FuzzTar"))
+    func fuzzRegressionsAreRefused(_ path: String) throws {
+        let archive = try Fixtures.bytes(path)
+        #expect(throws: TarReader.Failure.self) { try TarReader.entries(of: archive, maxEntries: 1_000) }
     }
 
     @Test func refusesSizesThatLie() {
