@@ -18,11 +18,11 @@ enum LightGBMFeatureKinds {
         let lists = pandasCategorical.flatMap(categoryLists)
         // The lists follow the DataFrame's category columns, the features the categorical ones: they line up only
         // when there are as many, and each feature's codes (its `feature_infos`) fall within its list.
-        let codeCounts = zip(infos, categorical).filter(\.1).map { info, _ in
-            (info.split(separator: ":").compactMap { Int($0) }.max() ?? -1) + 1
+        let largestCodes = zip(infos, categorical).filter(\.1).map { info, _ in
+            info.split(separator: ":").compactMap { Int($0) }.max() ?? -1
         }
         let usable = lists.map { lists in
-            lists.count == codeCounts.count && zip(lists, codeCounts).allSatisfy { list, codes in (list?.count ?? 0) >= codes }
+            lists.count == largestCodes.count && zip(lists, largestCodes).allSatisfy { list, code in (list?.count ?? 0) > code }
         } ?? false
         var nextList = 0
         return categorical.map { isCategorical in

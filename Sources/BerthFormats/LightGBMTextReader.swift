@@ -270,9 +270,10 @@ public enum LightGBMTextReader {
         /// The `count` tokens of a field, each read by `parse`; one it cannot read is refused as not `each`.
         private func values<Value>(_ key: String, count: Int, each: String,
                                    parse: (Range<Int>) -> Value?) throws(ModelReadError) -> [Value] {
+            let tokens = try tokens(key, count: count)
             var values = [Value]()
-            values.reserveCapacity(count)
-            for token in try tokens(key, count: count) {
+            values.reserveCapacity(tokens.count)
+            for token in tokens {
                 guard let value = parse(token) else { throw parser.refuse("has a value in \(key) of tree \(index) that is not \(each)") }
                 values.append(value)
             }

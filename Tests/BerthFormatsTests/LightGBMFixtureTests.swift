@@ -91,6 +91,15 @@ import Testing
         #expect(early.treeCount == 10)
     }
 
+    /// A categorical feature whose seen codes reach `Int.max` is still a categorical feature, served by code; the
+    /// largest code is compared with its category list, never counted past.
+    @Test func aCategoricalCodeAtTheEdgeOfIntIsNeverCountedPast() {
+        let kinds = LightGBMFeatureKinds.read(featureInfos: "9223372036854775807 [0:1]", pandasCategorical: #"[["a"]]"#, featureCount: 2)
+        #expect(kinds == [.categorical(nil), .numerical])
+        let fitting = LightGBMFeatureKinds.read(featureInfos: "0:1 [0:1]", pandasCategorical: #"[["a", "b"]]"#, featureCount: 2)
+        #expect(fitting == [.categorical(.strings(["a", "b"])), .numerical])
+    }
+
     /// Hostile and corrupt text models are refused naming the tree and the problem, never crashing.
     @Test(arguments: [
         ("tree\nversion=v4\nnum_class=1\nmax_feature_idx=1\nobjective=binary sigmoid:1\n\nend of trees\n", "holds no trees"),
@@ -113,6 +122,12 @@ import Testing
          "has max_feature_idx 9223372036854775807"),
         ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=2\nnum_cat=9223372036854775807\nsplit_feature=0\nthreshold=0\nleft_child=-1\nright_child=-2\nleaf_value=1 2\n\n",
          "has num_cat 9223372036854775807"),
+        // Counts are believed only as far as the values that follow: no room is set aside for 68 GB of features.
+        ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=8\nnum_cat=0\nis_linear=1\nleaf_value=1 2 3 4 5 6 7 8\nleaf_const=0 0 0 0 0 0 0 0\n"
+         + "num_features=2147483647 2147483647 2147483647 2147483647 2147483647 2147483647 2147483647 2147483647\nleaf_features=0\nleaf_coeff=1\n\n",
+         "has 1 values in leaf_features of tree 0, not 17179869176"),
+        ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=2\nnum_cat=1\nsplit_feature=0\nthreshold=0\ndecision_type=1\nleft_child=-1\nright_child=-2\nleaf_value=1 2\ncat_boundaries=0 2147483647\ncat_threshold=5\n\n",
+         "has 1 values in cat_threshold of tree 0, not 2147483647"),
     ])
     func corruptTextModelsAreRefused(text: String, problem: String) {
         let error = #expect(throws: (any Error).self) {
