@@ -144,7 +144,13 @@ public struct UBJSONReader {
         var type: UInt8?
         if position < buffer.count, buffer[position] == UInt8(ascii: "$") {
             position += 1
-            type = try readByte()
+            let marker = try readByte()
+            // Every element must cost at least a byte of the file, so a file of n bytes holds at most n values;
+            // null and boolean elements cost none (XGBoost writes typed containers of numbers only).
+            guard ![UInt8(ascii: "Z"), UInt8(ascii: "T"), UInt8(ascii: "F"), UInt8(ascii: "N")].contains(marker) else {
+                throw JSONParseError("a typed container of null or boolean values is not supported", at: position - 1)
+            }
+            type = marker
         }
         if position < buffer.count, buffer[position] == UInt8(ascii: "#") {
             position += 1
@@ -160,8 +166,8 @@ public struct UBJSONReader {
         let (type, count) = try containerHeader()
         var elements = [JSONValue]()
         if let count {
-            let minimumBytes = type.flatMap(Self.width(ofNumeric:)) ?? (type == nil ? 1 : 0)
-            guard count.multipliedReportingOverflow(by: max(minimumBytes, 0)).partialValue <= buffer.count - position else {
+            let minimumBytes = type.flatMap(Self.width(ofNumeric:)) ?? 1
+            guard count.multipliedReportingOverflow(by: minimumBytes).partialValue <= buffer.count - position else {
                 throw JSONParseError("array of \(count) elements runs past the end", at: position)
             }
             if let type, let element = Self.element(ofNumeric: type) {

@@ -38,6 +38,23 @@ import Testing
         #expect(throws: JSONParseError.self) { try UBJSONReader.parse(negative) }
     }
 
+    /// A typed container of nulls or booleans spends no byte an element, so nested ones multiply: 200 arrays of
+    /// `[$Z#I 600` (6 bytes each) would be 120,000 values from 1.2 KB. Refused; every element costs a byte.
+    @Test func typedContainersOfElementsThatTakeNoBytesAreRefused() {
+        let inner: [UInt8] = [UInt8(ascii: "$"), UInt8(ascii: "Z"), UInt8(ascii: "#"), UInt8(ascii: "I"), 0x02, 0x58]
+        let nested = [UInt8(ascii: "["), UInt8(ascii: "$"), UInt8(ascii: "["), UInt8(ascii: "#"), UInt8(ascii: "U"), 200]
+            + Array([[UInt8]](repeating: inner, count: 200).joined())
+        #expect(throws: JSONParseError.self) { _ = try UBJSONReader.parse(nested) }
+        for marker in ["Z", "T", "F", "N"] {
+            let flat = [UInt8(ascii: "["), UInt8(ascii: "$"), UInt8(ascii: Unicode.Scalar(marker)!), UInt8(ascii: "#"), UInt8(ascii: "i"), 2]
+            #expect(throws: JSONParseError.self, "\(marker)") { try UBJSONReader.parse(flat) }
+        }
+        // Typed containers whose elements take bytes still read.
+        let strings: [UInt8] = [UInt8(ascii: "["), UInt8(ascii: "$"), UInt8(ascii: "S"), UInt8(ascii: "#"), UInt8(ascii: "i"), 2,
+                                UInt8(ascii: "i"), 1, UInt8(ascii: "a"), UInt8(ascii: "i"), 1, UInt8(ascii: "b")]
+        #expect((try? UBJSONReader.parse(strings)) == .array([.string("a"), .string("b")]))
+    }
+
     @Test func nestingIsBounded() {
         let deep = [UInt8](repeating: UInt8(ascii: "["), count: 50_000)
         #expect(throws: JSONParseError.self) { try UBJSONReader.parse(deep) }
