@@ -136,8 +136,9 @@ public struct PackedDoubleForest: Sendable {
         }
     }
 
-    /// Refuses a tree whose arrays disagree, whose features or children are out of range, or whose splits do
-    /// not form one tree reaching every leaf exactly once.
+    /// Refuses a tree whose arrays disagree, whose features or children are out of range, whose splits do not form
+    /// one tree reaching every leaf exactly once, or that is deeper than `PackedForest.maxDepth` (explanations walk
+    /// a tree recursively and keep scratch space growing with the square of its depth).
     private static func validate(_ tree: DoubleTree, index: Int, featureCount: Int) throws(ModelValidationError) {
         func refuse(_ problem: String) -> ModelValidationError { ModelValidationError("tree \(index) \(problem)") }
         let splits = tree.splitCount, leaves = tree.leafValues.count
@@ -165,14 +166,15 @@ public struct PackedDoubleForest: Sendable {
         }
         guard splits > 0 else { return }
         var splitSeen = [Bool](repeating: false, count: splits), leafSeen = [Bool](repeating: false, count: leaves)
-        var pending: [Int32] = [0]
+        var pending: [(split: Int32, depth: Int)] = [(0, 0)]
         splitSeen[0] = true
-        while let split = pending.popLast() {
+        while let (split, depth) = pending.popLast() {
+            guard depth < PackedForest.maxDepth else { throw refuse("is deeper than \(PackedForest.maxDepth) levels") }
             for child in [tree.leftChildren[Int(split)], tree.rightChildren[Int(split)]] {
                 if child >= 0 {
                     guard Int(child) < splits, !splitSeen[Int(child)] else { throw refuse("has a child outside it, or a cycle") }
                     splitSeen[Int(child)] = true
-                    pending.append(child)
+                    pending.append((child, depth + 1))
                 } else {
                     guard Int(~child) < leaves, !leafSeen[Int(~child)] else { throw refuse("reaches a leaf outside it, or one leaf twice") }
                     leafSeen[Int(~child)] = true

@@ -100,6 +100,27 @@ import Testing
         #expect(fitting == [.categorical(.strings(["a", "b"])), .numerical])
     }
 
+    /// A chain of splits as deep as `PackedForest.maxDepth` loads; one level deeper is refused at load, before an
+    /// explanation could recurse that deep or size its scratch space by the square of the depth.
+    @Test func treesDeeperThanTheLimitAreRefused() throws {
+        func chain(splits: Int) -> [UInt8] {
+            let list = { (values: [String]) in values.joined(separator: " ") }
+            let text = "tree\nnum_class=1\nmax_feature_idx=0\nobjective=regression\n\nTree=0\nnum_leaves=\(splits + 1)\nnum_cat=0\n"
+                + "split_feature=\(list(Array(repeating: "0", count: splits)))\n"
+                + "threshold=\(list((0..<splits).map { String($0) }))\n"
+                + "left_child=\(list((0..<splits).map { String(~$0) }))\n"
+                + "right_child=\(list((1..<splits).map { String($0) } + [String(~splits)]))\n"
+                + "leaf_value=\(list((0...splits).map { String($0) }))\n\nend of trees\n"
+            return Array(text.utf8)
+        }
+        let deepest = try CPUBackend().compile(try ModelReader.read(file: "model.txt", bytes: chain(splits: PackedForest.maxDepth)).ir)
+        #expect(deepest.predict(FeatureBatch(rowCount: 1, columnCount: 1, values: [4095.5])).values == [4096])
+        let error = #expect(throws: ModelValidationError.self) {
+            _ = try CPUBackend().compile(try ModelReader.read(file: "model.txt", bytes: chain(splits: PackedForest.maxDepth + 1)).ir)
+        }
+        #expect(error?.description.contains("tree 0 is deeper than 4096 levels") == true, "\(String(describing: error))")
+    }
+
     /// Hostile and corrupt text models are refused naming the tree and the problem, never crashing.
     @Test(arguments: [
         ("tree\nversion=v4\nnum_class=1\nmax_feature_idx=1\nobjective=binary sigmoid:1\n\nend of trees\n", "holds no trees"),
