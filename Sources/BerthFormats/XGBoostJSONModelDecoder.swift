@@ -171,11 +171,18 @@ enum XGBoostJSONModelDecoder {
                   nodes.count == segments.count, nodes.count == sizes.count else {
                 throw fail("tree \(index) has categorical splits without consistent categories_* arrays")
             }
+            // XGBoost lays the segments end to end, one per categorical node, so together they are no longer than
+            // the array: segments that overlap past that cannot copy it over and over.
+            var listed = 0
             for (entry, node) in nodes.enumerated() {
                 let start = segments[entry], size = sizes[entry]
-                guard start >= 0, size >= 0, start <= codes.count, size <= codes.count - start else {
-                    throw fail("tree \(index) has a categories segment outside the categories array")
+                guard start >= 0, size >= 0, start <= codes.count, size <= codes.count - start, size <= codes.count - listed else {
+                    throw fail("tree \(index) has a categories segment outside the categories array, or segments that overlap")
                 }
+                guard node >= 0, Int(node) < count, categories[Int(node)] == nil else {
+                    throw fail("tree \(index) lists categories for node \(node), which is not one of its \(count) nodes or is listed twice")
+                }
+                listed += size
                 categories[Int(node)] = Array(codes[start..<start + size])
             }
             for (node, isCategorical) in categorical.enumerated() where isCategorical && left[node] != -1 && categories[node] == nil {

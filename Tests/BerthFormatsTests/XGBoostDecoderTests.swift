@@ -187,6 +187,22 @@ import Testing
         let error = #expect(throws: ModelReadError.self) { try read(bytes) }
         #expect(error?.description.contains("outside the categories array") == true)
     }
+
+    /// Segments longer in all than the categories array, or naming a node twice or outside the tree, could copy the
+    /// array once per entry (quadratic in the file): refused. XGBoost lays them end to end, one per categorical node.
+    @Test func overlappingOrMisplacedCategorySegmentsAreRefused() throws {
+        let cases = [
+            (#""categories_nodes": [0, 0], "categories_segments": [0, 0], "categories_sizes": [2, 2], "categories": [3, 4]"#, "overlap"),
+            (#""categories_nodes": [0, 0], "categories_segments": [0, 1], "categories_sizes": [1, 1], "categories": [3, 4]"#, "listed twice"),
+            (#""categories_nodes": [7], "categories_segments": [0], "categories_sizes": [1], "categories": [3]"#, "not one of its 3 nodes"),
+        ]
+        for (arrays, problem) in cases {
+            let error = #expect(throws: ModelReadError.self) { try read(model(extraTree: #", "split_type": [1, 0, 0], "# + arrays)) }
+            #expect(error?.description.contains(problem) == true, "\(arrays): \(String(describing: error))")
+        }
+        // End to end, as XGBoost writes them, they read.
+        _ = try read(model(extraTree: #", "split_type": [1, 0, 0], "categories_nodes": [0], "categories_segments": [0], "categories_sizes": [2], "categories": [3, 4]"#))
+    }
 }
 
 /// Writes a JSON document as UBJSON the way xgboost does, for tests: keys without `S`, big-endian lengths, arrays of
