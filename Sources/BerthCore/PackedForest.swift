@@ -27,6 +27,9 @@ public struct PackedForest: Sendable {
     public static let maxCategory = Int(BERTH_NODE_MAX_CATEGORY)
     /// Deeper trees are refused: real models are far shallower, and a hostile file must not make walks unbounded.
     public static let maxDepth = 4096
+    /// The most 32-bit words all category bitsets may take together (64 MiB). A split's bitset is as long as its
+    /// largest code, so without a bound a few bytes naming code 16,777,215 would cost 2 MiB a split.
+    public static let maxCategoryWords = 1 << 24
 
     public private(set) var nodes: [Node]
     public private(set) var roots: [Int32]
@@ -139,7 +142,7 @@ public struct PackedForest: Sendable {
         depths = treeDepths
         categorySetOfNode = hasCategorical.contains(true) ? [Int32](repeating: -1, count: nodeCount) : []
         for (index, tree) in ensemble.trees.enumerated() where hasCategorical[index] {
-            markCategorical(tree, root: Int(roots[index]))
+            try markCategorical(tree, index: index, root: Int(roots[index]))
         }
         if covered {
             covers.reserveCapacity(nodeCount)
@@ -218,17 +221,22 @@ public struct PackedForest: Sendable {
         }
     }
 
-    /// Flags the categorical splits of the tree packed at `root` and stores their category sets, in node order.
-    private mutating func markCategorical(_ tree: DecisionTree, root: Int) {
+    /// Flags the categorical splits of the tree packed at `root` and stores their category sets, in node order;
+    /// refuses the model once its sets pass `maxCategoryWords` in all.
+    private mutating func markCategorical(_ tree: DecisionTree, index: Int, root: Int) throws(ModelValidationError) {
         for (node, codes) in tree.categories.sorted(by: { $0.key < $1.key }) where tree.leftChildren[node] != -1 {
+            let wordCount = (Int(codes.max() ?? 0) >> 5) + 1
+            guard wordCount <= Self.maxCategoryWords - categoryWords.count else {
+                throw ModelValidationError("tree \(index) takes the model's category sets past \(Self.maxCategoryWords >> 18) MiB "
+                                           + "(a split's set is as large as its largest category code); recode the categories to smaller codes")
+            }
             nodes[root + node].featureAndFlags |= Self.categoricalFlag
             categorySetOfNode[root + node] = Int32(categorySets.count)
-            appendCategorySet(codes)
+            appendCategorySet(codes, wordCount: wordCount)
         }
     }
 
-    private mutating func appendCategorySet(_ codes: [Int32]) {
-        let wordCount = (Int(codes.max() ?? 0) >> 5) + 1
+    private mutating func appendCategorySet(_ codes: [Int32], wordCount: Int) {
         var words = [UInt32](repeating: 0, count: wordCount)
         for code in codes { words[Int(code) >> 5] |= 1 << UInt32(code & 31) }
         categorySets.append((Int32(categoryWords.count), Int32(wordCount)))

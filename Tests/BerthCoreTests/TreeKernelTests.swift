@@ -36,6 +36,23 @@ import Testing
         #expect(answers == [2, 2, 2, 1, 1, 1, 1, 1, 2])
     }
 
+    /// A split's bitset is as long as its largest code: one code near `maxCategory` costs 2 MiB, so a model's sets
+    /// are bounded in all (`maxCategoryWords`) and the split that would pass the bound is refused, naming its tree.
+    @Test func categorySetsAreBoundedInAll() throws {
+        let largest = Int32(PackedForest.maxCategory - 1)
+        let perSplit = (Int(largest) >> 5) + 1
+        let fitting = PackedForest.maxCategoryWords / perSplit
+        let tree = DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [0, 0, 0],
+                                values: [0, 1, 2], defaultLeft: [false, false, false], categories: [0: [largest]])
+        func ensemble(trees: Int) -> TreeEnsemble {
+            TreeEnsemble(featureCount: 1, groupCount: 1, trees: Array(repeating: tree, count: trees),
+                         treeGroups: Array(repeating: 0, count: trees), baseMargins: [0], transform: .identity)
+        }
+        #expect(try PackedForest(ensemble(trees: fitting)).categoryWords.count == fitting * perSplit)
+        let error = #expect(throws: ModelValidationError.self) { _ = try PackedForest(ensemble(trees: fitting + 1)) }
+        #expect(error?.description.contains("tree \(fitting) takes the model's category sets past 64 MiB") == true, "\(String(describing: error))")
+    }
+
     /// The packed layout: children as absolute indices, leaves pointing at themselves with the tree's weight applied,
     /// categorical splits flagged with their sets in node order; no per-node set index without a categorical split.
     @Test func packsNodesOnceAndFlagsCategoricalSplits() throws {
