@@ -49,6 +49,18 @@ enum Shapes {
         return result
     }
 
+    /// The values a tensor of `shape` holds, the batch counted as one row; nil when that passes `limit` (the
+    /// product is checked, so hostile dimensions never overflow) or a dimension is negative.
+    static func elementCount(_ shape: [Int], limit: Int) -> Int? {
+        var count = 1
+        for dimension in shape where dimension != batch {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard dimension >= 0, !overflow, product <= limit else { return nil }
+            count = product
+        }
+        return count
+    }
+
     /// A shape as the error messages print it, with `N` for the batch.
     static func describe(_ shape: [Int]) -> String {
         "[" + shape.map { $0 == batch ? "N" : String($0) }.joined(separator: ", ") + "]"

@@ -14,6 +14,8 @@ struct GraphPlanner {
     /// Per slot: how many reads of tensors stored in it are still to come.
     private var pendingReads = [Int]()
     private var freeSlots = [Int]()
+    /// The values a computed tensor may hold when every constant is smaller.
+    static let computedElements = 1 << 24
 
     init(graph: OperatorGraph, parallelism: RowParallelism, deviceKernels: DeviceKernels) {
         self.graph = graph
@@ -31,6 +33,10 @@ struct GraphPlanner {
         var reads = [String: Int]()
         for node in graph.nodes { for input in node.inputs where !input.isEmpty { reads[input, default: 0] += 1 } }
         reads[graph.output, default: 0] += 1
+        // A tensor computed from others (a row of one computed from the request) holds no more values than the
+        // largest constant, or 16,777,216 (64 MiB): broadcasting two 4 MB constants against each other must not
+        // ask for 2⁴⁰ floats at load, nor a slot that wide for every row.
+        let computedLimit = max(Self.computedElements, graph.constants.values.map(\.values.count).max() ?? 0)
         inputSlot = allocate(width: graph.featureCount)
         pendingReads[inputSlot] = reads[graph.input] ?? 0
         locations[graph.input] = .slot(index: inputSlot, shape: [batch, graph.featureCount])
@@ -65,6 +71,10 @@ struct GraphPlanner {
             }
             guard outputShapes.count >= node.outputs.filter({ !$0.isEmpty }).count else {
                 throw ModelValidationError("node \(quoted: node.name) has more outputs than Berth computes")
+            }
+            for shape in outputShapes where Shapes.elementCount(shape, limit: computedLimit) == nil {
+                throw ModelValidationError("node \(quoted: node.name) computes a tensor of more than \(computedLimit) values"
+                                           + (shape.contains(batch) ? " a row" : ""))
             }
             if inputLocations.allSatisfy({ if case .constant = $0 { true } else { false } }) {
                 fold(node, kernel: kernel, inputs: inputLocations, shapes: outputShapes)

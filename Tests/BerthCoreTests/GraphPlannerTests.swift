@@ -70,6 +70,20 @@ import Testing
         #expect(constant.contains("computed from the input"), "\(constant)")
     }
 
+    /// Broadcasting a column of constants against a row of them folds, at load, into their product: 2⁴⁰ floats
+    /// from two 4 MB constants. A computed tensor larger than every constant and than `computedElements` is refused
+    /// before anything is allocated.
+    @Test func aComputedTensorFarLargerThanItsConstantsIsRefused() {
+        for side in [4_097, 1 << 20] {
+            let constants = ["column": ConstantTensor(shape: [side, 1], values: [Float](repeating: 1, count: side)),
+                             "row": ConstantTensor(shape: [1, side], values: [Float](repeating: 2, count: side))]
+            let graph = G.graph([G.node(.add, ["column", "row"], outputs: ["grid"], name: "outer_sum"), G.node(.add, [G.input, "grid"], name: "a")],
+                                features: 4, constants: constants)
+            let reason = G.refusal(graph) ?? ""
+            #expect(reason.contains("outer_sum") && reason.contains("more than \(GraphPlanner.computedElements) values"), "\(side): \(reason)")
+        }
+    }
+
     @Test func aConstantWhereTheKernelNeedsOneIsRequired() {
         let reason = G.refusal(G.graph([G.node(.relu, outputs: ["s"], name: "r"), G.node(.reshape(allowZero: false), [G.input, "s"], name: "reshape_1")],
                                        features: 4)) ?? ""
