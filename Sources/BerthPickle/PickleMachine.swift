@@ -17,15 +17,46 @@ struct PickleMachine {
     }
 
     /// The stack and memo of one stream; a nested stream (joblib's object arrays) gets its own.
+    ///
+    /// The stack's operations live here, not on the machine: `frame.push(node(…))` leaves the machine alone while
+    /// `node` appends to its arena, where a non-mutating call on the machine would hold a copy of it and make every
+    /// append copy the whole arena (a stream of n values then took n² steps to read).
     private struct Frame {
+        let maxStackDepth: Int
         var stack: [Int] = []
         var marks: [Int] = []
         var memo: [Int: Int] = [:]
+
+        mutating func push(_ index: Int) throws(PickleError) {
+            guard stack.count < maxStackDepth else { throw PickleMachine.fail("more than \(maxStackDepth) values on the stack") }
+            stack.append(index)
+        }
+
+        mutating func pop() throws(PickleError) -> Int {
+            guard stack.count > (marks.last ?? 0), let value = stack.popLast() else {
+                throw PickleMachine.fail("an opcode needs a value the stack does not hold")
+            }
+            return value
+        }
+
+        func top() throws(PickleError) -> Int {
+            guard stack.count > (marks.last ?? 0), let value = stack.last else {
+                throw PickleMachine.fail("an opcode needs a value the stack does not hold")
+            }
+            return value
+        }
+
+        mutating func popToMark() throws(PickleError) -> [Int] {
+            guard let mark = marks.popLast() else { throw PickleMachine.fail("an opcode needs a MARK that was never set") }
+            let values = Array(stack[mark...])
+            stack.removeSubrange(mark...)
+            return values
+        }
     }
 
     /// Reads the stream that starts at the current position up to its `STOP`; returns the index of its value.
     mutating func run() throws(PickleError) -> Int {
-        var frame = Frame()
+        var frame = Frame(maxStackDepth: limits.maxStackDepth)
         while true {
             let start = position
             let byte = try readByte()
@@ -64,131 +95,131 @@ struct PickleMachine {
             if frame.stack.count == (frame.marks.last ?? -1) {
                 frame.marks.removeLast()
             } else {
-                _ = try pop(&frame)
+                _ = try frame.pop()
             }
         case .popMark:
-            _ = try popToMark(&frame)
+            _ = try frame.popToMark()
         case .dup:
-            try push(try top(frame), &frame)
-        case .none: try push(node(.none), &frame)
-        case .newTrue: try push(node(.bool(true)), &frame)
-        case .newFalse: try push(node(.bool(false)), &frame)
-        case .binInt: try push(node(.int(Int64(Int32(truncatingIfNeeded: try readUInt(4))))), &frame)
-        case .binInt1: try push(node(.int(Int64(try readUInt(1)))), &frame)
-        case .binInt2: try push(node(.int(Int64(try readUInt(2)))), &frame)
-        case .long1: try push(node(integer(littleEndian: try readBytes(try readUInt(1)))), &frame)
+            try frame.push(try frame.top())
+        case .none: try frame.push(node(.none))
+        case .newTrue: try frame.push(node(.bool(true)))
+        case .newFalse: try frame.push(node(.bool(false)))
+        case .binInt: try frame.push(node(.int(Int64(Int32(truncatingIfNeeded: try readUInt(4))))))
+        case .binInt1: try frame.push(node(.int(Int64(try readUInt(1)))))
+        case .binInt2: try frame.push(node(.int(Int64(try readUInt(2)))))
+        case .long1: try frame.push(node(integer(littleEndian: try readBytes(try readUInt(1)))))
         case .long4:
             let length = Int(Int32(truncatingIfNeeded: try readUInt(4)))
             guard length >= 0 else { throw fail("LONG4 with a negative length") }
-            try push(node(integer(littleEndian: try readBytes(length))), &frame)
+            try frame.push(node(integer(littleEndian: try readBytes(length))))
         case .int:
             let text = try readLine()
             switch text {
-            case "00": try push(node(.bool(false)), &frame)
-            case "01": try push(node(.bool(true)), &frame)
+            case "00": try frame.push(node(.bool(false)))
+            case "01": try frame.push(node(.bool(true)))
             default:
                 guard let value = Int64(text) else { throw fail("INT \(quoted(text)) is not an integer") }
-                try push(node(.int(value)), &frame)
+                try frame.push(node(.int(value)))
             }
         case .long:
             var text = try readLine()
             if text.hasSuffix("L") { text.removeLast() }
             guard let value = Int64(text) else { throw fail("LONG \(quoted(text)) is not a 64-bit integer") }
-            try push(node(.int(value)), &frame)
+            try frame.push(node(.int(value)))
         case .float:
             let text = try readLine()
             guard let value = Double(text) else { throw fail("FLOAT \(quoted(text)) is not a number") }
-            try push(node(.float(value)), &frame)
+            try frame.push(node(.float(value)))
         case .binFloat:
-            try push(node(.float(Double(bitPattern: try readUIntBigEndian(8)))), &frame)
+            try frame.push(node(.float(Double(bitPattern: try readUIntBigEndian(8)))))
         case .binString:
             let length = Int(Int32(truncatingIfNeeded: try readUInt(4)))
             guard length >= 0 else { throw fail("BINSTRING with a negative length") }
-            try push(node(.bytes(try readBytes(length))), &frame)
+            try frame.push(node(.bytes(try readBytes(length))))
         case .shortBinString, .shortBinBytes:
-            try push(node(.bytes(try readBytes(try readUInt(1)))), &frame)
+            try frame.push(node(.bytes(try readBytes(try readUInt(1)))))
         case .binBytes:
-            try push(node(.bytes(try readBytes(try readUInt(4)))), &frame)
+            try frame.push(node(.bytes(try readBytes(try readUInt(4)))))
         case .binBytes8, .byteArray8:
-            try push(node(.bytes(try readBytes(try readUInt(8)))), &frame)
+            try frame.push(node(.bytes(try readBytes(try readUInt(8)))))
         case .shortBinUnicode:
-            try push(node(.string(String(decoding: try readBytes(try readUInt(1)), as: UTF8.self))), &frame)
+            try frame.push(node(.string(String(decoding: try readBytes(try readUInt(1)), as: UTF8.self))))
         case .binUnicode:
-            try push(node(.string(String(decoding: try readBytes(try readUInt(4)), as: UTF8.self))), &frame)
+            try frame.push(node(.string(String(decoding: try readBytes(try readUInt(4)), as: UTF8.self))))
         case .binUnicode8:
-            try push(node(.string(String(decoding: try readBytes(try readUInt(8)), as: UTF8.self))), &frame)
+            try frame.push(node(.string(String(decoding: try readBytes(try readUInt(8)), as: UTF8.self))))
         case .string, .unicode:
             throw fail("protocol 0 text strings are not read; Berth reads pickles of protocols 2 to 5 (Python 3's default is 4 or 5)")
-        case .emptyTuple: try push(node(.tuple([])), &frame)
+        case .emptyTuple: try frame.push(node(.tuple([])))
         case .tuple1:
-            let a = try pop(&frame)
-            try push(node(.tuple([a])), &frame)
+            let a = try frame.pop()
+            try frame.push(node(.tuple([a])))
         case .tuple2:
-            let b = try pop(&frame), a = try pop(&frame)
-            try push(node(.tuple([a, b])), &frame)
+            let b = try frame.pop(), a = try frame.pop()
+            try frame.push(node(.tuple([a, b])))
         case .tuple3:
-            let c = try pop(&frame), b = try pop(&frame), a = try pop(&frame)
-            try push(node(.tuple([a, b, c])), &frame)
-        case .tuple: try push(node(.tuple(try popToMark(&frame))), &frame)
-        case .emptyList: try push(node(.list([])), &frame)
-        case .list: try push(node(.list(try popToMark(&frame))), &frame)
-        case .emptyDict: try push(node(.dict([])), &frame)
-        case .dict: try push(node(.dict(try pairs(try popToMark(&frame)))), &frame)
-        case .emptySet: try push(node(.set([])), &frame)
-        case .frozenSet: try push(node(.set(try popToMark(&frame))), &frame)
+            let c = try frame.pop(), b = try frame.pop(), a = try frame.pop()
+            try frame.push(node(.tuple([a, b, c])))
+        case .tuple: try frame.push(node(.tuple(try frame.popToMark())))
+        case .emptyList: try frame.push(node(.list([])))
+        case .list: try frame.push(node(.list(try frame.popToMark())))
+        case .emptyDict: try frame.push(node(.dict([])))
+        case .dict: try frame.push(node(.dict(try pairs(try frame.popToMark()))))
+        case .emptySet: try frame.push(node(.set([])))
+        case .frozenSet: try frame.push(node(.set(try frame.popToMark())))
         case .append:
-            let value = try pop(&frame)
-            try append([value], to: try top(frame))
+            let value = try frame.pop()
+            try append([value], to: try frame.top())
         case .appends:
-            let values = try popToMark(&frame)
-            try append(values, to: try top(frame))
+            let values = try frame.popToMark()
+            try append(values, to: try frame.top())
         case .addItems:
-            let values = try popToMark(&frame)
-            let target = try top(frame)
+            let values = try frame.popToMark()
+            let target = try frame.top()
             guard case .set(var items) = nodes[target] else { throw fail("ADDITEMS on \(kindName(target)), not a set") }
             nodes[target] = .none
             items.append(contentsOf: values)
             nodes[target] = .set(items)
         case .setItem:
-            let value = try pop(&frame), key = try pop(&frame)
-            try setItems([PickleEntry(key: key, value: value)], on: try top(frame))
+            let value = try frame.pop(), key = try frame.pop()
+            try setItems([PickleEntry(key: key, value: value)], on: try frame.top())
         case .setItems:
-            let entries = try pairs(try popToMark(&frame))
-            try setItems(entries, on: try top(frame))
+            let entries = try pairs(try frame.popToMark())
+            try setItems(entries, on: try frame.top())
         case .global:
             let module = try readLine(), name = try readLine()
-            try push(node(.global(module: module, name: name)), &frame)
+            try frame.push(node(.global(module: module, name: name)))
         case .stackGlobal:
-            let name = try pop(&frame), module = try pop(&frame)
+            let name = try frame.pop(), module = try frame.pop()
             guard case .string(let nameText) = nodes[name], case .string(let moduleText) = nodes[module] else {
                 throw fail("STACK_GLOBAL needs two strings, found \(kindName(module)) and \(kindName(name))")
             }
-            try push(node(.global(module: moduleText, name: nameText)), &frame)
+            try frame.push(node(.global(module: moduleText, name: nameText)))
         case .reduce:
-            let arguments = try pop(&frame), callable = try pop(&frame)
+            let arguments = try frame.pop(), callable = try frame.pop()
             guard case .tuple = nodes[arguments] else { throw fail("REDUCE with \(kindName(arguments)) for arguments, not a tuple") }
-            try push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: false))), &frame)
+            try frame.push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: false))))
         case .newObject:
-            let arguments = try pop(&frame), callable = try pop(&frame)
-            try push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: true))), &frame)
+            let arguments = try frame.pop(), callable = try frame.pop()
+            try frame.push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: true))))
         case .newObjectEx:
-            _ = try pop(&frame)  // keyword arguments: recorded by nothing Berth reads
-            let arguments = try pop(&frame), callable = try pop(&frame)
-            try push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: true))), &frame)
+            _ = try frame.pop()  // keyword arguments: recorded by nothing Berth reads
+            let arguments = try frame.pop(), callable = try frame.pop()
+            try frame.push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: true))))
         case .obj:
-            let values = try popToMark(&frame)
+            let values = try frame.popToMark()
             guard let callable = values.first else { throw fail("OBJ with nothing after its MARK") }
             let arguments = try node(.tuple(Array(values.dropFirst())))
-            try push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: false))), &frame)
+            try frame.push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: false))))
         case .inst:
             let module = try readLine(), name = try readLine()
-            let values = try popToMark(&frame)
+            let values = try frame.popToMark()
             let callable = try node(.global(module: module, name: name))
             let arguments = try node(.tuple(values))
-            try push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: false))), &frame)
+            try frame.push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: false))))
         case .build:
-            let state = try pop(&frame)
-            let target = try top(frame)
+            let state = try frame.pop()
+            let target = try frame.top()
             guard case .object(var object) = nodes[target] else { throw fail("BUILD on \(kindName(target)), not an object") }
             object.state = state
             nodes[target] = .object(object)
@@ -196,16 +227,16 @@ struct PickleMachine {
         case .put:
             let text = try readLine()
             guard let index = Int(text) else { throw fail("PUT \(quoted(text)) is not an index") }
-            try memoize(index, try top(frame), &frame)
-        case .binPut: try memoize(try readUInt(1), try top(frame), &frame)
-        case .longBinPut: try memoize(try readUInt(4), try top(frame), &frame)
-        case .memoize: try memoize(frame.memo.count, try top(frame), &frame)
+            try memoize(index, try frame.top(), &frame)
+        case .binPut: try memoize(try readUInt(1), try frame.top(), &frame)
+        case .longBinPut: try memoize(try readUInt(4), try frame.top(), &frame)
+        case .memoize: try memoize(frame.memo.count, try frame.top(), &frame)
         case .get:
             let text = try readLine()
             guard let index = Int(text) else { throw fail("GET \(quoted(text)) is not an index") }
-            try push(try recall(index, frame), &frame)
-        case .binGet: try push(try recall(try readUInt(1), frame), &frame)
-        case .longBinGet: try push(try recall(try readUInt(4), frame), &frame)
+            try frame.push(try recall(index, frame))
+        case .binGet: try frame.push(try recall(try readUInt(1), frame))
+        case .longBinGet: try frame.push(try recall(try readUInt(4), frame))
         case .persistentID, .binPersistentID:
             throw fail("the pickle refers to persistent IDs, objects stored outside it, which Berth cannot see")
         case .extension1, .extension2, .extension4:
@@ -282,32 +313,6 @@ struct PickleMachine {
         guard nodes.count < limits.maxNodes else { throw fail("more than \(limits.maxNodes) values") }
         nodes.append(value)
         return nodes.count - 1
-    }
-
-    private func push(_ index: Int, _ frame: inout Frame) throws(PickleError) {
-        guard frame.stack.count < limits.maxStackDepth else { throw fail("more than \(limits.maxStackDepth) values on the stack") }
-        frame.stack.append(index)
-    }
-
-    private func pop(_ frame: inout Frame) throws(PickleError) -> Int {
-        guard frame.stack.count > (frame.marks.last ?? 0), let value = frame.stack.popLast() else {
-            throw fail("an opcode needs a value the stack does not hold")
-        }
-        return value
-    }
-
-    private func top(_ frame: Frame) throws(PickleError) -> Int {
-        guard frame.stack.count > (frame.marks.last ?? 0), let value = frame.stack.last else {
-            throw fail("an opcode needs a value the stack does not hold")
-        }
-        return value
-    }
-
-    private func popToMark(_ frame: inout Frame) throws(PickleError) -> [Int] {
-        guard let mark = frame.marks.popLast() else { throw fail("an opcode needs a MARK that was never set") }
-        let values = Array(frame.stack[mark...])
-        frame.stack.removeSubrange(mark...)
-        return values
     }
 
     private func pairs(_ values: [Int]) throws(PickleError) -> [PickleEntry] {
@@ -388,7 +393,10 @@ struct PickleMachine {
 
     // MARK: - Reading bytes
 
-    private func fail(_ reason: String) -> PickleError { PickleError(offset: -1, reason: reason) }
+    private func fail(_ reason: String) -> PickleError { Self.fail(reason) }
+
+    /// An error the opcode's offset is given to (`run`).
+    fileprivate static func fail(_ reason: String) -> PickleError { PickleError(offset: -1, reason: reason) }
 
     private mutating func readByte() throws(PickleError) -> UInt8 {
         guard position < bytes.count else {

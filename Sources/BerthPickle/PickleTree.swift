@@ -64,17 +64,23 @@ public struct PickleTree: Sendable, Equatable {
 
     // MARK: - Attributes
 
-    /// The value stored under `key` in the state at `index`: a dict (an object's `__dict__`), or the dict half of
-    /// a `(state, slots)` pair. Keys may be `str` or Python 2 byte strings.
+    /// The value stored under `key` in the state at `index`: a dict (an object's `__dict__`), or either dict of a
+    /// `(state, slots)` pair — never deeper, as Python's default `__setstate__` reads it (shared tuples nested deeper
+    /// would make a search of every path exponential). Keys may be `str` or Python 2 byte strings.
     public func value(forKey key: String, in index: Int) -> Int? {
         switch nodes[index] {
-        case .dict(let entries):
-            return entries.last { text(at: $0.key) == key }?.value
+        case .dict:
+            return dictValue(forKey: key, in: index)
         case .tuple(let parts) where parts.count == 2:
-            return value(forKey: key, in: parts[0]) ?? value(forKey: key, in: parts[1])
+            return dictValue(forKey: key, in: parts[0]) ?? dictValue(forKey: key, in: parts[1])
         default:
             return nil
         }
+    }
+
+    private func dictValue(forKey key: String, in index: Int) -> Int? {
+        guard case .dict(let entries) = nodes[index] else { return nil }
+        return entries.last { text(at: $0.key) == key }?.value
     }
 
     /// The attribute `key` of the object at `index` (from its `BUILD` state).
@@ -127,30 +133,43 @@ public struct PickleTree: Sendable, Equatable {
 
     /// The bytes of a `bytes` or `bytearray` value in every form the protocols write one: raw (`BINBYTES`,
     /// `BYTEARRAY8`, Python 2's `BINSTRING`), `bytearray(b"…")`, or protocol 2's `_codecs.encode(text, "latin1")`
-    /// and `bytearray(text, "latin-1")`.
+    /// and `bytearray(text, "latin-1")`. A call of one argument is seen through at most `maxByteWrappers` deep
+    /// (picklers write one), never recursing as deep as a hostile stream nests them.
     public func bytes(at index: Int) -> [UInt8]? {
+        var index = index
+        for _ in 0...Self.maxByteWrappers {
+            guard case .object(let object) = nodes[index], let called = className(of: object.callable),
+                  Self.byteStringMakers.contains(called), case .tuple(let arguments) = nodes[object.arguments],
+                  arguments.count == 1 else { return unwrappedBytes(at: index) }
+            index = arguments[0]
+        }
+        return nil
+    }
+
+    /// Calls that make a byte string of their argument(s).
+    private static let byteStringMakers: Set<String> = ["builtins.bytearray", "__builtin__.bytearray", "builtins.bytes", "_codecs.encode"]
+    /// How many one-argument calls `bytes(at:)` sees through.
+    static let maxByteWrappers = 4
+
+    /// The bytes of a byte string, or of a call making one from nothing or from latin-1 text.
+    private func unwrappedBytes(at index: Int) -> [UInt8]? {
         switch nodes[index] {
         case .bytes(let value):
             return value
         case .object(let object):
-            guard let called = className(of: object.callable), case .tuple(let arguments) = nodes[object.arguments] else { return nil }
-            switch called {
-            case "builtins.bytearray", "__builtin__.bytearray", "builtins.bytes", "_codecs.encode":
-                if arguments.isEmpty { return [] }
-                if arguments.count == 1 { return bytes(at: arguments[0]) }
-                guard arguments.count == 2, case .string(let text) = nodes[arguments[0]],
-                      let encoding = self.text(at: arguments[1]), ["latin1", "latin-1", "iso-8859-1"].contains(encoding.lowercased()) else {
-                    return nil
-                }
-                var result = [UInt8]()
-                for scalar in text.unicodeScalars {
-                    guard scalar.value < 256 else { return nil }
-                    result.append(UInt8(scalar.value))
-                }
-                return result
-            default:
+            guard let called = className(of: object.callable), Self.byteStringMakers.contains(called),
+                  case .tuple(let arguments) = nodes[object.arguments] else { return nil }
+            if arguments.isEmpty { return [] }
+            guard arguments.count == 2, case .string(let text) = nodes[arguments[0]],
+                  let encoding = self.text(at: arguments[1]), ["latin1", "latin-1", "iso-8859-1"].contains(encoding.lowercased()) else {
                 return nil
             }
+            var result = [UInt8]()
+            for scalar in text.unicodeScalars {
+                guard scalar.value < 256 else { return nil }
+                result.append(UInt8(scalar.value))
+            }
+            return result
         default:
             return nil
         }

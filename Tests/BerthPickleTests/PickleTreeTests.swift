@@ -106,6 +106,35 @@ import Testing
         #expect(lengthError?.offset == 2)
     }
 
+    /// An object's state is a dict or a `(dict, slots)` pair, nothing deeper: a key is looked up one pair deep.
+    /// Tuples shared through `DUP` nest 2,000 deep here in 4 KB; searching every path through them would take 2²⁰⁰⁰
+    /// steps, and recursing that deep could overflow the stack.
+    @Test func keysAreLookedUpOnePairDeep() throws {
+        // {"x": 1} in a (state, slots) pair: found; one pair further in: not a state, not looked into.
+        let dictX: [UInt8] = [0x7D, 0x8C, 0x01, UInt8(ascii: "x"), 0x4B, 0x01, 0x73]  // EMPTY_DICT, "x", 1, SETITEM
+        let pair = try PickleTree.read([0x80, 0x04] + dictX + [0x7D, 0x86, 0x2E])  // (dict, {})
+        #expect(pair.value(forKey: "x", in: pair.root).map { pair.integer(at: $0) } == 1)
+        let nested = try PickleTree.read([0x80, 0x04] + dictX + [0x7D, 0x86, 0x7D, 0x86, 0x2E])  // ((dict, {}), {})
+        #expect(nested.value(forKey: "x", in: nested.root) == nil)
+        let shared = try PickleTree.read([0x80, 0x04, 0x7D] + Array([[UInt8]](repeating: [0x32, 0x86], count: 2_000).joined()) + [0x2E])
+        #expect(shared.value(forKey: "x", in: shared.root) == nil)
+    }
+
+    /// `bytearray(bytearray(…(b"z")…))` 100,000 deep in 400 KB: no pickler writes more than one wrapper, and
+    /// following every one would recurse that deep. A byte string is read through a few wrappers at most.
+    @Test func bytesAreReadThroughAFewWrappersAtMost() throws {
+        func wrapped(_ depth: Int) throws -> PickleTree {
+            let global: [UInt8] = [0x8C, 0x08] + Array("builtins".utf8) + [0x8C, 0x09] + Array("bytearray".utf8) + [0x93, 0x94]  // memo 0
+            let callables = Array([[UInt8]](repeating: [0x68, 0x00], count: depth - 1).joined())  // BINGET 0
+            let calls = Array([[UInt8]](repeating: [0x85, 0x52], count: depth).joined())  // TUPLE1, REDUCE
+            return try PickleTree.read([0x80, 0x04] + global + callables + [0x43, 0x01, UInt8(ascii: "z")] + calls + [0x2E])
+        }
+        let twice = try wrapped(2)
+        #expect(twice.bytes(at: twice.root) == Array("z".utf8))
+        let deep = try wrapped(100_000)
+        #expect(deep.bytes(at: deep.root) == nil)
+    }
+
     @Test(arguments: [
         ([0x80, 0x04, 0x68, 0x07, 0x2E], "never stored"),                    // BINGET of a missing memo entry
         ([0x80, 0x04, 0x4E, 0x51, 0x2E], "persistent IDs"),                  // BINPERSID
