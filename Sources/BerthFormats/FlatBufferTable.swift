@@ -4,35 +4,57 @@
 /// from the table's start (0: absent, so the schema's default applies). Strings, vectors and sub-tables are
 /// reached through unsigned offsets relative to where the offset is stored. Nothing here trusts the file: an
 /// offset or length that leaves the buffer is an error, and vector lengths are checked against the bytes left
-/// before anything is allocated.
+/// before anything is allocated. Offsets may also alias — many tables pointing at one vector, many vector entries
+/// at one table — so every vector and string read is charged to one `ReadAllowance` per buffer.
 struct FlatBufferTable {
     let buffer: [UInt8]
     let position: Int
-    /// The field offsets of this table, by field id.
-    private let fieldOffsets: [Int]
+    private let vtable: Int
+    /// How many field ids the vtable lists.
+    private let fieldCount: Int
+    private let allowance: ReadAllowance
 
     struct Malformed: Error { let reason: String }
 
-    /// The root table of `buffer`.
-    init(root buffer: [UInt8]) throws(Malformed) {
-        try self.init(buffer, at: Int(try Self.uint32(buffer, 0)))
+    /// The bytes the vectors and strings of one buffer may take when read, all reads together: a buffer holds
+    /// each vector once, so past a few times its size the offsets alias one another, and a hostile 1 MB file could
+    /// otherwise be read as gigabytes.
+    final class ReadAllowance {
+        private var bytesLeft: Int
+
+        init(bufferSize: Int) { bytesLeft = Self.multiple * bufferSize }
+
+        /// How many times its own size a buffer may be read (a builder may share a string between tables).
+        static let multiple = 4
+
+        func charge(_ bytes: Int) throws(Malformed) {
+            guard bytes <= bytesLeft else { throw Malformed(reason: "offsets that read its vectors more than \(Self.multiple) times over") }
+            bytesLeft -= bytes
+        }
     }
 
-    init(_ buffer: [UInt8], at position: Int) throws(Malformed) {
+    /// The root table of `buffer`.
+    init(root buffer: [UInt8]) throws(Malformed) {
+        try self.init(buffer, at: Int(try Self.uint32(buffer, 0)), allowance: ReadAllowance(bufferSize: buffer.count))
+    }
+
+    private init(_ buffer: [UInt8], at position: Int, allowance: ReadAllowance) throws(Malformed) {
         self.buffer = buffer
         self.position = position
-        let vtable = position - Int(Int32(bitPattern: try Self.uint32(buffer, position)))
+        self.allowance = allowance
+        vtable = position - Int(Int32(bitPattern: try Self.uint32(buffer, position)))
         let vtableSize = Int(try Self.uint16(buffer, vtable))
         guard vtableSize >= 4, vtableSize % 2 == 0 else { throw Malformed(reason: "a vtable of \(vtableSize) bytes at \(vtable)") }
-        var offsets = [Int]()
-        for slot in stride(from: vtable + 4, to: vtable + vtableSize, by: 2) { offsets.append(Int(try Self.uint16(buffer, slot))) }
-        fieldOffsets = offsets
+        try Self.check(buffer, vtable, vtableSize)
+        fieldCount = (vtableSize - 4) / 2
     }
 
     /// Where field `id` is stored, or nil when the table leaves it out.
     private func field(_ id: Int) -> Int? {
-        guard id < fieldOffsets.count, fieldOffsets[id] != 0 else { return nil }
-        return position + fieldOffsets[id]
+        guard id < fieldCount else { return nil }
+        let slot = vtable + 4 + 2 * id
+        let offset = Int(buffer[slot]) | Int(buffer[slot + 1]) << 8
+        return offset == 0 ? nil : position + offset
     }
 
     func int32(_ id: Int, default value: Int32) throws(Malformed) -> Int32 {
@@ -54,12 +76,16 @@ struct FlatBufferTable {
     /// The sub-table in field `id`.
     func table(_ id: Int) throws(Malformed) -> FlatBufferTable? {
         guard let at = field(id) else { return nil }
-        return try FlatBufferTable(buffer, at: try Self.target(buffer, at))
+        return try FlatBufferTable(buffer, at: try Self.target(buffer, at), allowance: allowance)
     }
 
     func string(_ id: Int) throws(Malformed) -> String? {
         guard let at = field(id) else { return nil }
-        return try Self.string(buffer, at: try Self.target(buffer, at))
+        let position = try Self.target(buffer, at)
+        let count = Int(try Self.uint32(buffer, position))
+        try Self.check(buffer, position + 4, count)
+        try allowance.charge(count)
+        return String(decoding: buffer[position + 4 ..< position + 4 + count], as: UTF8.self)
     }
 
     /// Field `id` as a vector: where its elements start and how many there are, each `elementSize` bytes.
@@ -70,6 +96,7 @@ struct FlatBufferTable {
         let (size, overflow) = count.multipliedReportingOverflow(by: elementSize)
         guard !overflow else { throw Malformed(reason: "a vector of \(count) elements") }
         try Self.check(buffer, vector + 4, size)
+        try allowance.charge(size)
         return (vector + 4, count)
     }
 
@@ -98,7 +125,7 @@ struct FlatBufferTable {
     func tables(_ id: Int) throws(Malformed) -> [FlatBufferTable] {
         guard let (start, count) = try vector(id, elementSize: 4) else { return [] }
         var tables = [FlatBufferTable]()
-        for index in 0..<count { tables.append(try FlatBufferTable(buffer, at: try Self.target(buffer, start + 4 * index))) }
+        for index in 0..<count { tables.append(try FlatBufferTable(buffer, at: try Self.target(buffer, start + 4 * index), allowance: allowance)) }
         return tables
     }
 
@@ -130,11 +157,5 @@ struct FlatBufferTable {
         guard !overflow else { throw Malformed(reason: "an offset at \(at) overflows") }
         try check(buffer, target, 0)
         return target
-    }
-
-    private static func string(_ buffer: [UInt8], at position: Int) throws(Malformed) -> String {
-        let count = Int(try uint32(buffer, position))
-        try check(buffer, position + 4, count)
-        return String(decoding: buffer[position + 4 ..< position + 4 + count], as: UTF8.self)
     }
 }
