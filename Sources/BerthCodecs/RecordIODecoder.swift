@@ -113,8 +113,8 @@ private struct RecordReader {
         while let field = try reader.nextField() {
             switch field.number {
             case RecordIOSchema.tensorValues: try readRepeated(&reader, field.wireType, element: element)
-            case RecordIOSchema.tensorKeys: try readRepeatedVarints(&reader, field.wireType, into: &keys)
-            case RecordIOSchema.tensorShape: try readRepeatedVarints(&reader, field.wireType, into: &shape)
+            case RecordIOSchema.tensorKeys: try Self.readRepeatedVarints(&reader, field.wireType, bytes: bytes, into: &keys)
+            case RecordIOSchema.tensorShape: try Self.readRepeatedVarints(&reader, field.wireType, bytes: bytes, into: &shape)
             default: try reader.skip(field.wireType)
             }
         }
@@ -138,7 +138,10 @@ private struct RecordReader {
         }
     }
 
-    private func readRepeatedVarints(_ reader: inout ProtobufReader, _ wireType: ProtobufWireType, into target: inout [UInt64]) throws(ProtobufReader.Malformed) {
+    /// Static, so that no copy of the reader (holding `keys` and `shape`) is alive while `target`, one of them, grows:
+    /// an instance method's copy made every unpacked key copy all the keys before it (quadratic in a record).
+    private static func readRepeatedVarints(_ reader: inout ProtobufReader, _ wireType: ProtobufWireType, bytes: UnsafeBufferPointer<UInt8>,
+                                            into target: inout [UInt64]) throws(ProtobufReader.Malformed) {
         if wireType == .lengthDelimited {
             var packed = ProtobufReader(bytes, try reader.lengthDelimited())
             while !packed.isAtEnd { target.append(try packed.varint()) }

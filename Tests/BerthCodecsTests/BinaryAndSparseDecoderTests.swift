@@ -65,6 +65,22 @@ import Testing
         #expect(bare.values == [1, 2, 3])
     }
 
+    /// Keys and shape written one varint field each (unpacked) read as the packed form does, for one key or
+    /// 20,000 in a record (each unpacked key once copied every key before it).
+    @Test func recordIOUnpackedKeysReadAsPackedOnes() throws {
+        for keyCount in [1, 20_000] {
+            let keys = (0..<UInt64(keyCount)).map { $0 * 3 }
+            let values = (0..<keyCount).map { Float($0) }
+            let shape: [UInt64] = [UInt64(keyCount * 3)]
+            let packed = try recordIO(RecordIOBodies.framed([RecordIOBodies.record(values: values, keys: keys, shape: shape)]), features: keyCount * 3)
+            let unpacked = try recordIO(RecordIOBodies.framed([RecordIOBodies.record(values: values, keys: keys, shape: shape, packedKeys: false)]),
+                                        features: keyCount * 3)
+            #expect(unpacked.values.count == packed.values.count)
+            #expect(zip(unpacked.values, packed.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
+            #expect(unpacked.values[3 * (keyCount - 1)] == Float(keyCount - 1))
+        }
+    }
+
     @Test func recordIOPaddingOfZeroToThreeBytes() throws {
         // Sparse records with 1…4 keys have payloads of every length modulo 4.
         var lengths = Set<Int>()

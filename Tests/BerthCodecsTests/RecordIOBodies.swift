@@ -4,11 +4,19 @@ import BerthProtobuf
 /// Builds RecordIO-protobuf request bodies for tests: each row a `Record` whose features entry `"values"` holds
 /// a float32 tensor, dense or sparse. (Fixture bodies under opt-ml-fixtures/ are written by Python's protobuf.)
 enum RecordIOBodies {
-    static func record(values: [Float], keys: [UInt64] = [], shape: [UInt64] = []) -> [UInt8] {
+    /// `packedKeys` false writes keys and shape one varint field each, as protobuf also allows.
+    static func record(values: [Float], keys: [UInt64] = [], shape: [UInt64] = [], packedKeys: Bool = true) -> [UInt8] {
         var tensor = [UInt8]()
         ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.tensorValues, length: values.count * 4, to: &tensor)
         for value in values { LittleEndian.appendUInt32(value.bitPattern, to: &tensor) }
         for (field, numbers) in [(RecordIOSchema.tensorKeys, keys), (RecordIOSchema.tensorShape, shape)] where !numbers.isEmpty {
+            if !packedKeys {
+                for number in numbers {
+                    ProtobufWriter.appendVarint(field << 3, to: &tensor)
+                    ProtobufWriter.appendVarint(number, to: &tensor)
+                }
+                continue
+            }
             var packed = [UInt8]()
             for number in numbers { ProtobufWriter.appendVarint(number, to: &packed) }
             ProtobufWriter.appendLengthDelimitedHeader(field, length: packed.count, to: &tensor)
