@@ -1,5 +1,6 @@
 /// An `OperatorGraph` planned for the CPU: kernels chosen, shapes checked, constants folded and buffers laid out
-/// once at load, so a batch runs the steps in order with one allocation and no graph work.
+/// once at load, so a batch runs the steps in order with one allocation and no graph work (a request too large for
+/// one `arenaBytes` arena runs in blocks of rows).
 ///
 /// Every tensor computed from the request has the batch as its first dimension; each is given a slot of a fixed
 /// width per row in one arena, and a slot is reused as soon as the last step reading its tensor has run. Views
@@ -59,6 +60,9 @@ struct CPUGraphModel: CompiledModel {
         steps = planner.steps
         constants = ConstantArena(planner.constants)
         slotWidths = planner.slotWidths
+        guard slotWidths.reduce(0, +) <= Self.maxRowWidth else {
+            throw ModelValidationError("the graph's computed tensors take more than \(Self.maxRowWidth) values a row")
+        }
         inputSlot = planner.inputSlot
         output = try planner.location(of: graph.output)
         guard case .slot(_, let shape) = output, shape.first == batch, shape.count <= 2 else {
@@ -67,16 +71,38 @@ struct CPUGraphModel: CompiledModel {
         outputCount = shape.count == 2 ? shape[1] : 1
     }
 
+    /// The most bytes of arena one run takes: a request of more rows runs in blocks of rows that fit, so a wide
+    /// computed tensor (a one-hot encoding of many categories, say) cannot make a large request allocate gigabytes.
+    /// Each row's answer is the same whatever block it runs in.
+    static let arenaBytes = 64 << 20
+    /// The most values a row may take in the arena, all slots together (256 MiB), checked at load.
+    static let maxRowWidth = 1 << 26
+
     func predict(_ batch: FeatureBatch) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        let rows = batch.rowCount
+        let rowBytes = slotWidths.reduce(0, +) * MemoryLayout<Float>.stride
+        let blockRows = max(1, Self.arenaBytes / max(rowBytes, 1))
+        let values = batch.values.withUnsafeBufferPointer { input in
+            guard batch.rowCount > blockRows else { return predict(input, rows: batch.rowCount) }
+            var values = [Float]()
+            values.reserveCapacity(batch.rowCount * outputCount)
+            for start in stride(from: 0, to: batch.rowCount, by: blockRows) {
+                let rows = min(blockRows, batch.rowCount - start)
+                values += predict(UnsafeBufferPointer(rebasing: input[(start * featureCount)..<((start + rows) * featureCount)]), rows: rows)
+            }
+            return values
+        }
+        return Predictions(rowCount: batch.rowCount, columnCount: outputCount, values: values)
+    }
+
+    /// The outputs of `rows` rows of `input`, run through every step in one arena.
+    private func predict(_ input: UnsafeBufferPointer<Float>, rows: Int) -> [Float] {
         let offsets = slotWidths.reduce(into: [0]) { $0.append($0.last! + $1 * rows) }
         // Not zeroed: every slot is written by its step before any step reads it.
         var arena = [Float](unsafeUninitializedCapacity: offsets.last!) { _, count in count = offsets.last! }
         return arena.withUnsafeMutableBufferPointer { arena in
-            let input = arena.baseAddress! + offsets[inputSlot]
-            batch.values.withUnsafeBufferPointer { values in
-                input.update(from: values.baseAddress!, count: values.count)
+            if let values = input.baseAddress {
+                (arena.baseAddress! + offsets[inputSlot]).update(from: values, count: input.count)
             }
             func view(_ location: Location) -> TensorView {
                 switch location {
@@ -89,7 +115,7 @@ struct CPUGraphModel: CompiledModel {
             for step in steps where !step.kernel.isView {
                 step.kernel.run(step.inputs.map(view), step.outputs.map(view))
             }
-            return Predictions(rowCount: rows, columnCount: outputCount, values: Array(view(output).buffer))
+            return Array(view(output).buffer)
         }
     }
 }

@@ -61,6 +61,38 @@ import Testing
         G.expectClose(together, alone)
     }
 
+    /// A graph whose rows take 800 KB of arena each runs a 200-row request in blocks of rows that fit
+    /// `CPUGraphModel.arenaBytes`; every row's answer is the one it gets alone.
+    @Test func aRequestTooWideForOneArenaRunsInBlocksWithTheSameAnswers() throws {
+        let width = 50_000
+        let nodes = [G.node(.unsqueeze(axes: [1]), outputs: ["column"], name: "u"),
+                     G.node(.multiply, ["column", "c"], outputs: ["wide"], name: "m"),
+                     G.node(.argMax(axis: 1, keepDims: false, selectLastIndex: false), ["wide"], name: "a")]
+        var generator = SplitMix(seed: 5)
+        func random() -> Float { Float(Int(generator.next() % 2001) - 1000) / 250 }
+        let graph = G.graph(nodes, features: 4, constants: ["c": ConstantTensor(shape: [width, 1], values: (0..<width).map { _ in random() })])
+        let model = try G.compile(graph)
+        let rowBytes = model.slotWidths.reduce(0, +) * MemoryLayout<Float>.stride
+        let rows = (0..<200).map { _ in (0..<4).map { _ in random() } }
+        #expect(rows.count > 2 * (CPUGraphModel.arenaBytes / rowBytes), "the request spans at least three blocks")
+        let together = try G.run(graph, rows)
+        let alone = try rows.map { try G.run(graph, [$0])[0] }
+        #expect(together == alone)
+        #expect(Set(together.flatMap { $0 }).count > 1, "answers differ by row")
+    }
+
+    /// Five tensors of 2²⁴ values a row alive at once would take 320 MiB of arena a row: refused at load.
+    @Test func aGraphWhoseRowsTakeMoreThanTheArenaAllowsIsRefused() {
+        let wide = ["m1", "m2", "m3", "m4"].map { G.node(.multiply, ["column", "c"], outputs: [$0], name: $0) }
+        let nodes = [G.node(.unsqueeze(axes: [1]), outputs: ["column"], name: "u")] + wide
+            + [G.node(.add, ["m1", "m2"], outputs: ["s1"], name: "s1"), G.node(.add, ["m3", "m4"], outputs: ["s2"], name: "s2"),
+               G.node(.add, ["s1", "s2"], outputs: ["s"], name: "s"),
+               G.node(.argMax(axis: 1, keepDims: false, selectLastIndex: false), ["s"], name: "a")]
+        let constant = ConstantTensor(shape: [1 << 22, 1], values: [Float](repeating: 1, count: 1 << 22))
+        let reason = G.refusal(G.graph(nodes, features: 4, constants: ["c": constant])) ?? ""
+        #expect(reason.contains("take more than \(CPUGraphModel.maxRowWidth) values a row"), "\(reason)")
+    }
+
     @Test func unknownTensorsWrongInputCountsAndConstantAnswersAreRefused() {
         let unknown = G.refusal(G.graph([G.node(.relu, ["nowhere"], name: "r")], features: 4)) ?? ""
         #expect(unknown.contains("'nowhere'") && unknown.contains("before any node writes it"), "\(unknown)")
