@@ -190,6 +190,9 @@ public enum LightGBMTextReader {
             var bitsets = [Int: [UInt32]]()
             let boundaries = categoricalCount > 0 ? try block.integers("cat_boundaries", count: categoricalCount + 1) : []
             let words = categoricalCount > 0 ? try block.words("cat_threshold", count: Int(boundaries.last ?? 0)) : []
+            // LightGBM gives each categorical split a set of its own, so the sets copied add up to `words` at most:
+            // splits sharing one long set cannot copy it over and over.
+            var wordsCopied = 0
             for split in 0..<splits {
                 let decision = decisionTypes[split]
                 guard decision >= 0, decision < 16, let missing = DoubleSplitRule.Missing(rawValue: UInt8(decision >> 2) & 3) else {
@@ -204,7 +207,12 @@ public enum LightGBMTextReader {
                           Int(boundaries[setIndex + 1]) <= words.count else {
                         throw refuse("has a categorical split in tree \(index) whose category set is out of range")
                     }
-                    bitsets[split] = Array(words[Int(boundaries[setIndex])..<Int(boundaries[setIndex + 1])])
+                    let setWords = Int(boundaries[setIndex])..<Int(boundaries[setIndex + 1])
+                    wordsCopied += setWords.count
+                    guard wordsCopied <= words.count else {
+                        throw refuse("has categorical splits in tree \(index) that share category sets")
+                    }
+                    bitsets[split] = Array(words[setWords])
                 }
             }
             let splitCounts = fields["internal_count"] != nil ? try? block.doubles("internal_count", count: splits) : nil

@@ -149,6 +149,9 @@ import Testing
          "has 1 values in leaf_features of tree 0, not 17179869176"),
         ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=2\nnum_cat=1\nsplit_feature=0\nthreshold=0\ndecision_type=1\nleft_child=-1\nright_child=-2\nleaf_value=1 2\ncat_boundaries=0 2147483647\ncat_threshold=5\n\n",
          "has 1 values in cat_threshold of tree 0, not 2147483647"),
+        // Every categorical split has a set of its own: two naming one set could copy a long set over and over.
+        ("tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\nTree=0\nnum_leaves=3\nnum_cat=1\nsplit_feature=0 0\nthreshold=0 0\ndecision_type=1 1\nleft_child=1 -1\nright_child=-2 -3\nleaf_value=1 2 3\ncat_boundaries=0 1\ncat_threshold=5\n\n",
+         "has categorical splits in tree 0 that share category sets"),
     ])
     func corruptTextModelsAreRefused(text: String, problem: String) {
         let error = #expect(throws: (any Error).self) {
