@@ -13,7 +13,7 @@ struct SoftmaxKernel: GraphKernel {
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
         let resolved = try Shapes.axis(axis, rank: inputs[0].count)
-        guard !inputs[0][resolved...].contains(batch) || resolved == 0 && inputs[0].count == 1 else {
+        guard !inputs[0][resolved...].contains(batch) else {
             throw ModelValidationError("softmax over the batch dimension is not supported")
         }
         return [inputs[0]]

@@ -48,6 +48,10 @@ import Testing
 
     @Test func normalizingOverTheBatchIsRefused() {
         #expect(G.refusal(G.graph([G.node(.softmax(axis: 0, legacy: false), name: "sm")], features: 4))?.contains("batch") == true)
+        // A [N] tensor (an ArgMax without its kept axis) normalised along its only axis mixes the rows of a batch.
+        let picked = G.node(.argMax(axis: 1, keepDims: false, selectLastIndex: false), outputs: ["picked"], name: "am")
+        #expect(G.refusal(G.graph([picked, G.node(.softmax(axis: -1, legacy: false), ["picked"], name: "sm")], features: 4))?
+            .contains("batch") == true)
         #expect(G.refusal(G.graph([G.node(.argMax(axis: 0, keepDims: true, selectLastIndex: false), name: "am")], features: 4))?
             .contains("batch") == true)
     }
