@@ -26,6 +26,8 @@ struct CPUGraphModel: CompiledModel {
     let slotWidths: [Int]
     let inputSlot: Int
     let output: Location
+    /// Rows run together in one arena: as many as fit `arenaBytes`, at least one.
+    let blockRows: Int
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
     /// A graph with a kernel that runs every batch on the GPU makes one launch for a joined call instead of one per
@@ -60,9 +62,11 @@ struct CPUGraphModel: CompiledModel {
         steps = planner.steps
         constants = ConstantArena(planner.constants)
         slotWidths = planner.slotWidths
-        guard slotWidths.reduce(0, +) <= Self.maxRowWidth else {
+        let rowWidth = slotWidths.reduce(0, +)
+        guard rowWidth <= Self.maxRowWidth else {
             throw ModelValidationError("the graph's computed tensors take more than \(Self.maxRowWidth) values a row")
         }
+        blockRows = max(1, Self.arenaBytes / max(rowWidth * MemoryLayout<Float>.stride, 1))
         inputSlot = planner.inputSlot
         output = try planner.location(of: graph.output)
         guard case .slot(_, let shape) = output, shape.first == batch, shape.count <= 2 else {
@@ -71,17 +75,16 @@ struct CPUGraphModel: CompiledModel {
         outputCount = shape.count == 2 ? shape[1] : 1
     }
 
-    /// The most bytes of arena one run takes: a request of more rows runs in blocks of rows that fit, so a wide
-    /// computed tensor (a one-hot encoding of many categories, say) cannot make a large request allocate gigabytes.
-    /// Each row's answer is the same whatever block it runs in.
+    /// The most bytes of arena one run takes, unless one row takes more (then a block is one row): a request of
+    /// more rows runs in blocks of rows that fit, so a wide computed tensor (a one-hot encoding of many categories,
+    /// say) cannot make a large request allocate gigabytes. No kernel mixes rows (normalising over the batch is
+    /// refused), so each row's answer is the one it gets in any block.
     static let arenaBytes = 64 << 20
     /// The most values a row may take in the arena, all slots together (256 MiB), checked at load.
     static let maxRowWidth = 1 << 26
 
     func predict(_ batch: FeatureBatch) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        let rowBytes = slotWidths.reduce(0, +) * MemoryLayout<Float>.stride
-        let blockRows = max(1, Self.arenaBytes / max(rowBytes, 1))
         let values = batch.values.withUnsafeBufferPointer { input in
             guard batch.rowCount > blockRows else { return predict(input, rows: batch.rowCount) }
             var values = [Float]()

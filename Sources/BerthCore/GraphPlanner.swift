@@ -16,6 +16,10 @@ struct GraphPlanner {
     private var freeSlots = [Int]()
     /// The values a computed tensor may hold when every constant is smaller.
     static let computedElements = 1 << 24
+    /// The values tensors folded at load may still add, all together: twice the file's constants (a graph may
+    /// transpose and cast every weight) and `computedElements` more, so that many folds of a small constant into a
+    /// large one cannot add gigabytes at load.
+    private var foldedValuesLeft = 0
 
     init(graph: OperatorGraph, parallelism: RowParallelism, deviceKernels: DeviceKernels) {
         self.graph = graph
@@ -37,6 +41,7 @@ struct GraphPlanner {
         // largest constant, or 16,777,216 (64 MiB): broadcasting two 4 MB constants against each other must not
         // ask for 2⁴⁰ floats at load, nor a slot that wide for every row.
         let computedLimit = max(Self.computedElements, graph.constants.values.map(\.values.count).max() ?? 0)
+        foldedValuesLeft = Self.computedElements + 2 * graph.constants.values.reduce(0) { $0 + $1.values.count }
         inputSlot = allocate(width: graph.featureCount)
         pendingReads[inputSlot] = reads[graph.input] ?? 0
         locations[graph.input] = .slot(index: inputSlot, shape: [batch, graph.featureCount])
@@ -77,7 +82,7 @@ struct GraphPlanner {
                                            + (shape.contains(batch) ? " a row" : ""))
             }
             if inputLocations.allSatisfy({ if case .constant = $0 { true } else { false } }) {
-                fold(node, kernel: kernel, inputs: inputLocations, shapes: outputShapes)
+                try fold(node, kernel: kernel, inputs: inputLocations, shapes: outputShapes)
             } else {
                 try schedule(node, kernel: kernel, inputs: inputLocations, shapes: outputShapes, reads: reads)
             }
@@ -86,12 +91,19 @@ struct GraphPlanner {
     }
 
     /// Runs a node whose inputs are all constants now, at load.
-    private mutating func fold(_ node: OperatorNode, kernel: any GraphKernel, inputs: [CPUGraphModel.Location], shapes: [[Int]]) {
+    private mutating func fold(_ node: OperatorNode, kernel: any GraphKernel, inputs: [CPUGraphModel.Location],
+                               shapes: [[Int]]) throws(ModelValidationError) {
         let inputTensors = inputs.map { constantValues($0)! }
         let results: [ConstantTensor]
         if kernel.isView {
             results = [ConstantTensor(shape: shapes[0], values: inputTensors[0].values)]
         } else {
+            // Each shape was checked against the computed-tensor limit, so the sum cannot overflow.
+            let produced = shapes.reduce(0) { $0 + $1.reduce(1, *) }
+            guard produced <= foldedValuesLeft else {
+                throw ModelValidationError("node \(quoted: node.name) would compute more values at load than the model allows (twice its constants, and \(Self.computedElements) more)")
+            }
+            foldedValuesLeft -= produced
             let arena = ConstantArena(inputTensors + shapes.map { ConstantTensor(shape: $0, values: [Float](repeating: 0, count: $0.reduce(1, *))) })
             let outputs = shapes.indices.map { arena.view(inputTensors.count + $0) }
             kernel.run(inputTensors.indices.map { arena.view($0) }, outputs)

@@ -72,9 +72,9 @@ import Testing
         func random() -> Float { Float(Int(generator.next() % 2001) - 1000) / 250 }
         let graph = G.graph(nodes, features: 4, constants: ["c": ConstantTensor(shape: [width, 1], values: (0..<width).map { _ in random() })])
         let model = try G.compile(graph)
-        let rowBytes = model.slotWidths.reduce(0, +) * MemoryLayout<Float>.stride
+        #expect(model.blockRows < 100, "an 800 KB row leaves room for \(model.blockRows) rows in one arena")
         let rows = (0..<200).map { _ in (0..<4).map { _ in random() } }
-        #expect(rows.count > 2 * (CPUGraphModel.arenaBytes / rowBytes), "the request spans at least three blocks")
+        #expect(rows.count > 2 * model.blockRows, "the request spans at least three blocks")
         let together = try G.run(graph, rows)
         let alone = try rows.map { try G.run(graph, [$0])[0] }
         #expect(together == alone)
@@ -114,6 +114,18 @@ import Testing
             let reason = G.refusal(graph) ?? ""
             #expect(reason.contains("outer_sum") && reason.contains("more than \(GraphPlanner.computedElements) values"), "\(side): \(reason)")
         }
+    }
+
+    /// Each fold of a [4096, 1] and a [1, 4096] constant into their [4096, 4096] sum is within the limit on one
+    /// tensor; the second would take what folding adds past its budget for the whole graph, and is refused.
+    @Test func foldsAreBoundedForTheWholeGraph() {
+        let constants = ["column": ConstantTensor(shape: [4_096, 1], values: [Float](repeating: 1, count: 4_096)),
+                         "row": ConstantTensor(shape: [1, 4_096], values: [Float](repeating: 2, count: 4_096))]
+        let folds = ["grid1", "grid2"].map { G.node(.add, ["column", "row"], outputs: [$0], name: $0) }
+        let graph = G.graph(folds + [G.node(.add, ["grid1", "grid2"], outputs: ["grid"], name: "sum"), G.node(.add, [G.input, "grid"], name: "a")],
+                            features: 4_096, constants: constants)
+        let reason = G.refusal(graph) ?? ""
+        #expect(reason.contains("grid2") && reason.contains("would compute more values at load than the model allows"), "\(reason)")
     }
 
     @Test func aConstantWhereTheKernelNeedsOneIsRequired() {
