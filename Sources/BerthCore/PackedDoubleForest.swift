@@ -44,12 +44,12 @@ public struct PackedDoubleForest: Sendable {
         var bitsetStarts = [Int32](), bitsetCounts = [Int32](), bitsetWords = [UInt32]()
         var leafValues = [Double](), leafConstants = [Double](), termStarts = [Int32](), termCounts = [Int32]()
         var termFeatures = [Int32](), termCoefficients = [Double]()
-        var leafStarts = [Int32](), splitCounts = [Double](), leafCounts = [Double]()
+        var leafStarts = [Int32](), splitCounts = [Double](), leafCounts = [Double](), depths = [Int32]()
         let counted = forest.trees.allSatisfy { tree in
             tree.counts.map { $0.splits.count == tree.splitCount && $0.leaves.count == tree.leafValues.count } ?? false
         }
         for (treeIndex, tree) in forest.trees.enumerated() {
-            try Self.validate(tree, index: treeIndex, featureCount: forest.featureCount)
+            depths.append(Int32(try Self.validate(tree, index: treeIndex, featureCount: forest.featureCount)))
             let splitBase = Int32(splits.count), leafBase = Int32(leafValues.count)
             func global(_ child: Int32) -> Int32 { child >= 0 ? child + splitBase : ~(~child + leafBase) }
             roots.append(tree.splitCount > 0 ? splitBase : ~leafBase)
@@ -89,7 +89,7 @@ public struct PackedDoubleForest: Sendable {
         (self.leafValues, self.leafConstants, self.termStarts, self.termCounts) = (leafValues, leafConstants, termStarts, termCounts)
         (self.termFeatures, self.termCoefficients) = (termFeatures, termCoefficients)
         (self.leafStarts, self.splitCounts, self.leafCounts) = (leafStarts, splitCounts, leafCounts)
-        depths = roots.map { Int32(Self.depth(from: $0, splits: splits)) }
+        self.depths = depths
     }
 
     var residentBytes: Int {
@@ -105,19 +105,6 @@ public struct PackedDoubleForest: Sendable {
         }
         return (nanGoesLeft ? nanGoesLeftFlag : 0) | (rule.missing == .zero ? zeroIsMissingFlag : 0)
             | (rule.defaultLeft ? defaultLeftFlag : 0)
-    }
-
-    /// Levels from `root` to its deepest leaf.
-    private static func depth(from root: Int32, splits: [PackedDoubleSplit]) -> Int {
-        var deepest = 0
-        var pending: [(node: Int32, depth: Int)] = [(root, 0)]
-        while let (node, depth) = pending.popLast() {
-            deepest = max(deepest, depth)
-            guard node >= 0 else { continue }
-            pending.append((splits[Int(node)].left, depth + 1))
-            pending.append((splits[Int(node)].right, depth + 1))
-        }
-        return deepest
     }
 
     /// Calls `body` with a walker over this forest's arrays, valid inside it only.
@@ -138,8 +125,9 @@ public struct PackedDoubleForest: Sendable {
 
     /// Refuses a tree whose arrays disagree, whose features or children are out of range, whose splits do not form
     /// one tree reaching every leaf exactly once, or that is deeper than `PackedForest.maxDepth` (explanations walk
-    /// a tree recursively and keep scratch space growing with the square of its depth).
-    private static func validate(_ tree: DoubleTree, index: Int, featureCount: Int) throws(ModelValidationError) {
+    /// a tree recursively and keep scratch space growing with the square of its depth); returns the levels from
+    /// its root to its deepest leaf.
+    private static func validate(_ tree: DoubleTree, index: Int, featureCount: Int) throws(ModelValidationError) -> Int {
         func refuse(_ problem: String) -> ModelValidationError { ModelValidationError("tree \(index) \(problem)") }
         let splits = tree.splitCount, leaves = tree.leafValues.count
         guard leaves >= 1, splits == leaves - 1 else { throw refuse("has \(splits) splits for \(leaves) leaves") }
@@ -164,12 +152,14 @@ public struct PackedDoubleForest: Sendable {
                 }
             }
         }
-        guard splits > 0 else { return }
+        guard splits > 0 else { return 0 }
         var splitSeen = [Bool](repeating: false, count: splits), leafSeen = [Bool](repeating: false, count: leaves)
         var pending: [(split: Int32, depth: Int)] = [(0, 0)]
         splitSeen[0] = true
+        var deepest = 0
         while let (split, depth) = pending.popLast() {
             guard depth < PackedForest.maxDepth else { throw refuse("is deeper than \(PackedForest.maxDepth) levels") }
+            deepest = max(deepest, depth + 1)
             for child in [tree.leftChildren[Int(split)], tree.rightChildren[Int(split)]] {
                 if child >= 0 {
                     guard Int(child) < splits, !splitSeen[Int(child)] else { throw refuse("has a child outside it, or a cycle") }
@@ -182,6 +172,7 @@ public struct PackedDoubleForest: Sendable {
             }
         }
         guard !splitSeen.contains(false), !leafSeen.contains(false) else { throw refuse("has splits or leaves no path reaches") }
+        return deepest
     }
 }
 
