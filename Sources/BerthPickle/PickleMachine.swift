@@ -80,15 +80,15 @@ struct PickleMachine {
         switch opcode {
         case .proto:
             let version = try readByte()
-            guard version <= 5 else { throw fail("pickle protocol \(version) is newer than 5, the newest Berth reads") }
+            guard version <= 5 else { throw Self.fail("pickle protocol \(version) is newer than 5, the newest Berth reads") }
         case .frame:
             let length = try readUInt(8)
-            guard length <= bytes.count - position else { throw fail("a frame of \(length) bytes runs past the end of the file") }
+            guard length <= bytes.count - position else { throw Self.fail("a frame of \(length) bytes runs past the end of the file") }
         case .stop:
-            guard let top = frame.stack.popLast() else { throw fail("STOP with nothing on the stack") }
+            guard let top = frame.stack.popLast() else { throw Self.fail("STOP with nothing on the stack") }
             return top
         case .mark:
-            guard frame.marks.count < limits.maxMarkDepth else { throw fail("more than \(limits.maxMarkDepth) nested MARKs") }
+            guard frame.marks.count < limits.maxMarkDepth else { throw Self.fail("more than \(limits.maxMarkDepth) nested MARKs") }
             frame.marks.append(frame.stack.count)
         case .pop:
             // Python's load_pop: the top value, or the last MARK when none was pushed since it.
@@ -110,7 +110,7 @@ struct PickleMachine {
         case .long1: try frame.push(node(integer(littleEndian: try readBytes(try readUInt(1)))))
         case .long4:
             let length = Int(Int32(truncatingIfNeeded: try readUInt(4)))
-            guard length >= 0 else { throw fail("LONG4 with a negative length") }
+            guard length >= 0 else { throw Self.fail("LONG4 with a negative length") }
             try frame.push(node(integer(littleEndian: try readBytes(length))))
         case .int:
             let text = try readLine()
@@ -118,23 +118,23 @@ struct PickleMachine {
             case "00": try frame.push(node(.bool(false)))
             case "01": try frame.push(node(.bool(true)))
             default:
-                guard let value = Int64(text) else { throw fail("INT \(quoted(text)) is not an integer") }
+                guard let value = Int64(text) else { throw Self.fail("INT \(quoted(text)) is not an integer") }
                 try frame.push(node(.int(value)))
             }
         case .long:
             var text = try readLine()
             if text.hasSuffix("L") { text.removeLast() }
-            guard let value = Int64(text) else { throw fail("LONG \(quoted(text)) is not a 64-bit integer") }
+            guard let value = Int64(text) else { throw Self.fail("LONG \(quoted(text)) is not a 64-bit integer") }
             try frame.push(node(.int(value)))
         case .float:
             let text = try readLine()
-            guard let value = Double(text) else { throw fail("FLOAT \(quoted(text)) is not a number") }
+            guard let value = Double(text) else { throw Self.fail("FLOAT \(quoted(text)) is not a number") }
             try frame.push(node(.float(value)))
         case .binFloat:
             try frame.push(node(.float(Double(bitPattern: try readUIntBigEndian(8)))))
         case .binString:
             let length = Int(Int32(truncatingIfNeeded: try readUInt(4)))
-            guard length >= 0 else { throw fail("BINSTRING with a negative length") }
+            guard length >= 0 else { throw Self.fail("BINSTRING with a negative length") }
             try frame.push(node(.bytes(try readBytes(length))))
         case .shortBinString, .shortBinBytes:
             try frame.push(node(.bytes(try readBytes(try readUInt(1)))))
@@ -149,7 +149,7 @@ struct PickleMachine {
         case .binUnicode8:
             try frame.push(node(.string(String(decoding: try readBytes(try readUInt(8)), as: UTF8.self))))
         case .string, .unicode:
-            throw fail("protocol 0 text strings are not read; Berth reads pickles of protocols 2 to 5 (Python 3's default is 4 or 5)")
+            throw Self.fail("protocol 0 text strings are not read; Berth reads pickles of protocols 2 to 5 (Python 3's default is 4 or 5)")
         case .emptyTuple: try frame.push(node(.tuple([])))
         case .tuple1:
             let a = try frame.pop()
@@ -176,7 +176,7 @@ struct PickleMachine {
         case .addItems:
             let values = try frame.popToMark()
             let target = try frame.top()
-            guard case .set(var items) = nodes[target] else { throw fail("ADDITEMS on \(kindName(target)), not a set") }
+            guard case .set(var items) = nodes[target] else { throw Self.fail("ADDITEMS on \(kindName(target)), not a set") }
             nodes[target] = .none
             items.append(contentsOf: values)
             nodes[target] = .set(items)
@@ -192,12 +192,12 @@ struct PickleMachine {
         case .stackGlobal:
             let name = try frame.pop(), module = try frame.pop()
             guard case .string(let nameText) = nodes[name], case .string(let moduleText) = nodes[module] else {
-                throw fail("STACK_GLOBAL needs two strings, found \(kindName(module)) and \(kindName(name))")
+                throw Self.fail("STACK_GLOBAL needs two strings, found \(kindName(module)) and \(kindName(name))")
             }
             try frame.push(node(.global(module: moduleText, name: nameText)))
         case .reduce:
             let arguments = try frame.pop(), callable = try frame.pop()
-            guard case .tuple = nodes[arguments] else { throw fail("REDUCE with \(kindName(arguments)) for arguments, not a tuple") }
+            guard case .tuple = nodes[arguments] else { throw Self.fail("REDUCE with \(kindName(arguments)) for arguments, not a tuple") }
             try frame.push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: false))))
         case .newObject:
             let arguments = try frame.pop(), callable = try frame.pop()
@@ -208,7 +208,7 @@ struct PickleMachine {
             try frame.push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: true))))
         case .obj:
             let values = try frame.popToMark()
-            guard let callable = values.first else { throw fail("OBJ with nothing after its MARK") }
+            guard let callable = values.first else { throw Self.fail("OBJ with nothing after its MARK") }
             let arguments = try node(.tuple(Array(values.dropFirst())))
             try frame.push(node(.object(PickleObject(callable: callable, arguments: arguments, isNewObject: false))))
         case .inst:
@@ -220,29 +220,29 @@ struct PickleMachine {
         case .build:
             let state = try frame.pop()
             let target = try frame.top()
-            guard case .object(var object) = nodes[target] else { throw fail("BUILD on \(kindName(target)), not an object") }
+            guard case .object(var object) = nodes[target] else { throw Self.fail("BUILD on \(kindName(target)), not an object") }
             object.state = state
             nodes[target] = .object(object)
             try readJoblibArraySection(ifWrapper: target)
         case .put:
             let text = try readLine()
-            guard let index = Int(text) else { throw fail("PUT \(quoted(text)) is not an index") }
+            guard let index = Int(text) else { throw Self.fail("PUT \(quoted(text)) is not an index") }
             try memoize(index, try frame.top(), &frame)
         case .binPut: try memoize(try readUInt(1), try frame.top(), &frame)
         case .longBinPut: try memoize(try readUInt(4), try frame.top(), &frame)
         case .memoize: try memoize(frame.memo.count, try frame.top(), &frame)
         case .get:
             let text = try readLine()
-            guard let index = Int(text) else { throw fail("GET \(quoted(text)) is not an index") }
+            guard let index = Int(text) else { throw Self.fail("GET \(quoted(text)) is not an index") }
             try frame.push(try recall(index, frame))
         case .binGet: try frame.push(try recall(try readUInt(1), frame))
         case .longBinGet: try frame.push(try recall(try readUInt(4), frame))
         case .persistentID, .binPersistentID:
-            throw fail("the pickle refers to persistent IDs, objects stored outside it, which Berth cannot see")
+            throw Self.fail("the pickle refers to persistent IDs, objects stored outside it, which Berth cannot see")
         case .extension1, .extension2, .extension4:
-            throw fail("the pickle uses copyreg's extension registry, which Berth does not read")
+            throw Self.fail("the pickle uses copyreg's extension registry, which Berth does not read")
         case .nextBuffer:
-            throw fail("the pickle's buffers were written out of band (protocol 5's buffer_callback); pickle it with the buffers in band")
+            throw Self.fail("the pickle's buffers were written out of band (protocol 5's buffer_callback); pickle it with the buffers in band")
         case .readOnlyBuffer:
             break
         }
@@ -258,15 +258,15 @@ struct PickleMachine {
         guard let wrapper = try joblibWrapper(at: target) else { return }
         let (shape, type, order, isAligned) = wrapper
         guard shape.allSatisfy({ $0 >= 0 }), let count = PickleTree.elementCount(shape) else {
-            throw fail("joblib's array has the shape \(Self.shortened("\(shape)"))")
+            throw Self.fail("joblib's array has the shape \(Self.shortened("\(shape)"))")
         }
         if type.kind == "O" {
             nesting += 1
             defer { nesting -= 1 }
-            guard nesting <= limits.maxNestedStreams else { throw fail("pickles nested more than \(limits.maxNestedStreams) deep") }
+            guard nesting <= limits.maxNestedStreams else { throw Self.fail("pickles nested more than \(limits.maxNestedStreams) deep") }
             let inner = try run()
             guard let array = PickleTree(nodes: nodes, root: inner).ndarray(at: inner), array.elementCount == count else {
-                throw fail("joblib's object array section does not hold an array of shape \(Self.shortened("\(shape)"))")
+                throw Self.fail("joblib's object array section does not hold an array of shape \(Self.shortened("\(shape)"))")
             }
             nodes[target] = .array(array)
             return
@@ -276,7 +276,7 @@ struct PickleMachine {
             _ = try readBytes(Int(padding))
         }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: type.itemSize)
-        guard !overflow else { throw fail("joblib's array of shape \(Self.shortened("\(shape)")) is too large") }
+        guard !overflow else { throw Self.fail("joblib's array of shape \(Self.shortened("\(shape)")) is too large") }
         let data = try readBytes(byteCount)
         nodes[target] = .array(PickledArray(kind: type.kind, itemSize: type.itemSize, isBigEndian: type.isBigEndian,
                                             shape: shape, isFortranOrder: order == "F", data: data))
@@ -292,12 +292,12 @@ struct PickleMachine {
             return nil
         }
         guard className.hasSuffix("NumpyArrayWrapper") else {
-            throw fail("the file is from joblib before 0.10, which kept arrays in separate .npy files; dump it again with a current joblib")
+            throw Self.fail("the file is from joblib before 0.10, which kept arrays in separate .npy files; dump it again with a current joblib")
         }
         guard case .object(let wrapper) = nodes[target], let state = wrapper.state,
               let shapeIndex = tree.value(forKey: "shape", in: state), let shape = tree.integers(at: shapeIndex),
               let dtypeIndex = tree.value(forKey: "dtype", in: state), let type = tree.dtype(at: dtypeIndex) else {
-            throw fail("joblib's array wrapper has no readable shape and dtype")
+            throw Self.fail("joblib's array wrapper has no readable shape and dtype")
         }
         let order = tree.value(forKey: "order", in: state).flatMap(tree.text(at:)) ?? "C"
         var isAligned = false
@@ -310,13 +310,13 @@ struct PickleMachine {
     // MARK: - Stack, memo, nodes
 
     private mutating func node(_ value: PickleNode) throws(PickleError) -> Int {
-        guard nodes.count < limits.maxNodes else { throw fail("more than \(limits.maxNodes) values") }
+        guard nodes.count < limits.maxNodes else { throw Self.fail("more than \(limits.maxNodes) values") }
         nodes.append(value)
         return nodes.count - 1
     }
 
     private func pairs(_ values: [Int]) throws(PickleError) -> [PickleEntry] {
-        guard values.count.isMultiple(of: 2) else { throw fail("an odd number of values for key-value pairs") }
+        guard values.count.isMultiple(of: 2) else { throw Self.fail("an odd number of values for key-value pairs") }
         return stride(from: 0, to: values.count, by: 2).map { PickleEntry(key: values[$0], value: values[$0 + 1]) }
     }
 
@@ -331,7 +331,7 @@ struct PickleMachine {
             object.appended.append(contentsOf: values)
             nodes[target] = .object(object)
         default:
-            throw fail("APPEND to \(kindName(target)), not a list")
+            throw Self.fail("APPEND to \(kindName(target)), not a list")
         }
     }
 
@@ -346,19 +346,19 @@ struct PickleMachine {
             object.items.append(contentsOf: entries)
             nodes[target] = .object(object)
         default:
-            throw fail("SETITEM on \(kindName(target)), not a dict")
+            throw Self.fail("SETITEM on \(kindName(target)), not a dict")
         }
     }
 
     private func memoize(_ key: Int, _ value: Int, _ frame: inout Frame) throws(PickleError) {
         guard frame.memo.count < limits.maxMemoEntries || frame.memo[key] != nil else {
-            throw fail("more than \(limits.maxMemoEntries) memo entries")
+            throw Self.fail("more than \(limits.maxMemoEntries) memo entries")
         }
         frame.memo[key] = value
     }
 
     private func recall(_ key: Int, _ frame: Frame) throws(PickleError) -> Int {
-        guard let value = frame.memo[key] else { throw fail("GET of memo entry \(key), which was never stored") }
+        guard let value = frame.memo[key] else { throw Self.fail("GET of memo entry \(key), which was never stored") }
         return value
     }
 
@@ -393,9 +393,7 @@ struct PickleMachine {
 
     // MARK: - Reading bytes
 
-    private func fail(_ reason: String) -> PickleError { Self.fail(reason) }
-
-    /// An error the opcode's offset is given to (`run`).
+    /// An error whose offset `run` fills in with the opcode's.
     fileprivate static func fail(_ reason: String) -> PickleError { PickleError(offset: -1, reason: reason) }
 
     private mutating func readByte() throws(PickleError) -> UInt8 {
@@ -407,9 +405,9 @@ struct PickleMachine {
     }
 
     private mutating func readBytes(_ count: Int) throws(PickleError) -> [UInt8] {
-        guard count >= 0, count <= limits.maxValueBytes else { throw fail("a value of \(count) bytes") }
+        guard count >= 0, count <= limits.maxValueBytes else { throw Self.fail("a value of \(count) bytes") }
         guard count <= bytes.count - position else {
-            throw fail("a value of \(count) bytes runs past the end of the file; the file is truncated")
+            throw Self.fail("a value of \(count) bytes runs past the end of the file; the file is truncated")
         }
         defer { position += count }
         return Array(bytes[position ..< position + count])
@@ -419,7 +417,7 @@ struct PickleMachine {
         let raw = try readBytes(width)
         var value: UInt64 = 0
         for (index, byte) in raw.enumerated() { value |= UInt64(byte) << (8 * UInt64(index)) }
-        guard value <= UInt64(Int.max) else { throw fail("a length of \(value) bytes") }
+        guard value <= UInt64(Int.max) else { throw Self.fail("a length of \(value) bytes") }
         return Int(value)
     }
 
@@ -431,7 +429,7 @@ struct PickleMachine {
     private mutating func readLine() throws(PickleError) -> String {
         let limit = min(bytes.count, position + 4096)
         guard let end = bytes[position ..< limit].firstIndex(of: 0x0A) else {
-            throw fail("a text argument without its newline within 4,096 bytes")
+            throw Self.fail("a text argument without its newline within 4,096 bytes")
         }
         defer { position = end + 1 }
         return String(decoding: bytes[position ..< end], as: UTF8.self)
