@@ -22,7 +22,7 @@ enum CatBoostBinaryReader {
         do {
             return try read(core: Array(bytes[8 ..< 8 + size]), file: file)
         } catch let error as FlatBufferTable.Malformed {
-            throw fail("is malformed (\(error.reason)); the file may be truncated")
+            throw fail("is malformed (\(error.reason)); the file may be truncated or corrupt: save it again with model.save_model")
         } catch let error as ModelReadError {
             throw error
         } catch {
