@@ -50,37 +50,36 @@ struct FlatBufferTable {
     }
 
     /// Where field `id` is stored, or nil when the table leaves it out.
-    private func field(_ id: Int) -> Int? {
+    private func field(_ id: Int) throws(Malformed) -> Int? {
         guard id < fieldCount else { return nil }
-        let slot = vtable + 4 + 2 * id
-        let offset = Int(buffer[slot]) | Int(buffer[slot + 1]) << 8
+        let offset = Int(try Self.uint16(buffer, vtable + 4 + 2 * id))
         return offset == 0 ? nil : position + offset
     }
 
     func int32(_ id: Int, default value: Int32) throws(Malformed) -> Int32 {
-        guard let at = field(id) else { return value }
+        guard let at = try field(id) else { return value }
         return Int32(bitPattern: try Self.uint32(buffer, at))
     }
 
     func int8(_ id: Int, default value: Int8) throws(Malformed) -> Int8 {
-        guard let at = field(id) else { return value }
+        guard let at = try field(id) else { return value }
         try Self.check(buffer, at, 1)
         return Int8(bitPattern: buffer[at])
     }
 
     func double(_ id: Int, default value: Double) throws(Malformed) -> Double {
-        guard let at = field(id) else { return value }
+        guard let at = try field(id) else { return value }
         return Double(bitPattern: try Self.uint64(buffer, at))
     }
 
     /// The sub-table in field `id`.
     func table(_ id: Int) throws(Malformed) -> FlatBufferTable? {
-        guard let at = field(id) else { return nil }
+        guard let at = try field(id) else { return nil }
         return try FlatBufferTable(buffer, at: try Self.target(buffer, at), allowance: allowance)
     }
 
     func string(_ id: Int) throws(Malformed) -> String? {
-        guard let at = field(id) else { return nil }
+        guard let at = try field(id) else { return nil }
         let position = try Self.target(buffer, at)
         let count = Int(try Self.uint32(buffer, position))
         try Self.check(buffer, position + 4, count)
@@ -90,7 +89,7 @@ struct FlatBufferTable {
 
     /// Field `id` as a vector: where its elements start and how many there are, each `elementSize` bytes.
     func vector(_ id: Int, elementSize: Int) throws(Malformed) -> (start: Int, count: Int)? {
-        guard let at = field(id) else { return nil }
+        guard let at = try field(id) else { return nil }
         let vector = try Self.target(buffer, at)
         let count = Int(try Self.uint32(buffer, vector))
         let (size, overflow) = count.multipliedReportingOverflow(by: elementSize)
