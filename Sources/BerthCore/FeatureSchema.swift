@@ -61,27 +61,50 @@ public struct FeatureSchema: Sendable, Equatable {
         case refused
     }
 
-    public let features: [Feature]
+    /// How many columns a row has.
+    public let featureCount: Int
     public let unseenCategories: UnseenCategories
+    /// Each column's name, or nil when the file names none.
+    private let names: [String?]?
+    /// The kind of each column that is not numerical: a file may declare millions of columns and a handful of
+    /// categorical ones, which this keeps as a handful of entries.
+    private let kinds: [Int: Kind]
     private let columnOfName: [String: Int]
     /// Per categorical column with categories, each category's text to its code.
     private let codeOfText: [Int: [String: Int]]
     /// Per column with number categories, each category to its code.
     private let codeOfNumber: [Int: [Double: Int]]
-    /// The columns whose categories are hashed (CatBoost).
-    private let hashedColumns: Set<Int>
 
+    /// A schema of every column listed, in column order.
     public init(features: [Feature], unseenCategories: UnseenCategories = .missing) {
-        self.features = features
+        var kinds = [Int: Kind]()
+        for (column, feature) in features.enumerated() where feature.kind != .numerical { kinds[column] = feature.kind }
+        self.init(columns: features.count, names: features.contains { $0.name != nil } ? features.map(\.name) : nil,
+                  kinds: kinds, unseenCategories: unseenCategories)
+    }
+
+    /// A schema from what a file records, or nil when it records nothing worth one (no names, no categorical
+    /// features). `names`, when given, has one entry per feature; `kinds` holds the kind of each column that is
+    /// not numerical.
+    public init?(featureCount: Int, names: [String]?, kinds: [Int: Kind], unseenCategories: UnseenCategories = .missing) {
+        guard featureCount > 0, names.map({ $0.count == featureCount }) ?? true, names != nil || !kinds.isEmpty,
+              kinds.keys.allSatisfy({ (0..<featureCount).contains($0) }) else { return nil }
+        self.init(columns: featureCount, names: names, kinds: kinds.filter { $0.value != .numerical }, unseenCategories: unseenCategories)
+    }
+
+    private init(columns: Int, names: [String?]?, kinds: [Int: Kind], unseenCategories: UnseenCategories) {
+        featureCount = columns
+        self.names = names
+        self.kinds = kinds
         self.unseenCategories = unseenCategories
-        var names = [String: Int]()
+        var columnOfName = [String: Int]()
+        // A name given twice maps to its first column, as pandas selects the first of duplicated columns.
+        for (column, name) in (names ?? []).enumerated() {
+            if let name, columnOfName[name] == nil { columnOfName[name] = column }
+        }
         var texts = [Int: [String: Int]](), numbers = [Int: [Double: Int]]()
-        var hashed = Set<Int>()
-        for (column, feature) in features.enumerated() {
-            if feature.kind == .hashedCategorical { hashed.insert(column) }
-            // A name given twice maps to its first column, as pandas selects the first of duplicated columns.
-            if let name = feature.name, names[name] == nil { names[name] = column }
-            guard case .categorical(let categories?) = feature.kind else { continue }
+        for (column, kind) in kinds {
+            guard case .categorical(let categories?) = kind else { continue }
             var codes = [String: Int]()
             for (code, text) in categories.texts.enumerated() where codes[text] == nil { codes[text] = code }
             texts[column] = codes
@@ -91,24 +114,17 @@ public struct FeatureSchema: Sendable, Equatable {
                 numbers[column] = byValue
             }
         }
-        columnOfName = names
+        self.columnOfName = columnOfName
         codeOfText = texts
         codeOfNumber = numbers
-        hashedColumns = hashed
     }
 
-    /// A schema from what a file records, or nil when it records nothing worth one (no names, no categorical
-    /// features). `names` and `kinds`, when given, have one entry per feature.
-    public init?(names: [String]?, kinds: [Kind]?, unseenCategories: UnseenCategories = .missing) {
-        let count = names?.count ?? kinds?.count ?? 0
-        guard count > 0, names.map({ $0.count == count }) ?? true, kinds.map({ $0.count == count }) ?? true else { return nil }
-        guard names != nil || kinds!.contains(where: { $0 != .numerical }) else { return nil }
-        self.init(features: (0..<count).map { Feature(name: names?[$0], kind: kinds?[$0] ?? .numerical) }, unseenCategories: unseenCategories)
-    }
-
-    public var featureCount: Int { features.count }
+    /// One column's name and kind.
+    public func feature(_ column: Int) -> Feature { Feature(name: names?[column], kind: kinds[column] ?? .numerical) }
+    /// Every column in order, made as they are read.
+    public var features: LazyMapCollection<Range<Int>, Feature> { (0..<featureCount).lazy.map(feature) }
     /// Whether every feature has a name, so records may name them.
-    public var namesEveryFeature: Bool { features.allSatisfy { $0.name != nil } }
+    public var namesEveryFeature: Bool { names.map { $0.allSatisfy { $0 != nil } } ?? false }
 
     /// The column a name stands for.
     public func column(named name: String) -> Int? { columnOfName[name] }
@@ -117,7 +133,7 @@ public struct FeatureSchema: Sendable, Equatable {
     /// training (which `unseenCategories` says whether to accept as missing). Nil when `column` is not categorical or
     /// its categories are not known, so the text cannot be read.
     public func code(ofText text: String, column: Int) -> Double? {
-        if hashedColumns.contains(column) { return HashedCategory.value(ofText: text) }
+        if kinds[column] == .hashedCategorical { return HashedCategory.value(ofText: text) }
         guard let codes = codeOfText[column] else { return nil }
         return codes[text].map(Double.init) ?? .nan
     }

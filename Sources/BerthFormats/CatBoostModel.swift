@@ -138,11 +138,7 @@ struct CatBoostModel {
             loaded.featureNames = named.sorted { $0.column < $1.column }.map(\.name)
         }
         // Categorical columns take categories as text or whole numbers, hashed as CatBoost hashes them.
-        if !categoricalFeatures.isEmpty {
-            var kinds = [FeatureSchema.Kind](repeating: .numerical, count: featureCount)
-            for feature in categoricalFeatures where feature.column < featureCount { kinds[feature.column] = .hashedCategorical }
-            loaded.featureKinds = kinds
-        }
+        for feature in categoricalFeatures where feature.column < featureCount { loaded.featureKinds[feature.column] = .hashedCategorical }
         return loaded
     }
 

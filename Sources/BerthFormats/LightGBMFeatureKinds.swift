@@ -7,14 +7,14 @@ import BerthJSON
 /// DataFrame column's categories in code order, categorical columns in column order — what LightGBM's own
 /// `predict` recodes a DataFrame with (docs/feature-schema.md).
 enum LightGBMFeatureKinds {
-    /// One kind per feature, or nil when the model has no categorical features and no pandas categories. Categories
-    /// that do not line up with the categorical features (another count, mixed types) are left out: codes still work.
-    static func read(featureInfos: String?, pandasCategorical: String?, featureCount: Int) -> [FeatureSchema.Kind]? {
+    /// The kind of each categorical feature, by column; empty when the model has none. Categories that do not line
+    /// up with the categorical features (another count, mixed types) are left out: codes still work.
+    static func read(featureInfos: String?, pandasCategorical: String?, featureCount: Int) -> [Int: FeatureSchema.Kind] {
         guard let infos = featureInfos?.split(separator: " ", omittingEmptySubsequences: true), infos.count == featureCount else {
-            return nil
+            return [:]
         }
         let categorical = infos.map { !$0.hasPrefix("[") && $0 != "none" }
-        guard categorical.contains(true) else { return nil }
+        guard categorical.contains(true) else { return [:] }
         let lists = pandasCategorical.flatMap(categoryLists)
         // The lists follow the DataFrame's category columns, the features the categorical ones: they line up only
         // when there are as many, and each feature's codes (its `feature_infos`) fall within its list.
@@ -24,12 +24,11 @@ enum LightGBMFeatureKinds {
         let usable = lists.map { lists in
             lists.count == largestCodes.count && zip(lists, largestCodes).allSatisfy { list, code in (list?.count ?? 0) > code }
         } ?? false
-        var nextList = 0
-        return categorical.map { isCategorical in
-            guard isCategorical else { return .numerical }
-            defer { nextList += 1 }
-            return .categorical(usable ? lists![nextList] : nil)
+        var kinds = [Int: FeatureSchema.Kind]()
+        for (list, column) in categorical.indices.filter({ categorical[$0] }).enumerated() {
+            kinds[column] = .categorical(usable ? lists![list] : nil)
         }
+        return kinds
     }
 
     /// `[["a", "b"], [3, 7]]` as each column's categories (nil for a list of mixed or other values); nil when the

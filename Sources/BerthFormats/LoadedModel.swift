@@ -20,9 +20,10 @@ public struct LoadedModel: Sendable, Equatable {
     /// The features' names in column order, when the file stores them (XGBoost JSON and UBJSON saved from a
     /// DataFrame); nil otherwise.
     public var featureNames: [String]?
-    /// Which features are categorical and, when the file records them, their training categories; nil when the
-    /// file does not say (every feature is then numerical, or categorical by its splits alone).
-    public var featureKinds: [FeatureSchema.Kind]?
+    /// The kind of each feature that is not numerical, by column — which are categorical and, when the file
+    /// records them, their training categories; empty when the file does not say (every feature is then numerical,
+    /// or categorical by its splits alone).
+    public var featureKinds = [Int: FeatureSchema.Kind]()
     /// The names the artifact gives the two classes of a binary classifier (an sklearn wrapper's `classes_`,
     /// CatBoost's class names), which its meaning does not carry; nil when it gives none.
     public var classLabels: ClassLabels?
@@ -31,7 +32,9 @@ public struct LoadedModel: Sendable, Equatable {
 
     /// What requests may name and send as category values (docs/feature-schema.md); nil when the file records
     /// neither names nor categorical features.
-    public var schema: FeatureSchema? { FeatureSchema(names: featureNames, kinds: featureKinds, unseenCategories: unseenCategories) }
+    public var schema: FeatureSchema? {
+        FeatureSchema(featureCount: ir.featureCount, names: featureNames, kinds: featureKinds, unseenCategories: unseenCategories)
+    }
 
     public init(ir: ModelIR, format: ModelFormat, meaning: PredictionMeaning, objectiveName: String, kind: String,
                 treeCount: Int, writerVersion: String?, votes: Bool = false) {

@@ -7,19 +7,14 @@ import BerthJSON
 /// (docs/feature-schema.md). Categories laid out any other way are left out, not refused: the model still serves
 /// codes, as it did before requests could send category values.
 enum XGBoostFeatureKinds {
-    /// One kind per feature, or nil when the file has no feature types.
-    static func read(learner: JSONValue, model: JSONValue?, featureCount: Int) -> [FeatureSchema.Kind]? {
-        guard let types = learner["feature_types"]?.array?.compactMap(\.string), types.count == featureCount else { return nil }
+    /// The kind of each categorical feature, by column; empty when the file has no feature types.
+    static func read(learner: JSONValue, model: JSONValue?, featureCount: Int) -> [Int: FeatureSchema.Kind] {
+        guard let types = learner["feature_types"]?.array?.compactMap(\.string), types.count == featureCount else { return [:] }
         // A model trained on codes (numpy with feature_types) has `cats` with no encodings.
         let encodings = model?["cats"]?["enc"]?.array.flatMap { $0.count == featureCount ? $0 : nil }
-        var kinds = [FeatureSchema.Kind]()
-        kinds.reserveCapacity(featureCount)
-        for (feature, type) in types.enumerated() {
-            guard type == "c" else {
-                kinds.append(.numerical)
-                continue
-            }
-            kinds.append(.categorical(encodings.flatMap { categories($0[feature]) }))
+        var kinds = [Int: FeatureSchema.Kind]()
+        for (feature, type) in types.enumerated() where type == "c" {
+            kinds[feature] = .categorical(encodings.flatMap { categories($0[feature]) })
         }
         return kinds
     }

@@ -16,7 +16,7 @@ import Testing
 
     func options(_ schema: FeatureSchema? = schema, unseen: FeatureSchema.UnseenCategories = .missing,
                  unknown: UnknownFeatures = .reject, header: CSVHeader = .absent) -> RequestDecodingOptions {
-        RequestDecodingOptions(schema: schema.map { FeatureSchema(features: $0.features, unseenCategories: unseen) },
+        RequestDecodingOptions(schema: schema.map { FeatureSchema(features: Array($0.features), unseenCategories: unseen) },
                                unknownFeatures: unknown, csvHeader: header)
     }
 

@@ -71,6 +71,22 @@ import Testing
         #expect(throws: ModelReadError.self) { try ModelReader.read(file: "model.cbm", bytes: patched) }
     }
 
+    /// A categorical feature may sit in the last column a model can have; the schema keeps the kinds of the
+    /// categorical columns alone, not one for each of the 2²⁴ columns that puts before it.
+    @Test func aCategoricalColumnFarOutIsOneEntry() throws {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/catboost-one-hot-binary/model").open()
+        let lastColumn = LoadedModel.maxFeatureCount - 1
+        let text = String(decoding: contents.files[0].bytes, as: UTF8.self)
+            .replacing(#""flat_feature_index":3,"#, with: #""flat_feature_index":\#(lastColumn),"#)
+        let loaded = try ModelReader.read(file: "model.json", bytes: Array(text.utf8))
+        #expect(loaded.featureKinds == [1: .hashedCategorical, lastColumn: .hashedCategorical])
+        let schema = try #require(loaded.schema)
+        #expect(schema.featureCount == LoadedModel.maxFeatureCount)
+        #expect(schema.feature(lastColumn).kind == .hashedCategorical && schema.feature(lastColumn - 1).kind == .numerical)
+        #expect(schema.code(ofText: "Paris", column: lastColumn)?.bitPattern == HashedCategory.value(ofText: "Paris").bitPattern)
+        #expect(schema.code(ofText: "Paris", column: 0) == nil)
+    }
+
     @Test(arguments: ["catboost-refused-categorical", "catboost-refused-categorical-cbm"])
     func categoricalFeaturesAreRefusedByName(_ name: String) throws {
         let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()

@@ -95,9 +95,9 @@ import Testing
     /// largest code is compared with its category list, never counted past.
     @Test func aCategoricalCodeAtTheEdgeOfIntIsNeverCountedPast() {
         let kinds = LightGBMFeatureKinds.read(featureInfos: "9223372036854775807 [0:1]", pandasCategorical: #"[["a"]]"#, featureCount: 2)
-        #expect(kinds == [.categorical(nil), .numerical])
+        #expect(kinds == [0: .categorical(nil)])
         let fitting = LightGBMFeatureKinds.read(featureInfos: "0:1 [0:1]", pandasCategorical: #"[["a", "b"]]"#, featureCount: 2)
-        #expect(fitting == [.categorical(.strings(["a", "b"])), .numerical])
+        #expect(fitting == [0: .categorical(.strings(["a", "b"]))])
     }
 
     /// A chain of splits as deep as `PackedForest.maxDepth` loads; one level deeper is refused at load, before an
