@@ -66,9 +66,9 @@ public struct FeatureSchema: Sendable, Equatable {
     public let unseenCategories: UnseenCategories
     /// Each column's name, or nil when the file names none.
     private let names: [String?]?
-    /// The kind of each column that is not numerical: a file may declare millions of columns and a handful of
-    /// categorical ones, which this keeps as a handful of entries.
-    private let kinds: [Int: Kind]
+    /// The kind of each column that is not numerical, by column: a file may declare millions of columns and a
+    /// handful of categorical ones, which this keeps as a handful of entries.
+    public let nonNumericalKinds: [Int: Kind]
     private let columnOfName: [String: Int]
     /// Per categorical column with categories, each category's text to its code.
     private let codeOfText: [Int: [String: Int]]
@@ -87,15 +87,16 @@ public struct FeatureSchema: Sendable, Equatable {
     /// features). `names`, when given, has one entry per feature; `kinds` holds the kind of each column that is
     /// not numerical.
     public init?(featureCount: Int, names: [String]?, kinds: [Int: Kind], unseenCategories: UnseenCategories = .missing) {
+        let kinds = kinds.filter { $0.value != .numerical }
         guard featureCount > 0, names.map({ $0.count == featureCount }) ?? true, names != nil || !kinds.isEmpty,
               kinds.keys.allSatisfy({ (0..<featureCount).contains($0) }) else { return nil }
-        self.init(columns: featureCount, names: names, kinds: kinds.filter { $0.value != .numerical }, unseenCategories: unseenCategories)
+        self.init(columns: featureCount, names: names, kinds: kinds, unseenCategories: unseenCategories)
     }
 
     private init(columns: Int, names: [String?]?, kinds: [Int: Kind], unseenCategories: UnseenCategories) {
         featureCount = columns
         self.names = names
-        self.kinds = kinds
+        nonNumericalKinds = kinds
         self.unseenCategories = unseenCategories
         var columnOfName = [String: Int]()
         // A name given twice maps to its first column, as pandas selects the first of duplicated columns.
@@ -120,7 +121,7 @@ public struct FeatureSchema: Sendable, Equatable {
     }
 
     /// One column's name and kind.
-    public func feature(_ column: Int) -> Feature { Feature(name: names?[column], kind: kinds[column] ?? .numerical) }
+    public func feature(_ column: Int) -> Feature { Feature(name: names?[column], kind: nonNumericalKinds[column] ?? .numerical) }
     /// Every column in order, made as they are read.
     public var features: LazyMapCollection<Range<Int>, Feature> { (0..<featureCount).lazy.map(feature) }
     /// Whether every feature has a name, so records may name them.
@@ -133,7 +134,7 @@ public struct FeatureSchema: Sendable, Equatable {
     /// training (which `unseenCategories` says whether to accept as missing). Nil when `column` is not categorical or
     /// its categories are not known, so the text cannot be read.
     public func code(ofText text: String, column: Int) -> Double? {
-        if kinds[column] == .hashedCategorical { return HashedCategory.value(ofText: text) }
+        if nonNumericalKinds[column] == .hashedCategorical { return HashedCategory.value(ofText: text) }
         guard let codes = codeOfText[column] else { return nil }
         return codes[text].map(Double.init) ?? .nan
     }

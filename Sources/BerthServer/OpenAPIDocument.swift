@@ -80,7 +80,9 @@ struct OpenAPIDocument {
             ]
             if let classes = Self.classes(summary.meaning, named: summary.classLabels) { facts["classes"] = .array(classes) }
             if let names = summary.featureNames { facts["featureNames"] = .array(names.map { .string($0) }) }
-            if let schema = summary.schema { facts["schema"] = schema.jsonDescription }
+            if let schema = summary.schema, schema.namesEveryFeature || schema.featureCount <= Self.widestDescribedRow {
+                facts["schema"] = schema.jsonDescription
+            }
             if let selection = model.outputSelection { facts["selectedOutputs"] = .array(selection.keys.map { .string($0.rawValue) }) }
             info["x-berth-model"] = .object(facts)
         } else {
@@ -112,9 +114,22 @@ struct OpenAPIDocument {
         return ", in the order " + names.joined(separator: ", ") + ","
     }
 
-    /// One example row: as many values as the model has features (three while no model is ready).
-    private var exampleRow: [Double] {
-        (0..<(model?.featureCount ?? 3)).map { Double($0 % 10) / 10 }
+    /// The most features a row may have for the document to spell one out value by value — in the example rows, and
+    /// in `x-berth-model.schema` when the file names no features. A model of a million features (a libsvm model of
+    /// hashed tokens, say) would otherwise make this document tens of megabytes, every time it is asked for.
+    static let widestDescribedRow = 1_024
+
+    /// One example row: as many values as the model has features (three while no model is ready); nil when a row
+    /// is wider than `widestDescribedRow`.
+    private var exampleRow: [Double]? {
+        let width = model?.featureCount ?? 3
+        return width <= Self.widestDescribedRow ? (0..<width).map { Double($0 % 10) / 10 } : nil
+    }
+
+    /// A libsvm example: the example row, or for a wider model its first few features (the rest missing).
+    private var libsvmExample: String {
+        let row = exampleRow ?? (0..<8).map { Double($0 % 10) / 10 }
+        return row.indices.map { "\($0):\(JSONText.numberText(row[$0]))" }.joined(separator: " ")
     }
 
     // MARK: Operations
@@ -141,17 +156,17 @@ struct OpenAPIDocument {
 
     private func invocation(summary: String, parameters: [JSONValue]) -> JSONValue {
         let row = exampleRow
-        let csv = row.map { JSONText.numberText($0) }.joined(separator: ",")
+        let width = model?.featureCount ?? 3
         let schema = model?.summary.schema
         // Category text is read in positional rows too, where the model records its categories.
-        let takesText = schema?.features.contains {
-            switch $0.kind {
+        let takesText = schema?.nonNumericalKinds.values.contains {
+            switch $0 {
             case .categorical(_?), .hashedCategorical: true
             case .categorical(nil), .numerical: false
             }
         } ?? false
         let rowSchema: JSONValue = .object(["type": "array", "items": .object(["type": takesText ? ["number", "string", "null"] : ["number", "null"]]),
-                                            "minItems": .number(Double(row.count)), "maxItems": .number(Double(row.count))])
+                                            "minItems": .number(Double(width)), "maxItems": .number(Double(width))])
         let binary: JSONValue = .object(["type": "string", "contentMediaType": "application/octet-stream"])
         let limit = configuration.serving.payloadLimit
         var operation: [String: JSONValue] = [
@@ -167,7 +182,7 @@ struct OpenAPIDocument {
                     "description": schema?.namesEveryFeature == true
                         ? "header-less rows; or, with Content-Type text/csv; header=present, a first line naming the columns in any order"
                         : "header-less rows, one a line",
-                ]), "example": .string(csv)]),
+                ])].withExample(row.map { .string($0.map { JSONText.numberText($0) }.joined(separator: ",")) })),
                 RequestFormat.json.rawValue: .object([
                     "schema": .object(["oneOf": .array([
                         .object(["type": "object", "required": .array(["instances"]),
@@ -175,12 +190,10 @@ struct OpenAPIDocument {
                         .object(["type": "object", "required": .array(["features"]), "properties": .object(["features": rowSchema])]),
                         .object(["type": "array", "items": rowSchema]),
                     ] + (schema.flatMap(namedRequestSchemas) ?? []))]),
-                    "example": .object(["instances": .array([.array(row.map { .number($0) })])]),
-                ]),
-                RequestFormat.jsonLines.rawValue: .object(["schema": .object(["type": "string"]),
-                                                           "example": .string("[" + row.map { JSONText.numberText($0) }.joined(separator: ", ") + "]")]),
-                RequestFormat.libsvm.rawValue: .object(["schema": .object(["type": "string"]),
-                                                        "example": .string(row.indices.map { "\($0):\(JSONText.numberText(row[$0]))" }.joined(separator: " "))]),
+                ].withExample(row.map { .object(["instances": .array([.array($0.map { .number($0) })])]) })),
+                RequestFormat.jsonLines.rawValue: .object(["schema": .object(["type": "string"])]
+                    .withExample(row.map { .string("[" + $0.map { JSONText.numberText($0) }.joined(separator: ", ") + "]") })),
+                RequestFormat.libsvm.rawValue: .object(["schema": .object(["type": "string"]), "example": .string(libsvmExample)]),
                 RequestFormat.recordIO.rawValue: .object(["schema": binary]),
                 RequestFormat.npy.rawValue: .object(["schema": binary]),
             ])]),
@@ -365,5 +378,14 @@ struct OpenAPIDocument {
 
     private func plainTextResponse(_ description: String) -> JSONValue {
         response(description, ["text/plain": .object(["type": "string"])])
+    }
+}
+
+private extension [String: JSONValue] {
+    /// A media type object with its `example`, or without one when there is none.
+    func withExample(_ example: JSONValue?) -> Self {
+        var object = self
+        object["example"] = example
+        return object
     }
 }

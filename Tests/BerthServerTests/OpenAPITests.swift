@@ -82,6 +82,30 @@ import Testing
         }
     }
 
+    /// A row wider than `OpenAPIDocument.widestDescribedRow` is not spelled out: no dense example rows, a libsvm
+    /// example of a few features, no per-feature schema of unnamed columns — yet the row schemas keep the width and
+    /// still take category text. (A CatBoost fixture with one categorical column moved to column 2,047, so the
+    /// model is 2,048 features wide and its features no longer all named.)
+    @Test func aWideModelIsDescribedWithoutSpellingOutItsRows() async throws {
+        let folder = NSTemporaryDirectory() + "berth-openapi-wide-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let text = try String(contentsOfFile: Fixtures.root + "/catboost-one-hot-binary/model/model.json", encoding: .utf8)
+            .replacing(#""flat_feature_index":3,"#, with: #""flat_feature_index":2047,"#)
+        try text.write(toFile: folder + "/model.json", atomically: true, encoding: .utf8)
+        try await TestServer.run(modelDirectory: folder) { client in
+            let document = try await Self.document(client)
+            #expect(document["info"]?["x-berth-model"]?["features"]?.number == 2_048)
+            #expect(document["info"]?["x-berth-model"]?["schema"] == nil)
+            let content = try #require(document["paths"]?["/invocations"]?["post"]?["requestBody"]?["content"])
+            for type in ["text/csv", "application/json", "application/jsonlines"] { #expect(content[type]?["example"] == nil, "\(type)") }
+            #expect(content["text/libsvm"]?["example"]?.string == "0:0.0 1:0.1 2:0.2 3:0.3 4:0.4 5:0.5 6:0.6 7:0.7")
+            let rows = try #require(content["application/json"]?["schema"]?["oneOf"]?.array?.first?["properties"]?["instances"]?["items"])
+            #expect(rows["minItems"]?.number == 2_048 && rows["maxItems"]?.number == 2_048)
+            #expect(rows["items"]?["type"] == ["number", "string", "null"])
+        }
+    }
+
     @Test func aFailedLoadStillGetsADescription() async throws {
         try await TestServer.run(modelDirectory: "/nonexistent", expectReady: false) { client in
             let document = try await Self.document(client)
