@@ -32,15 +32,18 @@ public enum EmulatedCUDADriver {
         }
     }
 
+    /// Where the kernel sources and the built drivers go: the test process's own folder, removed when it exits.
+    private static let folder = NSTemporaryDirectory() + "berth-emulated-cuda-\(getpid())"
+
     private static let built: [Mode: Result<String, BuildFailure>] = {
         var libraries = [Mode: Result<String, BuildFailure>]()
-        let folder = NSTemporaryDirectory() + "berth-emulated-cuda-\(getpid())"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: EmulatedCUDADriver.folder) }
         let kernels = [("BERTH_TREE_KERNEL", CUDAKernelSource.treeEnsemble), ("BERTH_TREE_SHAP_KERNEL", .treeSHAP),
                        ("BERTH_DOUBLE_FOREST_KERNEL", .doubleForest),
                        ("BERTH_OBLIVIOUS_FOREST_KERNEL", .obliviousForest), ("BERTH_DENSE_KERNEL", .denseLayer)].map { macro, source in
             let path = folder + "/\(source.name).cu"
-            FileManager.default.createFile(atPath: path, contents: Data(source.code.utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(source.code.utf8))
             return "-D\(macro)=\"\(path)\""
         }
         for mode in Mode.allCases {
