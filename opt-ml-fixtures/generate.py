@@ -328,6 +328,30 @@ def legacy_cases():
                environment={"SAGEMAKER_INFERENCE_ENSEMBLE": "true"})
 
 
+def high_category_case():
+    """A categorical feature whose codes are all high (200-263, and 500): a split's set of seen codes starts far
+    above code 0, so Berth's packed sets keep their own words alone (docs/model-formats.md §2.4). Its own generator, so
+    it can be written alone: `.venv-xgb3/bin/python -c 'import generate; generate.high_category_case()'`."""
+    rng = np.random.default_rng(41)
+    X = synthetic(rng, 800, 4, missing_rate=0.1)
+    X[:, 3] = rng.integers(200, 264, size=len(X)).astype(float)
+    X[rng.random(len(X)) < 0.05, 3] = 500
+    X[rng.random(len(X)) < 0.05, 3] = np.nan
+    y = ((np.nan_to_num(X[:, 0]) > 0) ^ (np.nan_to_num(X[:, 3]) % 7 < 3)).astype(float)
+    types = ["q", "q", "q", "c"]
+    train = xgb.DMatrix(X, label=y, feature_types=types, enable_categorical=True)
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 5, "max_cat_to_onehot": 1, "seed": 41},
+                        train, num_boost_round=30)
+    R = request_rows(rng, 4, 24, booster, missing_rate=0.2)
+    R[:, 3] = [200, 201, 203, 224, 250, 263, 500, 0, 31, 199, 264, 5000] * 2
+    R[5, 3] = -1
+    R[17, 3] = np.nan
+    expected = booster.predict(xgb.DMatrix(R, feature_types=types, enable_categorical=True))
+    write_case("xgboost-high-categories",
+               "binary:logistic with a categorical feature of codes 200-263 and 500 (JSON); requests hold codes below, between and above them",
+               {"xgboost-model.json": saved(booster, ".json")}, R, expected)
+
+
 def modern_cases():
     rng = np.random.default_rng(23)
     # multi:softprob, UBJSON (xgboost 3.x's default for an extension-less name), inside model.tar.gz.
@@ -388,6 +412,8 @@ def modern_cases():
     write_case("xgboost-missing-categorical",
                "binary:logistic trained with 20% missing values and a categorical feature (JSON); requests hold empty fields, unseen and negative categories",
                {"xgboost-model.json": saved(booster, ".json")}, R, expected)
+
+    high_category_case()
 
     # DART: every tree scaled by its weight_drop at inference.
     X = synthetic(rng, 300, 7)

@@ -139,10 +139,10 @@ extension CUDAKernelSource {
             if (!(x >= 0.0f) || x >= BERTH_MAX_CATEGORY) return false;
             int code = (int)x;
             int set = __ldg(categorySetOfNode + node);
-            int offset = __ldg(categorySets + 2 * set);
-            int count = __ldg(categorySets + 2 * set + 1);
-            int word = code >> 5;
-            if (word >= count) return false;
+            int offset = __ldg(categorySets + 3 * set);
+            int word = (code >> 5) - __ldg(categorySets + 3 * set + 1);
+            int count = __ldg(categorySets + 3 * set + 2);
+            if (word < 0 || word >= count) return false;
             return (__ldg(categoryWords + offset + word) & (1u << (code & 31))) != 0;
         }
 

@@ -12,7 +12,7 @@ struct DevicePackedForest {
     init(_ forest: PackedForest, device: CUDADevice) throws(CUDAUnavailable) {
         nodes = try DeviceBuffer(device: device, copying: forest.nodes)
         categorySetOfNode = try DeviceBuffer(device: device, copying: forest.categorySetOfNode)
-        categorySets = try DeviceBuffer(device: device, copying: forest.categorySets.flatMap { [$0.offset, $0.count] })
+        categorySets = try DeviceBuffer(device: device, copying: forest.categorySets.flatMap { [$0.offset, $0.firstWord, $0.count] })
         categoryWords = try DeviceBuffer(device: device, copying: forest.categoryWords)
     }
 }

@@ -36,8 +36,8 @@ extension CPUTreeEnsembleModel {
         guard x >= 0, x < Float(PackedForest.maxCategory) else { return false }
         let code = Int(x)
         let set = forest.categorySets[Int(forest.categorySetOfNode[node])]
-        let word = code >> 5
-        guard word < Int(set.count) else { return false }
+        let word = (code >> 5) - Int(set.firstWord)
+        guard word >= 0, word < Int(set.count) else { return false }
         return forest.categoryWords[Int(set.offset) + word] & (1 << UInt32(code & 31)) != 0
     }
 }

@@ -51,7 +51,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
     var residentBytes: Int {
         forest.nodes.count * MemoryLayout<PackedForest.Node>.stride + (forest.roots.count + forest.groups.count + forest.depths.count) * 4
             + forest.hasCategorical.count
-            + forest.categorySetOfNode.count * 4 + forest.categorySets.count * 8 + forest.categoryWords.count * 4
+            + forest.categorySetOfNode.count * 4 + forest.categorySets.count * 12 + forest.categoryWords.count * 4
             + baseMargins.count * 4 + forest.covers.count * 4
             + (forest.covers.isEmpty ? 0 : forest.roots.count * 4) + (compact?.residentBytes ?? 0)
     }

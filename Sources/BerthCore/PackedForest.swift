@@ -41,8 +41,10 @@ public struct PackedForest: Sendable {
     /// For categorical nodes: the index into `categorySets`; -1 elsewhere; empty when no split is categorical (a
     /// walk reads it only at a node flagged categorical).
     public private(set) var categorySetOfNode: [Int32]
-    /// (first word, word count) of each category bitset.
-    public private(set) var categorySets: [(offset: Int32, count: Int32)]
+    /// Each category bitset: where its words start in `categoryWords`, the word its lowest code falls in (the words
+    /// below it would all be zero and are not stored, so a set of a few high codes takes a word or two), and how
+    /// many words it has.
+    public private(set) var categorySets: [(offset: Int32, firstWord: Int32, count: Int32)]
     public private(set) var categoryWords: [UInt32]
 
     /// Each node's cover (`DecisionTree.covers`), by node index, when every tree has them; empty otherwise.
@@ -225,21 +227,23 @@ public struct PackedForest: Sendable {
     /// refuses the model once its sets pass `maxCategoryWords` in all.
     private mutating func markCategorical(_ tree: DecisionTree, index: Int, root: Int) throws(ModelValidationError) {
         for (node, codes) in tree.categories.sorted(by: { $0.key < $1.key }) where tree.leftChildren[node] != -1 {
-            let wordCount = (Int(codes.max() ?? 0) >> 5) + 1
+            let firstWord = Int(codes.min() ?? 0) >> 5
+            let wordCount = (Int(codes.max() ?? 0) >> 5) - firstWord + 1
             guard wordCount <= Self.maxCategoryWords - categoryWords.count else {
                 throw ModelValidationError("tree \(index) takes the model's category sets past \(Self.maxCategoryWords >> 18) MiB "
-                                           + "(a split's set is as large as its largest category code); recode the categories to smaller codes")
+                                           + "(a split's set takes a bit for every code from its smallest to its largest); "
+                                           + "recode the categories to smaller codes")
             }
             nodes[root + node].featureAndFlags |= Self.categoricalFlag
             categorySetOfNode[root + node] = Int32(categorySets.count)
-            appendCategorySet(codes, wordCount: wordCount)
+            appendCategorySet(codes, firstWord: firstWord, wordCount: wordCount)
         }
     }
 
-    private mutating func appendCategorySet(_ codes: [Int32], wordCount: Int) {
+    private mutating func appendCategorySet(_ codes: [Int32], firstWord: Int, wordCount: Int) {
         var words = [UInt32](repeating: 0, count: wordCount)
-        for code in codes { words[Int(code) >> 5] |= 1 << UInt32(code & 31) }
-        categorySets.append((Int32(categoryWords.count), Int32(wordCount)))
+        for code in codes { words[(Int(code) >> 5) - firstWord] |= 1 << UInt32(code & 31) }
+        categorySets.append((Int32(categoryWords.count), Int32(firstWord), Int32(wordCount)))
         categoryWords.append(contentsOf: words)
     }
 }

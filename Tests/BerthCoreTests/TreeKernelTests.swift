@@ -36,14 +36,33 @@ import Testing
         #expect(answers == [2, 2, 2, 1, 1, 1, 1, 1, 2])
     }
 
-    /// A split's bitset is as long as its largest code: one code near `maxCategory` costs 2 MiB, so a model's sets
-    /// are bounded in all (`maxCategoryWords`) and the split that would pass the bound is refused, naming its tree.
+    /// A set keeps the words from its lowest code's to its highest code's: codes below, between and above route
+    /// as in any set, and a set of one high code takes one word.
+    @Test func aSetOfHighCodesKeepsItsOwnWordsAlone() throws {
+        let largest = Int32(PackedForest.maxCategory - 1)
+        let tree = DecisionTree(leftChildren: [1, -1, 3, -1, -1], rightChildren: [2, -1, 4, -1, -1], splitFeatures: [0, 0, 1, 0, 0],
+                                values: [0, 1, 0, 3, 4], defaultLeft: [false, false, false, false, false],
+                                categories: [0: [40_000, 40_001, 40_100], 2: [largest]])
+        let forest = try PackedForest(single(tree, features: 2))
+        #expect(forest.categorySets.map(\.firstWord) == [40_000 >> 5, Int32(largest >> 5)])
+        #expect(forest.categorySets.map(\.count) == [4, 1])
+        let high = Float(largest)
+        let answers = try predict(single(tree, features: 2), [
+            [40_000, high], [40_001, high - 1], [40_100, 0], [39_999, high], [40_002, high], [40_099, high],
+            [40_101, high], [31, high], [0, high], [5e6, high], [-1, high], [.nan, high],
+        ])
+        // Node 0 sends its codes right, to node 2, which sends `largest` right (4) and anything else left (3).
+        #expect(answers == [4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4])
+    }
+
+    /// A split's bitset spans its codes: one near 0 and one near `maxCategory` cost 2 MiB, so a model's sets are
+    /// bounded in all (`maxCategoryWords`) and the split that would pass the bound is refused, naming its tree.
     @Test func categorySetsAreBoundedInAll() throws {
         let largest = Int32(PackedForest.maxCategory - 1)
         let perSplit = (Int(largest) >> 5) + 1
         let fitting = PackedForest.maxCategoryWords / perSplit
         let tree = DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [0, 0, 0],
-                                values: [0, 1, 2], defaultLeft: [false, false, false], categories: [0: [largest]])
+                                values: [0, 1, 2], defaultLeft: [false, false, false], categories: [0: [0, largest]])
         func ensemble(trees: Int) -> TreeEnsemble {
             TreeEnsemble(featureCount: 1, groupCount: 1, trees: Array(repeating: tree, count: trees),
                          treeGroups: Array(repeating: 0, count: trees), baseMargins: [0], transform: .identity)
