@@ -120,6 +120,17 @@ import Testing
         #expect(shared.value(forKey: "x", in: shared.root) == nil)
     }
 
+    /// 150,000 values in one list, each added to the reader's arena once. While a copy of the reader stayed alive
+    /// as a value was added, every value copied the whole arena, and this read took 144 s in a debug build; it takes
+    /// about a third of a second now. The time limit turns a return of that copying into a failure.
+    @Test(.timeLimit(.minutes(1))) func manyValuesAreReadInOnePass() throws {
+        let count = 150_000
+        let items = Array((0..<count).map { [0x4B, UInt8(truncatingIfNeeded: $0)] }.joined())  // BININT1 each
+        let tree = try PickleTree.read([0x80, 0x04, 0x5D, 0x28] + items + [0x65, 0x2E])  // EMPTY_LIST, MARK, …, APPENDS
+        let integers = try #require(tree.integers(at: tree.root))
+        #expect(integers.count == count && integers.last == (count - 1) % 256)
+    }
+
     /// `bytearray(bytearray(…(b"z")…))` 100,000 deep in 400 KB: no pickler writes more than one wrapper, and
     /// following every one would recurse that deep. A byte string is read through a few wrappers at most.
     @Test func bytesAreReadThroughAFewWrappersAtMost() throws {
