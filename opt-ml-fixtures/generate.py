@@ -329,8 +329,8 @@ def legacy_cases():
 
 
 def high_category_case():
-    """A categorical feature whose codes are all high (200-263, and 500): a split's set of seen codes starts far
-    above code 0, so Berth's packed sets keep their own words alone (docs/model-formats.md §2.4). Its own generator, so
+    """A categorical feature whose codes are all high (200-263, and 500): some splits' sets start far above code 0
+    (others list the unseen codes below 200 too), and Berth's packed sets keep their own words alone (docs/model-formats.md §2.4). Its own generator, so
     it can be written alone: `.venv-xgb3/bin/python -c 'import generate; generate.high_category_case()'`."""
     rng = np.random.default_rng(41)
     X = synthetic(rng, 800, 4, missing_rate=0.1)
@@ -344,8 +344,8 @@ def high_category_case():
                         train, num_boost_round=30)
     R = request_rows(rng, 4, 24, booster, missing_rate=0.2)
     R[:, 3] = [200, 201, 203, 224, 250, 263, 500, 0, 31, 199, 264, 5000] * 2
-    R[5, 3] = -1
-    R[17, 3] = np.nan
+    R[10, 3] = -1
+    R[23, 3] = np.nan
     expected = booster.predict(xgb.DMatrix(R, feature_types=types, enable_categorical=True))
     write_case("xgboost-high-categories",
                "binary:logistic with a categorical feature of codes 200-263 and 500 (JSON); requests hold codes below, between and above them",

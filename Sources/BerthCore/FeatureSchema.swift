@@ -63,7 +63,10 @@ public struct FeatureSchema: Sendable, Equatable {
 
     /// How many columns a row has.
     public let featureCount: Int
+    /// What a category value unseen in training means for this model.
     public let unseenCategories: UnseenCategories
+    /// Whether every feature has a name, so records may name them (worked out once: requests ask for every row).
+    public let namesEveryFeature: Bool
     /// Each column's name, or nil when the file names none.
     private let names: [String?]?
     /// The kind of each column that is not numerical, by column: a file may declare millions of columns and a
@@ -96,6 +99,7 @@ public struct FeatureSchema: Sendable, Equatable {
     private init(columns: Int, names: [String?]?, kinds: [Int: Kind], unseenCategories: UnseenCategories) {
         featureCount = columns
         self.names = names
+        namesEveryFeature = names.map { $0.allSatisfy { $0 != nil } } ?? false
         nonNumericalKinds = kinds
         self.unseenCategories = unseenCategories
         var columnOfName = [String: Int]()
@@ -120,12 +124,13 @@ public struct FeatureSchema: Sendable, Equatable {
         codeOfNumber = numbers
     }
 
-    /// One column's name and kind.
-    public func feature(_ column: Int) -> Feature { Feature(name: names?[column], kind: nonNumericalKinds[column] ?? .numerical) }
+    /// One column's name and kind; `column` must be in `0 ..< featureCount`.
+    public func feature(_ column: Int) -> Feature {
+        precondition((0..<featureCount).contains(column), "column \(column) of a schema of \(featureCount) features")
+        return Feature(name: names?[column], kind: nonNumericalKinds[column] ?? .numerical)
+    }
     /// Every column in order, made as they are read.
     public var features: LazyMapCollection<Range<Int>, Feature> { (0..<featureCount).lazy.map(feature) }
-    /// Whether every feature has a name, so records may name them.
-    public var namesEveryFeature: Bool { names.map { $0.allSatisfy { $0 != nil } } ?? false }
 
     /// The column a name stands for.
     public func column(named name: String) -> Int? { columnOfName[name] }

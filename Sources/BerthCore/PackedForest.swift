@@ -27,8 +27,9 @@ public struct PackedForest: Sendable {
     public static let maxCategory = Int(BERTH_NODE_MAX_CATEGORY)
     /// Deeper trees are refused: real models are far shallower, and a hostile file must not make walks unbounded.
     public static let maxDepth = 4096
-    /// The most 32-bit words all category bitsets may take together (64 MiB). A split's bitset is as long as its
-    /// largest code, so without a bound a few bytes naming code 16,777,215 would cost 2 MiB a split.
+    /// The most 32-bit words all category bitsets may take together (64 MiB). A split's bitset spans its codes, from
+    /// its smallest code's word to its largest's, so without a bound a few bytes naming codes 0 and 16,777,215
+    /// would cost 2 MiB a split.
     public static let maxCategoryWords = 1 << 24
 
     public private(set) var nodes: [Node]
@@ -232,7 +233,7 @@ public struct PackedForest: Sendable {
             guard wordCount <= Self.maxCategoryWords - categoryWords.count else {
                 throw ModelValidationError("tree \(index) takes the model's category sets past \(Self.maxCategoryWords >> 18) MiB "
                                            + "(a split's set takes a bit for every code from its smallest to its largest); "
-                                           + "recode the categories to smaller codes")
+                                           + "recode the categories so that each feature's codes lie closer together")
             }
             nodes[root + node].featureAndFlags |= Self.categoricalFlag
             categorySetOfNode[root + node] = Int32(categorySets.count)

@@ -116,7 +116,7 @@ import Testing
         #expect(provided.roots == packed.roots && provided.groups == packed.groups && provided.depths == packed.depths)
         #expect(provided.covers == packed.covers && !provided.covers.isEmpty)
         #expect(provided.hasCategorical == packed.hasCategorical && provided.hasCategorical.contains(true))
-        #expect(provided.categorySetOfNode == packed.categorySetOfNode && provided.categorySets.map(\.count) == packed.categorySets.map(\.count)
+        #expect(provided.categorySetOfNode == packed.categorySetOfNode && provided.categorySets.map { [$0.offset, $0.firstWord, $0.count] } == packed.categorySets.map { [$0.offset, $0.firstWord, $0.count] }
                 && provided.categoryWords == packed.categoryWords)
     }
 
