@@ -1,10 +1,10 @@
 """Expected explanations for the XGBoost, LightGBM and CatBoost fixtures: for each fixture below, the rows of its
 `requests/rows.npy` and what the library answers for them — xgboost's `pred_contribs=True`, `pred_leaf=True` and
 `output_margin=True`, LightGBM's `pred_contrib=True`, `pred_leaf=True` and `raw_score=True`, CatBoost's
-`calc_leaf_indexes` and `prediction_type="RawFormulaVal"` — written to `expected/explanations.json` ({"rows": [...],
-"contributions": [...], "leaves": [...], "margin": [...]}, NaN as null). An explanation is null where Berth refuses
-it: where the library has none (gblinear's leaves, LightGBM linear trees' contributions), and for CatBoost models
-their contributions (Berth does not read CatBoost's leaf weights yet) and the leaves of non-symmetric trees.
+`get_feature_importance(type="ShapValues")`, `calc_leaf_indexes` and `prediction_type="RawFormulaVal"` — written to
+`expected/explanations.json` ({"rows": [...], "contributions": [...], "leaves": [...], "margin": [...]}, NaN as
+null). An explanation is null where Berth refuses it: where the library has none (gblinear's leaves, LightGBM linear
+trees' contributions), and for CatBoost's non-symmetric trees their contributions and leaves.
 
 Models written by xgboost 1.7 (the legacy binary `xgboost-model`, which xgboost 3.1 no longer reads) are explained by
 xgboost 1.7.6, the rest by xgboost 3.2 and lightgbm 4.6.0: run this file with each environment's python
@@ -130,7 +130,8 @@ def explain_catboost(case):
     document = {
         "catboost": catboost.__version__,
         "rows": listed(rows),
-        "contributions": None,
+        # ShapValues: per row (and class) each feature's contribution, then the expected value.
+        "contributions": listed(model.get_feature_importance(pool, type="ShapValues")) if case in CATBOOST_OBLIVIOUS else None,
         "leaves": listed(model.calc_leaf_indexes(pool)) if case in CATBOOST_OBLIVIOUS else None,
         "margin": listed(model.predict(pool, prediction_type="RawFormulaVal")),
     }

@@ -93,10 +93,14 @@ public struct ObliviousTree: Sendable, Equatable {
 
     public var splits: [Split]
     public var leafValues: [Double]
+    /// The training weight that reached each leaf (CatBoost's `leaf_weights`), `2^splits.count` of them, which
+    /// contributions weigh the branches a row does not take by; empty when the file does not record them.
+    public var leafWeights: [Double]
 
-    public init(splits: [Split], leafValues: [Double]) {
+    public init(splits: [Split], leafValues: [Double], leafWeights: [Double] = []) {
         self.splits = splits
         self.leafValues = leafValues
+        self.leafWeights = leafWeights
     }
 
     /// `value > border` (float32) sets the split's bit; a missing value sets it when `missingHolds`.

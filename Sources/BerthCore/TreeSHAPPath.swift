@@ -142,9 +142,17 @@ extension TreeSHAPPath {
             unwind(path, depth: depth, position: position)
             depth -= 1
         }
-        recurse(forest, node: hot, row: row, parentPath: path, parentDepth: depth + 1, zero: forest.cover(hot) / cover * incomingZero,
-                one: incomingOne, feature: split, inverses: inverses, phi: phi)
-        recurse(forest, node: cold, row: row, parentPath: path, parentDepth: depth + 1, zero: forest.cover(cold) / cover * incomingZero,
-                one: 0, feature: split, inverses: inverses, phi: phi)
+        // A child no training row reached (CatBoost leaves of weight 0) that the row does not take either adds
+        // nothing, and its path of zero fractions could not be unwound: it is not walked.
+        let hotZero = cover > 0 ? forest.cover(hot) / cover * incomingZero : 0
+        let coldZero = cover > 0 ? forest.cover(cold) / cover * incomingZero : 0
+        if hotZero != 0 || incomingOne != 0 {
+            recurse(forest, node: hot, row: row, parentPath: path, parentDepth: depth + 1, zero: hotZero,
+                    one: incomingOne, feature: split, inverses: inverses, phi: phi)
+        }
+        if coldZero != 0 {
+            recurse(forest, node: cold, row: row, parentPath: path, parentDepth: depth + 1, zero: coldZero,
+                    one: 0, feature: split, inverses: inverses, phi: phi)
+        }
     }
 }

@@ -8,7 +8,7 @@ import BerthJSON
 /// Field ids follow CatBoost's schema (`catboost/libs/model/flatbuffers/model.fbs`, `features.fbs`): the core's
 /// `ModelTrees` (1) and `InfoMap` (2); the trees' `ApproxDimension` (0), `TreeSplits` (1), `TreeSizes` (2),
 /// `TreeStartOffsets` (3), `CatFeatures` (4), `FloatFeatures` (5), `OneHotFeatures` (6), `CtrFeatures` (7),
-/// `LeafValues` (8), `NonSymmetricStepNodes` (10), `NonSymmetricNodeIdToLeafId` (11), `TextFeatures` (12), `EstimatedFeatures` (13), `Scale` (14), `Bias` (15),
+/// `LeafValues` (8), `LeafWeights` (9), `NonSymmetricStepNodes` (10), `NonSymmetricNodeIdToLeafId` (11), `TextFeatures` (12), `EstimatedFeatures` (13), `Scale` (14), `Bias` (15),
 /// `MultiBias` (16) and `EmbeddingFeatures` (18). A split cites a "binary feature": the borders of every float
 /// feature in order, one after another.
 enum CatBoostBinaryReader {
@@ -70,6 +70,9 @@ enum CatBoostBinaryReader {
                                             binaryFeatures: binaryFeatures)
             model.nonSymmetricTrees = try layout.trees(fail: fail)
         }
+        // One weight a leaf (not a value), tree after tree; a list of another length is left out.
+        let weights = stepNodes.isEmpty ? try trees.doubles(9) : []
+        let weightsLineUp = weights.count == leaves.count / dimension
         var splitStart = 0, leafStart = 0
         for (index, size) in sizes.enumerated() where stepNodes.isEmpty {
             guard size >= 0, size <= ObliviousTree.maxDepth, splitStart + Int(size) <= splits.count else {
@@ -82,7 +85,10 @@ enum CatBoostBinaryReader {
             }
             let leafCount = (1 << Int(size)) * dimension
             guard leafStart + leafCount <= leaves.count else { throw fail("has fewer leaf values than its trees need") }
-            model.trees.append(CatBoostModel.Tree(splits: treeSplits, leafValues: Array(leaves[leafStart ..< leafStart + leafCount])))
+            let weightStart = leafStart / dimension
+            model.trees.append(CatBoostModel.Tree(
+                splits: treeSplits, leafValues: Array(leaves[leafStart ..< leafStart + leafCount]),
+                leafWeights: weightsLineUp ? Array(weights[weightStart ..< weightStart + (1 << Int(size))]) : []))
             splitStart += Int(size)
             leafStart += leafCount
         }

@@ -43,7 +43,7 @@ enum CatBoostJSONReader {
                     }
                     splits.append(read)
                 }
-                model.trees.append(CatBoostModel.Tree(splits: splits, leafValues: leafValues))
+                model.trees.append(CatBoostModel.Tree(splits: splits, leafValues: leafValues, leafWeights: tree["leaf_weights"]?.numbers ?? []))
             }
         } else if let trees = document["trees"]?.array {
             for (index, tree) in trees.enumerated() {

@@ -34,6 +34,8 @@ struct CatBoostModel {
         /// Per split, from the first (bit 0 of the leaf index).
         var splits: [Split]
         var leafValues: [Double]
+        /// One per leaf (not per output), or empty when the file records none.
+        var leafWeights: [Double] = []
     }
 
     /// A non-symmetric tree (`grow_policy` Depthwise or Lossguide): split nodes numbered apart from leaves, as
@@ -116,7 +118,9 @@ struct CatBoostModel {
                         splits.append(ObliviousTree.Split(feature: Int32(featureCount + test), border: 0.5, missingHolds: false))
                     }
                 }
-                forest.append(ObliviousTree(splits: splits, leafValues: tree.leafValues))
+                // Weights that do not add up to one a leaf are dropped: contributions are then refused, not guessed.
+                let weights = tree.leafWeights.count == 1 << splits.count ? tree.leafWeights : []
+                forest.append(ObliviousTree(splits: splits, leafValues: tree.leafValues, leafWeights: weights))
             }
             ir = .obliviousTrees(ObliviousForest(featureCount: featureCount, outputCount: biases.count, trees: forest, scale: scale,
                                                  biases: biases, transform: transform, oneHotTests: oneHotTests))

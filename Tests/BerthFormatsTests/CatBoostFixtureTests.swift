@@ -87,6 +87,28 @@ import Testing
         #expect(schema.code(ofText: "Paris", column: 0) == nil)
     }
 
+    /// Contributions weigh the branches a row does not take by the leaves' training weights: a file without them,
+    /// or with a tree's weights not one a leaf, still predicts, and contributions are refused naming what is missing.
+    @Test func contributionsWithoutLeafWeightsAreRefused() throws {
+        let document = try JSONReader.parse(try Fixtures.bytes(Fixtures.root + "/catboost-binary/model/model.json"))
+        let trees = try #require(document["oblivious_trees"]?.array)
+        func explained(_ trees: [JSONValue]) throws -> Result<Explanations, ExplanationRefusal> {
+            var changed = try #require(document.object)
+            changed["oblivious_trees"] = .array(trees)
+            let model = try CPUBackend().compile(try ModelReader.read(file: "model.json", bytes: JSONValue.object(changed).jsonText).ir)
+            let batch = FeatureBatch(rowCount: 1, columnCount: model.featureCount, values: [Float](repeating: 0.5, count: model.featureCount))
+            return Result { () throws(ExplanationRefusal) in try model.explain(batch, as: .contributions) }
+        }
+        #expect(try explained(trees).get().values.count == 7)
+        let unweighted = trees.map { tree in JSONValue.object(tree.object!.filter { $0.key != "leaf_weights" }) }
+        var short = trees
+        short[3] = .object(trees[3].object!.merging(["leaf_weights": [1, 2]]) { $1 })
+        for broken in [unweighted, short] {
+            guard case .failure(let refusal) = try explained(broken) else { Issue.record("contributions without leaf weights"); continue }
+            #expect(refusal.reason.contains("leaf_weights"), "\(refusal.reason)")
+        }
+    }
+
     @Test(arguments: ["catboost-refused-categorical", "catboost-refused-categorical-cbm"])
     func categoricalFeaturesAreRefusedByName(_ name: String) throws {
         let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
