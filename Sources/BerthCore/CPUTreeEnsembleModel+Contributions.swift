@@ -19,7 +19,7 @@ extension CPUTreeEnsembleModel {
         }
         let width = featureCount + 1, perRow = groupCount * width
         let depth = Int(forest.depths.max() ?? 0)
-        let means = treeMeans.means(of: forest)
+        let means = treeMeans.value { forest.treeMeans() }
         var result = batch.values.withUnsafeBufferPointer { rows in
             let base = rows.baseAddress!, features = featureCount
             return TreeSHAPBatch(forest: SHAPForest(model: self), rowCount: batch.rowCount, row: { base + $0 * features },

@@ -43,7 +43,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
     let stepsPerRow: Int
     /// Each tree's expected value under the training cover, for contributions: worked out on the first request
     /// for them.
-    let treeMeans = LazyTreeMeans()
+    let treeMeans = ComputedOnce<[Float]>()
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
     var placement: Placement { .cpu }

@@ -118,8 +118,10 @@ struct CatBoostModel {
                         splits.append(ObliviousTree.Split(feature: Int32(featureCount + test), border: 0.5, missingHolds: false))
                     }
                 }
-                // Weights that do not add up to one a leaf are dropped: contributions are then refused, not guessed.
-                let weights = tree.leafWeights.count == 1 << splits.count ? tree.leafWeights : []
+                // Weights that are not one a leaf, or not finite and non-negative, are dropped: contributions are then
+                // refused, not guessed.
+                let usable = tree.leafWeights.count == 1 << splits.count && tree.leafWeights.allSatisfy { $0.isFinite && $0 >= 0 }
+                let weights = usable ? tree.leafWeights : []
                 forest.append(ObliviousTree(splits: splits, leafValues: tree.leafValues, leafWeights: weights))
             }
             ir = .obliviousTrees(ObliviousForest(featureCount: featureCount, outputCount: biases.count, trees: forest, scale: scale,

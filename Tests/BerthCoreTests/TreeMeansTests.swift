@@ -39,10 +39,11 @@ import Testing
                                 values: [0.5, 1, 2], defaultLeft: [false, false, false], covers: [3, 1, 2])
         let forest = try PackedForest(TreeEnsemble(featureCount: 1, groupCount: 1, trees: [tree, tree], treeGroups: [0, 0],
                                                    baseMargins: [0], transform: .identity))
-        let cache = LazyTreeMeans()
-        let first = cache.means(of: forest)
+        let cache = ComputedOnce<[Float]>()
+        var made = 0
+        let first = cache.value { made += 1; return forest.treeMeans() }
         #expect(first == forest.treeMeans() && first == [Float(5.0 / 3.0), Float(5.0 / 3.0)])
-        #expect(cache.means(of: forest) == first)
+        #expect(cache.value { made += 1; return [] } == first && made == 1)
     }
 
     @Test func aForestWithoutCoversHasNoMeans() throws {

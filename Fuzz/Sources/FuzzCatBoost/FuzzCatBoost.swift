@@ -1,9 +1,10 @@
 import FuzzSupport
 import BerthFormats
 
-/// libFuzzer's entry point: a CatBoost `.cbm` model (FlatBuffers), read, compiled and run.
+/// libFuzzer's entry point: a CatBoost `.cbm` model (FlatBuffers), read, compiled, run and explained (its trees are
+/// at most 16 levels deep, so every explanation's cost follows from the file's size).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    fuzzModel(.catboostBinary, FuzzInput(data, size))
+    fuzzModel(.catboostBinary, FuzzInput(data, size), explain: true)
     return 0
 }

@@ -2,12 +2,13 @@ import BerthCore
 import BerthFormats
 
 /// Runs a model file of one format through start-up's whole road — read, compile, one prediction on missing
-/// values and one on zeros — the way `ModelLoader` does. Other formats are left to their own targets.
+/// values and one on zeros — the way `ModelLoader` does, and with `explain` every explanation of the same rows (an
+/// answer of the right shape, or a short refusal). Other formats are left to their own targets.
 ///
 /// A few bytes can declare millions of features; the harness's own rows would then cost seconds of instrumented
 /// copying a run (a request that wide is megabytes Berth must decode first), so past `widestPredictedModel` columns
 /// a model is read and compiled but predicts one row only.
-public func fuzzModel(_ format: ModelFormat, _ input: FuzzInput) {
+public func fuzzModel(_ format: ModelFormat, _ input: FuzzInput, explain: Bool = false) {
     guard ModelFormat.detect(input.bytes) == format else { return }
     let loaded: LoadedModel
     do {
@@ -29,6 +30,16 @@ public func fuzzModel(_ format: ModelFormat, _ input: FuzzInput) {
     where batch.rowCount > 0 {
         let predictions = model.predict(batch)
         precondition(predictions.rowCount == batch.rowCount && predictions.columnCount == model.outputCount, "prediction of the wrong shape")
+        guard explain else { continue }
+        for kind in ExplanationKind.allCases {
+            do {
+                let explained = try model.explain(batch, as: kind)
+                precondition(explained.rowCount == batch.rowCount && explained.values.count == batch.rowCount * explained.valuesPerRow,
+                             "explanation of the wrong shape")
+            } catch {
+                requireShortMessage(error.description)
+            }
+        }
     }
 }
 

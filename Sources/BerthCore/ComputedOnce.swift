@@ -1,0 +1,18 @@
+import Synchronization
+
+/// A value only explanations read — the trees' expected values, an oblivious forest laid out for TreeSHAP — worked
+/// out when first asked for and then kept, so it stays off the model's load (the cold start) and off every later
+/// request.
+final class ComputedOnce<Value: Sendable>: Sendable {
+    private let cached = Mutex<Value?>(nil)
+
+    /// The value; the first call makes it with `make` (while others wait), the rest read it.
+    func value(_ make: () -> Value) -> Value {
+        cached.withLock { cached in
+            if let cached { return cached }
+            let value = make()
+            cached = value
+            return value
+        }
+    }
+}
