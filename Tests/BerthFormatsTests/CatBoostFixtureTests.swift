@@ -88,7 +88,8 @@ import Testing
     }
 
     /// Contributions weigh the branches a row does not take by the leaves' training weights: a file without them,
-    /// or with a tree's weights not one a leaf, still predicts, and contributions are refused naming what is missing.
+    /// with a tree's weights not one a leaf, or with a negative weight, still predicts, and contributions are refused
+    /// naming what is missing.
     @Test func contributionsWithoutLeafWeightsAreRefused() throws {
         let document = try JSONReader.parse(try Fixtures.bytes(Fixtures.root + "/catboost-binary/model/model.json"))
         let trees = try #require(document["oblivious_trees"]?.array)
@@ -101,9 +102,11 @@ import Testing
         }
         #expect(try explained(trees).get().values.count == 7)
         let unweighted = trees.map { tree in JSONValue.object(tree.object!.filter { $0.key != "leaf_weights" }) }
-        var short = trees
+        var short = trees, negative = trees
         short[3] = .object(trees[3].object!.merging(["leaf_weights": [1, 2]]) { $1 })
-        for broken in [unweighted, short] {
+        let weights = try #require(trees[3]["leaf_weights"]?.array)
+        negative[3] = .object(trees[3].object!.merging(["leaf_weights": .array([-1] + weights.dropFirst())]) { $1 })
+        for broken in [unweighted, short, negative] {
             guard case .failure(let refusal) = try explained(broken) else { Issue.record("contributions without leaf weights"); continue }
             #expect(refusal.reason.contains("leaf_weights"), "\(refusal.reason)")
         }
