@@ -9,10 +9,7 @@ extension CPUObliviousForestModel {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
         switch kind {
         case .contributions:
-            guard let shap = shapForest.value({ ObliviousSHAPForest(forest) }) else {
-                throw ExplanationRefusal("explain=contributions needs each leaf's training weight (CatBoost's leaf_weights), which this model's file does not record; explain=leaves and explain=margin work")
-            }
-            return contributions(batch, shap: shap)
+            return contributions(batch, shap: try ObliviousSHAPForest(forest))
         case .leaves:
             return leaves(batch)
         case .margin:

@@ -9,8 +9,6 @@ struct CPUObliviousForestModel: CompiledModel {
     let forest: ObliviousForest
     let parallelism: RowParallelism
     let quantized: QuantizedObliviousForest
-    /// The forest laid out for TreeSHAP (nil without leaf weights): built on the first request for contributions.
-    let shapForest = ComputedOnce<ObliviousSHAPForest?>()
 
     var featureCount: Int { forest.featureCount }
     var outputCount: Int { forest.outputCount }

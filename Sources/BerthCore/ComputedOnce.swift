@@ -1,8 +1,7 @@
 import Synchronization
 
-/// A value only explanations read — the trees' expected values, an oblivious forest laid out for TreeSHAP — worked
-/// out when first asked for and then kept, so it stays off the model's load (the cold start) and off every later
-/// request.
+/// A value only explanations read — the trees' expected values — worked out when first asked for and then kept, so
+/// it stays off the model's load (the cold start) and off every later request.
 final class ComputedOnce<Value: Sendable>: Sendable {
     private let cached = Mutex<Value?>(nil)
 

@@ -2,7 +2,9 @@
 /// split at the root and the first at the leaves, so a node's children are `2h` (the split does not hold) and
 /// `2h + 1` (it holds) in heap numbering and the leaves, `2^depth + leaf`, fall in CatBoost's leaf order. A node's
 /// cover is the training weight of the leaves below it (`ObliviousTree.leafWeights`); one tree is laid out once
-/// for each output, with that output's leaf values scaled by the forest's `scale`.
+/// for each output, with that output's leaf values scaled by the forest's `scale`. Built for each request for
+/// contributions (about 66 bytes a leaf value, a few milliseconds for a large model), so a model keeps nothing for
+/// explanations it may never be asked for.
 struct ObliviousSHAPForest: TreeSHAPForest {
     /// Per node, across all trees: the leaf value, the cover, the split's first child (`2h`; -1 for a leaf), the
     /// column it is attributed to (a one-hot test's categorical column), and the kernel column, border and missing
@@ -21,11 +23,16 @@ struct ObliviousSHAPForest: TreeSHAPForest {
     /// The deepest tree's levels.
     let depth: Int
 
-    /// Nil when a tree has no leaf weights.
-    init?(_ forest: ObliviousForest) {
-        guard forest.trees.allSatisfy({ $0.leafWeights.count == 1 << $0.splits.count }) else { return nil }
+    /// Refused when a tree has no usable leaf weights, or the layout's nodes would not fit 32-bit node numbers.
+    init(_ forest: ObliviousForest) throws(ExplanationRefusal) {
+        guard forest.trees.allSatisfy({ $0.leafWeights.count == 1 << $0.splits.count }) else {
+            throw ExplanationRefusal("explain=contributions needs each leaf's training weight (CatBoost's leaf_weights, one a leaf, none negative), which this model's file does not give; explain=leaves and explain=margin work")
+        }
         let outputs = forest.outputCount
         let nodeCount = forest.trees.reduce(0) { $0 + (2 << $1.splits.count) } * outputs
+        guard nodeCount <= Int(Int32.max) else {
+            throw ExplanationRefusal("explain=contributions would lay out \(nodeCount) tree nodes for this model, more than Berth's TreeSHAP numbers; explain=leaves and explain=margin work")
+        }
         var values = [Double](repeating: 0, count: nodeCount), covers = [Double](repeating: 0, count: nodeCount)
         var firstChildren = [Int32](repeating: -1, count: nodeCount), columns = [Int32](repeating: -1, count: nodeCount)
         var kernelColumns = [Int32](repeating: 0, count: nodeCount), borders = [Float](repeating: 0, count: nodeCount)

@@ -89,13 +89,13 @@ struct TreeSHAPPath {
 }
 
 /// A forest TreeSHAP walks: nodes by reference, each a leaf with a value or a split that sends a row one way, with
-/// every node's training cover. The XGBoost and LightGBM kernels each provide one over their packed forests, so both
-/// explain with the same recursion (`TreeSHAPPath.addContributions`).
+/// every node's training cover. The XGBoost, LightGBM and CatBoost (oblivious) kernels each provide one over their
+/// forests, so all explain with the same recursion (`TreeSHAPPath.addContributions`).
 protocol TreeSHAPForest: Sendable {
     associatedtype Row
     /// The leaf's value, or nil for a split.
     func leafValue(_ node: Int32) -> Double?
-    /// The training cover of a node (hessian sum or row count).
+    /// The training cover of a node (hessian sum, row count or leaf weight).
     func cover(_ node: Int32) -> Double
     /// A split's feature and its children, the one `row` takes first.
     func split(_ node: Int32, row: Row) -> (feature: Int32, hot: Int32, cold: Int32)
@@ -144,8 +144,8 @@ extension TreeSHAPPath {
         }
         // A child no training row reached (CatBoost leaves of weight 0) that the row does not take either adds
         // nothing, and its path of zero fractions could not be unwound: it is not walked.
-        let hotZero = cover > 0 ? forest.cover(hot) / cover * incomingZero : 0
-        let coldZero = cover > 0 ? forest.cover(cold) / cover * incomingZero : 0
+        let hotZero = cover != 0 ? forest.cover(hot) / cover * incomingZero : 0
+        let coldZero = cover != 0 ? forest.cover(cold) / cover * incomingZero : 0
         if hotZero != 0 || incomingOne != 0 {
             recurse(forest, node: hot, row: row, parentPath: path, parentDepth: depth + 1, zero: hotZero,
                     one: incomingOne, feature: split, inverses: inverses, phi: phi)

@@ -30,7 +30,8 @@ public func fuzzModel(_ format: ModelFormat, _ input: FuzzInput, explain: Bool =
     where batch.rowCount > 0 {
         let predictions = model.predict(batch)
         precondition(predictions.rowCount == batch.rowCount && predictions.columnCount == model.outputCount, "prediction of the wrong shape")
-        guard explain else { continue }
+        // An explanation holds outputs × (features + 1) values a row, which a few bytes can make gigabytes wide.
+        guard explain, model.outputCount * (model.featureCount + 1) <= widestExplainedRow else { continue }
         for kind in ExplanationKind.allCases {
             do {
                 let explained = try model.explain(batch, as: kind)
@@ -45,3 +46,6 @@ public func fuzzModel(_ format: ModelFormat, _ input: FuzzInput, explain: Bool =
 
 /// The widest model `fuzzModel` predicts more than one row of.
 let widestPredictedModel = 1 << 16
+
+/// The most values one row's explanation may hold for `fuzzModel` to ask for it.
+let widestExplainedRow = 1 << 20
