@@ -85,4 +85,26 @@ import Testing
             #expect(zip(alone, expected).allSatisfy { abs($0 - $1) <= 1e-9 * (1 + abs($1)) }, "\(name) row \(row)")
         }
     }
+
+    /// A CatBoost batch walks each tree once for each leaf a block of rows reaches: a batch of several blocks, split
+    /// across two threads, gives every row exactly what it gets alone.
+    @Test(arguments: ["catboost-one-hot-multiclass-cbm", "catboost-binary"])
+    func catboostRowsGetTheSameContributionsInAnyBatch(_ name: String) throws {
+        let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
+        let ir = try ModelReader.read(file: contents.files[0].path, bytes: contents.files[0].bytes).ir
+        let model = try CPUBackend().compile(ir)
+        let split = try CPUBackend(parallelism: RowParallelism(threadCount: 2, minimumParallelWork: 0, splitsOnlyWhenCoresAreFree: false)).compile(ir)
+        let fixture = try ExplanationFixture(name, featureCount: model.featureCount, precision: model.featurePrecision).batch
+        let copies = 700 / fixture.rowCount + 1, width = fixture.columnCount
+        let large = FeatureBatch(rowCount: fixture.rowCount * copies, columnCount: width,
+                                 values: Array([[Float]](repeating: fixture.values, count: copies).joined()),
+                                 doubles: fixture.doubles.map { Array([[Double]](repeating: $0, count: copies).joined()) })
+        let whole = try split.explain(large, as: .contributions)
+        for row in 0..<fixture.rowCount {
+            let one = FeatureBatch(rowCount: 1, columnCount: width, values: Array(fixture.values[row * width ..< (row + 1) * width]),
+                                   doubles: fixture.doubles.map { Array($0[row * width ..< (row + 1) * width]) })
+            let alone = Array(try model.explain(one, as: .contributions).values)
+            for copy in 0..<copies { #expect(Array(whole.row(copy * fixture.rowCount + row)) == alone, "\(name) row \(row), copy \(copy)") }
+        }
+    }
 }
