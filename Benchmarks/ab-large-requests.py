@@ -19,18 +19,11 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import reference_model  # noqa: E402
-from berth_server import free_port, start  # noqa: E402
+from berth_server import cpu_seconds, free_port, start  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("large_requests", os.path.join(HERE, "large-requests.py"))
 large_requests = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(large_requests)
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def quartiles(values):

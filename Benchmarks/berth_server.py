@@ -44,6 +44,12 @@ def start(folder, port, environment=None, stderr=subprocess.DEVNULL, binary=BERT
     return process, time.perf_counter() - began
 
 
+def cpu_seconds(pid):
+    """The user and system CPU time the process has used, from /proc."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid):
     with open(f"/proc/{pid}/status") as status:
         return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1)) / 1024
