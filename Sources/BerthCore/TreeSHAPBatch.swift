@@ -2,7 +2,8 @@ import Dispatch
 
 /// TreeSHAP over a batch, on as many threads as `RowParallelism` allows: the rows split across threads, or — for
 /// fewer rows than threads, the real-time case of one row — the trees, each thread summing its trees into its own
-/// buffer, the buffers then added in order. The XGBoost, LightGBM and CatBoost kernels explain through it.
+/// buffer, the buffers then added in order. The XGBoost and LightGBM kernels explain through it (CatBoost's oblivious
+/// trees walk each tree once for each leaf a batch reaches instead).
 ///
 /// Unchecked Sendable: the closures read the caller's rows and packed forest, which outlive `run`, and threads only
 /// read through them; each thread writes its own rows or its own buffer.
