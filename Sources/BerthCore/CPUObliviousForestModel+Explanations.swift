@@ -24,8 +24,7 @@ extension CPUObliviousForestModel {
     /// own rows reach (100 rows of the benchmark's model: 2,030 → 2,530 rows a second on 2 threads).
     static let contributionSplitRows = 32
 
-    /// Each row's contributions, tree by tree in order: the row's leaf in the tree (by the kernel's split rule, as
-    /// `leaves` finds it), that leaf's contributions walked once a block and added, then the tree's expected value;
+    /// Each row's contributions, tree by tree in order: the row's leaf in the tree (`ObliviousTree.leaf(of:)`), that leaf's contributions walked once a block and added, then the tree's expected value;
     /// the model's bias last. A row's answer is summed the same way whatever else is in its batch.
     private func contributions(_ batch: FeatureBatch, shap: ObliviousSHAPForest) -> Explanations {
         let rows = forest.expandedRows(batch), outputs = outputCount, width = featureCount + 1
@@ -59,14 +58,7 @@ extension CPUObliviousForestModel {
                     for blockStart in stride(from: range.lowerBound, to: range.upperBound, by: Self.contributionBlockRows) {
                         let block = blockStart ..< min(blockStart + Self.contributionBlockRows, range.upperBound)
                         for (index, tree) in forest.trees.enumerated() {
-                            for row in block {
-                                var leaf = 0
-                                for (level, split) in tree.splits.enumerated() {
-                                    let value = rows[row * rowWidth + Int(split.feature)]
-                                    if value.isNaN ? split.missingHolds : value > split.border { leaf |= 1 << level }
-                                }
-                                leaves[row - blockStart] = leaf
-                            }
+                            for row in block { leaves[row - blockStart] = tree.leaf(of: rows + row * rowWidth) }
                             let columns = shap.treeColumns[index]
                             for group in 0..<outputs {
                                 let laidOut = index * outputs + group
@@ -93,19 +85,16 @@ extension CPUObliviousForestModel {
         }
     }
 
-    /// Each tree's leaf index for each row, by the split rule the kernel quantizes (`ObliviousTree.Split`): float32
-    /// `value > border`, a missing value by `missingHolds`, one-hot tests as their 0/1 columns.
+    /// Each tree's leaf index for each row, by the split rule the kernel quantizes (`ObliviousTree.leaf(of:)`):
+    /// float32 `value > border`, a missing value by `missingHolds`, one-hot tests as their 0/1 columns.
     private func leaves(_ batch: FeatureBatch) -> Explanations {
-        let rows = forest.expandedRows(batch), width = forest.kernelFeatureCount, trees = forest.trees.count
+        let width = forest.kernelFeatureCount, trees = forest.trees.count
         var result = [Double](repeating: 0, count: batch.rowCount * trees)
-        for row in 0..<batch.rowCount {
-            for (index, tree) in forest.trees.enumerated() {
-                var leaf = 0
-                for (level, split) in tree.splits.enumerated() {
-                    let value = rows[row * width + Int(split.feature)]
-                    if value.isNaN ? split.missingHolds : value > split.border { leaf |= 1 << level }
+        forest.expandedRows(batch).withUnsafeBufferPointer { rows in
+            for row in 0..<batch.rowCount {
+                for (index, tree) in forest.trees.enumerated() {
+                    result[row * trees + index] = Double(tree.leaf(of: rows.baseAddress! + row * width))
                 }
-                result[row * trees + index] = Double(leaf)
             }
         }
         return Explanations(kind: .leaves, rowCount: batch.rowCount, groupCount: 1, width: trees, values: result)

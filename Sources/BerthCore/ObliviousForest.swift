@@ -103,6 +103,17 @@ public struct ObliviousTree: Sendable, Equatable {
         self.leafWeights = leafWeights
     }
 
+    /// The leaf `row` (its values in the forest's kernel columns, `ObliviousForest.expandedRows`) reaches, numbered
+    /// as CatBoost's `calc_leaf_indexes` numbers them: bit `i` set when split `i` holds.
+    func leaf(of row: UnsafePointer<Float>) -> Int {
+        var leaf = 0
+        for (level, split) in splits.enumerated() {
+            let value = row[Int(split.feature)]
+            if value.isNaN ? split.missingHolds : value > split.border { leaf |= 1 << level }
+        }
+        return leaf
+    }
+
     /// `value > border` (float32) sets the split's bit; a missing value sets it when `missingHolds`.
     public struct Split: Sendable, Equatable {
         public var feature: Int32
