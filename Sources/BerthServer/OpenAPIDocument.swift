@@ -119,17 +119,22 @@ struct OpenAPIDocument {
     /// hashed tokens, say) would otherwise make this document tens of megabytes, every time it is asked for.
     static let widestDescribedRow = 1_024
 
-    /// One example row: as many values as the model has features (three while no model is ready); nil when a row
-    /// is wider than `widestDescribedRow`.
+    /// Values a row has: the model's features (three while no model is ready).
+    private var rowWidth: Int { model?.featureCount ?? 3 }
+
+    /// One example row of `rowWidth` values; nil when a row is wider than `widestDescribedRow`.
     private var exampleRow: [Double]? {
-        let width = model?.featureCount ?? 3
-        return width <= Self.widestDescribedRow ? (0..<width).map { Double($0 % 10) / 10 } : nil
+        rowWidth <= Self.widestDescribedRow ? Self.exampleValues(rowWidth) : nil
     }
 
     /// A libsvm example: the example row, or for a wider model its first few features (the rest missing).
     private var libsvmExample: String {
-        let row = exampleRow ?? (0..<8).map { Double($0 % 10) / 10 }
+        let row = exampleRow ?? Self.exampleValues(8)
         return row.indices.map { "\($0):\(JSONText.numberText(row[$0]))" }.joined(separator: " ")
+    }
+
+    private static func exampleValues(_ count: Int) -> [Double] {
+        (0..<count).map { Double($0 % 10) / 10 }
     }
 
     // MARK: Operations
@@ -156,7 +161,6 @@ struct OpenAPIDocument {
 
     private func invocation(summary: String, parameters: [JSONValue]) -> JSONValue {
         let row = exampleRow
-        let width = model?.featureCount ?? 3
         let schema = model?.summary.schema
         // Category text is read in positional rows too, where the model records its categories.
         let takesText = schema?.nonNumericalKinds.values.contains {
@@ -166,7 +170,7 @@ struct OpenAPIDocument {
             }
         } ?? false
         let rowSchema: JSONValue = .object(["type": "array", "items": .object(["type": takesText ? ["number", "string", "null"] : ["number", "null"]]),
-                                            "minItems": .number(Double(width)), "maxItems": .number(Double(width))])
+                                            "minItems": .number(Double(rowWidth)), "maxItems": .number(Double(rowWidth))])
         let binary: JSONValue = .object(["type": "string", "contentMediaType": "application/octet-stream"])
         let limit = configuration.serving.payloadLimit
         var operation: [String: JSONValue] = [
