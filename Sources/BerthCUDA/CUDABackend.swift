@@ -134,8 +134,8 @@ public struct CUDABackend: Backend {
     /// the rest; the crossover, when measured, is timed on `rows`. A model that cannot go onto the GPU stays on the
     /// CPU with a reported line, or fails to load under `.everyBatch`.
     private func routedModel(cpuModel: any CompiledModel, rows: @autoclosure () -> SyntheticRows,
-                             makeGPUModel: () throws(CUDAUnavailable) -> any CompiledModel) throws(ModelValidationError) -> any CompiledModel {
-        let gpuModel: any CompiledModel
+                             makeGPUModel: () throws(CUDAUnavailable) -> any CUDAForestModel) throws(ModelValidationError) -> any CompiledModel {
+        let gpuModel: any CUDAForestModel
         do {
             gpuModel = try makeGPUModel()
         } catch {
@@ -148,7 +148,8 @@ public struct CUDABackend: Backend {
         let (minimumRows, origin) = route(rowWidth: cpuModel.featureCount) {
             GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, rows: rows())
         }
-        return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: minimumRows, origin: origin, metrics: metrics)
+        return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: minimumRows, origin: origin,
+                                 gpuComputesContributions: gpuModel.computesContributionsOnDevice, metrics: metrics)
     }
 
     /// A dense layer on the GPU, routed by row count with the CPU's layer taking the rest.

@@ -10,6 +10,8 @@ protocol CUDAForestModel: CompiledModel {
     var cpu: any CompiledModel { get }
     var metrics: DeviceMetrics { get }
     var report: @Sendable (String) -> Void { get }
+    /// Whether `explain` computes contributions on the GPU; the router sends them to the CPU model where not.
+    var computesContributionsOnDevice: Bool { get }
     /// The batch on the GPU, or the CUDA error that stopped it.
     func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions
 }
@@ -25,6 +27,8 @@ extension CUDAForestModel {
             return cpu.predict(batch)
         }
     }
+
+    var computesContributionsOnDevice: Bool { false }
 
     func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
         try cpu.explain(batch, as: kind)

@@ -32,6 +32,7 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     private let baseMargins: DeviceBuffer
     /// The forest's TreeSHAP on the device; nil where contributions are the CPU model's (`treeSHAP`).
     let shap: CUDATreeSHAP?
+    var computesContributionsOnDevice: Bool { shap != nil }
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
     var residentBytes: Int { cpu.residentBytes }

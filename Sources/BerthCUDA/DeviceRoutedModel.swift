@@ -10,6 +10,9 @@ struct DeviceRoutedModel: CompiledModel {
     let minimumRows: Int
     /// Where `minimumRows` came from, for `placement`.
     let origin: String
+    /// Whether `gpu` computes contributions on the device (`CUDAForestModel.computesContributionsOnDevice`); where
+    /// it does not, they run on the CPU model whatever the batch size, and are counted as CPU calls.
+    var gpuComputesContributions = false
     var metrics = DeviceMetrics(factory: NOOPMetricsHandler.instance)
 
     var featureCount: Int { cpu.featureCount }
@@ -27,17 +30,17 @@ struct DeviceRoutedModel: CompiledModel {
     /// The CPU kernel's choice: batches below `minimumRows` run there.
     var kernelChoice: String? { cpu.kernelChoice }
 
-    /// Contributions are routed like predictions: from `minimumRows` rows to the GPU model (which computes them
-    /// there where it can, `CUDATreeEnsembleModel.explain`), smaller batches to the CPU; leaves and margins are the
-    /// CPU kernel's. The threshold is the predictions' crossover, not one of its own: explaining a row costs
-    /// O(leaves · depth²) where predicting it costs O(trees · depth), on both devices, while a launch's fixed cost
-    /// stays the same, so the GPU pays off for explanations from fewer rows than for predictions. Reusing the
-    /// predictions' crossover is conservative (only batches the GPU might have won too stay on the CPU) and needs no
-    /// second measurement at load. The one cost that grows the other way is the copy back (`features + 1` doubles a
-    /// group a row), which a model of very many features might feel.
+    /// Contributions are routed like predictions: from `minimumRows` rows to the GPU model where it computes them
+    /// there (`gpuComputesContributions`: XGBoost's TreeSHAP, `CUDATreeEnsembleModel.explain`), smaller batches and
+    /// every other model's to the CPU; leaves and margins are the CPU kernel's. The threshold is the predictions'
+    /// crossover, not one of its own: explaining a row costs O(leaves · depth²) where predicting it costs O(trees ·
+    /// depth), on both devices, while a launch's fixed cost stays the same, so the GPU pays off for explanations from
+    /// fewer rows than for predictions. Reusing the predictions' crossover is conservative (only batches the GPU might
+    /// have won too stay on the CPU) and needs no second measurement at load. The one cost that grows the other way is
+    /// the copy back (`features + 1` doubles a group a row), which a model of very many features might feel.
     func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
         guard kind == .contributions else { return try cpu.explain(batch, as: kind) }
-        let onGPU = batch.rowCount >= minimumRows
+        let onGPU = gpuComputesContributions && batch.rowCount >= minimumRows
         metrics.recordCall(onGPU: onGPU)
         return try onGPU ? gpu.explain(batch, as: kind) : cpu.explain(batch, as: kind)
     }

@@ -51,6 +51,20 @@ import Testing
         }
     }
 
+    /// LightGBM's and CatBoost's GPU models hand contributions to the CPU model, so they are counted as CPU calls
+    /// whatever the batch size, and are the CPU's answers.
+    @Test(arguments: ["lightgbm-binary", "catboost-binary"])
+    func contributionsComputedOnTheCPUAreCountedThere(_ fixture: String) throws {
+        let metrics = TestMetrics()
+        let model = try FixtureModels.load(fixture)
+        let routed = try backend(.working, metrics: metrics).compile(model.ir)
+        #expect(routed.placement.runsEveryBatchOnGPU)
+        let batch = try FixtureModels.rows(for: model.ir, rowCount: 3)
+        #expect(try routed.explain(batch, as: .contributions) == CPUBackend().compile(model.ir).explain(batch, as: .contributions))
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cpu")]).totalValue == 1)
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 0)
+    }
+
     @Test func bindsTheDeviceAndCompilesItsMachineCode() throws {
         let gpu = try backend(.working)
         #expect(gpu.device.summary == "Berth emulated GPU, compute 8.0, 16 GiB, driver 12.8")

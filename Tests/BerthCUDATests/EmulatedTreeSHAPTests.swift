@@ -188,6 +188,8 @@ import Testing
         let batch = FeatureBatch(rowCount: 4, columnCount: ensemble.featureCount, values: SyntheticRows.uniform(count: 4 * ensemble.featureCount))
         #expect(try onGPU.explain(batch, as: .contributions) == CPUBackend().compile(.trees(ensemble)).explain(batch, as: .contributions))
         #expect(try metrics.expectCounter("berth_gpu_fallbacks_total", [("kernel", "tree_shap")]).totalValue == 0)
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cpu")]).totalValue == 1)
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 0)
     }
 
     @Test func aLaunchTheDriverRefusesIsExplainedOnTheCPUAndCounted() throws {

@@ -1,6 +1,7 @@
 import BerthCore
 import BerthFormats
 import BerthTestSupport
+import MetricsTestKit
 import Testing
 @testable import BerthCUDA
 
@@ -94,7 +95,8 @@ import Testing
         #expect(try !forest(minimumRows: 16).gainsFromJoinedCalls)
     }
 
-    /// Contributions go by batch size like predictions; leaves and margins are always the CPU model's.
+    /// Contributions go by batch size like predictions where the GPU model computes them; leaves and margins are
+    /// always the CPU model's, and so are every batch's contributions where the GPU model would hand them back.
     @Test func contributionsFromTheThresholdGoToTheSecondModel() throws {
         func covered(_ ensemble: TreeEnsemble) -> TreeEnsemble {
             var ensemble = ensemble
@@ -103,13 +105,22 @@ import Testing
         }
         let small = try CPUBackend().compile(.trees(covered(stump(threshold: 0.5, left: 1, right: 3))))
         let large = try CPUBackend().compile(.trees(covered(stump(threshold: 0.5, left: 2, right: 6))))
-        let routed = DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 4, origin: "test")
+        let metrics = TestMetrics()
+        let routed = DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 4, origin: "test", gpuComputesContributions: true,
+                                       metrics: DeviceMetrics(factory: metrics))
         func batch(_ rows: Int) -> FeatureBatch { FeatureBatch(rowCount: rows, columnCount: 2, values: [Float](repeating: 0, count: 2 * rows)) }
         // Feature 0 is below the threshold: each row's contribution is (left − mean) = −1 or −2, the bias 2 or 4.
         #expect(try routed.explain(batch(3), as: .contributions).values == [Double](repeating: 0, count: 3).flatMap { _ in [-1, 0, 2] })
         #expect(try routed.explain(batch(4), as: .contributions).values == [Double](repeating: 0, count: 4).flatMap { _ in [-2, 0, 4] })
         #expect(try routed.explain(batch(4), as: .margin).values == [1, 1, 1, 1])
         #expect(try routed.explain(batch(4), as: .leaves) == small.explain(batch(4), as: .leaves))
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 1)
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cpu")]).totalValue == 1)
+        // A GPU model that explains on the CPU (LightGBM's, CatBoost's): every batch to the CPU model, counted there.
+        let cpuOnly = DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 4, origin: "test", metrics: DeviceMetrics(factory: metrics))
+        #expect(try cpuOnly.explain(batch(4), as: .contributions).values == [Double](repeating: 0, count: 4).flatMap { _ in [-1, 0, 2] })
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 1)
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cpu")]).totalValue == 2)
     }
 
     @Test func syntheticRowsStraddleTheModelsThresholdsAndRepeat() throws {
