@@ -80,7 +80,7 @@ struct OpenAPIDocument {
             ]
             if let classes = Self.classes(summary.meaning, named: summary.classLabels) { facts["classes"] = .array(classes) }
             if let names = summary.featureNames { facts["featureNames"] = .array(names.map { .string($0) }) }
-            if let schema = summary.schema, schema.namesEveryFeature || schema.featureCount <= Self.widestDescribedRow {
+            if let schema = summary.schema, schema.isDescribedFeatureByFeature {
                 facts["schema"] = schema.jsonDescription
             }
             if let selection = model.outputSelection { facts["selectedOutputs"] = .array(selection.keys.map { .string($0.rawValue) }) }
@@ -115,9 +115,10 @@ struct OpenAPIDocument {
     }
 
     /// The most features a row may have for the document to spell one out value by value — in the example rows, and
-    /// in `x-berth-model.schema` when the file names no features. A model of a million features (a libsvm model of
-    /// hashed tokens, say) would otherwise make this document tens of megabytes, every time it is asked for.
-    static let widestDescribedRow = 1_024
+    /// in `x-berth-model.schema` when the file names no features (`FeatureSchema.isDescribedFeatureByFeature`). A
+    /// model of a million features (a libsvm model of hashed tokens, say) would otherwise make this document tens of
+    /// megabytes, every time it is asked for.
+    static let widestDescribedRow = FeatureSchema.widestDescribedRow
 
     /// Values a row has: the model's features (three while no model is ready).
     private var rowWidth: Int { model?.featureCount ?? 3 }

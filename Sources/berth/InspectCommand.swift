@@ -51,7 +51,7 @@ struct InspectCommand: ParsableCommand {
         fields.append(("backend", choice.backend.name))
         fields.append(("startup_line", choice.startupLine))
         fields += choice.details.sorted { $0.key < $1.key }
-        var schema: JSONValue?
+        var schema: (key: String, value: JSONValue)?
         if !backendOnly {
             fields.append(("model_dir", configuration.model.directory))
             do {
@@ -63,8 +63,12 @@ struct InspectCommand: ParsableCommand {
                     ("outputs", String(served.outputCount)), ("placement", served.placement.description),
                 ]
                 if let walk = served.compiled.kernelChoice { fields.append(("tree_walk", walk)) }
-                // The features' names, kinds and categories, as JSON (docs/feature-schema.md).
-                schema = served.summary.schema?.jsonDescription
+                // The features' names, kinds and categories, as JSON (docs/feature-schema.md); of a row too wide to
+                // list whose file does not name its features, the columns that are not numerical alone.
+                if let described = served.summary.schema {
+                    schema = described.isDescribedFeatureByFeature
+                        ? ("schema", described.jsonDescription) : ("non_numerical_features", described.nonNumericalDescription)
+                }
             } catch {
                 fields.append(("model_error", error.description))
                 print(Self.object(fields))
@@ -74,10 +78,11 @@ struct InspectCommand: ParsableCommand {
         print(Self.object(fields, schema: schema))
     }
 
-    /// A JSON object of strings, keys in the order given, one per line, and the model's schema last when it has one.
-    static func object(_ fields: [(String, String)], schema: JSONValue? = nil) -> String {
+    /// A JSON object of strings, keys in the order given, one per line, and the model's schema (under its key) last
+    /// when it has one.
+    static func object(_ fields: [(String, String)], schema: (key: String, value: JSONValue)? = nil) -> String {
         var lines = fields.map { "  \(JSONText.quoted($0.0)): \(JSONText.quoted($0.1))" }
-        if let schema { lines.append("  \"schema\": " + String(decoding: schema.jsonText, as: UTF8.self)) }
+        if let schema { lines.append("  \(JSONText.quoted(schema.key)): " + String(decoding: schema.value.jsonText, as: UTF8.self)) }
         return "{\n" + lines.joined(separator: ",\n") + "\n}"
     }
 
