@@ -1,8 +1,11 @@
 /// What a LightGBM forest answers for `explain=`, as LightGBM's `predict` answers it: contributions (`pred_contrib`,
 /// exact TreeSHAP weighted by the rows that reached each node, `internal_count` and `leaf_count`, the bias each tree's
 /// expected value), the leaf each tree reaches numbered from 0 within its tree (`pred_leaf`), and the margins
-/// (`raw_score`: for random forests the trees' sum, which predictions average). Rows are read as for predictions (values within ±1e-35 of zero as 0), and each split decides as
-/// the kernel's (`DoubleForestWalker.step`).
+/// (`raw_score`: for random forests the trees' sum, which predictions average). CatBoost's non-symmetric trees answer
+/// as CatBoost's `ShapValues`, `calc_leaf_indexes` and `RawFormulaVal` do: the same TreeSHAP weighted by the leaves'
+/// training weights, one leaf per CatBoost tree (`DoubleForest.LeafListing`), the bias trees' leaves in the bias. Rows
+/// are read as for predictions (values within ±1e-35 of zero as 0), and each split decides as the kernel's
+/// (`DoubleForestWalker.step`).
 extension CPUDoubleForestModel {
     func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
@@ -11,8 +14,8 @@ extension CPUDoubleForestModel {
             return Explanations(kind: .margin, rowCount: batch.rowCount, groupCount: forest.groupCount, width: 1,
                                 values: margins.doubles ?? margins.values.map(Double.init))
         }
-        guard !packed.leafCounts.isEmpty else {
-            throw ExplanationRefusal("explain=\(kind.rawValue) needs the rows that reached each node (LightGBM's internal_count and leaf_count), which this model's file does not record; explain=margin works")
+        guard kind == .leaves || !packed.leafCounts.isEmpty else {
+            throw ExplanationRefusal("explain=\(kind.rawValue) needs the rows or training weight that reached each node (LightGBM's internal_count and leaf_count, CatBoost's leaf weights), which this model's file does not record; explain=margin works")
         }
         guard kind == .leaves || !packed.linearTrees.contains(true) else {
             throw ExplanationRefusal("LightGBM computes no contributions for linear trees, and neither does Berth; explain=leaves and explain=margin work")
@@ -29,13 +32,13 @@ extension CPUDoubleForestModel {
     }
 
     private func leaves(_ rows: [Double], count: Int, walker: DoubleForestWalker) -> Explanations {
-        let trees = packed.roots.count
+        let listed = forest.listedLeafTrees, trees = listed.count
         var result = [Double](repeating: 0, count: count * trees)
         rows.withUnsafeBufferPointer { rows in
             for row in 0..<count {
-                for tree in 0..<trees {
+                for (place, tree) in listed.enumerated() {
                     let leaf = ~walker.walk(from: packed.roots[tree], row: rows.baseAddress! + row * featureCount)
-                    result[row * trees + tree] = Double(leaf - packed.leafStarts[tree])
+                    result[row * trees + place] = Double(leaf - packed.leafStarts[tree])
                 }
             }
         }

@@ -22,15 +22,37 @@ public struct DoubleForest: Sendable, Equatable {
     /// Request values no further from zero than this are read as 0: LightGBM's rule; 0 for forests from other
     /// libraries (CatBoost's non-symmetric trees), which read every value as it is.
     public var zeroThreshold: Double
+    /// Which trees `explain=leaves` lists, as the model's library lists them.
+    public var leafListing: LeafListing
+
+    /// The trees whose leaves `explain=leaves` lists for a row.
+    public enum LeafListing: Sendable, Equatable {
+        /// Every tree, in order: LightGBM's `pred_leaf`.
+        case everyTree
+        /// The first `treeCount × groupCount` trees come from `treeCount` trees each holding every output in its
+        /// leaves, split into one tree per output; the trees after them add biases. One leaf per source tree is
+        /// listed: CatBoost's non-symmetric trees (`calc_leaf_indexes`).
+        case sharedByGroups(treeCount: Int)
+    }
 
     public init(featureCount: Int, groupCount: Int, trees: [DoubleTree], averagesIterations: Bool,
-                transform: DoubleOutputTransform, zeroThreshold: Double = DoubleForest.lightGBMZeroThreshold) {
+                transform: DoubleOutputTransform, zeroThreshold: Double = DoubleForest.lightGBMZeroThreshold,
+                leafListing: LeafListing = .everyTree) {
         self.featureCount = featureCount
         self.groupCount = groupCount
         self.trees = trees
         self.averagesIterations = averagesIterations
         self.transform = transform
         self.zeroThreshold = zeroThreshold
+        self.leafListing = leafListing
+    }
+
+    /// The trees whose leaves `explain=leaves` lists, in order.
+    public var listedLeafTrees: [Int] {
+        switch leafListing {
+        case .everyTree: Array(trees.indices)
+        case .sharedByGroups(let treeCount): (0..<treeCount).map { $0 * groupCount }
+        }
     }
 
     /// A request value as the forest reads it: 0 within ±`zeroThreshold` of zero, itself otherwise.

@@ -66,8 +66,8 @@ enum CatBoostBinaryReader {
         let stepNodes = try trees.int32s(10)
         if !stepNodes.isEmpty {
             let layout = NonSymmetricLayout(splits: splits, sizes: sizes, starts: try trees.int32s(3), steps: stepNodes,
-                                            leafOffsets: try trees.int32s(11), leafValues: leaves, dimension: dimension,
-                                            binaryFeatures: binaryFeatures)
+                                            leafOffsets: try trees.int32s(11), leafValues: leaves, leafWeights: try trees.doubles(9),
+                                            dimension: dimension, binaryFeatures: binaryFeatures)
             model.nonSymmetricTrees = try layout.trees(fail: fail)
         }
         // One weight a leaf (not a value), tree after tree; a list of another length is left out.
@@ -112,11 +112,23 @@ enum CatBoostBinaryReader {
 /// splits on binary feature `TreeSplits[n]` and its `NonSymmetricStepNodes` entry (two `uint16`: left, then right)
 /// says how many nodes further on each child is, 0 meaning the child is a leaf whose values start at
 /// `LeafValues[NonSymmetricNodeIdToLeafId[n]]`; a node with both steps 0 is itself a leaf
-/// (docs/model-formats.md §8.4).
+/// (docs/model-formats.md §8.4). A tree's leaf values lie together, and CatBoost numbers its leaves by where their
+/// values lie, from the tree's first (`calc_leaf_indexes`); `LeafWeights` holds one weight per leaf, by the same place.
 private struct NonSymmetricLayout {
     let splits: [Int32], sizes: [Int32], starts: [Int32], steps: [Int32], leafOffsets: [Int32], leafValues: [Double]
+    let leafWeights: [Double]
     let dimension: Int
     let binaryFeatures: [CatBoostModel.Split]
+
+    /// Whether `LeafWeights` holds one weight a leaf; if not, the trees are read without weights.
+    private var weighed: Bool { leafWeights.count == leafValues.count / dimension }
+
+    /// A tree's leaves as it is read: where its values start, and each leaf's values and weight in its place.
+    private struct Leaves {
+        let firstOffset: Int
+        var values: [Double?]
+        var weights: [Double]
+    }
 
     func trees(fail: (String) -> ModelReadError) throws(ModelReadError) -> [CatBoostModel.NonSymmetricTree] {
         guard starts.count == sizes.count else { throw fail("lists \(sizes.count) tree sizes but \(starts.count) tree starts") }
@@ -127,16 +139,25 @@ private struct NonSymmetricLayout {
                   Int(start) + Int(size) <= leafOffsets.count else {
                 throw fail("has a tree (\(index)) whose nodes lie outside the node arrays")
             }
+            let nodes = Int(start) ..< Int(start) + Int(size)
+            let leafNodes = nodes.filter { steps[$0] & 0xFFFF == 0 || UInt32(bitPattern: steps[$0]) >> 16 == 0 }
+            let firstOffset = leafNodes.map { Int(UInt32(bitPattern: leafOffsets[$0])) }.min() ?? 0
             var tree = CatBoostModel.NonSymmetricTree()
-            _ = try node(Int(start), in: Int(start) ..< Int(start) + Int(size), depth: 0, tree: &tree, visited: &visited,
+            var leaves = Leaves(firstOffset: firstOffset, values: [Double?](repeating: nil, count: leafNodes.count * dimension),
+                                weights: [Double](repeating: 0, count: weighed ? leafNodes.count : 0))
+            _ = try node(nodes.lowerBound, in: nodes, depth: 0, tree: &tree, leaves: &leaves, visited: &visited,
                          fail: { fail("has a malformed tree (\(index)): \($0)") })
+            let values = leaves.values.compactMap { $0 }
+            guard values.count == leaves.values.count else { throw fail("has a malformed tree (\(index)): a leaf is never reached") }
+            tree.leafValues = values
+            tree.leafWeights = leaves.weights
             trees.append(tree)
         }
         return trees
     }
 
     /// Adds node `index` and its subtree to `tree`; returns its child reference (a split's index, or `~leaf`).
-    private func node(_ index: Int, in nodes: Range<Int>, depth: Int, tree: inout CatBoostModel.NonSymmetricTree,
+    private func node(_ index: Int, in nodes: Range<Int>, depth: Int, tree: inout CatBoostModel.NonSymmetricTree, leaves: inout Leaves,
                       visited: inout [Bool], fail: (String) -> ModelReadError) throws(ModelReadError) -> Int32 {
         guard nodes.contains(index) else { throw fail("a step leads outside the tree") }
         guard !visited[index] else { throw fail("node \(index) is reached twice") }
@@ -144,27 +165,33 @@ private struct NonSymmetricLayout {
         visited[index] = true
         let step = UInt32(bitPattern: steps[index])
         let left = Int(step & 0xFFFF), right = Int(step >> 16)
-        if left == 0 && right == 0 { return try leaf(of: index, tree: &tree, fail: fail) }
+        if left == 0 && right == 0 { return try leaf(of: index, leaves: &leaves, fail: fail) }
         let binary = Int(splits[index])
         guard binary >= 0, binary < binaryFeatures.count else { throw fail("a split on no float feature") }
         let split = Int32(tree.splits.count)
         tree.splits.append(binaryFeatures[binary])
         tree.leftChildren.append(0)
         tree.rightChildren.append(0)
-        let leftChild = left == 0 ? try leaf(of: index, tree: &tree, fail: fail)
-            : try node(index + left, in: nodes, depth: depth + 1, tree: &tree, visited: &visited, fail: fail)
-        let rightChild = right == 0 ? try leaf(of: index, tree: &tree, fail: fail)
-            : try node(index + right, in: nodes, depth: depth + 1, tree: &tree, visited: &visited, fail: fail)
+        let leftChild = left == 0 ? try leaf(of: index, leaves: &leaves, fail: fail)
+            : try node(index + left, in: nodes, depth: depth + 1, tree: &tree, leaves: &leaves, visited: &visited, fail: fail)
+        let rightChild = right == 0 ? try leaf(of: index, leaves: &leaves, fail: fail)
+            : try node(index + right, in: nodes, depth: depth + 1, tree: &tree, leaves: &leaves, visited: &visited, fail: fail)
         tree.leftChildren[Int(split)] = leftChild
         tree.rightChildren[Int(split)] = rightChild
         return split
     }
 
-    private func leaf(of index: Int, tree: inout CatBoostModel.NonSymmetricTree, fail: (String) -> ModelReadError) throws(ModelReadError) -> Int32 {
+    /// The leaf of node `index`, numbered by where its values lie in the tree's; its values and weight are kept in
+    /// that place.
+    private func leaf(of index: Int, leaves: inout Leaves, fail: (String) -> ModelReadError) throws(ModelReadError) -> Int32 {
         let offset = Int(UInt32(bitPattern: leafOffsets[index]))
         guard offset <= leafValues.count - dimension else { throw fail("a leaf past the leaf values") }
-        let leaf = Int32(tree.leafValues.count / dimension)
-        tree.leafValues += leafValues[offset ..< offset + dimension]
-        return ~leaf
+        let place = offset - leaves.firstOffset
+        guard place % dimension == 0, place / dimension < leaves.values.count / dimension, leaves.values[place] == nil else {
+            throw fail("its leaf values do not lie together, one leaf after another")
+        }
+        for output in 0..<dimension { leaves.values[place + output] = leafValues[offset + output] }
+        if weighed { leaves.weights[place / dimension] = leafWeights[offset / dimension] }
+        return ~Int32(place / dimension)
     }
 }

@@ -88,7 +88,8 @@ enum CatBoostJSONReader {
     /// The deepest non-symmetric tree read: CatBoost grows them at most 16 levels deep.
     static let maxNonSymmetricDepth = 64
 
-    /// Adds `node` (a `{"split", "left", "right"}` object or a `{"value"}` leaf) and everything under it to `tree`;
+    /// Adds `node` (a `{"split", "left", "right"}` object or a `{"value", "weight"}` leaf) and everything under it to `tree`,
+    /// leaves numbered in the order they are reached, left before right, as CatBoost numbers them;
     /// returns its child reference (a split's index, or `~leaf`).
     private static func node(_ node: JSONValue, into tree: inout CatBoostModel.NonSymmetricTree, depth: Int,
                              fail: (String) -> ModelReadError) throws(ModelReadError) -> Int32 {
@@ -114,6 +115,8 @@ enum CatBoostJSONReader {
         }
         let leaf = tree.leafValues.count / max(1, values.count)
         tree.leafValues += values
+        // A leaf without a weight leaves the tree a weight short, and its contributions are refused.
+        if let weight = node["weight"]?.number { tree.leafWeights.append(weight) }
         return ~Int32(leaf)
     }
 }

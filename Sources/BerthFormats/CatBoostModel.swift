@@ -44,8 +44,10 @@ struct CatBoostModel {
         var splits: [Split] = []
         var leftChildren: [Int32] = []
         var rightChildren: [Int32] = []
-        /// `dimension` values per leaf, leaf by leaf.
+        /// `dimension` values per leaf, leaf by leaf, in CatBoost's leaf order (`calc_leaf_indexes`).
         var leafValues: [Double] = []
+        /// One training weight per leaf, or empty when the file records none.
+        var leafWeights: [Double] = []
     }
 
     var floatFeatures: [FloatFeature] = []
@@ -171,17 +173,37 @@ struct CatBoostModel {
             guard tree.leafValues.count % dimension == 0, tree.leafValues.count / dimension == tree.splits.count + 1 else {
                 throw fail("has a tree (\(index)) with \(tree.leafValues.count) leaf values for \(tree.splits.count) splits and \(dimension) outputs")
             }
+            let counts = Self.nodeWeights(tree)
             for output in 0..<dimension {
                 let leaves = stride(from: output, to: tree.leafValues.count, by: dimension).map { tree.leafValues[$0] * scale }
                 forest.append(DoubleTree(splitFeatures: features, thresholds: thresholds, leftChildren: tree.leftChildren,
-                                         rightChildren: tree.rightChildren, rules: rules, leafValues: leaves))
+                                         rightChildren: tree.rightChildren, rules: rules, leafValues: leaves, counts: counts))
             }
         }
         for bias in biases {
-            forest.append(DoubleTree(splitFeatures: [], thresholds: [], leftChildren: [], rightChildren: [], rules: [], leafValues: [bias]))
+            forest.append(DoubleTree(splitFeatures: [], thresholds: [], leftChildren: [], rightChildren: [], rules: [], leafValues: [bias],
+                                     counts: DoubleTree.NodeCounts(splits: [], leaves: [1])))
         }
         return DoubleForest(featureCount: featureCount, groupCount: dimension, trees: forest, averagesIterations: false,
-                            transform: transform, zeroThreshold: 0)
+                            transform: transform, zeroThreshold: 0,
+                            leafListing: .sharedByGroups(treeCount: nonSymmetricTrees.count))
+    }
+
+    /// Each split's and leaf's training weight, the covers TreeSHAP weighs branches by, as CatBoost's `ShapValues`
+    /// does: a leaf's from the file, a split's the sum of the leaves below it. Nil, so that contributions are refused
+    /// rather than guessed, unless there is one weight a leaf and each is finite and not negative.
+    private static func nodeWeights(_ tree: NonSymmetricTree) -> DoubleTree.NodeCounts? {
+        let leafCount = tree.splits.count + 1
+        guard tree.leafWeights.count == leafCount, tree.leafWeights.allSatisfy({ $0.isFinite && $0 >= 0 }) else { return nil }
+        var splitWeights = [Double](repeating: 0, count: tree.splits.count)
+        // A child is numbered after its parent (the readers number splits as they first reach them), so summing from
+        // the last split back finds every child's weight already summed.
+        for split in tree.splits.indices.reversed() {
+            splitWeights[split] = [tree.leftChildren[split], tree.rightChildren[split]].reduce(0.0) { sum, child in
+                sum + (child < 0 ? tree.leafWeights[Int(~child)] : splitWeights[Int(child)])
+            }
+        }
+        return DoubleTree.NodeCounts(splits: splitWeights, leaves: tree.leafWeights)
     }
 
     /// The double `t` for which `x <= t` holds exactly when CatBoost's `Float(x) > border` does not: the largest

@@ -112,6 +112,39 @@ import Testing
         }
     }
 
+    /// The same for non-symmetric trees, whose leaves each carry a `weight`: without one on every leaf, or with a
+    /// negative one, contributions are refused naming CatBoost's leaf weights; leaves and margins need none.
+    @Test func nonSymmetricContributionsWithoutLeafWeightsAreRefused() throws {
+        let document = try JSONReader.parse(try Fixtures.bytes(Fixtures.root + "/catboost-depthwise-binary/model/model.json"))
+        let trees = try #require(document["trees"]?.array)
+        /// The tree with its leftmost leaf's weight replaced (nil: removed).
+        func firstLeaf(of node: JSONValue, weight: JSONValue?) -> JSONValue {
+            var object = node.object!
+            if let left = object["left"] {
+                object["left"] = firstLeaf(of: left, weight: weight)
+            } else {
+                object["weight"] = weight
+            }
+            return .object(object)
+        }
+        func model(_ trees: [JSONValue]) throws -> any CompiledModel {
+            var changed = try #require(document.object)
+            changed["trees"] = .array(trees)
+            return try CPUBackend().compile(try ModelReader.read(file: "model.json", bytes: JSONValue.object(changed).jsonText).ir)
+        }
+        let weighed = try model(trees)
+        let batch = FeatureBatch(rowCount: 1, columnCount: weighed.featureCount, values: [Float](repeating: 0.5, count: weighed.featureCount))
+        #expect(try weighed.explain(batch, as: .contributions).values.count == weighed.featureCount + 1)
+        for weight in [nil, JSONValue.number(-1)] {
+            var broken = trees
+            broken[2] = firstLeaf(of: trees[2], weight: weight)
+            let unweighed = try model(broken)
+            #expect(try unweighed.explain(batch, as: .leaves) == weighed.explain(batch, as: .leaves))
+            let refusal = #expect(throws: ExplanationRefusal.self) { try unweighed.explain(batch, as: .contributions) }
+            #expect(refusal?.reason.contains("CatBoost's leaf weights") == true, "\(String(describing: refusal))")
+        }
+    }
+
     @Test(arguments: ["catboost-refused-categorical", "catboost-refused-categorical-cbm"])
     func categoricalFeaturesAreRefusedByName(_ name: String) throws {
         let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
