@@ -23,30 +23,83 @@ extension CPUObliviousForestModel {
     /// Rows a thread takes at least: a batch of a few dozen rows already splits, each thread walking the leaves its
     /// own rows reach (100 rows of the benchmark's model: 2,030 → 2,530 rows a second on 2 threads).
     static let contributionSplitRows = 32
+    /// Trees summed apart before their sum joins a row's: a row's answer is its chunks' sums added in order, so a
+    /// batch too small to split by rows (one row, the real-time case) can split by chunks and still give every row
+    /// the bits it gets in any other batch.
+    static let contributionChunkTrees = 32
+    /// The most values a batch split by chunks keeps apart (one set per chunk): 8 MiB of doubles.
+    static let chunkedValuesLimit = 1 << 20
 
-    /// Each row's contributions, tree by tree in order: the row's leaf in the tree (`ObliviousTree.leaf(of:)`), that leaf's contributions walked once a block and added, then the tree's expected value;
-    /// the model's bias last. A row's answer is summed the same way whatever else is in its batch.
+    /// Each row's contributions: tree by tree, in chunks of `contributionChunkTrees`, the row's leaf in the tree
+    /// (`ObliviousTree.leaf(of:)`), that leaf's contributions walked once a block and added, then the tree's expected
+    /// value; each chunk's sum added to the row's in order, the model's bias last.
     private func contributions(_ batch: FeatureBatch, shap: ObliviousSHAPForest) -> Explanations {
         let rows = forest.expandedRows(batch), outputs = outputCount, width = featureCount + 1
-        var values = [Double](repeating: 0, count: batch.rowCount * outputs * width)
-        values.withUnsafeMutableBufferPointer { output in
-            let outputPointer = SendableMutablePointer(output.baseAddress)
-            rows.withUnsafeBufferPointer { rows in
-                let rowsPointer = SendablePointer(rows.baseAddress)
-                parallelism.forEachRange(rowCount: batch.rowCount, work: batch.rowCount * forest.trees.count * outputs * (shap.depth + 1),
-                                         granularity: Self.contributionSplitRows) { range in
-                    addContributions(of: range, rows: rowsPointer.pointer!, shap: shap, into: outputPointer.pointer!)
+        let rowCount = batch.rowCount, perRow = outputs * width
+        let chunks = (forest.trees.count + Self.contributionChunkTrees - 1) / Self.contributionChunkTrees
+        // A tree is walked once for each distinct leaf its rows reach, each walk visiting every node: 2^depth leaves
+        // of depth + 1 steps each.
+        let leaves = 1 << min(shap.depth, 20)
+        let work = min(rowCount, leaves) * forest.trees.count * outputs * leaves * (shap.depth + 1)
+        var values = [Double](repeating: 0, count: rowCount * perRow)
+        rows.withUnsafeBufferPointer { rows in
+            let rowsPointer = SendablePointer(rows.baseAddress)
+            if rowCount < Self.contributionSplitRows, chunks > 1, chunks * values.count <= Self.chunkedValuesLimit {
+                // Too few rows to split: the chunks split instead, each summed apart, then added in order.
+                var sums = [Double](repeating: 0, count: chunks * values.count)
+                sums.withUnsafeMutableBufferPointer { sums in
+                    let sumsPointer = SendableMutablePointer(sums.baseAddress), size = rowCount * perRow
+                    parallelism.forEachRange(rowCount: chunks, work: work, granularity: 1) { chunkRange in
+                        for chunk in chunkRange {
+                            addContributions(of: 0..<rowCount, trees: trees(ofChunk: chunk), features: rowsPointer.pointer!, shap: shap,
+                                             into: sumsPointer.pointer! + chunk * size, firstRow: 0)
+                        }
+                    }
+                }
+                for chunk in 0..<chunks {
+                    for index in values.indices { values[index] += sums[chunk * values.count + index] }
+                }
+            } else {
+                values.withUnsafeMutableBufferPointer { output in
+                    let outputPointer = SendableMutablePointer(output.baseAddress)
+                    parallelism.forEachRange(rowCount: rowCount, work: work, granularity: Self.contributionSplitRows) { range in
+                        addContributionsByChunk(of: range, chunks: chunks, rows: rowsPointer.pointer!, shap: shap, into: outputPointer.pointer!)
+                    }
                 }
             }
         }
-        for row in 0..<batch.rowCount {
+        for row in 0..<rowCount {
             for output in 0..<outputs { values[(row * outputs + output) * width + featureCount] += forest.biases[output] }
         }
-        return Explanations(kind: .contributions, rowCount: batch.rowCount, groupCount: outputs, width: width, values: values)
+        return Explanations(kind: .contributions, rowCount: rowCount, groupCount: outputs, width: width, values: values)
     }
 
-    private func addContributions(of range: Range<Int>, rows: UnsafePointer<Float>, shap: ObliviousSHAPForest,
-                                  into output: UnsafeMutablePointer<Double>) {
+    private func trees(ofChunk chunk: Int) -> Range<Int> {
+        chunk * Self.contributionChunkTrees ..< min((chunk + 1) * Self.contributionChunkTrees, forest.trees.count)
+    }
+
+    /// `range`'s rows a block at a time, each chunk's trees summed apart and then added to the rows' values.
+    private func addContributionsByChunk(of range: Range<Int>, chunks: Int, rows: UnsafePointer<Float>, shap: ObliviousSHAPForest,
+                                         into output: UnsafeMutablePointer<Double>) {
+        let perRow = outputCount * (featureCount + 1)
+        var sums = [Double](repeating: 0, count: min(Self.contributionBlockRows, range.count) * perRow)
+        sums.withUnsafeMutableBufferPointer { sums in
+            for blockStart in stride(from: range.lowerBound, to: range.upperBound, by: Self.contributionBlockRows) {
+                let block = blockStart ..< min(blockStart + Self.contributionBlockRows, range.upperBound)
+                let blockValues = block.count * perRow, target = output + blockStart * perRow
+                for chunk in 0..<chunks {
+                    sums.baseAddress!.update(repeating: 0, count: blockValues)
+                    addContributions(of: block, trees: trees(ofChunk: chunk), features: rows, shap: shap, into: sums.baseAddress!, firstRow: blockStart)
+                    for index in 0..<blockValues { target[index] += sums[index] }
+                }
+            }
+        }
+    }
+
+    /// Adds the contributions of `trees` to each row of `rows` into `output` (row r's values at (r − firstRow) ·
+    /// perRow), a block of rows at a time: each tree is walked once for each leaf the block's rows reach.
+    private func addContributions(of rows: Range<Int>, trees: Range<Int>, features: UnsafePointer<Float>, shap: ObliviousSHAPForest,
+                                  into output: UnsafeMutablePointer<Double>, firstRow: Int) {
         let outputs = outputCount, width = featureCount + 1, rowWidth = forest.kernelFeatureCount
         let inverses = TreeSHAPPath.inverses(count: shap.depth + 3)
         var scratch = [Double](repeating: 0, count: featureCount)
@@ -55,10 +108,11 @@ extension CPUObliviousForestModel {
             path.initialize(repeating: TreeSHAPPath.Element(feature: -1, zero: 0, one: 0, weight: 0))
             inverses.withUnsafeBufferPointer { inverses in
                 scratch.withUnsafeMutableBufferPointer { scratch in
-                    for blockStart in stride(from: range.lowerBound, to: range.upperBound, by: Self.contributionBlockRows) {
-                        let block = blockStart ..< min(blockStart + Self.contributionBlockRows, range.upperBound)
-                        for (index, tree) in forest.trees.enumerated() {
-                            for row in block { leaves[row - blockStart] = tree.leaf(of: rows + row * rowWidth) }
+                    for blockStart in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.contributionBlockRows) {
+                        let block = blockStart ..< min(blockStart + Self.contributionBlockRows, rows.upperBound)
+                        for index in trees {
+                            let tree = forest.trees[index]
+                            for row in block { leaves[row - blockStart] = tree.leaf(of: features + row * rowWidth) }
                             let columns = shap.treeColumns[index]
                             for group in 0..<outputs {
                                 let laidOut = index * outputs + group
@@ -73,7 +127,7 @@ extension CPUObliviousForestModel {
                                                                  inverses: inverses.baseAddress!, scratch: scratch.baseAddress!)
                                         known[leaf] = phi
                                     }
-                                    let target = output + (row * outputs + group) * width
+                                    let target = output + ((row - firstRow) * outputs + group) * width
                                     for (slot, column) in columns.enumerated() { target[Int(column)] += phi[slot] }
                                     target[featureCount] += shap.expectedValues[laidOut]
                                 }
