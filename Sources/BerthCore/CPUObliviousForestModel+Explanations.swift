@@ -101,36 +101,34 @@ extension CPUObliviousForestModel {
     private func addContributions(of rows: Range<Int>, trees: Range<Int>, features: UnsafePointer<Float>, shap: ObliviousSHAPForest,
                                   into output: UnsafeMutablePointer<Double>, firstRow: Int) {
         let outputs = outputCount, width = featureCount + 1, rowWidth = forest.kernelFeatureCount
-        let inverses = TreeSHAPPath.inverses(count: shap.depth + 3)
-        var scratch = [Double](repeating: 0, count: featureCount)
+        let scratch = ObliviousSHAPForest.Scratch(depth: shap.depth, featureCount: featureCount)
         var leaves = [Int](repeating: 0, count: Self.contributionBlockRows)
-        withUnsafeTemporaryAllocation(of: TreeSHAPPath.Element.self, capacity: TreeSHAPPath.scratchCount(depth: shap.depth)) { path in
-            path.initialize(repeating: TreeSHAPPath.Element(feature: -1, zero: 0, one: 0, weight: 0))
-            inverses.withUnsafeBufferPointer { inverses in
-                scratch.withUnsafeMutableBufferPointer { scratch in
-                    for blockStart in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.contributionBlockRows) {
-                        let block = blockStart ..< min(blockStart + Self.contributionBlockRows, rows.upperBound)
-                        for index in trees {
-                            let tree = forest.trees[index]
-                            for row in block { leaves[row - blockStart] = tree.leaf(of: features + row * rowWidth) }
-                            let columns = shap.treeColumns[index]
-                            for group in 0..<outputs {
-                                let laidOut = index * outputs + group
-                                var known = [Int: [Double]]()
-                                for row in block {
-                                    let leaf = leaves[row - blockStart]
-                                    let phi: [Double]
-                                    if let seen = known[leaf] {
-                                        phi = seen
-                                    } else {
-                                        phi = shap.contributions(ofLeaf: leaf, tree: laidOut, columns: columns, path: path.baseAddress!,
-                                                                 inverses: inverses.baseAddress!, scratch: scratch.baseAddress!)
-                                        known[leaf] = phi
-                                    }
-                                    let target = output + ((row - firstRow) * outputs + group) * width
-                                    for (slot, column) in columns.enumerated() { target[Int(column)] += phi[slot] }
-                                    target[featureCount] += shap.expectedValues[laidOut]
+        shap.splitColumns.withUnsafeBufferPointer { splitColumns in
+            for blockStart in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.contributionBlockRows) {
+                let block = blockStart ..< min(blockStart + Self.contributionBlockRows, rows.upperBound)
+                for index in trees {
+                    let tree = forest.trees[index], levels = tree.splits.count, columns = shap.treeColumns[index]
+                    for row in block { leaves[row - blockStart] = tree.leaf(of: features + row * rowWidth) }
+                    ObliviousSHAPTree.sumCovers(tree.leafWeights, levels: levels, into: scratch.covers)
+                    tree.leafValues.withUnsafeBufferPointer { leafValues in
+                        for group in 0..<outputs {
+                            let walked = ObliviousSHAPTree(levels: levels, leafValues: leafValues.baseAddress!, outputs: outputs, output: group,
+                                                           scale: forest.scale, covers: scratch.covers,
+                                                           columns: splitColumns.baseAddress! + shap.splitColumnStarts[index])
+                            let expected = shap.expectedValues[index * outputs + group]
+                            var known = [Int: [Double]]()
+                            for row in block {
+                                let leaf = leaves[row - blockStart]
+                                let phi: [Double]
+                                if let seen = known[leaf] {
+                                    phi = seen
+                                } else {
+                                    phi = shap.contributions(ofLeaf: leaf, tree: walked, columns: columns, scratch: scratch)
+                                    known[leaf] = phi
                                 }
+                                let target = output + ((row - firstRow) * outputs + group) * width
+                                for (slot, column) in columns.enumerated() { target[Int(column)] += phi[slot] }
+                                target[featureCount] += expected
                             }
                         }
                     }
