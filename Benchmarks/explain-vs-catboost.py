@@ -1,6 +1,6 @@
 """Berth's CatBoost contributions against CatBoost's own `ShapValues`, in one run, on the CatBoost model of
 `tree-kernel-vs-catboost.py` (binary Logloss, 28 features, 500 oblivious trees of depth 6) and the same float32
-rows: `berth bench --explain contributions` against `get_feature_importance(type="ShapValues")` at 1, 100 and 1,000
+rows: `berth bench --explain contributions` against `get_feature_importance(type="ShapValues")` at 1, 100, 1,000 and 10,000
 rows, on 1 and 2 threads. Prints the CPU model and the ratio (CatBoost's time over Berth's: above 1 means Berth is
 faster). CatBoost picks its algorithm by the batch (`shap_mode="Auto"`: the direct one for few rows, leaf-weight
 tables precomputed per tree for many), and Berth builds its layout of the trees on every call, as a request does.
@@ -30,7 +30,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         model = reference_model.build_catboost(work)
         folder = os.path.join(work, "model")
-        counts = (1, 100, 1000)
+        counts = (1, 100, 1000, 10000)
         batches = {count: reference_model.rows(count).astype(np.float32) for count in counts}
         paths = {}
         for count, X in batches.items():

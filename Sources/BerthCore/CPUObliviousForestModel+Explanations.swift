@@ -50,9 +50,11 @@ extension CPUObliviousForestModel {
                 sums.withUnsafeMutableBufferPointer { sums in
                     let sumsPointer = SendableMutablePointer(sums.baseAddress), size = rowCount * perRow
                     parallelism.forEachRange(rowCount: chunks, work: work, granularity: 1) { chunkRange in
+                        let scratch = ObliviousSHAPForest.Scratch(depth: shap.depth, featureCount: featureCount)
                         for chunk in chunkRange {
+                            var walked = walkedLeaves(trees: trees(ofChunk: chunk), shap: shap)
                             addContributions(of: 0..<rowCount, trees: trees(ofChunk: chunk), features: rowsPointer.pointer!, shap: shap,
-                                             into: sumsPointer.pointer! + chunk * size, firstRow: 0)
+                                             scratch: scratch, walked: &walked, into: sumsPointer.pointer! + chunk * size, firstRow: 0)
                         }
                     }
                 }
@@ -78,10 +80,20 @@ extension CPUObliviousForestModel {
         chunk * Self.contributionChunkTrees ..< min((chunk + 1) * Self.contributionChunkTrees, forest.trees.count)
     }
 
+    /// The most values a thread keeps of the leaves it has walked, for every tree of its call (`WalkedLeaves`):
+    /// 8 MiB of doubles. The benchmark's model needs 1.5 MiB.
+    static let walkedLeavesLimit = 1 << 20
+
+    private func walkedLeaves(trees: Range<Int>, shap: ObliviousSHAPForest) -> WalkedLeaves {
+        WalkedLeaves(forest, trees: trees, columnCounts: { shap.treeColumns[$0].count }, limit: Self.walkedLeavesLimit)
+    }
+
     /// `range`'s rows a block at a time, each chunk's trees summed apart and then added to the rows' values.
     private func addContributionsByChunk(of range: Range<Int>, chunks: Int, rows: UnsafePointer<Float>, shap: ObliviousSHAPForest,
                                          into output: UnsafeMutablePointer<Double>) {
         let perRow = outputCount * (featureCount + 1)
+        let scratch = ObliviousSHAPForest.Scratch(depth: shap.depth, featureCount: featureCount)
+        var walked = walkedLeaves(trees: 0..<forest.trees.count, shap: shap)
         var sums = [Double](repeating: 0, count: min(Self.contributionBlockRows, range.count) * perRow)
         sums.withUnsafeMutableBufferPointer { sums in
             for blockStart in stride(from: range.lowerBound, to: range.upperBound, by: Self.contributionBlockRows) {
@@ -89,7 +101,8 @@ extension CPUObliviousForestModel {
                 let blockValues = block.count * perRow, target = output + blockStart * perRow
                 for chunk in 0..<chunks {
                     sums.baseAddress!.update(repeating: 0, count: blockValues)
-                    addContributions(of: block, trees: trees(ofChunk: chunk), features: rows, shap: shap, into: sums.baseAddress!, firstRow: blockStart)
+                    addContributions(of: block, trees: trees(ofChunk: chunk), features: rows, shap: shap, scratch: scratch, walked: &walked,
+                                     into: sums.baseAddress!, firstRow: blockStart)
                     for index in 0..<blockValues { target[index] += sums[index] }
                 }
             }
@@ -97,11 +110,12 @@ extension CPUObliviousForestModel {
     }
 
     /// Adds the contributions of `trees` to each row of `rows` into `output` (row r's values at (r − firstRow) ·
-    /// perRow), a block of rows at a time: each tree is walked once for each leaf the block's rows reach.
+    /// perRow), a block of rows at a time: a leaf's contributions are walked the first time a row reaches it
+    /// (`walked`) and added to each row that does.
     private func addContributions(of rows: Range<Int>, trees: Range<Int>, features: UnsafePointer<Float>, shap: ObliviousSHAPForest,
+                                  scratch: ObliviousSHAPForest.Scratch, walked: inout WalkedLeaves,
                                   into output: UnsafeMutablePointer<Double>, firstRow: Int) {
         let outputs = outputCount, width = featureCount + 1, rowWidth = forest.kernelFeatureCount
-        let scratch = ObliviousSHAPForest.Scratch(depth: shap.depth, featureCount: featureCount)
         var leaves = [Int](repeating: 0, count: Self.contributionBlockRows)
         shap.splitColumns.withUnsafeBufferPointer { splitColumns in
             for blockStart in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.contributionBlockRows) {
@@ -109,25 +123,24 @@ extension CPUObliviousForestModel {
                 for index in trees {
                     let tree = forest.trees[index], levels = tree.splits.count, columns = shap.treeColumns[index]
                     for row in block { leaves[row - blockStart] = tree.leaf(of: features + row * rowWidth) }
-                    ObliviousSHAPTree.sumCovers(tree.leafWeights, levels: levels, into: scratch.covers)
+                    var coversSummed = false
                     tree.leafValues.withUnsafeBufferPointer { leafValues in
                         for group in 0..<outputs {
-                            let walked = ObliviousSHAPTree(levels: levels, leafValues: leafValues.baseAddress!, outputs: outputs, output: group,
-                                                           scale: forest.scale, covers: scratch.covers,
-                                                           columns: splitColumns.baseAddress! + shap.splitColumnStarts[index])
+                            let walkedTree = ObliviousSHAPTree(levels: levels, leafValues: leafValues.baseAddress!, outputs: outputs, output: group,
+                                                               scale: forest.scale, covers: scratch.covers,
+                                                               columns: splitColumns.baseAddress! + shap.splitColumnStarts[index])
                             let expected = shap.expectedValues[index * outputs + group]
-                            var known = [Int: [Double]]()
+                            let start = walked.start(tree: index, output: group, leafCount: 1 << levels)
                             for row in block {
-                                let leaf = leaves[row - blockStart]
-                                let phi: [Double]
-                                if let seen = known[leaf] {
-                                    phi = seen
-                                } else {
-                                    phi = shap.contributions(ofLeaf: leaf, tree: walked, columns: columns, scratch: scratch)
-                                    known[leaf] = phi
+                                let first = walked.values(of: leaves[row - blockStart], start: start, columns: columns.count) { values in
+                                    if !coversSummed {
+                                        ObliviousSHAPTree.sumCovers(tree.leafWeights, levels: levels, into: scratch.covers)
+                                        coversSummed = true
+                                    }
+                                    shap.contributions(ofLeaf: leaves[row - blockStart], tree: walkedTree, columns: columns, scratch: scratch, into: values)
                                 }
                                 let target = output + ((row - firstRow) * outputs + group) * width
-                                for (slot, column) in columns.enumerated() { target[Int(column)] += phi[slot] }
+                                for (slot, column) in columns.enumerated() { target[Int(column)] += walked.values[first + slot] }
                                 target[featureCount] += expected
                             }
                         }

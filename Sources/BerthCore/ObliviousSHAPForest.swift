@@ -6,8 +6,9 @@
 ///
 /// Every split of an oblivious tree's level is the same, so the path a row takes — and so its contributions from
 /// that tree — follow from its leaf alone: a tree is walked with a leaf index as the row, each split deciding by the
-/// leaf's bit, and a batch walks each tree once for each leaf its rows reach (`contributions(ofLeaf:)`). Nothing per
-/// node is kept: a tree's covers are summed into a thread's scratch as it is reached (`ObliviousSHAPTree.sumCovers`).
+/// leaf's bit, and a batch walks each tree once for each leaf its rows reach (`contributions(ofLeaf:)`, `WalkedLeaves`).
+/// Nothing per node is kept: a tree's covers are summed into a thread's scratch as it is reached
+/// (`ObliviousSHAPTree.sumCovers`).
 struct ObliviousSHAPForest: Sendable {
     /// The column each split is attributed to (a one-hot test's categorical column), tree after tree, split by split,
     /// then one unused entry so that the array is never empty; tree `t`'s start at `splitColumnStarts[t]`.
@@ -59,12 +60,13 @@ struct ObliviousSHAPForest: Sendable {
         depth = forest.trees.map(\.splits.count).max() ?? 0
     }
 
-    /// The contributions of `tree` to a row in `leaf`, one per column of `columns` (the tree's `treeColumns`).
-    func contributions(ofLeaf leaf: Int, tree: ObliviousSHAPTree, columns: [Int32], scratch: Scratch) -> [Double] {
+    /// Writes the contributions of `tree` to a row in `leaf` into `values`, one per column of `columns` (the tree's
+    /// `treeColumns`).
+    func contributions(ofLeaf leaf: Int, tree: ObliviousSHAPTree, columns: [Int32], scratch: Scratch, into values: UnsafeMutablePointer<Double>) {
         TreeSHAPPath.addContributions(tree, root: 1, row: leaf, path: scratch.path, inverses: scratch.inverses, phi: scratch.phi)
-        return columns.map { column in
-            defer { scratch.phi[Int(column)] = 0 }
-            return scratch.phi[Int(column)]
+        for (slot, column) in columns.enumerated() {
+            values[slot] = scratch.phi[Int(column)]
+            scratch.phi[Int(column)] = 0
         }
     }
 

@@ -141,6 +141,10 @@ private struct NonSymmetricLayout {
             }
             let nodes = Int(start) ..< Int(start) + Int(size)
             let leafNodes = nodes.filter { steps[$0] & 0xFFFF == 0 || UInt32(bitPattern: steps[$0]) >> 16 == 0 }
+            // Each leaf has values of its own: a tree cannot have more leaves than the file has values for.
+            guard leafNodes.count * dimension <= leafValues.count else {
+                throw fail("has a tree (\(index)) of \(leafNodes.count) leaves but \(leafValues.count) leaf values in all")
+            }
             let firstOffset = leafNodes.map { Int(UInt32(bitPattern: leafOffsets[$0])) }.min() ?? 0
             var tree = CatBoostModel.NonSymmetricTree()
             var leaves = Leaves(firstOffset: firstOffset, values: [Double?](repeating: nil, count: leafNodes.count * dimension),

@@ -56,4 +56,29 @@ import Testing
             }
         }
     }
+
+    /// Within its limit, a thread keeps every tree's walked leaves for the whole call, so a leaf is walked once however
+    /// many blocks reach it; past it, one set of slots is shared and a leaf is walked again once another tree has
+    /// taken them. Either way each leaf answers what its walk wrote.
+    @Test func walkedLeavesAreKeptForTheCallWithinTheLimit() {
+        let forest = Self.forest(trees: 3, outputs: 2)
+        for (limit, expectedWalks) in [(Int.max, 4), (0, 10)] {
+            var cache = WalkedLeaves(forest, trees: 0..<3, columnCounts: { _ in 2 }, limit: limit)
+            var walks = 0
+            // Four distinct leaves of output 1 (one of them twice), each after `start` as a block's tree starts; then
+            // all of it again. Kept: four walks. Shared: every `start` forgets, so each asks for a walk.
+            for _ in 0..<2 {
+                for (tree, leaf) in [(0, 0), (0, 0), (1, 1), (2, 0), (1, 0)] {
+                    let start = cache.start(tree: tree, output: 1, leafCount: 1 << forest.trees[tree].splits.count)
+                    let first = cache.values(of: leaf, start: start, columns: 2) { values in
+                        walks += 1
+                        values[0] = Double(tree * 10 + leaf)
+                        values[1] = -Double(tree * 10 + leaf)
+                    }
+                    #expect(cache.values[first] == Double(tree * 10 + leaf) && cache.values[first + 1] == -Double(tree * 10 + leaf))
+                }
+            }
+            #expect(walks == expectedWalks, "limit \(limit)")
+        }
+    }
 }
