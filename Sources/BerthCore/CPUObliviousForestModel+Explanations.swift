@@ -18,7 +18,8 @@ extension CPUObliviousForestModel {
         }
     }
 
-    /// Rows explained together: each tree is walked once for each leaf a block's rows reach.
+    /// Rows whose leaves in a tree are found together, and whose chunk sums are kept together; a thread walks each
+    /// tree once for each leaf its rows reach, across blocks (`WalkedLeaves`).
     static let contributionBlockRows = 256
     /// Rows a thread takes at least: a batch of a few dozen rows already splits, each thread walking the leaves its
     /// own rows reach (100 rows of the benchmark's model: 2,030 → 2,530 rows a second on 2 threads).
@@ -31,8 +32,8 @@ extension CPUObliviousForestModel {
     static let chunkedValuesLimit = 1 << 20
 
     /// Each row's contributions: tree by tree, in chunks of `contributionChunkTrees`, the row's leaf in the tree
-    /// (`ObliviousTree.leaf(of:)`), that leaf's contributions walked once a block and added, then the tree's expected
-    /// value; each chunk's sum added to the row's in order, the model's bias last.
+    /// (`ObliviousTree.leaf(of:)`), that leaf's contributions (walked the first time a thread's row reaches it) and
+    /// then the tree's expected value added; each chunk's sum added to the row's in order, the model's bias last.
     private func contributions(_ batch: FeatureBatch, shap: ObliviousSHAPForest) -> Explanations {
         let rows = forest.expandedRows(batch), outputs = outputCount, width = featureCount + 1
         let rowCount = batch.rowCount, perRow = outputs * width
