@@ -4,8 +4,8 @@
 /// (`raw_score`: for random forests the trees' sum, which predictions average). CatBoost's non-symmetric trees answer
 /// as CatBoost's `ShapValues`, `calc_leaf_indexes` and `RawFormulaVal` do: the same TreeSHAP weighted by the leaves'
 /// training weights, one leaf per CatBoost tree (`DoubleForest.LeafListing`), the bias trees' leaves in the bias. Rows
-/// are read as for predictions (values within ±1e-35 of zero as 0), and each split decides as the kernel's
-/// (`DoubleForestWalker.step`).
+/// are read as for predictions (`DoubleForest.read`: LightGBM's values within ±1e-35 of zero as 0), and each split
+/// decides as the kernel's (`DoubleForestWalker.step`).
 extension CPUDoubleForestModel {
     func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
@@ -67,8 +67,9 @@ extension CPUDoubleForestModel {
             let first = Int(packed.leafStarts[tree])
             let last = tree + 1 < packed.leafStarts.count ? Int(packed.leafStarts[tree + 1]) : packed.leafValues.count
             guard root >= 0 else { return packed.leafValues[first] }
+            // A tree no training row reached (weights all 0) expects nothing: its rows' leaves go to their features.
             let total = packed.splitCounts[Int(root)]
-            return (first..<last).reduce(0.0) { $0 + packed.leafValues[$1] * packed.leafCounts[$1] } / total
+            return total > 0 ? (first..<last).reduce(0.0) { $0 + packed.leafValues[$1] * packed.leafCounts[$1] } / total : 0
         }
     }
 

@@ -51,7 +51,7 @@ extension CPUObliviousForestModel {
                 sums.withUnsafeMutableBufferPointer { sums in
                     let sumsPointer = SendableMutablePointer(sums.baseAddress), size = rowCount * perRow
                     parallelism.forEachRange(rowCount: chunks, work: work, granularity: 1) { chunkRange in
-                        let scratch = ObliviousSHAPForest.Scratch(depth: shap.depth, featureCount: featureCount)
+                        let scratch = ObliviousSHAPForest.Scratch(depth: shap.depth, featureCount: featureCount, rows: rowCount)
                         for chunk in chunkRange {
                             var walked = walkedLeaves(trees: trees(ofChunk: chunk), shap: shap)
                             addContributions(of: 0..<rowCount, trees: trees(ofChunk: chunk), features: rowsPointer.pointer!, shap: shap,
@@ -93,7 +93,7 @@ extension CPUObliviousForestModel {
     private func addContributionsByChunk(of range: Range<Int>, chunks: Int, rows: UnsafePointer<Float>, shap: ObliviousSHAPForest,
                                          into output: UnsafeMutablePointer<Double>) {
         let perRow = outputCount * (featureCount + 1)
-        let scratch = ObliviousSHAPForest.Scratch(depth: shap.depth, featureCount: featureCount)
+        let scratch = ObliviousSHAPForest.Scratch(depth: shap.depth, featureCount: featureCount, rows: Self.contributionBlockRows)
         var walked = walkedLeaves(trees: 0..<forest.trees.count, shap: shap)
         var sums = [Double](repeating: 0, count: min(Self.contributionBlockRows, range.count) * perRow)
         sums.withUnsafeMutableBufferPointer { sums in
@@ -110,40 +110,39 @@ extension CPUObliviousForestModel {
         }
     }
 
-    /// Adds the contributions of `trees` to each row of `rows` into `output` (row r's values at (r − firstRow) ·
-    /// perRow), a block of rows at a time: a leaf's contributions are walked the first time a row reaches it
+    /// Adds the contributions of `trees` to each row of `block` (at most `contributionBlockRows` rows) into `output`
+    /// (row r's values at (r − firstRow) · perRow): a leaf's contributions are walked the first time a row reaches it
     /// (`walked`) and added to each row that does.
-    private func addContributions(of rows: Range<Int>, trees: Range<Int>, features: UnsafePointer<Float>, shap: ObliviousSHAPForest,
+    private func addContributions(of block: Range<Int>, trees: Range<Int>, features: UnsafePointer<Float>, shap: ObliviousSHAPForest,
                                   scratch: ObliviousSHAPForest.Scratch, walked: inout WalkedLeaves,
                                   into output: UnsafeMutablePointer<Double>, firstRow: Int) {
+        precondition(block.count <= Self.contributionBlockRows, "a block at a time")
         let outputs = outputCount, width = featureCount + 1, rowWidth = forest.kernelFeatureCount
-        var leaves = [Int](repeating: 0, count: Self.contributionBlockRows)
+        let leaves = scratch.leaves, firstInBlock = block.lowerBound
         shap.splitColumns.withUnsafeBufferPointer { splitColumns in
-            for blockStart in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.contributionBlockRows) {
-                let block = blockStart ..< min(blockStart + Self.contributionBlockRows, rows.upperBound)
-                for index in trees {
-                    let tree = forest.trees[index], levels = tree.splits.count, columns = shap.treeColumns[index]
-                    for row in block { leaves[row - blockStart] = tree.leaf(of: features + row * rowWidth) }
-                    var coversSummed = false
-                    tree.leafValues.withUnsafeBufferPointer { leafValues in
-                        for group in 0..<outputs {
-                            let walkedTree = ObliviousSHAPTree(levels: levels, leafValues: leafValues.baseAddress!, outputs: outputs, output: group,
-                                                               scale: forest.scale, covers: scratch.covers,
-                                                               columns: splitColumns.baseAddress! + shap.splitColumnStarts[index])
-                            let expected = shap.expectedValues[index * outputs + group]
-                            let start = walked.start(tree: index, output: group, leafCount: 1 << levels)
-                            for row in block {
-                                let first = walked.values(of: leaves[row - blockStart], start: start, columns: columns.count) { values in
-                                    if !coversSummed {
-                                        ObliviousSHAPTree.sumCovers(tree.leafWeights, levels: levels, into: scratch.covers)
-                                        coversSummed = true
-                                    }
-                                    shap.contributions(ofLeaf: leaves[row - blockStart], tree: walkedTree, columns: columns, scratch: scratch, into: values)
+            for index in trees {
+                let tree = forest.trees[index], levels = tree.splits.count, columns = shap.treeColumns[index]
+                for row in block { leaves[row - firstInBlock] = tree.leaf(of: features + row * rowWidth) }
+                var coversSummed = false
+                tree.leafValues.withUnsafeBufferPointer { leafValues in
+                    for group in 0..<outputs {
+                        let walkedTree = ObliviousSHAPTree(levels: levels, leafValues: leafValues.baseAddress!, outputs: outputs, output: group,
+                                                           scale: forest.scale, covers: scratch.covers,
+                                                           columns: splitColumns.baseAddress! + shap.splitColumnStarts[index])
+                        let expected = shap.expectedValues[index * outputs + group]
+                        let start = walked.start(tree: index, output: group, leafCount: 1 << levels)
+                        for row in block {
+                            let leaf = leaves[row - firstInBlock]
+                            let first = walked.values(of: leaf, start: start, columns: columns.count) { values in
+                                if !coversSummed {
+                                    ObliviousSHAPTree.sumCovers(tree.leafWeights, levels: levels, into: scratch.covers)
+                                    coversSummed = true
                                 }
-                                let target = output + ((row - firstRow) * outputs + group) * width
-                                for (slot, column) in columns.enumerated() { target[Int(column)] += walked.values[first + slot] }
-                                target[featureCount] += expected
+                                shap.contributions(ofLeaf: leaf, tree: walkedTree, columns: columns, scratch: scratch, into: values)
                             }
+                            let target = output + ((row - firstRow) * outputs + group) * width
+                            for (slot, column) in columns.enumerated() { target[Int(column)] += walked.values[first + slot] }
+                            target[featureCount] += expected
                         }
                     }
                 }

@@ -45,6 +45,9 @@ public struct DoubleForest: Sendable, Equatable {
         self.transform = transform
         self.zeroThreshold = zeroThreshold
         self.leafListing = leafListing
+        if case .sharedByGroups(let treeCount) = leafListing {
+            precondition(treeCount >= 0 && treeCount * groupCount <= trees.count, "the listed trees are the forest's")
+        }
     }
 
     /// The trees whose leaves `explain=leaves` lists, in order.

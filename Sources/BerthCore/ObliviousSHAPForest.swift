@@ -71,16 +71,17 @@ struct ObliviousSHAPForest: Sendable {
     }
 
     /// What one thread's walks of this forest write to, allocated once for all of them: TreeSHAP's path, the
-    /// inverses of 0 … depth + 2, a value per feature (all zeros between walks), and one tree's covers.
+    /// inverses of 0 … depth + 2, a value per feature (all zeros between walks), one tree's covers, and the leaves
+    /// of a block of `rows` rows.
     final class Scratch {
         let path: UnsafeMutablePointer<TreeSHAPPath.Element>
         let inverses: UnsafeMutablePointer<Double>
         let phi: UnsafeMutablePointer<Double>
         let covers: UnsafeMutablePointer<Double>
-        private let pathCount: Int
+        let leaves: UnsafeMutablePointer<Int>
 
-        init(depth: Int, featureCount: Int) {
-            pathCount = TreeSHAPPath.scratchCount(depth: depth)
+        init(depth: Int, featureCount: Int, rows: Int) {
+            let pathCount = TreeSHAPPath.scratchCount(depth: depth)
             path = .allocate(capacity: pathCount)
             path.initialize(repeating: TreeSHAPPath.Element(feature: -1, zero: 0, one: 0, weight: 0), count: pathCount)
             let inverseValues = TreeSHAPPath.inverses(count: depth + 3)
@@ -90,6 +91,8 @@ struct ObliviousSHAPForest: Sendable {
             phi.initialize(repeating: 0, count: max(1, featureCount))
             covers = .allocate(capacity: 2 << depth)
             covers.initialize(repeating: 0, count: 2 << depth)
+            leaves = .allocate(capacity: max(1, rows))
+            leaves.initialize(repeating: 0, count: max(1, rows))
         }
 
         deinit {
@@ -97,6 +100,7 @@ struct ObliviousSHAPForest: Sendable {
             inverses.deallocate()
             phi.deallocate()
             covers.deallocate()
+            leaves.deallocate()
         }
     }
 }

@@ -133,7 +133,7 @@ private struct NonSymmetricLayout {
     func trees(fail: (String) -> ModelReadError) throws(ModelReadError) -> [CatBoostModel.NonSymmetricTree] {
         guard starts.count == sizes.count else { throw fail("lists \(sizes.count) tree sizes but \(starts.count) tree starts") }
         var visited = [Bool](repeating: false, count: steps.count)
-        var trees = [CatBoostModel.NonSymmetricTree]()
+        var trees = [CatBoostModel.NonSymmetricTree](), valuesRead = 0
         for (index, (start, size)) in zip(starts, sizes).enumerated() {
             guard start >= 0, size > 0, Int(start) + Int(size) <= steps.count, Int(start) + Int(size) <= splits.count,
                   Int(start) + Int(size) <= leafOffsets.count else {
@@ -141,9 +141,11 @@ private struct NonSymmetricLayout {
             }
             let nodes = Int(start) ..< Int(start) + Int(size)
             let leafNodes = nodes.filter { steps[$0] & 0xFFFF == 0 || UInt32(bitPattern: steps[$0]) >> 16 == 0 }
-            // Each leaf has values of its own: a tree cannot have more leaves than the file has values for.
-            guard leafNodes.count * dimension <= leafValues.count else {
-                throw fail("has a tree (\(index)) of \(leafNodes.count) leaves but \(leafValues.count) leaf values in all")
+            // Each leaf has values of its own: the trees cannot have more leaves than the file has values for (and
+            // what is read stays within the file's size, however many trees point at the same values).
+            valuesRead += leafNodes.count * dimension
+            guard valuesRead <= leafValues.count else {
+                throw fail("has more leaves, by tree \(index), than its \(leafValues.count / dimension) leaves' values")
             }
             let firstOffset = leafNodes.map { Int(UInt32(bitPattern: leafOffsets[$0])) }.min() ?? 0
             var tree = CatBoostModel.NonSymmetricTree()

@@ -145,6 +145,34 @@ import Testing
         }
     }
 
+    /// A non-symmetric tree whose leaves all weigh 0 expects nothing: the bias stays a number, and each row's
+    /// contributions still add up to its margin.
+    @Test func aNonSymmetricTreeOfNoWeightExplainsWithoutNaN() throws {
+        let document = try JSONReader.parse(try Fixtures.bytes(Fixtures.root + "/catboost-depthwise-binary/model/model.json"))
+        var trees = try #require(document["trees"]?.array)
+        func weightless(_ node: JSONValue) -> JSONValue {
+            var object = node.object!
+            if let left = object["left"], let right = object["right"] {
+                object["left"] = weightless(left)
+                object["right"] = weightless(right)
+            } else {
+                object["weight"] = 0
+            }
+            return .object(object)
+        }
+        trees[2] = weightless(trees[2])
+        var changed = try #require(document.object)
+        changed["trees"] = .array(trees)
+        let model = try CPUBackend().compile(try ModelReader.read(file: "model.json", bytes: JSONValue.object(changed).jsonText).ir)
+        let batch = FeatureBatch(rowCount: 2, columnCount: model.featureCount, values: (0..<2 * model.featureCount).map { Float($0 % 3) - 1 })
+        let contributions = try model.explain(batch, as: .contributions), margins = try model.explain(batch, as: .margin)
+        #expect(contributions.values.allSatisfy { $0.isFinite })
+        for row in 0..<2 {
+            let sum = contributions.row(row).reduce(0, +)
+            #expect(abs(sum - margins.values[row]) <= 1e-9 * (1 + abs(margins.values[row])), "row \(row): \(sum) vs \(margins.values[row])")
+        }
+    }
+
     @Test(arguments: ["catboost-refused-categorical", "catboost-refused-categorical-cbm"])
     func categoricalFeaturesAreRefusedByName(_ name: String) throws {
         let contents = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
