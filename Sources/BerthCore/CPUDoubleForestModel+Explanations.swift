@@ -46,7 +46,8 @@ extension CPUDoubleForestModel {
     }
 
     private func contributions(_ rows: [Double], count: Int, walker: DoubleForestWalker) -> Explanations {
-        let groups = forest.groupCount, depth = packed.deepestTree
+        // The most splits on any root-to-leaf path, which sizes TreeSHAP's scratch (worked out once, at packing).
+        let groups = forest.groupCount, depth = Int(packed.depths.max() ?? 0)
         let expected = treeExpectations()
         let walked = SHAPForest(walker: walker, splitCounts: packed.splitCounts, leafCounts: packed.leafCounts)
         let values = rows.withUnsafeBufferPointer { rows in
@@ -91,22 +92,5 @@ extension CPUDoubleForestModel {
             let hot = walker.step(node, row: row)
             return (split.feature, hot, hot == split.left ? split.right : split.left)
         }
-    }
-}
-
-extension PackedDoubleForest {
-    /// The most splits on any root-to-leaf path, which sizes TreeSHAP's scratch.
-    var deepestTree: Int {
-        var deepest = 0
-        var stack = [(node: Int32, depth: Int)]()
-        for root in roots where root >= 0 {
-            stack.append((root, 1))
-            while let (node, depth) = stack.popLast() {
-                deepest = max(deepest, depth)
-                let split = splits[Int(node)]
-                for child in [split.left, split.right] where child >= 0 { stack.append((child, depth + 1)) }
-            }
-        }
-        return deepest
     }
 }
