@@ -27,7 +27,9 @@ struct ObliviousSHAPForest: Sendable {
         guard forest.trees.allSatisfy({ $0.leafWeights.count == 1 << $0.splits.count }) else {
             throw ExplanationRefusal("explain=contributions needs each leaf's training weight (CatBoost's leaf_weights, one a leaf, none negative), which this model's file does not give; explain=leaves and explain=margin work")
         }
-        let outputs = forest.outputCount
+        let outputs = forest.outputCount, depth = forest.trees.map(\.splits.count).max() ?? 0
+        // Each tree's covers, summed as a walk sums them, for its root's: every leaf's weight.
+        var covers = [Double](repeating: 0, count: 2 << depth)
         var splitColumns = [Int32](), splitColumnStarts = [Int](), treeColumns = [[Int32]](), expectedValues = [Double]()
         splitColumnStarts.reserveCapacity(forest.trees.count)
         treeColumns.reserveCapacity(forest.trees.count)
@@ -41,10 +43,10 @@ struct ObliviousSHAPForest: Sendable {
             splitColumnStarts.append(splitColumns.count)
             splitColumns += columns
             treeColumns.append(distinct)
-            // The root's cover is every leaf's weight, summed as `sumCovers` sums them (pairs, level by level).
-            var level = tree.leafWeights
-            while level.count > 1 { level = stride(from: 0, to: level.count, by: 2).map { level[$0] + level[$0 + 1] } }
-            let total = level[0]
+            let total = covers.withUnsafeMutableBufferPointer { covers in
+                ObliviousSHAPTree.sumCovers(tree.leafWeights, levels: tree.splits.count, into: covers.baseAddress!)
+                return covers[1]
+            }
             for output in 0..<outputs {
                 var weighted = 0.0
                 for leaf in tree.leafWeights.indices {
@@ -57,7 +59,7 @@ struct ObliviousSHAPForest: Sendable {
         self.splitColumnStarts = splitColumnStarts
         self.treeColumns = treeColumns
         self.expectedValues = expectedValues
-        depth = forest.trees.map(\.splits.count).max() ?? 0
+        self.depth = depth
     }
 
     /// Writes the contributions of `tree` to a row in `leaf` into `values`, one per column of `columns` (the tree's
