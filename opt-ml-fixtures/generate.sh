@@ -21,6 +21,7 @@ fi
 .venv-xgb3/bin/python generate.py --only-modern
 .venv-xgb3/bin/python generate_triton.py
 .venv-onnx/bin/python generate_onnx.py
+.venv-onnx/bin/python generate_onnx_explanations.py
 # Pickled and joblib-dumped models, each written by the xgboost version that made such files (generate_pickle.py):
 # SageMaker's pickling containers (0.90, 1.0, 1.2), script mode's wrappers (1.2, 1.5) and later snapshots (1.7, 3.2).
 for version in 0.90 1.0.2 1.2.1 1.5.2; do

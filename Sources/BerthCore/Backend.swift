@@ -41,7 +41,7 @@ extension CompiledModel {
 
     /// Models explain nothing unless their kernel says how.
     public func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
-        throw ExplanationRefusal("Berth explains XGBoost, LightGBM and CatBoost models so far; this model cannot answer explain=\(kind.rawValue)")
+        throw ExplanationRefusal("Berth explains XGBoost, LightGBM and CatBoost models and ONNX tree ensembles; this model cannot answer explain=\(kind.rawValue)")
     }
 }
 

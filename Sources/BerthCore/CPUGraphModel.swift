@@ -28,6 +28,9 @@ struct CPUGraphModel: CompiledModel {
     let output: Location
     /// Rows run together in one arena: as many as fit `arenaBytes`, at least one.
     let blockRows: Int
+    /// The step of the one tree ensemble the answer is computed from alone, which explanations ask; nil for any
+    /// other graph (`explain`).
+    let explainedForest: Int?
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
     /// A graph with a kernel that runs every batch on the GPU makes one launch for a joined call instead of one per
@@ -73,6 +76,7 @@ struct CPUGraphModel: CompiledModel {
             throw ModelValidationError("the model's output \(graph.output) is not a [N] or [N, outputs] tensor computed from the input")
         }
         outputCount = shape.count == 2 ? shape[1] : 1
+        explainedForest = Self.answersFromOneForest(graph) ? steps.firstIndex { $0.kernel is TreeEnsembleKernel } : nil
     }
 
     /// The most bytes of arena one run takes, unless one row takes more (then a block is one row): a request of
@@ -85,21 +89,27 @@ struct CPUGraphModel: CompiledModel {
 
     func predict(_ batch: FeatureBatch) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        let values = batch.values.withUnsafeBufferPointer { input in
-            guard batch.rowCount > blockRows else { return predict(input, rows: batch.rowCount) }
-            var values = [Float]()
-            values.reserveCapacity(batch.rowCount * outputCount)
-            for start in stride(from: 0, to: batch.rowCount, by: blockRows) {
-                let rows = min(blockRows, batch.rowCount - start)
-                values += predict(UnsafeBufferPointer(rebasing: input[(start * featureCount)..<((start + rows) * featureCount)]), rows: rows)
-            }
-            return values
-        }
+        let blocks = inBlocks(batch, stepCount: steps.count) { view in Array(view(output).buffer) }
+        let values = blocks.count == 1 ? blocks[0] : blocks.flatMap { $0 }
         return Predictions(rowCount: batch.rowCount, columnCount: outputCount, values: values)
     }
 
-    /// The outputs of `rows` rows of `input`, run through every step in one arena.
-    private func predict(_ input: UnsafeBufferPointer<Float>, rows: Int) -> [Float] {
+    /// `read`'s answer for each block of at most `blockRows` rows of `batch`, in order, once the first `stepCount`
+    /// steps have run on it.
+    func inBlocks<Answer>(_ batch: FeatureBatch, stepCount: Int, read: ((Location) -> TensorView) -> Answer) -> [Answer] {
+        batch.values.withUnsafeBufferPointer { input in
+            stride(from: 0, to: max(batch.rowCount, 1), by: blockRows).map { start in
+                let rows = min(blockRows, batch.rowCount - start)
+                let block = UnsafeBufferPointer(rebasing: input[(start * featureCount)..<((start + rows) * featureCount)])
+                return run(block, rows: rows, stepCount: stepCount, read: read)
+            }
+        }
+    }
+
+    /// Runs the first `stepCount` steps on `rows` rows of `input` in one arena; `read` takes what it needs from the
+    /// arena's tensors before it is freed.
+    private func run<Answer>(_ input: UnsafeBufferPointer<Float>, rows: Int, stepCount: Int,
+                             read: ((Location) -> TensorView) -> Answer) -> Answer {
         let offsets = slotWidths.reduce(into: [0]) { $0.append($0.last! + $1 * rows) }
         // Not zeroed: every slot is written by its step before any step reads it.
         var arena = [Float](unsafeUninitializedCapacity: offsets.last!) { _, count in count = offsets.last! }
@@ -115,10 +125,10 @@ struct CPUGraphModel: CompiledModel {
                     return TensorView(shape: shape.map { $0 == BerthCore.batch ? rows : $0 }, data: arena.baseAddress! + offsets[index])
                 }
             }
-            for step in steps where !step.kernel.isView {
+            for step in steps[..<stepCount] where !step.kernel.isView {
                 step.kernel.run(step.inputs.map(view), step.outputs.map(view))
             }
-            return Array(view(output).buffer)
+            return read(view)
         }
     }
 }

@@ -30,6 +30,15 @@ public struct Explanations: Sendable, Equatable {
         self.values = values
     }
 
+    /// The rows of `blocks` (at least one, all of one kind and shape) one after another.
+    public init(joining blocks: [Explanations]) {
+        precondition(!blocks.isEmpty && blocks.allSatisfy { $0.kind == blocks[0].kind && $0.valuesPerRow == blocks[0].valuesPerRow },
+                     "blocks of one kind and shape")
+        guard blocks.count > 1 else { self = blocks[0]; return }
+        self.init(kind: blocks[0].kind, rowCount: blocks.reduce(0) { $0 + $1.rowCount }, groupCount: blocks[0].groupCount,
+                  width: blocks[0].width, values: blocks.flatMap(\.values))
+    }
+
     /// Values a row holds: all its groups, flattened.
     public var valuesPerRow: Int { groupCount * width }
 

@@ -89,13 +89,31 @@ public struct TreeEnsembleOperation: Sendable, Equatable {
         case negation
     }
 
+    /// The file's trees, in the order their ids first appear, for `explain=leaves`; nil where some tree votes for no
+    /// output (it has no IR tree to walk).
+    public var fileTrees: [FileTree]?
+
+    /// One tree of the file as the IR walks it: a tree voting for several outputs is several IR trees of one shape,
+    /// so its first one serves, and each of that IR tree's nodes knows the file's node id it was built from
+    /// (`nodes_nodeids`; a `BRANCH_EQ` split's copies share theirs).
+    public struct FileTree: Sendable, Equatable {
+        public var irTree: Int
+        public var nodeIds: [Int32]
+
+        public init(irTree: Int, nodeIds: [Int32]) {
+            self.irTree = irTree
+            self.nodeIds = nodeIds
+        }
+    }
+
     public init(ensemble: TreeEnsemble, treeCount: Int, aggregation: Aggregation, baseValues: [Float],
-                postTransform: ScorePostTransform, binaryWidening: BinaryWidening?) {
+                postTransform: ScorePostTransform, binaryWidening: BinaryWidening?, fileTrees: [FileTree]? = nil) {
         self.ensemble = ensemble
         self.treeCount = treeCount
         self.aggregation = aggregation
         self.baseValues = baseValues
         self.postTransform = postTransform
         self.binaryWidening = binaryWidening
+        self.fileTrees = fileTrees
     }
 }

@@ -84,6 +84,7 @@ struct ONNXTreeEnsembleConverter {
 
         var irTrees = [DecisionTree]()
         var irGroups = [Int]()
+        var fileTrees: [TreeEnsembleOperation.FileTree]? = []
         var maxFeature = 0
         for treeId in treeOrder {
             let members = trees[treeId]!
@@ -93,10 +94,14 @@ struct ONNXTreeEnsembleConverter {
             let roots = members.filter { !children.contains(nodeIds[$0]) }
             guard roots.count == 1 else { throw .init("tree \(treeId) of \(quoted: node.name) has \(roots.count) roots (a cycle or a forest)") }
             let groups = Set(members.flatMap { votes[$0]?.map(\.group) ?? [] }).sorted()
+            if groups.isEmpty { fileTrees = nil }
             for group in groups {
-                let tree = try buildTree(root: roots[0], treeId: treeId, local: local, group: group, modes: modes, features: features,
-                                         thresholds: thresholds, trueIds: trueIds, falseIds: falseIds, tracksTrue: tracksTrue, votes: votes)
+                let (tree, sources) = try buildTree(root: roots[0], treeId: treeId, local: local, group: group, modes: modes, features: features,
+                                                    thresholds: thresholds, trueIds: trueIds, falseIds: falseIds, tracksTrue: tracksTrue, votes: votes)
                 maxFeature = max(maxFeature, Int(tree.splitFeatures.max() ?? 0))
+                if group == groups[0] {
+                    fileTrees?.append(.init(irTree: irTrees.count, nodeIds: sources.map { Int32(clamping: nodeIds[$0]) }))
+                }
                 irTrees.append(tree)
                 irGroups.append(group)
             }
@@ -116,17 +121,20 @@ struct ONNXTreeEnsembleConverter {
         let base = attribute("base_values_as_tensor")?.tensor?.values ?? attribute("base_values")?.floats ?? []
         let operation = TreeEnsembleOperation(ensemble: ensemble, treeCount: treeOrder.count, aggregation: aggregation, baseValues: base,
                                               postTransform: try ONNXAttributes.postTransform(attribute("post_transform"), node: node),
-                                              binaryWidening: widening)
+                                              binaryWidening: widening, fileTrees: fileTrees)
         return Result(operation: operation, labels: labels)
     }
 
-    /// One IR tree for one output, built without recursion (hostile depths cannot overflow the stack).
+    /// One IR tree for one output, built without recursion (hostile depths cannot overflow the stack), and for each of
+    /// its nodes the index of the file's node it was built from.
     private func buildTree(root: Int, treeId: Int, local: [Int: Int], group: Int, modes: [String], features: [Int],
                            thresholds: [Float], trueIds: [Int], falseIds: [Int], tracksTrue: [Int],
-                           votes: [Int: [(group: Int, weight: Float)]]) throws(ModelReadError.Reason) -> DecisionTree {
+                           votes: [Int: [(group: Int, weight: Float)]]) throws(ModelReadError.Reason) -> (DecisionTree, sources: [Int]) {
         var tree = DecisionTree(leftChildren: [], rightChildren: [], splitFeatures: [], values: [], defaultLeft: [])
+        var sources = [Int]()
         let nodeLimit = 8 * local.count + 64
         func newNode() -> Int {
+            sources.append(root)
             tree.leftChildren.append(-1)
             tree.rightChildren.append(-1)
             tree.splitFeatures.append(0)
@@ -141,6 +149,7 @@ struct ONNXTreeEnsembleConverter {
         var pending = [(source: Int, target: Int, depth: Int)]()
         pending.append((root, newNode(), 0))
         while let (source, target, depth) = pending.popLast() {
+            sources[target] = source
             guard depth <= Self.maxDepth else { throw .init("tree \(treeId) of \(quoted: node.name) is deeper than \(Self.maxDepth) levels (or has a cycle)") }
             guard tree.leftChildren.count <= nodeLimit else {
                 throw .init("tree \(treeId) of \(quoted: node.name) grows past \(nodeLimit) nodes once its BRANCH_EQ/NEQ splits are rewritten")
@@ -174,6 +183,7 @@ struct ONNXTreeEnsembleConverter {
                 tree.values[target] = value
                 tree.splitFeatures[second] = tree.splitFeatures[target]
                 tree.values[second] = value.nextUp
+                sources[second] = source
                 let below = newNode(), equal = newNode(), above = newNode()
                 tree.leftChildren[target] = Int32(below)
                 tree.rightChildren[target] = Int32(second)
@@ -196,7 +206,7 @@ struct ONNXTreeEnsembleConverter {
             pending.append((leftSource, left, depth + 1))
             pending.append((rightSource, right, depth + 1))
         }
-        return tree
+        return (tree, sources)
     }
 
     private func ints(_ name: String) -> [Int] { attribute(name)?.ints ?? [] }

@@ -26,6 +26,9 @@ import Testing
         "catboost-one-hot-multiclass-cbm", "catboost-poisson", "catboost-regression", "catboost-regression-cbm",
         "catboost-depthwise-binary", "catboost-depthwise-binary-cbm", "catboost-depthwise-multiclass", "catboost-depthwise-multiclass-cbm",
         "catboost-lossguide-regression", "catboost-lossguide-regression-cbm",
+        "onnx-random-forest-binary", "onnx-random-forest-multiclass", "onnx-gradient-boosting-binary", "onnx-gradient-boosting-regressor",
+        "onnx-tree-modes-sum", "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max", "onnx-catboost-classifier",
+        "onnx-catboost-regressor",
     ]
 
     @Test(arguments: cases)

@@ -130,6 +130,34 @@ import Testing
                                                     body: ByteBuffer(bytes: body))
             #expect(response.status == .badRequest)
             #expect(String(buffer: response.body).contains("ONNX"), "\(String(buffer: response.body))")
+            #expect(String(buffer: response.body).contains("does not come from one tree ensemble"), "\(String(buffer: response.body))")
+        }
+    }
+
+    /// An ONNX classifier's JSON objects keep their label and probabilities and gain onnxruntime's leaves and margin
+    /// (`generate_onnx_explanations.py`); its contributions are a 400 naming the covers ONNX does not record.
+    @Test(arguments: ["onnx-random-forest-multiclass", "onnx-gradient-boosting-binary"])
+    func onnxTreeEnsemblesExplainLeavesAndMargins(_ fixture: String) async throws {
+        try await TestServer.run(modelDirectory: TestServer.fixtures + "/" + fixture + "/model") { client in
+            let (_, plain) = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: nil)
+            let plainRows = try #require(try JSONReader.parse(plain)["predictions"]?.array)
+            for kind in [ExplanationKind.leaves, .margin] {
+                let (status, body) = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: "explain=\(kind.rawValue)")
+                #expect(status == .ok)
+                let rows = try #require(try JSONReader.parse(body)["predictions"]?.array)
+                let want = try Self.expected(fixture, kind)
+                #expect(rows.count == want.count)
+                for (index, row) in rows.enumerated() {
+                    var usual = row.object ?? [:]
+                    let explained = usual.removeValue(forKey: kind.rawValue)
+                    let value = try #require(explained, "\(fixture) row \(index) has no \(kind.rawValue)")
+                    #expect(JSONValue.object(usual) == plainRows[index], "\(fixture): the label and probabilities stay as they were")
+                    Self.expectClose((value.array ?? [value]).map { $0.number ?? .nan }, want[index], "\(fixture) \(kind) row \(index)")
+                }
+            }
+            let (status, body) = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: "explain=contributions")
+            #expect(status == .badRequest)
+            #expect(String(decoding: body, as: UTF8.self).contains("cover"), "\(String(decoding: body, as: UTF8.self))")
         }
     }
 }

@@ -1,0 +1,84 @@
+import Testing
+@testable import BerthCore
+
+/// Explanations of graphs (what ONNX models become): a graph whose answer comes from one tree ensemble alone explains
+/// that ensemble's leaves (by the file's node ids) and its scores before the post transform, on the input its
+/// preprocessing hands it; every other graph, and contributions, are refused.
+@Suite struct GraphExplanationTests {
+    typealias G = GraphTesting
+
+    /// A stump on feature 0 (x0 < 0.5 → 2, else 7), averaged over the 2 trees the file holds, base 100, logistic
+    /// after; its file numbers the root 10 and the leaves 11 and 12.
+    static func stump(fileTrees: [TreeEnsembleOperation.FileTree]? = [.init(irTree: 0, nodeIds: [10, 11, 12])]) -> GraphOperation {
+        let tree = DecisionTree(leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], splitFeatures: [0, 0, 0],
+                                values: [0.5, 2, 7], defaultLeft: [true, false, false])
+        let ensemble = TreeEnsemble(featureCount: 2, groupCount: 1, trees: [tree], treeGroups: [0], baseMargins: [0], transform: .identity)
+        return .treeEnsemble(TreeEnsembleOperation(ensemble: ensemble, treeCount: 2, aggregation: .average, baseValues: [-102],
+                                                   postTransform: .logistic, binaryWidening: nil, fileTrees: fileTrees))
+    }
+
+    /// A Scaler (x − 1) · 2 before the stump: rows are explained on the values the trees see.
+    static let scaledStump = G.graph([G.node(.scaler(offset: [1, 1], scale: [2, 2]), outputs: ["scaled"], name: "scale"),
+                                      G.node(stump(), ["scaled"], name: "trees")], features: 2)
+    /// Scaled to -2, 0.4, 0.6 and NaN: below, below, above the split, and missing (left).
+    static let rows: [Float] = [0, 9, 1.2, 9, 1.3, 9, .nan, 9]
+
+    @Test func leavesAreTheFilesNodeIdsOfTheTreesTheInputReaches() throws {
+        let model = try G.compile(Self.scaledStump)
+        let leaves = try model.explain(FeatureBatch(rowCount: 4, columnCount: 2, values: Self.rows), as: .leaves)
+        #expect(leaves.width == 1)
+        #expect(leaves.values == [11, 11, 12, 11])
+    }
+
+    /// The margin is the score the post transform is applied to: the average over the file's trees plus the base.
+    @Test func theMarginIsTheScoreBeforeThePostTransform() throws {
+        let model = try G.compile(Self.scaledStump)
+        let batch = FeatureBatch(rowCount: 4, columnCount: 2, values: Self.rows)
+        let margins = try model.explain(batch, as: .margin)
+        #expect(margins.values == [-101, -101, -98.5, -101])
+        let predictions = model.predict(batch)
+        for (margin, prediction) in zip(margins.values, predictions.values) {
+            #expect(prediction == ScorePostTransform.logistic(Float(margin)))
+        }
+    }
+
+    @Test func contributionsAreRefusedNamingTheMissingCovers() throws {
+        let model = try G.compile(Self.scaledStump)
+        let refusal = #expect(throws: ExplanationRefusal.self) {
+            try model.explain(FeatureBatch(rowCount: 1, columnCount: 2, values: [0, 0]), as: .contributions)
+        }
+        #expect(refusal?.reason.contains("cover") == true)
+    }
+
+    @Test func aTreeThatVotesForNoOutputRefusesLeavesButNotMargins() throws {
+        let model = try G.compile(G.graph([G.node(Self.stump(fileTrees: nil), name: "trees")], features: 2))
+        let batch = FeatureBatch(rowCount: 1, columnCount: 2, values: [0.9, 0])
+        #expect(throws: ExplanationRefusal.self) { try model.explain(batch, as: .leaves) }
+        #expect(try model.explain(batch, as: .margin).values == [-98.5])
+    }
+
+    /// Which graphs explain: the answer must be computed from the one ensemble's scores and constants alone.
+    @Test func onlyAnAnswerFromOneEnsembleAloneIsExplained() throws {
+        let constants = ["two": ConstantTensor(shape: [1], values: [2])]
+        let linear = GraphOperation.linearRegressor(LinearModelOperation(coefficients: [1, 1], intercepts: [0], outputCount: 1,
+                                                                           postTransform: .none, labelCount: 0))
+        let cases: [(String, OperatorGraph, Bool)] = [
+            ("the ensemble alone", G.graph([G.node(Self.stump())], features: 2), true),
+            ("scaled first", Self.scaledStump, true),
+            ("scores times a constant", G.graph([G.node(Self.stump(), outputs: ["s"], name: "trees"),
+                                                 G.node(.multiply, ["s", "two"], name: "double")], features: 2, constants: constants), true),
+            ("scores plus a linear model's", G.graph([G.node(Self.stump(), outputs: ["s"], name: "trees"),
+                                                      G.node(linear, outputs: ["l"], name: "linear"),
+                                                      G.node(.add, ["s", "l"], name: "sum")], features: 2), false),
+            ("two ensembles", G.graph([G.node(Self.stump(), outputs: ["s"], name: "a"), G.node(Self.stump(), ["s"], name: "b")], features: 2), false),
+            ("no ensemble", G.graph([G.node(linear)], features: 2), false),
+        ]
+        for (label, graph, explains) in cases {
+            #expect(CPUGraphModel.answersFromOneForest(graph) == explains, "\(label)")
+        }
+        let refusal = #expect(throws: ExplanationRefusal.self) {
+            try G.compile(cases[3].1).explain(FeatureBatch(rowCount: 1, columnCount: 2, values: [0, 0]), as: .margin)
+        }
+        #expect(refusal?.reason.contains("does not come from one tree ensemble") == true)
+    }
+}
