@@ -433,6 +433,22 @@ def modern_cases():
     write_case("xgboost-gblinear-poisson", "gblinear booster with count:poisson (log link on base_score), JSON",
                {"xgboost-model.json": saved(booster, ".json")}, R, predict(booster, R))
 
+    gblinear_multiclass_case()
+
+
+def gblinear_multiclass_case():
+    # gblinear with multi:softprob: xgboost 3.1+ saves a base_score per class, and its linear booster adds the first
+    # of them to every class's margin (its trees add each class's own).
+    rng = np.random.default_rng(29)
+    X = synthetic(rng, 300, 4)
+    y = np.digitize(X[:, 0] + 0.5 * X[:, 1], [-0.5, 0.5]).astype(float)
+    booster = xgb.train({"booster": "gblinear", "objective": "multi:softprob", "num_class": 3, "seed": 8},
+                        xgb.DMatrix(X, label=y), num_boost_round=20)
+    assert saved(booster, ".json").count(b"base_score\":\"[") == 1, "xgboost 3.1+ saves one base_score per class"
+    R = request_rows(rng, 4, 12)
+    write_case("xgboost-gblinear-multiclass", "gblinear booster with multi:softprob: a base_score per class, the first added to every class",
+               {"xgboost-model.json": saved(booster, ".json")}, R, predict(booster, R))
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()

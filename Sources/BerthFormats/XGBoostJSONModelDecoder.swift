@@ -70,10 +70,12 @@ enum XGBoostJSONModelDecoder {
             }
             let floats = weights.map(Float.init)
             treeCount = 0
+            // xgboost 3.1+ saves a base score per output, but its linear booster adds the first to every output's
+            // margin (its trees add each output's own): the fixture xgboost-gblinear-multiclass holds xgboost to it.
             ir = .linear(LinearModel(featureCount: featureCount, groupCount: groupCount,
                                      weights: Array(floats[0..<featureCount * groupCount]),
                                      biases: Array(floats[(featureCount * groupCount)...]),
-                                     baseMargins: baseMargins, transform: objective.transform))
+                                     baseMargins: Array(repeating: baseMargins[0], count: groupCount), transform: objective.transform))
         default:
             throw fail("uses the booster \(quoted: boosterName); Berth reads gbtree, dart and gblinear")
         }

@@ -16,7 +16,8 @@ import Testing
 /// (non-symmetric CatBoost trees' contributions and leaves) — Berth must refuse it.
 @Suite struct ExplanationFixtureTests {
     static let cases = [
-        "xgboost-binary-legacy", "xgboost-binary-selectable", "xgboost-dart", "xgboost-gblinear-poisson", "xgboost-missing-categorical",
+        "xgboost-binary-legacy", "xgboost-binary-selectable", "xgboost-dart", "xgboost-gblinear-poisson", "xgboost-gblinear-multiclass",
+        "xgboost-missing-categorical",
         "xgboost-multiclass-ubjson", "xgboost-regression-json-gz", "xgboost-softmax-selectable",
         "lightgbm-binary-selectable", "lightgbm-dart", "lightgbm-goss", "lightgbm-rf", "lightgbm-regression-zero-as-missing",
         "lightgbm-regression-use-missing-false", "lightgbm-multiclass-categorical", "lightgbm-multiclassova",
