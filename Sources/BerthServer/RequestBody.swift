@@ -1,6 +1,7 @@
 import BerthRuntime
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// A prediction request's body, collected under the payload limit and the body deadline, for every route that
 /// predicts (`/invocations`, a multi-model invoke, an Open Inference Protocol infer).
@@ -17,6 +18,9 @@ struct RequestBody: Sendable {
         do {
             return try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge(limit)
+        } catch is NIOTooManyBytesError {
+            // What a streamed (chunked) body throws once it passes the limit.
             throw tooLarge(limit)
         } catch is RequestDeadlineHandler.BodyTimeout {
             throw InvocationFailure(.requestTimeout, """

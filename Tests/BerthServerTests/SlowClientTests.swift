@@ -35,6 +35,21 @@ import Testing
         }
     }
 
+    /// A chunked body has no length to refuse up front: it is refused with 413 and its message (not a 500) as soon as
+    /// what has streamed in passes the limit, on every route that predicts.
+    @Test(arguments: ["/invocations", "/v2/models/model/infer"])
+    func aChunkedBodyPastTheLimitIs413(_ route: String) async throws {
+        try await TestServer.run(modelDirectory: Self.model, environment: ["SAGEMAKER_MAX_PAYLOAD_IN_MB": "1"]) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            connection.send("POST \(route) HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n")
+            let chunk = String(repeating: " ", count: 64 << 10)
+            for _ in 0..<17 { connection.send(String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n") }
+            let answer = try #require(try await connection.readUntilClosed(within: 6), "the connection stayed open")
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
+            #expect(answer.contains("SAGEMAKER_MAX_PAYLOAD_IN_MB"))
+        }
+    }
+
     @Test func anAnswerGivenBeforeTheBodyEndsSaysTheConnectionCloses() async throws {
         try await TestServer.run(modelDirectory: Self.model) { client in
             let connection = try RawConnection(port: try #require(client.port))
