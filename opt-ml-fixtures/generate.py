@@ -434,6 +434,7 @@ def modern_cases():
                {"xgboost-model.json": saved(booster, ".json")}, R, predict(booster, R))
 
     gblinear_multiclass_case()
+    logistic_one_class_case()
 
 
 def gblinear_multiclass_case():
@@ -447,6 +448,19 @@ def gblinear_multiclass_case():
     assert saved(booster, ".json").count(b"base_score\":\"[") == 1, "xgboost 3.1+ saves one base_score per class"
     R = request_rows(rng, 4, 12)
     write_case("xgboost-gblinear-multiclass", "gblinear booster with multi:softprob: a base_score per class, the first added to every class",
+               {"xgboost-model.json": saved(booster, ".json")}, R, predict(booster, R))
+
+
+def logistic_one_class_case():
+    # binary:logistic trained on labels that are all 1: base_score is saved as 1, whose logit is infinite; xgboost
+    # takes it as 1 - 1e-6 (and 0 as 1e-6) before the link, so the trees still move the prediction.
+    rng = np.random.default_rng(31)
+    X = synthetic(rng, 200, 3)
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 2, "seed": 9}, xgb.DMatrix(X, label=np.ones(len(X))),
+                        num_boost_round=5)
+    assert b'base_score":"[1E0]"' in saved(booster, ".json"), "a base_score of exactly 1"
+    R = request_rows(rng, 3, 8)
+    write_case("xgboost-logistic-one-class", "binary:logistic trained on one class: base_score 1, clamped by xgboost to 1 - 1e-6",
                {"xgboost-model.json": saved(booster, ".json")}, R, predict(booster, R))
 
 

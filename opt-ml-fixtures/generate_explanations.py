@@ -21,7 +21,7 @@ import xgboost as xgb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LEGACY = ["xgboost-binary-legacy", "xgboost-binary-selectable"]
-CURRENT = ["xgboost-dart", "xgboost-gblinear-poisson", "xgboost-gblinear-multiclass", "xgboost-missing-categorical", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
+CURRENT = ["xgboost-dart", "xgboost-gblinear-poisson", "xgboost-gblinear-multiclass", "xgboost-logistic-one-class", "xgboost-missing-categorical", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
            "xgboost-softmax-selectable"]
 
 

@@ -64,11 +64,15 @@ public struct XGBoostObjective: Sendable, Equatable {
     /// Whether several models with this objective are combined by majority vote instead of by mean.
     public var votes: Bool { transform == .argmax || transform == .hinge }
 
-    /// `base_score` taken from output space to margin space, in float32 like XGBoost's `ProbToMargin`.
+    /// `base_score` taken from output space to margin space, in float32 like XGBoost's `ProbToMargin`. A
+    /// probability is first kept within [1e-6, 1 − 1e-6], as xgboost 3.2 keeps it: a model trained on one class
+    /// saves a base score of exactly 0 or 1, whose logit would be infinite (fixture `xgboost-logistic-one-class`).
     public func margin(fromBaseScore score: Float) -> Float {
         switch link {
         case .identity: return score
-        case .logit: return -logf(1 / score - 1)
+        case .logit:
+            let probability = min(max(score, 1e-6), 1 - 1e-6)
+            return -logf(1 / probability - 1)
         case .log: return logf(score)
         }
     }

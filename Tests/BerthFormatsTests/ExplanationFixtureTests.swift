@@ -17,6 +17,7 @@ import Testing
 @Suite struct ExplanationFixtureTests {
     static let cases = [
         "xgboost-binary-legacy", "xgboost-binary-selectable", "xgboost-dart", "xgboost-gblinear-poisson", "xgboost-gblinear-multiclass",
+        "xgboost-logistic-one-class",
         "xgboost-missing-categorical",
         "xgboost-multiclass-ubjson", "xgboost-regression-json-gz", "xgboost-softmax-selectable",
         "lightgbm-binary-selectable", "lightgbm-dart", "lightgbm-goss", "lightgbm-rf", "lightgbm-regression-zero-as-missing",
