@@ -40,10 +40,14 @@ public struct ArtifactStore: Sendable {
         var contents = Contents(files: [], skipped: [])
         var totalBytes = 0
         var filesSeen = 0
+        /// The real paths of the folders and files read so far: links inside the directory may lead to one twice
+        /// (or, for a folder, in a loop), and each is read once.
+        var read: Set<String>
 
         init(root: String, limits: ArtifactLimits) {
             self.root = root
             self.limits = limits
+            read = [root]
         }
 
         var remainingBytes: Int { limits.maxTotalBytes - totalBytes }
@@ -69,18 +73,30 @@ public struct ArtifactStore: Sendable {
                 }
                 switch kind {
                 case .directory:
+                    guard isFirstRead(path, child) else { continue }
                     if depth + 1 <= limits.maxDirectoryDepth {
                         try walk(relative: child, depth: depth + 1)
                     } else {
                         contents.skipped.append(child + " (nested too deep)")
                     }
                 case .file:
+                    guard isFirstRead(path, child) else { continue }
                     let bytes = try FileSystem.read(path, limit: remainingBytes)
                     try add(path: child, extractedPath: child, bytes: consume bytes, allowArchive: true)
                 default:
                     contents.skipped.append(child + " (not a regular file)")
                 }
             }
+        }
+
+        /// Whether the folder or file at `path` (`child` in the directory) is read for the first time; if not — a
+        /// link leads to it again — it is skipped, and logged.
+        mutating func isFirstRead(_ path: String, _ child: String) -> Bool {
+            guard read.insert(FileSystem.realPath(path) ?? path).inserted else {
+                contents.skipped.append(child + " (a link to a folder or file already read)")
+                return false
+            }
+            return true
         }
 
         /// Adds a file, unpacking it first when it is gzip, zlib (joblib's compressed files) or tar; `extractedPath`

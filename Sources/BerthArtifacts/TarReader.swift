@@ -30,7 +30,8 @@ public enum TarReader {
         return Array(bytes[257..<262]) == Array("ustar".utf8)
     }
 
-    /// The archive's regular files in archive order. Folders are skipped; everything else unsafe is refused.
+    /// The archive's regular files in archive order. Folders are skipped; everything else unsafe is refused. A path
+    /// the archive holds twice (`tar -rf` appends a file's new version) is the last one, as `tar -x` leaves it.
     ///
     /// The largest file keeps the archive's own storage, its bytes moved to the front in place, so the model in a
     /// `model.tar.gz` (nearly all of it) is not copied into fresh memory whose every page then faults in; the
@@ -71,7 +72,7 @@ public enum TarReader {
         var headersSeen = 0
         while offset + blockSize <= archive.count {
             let header = archive[offset..<offset + blockSize]
-            if header.allSatisfy({ $0 == 0 }) { return entries }
+            if header.allSatisfy({ $0 == 0 }) { return lastOfEachPath(entries) }
             headersSeen += 1
             guard headersSeen <= maxEntries * 3 else { throw .tooManyEntries }
             try verifyChecksum(header, offset: offset)
@@ -125,7 +126,15 @@ public enum TarReader {
         guard offset >= archive.count || archive[offset...].allSatisfy({ $0 == 0 }) else {
             throw .corrupt("the archive ends in the middle of a header (truncated file?)")
         }
-        return entries
+        return lastOfEachPath(entries)
+    }
+
+    /// Each path's last entry, in archive order.
+    private static func lastOfEachPath(_ entries: [(path: String, range: Range<Int>)]) -> [(path: String, range: Range<Int>)] {
+        var last = [String: Int]()
+        for (index, entry) in entries.enumerated() { last[entry.path] = index }
+        guard last.count < entries.count else { return entries }
+        return entries.indices.filter { last[entries[$0].path] == $0 }.map { entries[$0] }
     }
 
     /// Normalises `./a/b` to `a/b` and refuses absolute paths and `..`.

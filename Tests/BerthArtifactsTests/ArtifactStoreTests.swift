@@ -79,6 +79,18 @@ import Testing
         #expect(contents.skipped.first?.contains("escape") == true)
     }
 
+    /// Links inside the directory that lead to a folder or file again — a loop back up, a second name for a model —
+    /// read each one once: an ensemble must not count a model twice, nor a loop read it sixteen levels deep.
+    @Test func whatALinkLeadsToAgainIsReadOnce() throws {
+        try write("a-model", [1])
+        try write("sub/b-model", [2])
+        try FileManager.default.createSymbolicLink(atPath: root + "/model/sub/up", withDestinationPath: "..")
+        try FileManager.default.createSymbolicLink(atPath: root + "/model/z-latest", withDestinationPath: "a-model")
+        let contents = try open()
+        #expect(contents.files.map(\.path) == ["a-model", "sub/b-model"])
+        #expect(contents.skipped.sorted() == ["sub/up (a link to a folder or file already read)", "z-latest (a link to a folder or file already read)"])
+    }
+
     @Test func fifosAndHardLinksOutsideAreNeverOpenedAsModels() throws {
         try write("xgboost-model", [1])
         // Opening a FIFO for reading would block start-up until someone writes to it.

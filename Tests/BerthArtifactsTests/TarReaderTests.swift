@@ -21,6 +21,18 @@ import Testing
         #expect(found[1].bytes.count == 1000)
     }
 
+    /// A path held twice (`tar -rf` appending a file's new version, `./` or not) is read as `tar -x` leaves it: the
+    /// last version, in its place in the archive.
+    @Test func aPathHeldTwiceIsItsLastVersion() throws {
+        let found = try entries([
+            Member(name: "xgboost-model", data: Array("old".utf8)),
+            Member(name: "other", data: Array("other".utf8)),
+            Member(name: "./xgboost-model", data: Array("new".utf8)),
+        ])
+        #expect(found.map(\.path) == ["other", "xgboost-model"])
+        #expect(found.map(\.bytes) == [Array("other".utf8), Array("new".utf8)])
+    }
+
     /// The largest file keeps the archive's storage, moved to its front; every other file is copied out before
     /// that move overwrites them. Wherever the largest sits, every file reads back exactly, empty ones included.
     @Test func everyFileReadsBackWhereverTheLargestSits() throws {
