@@ -26,7 +26,7 @@ public struct JSONLinesDecoder: RequestDecoder {
             line, lineNumber, _, values throws(CodecError) in
             let record: JSONValue
             do throws(JSONParseError) {
-                record = try JSONReader.parse(UnsafeBufferPointer(rebasing: bytes[line]), rejectsDuplicateKeys: true)
+                record = try JSONReader.parse(UnsafeBufferPointer(rebasing: bytes[line]), allowsNonFiniteNumbers: true, rejectsDuplicateKeys: true)
             } catch {
                 throw .bad("line \(lineNumber) is not valid JSON (\(error.reason) at byte \(error.offset) of the line)")
             }

@@ -32,7 +32,7 @@ public struct JSONRequestDecoder: RequestDecoder {
         }
         let document: JSONValue
         do {
-            document = try JSONReader.parse(body.bindMemory(to: UInt8.self), rejectsDuplicateKeys: true)
+            document = try JSONReader.parse(body.bindMemory(to: UInt8.self), allowsNonFiniteNumbers: true, rejectsDuplicateKeys: true)
         } catch {
             if error.reason == JSONParseError.contentAfterValue && body.contains(UInt8(ascii: "\n")) {
                 return try JSONLinesDecoder(options: options).decode(body, featureCount: featureCount)

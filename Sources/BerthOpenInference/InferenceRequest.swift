@@ -147,15 +147,15 @@ public struct InferenceRequest: Sendable {
                 throw .bad("\(label) has \(values.count) elements in \"data\" but shape [\(rows), \(featureCount)] needs \(count)")
             }
         }
-        let infinite = doubles.map { $0.firstIndex(where: \.isInfinite) } ?? values.firstIndex(where: \.isInfinite)
-        if let infinite {
+        let batch = FeatureBatch(rowCount: rows, columnCount: featureCount, values: values, doubles: doubles)
+        if let infinite = batch.firstInfiniteIndex {
             throw .bad("""
                 \(label) element \(infinite) (row \(infinite / featureCount), column \(infinite % featureCount)) is infinite\
                 \(doubles == nil ? " as a float32" : ""), and Berth refuses infinite inputs (xgboost does): send a finite number, \
                 or NaN (null in JSON) for a missing value
                 """)
         }
-        return FeatureBatch(rowCount: rows, columnCount: featureCount, values: values, doubles: doubles)
+        return batch
     }
 
     /// The rows a `[rows, features]` or `[features]` shape gives.

@@ -81,7 +81,16 @@ public struct InferencePipeline: Sendable {
         var options = decoding
         options.firstLineNumber = firstLineNumber
         let batch = try model.metrics.measure(.decode) { () throws(CodecError) in
-            try requestFormat.decoder(options: options).decode(body, featureCount: model.featureCount)
+            let batch = try requestFormat.decoder(options: options).decode(body, featureCount: model.featureCount)
+            // CSV refuses an infinite value as it reads it, naming its line; the other formats once the rows are whole.
+            if requestFormat != .csv, let index = batch.firstInfiniteIndex {
+                throw CodecError(.badRequest, """
+                    row \(index / batch.columnCount + 1), column \(index % batch.columnCount + 1) is infinite\
+                    \(batch.doubles == nil ? " as a float32" : ""), and Berth refuses infinite inputs (xgboost does): send a \
+                    finite number, or a missing value (null in JSON, NaN in NPY and RecordIO, an index left out in libsvm)
+                    """)
+            }
+            return batch
         }
         model.metrics.recordRequest(rows: batch.rowCount)
         return batch
