@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthCodecs
 import BerthCore
+import BerthJSON
 import BerthRuntime
 import BerthServer
 import FoundationEssentials
@@ -49,6 +50,10 @@ struct BenchCommand: ParsableCommand {
 
     @Argument(help: "Inputs: .npy rows for kernel and encode, request bodies for decode, none for load.")
     var inputs: [String] = []
+
+    func validate() throws {
+        guard seconds.isFinite, (0...86_400).contains(seconds) else { throw ValidationError("--seconds must be from 0 to 86400") }
+    }
 
     func run() throws {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .warning) }
@@ -112,7 +117,8 @@ struct BenchCommand: ParsableCommand {
     private func report(input: String, rows: Int, microseconds: Double) {
         let rate = rows > 0 ? Double(rows) / (microseconds / 1e6) : 0
         if json {
-            print(#"{"stage": "\#(stage.rawValue)", "input": "\#(input)", "rows": \#(rows), "median_us": \#(microseconds), "rows_per_s": \#(rate)}"#)
+            let quotedInput = String(decoding: JSONValue.string(input).jsonText, as: UTF8.self)
+            print(#"{"stage": "\#(stage.rawValue)", "input": \#(quotedInput), "rows": \#(rows), "median_us": \#(microseconds), "rows_per_s": \#(rate)}"#)
         } else {
             print("\(stage.rawValue)\t\(input)\t\(rows)\t\(Int(microseconds))\t\(Int(rate))")
         }

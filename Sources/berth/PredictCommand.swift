@@ -27,17 +27,17 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .customLong("model-dir"), help: "The model directory (default: SM_MODEL_DIR or /opt/ml/model).")
     var modelDirectory: String?
 
-    @Option(name: .customLong("content-type"), help: "The inputs' content type (default: text/csv).")
+    @Option(name: .customLong("content-type"), help: "The inputs' content type, parameters included (\"text/csv; header=present\"; default: text/csv).")
     var contentType = "text/csv"
 
     @Option(help: "The outputs' content type (default: SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT or text/csv).")
     var accept: String?
 
-    @Option(name: .customLong("batch-strategy"), help: "MultiRecord (default) or SingleRecord.")
-    var batchStrategy = "MultiRecord"
+    @Option(name: .customLong("batch-strategy"), help: "MultiRecord or SingleRecord (default: SAGEMAKER_BATCH_STRATEGY, or MultiRecord).")
+    var batchStrategy: String?
 
-    @Option(name: .customLong("max-payload-mb"), help: "The largest request in MB, as MaxPayloadInMB (default 6; 0 = unlimited).")
-    var maxPayloadMB = 6
+    @Option(name: .customLong("max-payload-mb"), help: "The largest request in MB, as MaxPayloadInMB; 0 = unlimited (default: SAGEMAKER_MAX_PAYLOAD_IN_MB, or 6).")
+    var maxPayloadMB: Int?
 
     @Option(help: "The folder for the .out files (default: beside each input).")
     var output: String?
@@ -66,16 +66,25 @@ struct PredictCommand: ParsableCommand {
         }
         let requestFormat: RequestFormat
         let responseFormat: ResponseFormat
+        var csvHeader: CSVHeader?
         do throws(CodecError) {
             requestFormat = try RequestFormat.negotiate(contentType: contentType)
             responseFormat = try ResponseFormat.negotiate(accept: accept, defaultFormat: configuration.serving.defaultAccept)
+            if requestFormat == .csv { csvHeader = try CSVHeader.parameter(ofContentType: contentType) }
         } catch {
             throw ValidationError(error.message)
         }
-        guard let strategy = BatchStrategy(parsing: batchStrategy) else {
-            throw ValidationError("--batch-strategy must be MultiRecord or SingleRecord")
+        var strategy = configuration.batchTransform.strategy
+        if let batchStrategy {
+            guard let chosen = BatchStrategy(parsing: batchStrategy) else { throw ValidationError("--batch-strategy must be MultiRecord or SingleRecord") }
+            strategy = chosen
         }
-        guard (0...100_000).contains(maxPayloadMB) else { throw ValidationError("--max-payload-mb must be in 0…100000") }
+        var payloadLimit = configuration.serving.payloadLimit
+        if let maxPayloadMB {
+            guard (0...100_000).contains(maxPayloadMB) else { throw ValidationError("--max-payload-mb must be in 0…100000") }
+            payloadLimit = PayloadLimit(megabytes: maxPayloadMB)
+        }
+        let files = try inputFiles()
 
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .warning) }
         let logger = Logger(label: "berth")
@@ -92,11 +101,10 @@ struct PredictCommand: ParsableCommand {
         } catch {
             throw fail("the model cannot be loaded: \(error.description)", status: 2)
         }
-        let job = LocalBatchTransform(pipeline: InferencePipeline(model: model, configuration: configuration),
-                                      requestFormat: requestFormat, responseFormat: responseFormat, strategy: strategy,
-                                      payloadLimit: PayloadLimit(megabytes: maxPayloadMB))
-        let files = try inputFiles()
-        guard !files.isEmpty else { throw ValidationError("no input files found in \(inputs.joined(separator: ", "))") }
+        var pipeline = InferencePipeline(model: model, configuration: configuration)
+        if let csvHeader { pipeline.decoding.csvHeader = csvHeader }
+        let job = LocalBatchTransform(pipeline: pipeline, requestFormat: requestFormat, responseFormat: responseFormat, strategy: strategy,
+                                      payloadLimit: payloadLimit)
         if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
         var failed = 0
         for file in files {
@@ -122,29 +130,53 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    /// Every input file and the `.out` path its answers go to.
+    /// Every input file and the `.out` path its answers go to. Folders are read recursively, links to folders
+    /// followed, except a link back to a folder it is inside (a loop); two inputs that would write one `.out`
+    /// (`--output` with `a/x.csv` and `b/x.csv`) are refused before anything runs.
     private func inputFiles() throws -> [(input: String, output: String)] {
         var files = [(input: String, output: String)]()
+        func walk(_ folder: String, relative: String, inside: Set<String>) throws {
+            let real = realPath(folder)
+            guard !inside.contains(real) else { return }
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+            where !name.hasPrefix(".") && !name.hasSuffix(".out") && !name.hasSuffix(".partial") {
+                let path = folder + "/" + name, child = relative.isEmpty ? name : relative + "/" + name
+                if isFolder(path) {
+                    try walk(path, relative: child, inside: inside.union([real]))
+                } else {
+                    files.append((path, output.map { $0 + "/" + child + ".out" } ?? path + ".out"))
+                }
+            }
+        }
         for input in inputs {
             guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("\(input) does not exist") }
-            if !isFolder(input) {
+            if isFolder(input) {
+                try walk(input, relative: "", inside: [])
+            } else {
                 let name = input.split(separator: "/").last.map(String.init) ?? input
                 files.append((input, output.map { $0 + "/" + name + ".out" } ?? input + ".out"))
-                continue
             }
-            let relatives = try FileManager.default.subpathsOfDirectory(atPath: input).sorted()
-            for relative in relatives where !relative.hasSuffix(".out") && !relative.hasSuffix(".partial")
-                && !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
-                let path = input + "/" + relative
-                guard !isFolder(path) else { continue }
-                files.append((path, output.map { $0 + "/" + relative + ".out" } ?? path + ".out"))
+        }
+        guard !files.isEmpty else { throw ValidationError("no input files found in \(inputs.joined(separator: ", "))") }
+        var writers = [String: String]()
+        for file in files {
+            if let other = writers.updateValue(file.input, forKey: file.output) {
+                throw ValidationError("\(other) and \(file.input) would both write \(file.output): give them different names, or run them apart")
             }
         }
         return files
     }
 
+    /// Whether `path` is a folder, or a link to one.
     private func isFolder(_ path: String) -> Bool {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeDirectory
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    private func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     private func fail(_ message: String, status: Int32) -> ExitCode {
