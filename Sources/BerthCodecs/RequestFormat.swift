@@ -27,7 +27,7 @@ public enum RequestFormat: String, Sendable, CaseIterable {
         case "application/x-npy", "application/npy", "npy": return .npy
         default:
             throw CodecError(.unsupportedContentType, """
-                Content-Type '\(mediaType.essence)' is not supported. Send one of: \
+                Content-Type '\(excerpt(Array(mediaType.essence.utf8)))' is not supported. Send one of: \
                 \(RequestFormat.allCases.map(\.rawValue).joined(separator: ", ")) (header-less CSV with one row per line \
                 is what SageMaker's built-in XGBoost expects; \
                 with no Content-Type Berth reads CSV)

@@ -103,6 +103,17 @@ import Testing
         #expect(contents.skipped.contains { $0.hasPrefix("pipe") && $0.contains("not a regular file") })
     }
 
+    /// An archive entry's name is quoted cut to 64 characters, control characters shown as `?`: a 100 KB hostile
+    /// name can neither flood the log and `/ping` nor break their lines.
+    @Test func aHostileEntryNameIsQuotedShort() throws {
+        let name = "../" + String(repeating: "x\n", count: 50_000)
+        try write("model.tar", ArchiveBuilder.tar([ArchiveBuilder.pax(["path": name]), ArchiveBuilder.Member(name: "ignored", data: [1])]))
+        let error = #expect(throws: ArtifactError.self) { try open() }
+        let message = error?.description ?? ""
+        #expect(message.contains("'../x?x?x") && message.contains("climbs out"), "\(message.prefix(300))")
+        #expect(message.utf8.count < 400 && !message.contains("\n"))
+    }
+
     @Test func emptyAndMissingDirectoriesSayWhatWasExpected() throws {
         try write(".hidden", [1])
         let empty = #expect(throws: ArtifactError.self) { try open() }

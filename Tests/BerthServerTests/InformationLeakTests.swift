@@ -18,7 +18,7 @@ import Testing
         let body = String(buffer: response.body)
         #expect((400..<500).contains(response.status.code), "\(label): status \(response.status.code)")
         #expect(body.utf8.count <= 1_024, "\(label): a \(body.utf8.count)-byte error body")
-        #expect(!body.contains(token), "\(label): the body echoes the request: \(body)")
+        #expect(!body.contains(token) && !body.contains(token.lowercased()), "\(label): the body echoes the request: \(body)")
         for marker in [Fixtures.root, "/work/", ".swift", "Fatal error", "Backtrace", "0x0000"] {
             #expect(!body.contains(marker), "\(label): the body contains '\(marker)': \(body)")
         }
@@ -38,6 +38,8 @@ import Testing
                 ("NPY", [.contentType: "application/x-npy"], Array("\u{93}NUMPY\u{1}\u{0}v\u{0}{'descr': '\(Self.token)'}".utf8)),
                 ("RecordIO", [.contentType: "application/x-recordio-protobuf"], Array(Self.token.utf8)),
                 ("content type", [.contentType: "application/\(Self.token)"], [1]),
+                // Media types are compared in lower case: the message must not quote the lowered token either.
+                ("content type, lower case", [.contentType: "application/\(Self.token.lowercased())\t"], [1]),
                 ("accept", [.contentType: "text/csv", .accept: "text/\(Self.token)"], Array("1,2\n".utf8)),
             ]
             for (label, headers, body) in requests {
