@@ -32,6 +32,8 @@ public struct CSVDecoder: RequestDecoder {
     private func decode<Values: FeatureValues>(_ body: UnsafeRawBufferPointer, featureCount: Int,
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
         var bytes = body.bindMemory(to: UInt8.self)
+        // A UTF-8 byte order mark before the first line (Excel's "CSV UTF-8") is not data.
+        if options.firstLineNumber == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = UnsafeBufferPointer(rebasing: bytes[3...]) }
         var firstLineNumber = options.firstLineNumber
         var header: CSVHeaderColumns?
         var delimiter = UInt8(ascii: ",")
@@ -56,7 +58,9 @@ public struct CSVDecoder: RequestDecoder {
                 let fields = try decodeLine(bytes, line, delimiter: delimiter, lineNumber: lineNumber, header: nil,
                                             isFirstRow: isFirstRow && options.firstLineNumber == 1, into: &values)
                 guard fields == featureCount else {
-                    throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)"))
+                    let text = bytes[line].last == UInt8(ascii: "\r") ? bytes[line].dropLast() : bytes[line]
+                    throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)",
+                                            trailingDelimiter: text.last == delimiter ? delimiter : nil))
                 }
                 return
             }
@@ -184,10 +188,14 @@ public struct CSVDecoder: RequestDecoder {
     }
 }
 
-/// The 400 message for a row whose value count differs from the model's feature count.
-func countMessage(fields: Int, featureCount: Int, subject: String) -> String {
+/// The 400 message for a row whose value count differs from the model's feature count; `trailingDelimiter`, when a
+/// CSV line ends with its delimiter (whose empty last value is the extra one, not a label).
+func countMessage(fields: Int, featureCount: Int, subject: String, trailingDelimiter: UInt8? = nil) -> String {
     var message = "\(subject) has \(fields) values but the model takes \(featureCount) features"
-    if fields == featureCount + 1 {
+    if fields == featureCount + 1, let trailingDelimiter {
+        let named = trailingDelimiter == UInt8(ascii: "\t") ? "a tab" : trailingDelimiter == UInt8(ascii: " ") ? "a space" : "'\(excerpt([trailingDelimiter]))'"
+        message += ": it ends with \(named), which adds an empty last value; remove the trailing delimiter"
+    } else if fields == featureCount + 1 {
         message += ": if the first column is the label, drop it (inference rows carry features only)"
     } else {
         message += ": send exactly \(featureCount) values per row, leaving a field empty for a missing value"

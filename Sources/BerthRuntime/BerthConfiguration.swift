@@ -33,9 +33,9 @@ public struct BerthConfiguration: Sendable {
         try batching.read(reader)
         try multiModel.read(reader)
         try compute.read(reader)
-        if let level = reader.string("BERTH_LOG_LEVEL") ?? reader.string("LOG_LEVEL") {
+        if let (variable, level) = ["BERTH_LOG_LEVEL", "LOG_LEVEL"].lazy.compactMap({ name in reader.string(name).map { (name, $0) } }).first {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
-                throw ConfigurationError(variable: "BERTH_LOG_LEVEL", value: level,
+                throw ConfigurationError(variable: variable, value: level,
                                          expected: "trace, debug, info, notice, warning, error or critical")
             }
             logLevel = parsed

@@ -3,6 +3,7 @@ import BerthJSON
 import BerthRuntime
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Logging
 
 /// The management API of a multi-model endpoint (`SAGEMAKER_MULTI_MODEL=true`, docs/contract.md MME-1..8): load,
@@ -72,6 +73,12 @@ struct MultiModelAPI: Sendable {
                 return InvocationFailure(.badRequest, #"send {"model_name": "…", "url": "/opt/ml/models/…"}"#, reason: .invalidLoadRequest).response
             }
             (name, url) = (modelName, modelURL)
+        } catch let error where error is NIOTooManyBytesError || (error as? HTTPError)?.status == .contentTooLarge {
+            return InvocationFailure(.contentTooLarge, #"a load request is at most 64 KiB: send {"model_name": "…", "url": "/opt/ml/models/…"}"#,
+                                     reason: .invalidLoadRequest).response
+        } catch is RequestDeadlineHandler.BodyTimeout {
+            return InvocationFailure(.requestTimeout, #"the load request's body did not arrive in time: send {"model_name": "…", "url": "/opt/ml/models/…"} at once"#,
+                                     reason: .invalidLoadRequest).response
         } catch {
             return InvocationFailure(.badRequest, #"the body is not JSON: send {"model_name": "…", "url": "/opt/ml/models/…"}"#,
                                      reason: .invalidLoadRequest).response

@@ -83,6 +83,21 @@ import Testing
         #expect(try decode("3.4e38,-1e-400,nan").values.prefix(2) == [Float(3.4e38), -0.0])
     }
 
+    /// One value too many is named for what it most likely is: an empty value after a trailing delimiter, or a label.
+    @Test func oneValueTooManyIsExplained() throws {
+        for (body, hint) in [("1,2,3,\n", "it ends with ',', which adds an empty last value"),
+                             ("1\t2\t3\t\r\n", "it ends with a tab"), ("0,1,2,3\n", "if the first column is the label, drop it")] {
+            let error = #expect(throws: CodecError.self) { try decode(body) }
+            #expect(error?.message.hasPrefix("line 1 has 4 values but the model takes 3 features: ") == true)
+            #expect(error?.message.contains(hint) == true, "\(body): \(error?.message ?? "")")
+        }
+    }
+
+    /// A UTF-8 byte order mark before the first line (Excel's "CSV UTF-8") is not data, nor a header.
+    @Test func aByteOrderMarkIsSkipped() throws {
+        #expect(try decode("\u{FEFF}1,2,3\n4,5,6\n").values == [1, 2, 3, 4, 5, 6])
+    }
+
     /// The official container takes the delimiter from the first line, as Python's csv.Sniffer picks it there.
     @Test func theDelimiterComesFromTheFirstLine() throws {
         for body in ["1\t2\t3\n4\t\t6", "1;2;3\n4;;6", "1 2 3\n4  6", "1:2:3\n4::6", "1,2,3\n4,,6", "1|2|3\n4||6"] {

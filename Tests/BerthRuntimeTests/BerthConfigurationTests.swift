@@ -40,7 +40,7 @@ import Testing
     @Test(arguments: [
         ("SAGEMAKER_BIND_TO_PORT", "http"), ("SAGEMAKER_BIND_TO_PORT", "70000"), ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "-1"),
         ("SAGEMAKER_BATCH", "maybe"), ("SAGEMAKER_BATCH_STRATEGY", "SOMETIMES"), ("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "image/png"),
-        ("BERTH_LOG_LEVEL", "loud"), ("BERTH_ANSWER_STYLE", "triton"), ("BERTH_EXPLAIN", "shap"),
+        ("BERTH_LOG_LEVEL", "loud"), ("LOG_LEVEL", "verbose"), ("BERTH_ANSWER_STYLE", "triton"), ("BERTH_EXPLAIN", "shap"),
         ("BERTH_TREE_WALK", "fastest"),
     ])
     func invalidValuesNameTheVariable(_ name: String, _ value: String) {

@@ -204,6 +204,10 @@ import Testing
             #expect(value19 == .ok)
             let malformed = try await client.execute(uri: "/models", method: .post, body: ByteBuffer(string: "name=x"))
             #expect(malformed.status == .badRequest)
+            // Valid JSON past the 64 KiB a load request may take is refused as too large, not as "not JSON".
+            let padded = #"{"model_name": "x", "url": "/opt/ml/models/x"}"# + String(repeating: " ", count: 70_000)
+            let tooLarge = try await client.execute(uri: "/models", method: .post, body: ByteBuffer(string: padded))
+            #expect(tooLarge.status == .contentTooLarge, "\(String(buffer: tooLarge.body))")
         }
     }
 
