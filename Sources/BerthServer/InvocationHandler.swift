@@ -74,6 +74,8 @@ struct InvocationHandler: Sendable {
         if labelledFormat != .json, case .failure(let error) = negotiated { throw InvocationFailure(error) }
         let body = try await RequestBody(serving: configuration.serving).collect(request)
         guard body.readableBytes > 0 else {
+            // An empty JSON body is no V2 request: an Accept Berth cannot answer is still the first thing wrong.
+            if case .failure(let error) = negotiated { throw InvocationFailure(error) }
             throw InvocationFailure(.badRequest, "the request body is empty: send \(labelledFormat.rawValue) rows of \(model.featureCount) features",
                                     reason: .emptyBody)
         }

@@ -75,6 +75,8 @@ import Testing
             let cases: [(String, String?, String?, HTTPResponse.Status, String)] = [
                 (Self.row, "application/octet-stream", nil, .unsupportedMediaType, "text/csv"),
                 (Self.row, "text/csv", "image/png", .notAcceptable, "Ask for one of"),
+                ("[[" + Self.row + "]]", "application/json", "image/png", .notAcceptable, "Ask for one of"),
+                ("", "application/json", "image/png", .notAcceptable, "Ask for one of"),
                 ("", "text/csv", nil, .badRequest, "empty"),
                 ("f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12\n" + Self.row, "text/csv", nil, .badRequest, "header-less CSV"),
                 ("1,2,3", "text/csv", nil, .badRequest, "has 3 values but the model takes 12 features"),
