@@ -89,8 +89,9 @@ struct CPUGraphModel: CompiledModel {
 
     func predict(_ batch: FeatureBatch) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        let blocks = inBlocks(batch, stepCount: steps.count) { view in Array(view(output).buffer) }
-        let values = blocks.count == 1 ? blocks[0] : blocks.flatMap { $0 }
+        let read = { (view: (Location) -> TensorView) in Array(view(output).buffer) }
+        let values = batch.rowCount > blockRows ? inBlocks(batch, stepCount: steps.count, read: read).flatMap { $0 }
+            : batch.values.withUnsafeBufferPointer { run($0, rows: batch.rowCount, stepCount: steps.count, read: read) }
         return Predictions(rowCount: batch.rowCount, columnCount: outputCount, values: values)
     }
 
@@ -98,7 +99,8 @@ struct CPUGraphModel: CompiledModel {
     /// steps have run on it.
     func inBlocks<Answer>(_ batch: FeatureBatch, stepCount: Int, read: ((Location) -> TensorView) -> Answer) -> [Answer] {
         batch.values.withUnsafeBufferPointer { input in
-            stride(from: 0, to: max(batch.rowCount, 1), by: blockRows).map { start in
+            guard batch.rowCount > blockRows else { return [run(input, rows: batch.rowCount, stepCount: stepCount, read: read)] }
+            return stride(from: 0, to: batch.rowCount, by: blockRows).map { start in
                 let rows = min(blockRows, batch.rowCount - start)
                 let block = UnsafeBufferPointer(rebasing: input[(start * featureCount)..<((start + rows) * featureCount)])
                 return run(block, rows: rows, stepCount: stepCount, read: read)
@@ -108,6 +110,7 @@ struct CPUGraphModel: CompiledModel {
 
     /// Runs the first `stepCount` steps on `rows` rows of `input` in one arena; `read` takes what it needs from the
     /// arena's tensors before it is freed.
+    @inline(__always)
     private func run<Answer>(_ input: UnsafeBufferPointer<Float>, rows: Int, stepCount: Int,
                              read: ((Location) -> TensorView) -> Answer) -> Answer {
         let offsets = slotWidths.reduce(into: [0]) { $0.append($0.last! + $1 * rows) }
@@ -125,8 +128,8 @@ struct CPUGraphModel: CompiledModel {
                     return TensorView(shape: shape.map { $0 == BerthCore.batch ? rows : $0 }, data: arena.baseAddress! + offsets[index])
                 }
             }
-            for step in steps[..<stepCount] where !step.kernel.isView {
-                step.kernel.run(step.inputs.map(view), step.outputs.map(view))
+            for index in 0..<stepCount where !steps[index].kernel.isView {
+                steps[index].kernel.run(steps[index].inputs.map(view), steps[index].outputs.map(view))
             }
             return read(view)
         }

@@ -5,8 +5,9 @@ extension TreeEnsembleKernel {
     /// The scores `scores(of:)` gives, one group per output (one in onnxruntime's binary case: the positive
     /// class's score).
     func margins(of features: TensorView) -> Explanations {
-        Explanations(kind: .margin, rowCount: features.shape[0], groupCount: model.outputCount, width: 1,
-                     values: scores(of: features).map(Double.init))
+        var values = [Double](repeating: 0, count: features.shape[0] * model.outputCount)
+        scores(of: features) { row, group, score in values[row * model.outputCount + group] = Double(score) }
+        return Explanations(kind: .margin, rowCount: features.shape[0], groupCount: model.outputCount, width: 1, values: values)
     }
 
     /// Why `leaves(of:)` cannot answer, or nil when it can.

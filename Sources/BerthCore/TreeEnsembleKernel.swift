@@ -18,45 +18,43 @@ struct TreeEnsembleKernel: GraphKernel {
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         let rows = inputs[0].shape[0], groups = model.outputCount
-        let scores = scores(of: inputs[0])
         let output = outputs[0].buffer
-        for row in 0..<rows {
-            if let widening = operation.binaryWidening {
-                var score = scores[row]
-                switch widening {
-                case .complement:
-                    if operation.postTransform == .probit { score = ScorePostTransform.probit(score) }
-                    output[row * 2] = 1 - score
-                    output[row * 2 + 1] = score
-                case .negation where operation.postTransform == .logistic:
-                    output[row * 2] = ScorePostTransform.logistic(-score)
-                    output[row * 2 + 1] = ScorePostTransform.logistic(score)
-                case .negation:
-                    output[row * 2] = -score
-                    output[row * 2 + 1] = score
-                }
-                continue
+        let postTransform = operation.postTransform
+        guard let widening = operation.binaryWidening else {
+            scores(of: inputs[0]) { row, group, score in output[row * groups + group] = score }
+            for row in 0..<rows { postTransform.apply(UnsafeMutableBufferPointer(rebasing: output[row * groups ..< (row + 1) * groups])) }
+            return
+        }
+        scores(of: inputs[0]) { row, _, score in
+            switch widening {
+            case .complement:
+                let score = postTransform == .probit ? ScorePostTransform.probit(score) : score
+                output[row * 2] = 1 - score
+                output[row * 2 + 1] = score
+            case .negation where postTransform == .logistic:
+                output[row * 2] = ScorePostTransform.logistic(-score)
+                output[row * 2 + 1] = ScorePostTransform.logistic(score)
+            case .negation:
+                output[row * 2] = -score
+                output[row * 2 + 1] = score
             }
-            for group in 0..<groups { output[row * groups + group] = scores[row * groups + group] }
-            operation.postTransform.apply(UnsafeMutableBufferPointer(rebasing: output[row * groups ..< (row + 1) * groups]))
         }
     }
 
-    /// Each row's scores before the post transform, one per output group (one in onnxruntime's binary case, which
-    /// the widening then spreads over two columns): the votes' sum or extreme, averaged for `average`, plus the
-    /// base value; 0 where no tree voted.
-    func scores(of features: TensorView) -> [Float] {
+    /// Hands `use` each row's scores before the post transform, one per output group (one in onnxruntime's binary
+    /// case, which the widening then spreads over two columns): the votes' sum or extreme, averaged for `average`,
+    /// plus the base value; 0 where no tree voted.
+    @inline(__always)
+    func scores(of features: TensorView, _ use: (_ row: Int, _ group: Int, _ score: Float) -> Void) {
         let rows = features.shape[0], groups = model.outputCount
         let sums = model.predict(FeatureBatch(rowCount: rows, columnCount: model.featureCount, values: Array(features.buffer)))
         let divisor = operation.aggregation == .average ? Float(max(operation.treeCount, 1)) : 1
         let base = operation.baseValues
-        var scores = [Float](repeating: 0, count: rows * groups)
         for row in 0..<rows {
             for group in 0..<groups {
                 let sum = sums.values[row * groups + group]
-                scores[row * groups + group] = sum.isNaN ? 0 : sum / divisor + (group < base.count ? base[group] : 0)
+                use(row, group, sum.isNaN ? 0 : sum / divisor + (group < base.count ? base[group] : 0))
             }
         }
-        return scores
     }
 }
