@@ -1,3 +1,4 @@
+import BerthArtifacts
 import BerthCodecs
 import BerthCore
 @testable import BerthRuntime
@@ -107,6 +108,18 @@ import Testing
         for fold in 0..<3 { try copy("xgboost-kfold-ensemble/model/xgboost-model-\(fold)", as: "xgboost-model-\(fold)") }
         #expect(try load().summary.files.count == 3)
         #expect(try load(["SAGEMAKER_INFERENCE_ENSEMBLE": "false"]).summary.files == ["xgboost-model-0"])
+    }
+
+    /// A model.tar.gz left beside the files it was extracted to holds the same model again: it is read once, one
+    /// model (which explains), not an ensemble of two copies.
+    @Test func aCopyOfAModelIsReadOnce() throws {
+        try copy("xgboost-multiclass-ubjson/model/model.tar.gz", as: "model.tar.gz")
+        let archive = try ArtifactStore(directory: folder).open()
+        try Data(archive.files[0].bytes).write(to: URL(fileURLWithPath: folder + "/xgboost-model"))
+        let served = try load()
+        #expect(served.summary.files == ["model.tar.gz:xgboost-model"])
+        let batch = FeatureBatch.allMissing(rowCount: 1, columnCount: served.compiled.featureCount)
+        #expect(throws: Never.self) { try served.compiled.explain(batch, as: .contributions) }
     }
 
     @Test func modelsThatDisagreeCannotBeAnEnsemble() throws {
