@@ -98,7 +98,10 @@ struct BodyLines {
     /// another count) and is told whether the line is the body's first row; a body without rows is refused with
     /// `emptyMessage`. Room for a row on every line is reserved once — capped at one value per byte and per line
     /// and at 64 MiB, whatever the body — so a well-formed CSV body is read without regrowing or over-reserving.
+    /// An infinite value is refused naming its line, and its column as `column` names it (the written libsvm index,
+    /// say); nil where the decoder refuses one itself as it reads it (CSV, which quotes the field).
     func rows<Values: FeatureValues>(featureCount: Int, into _: Values.Type, emptyMessage: String,
+              column: ((Int) -> String)? = { "column \($0 + 1)" },
               _ appendRow: (_ line: Range<Int>, _ number: Int, _ isFirstRow: Bool, _ values: inout Values) throws(CodecError) -> Void)
         throws(CodecError) -> FeatureBatch {
         let lines = lineCount
@@ -111,6 +114,15 @@ struct BodyLines {
             rowCount += 1
         }
         guard rowCount > 0 else { throw .bad(emptyMessage) }
-        return values.batch(rowCount: rowCount, columnCount: featureCount)
+        let batch = values.batch(rowCount: rowCount, columnCount: featureCount)
+        if let column, let index = batch.firstInfiniteIndex {
+            var row = 0, place = ""
+            try forEach { _, number throws(CodecError) in
+                if row == index / featureCount { place = "line \(number), \(column(index % featureCount))" }
+                row += 1
+            }
+            throw .infiniteValue(at: place, keptDoubles: batch.doubles != nil)
+        }
+        return batch
     }
 }

@@ -50,8 +50,9 @@ public struct CSVDecoder: RequestDecoder {
         let lines = BodyLines(bytes: bytes, firstLineNumber: firstLineNumber, blankLinesBeforeRows: .refused(format: "CSV"))
         let width = header?.fieldColumns.count ?? featureCount
         var scratch = ScratchValues()
+        // Infinite values are refused as each field is read, quoting it (`column: nil`).
         return try lines.rows(featureCount: featureCount, into: Values.self,
-                              emptyMessage: "the CSV body holds no rows: send one line of \(width) comma-separated values per row") {
+                              emptyMessage: "the CSV body holds no rows: send one line of \(width) comma-separated values per row", column: nil) {
             line, lineNumber, isFirstRow, values throws(CodecError) in
             if isFirstRow && header == nil { delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line])).byte }
             guard let header else {

@@ -23,6 +23,16 @@ public struct CodecError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { message }
 
     static func bad(_ message: String) -> CodecError { CodecError(.badRequest, message) }
+
+    /// The 400 for an infinite feature value at `place` ("line 25, column 3"), which every format refuses as
+    /// xgboost does; `keptDoubles` when the model reads doubles (then only a value infinite as a double is one).
+    public static func infiniteValue(at place: String, keptDoubles: Bool) -> CodecError {
+        .bad("""
+            \(place) is infinite\(keptDoubles ? "" : " (or beyond a float32)"), and Berth refuses infinite inputs (xgboost \
+            does): send a finite number, or a missing value (null in JSON, NaN in NPY and RecordIO, an index left out in \
+            libsvm, an empty field in CSV)
+            """)
+    }
 }
 
 /// A short, printable quote of request bytes for an error message: never more than 24 characters, never a

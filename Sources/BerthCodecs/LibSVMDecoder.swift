@@ -25,7 +25,8 @@ public struct LibSVMDecoder: RequestDecoder {
     private func decode<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ lines: BodyLines, featureCount: Int,
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
         try lines.rows(featureCount: featureCount, into: Values.self,
-                       emptyMessage: "the libsvm body holds no rows: send one line of index:value pairs per row") {
+                       emptyMessage: "the libsvm body holds no rows: send one line of index:value pairs per row",
+                       column: { "index \($0 + options.libsvmIndexBase)" }) {
             line, lineNumber, _, values throws(CodecError) in
             // Every line fills every feature, even `0` alone: the rows stay within the request's value budget.
             try RequestDecodingOptions.requireRoom(for: values.count, featureCount: featureCount)

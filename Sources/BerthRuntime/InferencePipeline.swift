@@ -82,13 +82,10 @@ public struct InferencePipeline: Sendable {
         options.firstLineNumber = firstLineNumber
         let batch = try model.metrics.measure(.decode) { () throws(CodecError) in
             let batch = try requestFormat.decoder(options: options).decode(body, featureCount: model.featureCount)
-            // CSV refuses an infinite value as it reads it, naming its line; the other formats once the rows are whole.
-            if requestFormat != .csv, let index = batch.firstInfiniteIndex {
-                throw CodecError(.badRequest, """
-                    row \(index / batch.columnCount + 1), column \(index % batch.columnCount + 1) is infinite\
-                    \(batch.doubles == nil ? " as a float32" : ""), and Berth refuses infinite inputs (xgboost does): send a \
-                    finite number, or a missing value (null in JSON, NaN in NPY and RecordIO, an index left out in libsvm)
-                    """)
+            // The line formats refuse an infinite value naming its line (`BodyLines`); the rest here, by row.
+            if !requestFormat.isLineOriented, let index = batch.firstInfiniteIndex {
+                throw CodecError.infiniteValue(at: "row \(index / batch.columnCount + 1) of the request, column \(index % batch.columnCount + 1)",
+                                               keptDoubles: batch.doubles != nil)
             }
             return batch
         }

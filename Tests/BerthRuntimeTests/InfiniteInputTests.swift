@@ -16,9 +16,9 @@ import Testing
         return InferencePipeline(model: model, configuration: configuration)
     }
 
-    static func decode(_ body: [UInt8], _ format: RequestFormat) throws -> FeatureBatch {
+    static func decode(_ body: [UInt8], _ format: RequestFormat, firstLineNumber: Int = 1) throws -> FeatureBatch {
         let pipeline = try Self.pipeline()
-        return try body.withUnsafeBytes { bytes in try pipeline.decode(bytes, from: format) }
+        return try body.withUnsafeBytes { bytes in try pipeline.decode(bytes, from: format, firstLineNumber: firstLineNumber) }
     }
 
     /// A float32 NPY array of `rows` × 12 values, all 1 except `value` at (1, 4).
@@ -35,17 +35,19 @@ import Testing
     static let ones = Array(repeating: "1", count: 12)
     static func row(_ fifth: String) -> String { (ones[..<4] + [fifth] + ones[5...]).joined(separator: ",") }
 
+    /// Line formats name the line (in the file, for a request `berth predict` split off further down) and the column
+    /// as written — a libsvm index in the configured base; whole-body formats the row of the request.
     @Test func everyFormatRefusesAnInfiniteValueNamingItsPlace() {
-        let bodies: [(String, [UInt8], RequestFormat)] = [
-            ("JSON Infinity", Array("[[\(Self.row("1"))], [\(Self.row("-Infinity"))]]".utf8), .json),
-            ("JSON past float32", Array("{\"instances\": [[\(Self.row("1"))], [\(Self.row("1e39"))]]}".utf8), .json),
-            ("JSON Lines", Array("[\(Self.row("1"))]\n[\(Self.row("Infinity"))]\n".utf8), .jsonLines),
-            ("libsvm", Array("0:1\n4:inf\n".utf8), .libsvm),
-            ("NPY", Self.npy(.infinity), .npy),
+        let bodies: [(String, [UInt8], RequestFormat, String)] = [
+            ("JSON Infinity", Array("[[\(Self.row("1"))], [\(Self.row("-Infinity"))]]".utf8), .json, "row 2 of the request, column 5"),
+            ("JSON past float32", Array("{\"instances\": [[\(Self.row("1"))], [\(Self.row("1e39"))]]}".utf8), .json, "row 2 of the request, column 5"),
+            ("JSON Lines", Array("[\(Self.row("1"))]\n\n[\(Self.row("Infinity"))]\n".utf8), .jsonLines, "line 27, column 5"),
+            ("libsvm", Array("0:1\n4:inf\n".utf8), .libsvm, "line 26, index 4"),
+            ("NPY", Self.npy(.infinity), .npy, "row 2 of the request, column 5"),
         ]
-        for (label, body, format) in bodies {
-            let error = #expect(throws: CodecError.self, "\(label)") { try Self.decode(body, format) }
-            #expect(error?.message.hasPrefix("row 2, column 5 is infinite as a float32") == true, "\(label): \(error?.message ?? "")")
+        for (label, body, format, place) in bodies {
+            let error = #expect(throws: CodecError.self, "\(label)") { try Self.decode(body, format, firstLineNumber: 25) }
+            #expect(error?.message.hasPrefix("\(place) is infinite (or beyond a float32)") == true, "\(label): \(error?.message ?? "")")
         }
         #expect(throws: Never.self) { try Self.decode(Self.npy(3.5), .npy) }
     }
