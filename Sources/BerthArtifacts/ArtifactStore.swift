@@ -40,14 +40,14 @@ public struct ArtifactStore: Sendable {
         var contents = Contents(files: [], skipped: [])
         var totalBytes = 0
         var filesSeen = 0
-        /// The real paths of the folders and files read so far: links inside the directory may lead to one twice
-        /// (or, for a folder, in a loop), and each is read once.
-        var read: Set<String>
+        /// The real paths of the folders and files read so far, each with the name it was read by: links inside
+        /// the directory may lead to one twice (or, for a folder, in a loop), and each is read once.
+        var read: [String: String]
 
         init(root: String, limits: ArtifactLimits) {
             self.root = root
             self.limits = limits
-            read = [root]
+            read = [root: "."]
         }
 
         var remainingBytes: Int { limits.maxTotalBytes - totalBytes }
@@ -73,11 +73,10 @@ public struct ArtifactStore: Sendable {
                 }
                 switch kind {
                 case .directory:
-                    guard isFirstRead(path, child) else { continue }
-                    if depth + 1 <= limits.maxDirectoryDepth {
-                        try walk(relative: child, depth: depth + 1)
-                    } else {
+                    if depth + 1 > limits.maxDirectoryDepth {
                         contents.skipped.append(child + " (nested too deep)")
+                    } else if isFirstRead(path, child) {
+                        try walk(relative: child, depth: depth + 1)
                     }
                 case .file:
                     guard isFirstRead(path, child) else { continue }
@@ -90,12 +89,14 @@ public struct ArtifactStore: Sendable {
         }
 
         /// Whether the folder or file at `path` (`child` in the directory) is read for the first time; if not — a
-        /// link leads to it again — it is skipped, and logged.
+        /// link leads to it again, or it is what an earlier link led to — it is skipped, and logged.
         mutating func isFirstRead(_ path: String, _ child: String) -> Bool {
-            guard read.insert(FileSystem.realPath(path) ?? path).inserted else {
-                contents.skipped.append(child + " (a link to a folder or file already read)")
+            let real = FileSystem.realPath(path) ?? path
+            if let first = read[real] {
+                contents.skipped.append(child + " (the same as \(first), already read)")
                 return false
             }
+            read[real] = child
             return true
         }
 

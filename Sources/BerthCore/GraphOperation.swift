@@ -98,9 +98,9 @@ public struct TreeEnsembleOperation: Sendable, Equatable {
     /// (`nodes_nodeids`; a `BRANCH_EQ` split's copies share theirs).
     public struct FileTree: Sendable, Equatable {
         public var irTree: Int
-        public var nodeIds: [Int32]
+        public var nodeIds: [Int]
 
-        public init(irTree: Int, nodeIds: [Int32]) {
+        public init(irTree: Int, nodeIds: [Int]) {
             self.irTree = irTree
             self.nodeIds = nodeIds
         }

@@ -7,7 +7,10 @@ struct TreeEnsembleKernel: GraphKernel {
     let operation: TreeEnsembleOperation
 
     var outputWidth: Int { operation.binaryWidening == nil ? model.outputCount : 2 }
-    var residentBytes: Int { model.residentBytes }
+    /// The forest's, and the file's node ids kept for `explain=leaves`.
+    var residentBytes: Int {
+        model.residentBytes + (operation.fileTrees ?? []).reduce(0) { $0 + $1.nodeIds.count * MemoryLayout<Int>.stride }
+    }
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
         guard inputs[0].count == 2, inputs[0].last == model.featureCount else {

@@ -100,7 +100,7 @@ struct ONNXTreeEnsembleConverter {
                                                     thresholds: thresholds, trueIds: trueIds, falseIds: falseIds, tracksTrue: tracksTrue, votes: votes)
                 maxFeature = max(maxFeature, Int(tree.splitFeatures.max() ?? 0))
                 if group == groups[0] {
-                    fileTrees?.append(.init(irTree: irTrees.count, nodeIds: sources.map { Int32(clamping: nodeIds[$0]) }))
+                    fileTrees?.append(.init(irTree: irTrees.count, nodeIds: sources.map { nodeIds[$0] }))
                 }
                 irTrees.append(tree)
                 irGroups.append(group)

@@ -66,15 +66,16 @@ public struct ModelLoader: Sendable {
         }
         var files = [(path: String, loaded: LoadedModel)]()
         var notModels = [String]()
-        var readBySize = [Int: [ModelFile]]()
+        var readByExtractedPath = [String: ModelFile]()
         for file in candidates {
-            // The same bytes twice — a model.tar.gz beside the files it was extracted to — are one model, not an
-            // ensemble of two (only files of one size are compared, so a single file costs nothing).
-            if let original = readBySize[file.bytes.count]?.first(where: { $0.bytes == file.bytes }) {
+            // A model.tar.gz beside the files it was extracted to holds each of them again, at the same path once
+            // extracted: one model, not an ensemble of two. (Copies under other names stay ensemble members, as the
+            // official container averages every file it finds.)
+            if let original = readByExtractedPath[file.extractedPath], original.bytes == file.bytes {
                 logger.info("skipped a copy of another file", metadata: ["file": .string(file.path), "copy_of": .string(original.path)])
                 continue
             }
-            readBySize[file.bytes.count, default: []].append(file)
+            readByExtractedPath[file.extractedPath] = readByExtractedPath[file.extractedPath] ?? file
             guard ModelFormat.detect(file.bytes) != nil else {
                 notModels.append(file.path)
                 logger.info("skipped a file that is not a model", metadata: ["file": .string(file.path)])

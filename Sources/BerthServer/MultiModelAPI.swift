@@ -3,7 +3,6 @@ import BerthJSON
 import BerthRuntime
 import HTTPTypes
 import Hummingbird
-import NIOCore
 import Logging
 
 /// The management API of a multi-model endpoint (`SAGEMAKER_MULTI_MODEL=true`, docs/contract.md MME-1..8): load,
@@ -66,22 +65,20 @@ struct MultiModelAPI: Sendable {
 
     private func load(_ request: Request, logger: Logger) async -> Response {
         let name: String, url: String
+        let usage = #"send {"model_name": "…", "url": "/opt/ml/models/…"}"#
         do {
-            let body = try await request.body.collect(upTo: 64 << 10)
+            let body = try await RequestBody(serving: invocations.configuration.serving)
+                .collect(request, limit: 64 << 10, tooLarge: InvocationFailure(.contentTooLarge, "a load request is at most 64 KiB: \(usage)",
+                                                                            reason: .invalidLoadRequest))
             let document = try body.withUnsafeReadableBytes { try JSONReader.parse($0.bindMemory(to: UInt8.self)) }
             guard let modelName = document["model_name"]?.string, let modelURL = document["url"]?.string else {
-                return InvocationFailure(.badRequest, #"send {"model_name": "…", "url": "/opt/ml/models/…"}"#, reason: .invalidLoadRequest).response
+                return InvocationFailure(.badRequest, usage, reason: .invalidLoadRequest).response
             }
             (name, url) = (modelName, modelURL)
-        } catch let error where error is NIOTooManyBytesError || (error as? HTTPError)?.status == .contentTooLarge {
-            return InvocationFailure(.contentTooLarge, #"a load request is at most 64 KiB: send {"model_name": "…", "url": "/opt/ml/models/…"}"#,
-                                     reason: .invalidLoadRequest).response
-        } catch is RequestDeadlineHandler.BodyTimeout {
-            return InvocationFailure(.requestTimeout, #"the load request's body did not arrive in time: send {"model_name": "…", "url": "/opt/ml/models/…"} at once"#,
-                                     reason: .invalidLoadRequest).response
+        } catch let failure as InvocationFailure {
+            return failure.response
         } catch {
-            return InvocationFailure(.badRequest, #"the body is not JSON: send {"model_name": "…", "url": "/opt/ml/models/…"}"#,
-                                     reason: .invalidLoadRequest).response
+            return InvocationFailure(.badRequest, "the body is not JSON: \(usage)", reason: .invalidLoadRequest).response
         }
         do {
             _ = try await loader.load(name: name, url: url, targetModel: request.headers[Self.targetModel].map { String($0.prefix(1024)) },

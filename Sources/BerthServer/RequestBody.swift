@@ -12,28 +12,29 @@ struct RequestBody: Sendable {
     /// reading it, or while it streams in (chunked bodies have no length) — and with 408 when it does not arrive.
     func collect(_ request: Request) async throws -> ByteBuffer {
         let limit = serving.payloadLimit.bytes ?? Int.max
+        return try await collect(request, limit: limit, tooLarge: InvocationFailure(.contentTooLarge, """
+            the request body is larger than \(limit) bytes (\(limit >> 20) MiB), the limit: split it into smaller \
+            requests, or raise SAGEMAKER_MAX_PAYLOAD_IN_MB (0 = unlimited)
+            """))
+    }
+
+    /// The body of at most `limit` bytes, refused with `tooLarge` past it and with 408 when it does not arrive.
+    func collect(_ request: Request, limit: Int, tooLarge: @autoclosure () -> InvocationFailure) async throws -> ByteBuffer {
         if let declared = request.headers.value(of: .contentLength).flatMap({ Int($0) }), declared > limit {
-            throw tooLarge(limit)
+            throw tooLarge()
         }
         do {
             return try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw tooLarge(limit)
+            throw tooLarge()
         } catch is NIOTooManyBytesError {
             // What a streamed (chunked) body throws once it passes the limit.
-            throw tooLarge(limit)
+            throw tooLarge()
         } catch is RequestDeadlineHandler.BodyTimeout {
             throw InvocationFailure(.requestTimeout, """
                 the request body did not arrive within \(serving.bodyTimeoutSeconds) s of its headers: send it at once \
                 (or raise BERTH_BODY_TIMEOUT_SECONDS)
                 """)
         }
-    }
-
-    private func tooLarge(_ limit: Int) -> InvocationFailure {
-        InvocationFailure(.contentTooLarge, """
-            the request body is larger than \(limit) bytes (\(limit >> 20) MiB), the limit: split it into smaller \
-            requests, or raise SAGEMAKER_MAX_PAYLOAD_IN_MB (0 = unlimited)
-            """)
     }
 }

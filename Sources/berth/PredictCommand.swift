@@ -138,12 +138,11 @@ struct PredictCommand: ParsableCommand {
         func walk(_ folder: String, relative: String, inside: Set<String>) throws {
             let real = realPath(folder)
             guard !inside.contains(real) else { return }
-            for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-            where !name.hasPrefix(".") && !name.hasSuffix(".out") && !name.hasSuffix(".partial") {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where !name.hasPrefix(".") {
                 let path = folder + "/" + name, child = relative.isEmpty ? name : relative + "/" + name
                 if isFolder(path) {
                     try walk(path, relative: child, inside: inside.union([real]))
-                } else {
+                } else if !name.hasSuffix(".out") && !name.hasSuffix(".partial") {
                     files.append((path, output.map { $0 + "/" + child + ".out" } ?? path + ".out"))
                 }
             }
@@ -160,7 +159,10 @@ struct PredictCommand: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("no input files found in \(inputs.joined(separator: ", "))") }
         var writers = [String: String]()
         for file in files {
-            if let other = writers.updateValue(file.input, forKey: file.output) {
+            // Compared where they land: `out/./a.csv.out` and a link's path are the same file as `out/a.csv.out`.
+            let slash = file.output.lastIndex(of: "/")
+            let landing = slash.map { realPath(String(file.output[..<$0])) + file.output[$0...] } ?? realPath(".") + "/" + file.output
+            if let other = writers.updateValue(file.input, forKey: landing) {
                 throw ValidationError("\(other) and \(file.input) would both write \(file.output): give them different names, or run them apart")
             }
         }

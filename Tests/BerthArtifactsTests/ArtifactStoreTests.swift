@@ -88,7 +88,7 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: root + "/model/z-latest", withDestinationPath: "a-model")
         let contents = try open()
         #expect(contents.files.map(\.path) == ["a-model", "sub/b-model"])
-        #expect(contents.skipped.sorted() == ["sub/up (a link to a folder or file already read)", "z-latest (a link to a folder or file already read)"])
+        #expect(contents.skipped.sorted() == ["sub/up (the same as ., already read)", "z-latest (the same as a-model, already read)"])
     }
 
     @Test func fifosAndHardLinksOutsideAreNeverOpenedAsModels() throws {

@@ -57,6 +57,28 @@ import Testing
         #expect(try model.explain(batch, as: .margin).values == [-98.5])
     }
 
+    /// A request too wide for one arena is explained in blocks of rows (the graph run up to the ensemble in each),
+    /// every row as it is alone: a 200,000-wide tensor before the stump (x · A · B, A and B picking x back out
+    /// exactly) makes each row take 1.6 MB of arena.
+    @Test func aRequestTooWideForOneArenaIsExplainedInBlocks() throws {
+        let width = 200_000
+        var out = [Float](repeating: 0, count: 2 * width), back = [Float](repeating: 0, count: width * 2)
+        (out[0], out[width + 1], back[0], back[3]) = (1, 1, 1, 1)
+        let graph = G.graph([G.node(.matMul, [G.input, "out"], outputs: ["wide"], name: "out"),
+                             G.node(.matMul, ["wide", "back"], outputs: ["narrow"], name: "back"),
+                             G.node(Self.stump(), ["narrow"], name: "trees")], features: 2,
+                            constants: ["out": ConstantTensor(shape: [2, width], values: out), "back": ConstantTensor(shape: [width, 2], values: back)])
+        let model = try G.compile(graph)
+        let rows = (0..<200).map { [Float($0 % 7) / 7, 0] }
+        #expect(rows.count > 2 * model.blockRows, "the request spans at least three blocks (\(model.blockRows) rows a block)")
+        for kind in [ExplanationKind.leaves, .margin] {
+            let together = try model.explain(FeatureBatch(rowCount: rows.count, columnCount: 2, values: rows.flatMap { $0 }), as: kind)
+            let alone = try rows.flatMap { try model.explain(FeatureBatch(rowCount: 1, columnCount: 2, values: $0), as: kind).values }
+            #expect(together.rowCount == rows.count && together.values == alone, "\(kind)")
+            #expect(Set(alone).count == 2, "\(kind): both leaves are reached")
+        }
+    }
+
     /// Which graphs explain: the answer must be computed from the one ensemble's scores and constants alone.
     @Test func onlyAnAnswerFromOneEnsembleAloneIsExplained() throws {
         let constants = ["two": ConstantTensor(shape: [1], values: [2])]

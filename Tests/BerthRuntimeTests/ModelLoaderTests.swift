@@ -110,8 +110,8 @@ import Testing
         #expect(try load(["SAGEMAKER_INFERENCE_ENSEMBLE": "false"]).summary.files == ["xgboost-model-0"])
     }
 
-    /// A model.tar.gz left beside the files it was extracted to holds the same model again: it is read once, one
-    /// model (which explains), not an ensemble of two copies.
+    /// A model.tar.gz left beside the files it was extracted to holds the same model again at the same path: it is
+    /// read once, one model (which explains), not an ensemble of two copies.
     @Test func aCopyOfAModelIsReadOnce() throws {
         try copy("xgboost-multiclass-ubjson/model/model.tar.gz", as: "model.tar.gz")
         let archive = try ArtifactStore(directory: folder).open()
@@ -120,6 +120,9 @@ import Testing
         #expect(served.summary.files == ["model.tar.gz:xgboost-model"])
         let batch = FeatureBatch.allMissing(rowCount: 1, columnCount: served.compiled.featureCount)
         #expect(throws: Never.self) { try served.compiled.explain(batch, as: .contributions) }
+        // A copy under another name is an ensemble member, as the official container averages every file.
+        try Data(archive.files[0].bytes).write(to: URL(fileURLWithPath: folder + "/xgboost-model-copy"))
+        #expect(try load().summary.files.count == 2)
     }
 
     @Test func modelsThatDisagreeCannotBeAnEnsemble() throws {

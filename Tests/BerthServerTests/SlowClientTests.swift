@@ -50,6 +50,19 @@ import Testing
         }
     }
 
+    /// A multi-model load request streamed past its 64 KiB is a 413 that says so, as a prediction's body is.
+    @Test func aChunkedLoadRequestPastItsLimitIs413() async throws {
+        try await TestServer.run(modelDirectory: "/nonexistent", environment: ["SAGEMAKER_MULTI_MODEL": "True"]) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            connection.send("POST /models HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            let chunk = String(repeating: " ", count: 16 << 10)
+            for _ in 0..<5 { connection.send(String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n") }
+            let answer = try #require(try await connection.readUntilClosed(within: 6), "the connection stayed open")
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
+            #expect(answer.contains("at most 64 KiB"))
+        }
+    }
+
     @Test func anAnswerGivenBeforeTheBodyEndsSaysTheConnectionCloses() async throws {
         try await TestServer.run(modelDirectory: Self.model) { client in
             let connection = try RawConnection(port: try #require(client.port))
