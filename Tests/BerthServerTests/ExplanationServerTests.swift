@@ -35,29 +35,34 @@ import Testing
         }
     }
 
+    /// Asks `fixture`'s server for `kind` with `attributes` and expects each JSON object to keep its usual keys and
+    /// gain the library's explanation.
+    static func expectObjectsGain(_ kind: ExplanationKind, _ client: some TestClientProtocol, fixture: String, attributes: String) async throws {
+        let (_, plain) = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: nil)
+        let plainRows = try #require(try JSONReader.parse(plain)["predictions"]?.array)
+        let (status, body) = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: attributes)
+        #expect(status == .ok)
+        let rows = try #require(try JSONReader.parse(body)["predictions"]?.array)
+        let want = try Self.expected(fixture, kind)
+        #expect(rows.count == want.count)
+        for (index, row) in rows.enumerated() {
+            var usual = row.object ?? [:]
+            let explained = usual.removeValue(forKey: kind.rawValue)
+            let value = try #require(explained, "\(fixture) row \(index) has no \(kind.rawValue)")
+            #expect(JSONValue.object(usual) == plainRows[index], "\(fixture): the usual keys stay as they were")
+            let flat = value.array.map { $0.flatMap { $0.array ?? [$0] } } ?? [value]
+            if kind == .leaves { #expect(flat.allSatisfy { $0.number.map { $0 == $0.rounded() } ?? false }, "leaves are integers") }
+            Self.expectClose(flat.map { $0.number ?? .nan }, want[index], "\(fixture) \(kind) row \(index)")
+        }
+    }
+
     @Test(arguments: ["xgboost-softmax-selectable", "xgboost-regression-json-gz", "xgboost-binary-legacy", "lightgbm-multiclassova",
                       "lightgbm-regression-zero-as-missing"])
     func jsonObjectsGainTheExplanation(_ fixture: String) async throws {
         try await TestServer.run(modelDirectory: TestServer.fixtures + "/" + fixture + "/model") { client in
-            let (_, plain) = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: nil)
-            let plainRows = try #require(try JSONReader.parse(plain)["predictions"]?.array)
             for kind in ExplanationKind.allCases {
                 // Other keys are the client's own and are ignored; `;` separates entries as well as `,`.
-                let (status, body) = try await Self.post(client, fixture: fixture, accept: "application/json",
-                                                         attributes: "trace-id=abc; explain=\(kind.rawValue),other=1")
-                #expect(status == .ok)
-                let rows = try #require(try JSONReader.parse(body)["predictions"]?.array)
-                let want = try Self.expected(fixture, kind)
-                #expect(rows.count == want.count)
-                for (index, row) in rows.enumerated() {
-                    var usual = row.object ?? [:]
-                    let explained = usual.removeValue(forKey: kind.rawValue)
-                    let value = try #require(explained, "\(fixture) row \(index) has no \(kind.rawValue)")
-                    #expect(JSONValue.object(usual) == plainRows[index], "\(fixture): the usual keys stay as they were")
-                    let flat = value.array.map { $0.flatMap { $0.array ?? [$0] } } ?? [value]
-                    if kind == .leaves { #expect(flat.allSatisfy { $0.number.map { $0 == $0.rounded() } ?? false }, "leaves are integers") }
-                    Self.expectClose(flat.map { $0.number ?? .nan }, want[index], "\(fixture) \(kind) row \(index)")
-                }
+                try await Self.expectObjectsGain(kind, client, fixture: fixture, attributes: "trace-id=abc; explain=\(kind.rawValue),other=1")
             }
         }
     }
@@ -139,21 +144,8 @@ import Testing
     @Test(arguments: ["onnx-random-forest-multiclass", "onnx-gradient-boosting-binary"])
     func onnxTreeEnsemblesExplainLeavesAndMargins(_ fixture: String) async throws {
         try await TestServer.run(modelDirectory: TestServer.fixtures + "/" + fixture + "/model") { client in
-            let (_, plain) = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: nil)
-            let plainRows = try #require(try JSONReader.parse(plain)["predictions"]?.array)
             for kind in [ExplanationKind.leaves, .margin] {
-                let (status, body) = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: "explain=\(kind.rawValue)")
-                #expect(status == .ok)
-                let rows = try #require(try JSONReader.parse(body)["predictions"]?.array)
-                let want = try Self.expected(fixture, kind)
-                #expect(rows.count == want.count)
-                for (index, row) in rows.enumerated() {
-                    var usual = row.object ?? [:]
-                    let explained = usual.removeValue(forKey: kind.rawValue)
-                    let value = try #require(explained, "\(fixture) row \(index) has no \(kind.rawValue)")
-                    #expect(JSONValue.object(usual) == plainRows[index], "\(fixture): the label and probabilities stay as they were")
-                    Self.expectClose((value.array ?? [value]).map { $0.number ?? .nan }, want[index], "\(fixture) \(kind) row \(index)")
-                }
+                try await Self.expectObjectsGain(kind, client, fixture: fixture, attributes: "explain=\(kind.rawValue)")
             }
             let (status, body) = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: "explain=contributions")
             #expect(status == .badRequest)

@@ -35,16 +35,21 @@ import Testing
         }
     }
 
+    /// What the server answers a chunked `POST route` of `chunks` blank chunks of `size` bytes (its connection closed).
+    static func answerToChunked(_ client: some TestClientProtocol, _ route: String, chunks: Int, size: Int) async throws -> String {
+        let connection = try RawConnection(port: try #require(client.port))
+        connection.send("POST \(route) HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let chunk = String(repeating: " ", count: size)
+        for _ in 0..<chunks { connection.send(String(size, radix: 16) + "\r\n" + chunk + "\r\n") }
+        return try #require(try await connection.readUntilClosed(within: 6), "the connection stayed open")
+    }
+
     /// A chunked body has no length to refuse up front: it is refused with 413 and its message (not a 500) as soon as
     /// what has streamed in passes the limit, on every route that predicts.
     @Test(arguments: ["/invocations", "/v2/models/model/infer"])
     func aChunkedBodyPastTheLimitIs413(_ route: String) async throws {
         try await TestServer.run(modelDirectory: Self.model, environment: ["SAGEMAKER_MAX_PAYLOAD_IN_MB": "1"]) { client in
-            let connection = try RawConnection(port: try #require(client.port))
-            connection.send("POST \(route) HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n")
-            let chunk = String(repeating: " ", count: 64 << 10)
-            for _ in 0..<17 { connection.send(String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n") }
-            let answer = try #require(try await connection.readUntilClosed(within: 6), "the connection stayed open")
+            let answer = try await Self.answerToChunked(client, route, chunks: 17, size: 64 << 10)
             #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
             #expect(answer.contains("SAGEMAKER_MAX_PAYLOAD_IN_MB"))
         }
@@ -53,11 +58,7 @@ import Testing
     /// A multi-model load request streamed past its 64 KiB is a 413 that says so, as a prediction's body is.
     @Test func aChunkedLoadRequestPastItsLimitIs413() async throws {
         try await TestServer.run(modelDirectory: "/nonexistent", environment: ["SAGEMAKER_MULTI_MODEL": "True"]) { client in
-            let connection = try RawConnection(port: try #require(client.port))
-            connection.send("POST /models HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-            let chunk = String(repeating: " ", count: 16 << 10)
-            for _ in 0..<5 { connection.send(String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n") }
-            let answer = try #require(try await connection.readUntilClosed(within: 6), "the connection stayed open")
+            let answer = try await Self.answerToChunked(client, "/models", chunks: 5, size: 16 << 10)
             #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
             #expect(answer.contains("at most 64 KiB"))
         }
