@@ -94,20 +94,12 @@ public struct InferencePipeline: Sendable {
     }
 
     /// The response bytes for predictions: JumpStart's JSON when the style says so or the client asked for the
-    /// verbose answer only JumpStart's clients ask for, the official container's otherwise. With `explanations`
-    /// (a request small enough to explain at once), JSON and JSON Lines objects gain them, and CSV, NPY and RecordIO
-    /// answers are them (docs/explanations.md), as `explainedAnswer` writes them.
-    public func encode(_ predictions: Predictions, to responseFormat: ResponseFormat, verbose: Bool = false,
-                       explanations: Explanations? = nil) -> [UInt8] {
+    /// verbose answer only JumpStart's clients ask for, the official container's otherwise. (Answers with
+    /// explanations are `explainedAnswer`'s.)
+    public func encode(_ predictions: Predictions, to responseFormat: ResponseFormat, verbose: Bool = false) -> [UInt8] {
         model.metrics.measure(.encode) {
             var output = [UInt8]()
-            if let explanations {
-                let writer = ExplainedAnswerWriter(format: responseFormat, options: encoding, rowCount: predictions.rowCount,
-                                                   valuesPerRow: explanations.valuesPerRow)
-                writer.appendOpening(to: &output)
-                writer.appendBlock(predictions, explanations: explanations, firstRow: 0, to: &output)
-                writer.appendClosing(to: &output)
-            } else if responseFormat == .json && (verbose || answerStyle == .jumpStart) {
+            if responseFormat == .json && (verbose || answerStyle == .jumpStart) {
                 JumpStartJSONEncoder(meaning: model.summary.meaning, verbose: verbose).encode(predictions, into: &output)
                 if encoding.batchFraming { output.append(UInt8(ascii: "\n")) }
             } else {

@@ -15,7 +15,8 @@ import Logging
 struct InvocationHandler: Sendable {
     let configuration: BerthConfiguration
     /// Bodies of at least this many bytes are decoded, predicted and encoded off Swift's cooperative pool (which
-    /// serves every HTTP handler), so a large batch cannot hold up `/ping`.
+    /// serves every HTTP handler), so a large batch cannot hold up `/ping`. Explanations always are: one costs
+    /// O(leaves · depth²) a row, and a few 60 KB requests to a large forest held `/ping` for seconds.
     static let offloadBodyBytes = 64 << 10
     static let customAttributes = HTTPField.Name("X-Amzn-SageMaker-Custom-Attributes")!
 
@@ -112,7 +113,7 @@ struct InvocationHandler: Sendable {
         }
         let verbose = AnswerStyle.asksVerbose(accept: accept)
         let output: [UInt8]
-        if body.readableBytes < Self.offloadBodyBytes {
+        if body.readableBytes < Self.offloadBodyBytes && explain == nil {
             // Small: decoded here, predicted with whatever else is waiting (when batching is on), encoded here.
             let batch: FeatureBatch
             do throws(CodecError) {
@@ -122,14 +123,8 @@ struct InvocationHandler: Sendable {
             } catch {
                 throw InvocationFailure(error)
             }
-            let explanations: Explanations?
-            do throws(CodecError) {
-                explanations = try explain.map { kind throws(CodecError) in try pipeline.explain(batch, as: kind) }
-            } catch {
-                throw InvocationFailure(error)
-            }
             let predictions = await model.predict(batch)
-            output = pipeline.encode(predictions, to: responseFormat, verbose: verbose, explanations: explanations)
+            output = pipeline.encode(predictions, to: responseFormat, verbose: verbose)
         } else {
             output = try await offCooperativePool { () throws(InvocationFailure) -> [UInt8] in
                 do throws(CodecError) {

@@ -30,7 +30,12 @@ import Testing
         for kind in ExplanationKind.allCases {
             let whole = try pipeline.explain(batch, as: kind)
             for format in [ResponseFormat.json, .jsonLines, .csv, .npy, .recordIO] {
-                let once = pipeline.encode(predictions, to: format, explanations: whole)
+                let writer = ExplainedAnswerWriter(format: format, options: pipeline.encoding, rowCount: batch.rowCount,
+                                                   valuesPerRow: whole.valuesPerRow)
+                var once = [UInt8]()
+                writer.appendOpening(to: &once)
+                writer.appendBlock(predictions, explanations: whole, firstRow: 0, to: &once)
+                writer.appendClosing(to: &once)
                 // One row a block, a few rows a block (the last block short), and everything in the first block.
                 for blockValues in [1, 3 * whole.valuesPerRow, Int.max / 2] {
                     let blocked = try pipeline.explainedAnswer(batch, predictions: predictions, as: kind, to: format, blockValues: blockValues)
