@@ -23,10 +23,10 @@ struct MultiModelAPI: Sendable {
     func register(on routes: MeasuredRoutes) {
         routes.on(.get, "models") { request, _ in list(request) }
         routes.on(.post, "models") { request, context in await load(request, logger: context.logger) }
-        routes.on(.get, "models/:name") { _, context in describe(context.parameters.get("name") ?? "") }
-        routes.on(.delete, "models/:name") { request, context in unload(context.parameters.get("name") ?? "", request: request, logger: context.logger) }
+        routes.on(.get, "models/:name") { _, context in describe(ModelNameParameter.name(in: context)) }
+        routes.on(.delete, "models/:name") { request, context in unload(ModelNameParameter.name(in: context), request: request, logger: context.logger) }
         routes.on(.post, "models/:name/invoke") { request, context in
-            let name = context.parameters.get("name") ?? ""
+            let name = ModelNameParameter.name(in: context)
             if let target = request.headers[Self.targetModel] {
                 context.logger.debug("invoke", metadata: ["model": .string(name), "target_model": .string(String(target.prefix(1024)))])
             }

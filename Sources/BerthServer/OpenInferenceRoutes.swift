@@ -117,7 +117,7 @@ struct OpenInferenceRoutes: Sendable {
 
     /// The model and version a route's parameters name.
     private func resolve(_ context: BasicRequestContext) throws(InvocationFailure) -> (ServedModel, ModelIdentity) {
-        let name = context.parameters.get("name") ?? ""
+        let name = ModelNameParameter.name(in: context)
         if let version = context.parameters.get("version"), version != Self.modelVersion {
             throw InvocationFailure(OpenInferenceError(.notFound, "model '\(name.prefix(256))' has no version '\(version.prefix(64))': its one version is \(Self.modelVersion)"))
         }

@@ -211,6 +211,27 @@ import Testing
         }
     }
 
+    /// A name that must be percent-encoded in a path is reached by its encoding, on every route that names a model;
+    /// a name holding `%` itself is reached by its own encoding (`%25`), not as written.
+    @Test func namesAreReachedPercentEncoded() async throws {
+        try place(Self.binary, as: "good")
+        let root = self.root
+        try await run { client in
+            let statuses = [
+                try await Self.load(client, "my model", url: root + "/good").status,
+                try await Self.load(client, "pct%41", url: root + "/good").status,
+                try await Self.invoke(client, "my%20model").status,
+                try await client.execute(uri: "/models/my%20model", method: .get).status,
+                try await client.execute(uri: "/v2/models/my%20model/ready", method: .get).status,
+                try await Self.invoke(client, "pct%2541").status,
+                try await client.execute(uri: "/models/my%20model", method: .delete).status,
+            ]
+            #expect(statuses == Array(repeating: .ok, count: 7))
+            let gone = try await Self.invoke(client, "my%20model").status
+            #expect(gone == .notFound)
+        }
+    }
+
     @Test func invocationsKeepAnsweringWhileOtherModelsLoadAndUnload() async throws {
         try place(Self.binary, as: "steady")
         for index in 0..<8 { try place(Self.onnx, as: "churn\(index)") }
