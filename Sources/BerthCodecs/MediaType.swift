@@ -43,3 +43,21 @@ public struct MediaType: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { essence }
 }
+
+extension MediaType {
+    /// The media ranges of an `Accept` header in the order a server tries them: by their `q` values, ties in the
+    /// header's order, and `q=0` (not acceptable) left out.
+    public static func accepted(_ accept: String) -> [MediaType] {
+        let weighted = accept.split(separator: ",").compactMap { MediaType(parsing: $0) }.enumerated().map { entry in
+            (index: entry.offset, type: entry.element, q: entry.element.quality)
+        }
+        return weighted.filter { $0.q > 0 }.sorted { first, second in
+            first.q != second.q ? first.q > second.q : first.index < second.index
+        }.map(\.type)
+    }
+
+    private var quality: Double {
+        guard let text = parameters["q"] else { return 1 }
+        return Double(text).map { min(max($0, 0), 1) } ?? 1
+    }
+}

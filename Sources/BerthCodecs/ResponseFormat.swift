@@ -31,14 +31,7 @@ public enum ResponseFormat: String, Sendable, CaseIterable {
         // The exact canonical value (what nearly every client sends) needs no parsing.
         if let accept, let exact = ResponseFormat(rawValue: accept) { return exact }
         guard let accept, !accept.trimmingWhitespace().isEmpty else { return defaultFormat }
-        let ranges = accept.split(separator: ",").compactMap { MediaType(parsing: $0) }
-        let weighted: [(index: Int, type: MediaType, q: Double)] = ranges.enumerated().map { entry in
-            (index: entry.offset, type: entry.element, q: quality(entry.element))
-        }
-        let ordered = weighted.filter { $0.q > 0 }.sorted { first, second in
-            first.q != second.q ? first.q > second.q : first.index < second.index
-        }
-        for candidate in ordered.map({ $0.type }) {
+        for candidate in MediaType.accepted(accept) {
             if let format = ResponseFormat(mediaType: candidate) { return format }
             switch (candidate.type, candidate.subtype) {
             case ("*", "*"), ("*", ""): return defaultFormat
@@ -51,11 +44,6 @@ public enum ResponseFormat: String, Sendable, CaseIterable {
             Accept '\(excerpt(Array(accept.utf8)))' names no type Berth can answer with. Ask for one of: \
             \(ResponseFormat.allCases.map(\.rawValue).joined(separator: ", ")), or */*
             """)
-    }
-
-    private static func quality(_ type: MediaType) -> Double {
-        guard let text = type.parameters["q"] else { return 1 }
-        return Double(text).map { min(max($0, 0), 1) } ?? 1
     }
 
     /// The encoder for this format.

@@ -1,3 +1,4 @@
+import BerthCodecs
 import Hummingbird
 import Prometheus
 
@@ -11,9 +12,22 @@ enum MetricsEndpoint {
     static func response(_ metrics: ServerMetrics, accept: String?) -> Response {
         var text = [UInt8]()
         metrics.registry.emit(into: &text)
-        let openMetrics = accept?.lowercased().contains("application/openmetrics-text") == true
+        let openMetrics = accept.map(wantsOpenMetrics) ?? false
         let body = openMetrics ? OpenMetricsText.convert(prometheus: text) : text
         return Response(status: .ok, headers: [.contentType: openMetrics ? openMetricsContentType : prometheusContentType],
                         body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// Whether OpenMetrics is the first of the two formats `accept` takes, by its `q` values (`q=0` excludes a type);
+    /// anything else, or nothing it names, is the Prometheus text format.
+    static func wantsOpenMetrics(_ accept: String) -> Bool {
+        for range in MediaType.accepted(accept) {
+            switch (range.type, range.subtype) {
+            case ("application", "openmetrics-text"): return true
+            case ("text", "plain"), ("text", "*"), ("*", "*"): return false
+            default: continue
+            }
+        }
+        return false
     }
 }

@@ -117,6 +117,19 @@ import Testing
         }
     }
 
+    /// The format is the first of the two the scraper's `Accept` takes by its `q` values: Prometheus's own header
+    /// gets OpenMetrics, one that refuses it (`q=0`) or ranks text/plain higher does not.
+    @Test func theAcceptHeadersQValuesPickTheFormat() {
+        let cases: [(String, Bool)] = [
+            ("application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1", true),
+            ("application/openmetrics-text;q=0, text/plain", false),
+            ("text/plain;q=1, application/openmetrics-text;q=0.1", false),
+            ("image/png, application/openmetrics-text", true),
+            ("*/*", false),
+        ]
+        for (accept, openMetrics) in cases { #expect(MetricsEndpoint.wantsOpenMetrics(accept) == openMetrics, "\(accept)") }
+    }
+
     @Test func aFailedLoadShowsInTheMetrics() async throws {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: root + "/notes.txt"))
