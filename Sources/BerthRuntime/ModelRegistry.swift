@@ -79,6 +79,11 @@ public final class ModelRegistry: Sendable {
         }
     }
 
+    /// Whether `name` is being loaded now (reserved, not yet committed).
+    public func isLoading(_ name: String) -> Bool {
+        state.withLock { $0.loading.contains(name) }
+    }
+
     public func entry(_ name: String) -> Entry? {
         state.withLock { $0.models[name] }
     }

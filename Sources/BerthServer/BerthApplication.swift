@@ -117,6 +117,9 @@ public enum BerthApplication {
                       invocations: InvocationHandler(configuration: configuration)).register(on: routes)
         OpenInferenceRoutes(serving: configuration.serving, version: version, isReady: { true }) { name in
             guard let model = registry.use(name) else {
+                if registry.isLoading(name) {
+                    return .unavailable(InvocationFailure(.serviceUnavailable, "model '\(name.prefix(256))' is loading: ask again once its load has answered"))
+                }
                 return .unavailable(InvocationFailure(.notFound, "model '\(name.prefix(256))' is not loaded: load it with POST /models first",
                                                       reason: .modelNotLoaded))
             }

@@ -32,6 +32,17 @@ import Testing
         #expect(models.resolve("/etc") == nil)
     }
 
+    /// A name is loading from its reservation until its load is committed or cancelled (what `/v2/models/{name}/ready`
+    /// answers 503 for, rather than 404).
+    @Test func aReservedNameIsLoadingUntilCommittedOrCancelled() throws {
+        let registry = ModelRegistry(budgetBytes: 1 << 30)
+        #expect(!registry.isLoading("a"))
+        try registry.reserve("a")
+        #expect(registry.isLoading("a") && registry.use("a") == nil)
+        registry.cancel("a")
+        #expect(!registry.isLoading("a"))
+    }
+
     @Test func loadsRefuseBadNamesFoldersAndRepeatsThenServe() async throws {
         var configuration = try BerthConfiguration(environment: [:], processorCount: 2)
         configuration.multiModel.modelsRoot = root
