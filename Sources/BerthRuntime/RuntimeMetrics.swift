@@ -70,7 +70,7 @@ public final class RuntimeMetrics: Sendable {
     }
 
     /// The rows one request brought.
-    func recordRequest(rows: Int) {
+    public func recordRequest(rows: Int) {
         requestRows.record(rows)
     }
 
@@ -92,7 +92,7 @@ public final class RuntimeMetrics: Sendable {
     }
 
     /// Runs `body` as `stage`, recording how long it took.
-    func measure<Value, Failure: Error>(_ stage: Stage, _ body: () throws(Failure) -> Value) throws(Failure) -> Value {
+    public func measure<Value, Failure: Error>(_ stage: Stage, _ body: () throws(Failure) -> Value) throws(Failure) -> Value {
         let start = ContinuousClock.now
         defer { record(stage, ContinuousClock.now - start) }
         return try body()

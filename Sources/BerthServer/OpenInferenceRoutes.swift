@@ -81,10 +81,13 @@ struct OpenInferenceRoutes: Sendable {
         let body = try await RequestBody(serving: serving).collect(request)
         let inference: InferenceRequest
         do throws(OpenInferenceError) {
-            inference = try InferenceRequest.read(body, headerLength: headerLength, for: model)
+            inference = try model.metrics.measure(.decode) { () throws(OpenInferenceError) in
+                try InferenceRequest.read(body, headerLength: headerLength, for: model)
+            }
         } catch {
             throw InvocationFailure(error)
         }
+        model.metrics.recordRequest(rows: inference.features.rowCount)
         let predictions: Predictions
         if body.readableBytes < InvocationHandler.offloadBodyBytes {
             predictions = await model.predict(inference.features)
@@ -92,7 +95,9 @@ struct OpenInferenceRoutes: Sendable {
             // Large: predicted off the cooperative pool, so that a big batch cannot hold up /ping.
             predictions = await offCooperativePool { () -> Predictions in model.predictAlone(inference.features) }
         }
-        let answer = try Self.answer(predictions, to: inference, model: model, identity: identity)
+        let answer = try model.metrics.measure(.encode) { () throws(InvocationFailure) in
+            try Self.answer(predictions, to: inference, model: model, identity: identity)
+        }
         var headers: HTTPFields = [.contentType: answer.headerLength == nil ? "application/json" : "application/octet-stream"]
         if let length = answer.headerLength { headers[Self.headerLength] = String(length) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))

@@ -117,6 +117,25 @@ import Testing
         }
     }
 
+    /// Open Inference infer requests count their rows and time their decode and encode, as `/invocations` does, so
+    /// "requests per kernel call" stays a ratio of like things.
+    @Test func openInferenceRequestsAreMeasuredLikeInvocations() async throws {
+        try await TestServer.run(modelDirectory: Self.legacy + "/model") { client in
+            let body = #"{"inputs": [{"name": "x", "shape": [2, 12], "datatype": "FP32", "data": [\#((0..<24).map(String.init).joined(separator: ", "))]}]}"#
+            for _ in 0..<2 {
+                let response = try await client.execute(uri: "/v2/models/model/infer", method: .post, headers: [.contentType: "application/json"],
+                                                         body: ByteBuffer(string: body))
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+            }
+            let samples = Self.samples(try await Self.scrape(client).0)
+            for (series, value) in ["berth_request_rows_count": 2.0, "berth_request_rows_sum": 4, "berth_kernel_call_rows_sum": 4,
+                                    #"berth_stage_duration_seconds_count{stage="decode"}"#: 2,
+                                    #"berth_stage_duration_seconds_count{stage="encode"}"#: 2] {
+                #expect(samples[series] == value, "\(series): \(samples[series] ?? -1)")
+            }
+        }
+    }
+
     /// The format is the first of the two the scraper's `Accept` takes by its `q` values: Prometheus's own header
     /// gets OpenMetrics, one that refuses it (`q=0`) or ranks text/plain higher does not.
     @Test func theAcceptHeadersQValuesPickTheFormat() {
