@@ -2,6 +2,7 @@ import BerthCodecs
 import BerthCore
 import BerthFormats
 import BerthJSON
+import BerthOpenInference
 import BerthRuntime
 import Hummingbird
 
@@ -173,6 +174,7 @@ struct OpenAPIDocument {
         let rowSchema: JSONValue = .object(["type": "array", "items": .object(["type": takesText ? ["number", "string", "null"] : ["number", "null"]]),
                                             "minItems": .number(Double(rowWidth)), "maxItems": .number(Double(rowWidth))])
         let binary: JSONValue = .object(["type": "string", "contentMediaType": "application/octet-stream"])
+        let featuresObject: JSONValue = .object(["type": "object", "required": .array(["features"]), "properties": .object(["features": rowSchema])])
         let limit = configuration.serving.payloadLimit
         var operation: [String: JSONValue] = [
             "summary": .string(summary), "tags": .array(["inference"]),
@@ -191,9 +193,18 @@ struct OpenAPIDocument {
                 RequestFormat.json.rawValue: .object([
                     "schema": .object(["oneOf": .array([
                         .object(["type": "object", "required": .array(["instances"]),
-                                 "properties": .object(["instances": .object(["type": "array", "items": rowSchema])])]),
-                        .object(["type": "object", "required": .array(["features"]), "properties": .object(["features": rowSchema])]),
+                                 "properties": .object(["instances": .object(["type": "array", "items": .object(["oneOf": .array([
+                                     rowSchema, featuresObject,
+                                     // SageMaker's record form: {"data": {"features": {"values": […]}}}.
+                                     .object(["type": "object", "required": .array(["data"]), "properties": .object(["data": .object([
+                                         "type": "object", "properties": .object(["features": .object([
+                                             "type": "object", "properties": .object(["values": rowSchema])])])])])]),
+                                 ])])])])]),
+                        featuresObject,
                         .object(["type": "array", "items": rowSchema]),
+                        rowSchema,
+                        .object(["type": "object", "required": .array(["inputs"]),
+                                 "description": "an Open Inference Protocol (KServe V2) infer request, answered as POST /v2/models/{name}/infer answers it"]),
                     ] + (schema.flatMap(namedRequestSchemas) ?? []))]),
                 ].withExample(row.map { .object(["instances": .array([.array($0.map { .number($0) })])]) })),
                 RequestFormat.jsonLines.rawValue: .object(["schema": .object(["type": "string"])]
@@ -201,6 +212,10 @@ struct OpenAPIDocument {
                 RequestFormat.libsvm.rawValue: .object(["schema": .object(["type": "string"]), "example": .string(libsvmExample)]),
                 RequestFormat.recordIO.rawValue: .object(["schema": binary]),
                 RequestFormat.npy.rawValue: .object(["schema": binary]),
+                InferenceRequest.sageMakerTritonBinary: .object(["schema": binary, "description": .string("""
+                    Triton's SageMaker binary form: an Open Inference request's JSON header (its length in the content type's \
+                    json-header-size parameter), then its binary tensors
+                    """)]),
             ])]),
             "responses": .object([
                 "200": response("the predictions", Dictionary(uniqueKeysWithValues: ResponseFormat.allCases.map { ($0.rawValue, responseSchema($0)) })),
@@ -334,7 +349,9 @@ struct OpenAPIDocument {
         var operation = operationFields("load the model in a folder under the models root", tag: "models", responses: [
             "200": response("loaded", ["application/json": Self.status]),
             "400": plainTextResponse("a bad body or name, a folder outside the models root, or a model that cannot be read"),
+            "408": plainTextResponse("the body did not arrive in time (BERTH_BODY_TIMEOUT_SECONDS)"),
             "409": plainTextResponse("a model of that name is loaded or loading"),
+            "413": plainTextResponse("the body is over 64 KiB"),
             "507": plainTextResponse("the model is larger than the whole memory budget (BERTH_MODELS_MEMORY_MB)"),
         ])
         operation["parameters"] = .array([targetModelHeader])

@@ -33,7 +33,7 @@ import Testing
             let invocation = try #require(document["paths"]?["/invocations"]?["post"])
             let requestTypes = Set(invocation["requestBody"]?["content"]?.object?.keys.map { $0 } ?? [])
             #expect(requestTypes == ["text/csv", "application/json", "application/jsonlines", "text/libsvm",
-                                     "application/x-recordio-protobuf", "application/x-npy"])
+                                     "application/x-recordio-protobuf", "application/x-npy", "application/vnd.sagemaker-triton.binary+json"])
             let ok = try #require(invocation["responses"]?["200"]?["content"])
             #expect(Set(ok.object?.keys.map { $0 } ?? []) == ["text/csv", "application/json", "application/jsonlines",
                                                                "application/x-recordio-protobuf", "application/x-npy"])
@@ -100,7 +100,7 @@ import Testing
             let content = try #require(document["paths"]?["/invocations"]?["post"]?["requestBody"]?["content"])
             for type in ["text/csv", "application/json", "application/jsonlines"] { #expect(content[type]?["example"] == nil, "\(type)") }
             #expect(content["text/libsvm"]?["example"]?.string == "0:0.0 1:0.1 2:0.2 3:0.3 4:0.4 5:0.5 6:0.6 7:0.7")
-            let rows = try #require(content["application/json"]?["schema"]?["oneOf"]?.array?.first?["properties"]?["instances"]?["items"])
+            let rows = try #require(content["application/json"]?["schema"]?["oneOf"]?.array?.first?["properties"]?["instances"]?["items"]?["oneOf"]?.array?.first)
             #expect(rows["minItems"]?.number == 2_048 && rows["maxItems"]?.number == 2_048)
             #expect(rows["items"]?["type"] == ["number", "string", "null"])
         }
