@@ -212,10 +212,10 @@ struct OpenAPIDocument {
                 RequestFormat.libsvm.rawValue: .object(["schema": .object(["type": "string"]), "example": .string(libsvmExample)]),
                 RequestFormat.recordIO.rawValue: .object(["schema": binary]),
                 RequestFormat.npy.rawValue: .object(["schema": binary]),
-                InferenceRequest.sageMakerTritonBinary: .object(["schema": binary, "description": .string("""
+                InferenceRequest.sageMakerTritonBinary: .object(["schema": .object(["type": "string", "contentMediaType": "application/octet-stream", "description": .string("""
                     Triton's SageMaker binary form: an Open Inference request's JSON header (its length in the content type's \
                     json-header-size parameter), then its binary tensors
-                    """)]),
+                    """)])]),
             ])]),
             "responses": .object([
                 "200": response("the predictions", Dictionary(uniqueKeysWithValues: ResponseFormat.allCases.map { ($0.rawValue, responseSchema($0)) })),
