@@ -147,13 +147,10 @@ struct InvocationHandler: Sendable {
     private func openInference(_ body: ByteBuffer, headerLength: Int?, model: ServedModel, modelName: String?) async throws -> Response {
         let inference: InferenceRequest
         do throws(OpenInferenceError) {
-            inference = try model.metrics.measure(.decode) { () throws(OpenInferenceError) in
-                try InferenceRequest.read(body, headerLength: headerLength, for: model)
-            }
+            inference = try InferenceRequest.read(body, headerLength: headerLength, for: model)
         } catch {
             throw OpenInferenceFailure(failure: InvocationFailure(error))
         }
-        model.metrics.recordRequest(rows: inference.features.rowCount)
         let predictions = body.readableBytes < Self.offloadBodyBytes
             ? await model.predict(inference.features)
             : await offCooperativePool { () -> Predictions in model.predictAlone(inference.features) }
@@ -161,9 +158,7 @@ struct InvocationHandler: Sendable {
                                      version: OpenInferenceRoutes.modelVersion)
         let answer: InferenceResponse
         do throws(InvocationFailure) {
-            answer = try model.metrics.measure(.encode) { () throws(InvocationFailure) in
-                try OpenInferenceRoutes.answer(predictions, to: inference, model: model, identity: identity)
-            }
+            answer = try OpenInferenceRoutes.answer(predictions, to: inference, model: model, identity: identity)
         } catch {
             throw OpenInferenceFailure(failure: error)
         }

@@ -81,13 +81,10 @@ struct OpenInferenceRoutes: Sendable {
         let body = try await RequestBody(serving: serving).collect(request)
         let inference: InferenceRequest
         do throws(OpenInferenceError) {
-            inference = try model.metrics.measure(.decode) { () throws(OpenInferenceError) in
-                try InferenceRequest.read(body, headerLength: headerLength, for: model)
-            }
+            inference = try InferenceRequest.read(body, headerLength: headerLength, for: model)
         } catch {
             throw InvocationFailure(error)
         }
-        model.metrics.recordRequest(rows: inference.features.rowCount)
         let predictions: Predictions
         if body.readableBytes < InvocationHandler.offloadBodyBytes {
             predictions = await model.predict(inference.features)
@@ -95,26 +92,26 @@ struct OpenInferenceRoutes: Sendable {
             // Large: predicted off the cooperative pool, so that a big batch cannot hold up /ping.
             predictions = await offCooperativePool { () -> Predictions in model.predictAlone(inference.features) }
         }
-        let answer = try model.metrics.measure(.encode) { () throws(InvocationFailure) in
-            try Self.answer(predictions, to: inference, model: model, identity: identity)
-        }
+        let answer = try Self.answer(predictions, to: inference, model: model, identity: identity)
         var headers: HTTPFields = [.contentType: answer.headerLength == nil ? "application/json" : "application/octet-stream"]
         if let length = answer.headerLength { headers[Self.headerLength] = String(length) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
-    /// The model's scores as the protocol's answer: as they are, or as Triton's FIL backend answers when the model
-    /// came from a Triton repository.
+    /// The model's scores as the protocol's answer, timed as the encode stage: as they are, or as Triton's FIL
+    /// backend answers when the model came from a Triton repository.
     static func answer(_ predictions: Predictions, to inference: InferenceRequest, model: ServedModel,
                        identity: ModelIdentity) throws(InvocationFailure) -> InferenceResponse {
         do throws(OpenInferenceError) {
-            guard let triton = model.triton else {
-                return try InferenceResponse(predictions, to: inference, model: identity, outputName: OpenInferenceMetadata.defaultOutputName)
+            return try model.metrics.measure(.encode) { () throws(OpenInferenceError) in
+                guard let triton = model.triton else {
+                    return try InferenceResponse(predictions, to: inference, model: identity, outputName: OpenInferenceMetadata.defaultOutputName)
+                }
+                let fil = FILAnswer(config: triton)
+                let answer = fil.answer(predictions, meaning: model.summary.meaning)
+                return try InferenceResponse(answer, to: inference, model: identity, outputName: triton.outputName,
+                                             shape: fil.shape(rows: answer.rowCount))
             }
-            let fil = FILAnswer(config: triton)
-            let answer = fil.answer(predictions, meaning: model.summary.meaning)
-            return try InferenceResponse(answer, to: inference, model: identity, outputName: triton.outputName,
-                                         shape: fil.shape(rows: answer.rowCount))
         } catch {
             throw InvocationFailure(error)
         }
