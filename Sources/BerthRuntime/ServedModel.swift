@@ -20,6 +20,13 @@ public struct ServedModel: Sendable {
     /// The Triton FIL configuration the model came with, when it was read from a Triton model repository: its name,
     /// tensors and FIL's answer options for the Open Inference Protocol routes.
     public let triton: TritonModelConfig?
+    /// The kernel's measured time a row, which says when a request's prediction is moved off the cooperative pool.
+    public let pace: KernelPace
+
+    /// The estimated kernel time from which a request is predicted on a Dispatch thread rather than on Swift's
+    /// cooperative pool, whose threads (two on a 2-core machine) answer `/ping` too. A thread hop costs about 20 µs,
+    /// 1 % of this; a request held on the pool longer delays every other handler by as much.
+    public static let longestOnPool: Duration = .milliseconds(2)
 
     public var placement: Placement { compiled.placement }
     public var featureCount: Int { compiled.featureCount }
@@ -31,8 +38,24 @@ public struct ServedModel: Sendable {
         if let batcher { await batcher.predict(batch) } else { predictAlone(batch) }
     }
 
+    /// The predictions for one request's `batch`: as `predict` gives them when its estimated kernel time is short,
+    /// and in a call of its own on a Dispatch thread from `longestOnPool` on, whatever the size of the body it came
+    /// in (`KernelPace`).
+    public func predictWithoutHoldingThePool(_ batch: FeatureBatch) async -> Predictions {
+        guard predictsOffThePool(rows: batch.rowCount) else { return await predict(batch) }
+        return await offCooperativePool { () -> Predictions in predictAlone(batch) }
+    }
+
+    /// Whether a request of `rows` rows is long enough work to be predicted off the cooperative pool.
+    func predictsOffThePool(rows: Int) -> Bool {
+        pace.estimate(rows: rows) >= Self.longestOnPool
+    }
+
     /// The predictions for `batch` in a kernel call of its own, on this thread (large bodies, `berth predict`).
     public func predictAlone(_ batch: FeatureBatch) -> Predictions {
-        metrics.measureKernelCall(rows: batch.rowCount) { compiled.predict(batch) }
+        let start = ContinuousClock.now
+        let predictions = metrics.measureKernelCall(rows: batch.rowCount) { compiled.predict(batch) }
+        pace.record(ContinuousClock.now - start, rows: batch.rowCount)
+        return predictions
     }
 }

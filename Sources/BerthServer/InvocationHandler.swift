@@ -16,7 +16,8 @@ struct InvocationHandler: Sendable {
     let configuration: BerthConfiguration
     /// Bodies of at least this many bytes are decoded, predicted and encoded off Swift's cooperative pool (which
     /// serves every HTTP handler), so a large batch cannot hold up `/ping`. Explanations always are: one costs
-    /// O(leaves · depth²) a row, and a few 60 KB requests to a large forest held `/ping` for seconds.
+    /// O(leaves · depth²) a row, and a few 60 KB requests to a large forest held `/ping` for seconds. A smaller body
+    /// is predicted off the pool when its rows are long work for the model (`ServedModel.predictWithoutHoldingThePool`).
     static let offloadBodyBytes = 64 << 10
     static let customAttributes = HTTPField.Name("X-Amzn-SageMaker-Custom-Attributes")!
 
@@ -114,7 +115,8 @@ struct InvocationHandler: Sendable {
         let verbose = AnswerStyle.asksVerbose(accept: accept)
         let output: [UInt8]
         if body.readableBytes < Self.offloadBodyBytes && explain == nil {
-            // Small: decoded here, predicted with whatever else is waiting (when batching is on), encoded here.
+            // Small: decoded and encoded here; predicted here too (with whatever else is waiting, when batching is
+            // on) unless the model makes even these few rows long work.
             let batch: FeatureBatch
             do throws(CodecError) {
                 batch = try body.withUnsafeReadableBytes { bytes in
@@ -123,7 +125,7 @@ struct InvocationHandler: Sendable {
             } catch {
                 throw InvocationFailure(error)
             }
-            let predictions = await model.predict(batch)
+            let predictions = await model.predictWithoutHoldingThePool(batch)
             output = pipeline.encode(predictions, to: responseFormat, verbose: verbose)
         } else {
             output = try await offCooperativePool { () throws(InvocationFailure) -> [UInt8] in
@@ -147,13 +149,11 @@ struct InvocationHandler: Sendable {
     private func openInference(_ body: ByteBuffer, headerLength: Int?, model: ServedModel, modelName: String?) async throws -> Response {
         let inference: InferenceRequest
         do throws(OpenInferenceError) {
-            inference = try InferenceRequest.read(body, headerLength: headerLength, for: model)
+            inference = try await InferenceRequest.read(body, headerLength: headerLength, for: model)
         } catch {
             throw OpenInferenceFailure(failure: InvocationFailure(error))
         }
-        let predictions = body.readableBytes < Self.offloadBodyBytes
-            ? await model.predict(inference.features)
-            : await offCooperativePool { () -> Predictions in model.predictAlone(inference.features) }
+        let predictions = await model.predictWithoutHoldingThePool(inference.features)
         let identity = ModelIdentity(name: modelName ?? model.triton?.name ?? configuration.model.name ?? "model",
                                      version: OpenInferenceRoutes.modelVersion)
         let answer: InferenceResponse

@@ -81,17 +81,12 @@ struct OpenInferenceRoutes: Sendable {
         let body = try await RequestBody(serving: serving).collect(request)
         let inference: InferenceRequest
         do throws(OpenInferenceError) {
-            inference = try InferenceRequest.read(body, headerLength: headerLength, for: model)
+            inference = try await InferenceRequest.read(body, headerLength: headerLength, for: model)
         } catch {
             throw InvocationFailure(error)
         }
-        let predictions: Predictions
-        if body.readableBytes < InvocationHandler.offloadBodyBytes {
-            predictions = await model.predict(inference.features)
-        } else {
-            // Large: predicted off the cooperative pool, so that a big batch cannot hold up /ping.
-            predictions = await offCooperativePool { () -> Predictions in model.predictAlone(inference.features) }
-        }
+        // Long work is predicted off the cooperative pool, so that a big batch cannot hold up /ping.
+        let predictions = await model.predictWithoutHoldingThePool(inference.features)
         let answer = try Self.answer(predictions, to: inference, model: model, identity: identity)
         var headers: HTTPFields = [.contentType: answer.headerLength == nil ? "application/json" : "application/octet-stream"]
         if let length = answer.headerLength { headers[Self.headerLength] = String(length) }
