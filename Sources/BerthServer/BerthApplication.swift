@@ -46,7 +46,9 @@ public enum BerthApplication {
 
     static func router(configuration: BerthConfiguration, state: ModelState, metrics: ServerMetrics,
                        version: String = "unknown") -> Router<BasicRequestContext> {
-        let router = Router()
+        // HEAD wherever GET is served (RFC 9110), answered by the GET handler without its body: `HEAD /ping` is a
+        // health check some load balancers send.
+        let router = Router(options: .autoGenerateHeadEndpoints)
         let routes = MeasuredRoutes(router: router, metrics: metrics)
         let invocations = InvocationHandler(configuration: configuration)
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in
@@ -100,7 +102,7 @@ public enum BerthApplication {
     /// management API serves the models.
     static func multiModelRouter(configuration: BerthConfiguration, backend: any Backend, metrics: ServerMetrics,
                                  version: String = "unknown") -> Router<BasicRequestContext> {
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)
         let routes = MeasuredRoutes(router: router, metrics: metrics)
         let registry = ModelRegistry(budgetBytes: configuration.multiModel.memoryBudgetBytes ?? MemoryBudget.defaultBytes())
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in Response(status: .ok) }

@@ -17,9 +17,9 @@ import Testing
         return try await client.execute(uri: "/invocations", method: .post, headers: headers, body: ByteBuffer(string: body))
     }
 
-    @Test func pingAnswersGetAndPostWithAnEmptyBody() async throws {
+    @Test func pingAnswersGetPostAndHeadWithAnEmptyBody() async throws {
         try await TestServer.run(modelDirectory: Self.model) { client in
-            for method in [HTTPRequest.Method.get, .post] {
+            for method in [HTTPRequest.Method.get, .post, .head] {
                 let response = try await client.execute(uri: "/ping", method: method)
                 #expect(response.status == .ok)
                 #expect(response.body.readableBytes == 0)
@@ -149,6 +149,10 @@ import Testing
             let ping = try await client.execute(uri: "/ping", method: .get)
             #expect(ping.status == .serviceUnavailable)
             #expect(String(buffer: ping.body).hasPrefix("loading model"))
+            // HEAD answers as GET does, without the body.
+            let head = try await client.execute(uri: "/ping", method: .head)
+            #expect(head.status == .serviceUnavailable)
+            #expect(head.body.readableBytes == 0)
             let invocation = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
                                                       body: ByteBuffer(string: "1"))
             #expect(invocation.status == .serviceUnavailable)
