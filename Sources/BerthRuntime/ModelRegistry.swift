@@ -97,12 +97,12 @@ public final class ModelRegistry: Sendable {
         }
     }
 
-    /// Up to `limit` models in name order starting at `offset`, and the offset of the next page if any.
-    public func page(offset: Int, limit: Int) -> (entries: [Entry], next: Int?) {
-        let sorted = state.withLock { $0.models.values.sorted { $0.name < $1.name } }
-        let start = min(max(offset, 0), sorted.count)
-        let end = min(start + limit, sorted.count)
-        return (Array(sorted[start..<end]), end < sorted.count ? end : nil)
+    /// Up to `limit` models in name order after `lastName` (from the first when nil), and whether more follow.
+    public func page(after lastName: String?, limit: Int) -> (entries: [Entry], more: Bool) {
+        let following = state.withLock { state in
+            state.models.values.filter { lastName == nil || $0.name > lastName! }.sorted { $0.name < $1.name }
+        }
+        return (Array(following.prefix(max(0, limit))), following.count > limit)
     }
 
     public var usedBytes: Int { state.withLock { $0.usedBytes } }

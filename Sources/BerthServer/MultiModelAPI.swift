@@ -39,17 +39,33 @@ struct MultiModelAPI: Sendable {
         }
     }
 
+    /// A page of the loaded models: `limit` from 1 (more than 100 is 100), `next_page_token` as the page before
+    /// answered it; anything else is a 400 saying so.
     private func list(_ request: Request) -> Response {
-        let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) }.map { min(max($0, 1), Self.pageLimit) } ?? Self.pageLimit
-        let offset = request.uri.queryParameters.get("next_page_token").flatMap { Int($0) } ?? 0
-        let page = registry.page(offset: offset, limit: limit)
+        var limit = Self.pageLimit
+        if let text = request.uri.queryParameters.get("limit") {
+            guard let asked = Int(text), asked >= 1 else {
+                return InvocationFailure(.badRequest, "limit must be a whole number of models from 1 to \(Self.pageLimit), not '\(text.prefix(32))'").response
+            }
+            limit = min(asked, Self.pageLimit)
+        }
+        var after: ModelPageToken?
+        if let text = request.uri.queryParameters.get("next_page_token") {
+            guard let token = ModelPageToken(parsing: text) else {
+                return InvocationFailure(.badRequest, "next_page_token '\(text.prefix(32))' is not one this server gave: pass back the nextPageToken of the page before, or leave it out for the first page").response
+            }
+            after = token
+        }
+        let page = registry.page(after: after?.lastName, limit: limit)
         var body = Array(#"{"models": ["#.utf8)
         for (index, entry) in page.entries.enumerated() {
             if index > 0 { body.append(contentsOf: ", ".utf8) }
             appendDescription(entry, to: &body)
         }
         body.append(UInt8(ascii: "]"))
-        if let next = page.next { body.append(contentsOf: #", "nextPageToken": "\#(next)""#.utf8) }
+        if page.more, let last = page.entries.last {
+            body.append(contentsOf: #", "nextPageToken": "\#(ModelPageToken(lastName: last.name).text)""#.utf8)
+        }
         body.append(UInt8(ascii: "}"))
         return json(.ok, body)
     }

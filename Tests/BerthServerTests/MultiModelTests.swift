@@ -143,6 +143,17 @@ import Testing
             #expect(seen == (0..<250).map { String(format: "m%03d", $0) })
             let small = try JSONReader.parse(Array(buffer: try await client.execute(uri: "/models?limit=7", method: .get).body))
             #expect(small["models"]?.array?.count == 7)
+            // The token says where a page ended: a model unloaded before the next page is asked for moves nothing.
+            let first = try JSONReader.parse(Array(buffer: try await client.execute(uri: "/models?limit=5", method: .get).body))
+            let next = try #require(first["nextPageToken"]?.string)
+            #expect(try await client.execute(uri: "/models/m001", method: .delete).status == .ok)
+            let second = try JSONReader.parse(Array(buffer: try await client.execute(uri: "/models?limit=5&next_page_token=\(next)", method: .get).body))
+            #expect(second["models"]?.array?.compactMap { $0["modelName"]?.string } == ["m005", "m006", "m007", "m008", "m009"])
+            for query in ["limit=0", "limit=-3", "limit=ten", "next_page_token=zz", "next_page_token=1"] {
+                let refused = try await client.execute(uri: "/models?" + query, method: .get)
+                #expect(refused.status == .badRequest, "\(query)")
+                #expect(String(buffer: refused.body).contains(query.hasPrefix("limit") ? "limit must be" : "nextPageToken of the page before"), "\(query)")
+            }
         }
     }
 
