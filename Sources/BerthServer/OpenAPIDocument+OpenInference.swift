@@ -28,10 +28,10 @@ extension OpenAPIDocument {
         for (prefix, parameters) in [("/v2/models/{name}", [name]), ("/v2/models/{name}/versions/{version}", [name, version])] {
             paths[prefix] = .object(["get": v2Operation("model metadata: the input and output tensors", [
                 "200": jsonAnswer("the model's metadata", .object(["type": "object"])), "404": Self.v2Error("no such model or version"),
-            ], parameters: parameters)])
+            ].merging(v2Unavailable) { current, _ in current }, parameters: parameters)])
             paths[prefix + "/ready"] = .object(["get": v2Operation("whether the model can answer", [
-                "200": jsonAnswer("ready", Self.flag("ready")), "404": Self.v2Error("no such model or version"), "503": Self.v2Error("the model loads"),
-            ], parameters: parameters)])
+                "200": jsonAnswer("ready", Self.flag("ready")), "404": Self.v2Error("no such model or version"),
+            ].merging(v2Unavailable) { current, _ in current }, parameters: parameters)])
             paths[prefix + "/infer"] = .object(["post": infer(parameters)])
         }
         return paths
@@ -94,8 +94,7 @@ extension OpenAPIDocument {
                 "400": Self.v2Error("a request that cannot be read: the message says what to fix"),
                 "404": Self.v2Error("no such model or version"),
                 "413": Self.v2Error("the body is larger than SAGEMAKER_MAX_PAYLOAD_IN_MB"),
-                "503": Self.v2Error("the model loads"),
-            ]),
+            ].merging(v2Unavailable) { current, _ in current }),
         ]
         operation["description"] = "The Open Inference Protocol (KServe V2): docs/open-inference.md."
         return .object(operation)
@@ -114,6 +113,14 @@ extension OpenAPIDocument {
 
     private static func flag(_ key: String) -> JSONValue {
         .object(["type": "object", "properties": .object([key: .object(["type": "boolean"])])])
+    }
+
+    /// What every model route answers before the model can: 503 while it loads, and for the one model of `serve`,
+    /// 500 when its load failed (a multi-model endpoint answers a failed load to the `POST /models` that asked).
+    private var v2Unavailable: [String: JSONValue] {
+        let loading = ["503": Self.v2Error("the model loads: ask again once it is ready")]
+        if configuration.multiModel.enabled { return loading }
+        return loading.merging(["500": Self.v2Error("the model failed to load: the message says why, as the container log does")]) { current, _ in current }
     }
 
     private static func v2Error(_ description: String) -> JSONValue {

@@ -31,10 +31,13 @@ struct OpenAPIDocument {
 
     var json: JSONValue {
         var paths: [String: JSONValue] = [
-            "/ping": .object(["get": ping, "post": ping]),
+            "/ping": .object(["get": ping, "post": ping, "head": ping]),
             "/execution-parameters": .object(["get": executionParameters]),
             "/metrics": .object(["get": operation("Prometheus metrics (OpenMetrics when Accept asks for it)", tag: "operations",
-                                                  responses: ["200": response("the metrics", ["text/plain": .object(["type": "string"])])])]),
+                                                  responses: ["200": response("the metrics", [
+                                                      "text/plain": .object(["type": "string"]),
+                                                      "application/openmetrics-text": .object(["type": "string"]),
+                                                  ])])]),
             "/openapi.json": .object(["get": operation("this document", tag: "operations",
                                                        responses: ["200": response("OpenAPI 3.1", ["application/json": .object(["type": "object"])])])]),
             "/docs": .object(["get": operation("Swagger UI for this document", tag: "operations",
@@ -340,7 +343,8 @@ struct OpenAPIDocument {
         ])
         operation["parameters"] = .array([
             .object(["name": "limit", "in": "query", "schema": .object(["type": "integer", "minimum": 1, "maximum": 100])]),
-            .object(["name": "next_page_token", "in": "query", "schema": .object(["type": "string"])]),
+            .object(["name": "next_page_token", "in": "query", "schema": .object(["type": "string"]),
+                     "description": "the nextPageToken of the page before; none for the first page"]),
         ])
         return .object(operation)
     }

@@ -30,6 +30,12 @@ import Testing
             let infer = try #require(document["paths"]?["/v2/models/{name}/infer"]?["post"])
             #expect(infer["requestBody"]?["content"]?["application/json"]?["schema"]?["properties"]?["inputs"] != nil)
             #expect(infer["responses"]?["400"]?["content"]?["application/json"] != nil)
+            for path in ["/v2/models/{name}", "/v2/models/{name}/ready", "/v2/models/{name}/infer"] {
+                let operation = document["paths"]?[path]?["get"] ?? document["paths"]?[path]?["post"]
+                #expect(operation?["responses"]?["503"] != nil && operation?["responses"]?["500"] != nil, "\(path) says it can be unavailable")
+            }
+            #expect(document["paths"]?["/ping"]?["head"] != nil)
+            #expect(document["paths"]?["/metrics"]?["get"]?["responses"]?["200"]?["content"]?["application/openmetrics-text"] != nil)
             let invocation = try #require(document["paths"]?["/invocations"]?["post"])
             let requestTypes = Set(invocation["requestBody"]?["content"]?.object?.keys.map { $0 } ?? [])
             #expect(requestTypes == ["text/csv", "application/json", "application/jsonlines", "text/libsvm",
@@ -79,6 +85,8 @@ import Testing
             #expect(paths.isSuperset(of: ["/models", "/models/{name}", "/models/{name}/invoke", "/metrics"]))
             #expect(!paths.contains("/invocations"))
             #expect(document["info"]?["x-berth-model"] == nil)
+            let infer = document["paths"]?["/v2/models/{name}/infer"]?["post"]?["responses"]
+            #expect(infer?["503"] != nil && infer?["500"] == nil, "a multi-model endpoint answers a failed load to POST /models")
         }
     }
 
