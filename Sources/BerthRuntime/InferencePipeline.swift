@@ -41,36 +41,41 @@ public struct InferencePipeline: Sendable {
     /// The answer to `batch` with each row's explanation, explained and written a block of rows at a time so that the
     /// explanations held at once stay within `explanationBlockValues`, however large the whole answer is. The first
     /// block (at most 64 rows, and no more than `blockValues`) tells the width of a row's explanation, which sizes the rest.
+    /// The explain and encode stages are recorded once for the whole answer, as for any other request.
     public func explainedAnswer(_ batch: FeatureBatch, predictions: Predictions, as kind: ExplanationKind, to responseFormat: ResponseFormat,
                                 blockValues: Int = explanationBlockValues) throws(CodecError) -> [UInt8] {
         var output = [UInt8]()
         var writer: ExplainedAnswerWriter?
         var firstRow = 0
+        var explaining = Duration.zero, writing = Duration.zero
         while firstRow < batch.rowCount {
             let blockRows = writer.map { max(1, blockValues / max(1, $0.valuesPerRow)) } ?? min(64, max(1, blockValues))
             let rows = firstRow ..< min(batch.rowCount, firstRow + blockRows)
+            let started = ContinuousClock.now
             let explanations = try explain(rows.count == batch.rowCount ? batch : batch.rows(rows), as: kind)
-            model.metrics.measure(.encode) {
-                if writer == nil {
-                    writer = ExplainedAnswerWriter(format: responseFormat, options: encoding, rowCount: batch.rowCount,
-                                                   valuesPerRow: explanations.valuesPerRow)
-                    writer!.appendOpening(to: &output)
-                }
-                writer!.appendBlock(rows.count == batch.rowCount ? predictions : predictions.rows(rows), explanations: explanations,
-                                    firstRow: firstRow, to: &output)
+            let explained = ContinuousClock.now
+            if writer == nil {
+                writer = ExplainedAnswerWriter(format: responseFormat, options: encoding, rowCount: batch.rowCount,
+                                               valuesPerRow: explanations.valuesPerRow)
+                writer!.appendOpening(to: &output)
             }
+            writer!.appendBlock(rows.count == batch.rowCount ? predictions : predictions.rows(rows), explanations: explanations,
+                                firstRow: firstRow, to: &output)
+            explaining += explained - started
+            writing += ContinuousClock.now - explained
             firstRow = rows.upperBound
         }
+        let closing = ContinuousClock.now
         writer?.appendClosing(to: &output)
+        model.metrics.recordExplanation(kind, rows: batch.rowCount, duration: explaining)
+        model.metrics.record(.encode, writing + (ContinuousClock.now - closing))
         return output
     }
 
     /// The rows' explanations, or a 400 saying why this model cannot give them.
     public func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(CodecError) -> Explanations {
         do {
-            return try model.metrics.measureExplanation(kind, rows: batch.rowCount) { () throws(ExplanationRefusal) in
-                try model.compiled.explain(batch, as: kind)
-            }
+            return try model.compiled.explain(batch, as: kind)
         } catch {
             throw CodecError(.badRequest, "explain=\(kind.rawValue) cannot be answered for this \(model.summary.format) model (\(model.summary.kind)): \(error.reason)")
         }

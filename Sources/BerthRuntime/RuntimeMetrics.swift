@@ -98,12 +98,11 @@ public final class RuntimeMetrics: Sendable {
         return try body()
     }
 
-    /// Runs one explanation of `rows` rows: the explain stage, and the rows explained.
-    func measureExplanation<Failure: Error>(_ kind: ExplanationKind, rows: Int,
-                                            _ body: () throws(Failure) -> Explanations) throws(Failure) -> Explanations {
-        let explanations = try measure(.explain, body)
+    /// One request's explanations of `rows` rows, which took `duration` in all: the explain stage, and the rows
+    /// explained.
+    func recordExplanation(_ kind: ExplanationKind, rows: Int, duration: Duration) {
+        explain.record(duration)
         explainedRows[kind]?.increment(by: Int64(rows))
-        return explanations
     }
 
     /// Runs one kernel call of `rows` rows: the predict stage, and the rows the call took.

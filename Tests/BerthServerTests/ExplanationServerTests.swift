@@ -111,9 +111,18 @@ import Testing
             _ = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: "explain=contributions")
             _ = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: "explain=contributions")
             _ = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: nil)
+            // 150 rows are explained in three blocks (the first at most 64 rows) and recorded as one request.
+            let csv = try TestServer.bytes(TestServer.fixtures + "/" + fixture + "/requests/rows.csv")
+            let line = String(decoding: csv, as: UTF8.self).split(separator: "\n")[0]
+            let long = try await client.execute(uri: "/invocations", method: .post,
+                                                headers: [.contentType: "text/csv", Self.attributes: "explain=margin"],
+                                                body: ByteBuffer(string: Array(repeating: String(line), count: 150).joined(separator: "\n")))
+            #expect(long.status == .ok)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains("berth_explained_rows_total{explanation=\"contributions\"} \(2 * rows)"), "\(metrics.split(separator: "\n").filter { $0.contains("explained") })")
-            #expect(metrics.contains("berth_stage_duration_seconds_count{stage=\"explain\"} 2"))
+            #expect(metrics.contains("berth_explained_rows_total{explanation=\"margin\"} 150"))
+            #expect(metrics.contains("berth_stage_duration_seconds_count{stage=\"explain\"} 3"))
+            #expect(metrics.contains("berth_stage_duration_seconds_count{stage=\"encode\"} 4"))
         }
     }
 
