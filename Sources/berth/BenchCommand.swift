@@ -17,7 +17,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Time one stage (kernel, decode, encode or load) and print the median per input.",
         discussion: """
             kernel and encode read rows from .npy files (kernel --explain times an explanation instead of the \
-            prediction); decode reads request bodies of --content-type; load times reading and compiling the model \
+            prediction); decode reads request bodies of --content-type as a request's decode stage does (the decoder, then \
+            the infinite-value check); load times reading and compiling the model \
             directory. BERTH_THREADS sets the threads and BERTH_DEVICE the device, as \
             for serve; the backend's startup line goes to standard error.
             """
@@ -79,16 +80,20 @@ struct BenchCommand: ParsableCommand {
             report(input: modelDirectory, rows: 0, microseconds: median)
             return
         }
-        let pipeline = InferencePipeline(model: served, configuration: configuration)
+        var pipeline = InferencePipeline(model: served, configuration: configuration)
+        let requestFormat = try RequestFormat.negotiate(contentType: contentType)
+        if requestFormat == .csv, let header = try CSVHeader.parameter(ofContentType: contentType) {
+            pipeline.decoding.csvHeader = header
+        }
         for input in inputs {
             guard let data = FileManager.default.contents(atPath: input) else { throw ValidationError("cannot read \(input)") }
             let bytes = [UInt8](data)
             switch stage {
             case .decode:
-                let decoder = try RequestFormat.negotiate(contentType: contentType).decoder(options: pipeline.decoding)
-                let rows = try decoder.decode(bytes, featureCount: served.featureCount).rowCount
+                // The server's decode stage as a request meets it: the decoder, then the infinite-value check.
+                let rows = try bytes.withUnsafeBytes { body in try pipeline.decode(body, from: requestFormat).rowCount }
                 report(input: input, rows: rows, microseconds: Self.median(seconds: seconds) {
-                    _ = try? decoder.decode(bytes, featureCount: served.featureCount)
+                    _ = bytes.withUnsafeBytes { body in try? pipeline.decode(body, from: requestFormat) }
                 })
             case .kernel, .encode:
                 let batch = try NPYDecoder(options: pipeline.decoding).decode(bytes, featureCount: served.featureCount)
