@@ -42,15 +42,17 @@ let package = Package(
             pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]
         ),
+        // How text from outside Berth (model files, archives, requests) is quoted in messages: one rule for every module.
+        .target(name: "BerthText", swiftSettings: swiftSettings),
         .target(name: "BerthJSON", swiftSettings: swiftSettings),
         .target(name: "BerthProtobuf", swiftSettings: swiftSettings),
         // Pickles (and joblib's files) read as data, never executed: what pickled XGBoost models are read from.
-        .target(name: "BerthPickle", swiftSettings: swiftSettings),
-        .target(name: "BerthArtifacts", dependencies: ["CZlib", "CDeflate", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .target(name: "BerthPickle", dependencies: ["BerthText"], swiftSettings: swiftSettings),
+        .target(name: "BerthArtifacts", dependencies: ["BerthText", "CZlib", "CDeflate", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // The dense-layer micro-kernels and the tree walk with gathers: C only to compile them for AVX-512 / AVX2 and
         // choose at run time.
         .target(name: "CBerthKernels"),
-        .target(name: "BerthCore", dependencies: ["CBerthKernels"], swiftSettings: swiftSettings),
+        .target(name: "BerthCore", dependencies: ["BerthText", "CBerthKernels"], swiftSettings: swiftSettings),
         // The CUDA driver and NVRTC, opened with dlopen at run time: building needs no CUDA at all.
         .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(
@@ -59,17 +61,17 @@ let package = Package(
                            .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf", "BerthPickle"], swiftSettings: swiftSettings),
-        .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
+        .target(name: "BerthFormats", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf", "BerthPickle", "BerthText"], swiftSettings: swiftSettings),
+        .target(name: "BerthCodecs", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf", "BerthText"], swiftSettings: swiftSettings),
         // The Open Inference Protocol (KServe V2, Triton's HTTP API): infer requests into feature rows, answers and
         // metadata documents.
-        .target(name: "BerthOpenInference", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf"], swiftSettings: swiftSettings),
+        .target(name: "BerthOpenInference", dependencies: ["BerthCore", "BerthJSON", "BerthProtobuf", "BerthText"], swiftSettings: swiftSettings),
         // Configuration, backend choice, model loading and its state, the inference pipeline, the batcher, the
         // multi-model registry and the batch-file jobs of `berth predict`: everything between the models and HTTP.
         .target(
             name: "BerthRuntime",
             dependencies: [
-                "BerthArtifacts", "BerthCore", "BerthCUDA", "BerthFormats", "BerthCodecs", "BerthJSON", "BerthOpenInference",
+                "BerthArtifacts", "BerthCore", "BerthCUDA", "BerthFormats", "BerthCodecs", "BerthJSON", "BerthOpenInference", "BerthText",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -81,7 +83,7 @@ let package = Package(
         .target(
             name: "BerthServer",
             dependencies: [
-                "BerthRuntime", "BerthCore", "BerthCodecs", "BerthFormats", "BerthJSON", "BerthOpenInference",
+                "BerthRuntime", "BerthCore", "BerthCodecs", "BerthFormats", "BerthJSON", "BerthOpenInference", "BerthText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -119,6 +121,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BerthTextTests", dependencies: ["BerthText"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthProtobufTests", dependencies: ["BerthProtobuf"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthPickleTests", dependencies: ["BerthPickle"], swiftSettings: swiftSettings),

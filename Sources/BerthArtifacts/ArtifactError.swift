@@ -1,3 +1,5 @@
+import BerthText
+
 /// Why the model artifact could not be opened. Every message names the file and says what to do about it,
 /// because it ends up in the startup log and in the `/ping` reason that a person reads.
 public enum ArtifactError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -18,7 +20,7 @@ public enum ArtifactError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notADirectory(let path):
             return "model directory \(path) is not a directory: point --model-dir (or SM_MODEL_DIR) at the folder holding the model"
         case .noModelFiles(let directory, let ignored):
-            let skipped = ignored.isEmpty ? "" : " (ignored: \(ignored.prefix(5).map(Self.excerpt).joined(separator: ", ")))"
+            let skipped = ignored.isEmpty ? "" : " (ignored: \(ignored.prefix(5).map { $0.excerpt() }.joined(separator: ", ")))"
             return """
                 model directory \(directory) holds no model file\(skipped): expected an XGBoost, LightGBM, CatBoost or ONNX \
                 model file (recognised by its contents, not its name), a model.tar.gz / .tgz, or gzipped model files
@@ -32,17 +34,9 @@ public enum ArtifactError: Error, Sendable, Equatable, CustomStringConvertible {
         case .corruptTar(let path, let reason):
             return "\(path) is not a valid tar archive (\(reason)): re-create it with `tar czf model.tar.gz -C <dir> .`"
         case .unsafeTarEntry(let archive, let entry, let reason):
-            return "refusing \(archive): entry '\(Self.excerpt(entry))' \(reason); a model archive may hold only regular files and folders with relative paths"
+            return "refusing \(archive): entry \(quoted: entry) \(reason); a model archive may hold only regular files and folders with relative paths"
         case .tooManyFiles(let directory, let limit):
             return "model directory \(directory) holds more than \(limit) files: point --model-dir at the model's own folder"
         }
-    }
-
-    /// A name read from an archive or folder, as a message quotes it: at most 64 characters, control characters
-    /// shown as `?`, so that a hostile name can neither flood the log and `/ping` nor break their lines.
-    static func excerpt(_ name: String) -> String {
-        let scalars = name.unicodeScalars.prefix(65).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }
-        let cleaned = String(String.UnicodeScalarView(scalars.prefix(64)))
-        return scalars.count > 64 ? cleaned + "…" : cleaned
     }
 }

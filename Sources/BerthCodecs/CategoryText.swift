@@ -1,4 +1,5 @@
 import BerthCore
+import BerthText
 
 /// A value sent as text where the model reads a number: in a categorical feature whose training categories the
 /// model file records, the category's code (NaN for a category unseen in training, as the libraries read it); in any
@@ -56,9 +57,6 @@ enum CategoryText {
         return "feature '\(shortened(name))' (value \(column + 1))"
     }
 
-    /// The text cut to 40 characters, control characters shown as `?`, for a message.
-    static func shortened(_ text: String) -> String {
-        let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.prefix(41).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }))
-        return cleaned.unicodeScalars.count > 40 ? String(String.UnicodeScalarView(cleaned.unicodeScalars.prefix(40))) + "…" : cleaned
-    }
+    /// A request's text as its messages quote it: 40 characters at most, control characters shown as `?`.
+    static func shortened(_ text: String) -> String { text.excerpt(limit: 40) }
 }

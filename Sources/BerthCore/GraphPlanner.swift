@@ -1,3 +1,5 @@
+import BerthText
+
 /// Builds the plan of a `CPUGraphModel` from an `OperatorGraph`, once at load: checks each node in order against
 /// the kernel `GraphKernelFactory` chooses for it, resolves every shape with the batch as the only unknown, runs
 /// the nodes whose inputs are all constants now (folding, say, a Transpose of weights), and gives each computed

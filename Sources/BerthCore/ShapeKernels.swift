@@ -1,3 +1,5 @@
+import BerthText
+
 /// Identity, Reshape, Flatten, Squeeze and Unsqueeze: the same values under another shape, never copied. The
 /// batch dimension must stay the first dimension (a model that folds rows together is refused at load).
 struct ViewKernel: GraphKernel {

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthJSON
+import BerthText
 
 /// A CatBoost model as both of its files describe it — the JSON `save_model(format="json")` writes and the native
 /// `.cbm` — turned into an `ObliviousForest` the same way whichever file it came from (docs/model-formats.md §8).
@@ -93,7 +94,7 @@ struct CatBoostModel {
         guard featureCount > 0 else { throw fail("has no features") }
         guard let lossName else { throw fail("names no loss function") }
         guard let (transform, kind) = Self.objective(lossName) else {
-            throw fail("was trained with the loss \(MessageText.shortened(lossName)), which Berth does not serve; it serves Logloss, CrossEntropy, MultiClass, MultiClassOneVsAll, RMSE, MAE, Quantile, Expectile, MAPE, Huber, Lq, LogLinQuantile, Poisson, Tweedie and the ranking losses")
+            throw fail("was trained with the loss \(excerpt: lossName), which Berth does not serve; it serves Logloss, CrossEntropy, MultiClass, MultiClassOneVsAll, RMSE, MAE, Quantile, Expectile, MAPE, Huber, Lq, LogLinQuantile, Poisson, Tweedie and the ranking losses")
         }
         guard biases.count >= 1, biases.count <= 1 << 16 else { throw fail("has \(biases.count) outputs") }
         let ir: ModelIR
@@ -250,6 +251,6 @@ struct CatBoostModel {
     /// A categorical feature as an error names it.
     static func describe(categorical name: String, column: Int?) -> String {
         let place = column.map { "column \($0)" } ?? "column ?"
-        return name.isEmpty ? place : "'\(MessageText.shortened(name))' (\(place))"
+        return name.isEmpty ? place : "\(quoted: name) (\(place))"
     }
 }

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthJSON
+import BerthText
 
 /// Reads LightGBM's text model (`Booster.save_model`, `model.txt`, also the text inside a pickled booster) into a
 /// `DoubleForest` (docs/model-formats.md §4).
@@ -88,7 +89,7 @@ public enum LightGBMTextReader {
             let objectiveLine = header["objective"].map(string) ?? "custom"
             guard let objective = LightGBMObjective(line: objectiveLine) else {
                 throw ModelReadError(file: file, reason: """
-                    has the LightGBM objective '\(MessageText.shortened(objectiveLine))', which Berth does not know: LightGBM's \
+                    has the LightGBM objective \(quoted: objectiveLine), which Berth does not know: LightGBM's \
                     objectives are regression, regression_l1, huber, fair, quantile, mape, poisson, gamma, tweedie, binary, \
                     cross_entropy, cross_entropy_lambda, multiclass, multiclassova, lambdarank and rank_xendcg
                     """)

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthText
 
 /// Turns ONNX nodes into `OperatorNode`s one at a time, tracking what the answer needs: constants (initializers
 /// and Constant nodes), which tensors carry class probabilities and with which labels, ZipMap aliases, and the

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthProtobuf
+import BerthText
 
 extension ModelReadError {
     /// Why a part of a model cannot be read, before the file name is attached.

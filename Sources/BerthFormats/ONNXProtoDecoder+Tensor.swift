@@ -1,5 +1,6 @@
 import BerthCore
 import BerthProtobuf
+import BerthText
 
 /// Tensors: their values as float32 from `raw_data` (every element type ONNX exports weights in), the typed
 /// repeated fields, or an external data file, each size checked before anything is allocated.

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthProtobuf
+import BerthText
 
 /// Decodes a `ModelProto`. Every size is checked against the bytes that are really there before anything is
 /// allocated, so a small hostile file cannot make Berth reserve gigabytes.

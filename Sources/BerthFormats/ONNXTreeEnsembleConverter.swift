@@ -1,4 +1,5 @@
 import BerthCore
+import BerthText
 
 /// Turns an `ai.onnx.ml` TreeEnsembleRegressor or TreeEnsembleClassifier into the tree IR the XGBoost models use,
 /// so both run on the same kernel (docs/model-formats.md §3.3).

@@ -1,6 +1,7 @@
 import BerthCore
 import BerthJSON
 import BerthPickle
+import BerthText
 
 /// Reads the XGBoost and LightGBM models Python pickled (and joblib dumped) without unpickling them: the stream is
 /// read as data (`PickleTree`), the model is recognised by exact class names only, and the model bytes in its state
@@ -145,8 +146,8 @@ enum PickledModelReader {
 
     /// Why a pickle of something else is refused, naming what it holds and the way out.
     private static func refusal(_ tree: PickleTree, rootClass: String?) -> String {
-        let found = tree.classesFound().map(MessageText.shortened)
-        let holds = rootClass.map(MessageText.shortened) ?? describe(tree[tree.root])
+        let found = tree.classesFound().map { $0.excerpt() }
+        let holds = rootClass.map { $0.excerpt() } ?? describe(tree[tree.root])
         let others = found.filter { $0 != holds && !isPlumbing($0) }.prefix(6)
         let inside = others.isEmpty ? "" : " (with \(others.joined(separator: ", ")))"
         let wayOut: String

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthJSON
+import BerthText
 
 /// Turns an XGBoost model document (JSON or UBJSON, xgboost 1.0 – 3.x) into the model IR.
 ///

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthText
 
 /// Reads the legacy binary model format (xgboost 1.0 – 2.0 `save_model` without a `.json`/`.ubj` extension):
 /// what SageMaker's XGBoost 1.3-1 … 1.7-1 containers write as `xgboost-model` (docs/model-formats.md §2.6).

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthJSON
+import BerthText
 
 /// An Open Inference Protocol infer request (`POST /v2/models/{name}/infer`), read into the feature rows a tabular
 /// model takes: one input tensor of shape `[rows, features]` (or `[features]` for one row) in any numeric datatype,
@@ -102,11 +103,11 @@ public struct InferenceRequest: Sendable {
         guard input.object != nil, let name = input["name"]?.string else {
             throw .bad("each input needs a \"name\", a \"shape\", a \"datatype\" and its \"data\"")
         }
-        let label = "input '\(name.prefix(64))'"
+        let label = "input \(quoted: name)"
         guard let datatypeName = input["datatype"]?.string else { throw .bad("\(label) has no \"datatype\"") }
         guard let datatype = TensorDatatype(rawValue: datatypeName) else {
             let hint = datatypeName == "BYTES" ? "BYTES tensors hold strings, which this model does not read; " : ""
-            throw .bad("\(label) has datatype '\(datatypeName.prefix(32))': \(hint)send one of \(TensorDatatype.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .bad("\(label) has datatype '\(datatypeName.excerpt(limit: 32))': \(hint)send one of \(TensorDatatype.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let rows = try rowCount(shape: input["shape"], featureCount: featureCount, label: label)
         let (count, overflow) = rows.multipliedReportingOverflow(by: featureCount)

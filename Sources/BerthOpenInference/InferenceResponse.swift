@@ -1,5 +1,6 @@
 import BerthCore
 import BerthJSON
+import BerthText
 
 /// An Open Inference Protocol infer answer: `{"model_name", "model_version", "id", "outputs": [{"name", "datatype",
 /// "shape", "data"}]}` with the model's scores as one FP32 tensor of shape `[rows, outputs]` (FP64 for a model
@@ -18,7 +19,7 @@ public struct InferenceResponse: Sendable {
         var binary = request.binaryDataOutput
         if !request.requestedOutputs.isEmpty {
             guard request.requestedOutputs.count == 1, request.requestedOutputs[0].name == outputName else {
-                let names = request.requestedOutputs.prefix(3).map { "'\($0.name.prefix(64))'" }.joined(separator: ", ")
+                let names = request.requestedOutputs.prefix(3).map { "\(quoted: $0.name)" }.joined(separator: ", ")
                     + (request.requestedOutputs.count > 3 ? " and \(request.requestedOutputs.count - 3) more" : "")
                 throw .bad("the request asks for outputs \(names); this model has one output, '\(outputName)'")
             }

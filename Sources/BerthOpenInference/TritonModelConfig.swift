@@ -1,5 +1,6 @@
 import BerthCore
 import BerthProtobuf
+import BerthText
 
 /// A Triton model configuration (`config.pbtxt`) of the FIL backend, as Berth serves it (docs/open-inference.md):
 /// the input and output tensors, the model file to read, and FIL's answer options — `is_classifier` (or its
@@ -61,14 +62,14 @@ public struct TritonModelConfig: Sendable, Equatable {
         func fail(_ reason: String) -> TritonConfigError { TritonConfigError("\(folderName)/config.pbtxt: \(reason)") }
 
         if let name = config.value("name")?.text, name != folderName {
-            throw fail("name is '\(name.prefix(64))' but the folder is '\(folderName)': Triton requires them to match")
+            throw fail("name is \(quoted: name) but the folder is '\(folderName)': Triton requires them to match")
         }
         name = folderName
         if let backend = config.value("backend")?.text, backend != "fil" {
-            throw fail("backend is '\(backend.prefix(64))'; Berth serves models of Triton's FIL backend (tree models)")
+            throw fail("backend is \(quoted: backend); Berth serves models of Triton's FIL backend (tree models)")
         }
         if let platform = config.value("platform")?.text {
-            throw fail("platform is '\(platform.prefix(64))'; Berth serves models of Triton's FIL backend (backend: \"fil\")")
+            throw fail("platform is \(quoted: platform); Berth serves models of Triton's FIL backend (backend: \"fil\")")
         }
         maxBatchSize = try Self.integer(config.value("max_batch_size"), "max_batch_size", fail) ?? 0
 
@@ -78,7 +79,7 @@ public struct TritonModelConfig: Sendable, Equatable {
             let name = extra.value("name")?.text ?? "?"
             throw fail(name == "treeshap_output"
                        ? "the output treeshap_output (SHAP values) is not served by Berth yet: remove it from the outputs"
-                       : "FIL models have the output output__0; this one declares '\(name.prefix(64))'")
+                       : "FIL models have the output output__0; this one declares \(quoted: name)")
         }
         guard outputs.count == 1 else { throw fail("FIL models have one output, output__0; this one declares \(outputs.count)") }
         (inputName, inputDims) = try Self.tensor(inputs[0], "input", fail)
@@ -93,7 +94,7 @@ public struct TritonModelConfig: Sendable, Equatable {
         }
         let typeName = parameters["model_type"] ?? "xgboost"
         guard let modelType = ModelType(rawValue: typeName) else {
-            throw fail("model_type '\(typeName.prefix(64))' is not one of \(ModelType.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw fail("model_type \(quoted: typeName) is not one of \(ModelType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self.modelType = modelType
         modelFileName = config.value("default_model_filename")?.text ?? modelType.defaultFileName
@@ -104,7 +105,7 @@ public struct TritonModelConfig: Sendable, Equatable {
         predictProba = try Self.flag(parameters["predict_proba"], "predict_proba", fail) ?? false
         if let text = parameters["threshold"] {
             guard let value = Float(text.hasSuffix("f") ? String(text.dropLast()) : text), value.isFinite else {
-                throw fail("threshold '\(text.prefix(32))' is not a number")
+                throw fail("threshold '\(text.excerpt(limit: 32))' is not a number")
             }
             threshold = value
         } else {
@@ -146,7 +147,7 @@ public struct TritonModelConfig: Sendable, Equatable {
                                _ fail: (String) -> TritonConfigError) throws(TritonConfigError) -> (String, [Int]) {
         guard let name = message.value("name")?.text else { throw fail("the \(kind) has no name") }
         if let type = message.value("data_type")?.text, type != "TYPE_FP32" {
-            throw fail("\(kind) \(name) has data_type \(type.prefix(32)); FIL's tensors are TYPE_FP32")
+            throw fail("\(kind) \(name) has data_type \(type.excerpt(limit: 32)); FIL's tensors are TYPE_FP32")
         }
         let dims = try message.values("dims").map { value throws(TritonConfigError) in
             guard let dim = value.text.flatMap({ Int($0) }), dim >= -1 else { throw fail("\(kind) \(name) has dims that are not integers") }
@@ -168,7 +169,7 @@ public struct TritonModelConfig: Sendable, Equatable {
         case nil: nil
         case "true": true
         case "false": false
-        default: throw fail("parameter \(field) is '\(text!.prefix(32))'; FIL takes exactly \"true\" or \"false\"")
+        default: throw fail("parameter \(field) is '\(text!.excerpt(limit: 32))'; FIL takes exactly \"true\" or \"false\"")
         }
     }
 }

@@ -1,3 +1,5 @@
+import BerthText
+
 /// Runs a pickle's opcodes into a `PickleTree`, executing nothing.
 ///
 /// Pickle is a stack machine: opcodes push values, build containers from the values since the last `MARK`, and
@@ -258,7 +260,7 @@ struct PickleMachine {
         guard let wrapper = try joblibWrapper(at: target) else { return }
         let (shape, type, order, isAligned) = wrapper
         guard shape.allSatisfy({ $0 >= 0 }), let count = PickleTree.elementCount(shape) else {
-            throw Self.fail("joblib's array has the shape \(Self.shortened("\(shape)"))")
+            throw Self.fail("joblib's array has the shape \(excerpt: "\(shape)")")
         }
         if type.kind == "O" {
             nesting += 1
@@ -266,7 +268,7 @@ struct PickleMachine {
             guard nesting <= limits.maxNestedStreams else { throw Self.fail("pickles nested more than \(limits.maxNestedStreams) deep") }
             let inner = try run()
             guard let array = PickleTree(nodes: nodes, root: inner).ndarray(at: inner), array.elementCount == count else {
-                throw Self.fail("joblib's object array section does not hold an array of shape \(Self.shortened("\(shape)"))")
+                throw Self.fail("joblib's object array section does not hold an array of shape \(excerpt: "\(shape)")")
             }
             nodes[target] = .array(array)
             return
@@ -276,7 +278,7 @@ struct PickleMachine {
             _ = try readBytes(Int(padding))
         }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: type.itemSize)
-        guard !overflow else { throw Self.fail("joblib's array of shape \(Self.shortened("\(shape)")) is too large") }
+        guard !overflow else { throw Self.fail("joblib's array of shape \(excerpt: "\(shape)") is too large") }
         let data = try readBytes(byteCount)
         nodes[target] = .array(PickledArray(kind: type.kind, itemSize: type.itemSize, isBigEndian: type.isBigEndian,
                                             shape: shape, isFortranOrder: order == "F", data: data))
@@ -385,8 +387,8 @@ struct PickleMachine {
         case .list: "a list"
         case .dict: "a dict"
         case .set: "a set"
-        case .global(let module, let name): "the name \(Self.shortened("\(module).\(name)"))"
-        case .object: "an object of \(PickleTree(nodes: nodes, root: index).className(of: index).map(Self.shortened) ?? "an unnamed class")"
+        case .global(let module, let name): "the name \(excerpt: "\(module).\(name)")"
+        case .object: "an object of \(PickleTree(nodes: nodes, root: index).className(of: index).map { $0.excerpt() } ?? "an unnamed class")"
         case .array: "an array"
         }
     }
@@ -435,8 +437,6 @@ struct PickleMachine {
         return String(decoding: bytes[position ..< end], as: UTF8.self)
     }
 
-    private func quoted(_ text: String) -> String { "\"\(text.prefix(40))\"" }
+    private func quoted(_ text: String) -> String { "\"\(text.excerpt(limit: 40))\"" }
 
-    /// Names and shapes from the file, cut so an error message stays short whatever the file holds.
-    static func shortened(_ text: String) -> String { text.count <= 64 ? text : "\(text.prefix(64))…" }
 }

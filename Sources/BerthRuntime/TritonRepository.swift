@@ -1,5 +1,6 @@
 import BerthArtifacts
 import BerthOpenInference
+import BerthText
 
 /// A Triton model repository in the model directory — `<name>/config.pbtxt` beside `<name>/<version>/<file>`, as a
 /// Triton FIL endpoint's `model.tar.gz` holds it — and the one model Berth serves from it (docs/open-inference.md).
@@ -27,7 +28,7 @@ struct TritonRepository {
         let chosen: Int
         if let defaultModelName {
             guard let index = configIndices.first(where: { paths[$0][0] == defaultModelName }) else {
-                throw TritonConfigError("SAGEMAKER_TRITON_DEFAULT_MODEL_NAME is '\(defaultModelName.prefix(64))' but the repository's models are \(names.sorted().joined(separator: ", "))")
+                throw TritonConfigError("SAGEMAKER_TRITON_DEFAULT_MODEL_NAME is \(quoted: defaultModelName) but the repository's models are \(names.sorted().joined(separator: ", "))")
             }
             chosen = index
         } else {

@@ -1,6 +1,7 @@
 import BerthCore
 import BerthOpenInference
 import BerthRuntime
+import BerthText
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -90,7 +91,7 @@ public enum BerthApplication {
             let served = model.triton?.name ?? configuredName ?? "model"
             guard name == served else {
                 let source = model.triton != nil ? "its Triton repository folder" : "BERTH_MODEL_NAME"
-                return .unavailable(InvocationFailure(OpenInferenceError(.notFound, "no model '\(name.prefix(256))' here: this server serves '\(served)' (\(source))")))
+                return .unavailable(InvocationFailure(OpenInferenceError(.notFound, "no model '\(name.excerpt(limit: 256))' here: this server serves '\(served)' (\(source))")))
             }
             return .ready(model)
         }.register(on: routes)
@@ -120,9 +121,9 @@ public enum BerthApplication {
         OpenInferenceRoutes(serving: configuration.serving, version: version, isReady: { true }) { name in
             guard let model = registry.use(name) else {
                 if registry.isLoading(name) {
-                    return .unavailable(InvocationFailure(.serviceUnavailable, "model '\(name.prefix(256))' is loading: ask again once its load has answered"))
+                    return .unavailable(InvocationFailure(.serviceUnavailable, "model '\(name.excerpt(limit: 256))' is loading: ask again once its load has answered"))
                 }
-                return .unavailable(InvocationFailure(.notFound, "model '\(name.prefix(256))' is not loaded: load it with POST /models first",
+                return .unavailable(InvocationFailure(.notFound, "model '\(name.excerpt(limit: 256))' is not loaded: load it with POST /models first",
                                                       reason: .modelNotLoaded))
             }
             return .ready(model)

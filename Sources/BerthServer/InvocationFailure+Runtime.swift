@@ -1,5 +1,6 @@
 import BerthCore
 import BerthRuntime
+import BerthText
 import HTTPTypes
 
 /// The statuses and messages the runtime's refusals are answered with.

@@ -1,6 +1,7 @@
 import BerthCore
 import BerthJSON
 import BerthRuntime
+import BerthText
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -45,14 +46,14 @@ struct MultiModelAPI: Sendable {
         var limit = Self.pageLimit
         if let text = request.uri.queryParameters.get("limit") {
             guard let asked = Int(text), asked >= 1 else {
-                return InvocationFailure(.badRequest, "limit must be a whole number of models from 1 to \(Self.pageLimit), not '\(text.prefix(32))'").response
+                return InvocationFailure(.badRequest, "limit must be a whole number of models from 1 to \(Self.pageLimit), not '\(text.excerpt(limit: 32))'").response
             }
             limit = min(asked, Self.pageLimit)
         }
         var after: ModelPageToken?
         if let text = request.uri.queryParameters.get("next_page_token") {
             guard let token = ModelPageToken(parsing: text) else {
-                return InvocationFailure(.badRequest, "next_page_token '\(text.prefix(32))' is not one this server gave: pass back the nextPageToken of the page before, or leave it out for the first page").response
+                return InvocationFailure(.badRequest, "next_page_token '\(text.excerpt(limit: 32))' is not one this server gave: pass back the nextPageToken of the page before, or leave it out for the first page").response
             }
             after = token
         }

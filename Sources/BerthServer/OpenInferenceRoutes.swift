@@ -1,6 +1,7 @@
 import BerthCore
 import BerthOpenInference
 import BerthRuntime
+import BerthText
 import HTTPTypes
 import Hummingbird
 
@@ -74,7 +75,7 @@ struct OpenInferenceRoutes: Sendable {
         var headerLength: Int?
         if let field = request.headers.value(of: Self.headerLength) {
             guard let length = Int(field), length >= 0 else {
-                throw InvocationFailure(.badRequest, "Inference-Header-Content-Length must be a byte count, not '\(field.prefix(32))'")
+                throw InvocationFailure(.badRequest, "Inference-Header-Content-Length must be a byte count, not '\(field.excerpt(limit: 32))'")
             }
             headerLength = length
         }
@@ -116,7 +117,7 @@ struct OpenInferenceRoutes: Sendable {
     private func resolve(_ context: BasicRequestContext) throws(InvocationFailure) -> (ServedModel, ModelIdentity) {
         let name = ModelNameParameter.name(in: context)
         if let version = context.parameters.get("version"), version != Self.modelVersion {
-            throw InvocationFailure(OpenInferenceError(.notFound, "model '\(name.prefix(256))' has no version '\(version.prefix(64))': its one version is \(Self.modelVersion)"))
+            throw InvocationFailure(OpenInferenceError(.notFound, "model '\(name.excerpt(limit: 256))' has no version \(quoted: version): its one version is \(Self.modelVersion)"))
         }
         switch lookup(name) {
         case .ready(let model): return (model, ModelIdentity(name: name, version: Self.modelVersion))

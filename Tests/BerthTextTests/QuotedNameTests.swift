@@ -1,7 +1,8 @@
-import BerthCore
+import BerthText
 import Testing
 
-/// Names from model files reach error messages only through `\(quoted:)` and `\(excerpt:)`.
+/// Names from model files, archives and requests reach messages only through `\(quoted:)`, `\(excerpt:)` and
+/// `excerpt(limit:)`.
 @Suite struct QuotedNameTests {
     @Test func shortNamesAreQuotedAsTheyAre() {
         #expect("node \(quoted: "Gemm_1")" == "node 'Gemm_1'")
@@ -14,5 +15,11 @@ import Testing
         #expect(text.count == "objective ''".count + 64 + 1)
         #expect(text.hasSuffix("…'"))
         #expect(!text.contains("\r") && !text.contains("\n"))
+    }
+
+    @Test func lineSeparatorsAreReplacedAndTheLimitIsTheCallers() {
+        #expect("a\u{2028}b\u{85}c\u{7F}".excerpt() == "a?b?c?")
+        #expect(String(repeating: "é", count: 41).excerpt(limit: 40) == String(repeating: "é", count: 40) + "…")
+        #expect(String(repeating: "é", count: 40).excerpt(limit: 40) == String(repeating: "é", count: 40))
     }
 }
