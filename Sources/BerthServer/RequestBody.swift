@@ -2,6 +2,7 @@ import BerthRuntime
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// A prediction request's body, collected under the payload limit and the body deadline, for every route that
 /// predicts (`/invocations`, a multi-model invoke, an Open Inference Protocol infer).
@@ -30,6 +31,18 @@ struct RequestBody: Sendable {
         } catch is NIOTooManyBytesError {
             // What a streamed (chunked) body throws once it passes the limit.
             throw tooLarge()
+        } catch let error as HTTPParserError {
+            // The client's framing, never Berth's fault: a connection closed mid-body (a caller's timeout), a bad
+            // chunk, a Transfer-Encoding other than chunked. Answered (where the connection still can be) and counted
+            // as a client's mistake, not as a 500.
+            if case .invalidEOFState = error {
+                throw InvocationFailure(.badRequest, "the connection closed before the whole request body arrived: send the body Content-Length announces",
+                                        reason: .malformedBody)
+            }
+            throw InvocationFailure(.badRequest, """
+                the request body's HTTP framing is malformed (\(error)): send a Content-Length and exactly that many bytes, \
+                or Transfer-Encoding: chunked alone with valid chunks
+                """, reason: .malformedBody)
         } catch is RequestDeadlineHandler.BodyTimeout {
             throw InvocationFailure(.requestTimeout, """
                 the request body did not arrive within \(serving.bodyTimeoutSeconds) s of its headers: send it at once \

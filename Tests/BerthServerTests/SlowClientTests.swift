@@ -55,6 +55,22 @@ import Testing
         }
     }
 
+    /// A body whose chunked framing is broken is the client's mistake: a 400 saying so (not a 500), counted as a
+    /// malformed body, on every route that predicts.
+    @Test(arguments: ["/invocations", "/v2/models/model/infer"])
+    func aBrokenChunkIs400(_ route: String) async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            connection.send("POST \(route) HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n1,2,\r\nzz\r\n")
+            let answer = try #require(try await connection.readUntilClosed(within: 6), "the connection stayed open")
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(200))")
+            #expect(answer.contains("framing is malformed"), "\(answer)")
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"berth_refusals_total{reason="malformed_body"} 1"#), "\(metrics.split(separator: "\n").filter { $0.contains("refusals") })")
+            #expect(!metrics.contains(#"reason="internal_error""#))
+        }
+    }
+
     /// A multi-model load request streamed past its 64 KiB is a 413 that says so, as a prediction's body is.
     @Test func aChunkedLoadRequestPastItsLimitIs413() async throws {
         try await TestServer.run(modelDirectory: "/nonexistent", environment: ["SAGEMAKER_MULTI_MODEL": "True"]) { client in
