@@ -48,12 +48,18 @@ extension MediaType {
     /// The media ranges of an `Accept` header in the order a server tries them: by their `q` values, ties in the
     /// header's order, and `q=0` (not acceptable) left out.
     public static func accepted(_ accept: String) -> [MediaType] {
+        ranked(accept).filter { $0.quality > 0 }.map(\.range)
+    }
+
+    /// Every media range of an `Accept` header with its `q` value, highest first, ties in the header's order; `q=0`
+    /// ranges are kept, since a specific one excludes a type a wildcard would otherwise admit.
+    public static func ranked(_ accept: String) -> [(range: MediaType, quality: Double)] {
         let weighted = accept.split(separator: ",").compactMap { MediaType(parsing: $0) }.enumerated().map { entry in
-            (index: entry.offset, type: entry.element, q: entry.element.quality)
+            (index: entry.offset, range: entry.element, quality: entry.element.quality)
         }
-        return weighted.filter { $0.q > 0 }.sorted { first, second in
-            first.q != second.q ? first.q > second.q : first.index < second.index
-        }.map(\.type)
+        return weighted.sorted { first, second in
+            first.quality != second.quality ? first.quality > second.quality : first.index < second.index
+        }.map { ($0.range, $0.quality) }
     }
 
     private var quality: Double {

@@ -17,6 +17,8 @@ public enum RequestFormat: String, Sendable, CaseIterable {
         guard let contentType, let mediaType = MediaType(parsing: contentType) else { return .csv }
         switch mediaType.essence {
         case "text/csv", "csv", "text/x-csv", "application/csv": return .csv
+        // What `curl --data` labels any body with: read as an unlabelled one (`isUnlabelled`).
+        case formEncoded: return .csv
         case "application/json", "json", "text/json": return .json
         case "application/jsonlines", "application/jsonl", "application/x-jsonlines", "application/json-lines",
              "jsonlines", "text/jsonl":
@@ -30,15 +32,19 @@ public enum RequestFormat: String, Sendable, CaseIterable {
                 Content-Type '\(excerpt(Array(mediaType.essence.utf8)))' is not supported. Send one of: \
                 \(RequestFormat.allCases.map(\.rawValue).joined(separator: ", ")) (header-less CSV with one row per line \
                 is what SageMaker's built-in XGBoost expects; \
-                with no Content-Type Berth reads CSV)
+                with no Content-Type, or curl --data's form encoding, Berth reads CSV or libsvm by the first line)
                 """)
         }
     }
 
-    /// Whether a Content-Type header says nothing: absent or blank.
+    /// Whether a Content-Type header says nothing about the body: absent, blank, or the form encoding `curl --data`
+    /// (and `curl -d`) sends whatever the body is — no model reads HTML form fields.
     public static func isUnlabelled(contentType: String?) -> Bool {
-        contentType?.allSatisfy(\.isWhitespace) ?? true
+        guard let contentType, !contentType.allSatisfy(\.isWhitespace) else { return true }
+        return MediaType(parsing: contentType)?.essence == formEncoded
     }
+
+    private static let formEncoded = "application/x-www-form-urlencoded"
 
     /// The format of a body sent without a Content-Type: libsvm when its first line holds a `:` (as every libsvm
     /// line with a feature does, and no CSV number), as the official container reads such bodies; CSV otherwise

@@ -25,25 +25,55 @@ public enum ResponseFormat: String, Sendable, CaseIterable {
     /// Picks the response format for an Accept header.
     ///
     /// A missing or empty Accept, or `*/*`, means `defaultFormat`. A comma-separated list is tried in order of
-    /// its `q` values (ties keep their order) and the first type Berth writes wins; `q=0` excludes a type.
-    /// `text/*` means CSV and `application/*` JSON, unless the default already matches. Nothing writable → 406.
+    /// its `q` values (ties keep their order) and the first type Berth writes wins. `text/*` means CSV and
+    /// `application/*` JSON, unless the default already matches. A format's own `q` is that of the most specific
+    /// range naming it (RFC 9110 §12.5.1), so `text/csv;q=0, */*` excludes CSV and answers the next format.
+    /// Nothing writable → 406.
     public static func negotiate(accept: String?, defaultFormat: ResponseFormat) throws(CodecError) -> ResponseFormat {
         // The exact canonical value (what nearly every client sends) needs no parsing.
         if let accept, let exact = ResponseFormat(rawValue: accept) { return exact }
         guard let accept, !accept.trimmingWhitespace().isEmpty else { return defaultFormat }
-        for candidate in MediaType.accepted(accept) {
-            if let format = ResponseFormat(mediaType: candidate) { return format }
-            switch (candidate.type, candidate.subtype) {
-            case ("*", "*"), ("*", ""): return defaultFormat
-            case ("text", "*"): return .csv
-            case ("application", "*"): return defaultFormat == .csv ? .json : defaultFormat
-            default: continue
+        let ranked = MediaType.ranked(accept)
+        for (range, quality) in ranked where quality > 0 {
+            for format in candidates(range, defaultFormat: defaultFormat) where format.quality(in: ranked) == quality {
+                return format
             }
         }
         throw CodecError(.notAcceptable, """
             Accept '\(excerpt(Array(accept.utf8)))' names no type Berth can answer with. Ask for one of: \
             \(ResponseFormat.allCases.map(\.rawValue).joined(separator: ", ")), or */*
             """)
+    }
+
+    /// The formats a media range admits, in the order Berth prefers them.
+    private static func candidates(_ range: MediaType, defaultFormat: ResponseFormat) -> [ResponseFormat] {
+        if let format = ResponseFormat(mediaType: range) { return [format] }
+        switch (range.type, range.subtype) {
+        case ("*", "*"), ("*", ""): return [defaultFormat] + allCases
+        case ("text", "*"): return [.csv]
+        case ("application", "*"): return [defaultFormat == .csv ? .json : defaultFormat] + allCases.filter { $0 != .csv }
+        default: return []
+        }
+    }
+
+    /// This format's `q` under an Accept: that of the most specific range naming it (itself, then `type/*`, then
+    /// `*/*`), the first such range where two are equally specific; 0 when none does.
+    private func quality(in ranked: [(range: MediaType, quality: Double)]) -> Double {
+        var best: (specificity: Int, quality: Double)?
+        for (range, quality) in ranked {
+            let specificity: Int
+            if ResponseFormat(mediaType: range) == self {
+                specificity = 3
+            } else if range.subtype == "*" && rawValue.hasPrefix(range.type + "/") {
+                specificity = 2
+            } else if range.type == "*" && (range.subtype == "*" || range.subtype.isEmpty) {
+                specificity = 1
+            } else {
+                continue
+            }
+            if specificity > best?.specificity ?? 0 { best = (specificity, quality) }
+        }
+        return best?.quality ?? 0
     }
 
     /// The encoder for this format.

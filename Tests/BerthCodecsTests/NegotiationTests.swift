@@ -17,6 +17,9 @@ import Testing
         #expect(try RequestFormat.negotiate(contentType: "  ") == .csv)
         #expect(RequestFormat.isUnlabelled(contentType: nil) && RequestFormat.isUnlabelled(contentType: " \t"))
         #expect(!RequestFormat.isUnlabelled(contentType: "text/csv"))
+        // What `curl --data` sends whatever the body is.
+        #expect(try RequestFormat.negotiate(contentType: "application/x-www-form-urlencoded") == .csv)
+        #expect(RequestFormat.isUnlabelled(contentType: "Application/X-WWW-Form-Urlencoded; charset=utf-8"))
     }
 
     /// A body without a Content-Type whose first line holds a `:` is libsvm, as the official container reads it;
@@ -41,6 +44,9 @@ import Testing
         ("text/csv, application/json", .csv), ("image/png, application/jsonlines;q=0.5, */*;q=0.1", .jsonLines),
         ("application/json;q=0.2, text/csv;q=0.9", .csv), ("text/csv;q=0, application/json", .json),
         ("text/*", .csv), ("application/*", .json), ("Application/JSON; charset=utf-8", .json),
+        // A specific range's q overrides a wildcard's (RFC 9110 §12.5.1): q=0 excludes the type even where */* is listed.
+        ("text/csv;q=0, */*", .json), ("text/*;q=0, */*", .json), ("application/json;q=0, application/*", .jsonLines),
+        ("*/*, text/csv;q=0.5", .json), ("text/csv;q=0.5, */*;q=0.4", .csv), ("text/csv;q=0, text/csv", .csv),
     ] as [(String?, ResponseFormat)])
     func acceptListsPickTheFirstSupported(_ accept: String?, _ format: ResponseFormat) throws {
         #expect(try ResponseFormat.negotiate(accept: accept, defaultFormat: .csv) == format)
@@ -51,7 +57,7 @@ import Testing
         #expect(try ResponseFormat.negotiate(accept: nil, defaultFormat: .jsonLines) == .jsonLines)
     }
 
-    @Test(arguments: ["image/png", "text/html, application/xml", "text/csv;q=0"])
+    @Test(arguments: ["image/png", "text/html, application/xml", "text/csv;q=0", "text/*, text/csv;q=0"])
     func unsatisfiableAcceptIs406(_ accept: String) {
         let error = #expect(throws: CodecError.self) { try ResponseFormat.negotiate(accept: accept, defaultFormat: .csv) }
         #expect(error?.kind == .notAcceptable)
