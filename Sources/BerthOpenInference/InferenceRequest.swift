@@ -69,7 +69,7 @@ public struct InferenceRequest: Sendable {
                 precision: FeaturePrecision = .float32) throws(OpenInferenceError) {
         let jsonLength = headerLength ?? body.count
         guard jsonLength <= body.count else {
-            throw .bad("Inference-Header-Content-Length is \(jsonLength) but the body has \(body.count) bytes")
+            throw .bad("the JSON header length the request declares (Inference-Header-Content-Length, or json-header-size in Triton's SageMaker content type) is \(jsonLength) but the body has \(body.count) bytes")
         }
         guard jsonLength <= Self.maxHeaderBytes else {
             throw .bad("the JSON header is \(jsonLength) bytes, more than \(Self.maxHeaderBytes): send large tensors in the binary section")
@@ -181,7 +181,8 @@ public struct InferenceRequest: Sendable {
     fileprivate static func notOfType(_ datatype: TensorDatatype, label: String, index: Int) -> OpenInferenceError {
         let expected = switch datatype {
         case .bool: "true or false"
-        case .fp16, .bf16, .fp32, .fp64: "a number, or null for a missing value"
+        case .fp16, .bf16: "a number within \(datatype.rawValue)'s range, or null for a missing value"
+        case .fp32, .fp64: "a number, or null for a missing value"
         default: "an integer in the range of \(datatype.rawValue)"
         }
         return .bad("\(label) element \(index) is not \(datatype.rawValue): send \(expected)")

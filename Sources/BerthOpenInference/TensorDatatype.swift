@@ -36,7 +36,9 @@ public enum TensorDatatype: String, Sendable, CaseIterable {
         case .number(let value):
             switch self {
             case .bool: return value == 0 || value == 1 ? Float(value) : nil
-            case .fp16, .bf16, .fp32, .fp64: return Float(value)
+            case .fp16: return Self.narrow(value, significandBits: 11, minimumExponent: -14, overflow: 65_520)
+            case .bf16: return Self.narrow(value, significandBits: 8, minimumExponent: -126, overflow: 0x1.FFp127)
+            case .fp32, .fp64: return Float(value)
             default:
                 guard value.rounded() == value, integerRange.contains(value) else { return nil }
                 return Float(value)
@@ -107,6 +109,21 @@ public enum TensorDatatype: String, Sendable, CaseIterable {
                 features.append(Double(float(bytes, at: at)))
             }
         }
+    }
+
+    /// A JSON number rounded straight to a binary format of `significandBits` bits (the leading one counted) whose
+    /// normal numbers start at 2^`minimumExponent` — half precision or bfloat16, as numpy's `astype` rounds a double:
+    /// to nearest, ties to even, below the normal range in the subnormals' steps. Nil from `overflow` (the first
+    /// magnitude that rounds to infinity) on: an element outside its datatype. Every result is exact as a float32.
+    static func narrow(_ value: Double, significandBits: Int, minimumExponent: Int, overflow: Double) -> Float? {
+        // NaN is a missing value; an infinity is refused by the reader, which names it as one.
+        guard value.isFinite else { return Float(value) }
+        let magnitude = value.magnitude
+        guard magnitude < overflow else { return nil }
+        guard magnitude > 0 else { return Float(value) }
+        let step = Double(sign: .plus, exponent: max(Int(magnitude.exponent), minimumExponent) - (significandBits - 1), significand: 1)
+        let rounded = (magnitude / step).rounded(.toNearestOrEven) * step
+        return Float(value < 0 ? -rounded : rounded)
     }
 
     /// IEEE half precision to single: exact (every half is a float). Written out because `Float16` is missing on

@@ -58,5 +58,26 @@ import Testing
         #expect(TensorDatatype.fp32.feature(fromJSON: .null)?.isNaN == true)
         #expect(TensorDatatype.int32.feature(fromJSON: .null) == nil)
         #expect(TensorDatatype.int32.feature(fromJSON: .number(.nan)) == nil)
+        #expect(TensorDatatype.fp16.feature(fromJSON: .number(.nan))?.isNaN == true)
+    }
+
+    /// FP16 elements written in JSON are rounded as numpy's `astype(np.float16)` rounds a double (the expected values
+    /// are numpy 2.3's), and one that would be infinite in FP16 is refused.
+    @Test(arguments: [
+        (0.1, 0.0999755859375), (65504, 65504), (65519.99, 65504), (1e-8, 0), (3e-8, 5.960464477539063e-08),
+        (2.0009765625, 2), (-0.33333, -0.333251953125), (6.1e-05, 6.097555160522461e-05),
+    ] as [(Double, Float)])
+    func halfPrecisionJSONRoundsAsNumpy(_ value: Double, _ expected: Float) {
+        #expect(TensorDatatype.fp16.feature(fromJSON: .number(value)) == expected)
+    }
+
+    @Test func elementsPastTheirFloatingPointRangeAreRefused() {
+        #expect(TensorDatatype.fp16.feature(fromJSON: .number(65520)) == nil)
+        #expect(TensorDatatype.fp16.feature(fromJSON: .number(-70000)) == nil)
+        #expect(TensorDatatype.bf16.feature(fromJSON: .number(1e39)) == nil)
+        // bfloat16 keeps 8 significant bits: ties go to the even neighbour.
+        #expect(TensorDatatype.bf16.feature(fromJSON: .number(1.00390625)) == 1)
+        #expect(TensorDatatype.bf16.feature(fromJSON: .number(1.01171875)) == 1.015625)
+        #expect(TensorDatatype.bf16.feature(fromJSON: .number(3.0e38)) == Float(bitPattern: 0x7F62_0000))
     }
 }
