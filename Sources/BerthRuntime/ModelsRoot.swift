@@ -15,11 +15,32 @@ public struct ModelsRoot: Sendable {
         self.path = path
     }
 
-    /// `url` with every link resolved, when it is a folder inside the root (or the root itself); nil otherwise.
-    public func resolve(_ url: String) -> String? {
-        guard let resolvedRoot = Self.realPath(path), let resolved = Self.realPath(url) else { return nil }
-        guard resolved == resolvedRoot || resolved.hasPrefix(resolvedRoot == "/" ? "/" : resolvedRoot + "/") else { return nil }
-        return resolved
+    /// What a load's `url` names.
+    public enum Resolution: Sendable, Equatable {
+        /// A folder inside the root (or the root itself), every link resolved.
+        case folder(String)
+        /// Nothing, at a path inside the root (a path outside it is `outside`, whether or not it exists).
+        case missing
+        /// A file (or anything else that is not a folder) inside the root.
+        case notAFolder
+        /// Outside the root, after every link is resolved.
+        case outside
+    }
+
+    /// What `url` names, every link resolved.
+    public func resolve(_ url: String) -> Resolution {
+        guard let resolvedRoot = Self.realPath(path) else { return .outside }
+        let prefix = resolvedRoot == "/" ? "/" : resolvedRoot + "/"
+        guard let resolved = Self.realPath(url) else {
+            let components = url.split(separator: "/")
+            let lexicallyInside = (url.hasPrefix(prefix) || url.hasPrefix(path.hasSuffix("/") ? path : path + "/"))
+                && !components.contains("..")
+            return lexicallyInside ? .missing : .outside
+        }
+        guard resolved == resolvedRoot || resolved.hasPrefix(prefix) else { return .outside }
+        var status = stat()
+        guard stat(resolved, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { return .notAFolder }
+        return .folder(resolved)
     }
 
     private static func realPath(_ path: String) -> String? {

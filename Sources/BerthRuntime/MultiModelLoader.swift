@@ -28,8 +28,12 @@ public struct MultiModelLoader: Sendable {
     public enum Failure: Error, Sendable, Equatable {
         /// Empty, longer than 1024 bytes, holding a `/` or a control character.
         case invalidName
-        /// Not a folder inside the models root.
+        /// Outside the models root.
         case outsideModelsRoot(url: String)
+        /// Inside the models root, but nothing is there.
+        case missingFolder(url: String)
+        /// Inside the models root, but a file rather than a folder.
+        case notAFolder(url: String)
         /// Already loaded, or being loaded.
         case alreadyLoaded(name: String)
         /// The folder holds no model that can be served; `reason` says why.
@@ -44,8 +48,12 @@ public struct MultiModelLoader: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         guard Self.isValidName(name) else { throw .invalidName }
-        guard let directory = ModelsRoot(configuration.multiModel.modelsRoot).resolve(url) else {
-            throw .outsideModelsRoot(url: url)
+        let directory: String
+        switch ModelsRoot(configuration.multiModel.modelsRoot).resolve(url) {
+        case .folder(let folder): directory = folder
+        case .missing: throw .missingFolder(url: url)
+        case .notAFolder: throw .notAFolder(url: url)
+        case .outside: throw .outsideModelsRoot(url: url)
         }
         do {
             try registry.reserve(name)

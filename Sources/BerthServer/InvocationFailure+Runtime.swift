@@ -24,6 +24,12 @@ extension InvocationFailure {
         case .outsideModelsRoot(let url):
             self.init(.badRequest, "url \(quoted: url) is not a folder inside the models root (BERTH_MODELS_ROOT; /opt/ml/models on SageMaker)",
                       reason: .invalidLoadRequest)
+        case .missingFolder(let url):
+            self.init(.badRequest, "url \(quoted: url) does not exist: load a folder that is in the models root (BERTH_MODELS_ROOT; /opt/ml/models on SageMaker)",
+                      reason: .invalidLoadRequest)
+        case .notAFolder(let url):
+            self.init(.badRequest, "url \(quoted: url) is a file: point url at the folder that holds the model (its file, or its model.tar.gz)",
+                      reason: .invalidLoadRequest)
         case .alreadyLoaded(let name):
             self.init(.conflict, "model \(quoted: name) is already loaded (or loading): DELETE /models/\(name) first to replace it")
         case .unreadable(let name, let reason):

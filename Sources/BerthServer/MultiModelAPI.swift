@@ -46,7 +46,7 @@ struct MultiModelAPI: Sendable {
         var limit = Self.pageLimit
         if let text = request.uri.queryParameters.get("limit") {
             guard let asked = Int(text), asked >= 1 else {
-                return InvocationFailure(.badRequest, "limit must be a whole number of models from 1 to \(Self.pageLimit), not '\(text.excerpt(limit: 32))'").response
+                return InvocationFailure(.badRequest, "limit must be a whole number of models from 1 (more than \(Self.pageLimit) is \(Self.pageLimit)), not '\(text.excerpt(limit: 32))'").response
             }
             limit = min(asked, Self.pageLimit)
         }
@@ -87,7 +87,7 @@ struct MultiModelAPI: Sendable {
             let body = try await RequestBody(serving: invocations.configuration.serving)
                 .collect(request, limit: 64 << 10, tooLarge: InvocationFailure(.contentTooLarge, "a load request is at most 64 KiB: \(usage)",
                                                                             reason: .invalidLoadRequest))
-            let document = try body.withUnsafeReadableBytes { try JSONReader.parse($0.bindMemory(to: UInt8.self)) }
+            let document = try body.withUnsafeReadableBytes { try JSONReader.parse($0.bindMemory(to: UInt8.self), rejectsDuplicateKeys: true) }
             guard let modelName = document["model_name"]?.string, let modelURL = document["url"]?.string else {
                 return InvocationFailure(.badRequest, usage, reason: .invalidLoadRequest).response
             }
@@ -95,7 +95,7 @@ struct MultiModelAPI: Sendable {
         } catch let failure as InvocationFailure {
             return failure.response
         } catch {
-            return InvocationFailure(.badRequest, "the body is not JSON: \(usage)", reason: .invalidLoadRequest).response
+            return InvocationFailure(.badRequest, "the body is not a load request (\(error)): \(usage)", reason: .invalidLoadRequest).response
         }
         do {
             _ = try await loader.load(name: name, url: url, targetModel: request.headers[Self.targetModel].map { String($0.prefix(1024)) },

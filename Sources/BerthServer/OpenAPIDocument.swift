@@ -340,6 +340,7 @@ struct OpenAPIDocument {
                 "properties": .object(["models": .object(["type": "array", "items": Self.modelDescription]),
                                        "nextPageToken": .object(["type": "string"])]),
             ])]),
+            "400": plainTextResponse("a limit that is not a whole number from 1, or a page token this server did not write"),
         ])
         operation["parameters"] = .array([
             .object(["name": "limit", "in": "query", "schema": .object(["type": "integer", "minimum": 1, "maximum": 100])]),

@@ -23,13 +23,16 @@ import Testing
 
     @Test func onlyFoldersInsideTheRootResolve() {
         let models = ModelsRoot(root)
-        #expect(models.resolve(root + "/inside")?.hasSuffix("/inside") == true)
-        #expect(models.resolve(root + "/inside/../inside") != nil)
-        #expect(models.resolve(root) != nil)
-        #expect(models.resolve(root + "/escape") == nil, "a link leaving the root")
-        #expect(models.resolve(root + "/../" + (root as NSString).lastPathComponent + "-sibling") == nil, "a sibling sharing the prefix")
-        #expect(models.resolve(root + "/missing") == nil)
-        #expect(models.resolve("/etc") == nil)
+        guard case .folder(let inside) = models.resolve(root + "/inside") else { Issue.record("inside"); return }
+        #expect(inside.hasSuffix("/inside"))
+        #expect(models.resolve(root + "/inside/../inside") == .folder(inside))
+        guard case .folder = models.resolve(root) else { Issue.record("the root itself"); return }
+        #expect(models.resolve(root + "/escape") == .outside, "a link leaving the root")
+        #expect(models.resolve(root + "/../" + (root as NSString).lastPathComponent + "-sibling") == .outside, "a sibling sharing the prefix")
+        #expect(models.resolve(root + "/missing") == .missing)
+        #expect(models.resolve(root + "/../missing") == .outside, "a missing path outside the root is outside")
+        #expect(models.resolve(root + "/model/xgboost-model") == .notAFolder)
+        #expect(models.resolve("/etc") == .outside)
     }
 
     /// A name is loading from its reservation until its load is committed or cancelled (what `/v2/models/{name}/ready`

@@ -199,11 +199,21 @@ import Testing
         try await run { client in
             let value16 = try await Self.load(client, "good", url: root + "/good").status
             #expect(value16 == .ok)
-            for url in [root + "/../" + (root as NSString).lastPathComponent + "/../", "/etc", root + "/escape", root + "/missing", "relative"] {
+            for url in [root + "/../" + (root as NSString).lastPathComponent + "/../", "/etc", root + "/escape", "relative"] {
                 let refused = try await Self.load(client, "hostile", url: url)
                 #expect(refused.status == .badRequest, "\(url)")
                 #expect(String(buffer: refused.body).contains("is not a folder inside"), "\(url)")
             }
+            // Inside the root, each refusal names what is wrong with the url.
+            for (url, says) in [(root + "/missing", "does not exist"), (root + "/good/xgboost-model", "is a file")] {
+                let refused = try await Self.load(client, "wrong", url: url)
+                #expect(refused.status == .badRequest, "\(url)")
+                #expect(String(buffer: refused.body).contains(says), "\(url): \(String(buffer: refused.body))")
+            }
+            let twice = try await client.execute(uri: "/models", method: .post, body: ByteBuffer(
+                string: #"{"model_name": "a", "model_name": "b", "url": "\#(root)/good"}"#))
+            #expect(twice.status == .badRequest)
+            #expect(String(buffer: twice.body).contains("appears twice"), "\(String(buffer: twice.body))")
             let corrupt = try await Self.load(client, "corrupt", url: root + "/corrupt")
             #expect(corrupt.status == .badRequest)
             #expect(String(buffer: corrupt.body).contains("cannot be loaded"))
