@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import BerthCodecs
 import BerthCore
 
@@ -80,6 +85,11 @@ public struct LocalBatchTransform: Sendable {
             try destination.commit()
         } catch {
             result.failure = error.reason
+            // A failed file has no `.out`: one an earlier run left would read as this run's answers.
+            var status = stat()
+            if lstat(output, &status) == 0, status.st_mode & S_IFMT == S_IFREG || status.st_mode & S_IFMT == S_IFLNK, unlink(output) == 0 {
+                result.failure! += " (the .out an earlier run left was removed)"
+            }
         }
         let elapsed = clock.now - start
         result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

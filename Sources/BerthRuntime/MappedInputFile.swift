@@ -13,9 +13,14 @@ final class MappedInputFile {
     private var released = 0
 
     init(path: String) throws(BatchFileFailure) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so that a FIFO cannot hold the job waiting for a writer; only regular files are read.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw BatchFileFailure(reason: "cannot open it: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw BatchFileFailure(reason: "it is not a regular file (a FIFO, device or socket): berth predict reads files")
+        }
         let end = lseek(descriptor, 0, SEEK_END)
         guard end >= 0 else { throw BatchFileFailure(reason: "cannot read its size: \(String(cString: strerror(errno)))") }
         let size = Int(end)

@@ -6,6 +6,10 @@ import Darwin
 
 /// An output file of `berth predict`, written under a temporary name and renamed into place only when the whole
 /// input succeeded, so a failed or interrupted file never leaves a partial `.out`.
+///
+/// The temporary file is always a new one: whatever an earlier run left at its name is removed first, and it is
+/// created exclusively without following links, so a link planted at `<out>.partial` cannot redirect the answers
+/// into a file outside the output folder.
 final class PendingOutputFile {
     let path: String
     private let temporaryPath: String
@@ -14,7 +18,8 @@ final class PendingOutputFile {
     init(path: String) throws(BatchFileFailure) {
         self.path = path
         temporaryPath = path + ".partial"
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        unlink(temporaryPath)
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw BatchFileFailure(reason: "cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
         }
@@ -37,7 +42,9 @@ final class PendingOutputFile {
         let closed = close(descriptor)
         descriptor = -1
         guard closed == 0, rename(temporaryPath, path) == 0 else {
-            throw BatchFileFailure(reason: "cannot write \(path): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw BatchFileFailure(reason: "cannot write \(path): \(reason)")
         }
     }
 

@@ -81,7 +81,7 @@ struct PredictCommand: ParsableCommand {
         }
         var payloadLimit = configuration.serving.payloadLimit
         if let maxPayloadMB {
-            guard (0...100_000).contains(maxPayloadMB) else { throw ValidationError("--max-payload-mb must be in 0…100000") }
+            guard (0...1 << 20).contains(maxPayloadMB) else { throw ValidationError("--max-payload-mb must be in 0…1048576, as SAGEMAKER_MAX_PAYLOAD_IN_MB") }
             payloadLimit = PayloadLimit(megabytes: maxPayloadMB)
         }
         let files = try inputFiles()
@@ -105,7 +105,13 @@ struct PredictCommand: ParsableCommand {
         if let csvHeader { pipeline.decoding.csvHeader = csvHeader }
         let job = LocalBatchTransform(pipeline: pipeline, requestFormat: requestFormat, responseFormat: responseFormat, strategy: strategy,
                                       payloadLimit: payloadLimit)
-        if let output { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
+        if let output {
+            do {
+                try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            } catch {
+                throw fail("cannot create the output folder \(output): \(Self.reason(error)); choose a folder you can write", status: 1)
+            }
+        }
         var failed = 0
         for file in files {
             if let folder = file.output.parentFolder, !folder.isEmpty {
@@ -118,10 +124,10 @@ struct PredictCommand: ParsableCommand {
             bar.finish()
             if let failure = result.failure {
                 failed += 1
-                print("FAILED \(file.input): \(failure)")
+                say("FAILED \(file.input): \(failure)")
             } else {
                 let rate = result.seconds > 0 ? Int(Double(result.records) / result.seconds) : 0
-                print("ok     \(file.input) → \(file.output): \(result.records) records in \(result.requests) requests, \(String(format2: result.seconds)) s (\(rate) records/s)")
+                say("ok     \(file.input) → \(file.output): \(result.records) records in \(result.requests) requests, \(String(format2: result.seconds)) s (\(rate) records/s)")
             }
         }
         if failed > 0 {
@@ -138,11 +144,17 @@ struct PredictCommand: ParsableCommand {
         func walk(_ folder: String, relative: String, inside: Set<String>) throws {
             let real = realPath(folder)
             guard !inside.contains(real) else { return }
-            for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where !name.hasPrefix(".") {
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: folder)
+            } catch {
+                throw ValidationError("cannot read the folder \(folder): \(Self.reason(error))")
+            }
+            for name in names.sorted() where !name.hasPrefix(".") {
                 let path = folder + "/" + name, child = relative.isEmpty ? name : relative + "/" + name
                 if isFolder(path) {
                     try walk(path, relative: child, inside: inside.union([real]))
-                } else if !name.hasSuffix(".out") && !name.hasSuffix(".partial") {
+                } else if isRegularFile(path) && !name.hasSuffix(".out") && !name.hasSuffix(".partial") {
                     files.append((path, output.map { $0 + "/" + child + ".out" } ?? path + ".out"))
                 }
             }
@@ -169,6 +181,12 @@ struct PredictCommand: ParsableCommand {
         return files
     }
 
+    /// Whether `path` is a regular file, or a link to one: FIFOs, devices and sockets in a folder are skipped.
+    private func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+    }
+
     /// Whether `path` is a folder, or a link to one.
     private func isFolder(_ path: String) -> Bool {
         var info = stat()
@@ -179,6 +197,21 @@ struct PredictCommand: ParsableCommand {
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+
+    /// Prints one summary line at once, also when standard output is a file or a pipe (block-buffered otherwise,
+    /// so a job's log would show nothing until it ends, and lose its lines if killed).
+    private func say(_ line: String) {
+        print(line)
+        fflush(nil)
+    }
+
+    /// A Foundation error as a person reads it: the POSIX reason when there is one.
+    private static func reason(_ error: any Error) -> String {
+        if let cocoa = error as? CocoaError, let posix = cocoa.underlying as? POSIXError {
+            return String(cString: strerror(posix.code.rawValue))
+        }
+        return "\(error)"
     }
 
     private func fail(_ message: String, status: Int32) -> ExitCode {
