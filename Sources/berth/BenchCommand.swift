@@ -54,6 +54,9 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard seconds.isFinite, (0...86_400).contains(seconds) else { throw ValidationError("--seconds must be from 0 to 86400") }
+        guard stage == .load || !inputs.isEmpty else {
+            throw ValidationError("--stage \(stage.rawValue) times inputs: name at least one (\(stage == .decode ? "request bodies" : ".npy rows"))")
+        }
     }
 
     func run() throws {
@@ -64,7 +67,8 @@ struct BenchCommand: ParsableCommand {
         do {
             choice = try BackendChoice.choose(configuration: configuration, environment: ProcessEnvironment.current, logger: Logger(label: "berth"))
         } catch {
-            throw ValidationError(error.description)
+            writeStandardError("berth bench: \(error.description)\n")
+            throw ExitCode(2)
         }
         writeStandardError(choice.startupLine + "\n")
         let loader = ModelLoader(configuration: configuration, backend: choice.backend)
@@ -72,7 +76,8 @@ struct BenchCommand: ParsableCommand {
         do {
             served = try loader.load(logger: Logger(label: "berth"))
         } catch {
-            throw ValidationError("the model cannot be loaded: \(error.description)")
+            writeStandardError("berth bench: the model cannot be loaded: \(error.description)\n")
+            throw ExitCode(2)
         }
         if !json { print("stage\tinput\trows\tmedian µs\trows/s") }
         if stage == .load {
@@ -87,35 +92,46 @@ struct BenchCommand: ParsableCommand {
         }
         for input in inputs {
             guard let data = FileManager.default.contents(atPath: input) else { throw ValidationError("cannot read \(input)") }
-            let bytes = [UInt8](data)
-            switch stage {
-            case .decode:
-                // The server's decode stage as a request meets it: the decoder, then the infinite-value check.
-                let rows = try bytes.withUnsafeBytes { body in try pipeline.decode(body, from: requestFormat).rowCount }
-                report(input: input, rows: rows, microseconds: Self.median(seconds: seconds) {
-                    _ = bytes.withUnsafeBytes { body in try? pipeline.decode(body, from: requestFormat) }
-                })
-            case .kernel, .encode:
-                let batch = try NPYDecoder(options: pipeline.decoding).decode(bytes, featureCount: served.featureCount)
-                if stage == .kernel, let explain {
-                    guard let kind = ExplanationKind(rawValue: explain) else {
-                        throw ValidationError("--explain must be one of \(ExplanationKind.allCases.map(\.rawValue).joined(separator: ", "))")
-                    }
-                    _ = try served.compiled.explain(batch, as: kind)
-                    report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) { _ = try? served.compiled.explain(batch, as: kind) })
-                } else if stage == .kernel {
-                    report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) { _ = served.compiled.predict(batch) })
-                } else {
-                    let predictions = served.compiled.predict(batch)
-                    let encoder = try ResponseFormat.negotiate(accept: accept, defaultFormat: .csv).encoder(options: pipeline.encoding)
-                    report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) {
-                        var output = [UInt8]()
-                        encoder.encode(predictions, into: &output)
-                    })
-                }
-            case .load:
-                break
+            do {
+                try time([UInt8](data), from: input, pipeline: pipeline, requestFormat: requestFormat, served: served)
+            } catch let error as CodecError {
+                throw ValidationError("\(input): \(error.message)")
+            } catch let error as ExplanationRefusal {
+                throw ValidationError("\(input): \(error.reason)")
             }
+        }
+    }
+
+    /// Times this stage on one input's bytes and reports it.
+    private func time(_ bytes: [UInt8], from input: String, pipeline: InferencePipeline, requestFormat: RequestFormat,
+                      served: ServedModel) throws {
+        switch stage {
+        case .decode:
+            // The server's decode stage as a request meets it: the decoder, then the infinite-value check.
+            let rows = try bytes.withUnsafeBytes { body in try pipeline.decode(body, from: requestFormat).rowCount }
+            report(input: input, rows: rows, microseconds: Self.median(seconds: seconds) {
+                _ = bytes.withUnsafeBytes { body in try? pipeline.decode(body, from: requestFormat) }
+            })
+        case .kernel, .encode:
+            let batch = try NPYDecoder(options: pipeline.decoding).decode(bytes, featureCount: served.featureCount)
+            if stage == .kernel, let explain {
+                guard let kind = ExplanationKind(rawValue: explain) else {
+                    throw ValidationError("--explain must be one of \(ExplanationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                _ = try served.compiled.explain(batch, as: kind)
+                report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) { _ = try? served.compiled.explain(batch, as: kind) })
+            } else if stage == .kernel {
+                report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) { _ = served.compiled.predict(batch) })
+            } else {
+                let predictions = served.compiled.predict(batch)
+                let encoder = try ResponseFormat.negotiate(accept: accept, defaultFormat: .csv).encoder(options: pipeline.encoding)
+                report(input: input, rows: batch.rowCount, microseconds: Self.median(seconds: seconds) {
+                    var output = [UInt8]()
+                    encoder.encode(predictions, into: &output)
+                })
+            }
+        case .load:
+            break
         }
     }
 

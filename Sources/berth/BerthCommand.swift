@@ -7,8 +7,13 @@ import ArgumentParser
 struct BerthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "berth",
-        abstract: "A SageMaker-compatible model server for XGBoost and ONNX models.",
+        abstract: "A SageMaker-compatible model server for XGBoost, LightGBM, CatBoost and ONNX models.",
         version: BerthVersion.description,
         subcommands: [ServeCommand.self, PredictCommand.self, BenchCommand.self, InspectCommand.self]
     )
+
+    /// `berth` alone: usage, and a non-zero exit, since nothing was asked.
+    func run() async throws {
+        throw ValidationError("name a subcommand: serve, predict, bench or inspect")
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthCore
 import BerthRuntime
 import BerthServer
+import BerthText
 import Logging
 
 /// `berth serve`: listen on SageMaker's port at once, load the model beside it, serve until SIGTERM.
@@ -14,9 +15,11 @@ struct ServeCommand: AsyncParsableCommand {
             SM_MODEL_DIR, SAGEMAKER_BIND_TO_PORT, SAGEMAKER_MAX_PAYLOAD_IN_MB, SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, \
             SAGEMAKER_BATCH, SAGEMAKER_BATCH_STRATEGY, SAGEMAKER_MAX_CONCURRENT_TRANSFORMS, \
             SAGEMAKER_INFERENCE_ENSEMBLE, SAGEMAKER_INFERENCE_OUTPUT, SAGEMAKER_MULTI_MODEL, BERTH_LIBSVM_INDEX_BASE, \
-            BERTH_ANSWER_STYLE, \
+            BERTH_ANSWER_STYLE, BERTH_EXPLAIN, BERTH_CSV_HEADER, BERTH_UNKNOWN_FEATURES, BERTH_CLASS_LABELS, BERTH_MODEL_NAME, \
+            BERTH_EXPECT_SHA256, BERTH_BODY_TIMEOUT_SECONDS, BERTH_IDLE_TIMEOUT_SECONDS, \
             BERTH_MAX_ARTIFACT_MB, BERTH_THREADS, BERTH_TREE_WALK, BERTH_BATCHING, BERTH_MAX_BATCH_ROWS, BERTH_MAX_BATCH_DELAY_US, BERTH_MAX_BATCH_CALLS, \
-            BERTH_MODELS_ROOT, BERTH_MODELS_MEMORY_MB, BERTH_DEVICE, BERTH_CUDA_MIN_ROWS, BERTH_NVRTC_PATH, BERTH_LOG_LEVEL \
+            BERTH_MODELS_ROOT, BERTH_MODELS_MEMORY_MB, BERTH_DEVICE, BERTH_CUDA_MIN_ROWS, BERTH_NVRTC_PATH, BERTH_LOG_LEVEL, \
+            SAGEMAKER_CONTAINER_LOG_LEVEL, SAGEMAKER_TRITON_DEFAULT_MODEL_NAME, BERTH_SWAGGER_UI_URL \
             (see docs/configuration.md).
             """
     )
@@ -66,8 +69,19 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         logger.info("\(choice.startupLine)", metadata: choice.details.mapValues { .string($0) })
-        try await BerthApplication.serve(configuration: configuration, logger: logger, backend: choice.backend, metrics: metrics,
-                                         version: BerthVersion.description)
+        do {
+            try await BerthApplication.serve(configuration: configuration, logger: logger, backend: choice.backend, metrics: metrics,
+                                             version: BerthVersion.description)
+        } catch {
+            // What stops the server before or while it runs: most often a port in use, or a host that does not resolve.
+            let address = "\(configuration.serving.host):\(configuration.serving.port)"
+            logger.critical("the server stopped", metadata: [
+                "address": .string(address),
+                "reason": .string("\(error)".excerpt(limit: 300)),
+                "fix": "if the port is in use or the host is not this machine's, choose another with SAGEMAKER_BIND_TO_PORT (or --port) and --host",
+            ])
+            throw ExitCode(2)
+        }
     }
 
     private static func bootstrapLogging(level: Logger.Level) {
