@@ -11,10 +11,11 @@ import Darwin
 /// one integer, are at most 2^53 (and at most 19 digits long) with a power of ten within ±22 take Clinger's fast
 /// path: the digits and the power are both exact doubles, so one multiplication or division rounds once,
 /// correctly. Everything else (more digits, larger
-/// exponents, `inf`, `nan`) is copied to a small NUL-terminated stack buffer and handed to `strtod`. Text longer
-/// than `maxLength` is refused rather than truncated.
+/// exponents, `inf`, `nan`) is copied to a NUL-terminated scratch buffer and handed to `strtod`. Text longer than
+/// `maxLength` — far more digits than any double has, as Python and numpy write them — is refused rather than
+/// truncated.
 public enum DecimalText {
-    public static let maxLength = 128
+    public static let maxLength = 4096
 
     /// The value of `text` if all of it is one number `strtod` accepts (this includes `inf` and `nan`), else nil.
     public static func parseDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {

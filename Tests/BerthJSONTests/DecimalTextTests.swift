@@ -44,6 +44,9 @@ import Testing
         #expect(parse("1e") == nil)
         #expect(parse("1.2.3") == nil)
         #expect(parse("") == nil)
+        // Long numbers, as Python's repr of a Decimal or a spreadsheet export can write them, are read whole.
+        #expect(parse("0." + String(repeating: "3", count: 300)) == 1.0 / 3.0)
+        #expect(parse(String(repeating: "1", count: DecimalText.maxLength + 1)) == nil)
     }
 
     func prefix(_ text: String) -> (value: Double, length: Int)? {
