@@ -74,11 +74,6 @@ public enum BerthApplication {
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: ExecutionParameters(configuration).json)))
         }
-        routes.on(.get, "invocations") { _, _ in
-            var response = InvocationFailure(.methodNotAllowed, "send predictions requests with POST /invocations").response
-            response.headers[.allow] = "POST"
-            return response
-        }
         let configuredName = configuration.model.name
         OpenInferenceRoutes(serving: configuration.serving, version: version, isReady: { state.isReady }) { name in
             let model: ServedModel

@@ -26,8 +26,23 @@ import Testing
             }
             let unknown = try await client.execute(uri: "/nope", method: .get)
             #expect(unknown.status == .notFound)
+            #expect(String(buffer: unknown.body).contains("no route /nope"))
             let wrongMethod = try await client.execute(uri: "/invocations", method: .get)
             #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "POST")
+            // Every known path refuses a method it does not serve with 405 and the methods it does, in the
+            // protocol's JSON form under /v2.
+            for (uri, method, allow) in [("/ping", HTTPRequest.Method.delete, "GET, HEAD, POST"), ("/execution-parameters", .post, "GET, HEAD"),
+                                         ("/v2/models/model/infer", .get, "POST"), ("/v2/health/live", .post, "GET, HEAD")] {
+                let refused = try await client.execute(uri: uri, method: method)
+                #expect(refused.status == .methodNotAllowed, "\(method) \(uri)")
+                #expect(refused.headers[.allow] == allow, "\(method) \(uri)")
+                #expect(String(buffer: refused.body).contains("use \(allow)"), "\(method) \(uri)")
+            }
+            let v2 = try await client.execute(uri: "/v2/nothing/here", method: .get)
+            #expect(v2.status == .notFound && String(buffer: v2.body).hasPrefix(#"{"error""#), "\(String(buffer: v2.body))")
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"berth_http_requests_total{path="unmatched",status="405"} 5"#), "\(metrics.split(separator: "\n").filter { $0.contains("unmatched") })")
         }
     }
 
