@@ -328,6 +328,33 @@ def legacy_cases():
                environment={"SAGEMAKER_INFERENCE_ENSEMBLE": "true"})
 
 
+def legacy_categorical_cases():
+    """A model with categorical splits as xgboost 1.7 (and 2.0, 2.1) saves it: JSON and UBJSON whose categorical nodes
+    carry a NaN split condition (the JSON as the bare token `NaN`), which later versions write as 1e-45. Its own
+    generator: `.venv-xgb17/bin/python -c 'import generate; generate.legacy_categorical_cases()'`."""
+    rng = np.random.default_rng(43)
+    X = synthetic(rng, 600, 4, missing_rate=0.05)
+    X[:, 1] = rng.integers(0, 8, size=len(X)).astype(float)
+    X[:, 2] = rng.integers(0, 40, size=len(X)).astype(float)
+    X[rng.random(len(X)) < 0.05, 1] = np.nan
+    y = np.nan_to_num(X[:, 0]) + np.isin(X[:, 1], [1, 3, 5]) * 2 - (X[:, 2] % 7 == 0) * 1.5
+    types = ["q", "c", "c", "q"]
+    train = xgb.DMatrix(X, label=y, feature_types=types, enable_categorical=True)
+    # Partition splits on the 40-category feature, one-hot splits on the 8-category one.
+    booster = xgb.train({"objective": "reg:squarederror", "tree_method": "hist", "max_depth": 5, "max_cat_to_onehot": 10, "seed": 43},
+                        train, num_boost_round=20)
+    R = request_rows(rng, 4, 24, booster, missing_rate=0.1)
+    R[:, 1] = [0, 1, 3, 5, 7, 2, 9, 0, 4, 6, 1, 3] * 2
+    R[:, 2] = [0, 7, 14, 39, 40, 3, 21, 28, 35, 1, 2, 100] * 2
+    R[5, 1] = np.nan
+    expected = booster.predict(xgb.DMatrix(R, feature_types=types, enable_categorical=True))
+    json_model = saved(booster, ".json")
+    assert b"NaN" in json_model, "xgboost 1.7 writes a categorical node's split condition as NaN"
+    for suffix, name, form in [(".json", "xgboost-1.7-categorical-json", "JSON"), (".ubj", "xgboost-1.7-categorical-ubjson", "UBJSON")]:
+        write_case(name, f"reg:squarederror with partition and one-hot categorical splits, saved by xgboost 1.7 as {form}: its "
+                   "categorical nodes' split conditions are NaN", {"xgboost-model" + suffix: saved(booster, suffix)}, R, expected)
+
+
 def high_category_case():
     """A categorical feature whose codes are all high (200-263, and 500): some splits' sets start far above code 0
     (others list the unseen codes below 200 too), and Berth's packed sets keep their own words alone (docs/model-formats.md §2.4). Its own generator, so
@@ -473,6 +500,7 @@ if __name__ == "__main__":
     if arguments.only_legacy:
         assert xgb.__version__ == "1.7.6", "legacy cases need xgboost 1.7.6"
         legacy_cases()
+        legacy_categorical_cases()
     elif arguments.only_modern:
         assert xgb.__version__ == "3.2.0", "modern cases need xgboost 3.2.0"
         modern_cases()

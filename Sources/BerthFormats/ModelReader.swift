@@ -10,7 +10,7 @@ public enum ModelReader {
             return try XGBoostLegacyBinaryReader.read(file: file, bytes: bytes)
         case .xgboostJSON:
             let document: JSONValue
-            do { document = try JSONReader.parse(bytes) } catch {
+            do { document = try JSONReader.parse(bytes, allowsNonFiniteNumbers: true) } catch {
                 throw ModelReadError(file: file, reason: "is not valid JSON (\(error)); the file may be truncated")
             }
             if CatBoostJSONReader.isCatBoost(document) { return try CatBoostJSONReader.read(document, file: file) }

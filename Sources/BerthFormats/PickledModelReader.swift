@@ -116,7 +116,7 @@ enum PickledModelReader {
         switch ModelFormat.detect(raw) {
         case .xgboostJSON:
             let document: JSONValue
-            do { document = try JSONReader.parse(raw) } catch {
+            do { document = try JSONReader.parse(raw, allowsNonFiniteNumbers: true) } catch {
                 throw ModelReadError(file: file, reason: "holds a Booster whose JSON snapshot is not valid JSON (\(error))")
             }
             return try XGBoostJSONModelDecoder.decode(document["Model"] ?? document, file: file, format: .xgboostJSON)

@@ -192,11 +192,14 @@ enum XGBoostJSONModelDecoder {
                 categories[node] = []
             }
         }
+        // A categorical node's split condition is never used; xgboost 1.7 to 2.1 write it as NaN (3.0 on, 1e-45).
+        var values = conditions
+        for node in categories.keys where values[node].isNaN { values[node] = 0 }
         return DecisionTree(
             leftChildren: left,
             rightChildren: right,
             splitFeatures: features,
-            values: conditions,
+            values: values,
             defaultLeft: defaults,
             categories: categories,
             // Each node's cover, for contributions; a tree without them (or with the wrong count) explains no contributions.

@@ -13,7 +13,7 @@ import Testing
 struct GPUModelTests {
 
     static let treeFixtures = [
-        "xgboost-binary-legacy", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz", "xgboost-missing-categorical", "xgboost-high-categories",
+        "xgboost-binary-legacy", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz", "xgboost-missing-categorical", "xgboost-high-categories", "xgboost-1.7-categorical-json",
         "xgboost-dart", "xgboost-softmax-selectable", "onnx-random-forest-binary", "onnx-random-forest-multiclass",
         "onnx-gradient-boosting-binary", "onnx-gradient-boosting-regressor", "onnx-tree-modes-sum",
         "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max",

@@ -10,7 +10,7 @@ import Testing
     static let fixtures = Fixtures.root
     static let predictingCases = [
         "xgboost-binary-legacy", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
-        "xgboost-missing-categorical", "xgboost-high-categories", "xgboost-dart", "xgboost-gblinear-poisson", "xgboost-gblinear-multiclass", "xgboost-logistic-one-class",
+        "xgboost-missing-categorical", "xgboost-high-categories", "xgboost-1.7-categorical-json", "xgboost-1.7-categorical-ubjson", "xgboost-dart", "xgboost-gblinear-poisson", "xgboost-gblinear-multiclass", "xgboost-logistic-one-class",
     ] + pickleCases
     /// Pickled and joblib-dumped models, one per layout xgboost's Booster state and joblib have had.
     static let pickleCases = [

@@ -11,7 +11,7 @@ import Testing
 @Suite struct FixtureServerTests {
     static let predictingFixtures = [
         "xgboost-binary-legacy", "xgboost-kfold-ensemble", "xgboost-multiclass-ubjson", "xgboost-regression-json-gz",
-        "xgboost-missing-categorical", "xgboost-high-categories", "xgboost-dart", "xgboost-gblinear-poisson", "xgboost-gblinear-multiclass", "xgboost-logistic-one-class", "xgboost-binary-selectable",
+        "xgboost-missing-categorical", "xgboost-high-categories", "xgboost-1.7-categorical-json", "xgboost-1.7-categorical-ubjson", "xgboost-dart", "xgboost-gblinear-poisson", "xgboost-gblinear-multiclass", "xgboost-logistic-one-class", "xgboost-binary-selectable",
         "xgboost-multiclass-selectable-batch", "xgboost-softmax-selectable", "xgboost-regression-selectable-batch",
         "xgboost-regression-batch",
         "onnx-logistic-binary", "onnx-logistic-multiclass-strings", "onnx-linear-regression", "onnx-mlp-pipeline",
