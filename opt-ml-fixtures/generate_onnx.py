@@ -20,7 +20,7 @@ from onnx import TensorProto, helper, numpy_helper
 from skl2onnx import to_onnx
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.neural_network import MLPRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -135,6 +135,20 @@ def regressor_case(name, description, model, X_train, y_train, R, files=None):
     if values.ndim == 2 and values.shape[1] == 1:
         values = values[:, 0]
     write_case(name, description, files or {"model.onnx": data}, R, values=values)
+
+
+def mlp_classifier_case():
+    """skl2onnx's default export of an MLPClassifier: ZipMap probabilities, and a label output computed by ArgMax →
+    ArrayFeatureExtractor → Cast, operators only the label needs. Its own generator:
+    `.venv-onnx/bin/python -c 'import generate_onnx as g; g.mlp_classifier_case()'`."""
+    rng = np.random.default_rng(37)
+    X = rng.normal(size=(400, 5)).round(3)
+    R = rng.normal(size=(20, 5)).round(3)
+    y = np.digitize(X[:, 0] * 2 + X[:, 1], [-1, 1])
+    classifier_case("onnx-mlp-classifier",
+                    "skl2onnx make_pipeline(StandardScaler, MLPClassifier), 3 integer classes, ZipMap; the label output needs "
+                    "ArrayFeatureExtractor, which Berth does not run and the answer does not need",
+                    make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(8,), max_iter=500, random_state=0)), X, y, R)
 
 
 def mlp_graph(rng, features, hidden, classes, opset):
@@ -461,6 +475,7 @@ def refused_cases():
 
 if __name__ == "__main__":
     main()
+    mlp_classifier_case()
     extra_cases()
     refused_cases()
     catboost_cases()

@@ -14,6 +14,9 @@ struct GraphConverter {
     /// The first outputs of LinearClassifier and TreeEnsembleClassifier.
     var labelOutputs = Set<String>()
     private var converted = [OperatorNode]()
+    /// Every node's inputs and outputs in graph order, with how a message names the node when Berth does not run
+    /// its operator: what tells whether an answer needs such a node.
+    private var dependencies = [(inputs: [String], outputs: [String], skippedAs: String?)]()
 
     init(opset: Int) { self.opset = opset }
 
@@ -21,6 +24,7 @@ struct GraphConverter {
         // Every ONNX operator writes at least one output; a node naming none computes nothing anyone can read.
         guard node.outputs.contains(where: { !$0.isEmpty }) else { throw .init("node \(quoted: node.name) names no output") }
         let inputs = node.inputs.map { alias[$0] ?? $0 }
+        dependencies.append((inputs, node.outputs, nil))
         let attributes = node.attributes
         func float(_ name: String, _ fallback: Float) -> Float { attributes[name]?.float ?? fallback }
         func int(_ name: String, _ fallback: Int) -> Int { attributes[name]?.int ?? fallback }
@@ -135,6 +139,24 @@ struct GraphConverter {
             return .integers(ints)
         }
         return nil
+    }
+
+    /// Records a node whose operator Berth does not run: an answer that needs one of its outputs is refused.
+    mutating func skip(_ node: ONNXNodeProto) {
+        let named = "\(excerpt: (node.domain.isEmpty ? "" : node.domain + ".") + node.opType) (node \(quoted: node.name))"
+        dependencies.append((node.inputs.map { alias[$0] ?? $0 }, node.outputs, named))
+    }
+
+    /// The nodes Berth does not run that `answer` depends on, in graph order, as messages name them; empty when it
+    /// runs them all.
+    func skippedNodes(needing answer: String) -> [String] {
+        var needed: Set<String> = [answer]
+        var found = [String]()
+        for node in dependencies.reversed() where node.outputs.contains(where: needed.contains) {
+            needed.formUnion(node.inputs.filter { !$0.isEmpty })
+            if let named = node.skippedAs { found.append(named) }
+        }
+        return found.reversed()
     }
 
     /// The nodes the answer depends on, in order; a needed node that reads a classifier's label output is refused.

@@ -73,14 +73,6 @@ enum ONNXModelReader {
             throw .init("imports ai.onnx.ml opset \(ml); Berth runs \(supportedMLOpsets.lowerBound)…\(supportedMLOpsets.upperBound)")
         }
         let graph = proto.graph
-        let unsupported = graph.nodes.filter { node in
-            let domain = node.domain == "ai.onnx" ? "" : node.domain
-            return !(domain == "" && defaultDomainOperators.contains(node.opType) || domain == "ai.onnx.ml" && mlOperators.contains(node.opType))
-        }
-        guard unsupported.isEmpty else {
-            let list = unsupported.prefix(10).map { "\(excerpt: ($0.domain.isEmpty ? "" : $0.domain + ".") + $0.opType) (node \(quoted: $0.name))" }
-            throw .init("uses operators Berth does not run: \(list.joined(separator: ", "))\(unsupported.count > 10 ? ", …" : "")")
-        }
 
         // The one real input: graph inputs that are not initializers.
         let initializerNames = Set(graph.initializers.map(\.name))
@@ -100,33 +92,43 @@ enum ONNXModelReader {
 
         var converter = GraphConverter(opset: opset)
         for tensor in graph.initializers { converter.constants[tensor.name] = ConstantTensor(shape: tensor.dims, values: tensor.values) }
-        for node in graph.nodes { try converter.add(node) }
+        // An operator Berth does not run is refused only if the answer needs it: exporters add nodes that serve only
+        // a label output (skl2onnx's MLPClassifier: ArgMax → ArrayFeatureExtractor → Cast), which Berth never computes.
+        for node in graph.nodes {
+            if Self.runs(node) { try converter.add(node) } else { converter.skip(node) }
+        }
 
-        // The answer: class probabilities with their labels, else the first float output.
-        var answer: String?
-        var labels: ClassLabels?
+        // The answer: class probabilities with their labels, else the first float output; of these, the first whose
+        // nodes Berth runs.
+        var candidates = [(name: String, labels: ClassLabels?)]()
         for output in graph.outputs {
-            if let carried = converter.labels[output.name] {
-                answer = converter.alias[output.name] ?? output.name
-                labels = carried
-                break
-            }
+            if let carried = converter.labels[output.name] { candidates.append((converter.alias[output.name] ?? output.name, carried)) }
         }
-        if answer == nil {
-            guard let first = graph.outputs.first(where: { $0.isTensor && !converter.labelOutputs.contains($0.name) }) else {
-                throw .init("has no float output Berth can answer with")
-            }
-            answer = converter.alias[first.name] ?? first.name
+        for output in graph.outputs where output.isTensor && !converter.labelOutputs.contains(output.name) && converter.labels[output.name] == nil {
+            candidates.append((converter.alias[output.name] ?? output.name, nil))
         }
-        let nodes = try converter.nodes(needing: answer!, input: input.name)
+        guard let first = candidates.first else { throw .init("has no float output Berth can answer with") }
+        guard let (answer, labels) = candidates.first(where: { converter.skippedNodes(needing: $0.name).isEmpty }) else {
+            let skipped = converter.skippedNodes(needing: first.name)
+            throw .init("uses operators Berth does not run: \(skipped.prefix(10).joined(separator: ", "))\(skipped.count > 10 ? ", …" : "")")
+        }
+        let nodes = try converter.nodes(needing: answer, input: input.name)
         let treeCount = nodes.reduce(0) { total, node in
             if case .treeEnsemble(let operation) = node.operation { total + operation.treeCount } else { total }
         }
-        let ir = OperatorGraph(featureCount: featureCount, input: input.name, nodes: nodes, constants: converter.constants, output: answer!)
+        let ir = OperatorGraph(featureCount: featureCount, input: input.name, nodes: nodes, constants: converter.constants, output: answer)
         let producer = [proto.producer, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
         return LoadedModel(ir: .graph(ir), format: .onnx, meaning: labels.map { .classProbabilities(labels: $0) } ?? .regression,
                            objectiveName: labels == nil ? "regressor" : "classifier", kind: "onnx, \(nodes.count) nodes run",
                            treeCount: treeCount, writerVersion: producer.isEmpty ? nil : producer)
+    }
+}
+
+extension ONNXModelReader {
+    /// Whether Berth runs `node`'s operator.
+    static func runs(_ node: ONNXNodeProto) -> Bool {
+        let domain = node.domain == "ai.onnx" ? "" : node.domain
+        return domain == "" && defaultDomainOperators.contains(node.opType) || domain == "ai.onnx.ml" && mlOperators.contains(node.opType)
     }
 }
 
