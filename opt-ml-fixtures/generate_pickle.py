@@ -57,6 +57,25 @@ def wrapper_case(name, description, estimator, labels, dump, file_name, environm
     write_case(name, description, {file_name: dump(estimator)}, R, predict(booster, R), environment=environment)
 
 
+def early_stopped_case():
+    """An XGBClassifier stopped early: its predict_proba stops at best_iteration (Booster.predict would use every tree),
+    and the expected answers are predict_proba's. Its own generator (xgboost 3.2):
+    `.venv-xgb3/bin/python -c 'import generate_pickle as g; g.early_stopped_case()'`."""
+    name = "xgboost-pickle-3.2-classifier-early-stopped"
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    X = synthetic(rng, 600, 5, missing_rate=0.05)
+    score = np.nan_to_num(X[:, 0]) + 0.5 * np.nan_to_num(X[:, 1]) + rng.normal(scale=0.8, size=len(X))
+    y = np.digitize(score, [-0.5, 0.5])
+    estimator = xgb.XGBClassifier(n_estimators=300, max_depth=4, learning_rate=0.3, early_stopping_rounds=5, eval_metric="mlogloss")
+    estimator.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])], verbose=False)
+    booster = estimator.get_booster()
+    assert estimator.best_iteration + 1 < booster.num_boosted_rounds(), "early stopping must leave trees after the best iteration"
+    R = rows_for(rng, 5, 14, booster)
+    write_case(name, f"xgboost 3.2.0 XGBClassifier with 3 classes stopped early at iteration {estimator.best_iteration} of "
+               f"{booster.num_boosted_rounds()}, pickled to model.pkl: answered as its predict_proba (which stops at best_iteration)",
+               {"model.pkl": pickle.dumps(estimator, protocol=5)}, R, estimator.predict_proba(R))
+
+
 def cases():
     if SERIES == "0.90":
         booster_case("xgboost-pickle-0.90", "xgboost 0.90 Booster, binary:logistic, pickled with protocol 3 as SageMaker's "
@@ -97,6 +116,7 @@ def cases():
                      "compress=('gzip', 3) to model.joblib (gzip by its content, not its name)",
                      xgb.XGBRegressor(n_estimators=10, max_depth=4), None,
                      lambda model: joblib_bytes(model, compress=("gzip", 3)), "model.joblib")
+        early_stopped_case()
         from sklearn.pipeline import Pipeline
         from sklearn.preprocessing import StandardScaler
         X = synthetic(np.random.default_rng(5), 100, 4)

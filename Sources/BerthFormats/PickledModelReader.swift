@@ -67,7 +67,11 @@ enum PickledModelReader {
     /// The model in a Booster's raw bytes, repackaged as a pickled model of `container`.
     private static func model(raw: [UInt8], file: String, container: String, labels: ClassLabels?,
                               featureNames: [String]?) throws(ModelReadError) -> LoadedModel {
-        var loaded = try repackaged(try readRaw(raw, file: file), file: file, container: container, labels: labels)
+        // A scikit-learn wrapper's `predict` stops at the booster's `best_iteration` when early stopping set one (the
+        // Booster's own `predict` uses every tree): a wrapper is served as its `predict` answers.
+        let stopsAtBestIteration = container != xgboostBooster
+        var loaded = try repackaged(try readRaw(raw, file: file, stopsAtBestIteration: stopsAtBestIteration), file: file,
+                                    container: container, labels: labels)
         if loaded.featureNames == nil, let featureNames, featureNames.count == loaded.ir.featureCount,
            featureNames != (0..<featureNames.count).map({ "f\($0)" }) {
             loaded.featureNames = featureNames
@@ -102,7 +106,7 @@ enum PickledModelReader {
     static let configurationHeader = Array("CONFIG-offset:".utf8)
 
     /// `save_raw`'s bytes in each version's layout.
-    private static func readRaw(_ raw: [UInt8], file: String) throws(ModelReadError) -> LoadedModel {
+    private static func readRaw(_ raw: [UInt8], file: String, stopsAtBestIteration: Bool) throws(ModelReadError) -> LoadedModel {
         if raw.starts(with: configurationHeader) {
             let start = configurationHeader.count + 8
             guard raw.count >= start else { throw ModelReadError(file: file, reason: "holds a Booster whose CONFIG-offset: header is truncated") }
@@ -119,7 +123,8 @@ enum PickledModelReader {
             do { document = try JSONReader.parse(raw, allowsNonFiniteNumbers: true) } catch {
                 throw ModelReadError(file: file, reason: "holds a Booster whose JSON snapshot is not valid JSON (\(error))")
             }
-            return try XGBoostJSONModelDecoder.decode(document["Model"] ?? document, file: file, format: .xgboostJSON)
+            return try XGBoostJSONModelDecoder.decode(document["Model"] ?? document, file: file, format: .xgboostJSON,
+                                                      stopsAtBestIteration: stopsAtBestIteration)
         case .xgboostUBJSON:
             let parsed: (document: JSONValue, lists: [ListedObjects])
             do { parsed = try UBJSONReader.parse(raw, listingObjectsUnder: XGBoostJSONModelDecoder.treesKey) } catch {
@@ -127,7 +132,8 @@ enum PickledModelReader {
             }
             let wrapped = parsed.document["Model"]
             return try XGBoostJSONModelDecoder.decode(wrapped ?? parsed.document, listedTrees: parsed.lists,
-                                                      documentPath: wrapped == nil ? [] : ["Model"], file: file, format: .xgboostUBJSON)
+                                                      documentPath: wrapped == nil ? [] : ["Model"], file: file, format: .xgboostUBJSON,
+                                                      stopsAtBestIteration: stopsAtBestIteration)
         default:
             // xgboost 0.90 kept the legacy binary without its `binf` magic.
             return try XGBoostLegacyBinaryReader.read(file: file, bytes: raw, magic: .optional)

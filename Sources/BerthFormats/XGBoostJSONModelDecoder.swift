@@ -15,8 +15,11 @@ enum XGBoostJSONModelDecoder {
     /// `listedTrees` are the lists a UBJSON reader made of the arrays under `treesKey`, which the document then
     /// lacks; the one at the booster model's `trees` is the model's (`documentPath` leads from the parsed root to
     /// `document`), and the others are ignored, as a `trees` member anywhere else would be.
+    ///
+    /// With `stopsAtBestIteration` (a pickled scikit-learn wrapper, whose `predict` does so), the trees after the
+    /// iteration the `best_iteration` attribute names are dropped.
     static func decode(_ document: JSONValue, listedTrees: [ListedObjects] = [], documentPath: [String] = [], file: String,
-                       format: ModelFormat) throws(ModelReadError) -> LoadedModel {
+                       format: ModelFormat, stopsAtBestIteration: Bool = false) throws(ModelReadError) -> LoadedModel {
         let fail = { (reason: String) in ModelReadError(file: file, reason: reason) }
         guard let learner = document["learner"] else {
             throw fail("has no \"learner\" object, so it is not an XGBoost model saved with save_model")
@@ -50,15 +53,22 @@ enum XGBoostJSONModelDecoder {
         switch boosterName {
         case "gbtree":
             let path = documentPath + ["learner", "gradient_booster", "model", treesKey]
-            let trees = try decodeTrees(booster["model"], listed: listedTrees.filter { $0.path == path }, groupCount: groupCount, fail)
+            var trees = try decodeTrees(booster["model"], listed: listedTrees.filter { $0.path == path }, groupCount: groupCount, fail)
+            if stopsAtBestIteration, let kept = treesUpToBestIteration(learner, model: booster["model"], groupCount: groupCount) {
+                trees = (Array(trees.trees.prefix(kept)), Array(trees.groups.prefix(kept)))
+            }
             treeCount = trees.trees.count
             ir = .trees(TreeEnsemble(featureCount: featureCount, groupCount: groupCount, trees: trees.trees,
                                      treeGroups: trees.groups, baseMargins: baseMargins, transform: objective.transform))
         case "dart":
             let path = documentPath + ["learner", "gradient_booster", "gbtree", "model", treesKey]
-            let trees = try decodeTrees(booster["gbtree"]?["model"], listed: listedTrees.filter { $0.path == path }, groupCount: groupCount, fail)
-            guard let weights = booster["weight_drop"]?.numbers, weights.count == trees.trees.count else {
+            var trees = try decodeTrees(booster["gbtree"]?["model"], listed: listedTrees.filter { $0.path == path }, groupCount: groupCount, fail)
+            guard var weights = booster["weight_drop"]?.numbers, weights.count == trees.trees.count else {
                 throw fail("is a dart model whose weight_drop does not have one weight per tree")
+            }
+            if stopsAtBestIteration, let kept = treesUpToBestIteration(learner, model: booster["gbtree"]?["model"], groupCount: groupCount) {
+                trees = (Array(trees.trees.prefix(kept)), Array(trees.groups.prefix(kept)))
+                weights = Array(weights.prefix(kept))
             }
             treeCount = trees.trees.count
             ir = .trees(TreeEnsemble(featureCount: featureCount, groupCount: groupCount, trees: trees.trees,
@@ -90,6 +100,21 @@ enum XGBoostJSONModelDecoder {
         loaded.featureKinds = XGBoostFeatureKinds.read(learner: learner, model: model, featureCount: featureCount)
         loaded.unseenCategories = .refused
         return loaded
+    }
+
+    /// How many trees the iterations up to `best_iteration` (a learner attribute early stopping sets) hold: up to
+    /// `iteration_indptr`'s entry after it (xgboost 2.1 on), else that many iterations of one tree per output and
+    /// parallel tree. Nil without the attribute.
+    private static func treesUpToBestIteration(_ learner: JSONValue, model: JSONValue?, groupCount: Int) -> Int? {
+        guard let text = learner["attributes"]?["best_iteration"]?.string, let best = Int(text), best >= 0 else { return nil }
+        if let bounds = model?["iteration_indptr"]?.numbers, best + 1 < bounds.count, let end = Int(exactly: bounds[best + 1]) {
+            return max(0, end)
+        }
+        let parameters = model?["gbtree_model_param"]
+        let parallel = parameters?["num_parallel_tree"].flatMap { $0.string.flatMap(Int.init) ?? $0.number.flatMap { Int(exactly: $0) } } ?? 1
+        let (perIteration, overflow) = groupCount.multipliedReportingOverflow(by: max(1, parallel))
+        let (kept, overflowKept) = perIteration.multipliedReportingOverflow(by: best + 1)
+        return overflow || overflowKept ? nil : kept
     }
 
     /// `base_score` as `"5E-1"`, `"0.500000"` or (3.1+) `"[6.333333E-1,…]"`; a missing value means 0.5.
