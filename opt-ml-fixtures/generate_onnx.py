@@ -422,6 +422,13 @@ def refused_cases():
     save("declared-2gb-tensor.onnx", model_of([helper.make_node("MatMul", ["input", "w"], ["y"])], [x], [y], [big]),
          "declares 536870912 elements (2147483648 bytes) but holds 16 bytes")
     save("opset-23.onnx", model_of([helper.make_node("Relu", ["input"], ["y"])], [x], [y], opset=23), "opset 23")
+    # An If with subgraphs (what k-NN exports' Scan also holds): refused naming the operator, not as a malformed file.
+    branch = helper.make_graph([helper.make_node("Relu", ["input"], ["r"])], "branch", [],
+                               [helper.make_tensor_value_info("r", TensorProto.FLOAT, ["N", 4])])
+    condition = numpy_helper.from_array(np.array(True), "condition")
+    save("subgraph-if.onnx", model_of([helper.make_node("If", ["condition"], ["y"], name="choose", then_branch=branch, else_branch=branch)],
+                                      [x], [y], [condition]),
+         "uses operators Berth does not run: If (node 'choose')")
     cyclic = helper.make_node("TreeEnsembleRegressor", ["input"], ["y"], domain="ai.onnx.ml", name="cycle",
                               nodes_treeids=[0, 0, 0], nodes_nodeids=[0, 1, 2], nodes_featureids=[0, 1, 0],
                               nodes_values=[0.0, 0.0, 0.0], nodes_modes=["BRANCH_LEQ", "BRANCH_LEQ", "LEAF"],

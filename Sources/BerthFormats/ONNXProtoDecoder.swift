@@ -87,7 +87,9 @@ struct ONNXProtoDecoder {
             case (3, .varint): attribute.int = Int(truncatingIfNeeded: try reader.varint())
             case (4, .lengthDelimited): attribute.string = string(try reader.lengthDelimited())
             case (5, .lengthDelimited): attribute.tensor = try tensor(try reader.lengthDelimited())
-            case (6, .lengthDelimited): throw Malformed(reason: "attribute \(quoted: name) holds a subgraph, which Berth does not run")
+            // A subgraph (If, Loop, Scan: a k-NN export's Scan) is not read: Berth runs none of those operators, and a
+            // model whose answer needs one is refused naming it, not as a malformed file.
+            case (6, .lengthDelimited): _ = try reader.lengthDelimited()
             case (7, _): try readFloats(&reader, field.wireType, into: &attribute.floats)
             case (8, _): try readInts(&reader, field.wireType, into: &attribute.ints)
             case (9, .lengthDelimited): attribute.strings.append(string(try reader.lengthDelimited()))
