@@ -125,8 +125,9 @@ public struct CSVDecoder: RequestDecoder {
     private func category(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, column: Int, lineNumber: Int, field: Int,
                           isFirstRow: Bool) throws(CodecError) -> Double {
         let text = Self.unquoted(bytes, range)
-        // Text that is no category: on a first line, likely a header; without a schema, simply not a number.
-        if options.schema?.code(ofText: text, column: column) == nil {
+        // Text that is no category: on a first line, likely a header; without a schema, simply not a number. In a
+        // categorical column it is a category the model cannot recode, which `CategoryText` says.
+        if options.schema?.code(ofText: text, column: column) == nil && !isCategorical(column) {
             let shown = excerpt(UnsafeBufferPointer(rebasing: bytes[range]))
             if isFirstRow {
                 let named = options.schema?.namesEveryFeature == true
@@ -138,6 +139,13 @@ public struct CSVDecoder: RequestDecoder {
             }
         }
         return try CategoryText.code(text, column: column, schema: options.schema, label: "line \(lineNumber)")
+    }
+
+    /// Whether the model's schema says `column` is a categorical feature.
+    private func isCategorical(_ column: Int) -> Bool {
+        guard let schema = options.schema, schema.features.indices.contains(column) else { return false }
+        if case .numerical = schema.features[column].kind { return false }
+        return true
     }
 
     /// A field's bytes without the spaces and tabs around it and its quotes.

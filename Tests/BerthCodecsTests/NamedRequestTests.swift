@@ -158,6 +158,9 @@ import Testing
         let uncoded = FeatureSchema(features: [.init(name: "a", kind: .categorical(nil))] + (1..<4).map { .init(name: "f\($0)", kind: .numerical) })
         let error = #expect(throws: CodecError.self) { try json(#"{"a": "x"}"#, options(uncoded)) }
         #expect(error?.message.contains("records no category values for it") == true)
+        // So does header-less CSV: text in that column, even on the first line, is a category it cannot recode.
+        let positional = #expect(throws: CodecError.self) { try csv("navy,1,2,3\n", options(uncoded)) }
+        #expect(positional?.message.contains("is categorical, but the model file records no category values") == true, "\(positional?.message ?? "")")
         let header = #expect(throws: CodecError.self) { try csv("a,b\n1,2\n", options(nil, header: .present)) }
         #expect(header?.message.contains("names no features") == true)
     }
