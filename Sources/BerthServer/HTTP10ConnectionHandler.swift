@@ -4,7 +4,9 @@ import NIOHTTP1
 /// Gives HTTP/1.0 clients the connection handling they expect, which is lost once requests become `HTTPRequest`
 /// values (they carry no version): a 1.0 request without `Connection: keep-alive` gets its connection closed after
 /// the answer, and one with it gets `Connection: keep-alive` back. Without this, a 1.0 client such as
-/// ApacheBench (`ab`) waits for a close that only the idle timeout brings.
+/// ApacheBench (`ab`) waits for a close that only the idle timeout brings. A 1.0 request's `Expect: 100-continue`
+/// is dropped, so no `100 Continue` is sent: RFC 9110 §10.1.1 has a server ignore it from HTTP/1.0, which has no
+/// 1xx answers.
 ///
 /// Sits before the HTTP/1 ↔ HTTP types codec, where the version is still known (`BerthHTTP1Channel`).
 final class HTTP10ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -27,6 +29,7 @@ final class HTTP10ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             // Hummingbird closes the connection after answering a request that says so.
             head.headers.replaceOrAdd(name: "connection", value: "close")
         }
+        if isHTTP10 { head.headers.remove(name: "expect") }
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 

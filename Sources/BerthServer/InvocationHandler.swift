@@ -78,7 +78,10 @@ struct InvocationHandler: Sendable {
         guard body.readableBytes > 0 else {
             // An empty JSON body is no V2 request: an Accept Berth cannot answer is still the first thing wrong.
             if case .failure(let error) = negotiated { throw InvocationFailure(error) }
-            throw InvocationFailure(.badRequest, "the request body is empty: send \(labelledFormat.rawValue) rows of \(model.featureCount) features",
+            // Without Content-Length or chunked framing a request has no body in HTTP/1.1, whatever bytes follow it.
+            let unframed = request.headers.value(of: .contentLength) == nil && request.headers.value(of: .transferEncoding) == nil
+            let framing = unframed ? " (this request declares none: a body needs Content-Length, or Transfer-Encoding: chunked)" : ""
+            throw InvocationFailure(.badRequest, "the request body is empty\(framing): send \(labelledFormat.rawValue) rows of \(model.featureCount) features",
                                     reason: .emptyBody)
         }
         if labelledFormat == .json, body.withUnsafeReadableBytes(InferenceRequest.isOpenInferenceBody) {

@@ -19,6 +19,17 @@ import Testing
         }
     }
 
+    /// HTTP/1.0 has no 1xx answers: its `Expect: 100-continue` is ignored (RFC 9110 §10.1.1), the body read as sent.
+    @Test func anHTTP10ExpectationGetsNo100Continue() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            connection.send("POST /invocations HTTP/1.0\r\nContent-Type: text/csv\r\nExpect: 100-continue\r\nContent-Length: 24\r\n\r\n1,2,3,4,5,6,7,8,9,10,11,")
+            let answer = try #require(try await connection.readUntilClosed(within: 3), "the connection stayed open")
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+            #expect(!answer.contains("100 Continue"), "\(answer)")
+        }
+    }
+
     @Test func anHTTP10KeepAliveRequestIsToldItsConnectionStaysOpen() async throws {
         try await TestServer.run(modelDirectory: Self.model) { client in
             let connection = try RawConnection(port: try #require(client.port))
