@@ -27,17 +27,24 @@ public struct ModelsRoot: Sendable {
         case outside
     }
 
-    /// What `url` names, every link resolved.
+    /// What `url` names, every link resolved. A path that does not resolve is `missing` only when the deepest folder
+    /// on it that does exists resolves inside the root, so the answer never tells whether something outside the
+    /// root exists (a link inside the root to a folder elsewhere is outside, whatever lies below it).
     public func resolve(_ url: String) -> Resolution {
         guard let resolvedRoot = Self.realPath(path) else { return .outside }
         let prefix = resolvedRoot == "/" ? "/" : resolvedRoot + "/"
+        func isInside(_ resolved: String) -> Bool { resolved == resolvedRoot || resolved.hasPrefix(prefix) }
         guard let resolved = Self.realPath(url) else {
-            let components = url.split(separator: "/")
-            let lexicallyInside = (url.hasPrefix(prefix) || url.hasPrefix(path.hasSuffix("/") ? path : path + "/"))
-                && !components.contains("..")
-            return lexicallyInside ? .missing : .outside
+            var ancestor = Substring(url)
+            while let slash = ancestor.lastIndex(of: "/") {
+                ancestor = ancestor[..<slash]
+                if let existing = Self.realPath(ancestor.isEmpty ? "/" : String(ancestor)) {
+                    return isInside(existing) && !url.split(separator: "/").contains("..") ? .missing : .outside
+                }
+            }
+            return .outside
         }
-        guard resolved == resolvedRoot || resolved.hasPrefix(prefix) else { return .outside }
+        guard isInside(resolved) else { return .outside }
         var status = stat()
         guard stat(resolved, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { return .notAFolder }
         return .folder(resolved)

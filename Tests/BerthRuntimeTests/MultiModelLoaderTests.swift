@@ -31,6 +31,9 @@ import Testing
         #expect(models.resolve(root + "/../" + (root as NSString).lastPathComponent + "-sibling") == .outside, "a sibling sharing the prefix")
         #expect(models.resolve(root + "/missing") == .missing)
         #expect(models.resolve(root + "/../missing") == .outside, "a missing path outside the root is outside")
+        #expect(models.resolve(root + "/escape/passwd") == .outside)
+        #expect(models.resolve(root + "/escape/no-such-file") == .outside, "whether a file outside the root exists is not told")
+        #expect(models.resolve(root + "/inside/a/b") == .missing)
         #expect(models.resolve(root + "/model/xgboost-model") == .notAFolder)
         #expect(models.resolve("/etc") == .outside)
     }
