@@ -8,9 +8,8 @@ import Synchronization
 /// time as its rows times this pace, and predicts off the pool from `ServedModel.longestOnPool` on.
 ///
 /// The first pace is a timed 1-row call at load (after the warm-up one), which includes a call's fixed cost and so
-/// errs on the side of moving work off the pool; each kernel call a request makes alone then moves the pace a
-/// quarter of the way to its own time a row. Joined calls (dynamic batching) are not counted: they are on for
-/// models whose rows are cheap.
+/// errs on the side of moving work off the pool; every kernel call a request makes then moves the pace a quarter of
+/// the way to its own time a row, joined calls of dynamic batching included.
 public final class KernelPace: Sendable {
     private let nanosecondsPerRow: Atomic<Int>
 

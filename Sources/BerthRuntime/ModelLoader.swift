@@ -145,7 +145,7 @@ public struct ModelLoader: Sendable {
             ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows,
                                 maxConcurrentCalls: configuration.batching.maxConcurrentCalls
                                     ?? BatchingSettings.defaultConcurrentCalls(threadCount: configuration.compute.threadCount),
-                                delay: configuration.batching.maxDelay, metrics: metrics)
+                                delay: configuration.batching.maxDelay, metrics: metrics, pace: pace)
             : nil
         return ServedModel(compiled: model, summary: summary, outputSelection: selection, defaultJSONSelection: jsonDefault,
                            batcher: batcher, metrics: metrics, triton: repository?.config, pace: pace)

@@ -22,6 +22,8 @@ public final class PredictionBatcher: Sendable {
     public let maxConcurrentCalls: Int
     public let delay: Duration
     let metrics: RuntimeMetrics
+    /// The model's pace, which every kernel call here moves as `ServedModel.predictAlone`'s do.
+    let pace: KernelPace?
 
     fileprivate struct Waiting {
         let batch: FeatureBatch
@@ -38,12 +40,20 @@ public final class PredictionBatcher: Sendable {
     private let state = LockedState(State())
 
     public init(model: any CompiledModel, maxRows: Int, maxConcurrentCalls: Int = 1, delay: Duration = .zero,
-                metrics: RuntimeMetrics = .disabled) {
+                metrics: RuntimeMetrics = .disabled, pace: KernelPace? = nil) {
         self.model = model
         self.maxRows = max(1, maxRows)
         self.maxConcurrentCalls = max(1, maxConcurrentCalls)
         self.delay = delay
         self.metrics = metrics
+        self.pace = pace
+    }
+
+    /// One kernel call of `batch`, measured and taught to the pace.
+    private func call(_ batch: FeatureBatch) -> Predictions {
+        let call = metrics.measureKernelCall(rows: batch.rowCount) { model.predict(batch) }
+        pace?.record(call.duration, rows: batch.rowCount)
+        return call.predictions
     }
 
     /// Requests waiting for a drain to answer them (tests watch it to know when requests have queued).
@@ -55,7 +65,7 @@ public final class PredictionBatcher: Sendable {
         let arrived = ContinuousClock.now
         guard batch.rowCount < maxRows else {
             metrics.record(.queue, .zero)
-            return metrics.measureKernelCall(rows: batch.rowCount) { model.predict(batch) }
+            return call(batch)
         }
         let leads = state.withLock { $0.takeCall(limit: maxConcurrentCalls) }
         guard leads else { return await enqueue(batch, arrived: arrived) }
@@ -109,7 +119,7 @@ public final class PredictionBatcher: Sendable {
 
     /// One kernel call for all the batches' rows, then each batch's share of the predictions.
     private func predictJoined(_ batches: [FeatureBatch]) -> [Predictions] {
-        if batches.count == 1 { return [metrics.measureKernelCall(rows: batches[0].rowCount) { model.predict(batches[0]) }] }
+        if batches.count == 1 { return [call(batches[0])] }
         let columns = model.featureCount
         var values = [Float]()
         values.reserveCapacity(batches.reduce(0) { $0 + $1.values.count })
@@ -122,7 +132,7 @@ public final class PredictionBatcher: Sendable {
         }
         let rows = batches.reduce(0) { $0 + $1.rowCount }
         let joined = FeatureBatch(rowCount: rows, columnCount: columns, values: values, doubles: doubles)
-        let predictions = metrics.measureKernelCall(rows: rows) { model.predict(joined) }
+        let predictions = call(joined)
         var start = 0
         return batches.map { batch in
             let count = batch.rowCount

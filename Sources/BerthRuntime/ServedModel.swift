@@ -40,9 +40,9 @@ public struct ServedModel: Sendable {
 
     /// The predictions for one request's `batch`: as `predict` gives them when its estimated kernel time is short,
     /// and in a call of its own on a Dispatch thread from `longestOnPool` on, whatever the size of the body it came
-    /// in (`KernelPace`).
-    public func predictWithoutHoldingThePool(_ batch: FeatureBatch) async -> Predictions {
-        guard predictsOffThePool(rows: batch.rowCount) else { return await predict(batch) }
+    /// in (`KernelPace`), or always when `largeBody` (a body of 64 KiB or more, whose rows are many).
+    public func predictWithoutHoldingThePool(_ batch: FeatureBatch, largeBody: Bool = false) async -> Predictions {
+        guard largeBody || predictsOffThePool(rows: batch.rowCount) else { return await predict(batch) }
         return await offCooperativePool { () -> Predictions in predictAlone(batch) }
     }
 
@@ -53,9 +53,8 @@ public struct ServedModel: Sendable {
 
     /// The predictions for `batch` in a kernel call of its own, on this thread (large bodies, `berth predict`).
     public func predictAlone(_ batch: FeatureBatch) -> Predictions {
-        let start = ContinuousClock.now
-        let predictions = metrics.measureKernelCall(rows: batch.rowCount) { compiled.predict(batch) }
-        pace.record(ContinuousClock.now - start, rows: batch.rowCount)
-        return predictions
+        let call = metrics.measureKernelCall(rows: batch.rowCount) { compiled.predict(batch) }
+        pace.record(call.duration, rows: batch.rowCount)
+        return call.predictions
     }
 }

@@ -15,7 +15,8 @@ import Logging
 struct InvocationHandler: Sendable {
     let configuration: BerthConfiguration
     /// Bodies of at least this many bytes are decoded, predicted and encoded off Swift's cooperative pool (which
-    /// serves every HTTP handler), so a large batch cannot hold up `/ping`. Explanations always are: one costs
+    /// serves every HTTP handler), so a large batch cannot hold up `/ping`; an Open Inference body that large is
+    /// parsed and predicted off it (its answer is written on the pool). Explanations always are: one costs
     /// O(leaves · depth²) a row, and a few 60 KB requests to a large forest held `/ping` for seconds. A smaller body
     /// is predicted off the pool when its rows are long work for the model (`ServedModel.predictWithoutHoldingThePool`).
     static let offloadBodyBytes = 64 << 10
@@ -156,7 +157,8 @@ struct InvocationHandler: Sendable {
         } catch {
             throw OpenInferenceFailure(failure: InvocationFailure(error))
         }
-        let predictions = await model.predictWithoutHoldingThePool(inference.features)
+        let predictions = await model.predictWithoutHoldingThePool(inference.features,
+                                                                   largeBody: body.readableBytes >= Self.offloadBodyBytes)
         let identity = ModelIdentity(name: modelName ?? model.triton?.name ?? configuration.model.name ?? "model",
                                      version: OpenInferenceRoutes.modelVersion)
         let answer: InferenceResponse

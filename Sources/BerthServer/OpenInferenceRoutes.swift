@@ -87,7 +87,8 @@ struct OpenInferenceRoutes: Sendable {
             throw InvocationFailure(error)
         }
         // Long work is predicted off the cooperative pool, so that a big batch cannot hold up /ping.
-        let predictions = await model.predictWithoutHoldingThePool(inference.features)
+        let predictions = await model.predictWithoutHoldingThePool(inference.features,
+                                                                   largeBody: body.readableBytes >= InvocationHandler.offloadBodyBytes)
         let answer = try Self.answer(predictions, to: inference, model: model, identity: identity)
         var headers: HTTPFields = [.contentType: answer.headerLength == nil ? "application/json" : "application/octet-stream"]
         if let length = answer.headerLength { headers[Self.headerLength] = String(length) }

@@ -111,7 +111,7 @@ import Testing
             _ = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: "explain=contributions")
             _ = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: "explain=contributions")
             _ = try await Self.post(client, fixture: fixture, accept: "application/json", attributes: nil)
-            // 150 rows are explained in three blocks (the first at most 64 rows) and recorded as one request.
+            // 150 rows are explained in two blocks (the first 64 rows, then the other 86) and recorded as one request.
             let csv = try TestServer.bytes(TestServer.fixtures + "/" + fixture + "/requests/rows.csv")
             let line = String(decoding: csv, as: UTF8.self).split(separator: "\n")[0]
             let long = try await client.execute(uri: "/invocations", method: .post,
