@@ -14,9 +14,16 @@ struct GraphConverter {
     /// The first outputs of LinearClassifier and TreeEnsembleClassifier.
     var labelOutputs = Set<String>()
     private var converted = [OperatorNode]()
-    /// Every node's inputs and outputs in graph order, with how a message names the node when Berth does not run
-    /// its operator: what tells whether an answer needs such a node.
-    private var dependencies = [(inputs: [String], outputs: [String], skippedAs: String?)]()
+    /// A node left out of the graph Berth runs: as a message names it, and why when Berth runs its operator but
+    /// could not take the node (nil: an operator Berth does not run).
+    struct SkippedNode {
+        let node: String
+        let failure: ModelReadError.Reason?
+    }
+
+    /// Every node's inputs and outputs in graph order, and whether it was skipped: what tells whether an answer needs
+    /// a skipped node.
+    private var dependencies = [(inputs: [String], outputs: [String], skipped: SkippedNode?)]()
 
     init(opset: Int) { self.opset = opset }
 
@@ -142,19 +149,23 @@ struct GraphConverter {
     }
 
     /// Records a node whose operator Berth does not run: an answer that needs one of its outputs is refused.
-    mutating func skip(_ node: ONNXNodeProto) {
+    /// Records a node left out — its operator is not one Berth runs (`failure` nil), or `add` refused it — so that
+    /// an answer needing one of its outputs is refused, and one that does not is served.
+    mutating func skip(_ node: ONNXNodeProto, because failure: ModelReadError.Reason?) {
         let named = "\(excerpt: (node.domain.isEmpty ? "" : node.domain + ".") + node.opType) (node \(quoted: node.name))"
-        dependencies.append((node.inputs.map { alias[$0] ?? $0 }, node.outputs, named))
+        let inputs = node.inputs.map { alias[$0] ?? $0 }
+        // `add` records a node before it can refuse it; the record is replaced.
+        if failure != nil, let last = dependencies.last, last.outputs == node.outputs, last.skipped == nil { dependencies.removeLast() }
+        dependencies.append((inputs, node.outputs, SkippedNode(node: named, failure: failure)))
     }
 
-    /// The nodes Berth does not run that `answer` depends on, in graph order, as messages name them; empty when it
-    /// runs them all.
-    func skippedNodes(needing answer: String) -> [String] {
+    /// The skipped nodes `answer` depends on, in graph order; empty when Berth runs them all.
+    func skipped(needing answer: String) -> [SkippedNode] {
         var needed: Set<String> = [answer]
-        var found = [String]()
+        var found = [SkippedNode]()
         for node in dependencies.reversed() where node.outputs.contains(where: needed.contains) {
             needed.formUnion(node.inputs.filter { !$0.isEmpty })
-            if let named = node.skippedAs { found.append(named) }
+            if let skipped = node.skipped { found.append(skipped) }
         }
         return found.reversed()
     }

@@ -94,29 +94,49 @@ enum ONNXModelReader {
         for tensor in graph.initializers { converter.constants[tensor.name] = ConstantTensor(shape: tensor.dims, values: tensor.values) }
         // An operator Berth does not run is refused only if the answer needs it: exporters add nodes that serve only
         // a label output (skl2onnx's MLPClassifier: ArgMax → ArrayFeatureExtractor → Cast), which Berth never computes.
+        // A node Berth runs whose attributes it cannot take is held against the answer the same way.
         for node in graph.nodes {
-            if Self.runs(node) { try converter.add(node) } else { converter.skip(node) }
+            guard Self.runs(node) else {
+                converter.skip(node, because: nil)
+                continue
+            }
+            do {
+                try converter.add(node)
+            } catch {
+                converter.skip(node, because: error)
+            }
         }
 
-        // The answer: class probabilities with their labels, else the first float output; of these, the first whose
-        // nodes Berth runs.
-        var candidates = [(name: String, labels: ClassLabels?)]()
+        // The answer: class probabilities with their labels, else the first float output of those whose nodes Berth
+        // runs. A classifier's probabilities that need a node it does not run are refused, never swapped for another
+        // output.
+        var answer: String?
+        var labels: ClassLabels?
         for output in graph.outputs {
-            if let carried = converter.labels[output.name] { candidates.append((converter.alias[output.name] ?? output.name, carried)) }
+            if let carried = converter.labels[output.name] {
+                answer = converter.alias[output.name] ?? output.name
+                labels = carried
+                break
+            }
         }
-        for output in graph.outputs where output.isTensor && !converter.labelOutputs.contains(output.name) && converter.labels[output.name] == nil {
-            candidates.append((converter.alias[output.name] ?? output.name, nil))
+        if answer == nil {
+            let floats = graph.outputs.filter { output in
+                output.isTensor && !converter.labelOutputs.contains(output.name) && [1, 10, 11, 16].contains(output.elementType)
+            }.map { converter.alias[$0.name] ?? $0.name }
+            guard let first = floats.first else { throw .init("has no float output Berth can answer with") }
+            answer = floats.first { converter.skipped(needing: $0).isEmpty } ?? first
         }
-        guard let first = candidates.first else { throw .init("has no float output Berth can answer with") }
-        guard let (answer, labels) = candidates.first(where: { converter.skippedNodes(needing: $0.name).isEmpty }) else {
-            let skipped = converter.skippedNodes(needing: first.name)
-            throw .init("uses operators Berth does not run: \(skipped.prefix(10).joined(separator: ", "))\(skipped.count > 10 ? ", …" : "")")
+        let skipped = converter.skipped(needing: answer!)
+        if let failure = skipped.lazy.compactMap(\.failure).first { throw failure }
+        guard skipped.isEmpty else {
+            let named = skipped.map(\.node)
+            throw .init("uses operators Berth does not run: \(named.prefix(10).joined(separator: ", "))\(named.count > 10 ? ", …" : "")")
         }
-        let nodes = try converter.nodes(needing: answer, input: input.name)
+        let nodes = try converter.nodes(needing: answer!, input: input.name)
         let treeCount = nodes.reduce(0) { total, node in
             if case .treeEnsemble(let operation) = node.operation { total + operation.treeCount } else { total }
         }
-        let ir = OperatorGraph(featureCount: featureCount, input: input.name, nodes: nodes, constants: converter.constants, output: answer)
+        let ir = OperatorGraph(featureCount: featureCount, input: input.name, nodes: nodes, constants: converter.constants, output: answer!)
         let producer = [proto.producer, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
         return LoadedModel(ir: .graph(ir), format: .onnx, meaning: labels.map { .classProbabilities(labels: $0) } ?? .regression,
                            objectiveName: labels == nil ? "regressor" : "classifier", kind: "onnx, \(nodes.count) nodes run",
