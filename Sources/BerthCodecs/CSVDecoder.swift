@@ -126,8 +126,10 @@ public struct CSVDecoder: RequestDecoder {
                           isFirstRow: Bool) throws(CodecError) -> Double {
         let text = Self.unquoted(bytes, range)
         // Text that is no category: on a first line, likely a header; without a schema, simply not a number. In a
-        // categorical column it is a category the model cannot recode, which `CategoryText` says.
-        if options.schema?.code(ofText: text, column: column) == nil && !isCategorical(column) {
+        // categorical column it is a category the model cannot recode, which `CategoryText` says — unless it is that
+        // column's own name on the first line, a header.
+        let isHeaderName = isFirstRow && options.schema.map { $0.features.indices.contains(column) && $0.features[column].name == text } == true
+        if options.schema?.code(ofText: text, column: column) == nil && (!isCategorical(column) || isHeaderName) {
             let shown = excerpt(UnsafeBufferPointer(rebasing: bytes[range]))
             if isFirstRow {
                 let named = options.schema?.namesEveryFeature == true

@@ -46,10 +46,15 @@ public enum RequestFormat: String, Sendable, CaseIterable {
 
     private static let formEncoded = "application/x-www-form-urlencoded"
 
-    /// The format of a body sent without a Content-Type: libsvm when its first line holds a `:` (as every libsvm
-    /// line with a feature does, and no CSV number), as the official container reads such bodies; CSV otherwise
-    /// (docs/http-api.md).
+    /// The format of a body sent without a Content-Type: JSON when it starts with `{` or `[`; libsvm when its first
+    /// line holds a `:` (as every libsvm line with a feature does, and no CSV number), as the official container
+    /// reads such bodies; CSV otherwise (docs/http-api.md).
     public static func unlabelled(_ body: UnsafeRawBufferPointer) -> RequestFormat {
+        // A JSON document (`curl -d '{"instances": …}'` without -H) is read as one; no CSV or libsvm line starts so.
+        if let first = body.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }),
+           first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+            return .json
+        }
         for byte in body.prefix(CSVDelimiter.sniffedPrefix) {
             if byte == UInt8(ascii: "\n") { break }
             if byte == UInt8(ascii: ":") { return .libsvm }

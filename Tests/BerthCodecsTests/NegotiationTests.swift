@@ -22,11 +22,11 @@ import Testing
         #expect(RequestFormat.isUnlabelled(contentType: "Application/X-WWW-Form-Urlencoded; charset=utf-8"))
     }
 
-    /// A body without a Content-Type whose first line holds a `:` is libsvm, as the official container reads it;
-    /// every other body is CSV. Only the first line decides.
+    /// A body without a Content-Type that starts with `{` or `[` is JSON; one whose first line holds a `:` is libsvm,
+    /// as the official container reads it; every other body is CSV. Only the first line decides.
     @Test(arguments: [
         ("0 0:2.9 1:0.7\n1 0:0.8", RequestFormat.libsvm), ("3:1.5", .libsvm), ("1,2,3\n4,5,6", .csv), ("1;2;3", .csv),
-        ("1,2,3\n0 0:1", .csv), ("\"a:b\",1", .libsvm),
+        ("1,2,3\n0 0:1", .csv), ("\"a:b\",1", .libsvm), (#" {"instances": [[1, 2]]}"#, .json), ("[[1, 2], [3, 4]]", .json),
     ])
     func anUnlabelledBodyIsReadByItsFirstLine(_ body: String, _ format: RequestFormat) {
         #expect(Array(body.utf8).withUnsafeBytes(RequestFormat.unlabelled) == format)
