@@ -147,10 +147,10 @@ public struct TritonModelConfig: Sendable, Equatable {
                                _ fail: (String) -> TritonConfigError) throws(TritonConfigError) -> (String, [Int]) {
         guard let name = message.value("name")?.text else { throw fail("the \(kind) has no name") }
         if let type = message.value("data_type")?.text, type != "TYPE_FP32" {
-            throw fail("\(kind) \(name) has data_type \(type.excerpt(limit: 32)); FIL's tensors are TYPE_FP32")
+            throw fail("\(kind) \(quoted: name) has data_type \(type.excerpt(limit: 32)); FIL's tensors are TYPE_FP32")
         }
         let dims = try message.values("dims").map { value throws(TritonConfigError) in
-            guard let dim = value.text.flatMap({ Int($0) }), dim >= -1 else { throw fail("\(kind) \(name) has dims that are not integers") }
+            guard let dim = value.text.flatMap({ Int($0) }), dim >= -1 else { throw fail("\(kind) \(quoted: name) has dims that are not integers") }
             return dim
         }
         return (name, dims)

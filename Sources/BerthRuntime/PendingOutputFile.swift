@@ -9,7 +9,8 @@ import Darwin
 ///
 /// The temporary file is always a new one: whatever an earlier run left at its name is removed first, and it is
 /// created exclusively without following links, so a link planted at `<out>.partial` cannot redirect the answers
-/// into a file outside the output folder.
+/// into another file. (Folders on the way are followed, links included, as `berth predict` follows linked input
+/// folders.)
 final class PendingOutputFile {
     let path: String
     private let temporaryPath: String

@@ -343,7 +343,8 @@ struct OpenAPIDocument {
             "400": plainTextResponse("a limit that is not a whole number from 1, or a page token this server did not write"),
         ])
         operation["parameters"] = .array([
-            .object(["name": "limit", "in": "query", "schema": .object(["type": "integer", "minimum": 1, "maximum": 100])]),
+            .object(["name": "limit", "in": "query", "schema": .object(["type": "integer", "minimum": 1]),
+                     "description": "models a page, from 1; more than 100 is 100"]),
             .object(["name": "next_page_token", "in": "query", "schema": .object(["type": "string"]),
                      "description": "the nextPageToken of the page before; none for the first page"]),
         ])

@@ -36,7 +36,7 @@ struct RequestBody: Sendable {
             // chunk, a Transfer-Encoding other than chunked. Answered (where the connection still can be) and counted
             // as a client's mistake, not as a 500.
             if case .invalidEOFState = error {
-                throw InvocationFailure(.badRequest, "the connection closed before the whole request body arrived: send the body Content-Length announces",
+                throw InvocationFailure(.badRequest, "the connection closed before the whole request body arrived: send all of it (every byte Content-Length announces, or every chunk and the last)",
                                         reason: .malformedBody)
             }
             throw InvocationFailure(.badRequest, """

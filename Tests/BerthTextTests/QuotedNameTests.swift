@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func lineSeparatorsAreReplacedAndTheLimitIsTheCallers() {
-        #expect("a\u{2028}b\u{85}c\u{7F}".excerpt() == "a?b?c?")
+        #expect("a\u{2028}b\u{85}c\u{7F}d\u{202E}".excerpt() == "a?b?c?d?")
         #expect(String(repeating: "é", count: 41).excerpt(limit: 40) == String(repeating: "é", count: 40) + "…")
         #expect(String(repeating: "é", count: 40).excerpt(limit: 40) == String(repeating: "é", count: 40))
     }
