@@ -25,7 +25,7 @@ public enum BerthApplication {
             server: .berthHTTP1(configuration: .init(
                 additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.serving.payloadLimit.bytes),
                                             RequestDeadlineHandler(bodyTimeout: .seconds(Int64(configuration.serving.bodyTimeoutSeconds)))],
-                idleTimeout: .seconds(Int64(configuration.serving.idleTimeoutSeconds)))),
+                idleTimeout: .seconds(Int64(configuration.serving.idleTimeoutSeconds))), metrics: metrics),
             configuration: .init(address: .hostname(configuration.serving.host, port: configuration.serving.port), serverName: "Berth"),
             services: services,
             logger: logger

@@ -26,7 +26,7 @@ enum RefusalReason: String, Sendable, CaseIterable {
         case 406: self = .notAcceptable
         case 408: self = .bodyTimeout
         case 409: self = .modelNameInUse
-        case 413: self = .payloadTooLarge
+        case 413, 431: self = .payloadTooLarge
         case 415: self = .unsupportedContentType
         case 503: self = .modelLoading
         case 507: self = .overMemoryBudget

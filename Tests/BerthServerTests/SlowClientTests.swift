@@ -71,6 +71,27 @@ import Testing
         }
     }
 
+    /// A request HTTP/1.1 cannot parse is answered with what was wrong — 431 for a header section past 80 KiB, 400
+    /// naming the parse error otherwise — and counted under `unmatched`, not left to an empty 400 no metric sees.
+    @Test func unparsableRequestsAreAnsweredAndCounted() async throws {
+        try await TestServer.run(modelDirectory: Self.model) { client in
+            let huge = try RawConnection(port: try #require(client.port))
+            huge.send("GET /ping HTTP/1.1\r\nHost: x\r\nX-Padding: " + String(repeating: "a", count: 100_000) + "\r\n\r\n")
+            let tooLarge = try #require(try await huge.readUntilClosed(within: 6), "the connection stayed open")
+            #expect(tooLarge.hasPrefix("HTTP/1.1 431"), "\(tooLarge.prefix(200))")
+            #expect(tooLarge.contains("larger than the 80 KiB Berth reads"))
+            let garbage = try RawConnection(port: try #require(client.port))
+            garbage.send("NOT HTTP AT ALL\r\n\r\n")
+            let bad = try #require(try await garbage.readUntilClosed(within: 6), "the connection stayed open")
+            #expect(bad.hasPrefix("HTTP/1.1 400"), "\(bad.prefix(200))")
+            #expect(bad.contains("is not valid HTTP/1.1"))
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"berth_http_requests_total{path="unmatched",status="431"} 1"#), "\(metrics.split(separator: "\n").filter { $0.contains("unmatched") })")
+            #expect(metrics.contains(#"berth_http_requests_total{path="unmatched",status="400"} 1"#))
+            #expect(metrics.contains(#"berth_refusals_total{reason="payload_too_large"} 1"#))
+        }
+    }
+
     /// A multi-model load request streamed past its 64 KiB is a 413 that says so, as a prediction's body is.
     @Test func aChunkedLoadRequestPastItsLimitIs413() async throws {
         try await TestServer.run(modelDirectory: "/nonexistent", environment: ["SAGEMAKER_MULTI_MODEL": "True"]) { client in
