@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// An output file of `berth predict`, written under a temporary name and renamed into place only when the whole
 /// input succeeded, so a failed or interrupted file never leaves a partial `.out`.
@@ -11,10 +12,24 @@ import Darwin
 /// created exclusively without following links, so a link planted at `<out>.partial` cannot redirect the answers
 /// into another file. (Folders on the way are followed, links included, as `berth predict` follows linked input
 /// folders.)
-final class PendingOutputFile {
+public final class PendingOutputFile {
     let path: String
     private let temporaryPath: String
     private var descriptor: Int32
+
+    /// The temporary files being written now, which an interrupted `berth predict` removes before it exits
+    /// (`removeAllInProgress`).
+    private static let inProgress = Mutex(Set<String>())
+
+    /// Removes every temporary file still being written and returns their paths: what SIGINT or SIGTERM does to a
+    /// job, so that no `.partial` outlives it.
+    public static func removeAllInProgress() -> [String] {
+        inProgress.withLock { paths in
+            for path in paths { unlink(path) }
+            defer { paths.removeAll() }
+            return paths.sorted()
+        }
+    }
 
     init(path: String) throws(BatchFileFailure) {
         self.path = path
@@ -24,6 +39,7 @@ final class PendingOutputFile {
         guard descriptor >= 0 else {
             throw BatchFileFailure(reason: "cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
         }
+        _ = Self.inProgress.withLock { $0.insert(temporaryPath) }
     }
 
     func append(_ bytes: [UInt8]) throws(BatchFileFailure) {
@@ -42,6 +58,7 @@ final class PendingOutputFile {
     func commit() throws(BatchFileFailure) {
         let closed = close(descriptor)
         descriptor = -1
+        _ = Self.inProgress.withLock { $0.remove(temporaryPath) }
         guard closed == 0, rename(temporaryPath, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
@@ -52,6 +69,7 @@ final class PendingOutputFile {
     deinit {
         if descriptor >= 0 {
             close(descriptor)
+            _ = Self.inProgress.withLock { $0.remove(temporaryPath) }
             unlink(temporaryPath)
         }
     }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import Dispatch
 import BerthCodecs
 import BerthCore
 import BerthRuntime
@@ -50,6 +51,8 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         LargeAllocations.returnToTheSystemWhenFreed()
+        let interruptions = Self.removePartialFilesWhenInterrupted()
+        defer { interruptions.forEach { $0.cancel() } }
         var configuration: BerthConfiguration
         do {
             configuration = try BerthConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
@@ -197,6 +200,23 @@ struct PredictCommand: ParsableCommand {
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+
+    /// On SIGINT (Ctrl-C) or SIGTERM, removes the `.partial` files being written and exits 130 or 143, as a shell
+    /// reports those signals: an interrupted job leaves no partial output behind. The sources must stay alive.
+    private static func removePartialFilesWhenInterrupted() -> [any DispatchSourceSignal] {
+        [(SIGINT, Int32(130)), (SIGTERM, Int32(143))].map { signalNumber, status in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                let removed = PendingOutputFile.removeAllInProgress()
+                let what = removed.isEmpty ? "" : ": removed \(removed.joined(separator: ", "))"
+                writeStandardError("\nberth predict: interrupted\(what)\n")
+                _exit(status)
+            }
+            source.resume()
+            return source
+        }
     }
 
     /// Prints one summary line at once, also when standard output is a file or a pipe (block-buffered otherwise,
