@@ -21,7 +21,8 @@ struct PredictCommand: ParsableCommand {
             Each INPUT is a file or a folder (read recursively; .out files are skipped). Line-oriented inputs (CSV, \
             JSON Lines, libsvm) are split at line ends like SplitType=Line; RecordIO at record boundaries; JSON and \
             NPY files are one request each. SAGEMAKER_INFERENCE_OUTPUT and the other variables of `berth serve` apply. \
-            Exit status: 0 when every file succeeded, 1 when any failed, 2 when the model cannot be loaded.
+            Exit status: 0 when every file succeeded, 1 when any failed, 2 when the model cannot be loaded, 64 for a usage \
+            error, 130 (143) when interrupted by SIGINT (SIGTERM), the .partial files removed.
             """
     )
 
