@@ -41,6 +41,8 @@ public enum RequestFormat: String, Sendable, CaseIterable {
     /// (and `curl -d`) sends whatever the body is — no model reads HTML form fields.
     public static func isUnlabelled(contentType: String?) -> Bool {
         guard let contentType, !contentType.allSatisfy(\.isWhitespace) else { return true }
+        // Every request asks this: the canonical types (nearly every client's) answer without parsing.
+        if RequestFormat(rawValue: contentType) != nil { return false }
         return MediaType(parsing: contentType)?.essence == formEncoded
     }
 
