@@ -49,12 +49,6 @@ public final class PredictionBatcher: Sendable {
         self.pace = pace
     }
 
-    /// One kernel call of `batch`, measured and taught to the pace.
-    private func call(_ batch: FeatureBatch) -> Predictions {
-        let call = metrics.measureKernelCall(rows: batch.rowCount) { model.predict(batch) }
-        pace?.record(call.duration, rows: batch.rowCount)
-        return call.predictions
-    }
 
     /// Requests waiting for a drain to answer them (tests watch it to know when requests have queued).
     var queuedRequestCount: Int { state.withLock { $0.queue.count } }
@@ -65,7 +59,7 @@ public final class PredictionBatcher: Sendable {
         let arrived = ContinuousClock.now
         guard batch.rowCount < maxRows else {
             metrics.record(.queue, .zero)
-            return call(batch)
+            return metrics.measureKernelCall(rows: batch.rowCount, pace: pace) { model.predict(batch) }
         }
         let leads = state.withLock { $0.takeCall(limit: maxConcurrentCalls) }
         guard leads else { return await enqueue(batch, arrived: arrived) }
@@ -119,7 +113,7 @@ public final class PredictionBatcher: Sendable {
 
     /// One kernel call for all the batches' rows, then each batch's share of the predictions.
     private func predictJoined(_ batches: [FeatureBatch]) -> [Predictions] {
-        if batches.count == 1 { return [call(batches[0])] }
+        if batches.count == 1 { return [metrics.measureKernelCall(rows: batches[0].rowCount, pace: pace) { model.predict(batches[0]) }] }
         let columns = model.featureCount
         var values = [Float]()
         values.reserveCapacity(batches.reduce(0) { $0 + $1.values.count })
@@ -132,7 +126,7 @@ public final class PredictionBatcher: Sendable {
         }
         let rows = batches.reduce(0) { $0 + $1.rowCount }
         let joined = FeatureBatch(rowCount: rows, columnCount: columns, values: values, doubles: doubles)
-        let predictions = call(joined)
+        let predictions = metrics.measureKernelCall(rows: rows, pace: pace) { model.predict(joined) }
         var start = 0
         return batches.map { batch in
             let count = batch.rowCount

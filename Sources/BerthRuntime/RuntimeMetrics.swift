@@ -105,15 +105,16 @@ public final class RuntimeMetrics: Sendable {
         explainedRows[kind]?.increment(by: Int64(rows))
     }
 
-    /// Runs one kernel call of `rows` rows: the predict stage, and the rows the call took; also returns how long it
-    /// took (the model's `KernelPace` learns from it).
-    func measureKernelCall(rows: Int, _ body: () -> Predictions) -> (predictions: Predictions, duration: Duration) {
+    /// Runs one kernel call of `rows` rows: the predict stage and the rows the call took, and its time a row taught to
+    /// the model's `pace`.
+    func measureKernelCall(rows: Int, pace: KernelPace?, _ body: () -> Predictions) -> Predictions {
         kernelCallRows.record(rows)
         let start = ContinuousClock.now
         let predictions = body()
         let duration = ContinuousClock.now - start
         record(.predict, duration)
-        return (predictions, duration)
+        pace?.record(duration, rows: rows)
+        return predictions
     }
 
     /// `berth_model_info{format, writer, sha256, objective, placement} 1`: what the single model of `serve` is. A

@@ -53,8 +53,6 @@ public struct ServedModel: Sendable {
 
     /// The predictions for `batch` in a kernel call of its own, on this thread (large bodies, `berth predict`).
     public func predictAlone(_ batch: FeatureBatch) -> Predictions {
-        let call = metrics.measureKernelCall(rows: batch.rowCount) { compiled.predict(batch) }
-        pace.record(call.duration, rows: batch.rowCount)
-        return call.predictions
+        metrics.measureKernelCall(rows: batch.rowCount, pace: pace) { compiled.predict(batch) }
     }
 }
