@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthServer", "BerthRuntime", "BerthCodecs", "BerthCore", "BerthFormats", "BerthJSON", "BerthText",
+                "BerthServer", "BerthRuntime", "BerthArtifacts", "BerthCodecs", "BerthCore", "BerthFormats", "BerthJSON", "BerthText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -4,16 +4,18 @@ import Glibc
 import Darwin
 #endif
 
-/// The few read-only file-system calls artifact loading needs, over POSIX. Nothing here can write.
-enum FileSystem {
-    enum Kind {
+/// The few read-only file-system calls artifact loading needs, over POSIX — also what the multi-model root and
+/// `berth predict` ask of paths (`kind`, `realPath`). Nothing here can write.
+public enum FileSystem {
+    public enum Kind {
         case file(size: Int)
         case directory
         case symbolicLink
         case other
     }
 
-    static func kind(of path: String, followLinks: Bool) -> Kind? {
+    /// What is at `path`, the link itself when `followLinks` is false; nil when nothing is (or it cannot be read).
+    public static func kind(of path: String, followLinks: Bool) -> Kind? {
         var info = stat()
         let status = followLinks ? stat(path, &info) : lstat(path, &info)
         guard status == 0 else { return nil }
@@ -80,7 +82,7 @@ enum FileSystem {
     }
 
     /// The canonical absolute path, resolving every symbolic link.
-    static func realPath(_ path: String) -> String? {
+    public static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)

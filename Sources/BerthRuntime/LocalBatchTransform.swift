@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BerthArtifacts
 import BerthCodecs
 import BerthCore
 
@@ -86,9 +87,11 @@ public struct LocalBatchTransform: Sendable {
         } catch {
             result.failure = error.reason
             // A failed file has no `.out`: one an earlier run left would read as this run's answers.
-            var status = stat()
-            if lstat(output, &status) == 0, status.st_mode & S_IFMT == S_IFREG || status.st_mode & S_IFMT == S_IFLNK, unlink(output) == 0 {
-                result.failure! += " (the .out an earlier run left was removed)"
+            switch FileSystem.kind(of: output, followLinks: false) {
+            case .file?, .symbolicLink?:
+                if unlink(output) == 0 { result.failure! += " (the .out an earlier run left was removed)" }
+            default:
+                break
             }
         }
         let elapsed = clock.now - start

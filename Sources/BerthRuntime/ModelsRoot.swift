@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import BerthArtifacts
 
 /// The one folder a multi-model endpoint loads models from (`BERTH_MODELS_ROOT`, SageMaker's `/opt/ml/models`).
 ///
@@ -31,28 +27,22 @@ public struct ModelsRoot: Sendable {
     /// on it that does exists resolves inside the root, so the answer never tells whether something outside the
     /// root exists (a link inside the root to a folder elsewhere is outside, whatever lies below it).
     public func resolve(_ url: String) -> Resolution {
-        guard let resolvedRoot = Self.realPath(path) else { return .outside }
+        guard let resolvedRoot = FileSystem.realPath(path) else { return .outside }
         let prefix = resolvedRoot == "/" ? "/" : resolvedRoot + "/"
         func isInside(_ resolved: String) -> Bool { resolved == resolvedRoot || resolved.hasPrefix(prefix) }
-        guard let resolved = Self.realPath(url) else {
+        guard let resolved = FileSystem.realPath(url) else {
             var ancestor = Substring(url)
             while let slash = ancestor.lastIndex(of: "/") {
                 ancestor = ancestor[..<slash]
-                if let existing = Self.realPath(ancestor.isEmpty ? "/" : String(ancestor)) {
+                if let existing = FileSystem.realPath(ancestor.isEmpty ? "/" : String(ancestor)) {
                     return isInside(existing) && !url.split(separator: "/").contains("..") ? .missing : .outside
                 }
             }
             return .outside
         }
         guard isInside(resolved) else { return .outside }
-        var status = stat()
-        guard stat(resolved, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { return .notAFolder }
+        guard case .directory? = FileSystem.kind(of: resolved, followLinks: true) else { return .notAFolder }
         return .folder(resolved)
     }
 
-    private static func realPath(_ path: String) -> String? {
-        guard let pointer = realpath(path, nil) else { return nil }
-        defer { free(pointer) }
-        return String(cString: pointer)
-    }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import BerthArtifacts
 import Dispatch
 import BerthCodecs
 import BerthCore
@@ -187,20 +188,17 @@ struct PredictCommand: ParsableCommand {
 
     /// Whether `path` is a regular file, or a link to one: FIFOs, devices and sockets in a folder are skipped.
     private func isRegularFile(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+        if case .file? = FileSystem.kind(of: path, followLinks: true) { true } else { false }
     }
 
     /// Whether `path` is a folder, or a link to one.
     private func isFolder(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+        if case .directory? = FileSystem.kind(of: path, followLinks: true) { true } else { false }
     }
 
+    /// `path` with every link resolved, or as written when it does not resolve.
     private func realPath(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        FileSystem.realPath(path) ?? path
     }
 
     /// On SIGINT (Ctrl-C) or SIGTERM, removes the `.partial` files being written and exits 130 or 143, as a shell
