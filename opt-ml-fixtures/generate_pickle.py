@@ -76,6 +76,24 @@ def early_stopped_case():
                {"model.pkl": pickle.dumps(estimator, protocol=5)}, R, estimator.predict_proba(R))
 
 
+def legacy_early_stopped_case(name, description, estimator, classes, dump):
+    """A wrapper of xgboost 0.90 - 1.2 stopped early: it keeps best_ntree_limit itself and its predict passes it to the
+    Booster (whose legacy binary model holds no best_iteration), so the expected answers are the wrapper's own."""
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    X = synthetic(rng, 600, 5, missing_rate=0.05)
+    score = np.nan_to_num(X[:, 0]) + 0.5 * np.nan_to_num(X[:, 1]) + rng.normal(scale=0.8, size=len(X))
+    y = np.digitize(score, [-0.5, 0.5]) if classes else score
+    estimator.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])], early_stopping_rounds=5, verbose=False)
+    booster = estimator.get_booster()
+    trees = len(booster.get_dump())
+    assert 0 < estimator.best_ntree_limit * max(1, classes) < trees, "early stopping must leave trees after the best iteration"
+    R = rows_for(rng, 5, 14, booster)
+    expected = estimator.predict_proba(R) if classes else estimator.predict(R)
+    assert not np.allclose(expected, estimator.predict_proba(R, ntree_limit=0) if classes else estimator.predict(R, ntree_limit=0))
+    write_case(name, description.format(best=estimator.best_iteration, trees=trees, limit=estimator.best_ntree_limit),
+               {"model.pkl": dump(estimator)}, R, expected)
+
+
 def cases():
     if SERIES == "0.90":
         booster_case("xgboost-pickle-0.90", "xgboost 0.90 Booster, binary:logistic, pickled with protocol 3 as SageMaker's "
@@ -86,6 +104,12 @@ def cases():
                      "(classes_ a '<U' array), pickled with protocol 2 (bytes as _codecs.encode) to model.pkl",
                      xgb.XGBClassifier(n_estimators=12, max_depth=3), ["ant", "bee", "cat"],
                      lambda model: pickle.dumps(model, protocol=2), "model.pkl")
+        legacy_early_stopped_case("xgboost-pickle-0.90-classifier-early-stopped", "xgboost 0.90 XGBClassifier with 3 "
+                                  "classes stopped early at iteration {best} ({trees} trees, best_ntree_limit {limit}), "
+                                  "pickled with protocol 3 (the raw legacy binary in place of the Booster) to model.pkl: "
+                                  "answered as its predict_proba, which passes best_ntree_limit to the Booster",
+                                  xgb.XGBClassifier(n_estimators=300, max_depth=4, learning_rate=0.3), 3,
+                                  lambda model: pickle.dumps(model, protocol=3))
     elif SERIES == "1.0":
         booster_case("xgboost-pickle-1.0", "xgboost 1.0.2 Booster, multi:softprob with 3 classes, pickled with protocol 3 "
                      "as SageMaker's 1.0-1 container wrote it (CONFIG-offset: header, legacy binary, JSON configuration)",
@@ -99,6 +123,12 @@ def cases():
         wrapper_case("xgboost-pickle-1.2-regressor-joblib-zlib", "xgboost 1.2.1 XGBRegressor dumped by joblib with "
                      "compress=3 (one zlib stream) to model.joblib", xgb.XGBRegressor(n_estimators=15, max_depth=4), None,
                      lambda model: joblib_bytes(model, compress=3), "model.joblib")
+        legacy_early_stopped_case("xgboost-pickle-1.2-regressor-early-stopped", "xgboost 1.2.1 XGBRegressor stopped early "
+                                  "at iteration {best} ({trees} trees, best_ntree_limit {limit}), pickled with protocol 4 "
+                                  "(a Booster whose state is CONFIG-offset: and the legacy binary) to model.pkl: answered "
+                                  "as its predict, which passes best_ntree_limit to the Booster",
+                                  xgb.XGBRegressor(n_estimators=300, max_depth=4, learning_rate=0.3), 0,
+                                  lambda model: pickle.dumps(model, protocol=4))
     elif SERIES == "1.5":
         wrapper_case("xgboost-pickle-1.5-classifier-joblib", "xgboost 1.5.2 XGBClassifier, binary, dumped by joblib "
                      "uncompressed (arrays written raw after the pickle's wrappers, 16-byte aligned): model.joblib",

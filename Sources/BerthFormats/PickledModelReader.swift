@@ -40,19 +40,22 @@ enum PickledModelReader {
                 throw fail("holds an unfitted \(wrapper) (no _Booster): fit it before saving it")
             }
             let labels = tree.attribute("classes_", of: root).flatMap { classLabels(tree, $0) }
+            // xgboost 0.90 – 1.2's wrappers kept early stopping's `best_ntree_limit` themselves and passed it to the
+            // Booster's `predict`; their legacy binary model holds no `best_iteration` to stop at.
+            let ntreeLimit = tree.attribute("best_ntree_limit", of: root).flatMap { tree.integer(at: $0) }
             if case .object = tree[booster], tree.className(of: booster) == xgboostBooster {
-                return try self.booster(tree, booster, file: file, container: wrapper, labels: labels)
+                return try self.booster(tree, booster, file: file, container: wrapper, labels: labels, ntreeLimit: ntreeLimit)
             }
             // xgboost 0.90 – 1.x pickled some wrappers with the raw model bytes in place of the Booster.
             guard let raw = tree.bytes(at: booster) else { throw fail("holds a \(wrapper) whose _Booster Berth cannot read") }
-            return try model(raw: raw, file: file, container: wrapper, labels: labels, featureNames: nil)
+            return try model(raw: raw, file: file, container: wrapper, labels: labels, featureNames: nil, ntreeLimit: ntreeLimit)
         default:
             throw fail(refusal(tree, rootClass: className))
         }
     }
 
     private static func booster(_ tree: PickleTree, _ index: Int, file: String, container: String?,
-                                labels: ClassLabels?) throws(ModelReadError) -> LoadedModel {
+                                labels: ClassLabels?, ntreeLimit: Int? = nil) throws(ModelReadError) -> LoadedModel {
         guard let handle = tree.attribute("handle", of: index), let raw = tree.bytes(at: handle) else {
             throw ModelReadError(file: file, reason: "holds an xgboost Booster without its model bytes (no \"handle\" in its state)")
         }
@@ -61,17 +64,20 @@ enum PickledModelReader {
             let texts = items.compactMap { tree.text(at: $0) }
             return texts.count == items.count ? texts : nil
         }
-        return try model(raw: raw, file: file, container: container ?? xgboostBooster, labels: labels, featureNames: names)
+        return try model(raw: raw, file: file, container: container ?? xgboostBooster, labels: labels, featureNames: names,
+                         ntreeLimit: ntreeLimit)
     }
 
     /// The model in a Booster's raw bytes, repackaged as a pickled model of `container`.
     private static func model(raw: [UInt8], file: String, container: String, labels: ClassLabels?,
-                              featureNames: [String]?) throws(ModelReadError) -> LoadedModel {
-        // A scikit-learn wrapper's `predict` stops at the booster's `best_iteration` when early stopping set one (the
-        // Booster's own `predict` uses every tree): a wrapper is served as its `predict` answers.
-        let stopsAtBestIteration = container != xgboostBooster
-        var loaded = try repackaged(try readRaw(raw, file: file, stopsAtBestIteration: stopsAtBestIteration), file: file,
-                                    container: container, labels: labels)
+                              featureNames: [String]?, ntreeLimit: Int?) throws(ModelReadError) -> LoadedModel {
+        // A scikit-learn wrapper's `predict` stops at the booster's `best_iteration` (1.3 on) or at its own
+        // `best_ntree_limit` (0.90 – 1.2) when early stopping set one (the Booster's own `predict` uses every tree): a
+        // wrapper is served as its `predict` answers.
+        let isWrapper = container != xgboostBooster
+        var loaded = try repackaged(try readRaw(raw, file: file, stopsAtBestIteration: isWrapper,
+                                                ntreeLimit: isWrapper ? ntreeLimit : nil),
+                                    file: file, container: container, labels: labels)
         if loaded.featureNames == nil, let featureNames, featureNames.count == loaded.ir.featureCount,
            featureNames != (0..<featureNames.count).map({ "f\($0)" }) {
             loaded.featureNames = featureNames
@@ -106,7 +112,8 @@ enum PickledModelReader {
     static let configurationHeader = Array("CONFIG-offset:".utf8)
 
     /// `save_raw`'s bytes in each version's layout.
-    private static func readRaw(_ raw: [UInt8], file: String, stopsAtBestIteration: Bool) throws(ModelReadError) -> LoadedModel {
+    private static func readRaw(_ raw: [UInt8], file: String, stopsAtBestIteration: Bool,
+                                ntreeLimit: Int?) throws(ModelReadError) -> LoadedModel {
         if raw.starts(with: configurationHeader) {
             let start = configurationHeader.count + 8
             guard raw.count >= start else { throw ModelReadError(file: file, reason: "holds a Booster whose CONFIG-offset: header is truncated") }
@@ -115,7 +122,8 @@ enum PickledModelReader {
             guard offset >= 0, offset <= raw.count - start else {
                 throw ModelReadError(file: file, reason: "holds a Booster whose CONFIG-offset: \(offset) runs past its \(raw.count) bytes")
             }
-            return try XGBoostLegacyBinaryReader.read(file: file, bytes: Array(raw[start ..< start + offset]), magic: .optional)
+            return try XGBoostLegacyBinaryReader.read(file: file, bytes: Array(raw[start ..< start + offset]), magic: .optional,
+                                                      ntreeLimit: ntreeLimit)
         }
         switch ModelFormat.detect(raw) {
         case .xgboostJSON:
@@ -136,7 +144,7 @@ enum PickledModelReader {
                                                       stopsAtBestIteration: stopsAtBestIteration)
         default:
             // xgboost 0.90 kept the legacy binary without its `binf` magic.
-            return try XGBoostLegacyBinaryReader.read(file: file, bytes: raw, magic: .optional)
+            return try XGBoostLegacyBinaryReader.read(file: file, bytes: raw, magic: .optional, ntreeLimit: ntreeLimit)
         }
     }
 

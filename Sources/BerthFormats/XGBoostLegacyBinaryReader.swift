@@ -20,10 +20,13 @@ enum XGBoostLegacyBinaryReader {
     /// and 1.0 does not.
     enum Magic { case required, optional }
 
-    static func read(file: String, bytes: [UInt8], magic: Magic = .required) throws(ModelReadError) -> LoadedModel {
+    /// With `ntreeLimit` (the `best_ntree_limit` a scikit-learn wrapper of xgboost 0.90 – 1.2 kept from early
+    /// stopping, which its `predict` passed as `ntree_limit`), only the first `ntreeLimit` × outputs trees are kept, as
+    /// that xgboost's predictor kept them; a limit of 0 or past the last tree keeps every tree.
+    static func read(file: String, bytes: [UInt8], magic: Magic = .required, ntreeLimit: Int? = nil) throws(ModelReadError) -> LoadedModel {
         do {
             let start = magic == .required || bytes.starts(with: Array("binf".utf8)) ? 4 : 0
-            return try parse(file: file, bytes: bytes, start: start)
+            return try parse(file: file, bytes: bytes, start: start, ntreeLimit: ntreeLimit)
         } catch let error as ModelReadError {
             throw error
         } catch let error as BinaryCursor.OutOfBytes {
@@ -33,7 +36,7 @@ enum XGBoostLegacyBinaryReader {
         }
     }
 
-    private static func parse(file: String, bytes: [UInt8], start: Int) throws -> LoadedModel {
+    private static func parse(file: String, bytes: [UInt8], start: Int, ntreeLimit: Int?) throws -> LoadedModel {
         let fail = { (reason: String) in ModelReadError(file: file, reason: reason) }
         var cursor = BinaryCursor(bytes, offset: start)
         let parameterStart = cursor.offset
@@ -84,10 +87,12 @@ enum XGBoostLegacyBinaryReader {
                 guard count == treeCount else { throw fail("is a dart model with \(count) weights for \(treeCount) trees") }
                 weights = try (0..<count).map { _ in try cursor.float32() }
             }
-            let ensemble = TreeEnsemble(featureCount: featureCount, groupCount: groupCount, trees: trees, treeGroups: groups,
-                                        treeWeights: weights, baseMargins: baseMargins, transform: objective.transform)
+            let kept = keptTreeCount(treeCount, ntreeLimit: ntreeLimit, groupCount: groupCount)
+            let ensemble = TreeEnsemble(featureCount: featureCount, groupCount: groupCount, trees: Array(trees.prefix(kept)),
+                                        treeGroups: Array(groups.prefix(kept)), treeWeights: weights.map { Array($0.prefix(kept)) },
+                                        baseMargins: baseMargins, transform: objective.transform)
             return LoadedModel(xgboost: .trees(ensemble), format: .xgboostLegacyBinary, objective: objective, booster: boosterName,
-                               treeCount: treeCount, writerVersion: version)
+                               treeCount: kept, writerVersion: version)
         case "gblinear":
             try cursor.skip(linearParameterSize)
             let count = try cursor.count(elementWidth: 4)
@@ -104,6 +109,14 @@ enum XGBoostLegacyBinaryReader {
         default:
             throw fail("uses the booster \(quoted: boosterName); Berth reads gbtree, dart and gblinear")
         }
+    }
+
+    /// The trees an `ntree_limit` leaves: that many iterations of one tree per output (xgboost 0.90 – 1.2's
+    /// `PredictBatch` multiplied the limit by the outputs), every tree for none, 0, or a limit past the last tree.
+    static func keptTreeCount(_ treeCount: Int, ntreeLimit: Int?, groupCount: Int) -> Int {
+        guard let ntreeLimit, ntreeLimit > 0 else { return treeCount }
+        let (limit, overflow) = ntreeLimit.multipliedReportingOverflow(by: max(1, groupCount))
+        return overflow ? treeCount : min(treeCount, limit)
     }
 
     private static func readTree(_ cursor: inout BinaryCursor, index: Int, _ fail: (String) -> ModelReadError) throws -> DecisionTree {

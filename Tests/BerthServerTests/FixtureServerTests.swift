@@ -22,6 +22,7 @@ import Testing
         "xgboost-pickle-0.90", "xgboost-pickle-0.90-classifier-strings", "xgboost-pickle-1.0", "xgboost-pickle-1.2",
         "xgboost-pickle-1.2-regressor-joblib-zlib", "xgboost-pickle-1.5-classifier-joblib", "xgboost-pickle-1.7",
         "xgboost-pickle-3.2-classifier-protocol-5", "xgboost-pickle-3.2-regressor-joblib-gzip", "xgboost-pickle-3.2-classifier-early-stopped",
+        "xgboost-pickle-0.90-classifier-early-stopped", "xgboost-pickle-1.2-regressor-early-stopped",
         "lightgbm-binary", "lightgbm-binary-selectable", "lightgbm-dart", "lightgbm-goss", "lightgbm-rf",
         "lightgbm-regression-zero-as-missing", "lightgbm-regression-use-missing-false", "lightgbm-multiclass-categorical",
         "lightgbm-multiclassova", "lightgbm-linear-tree", "lightgbm-objective-regression-l1", "lightgbm-objective-huber",
