@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// The server with the flags given (nil: the environment's value, or the default). `BerthMain` calls it for a
     /// bare `serve` without parsing the command line.
     static func serve(modelDirectory: String?, port: Int?, host: String?) async throws {
-        LargeAllocations.returnToTheSystemWhenFreed()
+        LargeAllocations.reuseWhileBusy()
         var configuration: BerthConfiguration
         do {
             configuration = try BerthConfiguration(environment: ProcessEnvironment.current,
