@@ -10,8 +10,10 @@ import Darwin
 /// official container) applies before XGBoost narrows the value to float32. Plain numbers whose digits, read as
 /// one integer, are at most 2^53 (and at most 19 digits long) with a power of ten within ±22 take Clinger's fast
 /// path: the digits and the power are both exact doubles, so one multiplication or division rounds once,
-/// correctly. Everything else (more digits, larger
-/// exponents, `inf`, `nan`) is copied to a NUL-terminated scratch buffer and handed to `strtod`. Text longer than
+/// correctly. Up to 19 digits with a power of ten from -55 to 19 (the 17 digits of Python's `repr` of a double) take
+/// Eisel and Lemire's (`eiselLemire`). Everything else (more digits, larger
+/// exponents, `inf`, `nan`, the rare value Eisel and Lemire's step cannot decide) is copied to a NUL-terminated
+/// scratch buffer and handed to `strtod`. Text longer than
 /// `maxLength` — far more digits than any double has, as Python and numpy write them — is refused rather than
 /// truncated.
 public enum DecimalText {
@@ -73,10 +75,11 @@ public enum DecimalText {
 
     /// The plain number that `text` starts with, read in one pass, and how many bytes it spans — for decoders that
     /// read a field and its delimiter together (CSV). The number is `[sign] digits [. digits] [e|E [sign] digits]`
-    /// with at least one digit, at most 19 digits in all whose value is at most 2^53 (so the digits are an exact
-    /// double) and a power of ten within ±22, so that one multiplication or division rounds it correctly; nil
-    /// otherwise (the caller then takes the general path over the whole field: nil says nothing about whether the
-    /// text is a number).
+    /// with at least one digit and at most 19 digits in all. Digits whose value is at most 2^53 (an exact double)
+    /// with a power of ten within ±22 are rounded correctly by one multiplication or division (Clinger); other
+    /// powers within `eiselLemirePowers` by `eiselLemire`. Nil otherwise, or where `eiselLemire` cannot decide
+    /// (the caller then takes the general path over the whole field: nil says nothing about whether the text is a
+    /// number).
     @inlinable @inline(__always)
     public static func parsePlainPrefix(_ text: UnsafeBufferPointer<UInt8>) -> (value: Double, length: Int)? {
         let count = text.count
@@ -93,8 +96,8 @@ public enum DecimalText {
             index = appendDigits(base, from: fractionStart, count: count, to: &mantissa, digits: &digits)
             fractionDigits = index &- fractionStart
         }
-        // Past 19 digits the mantissa may have wrapped; past 2^53 it is no longer an exact double.
-        guard digits > 0, digits <= 19, mantissa <= 1 << 53 else { return nil }
+        // Past 19 digits the mantissa may have wrapped.
+        guard digits > 0, digits <= 19 else { return nil }
         var exponent = 0
         if index < count && (base[index] == UInt8(ascii: "e") || base[index] == UInt8(ascii: "E")) {
             index &+= 1
@@ -115,7 +118,11 @@ public enum DecimalText {
             if exponentNegative { exponent = -exponent }
         }
         let power = exponent &- fractionDigits
-        guard power >= -22 && power <= 22 else { return nil }
+        // Past 2^53 the mantissa is no longer an exact double, past 10^±22 the power is not either: Eisel and Lemire's
+        // step then, out of line (a 17-digit `repr` of a double takes it).
+        guard mantissa <= 1 << 53 && power >= -22 && power <= 22 else {
+            return eiselLemire(mantissa: mantissa, power: power, negative: negative).map { ($0, index) }
+        }
         var value = Double(mantissa)
         // `exactValue`'s step, written out: calling it here measured a quarter slower on CSV bodies (4.3 against
         // 3.4 ms for 10,000 rows), the compiler laying the loop out differently.

@@ -147,7 +147,8 @@ public struct JSONReader {
     /// The JSON number at `position` (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), with `position` moved
     /// past it: the one reading of numbers, shared with the one-pass reader of number rows (BerthCodecs'
     /// `JSONNumberRows`). The digits are gathered while the grammar is checked, in one pass, and converted by
-    /// `DecimalText.exactValue` when one operation rounds them correctly, by `DecimalText.parseDouble` otherwise.
+    /// `DecimalText.exactValue` when one operation rounds them correctly, else by `DecimalText.eiselLemire` when it
+    /// can decide, by `DecimalText.parseDouble` otherwise.
     public static func number(in buffer: UnsafeBufferPointer<UInt8>, at position: inout Int) throws(JSONParseError) -> Double {
         let count = buffer.count
         guard position < count, let base = buffer.baseAddress else { throw JSONParseError("invalid number", at: position) }
@@ -188,6 +189,9 @@ public struct JSONReader {
             if exponentNegative { exponent = -exponent }
         }
         if let value = DecimalText.exactValue(mantissa: mantissa, digitCount: digits, power: exponent - fractionDigits, negative: negative) {
+            return value
+        }
+        if digits <= 19, let value = DecimalText.eiselLemire(mantissa: mantissa, power: exponent - fractionDigits, negative: negative) {
             return value
         }
         guard let value = DecimalText.parseDouble(UnsafeBufferPointer(rebasing: buffer[start..<position])) else {

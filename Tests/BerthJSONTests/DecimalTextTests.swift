@@ -49,6 +49,66 @@ import Testing
         #expect(parse(String(repeating: "1", count: DecimalText.maxLength + 1)) == nil)
     }
 
+    /// Python's `repr` of a double (17 significant digits, as pandas' `to_csv` writes them) and other long
+    /// mantissas with powers of ten from -55 to 19 go through Eisel and Lemire's step, which must give strtod's double
+    /// bit for bit, and take it rather than strtod nearly always.
+    @Test func longMantissasMatchStrtodThroughEiselLemire() {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var leftToStrtod = 0
+        let count = 300_000
+        for _ in 0..<count {
+            let digits = 15 + Int(next() % 5)
+            var text = next() % 2 == 0 ? "-" : ""
+            text += String(1 + next() % 9) + "."
+            for _ in 1..<digits { text += String(next() % 10) }
+            text += "e" + String(Int(next() % 71) - 37)
+            let expected = Double(text)!
+            let parsed = parse(text)
+            #expect(parsed?.bitPattern == expected.bitPattern, "\(text): \(String(describing: parsed)) vs \(expected)")
+            if parsed?.bitPattern != expected.bitPattern { return }
+            let fast = prefix(text)
+            if let fast {
+                #expect(fast.value.bitPattern == expected.bitPattern && fast.length == text.utf8.count, "\(text)")
+            } else {
+                leftToStrtod += 1
+            }
+        }
+        // Only values within two units of a halfway point are strtod's: among these, the exact ties (numbers past
+        // 2^52 such as 4.27305902908373425e15, halfway between two doubles), about 1 in 1,000.
+        #expect(leftToStrtod < count / 500, "\(leftToStrtod) of \(count) left to strtod")
+        // Every double's own 17-digit form, across the whole range the table covers.
+        for _ in 0..<100_000 {
+            let value = Double(bitPattern: next() & 0x7FFF_FFFF_FFFF_FFFF)
+            guard value.isFinite, value > 1e-36, value < 1e37 else { continue }
+            let text = "\(value)"
+            #expect(parse(text)?.bitPattern == value.bitPattern, "\(text)")
+        }
+    }
+
+    @Test func eiselLemireKnownValues() {
+        #expect(prefix("0.30000001192092896")?.value == 0.30000001192092896)
+        #expect(prefix("1e19")?.value == 1e19)  // beyond the exact powers of ten
+        #expect(prefix("1e-30")?.value == 1e-30)
+        #expect(prefix("9.999999999999999999e37")?.value == 9.999999999999999999e37)
+        // 10^23 = 5^23 × 2^23 needs 54 bits, the last a 1: exactly halfway, for strtod to round to even.
+        #expect(prefix("1e23") == nil)
+        #expect(parse("1e23") == 1e23)
+        #expect(prefix("-1.7976931348623157e35")?.value == -1.7976931348623157e35)
+        #expect(prefix("2.2250738585072014e-36")?.value == 2.2250738585072014e-36)
+        #expect(prefix("0.0000e-40")?.value == 0)
+        #expect(prefix("-0e-40")?.value.sign == .minus)
+        // 2^53 + 2 and the double after 0.1 are not ties: decided without strtod.
+        #expect(prefix("9007199254740994")?.value == 9007199254740994)
+        #expect(prefix("0.10000000000000002")?.value == 0.10000000000000002)
+    }
+
     func prefix(_ text: String) -> (value: Double, length: Int)? {
         Array(text.utf8).withUnsafeBufferPointer { DecimalText.parsePlainPrefix($0) }
     }
@@ -65,9 +125,13 @@ import Testing
     }
 
     @Test func aPrefixTheFastPathCannotRoundCorrectlyIsLeftToTheGeneralPath() {
-        #expect(prefix("9007199254740993") == nil)  // 2^53 + 1: not an exact double
+        // 2^53 + 1 and 2^53 + 3: exactly halfway between two doubles, a tie only strtod settles (to even).
+        #expect(prefix("9007199254740993") == nil)
+        #expect(prefix("9007199254740995") == nil)
+        #expect(parse("9007199254740995") == 9007199254740996)
         #expect(prefix("0.00000000000000000001") == nil)  // 21 digits: the mantissa could have wrapped
-        #expect(prefix("1e23") == nil)  // beyond the exact powers of ten
+        #expect(prefix("2e25") == nil)  // past the powers Eisel and Lemire's step takes: up to 10^19, under float32's largest
+        #expect(prefix("1e-56") == nil)
         #expect(prefix("1e") == nil)
         #expect(prefix(",1") == nil)
         #expect(prefix("-") == nil)
