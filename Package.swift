@@ -155,11 +155,11 @@ let package = Package(
 // libFuzzer targets, one per parser of untrusted bytes (Fuzz/README.md). Only `Fuzz/run` builds them: it sets
 // BERTH_FUZZ=1 and `--sanitize fuzzer --sanitize address`, without which they would have no `main` to link.
 if Context.environment["BERTH_FUZZ"] == "1" {
-    package.targets.append(.target(name: "FuzzSupport", dependencies: ["BerthArtifacts", "BerthCodecs", "BerthFormats", "BerthCore", "BerthOpenInference", "BerthPickle"],
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["BerthArtifacts", "BerthCodecs", "BerthFormats", "BerthCore", "BerthJSON", "BerthOpenInference", "BerthPickle"],
                                    path: "Fuzz/Sources/FuzzSupport", swiftSettings: swiftSettings))
     for name in ["FuzzCSV", "FuzzJSON", "FuzzJSONLines", "FuzzLibSVM", "FuzzNPY", "FuzzRecordIO", "FuzzGzip", "FuzzTar",
                  "FuzzXGBoostJSON", "FuzzXGBoostUBJSON", "FuzzXGBoostLegacy", "FuzzONNX", "FuzzOpenInference", "FuzzPickle",
-                 "FuzzLightGBM", "FuzzCatBoost"] {
+                 "FuzzLightGBM", "FuzzCatBoost", "FuzzDecimal"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"], path: "Fuzz/Sources/\(name)",
                                                  swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]))
     }
