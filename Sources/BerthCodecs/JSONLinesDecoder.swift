@@ -3,7 +3,7 @@ import BerthJSON
 
 /// `application/jsonlines` request bodies: one record per line, parsed line by line so that a batch-transform
 /// MULTI_RECORD body of N lines gives exactly N rows in order (BT-8). Blank lines are skipped; each line is
-/// one row in any form `JSONRows` reads.
+/// one row in any form `JSONRows` reads; a record of plain numbers is read in one pass.
 public struct JSONLinesDecoder: RequestDecoder {
     public let options: RequestDecodingOptions
 
@@ -22,8 +22,18 @@ public struct JSONLinesDecoder: RequestDecoder {
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
+        // A record of plain numbers in one pass (`JSONNumberRows`); any other record through a JSON tree. A model
+        // with a feature named "features" reads `{"features": …}` as a named record: only the general path knows.
+        let plainRecords = JSONNumberRows(featureCount: featureCount)
+        let featuresObjectIsPlain = options.schema?.column(named: "features") == nil
+        var row = ScratchValues(reservingCapacity: featureCount)
         return try lines.rows(featureCount: featureCount, into: Values.self, emptyMessage: "the JSON Lines body holds no records") {
             line, lineNumber, _, values throws(CodecError) in
+            if plainRecords.readRecord(UnsafeBufferPointer(rebasing: bytes[line]), acceptsFeaturesObject: featuresObjectIsPlain, into: &row) {
+                try RequestDecodingOptions.requireRoom(for: values.count, featureCount: featureCount)
+                for value in row.values { values.append(value) }
+                return
+            }
             let record: JSONValue
             do throws(JSONParseError) {
                 record = try JSONReader.parse(UnsafeBufferPointer(rebasing: bytes[line]), allowsNonFiniteNumbers: true, rejectsDuplicateKeys: true)

@@ -1,8 +1,9 @@
 import BerthJSON
 
 /// The common large JSON body read in one pass, without building a JSON tree: `{"instances": [[…], …]}` or
-/// `[[…], …]`, every row an array of exactly `featureCount` numbers or `null`s. Building the tree first (a
-/// `JSONValue` for every number, an array for every row) cost two thirds of a large body's decode.
+/// `[[…], …]`, every row an array of exactly `featureCount` numbers or `null`s; and a JSON Lines record of such a
+/// row, bare or as `{"features": […]}` (`readRecord`). Building the tree first (a `JSONValue` for every number, an
+/// array for every row) cost two thirds of a large body's decode.
 ///
 /// It gives the same values as the general path, bit for bit: numbers read by the general reader's own
 /// `JSONReader.number`, `null` as NaN. Anything else — another key, a string, an object, a row of another
@@ -47,6 +48,31 @@ struct JSONNumberRows {
         // A single row `[1, 2, 3]` is a bare array of numbers: the general path reads that shape.
         guard scanner.position == body.count, rows > 0 else { return nil }
         return rows
+    }
+
+    /// One JSON Lines record of plain numbers — `[…]`, or `{"features": […]}` where `acceptsFeaturesObject` —
+    /// exactly `featureCount` numbers or `null`s with only whitespace around: its values in `row` (emptied first),
+    /// or false for any other record, which the general path then reads.
+    func readRecord(_ line: UnsafeBufferPointer<UInt8>, acceptsFeaturesObject: Bool, into row: inout ScratchValues) -> Bool {
+        row.removeAll()
+        var scanner = Scanner(bytes: line)
+        scanner.skipWhitespace()
+        let wrapped = acceptsFeaturesObject && scanner.peek == UInt8(ascii: "{")
+        if wrapped {
+            scanner.position += 1
+            scanner.skipWhitespace()
+            guard scanner.consume(literal: "\"features\"") else { return false }
+            scanner.skipWhitespace()
+            guard scanner.consume(UInt8(ascii: ":")) else { return false }
+            scanner.skipWhitespace()
+        }
+        guard readRow(&scanner, into: &row) else { return false }
+        scanner.skipWhitespace()
+        if wrapped {
+            guard scanner.consume(UInt8(ascii: "}")) else { return false }
+            scanner.skipWhitespace()
+        }
+        return scanner.position == line.count
     }
 
     private func readRow<Values: FeatureValues>(_ scanner: inout Scanner, into values: inout Values) -> Bool {

@@ -56,4 +56,51 @@ import Testing
     func everyOtherBodyGoesTheGeneralWay(_ body: String) {
         #expect(Self.fastValues(body, featureCount: 2) == nil, "\(body)")
     }
+
+    static func recordValues(_ line: String, featureCount: Int, acceptsFeaturesObject: Bool = true) -> [Double]? {
+        var row = ScratchValues()
+        let read = Array(line.utf8).withUnsafeBufferPointer {
+            JSONNumberRows(featureCount: featureCount).readRecord($0, acceptsFeaturesObject: acceptsFeaturesObject, into: &row)
+        }
+        return read ? row.values : nil
+    }
+
+    /// A JSON Lines record of plain numbers, bare or as `{"features": […]}`, gives the general path's doubles bit
+    /// for bit; and the whole JSON Lines decoder gives the same batch as reading every line through a JSON tree.
+    @Test func plainRecordsGiveTheGeneralReadersValuesBitForBit() throws {
+        let numbers = ["0", "-0", "1", "-12", "3.25", "0.1", "1e3", "1E-3", "2.5e+10", "1234567890123456789",
+                       "0.30000000000000004", "0.30000001192092896", "1e308", "4.9e-324", "3.4028235e38", "null"]
+        var state: UInt64 = 11
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33)
+        }
+        let spaces = ["", " ", "\t", "\r"]
+        for trial in 0..<300 {
+            let featureCount = next() % 6 + 1
+            let row = "[" + spaces[next() % 4] + (0..<featureCount).map { _ in numbers[next() % numbers.count] }
+                .joined(separator: spaces[next() % 4] + "," + spaces[next() % 4]) + spaces[next() % 4] + "]"
+            let line = trial % 2 == 0 ? row : spaces[next() % 4] + "{" + spaces[next() % 4] + "\"features\"" + spaces[next() % 4] + ":" + row + "}" + spaces[next() % 4]
+            let fast = try #require(Self.recordValues(line, featureCount: featureCount), "\(line)")
+            let document = try JSONReader.parse(Array(line.utf8))
+            let general = (document["features"] ?? document).array!.map { $0.number ?? .nan }
+            #expect(fast.map(\.bitPattern) == general.map(\.bitPattern), "\(line)")
+            let body = Array((line + "\n" + row + "\r\n").utf8)
+            let batch = try JSONLinesDecoder(options: .init(precision: .float64)).decode(body, featureCount: featureCount)
+            #expect(batch.doubles?.map(\.bitPattern) == (general + general).map(\.bitPattern), "\(line)")
+        }
+    }
+
+    @Test(arguments: [
+        #"[1, "a"]"#, "[1, 2, 3]", "[1]", #"{"features": [1, 2], "extra": 1}"#, #"{"data": {"features": {"values": [1, 2]}}}"#,
+        #"{"Features": [1, 2]}"#, "[NaN, 2]", "[1, 2] [3, 4]", "[1, 2],", "[[1, 2]]", "[01, 2]", "[1, 2", #"{"features": [1, 2]"#,
+    ])
+    func everyOtherRecordGoesTheGeneralWay(_ line: String) {
+        #expect(Self.recordValues(line, featureCount: 2) == nil, "\(line)")
+    }
+
+    @Test func aFeaturesObjectIsLeftToTheGeneralPathWhereAFeatureIsNamedFeatures() {
+        #expect(Self.recordValues(#"{"features": [1, 2]}"#, featureCount: 2, acceptsFeaturesObject: false) == nil)
+        #expect(Self.recordValues("[1, 2]", featureCount: 2, acceptsFeaturesObject: false) == [1, 2])
+    }
 }
