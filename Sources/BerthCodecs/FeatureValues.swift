@@ -10,6 +10,8 @@ protocol FeatureValues {
     var count: Int { get }
     /// Appends a number as the request wrote it (already read as the correctly rounded double).
     mutating func append(_ value: Double)
+    /// Appends a row of numbers already read (a RecordIO tensor, a JSON Lines record) in one go.
+    mutating func append(contentsOf row: [Double])
     /// Appends `count` missing values (a sparse row's absent features).
     mutating func appendMissing(count: Int)
     func isMissing(at index: Int) -> Bool
@@ -26,6 +28,7 @@ struct Float32Values: FeatureValues {
 
     var count: Int { floats.count }
     @inline(__always) mutating func append(_ value: Double) { floats.append(Float(value)) }
+    mutating func append(contentsOf row: [Double]) { floats.append(contentsOf: row.lazy.map { Float($0) }) }
     mutating func appendMissing(count: Int) { floats.append(contentsOf: repeatElement(.nan, count: count)) }
     func isMissing(at index: Int) -> Bool { floats[index].isNaN }
     mutating func set(_ value: Double, at index: Int) { floats[index] = Float(value) }
@@ -49,6 +52,11 @@ struct KeptDoubles: FeatureValues {
     @inline(__always) mutating func append(_ value: Double) {
         floats.append(Float(value))
         doubles.append(value)
+    }
+
+    mutating func append(contentsOf row: [Double]) {
+        floats.append(contentsOf: row.lazy.map { Float($0) })
+        doubles.append(contentsOf: row)
     }
 
     mutating func appendMissing(count: Int) {
@@ -77,6 +85,7 @@ struct ScratchValues: FeatureValues {
 
     var count: Int { values.count }
     @inline(__always) mutating func append(_ value: Double) { values.append(value) }
+    mutating func append(contentsOf row: [Double]) { values.append(contentsOf: row) }
     mutating func appendMissing(count: Int) { values.append(contentsOf: repeatElement(.nan, count: count)) }
     func isMissing(at index: Int) -> Bool { values[index].isNaN }
     mutating func set(_ value: Double, at index: Int) { values[index] = value }

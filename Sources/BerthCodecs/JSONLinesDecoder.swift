@@ -31,7 +31,7 @@ public struct JSONLinesDecoder: RequestDecoder {
             line, lineNumber, _, values throws(CodecError) in
             if plainRecords.readRecord(UnsafeBufferPointer(rebasing: bytes[line]), acceptsFeaturesObject: featuresObjectIsPlain, into: &row) {
                 try RequestDecodingOptions.requireRoom(for: values.count, featureCount: featureCount)
-                for value in row.values { values.append(value) }
+                values.append(contentsOf: row.values)
                 return
             }
             let record: JSONValue

@@ -63,6 +63,9 @@ private struct RecordReader {
 
     private enum Element { case float32, float64, int32 }
 
+    /// The features entry SageMaker's RecordIO keeps a row under.
+    private static let valuesKey = Array("values".utf8)
+
     mutating func appendRow<Values: FeatureValues>(_ record: Range<Int>, number: Int, into values: inout Values) throws(ProtobufReader.Malformed) {
         var fields = ProtobufReader(bytes, record)
         var featureValue: Range<Int>?
@@ -81,7 +84,7 @@ private struct RecordReader {
                 default: try entry.skip(entryField.wireType)
                 }
             }
-            if let key, bytes[key].elementsEqual("values".utf8) { featureValue = value }
+            if let key, key.count == Self.valuesKey.count, bytes[key].elementsEqual(Self.valuesKey) { featureValue = value }
         }
         guard let featureValue else {
             throw ProtobufReader.Malformed(reason: "it has no features entry named \"values\" (SageMaker's RecordIO keeps the features under \"values\")")
@@ -123,10 +126,29 @@ private struct RecordReader {
     /// A repeated numeric field, packed (the normal form) or not (which protobuf parsers must also accept).
     private mutating func readRepeated(_ reader: inout ProtobufReader, _ wireType: ProtobufWireType, element: Element) throws(ProtobufReader.Malformed) {
         if wireType == .lengthDelimited {
-            var packed = ProtobufReader(bytes, try reader.lengthDelimited())
+            let range = try reader.lengthDelimited()
+            // Packed floats, the usual tensor, straight from their little-endian bytes; a length that is no whole
+            // number of them is read element by element, which names the truncation.
+            if element != .int32, range.count % (element == .float32 ? 4 : 8) == 0 {
+                appendPackedFloats(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])), element)
+                return
+            }
+            var packed = ProtobufReader(bytes, range)
             while !packed.isAtEnd { tensorValues.append(try readElement(&packed, element)) }
         } else {
             tensorValues.append(try readElement(&reader, element))
+        }
+    }
+
+    private mutating func appendPackedFloats(_ raw: UnsafeRawBufferPointer, _ element: Element) {
+        if element == .float32 {
+            tensorValues.append(contentsOf: stride(from: 0, to: raw.count, by: 4).lazy.map {
+                Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0, as: UInt32.self))))
+            })
+        } else {
+            tensorValues.append(contentsOf: stride(from: 0, to: raw.count, by: 8).lazy.map {
+                Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0, as: UInt64.self)))
+            })
         }
     }
 
@@ -164,7 +186,7 @@ private struct RecordReader {
             guard tensorValues.count == featureCount else {
                 throw ProtobufReader.Malformed(reason: countMessage(fields: tensorValues.count, featureCount: featureCount, subject: "its dense \"values\" tensor"))
             }
-            for value in tensorValues { values.append(value) }
+            values.append(contentsOf: tensorValues)
             return
         }
         guard keys.count == tensorValues.count else {

@@ -107,6 +107,18 @@ import Testing
         #expect(lengths.count == 4, "the test must cover every padding length")
     }
 
+    /// Packed float64 values are read exactly (and kept unrounded for a model that compares doubles); packed float32
+    /// values whose length is no whole number of them are refused as truncated.
+    @Test func recordIOFloat64TensorsAndPackedValuesOfAnOddLength() throws {
+        let doubles = [0.1, -2.5e-300, 1e300, .nan]
+        let body = RecordIOBodies.framed([RecordIOBodies.record(doubles: doubles), RecordIOBodies.record(doubles: doubles.reversed())])
+        let batch = try RecordIODecoder(options: .init(precision: .float64)).decode(body, featureCount: 4)
+        #expect(batch.doubles?.map(\.bitPattern) == (doubles + doubles.reversed()).map(\.bitPattern))
+        #expect(batch.values.map(\.bitPattern) == (doubles + doubles.reversed()).map { Float($0).bitPattern })
+        let odd = RecordIOBodies.framed([RecordIOBodies.record(packedValues: [0, 0, 128, 63, 0, 0])])
+        expectRefused(containing: "truncated") { () throws(CodecError) in try recordIO(odd, features: 1) }
+    }
+
     @Test func recordIOMalformedBodies() {
         let good = RecordIOBodies.framed([RecordIOBodies.record(values: [1, 2, 3])])
         expectRefused(containing: "truncated") { () throws(CodecError) in try recordIO(Array(good.dropLast(8))) }

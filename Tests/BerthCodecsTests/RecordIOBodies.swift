@@ -6,9 +6,24 @@ import BerthProtobuf
 enum RecordIOBodies {
     /// `packedKeys` false writes keys and shape one varint field each, as protobuf also allows.
     static func record(values: [Float], keys: [UInt64] = [], shape: [UInt64] = [], packedKeys: Bool = true) -> [UInt8] {
+        var packedValues = [UInt8]()
+        for value in values { LittleEndian.appendUInt32(value.bitPattern, to: &packedValues) }
+        return record(packedValues: packedValues, keys: keys, shape: shape, packedKeys: packedKeys)
+    }
+
+    /// A dense `Float64Tensor` row.
+    static func record(doubles: [Double]) -> [UInt8] {
+        var packedValues = [UInt8]()
+        for value in doubles { LittleEndian.appendUInt64(value.bitPattern, to: &packedValues) }
+        return record(packedValues: packedValues, tensorField: RecordIOSchema.float64Tensor)
+    }
+
+    /// A row whose packed values are these bytes, whatever their length.
+    static func record(packedValues: [UInt8], tensorField: UInt64 = RecordIOSchema.float32Tensor, keys: [UInt64] = [],
+                       shape: [UInt64] = [], packedKeys: Bool = true) -> [UInt8] {
         var tensor = [UInt8]()
-        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.tensorValues, length: values.count * 4, to: &tensor)
-        for value in values { LittleEndian.appendUInt32(value.bitPattern, to: &tensor) }
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.tensorValues, length: packedValues.count, to: &tensor)
+        tensor += packedValues
         for (field, numbers) in [(RecordIOSchema.tensorKeys, keys), (RecordIOSchema.tensorShape, shape)] where !numbers.isEmpty {
             if !packedKeys {
                 for number in numbers {
@@ -23,7 +38,7 @@ enum RecordIOBodies {
             tensor += packed
         }
         var value = [UInt8]()
-        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.float32Tensor, length: tensor.count, to: &value)
+        ProtobufWriter.appendLengthDelimitedHeader(tensorField, length: tensor.count, to: &value)
         value += tensor
         var entry = [UInt8]()
         ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.mapKey, length: 6, to: &entry)
