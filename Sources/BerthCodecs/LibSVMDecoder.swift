@@ -1,4 +1,5 @@
 import BerthCore
+import BerthJSON
 
 /// `text/libsvm` request bodies (FMT-SVM-1): one row per line, `[label] index:value index:value …`.
 ///
@@ -43,6 +44,15 @@ public struct LibSVMDecoder: RequestDecoder {
         while position < line.upperBound {
             while position < line.upperBound && (bytes[position] == UInt8(ascii: " ") || bytes[position] == UInt8(ascii: "\t")) { position += 1 }
             guard position < line.upperBound, bytes[position] != UInt8(ascii: "#") else { return }
+            // `index:value` with a plain number (nearly every token), read in one pass; any other token, and any
+            // that is wrong, the general way below, which words the error.
+            if let (index, value, end) = plainPair(bytes, from: position, to: line.upperBound),
+               index < featureCount, values.isMissing(at: row + index) {
+                values.set(value, at: row + index)
+                tokenNumber += 1
+                position = end
+                continue
+            }
             let start = position
             var colon: Int?
             while position < line.upperBound && bytes[position] != UInt8(ascii: " ") && bytes[position] != UInt8(ascii: "\t") {
@@ -57,7 +67,8 @@ public struct LibSVMDecoder: RequestDecoder {
                 }
                 continue
             }
-            if bytes[start..<colon].elementsEqual("qid".utf8) { continue }
+            if colon - start == 3 && bytes[start] == UInt8(ascii: "q") && bytes[start + 1] == UInt8(ascii: "i")
+                && bytes[start + 2] == UInt8(ascii: "d") { continue }
             guard let written = Self.integer(bytes, start..<colon) else {
                 throw .bad("line \(lineNumber): '\(excerpt(bytes[token]))' does not start with a feature index")
             }
@@ -77,6 +88,28 @@ public struct LibSVMDecoder: RequestDecoder {
             }
             values.set(value, at: row + index)
         }
+    }
+
+    /// The token at `start` when it is `digits:number` (at most 9 digits, an index at or above the base, a number
+    /// `DecimalText.parsePlainPrefix` reads) followed by a space, a tab or the line's end: the feature index from the
+    /// base, the value, and where the token ends. Nil for anything else.
+    @inline(__always)
+    private func plainPair(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> (index: Int, value: Double, end: Int)? {
+        var position = start
+        var written = 0
+        while position < end && position - start < 9 {
+            let digit = bytes[position] &- UInt8(ascii: "0")
+            guard digit <= 9 else { break }
+            written = written &* 10 &+ Int(digit)
+            position += 1
+        }
+        guard position > start, position < end, bytes[position] == UInt8(ascii: ":"), written >= options.libsvmIndexBase,
+              let (value, length) = DecimalText.parsePlainPrefix(UnsafeBufferPointer(rebasing: bytes[(position + 1)..<end])) else {
+            return nil
+        }
+        let tokenEnd = position + 1 + length
+        guard tokenEnd == end || bytes[tokenEnd] == UInt8(ascii: " ") || bytes[tokenEnd] == UInt8(ascii: "\t") else { return nil }
+        return (written - options.libsvmIndexBase, value, tokenEnd)
     }
 
     /// A non-negative decimal integer of at most 9 digits.

@@ -39,12 +39,48 @@ import Testing
         expectRefused(containing: "indices 1…3 (BERTH_LIBSVM_INDEX_BASE=1)") { () throws(CodecError) in try libsvm("0:1\n", base: 1) }
     }
 
+    /// The same numbers as libsvm pairs (in any order, tabs or spaces, `\r\n` or `\n`, a label or none) and as CSV
+    /// fields give the same doubles bit for bit: plain pairs are read in one pass, the rest (`nan`, quoted or padded
+    /// values, `+inf`) through the general field reader.
+    @Test func libsvmPairsReadAsTheSameCSVFields() throws {
+        let numbers = ["0", "-0", "1.5", "-1.6138", "2e3", "1E-3", "0.30000001192092896", "1234567890123456789",
+                       "12345678901234567890", "1e-60", "3.4e38", "nan", "", "+7", "1.", ".5"]
+        var state: UInt64 = 5
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33)
+        }
+        for _ in 0..<300 {
+            let featureCount = next() % 5 + 1
+            let rowCount = next() % 4 + 1
+            var csv = "", svm = ""
+            for _ in 0..<rowCount {
+                let row = (0..<featureCount).map { _ in numbers[next() % numbers.count] }
+                // An empty field is a missing value, as an absent pair is (a line of one empty field would be blank).
+                csv += row.map { $0.isEmpty && featureCount == 1 ? "nan" : $0 }.joined(separator: ",") + "\n"
+                let pairs = row.enumerated().filter { !$0.element.isEmpty }.map { "\($0.offset):\($0.element)" }
+                let ordered = next() % 2 == 0 ? pairs : pairs.reversed()
+                let label = next() % 2 == 0 || pairs.isEmpty ? "1 " : ""  // an empty line would be no row
+                svm += label + ordered.joined(separator: next() % 2 == 0 ? " " : "\t") + (next() % 2 == 0 ? "\n" : "\r\n")
+            }
+            let options = RequestDecodingOptions(precision: .float64)
+            let fromCSV = try CSVDecoder(options: options).decode(Array(csv.utf8), featureCount: featureCount)
+            let fromLibSVM = try LibSVMDecoder(options: options).decode(Array(svm.utf8), featureCount: featureCount)
+            #expect(fromLibSVM.doubles?.map(\.bitPattern) == fromCSV.doubles?.map(\.bitPattern) || fromLibSVM.doubles?.count == fromCSV.doubles?.count
+                && zip(fromLibSVM.doubles ?? [], fromCSV.doubles ?? []).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) },
+                    "\(svm) against \(csv)")
+        }
+    }
+
     @Test func libsvmMalformedLinesNameTheLine() {
         expectRefused(containing: "line 2: feature index 3 is out of range") { () throws(CodecError) in try libsvm("0:1\n3:1\n") }
         expectRefused(containing: "line 1: 'abc' is not an index:value pair") { () throws(CodecError) in try libsvm("1 abc\n") }
         expectRefused(containing: "no numeric value") { () throws(CodecError) in try libsvm("1:\n") }
         expectRefused(containing: "appears twice") { () throws(CodecError) in try libsvm("1:1 1:2\n") }
         expectRefused(containing: "does not start with a feature index") { () throws(CodecError) in try libsvm("-1:2\n") }
+        expectRefused(containing: "does not start with a feature index") { () throws(CodecError) in try libsvm("1234567890:2\n") }
+        expectRefused(containing: "'1:2#x' has no numeric value") { () throws(CodecError) in try libsvm("1:2#x\n") }
+        expectRefused(containing: "appears twice") { () throws(CodecError) in try libsvm("1:nan 2:1 2:5\n") }
     }
 
     func recordIO(_ body: [UInt8], features: Int = 3) throws(CodecError) -> FeatureBatch {
