@@ -1,8 +1,8 @@
 import BerthJSON
 
 /// The common large JSON body read in one pass, without building a JSON tree: `{"instances": [[…], …]}` or
-/// `[[…], …]`, every row an array of exactly `featureCount` numbers or `null`s; and a JSON Lines record of such a
-/// row, bare or as `{"features": […]}` (`readRecord`). Building the tree first (a `JSONValue` for every number, an
+/// `[[…], …]`, every row an array of exactly `featureCount` numbers or `null`s, or (with `acceptsFeaturesObject`)
+/// such an array as `{"features": […]}`; and a JSON Lines record of such a row (`readRecord`). Building the tree first (a `JSONValue` for every number, an
 /// array for every row) cost two thirds of a large body's decode.
 ///
 /// It gives the same values as the general path, bit for bit: numbers read by the general reader's own
@@ -14,7 +14,8 @@ struct JSONNumberRows {
 
     /// The body's rows appended to `values` with the number of rows, or nil (nothing appended that matters: the
     /// caller starts over).
-    func read<Values: FeatureValues>(_ body: UnsafeBufferPointer<UInt8>, into values: inout Values) -> Int? {
+    func read<Values: FeatureValues>(_ body: UnsafeBufferPointer<UInt8>, acceptsFeaturesObject: Bool = false,
+                                     into values: inout Values) -> Int? {
         var scanner = Scanner(bytes: body)
         scanner.skipWhitespace()
         let wrapped = scanner.peek == UInt8(ascii: "{")
@@ -32,7 +33,7 @@ struct JSONNumberRows {
         if !scanner.consume(UInt8(ascii: "]")) {
             while true {
                 guard values.count + featureCount <= RequestDecodingOptions.maxValues,
-                      readRow(&scanner, into: &values) else { return nil }
+                      readRowOrFeaturesObject(&scanner, acceptsFeaturesObject: acceptsFeaturesObject, into: &values) else { return nil }
                 rows += 1
                 scanner.skipWhitespace()
                 if scanner.consume(UInt8(ascii: "]")) { break }
@@ -57,22 +58,24 @@ struct JSONNumberRows {
         row.removeAll()
         var scanner = Scanner(bytes: line)
         scanner.skipWhitespace()
-        let wrapped = acceptsFeaturesObject && scanner.peek == UInt8(ascii: "{")
-        if wrapped {
-            scanner.position += 1
-            scanner.skipWhitespace()
-            guard scanner.consume(literal: "\"features\"") else { return false }
-            scanner.skipWhitespace()
-            guard scanner.consume(UInt8(ascii: ":")) else { return false }
-            scanner.skipWhitespace()
-        }
-        guard readRow(&scanner, into: &row) else { return false }
+        guard readRowOrFeaturesObject(&scanner, acceptsFeaturesObject: acceptsFeaturesObject, into: &row) else { return false }
         scanner.skipWhitespace()
-        if wrapped {
-            guard scanner.consume(UInt8(ascii: "}")) else { return false }
-            scanner.skipWhitespace()
-        }
         return scanner.position == line.count
+    }
+
+    /// A row `[…]`, or `{"features": […]}` where `acceptsFeaturesObject`.
+    private func readRowOrFeaturesObject<Values: FeatureValues>(_ scanner: inout Scanner, acceptsFeaturesObject: Bool,
+                                                                into values: inout Values) -> Bool {
+        guard acceptsFeaturesObject && scanner.peek == UInt8(ascii: "{") else { return readRow(&scanner, into: &values) }
+        scanner.position += 1
+        scanner.skipWhitespace()
+        guard scanner.consume(literal: "\"features\"") else { return false }
+        scanner.skipWhitespace()
+        guard scanner.consume(UInt8(ascii: ":")) else { return false }
+        scanner.skipWhitespace()
+        guard readRow(&scanner, into: &values) else { return false }
+        scanner.skipWhitespace()
+        return scanner.consume(UInt8(ascii: "}"))
     }
 
     private func readRow<Values: FeatureValues>(_ scanner: inout Scanner, into values: inout Values) -> Bool {

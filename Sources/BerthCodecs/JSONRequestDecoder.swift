@@ -26,8 +26,12 @@ public struct JSONRequestDecoder: RequestDecoder {
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
         // Rows of plain numbers, the usual large body, in one pass; any other body the general way below.
         // (Each value takes at least two bytes of the body, usually many more: an eighth of it is a close guess.)
+        // A model with a feature named "features" may read `{"features": …}` as a named record: only the general
+        // path knows.
         var plain = Values(reservingCapacity: min(body.count / 8, RequestDecodingOptions.maxValues))
-        if let rowCount = JSONNumberRows(featureCount: featureCount).read(body.bindMemory(to: UInt8.self), into: &plain) {
+        let featuresObjectIsPlain = options.schema?.column(named: "features") == nil
+        if let rowCount = JSONNumberRows(featureCount: featureCount).read(body.bindMemory(to: UInt8.self),
+                                                                         acceptsFeaturesObject: featuresObjectIsPlain, into: &plain) {
             return plain.batch(rowCount: rowCount, columnCount: featureCount)
         }
         let document: JSONValue

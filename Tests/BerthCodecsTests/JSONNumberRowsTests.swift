@@ -10,12 +10,14 @@ import Testing
     static func generalValues(_ body: String) throws -> [Float] {
         var document = try JSONReader.parse(Array(body.utf8))
         if let instances = document["instances"] { document = instances }
-        return document.array!.flatMap { row in row.array!.map { $0.number.map { Float($0) } ?? .nan } }
+        return document.array!.flatMap { row in (row.array ?? row["features"]!.array!).map { $0.number.map { Float($0) } ?? .nan } }
     }
 
-    static func fastValues(_ body: String, featureCount: Int) -> (rows: Int, values: [Float])? {
+    static func fastValues(_ body: String, featureCount: Int, acceptsFeaturesObject: Bool = false) -> (rows: Int, values: [Float])? {
         var values = Float32Values(reservingCapacity: 0)
-        let rows = Array(body.utf8).withUnsafeBufferPointer { JSONNumberRows(featureCount: featureCount).read($0, into: &values) }
+        let rows = Array(body.utf8).withUnsafeBufferPointer {
+            JSONNumberRows(featureCount: featureCount).read($0, acceptsFeaturesObject: acceptsFeaturesObject, into: &values)
+        }
         return rows.map { ($0, values.batch(rowCount: $0, columnCount: featureCount).values) }
     }
 
@@ -35,12 +37,14 @@ import Testing
             let featureCount = next() % 6 + 1
             let rowCount = next() % 5 + 1
             let rows = (0..<rowCount).map { _ in
-                "[" + spaces[next() % 5] + (0..<featureCount).map { _ in numbers[next() % numbers.count] }
+                let row = "[" + spaces[next() % 5] + (0..<featureCount).map { _ in numbers[next() % numbers.count] }
                     .joined(separator: spaces[next() % 5] + "," + spaces[next() % 5]) + spaces[next() % 5] + "]"
+                // SageMaker's record form `{"features": […]}` in every third body's rows, now and then.
+                return trial % 3 == 0 && next() % 2 == 0 ? "{" + spaces[next() % 5] + "\"features\":" + spaces[next() % 5] + row + spaces[next() % 5] + "}" : row
             }
             let array = "[" + rows.joined(separator: "," + spaces[next() % 5]) + "]"
             let body = trial % 2 == 0 ? array : spaces[next() % 5] + "{" + spaces[next() % 5] + "\"instances\"" + spaces[next() % 5] + ":" + array + "}" + spaces[next() % 5]
-            let fast = try #require(Self.fastValues(body, featureCount: featureCount), "\(body)")
+            let fast = try #require(Self.fastValues(body, featureCount: featureCount, acceptsFeaturesObject: trial % 3 == 0), "\(body)")
             let general = try Self.generalValues(body)
             #expect(fast.rows == rowCount)
             #expect(fast.values.map(\.bitPattern) == general.map(\.bitPattern), "\(body)")
@@ -55,6 +59,20 @@ import Testing
     ])
     func everyOtherBodyGoesTheGeneralWay(_ body: String) {
         #expect(Self.fastValues(body, featureCount: 2) == nil, "\(body)")
+    }
+
+    @Test(arguments: [
+        #"[{"features": [1, 2], "x": 1}]"#, #"[{"Features": [1, 2]}]"#, #"[{"features": [1, 2, 3]}]"#, #"[{"features": {"values": [1, 2]}}]"#,
+        #"{"instances": [{"data": {"features": {"values": [1, 2]}}}]}"#, #"[{"features": [1, 2]}"#, #"[{"features": [1, 2]]"#,
+    ])
+    func everyOtherRecordObjectGoesTheGeneralWay(_ body: String) {
+        #expect(Self.fastValues(body, featureCount: 2, acceptsFeaturesObject: true) == nil, "\(body)")
+    }
+
+    @Test func featuresObjectsAreReadOnlyWhereAccepted() {
+        let body = #"{"instances": [{"features": [1, 2]}, [3, 4]]}"#
+        #expect(Self.fastValues(body, featureCount: 2, acceptsFeaturesObject: true)?.values == [1, 2, 3, 4])
+        #expect(Self.fastValues(body, featureCount: 2) == nil)
     }
 
     static func recordValues(_ line: String, featureCount: Int, acceptsFeaturesObject: Bool = true) -> [Double]? {

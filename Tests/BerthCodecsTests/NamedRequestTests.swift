@@ -44,14 +44,16 @@ import Testing
         #expect(same(try json(body), [31, 2, 1, 0.5, .nan, .nan, 0, .nan]))
     }
 
-    /// A model with a feature named "features": `{"features": …}` is a named record there, also in JSON Lines,
-    /// whose records of plain numbers are otherwise read in one pass.
+    /// A model with a feature named "features": `{"features": …}` is a named record there, also in JSON Lines and
+    /// in `instances`, whose rows of plain numbers are otherwise read in one pass.
     @Test func aFeatureNamedFeaturesIsReadByNameInJSONLines() throws {
         let schema = FeatureSchema(features: [.init(name: "features", kind: .numerical), .init(name: "b", kind: .numerical)])
         let lines = try JSONLinesDecoder(options: options(schema)).decode(Array("{\"features\": 5}\n[1, 2]\n".utf8), featureCount: 2)
         #expect(same(lines.values, [5, .nan, 1, 2]))
         let plain = try JSONLinesDecoder(options: options(nil)).decode(Array("{\"features\": [5, 6]}\n".utf8), featureCount: 2)
         #expect(plain.values == [5, 6])
+        let instances = try JSONRequestDecoder(options: options(schema)).decode(Array(#"{"instances": [{"features": 5}, [1, 2]]}"#.utf8), featureCount: 2)
+        #expect(same(instances.values, [5, .nan, 1, 2]))
     }
 
     @Test func jsonLinesOfNamedRecordsAndASingleRecord() throws {
