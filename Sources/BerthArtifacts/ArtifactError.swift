@@ -30,7 +30,10 @@ public enum ArtifactError: Error, Sendable, Equatable, CustomStringConvertible {
         case .corruptGzip(let path, let reason):
             return "\(path) is not a valid gzip stream (\(reason)): re-create it with `tar czf model.tar.gz …` or gzip"
         case .inflationLimitExceeded(let path, let limit):
-            return "\(path) inflates to more than \(limit / (1 << 20)) MiB, the limit: raise BERTH_MAX_ARTIFACT_MB if the model really is that large"
+            return """
+                \(path) inflates to more than \(limit / (1 << 20)) MiB, the limit: raise BERTH_MAX_ARTIFACT_MB (by default half the \
+                memory the container may use, at most 4096) if the model really is that large and the instance has the memory
+                """
         case .corruptTar(let path, let reason):
             return "\(path) is not a valid tar archive (\(reason)): re-create it with `tar czf model.tar.gz -C <dir> .`"
         case .unsafeTarEntry(let archive, let entry, let reason):

@@ -15,7 +15,12 @@ public enum MemoryBudget {
     static let defaultShare = 0.6
 
     public static func defaultBytes() -> Int {
-        Int(Double(containerLimit() ?? physicalMemory()) * defaultShare)
+        Int(Double(usableBytes()) * defaultShare)
+    }
+
+    /// What the container may use: its cgroup memory limit, else the machine's physical memory.
+    public static func usableBytes() -> Int {
+        containerLimit() ?? physicalMemory()
     }
 
     /// The cgroup's memory limit, or nil when there is none.

@@ -5,8 +5,9 @@ import BerthCore
 public struct ModelSettings: Sendable {
     /// `SM_MODEL_DIR` (or `--model-dir`): where SageMaker puts the artifact.
     public var directory = "/opt/ml/model"
-    /// `BERTH_MAX_ARTIFACT_MB`: how far archives may inflate, among the limits on hostile artifacts.
-    public var artifactLimits = ArtifactLimits()
+    /// `BERTH_MAX_ARTIFACT_MB`: how far archives may inflate, among the limits on hostile artifacts. By default
+    /// `defaultArtifactBytes` of the memory the container may use.
+    public var artifactLimits = ArtifactLimits(maxTotalBytes: ModelSettings.defaultArtifactBytes(usableMemory: MemoryBudget.usableBytes()))
     /// `SAGEMAKER_INFERENCE_ENSEMBLE`: serve every model file as one ensemble, or only the first.
     public var ensemble = true
     /// `SAGEMAKER_INFERENCE_OUTPUT`: the outputs to answer with, checked against the model when it loads.
@@ -25,6 +26,13 @@ public struct ModelSettings: Sendable {
     public var tritonDefaultModelName: String?
 
     public init() {}
+
+    /// `BERTH_MAX_ARTIFACT_MB`'s default: half the memory the container may use, at most 4096 MiB (and at least
+    /// 64). Model files that inflate past half of it could not be loaded beside their parsed form anyway; inflating
+    /// them until the kernel kills the process would leave a crash loop with no message, where the limit names it.
+    static func defaultArtifactBytes(usableMemory: Int) -> Int {
+        min(ArtifactLimits.defaultMaxTotalBytes, max(64 << 20, usableMemory / 2))
+    }
 
     mutating func read(_ reader: EnvironmentReader) throws(ConfigurationError) {
         if let directory = reader.string("SM_MODEL_DIR") { self.directory = directory }

@@ -48,6 +48,17 @@ import Testing
         #expect(error?.description.hasPrefix("\(name)=\(value) is not valid") == true)
     }
 
+    /// The inflation limit's default is half the memory the container may use, at most 4096 MiB, at least 64: a
+    /// gzip bomb on a small instance is refused naming the limit instead of killing the process for memory.
+    @Test func theArtifactLimitDefaultsToHalfTheUsableMemoryUpTo4096MiB() throws {
+        #expect(ModelSettings.defaultArtifactBytes(usableMemory: 2 << 30) == 1 << 30)
+        #expect(ModelSettings.defaultArtifactBytes(usableMemory: 24 << 30) == 4 << 30)
+        #expect(ModelSettings.defaultArtifactBytes(usableMemory: 16 << 20) == 64 << 20)
+        let configuration = try BerthConfiguration(environment: [:], processorCount: 1)
+        #expect(configuration.model.artifactLimits.maxTotalBytes == ModelSettings.defaultArtifactBytes(usableMemory: MemoryBudget.usableBytes()))
+        #expect(MemoryBudget.usableBytes() <= MemoryBudget.physicalMemory())
+    }
+
     @Test func answerStyleIsSageMakersUnlessSetToJumpStart() throws {
         #expect(try BerthConfiguration(environment: [:], processorCount: 1).serving.answerStyle == .sageMaker)
         #expect(try BerthConfiguration(environment: ["BERTH_ANSWER_STYLE": "JumpStart"], processorCount: 1).serving.answerStyle == .jumpStart)
