@@ -3,14 +3,27 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// An input file of `berth predict`, mapped read-only: a multi-gigabyte batch input costs address space, not
 /// memory, and is never copied. The pages a job is done with are released as it goes (`release(before:)`): a mapped
 /// page once read counts in the process's RSS until it is unmapped, so without that a 1 GB file peaked at 988 MiB.
+///
+/// Each mapping is listed while it lives (`path(containing:)`): when another program truncates a file while it is
+/// read, the first touch of a page past its new end raises SIGBUS, and `ShrunkInputHandler` names the file from
+/// the faulting address.
 final class MappedInputFile {
     let bytes: UnsafeBufferPointer<UInt8>
     /// The bytes before this offset have been released.
     private var released = 0
+
+    /// The address ranges of the files mapped now, with their paths.
+    private static let mapped = Mutex([(addresses: Range<UInt>, path: String)]())
+
+    /// The input file whose mapping holds `address`, if any.
+    static func path(containing address: UInt) -> String? {
+        mapped.withLock { files in files.first { $0.addresses.contains(address) }?.path }
+    }
 
     init(path: String) throws(BatchFileFailure) {
         // Non-blocking, so that a FIFO cannot hold the job waiting for a writer; only regular files are read.
@@ -32,6 +45,8 @@ final class MappedInputFile {
             throw BatchFileFailure(reason: "cannot map it: \(String(cString: strerror(errno)))")
         }
         bytes = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: size)
+        let start = UInt(bitPattern: mapped)
+        Self.mapped.withLock { $0.append((start..<start + UInt(size), path)) }
     }
 
     /// Drops the whole pages before `offset` from the process (the file is only read, so nothing is lost; reading
@@ -46,6 +61,9 @@ final class MappedInputFile {
     }
 
     deinit {
-        if let start = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: start), bytes.count) }
+        guard let start = bytes.baseAddress else { return }
+        let address = UInt(bitPattern: start)
+        Self.mapped.withLock { $0.removeAll { $0.addresses.lowerBound == address } }
+        munmap(UnsafeMutableRawPointer(mutating: start), bytes.count)
     }
 }

@@ -23,7 +23,8 @@ struct PredictCommand: ParsableCommand {
             JSON Lines, libsvm) are split at line ends like SplitType=Line; RecordIO at record boundaries; JSON and \
             NPY files are one request each. SAGEMAKER_INFERENCE_OUTPUT and the other variables of `berth serve` apply. \
             Exit status: 0 when every file succeeded, 1 when any failed, 2 when the model cannot be loaded, 64 for a usage \
-            error, 130 (143) when interrupted by SIGINT (SIGTERM), the .partial files removed.
+            error, 130 (143) when interrupted by SIGINT (SIGTERM), 74 when another program truncates an input while it \
+            is read; the .partial files removed in those three cases.
             """
     )
 
@@ -55,6 +56,7 @@ struct PredictCommand: ParsableCommand {
         LargeAllocations.returnToTheSystemWhenFreed()
         let interruptions = Self.removePartialFilesWhenInterrupted()
         defer { interruptions.forEach { $0.cancel() } }
+        ShrunkInputHandler.install()
         var configuration: BerthConfiguration
         do {
             configuration = try BerthConfiguration(environment: ProcessEnvironment.current, processorCount: RowParallelism.onlineProcessorCount)
