@@ -23,7 +23,8 @@ public enum BerthApplication {
                 ? multiModelRouter(configuration: configuration, backend: backend, metrics: metrics, version: version)
                 : router(configuration: configuration, state: state, metrics: metrics, version: version),
             server: .berthHTTP1(configuration: .init(
-                additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.serving.payloadLimit.bytes),
+                additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: configuration.serving.payloadLimit.bytes,
+                                                                  defaultAccept: configuration.serving.defaultAccept),
                                             RequestDeadlineHandler(bodyTimeout: .seconds(Int64(configuration.serving.bodyTimeoutSeconds)))],
                 idleTimeout: .seconds(Int64(configuration.serving.idleTimeoutSeconds))), metrics: metrics),
             configuration: .init(address: .hostname(configuration.serving.host, port: configuration.serving.port), serverName: "Berth"),

@@ -53,28 +53,15 @@ struct InvocationHandler: Sendable {
         let contentType = request.headers.value(of: .contentType)
         let accept = request.headers.value(of: .accept)
         let attributesHeader = request.headers.value(of: Self.customAttributes)
-        // Triton's SageMaker mode: a V2 request with a binary section, by its content type.
-        let tritonHeaderLength: Int?
-        do throws(OpenInferenceError) {
-            tritonHeaderLength = try InferenceRequest.sageMakerTritonHeaderLength(contentType: contentType)
-        } catch {
-            throw OpenInferenceFailure(failure: InvocationFailure(error))
-        }
-        if let tritonHeaderLength {
-            let body = try await RequestBody(serving: configuration.serving).collect(request)
-            return try await openInference(body, headerLength: tritonHeaderLength, model: model, modelName: modelName)
-        }
         let labelledFormat: RequestFormat
-        do {
-            labelledFormat = try RequestFormat.negotiate(contentType: contentType)
-        } catch {
-            throw InvocationFailure(error)
+        let negotiated: Result<ResponseFormat, CodecError>
+        switch try InvocationHeaders(contentType: contentType, accept: accept, defaultAccept: configuration.serving.defaultAccept) {
+        case .openInference(let headerLength):
+            let body = try await RequestBody(serving: configuration.serving).collect(request)
+            return try await openInference(body, headerLength: headerLength, model: model, modelName: modelName)
+        case .sageMaker(let format, let answer):
+            (labelledFormat, negotiated) = (format, answer)
         }
-        let negotiated = Result { () throws(CodecError) in
-            try ResponseFormat.negotiate(accept: accept, defaultFormat: configuration.serving.defaultAccept)
-        }
-        // 406 before reading the body, except for JSON, which may be a V2 request (which has no Accept to honour).
-        if labelledFormat != .json, case .failure(let error) = negotiated { throw InvocationFailure(error) }
         let body = try await RequestBody(serving: configuration.serving).collect(request)
         guard body.readableBytes > 0 else {
             // An empty JSON body is no V2 request: an Accept Berth cannot answer is still the first thing wrong.
