@@ -30,7 +30,6 @@ public struct JSONLinesDecoder: RequestDecoder {
         return try lines.rows(featureCount: featureCount, into: Values.self, emptyMessage: "the JSON Lines body holds no records") {
             line, lineNumber, _, values throws(CodecError) in
             if plainRecords.readRecord(UnsafeBufferPointer(rebasing: bytes[line]), acceptsFeaturesObject: featuresObjectIsPlain, into: &row) {
-                try RequestDecodingOptions.requireRoom(for: values.count, featureCount: featureCount)
                 values.append(contentsOf: row.values)
                 return
             }

@@ -2,13 +2,13 @@ import BerthJSON
 
 /// The common large JSON body read in one pass, without building a JSON tree: `{"instances": [[…], …]}` or
 /// `[[…], …]`, every row an array of exactly `featureCount` numbers or `null`s, or (with `acceptsFeaturesObject`)
-/// such an array as `{"features": […]}`; and a JSON Lines record of such a row (`readRecord`). Building the tree first (a `JSONValue` for every number, an
-/// array for every row) cost two thirds of a large body's decode.
+/// such an array as `{"features": […]}`; and a JSON Lines record of such a row (`readRecord`). Building the tree
+/// first (a `JSONValue` for every number, an array for every row) cost two thirds of a large body's decode.
 ///
 /// It gives the same values as the general path, bit for bit: numbers read by the general reader's own
-/// `JSONReader.number`, `null` as NaN. Anything else — another key, a string, an object, a row of another
-/// width, invalid JSON, content after the value — answers nil, and `JSONRequestDecoder` reads the body the general
-/// way, which accepts every other shape and words every error.
+/// `JSONReader.number`, `null` as NaN. Anything else — another key, a string, any other object, a row of another
+/// width, invalid JSON, content after the value — answers nil (false), and the decoder reads the body (the record)
+/// the general way, which accepts every other shape and words every error.
 struct JSONNumberRows {
     let featureCount: Int
 

@@ -1,6 +1,6 @@
 extension DecimalText {
     /// The powers of ten `eiselLemire` takes. Down to 10^-55, which covers what Python, numpy and pandas write for
-    /// values from 1e-36 up with 17 significant digits; up to 10^19, so that no value it gives reaches 10^38 (19
+    /// values from about 1e-38 up with 17 significant digits; up to 10^19, so that no value it gives reaches 10^38 (19
     /// digits times 10^19): past that a value may be infinite as a float32, which the decoders check for only on
     /// their general path (`strtod`).
     @usableFromInline static let eiselLemirePowers = -55...19

@@ -76,8 +76,9 @@ public enum DecimalText {
     /// The plain number that `text` starts with, read in one pass, and how many bytes it spans — for decoders that
     /// read a field and its delimiter together (CSV). The number is `[sign] digits [. digits] [e|E [sign] digits]`
     /// with at least one digit and at most 19 digits in all. Digits whose value is at most 2^53 (an exact double)
-    /// with a power of ten within ±22 are rounded correctly by one multiplication or division (Clinger); other
-    /// powers within `eiselLemirePowers` by `eiselLemire`. Nil otherwise, or where `eiselLemire` cannot decide
+    /// with a power of ten within ±22 are rounded correctly by one multiplication or division (Clinger); any other
+    /// (more digits than 2^53 holds, or a power past ±22) with a power within `eiselLemirePowers` by `eiselLemire`.
+    /// Nil otherwise, or where `eiselLemire` cannot decide
     /// (the caller then takes the general path over the whole field: nil says nothing about whether the text is a
     /// number).
     @inlinable @inline(__always)

@@ -28,8 +28,9 @@ public struct ModelSettings: Sendable {
     public init() {}
 
     /// `BERTH_MAX_ARTIFACT_MB`'s default: half the memory the container may use, at most 4096 MiB (and at least
-    /// 64). Model files that inflate past half of it could not be loaded beside their parsed form anyway; inflating
-    /// them until the kernel kills the process would leave a crash loop with no message, where the limit names it.
+    /// 64). Every reader holds a model file's bytes while it builds the model from them, so files past half of it
+    /// leave little room for the model itself; and a gzip bomb inflated until the kernel kills the process would
+    /// leave a crash loop with no message, where the limit names the file and the variable to raise.
     static func defaultArtifactBytes(usableMemory: Int) -> Int {
         min(ArtifactLimits.defaultMaxTotalBytes, max(64 << 20, usableMemory / 2))
     }
