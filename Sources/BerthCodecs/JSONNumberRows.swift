@@ -20,12 +20,7 @@ struct JSONNumberRows {
         scanner.skipWhitespace()
         let wrapped = scanner.peek == UInt8(ascii: "{")
         if wrapped {
-            scanner.position += 1
-            scanner.skipWhitespace()
-            guard scanner.consume(literal: "\"instances\"") else { return nil }
-            scanner.skipWhitespace()
-            guard scanner.consume(UInt8(ascii: ":")) else { return nil }
-            scanner.skipWhitespace()
+            guard scanner.consume(objectOpeningWithKey: "\"instances\"") else { return nil }
         }
         guard scanner.consume(UInt8(ascii: "[")) else { return nil }
         scanner.skipWhitespace()
@@ -67,13 +62,7 @@ struct JSONNumberRows {
     private func readRowOrFeaturesObject<Values: FeatureValues>(_ scanner: inout Scanner, acceptsFeaturesObject: Bool,
                                                                 into values: inout Values) -> Bool {
         guard acceptsFeaturesObject && scanner.peek == UInt8(ascii: "{") else { return readRow(&scanner, into: &values) }
-        scanner.position += 1
-        scanner.skipWhitespace()
-        guard scanner.consume(literal: "\"features\"") else { return false }
-        scanner.skipWhitespace()
-        guard scanner.consume(UInt8(ascii: ":")) else { return false }
-        scanner.skipWhitespace()
-        guard readRow(&scanner, into: &values) else { return false }
+        guard scanner.consume(objectOpeningWithKey: "\"features\""), readRow(&scanner, into: &values) else { return false }
         scanner.skipWhitespace()
         return scanner.consume(UInt8(ascii: "}"))
     }
@@ -115,6 +104,17 @@ struct JSONNumberRows {
         mutating func consume(_ byte: UInt8) -> Bool {
             guard position < bytes.count, bytes[position] == byte else { return false }
             position += 1
+            return true
+        }
+
+        /// `{`, the key (with its quotes), `:` and the whitespace around them: an object's start up to its first value.
+        mutating func consume(objectOpeningWithKey key: StaticString) -> Bool {
+            guard consume(UInt8(ascii: "{")) else { return false }
+            skipWhitespace()
+            guard consume(literal: key) else { return false }
+            skipWhitespace()
+            guard consume(UInt8(ascii: ":")) else { return false }
+            skipWhitespace()
             return true
         }
 

@@ -8,14 +8,8 @@ import Testing
     }
 
     @Test func randomDecimalsMatchTheCorrectlyRoundedValueBitForBit() {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
+        func next() -> UInt64 { random.next() }
         for _ in 0..<200_000 {
             let digits = 1 + Int(next() % 19)
             var text = next() % 2 == 0 ? "-" : ""
@@ -53,14 +47,8 @@ import Testing
     /// mantissas with powers of ten from -55 to 19 go through Eisel and Lemire's step, which must give strtod's double
     /// bit for bit, and take it rather than strtod nearly always.
     @Test func longMantissasMatchStrtodThroughEiselLemire() {
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix64(seed: 0x2545_F491_4F6C_DD1D)
+        func next() -> UInt64 { random.next() }
         var leftToStrtod = 0
         let count = 300_000
         for _ in 0..<count {
@@ -136,5 +124,20 @@ import Testing
         #expect(prefix(",1") == nil)
         #expect(prefix("-") == nil)
         #expect(prefix("nan") == nil)
+    }
+}
+
+/// SplitMix64: a seeded stream of 64-bit numbers, the same on every run.
+struct SplitMix64 {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -28,25 +28,18 @@ final class RawConnection {
 
     /// Everything the server sends within `seconds`, or until it closes the connection.
     func read(for seconds: Double) async throws -> String {
-        let deadline = Date().addingTimeInterval(seconds)
-        var received = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while Date() < deadline {
-            var poller = pollfd(fd: socketDescriptor, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 0) > 0 else {
-                try await Task.sleep(for: .milliseconds(20))
-                continue
-            }
-            let count = buffer.withUnsafeMutableBytes { recv(socketDescriptor, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            received += buffer[0..<count]
-        }
-        return String(decoding: received, as: UTF8.self)
+        String(decoding: try await receive(for: seconds).bytes, as: UTF8.self)
     }
 
     /// Everything the server sends until it closes the connection, or nil if it is still open after `seconds`.
-    /// Waits by sleeping, never by blocking a thread: the server's handlers share the test's cooperative pool.
     func readUntilClosed(within seconds: Double) async throws -> String? {
+        let received = try await receive(for: seconds)
+        return received.closed ? String(decoding: received.bytes, as: UTF8.self) : nil
+    }
+
+    /// What arrives within `seconds`, and whether the server closed the connection in that time. Waits by sleeping,
+    /// never by blocking a thread: the server's handlers share the test's cooperative pool.
+    private func receive(for seconds: Double) async throws -> (bytes: [UInt8], closed: Bool) {
         let deadline = Date().addingTimeInterval(seconds)
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -57,9 +50,9 @@ final class RawConnection {
                 continue
             }
             let count = buffer.withUnsafeMutableBytes { recv(socketDescriptor, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { return String(decoding: received, as: UTF8.self) }
+            if count <= 0 { return (received, true) }
             received += buffer[0..<count]
         }
-        return nil
+        return (received, false)
     }
 }
