@@ -122,7 +122,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BerthTextTests", dependencies: ["BerthText"], swiftSettings: swiftSettings),
-        .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthJSONTests", dependencies: ["BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthProtobufTests", dependencies: ["BerthProtobuf"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthPickleTests", dependencies: ["BerthPickle"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthArtifactsTests", dependencies: ["BerthArtifacts", "CZlib", "BerthTestSupport"], swiftSettings: swiftSettings),

@@ -44,6 +44,7 @@ done
 # CityHash 1.0.2's hashes, which CatBoost hashes categories with, for Berth's own CityHash64.
 .venv-xgb3/bin/pip install -q clickhouse-cityhash==1.0.2.6
 .venv-xgb3/bin/python generate_cityhash_vectors.py
+python3 generate_decimal_vectors.py
 # xgboost's own explanations (pred_contribs, pred_leaf, output_margin) of the XGBoost fixtures, each by the xgboost
 # that reads its model file.
 .venv-xgb17/bin/python generate_explanations.py
