@@ -149,6 +149,12 @@ def mlp_classifier_case():
                     "skl2onnx make_pipeline(StandardScaler, MLPClassifier), 3 integer classes, ZipMap; the label output needs "
                     "ArrayFeatureExtractor, which Berth does not run and the answer does not need",
                     make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(8,), max_iter=500, random_state=0)), X, y, R)
+    names = np.array(["ant", "bee", "cat"])[y]
+    classifier_case("onnx-mlp-classifier-strings",
+                    "skl2onnx MLPClassifier with 3 string classes, zipmap=False: the class names are a STRING initializer "
+                    "that only the label output (ArgMax, ArrayFeatureExtractor) reads; the probabilities' labels come from it",
+                    make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(8,), max_iter=500, random_state=0)), X, names, R,
+                    zipmap=False)
 
 
 def mlp_graph(rng, features, hidden, classes, opset):

@@ -13,6 +13,10 @@ struct GraphConverter {
     var alias = [String: String]()
     /// The first outputs of LinearClassifier and TreeEnsembleClassifier.
     var labelOutputs = Set<String>()
+    /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
+    var stringConstants = [String: [String]]()
+    /// Each ArgMax's output, with the tensor it takes the arg max of.
+    private var argMaxInputs = [String: String]()
     private var converted = [OperatorNode]()
     /// A node left out of the graph Berth runs: as a message names it, and why when Berth runs its operator but
     /// could not take the node (nil: an operator Berth does not run).
@@ -32,6 +36,9 @@ struct GraphConverter {
         guard node.outputs.contains(where: { !$0.isEmpty }) else { throw .init("node \(quoted: node.name) names no output") }
         let inputs = node.inputs.map { alias[$0] ?? $0 }
         dependencies.append((inputs, node.outputs, nil))
+        if let text = inputs.first(where: { stringConstants[$0] != nil }) {
+            throw .init("\(node.opType) \(quoted: node.name) takes the string tensor \(quoted: text); Berth's operators take numbers")
+        }
         let attributes = node.attributes
         func float(_ name: String, _ fallback: Float) -> Float { attributes[name]?.float ?? fallback }
         func int(_ name: String, _ fallback: Int) -> Int { attributes[name]?.int ?? fallback }
@@ -44,7 +51,9 @@ struct GraphConverter {
         switch node.opType {
         case "Constant":
             guard let output = node.outputs.first else { return }
-            if let tensor = attributes["value"]?.tensor {
+            if let tensor = attributes["value"]?.tensor, let strings = tensor.strings {
+                stringConstants[output] = strings
+            } else if let tensor = attributes["value"]?.tensor {
                 constants[output] = ConstantTensor(shape: tensor.dims, values: tensor.values)
             } else if let value = attributes["value_float"]?.float {
                 constants[output] = ConstantTensor(shape: [], values: [value])
@@ -77,6 +86,7 @@ struct GraphConverter {
             let axis = int("axis", legacy ? 1 : -1)
             emit(node.opType == "Softmax" ? .softmax(axis: axis, legacy: legacy) : .logSoftmax(axis: axis, legacy: legacy))
         case "ArgMax":
+            if let input = inputs.first, let output = node.outputs.first { argMaxInputs[output] = input }
             emit(.argMax(axis: int("axis", 0), keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
         case "Cast":
             switch int("to", 1) {
@@ -148,12 +158,23 @@ struct GraphConverter {
         return nil
     }
 
-    /// Records a node whose operator Berth does not run: an answer that needs one of its outputs is refused.
     /// Records a node left out — its operator is not one Berth runs (`failure` nil), or `add` refused it — so that
     /// an answer needing one of its outputs is refused, and one that does not is served.
+    ///
+    /// An `ArrayFeatureExtractor` that picks a class name by the arg max of a tensor (skl2onnx's label output of a
+    /// classifier without ZipMap, such as an MLPClassifier's) names that tensor's classes: its labels.
     mutating func skip(_ node: ONNXNodeProto, because failure: ModelReadError.Reason?) {
         let named = "\(excerpt: (node.domain.isEmpty ? "" : node.domain + ".") + node.opType) (node \(quoted: node.name))"
         let inputs = node.inputs.map { alias[$0] ?? $0 }
+        if node.opType == "ArrayFeatureExtractor", node.domain == "ai.onnx.ml", inputs.count == 2,
+           let probabilities = argMaxInputs[inputs[1]], labels[probabilities] == nil {
+            if let names = stringConstants[inputs[0]], !names.isEmpty {
+                labels[probabilities] = .strings(names)
+            } else if let classes = constants[inputs[0]], !classes.values.isEmpty,
+                      classes.values.allSatisfy({ $0 == $0.rounded() && abs($0) < 16_777_216 }) {
+                labels[probabilities] = .integers(classes.values.map { Int($0) })
+            }
+        }
         // `add` records a node before it can refuse it; the record is replaced.
         if failure != nil, let last = dependencies.last, last.outputs == node.outputs, last.skipped == nil { dependencies.removeLast() }
         dependencies.append((inputs, node.outputs, SkippedNode(node: named, failure: failure)))

@@ -91,7 +91,13 @@ enum ONNXModelReader {
         }
 
         var converter = GraphConverter(opset: opset)
-        for tensor in graph.initializers { converter.constants[tensor.name] = ConstantTensor(shape: tensor.dims, values: tensor.values) }
+        for tensor in graph.initializers {
+            if let strings = tensor.strings {
+                converter.stringConstants[tensor.name] = strings
+            } else {
+                converter.constants[tensor.name] = ConstantTensor(shape: tensor.dims, values: tensor.values)
+            }
+        }
         // An operator Berth does not run is refused only if the answer needs it: exporters add nodes that serve only
         // a label output (skl2onnx's MLPClassifier: ArgMax → ArrayFeatureExtractor → Cast), which Berth never computes.
         // A node Berth runs whose attributes it cannot take is held against the answer the same way.

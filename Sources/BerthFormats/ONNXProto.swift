@@ -41,6 +41,11 @@ struct ONNXTensorProto {
     var dims = [Int]()
     var dataType = 0
     var values = [Float]()
+    /// A STRING tensor's elements (a classifier's class names); nil for a tensor of numbers.
+    var strings: [String]?
+
+    /// ONNX's element type STRING.
+    static let stringType = 8
 }
 
 /// A graph input or output: its element type and shape (a dimension is a number, a name, or unknown).

@@ -3,7 +3,8 @@ import BerthProtobuf
 import BerthText
 
 /// Tensors: their values as float32 from `raw_data` (every element type ONNX exports weights in), the typed
-/// repeated fields, or an external data file, each size checked before anything is allocated.
+/// repeated fields, or an external data file, each size checked before anything is allocated; a STRING tensor's
+/// elements as text.
 extension ONNXProtoDecoder {
     /// A tensor with its values as float32, from `raw_data`, the typed repeated fields, or an external file.
     func tensor(_ range: Range<Int>) throws(Malformed) -> ONNXTensorProto {
@@ -12,6 +13,7 @@ extension ONNXProtoDecoder {
         var typed = [Float]()
         var external = [String: String]()
         var isExternal = false
+        var texts = [String]()
         var reader = ProtobufReader(bytes, range)
         while let field = try reader.nextField() {
             switch (field.number, field.wireType) {
@@ -23,7 +25,7 @@ extension ONNXProtoDecoder {
                 try readInts(&reader, field.wireType, into: &integers)
                 // float16 values travel as their bit patterns in int32_data.
                 typed.append(contentsOf: integers.map { tensor.dataType == 10 ? Self.halfToFloat(UInt16(truncatingIfNeeded: $0)) : Float($0) })
-            case (6, .lengthDelimited): throw Malformed(reason: "a tensor holds strings, which Berth does not read")
+            case (6, .lengthDelimited): texts.append(string(try reader.lengthDelimited()))
             case (8, .lengthDelimited): tensor.name = string(try reader.lengthDelimited())
             case (9, .lengthDelimited): raw = try reader.lengthDelimited()
             case (10, _): try readDoubles(&reader, field.wireType, into: &typed)
@@ -50,7 +52,16 @@ extension ONNXProtoDecoder {
             }
             count = product
         }
-        if isExternal {
+        // Strings (class names for a label output) are kept as text; no operator Berth runs takes them.
+        guard tensor.dataType == ONNXTensorProto.stringType || texts.isEmpty else {
+            throw Malformed(reason: "tensor \(quoted: tensor.name) holds strings but declares element type \(tensor.dataType)")
+        }
+        if tensor.dataType == ONNXTensorProto.stringType {
+            guard texts.count == count, raw == nil, !isExternal else {
+                throw Malformed(reason: "string tensor \(quoted: tensor.name) declares \(count) elements but holds \(texts.count) strings")
+            }
+            tensor.strings = texts
+        } else if isExternal {
             tensor.values = try externalValues(of: tensor, entries: external, count: count)
         } else if let raw {
             tensor.values = try decodeRaw(UnsafeBufferPointer(rebasing: bytes[raw]), dataType: tensor.dataType, count: count, name: tensor.name)

@@ -148,4 +148,30 @@ import Testing
         let reason = Self.refusal(node)
         #expect(reason.contains(words), "\(reason)")
     }
+
+    /// Without ZipMap, a classifier's class names are where its label output reads them: ArrayFeatureExtractor
+    /// picking from a constant tensor of names (or integers) by the ArgMax of the probabilities.
+    @Test func anArrayFeatureExtractorOfTheArgMaxLabelsTheProbabilities() {
+        for (classes, expected) in [(ConstantTensor?.none, ClassLabels.strings(["ant", "bee"])), (ConstantTensor(shape: [2], values: [3, 7]), .integers([3, 7]))] {
+            var converter = GraphConverter(opset: 13)
+            if let classes { converter.constants["classes"] = classes } else { converter.stringConstants["classes"] = ["ant", "bee"] }
+            #expect(throws: Never.self) { try converter.add(Self.node("Softmax", ["x"], outputs: ["probabilities"])) }
+            #expect(throws: Never.self) { try converter.add(Self.node("ArgMax", ["probabilities"], outputs: ["best"], with: ["axis": .init(int: 1)])) }
+            converter.skip(Self.node("ArrayFeatureExtractor", ["classes", "best"], outputs: ["label"], domain: "ai.onnx.ml"), because: nil)
+            #expect(converter.labels["probabilities"] == expected)
+            #expect(converter.skipped(needing: "probabilities").isEmpty)
+        }
+    }
+
+    /// A STRING tensor is read as text, for labels only: an operator Berth runs that takes one is refused, naming it.
+    @Test func aNodeTakingAStringTensorIsRefusedNamingIt() {
+        var converter = GraphConverter(opset: 13)
+        converter.stringConstants["names"] = ["a"]
+        #expect(throws: ModelReadError.Reason.self) { try converter.add(Self.node("Add", ["x", "names"], name: "add0")) }
+        do {
+            try converter.add(Self.node("Add", ["x", "names"], name: "add1"))
+        } catch {
+            #expect(error.text.contains("takes the string tensor 'names'"), "\(error.text)")
+        }
+    }
 }

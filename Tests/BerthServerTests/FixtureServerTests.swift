@@ -14,7 +14,7 @@ import Testing
         "xgboost-missing-categorical", "xgboost-high-categories", "xgboost-1.7-categorical-json", "xgboost-1.7-categorical-ubjson", "xgboost-dart", "xgboost-gblinear-poisson", "xgboost-gblinear-multiclass", "xgboost-logistic-one-class", "xgboost-binary-selectable",
         "xgboost-multiclass-selectable-batch", "xgboost-softmax-selectable", "xgboost-regression-selectable-batch",
         "xgboost-regression-batch",
-        "onnx-logistic-binary", "onnx-logistic-multiclass-strings", "onnx-linear-regression", "onnx-mlp-pipeline", "onnx-mlp-classifier",
+        "onnx-logistic-binary", "onnx-logistic-multiclass-strings", "onnx-linear-regression", "onnx-mlp-pipeline", "onnx-mlp-classifier", "onnx-mlp-classifier-strings",
         "onnx-random-forest-binary", "onnx-random-forest-multiclass", "onnx-gradient-boosting-binary",
         "onnx-gradient-boosting-regressor", "onnx-mlp-gemm", "onnx-external-data", "onnx-tree-modes-sum",
         "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max", "onnx-operator-zoo",
