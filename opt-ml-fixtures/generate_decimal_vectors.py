@@ -1,8 +1,9 @@
 """Test vectors for Berth's decimal conversion (Sources/BerthJSON/DecimalText.swift and its Eisel-Lemire step): numbers
-of 15 to 19 significant digits within a hair of a halfway point between two doubles, on either side, and exact ties
-(halfway points that need at most 19 digits), with the double CPython's correctly rounded float() gives each — the
-conversion numpy, and so the official container, applies. Written to decimal-halfway-vectors.json as
-[[text, bits], …] (the double's bits as a decimal string: JSON numbers lose bits past 2^53). Runs in any Python 3:
+of 17 to 19 significant digits within a hair of a halfway point between two doubles (typically a tenth of an ulp at
+17 digits, a hundredth at 18, a thousandth at 19), on either side, and exact ties (halfway points that need at most 19
+digits), with the double CPython's correctly rounded float() gives each — the conversion numpy, and so the official
+container, applies. Written to decimal-halfway-vectors.json as [[text, bits], …] (the double's bits as a decimal
+string: JSON numbers lose bits past 2^53). Needs Python 3.9 or later (math.nextafter):
 `python3 generate_decimal_vectors.py`."""
 import decimal
 import json
@@ -28,11 +29,11 @@ def digits(value, count, rounding):
 
 
 vectors = []
-# Near halfway: the midpoint between a random double and the next, cut to 15-19 digits downwards and upwards.
+# Near halfway: the midpoint between a random double and the next, cut to 17-19 digits downwards and upwards.
 while len(vectors) < 1500:
     value = math.ldexp(random.uniform(1, 2), random.randint(-127, 63))
     midpoint = (decimal.Decimal(value) + decimal.Decimal(math.nextafter(value, math.inf))) / 2
-    count = random.randint(15, 19)
+    count = random.randint(17, 19)
     for rounding in (decimal.ROUND_FLOOR, decimal.ROUND_CEILING):
         text = digits(midpoint, count, rounding)
         if random.random() < 0.5:

@@ -157,6 +157,24 @@ def mlp_classifier_case():
                     zipmap=False)
 
 
+def class_names_mismatch_case():
+    """A 3-class MLP whose label branch (ArgMax, ArrayFeatureExtractor) names 2 classes: refused when it loads, since
+    the names cannot label the probabilities' 3 columns (ModelLoaderTests). Its own generator:
+    `.venv-onnx/bin/python -c 'import generate_onnx as g; g.class_names_mismatch_case()'`."""
+    model = mlp_graph(np.random.default_rng(41), 4, 8, 3, opset=13)
+    names = helper.make_tensor("classes", TensorProto.STRING, [2], [b"ant", b"bee"])
+    model.graph.initializer.append(names)
+    model.graph.node.extend([helper.make_node("ArgMax", ["probabilities"], ["best"], name="argmax", axis=1),
+                             helper.make_node("ArrayFeatureExtractor", ["classes", "best"], ["label"], name="names",
+                                              domain="ai.onnx.ml")])
+    model.graph.output.append(helper.make_tensor_value_info("label", TensorProto.STRING, ["batch", 1]))
+    model.opset_import.append(helper.make_opsetid("ai.onnx.ml", 1))
+    folder = os.path.join(HERE, "onnx-class-names-mismatch", "model")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "model.onnx"), "wb") as handle:
+        handle.write(model.SerializeToString())
+
+
 def mlp_graph(rng, features, hidden, classes, opset):
     """Linear → ReLU → Linear → Softmax, as torch.onnx.export writes it: Gemm with transB=1 (weights [out, in])."""
     w1 = rng.normal(scale=0.5, size=(hidden, features)).astype(np.float32)
@@ -489,6 +507,7 @@ def refused_cases():
 if __name__ == "__main__":
     main()
     mlp_classifier_case()
+    class_names_mismatch_case()
     extra_cases()
     refused_cases()
     catboost_cases()

@@ -15,7 +15,7 @@ struct GraphConverter {
     var labelOutputs = Set<String>()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
-    /// Each ArgMax's output, with the tensor it takes the arg max of.
+    /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
     private var argMaxInputs = [String: String]()
     private var converted = [OperatorNode]()
     /// A node left out of the graph Berth runs: as a message names it, and why when Berth runs its operator but
@@ -86,7 +86,8 @@ struct GraphConverter {
             let axis = int("axis", legacy ? 1 : -1)
             emit(node.opType == "Softmax" ? .softmax(axis: axis, legacy: legacy) : .logSoftmax(axis: axis, legacy: legacy))
         case "ArgMax":
-            if let input = inputs.first, let output = node.outputs.first { argMaxInputs[output] = input }
+            // Over the class axis only: the arg max down the rows picks no class.
+            if [1, -1].contains(int("axis", 0)), let input = inputs.first, let output = node.outputs.first { argMaxInputs[output] = input }
             emit(.argMax(axis: int("axis", 0), keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
         case "Cast":
             switch int("to", 1) {

@@ -57,7 +57,10 @@ extension ONNXProtoDecoder {
             throw Malformed(reason: "tensor \(quoted: tensor.name) holds strings but declares element type \(tensor.dataType)")
         }
         if tensor.dataType == ONNXTensorProto.stringType {
-            guard texts.count == count, raw == nil, !isExternal else {
+            guard raw == nil, !isExternal else {
+                throw Malformed(reason: "string tensor \(quoted: tensor.name) keeps its elements outside string_data, where ONNX puts them")
+            }
+            guard texts.count == count else {
                 throw Malformed(reason: "string tensor \(quoted: tensor.name) declares \(count) elements but holds \(texts.count) strings")
             }
             tensor.strings = texts

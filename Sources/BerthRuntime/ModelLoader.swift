@@ -128,6 +128,10 @@ public struct ModelLoader: Sendable {
         guard warmUp.rowCount == 1, warmUp.columnCount == model.outputCount else {
             throw Failure(description: "the warm-up prediction returned the wrong shape")
         }
+        // Class names that do not match the answer's columns would label the wrong class, or none.
+        if case .classProbabilities(let labels) = meaning, model.outputCount > 1, labels.count != model.outputCount {
+            throw Failure(description: "the model names \(labels.count) classes but its probabilities have \(model.outputCount) columns")
+        }
         // Timed after the warm-up, which pays for first touches: the pace a request's kernel time is estimated by.
         let paceStart = ContinuousClock.now
         _ = model.predict(oneRow)

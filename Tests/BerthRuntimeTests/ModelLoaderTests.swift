@@ -25,6 +25,14 @@ import Testing
         return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
     }
 
+    /// Class names that cannot label the answer's columns (an ONNX label branch naming 2 classes for 3
+    /// probabilities, written by generate_onnx.py) stop the load: served, they would label the wrong class or trap.
+    @Test func classNamesThatDoNotMatchTheProbabilitiesAreRefused() throws {
+        try copy("onnx-class-names-mismatch/model/model.onnx", as: "model.onnx")
+        let error = #expect(throws: ModelLoader.Failure.self) { try load() }
+        #expect(error?.description.contains("the model names 2 classes but its probabilities have 3 columns") == true, "\(String(describing: error))")
+    }
+
     @Test func filesThatAreNotModelsAreSkipped() throws {
         try copy("xgboost-binary-legacy/model/xgboost-model", as: "xgboost-model")
         try Data("how to use this model".utf8).write(to: URL(fileURLWithPath: folder + "/README.md"))
