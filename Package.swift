@@ -131,7 +131,7 @@ let package = Package(
                                                          .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                          .product(name: "MetricsTestKit", package: "swift-metrics")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BerthFormatsTests", dependencies: ["BerthFormats", "BerthArtifacts", "BerthCore", "BerthJSON", "BerthProtobuf", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthCodecsTests", dependencies: ["BerthCodecs", "BerthCore", "BerthJSON", "BerthProtobuf", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BerthOpenInferenceTests", dependencies: ["BerthOpenInference", "BerthCore", "BerthJSON", "BerthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
