@@ -67,8 +67,7 @@ public struct LibSVMDecoder: RequestDecoder {
                 }
                 continue
             }
-            if colon - start == 3 && bytes[start] == UInt8(ascii: "q") && bytes[start + 1] == UInt8(ascii: "i")
-                && bytes[start + 2] == UInt8(ascii: "d") { continue }
+            if bytes[start..<colon].elementsEqual("qid".utf8) { continue }
             guard let written = Self.integer(bytes, start..<colon) else {
                 throw .bad("line \(lineNumber): '\(excerpt(bytes[token]))' does not start with a feature index")
             }

@@ -86,9 +86,10 @@ struct GraphConverter {
             let axis = int("axis", legacy ? 1 : -1)
             emit(node.opType == "Softmax" ? .softmax(axis: axis, legacy: legacy) : .logSoftmax(axis: axis, legacy: legacy))
         case "ArgMax":
+            let axis = int("axis", 0)
             // Over the class axis only: the arg max down the rows picks no class.
-            if [1, -1].contains(int("axis", 0)), let input = inputs.first, let output = node.outputs.first { argMaxInputs[output] = input }
-            emit(.argMax(axis: int("axis", 0), keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
+            if [1, -1].contains(axis), let input = inputs.first, let output = node.outputs.first { argMaxInputs[output] = input }
+            emit(.argMax(axis: axis, keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
         case "Cast":
             switch int("to", 1) {
             case 1, 10, 11: emit(.cast(.float)); carryLabels()

@@ -72,11 +72,10 @@ enum PickledModelReader {
     private static func model(raw: [UInt8], file: String, container: String, labels: ClassLabels?,
                               featureNames: [String]?, ntreeLimit: Int?) throws(ModelReadError) -> LoadedModel {
         // A scikit-learn wrapper's `predict` stops at the booster's `best_iteration` (1.3 on) or at its own
-        // `best_ntree_limit` (0.90 – 1.2) when early stopping set one (the Booster's own `predict` uses every tree): a
-        // wrapper is served as its `predict` answers.
+        // `best_ntree_limit` (0.90 – 1.2, which only a wrapper passes here) when early stopping set one (the Booster's
+        // own `predict` uses every tree): a wrapper is served as its `predict` answers.
         let isWrapper = container != xgboostBooster
-        var loaded = try repackaged(try readRaw(raw, file: file, stopsAtBestIteration: isWrapper,
-                                                ntreeLimit: isWrapper ? ntreeLimit : nil),
+        var loaded = try repackaged(try readRaw(raw, file: file, stopsAtBestIteration: isWrapper, ntreeLimit: ntreeLimit),
                                     file: file, container: container, labels: labels)
         if loaded.featureNames == nil, let featureNames, featureNames.count == loaded.ir.featureCount,
            featureNames != (0..<featureNames.count).map({ "f\($0)" }) {

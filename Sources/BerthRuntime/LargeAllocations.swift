@@ -50,13 +50,20 @@ public enum LargeAllocations {
     /// the allocator took the settings.
     @discardableResult
     public static func reuseWhileBusy() -> Bool {
-        guard set(mmapThreshold, to: reusedUpTo), set(trimThreshold, to: keptAtTheTop), let trim = mallocTrim else { return false }
+        guard set(mmapThreshold, to: reusedUpTo), set(trimThreshold, to: keptAtTheTop), mallocTrim != nil else { return false }
         // One trimming loop for the process, however often this is called.
-        if !trimming.exchange(true, ordering: .relaxed) { trimForever(trim) }
+        if !trimming.exchange(true, ordering: .relaxed) { returnFreePagesEveryInterval() }
         return true
     }
 
     private static let trimming = Atomic(false)
+
+    private static func returnFreePagesEveryInterval() {
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + trimInterval) {
+            returnFreePages()
+            returnFreePagesEveryInterval()
+        }
+    }
 
     /// Hands every whole free page the arenas hold back to the system: what `reuseWhileBusy` does each second.
     /// Returns whether any memory was released.
@@ -76,18 +83,10 @@ public enum LargeAllocations {
         guard let symbol = dlsym(nil, "mallopt") else { return false }
         return unsafeBitCast(symbol, to: Mallopt.self)(parameter, value) == 1
     }
-
-    private static func trimForever(_ trim: MallocTrim) {
-        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + trimInterval) {
-            _ = trim(0)
-            trimForever(trim)
-        }
-    }
     #else
     private static let mmapThreshold: Int32 = 0
     private static let trimThreshold: Int32 = 0
     private static let mallocTrim: ((Int) -> Int32)? = nil
     private static func set(_ parameter: Int32, to value: Int32) -> Bool { false }
-    private static func trimForever(_ trim: (Int) -> Int32) {}
     #endif
 }
