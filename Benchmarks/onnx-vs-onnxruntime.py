@@ -3,11 +3,13 @@
 Builds two models — an MLP of 3 hidden layers of 256 units (Gemm/Relu, as torch.onnx.export writes it) and a
 200-tree random forest exported by skl2onnx — writes batches of 1, 64 and 4,096 rows as .npy files, times
 `berth bench` (a release build) and onnxruntime's InferenceSession.run on each, and prints a table of median
-latencies and the ratio onnxruntime time / Berth time (> 1: Berth is faster).
+latencies and the ratio onnxruntime time / Berth time (> 1: Berth is faster). The two alternate for `--rounds`
+rounds, so that a shared machine's slow spell falls on both: each cell shows the medians over the rounds, the
+median of the rounds' ratios, and their range.
 
 Usage (the fixture environment has every package):
     swift build -c release --product berth
-    opt-ml-fixtures/.venv-onnx/bin/python Benchmarks/onnx-vs-onnxruntime.py [--threads N] [--seconds S]
+    opt-ml-fixtures/.venv-onnx/bin/python Benchmarks/onnx-vs-onnxruntime.py [--threads N] [--seconds S] [--rounds R] [--berth PATH]
 """
 
 import argparse
@@ -56,11 +58,14 @@ def forest(rng):
     return to_onnx(model, X[:1], options={id(model): {"zipmap": False}}, target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()
 
 
-def time_onnxruntime(model, rows, threads, seconds):
+def onnxruntime_session(model, threads):
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+def time_onnxruntime(session, rows, seconds):
     name = session.get_inputs()[0].name
     for _ in range(3):
         session.run(None, {name: rows})
@@ -72,21 +77,40 @@ def time_onnxruntime(model, rows, threads, seconds):
     return sorted(samples)[len(samples) // 2] * 1e6
 
 
-def time_berth(folder, files, threads, seconds):
-    binary = os.path.join(ROOT, ".build", "release", "berth")
+def time_berth(binary, folder, files, threads, seconds):
     output = subprocess.run([binary, "bench", "--model-dir", folder, "--seconds", str(seconds), "--json", *files],
                             env=dict(os.environ, BERTH_THREADS=str(threads)), check=True, capture_output=True, text=True).stdout
     return [json.loads(line)["median_us"] for line in output.splitlines()]
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "CPU model unknown"
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--berth", default=os.path.join(ROOT, ".build", "release", "berth"), help="the berth binary to time")
     arguments = parser.parse_args()
     rng = np.random.default_rng(7)
-    print(f"onnxruntime {ort.__version__}, {arguments.threads} threads, median of ≥ {arguments.seconds} s per cell")
-    print(f"{'model':<24}{'rows':>6}{'berth µs':>12}{'onnxruntime µs':>16}{'ratio':>8}")
+    print(f"onnxruntime {ort.__version__}, {arguments.threads} threads, {cpu_model()}, "
+          f"{arguments.rounds} alternating rounds of ≥ {arguments.seconds} s per cell")
+    print(f"{'model':<24}{'rows':>6}{'berth µs':>12}{'onnxruntime µs':>16}{'ratio':>8}{'range':>14}")
     with tempfile.TemporaryDirectory() as work:
         for name, model in [("MLP 3×256 (Gemm/Relu)", mlp(rng)), ("random forest, 200 trees", forest(rng))]:
             folder = os.path.join(work, name.split()[0])
@@ -100,10 +124,17 @@ def main():
                 np.save(path, batch)
                 files.append(path)
                 batches.append(batch)
-            berth = time_berth(folder, files, arguments.threads, arguments.seconds)
-            for rows, batch, ours in zip(BATCHES, batches, berth):
-                theirs = time_onnxruntime(model, batch, arguments.threads, arguments.seconds)
-                print(f"{name:<24}{rows:>6}{ours:>12.1f}{theirs:>16.1f}{theirs / ours:>8.2f}")
+            session = onnxruntime_session(model, arguments.threads)
+            ours, theirs = [], []
+            for _ in range(arguments.rounds):
+                ours.append(time_berth(arguments.berth, folder, files, arguments.threads, arguments.seconds))
+                theirs.append([time_onnxruntime(session, batch, arguments.seconds) for batch in batches])
+            for cell, rows in enumerate(BATCHES):
+                berth = [round_[cell] for round_ in ours]
+                runtime = [round_[cell] for round_ in theirs]
+                ratios = sorted(r / b for b, r in zip(berth, runtime))
+                print(f"{name:<24}{rows:>6}{median(berth):>12.1f}{median(runtime):>16.1f}{median(ratios):>8.2f}"
+                      f"{f'{ratios[0]:.2f}–{ratios[-1]:.2f}':>14}")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@ import BerthCore
 import CCUDA
 
 /// A dense layer of an ONNX graph on the GPU: weights and bias uploaded once at load, each multiplication run
-/// through a `CUDALane` (rows in, products out). The activation and every other operator between layers stay on
-/// the CPU, so each layer's input and output cross the bus; the crossover measured at load decides whether that
+/// through a `CUDALane` (rows in, products out). The layer's epilogue (a folded Add and Relu) runs in the kernel;
+/// every other operator between layers stays on the CPU, so each layer's input and output cross the bus; the crossover measured at load decides whether that
 /// pays. Any CUDA error answers the call on the CPU layer instead, reported once through `report`.
 final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
     static let tile = 16
@@ -20,6 +20,9 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
     private let weights: DeviceBuffer
     private let bias: DeviceBuffer
     private let hasBias: Bool
+    private let addend: DeviceBuffer
+    private let hasAddend: Bool
+    private let relu: Bool
 
     var placement: Placement { .cuda }
     var residentBytes: Int { cpu.residentBytes }
@@ -42,6 +45,9 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
         weights = try DeviceBuffer(device: device, copying: layer.weights)
         bias = try DeviceBuffer(device: device, copying: layer.bias)
         hasBias = !layer.bias.isEmpty
+        addend = try DeviceBuffer(device: device, copying: layer.epilogue.addend)
+        hasAddend = !layer.epilogue.addend.isEmpty
+        relu = layer.epilogue.relu
     }
 
     func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
@@ -65,6 +71,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
                               block: (Self.tile, Self.tile), stream: stream, arguments: [
                                   inputAddress, weights.address, bias.address, outputAddress,
                                   UInt64(chunkRows), UInt64(inner), UInt64(columns), hasBias ? 1 : 0,
+                                  addend.address, hasAddend ? 1 : 0, relu ? 1 : 0,
                               ])
         }
         output.update(from: products.baseAddress!, count: rows * columns)

@@ -1,7 +1,8 @@
 extension CUDAKernelSource {
-    /// A dense layer, `output[r, c] = bias[c] + Σ_k input[r, k] · weights[k, c]`: one thread per output value,
-    /// 16 × 16 tiles of input and weights staged in shared memory (the weights tile padded by a column against
-    /// bank conflicts), products accumulated with fused multiply-adds, as the CPU's AVX kernels do.
+    /// A dense layer, `output[r, c] = bias[c] + Σ_k input[r, k] · weights[k, c]`, then the layer's epilogue
+    /// (`addend[c]` added, then Relu, as `DenseEpilogue` says): one thread per output value, 16 × 16 tiles of input
+    /// and weights staged in shared memory (the weights tile padded by a column against bank conflicts), products
+    /// accumulated with fused multiply-adds, as the CPU's AVX kernels do.
     public static let denseLayer = CUDAKernelSource(
         name: "berth_dense_layer",
         entryPoints: ["berth_dense_layer"],
@@ -10,7 +11,8 @@ extension CUDAKernelSource {
 
         extern "C" __global__ void berth_dense_layer(
             const float *input, const float *weights, const float *bias, float *output,
-            long long rows, long long inner, long long columns, long long hasBias)
+            long long rows, long long inner, long long columns, long long hasBias,
+            const float *addend, long long hasAddend, long long relu)
         {
             __shared__ float inputTile[BERTH_TILE][BERTH_TILE];
             __shared__ float weightTile[BERTH_TILE][BERTH_TILE + 1];
@@ -29,7 +31,11 @@ extension CUDAKernelSource {
                 __syncthreads();
             }
             if (row < rows && column < columns) {
-                output[row * columns + column] = hasBias ? bias[column] + sum : sum;
+                float value = hasBias ? bias[column] + sum : sum;
+                if (hasAddend) value += addend[column];
+                // An ordered <= leaves NaN as it is, and -0 becomes +0, as the CPU's Relu does.
+                if (relu && value <= 0.0f) value = 0.0f;
+                output[row * columns + column] = value;
             }
         }
         """#

@@ -42,7 +42,7 @@ public struct CPUBackend: Backend {
     /// The CPU's dense layer for `weights`: what a device's dense layer falls back to and is measured against.
     public func denseLayer(_ weights: DenseWeights) -> any DenseLayer {
         CPUDenseLayer(inner: weights.inner, columns: weights.columns, weights: weights.weights, bias: weights.bias,
-                      parallelism: parallelism)
+                      epilogue: weights.epilogue, parallelism: parallelism)
     }
 
     public func compile(_ model: ModelIR) throws(ModelValidationError) -> any CompiledModel {

@@ -4,8 +4,8 @@ import CBerthKernels
 ///
 /// The weights are packed once at load into panels of 16 columns (`inner × 16` floats each, zero-padded; Gemm's
 /// `transB` and `alpha` folded in, `beta · C` folded into the bias), the layout the micro-kernels of
-/// `CBerthKernels` stream: AVX-512 or AVX2+FMA, chosen at run time from the CPU, else portable code. Rows are
-/// split across cores for large batches.
+/// `CBerthKernels` stream: AVX-512 or AVX2+FMA, chosen at run time from the CPU, else portable code. The kernel
+/// applies the `DenseEpilogue` as it stores each block of products. Rows are split across cores for large batches.
 struct CPUDenseLayer: DenseLayer {
     let inner: Int
     let columns: Int
@@ -13,15 +13,18 @@ struct CPUDenseLayer: DenseLayer {
     let packedWeights: [Float]
     /// One value per padded column, or empty.
     let paddedBias: [Float]
+    /// The epilogue's addend, one value per padded column, or empty.
+    let paddedAddend: [Float]
+    let relu: Bool
     let parallelism: RowParallelism
 
     static let panelWidth = Int(BERTH_PANEL_WIDTH)
 
-    var residentBytes: Int { (packedWeights.count + paddedBias.count) * 4 }
+    var residentBytes: Int { (packedWeights.count + paddedBias.count + paddedAddend.count) * 4 }
     var placement: Placement { .cpu }
 
     /// `weights` is `[inner, columns]` row-major; `bias` has `columns` values or none.
-    init(inner: Int, columns: Int, weights: [Float], bias: [Float], parallelism: RowParallelism) {
+    init(inner: Int, columns: Int, weights: [Float], bias: [Float], epilogue: DenseEpilogue = .none, parallelism: RowParallelism) {
         self.inner = inner
         self.columns = columns
         self.parallelism = parallelism
@@ -34,7 +37,10 @@ struct CPUDenseLayer: DenseLayer {
             }
         }
         packedWeights = packed
-        paddedBias = bias.isEmpty ? [] : bias + [Float](repeating: 0, count: panels * Self.panelWidth - columns)
+        let padding = [Float](repeating: 0, count: panels * Self.panelWidth - columns)
+        paddedBias = bias.isEmpty ? [] : bias + padding
+        paddedAddend = epilogue.addend.isEmpty ? [] : epilogue.addend + padding
+        relu = epilogue.relu
     }
 
     func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
@@ -51,8 +57,11 @@ struct CPUDenseLayer: DenseLayer {
     private func multiply(_ range: Range<Int>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         packedWeights.withUnsafeBufferPointer { weights in
             paddedBias.withUnsafeBufferPointer { bias in
-                berth_gemm_f32(range.count, inner, columns, input + range.lowerBound * inner, weights.baseAddress,
-                               bias.isEmpty ? nil : bias.baseAddress, output + range.lowerBound * columns)
+                paddedAddend.withUnsafeBufferPointer { addend in
+                    let epilogue = berth_gemm_epilogue(addend: addend.isEmpty ? nil : addend.baseAddress, relu: relu ? 1 : 0)
+                    berth_gemm_f32(range.count, inner, columns, input + range.lowerBound * inner, weights.baseAddress,
+                                   bias.isEmpty ? nil : bias.baseAddress, epilogue, output + range.lowerBound * columns)
+                }
             }
         }
     }

@@ -5,23 +5,27 @@ public protocol DenseLayer: Sendable {
     var placement: Placement { get }
     /// The host bytes the layer keeps (packed weights).
     var residentBytes: Int { get }
-    /// Multiplies `rows` rows of `inner` floats at `input` into `rows` rows of `columns` floats at `output`.
+    /// Multiplies `rows` rows of `inner` floats at `input` into `rows` rows of `columns` floats at `output`, each
+    /// sum finished by the layer's `DenseEpilogue`.
     func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
 }
 
 /// A dense layer's constants, as the graph planner hands them to a compiler: `weights` is `[inner, columns]`
-/// row-major with Gemm's `alpha` and `transB` already applied, `bias` has `columns` values or none.
+/// row-major with Gemm's `alpha` and `transB` already applied, `bias` has `columns` values or none and starts
+/// each sum, and `epilogue` is what the layer does to each finished sum (every compiler applies it).
 public struct DenseWeights: Sendable {
     public let inner: Int
     public let columns: Int
     public let weights: [Float]
     public let bias: [Float]
+    public let epilogue: DenseEpilogue
 
-    public init(inner: Int, columns: Int, weights: [Float], bias: [Float]) {
+    public init(inner: Int, columns: Int, weights: [Float], bias: [Float], epilogue: DenseEpilogue = .none) {
         self.inner = inner
         self.columns = columns
         self.weights = weights
         self.bias = bias
+        self.epilogue = epilogue
     }
 }
 

@@ -1,9 +1,11 @@
 /// Chooses the CPU kernel for a graph node, packing the constant inputs it needs (weights, shapes, axes).
 enum GraphKernelFactory {
     /// `inputs` holds each input's values when it is a constant, nil when it is computed; `shapes` their shapes.
-    /// `deviceKernels` compiles the forests and dense layers another backend runs (empty: the CPU kernels).
+    /// `deviceKernels` compiles the forests and dense layers another backend runs (empty: the CPU kernels);
+    /// `epilogue` is what a MatMul's or Gemm's layer does after its sums (the nodes the planner folded into it).
     static func kernel(for node: OperatorNode, inputs: [ConstantTensor?], shapes: [[Int]], parallelism: RowParallelism,
-                       deviceKernels: DeviceKernels = DeviceKernels()) throws(ModelValidationError) -> any GraphKernel {
+                       deviceKernels: DeviceKernels = DeviceKernels(),
+                       epilogue: DenseEpilogue = .none) throws(ModelValidationError) -> any GraphKernel {
         switch node.operation {
         case .gemm(let alpha, let beta, let transA, let transB):
             guard !transA else { throw ModelValidationError("Gemm with transA=1 is not supported") }
@@ -26,12 +28,13 @@ enum GraphKernelFactory {
                 }
                 bias = (0..<columns).map { beta * c.values[count == 1 ? 0 : $0] }
             }
-            return try DenseKernel(DenseWeights(inner: inner, columns: columns, weights: packed, bias: bias),
+            return try DenseKernel(DenseWeights(inner: inner, columns: columns, weights: packed, bias: bias, epilogue: epilogue),
                                    parallelism: parallelism, compiler: deviceKernels.dense)
         case .matMul:
             guard inputs.count == 2, let weights = inputs[1] else { throw ModelValidationError("MatMul of two computed tensors is not supported") }
             guard weights.shape.count == 2 else { throw ModelValidationError("MatMul by a \(weights.shape.count)-D constant is not supported") }
-            return try DenseKernel(DenseWeights(inner: weights.shape[0], columns: weights.shape[1], weights: weights.values, bias: []),
+            return try DenseKernel(DenseWeights(inner: weights.shape[0], columns: weights.shape[1], weights: weights.values, bias: [],
+                                                epilogue: epilogue),
                                    parallelism: parallelism, compiler: deviceKernels.dense)
         case .add: return BinaryKernel(function: .add)
         case .subtract: return BinaryKernel(function: .subtract)

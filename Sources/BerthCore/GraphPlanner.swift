@@ -4,6 +4,7 @@ import BerthText
 /// the kernel `GraphKernelFactory` chooses for it, resolves every shape with the batch as the only unknown, runs
 /// the nodes whose inputs are all constants now (folding, say, a Transpose of weights), and gives each computed
 /// tensor a slot of the arena, reusing a slot once the last step reading it has run (views share their input's).
+/// An Add of a constant row and a Relu straight after a dense layer are folded into it (`denseFusion`).
 struct GraphPlanner {
     let graph: OperatorGraph
     let parallelism: RowParallelism
@@ -48,7 +49,15 @@ struct GraphPlanner {
         pendingReads[inputSlot] = reads[graph.input] ?? 0
         locations[graph.input] = .slot(index: inputSlot, shape: [batch, graph.featureCount])
 
-        for node in graph.nodes {
+        var absorbed = Set<Int>()
+        for (position, original) in graph.nodes.enumerated() where !absorbed.contains(position) {
+            var node = original
+            var epilogue = DenseEpilogue.none
+            if let fusion = denseFusion(at: position, reads: reads) {
+                node.outputs = [fusion.output]
+                epilogue = fusion.epilogue
+                absorbed.formUnion(fusion.absorbed)
+            }
             let inputs = node.inputs.filter { !$0.isEmpty }
             guard node.operation.inputCount.contains(inputs.count) else {
                 let expected = node.operation.inputCount
@@ -62,7 +71,7 @@ struct GraphPlanner {
             do {
                 kernel = try GraphKernelFactory.kernel(for: node, inputs: inputLocations.map { constantValues($0) },
                                                        shapes: inputLocations.map(shape(of:)), parallelism: parallelism,
-                                                       deviceKernels: deviceKernels)
+                                                       deviceKernels: deviceKernels, epilogue: epilogue)
             } catch {
                 throw ModelValidationError("node \(quoted: node.name): \(error.reason)")
             }
@@ -162,7 +171,7 @@ struct GraphPlanner {
         constants.append(tensor)
     }
 
-    private func constantValues(_ location: CPUGraphModel.Location) -> ConstantTensor? {
+    func constantValues(_ location: CPUGraphModel.Location) -> ConstantTensor? {
         if case .constant(let index) = location { constants[index] } else { nil }
     }
 

@@ -6,9 +6,18 @@
 #define PANEL BERTH_PANEL_WIDTH
 #define BLOCK_ROWS 8
 
+// What every path does to a panel of products before storing it: the addend, then Relu, as the separate Add and
+// Relu kernels would (`!(v <= 0)` keeps NaN and turns -0 into +0, as Swift's max(v, 0) does).
+static inline void finish_portable(float *values, berth_gemm_epilogue epilogue, long p) {
+    if (epilogue.addend)
+        for (int j = 0; j < PANEL; j++) values[j] += epilogue.addend[p * PANEL + j];
+    if (epilogue.relu)
+        for (int j = 0; j < PANEL; j++) values[j] = !(values[j] <= 0.0f) ? values[j] : 0.0f;
+}
+
 // Portable: clang vectorises the 16-wide inner loop with whatever the build target has (SSE2, NEON).
 static void gemm_portable(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
-                          float *out) {
+                          berth_gemm_epilogue epilogue, float *out) {
     long panels = (columns + PANEL - 1) / PANEL;
     for (long r = 0; r < rows; r++) {
         const float *x = a + r * inner;
@@ -20,6 +29,7 @@ static void gemm_portable(long rows, long inner, long columns, const float *a, c
                 float v = x[k];
                 for (int j = 0; j < PANEL; j++) acc[j] += v * w[k * PANEL + j];
             }
+            finish_portable(acc, epilogue, p);
             long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
             memcpy(out + r * columns + p * PANEL, acc, (size_t)width * sizeof(float));
         }
@@ -29,10 +39,19 @@ static void gemm_portable(long rows, long inner, long columns, const float *a, c
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
+// The epilogue on 16 products of panel p: a compare and a zeroing move for Relu (an ordered <= leaves NaN alone).
+__attribute__((target("avx512f")))
+static inline __m512 finish_avx512(__m512 c, berth_gemm_epilogue epilogue, long p) {
+    if (epilogue.addend) c = _mm512_add_ps(c, _mm512_loadu_ps(epilogue.addend + p * PANEL));
+    if (epilogue.relu) c = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(c, _mm512_setzero_ps(), _CMP_NLE_UQ), c);
+    return c;
+}
+
 // One 8-row block against panels p and p+1 (32 columns): sixteen accumulators, two B loads per k shared by 8 rows.
 __attribute__((target("avx512f")))
 static inline void block8x32_avx512(long inner, long columns, const float *x, const float *w0, const float *w1,
-                                    const float *bias, long p, float *o, __mmask16 mask0, __mmask16 mask1) {
+                                    const float *bias, berth_gemm_epilogue epilogue, long p, float *o, __mmask16 mask0,
+                                    __mmask16 mask1) {
     __m512 b0 = bias ? _mm512_loadu_ps(bias + p * PANEL) : _mm512_setzero_ps();
     __m512 b1 = bias ? _mm512_loadu_ps(bias + (p + 1) * PANEL) : _mm512_setzero_ps();
     __m512 c[8], d[8];
@@ -46,15 +65,15 @@ static inline void block8x32_avx512(long inner, long columns, const float *x, co
         }
     }
     for (int i = 0; i < 8; i++) {
-        _mm512_mask_storeu_ps(o + i * columns, mask0, c[i]);
-        _mm512_mask_storeu_ps(o + i * columns + PANEL, mask1, d[i]);
+        _mm512_mask_storeu_ps(o + i * columns, mask0, finish_avx512(c[i], epilogue, p));
+        _mm512_mask_storeu_ps(o + i * columns + PANEL, mask1, finish_avx512(d[i], epilogue, p + 1));
     }
 }
 
 // One 8-row block against one panel (16 columns).
 __attribute__((target("avx512f")))
-static inline void block8x16_avx512(long inner, long columns, const float *x, const float *w, const float *bias, long p,
-                                    float *o, __mmask16 mask) {
+static inline void block8x16_avx512(long inner, long columns, const float *x, const float *w, const float *bias,
+                                    berth_gemm_epilogue epilogue, long p, float *o, __mmask16 mask) {
     __m512 start = bias ? _mm512_loadu_ps(bias + p * PANEL) : _mm512_setzero_ps();
     __m512 c[8];
     for (int i = 0; i < 8; i++) c[i] = start;
@@ -62,13 +81,14 @@ static inline void block8x16_avx512(long inner, long columns, const float *x, co
         __m512 wk = _mm512_loadu_ps(w + k * PANEL);
         for (int i = 0; i < 8; i++) c[i] = _mm512_fmadd_ps(_mm512_set1_ps(x[i * inner + k]), wk, c[i]);
     }
-    for (int i = 0; i < 8; i++) _mm512_mask_storeu_ps(o + i * columns, mask, c[i]);
+    for (int i = 0; i < 8; i++) _mm512_mask_storeu_ps(o + i * columns, mask, finish_avx512(c[i], epilogue, p));
 }
 
 // One row against four panels at once (independent accumulators hide the FMA latency; a single row is bound by
 // reading B, which this streams once).
 __attribute__((target("avx512f")))
-static void row_avx512(long inner, long columns, const float *x, const float *b, const float *bias, float *o) {
+static void row_avx512(long inner, long columns, const float *x, const float *b, const float *bias,
+                       berth_gemm_epilogue epilogue, float *o) {
     long panels = (columns + PANEL - 1) / PANEL;
     long p = 0;
     for (; p + 4 <= panels; p += 4) {
@@ -81,7 +101,7 @@ static void row_avx512(long inner, long columns, const float *x, const float *b,
         }
         for (int j = 0; j < 4; j++) {
             long width = columns - (p + j) * PANEL < PANEL ? columns - (p + j) * PANEL : PANEL;
-            _mm512_mask_storeu_ps(o + (p + j) * PANEL, (__mmask16)((1u << width) - 1u), c[j]);
+            _mm512_mask_storeu_ps(o + (p + j) * PANEL, (__mmask16)((1u << width) - 1u), finish_avx512(c[j], epilogue, p + j));
         }
     }
     for (; p < panels; p++) {
@@ -89,13 +109,13 @@ static void row_avx512(long inner, long columns, const float *x, const float *b,
         const float *w = b + p * inner * PANEL;
         for (long k = 0; k < inner; k++) c = _mm512_fmadd_ps(_mm512_set1_ps(x[k]), _mm512_loadu_ps(w + k * PANEL), c);
         long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
-        _mm512_mask_storeu_ps(o + p * PANEL, (__mmask16)((1u << width) - 1u), c);
+        _mm512_mask_storeu_ps(o + p * PANEL, (__mmask16)((1u << width) - 1u), finish_avx512(c, epilogue, p));
     }
 }
 
 __attribute__((target("avx512f")))
 static void gemm_avx512(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
-                        float *out) {
+                        berth_gemm_epilogue epilogue, float *out) {
     long panels = (columns + PANEL - 1) / PANEL;
     long r = 0;
     for (; r + BLOCK_ROWS <= rows; r += BLOCK_ROWS) {
@@ -103,22 +123,22 @@ static void gemm_avx512(long rows, long inner, long columns, const float *a, con
         long p = 0;
         for (; p + 2 <= panels; p += 2) {
             long width1 = columns - (p + 1) * PANEL < PANEL ? columns - (p + 1) * PANEL : PANEL;
-            block8x32_avx512(inner, columns, x, b + p * inner * PANEL, b + (p + 1) * inner * PANEL, bias, p,
+            block8x32_avx512(inner, columns, x, b + p * inner * PANEL, b + (p + 1) * inner * PANEL, bias, epilogue, p,
                              out + r * columns + p * PANEL, (__mmask16)0xFFFF, (__mmask16)((1u << width1) - 1u));
         }
         if (p < panels) {
             long width = columns - p * PANEL;
-            block8x16_avx512(inner, columns, x, b + p * inner * PANEL, bias, p, out + r * columns + p * PANEL,
+            block8x16_avx512(inner, columns, x, b + p * inner * PANEL, bias, epilogue, p, out + r * columns + p * PANEL,
                              (__mmask16)((1u << width) - 1u));
         }
     }
-    for (; r < rows; r++) row_avx512(inner, columns, a + r * inner, b, bias, out + r * columns);
+    for (; r < rows; r++) row_avx512(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
 }
 
 // 4 rows × 16 columns per step (two 8-wide halves): eight accumulators, two B loads shared by the 4 rows.
 __attribute__((target("avx2,fma")))
 static void gemm_avx2(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
-                      float *out) {
+                      berth_gemm_epilogue epilogue, float *out) {
     long panels = (columns + PANEL - 1) / PANEL;
     long r = 0;
     for (; r + 4 <= rows; r += 4) {
@@ -143,13 +163,14 @@ static void gemm_avx2(long rows, long inner, long columns, const float *a, const
             _mm256_storeu_ps(block[1], c1); _mm256_storeu_ps(block[1] + 8, d1);
             _mm256_storeu_ps(block[2], c2); _mm256_storeu_ps(block[2] + 8, d2);
             _mm256_storeu_ps(block[3], c3); _mm256_storeu_ps(block[3] + 8, d3);
+            for (int i = 0; i < 4; i++) finish_portable(block[i], epilogue, p);
             for (int i = 0; i < 4; i++) memcpy(out + (r + i) * columns + p * PANEL, block[i], (size_t)width * sizeof(float));
         }
     }
-    if (r < rows) gemm_portable(rows - r, inner, columns, a + r * inner, b, bias, out + r * columns);
+    if (r < rows) gemm_portable(rows - r, inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
 }
 
-typedef void (*gemm_function)(long, long, long, const float *, const float *, const float *, float *);
+typedef void (*gemm_function)(long, long, long, const float *, const float *, const float *, berth_gemm_epilogue, float *);
 
 static gemm_function chosen(const char **name) {
     __builtin_cpu_init();
@@ -159,7 +180,7 @@ static gemm_function chosen(const char **name) {
     return gemm_portable;
 }
 #else
-typedef void (*gemm_function)(long, long, long, const float *, const float *, const float *, float *);
+typedef void (*gemm_function)(long, long, long, const float *, const float *, const float *, berth_gemm_epilogue, float *);
 
 static gemm_function chosen(const char **name) {
     *name = "portable";
@@ -183,8 +204,8 @@ static gemm_function kernel(void) {
 }
 
 void berth_gemm_f32(long rows, long inner, long columns, const float *a, const float *packed_b, const float *bias,
-                    float *out) {
-    kernel()(rows, inner, columns, a, packed_b, bias, out);
+                    berth_gemm_epilogue epilogue, float *out) {
+    kernel()(rows, inner, columns, a, packed_b, bias, epilogue, out);
 }
 
 const char *berth_gemm_isa(void) {
@@ -193,19 +214,19 @@ const char *berth_gemm_isa(void) {
 }
 
 int berth_gemm_f32_using(int isa, long rows, long inner, long columns, const float *a, const float *packed_b,
-                         const float *bias, float *out) {
+                         const float *bias, berth_gemm_epilogue epilogue, float *out) {
     switch (isa) {
     case 0:
-        gemm_portable(rows, inner, columns, a, packed_b, bias, out);
+        gemm_portable(rows, inner, columns, a, packed_b, bias, epilogue, out);
         return 0;
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     case 1:
         if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return -1;
-        gemm_avx2(rows, inner, columns, a, packed_b, bias, out);
+        gemm_avx2(rows, inner, columns, a, packed_b, bias, epilogue, out);
         return 0;
     case 2:
         if (!__builtin_cpu_supports("avx512f")) return -1;
-        gemm_avx512(rows, inner, columns, a, packed_b, bias, out);
+        gemm_avx512(rows, inner, columns, a, packed_b, bias, epilogue, out);
         return 0;
 #endif
     default:

@@ -8,7 +8,7 @@ import Testing
 @Suite struct DenseKernelTests {
     /// Whether this CPU (and build) runs the kernel with `isa` (0 portable, 1 AVX2 and FMA, 2 AVX-512).
     static func cpuRuns(_ isa: Int32) -> Bool {
-        berth_gemm_f32_using(isa, 0, 0, 0, nil, nil, nil, nil) == 0
+        berth_gemm_f32_using(isa, 0, 0, 0, nil, nil, nil, berth_gemm_epilogue(addend: nil, relu: 0), nil) == 0
     }
 
     @Test func thePortablePathMatchesAPlainLoop() {
@@ -25,6 +25,65 @@ import Testing
         expectPathMatchesAPlainLoop(2)
     }
 
+    @Test func thePortableEpilogueIsTheAddAndReluKernels() {
+        expectEpilogueMatchesSeparateSteps(0)
+    }
+
+    @Test(.enabled(if: cpuRuns(1), "this CPU lacks AVX2 and FMA"))
+    func theAVX2EpilogueIsTheAddAndReluKernels() {
+        expectEpilogueMatchesSeparateSteps(1)
+    }
+
+    @Test(.enabled(if: cpuRuns(2), "this CPU lacks AVX-512"))
+    func theAVX512EpilogueIsTheAddAndReluKernels() {
+        expectEpilogueMatchesSeparateSteps(2)
+    }
+
+    /// Runs `isa`'s kernel on one layer's padded constants; `addend` empty means none.
+    func run(_ isa: Int32, _ layer: CPUDenseLayer, rows: Int, _ a: [Float], addend: [Float], relu: Bool) -> [Float] {
+        var out = [Float](repeating: .nan, count: rows * layer.columns)
+        let padded = addend.isEmpty ? [] : addend + [Float](repeating: 0, count: layer.packedWeights.count / layer.inner - layer.columns)
+        let status = layer.packedWeights.withUnsafeBufferPointer { packed in
+            layer.paddedBias.withUnsafeBufferPointer { paddedBias in
+                padded.withUnsafeBufferPointer { addend in
+                    berth_gemm_f32_using(isa, rows, layer.inner, layer.columns, a, packed.baseAddress, paddedBias.baseAddress,
+                                         berth_gemm_epilogue(addend: addend.isEmpty ? nil : addend.baseAddress, relu: relu ? 1 : 0), &out)
+                }
+            }
+        }
+        #expect(status == 0, "isa \(isa) refused to run")
+        return out
+    }
+
+    /// The epilogue gives, bit for bit, what the kernel's plain sums followed by the Add and Relu kernels give,
+    /// NaN rows and sums of exactly -0 included.
+    func expectEpilogueMatchesSeparateSteps(_ isa: Int32) {
+        var generator = SplitMix(seed: UInt64(isa) + 17)
+        func random() -> Float { Float(Int(generator.next() % 2001) - 1000) / 500 }
+        for (rows, inner, columns) in [(1, 1, 1), (3, 5, 17), (8, 7, 16), (13, 37, 40), (9, 64, 3), (20, 3, 33), (17, 4, 2)] {
+            var a = (0..<rows * inner).map { _ in random() }
+            a[0] = .nan
+            // A row of -0 times positive weights, from a bias of -0, sums to -0 (and adding -0 keeps it), which Relu
+            // turns into +0.
+            for k in 0..<inner { a[(rows - 1) * inner + k] = -0.0 }
+            var w = (0..<inner * columns).map { _ in random() }
+            for k in 0..<inner { w[k * columns] = abs(w[k * columns]) + 0.5 }
+            var addend = (0..<columns).map { _ in random() }
+            addend[0] = -0.0
+            let layer = CPUDenseLayer(inner: inner, columns: columns, weights: w, bias: [Float](repeating: -0.0, count: columns),
+                                      parallelism: RowParallelism(threadCount: 1))
+            let sums = run(isa, layer, rows: rows, a, addend: [], relu: false)
+            let added = sums.indices.map { sums[$0] + addend[$0 % columns] }
+            for (fused, separate) in [(run(isa, layer, rows: rows, a, addend: addend, relu: false), added),
+                                      (run(isa, layer, rows: rows, a, addend: [], relu: true), sums.map { max($0, 0) }),
+                                      (run(isa, layer, rows: rows, a, addend: addend, relu: true), added.map { max($0, 0) })] {
+                #expect(fused.map(\.bitPattern) == separate.map(\.bitPattern), "isa \(isa) \(rows)×\(inner)×\(columns)")
+            }
+            #expect(sums[(rows - 1) * columns].bitPattern == (-0.0 as Float).bitPattern, "the -0 row sums to -0")
+            #expect(rows == 1 || sums[0].isNaN, "the NaN row sums to NaN")
+        }
+    }
+
     func expectPathMatchesAPlainLoop(_ isa: Int32) {
         var generator = SplitMix(seed: UInt64(isa) + 3)
         func random() -> Float { Float(Int(generator.next() % 2001) - 1000) / 500 }
@@ -36,7 +95,8 @@ import Testing
             var out = [Float](repeating: .nan, count: rows * columns)
             let status = kernel.packedWeights.withUnsafeBufferPointer { packed in
                 kernel.paddedBias.withUnsafeBufferPointer { paddedBias in
-                    berth_gemm_f32_using(isa, rows, inner, columns, a, packed.baseAddress, paddedBias.baseAddress, &out)
+                    berth_gemm_f32_using(isa, rows, inner, columns, a, packed.baseAddress, paddedBias.baseAddress,
+                                         berth_gemm_epilogue(addend: nil, relu: 0), &out)
                 }
             }
             #expect(status == 0, "isa \(isa) refused to run")

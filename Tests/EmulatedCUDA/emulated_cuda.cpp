@@ -258,7 +258,9 @@ static void run_dense_thread() {
         *static_cast<const float **>(parameters[0]), *static_cast<const float **>(parameters[1]),
         *static_cast<const float **>(parameters[2]), *static_cast<float **>(parameters[3]),
         *static_cast<long long *>(parameters[4]), *static_cast<long long *>(parameters[5]),
-        *static_cast<long long *>(parameters[6]), *static_cast<long long *>(parameters[7]));
+        *static_cast<long long *>(parameters[6]), *static_cast<long long *>(parameters[7]),
+        *static_cast<const float **>(parameters[8]), *static_cast<long long *>(parameters[9]),
+        *static_cast<long long *>(parameters[10]));
     *done = true;
 }
 

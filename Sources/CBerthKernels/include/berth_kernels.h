@@ -4,7 +4,16 @@
 #include "berth_forest_node.h"
 #include "berth_spin_pause.h"
 
-/// Berth's dense matrix kernel: out[r, c] = bias[c] + sum_k a[r, k] * b[k, c] for r in [0, rows).
+/// What the dense kernel does to each product after its multiply-adds, in this order: add `addend[c]` (a
+/// following Add of a constant row, folded in; one value per padded column, or NULL), then Relu when `relu` is
+/// nonzero (NaN stays NaN, -0 becomes +0).
+typedef struct {
+    const float *addend;
+    int relu;
+} berth_gemm_epilogue;
+
+/// Berth's dense matrix kernel: out[r, c] = epilogue(bias[c] + sum_k a[r, k] * b[k, c]) for r in [0, rows), the
+/// sum taken in order of k, starting from the bias.
 ///
 /// `packed_b` holds B in panels of BERTH_PANEL_WIDTH columns: panel p is inner × 16 floats, row-major, the last
 /// panel zero-padded; `bias` has one value per padded column (zeros past `columns`), or is NULL. The kernel picks
@@ -12,7 +21,7 @@
 #define BERTH_PANEL_WIDTH 16
 
 void berth_gemm_f32(long rows, long inner, long columns, const float *a, const float *packed_b,
-                    const float *bias, float *out);
+                    const float *bias, berth_gemm_epilogue epilogue, float *out);
 
 /// The instruction set the kernel runs with on this machine: "avx512", "avx2" or "portable".
 const char *berth_gemm_isa(void);
@@ -20,7 +29,7 @@ const char *berth_gemm_isa(void);
 /// The same computation with a given instruction set (0 portable, 1 AVX2+FMA, 2 AVX-512), for tests that check
 /// every path on one machine. Returns 0, or -1 when this CPU (or build) lacks the instruction set.
 int berth_gemm_f32_using(int isa, long rows, long inner, long columns, const float *a, const float *packed_b,
-                         const float *bias, float *out);
+                         const float *bias, berth_gemm_epilogue epilogue, float *out);
 
 /// The most trees `berth_forest_walk_row` walks in one call.
 #define BERTH_FOREST_WALK_MAX_TREES 64
