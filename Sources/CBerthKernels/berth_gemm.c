@@ -5,6 +5,7 @@
 
 #define PANEL BERTH_PANEL_WIDTH
 #define BLOCK_ROWS 8
+#define NARROW_COLUMNS 4
 
 // What every path does to a panel of products before storing it: the addend, then Relu, as the separate Add and
 // Relu kernels would (`!(v <= 0)` keeps NaN and turns -0 into +0, as Swift's max(v, 0) does).
@@ -39,11 +40,17 @@ static void gemm_portable(long rows, long inner, long columns, const float *a, c
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
-// The epilogue on 16 products of panel p: a compare and a zeroing move for Relu (an ordered <= leaves NaN alone).
+// Relu on 16 values: a compare and a zeroing move (an unordered "not <=" keeps NaN).
+__attribute__((target("avx512f")))
+static inline __m512 relu_avx512(__m512 c) {
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(c, _mm512_setzero_ps(), _CMP_NLE_UQ), c);
+}
+
+// The epilogue on 16 products of panel p.
 __attribute__((target("avx512f")))
 static inline __m512 finish_avx512(__m512 c, berth_gemm_epilogue epilogue, long p) {
     if (epilogue.addend) c = _mm512_add_ps(c, _mm512_loadu_ps(epilogue.addend + p * PANEL));
-    if (epilogue.relu) c = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(c, _mm512_setzero_ps(), _CMP_NLE_UQ), c);
+    if (epilogue.relu) c = relu_avx512(c);
     return c;
 }
 
@@ -113,9 +120,71 @@ static void row_avx512(long inner, long columns, const float *x, const float *b,
     }
 }
 
+// Transposes 16 rows of 16 floats in registers: afterwards v[j] holds element j of every row, row i in lane i.
+__attribute__((target("avx512f")))
+static inline void transpose16_avx512(__m512 v[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(v[i], v[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(v[i], v[i + 1]);
+    }
+    // u[4g + j]: rows 4g … 4g+3 of elements j, j+4, j+8 and j+12, one per 128-bit lane.
+    for (int g = 0; g < 16; g += 4) {
+        u[g] = _mm512_shuffle_ps(t[g], t[g + 2], 0x44);
+        u[g + 1] = _mm512_shuffle_ps(t[g], t[g + 2], 0xEE);
+        u[g + 2] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+        u[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512 x = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), y = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
+        __m512 z = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88), w = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
+        v[j] = _mm512_shuffle_f32x4(x, z, 0x88);
+        v[j + 8] = _mm512_shuffle_f32x4(x, z, 0xDD);
+        v[j + 4] = _mm512_shuffle_f32x4(y, w, 0x88);
+        v[j + 12] = _mm512_shuffle_f32x4(y, w, 0xDD);
+    }
+}
+
+// A narrow layer (at most NARROW_COLUMNS columns: a classifier's last layer, a linear model) on 16 rows at a time.
+// The wide blocks would fill a 16-column panel mostly of padding; here 16 × 16 inputs are transposed in registers,
+// so one vector holds one input of 16 rows, and each column takes one multiply-add per input for all 16 rows. Each
+// sum is the same chain as the wide kernels' (the bias, then k in order, fused multiply-adds), so the answers are
+// the same bit for bit.
+__attribute__((target("avx512f")))
+static void block16_narrow_avx512(long inner, long columns, const float *x, const float *b, const float *bias,
+                                  berth_gemm_epilogue epilogue, float *o) {
+    __m512 acc[NARROW_COLUMNS];
+    for (long c = 0; c < columns; c++) acc[c] = bias ? _mm512_set1_ps(bias[c]) : _mm512_setzero_ps();
+    for (long start = 0; start < inner; start += 16) {
+        long width = inner - start < 16 ? inner - start : 16;
+        __mmask16 mask = (__mmask16)((1u << width) - 1u);
+        __m512 v[16];
+        for (int i = 0; i < 16; i++) v[i] = _mm512_maskz_loadu_ps(mask, x + i * inner + start);
+        transpose16_avx512(v);
+        for (long k = 0; k < width; k++) {
+            const float *w = b + (start + k) * PANEL;
+            for (long c = 0; c < columns; c++) acc[c] = _mm512_fmadd_ps(v[k], _mm512_set1_ps(w[c]), acc[c]);
+        }
+    }
+    const __m512i stride = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                              _mm512_set1_epi32((int)columns));
+    for (long c = 0; c < columns; c++) {
+        __m512 value = acc[c];
+        if (epilogue.addend) value = _mm512_add_ps(value, _mm512_set1_ps(epilogue.addend[c]));
+        if (epilogue.relu) value = relu_avx512(value);
+        _mm512_i32scatter_ps(o + c, stride, value, 4);
+    }
+}
+
 __attribute__((target("avx512f")))
 static void gemm_avx512(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
                         berth_gemm_epilogue epilogue, float *out) {
+    if (columns <= NARROW_COLUMNS) {
+        long r = 0;
+        for (; r + 16 <= rows; r += 16) block16_narrow_avx512(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
+        for (; r < rows; r++) row_avx512(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
+        return;
+    }
     long panels = (columns + PANEL - 1) / PANEL;
     long r = 0;
     for (; r + BLOCK_ROWS <= rows; r += BLOCK_ROWS) {

@@ -4,7 +4,8 @@ import Testing
 @testable import BerthCore
 
 /// The dense kernel's every instruction-set path against a plain triple loop, on sizes that leave partial row
-/// blocks and partial column panels. A path this CPU cannot run is reported as skipped, not passed.
+/// blocks, partial column panels and the narrow layers (at most four columns) the AVX-512 path transposes. A path
+/// this CPU cannot run is reported as skipped, not passed.
 @Suite struct DenseKernelTests {
     /// Whether this CPU (and build) runs the kernel with `isa` (0 portable, 1 AVX2 and FMA, 2 AVX-512).
     static func cpuRuns(_ isa: Int32) -> Bool {
@@ -60,7 +61,7 @@ import Testing
     func expectEpilogueMatchesSeparateSteps(_ isa: Int32) {
         var generator = SplitMix(seed: UInt64(isa) + 17)
         func random() -> Float { Float(Int(generator.next() % 2001) - 1000) / 500 }
-        for (rows, inner, columns) in [(1, 1, 1), (3, 5, 17), (8, 7, 16), (13, 37, 40), (9, 64, 3), (20, 3, 33), (17, 4, 2)] {
+        for (rows, inner, columns) in [(1, 1, 1), (3, 5, 17), (8, 7, 16), (13, 37, 40), (9, 64, 3), (20, 3, 33), (17, 4, 2), (37, 40, 1), (35, 19, 4)] {
             var a = (0..<rows * inner).map { _ in random() }
             a[0] = .nan
             // A row of -0 times positive weights, from a bias of -0, sums to -0 (and adding -0 keeps it), which Relu
@@ -84,10 +85,31 @@ import Testing
         }
     }
 
+    /// Every AVX-512 block (wide panels, the transposed narrow layers, single rows) sums each output as one chain
+    /// of fused multiply-adds from the bias, k in order: the same value bit for bit whichever block a row falls in.
+    @Test(.enabled(if: cpuRuns(2), "this CPU lacks AVX-512"))
+    func theAVX512BlocksSumOneFusedChainEach() {
+        var generator = SplitMix(seed: 41)
+        func random() -> Float { Float(Int(generator.next() % 2_000_001) - 1_000_000) / 300_007 }
+        for (rows, inner, columns) in [(37, 40, 1), (35, 19, 4), (33, 70, 2), (19, 33, 3), (21, 45, 40), (16, 17, 5)] {
+            let a = (0..<rows * inner).map { _ in random() }
+            let w = (0..<inner * columns).map { _ in random() }
+            let bias = (0..<columns).map { _ in random() }
+            let layer = CPUDenseLayer(inner: inner, columns: columns, weights: w, bias: bias, parallelism: RowParallelism(threadCount: 1))
+            let got = run(2, layer, rows: rows, a, addend: [], relu: false)
+            let expected = (0..<rows * columns).map { index -> Float in
+                let (r, c) = index.quotientAndRemainder(dividingBy: columns)
+                return (0..<inner).reduce(bias[c]) { $0.addingProduct(a[r * inner + $1], w[$1 * columns + c]) }
+            }
+            let differing = got.indices.first { got[$0].bitPattern != expected[$0].bitPattern }
+            #expect(differing == nil, "\(rows)×\(inner)×\(columns): value \(differing ?? 0) is \(got[differing ?? 0]), the chain gives \(expected[differing ?? 0])")
+        }
+    }
+
     func expectPathMatchesAPlainLoop(_ isa: Int32) {
         var generator = SplitMix(seed: UInt64(isa) + 3)
         func random() -> Float { Float(Int(generator.next() % 2001) - 1000) / 500 }
-        for (rows, inner, columns) in [(1, 1, 1), (3, 5, 17), (8, 7, 16), (13, 37, 40), (9, 64, 3), (20, 3, 33)] {
+        for (rows, inner, columns) in [(1, 1, 1), (3, 5, 17), (8, 7, 16), (13, 37, 40), (9, 64, 3), (20, 3, 33), (37, 40, 1), (35, 19, 4)] {
             let a = (0..<rows * inner).map { _ in random() }
             let w = (0..<inner * columns).map { _ in random() }
             let bias = (0..<columns).map { _ in random() }
