@@ -23,12 +23,20 @@ public final class PendingOutputFile {
 
     /// Removes every temporary file still being written and returns their paths: what SIGINT or SIGTERM does to a
     /// job, so that no `.partial` outlives it.
-    public static func removeAllInProgress() -> [String] {
+    private static func removeAllInProgress() -> [String] {
         inProgress.withLock { paths in
             for path in paths { unlink(path) }
             defer { paths.removeAll() }
             return paths.sorted()
         }
+    }
+
+    /// `removeAllInProgress`, told as the end of a stopping job's last line: "; removed a.out.partial, …", or
+    /// nothing when no file was being written. Every way `berth predict` stops early (an interrupt, an input that
+    /// shrank) says it the same way.
+    public static func removeAllInProgressNamingThem() -> String {
+        let removed = removeAllInProgress()
+        return removed.isEmpty ? "" : "; removed \(removed.joined(separator: ", "))"
     }
 
     init(path: String) throws(BatchFileFailure) {

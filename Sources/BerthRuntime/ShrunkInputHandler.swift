@@ -43,8 +43,7 @@ public enum ShrunkInputHandler {
             guard !ShrunkInputHandler.stopping.exchange(true, ordering: .acquiringAndReleasing) else {
                 while true { pause() }
             }
-            let removed = PendingOutputFile.removeAllInProgress()
-            let what = removed.isEmpty ? "" : "; removed \(removed.joined(separator: ", "))"
+            let what = PendingOutputFile.removeAllInProgressNamingThem()
             var message = Array("""
 
                 berth predict: \(path) became shorter while it was being read (another program truncated or rewrote \

@@ -62,7 +62,7 @@ public enum BerthApplication {
         }
         routes.on(.get, "ping", ping)
         routes.on(.post, "ping", ping)
-        routes.on(.post, "invocations") { request, context in
+        routes.on(.post, InvocationRoute.singleModel) { request, context in
             await invocations.respond(to: request, context: context) { () throws(InvocationFailure) in
                 do throws(ModelUnavailable) {
                     return try state.readyModel()
@@ -105,7 +105,7 @@ public enum BerthApplication {
         let ping: @Sendable (Request, BasicRequestContext) async -> Response = { _, _ in Response(status: .ok) }
         routes.on(.get, "ping", ping)
         routes.on(.post, "ping", ping)
-        routes.on(.post, "invocations") { _, _ in
+        routes.on(.post, InvocationRoute.singleModel) { _, _ in
             InvocationFailure(.notFound, "this is a multi-model endpoint: invoke a model with POST /models/{name}/invoke").response
         }
         routes.on(.get, "execution-parameters") { _, _ in

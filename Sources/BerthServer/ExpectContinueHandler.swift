@@ -36,7 +36,7 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func isAnInvocationItsHeadersRefuse(_ request: HTTPRequest) -> Bool {
         guard request.method == .post, let target = request.path else { return false }
         let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        guard path == "/invocations" || (path.hasPrefix("/models/") && path.hasSuffix("/invoke")) else { return false }
+        guard InvocationRoute.matches(path) else { return false }
         return (try? InvocationHeaders(contentType: request.headerFields[.contentType], accept: request.headerFields[.accept],
                                        defaultAccept: defaultAccept)) == nil
     }

@@ -26,7 +26,7 @@ struct MultiModelAPI: Sendable {
         routes.on(.post, "models") { request, context in await load(request, logger: context.logger) }
         routes.on(.get, "models/:name") { _, context in describe(ModelNameParameter.name(in: context)) }
         routes.on(.delete, "models/:name") { request, context in unload(ModelNameParameter.name(in: context), request: request, logger: context.logger) }
-        routes.on(.post, "models/:name/invoke") { request, context in
+        routes.on(.post, InvocationRoute.multiModel) { request, context in
             let name = ModelNameParameter.name(in: context)
             if let target = request.headers[Self.targetModel] {
                 context.logger.debug("invoke", metadata: ["model": .string(name), "target_model": .string(String(target.prefix(1024)))])

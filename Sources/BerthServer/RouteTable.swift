@@ -22,13 +22,16 @@ struct RouteTable: Sendable {
     func methods(at path: String) -> [HTTPRequest.Method] {
         let requested = path.split(separator: "/")
         var methods = Set<HTTPRequest.Method>()
-        for route in routes where route.segments.count == requested.count {
-            if zip(route.segments, requested).allSatisfy({ template, segment in template.hasPrefix(":") || template == segment }) {
-                methods.formUnion(route.methods)
-            }
+        for route in routes where Self.template(route.segments, matches: requested) {
+            methods.formUnion(route.methods)
         }
         if methods.contains(.get) { methods.insert(.head) }
         return methods.sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// Whether a path's segments fill a template's: the same count, each equal or taken by a `:parameter`.
+    static func template(_ template: [Substring], matches requested: [Substring]) -> Bool {
+        template.count == requested.count && zip(template, requested).allSatisfy { part, segment in part.hasPrefix(":") || part == segment }
     }
 
     /// The answer to a request no route took: 405 naming the methods its path is served with (and `Allow`), else 404

@@ -210,9 +210,7 @@ struct PredictCommand: ParsableCommand {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
-                let removed = PendingOutputFile.removeAllInProgress()
-                let what = removed.isEmpty ? "" : ": removed \(removed.joined(separator: ", "))"
-                writeStandardError("\nberth predict: interrupted\(what)\n")
+                writeStandardError("\nberth predict: interrupted\(PendingOutputFile.removeAllInProgressNamingThem())\n")
                 _exit(status)
             }
             source.resume()

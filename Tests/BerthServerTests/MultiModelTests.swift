@@ -76,6 +76,31 @@ import Testing
         }
     }
 
+    /// `Expect: 100-continue` on a model's own invocation path, as on `/invocations` (`ExpectContinueTests`): the
+    /// go-ahead for a request Berth will read, none for one its Content-Type refuses.
+    @Test func aModelsInvocationAnswersExpectContinueAsInvocationsDoes() async throws {
+        try place(Self.binary, as: "churn")
+        let root = self.root
+        let rows = try Fixtures.bytes(Fixtures.root + "/" + Self.binary + "/requests/rows.csv")
+        try await run { client in
+            #expect(try await Self.load(client, "churn", url: root + "/churn").status == .ok)
+            for (contentType, status) in [("text/csv", "200"), ("image/png", "415")] {
+                let connection = try RawConnection(port: try #require(client.port))
+                connection.send("POST /models/churn/invoke HTTP/1.1\r\nHost: x\r\nContent-Type: \(contentType)\r\n"
+                                + "Expect: 100-continue\r\nContent-Length: \(rows.count)\r\n\r\n")
+                var answer = try await connection.read(for: 1)
+                if status == "200" {
+                    #expect(answer.hasPrefix("HTTP/1.1 100 Continue"), "\(answer)")
+                    connection.send(String(decoding: rows, as: UTF8.self))
+                    answer = try await connection.read(for: 1)
+                } else {
+                    #expect(!answer.contains("100 Continue"), "\(answer)")
+                }
+                #expect(answer.hasPrefix("HTTP/1.1 \(status)"), "\(contentType): \(answer)")
+            }
+        }
+    }
+
     @Test func loadListGetInvokeConflictDeleteCycle() async throws {
         try place(Self.binary, as: "churn")
         try place(Self.onnx, as: "forest")
