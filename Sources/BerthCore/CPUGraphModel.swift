@@ -31,6 +31,10 @@ struct CPUGraphModel: CompiledModel {
     /// The step of the one tree ensemble the answer is computed from alone, which explanations ask; nil for any
     /// other graph (`explain`).
     let explainedForest: Int?
+    let parallelism: RowParallelism
+    /// The work a row gives every step, when each step may run on a block of rows on one thread
+    /// (`GraphKernel.parallelWorkPerRow`); nil when a step splits its rows its own way.
+    let parallelWorkPerRow: Int?
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
     /// A graph with a kernel that runs every batch on the GPU makes one launch for a joined call instead of one per
@@ -59,10 +63,13 @@ struct CPUGraphModel: CompiledModel {
 
     /// `deviceKernels` supplies the forests and dense layers another backend runs (empty: all on the CPU).
     init(_ graph: OperatorGraph, parallelism: RowParallelism, deviceKernels: DeviceKernels = DeviceKernels()) throws(ModelValidationError) {
+        self.parallelism = parallelism
         var planner = GraphPlanner(graph: graph, parallelism: parallelism, deviceKernels: deviceKernels)
         try planner.plan()
         featureCount = graph.featureCount
         steps = planner.steps
+        let works = planner.steps.map(\.kernel.parallelWorkPerRow)
+        parallelWorkPerRow = works.contains(nil) ? nil : works.reduce(0) { $0 + $1! }
         constants = ConstantArena(planner.constants)
         slotWidths = planner.slotWidths
         let rowWidth = slotWidths.reduce(0, +)
@@ -89,10 +96,38 @@ struct CPUGraphModel: CompiledModel {
 
     func predict(_ batch: FeatureBatch) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
+        if let parallelWorkPerRow, batch.rowCount <= blockRows {
+            return predictSplitAcrossCores(batch, workPerRow: parallelWorkPerRow)
+        }
         let read = { (view: (Location) -> TensorView) in Array(view(output).buffer) }
         let values = batch.rowCount > blockRows ? inBlocks(batch, stepCount: steps.count, read: read).flatMap { $0 }
             : batch.values.withUnsafeBufferPointer { run($0, rows: batch.rowCount, stepCount: steps.count, read: read) }
         return Predictions(rowCount: batch.rowCount, columnCount: outputCount, values: values)
+    }
+
+    /// A batch cut into one block of rows per core, each run through every step on its own thread, in its own arena:
+    /// one hand-off for the whole graph instead of one for each layer, and each layer's output read back by the
+    /// core that wrote it, from its own cache (an MLP of 3 × 256 on 4,096 rows: about 1.07 × layer by layer). A
+    /// batch too small to split runs whole on the caller's thread, as layer by layer it would.
+    private func predictSplitAcrossCores(_ batch: FeatureBatch, workPerRow: Int) -> Predictions {
+        let columns = outputCount
+        let features = featureCount
+        var values = [Float](repeating: 0, count: batch.rowCount * columns)
+        values.withUnsafeMutableBufferPointer { values in
+            batch.values.withUnsafeBufferPointer { input in
+                let rows = SendablePointer(input.baseAddress)
+                let answers = SendableMutablePointer(values.baseAddress)
+                parallelism.forEachRangeHoldingEveryCore(rowCount: batch.rowCount, work: batch.rowCount * workPerRow,
+                                                         granularity: 32) { range in
+                    let block = UnsafeBufferPointer(start: rows.pointer.map { $0 + range.lowerBound * features }, count: range.count * features)
+                    run(block, rows: range.count, stepCount: steps.count) { view in
+                        let answer = view(output).buffer
+                        (answers.pointer! + range.lowerBound * columns).update(from: answer.baseAddress!, count: answer.count)
+                    }
+                }
+            }
+        }
+        return Predictions(rowCount: batch.rowCount, columnCount: columns, values: values)
     }
 
     /// `read`'s answer for each block of at most `blockRows` rows of `batch`, in order, once the first `stepCount`

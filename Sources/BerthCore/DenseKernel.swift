@@ -6,6 +6,8 @@ struct DenseKernel: GraphKernel {
     let layer: any DenseLayer
 
     var residentBytes: Int { layer.residentBytes }
+    /// A CPU layer's multiply-adds / 64, as `CPUDenseLayer` weighs its own split.
+    var parallelWorkPerRow: Int? { layer.placement == .cpu ? inner * columns / 64 : nil }
 
     /// `weights` is `[inner, columns]` row-major; `bias` has `columns` values or none. `compiler` (from
     /// `DeviceKernels.dense`) builds the layer, nil for the CPU's.

@@ -13,12 +13,17 @@ protocol GraphKernel: Sendable {
     var constantInputs: Set<Int> { get }
     /// Bytes the kernel keeps (packed weights, a tree forest), beyond the graph's constants.
     var residentBytes: Int { get }
+    /// The work a row gives the kernel, in `RowParallelism.minimumParallelWork`'s units, when the graph may run
+    /// it on a block of rows on one thread among others (`CPUGraphModel`); nil when it splits its rows its own way
+    /// (a forest, a layer on another device), and the graph is then left to its kernels' splits.
+    var parallelWorkPerRow: Int? { get }
 }
 
 extension GraphKernel {
     var isView: Bool { false }
     var constantInputs: Set<Int> { [] }
     var residentBytes: Int { 0 }
+    var parallelWorkPerRow: Int? { 0 }
 }
 
 /// The first dimension of every tensor computed from the request, unknown until a batch arrives.

@@ -77,6 +77,7 @@ struct LinearKernel: GraphKernel {
 
     var outputWidth: Int { widensBinary ? 2 : dense.columns }
     var residentBytes: Int { dense.residentBytes }
+    var parallelWorkPerRow: Int? { dense.parallelWorkPerRow }
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
         let scores = try dense.outputShapes(inputs)[0]

@@ -40,6 +40,18 @@ public struct RowParallelism: Sendable {
     /// Calls `body` with disjoint ranges covering `0..<rowCount`, possibly concurrently; returns when all are done.
     /// `work` is weighed against `minimumParallelWork`, and `granularity` is about the fewest rows a thread gets.
     public func forEachRange(rowCount: Int, work: Int, granularity: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        forEachRange(rowCount: rowCount, work: work, granularity: granularity, holdingEveryCore: false, body)
+    }
+
+    /// `forEachRange` for a body that makes split calls of its own on its range (a graph's layers on a block of
+    /// rows): once it splits, it counts as a call on every thread until its ranges are done, so neither the calls
+    /// inside them nor another request's meanwhile split again, on cores it already keeps busy.
+    func forEachRangeHoldingEveryCore(rowCount: Int, work: Int, granularity: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        forEachRange(rowCount: rowCount, work: work, granularity: granularity, holdingEveryCore: true, body)
+    }
+
+    private func forEachRange(rowCount: Int, work: Int, granularity: Int, holdingEveryCore: Bool,
+                              _ body: @Sendable (Range<Int>) -> Void) {
         guard rowCount > 0 else { return }
         let chunks = min(threadCount, (rowCount + granularity - 1) / granularity)
         let running = Self.callsRunning.add(1, ordering: .relaxed).newValue
@@ -48,6 +60,9 @@ public struct RowParallelism: Sendable {
             body(0..<rowCount)
             return
         }
+        let held = holdingEveryCore ? threadCount - 1 : 0
+        Self.callsRunning.add(held, ordering: .relaxed)
+        defer { Self.callsRunning.subtract(held, ordering: .relaxed) }
         let perChunk = (rowCount + chunks - 1) / chunks
         if RowWorkers.shared.run(rowCount: rowCount, chunkCount: chunks, perChunk: perChunk, body) { return }
         Self.onDispatch(count: rowCount, chunks: chunks, perChunk: perChunk, body)

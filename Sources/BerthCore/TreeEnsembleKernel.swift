@@ -12,6 +12,9 @@ struct TreeEnsembleKernel: GraphKernel {
         model.residentBytes + (operation.fileTrees ?? []).reduce(0) { $0 + $1.nodeIds.count * MemoryLayout<Int>.stride }
     }
 
+    /// The forest splits its rows itself, in blocks its walks are tuned for.
+    var parallelWorkPerRow: Int? { nil }
+
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
         guard inputs[0].count == 2, inputs[0].last == model.featureCount else {
             throw ModelValidationError("the tree ensemble reads \(model.featureCount) features but its input is \(Shapes.describe(inputs[0]))")

@@ -38,6 +38,19 @@ import Testing
         #expect(innerRanges.withLock { $0 } == [[0..<50, 50..<100], [0..<50, 50..<100]])
     }
 
+    @Test func aCallHoldingEveryCoreKeepsTheCallsInItsRangesWhole() {
+        // Four threads: the outer call alone would leave three cores free for an inner call to split over; holding
+        // them, it leaves none.
+        let outer = RowParallelism(threadCount: 4, minimumParallelWork: 0, splitsOnlyWhenCoresAreFree: false)
+        let inner = RowParallelism(threadCount: 4, minimumParallelWork: 0)
+        let innerRanges = Mutex<[[Range<Int>]]>([])
+        outer.forEachRangeHoldingEveryCore(rowCount: 4, work: 4, granularity: 1) { _ in
+            let ranges = Self.ranges(inner, rows: 100)
+            innerRanges.withLock { $0.append(ranges) }
+        }
+        #expect(innerRanges.withLock { $0 } == [[Range<Int>]](repeating: [0..<100], count: 4))
+    }
+
     @Test func smallWorkStaysOnTheCallersThread() {
         #expect(Self.ranges(RowParallelism(threadCount: 4, minimumParallelWork: 1000, splitsOnlyWhenCoresAreFree: false), rows: 999) == [0..<999])
     }
