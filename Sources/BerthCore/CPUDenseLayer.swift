@@ -9,8 +9,8 @@ import CBerthKernels
 struct CPUDenseLayer: DenseLayer {
     let inner: Int
     let columns: Int
-    /// Panels of `BERTH_PANEL_WIDTH` columns.
-    let packedWeights: [Float]
+    /// Panels of `BERTH_PANEL_WIDTH` columns, starting on a cache line.
+    let packedWeights: CacheAlignedFloats
     /// One value per padded column, or empty.
     let paddedBias: [Float]
     /// The epilogue's addend, one value per padded column, or empty.
@@ -36,7 +36,7 @@ struct CPUDenseLayer: DenseLayer {
                 packed[panel * inner * Self.panelWidth + k * Self.panelWidth + column % Self.panelWidth] = weights[k * columns + column]
             }
         }
-        packedWeights = packed
+        packedWeights = CacheAlignedFloats(packed)
         let padding = [Float](repeating: 0, count: panels * Self.panelWidth - columns)
         paddedBias = bias.isEmpty ? [] : bias + padding
         paddedAddend = epilogue.addend.isEmpty ? [] : epilogue.addend + padding
