@@ -4,8 +4,8 @@ Builds two models — an MLP of 3 hidden layers of 256 units (Gemm/Relu, as torc
 200-tree random forest exported by skl2onnx — writes batches of 1, 64 and 4,096 rows as .npy files, times
 `berth bench` (a release build) and onnxruntime's InferenceSession.run on each, and prints a table of median
 latencies and the ratio onnxruntime time / Berth time (> 1: Berth is faster). The two alternate for `--rounds`
-rounds, so that a shared machine's slow spell falls on both: each cell shows the medians over the rounds, the
-median of the rounds' ratios, and their range.
+rounds, cell by cell, so that a shared machine's slow spell falls on both: each cell shows the medians over the
+rounds, the median of the rounds' ratios, and their range.
 
 Usage (the fixture environment has every package):
     swift build -c release --product berth
@@ -127,8 +127,12 @@ def main():
             session = onnxruntime_session(model, arguments.threads)
             ours, theirs = [], []
             for _ in range(arguments.rounds):
-                ours.append(time_berth(arguments.berth, folder, files, arguments.threads, arguments.seconds))
-                theirs.append([time_onnxruntime(session, batch, arguments.seconds) for batch in batches])
+                # Cell by cell, each Berth time next to onnxruntime's, so the pair shares the machine's mood.
+                ours.append([])
+                theirs.append([])
+                for path, batch in zip(files, batches):
+                    ours[-1] += time_berth(arguments.berth, folder, [path], arguments.threads, arguments.seconds)
+                    theirs[-1].append(time_onnxruntime(session, batch, arguments.seconds))
             for cell, rows in enumerate(BATCHES):
                 berth = [round_[cell] for round_ in ours]
                 runtime = [round_[cell] for round_ in theirs]
