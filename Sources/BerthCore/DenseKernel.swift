@@ -31,6 +31,7 @@ struct DenseKernel: GraphKernel {
     }
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
-        layer.multiply(rows: inputs[0].count / max(inner, 1), input: inputs[0].data, output: outputs[0].data)
+        // Rows counted from the output: a layer of no inputs (inner 0) still writes its bias for every row.
+        layer.multiply(rows: outputs[0].count / max(columns, 1), input: inputs[0].data, output: outputs[0].data)
     }
 }

@@ -21,6 +21,7 @@ public struct DenseWeights: Sendable {
     public let epilogue: DenseEpilogue
 
     public init(inner: Int, columns: Int, weights: [Float], bias: [Float], epilogue: DenseEpilogue = .none) {
+        precondition(epilogue.addend.isEmpty || epilogue.addend.count == columns, "an addend holds one value per column")
         self.inner = inner
         self.columns = columns
         self.weights = weights

@@ -27,8 +27,8 @@ extension GraphPlanner {
         guard node.outputs.count == 1 else { return nil }
         var fusion = DenseFusion(output: node.outputs[0])
         var next = position + 1
-        // A Gemm's C starts each sum; an Add after it stays a separate rounding, so it stays a separate step.
-        if inputs.count == 2, let (added, addend) = constantRowAdd(to: fusion.output, at: next, columns: columns, reads: reads) {
+        // After a Gemm's C (which starts each sum) the addend is still a rounding of its own, as the Add's was.
+        if let (added, addend) = constantRowAdd(to: fusion.output, at: next, columns: columns, reads: reads) {
             fusion.epilogue.addend = addend
             fusion.absorbed.append(next)
             fusion.output = added

@@ -33,6 +33,9 @@ public struct RowParallelism: Sendable {
 
     /// Calls running in `forEachRange` at this moment, across every model of the process.
     static let callsRunning = Atomic<Int>(0)
+    /// Cores a split call holds beyond its own count (`forEachRangeHoldingEveryCore`): counted with `callsRunning`
+    /// when a call decides whether to split, apart from it when a worker decides whether to keep spinning.
+    static let heldCores = Atomic<Int>(0)
 
     /// The number of processors currently online.
     public static var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -54,15 +57,15 @@ public struct RowParallelism: Sendable {
                               _ body: @Sendable (Range<Int>) -> Void) {
         guard rowCount > 0 else { return }
         let chunks = min(threadCount, (rowCount + granularity - 1) / granularity)
-        let running = Self.callsRunning.add(1, ordering: .relaxed).newValue
+        let running = Self.callsRunning.add(1, ordering: .relaxed).newValue + Self.heldCores.load(ordering: .relaxed)
         defer { Self.callsRunning.subtract(1, ordering: .relaxed) }
         guard chunks > 1, work >= minimumParallelWork, running < threadCount || !splitsOnlyWhenCoresAreFree else {
             body(0..<rowCount)
             return
         }
         let held = holdingEveryCore ? threadCount - 1 : 0
-        Self.callsRunning.add(held, ordering: .relaxed)
-        defer { Self.callsRunning.subtract(held, ordering: .relaxed) }
+        Self.heldCores.add(held, ordering: .relaxed)
+        defer { Self.heldCores.subtract(held, ordering: .relaxed) }
         let perChunk = (rowCount + chunks - 1) / chunks
         if RowWorkers.shared.run(rowCount: rowCount, chunkCount: chunks, perChunk: perChunk, body) { return }
         Self.onDispatch(count: rowCount, chunks: chunks, perChunk: perChunk, body)

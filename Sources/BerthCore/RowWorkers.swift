@@ -115,7 +115,10 @@ final class RowWorkers: Sendable {
             spins += 1
             if spins & 63 == 0 {
                 if DispatchTime.now().uptimeNanoseconds > deadline { break }
-                if RowParallelism.callsRunning.load(ordering: .relaxed) > maximumWorkers { break }
+                // A split holding every core is one call here: the calls inside its ranges are its own, and the
+                // worker that has finished its range should be awake for the split that follows.
+                let calls = RowParallelism.callsRunning.load(ordering: .relaxed) - RowParallelism.heldCores.load(ordering: .relaxed)
+                if calls > maximumWorkers { break }
             }
             berth_spin_pause()
         }

@@ -204,6 +204,30 @@ static void gemm_avx512(long rows, long inner, long columns, const float *a, con
     for (; r < rows; r++) row_avx512(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
 }
 
+// One row against each panel in turn (the rows past the last block of 4), with the blocks' own chain: fused
+// multiply-adds from the bias, k in order, so a row's answer does not depend on where it falls in its batch.
+__attribute__((target("avx2,fma")))
+static void row_avx2(long inner, long columns, const float *x, const float *b, const float *bias,
+                     berth_gemm_epilogue epilogue, float *o) {
+    long panels = (columns + PANEL - 1) / PANEL;
+    for (long p = 0; p < panels; p++) {
+        __m256 low = bias ? _mm256_loadu_ps(bias + p * PANEL) : _mm256_setzero_ps();
+        __m256 high = bias ? _mm256_loadu_ps(bias + p * PANEL + 8) : _mm256_setzero_ps();
+        const float *w = b + p * inner * PANEL;
+        for (long k = 0; k < inner; k++) {
+            __m256 v = _mm256_broadcast_ss(x + k);
+            low = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + k * PANEL), low);
+            high = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + k * PANEL + 8), high);
+        }
+        float block[PANEL];
+        _mm256_storeu_ps(block, low);
+        _mm256_storeu_ps(block + 8, high);
+        finish_portable(block, epilogue, p);
+        long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
+        memcpy(o + p * PANEL, block, (size_t)width * sizeof(float));
+    }
+}
+
 // 4 rows × 16 columns per step (two 8-wide halves): eight accumulators, two B loads shared by the 4 rows.
 __attribute__((target("avx2,fma")))
 static void gemm_avx2(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
@@ -236,7 +260,7 @@ static void gemm_avx2(long rows, long inner, long columns, const float *a, const
             for (int i = 0; i < 4; i++) memcpy(out + (r + i) * columns + p * PANEL, block[i], (size_t)width * sizeof(float));
         }
     }
-    if (r < rows) gemm_portable(rows - r, inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
+    for (; r < rows; r++) row_avx2(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
 }
 
 typedef void (*gemm_function)(long, long, long, const float *, const float *, const float *, berth_gemm_epilogue, float *);

@@ -85,10 +85,21 @@ import Testing
         }
     }
 
+    /// Every AVX2 block (4 rows, and the single rows after the last block) sums each output as one chain of fused
+    /// multiply-adds from the bias, k in order: a row's answer does not depend on its place in the batch.
+    @Test(.enabled(if: cpuRuns(1), "this CPU lacks AVX2 and FMA"))
+    func theAVX2BlocksSumOneFusedChainEach() {
+        expectBlocksSumOneFusedChainEach(1)
+    }
+
     /// Every AVX-512 block (wide panels, the transposed narrow layers, single rows) sums each output as one chain
     /// of fused multiply-adds from the bias, k in order: the same value bit for bit whichever block a row falls in.
     @Test(.enabled(if: cpuRuns(2), "this CPU lacks AVX-512"))
     func theAVX512BlocksSumOneFusedChainEach() {
+        expectBlocksSumOneFusedChainEach(2)
+    }
+
+    func expectBlocksSumOneFusedChainEach(_ isa: Int32) {
         var generator = SplitMix(seed: 41)
         func random() -> Float { Float(Int(generator.next() % 2_000_001) - 1_000_000) / 300_007 }
         for (rows, inner, columns) in [(37, 40, 1), (35, 19, 4), (33, 70, 2), (19, 33, 3), (21, 45, 40), (16, 17, 5)] {
@@ -96,13 +107,13 @@ import Testing
             let w = (0..<inner * columns).map { _ in random() }
             let bias = (0..<columns).map { _ in random() }
             let layer = CPUDenseLayer(inner: inner, columns: columns, weights: w, bias: bias, parallelism: RowParallelism(threadCount: 1))
-            let got = run(2, layer, rows: rows, a, addend: [], relu: false)
+            let got = run(isa, layer, rows: rows, a, addend: [], relu: false)
             let expected = (0..<rows * columns).map { index -> Float in
                 let (r, c) = index.quotientAndRemainder(dividingBy: columns)
                 return (0..<inner).reduce(bias[c]) { $0.addingProduct(a[r * inner + $1], w[$1 * columns + c]) }
             }
             let differing = got.indices.first { got[$0].bitPattern != expected[$0].bitPattern }
-            #expect(differing == nil, "\(rows)×\(inner)×\(columns): value \(differing ?? 0) is \(got[differing ?? 0]), the chain gives \(expected[differing ?? 0])")
+            #expect(differing == nil, "isa \(isa) \(rows)×\(inner)×\(columns): value \(differing ?? 0) is \(got[differing ?? 0]), the chain gives \(expected[differing ?? 0])")
         }
     }
 

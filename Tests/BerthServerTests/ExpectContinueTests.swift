@@ -15,9 +15,10 @@ import Testing
     }
 
     /// A JSON body with an Accept Berth cannot answer is still read: it may be an Open Inference request, which has
-    /// no Accept to honour (406 only once the body shows it is not).
+    /// no Accept to honour (406 only once the body shows it is not). A path no invocation route matches is not an
+    /// invocation, whatever its Content-Type: its body is read and its answer is the router's 404.
     @Test(arguments: [("/invocations", "text/csv", nil, "200"), ("/invocations?x=1", "text/csv", "text/csv", "200"),
-                      ("/invocations", "application/json", "image/png", "406")])
+                      ("/invocations", "application/json", "image/png", "406"), ("/models/a/b/invoke", "image/png", nil, "404")])
     func aRequestBerthWillReadGets100ContinueThenItsAnswer(_ path: String, _ contentType: String, _ accept: String?,
                                                            _ status: String) async throws {
         try await TestServer.run(modelDirectory: Self.model) { client in
@@ -26,8 +27,10 @@ import Testing
             let interim = try await connection.read(for: 1)
             #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
             connection.send(Self.body)
-            let answer = try await connection.read(for: 1)
-            #expect(answer.hasPrefix("HTTP/1.1 \(status)"), "\(answer)")
+            // The router's 404 does not wait for the body, so it may come with the 100 Continue.
+            let sameRead = interim.firstRange(of: "\r\n\r\n").map { String(interim[$0.upperBound...]) } ?? ""
+            let answer = sameRead + (try await connection.read(for: 1))
+            #expect(answer.hasPrefix("HTTP/1.1 \(status)"), "\(interim) then \(answer)")
         }
     }
 
