@@ -78,6 +78,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--mlp-model", help="a folder holding the MLP's model.onnx (from --write-mlp), instead of building it")
     parser.add_argument("--write-mlp", metavar="DIR", help="write the MLP's model.onnx into DIR and stop")
+    parser.add_argument("--units", type=int, default=256, help="units of each of the MLP's 3 hidden layers")
     parser.add_argument("--devices", default="", help="BERTH_DEVICE values to measure each model under, comma-separated")
     parser.add_argument("--calls", default="", help="BERTH_MAX_BATCH_CALLS values to measure batching on with, comma-separated "
                                                     "(default: on once, with the default)")
@@ -88,7 +89,7 @@ def main():
     if arguments.write_mlp:
         os.makedirs(arguments.write_mlp, exist_ok=True)
         with open(os.path.join(arguments.write_mlp, "model.onnx"), "wb") as handle:
-            handle.write(onnx_benchmark().mlp(rng))
+            handle.write(onnx_benchmark().mlp(rng, arguments.units))
         return
     with tempfile.TemporaryDirectory() as work:
         models = {}
@@ -97,8 +98,8 @@ def main():
             mlp_folder = os.path.join(work, "mlp")
             os.makedirs(mlp_folder)
             with open(os.path.join(mlp_folder, "model.onnx"), "wb") as handle:
-                handle.write(onnx_benchmark().mlp(rng))
-        models["MLP 28-256-256-256-2 (ONNX)"] = mlp_folder
+                handle.write(onnx_benchmark().mlp(rng, arguments.units))
+        models[f"MLP 28-{arguments.units}-{arguments.units}-{arguments.units}-2 (ONNX)" if not arguments.mlp_model else "MLP (ONNX)"] = mlp_folder
         trees = os.environ.get("BERTH_TREE_MODEL_DIR")
         if trees:
             models["500 trees (XGBoost)"] = trees

@@ -30,8 +30,9 @@ FEATURES = 28
 BATCHES = [1, 64, 4096]
 
 
-def mlp(rng):
-    layers, inputs, nodes, initializers = [256, 256, 256, 2], "input", [], []
+def mlp(rng, units=256):
+    """The MLP: 3 hidden layers of `units` (256 in this benchmark; batching-by-model.py may ask for more)."""
+    layers, inputs, nodes, initializers = [units, units, units, 2], "input", [], []
     width = FEATURES
     for index, units in enumerate(layers):
         w = (rng.normal(size=(units, width)) / np.sqrt(width)).astype(np.float32)

@@ -145,14 +145,15 @@ public struct ModelLoader: Sendable {
                                    kind: first.kind, writer: first.writerVersion,
                                    treeCount: files.reduce(0) { $0 + $1.loaded.treeCount }, meaning: meaning, classLabels: classLabels,
                                    schema: first.schema)
-        let batcher = configuration.batching.enabled ?? model.gainsFromJoinedCalls
+        let batching = BatchingChoice(configured: configuration.batching.enabled, model: model)
+        let batcher = batching.joins
             ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows,
                                 maxConcurrentCalls: configuration.batching.maxConcurrentCalls
                                     ?? BatchingSettings.defaultConcurrentCalls(threadCount: configuration.compute.threadCount),
                                 delay: configuration.batching.maxDelay, metrics: metrics, pace: pace)
             : nil
         return ServedModel(compiled: model, summary: summary, outputSelection: selection, defaultJSONSelection: jsonDefault,
-                           batcher: batcher, metrics: metrics, triton: repository?.config, pace: pace)
+                           batcher: batcher, batching: batching, metrics: metrics, triton: repository?.config, pace: pace)
     }
 
     /// The model's meaning with its classes named — by `BERTH_CLASS_LABELS` when set (its count must be the model's),

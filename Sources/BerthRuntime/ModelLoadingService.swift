@@ -56,7 +56,8 @@ public struct ModelLoadingService: Service, CustomStringConvertible {
                 "features": .stringConvertible(model.featureCount),
                 "outputs": .stringConvertible(model.outputCount),
                 "backend": .string(model.placement == .cpu ? "cpu (dense kernel: \(CPUBackend.denseInstructionSet))" : model.placement.description),
-                "batching": .string(model.batcher.map { "on, up to \($0.maxConcurrentCalls) joined calls at once" } ?? "off"),
+                "batching": .string(model.batcher.map { "on, up to \($0.maxConcurrentCalls) joined calls at once (\(model.batching))" }
+                                    ?? "off (\(model.batching))"),
                 "load_ms": .stringConvertible(Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
             ]
             if let choice = model.compiled.kernelChoice { metadata["tree_walk"] = .string(choice) }

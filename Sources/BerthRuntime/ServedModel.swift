@@ -15,6 +15,8 @@ public struct ServedModel: Sendable {
     public let defaultJSONSelection: OutputSelection?
     /// Joins concurrent small requests into one kernel call (`BERTH_BATCHING`), or nil.
     public let batcher: PredictionBatcher?
+    /// Whether the model is batched, and why (the `model ready` line says).
+    public let batching: BatchingChoice
     /// Where the stages of answering are measured.
     public let metrics: RuntimeMetrics
     /// The Triton FIL configuration the model came with, when it was read from a Triton model repository: its name,

@@ -34,7 +34,8 @@ struct KernelPaceTests {
         let served = try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
         #expect(served.pace.estimate(rows: 1) > .zero)
         let slow = ServedModel(compiled: served.compiled, summary: served.summary, outputSelection: nil, defaultJSONSelection: nil,
-                               batcher: nil, metrics: served.metrics, triton: nil, pace: KernelPace(.milliseconds(1), rows: 1))
+                               batcher: nil, batching: served.batching, metrics: served.metrics, triton: nil,
+                               pace: KernelPace(.milliseconds(1), rows: 1))
         #expect(slow.predictsOffThePool(rows: 3))
         #expect(!slow.predictsOffThePool(rows: 1))
     }

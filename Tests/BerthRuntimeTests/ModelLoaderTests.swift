@@ -99,17 +99,26 @@ import Testing
     /// Batching is on by default where a joined call is cheaper than its parts (a dense ONNX network), off where the
     /// kernel costs the same per row (trees); BERTH_BATCHING overrides either way.
     @Test func batchingFollowsTheModelUnlessSet() throws {
-        func batches(_ fixture: String, _ environment: [String: String] = [:]) throws -> Bool {
+        func served(_ fixture: String, _ environment: [String: String] = [:]) throws -> ServedModel {
             var configuration = try BerthConfiguration(environment: environment, processorCount: 2)
             configuration.model.directory = Fixtures.root + "/" + fixture + "/model"
-            return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test")).batcher != nil
+            return try ModelLoader(configuration: configuration, backend: CPUBackend()).load(logger: Logger(label: "test"))
         }
-        #expect(try batches("onnx-mlp-gemm"))
-        #expect(try batches("onnx-logistic-binary"))
-        #expect(try !batches("xgboost-binary-legacy"))
-        #expect(try !batches("onnx-random-forest-binary"))
-        #expect(try batches("xgboost-binary-legacy", ["BERTH_BATCHING": "true"]))
-        #expect(try !batches("onnx-mlp-gemm", ["BERTH_BATCHING": "false"]))
+        // Dense layers: decided by what a joined call was measured to save (which a debug build's per-call costs
+        // inflate, so only the wiring is checked here; JoinedCallSavingTests checks the rule).
+        for fixture in ["onnx-mlp-gemm", "onnx-logistic-binary"] {
+            let model = try served(fixture)
+            #expect((model.batcher != nil) == model.batching.joins, "\(fixture)")
+            #expect(model.batching.description.hasPrefix("a joined call saves "), "\(fixture): \(model.batching)")
+        }
+        for fixture in ["xgboost-binary-legacy", "onnx-random-forest-binary"] {
+            let model = try served(fixture)
+            #expect(model.batcher == nil, "\(fixture)")
+            #expect(model.batching.description == "a row costs its kernel the same joined or not", "\(fixture)")
+        }
+        let forced = try served("xgboost-binary-legacy", ["BERTH_BATCHING": "true"])
+        #expect(forced.batcher != nil && forced.batching.description == "BERTH_BATCHING=true")
+        #expect(try served("onnx-mlp-gemm", ["BERTH_BATCHING": "false"]).batcher == nil)
     }
 
     @Test func ensembleCanBeSwitchedOff() throws {

@@ -88,11 +88,11 @@ import Testing
                 let connection = try RawConnection(port: try #require(client.port))
                 connection.send("POST /models/churn/invoke HTTP/1.1\r\nHost: x\r\nContent-Type: \(contentType)\r\n"
                                 + "Expect: 100-continue\r\nContent-Length: \(rows.count)\r\n\r\n")
-                var answer = try await connection.read(for: 1)
+                var answer = try await connection.readHead(within: 10)
                 if status == "200" {
                     #expect(answer.hasPrefix("HTTP/1.1 100 Continue"), "\(answer)")
                     connection.send(String(decoding: rows, as: UTF8.self))
-                    answer = try await connection.read(for: 1)
+                    answer = try await connection.readHead(within: 10)
                 } else {
                     #expect(!answer.contains("100 Continue"), "\(answer)")
                 }

@@ -31,6 +31,16 @@ final class RawConnection {
         String(decoding: try await receive(for: seconds).bytes, as: UTF8.self)
     }
 
+    /// What the server sends until it has sent a response head (up to its blank line), within `seconds` — as soon
+    /// as it has, so a loaded machine's slow answer still arrives and a quick one is not waited out.
+    func readHead(within seconds: Double) async throws -> String {
+        let blankLine = Array("\r\n\r\n".utf8)
+        let received = try await receive(for: seconds) { bytes in
+            bytes.count >= 4 && (0...(bytes.count - 4)).contains { Array(bytes[$0..<$0 + 4]) == blankLine }
+        }
+        return String(decoding: received.bytes, as: UTF8.self)
+    }
+
     /// Everything the server sends until it closes the connection, or nil if it is still open after `seconds`.
     func readUntilClosed(within seconds: Double) async throws -> String? {
         let received = try await receive(for: seconds)
@@ -39,7 +49,7 @@ final class RawConnection {
 
     /// What arrives within `seconds`, and whether the server closed the connection in that time. Waits by sleeping,
     /// never by blocking a thread: the server's handlers share the test's cooperative pool.
-    private func receive(for seconds: Double) async throws -> (bytes: [UInt8], closed: Bool) {
+    private func receive(for seconds: Double, until done: ([UInt8]) -> Bool = { _ in false }) async throws -> (bytes: [UInt8], closed: Bool) {
         let deadline = Date().addingTimeInterval(seconds)
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -52,6 +62,7 @@ final class RawConnection {
             let count = buffer.withUnsafeMutableBytes { recv(socketDescriptor, $0.baseAddress, $0.count, 0) }
             if count <= 0 { return (received, true) }
             received += buffer[0..<count]
+            if done(received) { return (received, false) }
         }
         return (received, false)
     }

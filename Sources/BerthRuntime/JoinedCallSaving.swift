@@ -1,0 +1,47 @@
+import BerthCore
+
+/// What joining small requests into one kernel call saves a model, measured once at load: one row's call alone
+/// against a row's share of a joined call of `rows` rows, each the fastest of a few.
+///
+/// With `BERTH_BATCHING` unset, a model is batched only where it gains from joined calls in kind
+/// (`CompiledModel.gainsFromJoinedCalls`: dense layers, every batch on a GPU) and saves at least `minimum` a request
+/// by it. Joining costs each request its hand-off through the batcher's queue: measured on the 2-core Intel Xeon of
+/// docs/performance.md, the MLP there answered 0.92 × the requests a second joined once its one-row call took about
+/// 8 µs, its kernel saving 6 µs a request, which puts that hand-off at about 14 µs of CPU. A larger network's
+/// one-row call (its weights streamed once for one row) saves far more.
+struct JoinedCallSaving: Sendable, CustomStringConvertible {
+    /// The joined call measured: as many rows as 1-row requests queue at a moment on a busy endpoint.
+    static let rows = 32
+    /// The least saving a request for which batching is on by default.
+    static let minimum: Duration = .microseconds(15)
+
+    /// Kernel time a request saves, joined.
+    let perRequest: Duration
+
+    init(measuring model: any CompiledModel) {
+        let alone = FeatureBatch(rowCount: 1, columnCount: model.featureCount,
+                                 values: [Float](repeating: 0, count: model.featureCount))
+        let joined = FeatureBatch(rowCount: Self.rows, columnCount: model.featureCount,
+                                  values: [Float](repeating: 0, count: Self.rows * model.featureCount))
+        let one = Self.fastest(of: 8) { _ = model.predict(alone) }
+        let share = Self.fastest(of: 4) { _ = model.predict(joined) } / Self.rows
+        perRequest = one - share
+    }
+
+    init(perRequest: Duration) {
+        self.perRequest = perRequest
+    }
+
+    var pays: Bool { perRequest >= Self.minimum }
+
+    var description: String {
+        let microseconds = Double(perRequest.components.seconds) * 1e6 + Double(perRequest.components.attoseconds) / 1e12
+        return "a joined call saves \(max(0, Int(microseconds.rounded()))) µs a request"
+            + (pays ? "" : ", under the \(Self.minimum.components.attoseconds / 1_000_000_000_000) µs a hand-off costs")
+    }
+
+    private static func fastest(of times: Int, _ body: () -> Void) -> Duration {
+        let clock = ContinuousClock()
+        return (0..<times).map { _ in clock.measure(body) }.min()!
+    }
+}
