@@ -1,6 +1,7 @@
 """Dynamic batching by model: 64 connections of one-row CSV requests (wrk) against the release server with
 BERTH_BATCHING=true, =false and unset (the default, which depends on the model), for the MLP of
-`onnx-vs-onnxruntime.py` (3 hidden layers of 256 units: a joined call is one matrix product instead of many) and the
+`onnx-vs-onnxruntime.py` (3 hidden layers of 256 units, or `--units`: a joined call is one matrix product instead of
+many) and the
 reference tree model (500 trees: every row costs the kernel the same, joined or not). Ratio = requests/s over
 those with batching off, measured back to back; the default must land on the faster side for each model.
 `--calls 1,4` measures batching on once per BERTH_MAX_BATCH_CALLS value (joined calls a model runs at once).

@@ -18,9 +18,10 @@ public protocol CompiledModel: Sendable {
     var outputPrecision: FeaturePrecision { get }
     /// Explains every row of `batch` (whose `columnCount` must equal `featureCount`), or says why this model cannot.
     func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations
-    /// Whether one call on many rows costs less than a call per row — dense layers (one matrix product instead of
-    /// many), every batch on the GPU (one launch instead of many) — so dynamic batching is on by default
-    /// (docs/performance.md#dynamic-batching).
+    /// Whether one call on many rows can cost less than a call per row — dense layers (one matrix product instead of
+    /// many), every batch on the GPU (one launch instead of many) — so dynamic batching may pay; by default it is on
+    /// where it was also measured at load to save more than it costs (`JoinedCallSaving`,
+    /// docs/performance.md#dynamic-batching).
     var gainsFromJoinedCalls: Bool { get }
     /// Which of its ways to run the kernel chose on this machine, and why (the tree walk measured at load), for the
     /// model ready line and `berth inspect`; nil when it had no choice to make.

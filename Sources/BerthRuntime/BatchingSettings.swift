@@ -1,8 +1,8 @@
 /// Joining small concurrent requests into one kernel call (`PredictionBatcher`): not to be confused with batch
 /// transform, which is a kind of job.
 public struct BatchingSettings: Sendable {
-    /// `BERTH_BATCHING`: on, off, or (nil, the default) as the model gains from joined calls
-    /// (`CompiledModel.gainsFromJoinedCalls`).
+    /// `BERTH_BATCHING`: on, off, or (nil, the default) where the model gains from joined calls
+    /// (`CompiledModel.gainsFromJoinedCalls`) by more than joining costs, as measured at load (`BatchingChoice`).
     public var enabled: Bool?
     /// `BERTH_MAX_BATCH_ROWS`: the most rows one joined call takes; requests this large or larger run alone.
     public var maxRows = 256

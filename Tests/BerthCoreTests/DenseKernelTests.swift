@@ -85,8 +85,9 @@ import Testing
         }
     }
 
-    /// Every AVX2 block (4 rows, and the single rows after the last block) sums each output as one chain of fused
-    /// multiply-adds from the bias, k in order: a row's answer does not depend on its place in the batch.
+    /// Every AVX2 block (4 rows, the transposed 8 rows of a narrow layer, and the single rows after the last block)
+    /// sums each output as one chain of fused multiply-adds from the bias, k in order: a row's answer does not
+    /// depend on its place in the batch.
     @Test(.enabled(if: cpuRuns(1), "this CPU lacks AVX2 and FMA"))
     func theAVX2BlocksSumOneFusedChainEach() {
         expectBlocksSumOneFusedChainEach(1)

@@ -19,6 +19,12 @@ import Testing
         #expect(JoinedCallSaving(perRequest: JoinedCallSaving.minimum).pays, "the minimum itself pays")
     }
 
+    @Test func aSavingJustShortOfTheMinimumDoesNotReadAsReachingIt() {
+        let justShort = JoinedCallSaving(perRequest: .nanoseconds(14_700))
+        #expect(!justShort.pays)
+        #expect(justShort.description == "a joined call saves 14 µs a request, under the 15 µs a hand-off costs")
+    }
+
     @Test func aJoinedCallMeasuredSlowerSavesNothing() {
         #expect(JoinedCallSaving(perRequest: .microseconds(-3)).description.hasPrefix("a joined call saves 0 µs a request"))
     }
