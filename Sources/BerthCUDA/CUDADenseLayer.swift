@@ -4,8 +4,8 @@ import CCUDA
 /// A dense layer of an ONNX graph on the GPU: weights and bias uploaded once at load, each multiplication run
 /// through a `CUDALane` (rows in, products out). The layer's epilogue (a folded Add and Relu) runs in the kernel;
 /// every other operator between layers stays on the CPU, so each layer's input and output cross the bus; the
-/// crossover measured at load decides whether that
-/// pays. Any CUDA error answers the call on the CPU layer instead, reported once through `report`.
+/// crossover measured at load decides whether that pays. Any CUDA error answers the call on the CPU layer instead,
+/// reported once through `report`.
 final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
     static let tile = 16
 

@@ -107,7 +107,7 @@ struct CPUGraphModel: CompiledModel {
 
     /// A batch cut into one block of rows per core, each run through every step on its own thread, in its own arena:
     /// one hand-off for the whole graph instead of one for each layer, and each layer's output read back by the
-    /// core that wrote it, from its own cache (an MLP of 3 × 256 on 4,096 rows: about 1.07 × layer by layer). A
+    /// core that wrote it, from its own cache (an MLP of 3 × 256 on 4,096 rows: 1.21 × layer by layer). A
     /// batch too small to split runs whole on the caller's thread, as layer by layer it would.
     private func predictSplitAcrossCores(_ batch: FeatureBatch, workPerRow: Int) -> Predictions {
         let columns = outputCount

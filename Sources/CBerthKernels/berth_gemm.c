@@ -7,8 +7,8 @@
 #define BLOCK_ROWS 8
 #define NARROW_COLUMNS 4
 
-// What every path does to a panel of products before storing it: the addend, then Relu, as the separate Add and
-// Relu kernels would (`!(v <= 0)` keeps NaN and turns -0 into +0, as Swift's max(v, 0) does).
+// What every path does to each product of `column` before storing it: the addend, then Relu, as the separate Add
+// and Relu kernels would (`!(v <= 0)` keeps NaN and turns -0 into +0, as Swift's max(v, 0) does).
 static inline float finish_one(float value, berth_gemm_epilogue epilogue, long column) {
     if (epilogue.addend) value += epilogue.addend[column];
     if (epilogue.relu) value = !(value <= 0.0f) ? value : 0.0f;

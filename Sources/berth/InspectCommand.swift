@@ -54,6 +54,8 @@ struct InspectCommand: ParsableCommand {
         var schema: (key: String, value: JSONValue)?
         if !backendOnly {
             fields.append(("model_dir", configuration.model.directory))
+            // Inspecting serves nothing: no batcher, and no measuring at load of what one would save.
+            configuration.batching.enabled = false
             do {
                 let served = try ModelLoader(configuration: configuration, backend: choice.backend).load(logger: logger)
                 fields += [

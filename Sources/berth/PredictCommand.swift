@@ -103,6 +103,9 @@ struct PredictCommand: ParsableCommand {
         }
         writeStandardError(choice.startupLine + "\n")
         let model: ServedModel
+        // A job answers one request at a time (`InferencePipeline` predicts alone): no batcher, and no measuring at
+        // load of what one would save.
+        configuration.batching.enabled = false
         do {
             model = try ModelLoader(configuration: configuration, backend: choice.backend).load(logger: logger)
         } catch {
