@@ -53,6 +53,18 @@ public struct RowParallelism: Sendable {
         forEachRange(rowCount: rowCount, work: work, granularity: granularity, holdingEveryCore: true, body)
     }
 
+    /// Runs `body` with every call in the process kept whole on its caller's thread, as if each core had a call of
+    /// its own: what a call costs one core, for a measurement (`JoinedCallSaving`) that must not count the other
+    /// cores' share as time saved. Calls of other requests meanwhile do not split either, for the moment it lasts.
+    public static func withEveryCallOnItsOwnThread<Result>(_ body: () -> Result) -> Result {
+        heldCores.add(everyCore, ordering: .relaxed)
+        defer { heldCores.subtract(everyCore, ordering: .relaxed) }
+        return body()
+    }
+
+    /// More cores than any machine has: held, no call splits.
+    private static let everyCore = 1 << 30
+
     private func forEachRange(rowCount: Int, work: Int, granularity: Int, holdingEveryCore: Bool,
                               _ body: @Sendable (Range<Int>) -> Void) {
         guard rowCount > 0 else { return }

@@ -12,11 +12,13 @@ public struct BatchingChoice: Sendable, CustomStringConvertible {
         self.description = description
     }
 
-    init(configured: Bool?, model: any CompiledModel) {
+    init(configured: Bool?, maxRows: Int, model: any CompiledModel) {
         if let configured {
             self.init(joins: configured, description: "BERTH_BATCHING=\(configured)")
+        } else if maxRows < 2 {
+            self.init(joins: false, description: "BERTH_MAX_BATCH_ROWS=\(maxRows) joins no two requests")
         } else if model.gainsFromJoinedCalls {
-            self.init(measured: JoinedCallSaving(measuring: model))
+            self.init(measured: JoinedCallSaving(measuring: model, maxRows: maxRows))
         } else {
             self.init(joins: false, description: "a row costs its kernel the same joined or not")
         }

@@ -10,7 +10,8 @@ import BerthCore
 /// 8 µs, its kernel saving 6 µs a request, which puts that hand-off at about 14 µs of CPU. A larger network's
 /// one-row call (its weights streamed once for one row) saves far more.
 struct JoinedCallSaving: Sendable, CustomStringConvertible {
-    /// The joined call measured: as many rows as 1-row requests queue at a moment on a busy endpoint.
+    /// The joined call measured: as many rows as 1-row requests queue at a moment on a busy endpoint, or fewer where
+    /// `BERTH_MAX_BATCH_ROWS` caps a joined call lower.
     static let rows = 32
     /// The least saving a request for which batching is on by default.
     static let minimum: Duration = .microseconds(15)
@@ -18,13 +19,17 @@ struct JoinedCallSaving: Sendable, CustomStringConvertible {
     /// Kernel time a request saves, joined.
     let perRequest: Duration
 
-    init(measuring model: any CompiledModel) {
+    /// Times `model` on one row and on a joined call of up to `maxRows` rows (`BatchingSettings.maxRows`, at least 2). The joined
+    /// call is kept on one thread: on a busy endpoint, where joining matters, each core runs its own call, and a
+    /// call split over idle cores would count their time as saved.
+    init(measuring model: any CompiledModel, maxRows: Int) {
+        let rows = min(Self.rows, maxRows)
         let alone = FeatureBatch(rowCount: 1, columnCount: model.featureCount,
                                  values: [Float](repeating: 0, count: model.featureCount))
-        let joined = FeatureBatch(rowCount: Self.rows, columnCount: model.featureCount,
-                                  values: [Float](repeating: 0, count: Self.rows * model.featureCount))
+        let joined = FeatureBatch(rowCount: rows, columnCount: model.featureCount,
+                                  values: [Float](repeating: 0, count: rows * model.featureCount))
         let one = Self.fastest(of: 8) { _ = model.predict(alone) }
-        let share = Self.fastest(of: 4) { _ = model.predict(joined) } / Self.rows
+        let share = RowParallelism.withEveryCallOnItsOwnThread { Self.fastest(of: 4) { _ = model.predict(joined) } } / rows
         perRequest = one - share
     }
 

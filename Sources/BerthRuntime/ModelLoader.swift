@@ -145,7 +145,8 @@ public struct ModelLoader: Sendable {
                                    kind: first.kind, writer: first.writerVersion,
                                    treeCount: files.reduce(0) { $0 + $1.loaded.treeCount }, meaning: meaning, classLabels: classLabels,
                                    schema: first.schema)
-        let batching = BatchingChoice(configured: configuration.batching.enabled, model: model)
+        let batching = BatchingChoice(configured: configuration.batching.enabled, maxRows: configuration.batching.maxRows,
+                                       model: model)
         let batcher = batching.joins
             ? PredictionBatcher(model: model, maxRows: configuration.batching.maxRows,
                                 maxConcurrentCalls: configuration.batching.maxConcurrentCalls

@@ -56,7 +56,7 @@ public struct ModelLoadingService: Service, CustomStringConvertible {
                 "features": .stringConvertible(model.featureCount),
                 "outputs": .stringConvertible(model.outputCount),
                 "backend": .string(model.placement == .cpu ? "cpu (dense kernel: \(CPUBackend.denseInstructionSet))" : model.placement.description),
-                "batching": .string(model.batcher.map { "on, up to \($0.maxConcurrentCalls) joined calls at once (\(model.batching))" }
+                "batching": .string(model.batcher.map { "on, up to \($0.maxConcurrentCalls) joined call\($0.maxConcurrentCalls == 1 ? "" : "s") at once (\(model.batching))" }
                                     ?? "off (\(model.batching))"),
                 "load_ms": .stringConvertible(Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
             ]

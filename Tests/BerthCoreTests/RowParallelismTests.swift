@@ -51,6 +51,13 @@ import Testing
         #expect(innerRanges.withLock { $0 } == [[Range<Int>]](repeating: [0..<100], count: 4))
     }
 
+    /// A measurement of one core's cost (`JoinedCallSaving`) keeps every call whole, even with cores to spare.
+    @Test func callsStayWholeWhileEveryCallIsKeptOnItsOwnThread() {
+        let spare = RowParallelism(threadCount: 64, minimumParallelWork: 0)
+        #expect(RowParallelism.withEveryCallOnItsOwnThread { Self.ranges(spare, rows: 100) } == [0..<100])
+        #expect(RowParallelism.heldCores.load(ordering: .relaxed) < 64, "the hold ends with the measurement")
+    }
+
     @Test func smallWorkStaysOnTheCallersThread() {
         #expect(Self.ranges(RowParallelism(threadCount: 4, minimumParallelWork: 1000, splitsOnlyWhenCoresAreFree: false), rows: 999) == [0..<999])
     }

@@ -119,6 +119,9 @@ import Testing
         let forced = try served("xgboost-binary-legacy", ["BERTH_BATCHING": "true"])
         #expect(forced.batcher != nil && forced.batching.description == "BERTH_BATCHING=true")
         #expect(try served("onnx-mlp-gemm", ["BERTH_BATCHING": "false"]).batcher == nil)
+        // A joined call capped at one row joins nothing, whatever it would save.
+        let capped = try served("onnx-mlp-gemm", ["BERTH_MAX_BATCH_ROWS": "1"])
+        #expect(capped.batcher == nil && capped.batching.description == "BERTH_MAX_BATCH_ROWS=1 joins no two requests")
     }
 
     @Test func ensembleCanBeSwitchedOff() throws {
