@@ -23,8 +23,9 @@ struct CPUTreeEnsembleModel: CompiledModel {
     /// after another, where lockstep does not pay.
     static let lockstepRows = 4
     /// Trees a single row walks together (`walkTreesOfOneRow`): at most `blockSize` (the scratch it uses) and
-    /// BERTH_FOREST_WALK_MAX_TREES. Two 16-lane chains of gathers hide each other's latency; more gives nothing.
-    static let treesAtOnce = 32
+    /// BERTH_FOREST_WALK_MAX_TREES. Four 16-lane chains of gathers (eight of 8 lanes on AVX2) hide each other's
+    /// latency: 1.3 × two chains, timed in C on an Intel Xeon (docs/performance.md); more gives nothing.
+    static let treesAtOnce = 64
 
     let forest: PackedForest
     let featureCount: Int
