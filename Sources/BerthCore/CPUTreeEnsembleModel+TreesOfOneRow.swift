@@ -30,8 +30,16 @@ extension CPUTreeEnsembleModel {
                     for slot in 0..<count { indices[slot] = Self.step(nodes[Int(indices[slot])], features: features) }
                 }
             }
-            for tree in first..<first + count {
-                margins[Int(forest.groups[tree])] += nodes[Int(indices[tree - first])].value
+            if groupCount == 1 {
+                // One sum, held in a register across the group's trees: added through memory, each tree's addition
+                // waited for the store of the one before (a third of a one-row call's time in `perf`).
+                var sum = margins[0]
+                for slot in 0..<count { sum += nodes[Int(indices[slot])].value }
+                margins[0] = sum
+            } else {
+                for tree in first..<first + count {
+                    margins[Int(forest.groups[tree])] += nodes[Int(indices[tree - first])].value
+                }
             }
             first += count
         }
