@@ -4,15 +4,16 @@ import CBerthKernels
 extension CPUTreeEnsembleModel {
     /// One row down every tree, `treesAtOnce` trees stepping together level by level with a select per step (the
     /// lockstep walk across trees instead of rows), so the walks overlap in the pipeline instead of each waiting
-    /// on its own chain of loads and mispredicted branches; or, with `gatherInstructionSet`, with vector gathers
-    /// (`berth_forest_walk_row_using`). Groups with a categorical tree walk one tree at a time.
+    /// on its own chain of loads and mispredicted branches; or, with `gatherInstructionSet`, `treesAtOnceWithGathers`
+    /// trees with vector gathers (`berth_forest_walk_row_using`). Groups with a categorical tree walk one tree at a
+    /// time.
     @inline(__always)
     func walkTreesOfOneRow(nodes: UnsafeBufferPointer<PackedForest.Node>, features: UnsafePointer<Float>,
                            margins: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>, gatherInstructionSet: Int32?) {
         let treeCount = forest.roots.count
         var first = 0
         while first < treeCount {
-            let count = min(Self.treesAtOnce, treeCount - first)
+            let count = min(gatherInstructionSet == nil ? Self.treesAtOnce : Self.treesAtOnceWithGathers, treeCount - first)
             var depth: Int32 = 0
             var categorical = false
             for tree in first..<first + count {

@@ -22,10 +22,13 @@ struct CPUTreeEnsembleModel: CompiledModel {
     /// From this many rows in a block, the rows step down each tree together (`walkRowsInLockstep`); fewer walk one
     /// after another, where lockstep does not pay.
     static let lockstepRows = 4
-    /// Trees a single row walks together (`walkTreesOfOneRow`): at most `blockSize` (the scratch it uses) and
-    /// BERTH_FOREST_WALK_MAX_TREES. Four 16-lane chains of gathers (eight of 8 lanes on AVX2) hide each other's
-    /// latency: 1.3 × two chains, timed in C on an Intel Xeon (docs/performance.md); more gives nothing.
-    static let treesAtOnce = 64
+    /// Trees a single row steps together in Swift (`walkTreesOfOneRow`): at most `blockSize` (the scratch it uses).
+    /// A group holding a categorical tree walks one tree at a time, so larger groups would slow mixed forests.
+    static let treesAtOnce = 32
+    /// Trees a single row walks together with gathers: at most `blockSize` and BERTH_FOREST_WALK_MAX_TREES. Four
+    /// 16-lane chains (eight of 8 lanes on AVX2) hide each other's latency, 1.3 × two chains, timed in C on an Intel
+    /// Xeon (docs/performance.md); more gives nothing.
+    static let treesAtOnceWithGathers = 64
 
     let forest: PackedForest
     let featureCount: Int
