@@ -11,6 +11,12 @@ extension CPUTreeEnsembleModel {
         switch walk ?? (rowCount < TreeWalkChoice.blockRows ? .packedTrees : .packedRows) {
         case .compactRows:
             compact!.sumRows(block, stride: featureCount, rowCount: rowCount, margins: margins)
+        case let gathers where gathers.compactGatherInstructionSet != nil:
+            // Chosen only where the CPU has the instruction set (`TreeWalk.isAvailable`): the plain walk otherwise.
+            if !compact!.sumRows(block, stride: featureCount, rowCount: rowCount, margins: margins,
+                                 instructionSet: gathers.compactGatherInstructionSet!) {
+                compact!.sumRows(block, stride: featureCount, rowCount: rowCount, margins: margins)
+            }
         case .compactTrees:
             for row in 0..<rowCount { compact!.sumRow(block + row * featureCount, margins: margins + row * groups) }
         case let gathers where gathers.gatherInstructionSet != nil:

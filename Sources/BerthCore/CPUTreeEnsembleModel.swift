@@ -84,7 +84,7 @@ struct CPUTreeEnsembleModel: CompiledModel {
         if hasWalkChoice {
             let chosen = measuredWalks(preference: preference)
             walks = chosen
-            if ![chosen.fewRows, chosen.block].contains(where: { $0 == .compactRows || $0 == .compactTrees }) { compact = nil }
+            if !chosen.fewRows.readsCompactNodes && !chosen.block.readsCompactNodes { compact = nil }
         }
     }
 

@@ -7,9 +7,14 @@ import CBerthKernels
 public enum TreeWalk: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Eight rows down one tree at a time, trees outer, in C on the compact nodes (`CompactForest`).
     case compactRows = "compact-rows"
+    /// The block's rows down one tree at a time with AVX-512 gathers, a row a lane, 64 rows in flight, on the compact
+    /// nodes; a small block walks several trees at once.
+    case compactRowsAVX512 = "compact-rows-avx512"
+    /// The same with AVX2 gathers.
+    case compactRowsAVX2 = "compact-rows-avx2"
     /// One row down eight trees at a time, in C on the compact nodes.
     case compactTrees = "compact-trees"
-    /// One row down 32 trees at a time with AVX-512 gathers, one tree a lane, on the packed nodes.
+    /// One row down 64 trees at a time with AVX-512 gathers, one tree a lane, on the packed nodes.
     case avx512Gathers = "avx512-gathers"
     /// The same with AVX2 gathers.
     case avx2Gathers = "avx2-gathers"
@@ -29,11 +34,30 @@ public enum TreeWalk: String, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
+    /// The instruction set `berth_compact_forest_sum_rows_using` takes for a compact gather walk, else nil.
+    var compactGatherInstructionSet: Int32? {
+        switch self {
+        case .compactRowsAVX512: 2
+        case .compactRowsAVX2: 1
+        default: nil
+        }
+    }
+
+    /// Whether the walk reads the compact nodes (`CompactForest`), which are given back when no chosen walk does.
+    var readsCompactNodes: Bool {
+        switch self {
+        case .compactRows, .compactTrees, .compactRowsAVX512, .compactRowsAVX2: true
+        default: false
+        }
+    }
+
     /// Whether this CPU and forest can take the walk (`compact`: the forest has a compact form; `nodeCount`: the
     /// packed forest's nodes, which gathers index as 32-bit byte offsets).
     static func isAvailable(_ walk: TreeWalk, compact: Bool, nodeCount: Int) -> Bool {
         switch walk {
         case .compactRows, .compactTrees: compact
+        case .compactRowsAVX512: compact && berth_forest_walk_isa() >= 2
+        case .compactRowsAVX2: compact && berth_forest_walk_isa() >= 1
         case .packedRows, .packedTrees: !compact
         case .avx512Gathers: nodeCount < 1 << 30 && berth_forest_walk_isa() >= 2
         case .avx2Gathers: nodeCount < 1 << 30 && berth_forest_walk_isa() >= 1

@@ -41,7 +41,7 @@ struct TreeWalkChoice: Sendable {
             note = "; BERTH_TREE_WALK=\(walk) is not available for this model on this CPU"
         }
         let rowWalks = [TreeWalk.compactTrees, .avx512Gathers, .avx2Gathers, .packedTrees].filter(available)
-        let blockWalks = [TreeWalk.compactRows, .avx512Gathers, .avx2Gathers, .packedRows].filter(available)
+        let blockWalks = [TreeWalk.compactRows, .compactRowsAVX512, .compactRowsAVX2, .avx512Gathers, .avx2Gathers, .packedRows].filter(available)
         guard featureCount <= widestMeasuredRows else {
             return TreeWalkChoice(fewRows: rowWalks[0], block: blockWalks[0],
                                   reason: "blocks: \(blockWalks[0]); single rows: \(rowWalks[0]) (not measured: \(featureCount) features is too wide a row to time at load)\(note)")

@@ -56,12 +56,20 @@ import Testing
         let packed = try Self.forest(trees: trees, groups: groups, seed: UInt64(trees * 31 + groups))
         let compact = try #require(CompactForest(packed, groupCount: groups,
                                                  parallelism: RowParallelism(threadCount: threads, minimumParallelWork: 0)))
-        for rowCount in [1, 2, 7, 8, 9, 16, 23, 64] {
+        for rowCount in [1, 2, 7, 8, 9, 16, 17, 23, 33, 64, 65, 100] {
             let rows = Self.rows(rowCount, seed: UInt64(rowCount))
             let expected = Self.expectedSums(packed, rows: rows, groups: groups)
             var byRows = [Float](repeating: 0.5, count: rowCount * groups)
             rows.withUnsafeBufferPointer { compact.sumRows($0.baseAddress!, stride: 5, rowCount: rowCount, margins: &byRows) }
             #expect(byRows == expected, "compact rows, \(trees) trees, \(rowCount) rows")
+            // The gather walks of the same rows, where this CPU has them (AVX2, AVX-512).
+            for instructionSet in Int32(1)...Int32(2) where berth_forest_walk_isa() >= instructionSet {
+                var byGathers = [Float](repeating: 0.5, count: rowCount * groups)
+                let walked = rows.withUnsafeBufferPointer {
+                    compact.sumRows($0.baseAddress!, stride: 5, rowCount: rowCount, margins: &byGathers, instructionSet: instructionSet)
+                }
+                #expect(walked && byGathers == expected, "compact rows by gathers (instruction set \(instructionSet)), \(trees) trees, \(rowCount) rows")
+            }
             var byTrees = [Float](repeating: 0.5, count: rowCount * groups)
             rows.withUnsafeBufferPointer { values in
                 byTrees.withUnsafeMutableBufferPointer { margins in

@@ -86,8 +86,8 @@ import Testing
                                                           baseMargins: [0], transform: .identity), parallelism: RowParallelism(threadCount: 1))
         let walks = try #require(model.walks)
         // The compact nodes are kept only when a chosen walk reads them.
-        #expect((model.compact != nil) == [walks.fewRows, walks.block].contains { $0 == .compactRows || $0 == .compactTrees })
-        #expect([TreeWalk.compactRows, .avx512Gathers, .avx2Gathers].contains(walks.block))
+        #expect((model.compact != nil) == [walks.fewRows, walks.block].contains { $0.readsCompactNodes })
+        #expect([TreeWalk.compactRows, .compactRowsAVX512, .compactRowsAVX2, .avx512Gathers, .avx2Gathers].contains(walks.block))
         #expect([TreeWalk.compactTrees, .avx512Gathers, .avx2Gathers].contains(walks.fewRows))
         #expect(model.kernelChoice?.hasPrefix("blocks: \(walks.block) (µs a row: compact-rows ") == true)
     }

@@ -138,6 +138,12 @@ void berth_compact_forest_sum_rows(const berth_compact_forest *forest, const flo
 /// One row down every tree, eight trees stepping together: adds each tree's leaf to `margins[group]`, in tree order.
 void berth_compact_forest_sum_row(const berth_compact_forest *forest, const float *row, float *margins);
 
+/// `berth_compact_forest_sum_rows` with vector gathers, one row a lane (berth_compact_forest_gathers.c): 2 AVX-512
+/// (64 rows in flight), 1 AVX2 (the same in 8-row chains). The same sums, bit for bit. Returns 0, or -1 (nothing
+/// done) when this CPU (or build) lacks the instruction set or `stride` exceeds BERTH_COMPACT_MAX_FEATURES.
+int berth_compact_forest_sum_rows_using(int isa, const berth_compact_forest *forest, const float *rows, long stride,
+                                        long rowCount, float *margins);
+
 /// A node of a compact double-precision forest (LightGBM's numerical splits; berth_compact_double_forest.c): 16
 /// bytes, children side by side as in `berth_compact_node`. A leaf has a NaN threshold, flags 0, and its own slot
 /// minus 1 (modulo 2^16) as its left child; its value is in `leafValues` at its slot.

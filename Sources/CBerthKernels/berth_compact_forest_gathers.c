@@ -1,0 +1,216 @@
+// A block's rows down the compact forest with vector gathers, one row a lane: the compact-rows walk of
+// berth_compact_forest.c with 16 rows a step (AVX-512) or 8 (AVX2) instead of one.
+//
+// Trees are outer, so one tree's 8-byte nodes stay in L1 while every row of the block visits it, and each step
+// gathers from L1: a node a lane (as one 64-bit element, its fields picked apart in registers), then the row's value
+// of that node's feature. The decision is the scalar walk's, bit for bit: left when x < threshold (ordered, so NaN
+// compares false) or when x is NaN and the node sends NaN left; left is the node's `left` slot, right the one after
+// it (16 bits, as the scalar step wraps); a leaf steps to itself. Leaves are added to the margins in tree order.
+//
+// A step is a chain of two gathers, so four chains of 16 rows (eight of 8 on AVX2) are in flight at once: fewer left
+// the gathers waiting on each other (docs/performance.md). A block of 64 rows (the kernel's) fills them with one
+// tree; a smaller block walks several trees at once, a chain per tree and 16 rows, their leaves still added to each
+// row in tree order.
+#include "berth_kernels.h"
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+#define CHAINS_AVX512 4
+#define CHAINS_AVX2 8
+
+// 16 rows one step down `tree`: `slots` are the rows' current slots, `rows` the first row's values, `rowOffsets`
+// each lane's row start (lane × stride); `lanes` the rows that exist (the others are not read).
+__attribute__((target("avx512f")))
+static inline __m512i step16(const berth_compact_node *tree, const float *rows, __m512i rowOffsets, __m512i slots,
+                             __mmask16 lanes) {
+    const __m512i low = _mm512_i32gather_epi64(_mm512_castsi512_si256(slots), (const void *)tree, 8);
+    const __m512i high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(slots, 1), (const void *)tree, 8);
+    // Each node's first 32 bits (feature and flag, left slot) from the even slots of the pair, its threshold from
+    // the odd.
+    const __m512i firsts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i head = _mm512_permutex2var_epi32(low, firsts, high);
+    const __m512 threshold =
+        _mm512_castsi512_ps(_mm512_permutex2var_epi32(low, _mm512_add_epi32(firsts, _mm512_set1_epi32(1)), high));
+    const __m512i feature = _mm512_and_si512(head, _mm512_set1_epi32(BERTH_COMPACT_FEATURE_MASK));
+    const __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, _mm512_add_epi32(rowOffsets, feature), rows, 4);
+    const __mmask16 less = _mm512_cmp_ps_mask(x, threshold, _CMP_LT_OQ);
+    const __mmask16 missing = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    const __mmask16 defaultLeft = _mm512_test_epi32_mask(head, _mm512_set1_epi32(BERTH_COMPACT_DEFAULT_LEFT));
+    const __m512i left = _mm512_srli_epi32(head, 16);
+    const __m512i right = _mm512_and_si512(_mm512_add_epi32(left, _mm512_set1_epi32(1)), _mm512_set1_epi32(0xFFFF));
+    return _mm512_mask_blend_epi32(less | (missing & defaultLeft), right, left);
+}
+
+// How a block fills the chains: the chunks of a chain's width its rows take (at most one per chain), and the trees
+// a round walks at once, each over every chunk.
+typedef struct round_plan {
+    long chunks, treesAtOnce;
+} round_plan;
+
+static inline round_plan plan_rounds(long rowCount, long lanes, long chains) {
+    long chunks = (rowCount + lanes - 1) / lanes;
+    if (chunks > chains) chunks = chains;
+    if (chunks < 1) chunks = 1;
+    return (round_plan){ chunks, chains / chunks };
+}
+
+// The deepest of trees first ..< first + count: the steps a round takes (a leaf steps to itself).
+static inline long deepest(const berth_compact_forest *forest, long first, long count) {
+    long depth = 0;
+    for (long tree = first; tree < first + count; tree++) {
+        if (forest->depths[tree] > depth) depth = forest->depths[tree];
+    }
+    return depth;
+}
+
+__attribute__((target("avx512f")))
+static void sum_rows_avx512(const berth_compact_forest *forest, const float *rows, long stride, long rowCount,
+                            float *margins) {
+    const long groups = forest->groupCount;
+    const __m512i rowOffsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                                  _mm512_set1_epi32((int)stride));
+    const round_plan plan = plan_rounds(rowCount, 16, CHAINS_AVX512);
+    for (long firstRow = 0; firstRow < rowCount; firstRow += 16 * plan.chunks) {
+        __mmask16 chunkLanes[CHAINS_AVX512];
+        long chunkRows[CHAINS_AVX512];
+        for (long chunk = 0; chunk < plan.chunks; chunk++) {
+            const long rest = rowCount - firstRow - 16 * chunk;
+            chunkRows[chunk] = rest >= 16 ? 16 : (rest > 0 ? rest : 0);
+            chunkLanes[chunk] = (__mmask16)((1u << chunkRows[chunk]) - 1u);
+        }
+        for (long firstTree = 0; firstTree < forest->treeCount; firstTree += plan.treesAtOnce) {
+            const long trees = forest->treeCount - firstTree < plan.treesAtOnce ? forest->treeCount - firstTree : plan.treesAtOnce;
+            const long chains = trees * plan.chunks, depth = deepest(forest, firstTree, trees);
+            // Chain c walks tree firstTree + c / chunks over chunk c % chunks: tree-major, so the leaves below are
+            // added in tree order.
+            const berth_compact_node *nodes[CHAINS_AVX512];
+            const float *block[CHAINS_AVX512];
+            __mmask16 lanes[CHAINS_AVX512];
+            __m512i slot[CHAINS_AVX512];
+            for (long chain = 0; chain < CHAINS_AVX512; chain++) {
+                const long tree = firstTree + (chain < chains ? chain / plan.chunks : 0), chunk = chain % plan.chunks;
+                nodes[chain] = forest->nodes + forest->treeStarts[tree];
+                block[chain] = rows + (firstRow + 16 * chunk) * stride;
+                lanes[chain] = chain < chains ? chunkLanes[chunk] : 0;
+                slot[chain] = _mm512_setzero_si512();
+            }
+            for (long level = 0; level < depth; level++) {
+#pragma clang loop unroll(full) // the slots in registers, not an array on the stack
+                for (int chain = 0; chain < CHAINS_AVX512; chain++) {
+                    if (chain < chains) slot[chain] = step16(nodes[chain], block[chain], rowOffsets, slot[chain], lanes[chain]);
+                }
+            }
+            for (long chain = 0; chain < chains; chain++) {
+                const long tree = firstTree + chain / plan.chunks, chunk = chain % plan.chunks;
+                const float *leafValues = forest->leafValues + forest->treeStarts[tree];
+                const __m512 leaf = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes[chain], slot[chain], leafValues, 4);
+                float *margin = margins + (firstRow + 16 * chunk) * groups + forest->groups[tree];
+                if (groups == 1) {
+                    _mm512_mask_storeu_ps(margin, lanes[chain], _mm512_add_ps(_mm512_maskz_loadu_ps(lanes[chain], margin), leaf));
+                } else {
+                    float values[16];
+                    _mm512_storeu_ps(values, leaf);
+                    for (long lane = 0; lane < chunkRows[chunk]; lane++) margin[lane * groups] += values[lane];
+                }
+            }
+        }
+    }
+}
+
+// As step16, on 8 rows.
+__attribute__((target("avx2")))
+static inline __m256i step8(const berth_compact_node *tree, const float *rows, __m256i rowOffsets, __m256i slots,
+                            __m256i lanes) {
+    const long long *base = (const long long *)tree;
+    const __m256 low = _mm256_castsi256_ps(_mm256_i32gather_epi64(base, _mm256_castsi256_si128(slots), 8));
+    const __m256 high = _mm256_castsi256_ps(_mm256_i32gather_epi64(base, _mm256_extracti128_si256(slots, 1), 8));
+    // Each 128-bit half of a shuffle takes two nodes from each source: lanes 0, 1, 4, 5 | 2, 3, 6, 7, which the
+    // 64-bit permute puts back in order.
+    const __m256i head = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(low, high, 0x88)), 0xD8);
+    const __m256 threshold =
+        _mm256_castsi256_ps(_mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(low, high, 0xDD)), 0xD8));
+    const __m256i feature = _mm256_and_si256(head, _mm256_set1_epi32(BERTH_COMPACT_FEATURE_MASK));
+    const __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), rows, _mm256_add_epi32(rowOffsets, feature),
+                                              _mm256_castsi256_ps(lanes), 4);
+    const __m256 less = _mm256_cmp_ps(x, threshold, _CMP_LT_OQ);
+    const __m256 missing = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+    const __m256i flagged = _mm256_set1_epi32(BERTH_COMPACT_DEFAULT_LEFT);
+    const __m256i defaultLeft = _mm256_cmpeq_epi32(_mm256_and_si256(head, flagged), flagged);
+    const __m256i goLeft = _mm256_or_si256(_mm256_castps_si256(less),
+                                           _mm256_and_si256(_mm256_castps_si256(missing), defaultLeft));
+    const __m256i left = _mm256_srli_epi32(head, 16);
+    const __m256i right = _mm256_and_si256(_mm256_add_epi32(left, _mm256_set1_epi32(1)), _mm256_set1_epi32(0xFFFF));
+    return _mm256_blendv_epi8(right, left, goLeft);
+}
+
+__attribute__((target("avx2")))
+static void sum_rows_avx2(const berth_compact_forest *forest, const float *rows, long stride, long rowCount,
+                          float *margins) {
+    const long groups = forest->groupCount;
+    const __m256i laneIndex = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i rowOffsets = _mm256_mullo_epi32(laneIndex, _mm256_set1_epi32((int)stride));
+    const round_plan plan = plan_rounds(rowCount, 8, CHAINS_AVX2);
+    for (long firstRow = 0; firstRow < rowCount; firstRow += 8 * plan.chunks) {
+        __m256i chunkLanes[CHAINS_AVX2];
+        long chunkRows[CHAINS_AVX2];
+        for (long chunk = 0; chunk < plan.chunks; chunk++) {
+            const long rest = rowCount - firstRow - 8 * chunk;
+            chunkRows[chunk] = rest >= 8 ? 8 : (rest > 0 ? rest : 0);
+            chunkLanes[chunk] = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)chunkRows[chunk]), laneIndex);
+        }
+        for (long firstTree = 0; firstTree < forest->treeCount; firstTree += plan.treesAtOnce) {
+            const long trees = forest->treeCount - firstTree < plan.treesAtOnce ? forest->treeCount - firstTree : plan.treesAtOnce;
+            const long chains = trees * plan.chunks, depth = deepest(forest, firstTree, trees);
+            // As in sum_rows_avx512: chain c walks tree firstTree + c / chunks over chunk c % chunks.
+            const berth_compact_node *nodes[CHAINS_AVX2];
+            const float *block[CHAINS_AVX2];
+            __m256i lanes[CHAINS_AVX2], slot[CHAINS_AVX2];
+            for (long chain = 0; chain < CHAINS_AVX2; chain++) {
+                const long tree = firstTree + (chain < chains ? chain / plan.chunks : 0), chunk = chain % plan.chunks;
+                nodes[chain] = forest->nodes + forest->treeStarts[tree];
+                block[chain] = rows + (firstRow + 8 * chunk) * stride;
+                lanes[chain] = chain < chains ? chunkLanes[chunk] : _mm256_setzero_si256();
+                slot[chain] = _mm256_setzero_si256();
+            }
+            for (long level = 0; level < depth; level++) {
+#pragma clang loop unroll(full) // the slots in registers, not an array on the stack
+                for (int chain = 0; chain < CHAINS_AVX2; chain++) {
+                    if (chain < chains) slot[chain] = step8(nodes[chain], block[chain], rowOffsets, slot[chain], lanes[chain]);
+                }
+            }
+            for (long chain = 0; chain < chains; chain++) {
+                const long tree = firstTree + chain / plan.chunks, chunk = chain % plan.chunks;
+                const float *leafValues = forest->leafValues + forest->treeStarts[tree];
+                const __m256 leaf = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), leafValues, slot[chain],
+                                                             _mm256_castsi256_ps(lanes[chain]), 4);
+                float values[8];
+                _mm256_storeu_ps(values, leaf);
+                float *margin = margins + (firstRow + 8 * chunk) * groups + forest->groups[tree];
+                for (long lane = 0; lane < chunkRows[chunk]; lane++) margin[lane * groups] += values[lane];
+            }
+        }
+    }
+}
+#endif
+
+int berth_compact_forest_sum_rows_using(int isa, const berth_compact_forest *forest, const float *rows, long stride,
+                                        long rowCount, float *margins) {
+    if (stride < 0 || stride > BERTH_COMPACT_MAX_FEATURES) return -1;
+    switch (isa) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    case 1:
+        if (!__builtin_cpu_supports("avx2")) return -1;
+        sum_rows_avx2(forest, rows, stride, rowCount, margins);
+        return 0;
+    case 2:
+        if (!__builtin_cpu_supports("avx512f")) return -1;
+        // Eight rows or fewer would leave half of every 16-lane chain empty: 8-lane chains walk them.
+        if (rowCount <= 8) sum_rows_avx2(forest, rows, stride, rowCount, margins);
+        else sum_rows_avx512(forest, rows, stride, rowCount, margins);
+        return 0;
+#endif
+    default:
+        return -1;
+    }
+}
