@@ -8,17 +8,19 @@ extension CPUTreeEnsembleModel {
     func sum(_ block: UnsafePointer<Float>, rowCount: Int, walk: TreeWalk?, nodes: UnsafeBufferPointer<PackedForest.Node>,
              margins: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>) {
         let groups = groupCount
-        switch walk ?? (rowCount < TreeWalkChoice.blockRows ? .packedTrees : .packedRows) {
+        let chosen = walk ?? (rowCount < TreeWalkChoice.blockRows ? .packedTrees : .packedRows)
+        switch chosen {
         case .compactRows:
             compact!.sumRows(block, stride: featureCount, rowCount: rowCount, margins: margins)
-        case let gathers where gathers.compactGatherInstructionSet != nil:
-            // Chosen only where the CPU has the instruction set (`TreeWalk.isAvailable`): the plain walk otherwise.
-            if !compact!.sumRows(block, stride: featureCount, rowCount: rowCount, margins: margins,
-                                 instructionSet: gathers.compactGatherInstructionSet!) {
-                compact!.sumRows(block, stride: featureCount, rowCount: rowCount, margins: margins)
-            }
+        case .compactRowsAVX512, .compactRowsAVX2:
+            compact!.sumRows(block, stride: featureCount, rowCount: rowCount, margins: margins,
+                             gathering: chosen.compactGatherInstructionSet!)
         case .compactTrees:
             for row in 0..<rowCount { compact!.sumRow(block + row * featureCount, margins: margins + row * groups) }
+        case .compactTreesAVX512, .compactTreesAVX2:
+            for row in 0..<rowCount {
+                compact!.sumRow(block + row * featureCount, margins: margins + row * groups, gathering: chosen.compactGatherInstructionSet!)
+            }
         case let gathers where gathers.gatherInstructionSet != nil:
             for row in 0..<rowCount {
                 walkTreesOfOneRow(nodes: nodes, features: block + row * featureCount, margins: margins + row * groups,

@@ -129,15 +129,27 @@ final class CompactForest: @unchecked Sendable {
         withUnsafePointer(to: forest) { berth_compact_forest_sum_rows($0, rows, stride, rowCount, margins) }
     }
 
-    /// The same sums as `sumRows`, bit for bit, by vector gathers with a row a lane (2 AVX-512, 1 AVX2); false, with
-    /// nothing added, where this CPU lacks the instruction set.
+    /// The same sums as `sumRows`, bit for bit, by vector gathers with a row a lane (`instructionSet` 2 AVX-512, 1
+    /// AVX2); by `sumRows` where this CPU lacks the instruction set.
     func sumRows(_ rows: UnsafePointer<Float>, stride: Int, rowCount: Int, margins: UnsafeMutablePointer<Float>,
-                 instructionSet: Int32) -> Bool {
-        withUnsafePointer(to: forest) { berth_compact_forest_sum_rows_using(instructionSet, $0, rows, stride, rowCount, margins) == 0 }
+                 gathering instructionSet: Int32) {
+        withUnsafePointer(to: forest) {
+            if berth_compact_forest_sum_rows_using(instructionSet, $0, rows, stride, rowCount, margins) != 0 {
+                berth_compact_forest_sum_rows($0, rows, stride, rowCount, margins)
+            }
+        }
     }
 
     /// Adds every tree's leaf to one row's margins, in tree order: the row down eight trees at a time.
     func sumRow(_ row: UnsafePointer<Float>, margins: UnsafeMutablePointer<Float>) {
         withUnsafePointer(to: forest) { berth_compact_forest_sum_row($0, row, margins) }
+    }
+
+    /// The same sums as `sumRow`, bit for bit, by vector gathers with a tree a lane (`instructionSet` 2 AVX-512, 1
+    /// AVX2); by `sumRow` where this CPU lacks the instruction set.
+    func sumRow(_ row: UnsafePointer<Float>, margins: UnsafeMutablePointer<Float>, gathering instructionSet: Int32) {
+        withUnsafePointer(to: forest) {
+            if berth_compact_forest_sum_row_using(instructionSet, $0, row, margins) != 0 { berth_compact_forest_sum_row($0, row, margins) }
+        }
     }
 }

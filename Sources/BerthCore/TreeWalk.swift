@@ -14,6 +14,10 @@ public enum TreeWalk: String, Sendable, CaseIterable, CustomStringConvertible {
     case compactRowsAVX2 = "compact-rows-avx2"
     /// One row down eight trees at a time, in C on the compact nodes.
     case compactTrees = "compact-trees"
+    /// One row down 64 trees at a time with AVX-512 gathers, one tree a lane, on the compact nodes.
+    case compactTreesAVX512 = "compact-trees-avx512"
+    /// The same with AVX2 gathers.
+    case compactTreesAVX2 = "compact-trees-avx2"
     /// One row down 64 trees at a time with AVX-512 gathers, one tree a lane, on the packed nodes.
     case avx512Gathers = "avx512-gathers"
     /// The same with AVX2 gathers.
@@ -37,8 +41,8 @@ public enum TreeWalk: String, Sendable, CaseIterable, CustomStringConvertible {
     /// The instruction set `berth_compact_forest_sum_rows_using` takes for a compact gather walk, else nil.
     var compactGatherInstructionSet: Int32? {
         switch self {
-        case .compactRowsAVX512: 2
-        case .compactRowsAVX2: 1
+        case .compactRowsAVX512, .compactTreesAVX512: 2
+        case .compactRowsAVX2, .compactTreesAVX2: 1
         default: nil
         }
     }
@@ -46,7 +50,7 @@ public enum TreeWalk: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Whether the walk reads the compact nodes (`CompactForest`), which are given back when no chosen walk does.
     var readsCompactNodes: Bool {
         switch self {
-        case .compactRows, .compactTrees, .compactRowsAVX512, .compactRowsAVX2: true
+        case .compactRows, .compactTrees, .compactRowsAVX512, .compactRowsAVX2, .compactTreesAVX512, .compactTreesAVX2: true
         default: false
         }
     }
@@ -56,8 +60,8 @@ public enum TreeWalk: String, Sendable, CaseIterable, CustomStringConvertible {
     static func isAvailable(_ walk: TreeWalk, compact: Bool, nodeCount: Int) -> Bool {
         switch walk {
         case .compactRows, .compactTrees: compact
-        case .compactRowsAVX512: compact && berth_forest_walk_isa() >= 2
-        case .compactRowsAVX2: compact && berth_forest_walk_isa() >= 1
+        case .compactRowsAVX512, .compactTreesAVX512: compact && berth_forest_walk_isa() >= 2
+        case .compactRowsAVX2, .compactTreesAVX2: compact && berth_forest_walk_isa() >= 1
         case .packedRows, .packedTrees: !compact
         case .avx512Gathers: nodeCount < 1 << 30 && berth_forest_walk_isa() >= 2
         case .avx2Gathers: nodeCount < 1 << 30 && berth_forest_walk_isa() >= 1

@@ -40,7 +40,7 @@ struct TreeWalkChoice: Sendable {
             if available(walk) { return TreeWalkChoice(fewRows: walk, block: walk, reason: "\(walk) (BERTH_TREE_WALK)") }
             note = "; BERTH_TREE_WALK=\(walk) is not available for this model on this CPU"
         }
-        let rowWalks = [TreeWalk.compactTrees, .avx512Gathers, .avx2Gathers, .packedTrees].filter(available)
+        let rowWalks = [TreeWalk.compactTrees, .compactTreesAVX512, .compactTreesAVX2, .avx512Gathers, .avx2Gathers, .packedTrees].filter(available)
         let blockWalks = [TreeWalk.compactRows, .compactRowsAVX512, .compactRowsAVX2, .avx512Gathers, .avx2Gathers, .packedRows].filter(available)
         guard featureCount <= widestMeasuredRows else {
             return TreeWalkChoice(fewRows: rowWalks[0], block: blockWalks[0],

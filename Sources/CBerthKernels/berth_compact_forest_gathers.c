@@ -1,5 +1,6 @@
-// A block's rows down the compact forest with vector gathers, one row a lane: the compact-rows walk of
-// berth_compact_forest.c with 16 rows a step (AVX-512) or 8 (AVX2) instead of one.
+// The compact forest walked with vector gathers: a block's rows down it a row a lane (the compact-rows walk of
+// berth_compact_forest.c with 16 rows a step on AVX-512, 8 on AVX2, instead of one), and one row down it a tree a
+// lane (the compact-trees walk, as berth_forest.c walks the packed nodes, on nodes half their size).
 //
 // Trees are outer, so one tree's 8-byte nodes stay in L1 while every row of the block visits it, and each step
 // gathers from L1: a node a lane (as one 64-bit element, its fields picked apart in registers), then the row's value
@@ -192,6 +193,120 @@ static void sum_rows_avx2(const berth_compact_forest *forest, const float *rows,
         }
     }
 }
+
+// One row, 16 trees one step down: lane t walks the tree whose first node is `bases[t]`, at its slot `slots[t]`.
+__attribute__((target("avx512f")))
+static inline __m512i tree_step16(const berth_compact_node *nodes, const float *row, __m512i bases, __m512i slots,
+                                  __mmask16 lanes) {
+    const __m512i index = _mm512_add_epi32(bases, slots), zero = _mm512_setzero_si512();
+    const __m512i low = _mm512_mask_i32gather_epi64(zero, (__mmask8)lanes, _mm512_castsi512_si256(index), (const void *)nodes, 8);
+    const __m512i high =
+        _mm512_mask_i32gather_epi64(zero, (__mmask8)(lanes >> 8), _mm512_extracti64x4_epi64(index, 1), (const void *)nodes, 8);
+    const __m512i firsts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i head = _mm512_permutex2var_epi32(low, firsts, high);
+    const __m512 threshold =
+        _mm512_castsi512_ps(_mm512_permutex2var_epi32(low, _mm512_add_epi32(firsts, _mm512_set1_epi32(1)), high));
+    const __m512i feature = _mm512_and_si512(head, _mm512_set1_epi32(BERTH_COMPACT_FEATURE_MASK));
+    const __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, feature, row, 4);
+    const __mmask16 less = _mm512_cmp_ps_mask(x, threshold, _CMP_LT_OQ);
+    const __mmask16 missing = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    const __mmask16 defaultLeft = _mm512_test_epi32_mask(head, _mm512_set1_epi32(BERTH_COMPACT_DEFAULT_LEFT));
+    const __m512i left = _mm512_srli_epi32(head, 16);
+    const __m512i right = _mm512_and_si512(_mm512_add_epi32(left, _mm512_set1_epi32(1)), _mm512_set1_epi32(0xFFFF));
+    return _mm512_mask_blend_epi32(less | (missing & defaultLeft), right, left);
+}
+
+// Adds the leaves of trees first ..< first + count, whose slots are in `slots`, to the row's margins in tree order;
+// one group's sum stays in a register.
+static inline void add_leaves(const berth_compact_forest *forest, long first, long count, const int32_t *slots, float *margins) {
+    if (forest->groupCount == 1) {
+        float sum = margins[0];
+        for (long tree = 0; tree < count; tree++) sum += forest->leafValues[forest->treeStarts[first + tree] + slots[tree]];
+        margins[0] = sum;
+    } else {
+        for (long tree = 0; tree < count; tree++) {
+            margins[forest->groups[first + tree]] += forest->leafValues[forest->treeStarts[first + tree] + slots[tree]];
+        }
+    }
+}
+
+__attribute__((target("avx512f")))
+static void sum_row_avx512(const berth_compact_forest *forest, const float *row, float *margins) {
+    enum { trees = 16 * CHAINS_AVX512 };
+    for (long first = 0; first < forest->treeCount; first += trees) {
+        const long count = forest->treeCount - first < trees ? forest->treeCount - first : trees;
+        const long chains = (count + 15) / 16, depth = deepest(forest, first, count);
+        __mmask16 lanes[CHAINS_AVX512];
+        __m512i bases[CHAINS_AVX512], slot[CHAINS_AVX512];
+        for (long chain = 0; chain < CHAINS_AVX512; chain++) {
+            const long rest = count - 16 * chain;
+            lanes[chain] = (__mmask16)((1u << (rest >= 16 ? 16 : (rest > 0 ? rest : 0))) - 1u);
+            bases[chain] = _mm512_maskz_loadu_epi32(lanes[chain], forest->treeStarts + first + 16 * chain);
+            slot[chain] = _mm512_setzero_si512();
+        }
+        for (long level = 0; level < depth; level++) {
+#pragma clang loop unroll(full) // the slots in registers, not an array on the stack
+            for (int chain = 0; chain < CHAINS_AVX512; chain++) {
+                if (chain < chains) slot[chain] = tree_step16(forest->nodes, row, bases[chain], slot[chain], lanes[chain]);
+            }
+        }
+        int32_t slots[trees];
+        for (long chain = 0; chain < chains; chain++) _mm512_storeu_si512((void *)(slots + 16 * chain), slot[chain]);
+        add_leaves(forest, first, count, slots, margins);
+    }
+}
+
+// As tree_step16, on 8 trees.
+__attribute__((target("avx2")))
+static inline __m256i tree_step8(const berth_compact_node *nodes, const float *row, __m256i bases, __m256i slots,
+                                 __m256i lanes) {
+    const __m256i index = _mm256_add_epi32(bases, slots), zero = _mm256_setzero_si256();
+    const long long *base = (const long long *)nodes;
+    const __m256i lowLanes = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(lanes));
+    const __m256i highLanes = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(lanes, 1));
+    const __m256 low = _mm256_castsi256_ps(_mm256_mask_i32gather_epi64(zero, base, _mm256_castsi256_si128(index), lowLanes, 8));
+    const __m256 high = _mm256_castsi256_ps(_mm256_mask_i32gather_epi64(zero, base, _mm256_extracti128_si256(index, 1), highLanes, 8));
+    const __m256i head = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(low, high, 0x88)), 0xD8);
+    const __m256 threshold =
+        _mm256_castsi256_ps(_mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(low, high, 0xDD)), 0xD8));
+    const __m256i feature = _mm256_and_si256(head, _mm256_set1_epi32(BERTH_COMPACT_FEATURE_MASK));
+    const __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), row, feature, _mm256_castsi256_ps(lanes), 4);
+    const __m256 less = _mm256_cmp_ps(x, threshold, _CMP_LT_OQ);
+    const __m256 missing = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+    const __m256i flagged = _mm256_set1_epi32(BERTH_COMPACT_DEFAULT_LEFT);
+    const __m256i defaultLeft = _mm256_cmpeq_epi32(_mm256_and_si256(head, flagged), flagged);
+    const __m256i goLeft = _mm256_or_si256(_mm256_castps_si256(less),
+                                           _mm256_and_si256(_mm256_castps_si256(missing), defaultLeft));
+    const __m256i left = _mm256_srli_epi32(head, 16);
+    const __m256i right = _mm256_and_si256(_mm256_add_epi32(left, _mm256_set1_epi32(1)), _mm256_set1_epi32(0xFFFF));
+    return _mm256_blendv_epi8(right, left, goLeft);
+}
+
+__attribute__((target("avx2")))
+static void sum_row_avx2(const berth_compact_forest *forest, const float *row, float *margins) {
+    enum { trees = 8 * CHAINS_AVX2 };
+    const __m256i laneIndex = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (long first = 0; first < forest->treeCount; first += trees) {
+        const long count = forest->treeCount - first < trees ? forest->treeCount - first : trees;
+        const long chains = (count + 7) / 8, depth = deepest(forest, first, count);
+        __m256i lanes[CHAINS_AVX2], bases[CHAINS_AVX2], slot[CHAINS_AVX2];
+        for (long chain = 0; chain < CHAINS_AVX2; chain++) {
+            lanes[chain] = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(count - 8 * chain)), laneIndex);
+            bases[chain] = chain < chains ? _mm256_maskload_epi32(forest->treeStarts + first + 8 * chain, lanes[chain])
+                                          : _mm256_setzero_si256();
+            slot[chain] = _mm256_setzero_si256();
+        }
+        for (long level = 0; level < depth; level++) {
+#pragma clang loop unroll(full) // the slots in registers, not an array on the stack
+            for (int chain = 0; chain < CHAINS_AVX2; chain++) {
+                if (chain < chains) slot[chain] = tree_step8(forest->nodes, row, bases[chain], slot[chain], lanes[chain]);
+            }
+        }
+        int32_t slots[trees];
+        for (long chain = 0; chain < chains; chain++) _mm256_storeu_si256((__m256i *)(slots + 8 * chain), slot[chain]);
+        add_leaves(forest, first, count, slots, margins);
+    }
+}
 #endif
 
 int berth_compact_forest_sum_rows_using(int isa, const berth_compact_forest *forest, const float *rows, long stride,
@@ -208,6 +323,23 @@ int berth_compact_forest_sum_rows_using(int isa, const berth_compact_forest *for
         // Eight rows or fewer would leave half of every 16-lane chain empty: 8-lane chains walk them.
         if (rowCount <= 8) sum_rows_avx2(forest, rows, stride, rowCount, margins);
         else sum_rows_avx512(forest, rows, stride, rowCount, margins);
+        return 0;
+#endif
+    default:
+        return -1;
+    }
+}
+
+int berth_compact_forest_sum_row_using(int isa, const berth_compact_forest *forest, const float *row, float *margins) {
+    switch (isa) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    case 1:
+        if (!__builtin_cpu_supports("avx2")) return -1;
+        sum_row_avx2(forest, row, margins);
+        return 0;
+    case 2:
+        if (!__builtin_cpu_supports("avx512f")) return -1;
+        sum_row_avx512(forest, row, margins);
         return 0;
 #endif
     default:

@@ -50,7 +50,7 @@ import Testing
     }
 
     /// Built on one thread or four (each tree into its own slots), the same walks.
-    @Test(arguments: [(1, 1), (9, 1), (64, 1), (30, 3)], [1, 4])
+    @Test(arguments: [(1, 1), (9, 1), (64, 1), (30, 3), (150, 1), (130, 4)], [1, 4])
     func theWalksAddTheLeavesTheRuleReaches(shape: (trees: Int, groups: Int), threads: Int) throws {
         let (trees, groups) = shape
         let packed = try Self.forest(trees: trees, groups: groups, seed: UInt64(trees * 31 + groups))
@@ -65,10 +65,19 @@ import Testing
             // The gather walks of the same rows, where this CPU has them (AVX2, AVX-512).
             for instructionSet in Int32(1)...Int32(2) where berth_forest_walk_isa() >= instructionSet {
                 var byGathers = [Float](repeating: 0.5, count: rowCount * groups)
-                let walked = rows.withUnsafeBufferPointer {
-                    compact.sumRows($0.baseAddress!, stride: 5, rowCount: rowCount, margins: &byGathers, instructionSet: instructionSet)
+                rows.withUnsafeBufferPointer {
+                    compact.sumRows($0.baseAddress!, stride: 5, rowCount: rowCount, margins: &byGathers, gathering: instructionSet)
                 }
-                #expect(walked && byGathers == expected, "compact rows by gathers (instruction set \(instructionSet)), \(trees) trees, \(rowCount) rows")
+                #expect(byGathers == expected, "compact rows by gathers (instruction set \(instructionSet)), \(trees) trees, \(rowCount) rows")
+                var byTreeGathers = [Float](repeating: 0.5, count: rowCount * groups)
+                rows.withUnsafeBufferPointer { values in
+                    byTreeGathers.withUnsafeMutableBufferPointer { margins in
+                        for row in 0..<rowCount {
+                            compact.sumRow(values.baseAddress! + row * 5, margins: margins.baseAddress! + row * groups, gathering: instructionSet)
+                        }
+                    }
+                }
+                #expect(byTreeGathers == expected, "compact trees by gathers (instruction set \(instructionSet)), \(trees) trees, \(rowCount) rows")
             }
             var byTrees = [Float](repeating: 0.5, count: rowCount * groups)
             rows.withUnsafeBufferPointer { values in

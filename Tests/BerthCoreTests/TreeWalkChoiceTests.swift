@@ -88,7 +88,7 @@ import Testing
         // The compact nodes are kept only when a chosen walk reads them.
         #expect((model.compact != nil) == [walks.fewRows, walks.block].contains { $0.readsCompactNodes })
         #expect([TreeWalk.compactRows, .compactRowsAVX512, .compactRowsAVX2, .avx512Gathers, .avx2Gathers].contains(walks.block))
-        #expect([TreeWalk.compactTrees, .avx512Gathers, .avx2Gathers].contains(walks.fewRows))
+        #expect([TreeWalk.compactTrees, .compactTreesAVX512, .compactTreesAVX2, .avx512Gathers, .avx2Gathers].contains(walks.fewRows))
         #expect(model.kernelChoice?.hasPrefix("blocks: \(walks.block) (µs a row: compact-rows ") == true)
     }
 

@@ -144,6 +144,10 @@ void berth_compact_forest_sum_row(const berth_compact_forest *forest, const floa
 int berth_compact_forest_sum_rows_using(int isa, const berth_compact_forest *forest, const float *rows, long stride,
                                         long rowCount, float *margins);
 
+/// `berth_compact_forest_sum_row` with vector gathers, one tree a lane, 64 trees in flight (2 AVX-512, 1 AVX2). The
+/// same sums, bit for bit. Returns 0, or -1 (nothing done) when this CPU (or build) lacks the instruction set.
+int berth_compact_forest_sum_row_using(int isa, const berth_compact_forest *forest, const float *row, float *margins);
+
 /// A node of a compact double-precision forest (LightGBM's numerical splits; berth_compact_double_forest.c): 16
 /// bytes, children side by side as in `berth_compact_node`. A leaf has a NaN threshold, flags 0, and its own slot
 /// minus 1 (modulo 2^16) as its left child; its value is in `leafValues` at its slot.
