@@ -46,13 +46,15 @@ def main():
                 print(f"{threads:>7}{count:>7}{result['rows_per_s']:>14.0f}{count / theirs * 1e6:>16.0f}{ratio:>7.2f}")
         # Each walk alone (BERTH_TREE_WALK), 1 thread, beside the one measured at load: the choice should be the best.
         print()
-        print(f"{'walk':<16}" + "".join(f"{f'{count} rows/s':>16}" for count in batches))
+        print(f"{'walk':<22}" + "".join(f"{f'{count} rows/s':>16}" for count in batches))
         flags = cpu_flags()
-        walks = ["measured", "compact-rows", "compact-trees"] + [f"{isa}-gathers" for isa in ("avx512", "avx2") if f"{isa}f" in flags or isa in flags]
+        isas = [isa for isa in ("avx512", "avx2") if f"{isa}f" in flags or isa in flags]
+        walks = (["measured", "compact-rows", "compact-trees"] + [f"compact-{kind}-{isa}" for kind in ("rows", "trees") for isa in isas]
+                 + [f"{isa}-gathers" for isa in isas])
         for walk in walks:
             results = berth("kernel", model, [bodies[c]["application/x-npy"] for c in batches], 1, arguments.seconds / 2,
                             environment={"BERTH_TREE_WALK": walk})
-            print(f"{walk:<16}" + "".join(f"{result['rows_per_s']:>16.0f}" for result in results))
+            print(f"{walk:<22}" + "".join(f"{result['rows_per_s']:>16.0f}" for result in results))
         print()
         print(f"{'stage':<8}{'content type':<26}{'rows':>7}{'µs':>10}{'rows/s':>12}{'MB/s':>8}")
         for content_type in ("text/csv", "application/json", "application/jsonlines", "application/x-npy"):
