@@ -40,8 +40,12 @@ struct TreeWalkChoice: Sendable {
             if available(walk) { return TreeWalkChoice(fewRows: walk, block: walk, reason: "\(walk) (BERTH_TREE_WALK)") }
             note = "; BERTH_TREE_WALK=\(walk) is not available for this model on this CPU"
         }
-        let rowWalks = [TreeWalk.compactTrees, .compactTreesAVX512, .compactTreesAVX2, .avx512Gathers, .avx2Gathers, .packedTrees].filter(available)
-        let blockWalks = [TreeWalk.compactRows, .compactRowsAVX512, .compactRowsAVX2, .avx512Gathers, .avx2Gathers, .packedRows].filter(available)
+        // The gathers on the packed nodes take the compact gathers' steps on nodes twice the size: timed only where
+        // those are not available, so a load times as many walks as before the compact gathers came.
+        let compactGathers = available(.compactTreesAVX512) || available(.compactTreesAVX2)
+        let packedGathers: [TreeWalk] = compactGathers ? [] : [.avx512Gathers, .avx2Gathers]
+        let rowWalks = ([TreeWalk.compactTrees, .compactTreesAVX512, .compactTreesAVX2] + packedGathers + [.packedTrees]).filter(available)
+        let blockWalks = ([TreeWalk.compactRows, .compactRowsAVX512, .compactRowsAVX2] + packedGathers + [.packedRows]).filter(available)
         guard featureCount <= widestMeasuredRows else {
             return TreeWalkChoice(fewRows: rowWalks[0], block: blockWalks[0],
                                   reason: "blocks: \(blockWalks[0]); single rows: \(rowWalks[0]) (not measured: \(featureCount) features is too wide a row to time at load)\(note)")

@@ -48,6 +48,21 @@ import Testing
         #expect(measured.reason.hasPrefix("blocks: compact-rows (µs a row: compact-rows 5.0, avx512-gathers 11.0, avx2-gathers 7.5, packed-rows 30.0)"))
     }
 
+    /// Beside the gathers on the compact nodes, the same steps on the packed nodes (twice the size) are not timed.
+    @Test func thePackedNodeGathersAreNotTimedBesideTheCompactOnes() {
+        let available: Set<TreeWalk> = [.compactRows, .compactTrees, .compactRowsAVX512, .compactTreesAVX512, .compactRowsAVX2,
+                                         .compactTreesAVX2, .avx512Gathers, .avx2Gathers]
+        let choice = TreeWalkChoice.choose(preference: .measured, available: available.contains,
+                                           time: Self.clock([.compactRows: 5e-6, .compactTrees: 7e-6, .compactRowsAVX512: 2.5e-6,
+                                                             .compactTreesAVX512: 3e-6, .compactRowsAVX2: 3.5e-6, .compactTreesAVX2: 4e-6]))
+        #expect(choice.block == .compactRowsAVX512 && choice.fewRows == .compactTreesAVX512)
+        #expect(!choice.reason.contains("avx512-gathers") && !choice.reason.contains("avx2-gathers"))
+        // Without a compact form, they are.
+        let packed = TreeWalkChoice.choose(preference: .measured, available: [TreeWalk.avx512Gathers, .packedRows, .packedTrees].contains,
+                                           time: Self.clock([.avx512Gathers: 4e-6, .packedRows: 9e-6, .packedTrees: 9e-6]))
+        #expect(packed.block == .avx512Gathers && packed.fewRows == .avx512Gathers)
+    }
+
     /// A model whose walks take over 5 ms a trial is timed in two rounds, not three, to keep its load short.
     @Test func aVeryLargeModelIsTimedInTwoRounds() {
         var timings = 0
