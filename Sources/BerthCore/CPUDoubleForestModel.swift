@@ -21,6 +21,8 @@ struct CPUDoubleForestModel: CompiledModel {
     var residentBytes: Int { packed.residentBytes + (compact?.residentBytes ?? 0) }
     var placement: Placement { .cpu }
     var featurePrecision: FeaturePrecision { .float64 }
+    /// Whether blocks take the gather walk, as measured at load (`CompactDoubleForest.blockWalkChoice`).
+    var kernelChoice: String? { compact?.blockWalkChoice }
     var outputPrecision: FeaturePrecision { .float64 }
 
     init(_ forest: DoubleForest, parallelism: RowParallelism) throws(ModelValidationError) {
@@ -35,7 +37,7 @@ struct CPUDoubleForestModel: CompiledModel {
         self.parallelism = parallelism
         let packed = try PackedDoubleForest(forest)
         self.packed = packed
-        self.compact = CompactDoubleForest(packed)
+        self.compact = CompactDoubleForest(packed, featureCount: forest.featureCount)
         self.stepsPerRow = max(1, packed.depths.reduce(0) { $0 + Int($1) })
     }
 

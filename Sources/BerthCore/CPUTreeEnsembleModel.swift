@@ -5,8 +5,9 @@ import CBerthKernels
 ///
 /// Every walk takes the same decision at every node (`step`, `leaf`) and adds each group's leaves in tree order,
 /// so all give the same sums. A summed ensemble without categorical splits has several (`TreeWalk`): in C on the
-/// compact nodes (`CompactForest`, eight rows down a tree or a row down eight trees at once), with vector gathers
-/// (`berth_forest_walk_row`, one tree a lane), or in Swift on the packed nodes; which one serves small and large
+/// compact nodes (`CompactForest`, eight rows down a tree or a row down eight trees at once, or with vector gathers,
+/// a row or a tree a lane), with vector gathers on the packed nodes (`berth_forest_walk_row`, one tree a lane), or
+/// in Swift on the packed nodes; which one serves small and large
 /// blocks is measured on the model at load (`TreeWalkChoice`), because it depends on the CPU. Trees with
 /// categorical splits walk in Swift, a row down `treesAtOnce` trees for blocks under `TreeWalkChoice.blockRows`
 /// rows, else the block's rows in lockstep down each tree (`walkRowsInLockstep`, as XGBoost's CPU predictor does,

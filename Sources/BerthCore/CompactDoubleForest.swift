@@ -16,10 +16,20 @@ final class CompactDoubleForest: @unchecked Sendable {
     private let depths: UnsafeMutableBufferPointer<Int32>
     /// Per tree: the end of the run of compact trees it starts (itself when it is not compact).
     private let runEnds: [Int]
-    private let forest: berth_compact_double_forest
+    /// What the C walks take: pointers into the buffers above (read by the tests, which call the walks directly).
+    let forest: berth_compact_double_forest
+    /// Whether blocks of `gatherRows` rows or more take the AVX-512 gather walk (`berth_compact_double_sum_rows_using`).
+    let gathersBlocks: Bool
+    /// What the measurement at load chose and timed, for the model ready line; nil where there was no choice.
+    let blockWalkChoice: String?
 
-    /// The compact form of `packed`'s trees that fit, or nil when none does.
-    init?(_ packed: PackedDoubleForest) {
+    /// Rows from which a block may take the gather walk: the rows it keeps in flight. Fewer would leave its chains
+    /// empty, and take the eight-at-once walk.
+    static let gatherRows = 64
+
+    /// The compact form of `packed`'s trees that fit, or nil when none does. `gathers` nil times the gather walk
+    /// against the plain one at load, where the CPU has AVX-512 (`measureGathers`); true or false decides.
+    init?(_ packed: PackedDoubleForest, featureCount: Int, gathers: Bool? = nil) {
         var compact = [berth_compact_double_node]()
         var values = [Double]()
         var starts = [Int32]()
@@ -46,9 +56,53 @@ final class CompactDoubleForest: @unchecked Sendable {
         leafValues = .copying(values)
         treeStarts = .copying(starts)
         depths = .copying(packed.depths)
-        forest = berth_compact_double_forest(nodes: nodes.baseAddress, leafValues: leafValues.baseAddress, treeStarts: treeStarts.baseAddress,
-                                             depths: depths.baseAddress, groupCount: packed.groupCount,
-                                             hasMissingZeros: compact.contains { $0.flags & UInt8(BERTH_COMPACT_ZERO_IS_MISSING) != 0 } ? 1 : 0)
+        let forest = berth_compact_double_forest(nodes: nodes.baseAddress, leafValues: leafValues.baseAddress, treeStarts: treeStarts.baseAddress,
+                                                 depths: depths.baseAddress, groupCount: packed.groupCount,
+                                                 hasMissingZeros: compact.contains { $0.flags & UInt8(BERTH_COMPACT_ZERO_IS_MISSING) != 0 } ? 1 : 0)
+        self.forest = forest
+        let canGather = berth_forest_walk_isa() >= 2
+        if let gathers {
+            (gathersBlocks, blockWalkChoice) = (gathers && canGather, nil)
+        } else if canGather, featureCount <= TreeWalkChoice.widestMeasuredRows, let first = holds.firstIndex(of: true) {
+            (gathersBlocks, blockWalkChoice) = Self.measureGathers(forest, trees: first..<min(runEnds[first], first + 64),
+                                                                   rows: SyntheticRows(forest: packed, featureCount: featureCount))
+        } else {
+            (gathersBlocks, blockWalkChoice) = (false, nil)
+        }
+    }
+
+    /// Times the plain walk and the gather walk on `gatherRows` rows around the model's thresholds, down up to 64 of its
+    /// compact trees, in turn for three rounds, each keeping its best time: whether the gathers win, and the line saying so.
+    private static func measureGathers(_ forest: berth_compact_double_forest, trees: Range<Int>, rows synthetic: SyntheticRows) -> (Bool, String) {
+        let rows = synthetic.batch(rowCount: gatherRows).wideValues
+        var margins = [Double](repeating: 0, count: gatherRows * Int(forest.groupCount))
+        let clock = ContinuousClock()
+        var best = [Duration.seconds(1), Duration.seconds(1)]
+        withUnsafePointer(to: forest) { forest in
+            rows.withUnsafeBufferPointer { rows in
+                margins.withUnsafeMutableBufferPointer { margins in
+                    for _ in 0..<3 {
+                        for gathers in [false, true] {
+                            let start = clock.now
+                            if !gathers || berth_compact_double_sum_rows_using(2, forest, trees.lowerBound, trees.upperBound, rows.baseAddress,
+                                                                               synthetic.featureCount, gatherRows, margins.baseAddress) != 0 {
+                                berth_compact_double_sum_rows(forest, trees.lowerBound, trees.upperBound, rows.baseAddress, synthetic.featureCount,
+                                                              gatherRows, margins.baseAddress)
+                            }
+                            let index = gathers ? 1 : 0
+                            best[index] = min(best[index], clock.now - start)
+                        }
+                    }
+                }
+            }
+        }
+        func microsecondsARow(_ time: Duration) -> String {
+            let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) * 1e-18
+            return TreeWalkChoice.formatted(seconds * 1e6 / Double(gatherRows))
+        }
+        let gathers = best[1] < best[0]
+        return (gathers, "blocks from \(gatherRows) rows: \(gathers ? "compact-rows-avx512" : "compact-rows") (µs a row down "
+                    + "\(trees.count) trees: compact-rows \(microsecondsARow(best[0])), compact-rows-avx512 \(microsecondsARow(best[1])))")
     }
 
     deinit {
@@ -69,7 +123,8 @@ final class CompactDoubleForest: @unchecked Sendable {
     func runEnd(from tree: Int) -> Int { runEnds[tree] }
 
     /// Adds trees `trees` (a run of compact ones) to each row's margins, in tree order: a row down eight trees at a
-    /// time when there are fewer rows than the walk takes at once, else eight rows down each tree.
+    /// time when there are fewer rows than the walk takes at once, else eight rows down each tree, or from
+    /// `gatherRows` rows 64 rows with gathers where `gathersBlocks`.
     func addMargins(trees: Range<Int>, rows: UnsafePointer<Double>, rowCount: Int, featureCount: Int, margins: UnsafeMutablePointer<Double>) {
         withUnsafePointer(to: forest) { forest in
             if rowCount < Int(BERTH_COMPACT_WALKS_AT_ONCE) {
@@ -77,6 +132,9 @@ final class CompactDoubleForest: @unchecked Sendable {
                     berth_compact_double_sum_row(forest, trees.lowerBound, trees.upperBound, rows + row * featureCount,
                                                  margins + row * Int(forest.pointee.groupCount))
                 }
+            } else if gathersBlocks, rowCount >= Self.gatherRows,
+                      berth_compact_double_sum_rows_using(2, forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins) == 0 {
+                // Walked with gathers, a row a lane.
             } else {
                 berth_compact_double_sum_rows(forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins)
             }

@@ -1,8 +1,8 @@
 import CBerthKernels
 import Synchronization
 
-/// A summed forest of numerical splits in the C walks' 8-byte nodes (`berth_compact_forest.c`): what the tree
-/// kernel's fastest walks read on CPUs where vector gathers do not pay.
+/// A summed forest of numerical splits in the C walks' 8-byte nodes (`berth_compact_forest.c`, and with vector
+/// gathers `berth_compact_forest_gathers.c`): what the tree kernel's fastest walks read.
 ///
 /// Half the packed forest's 16 bytes a node, because each tree is renumbered breadth-first with every node's
 /// children side by side: a node keeps its left child's slot, and going right is that slot plus one. Built at
@@ -16,8 +16,8 @@ final class CompactForest: @unchecked Sendable {
     private let treeStarts: UnsafeMutableBufferPointer<Int32>
     private let depths: UnsafeMutableBufferPointer<Int32>
     private let groups: UnsafeMutableBufferPointer<Int32>
-    /// What the C walks take: pointers into the buffers above.
-    private let forest: berth_compact_forest
+    /// What the C walks take: pointers into the buffers above (read by the tests, which call the walks directly).
+    let forest: berth_compact_forest
 
     /// The compact form of `packed`, or nil when it does not fit (see the type's comment). Each tree is renumbered
     /// into the slots its packed nodes take (`treeStarts` are the packed roots; nodes a tree cannot reach leave

@@ -84,7 +84,8 @@ struct TreeWalkChoice: Sendable {
         return (walks[winner], cells.joined(separator: ", "))
     }
 
-    private static func formatted(_ microseconds: Double) -> String {
+    /// Microseconds to a tenth, as the ready line gives them.
+    static func formatted(_ microseconds: Double) -> String {
         let tenths = Int((microseconds * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
     }

@@ -14,6 +14,8 @@
 // row in tree order.
 #include "berth_kernels.h"
 
+#include <stdint.h>
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
@@ -71,13 +73,14 @@ static void sum_rows_avx512(const berth_compact_forest *forest, const float *row
     const long groups = forest->groupCount;
     const __m512i rowOffsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                                   _mm512_set1_epi32((int)stride));
-    const round_plan plan = plan_rounds(rowCount, 16, CHAINS_AVX512);
-    for (long firstRow = 0; firstRow < rowCount; firstRow += 16 * plan.chunks) {
+    for (long firstRow = 0; firstRow < rowCount;) {
+        // Planned for the rows left, so the last pass of a long block steps no empty chunk.
+        const round_plan plan = plan_rounds(rowCount - firstRow, 16, CHAINS_AVX512);
         __mmask16 chunkLanes[CHAINS_AVX512];
         long chunkRows[CHAINS_AVX512];
         for (long chunk = 0; chunk < plan.chunks; chunk++) {
             const long rest = rowCount - firstRow - 16 * chunk;
-            chunkRows[chunk] = rest >= 16 ? 16 : (rest > 0 ? rest : 0);
+            chunkRows[chunk] = rest >= 16 ? 16 : rest;
             chunkLanes[chunk] = (__mmask16)((1u << chunkRows[chunk]) - 1u);
         }
         for (long firstTree = 0; firstTree < forest->treeCount; firstTree += plan.treesAtOnce) {
@@ -116,6 +119,7 @@ static void sum_rows_avx512(const berth_compact_forest *forest, const float *row
                 }
             }
         }
+        firstRow += 16 * plan.chunks;
     }
 }
 
@@ -151,13 +155,13 @@ static void sum_rows_avx2(const berth_compact_forest *forest, const float *rows,
     const long groups = forest->groupCount;
     const __m256i laneIndex = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i rowOffsets = _mm256_mullo_epi32(laneIndex, _mm256_set1_epi32((int)stride));
-    const round_plan plan = plan_rounds(rowCount, 8, CHAINS_AVX2);
-    for (long firstRow = 0; firstRow < rowCount; firstRow += 8 * plan.chunks) {
+    for (long firstRow = 0; firstRow < rowCount;) {
+        const round_plan plan = plan_rounds(rowCount - firstRow, 8, CHAINS_AVX2);
         __m256i chunkLanes[CHAINS_AVX2];
         long chunkRows[CHAINS_AVX2];
         for (long chunk = 0; chunk < plan.chunks; chunk++) {
             const long rest = rowCount - firstRow - 8 * chunk;
-            chunkRows[chunk] = rest >= 8 ? 8 : (rest > 0 ? rest : 0);
+            chunkRows[chunk] = rest >= 8 ? 8 : rest;
             chunkLanes[chunk] = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)chunkRows[chunk]), laneIndex);
         }
         for (long firstTree = 0; firstTree < forest->treeCount; firstTree += plan.treesAtOnce) {
@@ -191,6 +195,7 @@ static void sum_rows_avx2(const berth_compact_forest *forest, const float *rows,
                 for (long lane = 0; lane < chunkRows[chunk]; lane++) margin[lane * groups] += values[lane];
             }
         }
+        firstRow += 8 * plan.chunks;
     }
 }
 
@@ -311,7 +316,8 @@ static void sum_row_avx2(const berth_compact_forest *forest, const float *row, f
 
 int berth_compact_forest_sum_rows_using(int isa, const berth_compact_forest *forest, const float *rows, long stride,
                                         long rowCount, float *margins) {
-    if (stride < 0 || stride > BERTH_COMPACT_MAX_FEATURES) return -1;
+    // Row offsets (lane × stride + feature) are 32-bit gather indices.
+    if (stride < 0 || stride > (INT32_MAX - (long)BERTH_COMPACT_FEATURE_MASK) / 16) return -1;
     switch (isa) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     case 1:
@@ -321,7 +327,7 @@ int berth_compact_forest_sum_rows_using(int isa, const berth_compact_forest *for
     case 2:
         if (!__builtin_cpu_supports("avx512f")) return -1;
         // Eight rows or fewer would leave half of every 16-lane chain empty: 8-lane chains walk them.
-        if (rowCount <= 8) sum_rows_avx2(forest, rows, stride, rowCount, margins);
+        if (rowCount <= 8 && __builtin_cpu_supports("avx2")) sum_rows_avx2(forest, rows, stride, rowCount, margins);
         else sum_rows_avx512(forest, rows, stride, rowCount, margins);
         return 0;
 #endif

@@ -68,24 +68,40 @@ import Testing
         let trees = (0..<24).map { Self.tree(seed: UInt64($0 * 7 + groups), categorical: $0 == 5 || $0 == 6, linear: $0 == 11, rules: rules) }
         let forest = DoubleForest(featureCount: 4, groupCount: groups, trees: trees, averagesIterations: false, transform: .identity)
         let packed = try PackedDoubleForest(forest)
-        let compact = try #require(CompactDoubleForest(packed))
-        #expect(compact.hasMissingZeros == missingZeros)
-        #expect(compact.runEnd(from: 0) == 5 && compact.runEnd(from: 5) == 5 && compact.runEnd(from: 7) == 11 && compact.runEnd(from: 12) == 24)
-        var state: UInt64 = 11
-        for rowCount in [1, 2, 7, 8, 9, 16, 31] {
-            let rows = (0..<rowCount * 4).map { _ in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return Self.grid[Int(state >> 33) % Self.grid.count]
+        // Blocks from 64 rows walked with AVX-512 gathers where this CPU has them, and without.
+        for gathers in [false, true] {
+            let compact = try #require(CompactDoubleForest(packed, featureCount: 4, gathers: gathers))
+            #expect(compact.hasMissingZeros == missingZeros)
+            #expect(compact.runEnd(from: 0) == 5 && compact.runEnd(from: 5) == 5 && compact.runEnd(from: 7) == 11 && compact.runEnd(from: 12) == 24)
+            #expect(compact.gathersBlocks == (gathers && berth_forest_walk_isa() >= 2))
+            if compact.gathersBlocks {
+                // The gather walk itself runs (`addMargins` would fall back to the plain walk if it refused).
+                var margins = [Double](repeating: 0, count: 64 * groups)
+                let rows = [Double](repeating: 0.5, count: 64 * 4)
+                let result = withUnsafePointer(to: compact.forest) { berth_compact_double_sum_rows_using(2, $0, 0, 5, rows, 4, 64, &margins) }
+                #expect(result == 0)
             }
-            let swift = Self.margins(packed, compact: nil, rows: rows, groups: groups)
-            let c = Self.margins(packed, compact: compact, rows: rows, groups: groups)
-            #expect(c.map(\.bitPattern) == swift.map(\.bitPattern), "\(rowCount) rows, \(groups) groups, missing zeros: \(missingZeros)")
+            var state: UInt64 = 11
+            for rowCount in [1, 2, 7, 8, 9, 16, 31, 64, 65, 100, 130] {
+                let rows = (0..<rowCount * 4).map { _ in
+                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    return Self.grid[Int(state >> 33) % Self.grid.count]
+                }
+                let swift = Self.margins(packed, compact: nil, rows: rows, groups: groups)
+                let c = Self.margins(packed, compact: compact, rows: rows, groups: groups)
+                #expect(c.map(\.bitPattern) == swift.map(\.bitPattern),
+                        "\(rowCount) rows, \(groups) groups, missing zeros: \(missingZeros), gathers: \(gathers)")
+            }
         }
+        // Measured at load: the ready line names what won, where there was a choice.
+        let measured = try #require(CompactDoubleForest(packed, featureCount: 4))
+        #expect((measured.blockWalkChoice != nil) == (berth_forest_walk_isa() >= 2))
+        #expect(measured.blockWalkChoice.map { $0.hasPrefix("blocks from 64 rows: compact-rows") } ?? true)
     }
 
     @Test func aForestOfCategoricalTreesOnlyHasNoCompactForm() throws {
         let forest = DoubleForest(featureCount: 4, groupCount: 1, trees: [Self.tree(seed: 3, categorical: true, linear: true)],
                                   averagesIterations: false, transform: .identity)
-        #expect(CompactDoubleForest(try PackedDoubleForest(forest)) == nil)
+        #expect(CompactDoubleForest(try PackedDoubleForest(forest), featureCount: 4) == nil)
     }
 }

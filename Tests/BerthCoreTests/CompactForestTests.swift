@@ -62,21 +62,25 @@ import Testing
             var byRows = [Float](repeating: 0.5, count: rowCount * groups)
             rows.withUnsafeBufferPointer { compact.sumRows($0.baseAddress!, stride: 5, rowCount: rowCount, margins: &byRows) }
             #expect(byRows == expected, "compact rows, \(trees) trees, \(rowCount) rows")
-            // The gather walks of the same rows, where this CPU has them (AVX2, AVX-512).
+            // The gather walks of the same rows, called directly (the forest's methods fall back to the plain walks),
+            // where this CPU has them (AVX2, AVX-512).
             for instructionSet in Int32(1)...Int32(2) where berth_forest_walk_isa() >= instructionSet {
                 var byGathers = [Float](repeating: 0.5, count: rowCount * groups)
-                rows.withUnsafeBufferPointer {
-                    compact.sumRows($0.baseAddress!, stride: 5, rowCount: rowCount, margins: &byGathers, gathering: instructionSet)
-                }
-                #expect(byGathers == expected, "compact rows by gathers (instruction set \(instructionSet)), \(trees) trees, \(rowCount) rows")
                 var byTreeGathers = [Float](repeating: 0.5, count: rowCount * groups)
-                rows.withUnsafeBufferPointer { values in
-                    byTreeGathers.withUnsafeMutableBufferPointer { margins in
-                        for row in 0..<rowCount {
-                            compact.sumRow(values.baseAddress! + row * 5, margins: margins.baseAddress! + row * groups, gathering: instructionSet)
+                var results = [Int32]()
+                withUnsafePointer(to: compact.forest) { forest in
+                    rows.withUnsafeBufferPointer { values in
+                        results.append(berth_compact_forest_sum_rows_using(instructionSet, forest, values.baseAddress, 5, rowCount, &byGathers))
+                        byTreeGathers.withUnsafeMutableBufferPointer { margins in
+                            for row in 0..<rowCount {
+                                results.append(berth_compact_forest_sum_row_using(instructionSet, forest, values.baseAddress! + row * 5,
+                                                                                  margins.baseAddress! + row * groups))
+                            }
                         }
                     }
                 }
+                #expect(results.allSatisfy { $0 == 0 }, "instruction set \(instructionSet) walked every call")
+                #expect(byGathers == expected, "compact rows by gathers (instruction set \(instructionSet)), \(trees) trees, \(rowCount) rows")
                 #expect(byTreeGathers == expected, "compact trees by gathers (instruction set \(instructionSet)), \(trees) trees, \(rowCount) rows")
             }
             var byTrees = [Float](repeating: 0.5, count: rowCount * groups)

@@ -139,8 +139,9 @@ void berth_compact_forest_sum_rows(const berth_compact_forest *forest, const flo
 void berth_compact_forest_sum_row(const berth_compact_forest *forest, const float *row, float *margins);
 
 /// `berth_compact_forest_sum_rows` with vector gathers, one row a lane (berth_compact_forest_gathers.c): 2 AVX-512
-/// (64 rows in flight), 1 AVX2 (the same in 8-row chains). The same sums, bit for bit. Returns 0, or -1 (nothing
-/// done) when this CPU (or build) lacks the instruction set or `stride` exceeds BERTH_COMPACT_MAX_FEATURES.
+/// (64 rows in flight; a block of 8 rows or fewer in AVX2's 8-row chains), 1 AVX2 (8-row chains). The same sums,
+/// bit for bit. Returns 0, or -1 (nothing done) when this CPU (or build) lacks the instruction set or `stride` is
+/// too large for 32-bit gather offsets (over 134 million).
 int berth_compact_forest_sum_rows_using(int isa, const berth_compact_forest *forest, const float *rows, long stride,
                                         long rowCount, float *margins);
 
@@ -186,5 +187,11 @@ void berth_compact_double_sum_rows(const berth_compact_double_forest *forest, lo
 /// `margins[tree % groupCount]`, in tree order.
 void berth_compact_double_sum_row(const berth_compact_double_forest *forest, long firstTree, long endTree,
                                   const double *row, double *margins);
+
+/// `berth_compact_double_sum_rows` with AVX-512 gathers, a row a lane, 64 rows in flight
+/// (berth_compact_double_forest_gathers.c): the same sums, bit for bit, and faster from 64 rows. `isa` 2 (AVX-512)
+/// is the only one; returns 0, or -1 (nothing done) for another, on a CPU without it, or for `stride` above 65,536.
+int berth_compact_double_sum_rows_using(int isa, const berth_compact_double_forest *forest, long firstTree, long endTree,
+                                        const double *rows, long stride, long rowCount, double *margins);
 
 #endif

@@ -1,0 +1,101 @@
+// LightGBM's compact double-precision trees walked with AVX-512 gathers, a row a lane: the double twin of
+// berth_compact_forest_gathers.c's block walk (which says why rows a lane and trees outer), for blocks of 64 rows
+// or more.
+//
+// A step gathers the lanes' nodes (the threshold, then the 64 bits holding feature, left slot and flags) and the
+// rows' values of those features, and decides as berth_compact_double_forest.c's `step` does, bit for bit: NaN the
+// way `BERTH_COMPACT_NAN_LEFT` says, a zero where zero is missing the way `BERTH_COMPACT_ZERO_LEFT` says, any other
+// value left when x <= threshold. Eight chains of 8 rows are in flight, so one chain's gathers issue while others
+// wait; each row adds its trees' leaves in tree order.
+#include "berth_kernels.h"
+
+#include <stddef.h>
+
+_Static_assert(sizeof(berth_compact_double_node) == 16 && offsetof(berth_compact_double_node, feature) == 8
+               && offsetof(berth_compact_double_node, left) == 10 && offsetof(berth_compact_double_node, flags) == 12,
+               "the gathers read a node's threshold, then feature, left slot and flags as one 64-bit element");
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+#define CHAINS 8
+#define ROWS_AT_ONCE (8 * CHAINS)
+
+// 8 rows one step down `tree`; `missingZeros` is a constant at each call site, as in the scalar walk.
+__attribute__((target("avx512f")))
+static inline __m512i step8(const berth_compact_double_node *tree, const double *rows, __m512i rowOffsets, __m512i slots,
+                            __mmask8 lanes, const int missingZeros) {
+    const __m512i index = _mm512_slli_epi64(slots, 1);
+    const __m512d threshold = _mm512_i64gather_pd(index, (const void *)tree, 8);
+    const __m512i meta = _mm512_i64gather_epi64(index, (const char *)tree + 8, 8);
+    const __m512i feature = _mm512_and_si512(meta, _mm512_set1_epi64(0xFFFF));
+    const __m512d x = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), lanes, _mm512_add_epi64(rowOffsets, feature), rows, 8);
+    __mmask8 left = _mm512_cmp_pd_mask(x, threshold, _CMP_LE_OQ);
+    left |= _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q) & _mm512_test_epi64_mask(meta, _mm512_set1_epi64((long long)BERTH_COMPACT_NAN_LEFT << 32));
+    if (missingZeros) {
+        const __mmask8 missingZero = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ)
+            & _mm512_test_epi64_mask(meta, _mm512_set1_epi64((long long)BERTH_COMPACT_ZERO_IS_MISSING << 32));
+        const __mmask8 zeroLeft = _mm512_test_epi64_mask(meta, _mm512_set1_epi64((long long)BERTH_COMPACT_ZERO_LEFT << 32));
+        left = (__mmask8)((left & ~missingZero) | (missingZero & zeroLeft));
+    }
+    const __m512i leftSlot = _mm512_and_si512(_mm512_srli_epi64(meta, 16), _mm512_set1_epi64(0xFFFF));
+    const __m512i right = _mm512_and_si512(_mm512_add_epi64(leftSlot, _mm512_set1_epi64(1)), _mm512_set1_epi64(0xFFFF));
+    return _mm512_mask_blend_epi64(left, right, leftSlot);
+}
+
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void sum_rows(const berth_compact_double_forest *forest, long firstTree, long endTree, const double *rows, long stride,
+              long rowCount, double *margins, const int missingZeros) {
+    const long groups = forest->groupCount;
+    const __m512i rowOffsets = _mm512_mul_epu32(_mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7), _mm512_set1_epi64(stride));
+    for (long tree = firstTree; tree < endTree; tree++) {
+        const berth_compact_double_node *nodes = forest->nodes + forest->treeStarts[tree];
+        const double *leafValues = forest->leafValues + forest->treeStarts[tree];
+        const long depth = forest->depths[tree];
+        for (long first = 0; first < rowCount; first += ROWS_AT_ONCE) {
+            __mmask8 lanes[CHAINS];
+            __m512i slot[CHAINS];
+            long active[CHAINS];
+            for (int chain = 0; chain < CHAINS; chain++) {
+                const long rest = rowCount - first - 8 * chain;
+                active[chain] = rest >= 8 ? 8 : (rest > 0 ? rest : 0);
+                lanes[chain] = (__mmask8)((1u << active[chain]) - 1u);
+                slot[chain] = _mm512_setzero_si512();
+            }
+            for (long level = 0; level < depth; level++) {
+#pragma clang loop unroll(full) // the slots in registers, not an array on the stack
+                for (int chain = 0; chain < CHAINS; chain++) {
+                    slot[chain] = step8(nodes, rows + (first + 8 * chain) * stride, rowOffsets, slot[chain], lanes[chain], missingZeros);
+                }
+            }
+            for (int chain = 0; chain < CHAINS; chain++) {
+                const __m512d leaf = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), lanes[chain], slot[chain], leafValues, 8);
+                double values[8];
+                _mm512_storeu_pd(values, leaf);
+                double *margin = margins + (first + 8 * chain) * groups + tree % groups;
+                for (long lane = 0; lane < active[chain]; lane++) margin[lane * groups] += values[lane];
+            }
+        }
+    }
+}
+
+__attribute__((target("avx512f")))
+static void sum_rows_avx512(const berth_compact_double_forest *forest, long firstTree, long endTree, const double *rows,
+                            long stride, long rowCount, double *margins) {
+    if (forest->hasMissingZeros) sum_rows(forest, firstTree, endTree, rows, stride, rowCount, margins, 1);
+    else sum_rows(forest, firstTree, endTree, rows, stride, rowCount, margins, 0);
+}
+#endif
+
+int berth_compact_double_sum_rows_using(int isa, const berth_compact_double_forest *forest, long firstTree, long endTree,
+                                        const double *rows, long stride, long rowCount, double *margins) {
+    if (stride < 0 || stride > (1L << 16)) return -1;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (isa == 2 && __builtin_cpu_supports("avx512f")) {
+        sum_rows_avx512(forest, firstTree, endTree, rows, stride, rowCount, margins);
+        return 0;
+    }
+#endif
+    (void)isa; (void)forest; (void)firstTree; (void)endTree; (void)rows; (void)rowCount; (void)margins;
+    return -1;
+}
