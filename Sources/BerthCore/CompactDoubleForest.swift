@@ -23,9 +23,12 @@ final class CompactDoubleForest: @unchecked Sendable {
     /// What the measurement at load chose and timed, for the model ready line; nil where there was no choice.
     let blockWalkChoice: String?
 
-    /// Rows from which a block may take the gather walk: the rows it keeps in flight. Fewer would leave its chains
-    /// empty, and take the eight-at-once walk.
-    static let gatherRows = 64
+    /// Rows from which a block may take the gather walk: six of its eight 8-row chains full. At 32 rows it was level
+    /// with the eight-at-once walk, at 48 1.5 × (timed in C on an Intel Xeon), so two threads' halves of a 100-row
+    /// request take it.
+    static let gatherRows = 48
+    /// Rows the walks are timed on at load: every chain full.
+    static let measuredRows = 64
 
     /// The compact form of `packed`'s trees that fit, or nil when none does. `gathers` nil times the gather walk
     /// against the plain one at load, where the CPU has AVX-512 (`measureGathers`); true or false decides.
@@ -71,11 +74,11 @@ final class CompactDoubleForest: @unchecked Sendable {
         }
     }
 
-    /// Times the plain walk and the gather walk on `gatherRows` rows around the model's thresholds, down up to 64 of its
+    /// Times the plain walk and the gather walk on `measuredRows` rows around the model's thresholds, down up to 64 of its
     /// compact trees, in turn for three rounds, each keeping its best time: whether the gathers win, and the line saying so.
     private static func measureGathers(_ forest: berth_compact_double_forest, trees: Range<Int>, rows synthetic: SyntheticRows) -> (Bool, String) {
-        let rows = synthetic.batch(rowCount: gatherRows).wideValues
-        var margins = [Double](repeating: 0, count: gatherRows * Int(forest.groupCount))
+        let rows = synthetic.batch(rowCount: measuredRows).wideValues
+        var margins = [Double](repeating: 0, count: measuredRows * Int(forest.groupCount))
         let clock = ContinuousClock()
         var best = [Duration.seconds(1), Duration.seconds(1)]
         withUnsafePointer(to: forest) { forest in
@@ -85,9 +88,9 @@ final class CompactDoubleForest: @unchecked Sendable {
                         for gathers in [false, true] {
                             let start = clock.now
                             if !gathers || berth_compact_double_sum_rows_using(2, forest, trees.lowerBound, trees.upperBound, rows.baseAddress,
-                                                                               synthetic.featureCount, gatherRows, margins.baseAddress) != 0 {
+                                                                               synthetic.featureCount, measuredRows, margins.baseAddress) != 0 {
                                 berth_compact_double_sum_rows(forest, trees.lowerBound, trees.upperBound, rows.baseAddress, synthetic.featureCount,
-                                                              gatherRows, margins.baseAddress)
+                                                              measuredRows, margins.baseAddress)
                             }
                             let index = gathers ? 1 : 0
                             best[index] = min(best[index], clock.now - start)
@@ -98,7 +101,7 @@ final class CompactDoubleForest: @unchecked Sendable {
         }
         func microsecondsARow(_ time: Duration) -> String {
             let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) * 1e-18
-            return TreeWalkChoice.formatted(seconds * 1e6 / Double(gatherRows))
+            return TreeWalkChoice.formatted(seconds * 1e6 / Double(measuredRows))
         }
         let gathers = best[1] < best[0]
         return (gathers, "blocks from \(gatherRows) rows: \(gathers ? "compact-rows-avx512" : "compact-rows") (µs a row down "
@@ -124,7 +127,7 @@ final class CompactDoubleForest: @unchecked Sendable {
 
     /// Adds trees `trees` (a run of compact ones) to each row's margins, in tree order: a row down eight trees at a
     /// time when there are fewer rows than the walk takes at once, else eight rows down each tree, or from
-    /// `gatherRows` rows 64 rows with gathers where `gathersBlocks`.
+    /// `gatherRows` rows, up to 64 at once, with gathers where `gathersBlocks`.
     func addMargins(trees: Range<Int>, rows: UnsafePointer<Double>, rowCount: Int, featureCount: Int, margins: UnsafeMutablePointer<Double>) {
         withUnsafePointer(to: forest) { forest in
             if rowCount < Int(BERTH_COMPACT_WALKS_AT_ONCE) {

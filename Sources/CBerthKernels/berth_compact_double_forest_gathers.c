@@ -1,6 +1,6 @@
 // LightGBM's compact double-precision trees walked with AVX-512 gathers, a row a lane: the double twin of
-// berth_compact_forest_gathers.c's block walk (which says why rows a lane and trees outer), for blocks of 64 rows
-// or more.
+// berth_compact_forest_gathers.c's block walk (which says why rows a lane and trees outer), for blocks of 48 rows
+// or more (fewer leave too many of its chains empty to beat the eight-at-once walk).
 //
 // A step gathers the lanes' nodes (the threshold, then the 64 bits holding feature, left slot and flags) and the
 // rows' values of those features, and decides as berth_compact_double_forest.c's `step` does, bit for bit: NaN the
@@ -62,13 +62,16 @@ void sum_rows(const berth_compact_double_forest *forest, long firstTree, long en
                 lanes[chain] = (__mmask8)((1u << active[chain]) - 1u);
                 slot[chain] = _mm512_setzero_si512();
             }
+            const long chains = (rowCount - first + 7) / 8;
             for (long level = 0; level < depth; level++) {
 #pragma clang loop unroll(full) // the slots in registers, not an array on the stack
                 for (int chain = 0; chain < CHAINS; chain++) {
-                    slot[chain] = step8(nodes, rows + (first + 8 * chain) * stride, rowOffsets, slot[chain], lanes[chain], missingZeros);
+                    if (chain < chains) {
+                        slot[chain] = step8(nodes, rows + (first + 8 * chain) * stride, rowOffsets, slot[chain], lanes[chain], missingZeros);
+                    }
                 }
             }
-            for (int chain = 0; chain < CHAINS; chain++) {
+            for (int chain = 0; chain < CHAINS && chain < chains; chain++) {
                 const __m512d leaf = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), lanes[chain], slot[chain], leafValues, 8);
                 double values[8];
                 _mm512_storeu_pd(values, leaf);

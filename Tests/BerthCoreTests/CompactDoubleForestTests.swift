@@ -82,7 +82,7 @@ import Testing
                 #expect(result == 0)
             }
             var state: UInt64 = 11
-            for rowCount in [1, 2, 7, 8, 9, 16, 31, 64, 65, 100, 130] {
+            for rowCount in [1, 2, 7, 8, 9, 16, 31, 47, 48, 50, 64, 65, 100, 130] {
                 let rows = (0..<rowCount * 4).map { _ in
                     state = state &* 6364136223846793005 &+ 1442695040888963407
                     return Self.grid[Int(state >> 33) % Self.grid.count]
@@ -96,7 +96,7 @@ import Testing
         // Measured at load: the ready line names what won, where there was a choice.
         let measured = try #require(CompactDoubleForest(packed, featureCount: 4))
         #expect((measured.blockWalkChoice != nil) == (berth_forest_walk_isa() >= 2))
-        #expect(measured.blockWalkChoice.map { $0.hasPrefix("blocks from 64 rows: compact-rows") } ?? true)
+        #expect(measured.blockWalkChoice.map { $0.hasPrefix("blocks from \(CompactDoubleForest.gatherRows) rows: compact-rows") } ?? true)
     }
 
     @Test func aForestOfCategoricalTreesOnlyHasNoCompactForm() throws {

@@ -189,7 +189,7 @@ void berth_compact_double_sum_row(const berth_compact_double_forest *forest, lon
                                   const double *row, double *margins);
 
 /// `berth_compact_double_sum_rows` with AVX-512 gathers, a row a lane, 64 rows in flight
-/// (berth_compact_double_forest_gathers.c): the same sums, bit for bit, and faster from 64 rows. `isa` 2 (AVX-512)
+/// (berth_compact_double_forest_gathers.c): the same sums, bit for bit, and faster from about 48 rows. `isa` 2 (AVX-512)
 /// is the only one; returns 0, or -1 (nothing done) for another, on a CPU without it, or for `stride` above 65,536.
 int berth_compact_double_sum_rows_using(int isa, const berth_compact_double_forest *forest, long firstTree, long endTree,
                                         const double *rows, long stride, long rowCount, double *margins);
