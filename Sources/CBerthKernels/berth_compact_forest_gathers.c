@@ -22,27 +22,38 @@
 #define CHAINS_AVX512 4
 #define CHAINS_AVX2 8
 
-// 16 rows one step down `tree`: `slots` are the rows' current slots, `rows` the first row's values, `rowOffsets`
-// each lane's row start (lane × stride); `lanes` the rows that exist (the others are not read).
+// The decision of the scalar `step` on 16 lanes, from their nodes gathered as 64-bit halves (`low` lanes 0-7, `high`
+// 8-15) and the value of each node's feature in the lane's row: the slots the lanes step to.
 __attribute__((target("avx512f")))
-static inline __m512i step16(const berth_compact_node *tree, const float *rows, __m512i rowOffsets, __m512i slots,
-                             __mmask16 lanes) {
-    const __m512i low = _mm512_i32gather_epi64(_mm512_castsi512_si256(slots), (const void *)tree, 8);
-    const __m512i high = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(slots, 1), (const void *)tree, 8);
-    // Each node's first 32 bits (feature and flag, left slot) from the even slots of the pair, its threshold from
-    // the odd.
-    const __m512i firsts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i head = _mm512_permutex2var_epi32(low, firsts, high);
-    const __m512 threshold =
-        _mm512_castsi512_ps(_mm512_permutex2var_epi32(low, _mm512_add_epi32(firsts, _mm512_set1_epi32(1)), high));
-    const __m512i feature = _mm512_and_si512(head, _mm512_set1_epi32(BERTH_COMPACT_FEATURE_MASK));
-    const __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, _mm512_add_epi32(rowOffsets, feature), rows, 4);
+static inline __m512i next_slots16(__m512i head, __m512 threshold, __m512 x) {
     const __mmask16 less = _mm512_cmp_ps_mask(x, threshold, _CMP_LT_OQ);
     const __mmask16 missing = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
     const __mmask16 defaultLeft = _mm512_test_epi32_mask(head, _mm512_set1_epi32(BERTH_COMPACT_DEFAULT_LEFT));
     const __m512i left = _mm512_srli_epi32(head, 16);
     const __m512i right = _mm512_and_si512(_mm512_add_epi32(left, _mm512_set1_epi32(1)), _mm512_set1_epi32(0xFFFF));
     return _mm512_mask_blend_epi32(less | (missing & defaultLeft), right, left);
+}
+
+// Each of 16 nodes' first 32 bits (feature and flag, left slot) and threshold, from the two gathers of their 64 bits.
+__attribute__((target("avx512f")))
+static inline void unpack16(__m512i low, __m512i high, __m512i *head, __m512 *threshold) {
+    const __m512i firsts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    *head = _mm512_permutex2var_epi32(low, firsts, high);
+    *threshold = _mm512_castsi512_ps(_mm512_permutex2var_epi32(low, _mm512_add_epi32(firsts, _mm512_set1_epi32(1)), high));
+}
+
+// 16 rows one step down `tree`: `slots` are the rows' current slots, `rows` the first row's values, `rowOffsets`
+// each lane's row start (lane × stride); `lanes` the rows that exist (the others are not read).
+__attribute__((target("avx512f")))
+static inline __m512i step16(const berth_compact_node *tree, const float *rows, __m512i rowOffsets, __m512i slots,
+                             __mmask16 lanes) {
+    __m512i head;
+    __m512 threshold;
+    unpack16(_mm512_i32gather_epi64(_mm512_castsi512_si256(slots), (const void *)tree, 8),
+             _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(slots, 1), (const void *)tree, 8), &head, &threshold);
+    const __m512i feature = _mm512_and_si512(head, _mm512_set1_epi32(BERTH_COMPACT_FEATURE_MASK));
+    const __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, _mm512_add_epi32(rowOffsets, feature), rows, 4);
+    return next_slots16(head, threshold, x);
 }
 
 // How a block fills the chains: the chunks of a chain's width its rows take (at most one per chain), and the trees
@@ -123,21 +134,9 @@ static void sum_rows_avx512(const berth_compact_forest *forest, const float *row
     }
 }
 
-// As step16, on 8 rows.
+// As next_slots16, on 8 lanes.
 __attribute__((target("avx2")))
-static inline __m256i step8(const berth_compact_node *tree, const float *rows, __m256i rowOffsets, __m256i slots,
-                            __m256i lanes) {
-    const long long *base = (const long long *)tree;
-    const __m256 low = _mm256_castsi256_ps(_mm256_i32gather_epi64(base, _mm256_castsi256_si128(slots), 8));
-    const __m256 high = _mm256_castsi256_ps(_mm256_i32gather_epi64(base, _mm256_extracti128_si256(slots, 1), 8));
-    // Each 128-bit half of a shuffle takes two nodes from each source: lanes 0, 1, 4, 5 | 2, 3, 6, 7, which the
-    // 64-bit permute puts back in order.
-    const __m256i head = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(low, high, 0x88)), 0xD8);
-    const __m256 threshold =
-        _mm256_castsi256_ps(_mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(low, high, 0xDD)), 0xD8));
-    const __m256i feature = _mm256_and_si256(head, _mm256_set1_epi32(BERTH_COMPACT_FEATURE_MASK));
-    const __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), rows, _mm256_add_epi32(rowOffsets, feature),
-                                              _mm256_castsi256_ps(lanes), 4);
+static inline __m256i next_slots8(__m256i head, __m256 threshold, __m256 x) {
     const __m256 less = _mm256_cmp_ps(x, threshold, _CMP_LT_OQ);
     const __m256 missing = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
     const __m256i flagged = _mm256_set1_epi32(BERTH_COMPACT_DEFAULT_LEFT);
@@ -147,6 +146,30 @@ static inline __m256i step8(const berth_compact_node *tree, const float *rows, _
     const __m256i left = _mm256_srli_epi32(head, 16);
     const __m256i right = _mm256_and_si256(_mm256_add_epi32(left, _mm256_set1_epi32(1)), _mm256_set1_epi32(0xFFFF));
     return _mm256_blendv_epi8(right, left, goLeft);
+}
+
+// As unpack16, on 8 nodes. Each 128-bit half of a shuffle takes two nodes from each source: lanes 0, 1, 4, 5 | 2, 3,
+// 6, 7, which the 64-bit permute puts back in order.
+__attribute__((target("avx2")))
+static inline void unpack8(__m256i low, __m256i high, __m256i *head, __m256 *threshold) {
+    const __m256 first = _mm256_castsi256_ps(low), second = _mm256_castsi256_ps(high);
+    *head = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(first, second, 0x88)), 0xD8);
+    *threshold = _mm256_castsi256_ps(_mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(first, second, 0xDD)), 0xD8));
+}
+
+// As step16, on 8 rows.
+__attribute__((target("avx2")))
+static inline __m256i step8(const berth_compact_node *tree, const float *rows, __m256i rowOffsets, __m256i slots,
+                            __m256i lanes) {
+    const long long *base = (const long long *)tree;
+    __m256i head;
+    __m256 threshold;
+    unpack8(_mm256_i32gather_epi64(base, _mm256_castsi256_si128(slots), 8),
+            _mm256_i32gather_epi64(base, _mm256_extracti128_si256(slots, 1), 8), &head, &threshold);
+    const __m256i feature = _mm256_and_si256(head, _mm256_set1_epi32(BERTH_COMPACT_FEATURE_MASK));
+    const __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), rows, _mm256_add_epi32(rowOffsets, feature),
+                                              _mm256_castsi256_ps(lanes), 4);
+    return next_slots8(head, threshold, x);
 }
 
 __attribute__((target("avx2")))
@@ -204,21 +227,13 @@ __attribute__((target("avx512f")))
 static inline __m512i tree_step16(const berth_compact_node *nodes, const float *row, __m512i bases, __m512i slots,
                                   __mmask16 lanes) {
     const __m512i index = _mm512_add_epi32(bases, slots), zero = _mm512_setzero_si512();
-    const __m512i low = _mm512_mask_i32gather_epi64(zero, (__mmask8)lanes, _mm512_castsi512_si256(index), (const void *)nodes, 8);
-    const __m512i high =
-        _mm512_mask_i32gather_epi64(zero, (__mmask8)(lanes >> 8), _mm512_extracti64x4_epi64(index, 1), (const void *)nodes, 8);
-    const __m512i firsts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i head = _mm512_permutex2var_epi32(low, firsts, high);
-    const __m512 threshold =
-        _mm512_castsi512_ps(_mm512_permutex2var_epi32(low, _mm512_add_epi32(firsts, _mm512_set1_epi32(1)), high));
+    __m512i head;
+    __m512 threshold;
+    unpack16(_mm512_mask_i32gather_epi64(zero, (__mmask8)lanes, _mm512_castsi512_si256(index), (const void *)nodes, 8),
+             _mm512_mask_i32gather_epi64(zero, (__mmask8)(lanes >> 8), _mm512_extracti64x4_epi64(index, 1), (const void *)nodes, 8),
+             &head, &threshold);
     const __m512i feature = _mm512_and_si512(head, _mm512_set1_epi32(BERTH_COMPACT_FEATURE_MASK));
-    const __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, feature, row, 4);
-    const __mmask16 less = _mm512_cmp_ps_mask(x, threshold, _CMP_LT_OQ);
-    const __mmask16 missing = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-    const __mmask16 defaultLeft = _mm512_test_epi32_mask(head, _mm512_set1_epi32(BERTH_COMPACT_DEFAULT_LEFT));
-    const __m512i left = _mm512_srli_epi32(head, 16);
-    const __m512i right = _mm512_and_si512(_mm512_add_epi32(left, _mm512_set1_epi32(1)), _mm512_set1_epi32(0xFFFF));
-    return _mm512_mask_blend_epi32(less | (missing & defaultLeft), right, left);
+    return next_slots16(head, threshold, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, feature, row, 4));
 }
 
 // Adds the leaves of trees first ..< first + count, whose slots are in `slots`, to the row's margins in tree order;
@@ -269,22 +284,12 @@ static inline __m256i tree_step8(const berth_compact_node *nodes, const float *r
     const long long *base = (const long long *)nodes;
     const __m256i lowLanes = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(lanes));
     const __m256i highLanes = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(lanes, 1));
-    const __m256 low = _mm256_castsi256_ps(_mm256_mask_i32gather_epi64(zero, base, _mm256_castsi256_si128(index), lowLanes, 8));
-    const __m256 high = _mm256_castsi256_ps(_mm256_mask_i32gather_epi64(zero, base, _mm256_extracti128_si256(index, 1), highLanes, 8));
-    const __m256i head = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(low, high, 0x88)), 0xD8);
-    const __m256 threshold =
-        _mm256_castsi256_ps(_mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(low, high, 0xDD)), 0xD8));
+    __m256i head;
+    __m256 threshold;
+    unpack8(_mm256_mask_i32gather_epi64(zero, base, _mm256_castsi256_si128(index), lowLanes, 8),
+            _mm256_mask_i32gather_epi64(zero, base, _mm256_extracti128_si256(index, 1), highLanes, 8), &head, &threshold);
     const __m256i feature = _mm256_and_si256(head, _mm256_set1_epi32(BERTH_COMPACT_FEATURE_MASK));
-    const __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), row, feature, _mm256_castsi256_ps(lanes), 4);
-    const __m256 less = _mm256_cmp_ps(x, threshold, _CMP_LT_OQ);
-    const __m256 missing = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
-    const __m256i flagged = _mm256_set1_epi32(BERTH_COMPACT_DEFAULT_LEFT);
-    const __m256i defaultLeft = _mm256_cmpeq_epi32(_mm256_and_si256(head, flagged), flagged);
-    const __m256i goLeft = _mm256_or_si256(_mm256_castps_si256(less),
-                                           _mm256_and_si256(_mm256_castps_si256(missing), defaultLeft));
-    const __m256i left = _mm256_srli_epi32(head, 16);
-    const __m256i right = _mm256_and_si256(_mm256_add_epi32(left, _mm256_set1_epi32(1)), _mm256_set1_epi32(0xFFFF));
-    return _mm256_blendv_epi8(right, left, goLeft);
+    return next_slots8(head, threshold, _mm256_mask_i32gather_ps(_mm256_setzero_ps(), row, feature, _mm256_castsi256_ps(lanes), 4));
 }
 
 __attribute__((target("avx2")))

@@ -8,18 +8,24 @@ import Testing
         Array(text.utf8).withUnsafeBufferPointer { DecimalText.parseDouble($0) }
     }
 
+    /// A decimal of 1 to 19 digits, a sign half the time, a point anywhere, and, one time in `exponentEvery`, an
+    /// exponent within ±`exponentRange`.
+    static func randomDecimal(_ random: inout SplitMix64, exponentEvery: UInt64, exponentRange: Int) -> String {
+        let digits = 1 + Int(random.next() % 19)
+        var text = random.next() % 2 == 0 ? "-" : ""
+        let point = Int(random.next() % UInt64(digits + 1))
+        for position in 0..<digits {
+            if position == point && position > 0 { text += "." }
+            text += String(random.next() % 10)
+        }
+        if random.next() % exponentEvery == 0 { text += "e" + String(Int(random.next() % UInt64(2 * exponentRange + 1)) - exponentRange) }
+        return text
+    }
+
     @Test func randomDecimalsMatchTheCorrectlyRoundedValueBitForBit() {
         var random = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
-        func next() -> UInt64 { random.next() }
         for _ in 0..<200_000 {
-            let digits = 1 + Int(next() % 19)
-            var text = next() % 2 == 0 ? "-" : ""
-            let point = Int(next() % UInt64(digits + 1))
-            for position in 0..<digits {
-                if position == point && position > 0 { text += "." }
-                text += String(next() % 10)
-            }
-            if next() % 3 == 0 { text += "e" + String(Int(next() % 61) - 30) }
+            let text = Self.randomDecimal(&random, exponentEvery: 3, exponentRange: 30)
             let expected = Double(text)!
             let parsed = parse(text)
             #expect(parsed?.bitPattern == expected.bitPattern, "\(text): \(String(describing: parsed)) vs \(expected)")
@@ -143,16 +149,8 @@ import Testing
     /// number alone gives.
     @Test func randomNumbersInsideALineMatchTheCorrectlyRoundedValue() {
         var random = SplitMix64(seed: 0x1405_7B7E_F767_814F)
-        func next() -> UInt64 { random.next() }
         for _ in 0..<100_000 {
-            let digits = 1 + Int(next() % 19)
-            var text = next() % 2 == 0 ? "-" : ""
-            let point = Int(next() % UInt64(digits + 1))
-            for position in 0..<digits {
-                if position == point && position > 0 { text += "." }
-                text += String(next() % 10)
-            }
-            if next() % 4 == 0 { text += "e" + String(Int(next() % 41) - 20) }
+            let text = Self.randomDecimal(&random, exponentEvery: 4, exponentRange: 20)
             let line = text + ",0.5,12345678,-3.25"
             let parsed = prefix(line)
             // Nil where the number alone is left to the general path too (a tie Eisel and Lemire's step cannot settle).
