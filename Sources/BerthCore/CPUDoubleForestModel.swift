@@ -21,8 +21,8 @@ struct CPUDoubleForestModel: CompiledModel {
     var residentBytes: Int { packed.residentBytes + (compact?.residentBytes ?? 0) }
     var placement: Placement { .cpu }
     var featurePrecision: FeaturePrecision { .float64 }
-    /// Whether blocks take the gather walk, as measured at load (`CompactDoubleForest.blockWalkChoice`).
-    var kernelChoice: String? { compact?.blockWalkChoice }
+    /// Whether blocks and single rows take the gather walks, as measured at load (`CompactDoubleForest.walkChoice`).
+    var kernelChoice: String? { compact?.walkChoice }
     var outputPrecision: FeaturePrecision { .float64 }
 
     init(_ forest: DoubleForest, parallelism: RowParallelism) throws(ModelValidationError) {

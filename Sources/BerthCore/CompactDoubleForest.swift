@@ -20,8 +20,11 @@ final class CompactDoubleForest: @unchecked Sendable {
     let forest: berth_compact_double_forest
     /// Whether blocks of `gatherRows` rows or more take the AVX-512 gather walk (`berth_compact_double_sum_rows_using`).
     let gathersBlocks: Bool
+    /// Whether single rows (blocks under eight) take the AVX-512 gather walk, a tree a lane
+    /// (`berth_compact_double_sum_row_using`).
+    let gathersSingleRows: Bool
     /// What the measurement at load chose and timed, for the model ready line; nil where there was no choice.
-    let blockWalkChoice: String?
+    let walkChoice: String?
 
     /// Rows from which a block may take the gather walk: six of its eight 8-row chains full. At 32 rows it was level
     /// with the eight-at-once walk, at 48 1.5 × (timed in C on an Intel Xeon), so two threads' halves of a 100-row
@@ -65,47 +68,71 @@ final class CompactDoubleForest: @unchecked Sendable {
         self.forest = forest
         let canGather = berth_forest_walk_isa() >= 2
         if let gathers {
-            (gathersBlocks, blockWalkChoice) = (gathers && canGather, nil)
+            (gathersBlocks, gathersSingleRows, walkChoice) = (gathers && canGather, gathers && canGather, nil)
         } else if canGather, featureCount <= TreeWalkChoice.widestMeasuredRows, let first = holds.firstIndex(of: true) {
-            (gathersBlocks, blockWalkChoice) = Self.measureGathers(forest, trees: first..<min(runEnds[first], first + 64),
-                                                                   rows: SyntheticRows(forest: packed, featureCount: featureCount))
+            let measured = Self.measureGathers(forest, trees: first..<min(runEnds[first], first + 64),
+                                               rows: SyntheticRows(forest: packed, featureCount: featureCount))
+            (gathersBlocks, gathersSingleRows, walkChoice) = (measured.blocks, measured.singleRows, measured.description)
         } else {
-            (gathersBlocks, blockWalkChoice) = (false, nil)
+            (gathersBlocks, gathersSingleRows, walkChoice) = (false, false, nil)
         }
     }
 
-    /// Times the plain walk and the gather walk on `measuredRows` rows around the model's thresholds, down up to 64 of its
-    /// compact trees, in turn for three rounds, each keeping its best time: whether the gathers win, and the line saying so.
-    private static func measureGathers(_ forest: berth_compact_double_forest, trees: Range<Int>, rows synthetic: SyntheticRows) -> (Bool, String) {
+    /// What `measureGathers` found.
+    private struct MeasuredGathers {
+        var blocks: Bool
+        var singleRows: Bool
+        var description: String
+    }
+
+    /// Times the plain walks and the gather walks around the model's thresholds, down up to 64 of its compact trees
+    /// (`trees`): on a block of `measuredRows` rows, and on `TreeWalkChoice.measuredSingleRows` rows one call each; in
+    /// turn for three rounds, each keeping its best time. Which gather walks win, and the line saying so.
+    private static func measureGathers(_ forest: berth_compact_double_forest, trees: Range<Int>, rows synthetic: SyntheticRows) -> MeasuredGathers {
         let rows = synthetic.batch(rowCount: measuredRows).wideValues
-        var margins = [Double](repeating: 0, count: measuredRows * Int(forest.groupCount))
+        let singleRows = TreeWalkChoice.measuredSingleRows
+        let groups = Int(forest.groupCount), features = synthetic.featureCount
+        var margins = [Double](repeating: 0, count: measuredRows * groups)
         let clock = ContinuousClock()
-        var best = [Duration.seconds(1), Duration.seconds(1)]
+        // Best times: block plain, block gathers, single rows plain, single rows gathers.
+        var best = [Duration](repeating: .seconds(1), count: 4)
         withUnsafePointer(to: forest) { forest in
             rows.withUnsafeBufferPointer { rows in
                 margins.withUnsafeMutableBufferPointer { margins in
+                    let (first, end, values, sums) = (trees.lowerBound, trees.upperBound, rows.baseAddress!, margins.baseAddress!)
                     for _ in 0..<3 {
-                        for gathers in [false, true] {
+                        for trial in 0..<4 {
+                            let gathers = trial % 2 == 1
                             let start = clock.now
-                            if !gathers || berth_compact_double_sum_rows_using(2, forest, trees.lowerBound, trees.upperBound, rows.baseAddress,
-                                                                               synthetic.featureCount, measuredRows, margins.baseAddress) != 0 {
-                                berth_compact_double_sum_rows(forest, trees.lowerBound, trees.upperBound, rows.baseAddress, synthetic.featureCount,
-                                                              measuredRows, margins.baseAddress)
+                            if trial < 2 {
+                                if !gathers || berth_compact_double_sum_rows_using(2, forest, first, end, values, features, measuredRows, sums) != 0 {
+                                    berth_compact_double_sum_rows(forest, first, end, values, features, measuredRows, sums)
+                                }
+                            } else {
+                                for row in 0..<singleRows {
+                                    let (input, output) = (values + row * features, sums + row * groups)
+                                    if !gathers || berth_compact_double_sum_row_using(2, forest, first, end, input, output) != 0 {
+                                        berth_compact_double_sum_row(forest, first, end, input, output)
+                                    }
+                                }
                             }
-                            let index = gathers ? 1 : 0
-                            best[index] = min(best[index], clock.now - start)
+                            best[trial] = min(best[trial], clock.now - start)
                         }
                     }
                 }
             }
         }
-        func microsecondsARow(_ time: Duration) -> String {
+        func microsecondsARow(_ time: Duration, rows: Int) -> String {
             let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) * 1e-18
-            return TreeWalkChoice.formatted(seconds * 1e6 / Double(measuredRows))
+            return TreeWalkChoice.formatted(seconds * 1e6 / Double(rows))
         }
-        let gathers = best[1] < best[0]
-        return (gathers, "blocks from \(gatherRows) rows: \(gathers ? "compact-rows-avx512" : "compact-rows") (µs a row down "
-                    + "\(trees.count) trees: compact-rows \(microsecondsARow(best[0])), compact-rows-avx512 \(microsecondsARow(best[1])))")
+        let blocks = best[1] < best[0], single = best[3] < best[2]
+        return MeasuredGathers(
+            blocks: blocks, singleRows: single,
+            description: "blocks from \(gatherRows) rows: \(blocks ? "compact-rows-avx512" : "compact-rows") (µs a row down \(trees.count) trees: "
+                + "compact-rows \(microsecondsARow(best[0], rows: measuredRows)), compact-rows-avx512 \(microsecondsARow(best[1], rows: measuredRows))); "
+                + "single rows: \(single ? "compact-trees-avx512" : "compact-trees") (compact-trees \(microsecondsARow(best[2], rows: singleRows)), "
+                + "compact-trees-avx512 \(microsecondsARow(best[3], rows: singleRows)))")
     }
 
     deinit {
@@ -126,14 +153,17 @@ final class CompactDoubleForest: @unchecked Sendable {
     func runEnd(from tree: Int) -> Int { runEnds[tree] }
 
     /// Adds trees `trees` (a run of compact ones) to each row's margins, in tree order: a row down eight trees at a
-    /// time when there are fewer rows than the walk takes at once, else eight rows down each tree, or from
-    /// `gatherRows` rows, up to 64 at once, with gathers where `gathersBlocks`.
+    /// time (64 with gathers where `gathersSingleRows`) when there are fewer rows than the walk takes at once, else
+    /// eight rows down each tree, or from `gatherRows` rows, up to 64 at once, with gathers where `gathersBlocks`.
     func addMargins(trees: Range<Int>, rows: UnsafePointer<Double>, rowCount: Int, featureCount: Int, margins: UnsafeMutablePointer<Double>) {
         withUnsafePointer(to: forest) { forest in
             if rowCount < Int(BERTH_COMPACT_WALKS_AT_ONCE) {
                 for row in 0..<rowCount {
-                    berth_compact_double_sum_row(forest, trees.lowerBound, trees.upperBound, rows + row * featureCount,
-                                                 margins + row * Int(forest.pointee.groupCount))
+                    let (input, output) = (rows + row * featureCount, margins + row * Int(forest.pointee.groupCount))
+                    if !gathersSingleRows
+                        || berth_compact_double_sum_row_using(2, forest, trees.lowerBound, trees.upperBound, input, output) != 0 {
+                        berth_compact_double_sum_row(forest, trees.lowerBound, trees.upperBound, input, output)
+                    }
                 }
             } else if gathersBlocks, rowCount >= Self.gatherRows,
                       berth_compact_double_sum_rows_using(2, forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins) == 0 {

@@ -1,6 +1,6 @@
-// LightGBM's compact double-precision trees walked with AVX-512 gathers, a row a lane: the double twin of
-// berth_compact_forest_gathers.c's block walk (which says why rows a lane and trees outer), for blocks of 48 rows
-// or more (fewer leave too many of its chains empty to beat the eight-at-once walk).
+// LightGBM's compact double-precision trees walked with AVX-512 gathers: the double twins of
+// berth_compact_forest_gathers.c's walks (which say why), a block's rows a row a lane for blocks of 48 rows or more
+// (fewer leave too many of its chains empty to beat the eight-at-once walk), and one row a tree a lane.
 //
 // A step gathers the lanes' nodes (the threshold, then the 64 bits holding feature, left slot and flags) and the
 // rows' values of those features, and decides as berth_compact_double_forest.c's `step` does, bit for bit: NaN the
@@ -21,15 +21,11 @@ _Static_assert(sizeof(berth_compact_double_node) == 16 && offsetof(berth_compact
 #define CHAINS 8
 #define ROWS_AT_ONCE (8 * CHAINS)
 
-// 8 rows one step down `tree`; `missingZeros` is a constant at each call site, as in the scalar walk.
+// The decision of the scalar `step` on 8 lanes, from their nodes (the threshold, and the 64 bits holding feature, left
+// slot and flags) and the value of each node's feature in the lane's row: the slots the lanes step to.
+// `missingZeros` is a constant at each call site, as in the scalar walk.
 __attribute__((target("avx512f")))
-static inline __m512i step8(const berth_compact_double_node *tree, const double *rows, __m512i rowOffsets, __m512i slots,
-                            __mmask8 lanes, const int missingZeros) {
-    const __m512i index = _mm512_slli_epi64(slots, 1);
-    const __m512d threshold = _mm512_i64gather_pd(index, (const void *)tree, 8);
-    const __m512i meta = _mm512_i64gather_epi64(index, (const char *)tree + 8, 8);
-    const __m512i feature = _mm512_and_si512(meta, _mm512_set1_epi64(0xFFFF));
-    const __m512d x = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), lanes, _mm512_add_epi64(rowOffsets, feature), rows, 8);
+static inline __m512i next_slots8(__m512i meta, __m512d threshold, __m512d x, const int missingZeros) {
     __mmask8 left = _mm512_cmp_pd_mask(x, threshold, _CMP_LE_OQ);
     left |= _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q) & _mm512_test_epi64_mask(meta, _mm512_set1_epi64((long long)BERTH_COMPACT_NAN_LEFT << 32));
     if (missingZeros) {
@@ -41,6 +37,18 @@ static inline __m512i step8(const berth_compact_double_node *tree, const double 
     const __m512i leftSlot = _mm512_and_si512(_mm512_srli_epi64(meta, 16), _mm512_set1_epi64(0xFFFF));
     const __m512i right = _mm512_and_si512(_mm512_add_epi64(leftSlot, _mm512_set1_epi64(1)), _mm512_set1_epi64(0xFFFF));
     return _mm512_mask_blend_epi64(left, right, leftSlot);
+}
+
+// 8 rows one step down `tree`.
+__attribute__((target("avx512f")))
+static inline __m512i step8(const berth_compact_double_node *tree, const double *rows, __m512i rowOffsets, __m512i slots,
+                            __mmask8 lanes, const int missingZeros) {
+    const __m512i index = _mm512_slli_epi64(slots, 1);
+    const __m512d threshold = _mm512_i64gather_pd(index, (const void *)tree, 8);
+    const __m512i meta = _mm512_i64gather_epi64(index, (const char *)tree + 8, 8);
+    const __m512i feature = _mm512_and_si512(meta, _mm512_set1_epi64(0xFFFF));
+    const __m512d x = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), lanes, _mm512_add_epi64(rowOffsets, feature), rows, 8);
+    return next_slots8(meta, threshold, x, missingZeros);
 }
 
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
@@ -88,6 +96,67 @@ static void sum_rows_avx512(const berth_compact_double_forest *forest, long firs
     if (forest->hasMissingZeros) sum_rows(forest, firstTree, endTree, rows, stride, rowCount, margins, 1);
     else sum_rows(forest, firstTree, endTree, rows, stride, rowCount, margins, 0);
 }
+
+// One row, 8 trees one step down: lane t walks the tree whose first node is `bases[t]` (in nodes), at slot `slots[t]`.
+__attribute__((target("avx512f")))
+static inline __m512i tree_step8(const berth_compact_double_node *nodes, const double *row, __m512i bases, __m512i slots,
+                                 __mmask8 lanes, const int missingZeros) {
+    const __m512i index = _mm512_slli_epi64(_mm512_add_epi64(bases, slots), 1);
+    const __m512d threshold = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), lanes, index, (const void *)nodes, 8);
+    const __m512i meta = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), lanes, index, (const char *)nodes + 8, 8);
+    const __m512i feature = _mm512_and_si512(meta, _mm512_set1_epi64(0xFFFF));
+    const __m512d x = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), lanes, feature, row, 8);
+    return next_slots8(meta, threshold, x, missingZeros);
+}
+
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void sum_row(const berth_compact_double_forest *forest, long firstTree, long endTree, const double *row, double *margins,
+             const int missingZeros) {
+    const long groups = forest->groupCount;
+    for (long first = firstTree; first < endTree; first += ROWS_AT_ONCE) {
+        const long count = endTree - first < ROWS_AT_ONCE ? endTree - first : ROWS_AT_ONCE;
+        const long chains = (count + 7) / 8;
+        long depth = 0;
+        for (long tree = first; tree < first + count; tree++) {
+            if (forest->depths[tree] > depth) depth = forest->depths[tree];
+        }
+        __mmask8 lanes[CHAINS];
+        __m512i bases[CHAINS], slot[CHAINS];
+        for (int chain = 0; chain < CHAINS; chain++) {
+            const long rest = count - 8 * chain;
+            lanes[chain] = (__mmask8)((1u << (rest >= 8 ? 8 : (rest > 0 ? rest : 0))) - 1u);
+            bases[chain] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(
+                _mm512_maskz_loadu_epi32((__mmask16)lanes[chain], forest->treeStarts + first + 8 * chain)));
+            slot[chain] = _mm512_setzero_si512();
+        }
+        for (long level = 0; level < depth; level++) {
+#pragma clang loop unroll(full) // the slots in registers, not an array on the stack
+            for (int chain = 0; chain < CHAINS; chain++) {
+                if (chain < chains) slot[chain] = tree_step8(forest->nodes, row, bases[chain], slot[chain], lanes[chain], missingZeros);
+            }
+        }
+        double leaves[ROWS_AT_ONCE];
+        for (long chain = 0; chain < chains; chain++) {
+            _mm512_storeu_pd(leaves + 8 * chain, _mm512_mask_i64gather_pd(_mm512_setzero_pd(), lanes[chain],
+                                                                          _mm512_add_epi64(bases[chain], slot[chain]), forest->leafValues, 8));
+        }
+        // In tree order; one group's sum in a register.
+        if (groups == 1) {
+            double sum = margins[0];
+            for (long tree = 0; tree < count; tree++) sum += leaves[tree];
+            margins[0] = sum;
+        } else {
+            for (long tree = 0; tree < count; tree++) margins[(first + tree) % groups] += leaves[tree];
+        }
+    }
+}
+
+__attribute__((target("avx512f")))
+static void sum_row_avx512(const berth_compact_double_forest *forest, long firstTree, long endTree, const double *row,
+                           double *margins) {
+    if (forest->hasMissingZeros) sum_row(forest, firstTree, endTree, row, margins, 1);
+    else sum_row(forest, firstTree, endTree, row, margins, 0);
+}
 #endif
 
 int berth_compact_double_sum_rows_using(int isa, const berth_compact_double_forest *forest, long firstTree, long endTree,
@@ -100,5 +169,17 @@ int berth_compact_double_sum_rows_using(int isa, const berth_compact_double_fore
     }
 #endif
     (void)isa; (void)forest; (void)firstTree; (void)endTree; (void)rows; (void)rowCount; (void)margins;
+    return -1;
+}
+
+int berth_compact_double_sum_row_using(int isa, const berth_compact_double_forest *forest, long firstTree, long endTree,
+                                       const double *row, double *margins) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (isa == 2 && __builtin_cpu_supports("avx512f")) {
+        sum_row_avx512(forest, firstTree, endTree, row, margins);
+        return 0;
+    }
+#endif
+    (void)isa; (void)forest; (void)firstTree; (void)endTree; (void)row; (void)margins;
     return -1;
 }

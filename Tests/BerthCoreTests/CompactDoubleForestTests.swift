@@ -74,12 +74,15 @@ import Testing
             #expect(compact.hasMissingZeros == missingZeros)
             #expect(compact.runEnd(from: 0) == 5 && compact.runEnd(from: 5) == 5 && compact.runEnd(from: 7) == 11 && compact.runEnd(from: 12) == 24)
             #expect(compact.gathersBlocks == (gathers && berth_forest_walk_isa() >= 2))
+            #expect(compact.gathersSingleRows == compact.gathersBlocks)
             if compact.gathersBlocks {
-                // The gather walk itself runs (`addMargins` would fall back to the plain walk if it refused).
+                // The gather walks themselves run (`addMargins` would fall back to the plain walks if they refused).
                 var margins = [Double](repeating: 0, count: 64 * groups)
                 let rows = [Double](repeating: 0.5, count: 64 * 4)
-                let result = withUnsafePointer(to: compact.forest) { berth_compact_double_sum_rows_using(2, $0, 0, 5, rows, 4, 64, &margins) }
-                #expect(result == 0)
+                let results = withUnsafePointer(to: compact.forest) {
+                    [berth_compact_double_sum_rows_using(2, $0, 0, 5, rows, 4, 64, &margins), berth_compact_double_sum_row_using(2, $0, 0, 5, rows, &margins)]
+                }
+                #expect(results == [0, 0])
             }
             var state: UInt64 = 11
             for rowCount in [1, 2, 7, 8, 9, 16, 31, 47, 48, 50, 64, 65, 100, 130] {
@@ -95,8 +98,8 @@ import Testing
         }
         // Measured at load: the ready line names what won, where there was a choice.
         let measured = try #require(CompactDoubleForest(packed, featureCount: 4))
-        #expect((measured.blockWalkChoice != nil) == (berth_forest_walk_isa() >= 2))
-        #expect(measured.blockWalkChoice.map { $0.hasPrefix("blocks from \(CompactDoubleForest.gatherRows) rows: compact-rows") } ?? true)
+        #expect((measured.walkChoice != nil) == (berth_forest_walk_isa() >= 2))
+        #expect(measured.walkChoice.map { $0.hasPrefix("blocks from \(CompactDoubleForest.gatherRows) rows: compact-rows") && $0.contains("; single rows: compact-trees") } ?? true)
     }
 
     @Test func aForestOfCategoricalTreesOnlyHasNoCompactForm() throws {

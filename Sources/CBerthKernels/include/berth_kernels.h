@@ -194,4 +194,9 @@ void berth_compact_double_sum_row(const berth_compact_double_forest *forest, lon
 int berth_compact_double_sum_rows_using(int isa, const berth_compact_double_forest *forest, long firstTree, long endTree,
                                         const double *rows, long stride, long rowCount, double *margins);
 
+/// `berth_compact_double_sum_row` with AVX-512 gathers, a tree a lane, 64 trees in flight: the same sums, bit for bit.
+/// `isa` 2 (AVX-512) is the only one; returns 0, or -1 (nothing done) for another or on a CPU without it.
+int berth_compact_double_sum_row_using(int isa, const berth_compact_double_forest *forest, long firstTree, long endTree,
+                                       const double *row, double *margins);
+
 #endif
