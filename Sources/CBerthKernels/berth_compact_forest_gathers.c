@@ -78,6 +78,38 @@ static inline long deepest(const berth_compact_forest *forest, long first, long 
     return depth;
 }
 
+#define MAX_CHAINS (CHAINS_AVX2 > CHAINS_AVX512 ? CHAINS_AVX2 : CHAINS_AVX512)
+
+// One round of a block walk, the same for every vector width: chain c walks tree `tree[c]` over the `rows[c]` rows
+// from `firstRow[c]` (none for the chains past `count`), tree-major, so that adding the chains' leaves in order adds
+// each row's leaves in tree order; `depth` steps.
+typedef struct round_chains {
+    long count, depth;
+    long tree[MAX_CHAINS], firstRow[MAX_CHAINS], rows[MAX_CHAINS];
+} round_chains;
+
+// The round of `plan` from tree `firstTree` on the block's rows from `firstRow`, chains `lanes` rows wide.
+static inline round_chains lay_out_round(const berth_compact_forest *forest, round_plan plan, long firstTree, long firstRow,
+                                         long rowCount, long lanes, long chains) {
+    round_chains round;
+    const long trees = forest->treeCount - firstTree < plan.treesAtOnce ? forest->treeCount - firstTree : plan.treesAtOnce;
+    round.count = trees * plan.chunks;
+    round.depth = deepest(forest, firstTree, trees);
+    for (long chain = 0; chain < chains; chain++) {
+        const long used = chain < round.count, chunk = chain % plan.chunks;
+        const long rest = rowCount - firstRow - lanes * chunk;
+        round.tree[chain] = firstTree + (used ? chain / plan.chunks : 0);
+        round.firstRow[chain] = firstRow + lanes * chunk;
+        round.rows[chain] = used ? (rest >= lanes ? lanes : rest) : 0;
+    }
+    return round;
+}
+
+// Adds one chain's leaf values to its rows' margins at `margin`, `groups` apart.
+static inline void add_to_rows(float *margin, long groups, const float *values, long rows) {
+    for (long lane = 0; lane < rows; lane++) margin[lane * groups] += values[lane];
+}
+
 __attribute__((target("avx512f")))
 static void sum_rows_avx512(const berth_compact_forest *forest, const float *rows, long stride, long rowCount,
                             float *margins) {
@@ -87,46 +119,34 @@ static void sum_rows_avx512(const berth_compact_forest *forest, const float *row
     for (long firstRow = 0; firstRow < rowCount;) {
         // Planned for the rows left, so the last pass of a long block steps no empty chunk.
         const round_plan plan = plan_rounds(rowCount - firstRow, 16, CHAINS_AVX512);
-        __mmask16 chunkLanes[CHAINS_AVX512];
-        long chunkRows[CHAINS_AVX512];
-        for (long chunk = 0; chunk < plan.chunks; chunk++) {
-            const long rest = rowCount - firstRow - 16 * chunk;
-            chunkRows[chunk] = rest >= 16 ? 16 : rest;
-            chunkLanes[chunk] = (__mmask16)((1u << chunkRows[chunk]) - 1u);
-        }
         for (long firstTree = 0; firstTree < forest->treeCount; firstTree += plan.treesAtOnce) {
-            const long trees = forest->treeCount - firstTree < plan.treesAtOnce ? forest->treeCount - firstTree : plan.treesAtOnce;
-            const long chains = trees * plan.chunks, depth = deepest(forest, firstTree, trees);
-            // Chain c walks tree firstTree + c / chunks over chunk c % chunks: tree-major, so the leaves below are
-            // added in tree order.
+            const round_chains round = lay_out_round(forest, plan, firstTree, firstRow, rowCount, 16, CHAINS_AVX512);
             const berth_compact_node *nodes[CHAINS_AVX512];
             const float *block[CHAINS_AVX512];
             __mmask16 lanes[CHAINS_AVX512];
             __m512i slot[CHAINS_AVX512];
             for (long chain = 0; chain < CHAINS_AVX512; chain++) {
-                const long tree = firstTree + (chain < chains ? chain / plan.chunks : 0), chunk = chain % plan.chunks;
-                nodes[chain] = forest->nodes + forest->treeStarts[tree];
-                block[chain] = rows + (firstRow + 16 * chunk) * stride;
-                lanes[chain] = chain < chains ? chunkLanes[chunk] : 0;
+                nodes[chain] = forest->nodes + forest->treeStarts[round.tree[chain]];
+                block[chain] = rows + round.firstRow[chain] * stride;
+                lanes[chain] = (__mmask16)((1u << round.rows[chain]) - 1u);
                 slot[chain] = _mm512_setzero_si512();
             }
-            for (long level = 0; level < depth; level++) {
+            for (long level = 0; level < round.depth; level++) {
 #pragma clang loop unroll(full) // the slots in registers, not an array on the stack
                 for (int chain = 0; chain < CHAINS_AVX512; chain++) {
-                    if (chain < chains) slot[chain] = step16(nodes[chain], block[chain], rowOffsets, slot[chain], lanes[chain]);
+                    if (chain < round.count) slot[chain] = step16(nodes[chain], block[chain], rowOffsets, slot[chain], lanes[chain]);
                 }
             }
-            for (long chain = 0; chain < chains; chain++) {
-                const long tree = firstTree + chain / plan.chunks, chunk = chain % plan.chunks;
-                const float *leafValues = forest->leafValues + forest->treeStarts[tree];
+            for (long chain = 0; chain < round.count; chain++) {
+                const float *leafValues = forest->leafValues + forest->treeStarts[round.tree[chain]];
                 const __m512 leaf = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes[chain], slot[chain], leafValues, 4);
-                float *margin = margins + (firstRow + 16 * chunk) * groups + forest->groups[tree];
+                float *margin = margins + round.firstRow[chain] * groups + forest->groups[round.tree[chain]];
                 if (groups == 1) {
                     _mm512_mask_storeu_ps(margin, lanes[chain], _mm512_add_ps(_mm512_maskz_loadu_ps(lanes[chain], margin), leaf));
                 } else {
                     float values[16];
                     _mm512_storeu_ps(values, leaf);
-                    for (long lane = 0; lane < chunkRows[chunk]; lane++) margin[lane * groups] += values[lane];
+                    add_to_rows(margin, groups, values, round.rows[chain]);
                 }
             }
         }
@@ -180,42 +200,30 @@ static void sum_rows_avx2(const berth_compact_forest *forest, const float *rows,
     const __m256i rowOffsets = _mm256_mullo_epi32(laneIndex, _mm256_set1_epi32((int)stride));
     for (long firstRow = 0; firstRow < rowCount;) {
         const round_plan plan = plan_rounds(rowCount - firstRow, 8, CHAINS_AVX2);
-        __m256i chunkLanes[CHAINS_AVX2];
-        long chunkRows[CHAINS_AVX2];
-        for (long chunk = 0; chunk < plan.chunks; chunk++) {
-            const long rest = rowCount - firstRow - 8 * chunk;
-            chunkRows[chunk] = rest >= 8 ? 8 : rest;
-            chunkLanes[chunk] = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)chunkRows[chunk]), laneIndex);
-        }
         for (long firstTree = 0; firstTree < forest->treeCount; firstTree += plan.treesAtOnce) {
-            const long trees = forest->treeCount - firstTree < plan.treesAtOnce ? forest->treeCount - firstTree : plan.treesAtOnce;
-            const long chains = trees * plan.chunks, depth = deepest(forest, firstTree, trees);
-            // As in sum_rows_avx512: chain c walks tree firstTree + c / chunks over chunk c % chunks.
+            const round_chains round = lay_out_round(forest, plan, firstTree, firstRow, rowCount, 8, CHAINS_AVX2);
             const berth_compact_node *nodes[CHAINS_AVX2];
             const float *block[CHAINS_AVX2];
             __m256i lanes[CHAINS_AVX2], slot[CHAINS_AVX2];
             for (long chain = 0; chain < CHAINS_AVX2; chain++) {
-                const long tree = firstTree + (chain < chains ? chain / plan.chunks : 0), chunk = chain % plan.chunks;
-                nodes[chain] = forest->nodes + forest->treeStarts[tree];
-                block[chain] = rows + (firstRow + 8 * chunk) * stride;
-                lanes[chain] = chain < chains ? chunkLanes[chunk] : _mm256_setzero_si256();
+                nodes[chain] = forest->nodes + forest->treeStarts[round.tree[chain]];
+                block[chain] = rows + round.firstRow[chain] * stride;
+                lanes[chain] = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)round.rows[chain]), laneIndex);
                 slot[chain] = _mm256_setzero_si256();
             }
-            for (long level = 0; level < depth; level++) {
+            for (long level = 0; level < round.depth; level++) {
 #pragma clang loop unroll(full) // the slots in registers, not an array on the stack
                 for (int chain = 0; chain < CHAINS_AVX2; chain++) {
-                    if (chain < chains) slot[chain] = step8(nodes[chain], block[chain], rowOffsets, slot[chain], lanes[chain]);
+                    if (chain < round.count) slot[chain] = step8(nodes[chain], block[chain], rowOffsets, slot[chain], lanes[chain]);
                 }
             }
-            for (long chain = 0; chain < chains; chain++) {
-                const long tree = firstTree + chain / plan.chunks, chunk = chain % plan.chunks;
-                const float *leafValues = forest->leafValues + forest->treeStarts[tree];
+            for (long chain = 0; chain < round.count; chain++) {
+                const float *leafValues = forest->leafValues + forest->treeStarts[round.tree[chain]];
                 const __m256 leaf = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), leafValues, slot[chain],
                                                              _mm256_castsi256_ps(lanes[chain]), 4);
                 float values[8];
                 _mm256_storeu_ps(values, leaf);
-                float *margin = margins + (firstRow + 8 * chunk) * groups + forest->groups[tree];
-                for (long lane = 0; lane < chunkRows[chunk]; lane++) margin[lane * groups] += values[lane];
+                add_to_rows(margins + round.firstRow[chain] * groups + forest->groups[round.tree[chain]], groups, values, round.rows[chain]);
             }
         }
         firstRow += 8 * plan.chunks;
