@@ -48,7 +48,7 @@ public struct CPUBackend: Backend {
     public func compile(_ model: ModelIR) throws(ModelValidationError) -> any CompiledModel {
         switch model {
         case .trees(let ensemble): try CPUTreeEnsembleModel(ensemble, parallelism: parallelism, walk: treeWalk)
-        case .doubleTrees(let forest): try CPUDoubleForestModel(forest, parallelism: parallelism)
+        case .doubleTrees(let forest): try CPUDoubleForestModel(forest, parallelism: parallelism, walk: treeWalk)
         case .obliviousTrees(let forest): try CPUObliviousForestModel(forest, parallelism: parallelism)
         case .linear(let linear): try CPULinearModel(linear, parallelism: parallelism)
         case .graph(let graph): try CPUGraphModel(graph, parallelism: parallelism, deviceKernels: deviceKernels)

@@ -21,11 +21,13 @@ struct CPUDoubleForestModel: CompiledModel {
     var residentBytes: Int { packed.residentBytes + (compact?.residentBytes ?? 0) }
     var placement: Placement { .cpu }
     var featurePrecision: FeaturePrecision { .float64 }
-    /// Whether blocks and single rows take the gather walks, as measured at load (`CompactDoubleForest.walkChoice`).
+    /// Whether blocks and single rows take the gather walks, as measured at load or fixed by `BERTH_TREE_WALK`
+    /// (`CompactDoubleForest.walkChoice`).
     var kernelChoice: String? { compact?.walkChoice }
     var outputPrecision: FeaturePrecision { .float64 }
 
-    init(_ forest: DoubleForest, parallelism: RowParallelism) throws(ModelValidationError) {
+    /// `walk` (`BERTH_TREE_WALK`) decides whether the compact trees take the gather walks (`CompactDoubleForest`).
+    init(_ forest: DoubleForest, parallelism: RowParallelism, walk: TreeWalkPreference = .measured) throws(ModelValidationError) {
         guard forest.featureCount > 0 else { throw ModelValidationError("the forest takes no features") }
         guard forest.groupCount > 0, forest.trees.count % forest.groupCount == 0 else {
             throw ModelValidationError("the forest has \(forest.trees.count) trees, not a whole number of iterations of \(forest.groupCount)")
@@ -37,7 +39,7 @@ struct CPUDoubleForestModel: CompiledModel {
         self.parallelism = parallelism
         let packed = try PackedDoubleForest(forest)
         self.packed = packed
-        self.compact = CompactDoubleForest(packed, featureCount: forest.featureCount)
+        self.compact = CompactDoubleForest(packed, featureCount: forest.featureCount, walk: walk)
         self.stepsPerRow = max(1, packed.depths.reduce(0) { $0 + Int($1) })
     }
 

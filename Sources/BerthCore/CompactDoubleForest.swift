@@ -33,9 +33,12 @@ final class CompactDoubleForest: @unchecked Sendable {
     /// Rows the walks are timed on at load: every chain full.
     static let measuredRows = 64
 
-    /// The compact form of `packed`'s trees that fit, or nil when none does. `gathers` nil times the gather walk
-    /// against the plain one at load, where the CPU has AVX-512 (`measureGathers`); true or false decides.
-    init?(_ packed: PackedDoubleForest, featureCount: Int, gathers: Bool? = nil) {
+    /// The compact form of `packed`'s trees that fit, or nil when none does. `walk` (`BERTH_TREE_WALK`) measured
+    /// times the gather walks against the plain ones at load, where the CPU has AVX-512 (`measureGathers`); fixed to
+    /// `compact-rows` or `compact-trees` it turns the gathers off for blocks and single rows alike, fixed to
+    /// `compact-rows-avx512` or `compact-trees-avx512` on (where the CPU has AVX-512); any other walk is not one this
+    /// kernel has, and is measured instead, the ready line saying so.
+    init?(_ packed: PackedDoubleForest, featureCount: Int, walk preference: TreeWalkPreference = .measured) {
         var compact = [berth_compact_double_node]()
         var values = [Double]()
         var starts = [Int32]()
@@ -67,14 +70,29 @@ final class CompactDoubleForest: @unchecked Sendable {
                                                  hasMissingZeros: compact.contains { $0.flags & UInt8(BERTH_COMPACT_ZERO_IS_MISSING) != 0 } ? 1 : 0)
         self.forest = forest
         let canGather = berth_forest_walk_isa() >= 2
-        if let gathers {
-            (gathersBlocks, gathersSingleRows, walkChoice) = (gathers && canGather, gathers && canGather, nil)
+        let (fixed, note) = Self.gathers(fixedBy: preference, canGather: canGather)
+        if let fixed {
+            (gathersBlocks, gathersSingleRows) = (fixed, fixed)
+            walkChoice = fixed ? "blocks from \(Self.gatherRows) rows: compact-rows-avx512; single rows: compact-trees-avx512 (BERTH_TREE_WALK)"
+                : "blocks: compact-rows; single rows: compact-trees (BERTH_TREE_WALK)"
         } else if canGather, featureCount <= TreeWalkChoice.widestMeasuredRows, let first = holds.firstIndex(of: true) {
             let measured = Self.measureGathers(forest, trees: first..<min(runEnds[first], first + 64),
                                                rows: SyntheticRows(forest: packed, featureCount: featureCount))
-            (gathersBlocks, gathersSingleRows, walkChoice) = (measured.blocks, measured.singleRows, measured.description)
+            (gathersBlocks, gathersSingleRows, walkChoice) = (measured.blocks, measured.singleRows, measured.description + note)
         } else {
-            (gathersBlocks, gathersSingleRows, walkChoice) = (false, false, nil)
+            (gathersBlocks, gathersSingleRows) = (false, false)
+            walkChoice = note.isEmpty ? nil : "blocks: compact-rows; single rows: compact-trees" + note
+        }
+    }
+
+    /// Whether `preference` turns the gather walks on or off (nil: measure them), and the ready line's note when it
+    /// names a walk this kernel does not have here.
+    private static func gathers(fixedBy preference: TreeWalkPreference, canGather: Bool) -> (Bool?, String) {
+        guard case .fixed(let walk) = preference else { return (nil, "") }
+        switch walk {
+        case .compactRows, .compactTrees: return (false, "")
+        case .compactRowsAVX512 where canGather, .compactTreesAVX512 where canGather: return (true, "")
+        default: return (nil, "; BERTH_TREE_WALK=\(walk) is not available for this model on this CPU")
         }
     }
 

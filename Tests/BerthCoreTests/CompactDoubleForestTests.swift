@@ -70,7 +70,7 @@ import Testing
         let packed = try PackedDoubleForest(forest)
         // Blocks from 64 rows walked with AVX-512 gathers where this CPU has them, and without.
         for gathers in [false, true] {
-            let compact = try #require(CompactDoubleForest(packed, featureCount: 4, gathers: gathers))
+            let compact = try #require(CompactDoubleForest(packed, featureCount: 4, walk: .fixed(gathers ? .compactRowsAVX512 : .compactRows)))
             #expect(compact.hasMissingZeros == missingZeros)
             #expect(compact.runEnd(from: 0) == 5 && compact.runEnd(from: 5) == 5 && compact.runEnd(from: 7) == 11 && compact.runEnd(from: 12) == 24)
             #expect(compact.gathersBlocks == (gathers && berth_forest_walk_isa() >= 2))
@@ -96,10 +96,27 @@ import Testing
                         "\(rowCount) rows, \(groups) groups, missing zeros: \(missingZeros), gathers: \(gathers)")
             }
         }
+        // Fixed by BERTH_TREE_WALK: either walk of a kind fixes both kinds; a walk this kernel lacks is measured.
+        for (walk, gathers) in [(TreeWalk.compactTrees, false), (.compactRowsAVX512, true), (.compactTreesAVX512, true)] {
+            let fixed = try #require(CompactDoubleForest(packed, featureCount: 4, walk: .fixed(walk)))
+            let canGather = berth_forest_walk_isa() >= 2
+            #expect(fixed.gathersBlocks == (gathers && canGather) && fixed.gathersSingleRows == fixed.gathersBlocks, "\(walk)")
+            #expect(fixed.walkChoice?.hasSuffix(gathers && !canGather ? "is not available for this model on this CPU" : "(BERTH_TREE_WALK)") == true, "\(walk)")
+        }
+        let lacking = try #require(CompactDoubleForest(packed, featureCount: 4, walk: .fixed(.packedRows)))
+        #expect(lacking.walkChoice?.hasSuffix("; BERTH_TREE_WALK=packed-rows is not available for this model on this CPU") == true)
         // Measured at load: the ready line names what won, where there was a choice.
         let measured = try #require(CompactDoubleForest(packed, featureCount: 4))
         #expect((measured.walkChoice != nil) == (berth_forest_walk_isa() >= 2))
         #expect(measured.walkChoice.map { $0.hasPrefix("blocks from \(CompactDoubleForest.gatherRows) rows: compact-rows") && $0.contains("; single rows: compact-trees") } ?? true)
+    }
+
+    /// `BERTH_TREE_WALK` reaches the double kernel through the CPU backend, and the ready line's `tree_walk` says so.
+    @Test func theCPUBackendFixesTheDoubleKernelsWalk() throws {
+        let trees = (0..<8).map { Self.tree(seed: UInt64($0), categorical: false, linear: false, rules: Self.rules) }
+        let forest = DoubleForest(featureCount: 4, groupCount: 1, trees: trees, averagesIterations: false, transform: .identity)
+        let model = try CPUBackend(treeWalk: .fixed(.compactTrees)).compile(.doubleTrees(forest))
+        #expect(model.kernelChoice == "blocks: compact-rows; single rows: compact-trees (BERTH_TREE_WALK)")
     }
 
     @Test func aForestOfCategoricalTreesOnlyHasNoCompactForm() throws {
