@@ -1,12 +1,12 @@
 """Two builds of berth on 10,000-row bodies, paired: both servers up at once (BERTH_THREADS=2), each pair of short
-wrk runs at 2 connections in alternating order, the ratio taken per pair (this build / baseline) for rows per
+wrk runs at 2 connections (or `--connections`) in alternating order, the ratio taken per pair (this build / baseline) for rows per
 second and for the server's CPU time per row (from /proc). The medians and quartiles of those ratios show a change
 of a few percent that two separate runs of `large-requests.py`, on a shared machine, hide in their noise. Run it
 with the same binary twice first (an A/A run) to see the noise.
 
 Usage (needs wrk from Debian; the fixture environment has xgboost for the reference model):
     opt-ml-fixtures/.venv-xgb3/bin/python Benchmarks/ab-large-requests.py BASELINE_BERTH THIS_BERTH \
-        [--pairs 10] [--seconds 2] [--types text/csv,application/json,application/x-npy]
+        [--pairs 10] [--seconds 2] [--connections 2] [--types text/csv,application/json,application/x-npy]
 """
 
 import argparse
@@ -37,6 +37,7 @@ def main():
     parser.add_argument("candidate")
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--types", default=",".join(large_requests.BODIES))
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
@@ -52,7 +53,7 @@ def main():
             for content_type in arguments.types.split(","):
                 body = bodies[content_type]
                 for port, _ in servers.values():  # warm-up
-                    large_requests.wrk_rows_per_second(port, body, content_type, 2, 1, work)
+                    large_requests.wrk_rows_per_second(port, body, content_type, arguments.connections, 1, work)
                 rates = {label: [] for label in servers}
                 rate_ratios, cpu_ratios = [], []
                 for pair in range(arguments.pairs):
@@ -61,7 +62,7 @@ def main():
                     for label in order:
                         port, process = servers[label]
                         before = cpu_seconds(process.pid)
-                        rate = large_requests.wrk_rows_per_second(port, body, content_type, 2, arguments.seconds, work)
+                        rate = large_requests.wrk_rows_per_second(port, body, content_type, arguments.connections, arguments.seconds, work)
                         cpu_per_row[label] = (cpu_seconds(process.pid) - before) / (rate * arguments.seconds)
                         rates[label].append(rate)
                     rate_ratios.append(rates["candidate"][-1] / rates["baseline"][-1])

@@ -34,30 +34,39 @@ public struct CSVDecoder: RequestDecoder {
         var bytes = body.bindMemory(to: UInt8.self)
         // A UTF-8 byte order mark before the first line (Excel's "CSV UTF-8") is not data.
         if options.firstLineNumber == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = UnsafeBufferPointer(rebasing: bytes[3...]) }
-        var firstLineNumber = options.firstLineNumber
-        var header: CSVHeaderColumns?
-        var delimiter = UInt8(ascii: ",")
-        if options.csvHeader == .present {
-            guard let line = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber).firstLine() else {
-                throw .bad("the CSV body holds no rows: send a header line, then one line of values per row")
-            }
-            delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line.range])).byte
-            header = try CSVHeaderColumns(UnsafeBufferPointer(rebasing: bytes[line.range]), delimiter: delimiter, lineNumber: line.number,
-                                          schema: options.schema, featureCount: featureCount, unknownFeatures: options.unknownFeatures)
-            bytes = UnsafeBufferPointer(rebasing: bytes[min(bytes.count, line.next)...])
-            firstLineNumber = line.number + 1
+        guard options.csvHeader == .present else {
+            if let batch = decodeInPieces(bytes, featureCount: featureCount, into: Values.self) { return batch }
+            return try rows(of: bytes, firstLineNumber: options.firstLineNumber, header: nil, delimiter: nil, isBodyStart: true,
+                            featureCount: featureCount, into: Values.self)
         }
+        guard let line = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber).firstLine() else {
+            throw .bad("the CSV body holds no rows: send a header line, then one line of values per row")
+        }
+        let delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line.range])).byte
+        let header = try CSVHeaderColumns(UnsafeBufferPointer(rebasing: bytes[line.range]), delimiter: delimiter, lineNumber: line.number,
+                                          schema: options.schema, featureCount: featureCount, unknownFeatures: options.unknownFeatures)
+        return try rows(of: UnsafeBufferPointer(rebasing: bytes[min(bytes.count, line.next)...]), firstLineNumber: line.number + 1,
+                        header: header, delimiter: delimiter, isBodyStart: false, featureCount: featureCount, into: Values.self)
+    }
+
+    /// The rows of `bytes` (a body after its header, if any, or a piece of one starting at a line), its first line
+    /// numbered `firstLineNumber`. The delimiter is `delimiter`, or nil to find it from the first row;
+    /// `isBodyStart` says whether that first row is the body's first line (which may be a header sent by mistake).
+    func rows<Values: FeatureValues>(of bytes: UnsafeBufferPointer<UInt8>, firstLineNumber: Int, header: CSVHeaderColumns?,
+                                     delimiter fixedDelimiter: UInt8?, isBodyStart: Bool, featureCount: Int,
+                                     into: Values.Type) throws(CodecError) -> FeatureBatch {
         let lines = BodyLines(bytes: bytes, firstLineNumber: firstLineNumber, blankLinesBeforeRows: .refused(format: "CSV"))
         let width = header?.fieldColumns.count ?? featureCount
+        var delimiter = fixedDelimiter ?? UInt8(ascii: ",")
         var scratch = ScratchValues()
         // Infinite values are refused as each field is read, quoting it (`column: nil`).
         return try lines.rows(featureCount: featureCount, into: Values.self,
                               emptyMessage: "the CSV body holds no rows: send one line of \(width) comma-separated values per row", column: nil) {
             line, lineNumber, isFirstRow, values throws(CodecError) in
-            if isFirstRow && header == nil { delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line])).byte }
+            if isFirstRow && fixedDelimiter == nil { delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[line])).byte }
             guard let header else {
                 let fields = try decodeLine(bytes, line, delimiter: delimiter, lineNumber: lineNumber, header: nil,
-                                            isFirstRow: isFirstRow && options.firstLineNumber == 1, into: &values)
+                                            isFirstRow: isFirstRow && isBodyStart && options.firstLineNumber == 1, into: &values)
                 guard fields == featureCount else {
                     let text = bytes[line].last == UInt8(ascii: "\r") ? bytes[line].dropLast() : bytes[line]
                     throw .bad(countMessage(fields: fields, featureCount: featureCount, subject: "line \(lineNumber)",

@@ -5,7 +5,7 @@ import BerthCore
 ///
 /// Decoders are generic over it and pick the conformance once per request from `FeaturePrecision`, so the
 /// float32 path is compiled without a single check for doubles in its loops.
-protocol FeatureValues {
+protocol FeatureValues: SendableMetatype {
     init(reservingCapacity capacity: Int)
     var count: Int { get }
     /// Appends a number as the request wrote it (already read as the correctly rounded double).

@@ -17,6 +17,8 @@ public struct RequestDecodingOptions: Sendable, Equatable {
     public var unknownFeatures: UnknownFeatures
     /// Whether a CSV body's first line names its columns (`text/csv; header=present`, or `BERTH_CSV_HEADER`).
     public var csvHeader: CSVHeader
+    /// The threads a large body may be read on where they are idle (`CSVDecoder.decodeInPieces`); nil: one.
+    public var parallelism: RowParallelism?
 
     /// Names a named record (or a CSV header, or `dataframe_split`'s columns) may give beyond the model's features
     /// (ignored unknown ones); more is a 400 before anything grows with them.
@@ -34,13 +36,15 @@ public struct RequestDecodingOptions: Sendable, Equatable {
     }
 
     public init(libsvmIndexBase: Int = 0, firstLineNumber: Int = 1, precision: FeaturePrecision = .float32,
-                schema: FeatureSchema? = nil, unknownFeatures: UnknownFeatures = .reject, csvHeader: CSVHeader = .absent) {
+                schema: FeatureSchema? = nil, unknownFeatures: UnknownFeatures = .reject, csvHeader: CSVHeader = .absent,
+                parallelism: RowParallelism? = nil) {
         self.libsvmIndexBase = libsvmIndexBase
         self.firstLineNumber = firstLineNumber
         self.precision = precision
         self.schema = schema
         self.unknownFeatures = unknownFeatures
         self.csvHeader = csvHeader
+        self.parallelism = parallelism
     }
 }
 

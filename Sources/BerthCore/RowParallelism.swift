@@ -14,7 +14,7 @@ import Darwin
 /// hand-offs (a server under load keeps each request on its own thread; one request alone gets every core). The
 /// ranges run on `RowWorkers`, threads that stay awake a moment between calls, or on Dispatch's threads when
 /// another call holds those.
-public struct RowParallelism: Sendable {
+public struct RowParallelism: Sendable, Equatable {
     public let threadCount: Int
     /// Below this much work, one thread does everything: row × level steps for tree kernels (a row's walks through
     /// every tree), row × feature for linear models, multiply-adds / 64 for dense layers.

@@ -17,7 +17,8 @@ public struct InferencePipeline: Sendable {
         self.model = model
         decoding = RequestDecodingOptions(libsvmIndexBase: configuration.serving.libsvmIndexBase,
                                           precision: model.compiled.featurePrecision, schema: model.summary.schema,
-                                          unknownFeatures: configuration.serving.unknownFeatures, csvHeader: configuration.serving.csvHeader)
+                                          unknownFeatures: configuration.serving.unknownFeatures, csvHeader: configuration.serving.csvHeader,
+                                          parallelism: RowParallelism(threadCount: configuration.compute.threadCount))
         encoding = ResponseEncodingOptions(selection: model.outputSelection, batchFraming: configuration.batchTransform.enabled, jsonDefault: model.defaultJSONSelection)
         answerStyle = configuration.serving.answerStyle
         defaultExplanation = configuration.serving.explain
