@@ -35,7 +35,15 @@ public struct CSVDecoder: RequestDecoder {
         // A UTF-8 byte order mark before the first line (Excel's "CSV UTF-8") is not data.
         if options.firstLineNumber == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = UnsafeBufferPointer(rebasing: bytes[3...]) }
         guard options.csvHeader == .present else {
-            if let batch = decodeInPieces(bytes, featureCount: featureCount, into: Values.self) { return batch }
+            // A large body on every idle core, each piece's rows read with the delimiter of the body's first row.
+            let pieces = BodyPieces(bytes: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: true)
+            if bytes.count >= BodyPieces.smallestBody, let first = BodyLines(bytes: bytes).firstLine() {
+                let delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[first.range])).byte
+                if let batch = pieces.read(featureCount: featureCount, { piece, isBodyStart throws(CodecError) in
+                    try rows(of: piece, firstLineNumber: 1, header: nil, delimiter: delimiter, isBodyStart: isBodyStart,
+                             featureCount: featureCount, into: Values.self)
+                }) { return batch }
+            }
             return try rows(of: bytes, firstLineNumber: options.firstLineNumber, header: nil, delimiter: nil, isBodyStart: true,
                             featureCount: featureCount, into: Values.self)
         }

@@ -21,7 +21,19 @@ public struct JSONLinesDecoder: RequestDecoder {
     private func decode<Values: FeatureValues>(_ body: UnsafeRawBufferPointer, featureCount: Int,
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
-        let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
+        // A large body on every idle core (`BodyPieces`).
+        if let batch = BodyPieces(bytes: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: false).read(
+            featureCount: featureCount, { piece, _ throws(CodecError) in try records(of: piece, firstLineNumber: 1, featureCount: featureCount, into: Values.self) }) {
+            return batch
+        }
+        return try records(of: bytes, firstLineNumber: options.firstLineNumber, featureCount: featureCount, into: Values.self)
+    }
+
+    /// The rows of the records of `bytes` (a body, or a piece of one starting at a line), its first line numbered
+    /// `firstLineNumber`.
+    private func records<Values: FeatureValues>(of bytes: UnsafeBufferPointer<UInt8>, firstLineNumber: Int, featureCount: Int,
+                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
+        let lines = BodyLines(bytes: bytes, firstLineNumber: firstLineNumber)
         // A record of plain numbers in one pass (`JSONNumberRows`); any other record through a JSON tree. A model
         // with a feature named "features" reads `{"features": …}` as a named record: only the general path knows.
         let plainRecords = JSONNumberRows(featureCount: featureCount)

@@ -16,16 +16,26 @@ public struct LibSVMDecoder: RequestDecoder {
 
     public func decode(_ body: UnsafeRawBufferPointer, featureCount: Int) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
-        let lines = BodyLines(bytes: bytes, firstLineNumber: options.firstLineNumber)
         return switch options.precision {
-        case .float32: try decode(bytes, lines, featureCount: featureCount, into: Float32Values.self)
-        case .float64: try decode(bytes, lines, featureCount: featureCount, into: KeptDoubles.self)
+        case .float32: try decode(bytes, featureCount: featureCount, into: Float32Values.self)
+        case .float64: try decode(bytes, featureCount: featureCount, into: KeptDoubles.self)
         }
     }
 
-    private func decode<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ lines: BodyLines, featureCount: Int,
+    private func decode<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, featureCount: Int,
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
-        try lines.rows(featureCount: featureCount, into: Values.self,
+        // A large body on every idle core (`BodyPieces`).
+        if let batch = BodyPieces(bytes: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: false).read(
+            featureCount: featureCount, { piece, _ throws(CodecError) in try rows(of: piece, firstLineNumber: 1, featureCount: featureCount, into: Values.self) }) {
+            return batch
+        }
+        return try rows(of: bytes, firstLineNumber: options.firstLineNumber, featureCount: featureCount, into: Values.self)
+    }
+
+    /// The rows of `bytes` (a body, or a piece of one starting at a line), its first line numbered `firstLineNumber`.
+    private func rows<Values: FeatureValues>(of bytes: UnsafeBufferPointer<UInt8>, firstLineNumber: Int, featureCount: Int,
+                                             into: Values.Type) throws(CodecError) -> FeatureBatch {
+        try BodyLines(bytes: bytes, firstLineNumber: firstLineNumber).rows(featureCount: featureCount, into: Values.self,
                        emptyMessage: "the libsvm body holds no rows: send one line of index:value pairs per row",
                        column: { "index \($0 + options.libsvmIndexBase)" }) {
             line, lineNumber, _, values throws(CodecError) in

@@ -2,9 +2,9 @@ import BerthCore
 import Testing
 @testable import BerthCodecs
 
-/// A large CSV body read in pieces on several threads (`CSVDecoder.decodeInPieces`) gives what the one-thread
-/// decoder gives: the same values bit for bit, or the same error naming the same line.
-@Suite struct CSVPiecesTests {
+/// A large line-oriented body read in pieces on several threads (`BodyPieces`) gives what the one-thread reader
+/// gives: the same values bit for bit, or the same error naming the same line.
+@Suite struct BodyPiecesTests {
     /// Splits every large body whatever else is running, into four pieces.
     static let everyCore = RowParallelism(threadCount: 4, minimumParallelWork: 0, splitsOnlyWhenCoresAreFree: false)
 
@@ -22,16 +22,18 @@ import Testing
         return (0..<rows).map { _ in (0..<4).map { _ in shapes[Int(next() % UInt64(shapes.count))](next()) }.joined(separator: ",") }
     }
 
-    func decode(_ body: [UInt8], precision: FeaturePrecision, parallelism: RowParallelism?) -> Result<FeatureBatch, CodecError> {
-        let decoder = CSVDecoder(options: RequestDecodingOptions(precision: precision, parallelism: parallelism))
+    func decode(_ body: [UInt8], as format: RequestFormat, precision: FeaturePrecision,
+                parallelism: RowParallelism?) -> Result<FeatureBatch, CodecError> {
+        let decoder = format.decoder(options: RequestDecodingOptions(precision: precision, parallelism: parallelism))
         return Result { () throws(CodecError) in try decoder.decode(body, featureCount: 4) }
     }
 
     /// The body read both ways gives the same rows or the same error; returns whether it read.
     @discardableResult
-    func expectTheSameBothWays(_ body: [UInt8], precision: FeaturePrecision = .float32, _ comment: Comment) -> Bool {
-        let serial = decode(body, precision: precision, parallelism: nil)
-        let pieces = decode(body, precision: precision, parallelism: Self.everyCore)
+    func expectTheSameBothWays(_ body: [UInt8], as format: RequestFormat = .csv, precision: FeaturePrecision = .float32,
+                               _ comment: Comment) -> Bool {
+        let serial = decode(body, as: format, precision: precision, parallelism: nil)
+        let pieces = decode(body, as: format, precision: precision, parallelism: Self.everyCore)
         switch (serial, pieces) {
         case (.success(let one), .success(let other)):
             #expect(one.rowCount == other.rowCount && one.values.map(\.bitPattern) == other.values.map(\.bitPattern), comment)
@@ -49,12 +51,17 @@ import Testing
     func piecesGiveTheOneThreadDecodersRows(precision: FeaturePrecision, lineEnd: String) throws {
         let text = Self.lines(rows: 20_000, seed: 3).joined(separator: lineEnd) + lineEnd + " \(lineEnd)\t\(lineEnd)"
         for body in [Array(text.utf8), [0xEF, 0xBB, 0xBF] + Array(text.utf8), text.utf8.map { $0 == UInt8(ascii: ",") ? UInt8(ascii: ";") : $0 }] {
-            #expect(body.count >= CSVDecoder.smallestBodyInPieces)
+            #expect(body.count >= BodyPieces.smallestBody)
             #expect(expectTheSameBothWays(body, precision: precision, "a body of 20,000 rows"))
         }
         // It was read in pieces, not handed back to the one-thread decoder.
-        let decoder = CSVDecoder(options: RequestDecodingOptions(parallelism: Self.everyCore))
-        let pieces = Array(text.utf8).withUnsafeBufferPointer { decoder.decodeInPieces($0, featureCount: 4, into: Float32Values.self) }
+        let decoder = CSVDecoder()
+        let pieces = Array(text.utf8).withUnsafeBufferPointer { bytes in
+            BodyPieces(bytes: bytes, parallelism: Self.everyCore, refusesBlankLinesBeforeRows: true).read(featureCount: 4) { piece, isBodyStart throws(CodecError) in
+                try decoder.rows(of: piece, firstLineNumber: 1, header: nil, delimiter: UInt8(ascii: ","), isBodyStart: isBodyStart,
+                                 featureCount: 4, into: Float32Values.self)
+            }
+        }
         #expect(pieces?.rowCount == 20_000)
     }
 
@@ -86,6 +93,29 @@ import Testing
             var lines = Self.lines(rows: 20_000, seed: 7)
             lines[line] = text
             #expect(!expectTheSameBothWays(Array(lines.joined(separator: "\n").utf8), "'\(text)' on line \(line + 1)"))
+        }
+    }
+
+    /// JSON Lines and libsvm bodies: the same rows both ways, blank lines anywhere skipped; a bad record named.
+    @Test(arguments: [FeaturePrecision.float32, .float64])
+    func jsonLinesAndLibsvmPiecesGiveTheOneThreadReadersRows(precision: FeaturePrecision) throws {
+        let rows = Self.lines(rows: 12_000, seed: 9).map { line in
+            line.split(separator: ",", omittingEmptySubsequences: false).map { field -> Double? in
+                let text = field.trimmingPrefix(" ").trimmingPrefix("\"")
+                return Double(text.prefix { $0 != " " && $0 != "\"" }).flatMap { $0.isNaN ? nil : $0 }
+            }
+        }
+        var jsonLines = rows.map { "[" + $0.map { $0.map { "\($0)" } ?? "null" }.joined(separator: ", ") + "]" }
+        var libsvm = rows.map { $0.enumerated().compactMap { index, value in value.map { "\(index):\($0)" } }.joined(separator: " ") }
+        jsonLines.insert("", at: 5_000)
+        libsvm.insert("  ", at: 7_000)
+        for (format, lines) in [(RequestFormat.jsonLines, jsonLines), (.libsvm, libsvm)] {
+            let body = Array(lines.joined(separator: "\n").utf8)
+            #expect(body.count >= BodyPieces.smallestBody, "\(format)")
+            #expect(expectTheSameBothWays(body, as: format, precision: precision, "\(format)"))
+            var broken = lines
+            broken[10_000] = format == .libsvm ? "1:2 x" : "[1, 2"
+            #expect(!expectTheSameBothWays(Array(broken.joined(separator: "\n").utf8), as: format, precision: precision, "\(format), a bad line"))
         }
     }
 }
