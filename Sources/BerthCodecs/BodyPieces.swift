@@ -1,8 +1,8 @@
 import BerthCore
 
-/// A large line-oriented body (CSV, JSON Lines, libsvm) read on every idle core: cut at line starts into a piece a
-/// thread of the request's `RowParallelism`, each piece read by the decoder's one-thread reader, their rows joined
-/// in order.
+/// A large body read on every idle core: cut into a piece a thread of the request's `RowParallelism` — at line
+/// starts for the line-oriented formats (CSV, JSON Lines, libsvm), between rows for a JSON body of number rows —
+/// each piece read by the decoder's one-thread reader, their rows joined in order.
 ///
 /// Only a body every piece of which reads without complaint takes this route to the end. A piece that fails (any
 /// 400), a piece ending in blank lines that a later piece's rows would make refused ones (where the format refuses
@@ -15,36 +15,52 @@ struct BodyPieces {
     static let smallestBody = 1 << 18
 
     let bytes: UnsafeBufferPointer<UInt8>
-    let parallelism: RowParallelism?
-    /// Whether the format refuses a blank line before a row (CSV).
-    let refusesBlankLinesBeforeRows: Bool
+    /// The pieces, in order: ranges of `bytes`, none empty.
+    let pieces: [Range<Int>]
+    let parallelism: RowParallelism
 
-    /// The rows `read` gives for each piece (its bytes, and whether it starts the body), joined; nil where the
-    /// one-thread reader must read the body whole.
-    func read(featureCount: Int,
-              _ read: @Sendable (_ piece: UnsafeBufferPointer<UInt8>, _ isBodyStart: Bool) throws(CodecError) -> FeatureBatch) -> FeatureBatch? {
-        guard let parallelism, parallelism.threadCount > 1, bytes.count >= Self.smallestBody else { return nil }
-        let pieceCount = parallelism.threadCount
-        let cuts = (0...pieceCount).map { lineStart(atOrAfter: bytes.count / pieceCount * $0, last: $0 == pieceCount) }
-        // A piece that ends in a blank line, before a piece with rows: those blank lines come before a row.
-        let piecesWithLines = (0..<pieceCount).filter { cuts[$0] < cuts[$0 + 1] }
-        if refusesBlankLinesBeforeRows, piecesWithLines.dropLast().contains(where: { endsInBlankLine(before: cuts[$0 + 1]) }) { return nil }
+    /// Pieces of `bytes` that the decoder cuts itself; nil when the body is small or there is one thread.
+    init?(_ bytes: UnsafeBufferPointer<UInt8>, parallelism: RowParallelism?, cutBy cut: (_ pieceCount: Int) -> [Range<Int>]?) {
+        guard let parallelism, parallelism.threadCount > 1, bytes.count >= Self.smallestBody,
+              let pieces = cut(parallelism.threadCount) else { return nil }
+        self.bytes = bytes
+        self.pieces = pieces
+        self.parallelism = parallelism
+    }
+
+    /// A line-oriented body cut at the line starts nearest its even shares; nil as above, or when a piece ends in
+    /// a blank line before a piece with rows and the format refuses blank lines before rows (CSV).
+    init?(linesOf bytes: UnsafeBufferPointer<UInt8>, parallelism: RowParallelism?, refusesBlankLinesBeforeRows: Bool) {
+        self.init(bytes, parallelism: parallelism) { pieceCount in
+            let cuts = (0...pieceCount).map { Self.lineStart(in: bytes, atOrAfter: bytes.count / pieceCount * $0, last: $0 == pieceCount) }
+            let pieces = (0..<pieceCount).map { cuts[$0]..<cuts[$0 + 1] }.filter { !$0.isEmpty }
+            // Blank lines at a piece's end, before a piece with rows, come before a row.
+            if refusesBlankLinesBeforeRows, pieces.dropLast().contains(where: { Self.endsInBlankLine(bytes, before: $0.upperBound) }) { return nil }
+            return pieces
+        }
+    }
+
+    /// The rows `read` gives for each piece (its bytes, and its index; nil for a piece it cannot read), joined;
+    /// nil where the one-thread reader must read the body whole.
+    func read(featureCount: Int, _ read: @Sendable (_ piece: UnsafeBufferPointer<UInt8>, _ index: Int) -> FeatureBatch?) -> FeatureBatch? {
+        let pieceCount = pieces.count
+        guard pieceCount > 1 else { return nil }
         let batches = PieceBatches(count: pieceCount)
         let body = SendablePointer(bytes.baseAddress)
-        let bodyCount = bytes.count
+        let (bodyCount, pieces) = (bytes.count, self.pieces)
         parallelism.forEachRange(rowCount: pieceCount, work: bytes.count, granularity: 1) { range in
             // Not split: the caller's thread alone, which reads the body whole instead.
             guard range.count < pieceCount else { return }
             let bytes = UnsafeBufferPointer(start: body.pointer, count: bodyCount)
-            for piece in range where cuts[piece] < cuts[piece + 1] {
-                batches.set(piece, to: try? read(UnsafeBufferPointer(rebasing: bytes[cuts[piece]..<cuts[piece + 1]]), piece == 0))
+            for piece in range {
+                batches.set(piece, to: read(UnsafeBufferPointer(rebasing: bytes[pieces[piece]]), piece))
             }
         }
-        return batches.joined(pieces: piecesWithLines, featureCount: featureCount)
+        return batches.joined(featureCount: featureCount)
     }
 
     /// The start of the first line that starts at or after `offset` (the body's end for `last`).
-    private func lineStart(atOrAfter offset: Int, last: Bool) -> Int {
+    private static func lineStart(in bytes: UnsafeBufferPointer<UInt8>, atOrAfter offset: Int, last: Bool) -> Int {
         guard !last else { return bytes.count }
         guard offset > 0 else { return 0 }
         guard let newline = bytes[(offset - 1)...].firstIndex(of: UInt8(ascii: "\n")) else { return bytes.count }
@@ -52,7 +68,7 @@ struct BodyPieces {
     }
 
     /// Whether the line ending just before `end` (a line start after a `\n`) holds only spaces, tabs and `\r`.
-    private func endsInBlankLine(before end: Int) -> Bool {
+    private static func endsInBlankLine(_ bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Bool {
         var index = end - 2
         while index >= 0 && bytes[index] != UInt8(ascii: "\n") {
             guard bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") || bytes[index] == UInt8(ascii: "\r") else { return false }
@@ -89,10 +105,10 @@ private final class PieceBatches: @unchecked Sendable {
 
     /// The pieces' rows in order, or nil when one was not read (the body was not split) or failed, or when they
     /// hold more values than a request may.
-    func joined(pieces: [Int], featureCount: Int) -> FeatureBatch? {
+    func joined(featureCount: Int) -> FeatureBatch? {
         var parts = [FeatureBatch]()
-        for piece in pieces {
-            guard case .read(let batch) = slots[piece] else { return nil }
+        for slot in slots {
+            guard case .read(let batch) = slot else { return nil }
             parts.append(batch)
         }
         let rowCount = parts.reduce(0) { $0 + $1.rowCount }

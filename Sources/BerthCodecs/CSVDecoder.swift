@@ -36,11 +36,11 @@ public struct CSVDecoder: RequestDecoder {
         if options.firstLineNumber == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = UnsafeBufferPointer(rebasing: bytes[3...]) }
         guard options.csvHeader == .present else {
             // A large body on every idle core, each piece's rows read with the delimiter of the body's first row.
-            let pieces = BodyPieces(bytes: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: true)
-            if bytes.count >= BodyPieces.smallestBody, let first = BodyLines(bytes: bytes).firstLine() {
+            if let pieces = BodyPieces(linesOf: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: true),
+               let first = BodyLines(bytes: bytes).firstLine() {
                 let delimiter = CSVDelimiter(firstLine: UnsafeBufferPointer(rebasing: bytes[first.range])).byte
-                if let batch = pieces.read(featureCount: featureCount, { piece, isBodyStart throws(CodecError) in
-                    try rows(of: piece, firstLineNumber: 1, header: nil, delimiter: delimiter, isBodyStart: isBodyStart,
+                if let batch = pieces.read(featureCount: featureCount, { piece, index in
+                    try? rows(of: piece, firstLineNumber: 1, header: nil, delimiter: delimiter, isBodyStart: index == 0,
                              featureCount: featureCount, into: Values.self)
                 }) { return batch }
             }

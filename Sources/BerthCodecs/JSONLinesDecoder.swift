@@ -22,8 +22,10 @@ public struct JSONLinesDecoder: RequestDecoder {
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         // A large body on every idle core (`BodyPieces`).
-        if let batch = BodyPieces(bytes: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: false).read(
-            featureCount: featureCount, { piece, _ throws(CodecError) in try records(of: piece, firstLineNumber: 1, featureCount: featureCount, into: Values.self) }) {
+        if let pieces = BodyPieces(linesOf: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: false),
+           let batch = pieces.read(featureCount: featureCount, { piece, _ in
+               try? records(of: piece, firstLineNumber: 1, featureCount: featureCount, into: Values.self)
+           }) {
             return batch
         }
         return try records(of: bytes, firstLineNumber: options.firstLineNumber, featureCount: featureCount, into: Values.self)

@@ -46,6 +46,65 @@ struct JSONNumberRows {
         return rows
     }
 
+    /// A body `read` accepts whose rows are arrays, cut between rows into up to `pieceCount` pieces of whole rows
+    /// (`[…], […]`: without the envelope, nor the commas where it was cut) for `readRows` on several threads, each
+    /// cut at the first row end after an even share; nil for any other body, or where no cut falls between rows.
+    /// Should the body hold anything but number rows (a string that looks like a row's end, say), a piece reading it
+    /// fails, and the body is read whole.
+    func rowPieces(_ body: UnsafeBufferPointer<UInt8>, pieceCount: Int) -> [Range<Int>]? {
+        var scanner = Scanner(bytes: body)
+        scanner.skipWhitespace()
+        let wrapped = scanner.peek == UInt8(ascii: "{")
+        if wrapped {
+            guard scanner.consume(objectOpeningWithKey: "\"instances\"") else { return nil }
+        }
+        guard scanner.consume(UInt8(ascii: "[")) else { return nil }
+        scanner.skipWhitespace()
+        let rowsStart = scanner.position
+        // The envelope's end, read backwards: `]`, and `}` before it where wrapped, with whitespace around.
+        var end = body.count
+        func consumeBackwards(_ byte: UInt8) -> Bool {
+            while end > rowsStart, Scanner.isWhitespace(body[end - 1]) { end -= 1 }
+            guard end > rowsStart, body[end - 1] == byte else { return false }
+            end -= 1
+            return true
+        }
+        guard !wrapped || consumeBackwards(UInt8(ascii: "}")), consumeBackwards(UInt8(ascii: "]")),
+              rowsStart < end, body[rowsStart] == UInt8(ascii: "[") else { return nil }
+        let rowsEnd = end
+        var pieces = [Range<Int>]()
+        var start = rowsStart
+        for piece in 1..<pieceCount {
+            let share = rowsStart + (rowsEnd - rowsStart) / pieceCount * piece
+            guard share > start, let rowEnd = body[share..<rowsEnd].firstIndex(of: UInt8(ascii: "]")) else { continue }
+            var between = Scanner(bytes: UnsafeBufferPointer(rebasing: body[(rowEnd + 1)..<rowsEnd]))
+            between.skipWhitespace()
+            let comma = rowEnd + 1 + between.position
+            // No comma: the last row's end (or no row shape at all, which its piece's reader will find).
+            guard between.consume(UInt8(ascii: ",")) else { break }
+            between.skipWhitespace()
+            pieces.append(start..<comma)
+            start = rowEnd + 1 + between.position
+        }
+        pieces.append(start..<rowsEnd)
+        return pieces.count > 1 ? pieces : nil
+    }
+
+    /// The rows of a piece of `rowPieces` — arrays of exactly `featureCount` numbers or `null`s separated by commas,
+    /// whitespace around, nothing else — appended to `values`, with the number of rows; nil for anything else.
+    func readRows<Values: FeatureValues>(_ piece: UnsafeBufferPointer<UInt8>, into values: inout Values) -> Int? {
+        var scanner = Scanner(bytes: piece)
+        var rows = 0
+        while true {
+            scanner.skipWhitespace()
+            guard values.count + featureCount <= RequestDecodingOptions.maxValues, readRow(&scanner, into: &values) else { return nil }
+            rows += 1
+            scanner.skipWhitespace()
+            if scanner.position == piece.count { return rows }
+            guard scanner.consume(UInt8(ascii: ",")) else { return nil }
+        }
+    }
+
     /// One JSON Lines record of plain numbers — `[…]`, or `{"features": […]}` where `acceptsFeaturesObject` —
     /// exactly `featureCount` numbers or `null`s with only whitespace around: its values in `row` (emptied first),
     /// or false for any other record, which the general path then reads.
@@ -93,12 +152,12 @@ struct JSONNumberRows {
         var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
 
         mutating func skipWhitespace() {
-            while position < bytes.count {
-                switch bytes[position] {
-                case 0x20, 0x09, 0x0A, 0x0D: position += 1
-                default: return
-                }
-            }
+            while position < bytes.count && Self.isWhitespace(bytes[position]) { position += 1 }
+        }
+
+        /// JSON's whitespace: space, tab, line feed, carriage return.
+        static func isWhitespace(_ byte: UInt8) -> Bool {
+            byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
         }
 
         mutating func consume(_ byte: UInt8) -> Bool {

@@ -28,10 +28,19 @@ public struct JSONRequestDecoder: RequestDecoder {
         // (Each value takes at least two bytes of the body, usually many more: an eighth of it is a close guess.)
         // A model with a feature named "features" may read `{"features": …}` as a named record: only the general
         // path knows.
+        // A large body of such rows is read on every idle core, cut between rows (`BodyPieces`).
+        let bytes = body.bindMemory(to: UInt8.self)
+        let numberRows = JSONNumberRows(featureCount: featureCount)
+        if let pieces = BodyPieces(bytes, parallelism: options.parallelism, cutBy: { numberRows.rowPieces(bytes, pieceCount: $0) }),
+           let batch = pieces.read(featureCount: featureCount, { piece, _ in
+               var values = Values(reservingCapacity: min(piece.count / 8, RequestDecodingOptions.maxValues))
+               return numberRows.readRows(piece, into: &values).map { values.batch(rowCount: $0, columnCount: featureCount) }
+           }) {
+            return batch
+        }
         var plain = Values(reservingCapacity: min(body.count / 8, RequestDecodingOptions.maxValues))
         let featuresObjectIsPlain = options.schema?.column(named: "features") == nil
-        if let rowCount = JSONNumberRows(featureCount: featureCount).read(body.bindMemory(to: UInt8.self),
-                                                                         acceptsFeaturesObject: featuresObjectIsPlain, into: &plain) {
+        if let rowCount = numberRows.read(bytes, acceptsFeaturesObject: featuresObjectIsPlain, into: &plain) {
             return plain.batch(rowCount: rowCount, columnCount: featureCount)
         }
         let document: JSONValue

@@ -25,8 +25,10 @@ public struct LibSVMDecoder: RequestDecoder {
     private func decode<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, featureCount: Int,
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
         // A large body on every idle core (`BodyPieces`).
-        if let batch = BodyPieces(bytes: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: false).read(
-            featureCount: featureCount, { piece, _ throws(CodecError) in try rows(of: piece, firstLineNumber: 1, featureCount: featureCount, into: Values.self) }) {
+        if let pieces = BodyPieces(linesOf: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: false),
+           let batch = pieces.read(featureCount: featureCount, { piece, _ in
+               try? rows(of: piece, firstLineNumber: 1, featureCount: featureCount, into: Values.self)
+           }) {
             return batch
         }
         return try rows(of: bytes, firstLineNumber: options.firstLineNumber, featureCount: featureCount, into: Values.self)

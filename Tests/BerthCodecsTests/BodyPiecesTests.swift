@@ -57,8 +57,8 @@ import Testing
         // It was read in pieces, not handed back to the one-thread decoder.
         let decoder = CSVDecoder()
         let pieces = Array(text.utf8).withUnsafeBufferPointer { bytes in
-            BodyPieces(bytes: bytes, parallelism: Self.everyCore, refusesBlankLinesBeforeRows: true).read(featureCount: 4) { piece, isBodyStart throws(CodecError) in
-                try decoder.rows(of: piece, firstLineNumber: 1, header: nil, delimiter: UInt8(ascii: ","), isBodyStart: isBodyStart,
+            BodyPieces(linesOf: bytes, parallelism: Self.everyCore, refusesBlankLinesBeforeRows: true)?.read(featureCount: 4) { piece, index in
+                try? decoder.rows(of: piece, firstLineNumber: 1, header: nil, delimiter: UInt8(ascii: ","), isBodyStart: index == 0,
                                  featureCount: 4, into: Float32Values.self)
             }
         }
@@ -117,5 +117,47 @@ import Testing
             broken[10_000] = format == .libsvm ? "1:2 x" : "[1, 2"
             #expect(!expectTheSameBothWays(Array(broken.joined(separator: "\n").utf8), as: format, precision: precision, "\(format), a bad line"))
         }
+    }
+
+    /// A JSON body of number rows, cut between rows: the same rows both ways, however the rows are spaced and
+    /// wrapped; a body of any other shape read whole, with the same rows or error.
+    @Test(arguments: [FeaturePrecision.float32, .float64])
+    func jsonBodiesCutBetweenRowsGiveTheOneThreadReadersRows(precision: FeaturePrecision) throws {
+        var state: UInt64 = 13
+        let rows = (0..<12_000).map { _ in
+            (0..<4).map { _ -> String in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return state >> 60 == 0 ? "null" : "\(Double(Int(state >> 40) - (1 << 23)) / 997)"
+            }
+        }
+        let rowTexts = rows.map { "[" + $0.joined(separator: ", ") + "]" }
+        let bodies = [
+            "{\"instances\": [" + rowTexts.joined(separator: ", ") + "]}",
+            " [\n" + rowTexts.joined(separator: " ,\n  ") + "\n] \n",
+            "{ \"instances\" :\t[" + rowTexts.joined(separator: ",") + "]\r\n}",
+        ]
+        for text in bodies {
+            let body = Array(text.utf8)
+            #expect(body.count >= BodyPieces.smallestBody)
+            #expect(expectTheSameBothWays(body, as: .json, precision: precision, "\(text.prefix(20))"))
+            // Read in pieces, not handed back whole.
+            let numberRows = JSONNumberRows(featureCount: 4)
+            let pieces = body.withUnsafeBufferPointer { bytes in
+                BodyPieces(bytes, parallelism: Self.everyCore, cutBy: { numberRows.rowPieces(bytes, pieceCount: $0) })?.read(featureCount: 4) { piece, _ in
+                    var values = Float32Values(reservingCapacity: 0)
+                    return numberRows.readRows(piece, into: &values).map { values.batch(rowCount: $0, columnCount: 4) }
+                }
+            }
+            #expect(pieces?.rowCount == 12_000)
+        }
+        // Anything else in the rows, wherever it falls: read whole, as before.
+        for (row, replacement) in [(9_000, "{\"features\": [1, 2, 3, 4]}"), (6_001, "[1, \"], [\", 3, 4]"), (11_999, "[1, 2, 3]"),
+                                   (3_000, "[1, 2, 3, 4, 5]"), (8_500, "[1e999, 2, 3, 4]")] {
+            var changed = rowTexts
+            changed[row] = replacement
+            expectTheSameBothWays(Array(("{\"instances\": [" + changed.joined(separator: ", ") + "]}").utf8), as: .json, precision: precision,
+                                  "'\(replacement)' as row \(row + 1)")
+        }
+        expectTheSameBothWays(Array(("{\"instances\": [" + rowTexts.joined(separator: ", ") + "]} []").utf8), as: .json, "content after the body")
     }
 }
