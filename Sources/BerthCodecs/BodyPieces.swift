@@ -8,7 +8,8 @@ import BerthCore
 /// 400), a piece ending in blank lines that a later piece's rows would make refused ones (where the format refuses
 /// them), more values than a request may have, or a body the cores are too busy to split (other calls running on
 /// them, as `RowParallelism` counts) goes back to the one-thread reader, which gives the same rows, or words the
-/// error with its true line number, as before.
+/// error with its true line number, as before. A request beside others is given no `parallelism` at all
+/// (`InferencePipeline.answersRunning`).
 struct BodyPieces {
     /// Bodies under this many bytes are read on one thread: about 1,300 CSV rows of 28 features, a quarter of a
     /// millisecond, where waking a thread and joining the pieces would take much of what a split saves.

@@ -17,7 +17,7 @@ public struct RequestDecodingOptions: Sendable, Equatable {
     public var unknownFeatures: UnknownFeatures
     /// Whether a CSV body's first line names its columns (`text/csv; header=present`, or `BERTH_CSV_HEADER`).
     public var csvHeader: CSVHeader
-    /// The threads a large body may be read on where they are idle (`CSVDecoder.decodeInPieces`); nil: one.
+    /// The threads a large body may be read on where they are idle (`BodyPieces`); nil: one.
     public var parallelism: RowParallelism?
 
     /// Names a named record (or a CSV header, or `dataframe_split`'s columns) may give beyond the model's features
