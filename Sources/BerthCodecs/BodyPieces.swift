@@ -41,6 +41,18 @@ struct BodyPieces {
         }
     }
 
+    /// A line-oriented body's rows (JSON Lines, libsvm): read in pieces on idle cores where it can be, else whole;
+    /// `read` reads a body or a piece, given the number of its first line.
+    static func rows(ofLines bytes: UnsafeBufferPointer<UInt8>, firstLineNumber: Int, parallelism: RowParallelism?, featureCount: Int,
+                     _ read: @Sendable (_ bytes: UnsafeBufferPointer<UInt8>, _ firstLineNumber: Int) throws(CodecError) -> FeatureBatch)
+        throws(CodecError) -> FeatureBatch {
+        if let pieces = BodyPieces(linesOf: bytes, parallelism: parallelism, refusesBlankLinesBeforeRows: false),
+           let batch = pieces.read(featureCount: featureCount, { piece, _ in try? read(piece, 1) }) {
+            return batch
+        }
+        return try read(bytes, firstLineNumber)
+    }
+
     /// The rows `read` gives for each piece (its bytes, and its index; nil for a piece it cannot read), joined;
     /// nil where the one-thread reader must read the body whole.
     func read(featureCount: Int, _ read: @Sendable (_ piece: UnsafeBufferPointer<UInt8>, _ index: Int) -> FeatureBatch?) -> FeatureBatch? {

@@ -22,13 +22,10 @@ public struct JSONLinesDecoder: RequestDecoder {
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
         let bytes = body.bindMemory(to: UInt8.self)
         // A large body on every idle core (`BodyPieces`).
-        if let pieces = BodyPieces(linesOf: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: false),
-           let batch = pieces.read(featureCount: featureCount, { piece, _ in
-               try? records(of: piece, firstLineNumber: 1, featureCount: featureCount, into: Values.self)
-           }) {
-            return batch
+        return try BodyPieces.rows(ofLines: bytes, firstLineNumber: options.firstLineNumber, parallelism: options.parallelism,
+                                   featureCount: featureCount) { bytes, firstLineNumber throws(CodecError) in
+            try records(of: bytes, firstLineNumber: firstLineNumber, featureCount: featureCount, into: Values.self)
         }
-        return try records(of: bytes, firstLineNumber: options.firstLineNumber, featureCount: featureCount, into: Values.self)
     }
 
     /// The rows of the records of `bytes` (a body, or a piece of one starting at a line), its first line numbered

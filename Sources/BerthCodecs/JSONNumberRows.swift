@@ -17,13 +17,7 @@ struct JSONNumberRows {
     func read<Values: FeatureValues>(_ body: UnsafeBufferPointer<UInt8>, acceptsFeaturesObject: Bool = false,
                                      into values: inout Values) -> Int? {
         var scanner = Scanner(bytes: body)
-        scanner.skipWhitespace()
-        let wrapped = scanner.peek == UInt8(ascii: "{")
-        if wrapped {
-            guard scanner.consume(objectOpeningWithKey: "\"instances\"") else { return nil }
-        }
-        guard scanner.consume(UInt8(ascii: "[")) else { return nil }
-        scanner.skipWhitespace()
+        guard let wrapped = scanner.consumeRowsOpening() else { return nil }
         var rows = 0
         if !scanner.consume(UInt8(ascii: "]")) {
             while true {
@@ -53,13 +47,7 @@ struct JSONNumberRows {
     /// fails, and the body is read whole.
     func rowPieces(_ body: UnsafeBufferPointer<UInt8>, pieceCount: Int) -> [Range<Int>]? {
         var scanner = Scanner(bytes: body)
-        scanner.skipWhitespace()
-        let wrapped = scanner.peek == UInt8(ascii: "{")
-        if wrapped {
-            guard scanner.consume(objectOpeningWithKey: "\"instances\"") else { return nil }
-        }
-        guard scanner.consume(UInt8(ascii: "[")) else { return nil }
-        scanner.skipWhitespace()
+        guard let wrapped = scanner.consumeRowsOpening() else { return nil }
         let rowsStart = scanner.position
         // The envelope's end, read backwards: `]`, and `}` before it where wrapped, with whitespace around.
         var end = body.count
@@ -164,6 +152,19 @@ struct JSONNumberRows {
             guard position < bytes.count, bytes[position] == byte else { return false }
             position += 1
             return true
+        }
+
+        /// What comes before a body's first row — `{"instances": [` or `[`, whitespace around — and whether it was
+        /// the object; nil for any other start.
+        mutating func consumeRowsOpening() -> Bool? {
+            skipWhitespace()
+            let wrapped = peek == UInt8(ascii: "{")
+            if wrapped {
+                guard consume(objectOpeningWithKey: "\"instances\"") else { return nil }
+            }
+            guard consume(UInt8(ascii: "[")) else { return nil }
+            skipWhitespace()
+            return wrapped
         }
 
         /// `{`, the key (with its quotes), `:` and the whitespace around them: an object's start up to its first value.

@@ -25,13 +25,10 @@ public struct LibSVMDecoder: RequestDecoder {
     private func decode<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, featureCount: Int,
                                                into: Values.Type) throws(CodecError) -> FeatureBatch {
         // A large body on every idle core (`BodyPieces`).
-        if let pieces = BodyPieces(linesOf: bytes, parallelism: options.parallelism, refusesBlankLinesBeforeRows: false),
-           let batch = pieces.read(featureCount: featureCount, { piece, _ in
-               try? rows(of: piece, firstLineNumber: 1, featureCount: featureCount, into: Values.self)
-           }) {
-            return batch
+        try BodyPieces.rows(ofLines: bytes, firstLineNumber: options.firstLineNumber, parallelism: options.parallelism,
+                            featureCount: featureCount) { bytes, firstLineNumber throws(CodecError) in
+            try rows(of: bytes, firstLineNumber: firstLineNumber, featureCount: featureCount, into: Values.self)
         }
-        return try rows(of: bytes, firstLineNumber: options.firstLineNumber, featureCount: featureCount, into: Values.self)
     }
 
     /// The rows of `bytes` (a body, or a piece of one starting at a line), its first line numbered `firstLineNumber`.
