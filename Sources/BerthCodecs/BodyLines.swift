@@ -84,7 +84,7 @@ struct BodyLines {
     }
 
     /// How many lines the body has, blank ones included: the most rows it can hold.
-    private var lineCount: Int {
+    var lineCount: Int {
         var count = 0
         var lineStart = 0
         while lineStart < bytes.count {

@@ -8,15 +8,15 @@ import BerthCore
 /// 400), a piece ending in blank lines that a later piece's rows would make refused ones (where the format refuses
 /// them), more values than a request may have, or a body the cores are too busy to split (other calls running on
 /// them, as `RowParallelism` counts) goes back to the one-thread reader, which gives the same rows, or words the
-/// error with its true line number, as before. A request beside others is given no `parallelism` at all
-/// (`InferencePipeline.answersRunning`).
+/// error with its true line number, as before. A large body's answer beside another's is given no `parallelism`
+/// at all (`InferencePipeline.answersRunning`).
 struct BodyPieces {
     /// Bodies under this many bytes are read on one thread: about 1,300 CSV rows of 28 features, a quarter of a
     /// millisecond, where waking a thread and joining the pieces would take much of what a split saves.
     static let smallestBody = 1 << 18
 
     let bytes: UnsafeBufferPointer<UInt8>
-    /// The pieces, in order: ranges of `bytes`, none empty.
+    /// The pieces, in order: ranges of `bytes` (a piece a decoder cuts may be empty, which its reader refuses).
     let pieces: [Range<Int>]
     let parallelism: RowParallelism
 
@@ -42,11 +42,16 @@ struct BodyPieces {
     }
 
     /// A line-oriented body's rows (JSON Lines, libsvm): read in pieces on idle cores where it can be, else whole;
-    /// `read` reads a body or a piece, given the number of its first line.
+    /// `read` reads a body or a piece, given the number of its first line. These formats fill every feature of a
+    /// row however short its line (`0` alone, `{}`), and each piece checks only its own values against
+    /// `RequestDecodingOptions.maxValues`: a body whose lines could fill more than that is read whole, so that the
+    /// pieces together never hold more than one request may.
     static func rows(ofLines bytes: UnsafeBufferPointer<UInt8>, firstLineNumber: Int, parallelism: RowParallelism?, featureCount: Int,
                      _ read: @Sendable (_ bytes: UnsafeBufferPointer<UInt8>, _ firstLineNumber: Int) throws(CodecError) -> FeatureBatch)
         throws(CodecError) -> FeatureBatch {
         if let pieces = BodyPieces(linesOf: bytes, parallelism: parallelism, refusesBlankLinesBeforeRows: false),
+           case let fillable = BodyLines(bytes: bytes).lineCount.multipliedReportingOverflow(by: featureCount),
+           !fillable.overflow, fillable.partialValue <= RequestDecodingOptions.maxValues,
            let batch = pieces.read(featureCount: featureCount, { piece, _ in try? read(piece, 1) }) {
             return batch
         }

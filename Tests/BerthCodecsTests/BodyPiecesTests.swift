@@ -1,4 +1,5 @@
 import BerthCore
+import Synchronization
 import Testing
 @testable import BerthCodecs
 
@@ -93,6 +94,25 @@ import Testing
             var lines = Self.lines(rows: 20_000, seed: 7)
             lines[line] = text
             #expect(!expectTheSameBothWays(Array(lines.joined(separator: "\n").utf8), "'\(text)' on line \(line + 1)"))
+        }
+    }
+
+    /// A JSON Lines or libsvm body whose lines could fill more values than a request may (each fills every feature,
+    /// `0` alone included) is read whole: pieces that each stop only at the request's limit would hold several times it.
+    @Test func aBodyThatCouldFillMoreThanARequestMayIsReadWhole() throws {
+        let body = Array(String(repeating: "0\n", count: 300_000).utf8)
+        for (featureCount, reads) in [(200, 1), (100, 5)] {
+            let sizes = Mutex<[Int]>([])
+            body.withUnsafeBufferPointer { bytes in
+                // Every read refused, so that each piece, and then the whole body, is read once.
+                _ = try? BodyPieces.rows(ofLines: bytes, firstLineNumber: 1, parallelism: Self.everyCore, featureCount: featureCount) {
+                    piece, _ throws(CodecError) in
+                    sizes.withLock { $0.append(piece.count) }
+                    throw .bad("refused")
+                }
+            }
+            let read = sizes.withLock { $0 }
+            #expect(read.count == reads && read.max() == body.count, "\(featureCount) features: \(read)")
         }
     }
 
