@@ -197,7 +197,7 @@ public struct JSONReader {
             let magnitude = power >= 0 ? Double(mantissa) * DecimalText.exactPowerOfTen(power) : Double(mantissa) / DecimalText.exactPowerOfTen(-power)
             return Double(signOf: negative ? -1 : 1, magnitudeOf: magnitude)
         }
-        if digits <= 19, let value = DecimalText.eiselLemire(mantissa: mantissa, power: exponent - fractionDigits, negative: negative) {
+        if digits <= 19, let value = DecimalText.eiselLemire(mantissa: mantissa, power: power, negative: negative) {
             return value
         }
         guard let value = DecimalText.parseDouble(UnsafeBufferPointer(rebasing: buffer[start..<position])) else {
