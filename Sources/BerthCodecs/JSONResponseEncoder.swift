@@ -25,10 +25,8 @@ public struct JSONResponseEncoder: ResponseEncoder {
     /// The objects of rows `firstRow ..< firstRow + predictions.rowCount` of the document (a block of them, when an
     /// answer is written a block at a time), each after a separator unless it is the document's first.
     func appendObjects(_ predictions: Predictions, firstRow: Int, to output: inout [UInt8]) {
-        for row in 0..<predictions.rowCount {
-            if firstRow + row > 0 { output.append(contentsOf: ", ".utf8) }
-            appendObject(options.namedValues(predictions, row: row, json: true), explanations: options.explanations, row: row, into: &output)
-        }
+        JSONRowObjects(options: options, json: true)
+            .appendRows(of: predictions, separator: ", ", separatesFirst: firstRow > 0, endsWithSeparator: false, to: &output)
     }
 
     /// `]}`, and in batch mode the newline that ends the document.
@@ -49,32 +47,14 @@ public struct JSONLinesEncoder: ResponseEncoder {
     }
 
     public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
-        for row in 0..<predictions.rowCount {
-            if options.writesBareScoreLines {
+        if options.writesBareScoreLines {
+            for row in 0..<predictions.rowCount {
                 SelectedValue.score(predictions, row: row).appendJSON(to: &output)
-            } else {
-                appendObject(options.namedValues(predictions, row: row), explanations: options.explanations, row: row, into: &output)
+                output.append(UInt8(ascii: "\n"))
             }
-            output.append(UInt8(ascii: "\n"))
+            return
         }
+        JSONRowObjects(options: options, json: false)
+            .appendRows(of: predictions, separator: "\n", separatesFirst: false, endsWithSeparator: true, to: &output)
     }
-}
-
-/// `{"name": value, …}` for one row, with the row's explanation last when there is one.
-private func appendObject(_ entries: [(name: String, value: SelectedValue)], explanations: Explanations?, row: Int,
-                          into output: inout [UInt8]) {
-    output.append(UInt8(ascii: "{"))
-    for (index, entry) in entries.enumerated() {
-        if index > 0 { output.append(contentsOf: ", ".utf8) }
-        JSONText.appendString(entry.name, to: &output)
-        output.append(contentsOf: ": ".utf8)
-        entry.value.appendJSON(to: &output)
-    }
-    if let explanations {
-        if !entries.isEmpty { output.append(contentsOf: ", ".utf8) }
-        JSONText.appendString(explanations.kind.rawValue, to: &output)
-        output.append(contentsOf: ": ".utf8)
-        explanations.appendJSON(row: row, to: &output)
-    }
-    output.append(UInt8(ascii: "}"))
 }

@@ -20,10 +20,11 @@ public struct ResponseEncodingOptions: Sendable, Equatable {
         self.jsonDefault = jsonDefault
     }
 
-    /// The named values of one row, in the order JSON objects and RecordIO label maps list them: `score` (one
-    /// number, or a list for several outputs) by default, the selected outputs in the official fixed order otherwise.
-    func namedValues(_ predictions: Predictions, row: Int, json: Bool = false) -> [(name: String, value: SelectedValue)] {
-        guard let selection = selection ?? (json ? jsonDefault : nil) else {
+    /// The named values of one row, in the order RecordIO label maps list them (JSON objects' order, written by
+    /// `JSONRowObjects`): `score` (one number, or a list for several outputs) by default, the selected outputs in
+    /// the official fixed order otherwise.
+    func namedValues(_ predictions: Predictions, row: Int) -> [(name: String, value: SelectedValue)] {
+        guard let selection else {
             return [("score", .score(predictions, row: row))]
         }
         let values = predictions.wideRow(row)

@@ -45,4 +45,26 @@ import Testing
         let nan = Predictions(rowCount: 1, columnCount: 1, values: [.nan])
         #expect(encode(JSONResponseEncoder(), nan) == #"{"predictions": [{"score": null}]}"#)
     }
+
+    /// A large answer is written a block of rows at a time; the blocks join into the document written whole, for
+    /// rows of one score (written without per-row lookups) and rows of several alike.
+    @Test func jsonWrittenInBlocksIsTheWholeDocument() {
+        let values = (0..<12).map { Float($0) / 7 }
+        for columnCount in [1, 3] {
+            let encoder = JSONResponseEncoder()
+            let rowCount = values.count / columnCount
+            var blocks = [UInt8]()
+            encoder.appendOpening(to: &blocks)
+            for firstRow in stride(from: 0, to: rowCount, by: 3) {
+                let block = Array(values[firstRow * columnCount ..< min(firstRow + 3, rowCount) * columnCount])
+                encoder.appendObjects(Predictions(rowCount: block.count / columnCount, columnCount: columnCount, values: block),
+                                      firstRow: firstRow, to: &blocks)
+            }
+            encoder.appendClosing(to: &blocks)
+            let whole = encode(encoder, Predictions(rowCount: rowCount, columnCount: columnCount, values: values))
+            #expect(String(decoding: blocks, as: UTF8.self) == whole)
+            #expect(whole.hasPrefix(columnCount == 1 ? #"{"predictions": [{"score": 0.0}, {"score": 0.1428571492433548}, "#
+                                                     : #"{"predictions": [{"score": [0.0, 0.1428571492433548, 0.2857142984867096]}, "#))
+        }
+    }
 }
