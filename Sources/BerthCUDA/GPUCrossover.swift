@@ -77,6 +77,6 @@ enum GPUCrossover {
     }
 
     private static func microseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
+        Int(duration.inSeconds * 1e6)
     }
 }

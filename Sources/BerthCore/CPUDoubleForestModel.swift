@@ -21,9 +21,9 @@ struct CPUDoubleForestModel: CompiledModel {
     var residentBytes: Int { packed.residentBytes + (compact?.residentBytes ?? 0) }
     var placement: Placement { .cpu }
     var featurePrecision: FeaturePrecision { .float64 }
-    /// Whether blocks and single rows take the gather walks, as measured at load or fixed by `BERTH_TREE_WALK`
-    /// (`CompactDoubleForest.walkChoice`).
-    var kernelChoice: String? { compact?.walkChoice }
+    /// Which walks blocks and single rows take, as measured at load or fixed by `BERTH_TREE_WALK`
+    /// (`CompactDoubleForest.walks`).
+    var kernelChoice: String? { compact?.walks.reason }
     var outputPrecision: FeaturePrecision { .float64 }
 
     /// `walk` (`BERTH_TREE_WALK`) decides whether the compact trees take the gather walks (`CompactDoubleForest`).

@@ -70,8 +70,7 @@ extension CPUTreeEnsembleModel {
                                 sum(values.baseAddress!, rowCount: TreeWalkChoice.measuredBlockRows, walk: walk, nodes: nodes,
                                     margins: margins.baseAddress!, indices: indices.baseAddress!)
                             }
-                            let elapsed = (clock.now - start).components
-                            return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+                            return (clock.now - start).inSeconds
                         }
                     }
                 }

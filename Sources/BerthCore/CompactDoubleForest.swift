@@ -18,14 +18,10 @@ final class CompactDoubleForest: @unchecked Sendable {
     private let runEnds: [Int]
     /// What the C walks take: pointers into the buffers above (read by the tests, which call the walks directly).
     let forest: berth_compact_double_forest
-    /// Whether blocks of `gatherRows` rows or more take the AVX-512 gather walk (`berth_compact_double_sum_rows_using`).
-    let gathersBlocks: Bool
-    /// Whether single rows (blocks under eight) take the AVX-512 gather walk, a tree a lane
-    /// (`berth_compact_double_sum_row_using`).
-    let gathersSingleRows: Bool
-    /// What the measurement at load chose and timed, for the model ready line; nil where there was no choice.
-    let walkChoice: String?
-
+    /// The walks blocks and single rows take, and why (the model ready line's `tree_walk`): of `compact-rows`,
+    /// `compact-trees` and, where the CPU has AVX-512, their gather twins, measured at load by `TreeWalkChoice` or
+    /// fixed by `BERTH_TREE_WALK`.
+    let walks: TreeWalkChoice
     /// Rows from which a block may take the gather walk: six of its eight 8-row chains full. At 32 rows it was level
     /// with the eight-at-once walk, at 48 1.5 × (timed in C on an Intel Xeon), so two threads' halves of a 100-row
     /// request take it.
@@ -34,10 +30,10 @@ final class CompactDoubleForest: @unchecked Sendable {
     static let measuredRows = 64
 
     /// The compact form of `packed`'s trees that fit, or nil when none does. `walk` (`BERTH_TREE_WALK`) measured
-    /// times the gather walks against the plain ones at load, where the CPU has AVX-512 (`measureGathers`); fixed to
-    /// `compact-rows` or `compact-trees` it turns the gathers off for blocks and single rows alike, fixed to
-    /// `compact-rows-avx512` or `compact-trees-avx512` on (where the CPU has AVX-512); any other walk is not one this
-    /// kernel has, and is measured instead, the ready line saying so.
+    /// times the gather walks against the plain ones at load, where the CPU has AVX-512, down up to 64 of the
+    /// compact trees; fixed to `compact-rows` or `compact-trees` it turns the gathers off for blocks and single rows
+    /// alike, fixed to `compact-rows-avx512` or `compact-trees-avx512` on (where the CPU has AVX-512); any other walk
+    /// is not one this kernel has, and is measured instead, the ready line saying so.
     init?(_ packed: PackedDoubleForest, featureCount: Int, walk preference: TreeWalkPreference = .measured) {
         var compact = [berth_compact_double_node]()
         var values = [Double]()
@@ -70,87 +66,33 @@ final class CompactDoubleForest: @unchecked Sendable {
                                                  hasMissingZeros: compact.contains { $0.flags & UInt8(BERTH_COMPACT_ZERO_IS_MISSING) != 0 } ? 1 : 0)
         self.forest = forest
         let canGather = berth_forest_walk_isa() >= 2
-        let (fixed, note) = Self.gathers(fixedBy: preference, canGather: canGather)
-        if let fixed {
-            (gathersBlocks, gathersSingleRows) = (fixed, fixed)
-            walkChoice = fixed ? "blocks from \(Self.gatherRows) rows: compact-rows-avx512; single rows: compact-trees-avx512 (BERTH_TREE_WALK)"
-                : "blocks: compact-rows; single rows: compact-trees (BERTH_TREE_WALK)"
-        } else if canGather, featureCount <= TreeWalkChoice.widestMeasuredRows, let first = holds.firstIndex(of: true) {
-            let measured = Self.measureGathers(forest, trees: first..<min(runEnds[first], first + 64),
-                                               rows: SyntheticRows(forest: packed, featureCount: featureCount))
-            (gathersBlocks, gathersSingleRows, walkChoice) = (measured.blocks, measured.singleRows, measured.description + note)
-        } else {
-            (gathersBlocks, gathersSingleRows) = (false, false)
-            walkChoice = note.isEmpty ? nil : "blocks: compact-rows; single rows: compact-trees" + note
-        }
-    }
-
-    /// Whether `preference` turns the gather walks on or off (nil: measure them), and the ready line's note when it
-    /// names a walk this kernel does not have here.
-    private static func gathers(fixedBy preference: TreeWalkPreference, canGather: Bool) -> (Bool?, String) {
-        guard case .fixed(let walk) = preference else { return (nil, "") }
-        switch walk {
-        case .compactRows, .compactTrees: return (false, "")
-        case .compactRowsAVX512 where canGather, .compactTreesAVX512 where canGather: return (true, "")
-        default: return (nil, "; BERTH_TREE_WALK=\(walk) is not available for this model on this CPU")
-        }
-    }
-
-    /// What `measureGathers` found.
-    private struct MeasuredGathers {
-        var blocks: Bool
-        var singleRows: Bool
-        var description: String
-    }
-
-    /// Times the plain walks and the gather walks around the model's thresholds, down up to 64 of its compact trees
-    /// (`trees`): on a block of `measuredRows` rows, and on `TreeWalkChoice.measuredSingleRows` rows one call each; in
-    /// turn for three rounds, each keeping its best time. Which gather walks win, and the line saying so.
-    private static func measureGathers(_ forest: berth_compact_double_forest, trees: Range<Int>, rows synthetic: SyntheticRows) -> MeasuredGathers {
-        let rows = synthetic.batch(rowCount: measuredRows).wideValues
-        let singleRows = TreeWalkChoice.measuredSingleRows
-        let groups = Int(forest.groupCount), features = synthetic.featureCount
-        var margins = [Double](repeating: 0, count: measuredRows * groups)
+        let first = holds.firstIndex(of: true)!
+        let trees = first..<min(runEnds[first], first + 64)
+        // Rows to time on only where there is a choice to time.
+        let synthetic = canGather && featureCount <= TreeWalkChoice.widestMeasuredRows
+            ? SyntheticRows(forest: packed, featureCount: featureCount).batch(rowCount: Self.measuredRows).wideValues : []
+        var margins = [Double](repeating: 0, count: Self.measuredRows * Int(packed.groupCount))
         let clock = ContinuousClock()
-        // Best times: block plain, block gathers, single rows plain, single rows gathers.
-        var best = [Duration](repeating: .seconds(1), count: 4)
-        withUnsafePointer(to: forest) { forest in
-            rows.withUnsafeBufferPointer { rows in
-                margins.withUnsafeMutableBufferPointer { margins in
-                    let (first, end, values, sums) = (trees.lowerBound, trees.upperBound, rows.baseAddress!, margins.baseAddress!)
-                    for _ in 0..<3 {
-                        for trial in 0..<4 {
-                            let gathers = trial % 2 == 1
+        walks = TreeWalkChoice.choose(
+            preference: preference,
+            available: { walk in
+                walk == .compactRows || walk == .compactTrees || (canGather && (walk == .compactRowsAVX512 || walk == .compactTreesAVX512))
+            },
+            featureCount: featureCount, blockTrialRows: Self.measuredRows,
+            time: { walk, trial in
+                withUnsafePointer(to: forest) { forest in
+                    synthetic.withUnsafeBufferPointer { rows in
+                        margins.withUnsafeMutableBufferPointer { margins in
                             let start = clock.now
-                            if trial < 2 {
-                                if !gathers || berth_compact_double_sum_rows_using(2, forest, first, end, values, features, measuredRows, sums) != 0 {
-                                    berth_compact_double_sum_rows(forest, first, end, values, features, measuredRows, sums)
-                                }
-                            } else {
-                                for row in 0..<singleRows {
-                                    let (input, output) = (values + row * features, sums + row * groups)
-                                    if !gathers || berth_compact_double_sum_row_using(2, forest, first, end, input, output) != 0 {
-                                        berth_compact_double_sum_row(forest, first, end, input, output)
-                                    }
-                                }
-                            }
-                            best[trial] = min(best[trial], clock.now - start)
+                            Self.sum(forest, trees: trees, rows: rows.baseAddress!,
+                                     rowCount: trial == .block ? Self.measuredRows : TreeWalkChoice.measuredSingleRows,
+                                     oneCallARow: trial == .singleRows, featureCount: featureCount,
+                                     gathers: walk.compactGatherInstructionSet != nil, margins: margins.baseAddress!)
+                            return (clock.now - start).inSeconds
                         }
                     }
                 }
-            }
-        }
-        func microsecondsARow(_ time: Duration, rows: Int) -> String {
-            let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) * 1e-18
-            return TreeWalkChoice.formatted(seconds * 1e6 / Double(rows))
-        }
-        let blocks = best[1] < best[0], single = best[3] < best[2]
-        return MeasuredGathers(
-            blocks: blocks, singleRows: single,
-            description: "blocks from \(gatherRows) rows: \(blocks ? "compact-rows-avx512" : "compact-rows") (µs a row down \(trees.count) trees: "
-                + "compact-rows \(microsecondsARow(best[0], rows: measuredRows)), compact-rows-avx512 \(microsecondsARow(best[1], rows: measuredRows))); "
-                + "single rows: \(single ? "compact-trees-avx512" : "compact-trees") (compact-trees \(microsecondsARow(best[2], rows: singleRows)), "
-                + "compact-trees-avx512 \(microsecondsARow(best[3], rows: singleRows)))")
+            })
     }
 
     deinit {
@@ -170,25 +112,32 @@ final class CompactDoubleForest: @unchecked Sendable {
     /// Where the run of compact trees starting at `tree` ends (`tree` itself when the Swift walker takes it).
     func runEnd(from tree: Int) -> Int { runEnds[tree] }
 
-    /// Adds trees `trees` (a run of compact ones) to each row's margins, in tree order: a row down eight trees at a
-    /// time (64 with gathers where `gathersSingleRows`) when there are fewer rows than the walk takes at once, else
-    /// eight rows down each tree, or from `gatherRows` rows, up to 64 at once, with gathers where `gathersBlocks`.
+    /// Adds trees `trees` (a run of compact ones) to each row's margins, in tree order, by the walk chosen for a block
+    /// of `rowCount` rows (`walks`): a `compact-trees` walk takes one row at a time, down eight trees at once (64 with
+    /// gathers); a `compact-rows` walk the block, eight rows down each tree (with gathers, from `gatherRows` rows, up
+    /// to 64).
     func addMargins(trees: Range<Int>, rows: UnsafePointer<Double>, rowCount: Int, featureCount: Int, margins: UnsafeMutablePointer<Double>) {
+        let walk = walks.walk(rowCount: rowCount)
         withUnsafePointer(to: forest) { forest in
-            if rowCount < Int(BERTH_COMPACT_WALKS_AT_ONCE) {
-                for row in 0..<rowCount {
-                    let (input, output) = (rows + row * featureCount, margins + row * Int(forest.pointee.groupCount))
-                    if !gathersSingleRows
-                        || berth_compact_double_sum_row_using(2, forest, trees.lowerBound, trees.upperBound, input, output) != 0 {
-                        berth_compact_double_sum_row(forest, trees.lowerBound, trees.upperBound, input, output)
-                    }
+            Self.sum(forest, trees: trees, rows: rows, rowCount: rowCount, oneCallARow: walk == .compactTrees || walk == .compactTreesAVX512,
+                     featureCount: featureCount, gathers: walk.compactGatherInstructionSet != nil, margins: margins)
+        }
+    }
+
+    /// Adds `trees` to the rows' margins one call a row or as one block, with the AVX-512 gather walks where `gathers`
+    /// (and a block has `gatherRows` rows), else with the plain ones, which also take what a gather walk refuses.
+    private static func sum(_ forest: UnsafePointer<berth_compact_double_forest>, trees: Range<Int>, rows: UnsafePointer<Double>,
+                            rowCount: Int, oneCallARow: Bool, featureCount: Int, gathers: Bool, margins: UnsafeMutablePointer<Double>) {
+        if oneCallARow {
+            for row in 0..<rowCount {
+                let (input, output) = (rows + row * featureCount, margins + row * Int(forest.pointee.groupCount))
+                if !gathers || berth_compact_double_sum_row_using(2, forest, trees.lowerBound, trees.upperBound, input, output) != 0 {
+                    berth_compact_double_sum_row(forest, trees.lowerBound, trees.upperBound, input, output)
                 }
-            } else if gathersBlocks, rowCount >= Self.gatherRows,
-                      berth_compact_double_sum_rows_using(2, forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins) == 0 {
-                // Walked with gathers, a row a lane.
-            } else {
-                berth_compact_double_sum_rows(forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins)
             }
+        } else if !gathers || rowCount < gatherRows
+                    || berth_compact_double_sum_rows_using(2, forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins) != 0 {
+            berth_compact_double_sum_rows(forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins)
         }
     }
 

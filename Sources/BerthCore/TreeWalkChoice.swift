@@ -1,7 +1,8 @@
 import CBerthKernels
 
 /// The walks a summed forest takes on this CPU — one for blocks of fewer than `blockRows` rows (the real-time case),
-/// one for larger blocks — and why, for the model ready line and `berth inspect`.
+/// one for larger blocks — and why, for the model ready line and `berth inspect`. The float kernel chooses among
+/// all its walks; the double kernel (`CompactDoubleForest`) among its four compact ones.
 ///
 /// Measured at load: each walk the CPU and forest allow runs single-threaded on rows drawn around the model's own
 /// thresholds (`SyntheticRows`), in turn for three rounds (`fastest`), best time kept, a walk more than twice as slow
@@ -32,9 +33,10 @@ struct TreeWalkChoice: Sendable {
 
     /// `preference`'s walk where it is available, else the fastest available walk of each kind by `time` (which
     /// runs one trial of a walk and returns the seconds taken).
-    /// `featureCount` above `widestMeasuredRows` takes the first available walks unmeasured.
+    /// `featureCount` above `widestMeasuredRows` takes the first available walks unmeasured. `blockTrialRows` is the
+    /// rows of a block trial, for the µs a row the reason gives.
     static func choose(preference: TreeWalkPreference, available: (TreeWalk) -> Bool, featureCount: Int = 0,
-                       time: (TreeWalk, Trial) -> Double) -> TreeWalkChoice {
+                       blockTrialRows: Int = measuredBlockRows, time: (TreeWalk, Trial) -> Double) -> TreeWalkChoice {
         var note = ""
         if case .fixed(let walk) = preference {
             if available(walk) { return TreeWalkChoice(fewRows: walk, block: walk, reason: "\(walk) (BERTH_TREE_WALK)") }
@@ -50,8 +52,8 @@ struct TreeWalkChoice: Sendable {
             return TreeWalkChoice(fewRows: rowWalks[0], block: blockWalks[0],
                                   reason: "blocks: \(blockWalks[0]); single rows: \(rowWalks[0]) (not measured: \(featureCount) features is too wide a row to time at load)\(note)")
         }
-        let (fewRows, rowTable) = fastest(rowWalks, trial: .singleRows, time: time)
-        let (block, blockTable) = fastest(blockWalks, trial: .block, time: time)
+        let (fewRows, rowTable) = fastest(rowWalks, trial: .singleRows, rows: measuredSingleRows, time: time)
+        let (block, blockTable) = fastest(blockWalks, trial: .block, rows: blockTrialRows, time: time)
         return TreeWalkChoice(fewRows: fewRows, block: block,
                               reason: "blocks: \(block) (µs a row: \(blockTable)); single rows: \(fewRows) (\(rowTable))\(note)")
     }
@@ -61,8 +63,7 @@ struct TreeWalkChoice: Sendable {
     /// A walk whose best warm time is more than this many times the leader's cannot win and is not timed again.
     static let hopelessRatio = 2.0
 
-    private static func fastest(_ walks: [TreeWalk], trial: Trial, time: (TreeWalk, Trial) -> Double) -> (TreeWalk, String) {
-        let rows = trial == .block ? measuredBlockRows : measuredSingleRows
+    private static func fastest(_ walks: [TreeWalk], trial: Trial, rows: Int, time: (TreeWalk, Trial) -> Double) -> (TreeWalk, String) {
         guard walks.count > 1 else { return (walks[0], "the only walk here") }
         // Round-robin, so that a change in the clock speed falls on every walk alike; the first round also warms the
         // caches and each walk's code, and counts only if a later round is no faster.

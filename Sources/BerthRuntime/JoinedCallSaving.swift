@@ -40,7 +40,7 @@ struct JoinedCallSaving: Sendable, CustomStringConvertible {
     var pays: Bool { perRequest >= Self.minimum }
 
     var description: String {
-        let microseconds = Double(perRequest.components.seconds) * 1e6 + Double(perRequest.components.attoseconds) / 1e12
+        let microseconds = perRequest.inSeconds * 1e6
         // Whole microseconds, rounded down: 14.7 µs reads 14, never the 15 it falls short of.
         return "a joined call saves \(max(0, Int(microseconds.rounded(.down)))) µs a request"
             + (pays ? "" : ", under the \(Self.minimum.components.attoseconds / 1_000_000_000_000) µs a hand-off costs")

@@ -95,7 +95,7 @@ public struct LocalBatchTransform: Sendable {
             }
         }
         let elapsed = clock.now - start
-        result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        result.seconds = elapsed.inSeconds
         return result
     }
 

@@ -58,7 +58,7 @@ public struct ModelLoadingService: Service, CustomStringConvertible {
                 "backend": .string(model.placement == .cpu ? "cpu (dense kernel: \(CPUBackend.denseInstructionSet))" : model.placement.description),
                 "batching": .string(model.batcher.map { "on, up to \($0.maxConcurrentCalls) joined call\($0.maxConcurrentCalls == 1 ? "" : "s") at once (\(model.batching))" }
                                     ?? "off (\(model.batching))"),
-                "load_ms": .stringConvertible(Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
+                "load_ms": .stringConvertible(Int(elapsed.inSeconds * 1000)),
             ]
             if let choice = model.compiled.kernelChoice { metadata["tree_walk"] = .string(choice) }
             logger.info("model ready", metadata: metadata)

@@ -95,7 +95,7 @@ public struct MultiModelLoader: Sendable {
         var metadata: Logger.Metadata = [
             "model": .string(name), "url": .string(url), "bytes": .stringConvertible(model.residentBytes),
             "sha256": .string(model.summary.sha256), "format": .string(model.summary.format.description), "objective": .string(model.summary.objective),
-            "load_ms": .stringConvertible(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+            "load_ms": .stringConvertible(Int(elapsed.inSeconds * 1000)),
             "used_bytes": .stringConvertible(registry.usedBytes), "budget_bytes": .stringConvertible(registry.budgetBytes),
         ]
         if let targetModel { metadata["target_model"] = .string(targetModel) }

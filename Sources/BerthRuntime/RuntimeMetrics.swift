@@ -145,6 +145,6 @@ extension Placement {
 extension Recorder {
     /// Records `duration` in seconds.
     public func record(_ duration: Duration) {
-        record(Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18)
+        record(duration.inSeconds)
     }
 }

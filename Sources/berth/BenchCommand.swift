@@ -158,6 +158,6 @@ struct BenchCommand: ParsableCommand {
         }
         samples.sort()
         let median = samples[samples.count / 2]
-        return Double(median.components.seconds) * 1e6 + Double(median.components.attoseconds) / 1e12
+        return median.inSeconds * 1e6
     }
 }

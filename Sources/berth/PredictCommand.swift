@@ -277,7 +277,7 @@ final class ProgressBar {
         let width = 30
         let filled = Int(fraction * Double(width))
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let rate = seconds > 0 ? Int(Double(records) / seconds) : 0
         let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
         writeStandardError("\r\(label.suffix(40)) [\(bar)] \(Int(fraction * 100))% \(records) records \(rate) records/s")

@@ -68,14 +68,21 @@ import Testing
         let trees = (0..<24).map { Self.tree(seed: UInt64($0 * 7 + groups), categorical: $0 == 5 || $0 == 6, linear: $0 == 11, rules: rules) }
         let forest = DoubleForest(featureCount: 4, groupCount: groups, trees: trees, averagesIterations: false, transform: .identity)
         let packed = try PackedDoubleForest(forest)
-        // Blocks from 64 rows walked with AVX-512 gathers where this CPU has them, and without.
-        for gathers in [false, true] {
-            let compact = try #require(CompactDoubleForest(packed, featureCount: 4, walk: .fixed(gathers ? .compactRowsAVX512 : .compactRows)))
+        // Every walk this kernel has, fixed for single rows and blocks alike (the gather walks where this CPU has
+        // AVX-512; elsewhere a walk that is not available is measured instead).
+        let canGather = berth_forest_walk_isa() >= 2
+        for walk in [TreeWalk.compactRows, .compactRowsAVX512, .compactTrees, .compactTreesAVX512] {
+            let gathers = walk.compactGatherInstructionSet != nil
+            let compact = try #require(CompactDoubleForest(packed, featureCount: 4, walk: .fixed(walk)))
             #expect(compact.hasMissingZeros == missingZeros)
             #expect(compact.runEnd(from: 0) == 5 && compact.runEnd(from: 5) == 5 && compact.runEnd(from: 7) == 11 && compact.runEnd(from: 12) == 24)
-            #expect(compact.gathersBlocks == (gathers && berth_forest_walk_isa() >= 2))
-            #expect(compact.gathersSingleRows == compact.gathersBlocks)
-            if compact.gathersBlocks {
+            if !gathers || canGather {
+                #expect(compact.walks.fewRows == walk && compact.walks.block == walk)
+                #expect(compact.walks.reason == "\(walk) (BERTH_TREE_WALK)")
+            } else {
+                #expect(compact.walks.reason.hasSuffix("; BERTH_TREE_WALK=\(walk) is not available for this model on this CPU"))
+            }
+            if gathers && canGather {
                 // The gather walks themselves run (`addMargins` would fall back to the plain walks if they refused).
                 var margins = [Double](repeating: 0, count: 64 * groups)
                 let rows = [Double](repeating: 0.5, count: 64 * 4)
@@ -93,22 +100,18 @@ import Testing
                 let swift = Self.margins(packed, compact: nil, rows: rows, groups: groups)
                 let c = Self.margins(packed, compact: compact, rows: rows, groups: groups)
                 #expect(c.map(\.bitPattern) == swift.map(\.bitPattern),
-                        "\(rowCount) rows, \(groups) groups, missing zeros: \(missingZeros), gathers: \(gathers)")
+                        "\(rowCount) rows, \(groups) groups, missing zeros: \(missingZeros), \(walk)")
             }
         }
-        // Fixed by BERTH_TREE_WALK: either walk of a kind fixes both kinds; a walk this kernel lacks is measured.
-        for (walk, gathers) in [(TreeWalk.compactTrees, false), (.compactRowsAVX512, true), (.compactTreesAVX512, true)] {
-            let fixed = try #require(CompactDoubleForest(packed, featureCount: 4, walk: .fixed(walk)))
-            let canGather = berth_forest_walk_isa() >= 2
-            #expect(fixed.gathersBlocks == (gathers && canGather) && fixed.gathersSingleRows == fixed.gathersBlocks, "\(walk)")
-            #expect(fixed.walkChoice?.hasSuffix(gathers && !canGather ? "is not available for this model on this CPU" : "(BERTH_TREE_WALK)") == true, "\(walk)")
-        }
+        // A walk this kernel lacks is measured, and the ready line says so.
         let lacking = try #require(CompactDoubleForest(packed, featureCount: 4, walk: .fixed(.packedRows)))
-        #expect(lacking.walkChoice?.hasSuffix("; BERTH_TREE_WALK=packed-rows is not available for this model on this CPU") == true)
-        // Measured at load: the ready line names what won, where there was a choice.
+        #expect(lacking.walks.reason.hasSuffix("; BERTH_TREE_WALK=packed-rows is not available for this model on this CPU"))
+        // Measured at load: the ready line names what won and the µs a row of each walk, where there was a choice.
         let measured = try #require(CompactDoubleForest(packed, featureCount: 4))
-        #expect((measured.walkChoice != nil) == (berth_forest_walk_isa() >= 2))
-        #expect(measured.walkChoice.map { $0.hasPrefix("blocks from \(CompactDoubleForest.gatherRows) rows: compact-rows") && $0.contains("; single rows: compact-trees") } ?? true)
+        let reason = measured.walks.reason
+        #expect(reason.hasPrefix("blocks: compact-rows") && reason.contains("; single rows: compact-trees"), "\(reason)")
+        #expect(reason.contains("compact-rows-avx512 ") == canGather && reason.contains("compact-trees-avx512 ") == canGather, "\(reason)")
+        #expect(reason.contains("the only walk here") == !canGather, "\(reason)")
     }
 
     /// `BERTH_TREE_WALK` reaches the double kernel through the CPU backend, and the ready line's `tree_walk` says so.
@@ -116,7 +119,7 @@ import Testing
         let trees = (0..<8).map { Self.tree(seed: UInt64($0), categorical: false, linear: false, rules: Self.rules) }
         let forest = DoubleForest(featureCount: 4, groupCount: 1, trees: trees, averagesIterations: false, transform: .identity)
         let model = try CPUBackend(treeWalk: .fixed(.compactTrees)).compile(.doubleTrees(forest))
-        #expect(model.kernelChoice == "blocks: compact-rows; single rows: compact-trees (BERTH_TREE_WALK)")
+        #expect(model.kernelChoice == "compact-trees (BERTH_TREE_WALK)")
     }
 
     @Test func aForestOfCategoricalTreesOnlyHasNoCompactForm() throws {
