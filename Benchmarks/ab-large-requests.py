@@ -6,7 +6,7 @@ with the same binary twice first (an A/A run) to see the noise.
 
 Usage (needs wrk from Debian; the fixture environment has xgboost for the reference model):
     opt-ml-fixtures/.venv-xgb3/bin/python Benchmarks/ab-large-requests.py BASELINE_BERTH THIS_BERTH \
-        [--pairs 10] [--seconds 2] [--connections 2] [--types text/csv,application/json,application/x-npy]
+        [--pairs 10] [--seconds 2] [--connections 2] [--types text/csv,application/json,application/x-npy] [--accept application/json]
 """
 
 import argparse
@@ -39,6 +39,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--types", default=",".join(large_requests.BODIES))
+    parser.add_argument("--accept", help="the answers' content type (default: none asked, so text/csv)")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         reference_model.build(work)
@@ -53,7 +54,7 @@ def main():
             for content_type in arguments.types.split(","):
                 body = bodies[content_type]
                 for port, _ in servers.values():  # warm-up
-                    large_requests.wrk_rows_per_second(port, body, content_type, arguments.connections, 1, work)
+                    large_requests.wrk_rows_per_second(port, body, content_type, arguments.connections, 1, work, arguments.accept)
                 rates = {label: [] for label in servers}
                 rate_ratios, cpu_ratios = [], []
                 for pair in range(arguments.pairs):
@@ -62,7 +63,8 @@ def main():
                     for label in order:
                         port, process = servers[label]
                         before = cpu_seconds(process.pid)
-                        rate = large_requests.wrk_rows_per_second(port, body, content_type, arguments.connections, arguments.seconds, work)
+                        rate = large_requests.wrk_rows_per_second(port, body, content_type, arguments.connections, arguments.seconds, work,
+                                                                   arguments.accept)
                         cpu_per_row[label] = (cpu_seconds(process.pid) - before) / (rate * arguments.seconds)
                         rates[label].append(rate)
                     rate_ratios.append(rates["candidate"][-1] / rates["baseline"][-1])

@@ -24,13 +24,16 @@ ROWS = 10000
 BODIES = ("text/csv", "application/json", "application/x-npy")
 
 
-def wrk_rows_per_second(port, body, content_type, connections, seconds, work):
+def wrk_rows_per_second(port, body, content_type, connections, seconds, work, accept=None):
+    """Rows a second answered for `body` sent by wrk; `accept` sets the Accept header (none: the server's default,
+    text/csv, as the official container's)."""
     import re
     import subprocess
     script = os.path.join(work, "request.lua")
     with open(script, "w") as handle:
         handle.write(f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "{content_type}"\n'
-                     f'local f = io.open("{body}", "rb")\nwrk.body = f:read("*all")\nf:close()\n')
+                     + (f'wrk.headers["Accept"] = "{accept}"\n' if accept else "")
+                     + f'local f = io.open("{body}", "rb")\nwrk.body = f:read("*all")\nf:close()\n')
     output = subprocess.run(["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", script,
                              f"http://127.0.0.1:{port}/invocations"], check=True, capture_output=True, text=True).stdout
     if "Non-2xx" in output:
