@@ -122,25 +122,27 @@ private final class PieceBatches: @unchecked Sendable {
     }
 
     /// The pieces' rows in order, or nil when one was not read (the body was not split) or failed, or when they
-    /// hold more values than a request may.
+    /// hold more values than a request may. Each piece is let go once its rows are copied, so the rows are held
+    /// twice over only one piece at a time.
     func joined(featureCount: Int) -> FeatureBatch? {
-        var parts = [FeatureBatch]()
+        var rowCount = 0, keepsDoubles = false
         for slot in slots {
             guard case .read(let batch) = slot else { return nil }
-            parts.append(batch)
+            rowCount += batch.rowCount
+            keepsDoubles = batch.doubles != nil
         }
-        let rowCount = parts.reduce(0) { $0 + $1.rowCount }
-        guard !parts.isEmpty, rowCount * featureCount <= RequestDecodingOptions.maxValues else { return nil }
+        guard !slots.isEmpty, rowCount * featureCount <= RequestDecodingOptions.maxValues else { return nil }
         var values = [Float]()
         values.reserveCapacity(rowCount * featureCount)
-        for part in parts { values.append(contentsOf: part.values) }
-        var doubles: [Double]?
-        if parts[0].doubles != nil {
-            var kept = [Double]()
-            kept.reserveCapacity(rowCount * featureCount)
-            for part in parts { kept.append(contentsOf: part.doubles ?? []) }
-            doubles = kept
+        var kept = [Double]()
+        if keepsDoubles { kept.reserveCapacity(rowCount * featureCount) }
+        for piece in slots.indices {
+            guard case .read(let batch) = slots[piece] else { return nil }
+            slots[piece] = .unread
+            values.append(contentsOf: batch.values)
+            if keepsDoubles { kept.append(contentsOf: batch.doubles ?? []) }
         }
+        let doubles = keepsDoubles ? kept : nil
         return FeatureBatch(rowCount: rowCount, columnCount: featureCount, values: values, doubles: doubles)
     }
 }
