@@ -42,9 +42,15 @@ extension CPUTreeEnsembleModel {
 
     /// Times the walks this forest and CPU allow (`TreeWalkChoice`) on rows around the model's own thresholds.
     func measuredWalks(preference: TreeWalkPreference) -> TreeWalkChoice {
-        let rows = featureCount <= TreeWalkChoice.widestMeasuredRows
-            ? SyntheticRows(forest: forest, featureCount: featureCount).batch(rowCount: TreeWalkChoice.measuredBlockRows)
-            : FeatureBatch(rowCount: 0, columnCount: featureCount, values: [])
+        // Rows around the model's thresholds, drawn at the first timing: a walk fixed by BERTH_TREE_WALK, or a row too
+        // wide to time (`TreeWalkChoice.choose`), needs none.
+        var drawn: FeatureBatch?
+        func rows() -> FeatureBatch {
+            if let drawn { return drawn }
+            let rows = SyntheticRows(forest: forest, featureCount: featureCount).batch(rowCount: TreeWalkChoice.measuredBlockRows)
+            drawn = rows
+            return rows
+        }
         let hasCompact = compact != nil
         let nodeCount = forest.nodes.count
         var margins = [Float](repeating: 0, count: TreeWalkChoice.measuredBlockRows * groupCount)
@@ -54,7 +60,7 @@ extension CPUTreeEnsembleModel {
                                      available: { TreeWalk.isAvailable($0, compact: hasCompact, nodeCount: nodeCount) },
                                      featureCount: featureCount,
                                      time: { walk, trial in
-            rows.values.withUnsafeBufferPointer { values in
+            rows().values.withUnsafeBufferPointer { values in
                 forest.nodes.withUnsafeBufferPointer { nodes in
                     margins.withUnsafeMutableBufferPointer { margins in
                         indices.withUnsafeMutableBufferPointer { indices in

@@ -68,9 +68,15 @@ final class CompactDoubleForest: @unchecked Sendable {
         let canGather = berth_forest_walk_isa() >= 2
         let first = holds.firstIndex(of: true)!
         let trees = first..<min(runEnds[first], first + 64)
-        // Rows to time on only where there is a choice to time.
-        let synthetic = canGather && featureCount <= TreeWalkChoice.widestMeasuredRows
-            ? SyntheticRows(forest: packed, featureCount: featureCount).batch(rowCount: Self.measuredRows).wideValues : []
+        // Rows around the model's thresholds, drawn at the first timing: a fixed walk, a CPU without a choice or a
+        // row too wide to time needs none.
+        var drawn: [Double]?
+        func rows() -> [Double] {
+            if let drawn { return drawn }
+            let rows = SyntheticRows(forest: packed, featureCount: featureCount).batch(rowCount: Self.measuredRows).wideValues
+            drawn = rows
+            return rows
+        }
         var margins = [Double](repeating: 0, count: Self.measuredRows * Int(packed.groupCount))
         let clock = ContinuousClock()
         walks = TreeWalkChoice.choose(
@@ -81,7 +87,7 @@ final class CompactDoubleForest: @unchecked Sendable {
             featureCount: featureCount, blockTrialRows: Self.measuredRows,
             time: { walk, trial in
                 withUnsafePointer(to: forest) { forest in
-                    synthetic.withUnsafeBufferPointer { rows in
+                    rows().withUnsafeBufferPointer { rows in
                         margins.withUnsafeMutableBufferPointer { margins in
                             let start = clock.now
                             Self.sum(forest, trees: trees, rows: rows.baseAddress!,
