@@ -69,9 +69,12 @@ public enum TreeWalk: String, Sendable, CaseIterable, CustomStringConvertible {
     }
 }
 
-/// Which walk `CPUTreeEnsembleModel` takes: `BERTH_TREE_WALK` either leaves it to measurement at load (the default)
-/// or names one walk for every block, where the forest and CPU allow it.
+/// Which walks a tree kernel takes: `BERTH_TREE_WALK` either leaves them to measurement at load (the default), or
+/// names one walk for every block, or two — one for blocks of `TreeWalkChoice.blockRows` rows or more and one for
+/// fewer, the pair a measured load's ready line names — where the forest and CPU allow them. Named walks skip the
+/// measurement, a few milliseconds of a cold start.
 public enum TreeWalkPreference: Sendable, Equatable {
     case measured
     case fixed(TreeWalk)
+    case pair(block: TreeWalk, fewRows: TreeWalk)
 }

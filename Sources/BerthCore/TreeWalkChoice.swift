@@ -31,16 +31,24 @@ struct TreeWalkChoice: Sendable {
     /// What a walk is timed on: `measuredSingleRows` rows one call each, or one block of `measuredBlockRows`.
     enum Trial { case singleRows, block }
 
-    /// `preference`'s walk where it is available, else the fastest available walk of each kind by `time` (which
+    /// `preference`'s walks where they are available, else the fastest available walk of each kind by `time` (which
     /// runs one trial of a walk and returns the seconds taken).
     /// `featureCount` above `widestMeasuredRows` takes the first available walks unmeasured. `blockTrialRows` is the
     /// rows of a block trial, for the µs a row the reason gives.
     static func choose(preference: TreeWalkPreference, available: (TreeWalk) -> Bool, featureCount: Int = 0,
                        blockTrialRows: Int = measuredBlockRows, time: (TreeWalk, Trial) -> Double) -> TreeWalkChoice {
         var note = ""
-        if case .fixed(let walk) = preference {
+        switch preference {
+        case .measured:
+            break
+        case .fixed(let walk):
             if available(walk) { return TreeWalkChoice(fewRows: walk, block: walk, reason: "\(walk) (BERTH_TREE_WALK)") }
             note = "; BERTH_TREE_WALK=\(walk) is not available for this model on this CPU"
+        case .pair(let block, let fewRows):
+            if available(block) && available(fewRows) {
+                return TreeWalkChoice(fewRows: fewRows, block: block, reason: "blocks: \(block); single rows: \(fewRows) (BERTH_TREE_WALK)")
+            }
+            note = "; BERTH_TREE_WALK=\(block),\(fewRows) is not available for this model on this CPU"
         }
         // The gathers on the packed nodes take the compact gathers' steps on nodes twice the size: timed only where
         // those are not available, so a load times as many walks as before the compact gathers came.

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthJSON
 
 /// Where and with how many threads models compute.
 public struct ComputeSettings: Sendable {
@@ -10,7 +11,8 @@ public struct ComputeSettings: Sendable {
     public var cudaMinimumRows: Int?
     /// `BERTH_NVRTC_PATH`: the NVRTC library (or its folder) to compile GPU kernels with.
     public var nvrtcPath: String?
-    /// `BERTH_TREE_WALK`: how tree kernels walk summed forests (`measured` at load, the default, or one walk's name).
+    /// `BERTH_TREE_WALK`: how tree kernels walk summed forests (`measured` at load, the default, one walk's name, or
+    /// two: blocks, then single rows).
     public var treeWalk = TreeWalkPreference.measured
 
     public init(processorCount: Int) {
@@ -27,12 +29,16 @@ public struct ComputeSettings: Sendable {
         }
         cudaMinimumRows = try reader.integer("BERTH_CUDA_MIN_ROWS", in: 1...1 << 30)
         nvrtcPath = reader.string("BERTH_NVRTC_PATH")
-        if let walk = reader.string("BERTH_TREE_WALK"), walk.lowercased() != "measured" {
-            guard let fixed = TreeWalk(rawValue: walk.lowercased()) else {
-                throw ConfigurationError(variable: "BERTH_TREE_WALK", value: walk,
-                                         expected: "measured or one of " + TreeWalk.allCases.map(\.rawValue).joined(separator: ", "))
+        if let value = reader.string("BERTH_TREE_WALK"), value.lowercased() != "measured" {
+            let names = value.lowercased().split(separator: ",", omittingEmptySubsequences: false).map { String($0.trimmingWhitespace()) }
+            let walks = names.compactMap(TreeWalk.init(rawValue:))
+            guard walks.count == names.count, let first = walks.first, walks.count <= 2 else {
+                throw ConfigurationError(variable: "BERTH_TREE_WALK", value: value, expected: """
+                    measured, one walk for every block, or two joined by a comma (blocks, then single rows), of \
+                    \(TreeWalk.allCases.map(\.rawValue).joined(separator: ", "))
+                    """)
             }
-            treeWalk = .fixed(fixed)
+            treeWalk = walks.count == 1 ? .fixed(first) : .pair(block: first, fewRows: walks[1])
         }
     }
 }

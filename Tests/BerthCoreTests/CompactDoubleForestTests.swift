@@ -103,6 +103,10 @@ import Testing
                         "\(rowCount) rows, \(groups) groups, missing zeros: \(missingZeros), \(walk)")
             }
         }
+        // The pair a measured load names, pinned: blocks and single rows each take theirs.
+        let pair = try #require(CompactDoubleForest(packed, featureCount: 4, walk: .pair(block: .compactRows, fewRows: .compactTrees)))
+        #expect(pair.walks.block == .compactRows && pair.walks.fewRows == .compactTrees)
+        #expect(pair.walks.reason == "blocks: compact-rows; single rows: compact-trees (BERTH_TREE_WALK)")
         // A walk this kernel lacks is measured, and the ready line says so.
         let lacking = try #require(CompactDoubleForest(packed, featureCount: 4, walk: .fixed(.packedRows)))
         #expect(lacking.walks.reason.hasSuffix("; BERTH_TREE_WALK=packed-rows is not available for this model on this CPU"))

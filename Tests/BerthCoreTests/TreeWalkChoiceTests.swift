@@ -80,6 +80,24 @@ import Testing
         #expect(choice.reason == "compact-trees (BERTH_TREE_WALK)")
     }
 
+    /// Two named walks, the pair a measured load's ready line names: the first for blocks, the second for single rows,
+    /// with nothing timed; where either does not apply, both kinds are measured and the line says so.
+    @Test func aNamedPairServesBlocksAndSingleRows() {
+        var timings = 0
+        let pinned = TreeWalkChoice.choose(preference: .pair(block: .compactRowsAVX512, fewRows: .compactTreesAVX2), available: { _ in true }) { _, _ in
+            timings += 1
+            return 1e-6
+        }
+        #expect(pinned.block == .compactRowsAVX512 && pinned.fewRows == .compactTreesAVX2 && timings == 0)
+        #expect(pinned.reason == "blocks: compact-rows-avx512; single rows: compact-trees-avx2 (BERTH_TREE_WALK)")
+        #expect(pinned.walk(rowCount: TreeWalkChoice.blockRows) == .compactRowsAVX512 && pinned.walk(rowCount: 1) == .compactTreesAVX2)
+        let available: Set<TreeWalk> = [.compactRows, .compactTrees, .compactRowsAVX512]
+        let measured = TreeWalkChoice.choose(preference: .pair(block: .compactRowsAVX512, fewRows: .compactTreesAVX512),
+                                             available: available.contains, time: Self.clock([.compactRows: 2e-6, .compactTrees: 3e-6, .compactRowsAVX512: 1e-6]))
+        #expect(measured.block == .compactRowsAVX512 && measured.fewRows == .compactTrees)
+        #expect(measured.reason.hasSuffix("; BERTH_TREE_WALK=compact-rows-avx512,compact-trees-avx512 is not available for this model on this CPU"))
+    }
+
     @Test func aNamedWalkThatDoesNotApplyIsMeasuredInsteadAndSaysSo() {
         let available: Set<TreeWalk> = [.packedRows, .packedTrees]
         let choice = TreeWalkChoice.choose(preference: .fixed(.avx512Gathers), available: available.contains, time: Self.clock([:]))

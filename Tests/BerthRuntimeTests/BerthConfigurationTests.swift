@@ -41,7 +41,8 @@ import Testing
         ("SAGEMAKER_BIND_TO_PORT", "http"), ("SAGEMAKER_BIND_TO_PORT", "70000"), ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "-1"),
         ("SAGEMAKER_BATCH", "maybe"), ("SAGEMAKER_BATCH_STRATEGY", "SOMETIMES"), ("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "image/png"),
         ("BERTH_LOG_LEVEL", "loud"), ("LOG_LEVEL", "verbose"), ("BERTH_ANSWER_STYLE", "triton"), ("BERTH_EXPLAIN", "shap"),
-        ("BERTH_TREE_WALK", "fastest"),
+        ("BERTH_TREE_WALK", "fastest"), ("BERTH_TREE_WALK", "compact-rows,fastest"), ("BERTH_TREE_WALK", "compact-rows,"),
+        ("BERTH_TREE_WALK", "compact-rows,compact-trees,packed-rows"),
     ])
     func invalidValuesNameTheVariable(_ name: String, _ value: String) {
         let error = #expect(throws: ConfigurationError.self) { try BerthConfiguration(environment: [name: value], processorCount: 1) }
@@ -68,6 +69,9 @@ import Testing
         #expect(try BerthConfiguration(environment: [:], processorCount: 1).compute.treeWalk == .measured)
         #expect(try BerthConfiguration(environment: ["BERTH_TREE_WALK": "measured"], processorCount: 1).compute.treeWalk == .measured)
         #expect(try BerthConfiguration(environment: ["BERTH_TREE_WALK": "Compact-Rows"], processorCount: 1).compute.treeWalk == .fixed(.compactRows))
+        // Two walks: blocks, then single rows, as a measured load's ready line names them.
+        #expect(try BerthConfiguration(environment: ["BERTH_TREE_WALK": "compact-rows-avx512, Compact-Trees-AVX512"], processorCount: 1)
+            .compute.treeWalk == .pair(block: .compactRowsAVX512, fewRows: .compactTreesAVX512))
     }
 
     @Test func explainIsUnsetUnlessNamed() throws {
