@@ -23,7 +23,7 @@ public struct BackendChoice: Sendable {
     public static func choose(configuration: BerthConfiguration, environment: [String: String], logger: Logger,
                               driverPath: String = CUDADriver.libraryName,
                               metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws(Refusal) -> BackendChoice {
-        let cpu = CPUBackend(parallelism: RowParallelism(threadCount: configuration.compute.threadCount),
+        let cpu = CPUBackend(parallelism: configuration.compute.rowParallelism,
                              treeWalk: configuration.compute.treeWalk)
         let cpuDetails = ["dense_kernel": CPUBackend.denseInstructionSet, "gathers": CPUBackend.gatherInstructionSet,
                           "oblivious_kernel": CPUBackend.obliviousInstructionSet, "threads": String(configuration.compute.threadCount)]

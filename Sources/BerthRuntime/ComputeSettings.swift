@@ -19,6 +19,9 @@ public struct ComputeSettings: Sendable {
         threadCount = processorCount
     }
 
+    /// How large calls split over `threadCount` threads: the kernels' batches and the decoders' large bodies alike.
+    public var rowParallelism: RowParallelism { RowParallelism(threadCount: threadCount) }
+
     mutating func read(_ reader: EnvironmentReader) throws(ConfigurationError) {
         if let threads = try reader.integer("BERTH_THREADS", in: 1...1024) { threadCount = threads }
         if let device = reader.string("BERTH_DEVICE") {

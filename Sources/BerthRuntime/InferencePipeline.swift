@@ -19,7 +19,7 @@ public struct InferencePipeline: Sendable {
         decoding = RequestDecodingOptions(libsvmIndexBase: configuration.serving.libsvmIndexBase,
                                           precision: model.compiled.featurePrecision, schema: model.summary.schema,
                                           unknownFeatures: configuration.serving.unknownFeatures, csvHeader: configuration.serving.csvHeader,
-                                          parallelism: RowParallelism(threadCount: configuration.compute.threadCount))
+                                          parallelism: configuration.compute.rowParallelism)
         encoding = ResponseEncodingOptions(selection: model.outputSelection, batchFraming: configuration.batchTransform.enabled, jsonDefault: model.defaultJSONSelection)
         answerStyle = configuration.serving.answerStyle
         defaultExplanation = configuration.serving.explain
