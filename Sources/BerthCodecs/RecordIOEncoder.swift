@@ -14,27 +14,74 @@ public struct RecordIOEncoder: ResponseEncoder {
     }
 
     public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
-        for row in 0..<predictions.rowCount {
-            let entries = options.namedValues(predictions, row: row).map { (name: $0.name, values: $0.value.float32s) }
-            // Sizes of the nested messages: label map entry { key, Value { Float32Tensor { values } } }.
-            let sizes = entries.map { entry in
-                let tensor = ProtobufWriter.lengthDelimitedSize(4 * entry.values.count)
-                let value = ProtobufWriter.lengthDelimitedSize(tensor)
-                let mapEntry = ProtobufWriter.lengthDelimitedSize(entry.name.utf8.count) + ProtobufWriter.lengthDelimitedSize(value)
-                return (tensor: tensor, value: value, mapEntry: mapEntry)
+        guard options.selection == nil else {
+            for row in 0..<predictions.rowCount {
+                let entries = options.namedValues(predictions, row: row).map { (name: $0.name, values: $0.value.float32s) }
+                let record = RecordLayout(entries.map { (name: $0.name, valueCount: $0.values.count) })
+                record.appendHeader(to: &output)
+                for (index, entry) in entries.enumerated() {
+                    record.appendOpening(ofEntry: index, to: &output)
+                    for value in entry.values { LittleEndian.appendUInt32(value.bitPattern, to: &output) }
+                }
+                record.appendPadding(to: &output)
             }
-            let recordLength = sizes.reduce(0) { $0 + ProtobufWriter.lengthDelimitedSize($1.mapEntry) }
-            RecordIOFraming.appendHeader(length: recordLength, to: &output)
-            for (entry, size) in zip(entries, sizes) {
-                ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.recordLabel, length: size.mapEntry, to: &output)
-                ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.mapKey, length: entry.name.utf8.count, to: &output)
-                output.append(contentsOf: entry.name.utf8)
-                ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.mapValue, length: size.value, to: &output)
-                ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.float32Tensor, length: size.tensor, to: &output)
-                ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.tensorValues, length: 4 * entry.values.count, to: &output)
-                for value in entry.values { LittleEndian.appendUInt32(value.bitPattern, to: &output) }
-            }
-            RecordIOFraming.appendPadding(length: recordLength, to: &output)
+            return
         }
+        // The scores alone: every record has the same layout, `score` and the row's values, so the bytes before and
+        // after the values are written once and copied for each row (a list of named values built for every row
+        // made a 10,000-row answer six times as slow as its CSV).
+        let columns = predictions.columnCount
+        let record = RecordLayout([(name: "score", valueCount: columns)])
+        var opening = [UInt8](), closing = [UInt8]()
+        record.appendHeader(to: &opening)
+        record.appendOpening(ofEntry: 0, to: &opening)
+        record.appendPadding(to: &closing)
+        output.reserveCapacity(output.count + predictions.rowCount * (opening.count + 4 * columns + closing.count))
+        for row in 0..<predictions.rowCount {
+            output.append(contentsOf: opening)
+            for column in 0..<columns {
+                let index = row * columns + column
+                // Through the double, as the selected outputs' values go (`SelectedValue.float32s`).
+                let value = Float(predictions.doubles?[index] ?? Double(predictions.values[index]))
+                LittleEndian.appendUInt32(value.bitPattern, to: &output)
+            }
+            output.append(contentsOf: closing)
+        }
+    }
+}
+
+/// One record's nested lengths — label map entry { key, Value { Float32Tensor { values } } } for each named output —
+/// and the bytes that frame its values.
+private struct RecordLayout {
+    private let entries: [(name: String, valueCount: Int, tensor: Int, value: Int, mapEntry: Int)]
+    private let length: Int
+
+    init(_ outputs: [(name: String, valueCount: Int)]) {
+        entries = outputs.map { output in
+            let tensor = ProtobufWriter.lengthDelimitedSize(4 * output.valueCount)
+            let value = ProtobufWriter.lengthDelimitedSize(tensor)
+            let mapEntry = ProtobufWriter.lengthDelimitedSize(output.name.utf8.count) + ProtobufWriter.lengthDelimitedSize(value)
+            return (output.name, output.valueCount, tensor, value, mapEntry)
+        }
+        length = entries.reduce(0) { $0 + ProtobufWriter.lengthDelimitedSize($1.mapEntry) }
+    }
+
+    func appendHeader(to output: inout [UInt8]) {
+        RecordIOFraming.appendHeader(length: length, to: &output)
+    }
+
+    /// Entry `index`'s bytes up to its values, which the caller appends next (4 bytes each, little-endian).
+    func appendOpening(ofEntry index: Int, to output: inout [UInt8]) {
+        let entry = entries[index]
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.recordLabel, length: entry.mapEntry, to: &output)
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.mapKey, length: entry.name.utf8.count, to: &output)
+        output.append(contentsOf: entry.name.utf8)
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.mapValue, length: entry.value, to: &output)
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.float32Tensor, length: entry.tensor, to: &output)
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.tensorValues, length: 4 * entry.valueCount, to: &output)
+    }
+
+    func appendPadding(to output: inout [UInt8]) {
+        RecordIOFraming.appendPadding(length: length, to: &output)
     }
 }
