@@ -17,6 +17,8 @@ protocol FeatureValues: SendableMetatype {
     func isMissing(at index: Int) -> Bool
     /// Sets an already appended value (a sparse row's present feature).
     mutating func set(_ value: Double, at index: Int)
+    /// Drops the last `count` values: a JSON Lines record read partway before it proved not to be plain numbers.
+    mutating func removeLast(_ count: Int)
     func batch(rowCount: Int, columnCount: Int) -> FeatureBatch
 }
 
@@ -32,6 +34,7 @@ struct Float32Values: FeatureValues {
     mutating func appendMissing(count: Int) { floats.append(contentsOf: repeatElement(.nan, count: count)) }
     func isMissing(at index: Int) -> Bool { floats[index].isNaN }
     mutating func set(_ value: Double, at index: Int) { floats[index] = Float(value) }
+    mutating func removeLast(_ count: Int) { floats.removeLast(count) }
     func batch(rowCount: Int, columnCount: Int) -> FeatureBatch {
         FeatureBatch(rowCount: rowCount, columnCount: columnCount, values: floats)
     }
@@ -71,6 +74,11 @@ struct KeptDoubles: FeatureValues {
         doubles[index] = value
     }
 
+    mutating func removeLast(_ count: Int) {
+        floats.removeLast(count)
+        doubles.removeLast(count)
+    }
+
     func batch(rowCount: Int, columnCount: Int) -> FeatureBatch {
         FeatureBatch(rowCount: rowCount, columnCount: columnCount, values: floats, doubles: doubles)
     }
@@ -89,6 +97,7 @@ struct ScratchValues: FeatureValues {
     mutating func appendMissing(count: Int) { values.append(contentsOf: repeatElement(.nan, count: count)) }
     func isMissing(at index: Int) -> Bool { values[index].isNaN }
     mutating func set(_ value: Double, at index: Int) { values[index] = value }
+    mutating func removeLast(_ count: Int) { values.removeLast(count) }
     mutating func removeAll() { values.removeAll(keepingCapacity: true) }
     func batch(rowCount: Int, columnCount: Int) -> FeatureBatch {
         FeatureBatch(rowCount: rowCount, columnCount: columnCount, values: values.map(Float.init), doubles: values)

@@ -37,13 +37,14 @@ public struct JSONLinesDecoder: RequestDecoder {
         // with a feature named "features" reads `{"features": …}` as a named record: only the general path knows.
         let plainRecords = JSONNumberRows(featureCount: featureCount)
         let featuresObjectIsPlain = options.schema?.column(named: "features") == nil
-        var row = ScratchValues(reservingCapacity: featureCount)
         return try lines.rows(featureCount: featureCount, into: Values.self, emptyMessage: "the JSON Lines body holds no records") {
             line, lineNumber, _, values throws(CodecError) in
-            if plainRecords.readRecord(UnsafeBufferPointer(rebasing: bytes[line]), acceptsFeaturesObject: featuresObjectIsPlain, into: &row) {
-                values.append(contentsOf: row.values)
+            // Straight into the batch; a record that proves not to be plain numbers partway gives back what it added.
+            let start = values.count
+            if plainRecords.readRecord(UnsafeBufferPointer(rebasing: bytes[line]), acceptsFeaturesObject: featuresObjectIsPlain, into: &values) {
                 return
             }
+            values.removeLast(values.count - start)
             let record: JSONValue
             do throws(JSONParseError) {
                 record = try JSONReader.parse(UnsafeBufferPointer(rebasing: bytes[line]), allowsNonFiniteNumbers: true, rejectsDuplicateKeys: true)

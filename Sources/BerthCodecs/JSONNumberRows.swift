@@ -94,13 +94,13 @@ struct JSONNumberRows {
     }
 
     /// One JSON Lines record of plain numbers — `[…]`, or `{"features": […]}` where `acceptsFeaturesObject` —
-    /// exactly `featureCount` numbers or `null`s with only whitespace around: its values in `row` (emptied first),
-    /// or false for any other record, which the general path then reads.
-    func readRecord(_ line: UnsafeBufferPointer<UInt8>, acceptsFeaturesObject: Bool, into row: inout ScratchValues) -> Bool {
-        row.removeAll()
+    /// exactly `featureCount` numbers or `null`s with only whitespace around: its values appended to `values`; or
+    /// false for any other record, which the general path then reads, after the caller has dropped what was
+    /// appended of it.
+    func readRecord<Values: FeatureValues>(_ line: UnsafeBufferPointer<UInt8>, acceptsFeaturesObject: Bool, into values: inout Values) -> Bool {
         var scanner = Scanner(bytes: line)
         scanner.skipWhitespace()
-        guard readRowOrFeaturesObject(&scanner, acceptsFeaturesObject: acceptsFeaturesObject, into: &row) else { return false }
+        guard readRowOrFeaturesObject(&scanner, acceptsFeaturesObject: acceptsFeaturesObject, into: &values) else { return false }
         scanner.skipWhitespace()
         return scanner.position == line.count
     }

@@ -76,11 +76,14 @@ import Testing
     }
 
     static func recordValues(_ line: String, featureCount: Int, acceptsFeaturesObject: Bool = true) -> [Double]? {
+        // After a row already read, as in a body: a record read or refused leaves that row as it was.
         var row = ScratchValues()
+        row.append(-7)
         let read = Array(line.utf8).withUnsafeBufferPointer {
             JSONNumberRows(featureCount: featureCount).readRecord($0, acceptsFeaturesObject: acceptsFeaturesObject, into: &row)
         }
-        return read ? row.values : nil
+        #expect(row.values.first == -7)
+        return read ? Array(row.values.dropFirst()) : nil
     }
 
     /// A JSON Lines record of plain numbers, bare or as `{"features": […]}`, gives the general path's doubles bit
@@ -115,6 +118,19 @@ import Testing
     ])
     func everyOtherRecordGoesTheGeneralWay(_ line: String) {
         #expect(Self.recordValues(line, featureCount: 2) == nil, "\(line)")
+    }
+
+    /// A record the one pass gives up on partway — after a value or two went into the batch — is read from its start
+    /// by the general path, the values it had added dropped: every row keeps its own values, in float32 and in the
+    /// kept doubles alike.
+    @Test(arguments: [FeaturePrecision.float32, .float64])
+    func aRecordGivenUpPartwayLeavesNothingBehind(precision: FeaturePrecision) throws {
+        let body = "[1, 2, 3]\n[4, NaN, 6]\n[7, 8, 9]\n{\"features\": [10, 11, 12], \"extra\": 1}\n[13, 14, 15]\n"
+        let batch = try JSONLinesDecoder(options: .init(precision: precision)).decode(Array(body.utf8), featureCount: 3)
+        let expected: [Double] = [1, 2, 3, 4, .nan, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+        #expect(batch.rowCount == 5)
+        #expect(batch.values.map(\.bitPattern) == expected.map { Float($0).bitPattern })
+        #expect(batch.doubles?.map(\.bitPattern) == (precision == .float64 ? expected.map(\.bitPattern) : nil))
     }
 
     @Test func aFeaturesObjectIsLeftToTheGeneralPathWhereAFeatureIsNamedFeatures() {
