@@ -22,11 +22,14 @@ public struct CSVEncoder: ResponseEncoder {
             encodeScores(predictions, into: &output)
             return
         }
+        let wide = predictions.wideValues, columns = predictions.columnCount
+        output.reserveCapacity(output.count + predictions.rowCount * selection.keys.count * 24)
         for row in 0..<predictions.rowCount {
             if row > 0 { output.append(UInt8(ascii: "\n")) }
-            for (index, value) in options.orderedValues(predictions, row: row, selection: selection).enumerated() {
+            let values = wide[row * columns ..< (row + 1) * columns]
+            for (index, key) in selection.keys.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                value.appendCSV(to: &output)
+                selection.value(key, row: values).appendCSV(to: &output)
             }
         }
         if options.batchFraming { output.append(UInt8(ascii: "\n")) }

@@ -33,9 +33,10 @@ struct JSONRowObjects {
         if selection == nil && explanations == nil && predictions.columnCount == 1 {
             appendScoreObjects(of: predictions, separator: separatorBytes, separatesFirst: separatesFirst, to: &output)
         } else {
+            let wide = selection == nil ? [] : predictions.wideValues, columns = predictions.columnCount
             for row in 0..<predictions.rowCount {
                 if row > 0 || separatesFirst { output.append(contentsOf: separatorBytes) }
-                append(predictions, row: row, to: &output)
+                append(predictions, row: row, wideRow: wide.isEmpty ? [] : wide[row * columns ..< (row + 1) * columns], to: &output)
             }
         }
         if endsWithSeparator && predictions.rowCount > 0 { output.append(contentsOf: separatorBytes) }
@@ -61,15 +62,15 @@ struct JSONRowObjects {
         }
     }
 
-    /// `{"name": value, …}` for one row, with the row's explanation last when there is one.
-    private func append(_ predictions: Predictions, row: Int, to output: inout [UInt8]) {
+    /// `{"name": value, …}` for one row, with the row's explanation last when there is one; `wideRow` is the row's
+    /// doubles where outputs are selected (a slice of `Predictions.wideValues`).
+    private func append(_ predictions: Predictions, row: Int, wideRow: ArraySlice<Double>, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "{"))
         if let selection {
-            let values = predictions.wideRow(row)
             for (index, key) in selectedKeys.enumerated() {
                 if index > 0 { output.append(contentsOf: ", ".utf8) }
                 output.append(contentsOf: keyTexts[index])
-                selection.value(key, row: values).appendJSON(to: &output)
+                selection.value(key, row: wideRow).appendJSON(to: &output)
             }
         } else {
             output.append(contentsOf: keyTexts[0])

@@ -26,8 +26,9 @@ public struct NPYEncoder: ResponseEncoder {
             return
         }
         var values = [Float]()
+        let wide = predictions.wideValues, width = predictions.columnCount
         for row in 0..<predictions.rowCount {
-            for value in options.orderedValues(predictions, row: row, selection: selection) {
+            for value in options.orderedValues(wide[row * width ..< (row + 1) * width], selection: selection) {
                 values.append(contentsOf: value.float32s)
             }
         }

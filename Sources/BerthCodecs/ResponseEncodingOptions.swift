@@ -36,9 +36,9 @@ public struct ResponseEncodingOptions: Sendable, Equatable {
     /// batch transform's downstream readers expect it (BT-9).
     var writesBareScoreLines: Bool { batchFraming && selection == nil && explanations == nil }
 
-    /// The values of one row in the variable's order, for CSV columns and NPY columns.
-    func orderedValues(_ predictions: Predictions, row: Int, selection: OutputSelection) -> [SelectedValue] {
-        let values = predictions.wideRow(row)
-        return selection.keys.map { selection.value($0, row: values) }
+    /// The values of one row (its doubles, a slice of `Predictions.wideValues`) in the variable's order, for CSV
+    /// columns and NPY columns.
+    func orderedValues(_ row: ArraySlice<Double>, selection: OutputSelection) -> [SelectedValue] {
+        selection.keys.map { selection.value($0, row: row) }
     }
 }

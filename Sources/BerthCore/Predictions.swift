@@ -36,6 +36,10 @@ public struct Predictions: Sendable, Equatable {
         return ArraySlice(values[range].map(Double.init))
     }
 
+    /// Every row as doubles, widened once: what an encoder that reads each row's doubles takes before its loop,
+    /// where `wideRow` would widen (and allocate) a row at a time.
+    public var wideValues: [Double] { doubles ?? values.map(Double.init) }
+
     /// The rows `range`, as their own `Predictions` (what a batcher hands back to each joined request).
     public func rows(_ range: Range<Int>) -> Predictions {
         let span = range.lowerBound * columnCount ..< range.upperBound * columnCount
