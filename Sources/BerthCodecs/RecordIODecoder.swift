@@ -53,6 +53,9 @@ private struct RecordReader {
     var isSparse: Bool?
     /// The tensor's values, each exact as a double whatever the tensor's element type.
     var tensorValues = [Double]()
+    /// The tensor's values while they are one packed float field, the usual tensor: left in the record's bytes and
+    /// read straight into the batch once the tensor proves dense, instead of through `tensorValues`.
+    var packedValues: (range: Range<Int>, element: Element)?
     var keys = [UInt64]()
     var shape = [UInt64]()
 
@@ -61,7 +64,7 @@ private struct RecordReader {
         self.featureCount = featureCount
     }
 
-    private enum Element { case float32, float64, int32 }
+    enum Element { case float32, float64, int32 }
 
     /// The features entry SageMaker's RecordIO keeps a row under.
     private static let valuesKey = Array("values".utf8)
@@ -96,6 +99,7 @@ private struct RecordReader {
     /// Reads the `Value` message's tensor into the scratch buffers.
     private mutating func readTensor(_ value: Range<Int>) throws(ProtobufReader.Malformed) {
         tensorValues.removeAll(keepingCapacity: true)
+        packedValues = nil
         keys.removeAll(keepingCapacity: true)
         shape.removeAll(keepingCapacity: true)
         var fields = ProtobufReader(bytes, value)
@@ -130,14 +134,28 @@ private struct RecordReader {
             // Packed floats, the usual tensor, straight from their little-endian bytes; a length that is no whole
             // number of them is read element by element, which names the truncation.
             if element != .int32, range.count % (element == .float32 ? 4 : 8) == 0 {
-                appendPackedFloats(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])), element)
+                if packedValues == nil && tensorValues.isEmpty {
+                    packedValues = (range, element)
+                } else {
+                    unpackValues()
+                    appendPackedFloats(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])), element)
+                }
                 return
             }
+            unpackValues()
             var packed = ProtobufReader(bytes, range)
             while !packed.isAtEnd { tensorValues.append(try readElement(&packed, element)) }
         } else {
+            unpackValues()
             tensorValues.append(try readElement(&reader, element))
         }
+    }
+
+    /// Moves values left packed into `tensorValues`, ahead of values that follow them or of a sparse row's keys.
+    private mutating func unpackValues() {
+        guard let (range, element) = packedValues else { return }
+        packedValues = nil
+        appendPackedFloats(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])), element)
     }
 
     private mutating func appendPackedFloats(_ raw: UnsafeRawBufferPointer, _ element: Element) {
@@ -149,6 +167,19 @@ private struct RecordReader {
             tensorValues.append(contentsOf: stride(from: 0, to: raw.count, by: 8).lazy.map {
                 Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0, as: UInt64.self)))
             })
+        }
+    }
+
+    /// Packed little-endian floats appended to the batch as they are read.
+    private static func appendPacked<Values: FeatureValues>(_ raw: UnsafeRawBufferPointer, _ element: Element, into values: inout Values) {
+        if element == .float32 {
+            for offset in stride(from: 0, to: raw.count, by: 4) {
+                values.append(Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))))
+            }
+        } else {
+            for offset in stride(from: 0, to: raw.count, by: 8) {
+                values.append(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+            }
         }
     }
 
@@ -183,12 +214,21 @@ private struct RecordReader {
         }
         isSparse = sparse
         guard sparse else {
+            if let (range, element) = packedValues {
+                let count = range.count / (element == .float32 ? 4 : 8)
+                guard count == featureCount else {
+                    throw ProtobufReader.Malformed(reason: countMessage(fields: count, featureCount: featureCount, subject: "its dense \"values\" tensor"))
+                }
+                Self.appendPacked(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])), element, into: &values)
+                return
+            }
             guard tensorValues.count == featureCount else {
                 throw ProtobufReader.Malformed(reason: countMessage(fields: tensorValues.count, featureCount: featureCount, subject: "its dense \"values\" tensor"))
             }
             values.append(contentsOf: tensorValues)
             return
         }
+        unpackValues()
         guard keys.count == tensorValues.count else {
             throw ProtobufReader.Malformed(reason: "its sparse tensor has \(keys.count) keys but \(tensorValues.count) values")
         }

@@ -155,6 +155,33 @@ import Testing
         expectRefused(containing: "truncated") { () throws(CodecError) in try recordIO(odd, features: 1) }
     }
 
+    /// Values written in pieces — several packed fields, or packed and one-value fields mixed — are one row in their
+    /// written order, dense or sparse, as a single packed field would be (the decoder reads a single packed field
+    /// straight into the batch and any other form through its scratch row).
+    @Test(arguments: [FeaturePrecision.float32, .float64])
+    func recordIOValuesWrittenInPiecesReadInOrder(precision: FeaturePrecision) throws {
+        let values: [Float] = [1.5, -2, 3.25, 4, -5.5, 6]
+        let splits: [[(values: [Float], packed: Bool)]] = [
+            [(values, true)],
+            [(Array(values[..<2]), true), (Array(values[2...]), true)],
+            [(Array(values[..<3]), true), ([values[3]], false), (Array(values[4...]), true)],
+            [([values[0]], false), (Array(values[1...]), true)],
+            [(values, false)],
+        ]
+        let decoder = RecordIODecoder(options: .init(precision: precision))
+        for split in splits {
+            let dense = RecordIOBodies.framed([RecordIOBodies.record(pieces: split), RecordIOBodies.record(values: values.reversed())])
+            let batch = try decoder.decode(dense, featureCount: 6)
+            #expect(batch.values == values + values.reversed(), "\(split.map(\.values.count))")
+            let keys: [UInt64] = [0, 2, 3, 5, 7, 8]
+            let sparse = RecordIOBodies.framed([RecordIOBodies.record(pieces: split, keys: keys, shape: [9])])
+            let row = try decoder.decode(sparse, featureCount: 9).values
+            #expect(keys.indices.allSatisfy { row[Int(keys[$0])] == values[$0] } && row.count { $0.isNaN } == 3, "\(split.map(\.values.count))")
+        }
+        let short = RecordIOBodies.framed([RecordIOBodies.record(pieces: [(Array(values[..<2]), true)])])
+        expectRefused(containing: "2") { () throws(CodecError) in try decoder.decode(short, featureCount: 6) }
+    }
+
     @Test func recordIOMalformedBodies() {
         let good = RecordIOBodies.framed([RecordIOBodies.record(values: [1, 2, 3])])
         expectRefused(containing: "truncated") { () throws(CodecError) in try recordIO(Array(good.dropLast(8))) }

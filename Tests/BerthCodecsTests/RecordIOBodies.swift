@@ -21,9 +21,32 @@ enum RecordIOBodies {
     /// A row whose packed values are these bytes, whatever their length.
     static func record(packedValues: [UInt8], tensorField: UInt64 = RecordIOSchema.float32Tensor, keys: [UInt64] = [],
                        shape: [UInt64] = [], packedKeys: Bool = true) -> [UInt8] {
-        var tensor = [UInt8]()
-        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.tensorValues, length: packedValues.count, to: &tensor)
-        tensor += packedValues
+        var valueFields = [UInt8]()
+        ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.tensorValues, length: packedValues.count, to: &valueFields)
+        valueFields += packedValues
+        return record(valueFields: valueFields, tensorField: tensorField, keys: keys, shape: shape, packedKeys: packedKeys)
+    }
+
+    /// A float32 row whose values are written in pieces, as protobuf allows a repeated field to be: each piece
+    /// packed (one length-delimited field) or unpacked (one fixed32 field a value).
+    static func record(pieces: [(values: [Float], packed: Bool)], keys: [UInt64] = [], shape: [UInt64] = []) -> [UInt8] {
+        var valueFields = [UInt8]()
+        for piece in pieces {
+            var bytes = [UInt8]()
+            for value in piece.values {
+                if !piece.packed { ProtobufWriter.appendVarint(RecordIOSchema.tensorValues << 3 | 5, to: &bytes) }
+                LittleEndian.appendUInt32(value.bitPattern, to: &bytes)
+            }
+            if piece.packed { ProtobufWriter.appendLengthDelimitedHeader(RecordIOSchema.tensorValues, length: bytes.count, to: &valueFields) }
+            valueFields += bytes
+        }
+        return record(valueFields: valueFields, keys: keys, shape: shape)
+    }
+
+    /// A row whose tensor starts with these value fields, already written.
+    private static func record(valueFields: [UInt8], tensorField: UInt64 = RecordIOSchema.float32Tensor, keys: [UInt64] = [],
+                               shape: [UInt64] = [], packedKeys: Bool = true) -> [UInt8] {
+        var tensor = valueFields
         for (field, numbers) in [(RecordIOSchema.tensorKeys, keys), (RecordIOSchema.tensorShape, shape)] where !numbers.isEmpty {
             if !packedKeys {
                 for number in numbers {
