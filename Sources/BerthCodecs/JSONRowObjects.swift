@@ -36,7 +36,7 @@ struct JSONRowObjects {
             let wide = selection == nil ? [] : predictions.wideValues, columns = predictions.columnCount
             for row in 0..<predictions.rowCount {
                 if row > 0 || separatesFirst { output.append(contentsOf: separatorBytes) }
-                append(predictions, row: row, wideRow: wide.isEmpty ? [] : wide[row * columns ..< (row + 1) * columns], to: &output)
+                append(predictions, row: row, wideRow: selection == nil ? [] : wide[row * columns ..< (row + 1) * columns], to: &output)
             }
         }
         if endsWithSeparator && predictions.rowCount > 0 { output.append(contentsOf: separatorBytes) }
