@@ -84,7 +84,8 @@ struct KeptDoubles: FeatureValues {
     }
 }
 
-/// One line's values as doubles, in the order a CSV header names them, before `CSVHeaderColumns` places them.
+/// One row's values as doubles, held before they go into the batch: a CSV line in the order its header names them,
+/// before `CSVHeaderColumns` places them; a RecordIO tensor until it proves dense or sparse.
 struct ScratchValues: FeatureValues {
     private(set) var values: [Double] = []
 

@@ -52,10 +52,10 @@ private struct RecordReader {
     let featureCount: Int
     var isSparse: Bool?
     /// The tensor's values, each exact as a double whatever the tensor's element type.
-    var tensorValues = [Double]()
+    var tensorValues = ScratchValues()
     /// The tensor's values while they are one packed float field, the usual tensor: left in the record's bytes and
     /// read straight into the batch once the tensor proves dense, instead of through `tensorValues`.
-    var packedValues: (range: Range<Int>, element: Element)?
+    private var packedValues: (range: Range<Int>, element: Element)?
     var keys = [UInt64]()
     var shape = [UInt64]()
 
@@ -64,7 +64,7 @@ private struct RecordReader {
         self.featureCount = featureCount
     }
 
-    enum Element { case float32, float64, int32 }
+    private enum Element { case float32, float64, int32 }
 
     /// The features entry SageMaker's RecordIO keeps a row under.
     private static let valuesKey = Array("values".utf8)
@@ -98,7 +98,7 @@ private struct RecordReader {
 
     /// Reads the `Value` message's tensor into the scratch buffers.
     private mutating func readTensor(_ value: Range<Int>) throws(ProtobufReader.Malformed) {
-        tensorValues.removeAll(keepingCapacity: true)
+        tensorValues.removeAll()
         packedValues = nil
         keys.removeAll(keepingCapacity: true)
         shape.removeAll(keepingCapacity: true)
@@ -134,11 +134,11 @@ private struct RecordReader {
             // Packed floats, the usual tensor, straight from their little-endian bytes; a length that is no whole
             // number of them is read element by element, which names the truncation.
             if element != .int32, range.count % (element == .float32 ? 4 : 8) == 0 {
-                if packedValues == nil && tensorValues.isEmpty {
+                if packedValues == nil && tensorValues.count == 0 {
                     packedValues = (range, element)
                 } else {
                     unpackValues()
-                    appendPackedFloats(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])), element)
+                    Self.appendPacked(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])), element, into: &tensorValues)
                 }
                 return
             }
@@ -155,22 +155,10 @@ private struct RecordReader {
     private mutating func unpackValues() {
         guard let (range, element) = packedValues else { return }
         packedValues = nil
-        appendPackedFloats(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])), element)
+        Self.appendPacked(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])), element, into: &tensorValues)
     }
 
-    private mutating func appendPackedFloats(_ raw: UnsafeRawBufferPointer, _ element: Element) {
-        if element == .float32 {
-            tensorValues.append(contentsOf: stride(from: 0, to: raw.count, by: 4).lazy.map {
-                Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0, as: UInt32.self))))
-            })
-        } else {
-            tensorValues.append(contentsOf: stride(from: 0, to: raw.count, by: 8).lazy.map {
-                Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0, as: UInt64.self)))
-            })
-        }
-    }
-
-    /// Packed little-endian floats appended to the batch as they are read.
+    /// Packed little-endian floats appended as they are read: to the batch, or to `tensorValues`.
     private static func appendPacked<Values: FeatureValues>(_ raw: UnsafeRawBufferPointer, _ element: Element, into values: inout Values) {
         if element == .float32 {
             for offset in stride(from: 0, to: raw.count, by: 4) {
@@ -225,7 +213,7 @@ private struct RecordReader {
             guard tensorValues.count == featureCount else {
                 throw ProtobufReader.Malformed(reason: countMessage(fields: tensorValues.count, featureCount: featureCount, subject: "its dense \"values\" tensor"))
             }
-            values.append(contentsOf: tensorValues)
+            values.append(contentsOf: tensorValues.values)
             return
         }
         unpackValues()
@@ -239,7 +227,7 @@ private struct RecordReader {
         }
         let start = values.count
         values.appendMissing(count: featureCount)
-        for (key, value) in zip(keys, tensorValues) {
+        for (key, value) in zip(keys, tensorValues.values) {
             guard key < UInt64(featureCount) else {
                 throw ProtobufReader.Malformed(reason: "its sparse tensor has key \(key), outside 0…\(featureCount - 1)")
             }

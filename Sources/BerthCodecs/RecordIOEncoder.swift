@@ -14,9 +14,12 @@ public struct RecordIOEncoder: ResponseEncoder {
     }
 
     public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
-        guard options.selection == nil else {
+        if let selection = options.selection {
+            // The selected outputs in the official order, as JSON objects list them.
+            let keys = selection.jsonKeys, wide = predictions.wideValues, columns = predictions.columnCount
             for row in 0..<predictions.rowCount {
-                let entries = options.namedValues(predictions, row: row).map { (name: $0.name, values: $0.value.float32s) }
+                let values = wide[row * columns ..< (row + 1) * columns]
+                let entries = keys.map { (name: $0.rawValue, values: selection.value($0, row: values).float32s) }
                 let record = RecordLayout(entries.map { (name: $0.name, valueCount: $0.values.count) })
                 record.appendHeader(to: &output)
                 for (index, entry) in entries.enumerated() {

@@ -20,24 +20,13 @@ public struct ResponseEncodingOptions: Sendable, Equatable {
         self.jsonDefault = jsonDefault
     }
 
-    /// The named values of one row, in the order RecordIO label maps list them (JSON objects' order, written by
-    /// `JSONRowObjects`): `score` (one number, or a list for several outputs) by default, the selected outputs in
-    /// the official fixed order otherwise.
-    func namedValues(_ predictions: Predictions, row: Int) -> [(name: String, value: SelectedValue)] {
-        guard let selection else {
-            return [("score", .score(predictions, row: row))]
-        }
-        let values = predictions.wideRow(row)
-        return selection.jsonKeys.map { ($0.rawValue, selection.value($0, row: values)) }
-    }
-
     /// Whether text answers write each row's bare scores, one line per row, lists bracketed (`[0.1, 0.2, 0.7]`):
     /// batch mode without selected outputs, where the official container writes CSV and JSON Lines that way and
     /// batch transform's downstream readers expect it (BT-9).
     var writesBareScoreLines: Bool { batchFraming && selection == nil && explanations == nil }
 
-    /// The values of one row (its doubles, a slice of `Predictions.wideValues`) in the variable's order, for CSV
-    /// columns and NPY columns.
+    /// The values of one row (its doubles, a slice of `Predictions.wideValues`) in the variable's order, for NPY
+    /// columns (CSV writes each as it is derived).
     func orderedValues(_ row: ArraySlice<Double>, selection: OutputSelection) -> [SelectedValue] {
         selection.keys.map { selection.value($0, row: row) }
     }

@@ -31,9 +31,9 @@ final class CompactDoubleForest: @unchecked Sendable {
 
     /// The compact form of `packed`'s trees that fit, or nil when none does. `walk` (`BERTH_TREE_WALK`) measured
     /// times the gather walks against the plain ones at load, where the CPU has AVX-512, down up to 64 of the
-    /// compact trees; fixed to `compact-rows` or `compact-trees` it turns the gathers off for blocks and single rows
-    /// alike, fixed to `compact-rows-avx512` or `compact-trees-avx512` on (where the CPU has AVX-512); any other walk
-    /// is not one this kernel has, and is measured instead, the ready line saying so.
+    /// compact trees; one walk, or a pair (blocks, single rows), of `compact-rows`, `compact-trees` and their
+    /// `-avx512` twins (where the CPU has AVX-512) is taken as named; any other is not one this kernel has here, and
+    /// is measured instead, the ready line saying so.
     init?(_ packed: PackedDoubleForest, featureCount: Int, walk preference: TreeWalkPreference = .measured) {
         var compact = [berth_compact_double_node]()
         var values = [Double]()
