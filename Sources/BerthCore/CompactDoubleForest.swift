@@ -19,8 +19,8 @@ final class CompactDoubleForest: @unchecked Sendable {
     /// What the C walks take: pointers into the buffers above (read by the tests, which call the walks directly).
     let forest: berth_compact_double_forest
     /// The walks blocks and single rows take, and why (the model ready line's `tree_walk`): of `compact-rows`,
-    /// `compact-trees` and, where the CPU has AVX-512, their gather twins, measured at load by `TreeWalkChoice` or
-    /// fixed by `BERTH_TREE_WALK`.
+    /// `compact-trees` and their gather twins where the CPU has AVX-512 or AVX2, measured at load by `TreeWalkChoice`
+    /// or fixed by `BERTH_TREE_WALK`.
     let walks: TreeWalkChoice
     /// Rows from which a block may take the gather walk: six of its eight 8-row chains full. At 32 rows it was level
     /// with the eight-at-once walk, at 48 1.5 × (timed in C on an Intel Xeon), so two threads' halves of a 100-row
@@ -30,10 +30,10 @@ final class CompactDoubleForest: @unchecked Sendable {
     static let measuredRows = 64
 
     /// The compact form of `packed`'s trees that fit, or nil when none does. `walk` (`BERTH_TREE_WALK`) measured
-    /// times the gather walks against the plain ones at load, where the CPU has AVX-512, down up to 64 of the
+    /// times the gather walks against the plain ones at load, where the CPU has AVX2 or AVX-512, down up to 64 of the
     /// compact trees; one walk, or a pair (blocks, single rows), of `compact-rows`, `compact-trees` and their
-    /// `-avx512` twins (where the CPU has AVX-512) is taken as named; any other is not one this kernel has here, and
-    /// is measured instead, the ready line saying so.
+    /// `-avx512` and `-avx2` twins (where the CPU has the instructions) is taken as named; any other is not one this
+    /// kernel has here, and is measured instead, the ready line saying so.
     init?(_ packed: PackedDoubleForest, featureCount: Int, walk preference: TreeWalkPreference = .measured) {
         var compact = [berth_compact_double_node]()
         var values = [Double]()
@@ -65,7 +65,6 @@ final class CompactDoubleForest: @unchecked Sendable {
                                                  depths: depths.baseAddress, groupCount: packed.groupCount,
                                                  hasMissingZeros: compact.contains { $0.flags & UInt8(BERTH_COMPACT_ZERO_IS_MISSING) != 0 } ? 1 : 0)
         self.forest = forest
-        let canGather = berth_forest_walk_isa() >= 2
         let first = holds.firstIndex(of: true)!
         let trees = first..<min(runEnds[first], first + 64)
         // Rows around the model's thresholds, drawn at the first timing: a fixed walk, a CPU without a choice or a
@@ -82,7 +81,7 @@ final class CompactDoubleForest: @unchecked Sendable {
         walks = TreeWalkChoice.choose(
             preference: preference,
             available: { walk in
-                walk == .compactRows || walk == .compactTrees || (canGather && (walk == .compactRowsAVX512 || walk == .compactTreesAVX512))
+                walk.readsCompactNodes && TreeWalk.isAvailable(walk, compact: true, nodeCount: 0)
             },
             featureCount: featureCount, blockTrialRows: Self.measuredRows,
             time: { walk, trial in
@@ -93,7 +92,7 @@ final class CompactDoubleForest: @unchecked Sendable {
                             Self.sum(forest, trees: trees, rows: rows.baseAddress!,
                                      rowCount: trial == .block ? Self.measuredRows : TreeWalkChoice.measuredSingleRows,
                                      oneCallARow: trial == .singleRows, featureCount: featureCount,
-                                     gathers: walk.compactGatherInstructionSet != nil, margins: margins.baseAddress!)
+                                     gathering: walk.compactGatherInstructionSet, margins: margins.baseAddress!)
                             return (clock.now - start).inSeconds
                         }
                     }
@@ -120,29 +119,31 @@ final class CompactDoubleForest: @unchecked Sendable {
 
     /// Adds trees `trees` (a run of compact ones) to each row's margins, in tree order, by the walk chosen for a block
     /// of `rowCount` rows (`walks`): a `compact-trees` walk takes one row at a time, down eight trees at once (64 with
-    /// gathers); a `compact-rows` walk the block, eight rows down each tree (with gathers, from `gatherRows` rows, up
-    /// to 64).
+    /// gathers, 32 with AVX2's); a `compact-rows` walk the block, eight rows down each tree (with gathers, from
+    /// `gatherRows` rows, up to 64, or 32 with AVX2's).
     func addMargins(trees: Range<Int>, rows: UnsafePointer<Double>, rowCount: Int, featureCount: Int, margins: UnsafeMutablePointer<Double>) {
         let walk = walks.walk(rowCount: rowCount)
         withUnsafePointer(to: forest) { forest in
-            Self.sum(forest, trees: trees, rows: rows, rowCount: rowCount, oneCallARow: walk == .compactTrees || walk == .compactTreesAVX512,
-                     featureCount: featureCount, gathers: walk.compactGatherInstructionSet != nil, margins: margins)
+            Self.sum(forest, trees: trees, rows: rows, rowCount: rowCount, oneCallARow: [.compactTrees, .compactTreesAVX512, .compactTreesAVX2].contains(walk),
+                     featureCount: featureCount, gathering: walk.compactGatherInstructionSet, margins: margins)
         }
     }
 
-    /// Adds `trees` to the rows' margins one call a row or as one block, with the AVX-512 gather walks where `gathers`
-    /// (and a block has `gatherRows` rows), else with the plain ones, which also take what a gather walk refuses.
+    /// Adds `trees` to the rows' margins one call a row or as one block, with the gather walks of instruction set
+    /// `gathering` (2 AVX-512, 1 AVX2; a block from `gatherRows` rows) where it is given, else with the plain ones,
+    /// which also take what a gather walk refuses.
     private static func sum(_ forest: UnsafePointer<berth_compact_double_forest>, trees: Range<Int>, rows: UnsafePointer<Double>,
-                            rowCount: Int, oneCallARow: Bool, featureCount: Int, gathers: Bool, margins: UnsafeMutablePointer<Double>) {
+                            rowCount: Int, oneCallARow: Bool, featureCount: Int, gathering: Int32?, margins: UnsafeMutablePointer<Double>) {
         if oneCallARow {
             for row in 0..<rowCount {
                 let (input, output) = (rows + row * featureCount, margins + row * Int(forest.pointee.groupCount))
-                if !gathers || berth_compact_double_sum_row_using(2, forest, trees.lowerBound, trees.upperBound, input, output) != 0 {
+                if gathering.map({ berth_compact_double_sum_row_using($0, forest, trees.lowerBound, trees.upperBound, input, output) }) != 0 {
                     berth_compact_double_sum_row(forest, trees.lowerBound, trees.upperBound, input, output)
                 }
             }
-        } else if !gathers || rowCount < gatherRows
-                    || berth_compact_double_sum_rows_using(2, forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins) != 0 {
+        } else if rowCount < gatherRows || gathering.map({
+            berth_compact_double_sum_rows_using($0, forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins)
+        }) != 0 {
             berth_compact_double_sum_rows(forest, trees.lowerBound, trees.upperBound, rows, featureCount, rowCount, margins)
         }
     }

@@ -69,10 +69,11 @@ import Testing
         let forest = DoubleForest(featureCount: 4, groupCount: groups, trees: trees, averagesIterations: false, transform: .identity)
         let packed = try PackedDoubleForest(forest)
         // Every walk this kernel has, fixed for single rows and blocks alike (the gather walks where this CPU has
-        // AVX-512; elsewhere a walk that is not available is measured instead).
-        let canGather = berth_forest_walk_isa() >= 2
-        for walk in [TreeWalk.compactRows, .compactRowsAVX512, .compactTrees, .compactTreesAVX512] {
+        // their instructions; elsewhere a walk that is not available is measured instead).
+        let isa = berth_forest_walk_isa()
+        for walk in [TreeWalk.compactRows, .compactRowsAVX512, .compactRowsAVX2, .compactTrees, .compactTreesAVX512, .compactTreesAVX2] {
             let gathers = walk.compactGatherInstructionSet != nil
+            let canGather = walk.compactGatherInstructionSet.map { $0 <= isa } ?? false
             let compact = try #require(CompactDoubleForest(packed, featureCount: 4, walk: .fixed(walk)))
             #expect(compact.hasMissingZeros == missingZeros)
             #expect(compact.runEnd(from: 0) == 5 && compact.runEnd(from: 5) == 5 && compact.runEnd(from: 7) == 11 && compact.runEnd(from: 12) == 24)
@@ -87,12 +88,13 @@ import Testing
                 var margins = [Double](repeating: 0, count: 64 * groups)
                 let rows = [Double](repeating: 0.5, count: 64 * 4)
                 let results = withUnsafePointer(to: compact.forest) {
-                    [berth_compact_double_sum_rows_using(2, $0, 0, 5, rows, 4, 64, &margins), berth_compact_double_sum_row_using(2, $0, 0, 5, rows, &margins)]
+                    [berth_compact_double_sum_rows_using(walk.compactGatherInstructionSet!, $0, 0, 5, rows, 4, 64, &margins),
+                     berth_compact_double_sum_row_using(walk.compactGatherInstructionSet!, $0, 0, 5, rows, &margins)]
                 }
                 #expect(results == [0, 0])
             }
             var state: UInt64 = 11
-            for rowCount in [1, 2, 7, 8, 9, 16, 31, 47, 48, 50, 64, 65, 100, 130] {
+            for rowCount in [1, 2, 3, 7, 8, 9, 16, 31, 33, 47, 48, 50, 64, 65, 97, 100, 130] {
                 let rows = (0..<rowCount * 4).map { _ in
                     state = state &* 6364136223846793005 &+ 1442695040888963407
                     return Self.grid[Int(state >> 33) % Self.grid.count]
@@ -114,8 +116,9 @@ import Testing
         let measured = try #require(CompactDoubleForest(packed, featureCount: 4))
         let reason = measured.walks.reason
         #expect(reason.hasPrefix("blocks: compact-rows") && reason.contains("; single rows: compact-trees"), "\(reason)")
-        #expect(reason.contains("compact-rows-avx512 ") == canGather && reason.contains("compact-trees-avx512 ") == canGather, "\(reason)")
-        #expect(reason.contains("the only walk here") == !canGather, "\(reason)")
+        #expect(reason.contains("compact-rows-avx512 ") == (isa >= 2) && reason.contains("compact-trees-avx512 ") == (isa >= 2), "\(reason)")
+        #expect(reason.contains("compact-rows-avx2 ") == (isa >= 1) && reason.contains("compact-trees-avx2 ") == (isa >= 1), "\(reason)")
+        #expect(reason.contains("the only walk here") == (isa == 0), "\(reason)")
     }
 
     /// `BERTH_TREE_WALK` reaches the double kernel through the CPU backend, and the ready line's `tree_walk` says so.

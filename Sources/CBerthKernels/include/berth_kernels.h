@@ -188,14 +188,14 @@ void berth_compact_double_sum_rows(const berth_compact_double_forest *forest, lo
 void berth_compact_double_sum_row(const berth_compact_double_forest *forest, long firstTree, long endTree,
                                   const double *row, double *margins);
 
-/// `berth_compact_double_sum_rows` with AVX-512 gathers, a row a lane, 64 rows in flight
-/// (berth_compact_double_forest_gathers.c): the same sums, bit for bit, and faster from about 48 rows. `isa` 2 (AVX-512)
-/// is the only one; returns 0, or -1 (nothing done) for another, on a CPU without it, or for `stride` above 65,536.
+/// `berth_compact_double_sum_rows` with vector gathers, a row a lane (berth_compact_double_forest_gathers.c): `isa` 2
+/// AVX-512 (64 rows in flight), 1 AVX2 (32). The same sums, bit for bit, and faster from about 48 rows where gathers
+/// are quick. Returns 0, or -1 (nothing done) for another `isa`, on a CPU without it, or for `stride` above 65,536.
 int berth_compact_double_sum_rows_using(int isa, const berth_compact_double_forest *forest, long firstTree, long endTree,
                                         const double *rows, long stride, long rowCount, double *margins);
 
-/// `berth_compact_double_sum_row` with AVX-512 gathers, a tree a lane, 64 trees in flight: the same sums, bit for bit.
-/// `isa` 2 (AVX-512) is the only one; returns 0, or -1 (nothing done) for another or on a CPU without it.
+/// `berth_compact_double_sum_row` with vector gathers, a tree a lane: `isa` 2 AVX-512 (64 trees in flight), 1 AVX2
+/// (32). The same sums, bit for bit. Returns 0, or -1 (nothing done) for another `isa` or on a CPU without it.
 int berth_compact_double_sum_row_using(int isa, const berth_compact_double_forest *forest, long firstTree, long endTree,
                                        const double *row, double *margins);
 
