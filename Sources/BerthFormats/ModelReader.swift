@@ -1,10 +1,13 @@
+import BerthCore
 import BerthJSON
 
 /// Reads any supported model file: detects the format from the bytes and hands them to the right reader.
 public enum ModelReader {
     /// `siblings` gives the bytes of another file of the artifact, by path relative to this file's folder (an ONNX
-    /// model's external data); nil when there is no such file.
-    public static func read(file: String, bytes: [UInt8], siblings: @escaping (String) -> [UInt8]? = { _ in nil }) throws(ModelReadError) -> LoadedModel {
+    /// model's external data); nil when there is no such file. An XGBoost JSON or UBJSON model file's trees are decoded on
+    /// `parallelism`'s threads.
+    public static func read(file: String, bytes: [UInt8], siblings: @escaping (String) -> [UInt8]? = { _ in nil },
+                            parallelism: RowParallelism = RowParallelism(threadCount: 1)) throws(ModelReadError) -> LoadedModel {
         switch ModelFormat.detect(bytes) {
         case .xgboostLegacyBinary:
             return try XGBoostLegacyBinaryReader.read(file: file, bytes: bytes)
@@ -14,13 +17,14 @@ public enum ModelReader {
                 throw ModelReadError(file: file, reason: "is not valid JSON (\(error)); the file may be truncated")
             }
             if CatBoostJSONReader.isCatBoost(document) { return try CatBoostJSONReader.read(document, file: file) }
-            return try XGBoostJSONModelDecoder.decode(document, file: file, format: .xgboostJSON)
+            return try XGBoostJSONModelDecoder.decode(document, file: file, format: .xgboostJSON, parallelism: parallelism)
         case .xgboostUBJSON:
             let parsed: (document: JSONValue, lists: [ListedObjects])
             do { parsed = try UBJSONReader.parse(bytes, listingObjectsUnder: XGBoostJSONModelDecoder.treesKey) } catch {
                 throw ModelReadError(file: file, reason: "is not valid UBJSON (\(error)); the file may be truncated")
             }
-            return try XGBoostJSONModelDecoder.decode(parsed.document, listedTrees: parsed.lists, file: file, format: .xgboostUBJSON)
+            return try XGBoostJSONModelDecoder.decode(parsed.document, listedTrees: parsed.lists, file: file, format: .xgboostUBJSON,
+                                                      parallelism: parallelism)
         case .onnx:
             return try ONNXModelReader.read(file: file, bytes: bytes, externalData: siblings)
         case .catboostBinary:

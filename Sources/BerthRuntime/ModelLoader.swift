@@ -82,7 +82,8 @@ public struct ModelLoader: Sendable {
                 continue
             }
             do {
-                files.append((file.path, try ModelReader.read(file: file.path, bytes: file.bytes, siblings: contents.sibling(of: file.path))))
+                files.append((file.path, try ModelReader.read(file: file.path, bytes: file.bytes, siblings: contents.sibling(of: file.path),
+                                                              parallelism: configuration.compute.rowParallelism)))
             } catch {
                 throw Failure(description: error.description)
             }

@@ -125,6 +125,36 @@ import Testing
         #expect(listed.treeCount > 0)
     }
 
+    /// Trees decoded on several threads make the same model as on one, and a bad tree is named as reading them in
+    /// order names it: the lowest, whichever thread meets it.
+    @Test func treesDecodedOnSeveralThreadsMatchOneThread() throws {
+        let threads = RowParallelism(threadCount: 3, minimumParallelWork: 0)
+        for name in ["xgboost-dart", "xgboost-multiclass-ubjson", "xgboost-1.7-categorical-json"] {
+            let folder = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
+            let file = try #require(folder.files.first { ModelFormat.detect($0.bytes) != nil })
+            let split = try ModelReader.read(file: file.path, bytes: file.bytes, parallelism: threads)
+            #expect(split == (try ModelReader.read(file: file.path, bytes: file.bytes)), "\(name)")
+            #expect(split.treeCount > 3, "\(name)")
+        }
+        let good = """
+            {"left_children": [1, -1, -1], "right_children": [2, -1, -1], "split_indices": [1, 0, 0],
+             "split_conditions": [0.25, -0.4, 0.6], "default_left": [0, 1, 0]}
+            """
+        let bad = #"{"left_children": [1, -1, -1]}"#
+        for badTrees in [[7], [2, 7], [1, 4, 8], [0, 8]] {
+            let trees = (0..<9).map { badTrees.contains($0) ? bad : good }
+            let bytes = Array("""
+                {"learner": {"learner_model_param": {"base_score": "5E-1", "num_class": "0", "num_feature": "2"},
+                  "objective": {"name": "binary:logistic"},
+                  "gradient_booster": {"name": "gbtree", "model": {"tree_info": \(Array(repeating: 0, count: 9)),
+                    "trees": [\(trees.joined(separator: ","))]}}},
+                 "version": [2, 1, 0]}
+                """.utf8)
+            let error = #expect(throws: ModelReadError.self) { try ModelReader.read(file: "xgboost-model", bytes: bytes, parallelism: threads) }
+            #expect(error?.description.contains("tree \(badTrees[0]) lacks") == true, "\(badTrees): \(error?.description ?? "")")
+        }
+    }
+
     /// The same categorical models written as UBJSON (integers as `l` arrays, reals as `D`, as xgboost writes
     /// them) read as the same model as their JSON: categories, defaults and covers come through the listed path.
     @Test(arguments: ["xgboost-missing-categorical", "xgboost-named-categorical", "xgboost-softmax-selectable"])
