@@ -3,7 +3,7 @@ extension RowParallelism {
     /// caller's taking part; with one range on the caller's thread when there is one thread or `work` is under
     /// `minimumParallelWork`. For a model's compilation, which happens once: `forEachRange` hands ranges to the
     /// `RowWorkers` kept for requests, which would stay awake spinning after it.
-    public func forEachChunk(count: Int, work: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    func forEachChunk(count: Int, work: Int, _ body: @Sendable (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = min(threadCount, count)
         guard chunks > 1, work >= minimumParallelWork else {

@@ -1,7 +1,6 @@
 import BerthCore
 import BerthJSON
 import BerthText
-import Synchronization
 
 /// Turns an XGBoost model document (JSON or UBJSON, xgboost 1.0 – 3.x) into the model IR.
 ///
@@ -174,26 +173,10 @@ enum XGBoostJSONModelDecoder {
             throw fail("has \(treeValues.count) trees but \(groups.count) tree_info entries")
         }
         // Each tree on its own: on `parallelism`'s threads when there are many (the other core is idle by then in a
-        // cold start, the HTTP server up). A chunk stops at its first bad tree; the lowest bad tree is the one named,
-        // as when the trees are read in order.
-        let count = treeValues.count
-        var decoded = [DecisionTree?](repeating: nil, count: count)
-        let firstFailure = Mutex<(tree: Int, error: ModelReadError)?>(nil)
-        decoded.withUnsafeMutableBufferPointer { buffer in
-            let output = SendableMutablePointer(buffer.baseAddress)
-            parallelism.forEachChunk(count: count, work: count * decodeWorkPerTree) { range in
-                for index in range {
-                    do throws(ModelReadError) {
-                        output.pointer![index] = try decodeTree(treeValues[index], index: index, fail)
-                    } catch {
-                        firstFailure.withLock { if $0 == nil || $0!.tree > index { $0 = (index, error) } }
-                        return
-                    }
-                }
-            }
+        // cold start, the HTTP server up); the lowest bad tree is the one named, as when the trees are read in order.
+        let trees = try parallelism.map(count: treeValues.count, work: treeValues.count * decodeWorkPerTree) { index throws(ModelReadError) in
+            try decodeTree(treeValues[index], index: index, fail)
         }
-        if let failure = firstFailure.withLock({ $0 }) { throw failure.error }
-        let trees = decoded.map { $0! }
         return (trees, groups)
     }
 

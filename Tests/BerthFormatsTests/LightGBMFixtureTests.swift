@@ -100,6 +100,28 @@ import Testing
         #expect(fitting == [0: .categorical(.strings(["a", "b"]))])
     }
 
+    /// Tree blocks read on several threads make the same model as on one, and a bad tree is named as reading them in
+    /// order names it: the lowest, whichever thread meets it.
+    @Test func treesReadOnSeveralThreadsMatchOneThread() throws {
+        let threads = RowParallelism(threadCount: 3, minimumParallelWork: 0)
+        for name in ["lightgbm-binary", "lightgbm-multiclass-categorical", "lightgbm-linear-tree", "lightgbm-dart"] {
+            let file = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open().files[0]
+            let split = try ModelReader.read(file: file.path, bytes: file.bytes, parallelism: threads)
+            #expect(split == (try ModelReader.read(file: file.path, bytes: file.bytes)), "\(name)")
+            #expect(split.treeCount > 3, "\(name)")
+        }
+        let good = "num_leaves=2\nnum_cat=0\nsplit_feature=0\nthreshold=0.5\nleft_child=-1\nright_child=-2\nleaf_value=1 2\n"
+        let bad = "num_leaves=2\nnum_cat=0\nsplit_feature=0\nthreshold=0.5\nleft_child=-1\nright_child=-2\nleaf_value=1\n"
+        for badTrees in [[7], [2, 7], [1, 4, 8], [0, 8]] {
+            let blocks = (0..<9).map { "Tree=\($0)\n" + (badTrees.contains($0) ? bad : good) }
+            let text = "tree\nnum_class=1\nmax_feature_idx=1\nobjective=regression\n\n" + blocks.joined(separator: "\n") + "\nend of trees\n"
+            let error = #expect(throws: ModelReadError.self) {
+                try ModelReader.read(file: "model.txt", bytes: Array(text.utf8), parallelism: threads)
+            }
+            #expect(error?.description.contains("leaf_value of tree \(badTrees[0]),") == true, "\(badTrees): \(error?.description ?? "")")
+        }
+    }
+
     /// A chain of splits as deep as `PackedForest.maxDepth` loads; one level deeper is refused at load, before an
     /// explanation could recurse that deep or size its scratch space by the square of the depth.
     @Test func treesDeeperThanTheLimitAreRefused() throws {
