@@ -254,55 +254,63 @@ public enum LightGBMTextReader {
             return range
         }
 
-        /// The space-separated tokens of a field, refusing any other count.
-        func tokens(_ key: String, count: Int) throws(ModelReadError) -> [Range<Int>] {
-            let range = try field(key)
-            var tokens = [Range<Int>]()
-            var start = range.lowerBound
-            while start < range.upperBound {
-                var end = start
-                while end < range.upperBound && parser.text[end] != UInt8(ascii: " ") { end += 1 }
-                if end > start {
-                    guard tokens.count < count else { throw parser.refuse("has more than \(count) values in \(key) of tree \(index)") }
-                    tokens.append(start..<end)
-                }
-                start = end + 1
-            }
-            guard tokens.count == count else { throw parser.refuse("has \(tokens.count) values in \(key) of tree \(index), not \(count)") }
-            return tokens
-        }
-
         func integer(_ key: String) throws(ModelReadError) -> Int {
             guard let value = Int(parser.string(try field(key))) else { throw parser.refuse("has a \(key) in tree \(index) that is not a number") }
             return value
         }
 
         func integers(_ key: String, count: Int) throws(ModelReadError) -> [Int32] {
-            try values(key, count: count, each: "an integer") { Int32(parser.string($0)) }
+            try values(key, count: count, each: "an integer") { rest in
+                let length = rest.firstIndex(of: UInt8(ascii: " ")) ?? rest.count
+                return Int32(decimal: UnsafeBufferPointer(rebasing: rest[..<length])).map { ($0, length) }
+            }
         }
 
         func words(_ key: String, count: Int) throws(ModelReadError) -> [UInt32] {
             guard count >= 0 else { throw parser.refuse("has a negative \(key) length in tree \(index)") }
-            return try values(key, count: count, each: "a bitset word") { UInt32(parser.string($0)) }
+            return try values(key, count: count, each: "a bitset word") { rest in
+                let length = rest.firstIndex(of: UInt8(ascii: " ")) ?? rest.count
+                return UInt32(decimal: UnsafeBufferPointer(rebasing: rest[..<length])).map { ($0, length) }
+            }
         }
 
-        /// Doubles as LightGBM reads them, correctly rounded; NaN is no threshold or leaf value.
+        /// Doubles as LightGBM reads them, correctly rounded; NaN is no threshold or leaf value. A plain number and the
+        /// space after it are read in one pass (`DecimalText.parsePlainPrefix`), any other token whole.
         func doubles(_ key: String, count: Int) throws(ModelReadError) -> [Double] {
-            try values(key, count: count, each: "a number") { token in
-                DecimalText.parseDouble(UnsafeBufferPointer(rebasing: parser.text[token])).flatMap { $0.isNaN ? nil : $0 }
+            try values(key, count: count, each: "a number") { rest in
+                if let (value, length) = DecimalText.parsePlainPrefix(rest), length == rest.count || rest[length] == UInt8(ascii: " ") {
+                    return (value, length)
+                }
+                let length = rest.firstIndex(of: UInt8(ascii: " ")) ?? rest.count
+                return DecimalText.parseDouble(UnsafeBufferPointer(rebasing: rest[..<length])).flatMap { $0.isNaN ? nil : ($0, length) }
             }
         }
 
-        /// The `count` tokens of a field, each read by `parse`; one it cannot read is refused as not `each`.
+        /// The `count` space-separated values of a field, refusing any other count. `parse` reads a value from where it
+        /// starts (the rest of the field), giving it and the bytes it spans, which must end at a space or the field's
+        /// end; a value it cannot read is refused as not `each`.
         private func values<Value>(_ key: String, count: Int, each: String,
-                                   parse: (Range<Int>) -> Value?) throws(ModelReadError) -> [Value] {
-            let tokens = try tokens(key, count: count)
+                                   parse: (UnsafeBufferPointer<UInt8>) -> (Value, Int)?) throws(ModelReadError) -> [Value] {
+            let range = try field(key)
             var values = [Value]()
-            values.reserveCapacity(tokens.count)
-            for token in tokens {
-                guard let value = parse(token) else { throw parser.refuse("has a value in \(key) of tree \(index) that is not \(each)") }
+            // A value takes at least a byte and a space: a count larger than the field can hold reserves no more.
+            values.reserveCapacity(min(max(count, 0), range.count / 2 + 1))
+            var start = range.lowerBound
+            while start < range.upperBound {
+                if parser.text[start] == UInt8(ascii: " ") {
+                    start += 1
+                    continue
+                }
+                guard values.count < count else { throw parser.refuse("has more than \(count) values in \(key) of tree \(index)") }
+                let rest = UnsafeBufferPointer(rebasing: parser.text[start..<range.upperBound])
+                guard let (value, length) = parse(rest), length > 0,
+                      length == rest.count || rest[length] == UInt8(ascii: " ") else {
+                    throw parser.refuse("has a value in \(key) of tree \(index) that is not \(each)")
+                }
                 values.append(value)
+                start += length
             }
+            guard values.count == count else { throw parser.refuse("has \(values.count) values in \(key) of tree \(index), not \(count)") }
             return values
         }
 
