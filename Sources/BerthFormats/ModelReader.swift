@@ -12,18 +12,22 @@ public enum ModelReader {
         case .xgboostLegacyBinary:
             return try XGBoostLegacyBinaryReader.read(file: file, bytes: bytes)
         case .xgboostJSON:
-            let document: JSONValue
-            do { document = try JSONReader.parse(bytes, allowsNonFiniteNumbers: true) } catch {
+            // An XGBoost model's trees are parsed as they are decoded, each on its own (`ListedTrees`).
+            let parsed: (document: JSONValue, lists: [ListedElements])
+            do {
+                parsed = try JSONReader.parse(bytes, allowsNonFiniteNumbers: true, listingArraysAt: XGBoostJSONModelDecoder.jsonTreePaths)
+            } catch {
                 throw ModelReadError(file: file, reason: "is not valid JSON (\(error)); the file may be truncated")
             }
-            if CatBoostJSONReader.isCatBoost(document) { return try CatBoostJSONReader.read(document, file: file) }
-            return try XGBoostJSONModelDecoder.decode(document, file: file, format: .xgboostJSON, parallelism: parallelism)
+            if CatBoostJSONReader.isCatBoost(parsed.document) { return try CatBoostJSONReader.read(parsed.document, file: file) }
+            return try XGBoostJSONModelDecoder.decode(parsed.document, listedTrees: parsed.lists.map { ListedTrees($0, in: bytes, file: file) },
+                                                      file: file, format: .xgboostJSON, parallelism: parallelism)
         case .xgboostUBJSON:
             let parsed: (document: JSONValue, lists: [ListedObjects])
             do { parsed = try UBJSONReader.parse(bytes, listingObjectsUnder: XGBoostJSONModelDecoder.treesKey) } catch {
                 throw ModelReadError(file: file, reason: "is not valid UBJSON (\(error)); the file may be truncated")
             }
-            return try XGBoostJSONModelDecoder.decode(parsed.document, listedTrees: parsed.lists, file: file, format: .xgboostUBJSON,
+            return try XGBoostJSONModelDecoder.decode(parsed.document, listedTrees: parsed.lists.map(ListedTrees.init), file: file, format: .xgboostUBJSON,
                                                       parallelism: parallelism)
         case .onnx:
             return try ONNXModelReader.read(file: file, bytes: bytes, externalData: siblings)

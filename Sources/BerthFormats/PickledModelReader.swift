@@ -138,7 +138,7 @@ enum PickledModelReader {
                 throw ModelReadError(file: file, reason: "holds a Booster whose UBJSON snapshot is not valid UBJSON (\(error))")
             }
             let wrapped = parsed.document["Model"]
-            return try XGBoostJSONModelDecoder.decode(wrapped ?? parsed.document, listedTrees: parsed.lists,
+            return try XGBoostJSONModelDecoder.decode(wrapped ?? parsed.document, listedTrees: parsed.lists.map(ListedTrees.init),
                                                       documentPath: wrapped == nil ? [] : ["Model"], file: file, format: .xgboostUBJSON,
                                                       stopsAtBestIteration: stopsAtBestIteration)
         default:

@@ -9,16 +9,21 @@ import BerthText
 /// dialects and is taken to margin space through the objective's link; trees add to the group `tree_info` names;
 /// DART trees are scaled by `weight_drop`; categorical splits list the codes that go right.
 enum XGBoostJSONModelDecoder {
-    /// The member a UBJSON model's trees are under, which `UBJSONReader` lists rather than nests (`listedTrees`).
+    /// The member a model's trees are under, which the readers list rather than nest (`listedTrees`).
     static let treesKey = "trees"
 
-    /// `listedTrees` are the lists a UBJSON reader made of the arrays under `treesKey`, which the document then
-    /// lacks; the one at the booster model's `trees` is the model's (`documentPath` leads from the parsed root to
-    /// `document`), and the others are ignored, as a `trees` member anywhere else would be.
+    /// Where a JSON model's trees are (a gbtree's, a dart's), which `JSONReader` lists rather than parses.
+    static let jsonTreePaths: Set<[String]> = [["learner", "gradient_booster", "model", treesKey],
+                                               ["learner", "gradient_booster", "gbtree", "model", treesKey]]
+
+    /// `listedTrees` are the lists a reader made of the arrays of trees, which the document then lacks: a UBJSON
+    /// reader's of every array under `treesKey`, a JSON reader's of those at `jsonTreePaths`. The one at the booster
+    /// model's `trees` is the model's (`documentPath` leads from the parsed root to `document`), and the others are
+    /// ignored, as a `trees` member anywhere else would be.
     ///
     /// With `stopsAtBestIteration` (a pickled scikit-learn wrapper, whose `predict` does so), the trees after the
     /// iteration the `best_iteration` attribute names are dropped. The trees are decoded on `parallelism`'s threads.
-    static func decode(_ document: JSONValue, listedTrees: [ListedObjects] = [], documentPath: [String] = [], file: String,
+    static func decode(_ document: JSONValue, listedTrees: [ListedTrees] = [], documentPath: [String] = [], file: String,
                        format: ModelFormat, stopsAtBestIteration: Bool = false,
                        parallelism: RowParallelism = RowParallelism(threadCount: 1)) throws(ModelReadError) -> LoadedModel {
         let fail = { @Sendable (reason: String) in ModelReadError(file: file, reason: reason) }
@@ -143,8 +148,8 @@ enum XGBoostJSONModelDecoder {
     /// steps, 1.7 µs warm for the reference model's trees of up to 255 nodes, so a model of 64 trees or more splits.
     static let decodeWorkPerTree = 1 << 10
 
-    /// `listed` are the arrays of trees a UBJSON reader took out of `model`.
-    private static func decodeTrees(_ model: JSONValue?, listed: [ListedObjects], groupCount: Int, parallelism: RowParallelism,
+    /// `listed` are the arrays of trees a reader took out of `model`.
+    private static func decodeTrees(_ model: JSONValue?, listed: [ListedTrees], groupCount: Int, parallelism: RowParallelism,
                                     _ fail: @escaping @Sendable (String) -> ModelReadError)
         throws(ModelReadError) -> (trees: [DecisionTree], groups: [Int])
     {
@@ -152,14 +157,15 @@ enum XGBoostJSONModelDecoder {
         guard listed.count + (model[treesKey] == nil ? 0 : 1) <= 1 else {
             throw fail("has \(quoted: treesKey) more than once in its booster's model; an XGBoost model has it once")
         }
-        let treeValues: [JSONMembers]
-        if let trees = listed.first {
-            treeValues = trees.objects
+        let trees: ListedTrees
+        if let listed = listed.first {
+            trees = listed
         } else if let values = model[treesKey]?.array {
-            treeValues = try values.enumerated().map { (index, value) throws(ModelReadError) in
+            let objects = try values.enumerated().map { (index, value) throws(ModelReadError) in
                 guard let members = value.object else { throw fail("tree \(index) is not an object") }
                 return JSONMembers(members)
             }
+            trees = ListedTrees(nested: objects)
         } else {
             throw fail("has no trees")
         }
@@ -167,17 +173,18 @@ enum XGBoostJSONModelDecoder {
         if let info = model["tree_info"]?.numbers {
             groups = info.map { Int(exactly: $0) ?? -1 }
         } else {
-            groups = [Int](repeating: 0, count: treeValues.count)
+            groups = [Int](repeating: 0, count: trees.count)
         }
-        guard groups.count == treeValues.count else {
-            throw fail("has \(treeValues.count) trees but \(groups.count) tree_info entries")
+        guard groups.count == trees.count else {
+            throw fail("has \(trees.count) trees but \(groups.count) tree_info entries")
         }
-        // Each tree on its own: on `parallelism`'s threads when there are many (the other core is idle by then in a
-        // cold start, the HTTP server up); the lowest bad tree is the one named, as when the trees are read in order.
-        let trees = try parallelism.map(count: treeValues.count, work: treeValues.count * decodeWorkPerTree) { index throws(ModelReadError) in
-            try decodeTree(treeValues[index], index: index, fail)
+        // Each tree on its own (a JSON model's parsed here): on `parallelism`'s threads when there are many (the other
+        // core is idle by then in a cold start, the HTTP server up); the lowest bad tree is the one named, as when the
+        // trees are read in order.
+        let decoded = try parallelism.map(count: trees.count, work: trees.count * decodeWorkPerTree) { index throws(ModelReadError) in
+            try decodeTree(try trees.members(index), index: index, fail)
         }
-        return (trees, groups)
+        return (decoded, groups)
     }
 
     private static func decodeTree(_ tree: JSONMembers, index: Int, _ fail: @Sendable (String) -> ModelReadError) throws(ModelReadError) -> DecisionTree {

@@ -34,11 +34,53 @@ public struct JSONReader {
         }
     }
 
+    /// Parses the document as `parse` does, except that an array at one of `listedPaths` (member keys from the root) is
+    /// not parsed: its elements, which must be objects, are only found (`ListedElements`: where each starts and ends),
+    /// for the caller to parse each on its own (`parse(element:of:in:)`, on several threads if it likes), and its member
+    /// is left out of its object. An element's syntax is checked when it is parsed; here only its brackets and strings
+    /// are followed to its end, which is where a strict reader would end it if it is valid.
+    ///
+    /// For an XGBoost JSON model's `trees`: most of the file, hundreds of objects read independently.
+    public static func parse(_ bytes: [UInt8], allowsNonFiniteNumbers: Bool = false, listingArraysAt listedPaths: Set<[String]>)
+        throws(JSONParseError) -> (document: JSONValue, lists: [ListedElements])
+    {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            var reader = JSONReader(buffer: buffer, maxDepth: defaultMaxDepth, allowsNonFiniteNumbers: allowsNonFiniteNumbers,
+                                    rejectsDuplicateKeys: false)
+            reader.listedPaths = listedPaths
+            reader.skipWhitespace()
+            let value = try reader.parseValue(depth: 0)
+            reader.skipWhitespace()
+            guard reader.position == buffer.count else {
+                throw JSONParseError(JSONParseError.contentAfterValue, at: reader.position)
+            }
+            return (value, reader.lists)
+        }
+    }
+
+    /// Element `index` of `list`, one of the lists `parse(_:allowsNonFiniteNumbers:listingArraysAt:)` made of `bytes`,
+    /// parsed with the same settings; an error names its offset in `bytes`.
+    public static func parse(element index: Int, of list: ListedElements, in bytes: [UInt8], allowsNonFiniteNumbers: Bool = false)
+        throws(JSONParseError) -> JSONValue
+    {
+        let range = list.elements[index]
+        do {
+            return try parse(bytes[range], maxDepth: defaultMaxDepth - list.depth, allowsNonFiniteNumbers: allowsNonFiniteNumbers)
+        } catch {
+            throw JSONParseError(error.reason, at: range.lowerBound + error.offset)
+        }
+    }
+
     private let buffer: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
     private let allowsNonFiniteNumbers: Bool
     private let rejectsDuplicateKeys: Bool
     private var position = 0
+    /// Where arrays are listed rather than parsed, and what was listed (`parse(_:allowsNonFiniteNumbers:listingArraysAt:)`).
+    private var listedPaths: Set<[String]> = []
+    private var lists: [ListedElements] = []
+    /// The member keys from the root to the value being read, kept while `listedPaths` has any.
+    private var path: [String] = []
 
     private init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, allowsNonFiniteNumbers: Bool, rejectsDuplicateKeys: Bool) {
         self.buffer = buffer
@@ -111,13 +153,101 @@ public struct JSONReader {
             }
             position += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth)
+            if listedPaths.isEmpty {
+                members[key] = try parseValue(depth: depth)
+            } else {
+                path.append(key)
+                if listedPaths.contains(path), position < buffer.count, buffer[position] == UInt8(ascii: "[") {
+                    lists.append(ListedElements(path: path, elements: try listElements(depth: depth + 1), depth: depth + 1))
+                } else {
+                    members[key] = try parseValue(depth: depth)
+                }
+                path.removeLast()
+            }
             skipWhitespace()
             guard position < buffer.count else { throw JSONParseError("unterminated object", at: position) }
             if buffer[position] == UInt8(ascii: ",") { position += 1; continue }
             if buffer[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
             throw JSONParseError("expected ',' or '}' in an object", at: position)
         }
+    }
+
+    /// The byte ranges of the objects in the array at `position`, with `position` moved past it.
+    private mutating func listElements(depth: Int) throws(JSONParseError) -> [Range<Int>] {
+        guard depth <= maxDepth else { throw JSONParseError("JSON nested deeper than \(maxDepth) levels", at: position) }
+        position += 1
+        var elements = [Range<Int>]()
+        skipWhitespace()
+        if position < buffer.count, buffer[position] == UInt8(ascii: "]") {
+            position += 1
+            return elements
+        }
+        while true {
+            skipWhitespace()
+            guard position < buffer.count, buffer[position] == UInt8(ascii: "{") else {
+                throw JSONParseError("the array at \(path.joined(separator: ".")) holds something other than an object", at: position)
+            }
+            let start = position
+            try skipContainer(depth: depth)
+            elements.append(start..<position)
+            skipWhitespace()
+            guard position < buffer.count else { throw JSONParseError("unterminated array", at: position) }
+            if buffer[position] == UInt8(ascii: ",") { position += 1; continue }
+            if buffer[position] == UInt8(ascii: "]") { position += 1; return elements }
+            throw JSONParseError("expected ',' or ']' in an array", at: position)
+        }
+    }
+
+    /// Moves past the object or array at `position`, following only its brackets and strings to its end.
+    private mutating func skipContainer(depth: Int) throws(JSONParseError) {
+        var nesting = 0
+        while position < buffer.count {
+            // Eight bytes at a time past what is neither a bracket, a brace nor a quote: numbers, commas, spaces.
+            while position + 8 <= buffer.count,
+                  !Self.mayHoldStructure(UnsafeRawPointer(buffer.baseAddress! + position).loadUnaligned(as: UInt64.self)) {
+                position += 8
+            }
+            guard position < buffer.count else { break }
+            switch buffer[position] {
+            case UInt8(ascii: "\""):
+                position += 1
+                while position < buffer.count && buffer[position] != UInt8(ascii: "\"") {
+                    position += buffer[position] == UInt8(ascii: "\\") ? 2 : 1
+                }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                nesting += 1
+                guard depth + nesting <= maxDepth + 1 else { throw JSONParseError("JSON nested deeper than \(maxDepth) levels", at: position) }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                nesting -= 1
+                if nesting == 0 {
+                    position += 1
+                    return
+                }
+            default:
+                break
+            }
+            position += 1
+        }
+        // An unterminated string's last step (past a closing quote, or an escape's two bytes) may overshoot the end.
+        throw JSONParseError("unexpected end of JSON", at: buffer.count)
+    }
+
+    /// Whether one of the word's eight bytes is a bracket, a brace, a backslash or a quote (or a `|`, which is harmless):
+    /// false for a run of numbers, commas and spaces, which `skipContainer` steps over whole.
+    @inline(__always)
+    static func mayHoldStructure(_ word: UInt64) -> Bool {
+        // Or-ing 0x20 into every byte folds `[`, `\` and `]` (0x5B–0x5D) onto `{`, `|` and `}` (0x7B–0x7D), and
+        // touches no digit, sign, point, comma or exponent letter onto them.
+        let folded = word | 0x2020_2020_2020_2020
+        return hasZeroByte(folded ^ 0x7B7B_7B7B_7B7B_7B7B) || hasZeroByte(folded ^ 0x7C7C_7C7C_7C7C_7C7C)
+            || hasZeroByte(folded ^ 0x7D7D_7D7D_7D7D_7D7D) || hasZeroByte(word ^ 0x2222_2222_2222_2222)
+    }
+
+    /// Whether one of the word's bytes is zero (exactly: no false positives, unlike the one-subtraction test).
+    @inline(__always)
+    private static func hasZeroByte(_ word: UInt64) -> Bool {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((word & low) &+ low) | word) & 0x8080_8080_8080_8080 != 0
     }
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {

@@ -155,6 +155,29 @@ import Testing
         }
     }
 
+    /// A JSON model's trees, listed and each parsed on its own, make the model the whole document's parse makes; a dart
+    /// model's too (its trees under `gbtree`), written as JSON from its UBJSON fixture. A tree that is not valid JSON is
+    /// refused at the offset the whole document's parse names.
+    @Test func listedJSONTreesDecodeAsTheNestedDocument() throws {
+        var documents = try ["xgboost-1.7-categorical-json", "xgboost-named-categorical", "xgboost-softmax-selectable"].map {
+            try Fixtures.bytes(Fixtures.root + "/" + $0 + "/model/xgboost-model.json")
+        }
+        let dart = try #require(try ArtifactStore(directory: Fixtures.root + "/xgboost-dart/model").open().files.first)
+        documents.append(try UBJSONReader.parse(dart.bytes).jsonText)
+        for bytes in documents {
+            #expect(ModelFormat.detect(bytes) == .xgboostJSON)
+            let listed = try read(bytes)
+            let nested = try XGBoostJSONModelDecoder.decode(try JSONReader.parse(bytes, allowsNonFiniteNumbers: true), file: "xgboost-model",
+                                                            format: .xgboostJSON)
+            #expect(listed == nested)
+            #expect(listed.treeCount > 0)
+        }
+        let broken = Array(String(decoding: model(), as: UTF8.self).replacingOccurrences(of: "[0.25,", with: "[0.25,,").utf8)
+        let whole = #expect(throws: JSONParseError.self) { try JSONReader.parse(broken, allowsNonFiniteNumbers: true) }
+        let error = #expect(throws: ModelReadError.self) { try read(broken) }
+        #expect(error?.description.contains("is not valid JSON (\(whole?.description ?? "?"))") == true, "\(error?.description ?? "")")
+    }
+
     /// The same categorical models written as UBJSON (integers as `l` arrays, reals as `D`, as xgboost writes
     /// them) read as the same model as their JSON: categories, defaults and covers come through the listed path.
     @Test(arguments: ["xgboost-missing-categorical", "xgboost-named-categorical", "xgboost-softmax-selectable"])

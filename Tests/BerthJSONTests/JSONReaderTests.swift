@@ -103,3 +103,62 @@ import Testing
         #expect(try JSONReader.parse(text) == tree)
     }
 }
+
+/// Arrays listed rather than parsed (`JSONReader.parse(_:allowsNonFiniteNumbers:listingArraysAt:)`): each element,
+/// parsed on its own, is what the whole document's parse holds there, and every error names its offset in the document.
+@Suite struct ListedElementsTests {
+    static let document = #"""
+        {"a": {"trees": [ {"x": [1, 2.5e3, -0], "s": "]}\"{[", "n": {"deep": [[], {}]}} ,{"y": "\\"}, {}],
+         "other": [1]}, "trees": [{"z": 1}], "b": -Infinity}
+        """#
+
+    @Test func elementsParsedOnTheirOwnAreTheWholeParsesElements() throws {
+        let bytes = Array(Self.document.utf8)
+        let whole = try JSONReader.parse(bytes, allowsNonFiniteNumbers: true)
+        let (document, lists) = try JSONReader.parse(bytes, allowsNonFiniteNumbers: true, listingArraysAt: [["a", "trees"]])
+        #expect(lists.count == 1 && lists[0].path == ["a", "trees"] && lists[0].elements.count == 3)
+        let elements = try (0..<3).map { try JSONReader.parse(element: $0, of: lists[0], in: bytes, allowsNonFiniteNumbers: true) }
+        #expect(JSONValue.array(elements) == whole["a"]!["trees"]!)
+        // The listed member is left out of its object; an array of the same name elsewhere is parsed as usual.
+        #expect(document["a"]!["trees"] == nil && document["a"]!["other"] == whole["a"]!["other"])
+        #expect(document["trees"] == whole["trees"] && document["b"] == whole["b"])
+    }
+
+    /// The eight-byte step past numbers stops at every byte a listed element's end is found by, in every lane, and
+    /// steps over every byte of a run of numbers.
+    @Test func theWordStepStopsAtEveryStructuralByte() {
+        for lane in 0..<8 {
+            for byte in UInt8.min...UInt8.max {
+                var bytes = [UInt8](repeating: UInt8(ascii: "7"), count: 8)
+                bytes[lane] = byte
+                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                if Array("\"{}[]\\".utf8).contains(byte) { #expect(JSONReader.mayHoldStructure(word), "\(byte) in lane \(lane)") }
+                if Array("0123456789,.-+eE \n\r\t".utf8).contains(byte) { #expect(!JSONReader.mayHoldStructure(word), "\(byte) in lane \(lane)") }
+            }
+        }
+    }
+
+    /// A listed element is only followed to its end; its syntax is checked when it is parsed, and an error there names
+    /// the document's offset. What cannot be followed (an unterminated string, missing brackets) fails at once. Each
+    /// is refused by the whole document's parse too, but for an element that is no object, which a list refuses.
+    @Test(arguments: [
+        (#"{"t": [{"a": [1, 2}]}]}"#, "expected ',' or ']' in an array at byte 20"),
+        (#"{"t": [{"a": tru}]}"#, "invalid literal at byte 13"),
+        (#"{"t": [{"a": 1}, {"b": 2 "c": 3}]}"#, "expected ',' or '}' in an object at byte 25"),
+        (#"{"t": [{"a": 1} {"b": 2}]}"#, "expected ',' or ']' in an array at byte 16"),
+        (#"{"t": [1, {"b": 2}]}"#, "the array at t holds something other than an object at byte 7"),
+        (#"{"t": [{"a": "unterminated}]}"#, "unexpected end of JSON at byte 29"),
+        (#"{"t": [{"a": [1}"#, "unexpected end of JSON at byte 16"),
+    ])
+    func malformedElementsAreRefusedAtTheirOffset(text: String, error expected: String) throws {
+        let bytes = Array(text.utf8)
+        let error = #expect(throws: JSONParseError.self) {
+            let (_, lists) = try JSONReader.parse(bytes, listingArraysAt: [["t"]])
+            for index in lists[0].elements.indices { _ = try JSONReader.parse(element: index, of: lists[0], in: bytes) }
+        }
+        #expect(error?.description == expected)
+        if !expected.contains("other than an object") {
+            #expect(throws: JSONParseError.self) { try JSONReader.parse(bytes) }
+        }
+    }
+}
