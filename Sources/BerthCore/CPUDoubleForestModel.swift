@@ -37,7 +37,7 @@ struct CPUDoubleForestModel: CompiledModel {
         }
         self.forest = forest
         self.parallelism = parallelism
-        let packed = try PackedDoubleForest(forest)
+        let packed = try PackedDoubleForest(forest, parallelism: parallelism)
         self.packed = packed
         self.compact = CompactDoubleForest(packed, featureCount: forest.featureCount, walk: walk)
         self.stepsPerRow = max(1, packed.depths.reduce(0) { $0 + Int($1) })

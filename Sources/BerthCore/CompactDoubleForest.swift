@@ -35,8 +35,11 @@ final class CompactDoubleForest: @unchecked Sendable {
     /// `-avx512` and `-avx2` twins (where the CPU has the instructions) is taken as named; any other is not one this
     /// kernel has here, and is measured instead, the ready line saying so.
     init?(_ packed: PackedDoubleForest, featureCount: Int, walk preference: TreeWalkPreference = .measured) {
+        // A tree's compact nodes are its splits and leaves: room for every tree's, made once.
         var compact = [berth_compact_double_node]()
         var values = [Double]()
+        compact.reserveCapacity(packed.splits.count + packed.leafValues.count)
+        values.reserveCapacity(packed.splits.count + packed.leafValues.count)
         var starts = [Int32]()
         var holds = [Bool]()
         for tree in packed.roots.indices {

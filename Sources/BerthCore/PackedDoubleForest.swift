@@ -38,18 +38,39 @@ public struct PackedDoubleForest: Sendable {
     /// categories far lower (`max_cat_threshold`), so anything larger is a corrupt file.
     static let maxBitsetWords = 1 << 15
 
-    public init(_ forest: DoubleForest) throws(ModelValidationError) {
+    /// Packs `forest`, its trees checked on `parallelism`'s threads (the lowest bad tree named, as in order).
+    public init(_ forest: DoubleForest, parallelism: RowParallelism = RowParallelism(threadCount: 1)) throws(ModelValidationError) {
         groupCount = forest.groupCount
+        let (trees, featureCount) = (forest.trees, forest.featureCount)
+        let splitTotal = trees.reduce(0) { $0 + $1.splitCount }, leafTotal = trees.reduce(0) { $0 + $1.leafValues.count }
+        depths = try parallelism.map(count: trees.count, work: splitTotal) { index throws(ModelValidationError) in
+            Int32(try Self.validate(trees[index], index: index, featureCount: featureCount))
+        }
+        // Every per-tree, per-split and per-leaf array sized once: appended into as they grow, their copies were a
+        // tenth of a large model's load.
         var roots = [Int32](), linearTrees = [Bool](), splits = [PackedDoubleSplit]()
         var bitsetStarts = [Int32](), bitsetCounts = [Int32](), bitsetWords = [UInt32]()
         var leafValues = [Double](), leafConstants = [Double](), termStarts = [Int32](), termCounts = [Int32]()
         var termFeatures = [Int32](), termCoefficients = [Double]()
-        var leafStarts = [Int32](), splitCounts = [Double](), leafCounts = [Double](), depths = [Int32]()
+        var leafStarts = [Int32](), splitCounts = [Double](), leafCounts = [Double]()
+        roots.reserveCapacity(trees.count)
+        linearTrees.reserveCapacity(trees.count)
+        leafStarts.reserveCapacity(trees.count)
+        splits.reserveCapacity(splitTotal)
+        bitsetStarts.reserveCapacity(splitTotal)
+        bitsetCounts.reserveCapacity(splitTotal)
+        leafValues.reserveCapacity(leafTotal)
+        leafConstants.reserveCapacity(leafTotal)
+        termStarts.reserveCapacity(leafTotal)
+        termCounts.reserveCapacity(leafTotal)
         let counted = forest.trees.allSatisfy { tree in
             tree.counts.map { $0.splits.count == tree.splitCount && $0.leaves.count == tree.leafValues.count } ?? false
         }
-        for (treeIndex, tree) in forest.trees.enumerated() {
-            depths.append(Int32(try Self.validate(tree, index: treeIndex, featureCount: forest.featureCount)))
+        if counted {
+            splitCounts.reserveCapacity(splitTotal)
+            leafCounts.reserveCapacity(leafTotal)
+        }
+        for tree in trees {
             let splitBase = Int32(splits.count), leafBase = Int32(leafValues.count)
             func global(_ child: Int32) -> Int32 { child >= 0 ? child + splitBase : ~(~child + leafBase) }
             roots.append(tree.splitCount > 0 ? splitBase : ~leafBase)
@@ -89,7 +110,6 @@ public struct PackedDoubleForest: Sendable {
         (self.leafValues, self.leafConstants, self.termStarts, self.termCounts) = (leafValues, leafConstants, termStarts, termCounts)
         (self.termFeatures, self.termCoefficients) = (termFeatures, termCoefficients)
         (self.leafStarts, self.splitCounts, self.leafCounts) = (leafStarts, splitCounts, leafCounts)
-        self.depths = depths
     }
 
     var residentBytes: Int {

@@ -129,6 +129,23 @@ import Testing
         #expect(model.kernelChoice == "compact-trees (BERTH_TREE_WALK)")
     }
 
+    /// Trees checked on several threads give the depths one thread gives, and the lowest bad tree is the one named.
+    @Test func treesCheckedOnSeveralThreadsNameTheLowestBadTree() throws {
+        let threads = RowParallelism(threadCount: 3, minimumParallelWork: 0)
+        var trees = (0..<9).map { Self.tree(seed: UInt64($0), categorical: $0 == 4, linear: $0 == 5) }
+        let good = DoubleForest(featureCount: 4, groupCount: 1, trees: trees, averagesIterations: false, transform: .identity)
+        #expect(try PackedDoubleForest(good, parallelism: threads).depths == PackedDoubleForest(good).depths)
+        let bad = DoubleTree(splitFeatures: [7], thresholds: [0], leftChildren: [~0], rightChildren: [~1], rules: [Self.rules[0]],
+                             categoryBitsets: [:], leafValues: [1, 2], linearLeaves: nil)
+        for badTrees in [[2, 7], [1, 4, 8], [8]] {
+            for index in badTrees { trees[index] = bad }
+            let forest = DoubleForest(featureCount: 4, groupCount: 1, trees: trees, averagesIterations: false, transform: .identity)
+            let error = #expect(throws: ModelValidationError.self) { try PackedDoubleForest(forest, parallelism: threads) }
+            #expect(error?.description.contains("tree \(badTrees[0]) splits on feature 7") == true, "\(error?.description ?? "")")
+            trees = (0..<9).map { Self.tree(seed: UInt64($0), categorical: $0 == 4, linear: $0 == 5) }
+        }
+    }
+
     @Test func aForestOfCategoricalTreesOnlyHasNoCompactForm() throws {
         let forest = DoubleForest(featureCount: 4, groupCount: 1, trees: [Self.tree(seed: 3, categorical: true, linear: true)],
                                   averagesIterations: false, transform: .identity)
