@@ -4,8 +4,8 @@ import BerthJSON
 /// Reads any supported model file: detects the format from the bytes and hands them to the right reader.
 public enum ModelReader {
     /// `siblings` gives the bytes of another file of the artifact, by path relative to this file's folder (an ONNX
-    /// model's external data); nil when there is no such file. The trees of an XGBoost JSON or UBJSON model file, and
-    /// of a LightGBM text model, are read on `parallelism`'s threads.
+    /// model's external data); nil when there is no such file. The trees of an XGBoost JSON or UBJSON model and of a
+    /// LightGBM text model, as files or pickled, are read on `parallelism`'s threads.
     public static func read(file: String, bytes: [UInt8], siblings: @escaping (String) -> [UInt8]? = { _ in nil },
                             parallelism: RowParallelism = RowParallelism(threadCount: 1)) throws(ModelReadError) -> LoadedModel {
         switch ModelFormat.detect(bytes) {
@@ -36,7 +36,7 @@ public enum ModelReader {
         case .lightgbmText:
             return try LightGBMTextReader.read(file: file, bytes: bytes, parallelism: parallelism)
         case .pythonPickle:
-            return try PickledModelReader.read(file: file, bytes: bytes)
+            return try PickledModelReader.read(file: file, bytes: bytes, parallelism: parallelism)
         case .catboostJSON, nil:
             // CatBoost JSON is found among JSON documents by its keys (above); its bytes alone are JSON.
             throw .unknownFormat(file, prefix: bytes)

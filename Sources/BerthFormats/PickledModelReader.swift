@@ -18,7 +18,8 @@ enum PickledModelReader {
     ]
     static let xgboostBooster = "xgboost.core.Booster"
 
-    static func read(file: String, bytes: [UInt8]) throws(ModelReadError) -> LoadedModel {
+    /// The model a pickle holds; its trees read on `parallelism`'s threads, as a model file's are (`ModelReader`).
+    static func read(file: String, bytes: [UInt8], parallelism: RowParallelism = RowParallelism(threadCount: 1)) throws(ModelReadError) -> LoadedModel {
         let fail = { (reason: String) in ModelReadError(file: file, reason: reason) }
         let tree: PickleTree
         do {
@@ -30,11 +31,11 @@ enum PickledModelReader {
         let className = tree.className(of: root)
         switch className {
         case xgboostBooster?:
-            return try booster(tree, root, file: file, container: nil, labels: nil)
+            return try booster(tree, root, file: file, container: nil, labels: nil, parallelism: parallelism)
         case lightgbmBooster?:
-            return try lightgbmBooster(tree, root, file: file, container: nil, labels: nil)
+            return try lightgbmBooster(tree, root, file: file, container: nil, labels: nil, parallelism: parallelism)
         case let wrapper? where lightgbmWrappers.contains(wrapper):
-            return try lightgbmWrapper(tree, root, wrapper, file: file)
+            return try lightgbmWrapper(tree, root, wrapper, file: file, parallelism: parallelism)
         case let wrapper? where xgboostWrappers.contains(wrapper):
             guard let booster = tree.attribute("_Booster", of: root) else {
                 throw fail("holds an unfitted \(wrapper) (no _Booster): fit it before saving it")
@@ -44,18 +45,20 @@ enum PickledModelReader {
             // Booster's `predict`; their legacy binary model holds no `best_iteration` to stop at.
             let ntreeLimit = tree.attribute("best_ntree_limit", of: root).flatMap { tree.integer(at: $0) }
             if case .object = tree[booster], tree.className(of: booster) == xgboostBooster {
-                return try self.booster(tree, booster, file: file, container: wrapper, labels: labels, ntreeLimit: ntreeLimit)
+                return try self.booster(tree, booster, file: file, container: wrapper, labels: labels, ntreeLimit: ntreeLimit,
+                                        parallelism: parallelism)
             }
             // xgboost 0.90 – 1.x pickled some wrappers with the raw model bytes in place of the Booster.
             guard let raw = tree.bytes(at: booster) else { throw fail("holds a \(wrapper) whose _Booster Berth cannot read") }
-            return try model(raw: raw, file: file, container: wrapper, labels: labels, featureNames: nil, ntreeLimit: ntreeLimit)
+            return try model(raw: raw, file: file, container: wrapper, labels: labels, featureNames: nil, ntreeLimit: ntreeLimit,
+                             parallelism: parallelism)
         default:
             throw fail(refusal(tree, rootClass: className))
         }
     }
 
     private static func booster(_ tree: PickleTree, _ index: Int, file: String, container: String?,
-                                labels: ClassLabels?, ntreeLimit: Int? = nil) throws(ModelReadError) -> LoadedModel {
+                                labels: ClassLabels?, ntreeLimit: Int? = nil, parallelism: RowParallelism) throws(ModelReadError) -> LoadedModel {
         guard let handle = tree.attribute("handle", of: index), let raw = tree.bytes(at: handle) else {
             throw ModelReadError(file: file, reason: "holds an xgboost Booster without its model bytes (no \"handle\" in its state)")
         }
@@ -65,17 +68,17 @@ enum PickledModelReader {
             return texts.count == items.count ? texts : nil
         }
         return try model(raw: raw, file: file, container: container ?? xgboostBooster, labels: labels, featureNames: names,
-                         ntreeLimit: ntreeLimit)
+                         ntreeLimit: ntreeLimit, parallelism: parallelism)
     }
 
     /// The model in a Booster's raw bytes, repackaged as a pickled model of `container`.
     private static func model(raw: [UInt8], file: String, container: String, labels: ClassLabels?,
-                              featureNames: [String]?, ntreeLimit: Int?) throws(ModelReadError) -> LoadedModel {
+                              featureNames: [String]?, ntreeLimit: Int?, parallelism: RowParallelism) throws(ModelReadError) -> LoadedModel {
         // A scikit-learn wrapper's `predict` stops at the booster's `best_iteration` (1.3 on) or at its own
         // `best_ntree_limit` (0.90 – 1.2, which only a wrapper passes here) when early stopping set one (the Booster's
         // own `predict` uses every tree): a wrapper is served as its `predict` answers.
         let isWrapper = container != xgboostBooster
-        var loaded = try repackaged(try readRaw(raw, file: file, stopsAtBestIteration: isWrapper, ntreeLimit: ntreeLimit),
+        var loaded = try repackaged(try readRaw(raw, file: file, stopsAtBestIteration: isWrapper, ntreeLimit: ntreeLimit, parallelism: parallelism),
                                     file: file, container: container, labels: labels)
         if loaded.featureNames == nil, let featureNames, featureNames.count == loaded.ir.featureCount,
            featureNames != (0..<featureNames.count).map({ "f\($0)" }) {
@@ -112,7 +115,7 @@ enum PickledModelReader {
 
     /// `save_raw`'s bytes in each version's layout.
     private static func readRaw(_ raw: [UInt8], file: String, stopsAtBestIteration: Bool,
-                                ntreeLimit: Int?) throws(ModelReadError) -> LoadedModel {
+                                ntreeLimit: Int?, parallelism: RowParallelism) throws(ModelReadError) -> LoadedModel {
         if raw.starts(with: configurationHeader) {
             let start = configurationHeader.count + 8
             guard raw.count >= start else { throw ModelReadError(file: file, reason: "holds a Booster whose CONFIG-offset: header is truncated") }
@@ -131,7 +134,7 @@ enum PickledModelReader {
                 throw ModelReadError(file: file, reason: "holds a Booster whose JSON snapshot is not valid JSON (\(error))")
             }
             return try XGBoostJSONModelDecoder.decode(document["Model"] ?? document, file: file, format: .xgboostJSON,
-                                                      stopsAtBestIteration: stopsAtBestIteration)
+                                                      stopsAtBestIteration: stopsAtBestIteration, parallelism: parallelism)
         case .xgboostUBJSON:
             let parsed: (document: JSONValue, lists: [ListedObjects])
             do { parsed = try UBJSONReader.parse(raw, listingObjectsUnder: XGBoostJSONModelDecoder.treesKey) } catch {
@@ -140,7 +143,7 @@ enum PickledModelReader {
             let wrapped = parsed.document["Model"]
             return try XGBoostJSONModelDecoder.decode(wrapped ?? parsed.document, listedTrees: parsed.lists.map(ListedTrees.init),
                                                       documentPath: wrapped == nil ? [] : ["Model"], file: file, format: .xgboostUBJSON,
-                                                      stopsAtBestIteration: stopsAtBestIteration)
+                                                      stopsAtBestIteration: stopsAtBestIteration, parallelism: parallelism)
         default:
             // xgboost 0.90 kept the legacy binary without its `binf` magic.
             return try XGBoostLegacyBinaryReader.read(file: file, bytes: raw, magic: .optional, ntreeLimit: ntreeLimit)

@@ -100,11 +100,12 @@ import Testing
         #expect(fitting == [0: .categorical(.strings(["a", "b"]))])
     }
 
-    /// Tree blocks read on several threads make the same model as on one, and a bad tree is named as reading them in
-    /// order names it: the lowest, whichever thread meets it.
+    /// Tree blocks read on several threads, in a text file or a pickle, make the same model as on one, and a bad tree
+    /// is named as reading them in order names it: the lowest, whichever thread meets it.
     @Test func treesReadOnSeveralThreadsMatchOneThread() throws {
         let threads = RowParallelism(threadCount: 3, minimumParallelWork: 0)
-        for name in ["lightgbm-binary", "lightgbm-multiclass-categorical", "lightgbm-linear-tree", "lightgbm-dart"] {
+        for name in ["lightgbm-binary", "lightgbm-multiclass-categorical", "lightgbm-linear-tree", "lightgbm-dart",
+                     "lightgbm-pickle-classifier-joblib", "lightgbm-pickle-booster-early-stopped"] {
             let file = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open().files[0]
             let split = try ModelReader.read(file: file.path, bytes: file.bytes, parallelism: threads)
             #expect(split == (try ModelReader.read(file: file.path, bytes: file.bytes)), "\(name)")

@@ -129,7 +129,8 @@ import Testing
     /// order names it: the lowest, whichever thread meets it.
     @Test func treesDecodedOnSeveralThreadsMatchOneThread() throws {
         let threads = RowParallelism(threadCount: 3, minimumParallelWork: 0)
-        for name in ["xgboost-dart", "xgboost-multiclass-ubjson", "xgboost-1.7-categorical-json"] {
+        for name in ["xgboost-dart", "xgboost-multiclass-ubjson", "xgboost-1.7-categorical-json", "xgboost-pickle-3.2-classifier-early-stopped",
+                     "xgboost-pickle-1.7"] {
             let folder = try ArtifactStore(directory: Fixtures.root + "/" + name + "/model").open()
             let file = try #require(folder.files.first { ModelFormat.detect($0.bytes) != nil })
             let split = try ModelReader.read(file: file.path, bytes: file.bytes, parallelism: threads)
