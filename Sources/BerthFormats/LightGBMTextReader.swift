@@ -260,18 +260,18 @@ public enum LightGBMTextReader {
         }
 
         func integers(_ key: String, count: Int) throws(ModelReadError) -> [Int32] {
-            try values(key, count: count, each: "an integer") { rest in
-                let length = rest.firstIndex(of: UInt8(ascii: " ")) ?? rest.count
-                return Int32(decimal: UnsafeBufferPointer(rebasing: rest[..<length])).map { ($0, length) }
-            }
+            try values(key, count: count, each: "an integer", parse: Self.decimal)
         }
 
         func words(_ key: String, count: Int) throws(ModelReadError) -> [UInt32] {
             guard count >= 0 else { throw parser.refuse("has a negative \(key) length in tree \(index)") }
-            return try values(key, count: count, each: "a bitset word") { rest in
-                let length = rest.firstIndex(of: UInt8(ascii: " ")) ?? rest.count
-                return UInt32(decimal: UnsafeBufferPointer(rebasing: rest[..<length])).map { ($0, length) }
-            }
+            return try values(key, count: count, each: "a bitset word", parse: Self.decimal)
+        }
+
+        /// The decimal integer a field's rest starts with, up to its next space, and the bytes it spans.
+        private static func decimal<Value: FixedWidthInteger>(_ rest: UnsafeBufferPointer<UInt8>) -> (Value, Int)? {
+            let length = rest.firstIndex(of: UInt8(ascii: " ")) ?? rest.count
+            return Value(decimal: UnsafeBufferPointer(rebasing: rest[..<length])).map { ($0, length) }
         }
 
         /// Doubles as LightGBM reads them, correctly rounded; NaN is no threshold or leaf value. A plain number and the

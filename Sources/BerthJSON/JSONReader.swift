@@ -250,8 +250,13 @@ public struct JSONReader {
         return ~(((word & low) &+ low) | word) & 0x8080_8080_8080_8080 != 0
     }
 
+    /// The step a path takes into an array's elements, so that an object inside an array never matches a listed path.
+    static let elementStep = "[]"
+
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw JSONParseError("JSON nested deeper than \(maxDepth) levels", at: position) }
+        if !listedPaths.isEmpty { path.append(Self.elementStep) }
+        defer { if !listedPaths.isEmpty { path.removeLast() } }
         position += 1
         var elements = [JSONValue]()
         skipWhitespace()

@@ -122,6 +122,11 @@ import Testing
         // The listed member is left out of its object; an array of the same name elsewhere is parsed as usual.
         #expect(document["a"]!["trees"] == nil && document["a"]!["other"] == whole["a"]!["other"])
         #expect(document["trees"] == whole["trees"] && document["b"] == whole["b"])
+        // The same keys inside an array's element are another path.
+        let inArray = Array(#"{"a": [{"trees": [{"x": 1}]}]}"#.utf8)
+        let (parsed, none) = try JSONReader.parse(inArray, listingArraysAt: [["a", "trees"]])
+        let inArrayWhole = try JSONReader.parse(inArray)
+        #expect(none.isEmpty && parsed == inArrayWhole)
     }
 
     /// The eight-byte step past numbers stops at every byte a listed element's end is found by, in every lane, and
