@@ -22,11 +22,11 @@ public struct CSVEncoder: ResponseEncoder {
             encodeScores(predictions, into: &output)
             return
         }
-        let wide = predictions.wideValues, columns = predictions.columnCount
+        let wide = predictions.wideValues
         output.reserveCapacity(output.count + predictions.rowCount * selection.keys.count * 24)
         for row in 0..<predictions.rowCount {
             if row > 0 { output.append(UInt8(ascii: "\n")) }
-            let values = wide[row * columns ..< (row + 1) * columns]
+            let values = wide[predictions.rowRange(row)]
             for (index, key) in selection.keys.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 selection.value(key, row: values).appendCSV(to: &output)

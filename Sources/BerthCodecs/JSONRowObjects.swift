@@ -33,10 +33,10 @@ struct JSONRowObjects {
         if selection == nil && explanations == nil && predictions.columnCount == 1 {
             appendScoreObjects(of: predictions, separator: separatorBytes, separatesFirst: separatesFirst, to: &output)
         } else {
-            let wide = selection == nil ? [] : predictions.wideValues, columns = predictions.columnCount
+            let wide = selection == nil ? [] : predictions.wideValues
             for row in 0..<predictions.rowCount {
                 if row > 0 || separatesFirst { output.append(contentsOf: separatorBytes) }
-                append(predictions, row: row, wideRow: selection == nil ? [] : wide[row * columns ..< (row + 1) * columns], to: &output)
+                append(predictions, row: row, wideRow: selection == nil ? [] : wide[predictions.rowRange(row)], to: &output)
             }
         }
         if endsWithSeparator && predictions.rowCount > 0 { output.append(contentsOf: separatorBytes) }

@@ -26,9 +26,9 @@ public struct NPYEncoder: ResponseEncoder {
             return
         }
         var values = [Float]()
-        let wide = predictions.wideValues, width = predictions.columnCount
+        let wide = predictions.wideValues
         for row in 0..<predictions.rowCount {
-            for value in options.orderedValues(wide[row * width ..< (row + 1) * width], selection: selection) {
+            for value in options.orderedValues(wide[predictions.rowRange(row)], selection: selection) {
                 values.append(contentsOf: value.float32s)
             }
         }

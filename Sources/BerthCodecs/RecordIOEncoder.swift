@@ -16,9 +16,9 @@ public struct RecordIOEncoder: ResponseEncoder {
     public func encode(_ predictions: Predictions, into output: inout [UInt8]) {
         if let selection = options.selection {
             // The selected outputs in the official order, as JSON objects list them.
-            let keys = selection.jsonKeys, wide = predictions.wideValues, columns = predictions.columnCount
+            let keys = selection.jsonKeys, wide = predictions.wideValues
             for row in 0..<predictions.rowCount {
-                let values = wide[row * columns ..< (row + 1) * columns]
+                let values = wide[predictions.rowRange(row)]
                 let entries = keys.map { (name: $0.rawValue, values: selection.value($0, row: values).float32s) }
                 let record = RecordLayout(entries.map { (name: $0.name, valueCount: $0.values.count) })
                 record.appendHeader(to: &output)

@@ -26,12 +26,17 @@ public struct Predictions: Sendable, Equatable {
     }
 
     public func row(_ index: Int) -> ArraySlice<Float> {
-        values[index * columnCount ..< (index + 1) * columnCount]
+        values[rowRange(index)]
+    }
+
+    /// Where row `index` lies in `values`, `doubles` and `wideValues`.
+    public func rowRange(_ index: Int) -> Range<Int> {
+        index * columnCount ..< (index + 1) * columnCount
     }
 
     /// One row as doubles: the double answers when there are any, the float32 ones widened (exactly) otherwise.
     public func wideRow(_ index: Int) -> ArraySlice<Double> {
-        let range = index * columnCount ..< (index + 1) * columnCount
+        let range = rowRange(index)
         if let doubles { return doubles[range] }
         return ArraySlice(values[range].map(Double.init))
     }

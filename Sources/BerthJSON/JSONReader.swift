@@ -24,13 +24,7 @@ public struct JSONReader {
         return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
             var reader = JSONReader(buffer: buffer, maxDepth: maxDepth, allowsNonFiniteNumbers: allowsNonFiniteNumbers,
                                     rejectsDuplicateKeys: rejectsDuplicateKeys)
-            reader.skipWhitespace()
-            let value = try reader.parseValue(depth: 0)
-            reader.skipWhitespace()
-            guard reader.position == buffer.count else {
-                throw JSONParseError(JSONParseError.contentAfterValue, at: reader.position)
-            }
-            return value
+            return try reader.parseDocument()
         }
     }
 
@@ -48,13 +42,7 @@ public struct JSONReader {
             var reader = JSONReader(buffer: buffer, maxDepth: defaultMaxDepth, allowsNonFiniteNumbers: allowsNonFiniteNumbers,
                                     rejectsDuplicateKeys: false)
             reader.listedPaths = listedPaths
-            reader.skipWhitespace()
-            let value = try reader.parseValue(depth: 0)
-            reader.skipWhitespace()
-            guard reader.position == buffer.count else {
-                throw JSONParseError(JSONParseError.contentAfterValue, at: reader.position)
-            }
-            return (value, reader.lists)
+            return (try reader.parseDocument(), reader.lists)
         }
     }
 
@@ -87,6 +75,15 @@ public struct JSONReader {
         self.maxDepth = maxDepth
         self.allowsNonFiniteNumbers = allowsNonFiniteNumbers
         self.rejectsDuplicateKeys = rejectsDuplicateKeys
+    }
+
+    /// The whole buffer as one value, with only whitespace around it.
+    private mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+        skipWhitespace()
+        let value = try parseValue(depth: 0)
+        skipWhitespace()
+        guard position == buffer.count else { throw JSONParseError(JSONParseError.contentAfterValue, at: position) }
+        return value
     }
 
     private mutating func skipWhitespace() {
