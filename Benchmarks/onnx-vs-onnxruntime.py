@@ -1,6 +1,7 @@
 """Berth's ONNX kernels against onnxruntime, in one run, on the same models, rows and thread count.
 
-Builds two models — an MLP of 3 hidden layers of 256 units (Gemm/Relu, as torch.onnx.export writes it) and a
+Builds two models — an MLP of 3 hidden layers of 256 units (Gemm, then Relu as torch.onnx.export writes it, or the
+activation `--activation` names: Tanh, Sigmoid or LeakyRelu, as `nn.Tanh`, `nn.Sigmoid` and `nn.LeakyReLU` export) and a
 200-tree random forest exported by skl2onnx — writes batches of 1, 64 and 4,096 rows as .npy files, times
 `berth bench` (a release build) and onnxruntime's InferenceSession.run on each, and prints a table of median
 latencies and the ratio onnxruntime time / Berth time (> 1: Berth is faster). The two alternate for `--rounds`
@@ -9,7 +10,8 @@ rounds, the median of the rounds' ratios, and their range.
 
 Usage (the fixture environment has every package):
     swift build -c release --product berth
-    opt-ml-fixtures/.venv-onnx/bin/python Benchmarks/onnx-vs-onnxruntime.py [--threads N] [--seconds S] [--rounds R] [--berth PATH]
+    opt-ml-fixtures/.venv-onnx/bin/python Benchmarks/onnx-vs-onnxruntime.py [--threads N] [--seconds S] [--rounds R]
+        [--activation relu|tanh|sigmoid|leaky-relu] [--berth PATH]
 """
 
 import argparse
@@ -30,8 +32,13 @@ FEATURES = 28
 BATCHES = [1, 64, 4096]
 
 
-def mlp(rng, units=256):
-    """The MLP: 3 hidden layers of `units` (256 in this benchmark; batching-by-model.py may ask for more)."""
+ACTIVATIONS = {"relu": ("Relu", {}), "tanh": ("Tanh", {}), "sigmoid": ("Sigmoid", {}), "leaky-relu": ("LeakyRelu", {"alpha": 0.01})}
+
+
+def mlp(rng, units=256, activation="relu"):
+    """The MLP: 3 hidden layers of `units` (256 in this benchmark; batching-by-model.py may ask for more), each
+    followed by `activation` (a key of ACTIVATIONS)."""
+    operator, attributes = ACTIVATIONS[activation]
     layers, inputs, nodes, initializers = [units, units, units, 2], "input", [], []
     width = FEATURES
     for index, units in enumerate(layers):
@@ -41,7 +48,7 @@ def mlp(rng, units=256):
         nodes.append(helper.make_node("Gemm", [inputs, f"w{index}", f"b{index}"], [f"h{index}"], transB=1))
         inputs = f"h{index}"
         if index < len(layers) - 1:
-            nodes.append(helper.make_node("Relu", [inputs], [f"a{index}"]))
+            nodes.append(helper.make_node(operator, [inputs], [f"a{index}"], **attributes))
             inputs = f"a{index}"
         width = units
     nodes.append(helper.make_node("Softmax", [inputs], ["probabilities"], axis=-1))
@@ -106,6 +113,7 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", help="the MLP's hidden activation")
     parser.add_argument("--berth", default=os.path.join(ROOT, ".build", "release", "berth"), help="the berth binary to time")
     arguments = parser.parse_args()
     rng = np.random.default_rng(7)
@@ -113,7 +121,9 @@ def main():
           f"{arguments.rounds} alternating rounds of ≥ {arguments.seconds} s per cell")
     print(f"{'model':<24}{'rows':>6}{'berth µs':>12}{'onnxruntime µs':>16}{'ratio':>8}{'range':>14}")
     with tempfile.TemporaryDirectory() as work:
-        for name, model in [("MLP 3×256 (Gemm/Relu)", mlp(rng)), ("random forest, 200 trees", forest(rng))]:
+        operator = ACTIVATIONS[arguments.activation][0]
+        for name, model in [(f"MLP 3×256 (Gemm/{operator})", mlp(rng, activation=arguments.activation)),
+                            ("random forest, 200 trees", forest(rng))]:
             folder = os.path.join(work, name.split()[0])
             os.makedirs(folder)
             with open(os.path.join(folder, "model.onnx"), "wb") as handle:

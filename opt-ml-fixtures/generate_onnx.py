@@ -250,6 +250,42 @@ def main():
                files, R, values=outputs[0])
 
 
+def mlp_activations_case():
+    """An MLP through every activation a dense layer folds in, as torch.onnx.export writes nn.Tanh, nn.Sigmoid and
+    nn.LeakyReLU (Gemm transB=1) and skl2onnx a layer (MatMul, Add); rows large enough to saturate Tanh and Sigmoid,
+    none missing (an MLP answers NaN for a row with one, which JSON cannot write)."""
+    rng = np.random.default_rng(53)
+    features, hidden, outputs_count = 6, 32, 3
+    shapes = {"w1": (hidden, features), "b1": (hidden,), "w2": (hidden, hidden), "b2": (hidden,),
+              "w3": (hidden, hidden), "b3": (hidden,), "w4": (outputs_count, hidden), "b4": (outputs_count,)}
+    weights = {name: rng.normal(scale=0.6 if name.startswith("w") else 0.2, size=shape).astype(np.float32)
+               for name, shape in shapes.items()}
+    weights["w3"] = weights["w3"].T.copy()
+    nodes = [
+        helper.make_node("Gemm", ["input", "w1", "b1"], ["h1"], name="fc1", transB=1),
+        helper.make_node("Tanh", ["h1"], ["a1"], name="tanh"),
+        helper.make_node("Gemm", ["a1", "w2", "b2"], ["h2"], name="fc2", transB=1),
+        helper.make_node("Sigmoid", ["h2"], ["a2"], name="sigmoid"),
+        helper.make_node("MatMul", ["a2", "w3"], ["m3"], name="fc3"),
+        helper.make_node("Add", ["m3", "b3"], ["h3"], name="fc3_bias"),
+        helper.make_node("LeakyRelu", ["h3"], ["a3"], name="leaky", alpha=0.2),
+        helper.make_node("Gemm", ["a3", "w4", "b4"], ["variable"], name="fc4", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "mlp_activations",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", features])],
+        [helper.make_tensor_value_info("variable", TensorProto.FLOAT, ["batch", outputs_count])],
+        initializer=[numpy_helper.from_array(value, name) for name, value in weights.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="berth-fixtures")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    R = (rng.normal(size=(24, features)) * np.array([0.5, 1, 2, 4, 8, 16])).astype(np.float32)
+    data = model.SerializeToString()
+    outputs, _ = run(data, R)
+    write_case("onnx-mlp-activations", "an MLP through Gemm → Tanh, Gemm → Sigmoid, MatMul → Add → LeakyRelu, Gemm (opset 13); "
+               "rows that saturate Tanh and Sigmoid", {"model.onnx": data}, R, values=outputs[0])
+
+
 def tree_modes_graph(aggregate, post_transform="NONE"):
     """A hand-written TreeEnsembleRegressor using every node mode, missing-value tracking and two targets."""
     # Tree 0: node 0 x0 <= 0.5 ? 1 : 2; node 1 x1 < -0.25 ? 3 : 4; node 2 x2 >= 0.75 ? 5 : 6; node 4 x3 == 1 ? 7 : 8;
@@ -509,5 +545,6 @@ if __name__ == "__main__":
     mlp_classifier_case()
     class_names_mismatch_case()
     extra_cases()
+    mlp_activations_case()
     refused_cases()
     catboost_cases()

@@ -2,7 +2,8 @@ import BerthCore
 import CCUDA
 
 /// A dense layer of an ONNX graph on the GPU: weights and bias uploaded once at load, each multiplication run
-/// through a `CUDALane` (rows in, products out). The layer's epilogue (a folded Add and Relu) runs in the kernel;
+/// through a `CUDALane` (rows in, products out). The layer's folded Add and Relu run in the kernel; any other folded
+/// activation runs on the host over the products as they come back, with the CPU's own code (`Activation.apply`);
 /// every other operator between layers stays on the CPU, so each layer's input and output cross the bus; the
 /// crossover measured at load decides whether that pays. Any CUDA error answers the call on the CPU layer instead,
 /// reported once through `report`.
@@ -24,6 +25,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
     private let addend: DeviceBuffer
     private let hasAddend: Bool
     private let relu: Bool
+    private let activationAfter: Activation?
 
     var placement: Placement { .cuda }
     var residentBytes: Int { cpu.residentBytes }
@@ -48,7 +50,8 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
         hasBias = !layer.bias.isEmpty
         addend = try DeviceBuffer(device: device, copying: layer.epilogue.addend)
         hasAddend = !layer.epilogue.addend.isEmpty
-        relu = layer.epilogue.relu
+        relu = layer.epilogue.activation?.isAppliedAsStored == true
+        activationAfter = layer.epilogue.activation?.isAppliedAsStored == false ? layer.epilogue.activation : nil
     }
 
     func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
@@ -76,6 +79,7 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
                               ])
         }
         output.update(from: products.baseAddress!, count: rows * columns)
+        activationAfter?.apply(from: output, to: output, count: rows * columns)
         lanes.giveBack(lane)
     }
 }

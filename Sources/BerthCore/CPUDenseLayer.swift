@@ -5,7 +5,8 @@ import CBerthKernels
 /// The weights are packed once at load into panels of 16 columns (`inner × 16` floats each, zero-padded; Gemm's
 /// `transB` and `alpha` folded in, `beta · C` folded into the bias), the layout the micro-kernels of
 /// `CBerthKernels` stream: AVX-512 or AVX2+FMA, chosen at run time from the CPU, else portable code. The kernel
-/// applies the `DenseEpilogue` as it stores each block of products. Rows are split across cores for large batches.
+/// applies the `DenseEpilogue`'s addend and Relu as it stores each block of products; another activation runs over
+/// the rows each thread has just written. Rows are split across cores for large batches.
 struct CPUDenseLayer: DenseLayer {
     let inner: Int
     let columns: Int
@@ -15,7 +16,10 @@ struct CPUDenseLayer: DenseLayer {
     let paddedBias: [Float]
     /// The epilogue's addend, one value per padded column, or empty.
     let paddedAddend: [Float]
+    /// Relu, applied by the kernel as it stores each product.
     let relu: Bool
+    /// Any other activation, applied to each call's rows once the kernel has written them, on the same thread.
+    let activationAfter: Activation?
     let parallelism: RowParallelism
 
     static let panelWidth = Int(BERTH_PANEL_WIDTH)
@@ -40,7 +44,8 @@ struct CPUDenseLayer: DenseLayer {
         let padding = [Float](repeating: 0, count: panels * Self.panelWidth - columns)
         paddedBias = bias.isEmpty ? [] : bias + padding
         paddedAddend = epilogue.addend.isEmpty ? [] : epilogue.addend + padding
-        relu = epilogue.relu
+        relu = epilogue.activation?.isAppliedAsStored == true
+        activationAfter = epilogue.activation?.isAppliedAsStored == false ? epilogue.activation : nil
     }
 
     func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
@@ -64,6 +69,8 @@ struct CPUDenseLayer: DenseLayer {
                 }
             }
         }
+        let rows = output + range.lowerBound * columns
+        activationAfter?.apply(from: rows, to: rows, count: range.count * columns)
     }
 
     /// The instruction set the dense kernel uses on this machine, for the startup log.

@@ -1,12 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Relu, LeakyRelu, Sigmoid, Tanh and Cast: one value in, one value out, same shape.
 struct UnaryKernel: GraphKernel {
-    enum Function: Sendable { case relu, leakyRelu(Float), sigmoid, tanh, truncate, nonZero }
+    enum Function: Sendable { case activation(Activation), truncate, nonZero }
 
     let function: Function
 
@@ -16,10 +10,7 @@ struct UnaryKernel: GraphKernel {
         let input = inputs[0].buffer
         let output = outputs[0].buffer
         switch function {
-        case .relu: for index in input.indices { output[index] = max(input[index], 0) }
-        case .leakyRelu(let alpha): for index in input.indices { output[index] = input[index] >= 0 ? input[index] : alpha * input[index] }
-        case .sigmoid: for index in input.indices { output[index] = 1 / (1 + expf(-input[index])) }
-        case .tanh: for index in input.indices { output[index] = tanhf(input[index]) }
+        case .activation(let activation): activation.apply(from: input.baseAddress!, to: output.baseAddress!, count: input.count)
         case .truncate: for index in input.indices { output[index] = input[index].isFinite ? input[index].rounded(.towardZero) : input[index] }
         case .nonZero: for index in input.indices { output[index] = input[index] != 0 ? 1 : 0 }
         }

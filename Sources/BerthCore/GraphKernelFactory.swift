@@ -40,10 +40,7 @@ enum GraphKernelFactory {
         case .subtract: return BinaryKernel(function: .subtract)
         case .multiply: return BinaryKernel(function: .multiply)
         case .divide: return BinaryKernel(function: .divide)
-        case .relu: return UnaryKernel(function: .relu)
-        case .leakyRelu(let alpha): return UnaryKernel(function: .leakyRelu(alpha))
-        case .sigmoid: return UnaryKernel(function: .sigmoid)
-        case .tanh: return UnaryKernel(function: .tanh)
+        case .relu, .leakyRelu, .sigmoid, .tanh: return UnaryKernel(function: .activation(node.operation.activation!))
         case .softmax(let axis, let legacy): return SoftmaxKernel(axis: axis, legacy: legacy, logarithm: false)
         case .logSoftmax(let axis, let legacy): return SoftmaxKernel(axis: axis, legacy: legacy, logarithm: true)
         case .argMax(let axis, let keepDims, let selectLastIndex):

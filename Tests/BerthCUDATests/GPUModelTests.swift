@@ -36,7 +36,7 @@ struct GPUModelTests {
         "catboost-one-hot-binary", "catboost-one-hot-binary-cbm", "catboost-one-hot-multiclass", "catboost-one-hot-multiclass-cbm",
     ]
 
-    static let denseFixtures = ["onnx-mlp-gemm", "onnx-mlp-pipeline", "onnx-linear-regression", "onnx-logistic-binary",
+    static let denseFixtures = ["onnx-mlp-gemm", "onnx-mlp-activations", "onnx-mlp-pipeline", "onnx-linear-regression", "onnx-logistic-binary",
                                 "onnx-logistic-multiclass-strings", "onnx-operator-zoo"]
 
     /// Forests add the same leaves in the same order on both devices: equal to the last ulp or two.

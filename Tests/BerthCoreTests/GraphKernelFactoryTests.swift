@@ -117,7 +117,9 @@ import Testing
 
     @Test(arguments: [
         (GraphOperation.add, "binary add"), (.subtract, "binary subtract"), (.multiply, "binary multiply"), (.divide, "binary divide"),
-        (.relu, "unary relu"), (.leakyRelu(alpha: 0.25), "unary leakyRelu(0.25)"), (.sigmoid, "unary sigmoid"), (.tanh, "unary tanh"),
+        (.relu, "unary activation(BerthCore.Activation.relu)"),
+        (.leakyRelu(alpha: 0.25), "unary activation(BerthCore.Activation.leakyRelu(alpha: 0.25))"),
+        (.sigmoid, "unary activation(BerthCore.Activation.sigmoid)"), (.tanh, "unary activation(BerthCore.Activation.tanh)"),
         (.cast(.integer), "unary truncate"), (.cast(.boolean), "unary nonZero"),
         (.cast(.float), "view identity"), (.identity, "view identity"), (.flatten(axis: 1), "view flatten(axis: 1)"),
         (.softmax(axis: 1, legacy: true), "softmax axis 1 flattened"), (.logSoftmax(axis: -1, legacy: false), "logSoftmax axis -1"),

@@ -16,7 +16,7 @@ import Testing
         "xgboost-regression-batch",
         "onnx-logistic-binary", "onnx-logistic-multiclass-strings", "onnx-linear-regression", "onnx-mlp-pipeline", "onnx-mlp-classifier", "onnx-mlp-classifier-strings",
         "onnx-random-forest-binary", "onnx-random-forest-multiclass", "onnx-gradient-boosting-binary",
-        "onnx-gradient-boosting-regressor", "onnx-mlp-gemm", "onnx-external-data", "onnx-tree-modes-sum",
+        "onnx-gradient-boosting-regressor", "onnx-mlp-gemm", "onnx-mlp-activations", "onnx-external-data", "onnx-tree-modes-sum",
         "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max", "onnx-operator-zoo",
         "onnx-linear-classifier-one-row", "onnx-catboost-classifier", "onnx-catboost-regressor",
         "xgboost-pickle-0.90", "xgboost-pickle-0.90-classifier-strings", "xgboost-pickle-1.0", "xgboost-pickle-1.2",

@@ -31,6 +31,20 @@ const char *berth_gemm_isa(void);
 int berth_gemm_f32_using(int isa, long rows, long inner, long columns, const float *a, const float *packed_b,
                          const float *bias, berth_gemm_epilogue epilogue, float *out);
 
+/// The activations `berth_activate_f32` applies.
+#define BERTH_ACTIVATION_LEAKY_RELU 1
+#define BERTH_ACTIVATION_SIGMOID 2
+#define BERTH_ACTIVATION_TANH 3
+
+/// out[i] = activation(in[i]) for i in [0, count); `in` may be `out`. Sigmoid and Tanh are worked out in double
+/// precision and rounded once (within about half an ulp of the exact value, the same bits on every instruction set);
+/// LeakyRelu is `in >= 0 ? in : alpha * in`. AVX-512, AVX2 or portable code, chosen once from the CPU.
+void berth_activate_f32(int kind, float alpha, const float *in, float *out, long count);
+
+/// The same with a given instruction set (0 portable, 1 AVX2, 2 AVX-512), for tests that check every path on one
+/// machine. Returns 0, or -1 when this CPU lacks the instruction set.
+int berth_activate_f32_using(int isa, int kind, float alpha, const float *in, float *out, long count);
+
 /// The most trees `berth_forest_walk_row` walks in one call.
 #define BERTH_FOREST_WALK_MAX_TREES 64
 

@@ -1,0 +1,166 @@
+// Sigmoid, Tanh and LeakyRelu over arrays of floats, in C only because Swift cannot compile one loop for AVX-512
+// or AVX2 and choose it at run time. Each value is worked out in double precision and rounded once to float, so
+// the answer is the correctly rounded one but for an error of about 1e-15 in the double: within half an ulp and a
+// hair, and the same bits on every path (no fused multiply-adds: the expressions are evaluated as written).
+#include "berth_kernels.h"
+#include <stdint.h>
+#include <string.h>
+
+#pragma clang fp contract(off)
+
+// Values are copied into a block of the stack before they are worked out, so `in` may be `out`: the compiler then
+// vectorises the loop without checking whether the two overlap.
+#define BLOCK 64
+
+static inline uint64_t bits_of(double value) {
+    uint64_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    return bits;
+}
+
+static inline double double_of(uint64_t bits) {
+    double value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+// e^y for y in [-250, 0]: y = n ln 2 + r with |r| <= ln 2 / 2 (ln 2 in two parts, so n ln 2 is exact enough),
+// e^r by its Taylor series to r^12 (the next term is under 2e-16 of it), then 2^n put straight into the exponent.
+static inline double exp_nonpositive(double y) {
+    const double shifter = 0x1.8p52;
+    double shifted = y * 0x1.71547652b82fep0 + shifter;
+    uint64_t n = bits_of(shifted);
+    double k = shifted - shifter;
+    double r = y - k * 0x1.62e42fefa3800p-1;
+    r = r - k * 0x1.ef35793c76730p-45;
+    // The series' terms in pairs, then pairs of pairs (Estrin's scheme): the same value to about 1e-16, in four
+    // dependent steps instead of twelve.
+    double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    double p01 = 1.0 + r, p23 = 0.5 + r * (1.0 / 6.0), p45 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    double p67 = 1.0 / 720.0 + r * (1.0 / 5040.0), p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    double p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0), p12 = 1.0 / 479001600.0;
+    double p03 = p01 + r2 * p23, p47 = p45 + r2 * p67, p811 = p89 + r2 * p1011;
+    double p07 = p03 + r4 * p47, p812 = p811 + r4 * p12;
+    double p = p07 + r8 * p812;
+    return double_of(bits_of(p) + (n << 52));
+}
+
+// 1 / (1 + e^-x), from e^-|x| so that nothing cancels: past |x| = 120 the float answer is 0 or 1 either way.
+static inline float sigmoid_one(float value) {
+    double x = value;
+    double magnitude = x < 0 ? -x : x;
+    double e = exp_nonpositive(magnitude > 120.0 ? -120.0 : -magnitude);
+    double result = (x < 0 ? e : 1.0) / (1.0 + e);
+    return value != value ? value + value : (float)result;
+}
+
+// (1 - e^-2|x|) / (1 + e^-2|x|) with the sign of x; below |x| = 1/32, where 1 - e^-2|x| would lose digits, the
+// series to x^9 (the next term is under 4e-14 of the sum). Past |x| = 20 the answer is ±1 in double already.
+static inline float tanh_one(float value) {
+    double x = value;
+    double magnitude = x < 0 ? -x : x;
+    double e = exp_nonpositive(-2.0 * (magnitude > 20.0 ? 20.0 : magnitude));
+    double large = (1.0 - e) / (1.0 + e);
+    double square = magnitude * magnitude;
+    double series = 62.0 / 2835.0;
+    series = series * square - 17.0 / 315.0;
+    series = series * square + 2.0 / 15.0;
+    series = series * square - 1.0 / 3.0;
+    series = series * square * magnitude + magnitude;
+    float rounded = (float)(magnitude < 0.03125 ? series : large);
+    // tanh(|x|) is never negative, so x's sign bit is the answer's (-0 stays -0).
+    uint32_t bits, sign;
+    memcpy(&bits, &rounded, sizeof bits);
+    memcpy(&sign, &value, sizeof sign);
+    bits |= sign & 0x80000000u;
+    memcpy(&rounded, &bits, sizeof rounded);
+    return value != value ? value + value : rounded;
+}
+
+// LeakyRelu as the graph's own kernel writes it: x, or alpha · x below zero (NaN stays NaN).
+static inline float leaky_relu_one(float value, float alpha) {
+    return value >= 0 ? value : alpha * value;
+}
+
+// The loop every path shares, inlined into each target's copy.
+static inline __attribute__((always_inline)) void activate_portable_body(int kind, float alpha, const float *in, float *out,
+                                                                        long count) {
+    float block[BLOCK];
+    for (long start = 0; start < count; start += BLOCK) {
+        long length = count - start < BLOCK ? count - start : BLOCK;
+        memcpy(block, in + start, (size_t)length * sizeof(float));
+        float *target = out + start;
+        switch (kind) {
+        case BERTH_ACTIVATION_SIGMOID:
+            for (long i = 0; i < length; i++) target[i] = sigmoid_one(block[i]);
+            break;
+        case BERTH_ACTIVATION_TANH:
+            for (long i = 0; i < length; i++) target[i] = tanh_one(block[i]);
+            break;
+        default:
+            for (long i = 0; i < length; i++) target[i] = leaky_relu_one(block[i], alpha);
+            break;
+        }
+    }
+}
+
+static void activate_portable(int kind, float alpha, const float *in, float *out, long count) {
+    activate_portable_body(kind, alpha, in, out, count);
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+__attribute__((target("avx2")))
+static void activate_avx2(int kind, float alpha, const float *in, float *out, long count) {
+    activate_portable_body(kind, alpha, in, out, count);
+}
+
+__attribute__((target("avx512f,avx512dq")))
+static void activate_avx512(int kind, float alpha, const float *in, float *out, long count) {
+    activate_portable_body(kind, alpha, in, out, count);
+}
+
+typedef void (*activation_function)(int, float, const float *, float *, long);
+
+static activation_function chosen(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return activate_avx512;
+    if (__builtin_cpu_supports("avx2")) return activate_avx2;
+    return activate_portable;
+}
+#else
+typedef void (*activation_function)(int, float, const float *, float *, long);
+
+static activation_function chosen(void) { return activate_portable; }
+#endif
+
+// Chosen once; a benign race at first use picks the same function on every thread.
+static activation_function selected;
+
+void berth_activate_f32(int kind, float alpha, const float *in, float *out, long count) {
+    activation_function function = __atomic_load_n(&selected, __ATOMIC_ACQUIRE);
+    if (!function) {
+        function = chosen();
+        __atomic_store_n(&selected, function, __ATOMIC_RELEASE);
+    }
+    function(kind, alpha, in, out, count);
+}
+
+int berth_activate_f32_using(int isa, int kind, float alpha, const float *in, float *out, long count) {
+    switch (isa) {
+    case 0:
+        activate_portable(kind, alpha, in, out, count);
+        return 0;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    case 1:
+        if (!__builtin_cpu_supports("avx2")) return -1;
+        activate_avx2(kind, alpha, in, out, count);
+        return 0;
+    case 2:
+        if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))) return -1;
+        activate_avx512(kind, alpha, in, out, count);
+        return 0;
+#endif
+    default:
+        return -1;
+    }
+}

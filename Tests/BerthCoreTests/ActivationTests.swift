@@ -1,0 +1,86 @@
+import BerthTestSupport
+import CBerthKernels
+import Foundation
+import Testing
+@testable import BerthCore
+
+/// Sigmoid and Tanh against the exact value rounded once to float (the double-precision functions of the C library,
+/// whose error is far below a float's half ulp), on every instruction-set path, over edge values and a spread of
+/// random bit patterns; LeakyRelu against its definition. A path this CPU cannot run is reported as skipped.
+@Suite struct ActivationTests {
+    static func cpuRuns(_ isa: Int32) -> Bool {
+        berth_activate_f32_using(isa, BERTH_ACTIVATION_TANH, 0, nil, nil, 0) == 0
+    }
+
+    /// Zeros, infinities, NaN, the smallest and largest floats, the points where the answers saturate or switch
+    /// formula, then every kind of float at random.
+    static let inputs: [Float] = {
+        var values: [Float] = [0, -0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+                               .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                               1e-30, -1e-30, 1e-8, 0.03125, Float(0.03125).nextDown, Float(0.03125).nextUp, -0.03125, 0.5, 1, -1,
+                               8.66, 9.01, 20, 20.5, -20.5, 88, 89, -88, -89, 103, -103, 104, -104, 120, -120, 121, -121, 1e6]
+        var generator = SplitMix(seed: 61)
+        for index in 0..<200_000 {
+            let bits = UInt32(truncatingIfNeeded: generator.next())
+            // Half arbitrary bit patterns (every exponent), half ordinary values from -24 to 24.
+            values.append(index % 2 == 0 ? Float(bitPattern: bits) : Float(Int32(bitPattern: bits >> 8) - (1 << 23)) / Float(1 << 18))
+        }
+        return values
+    }()
+
+    static func activated(_ kind: Int32, isa: Int32, _ values: [Float], alpha: Float = 0) -> [Float] {
+        var output = [Float](repeating: 0, count: values.count)
+        #expect(berth_activate_f32_using(isa, kind, alpha, values, &output, values.count) == 0)
+        return output
+    }
+
+    static func sameBits(_ got: [Float], _ want: [Float], _ label: String) {
+        #expect(got.count == want.count)
+        var mismatches = 0
+        for index in want.indices where got[index].bitPattern != want[index].bitPattern && !(got[index].isNaN && want[index].isNaN) {
+            mismatches += 1
+            if mismatches <= 3 { Issue.record("\(label): \(Self.inputs[index]) gives \(got[index]), want \(want[index])") }
+        }
+        #expect(mismatches == 0, "\(label): \(mismatches) values differ")
+    }
+
+    static func expectCorrectlyRounded(isa: Int32) {
+        sameBits(activated(BERTH_ACTIVATION_TANH, isa: isa, inputs), inputs.map { Float(Foundation.tanh(Double($0))) }, "Tanh")
+        sameBits(activated(BERTH_ACTIVATION_SIGMOID, isa: isa, inputs), inputs.map { Float(1 / (1 + exp(-Double($0)))) }, "Sigmoid")
+        sameBits(activated(BERTH_ACTIVATION_LEAKY_RELU, isa: isa, inputs, alpha: 0.2), inputs.map { $0 >= 0 ? $0 : 0.2 * $0 }, "LeakyRelu")
+    }
+
+    @Test func thePortablePathRoundsTheExactValue() {
+        Self.expectCorrectlyRounded(isa: 0)
+    }
+
+    @Test(.enabled(if: cpuRuns(1), "this CPU lacks AVX2"))
+    func theAVX2PathRoundsTheExactValue() {
+        Self.expectCorrectlyRounded(isa: 1)
+    }
+
+    @Test(.enabled(if: cpuRuns(2), "this CPU lacks AVX-512"))
+    func theAVX512PathRoundsTheExactValue() {
+        Self.expectCorrectlyRounded(isa: 2)
+    }
+
+    @Test func signsZerosAndNaNAreKept() {
+        let values: [Float] = [-0, 0, .nan, -.infinity, .infinity]
+        let tanh = Self.activated(BERTH_ACTIVATION_TANH, isa: 0, values)
+        #expect(tanh[0].bitPattern == Float(-0).bitPattern && tanh[1].bitPattern == 0, "tanh(±0) is ±0")
+        #expect(tanh[2].isNaN && tanh[3] == -1 && tanh[4] == 1)
+        let sigmoid = Self.activated(BERTH_ACTIVATION_SIGMOID, isa: 0, values)
+        #expect(sigmoid[0] == 0.5 && sigmoid[1] == 0.5 && sigmoid[2].isNaN && sigmoid[3] == 0 && sigmoid[4] == 1)
+        let leaky = Self.activated(BERTH_ACTIVATION_LEAKY_RELU, isa: 0, values, alpha: 0.5)
+        #expect(leaky[0].bitPattern == Float(-0).bitPattern && leaky[2].isNaN && leaky[3] == -.infinity)
+    }
+
+    @Test func theActivationMayWriteOverItsInput() {
+        var values = Array(Self.inputs.prefix(1_000))
+        let want = Self.activated(BERTH_ACTIVATION_TANH, isa: 0, values)
+        values.withUnsafeMutableBufferPointer { buffer in
+            Activation.tanh.apply(from: buffer.baseAddress!, to: buffer.baseAddress!, count: buffer.count)
+        }
+        Self.sameBits(values, want, "in place")
+    }
+}
