@@ -1,7 +1,8 @@
 import BerthCore
 
 /// A large body read on every idle core: cut into a piece a thread of the request's `RowParallelism` — at line
-/// starts for the line-oriented formats (CSV, JSON Lines, libsvm), between rows for a JSON body of number rows —
+/// starts for the line-oriented formats (CSV, JSON Lines, libsvm), between rows for a JSON body of number rows, at
+/// record headers for RecordIO —
 /// each piece read by the decoder's one-thread reader, their rows joined in order.
 ///
 /// Only a body every piece of which reads without complaint takes this route to the end. A piece that fails (any

@@ -9,7 +9,8 @@ import BerthCore
 /// the feature index of each value, carries `shape` (the feature count) or none, and leaves absent features missing.
 /// One body uses one layout. Every tensor's values are exact as doubles; a model that compares doubles (LightGBM)
 /// gets them unrounded. A body that does not start with the RecordIO magic is read as one bare `Record`:
-/// batch transform may strip the framing of a SINGLE_RECORD request (OQ-12). Labels are ignored.
+/// batch transform may strip the framing of a SINGLE_RECORD request (OQ-12). Labels are ignored. A large body is
+/// read on every idle core, a run of records a thread (`BodyPieces`).
 public struct RecordIODecoder: RequestDecoder {
     public let options: RequestDecodingOptions
 
@@ -22,14 +23,48 @@ public struct RecordIODecoder: RequestDecoder {
         let records = RecordIOFraming.startsWithMagic(bytes) ? try RecordIOFraming.records(in: bytes) : [0..<bytes.count]
         guard !records.isEmpty else { throw .bad("the RecordIO body holds no records") }
         switch options.precision {
-        case .float32: return try Self.batch(bytes, records, featureCount: featureCount, into: Float32Values.self)
-        case .float64: return try Self.batch(bytes, records, featureCount: featureCount, into: KeptDoubles.self)
+        case .float32: return try batch(bytes, records, featureCount: featureCount, into: Float32Values.self)
+        case .float64: return try batch(bytes, records, featureCount: featureCount, into: KeptDoubles.self)
         }
     }
 
+    private func batch<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ records: [Range<Int>], featureCount: Int,
+                                              into: Values.Type) throws(CodecError) -> FeatureBatch {
+        if let batch = Self.batchInPieces(bytes, records, featureCount: featureCount, parallelism: options.parallelism, into: Values.self) {
+            return batch
+        }
+        return try Self.batch(bytes, records, featureCount: featureCount, layout: nil, into: Values.self)
+    }
+
+    /// A large body's rows read on idle cores, each thread a run of whole records with the layout of the body's
+    /// first record; nil where the body is read whole instead: small, one thread, more values than a request may
+    /// hold, or any run that does not read (the whole read then names the record at fault, as before).
+    static func batchInPieces<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ records: [Range<Int>], featureCount: Int,
+                                                             parallelism: RowParallelism?, into: Values.Type) -> FeatureBatch? {
+        // Every record fills every feature, dense or sparse; each run checks only its own values against the limit.
+        let everyFeature = records.count.multipliedReportingOverflow(by: featureCount)
+        guard !everyFeature.overflow, everyFeature.partialValue <= RequestDecodingOptions.maxValues,
+              let first = records.first, first.lowerBound >= 8 else { return nil }
+        // Runs are cut at record headers: each run's bytes frame its own records.
+        let pieces = BodyPieces(bytes, parallelism: parallelism) { pieceCount in
+            let starts = (0..<pieceCount).map { records[records.count * $0 / pieceCount].lowerBound - 8 } + [bytes.count]
+            return (0..<pieceCount).map { starts[$0]..<starts[$0 + 1] }.filter { !$0.isEmpty }
+        }
+        guard let pieces else { return nil }
+        var probe = RecordReader(bytes: bytes, featureCount: featureCount)
+        var scratch = ScratchValues()
+        guard (try? probe.appendRow(first, number: 1, into: &scratch)) != nil, let layout = probe.isSparse else { return nil }
+        return pieces.read(featureCount: featureCount) { piece, _ in
+            guard let records = try? RecordIOFraming.records(in: piece) else { return nil }
+            return try? batch(piece, records, featureCount: featureCount, layout: layout, into: Values.self)
+        }
+    }
+
+    /// The rows of `records`; `layout` is whether they must be sparse (nil: as the first of them is).
     private static func batch<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ records: [Range<Int>], featureCount: Int,
-                                                     into: Values.Type) throws(CodecError) -> FeatureBatch {
+                                                     layout: Bool?, into: Values.Type) throws(CodecError) -> FeatureBatch {
         var reader = RecordReader(bytes: bytes, featureCount: featureCount)
+        reader.isSparse = layout
         // Records may be empty or sparse and still fill every feature: the reservation and the rows stay within the
         // request's value budget, however many records the body frames.
         let everyFeature = records.count.multipliedReportingOverflow(by: featureCount)

@@ -3,8 +3,8 @@ import Synchronization
 import Testing
 @testable import BerthCodecs
 
-/// A large line-oriented body read in pieces on several threads (`BodyPieces`) gives what the one-thread reader
-/// gives: the same values bit for bit, or the same error naming the same line.
+/// A large body read in pieces on several threads (`BodyPieces`) gives what the one-thread reader gives: the same
+/// values bit for bit, or the same error naming the same line or record.
 @Suite struct BodyPiecesTests {
     /// Splits every large body whatever else is running, into four pieces.
     static let everyCore = RowParallelism(threadCount: 4, minimumParallelWork: 0, splitsOnlyWhenCoresAreFree: false)
@@ -179,5 +179,42 @@ import Testing
                                   "'\(replacement)' as row \(row + 1)")
         }
         expectTheSameBothWays(Array(("{\"instances\": [" + rowTexts.joined(separator: ", ") + "]} []").utf8), as: .json, "content after the body")
+    }
+
+    /// RecordIO bodies, cut at record headers: dense and sparse rows the same both ways; a layout that changes in a
+    /// later run, a malformed or short record anywhere, named as the one-thread reader names it.
+    @Test(arguments: [FeaturePrecision.float32, .float64])
+    func recordIORunsGiveTheOneThreadReadersRows(precision: FeaturePrecision) throws {
+        var state: UInt64 = 17
+        func value() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int(state >> 40) - (1 << 23)) / 997
+        }
+        let dense = (0..<8_000).map { _ in RecordIOBodies.record(values: (0..<4).map { _ in value() }) }
+        let sparse = (0..<8_000).map { row in RecordIOBodies.record(values: [value(), value()], keys: [UInt64(row % 4), 3], shape: [4]) }
+        for (name, records) in [("dense", dense), ("sparse", sparse)] {
+            let body = RecordIOBodies.framed(records)
+            #expect(body.count >= BodyPieces.smallestBody, "\(name)")
+            #expect(expectTheSameBothWays(body, as: .recordIO, precision: precision, "\(name) records"))
+            // Read in runs, not handed back whole.
+            let runs = body.withUnsafeBufferPointer { bytes in
+                RecordIODecoder.batchInPieces(bytes, try! RecordIOFraming.records(in: bytes), featureCount: 4, parallelism: Self.everyCore,
+                                              into: Float32Values.self)
+            }
+            #expect(runs?.rowCount == 8_000, "\(name)")
+        }
+        let short = [RecordIOBodies.record(values: [1, 2, 3])]
+        let notProtobuf: [[UInt8]] = [[0xFF, 0xFF, 0xFF]]
+        let broken: [(String, [[UInt8]])] = [
+            // Four runs of 2,000 records: the layout changes inside a run, and where a run starts.
+            ("a sparse record among dense ones", Array(dense.prefix(7_000)) + Array(sparse.prefix(1_000))),
+            ("sparse records from a run's start", Array(dense.prefix(6_000)) + Array(sparse.prefix(2_000))),
+            ("dense records from a run's start", Array(sparse.prefix(4_000)) + Array(dense.prefix(4_000))),
+            ("a short record", Array(dense.prefix(5_000)) + short + Array(dense.prefix(2_999))),
+            ("a record that is not protobuf", Array(dense.prefix(6_500)) + notProtobuf + Array(dense.prefix(1_499))),
+        ]
+        for (name, records) in broken {
+            #expect(!expectTheSameBothWays(RecordIOBodies.framed(records), as: .recordIO, precision: precision, "\(name)"))
+        }
     }
 }
