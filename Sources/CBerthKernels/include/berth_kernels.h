@@ -37,11 +37,11 @@ int berth_gemm_f32_using(int isa, long rows, long inner, long columns, const flo
 #define BERTH_ACTIVATION_TANH 3
 
 /// out[i] = activation(in[i]) for i in [0, count); `in` may be `out`. Sigmoid and Tanh are worked out in double
-/// precision and rounded once (within about half an ulp of the exact value, the same bits on every instruction set);
-/// LeakyRelu is `in >= 0 ? in : alpha * in`. AVX-512, AVX2 or portable code, chosen once from the CPU.
+/// precision (within about 1e-15 of the exact value) and rounded once: the correctly rounded float on every
+/// instruction set; LeakyRelu is `in >= 0 ? in : alpha * in`. AVX-512, AVX2+FMA or portable code, chosen once.
 void berth_activate_f32(int kind, float alpha, const float *in, float *out, long count);
 
-/// The same with a given instruction set (0 portable, 1 AVX2, 2 AVX-512), for tests that check every path on one
+/// The same with a given instruction set (0 portable, 1 AVX2+FMA, 2 AVX-512), for tests that check every path on one
 /// machine. Returns 0, or -1 when this CPU lacks the instruction set.
 int berth_activate_f32_using(int isa, int kind, float alpha, const float *in, float *out, long count);
 
@@ -104,7 +104,7 @@ void berth_oblivious_margins(const berth_oblivious_forest *forest, const float *
 /// The instruction set `berth_oblivious_margins` uses here: 2 AVX-512 (BW), 1 AVX2, 0 portable.
 int berth_oblivious_isa(void);
 
-/// The same with a given instruction set (0 portable, 1 AVX2, 2 AVX-512), for tests that check every path on one
+/// The same with a given instruction set (0 portable, 1 AVX2+FMA, 2 AVX-512), for tests that check every path on one
 /// machine. Returns 0, or -1 (nothing done) when this CPU lacks the instruction set.
 int berth_oblivious_margins_using(int isa, const berth_oblivious_forest *forest, const float *rows, long rowCount,
                                   unsigned short *scratch, double *margins);
