@@ -100,6 +100,30 @@ import Testing
         expectBlocksSumOneFusedChainEach(2)
     }
 
+    /// A layer's activation after its sums (all but Relu applied over each thread's rows once the kernel has written
+    /// them) reaches every row once, however the rows are split: the same bits as the plain layer then the activation.
+    @Test(arguments: [Activation.leakyRelu(alpha: 0.1), .sigmoid, .tanh, .relu])
+    func anActivationReachesEveryRowOnceWhereverTheRowsSplit(_ activation: Activation) {
+        var generator = SplitMix(seed: 43)
+        func random() -> Float { Float(Int(generator.next() % 2001) - 1000) / 400 }
+        let (rows, inner, columns) = (301, 24, 37)
+        let a = (0..<rows * inner).map { _ in random() }
+        let w = (0..<inner * columns).map { _ in random() }
+        let bias = (0..<columns).map { _ in random() }
+        var want = [Float](repeating: 0, count: rows * columns)
+        CPUDenseLayer(inner: inner, columns: columns, weights: w, bias: bias, parallelism: RowParallelism(threadCount: 1))
+            .multiply(rows: rows, input: a, output: &want)
+        want.withUnsafeMutableBufferPointer { activation.apply(from: $0.baseAddress!, to: $0.baseAddress!, count: $0.count) }
+        for threads in [1, 3, 4] {
+            let layer = CPUDenseLayer(inner: inner, columns: columns, weights: w, bias: bias, epilogue: DenseEpilogue(activation: activation),
+                                      parallelism: RowParallelism(threadCount: threads, minimumParallelWork: 0))
+            var got = [Float](repeating: .nan, count: rows * columns)
+            layer.multiply(rows: rows, input: a, output: &got)
+            let differing = got.indices.first { got[$0].bitPattern != want[$0].bitPattern }
+            #expect(differing == nil, "\(activation) on \(threads) threads: value \(differing ?? 0) differs")
+        }
+    }
+
     func expectBlocksSumOneFusedChainEach(_ isa: Int32) {
         var generator = SplitMix(seed: 41)
         func random() -> Float { Float(Int(generator.next() % 2_000_001) - 1_000_000) / 300_007 }
