@@ -2,8 +2,7 @@ import BerthCore
 import CCUDA
 
 /// A dense layer of an ONNX graph on the GPU: weights and bias uploaded once at load, each multiplication run
-/// through a `CUDALane` (rows in, products out). The layer's folded Add and Relu run in the kernel; any other folded
-/// activation runs on the host over the products as they come back, with the CPU's own code (`Activation.apply`);
+/// through a `CUDALane` (rows in, products out). The layer's folded Add and activation run in the kernel;
 /// every other operator between layers stays on the CPU, so each layer's input and output cross the bus; the
 /// crossover measured at load decides whether that pays. Any CUDA error answers the call on the CPU layer instead,
 /// reported once through `report`.
@@ -24,8 +23,9 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
     private let hasBias: Bool
     private let addend: DeviceBuffer
     private let hasAddend: Bool
-    private let relu: Bool
-    private let activationAfter: Activation?
+    /// The kernel's activation code (`CUDAKernelSource.denseLayer`) and LeakyRelu's slope.
+    private let activation: UInt64
+    private let alpha: Float
 
     var placement: Placement { .cuda }
     var residentBytes: Int { cpu.residentBytes }
@@ -50,8 +50,13 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
         hasBias = !layer.bias.isEmpty
         addend = try DeviceBuffer(device: device, copying: layer.epilogue.addend)
         hasAddend = !layer.epilogue.addend.isEmpty
-        relu = layer.epilogue.activation?.isAppliedAsStored == true
-        activationAfter = layer.epilogue.activation?.isAppliedAsStored == false ? layer.epilogue.activation : nil
+        (activation, alpha) = switch layer.epilogue.activation {
+        case nil: (0, 0)
+        case .relu: (1, 0)
+        case .leakyRelu(let slope): (2, slope)
+        case .sigmoid: (3, 0)
+        case .tanh: (4, 0)
+        }
     }
 
     func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
@@ -75,11 +80,10 @@ final class CUDADenseLayer: DenseLayer, @unchecked Sendable {
                               block: (Self.tile, Self.tile), stream: stream, arguments: [
                                   inputAddress, weights.address, bias.address, outputAddress,
                                   UInt64(chunkRows), UInt64(inner), UInt64(columns), hasBias ? 1 : 0,
-                                  addend.address, hasAddend ? 1 : 0, relu ? 1 : 0,
+                                  addend.address, hasAddend ? 1 : 0, activation, Double(alpha).bitPattern,
                               ])
         }
         output.update(from: products.baseAddress!, count: rows * columns)
-        activationAfter?.apply(from: output, to: output, count: rows * columns)
         lanes.giveBack(lane)
     }
 }

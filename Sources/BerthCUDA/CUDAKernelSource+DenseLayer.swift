@@ -1,8 +1,9 @@
 extension CUDAKernelSource {
     /// A dense layer, `output[r, c] = bias[c] + Σ_k input[r, k] · weights[k, c]`, then the layer's epilogue
-    /// (`addend[c]` added, then Relu, as `DenseEpilogue` says): one thread per output value, 16 × 16 tiles of input
-    /// and weights staged in shared memory (the weights tile padded by a column against bank conflicts), products
-    /// accumulated with fused multiply-adds, as the CPU's AVX kernels do.
+    /// (`addend[c]` added, then the activation `DenseEpilogue` names: 1 Relu, 2 LeakyRelu with `alpha`, 3 Sigmoid,
+    /// 4 Tanh, 0 none): one thread per output value, 16 × 16 tiles of input and weights staged in shared memory (the
+    /// weights tile padded by a column against bank conflicts), products accumulated with fused multiply-adds, as the
+    /// CPU's AVX kernels do. Sigmoid and Tanh are worked out in double precision and rounded once, as on the CPU.
     public static let denseLayer = CUDAKernelSource(
         name: "berth_dense_layer",
         entryPoints: ["berth_dense_layer"],
@@ -12,7 +13,7 @@ extension CUDAKernelSource {
         extern "C" __global__ void berth_dense_layer(
             const float *input, const float *weights, const float *bias, float *output,
             long long rows, long long inner, long long columns, long long hasBias,
-            const float *addend, long long hasAddend, long long relu)
+            const float *addend, long long hasAddend, long long activation, double alpha)
         {
             __shared__ float inputTile[BERTH_TILE][BERTH_TILE];
             __shared__ float weightTile[BERTH_TILE][BERTH_TILE + 1];
@@ -34,7 +35,10 @@ extension CUDAKernelSource {
                 float value = hasBias ? bias[column] + sum : sum;
                 if (hasAddend) value += addend[column];
                 // An ordered <= leaves NaN as it is, and -0 becomes +0, as the CPU's Relu does.
-                if (relu && value <= 0.0f) value = 0.0f;
+                if (activation == 1 && value <= 0.0f) value = 0.0f;
+                if (activation == 2 && !(value >= 0.0f)) value = (float)alpha * value;
+                if (activation == 3) value = (float)(1.0 / (1.0 + exp(-(double)value)));
+                if (activation == 4) value = (float)tanh((double)value);
                 output[row * columns + column] = value;
             }
         }

@@ -260,7 +260,7 @@ static void run_dense_thread() {
         *static_cast<long long *>(parameters[4]), *static_cast<long long *>(parameters[5]),
         *static_cast<long long *>(parameters[6]), *static_cast<long long *>(parameters[7]),
         *static_cast<const float **>(parameters[8]), *static_cast<long long *>(parameters[9]),
-        *static_cast<long long *>(parameters[10]));
+        *static_cast<long long *>(parameters[10]), *static_cast<double *>(parameters[11]));
     *done = true;
 }
 
