@@ -40,7 +40,7 @@ public struct RecordIODecoder: RequestDecoder {
     /// first record; nil where the body is read whole instead: small, one thread, more values than a request may
     /// hold, or any run that does not read (the whole read then names the record at fault, as before).
     static func batchInPieces<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ records: [Range<Int>], featureCount: Int,
-                                                             parallelism: RowParallelism?, into: Values.Type) -> FeatureBatch? {
+                                                     parallelism: RowParallelism?, into: Values.Type) -> FeatureBatch? {
         // Every record fills every feature, dense or sparse; each run checks only its own values against the limit.
         let everyFeature = records.count.multipliedReportingOverflow(by: featureCount)
         guard !everyFeature.overflow, everyFeature.partialValue <= RequestDecodingOptions.maxValues,

@@ -15,10 +15,10 @@ public enum Activation: Sendable, Equatable {
 
     /// Whether the dense kernels apply it as they store each product (Relu, a compare); the others are applied to
     /// a layer's rows once they are computed, on the same thread.
-    public var isAppliedAsStored: Bool { self == .relu }
+    var isAppliedAsStored: Bool { self == .relu }
 
     /// `output[i] = activation(input[i])` for `count` values; `input` may be `output`.
-    public func apply(from input: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, count: Int) {
+    func apply(from input: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .relu:
             // `!(v <= 0)` keeps NaN and turns -0 into +0, as the dense kernels' stores do.
