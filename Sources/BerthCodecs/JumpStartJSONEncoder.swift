@@ -21,8 +21,9 @@ public struct JumpStartJSONEncoder: ResponseEncoder {
         let rows = 0..<predictions.rowCount
         switch meaning {
         case .binaryProbability, .classProbabilities:
+            let wide = predictions.wideValues
             let probabilities = rows.map { row -> [Double] in
-                let values = Array(predictions.wideRow(row))
+                let values = Array(wide[predictions.rowRange(row)])
                 guard values.count == 1 else { return values }
                 return [1 - values[0], values[0]]
             }
