@@ -51,12 +51,23 @@ struct BodyPieces {
                      _ read: @Sendable (_ bytes: UnsafeBufferPointer<UInt8>, _ firstLineNumber: Int) throws(CodecError) -> FeatureBatch)
         throws(CodecError) -> FeatureBatch {
         if let pieces = BodyPieces(linesOf: bytes, parallelism: parallelism, refusesBlankLinesBeforeRows: false),
-           case let fillable = BodyLines(bytes: bytes).lineCount.multipliedReportingOverflow(by: featureCount),
-           !fillable.overflow, fillable.partialValue <= RequestDecodingOptions.maxValues,
+           fitsARequest(lines: bytes, featureCount: featureCount),
            let batch = pieces.read(featureCount: featureCount, { piece, _ in try? read(piece, 1) }) {
             return batch
         }
         return try read(bytes, firstLineNumber)
+    }
+
+    /// Whether every line of `bytes` filling every feature stays within `RequestDecodingOptions.maxValues`. A row's
+    /// line takes at least two bytes (a value and its line end, the last line's end aside), so a body of at most
+    /// twice as many bytes as a request has rows is not counted: the count is a pass over the body on one thread,
+    /// before the pieces start.
+    private static func fitsARequest(lines bytes: UnsafeBufferPointer<UInt8>, featureCount: Int) -> Bool {
+        func fits(_ rows: Int) -> Bool {
+            let values = rows.multipliedReportingOverflow(by: featureCount)
+            return !values.overflow && values.partialValue <= RequestDecodingOptions.maxValues
+        }
+        return fits((bytes.count + 1) / 2) || fits(BodyLines(bytes: bytes).lineCount)
     }
 
     /// The rows `read` gives for each piece (its bytes, and its index; nil for a piece it cannot read), joined;
