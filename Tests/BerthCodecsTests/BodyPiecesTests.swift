@@ -101,7 +101,9 @@ import Testing
     /// `0` alone included) is read whole: pieces that each stop only at the request's limit would hold several times it.
     @Test func aBodyThatCouldFillMoreThanARequestMayIsReadWhole() throws {
         let body = Array(String(repeating: "0\n", count: 300_000).utf8)
-        for (featureCount, reads) in [(200, 1), (100, 5)] {
+        // Long lines: the bytes alone would allow too many rows, their count does not.
+        let longLines = Array(String(repeating: "0" + String(repeating: " ", count: 198) + "\n", count: 10_000).utf8)
+        for (body, featureCount, reads) in [(body, 200, 1), (body, 100, 5), (longLines, 40, 5), (longLines, 4_000, 1)] {
             let sizes = Mutex<[Int]>([])
             body.withUnsafeBufferPointer { bytes in
                 // Every read refused, so that each piece, and then the whole body, is read once.
