@@ -20,12 +20,15 @@ public struct JSONReader {
     /// whose keys name features must not be ambiguous).
     public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth,
                              allowsNonFiniteNumbers: Bool = false, rejectsDuplicateKeys: Bool = false) throws(JSONParseError) -> JSONValue {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+        func read(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
             var reader = JSONReader(buffer: buffer, maxDepth: maxDepth, allowsNonFiniteNumbers: allowsNonFiniteNumbers,
                                     rejectsDuplicateKeys: rejectsDuplicateKeys)
-            return try reader.parseDocument()
+            return Result { () throws(JSONParseError) in try reader.parseDocument() }
         }
+        // Bytes already contiguous (an array, a slice of one, a request body's buffer) are read where they lie;
+        // anything else is gathered into an array first.
+        let result = bytes.withContiguousStorageIfAvailable(read) ?? Array(bytes).withUnsafeBufferPointer(read)
+        return try result.get()
     }
 
     /// Parses the document as `parse` does, except that an array at one of `listedPaths` (member keys from the root) is
