@@ -13,10 +13,6 @@ public enum Activation: Sendable, Equatable {
     case sigmoid
     case tanh
 
-    /// Whether the dense kernels apply it as they store each product (Relu, a compare); the others are applied to
-    /// a layer's rows once they are computed, on the same thread.
-    var isAppliedAsStored: Bool { self == .relu }
-
     /// `output[i] = activation(input[i])` for `count` values; `input` may be `output`.
     func apply(from input: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, count: Int) {
         switch self {

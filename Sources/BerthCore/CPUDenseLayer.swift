@@ -44,8 +44,8 @@ struct CPUDenseLayer: DenseLayer {
         let padding = [Float](repeating: 0, count: panels * Self.panelWidth - columns)
         paddedBias = bias.isEmpty ? [] : bias + padding
         paddedAddend = epilogue.addend.isEmpty ? [] : epilogue.addend + padding
-        relu = epilogue.activation?.isAppliedAsStored == true
-        activationAfter = epilogue.activation?.isAppliedAsStored == false ? epilogue.activation : nil
+        relu = epilogue.activation == .relu
+        activationAfter = relu ? nil : epilogue.activation
     }
 
     func multiply(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
