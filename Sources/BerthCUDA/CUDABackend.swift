@@ -149,7 +149,7 @@ public struct CUDABackend: Backend {
             GPUCrossover.measure(cpu: cpuModel, gpu: gpuModel, rows: rows())
         }
         return DeviceRoutedModel(cpu: cpuModel, gpu: gpuModel, minimumRows: minimumRows, origin: origin,
-                                 gpuComputesContributions: gpuModel.computesContributionsOnDevice, metrics: metrics)
+                                 gpuComputesContributions: { gpuModel.computesContributionsOnDevice }, metrics: metrics)
     }
 
     /// A dense layer on the GPU, routed by row count with the CPU's layer taking the rest.

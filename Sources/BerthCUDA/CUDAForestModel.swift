@@ -10,7 +10,8 @@ protocol CUDAForestModel: CompiledModel {
     var cpu: any CompiledModel { get }
     var metrics: DeviceMetrics { get }
     var report: @Sendable (String) -> Void { get }
-    /// Whether `explain` computes contributions on the GPU; the router sends them to the CPU model where not.
+    /// Whether `explain` computes contributions on the GPU; the router sends them to the CPU model where not. A model
+    /// may prepare its device data for them on the first read (`CUDATreeEnsembleModel.shap`).
     var computesContributionsOnDevice: Bool { get }
     /// The batch on the GPU, or the CUDA error that stopped it.
     func predictOnDevice(_ batch: FeatureBatch) throws(CUDAUnavailable) -> Predictions

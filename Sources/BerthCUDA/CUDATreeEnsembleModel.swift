@@ -30,16 +30,37 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     private let treeRoots: DeviceBuffer
     private let groupTreeStarts: DeviceBuffer
     private let baseMargins: DeviceBuffer
-    /// The forest's TreeSHAP on the device; nil where contributions are the CPU model's (`treeSHAP`).
-    let shap: CUDATreeSHAP?
+    /// What the forest's TreeSHAP is built from; nil for a forest whose contributions are the CPU model's.
+    private let shapSource: SHAPSource?
+    private let builtSHAP = ComputedOnce<CUDATreeSHAP?>()
+
+    /// The host side of a forest the GPU may explain: its packed nodes (the CPU model's own arrays, shared), its base
+    /// margins and the TreeSHAP kernel's module.
+    private struct SHAPSource {
+        let packed: PackedForest
+        let baseMargins: [Float]
+        let module: CUDAModule
+    }
+
+    /// The forest's TreeSHAP on the device, built and uploaded on the first request for contributions, not at load:
+    /// its paths repeat the nodes they share (several times the forest's memory on the device) and cost a pass
+    /// over every leaf, which a load — and a multi-model endpoint's every model — need not pay for
+    /// explanations most endpoints never ask for. Nil where the CPU model answers contributions (`treeSHAP`).
+    var shap: CUDATreeSHAP? {
+        guard let shapSource else { return nil }
+        return builtSHAP.value {
+            Self.treeSHAP(shapSource, deviceForest: forest, featureCount: featureCount, lanes: lanes, report: report)
+        }
+    }
+    /// Builds the TreeSHAP on first use (`shap`), so the router reads it only for a batch the GPU would take.
     var computesContributionsOnDevice: Bool { shap != nil }
 
     var outputCount: Int { transform.outputCount(groupCount: groupCount) }
     var residentBytes: Int { cpu.residentBytes }
     var placement: Placement { .cuda }
 
-    /// Uploads `forest`, the packing of `ensemble`, and its TreeSHAP paths (for `shapModule`'s kernel) where it has
-    /// them; `cpu` is the same model compiled for the CPU.
+    /// Uploads `forest`, the packing of `ensemble`; its TreeSHAP paths (for `shapModule`'s kernel) wait for the first
+    /// request for contributions (`shap`). `cpu` is the same model compiled for the CPU.
     init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, shapModule: CUDAModule, lanes: CUDALanePool,
          cpu: any CompiledModel, metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
         let device = module.device
@@ -71,25 +92,25 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         treeRoots = try DeviceBuffer(device: device, copying: treeRootsByGroup)
         groupTreeStarts = try DeviceBuffer(device: device, copying: starts)
         baseMargins = try DeviceBuffer(device: device, copying: ensemble.baseMargins)
-        shap = Self.treeSHAP(ensemble, forest: forest, deviceForest: deviceForest, module: shapModule, lanes: lanes, report: report)
+        // A forest without covers, or whose leaves are not summed, the CPU model refuses to explain.
+        shapSource = !forest.covers.isEmpty && ensemble.combination == .sum
+            ? SHAPSource(packed: forest, baseMargins: ensemble.baseMargins, module: shapModule) : nil
     }
 
-    /// The forest's TreeSHAP on the device, or nil where the CPU model answers contributions: a forest without covers
-    /// or whose leaves are not summed (which the CPU model refuses to explain), and, with a reported line, one whose
-    /// paths are larger than the kernel takes (`TreeSHAPPaths`) or do not fit in device memory.
-    private static func treeSHAP(_ ensemble: TreeEnsemble, forest: PackedForest, deviceForest: DevicePackedForest,
-                                 module: CUDAModule, lanes: CUDALanePool, report: @Sendable (String) -> Void) -> CUDATreeSHAP? {
-        guard !forest.covers.isEmpty, ensemble.combination == .sum else { return nil }
+    /// The forest's TreeSHAP on the device, or nil, with a reported line, where its paths are larger than the kernel
+    /// takes (`TreeSHAPPaths`) or do not fit in device memory: the CPU model answers its contributions then.
+    private static func treeSHAP(_ source: SHAPSource, deviceForest: DevicePackedForest, featureCount: Int,
+                                 lanes: CUDALanePool, report: @Sendable (String) -> Void) -> CUDATreeSHAP? {
         let paths: TreeSHAPPaths
         do {
-            paths = try TreeSHAPPaths(forest)
+            paths = try TreeSHAPPaths(source.packed)
         } catch {
             report("the model's contributions are computed on the CPU: \(error.reason)")
             return nil
         }
         do {
-            return try CUDATreeSHAP(paths: paths, packed: forest, forest: deviceForest, featureCount: ensemble.featureCount,
-                                    baseMargins: ensemble.baseMargins, module: module, lanes: lanes)
+            return try CUDATreeSHAP(paths: paths, packed: source.packed, forest: deviceForest, featureCount: featureCount,
+                                    baseMargins: source.baseMargins, module: source.module, lanes: lanes)
         } catch {
             report("the model's contributions are computed on the CPU: its TreeSHAP paths cannot go onto the GPU: \(error.message)")
             return nil

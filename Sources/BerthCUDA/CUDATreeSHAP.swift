@@ -2,10 +2,10 @@ import BerthCore
 import CCUDA
 
 /// The contributions (`explain=contributions`) of an XGBoost forest on the GPU: its root-to-leaf paths
-/// (`TreeSHAPPaths`) uploaded once at load beside the nodes its margins kernel reads, and the TreeSHAP kernel
-/// (`CUDAKernelSource.treeSHAP`), one thread per (row, path), run over each batch. It exists beside
-/// `CUDATreeEnsembleModel`, which owns it, because explanations have their own device data, launch shape and
-/// output; the model decides when it runs and falls back to the CPU when it fails.
+/// (`TreeSHAPPaths`) uploaded once, when contributions are first asked for, beside the nodes its margins kernel
+/// reads, and the TreeSHAP kernel (`CUDAKernelSource.treeSHAP`), one thread per (row, path), run over each batch. It
+/// exists beside `CUDATreeEnsembleModel`, which owns it, because explanations have their own device data, launch
+/// shape and output; the model decides when it runs and falls back to the CPU when it fails.
 ///
 /// A batch goes through one `CUDALane` in runs of at most `rowsPerRun` rows, so the contributions on the device —
 /// `groups × (features + 1)` doubles a row, which the kernel adds into atomically — never take more than

@@ -10,9 +10,10 @@ struct DeviceRoutedModel: CompiledModel {
     let minimumRows: Int
     /// Where `minimumRows` came from, for `placement`.
     let origin: String
-    /// Whether `gpu` computes contributions on the device (`CUDAForestModel.computesContributionsOnDevice`); where
-    /// it does not, they run on the CPU model whatever the batch size, and are counted as CPU calls.
-    var gpuComputesContributions = false
+    /// Whether `gpu` computes contributions on the device (`CUDAForestModel.computesContributionsOnDevice`, which may
+    /// build its device data on the first ask); where it does not, they run on the CPU model whatever the batch size,
+    /// and are counted as CPU calls.
+    var gpuComputesContributions: @Sendable () -> Bool = { false }
     var metrics = DeviceMetrics(factory: NOOPMetricsHandler.instance)
 
     var featureCount: Int { cpu.featureCount }
@@ -31,8 +32,9 @@ struct DeviceRoutedModel: CompiledModel {
     var kernelChoice: String? { cpu.kernelChoice }
 
     /// Contributions are routed like predictions: from `minimumRows` rows to the GPU model where it computes them
-    /// there (`gpuComputesContributions`: XGBoost's TreeSHAP, `CUDATreeEnsembleModel.explain`), smaller batches and
-    /// every other model's to the CPU; leaves and margins are the CPU kernel's. The threshold is the predictions'
+    /// there (`gpuComputesContributions`: XGBoost's TreeSHAP, `CUDATreeEnsembleModel.explain`, asked only for a batch
+    /// of that size, since the first ask builds it), smaller batches and every other model's to the CPU; leaves and
+    /// margins are the CPU kernel's. The threshold is the predictions'
     /// crossover, not one of its own: explaining a row costs O(leaves · depth²) where predicting it costs O(trees ·
     /// depth), on both devices, while a launch's fixed cost stays the same, so the GPU pays off for explanations from
     /// fewer rows than for predictions. Reusing the predictions' crossover is conservative (only batches the GPU might
@@ -40,7 +42,7 @@ struct DeviceRoutedModel: CompiledModel {
     /// the copy back (`features + 1` doubles a group a row), which a model of very many features might feel.
     func explain(_ batch: FeatureBatch, as kind: ExplanationKind) throws(ExplanationRefusal) -> Explanations {
         guard kind == .contributions else { return try cpu.explain(batch, as: kind) }
-        let onGPU = gpuComputesContributions && batch.rowCount >= minimumRows
+        let onGPU = batch.rowCount >= minimumRows && gpuComputesContributions()
         metrics.recordCall(onGPU: onGPU)
         return try onGPU ? gpu.explain(batch, as: kind) : cpu.explain(batch, as: kind)
     }

@@ -1,7 +1,7 @@
 import BerthCore
 
-/// Every root-to-leaf path of an XGBoost forest, extracted once at load for the GPU TreeSHAP kernel
-/// (`CUDAKernelSource.treeSHAP`): GPUTreeShap's formulation of exact path-dependent TreeSHAP (Mitchell, Frank and
+/// Every root-to-leaf path of an XGBoost forest, extracted once, when contributions are first asked for, for the GPU
+/// TreeSHAP kernel (`CUDAKernelSource.treeSHAP`): GPUTreeShap's formulation of exact path-dependent TreeSHAP (Mitchell, Frank and
 /// Holmes, "GPUTreeShap: massively parallel exact calculation of SHAP scores for tree ensembles", 2022), in which
 /// each path is explained on its own, so a GPU thread needs no recursion and no stack of paths.
 ///

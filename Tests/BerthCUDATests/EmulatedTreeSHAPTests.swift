@@ -21,8 +21,9 @@ import Testing
 
     typealias Reports = EmulatedGPUTests.Reports
 
-    func backend(_ mode: EmulatedCUDADriver.Mode, reports: Reports = Reports(), metrics: TestMetrics = TestMetrics()) throws -> CUDABackend {
-        try EmulatedGPUTests().backend(mode, reports: reports, metrics: metrics)
+    func backend(_ mode: EmulatedCUDADriver.Mode, routing: CUDABackend.Routing = .everyBatch, reports: Reports = Reports(),
+                 metrics: TestMetrics = TestMetrics()) throws -> CUDABackend {
+        try EmulatedGPUTests().backend(mode, routing: routing, reports: reports, metrics: metrics)
     }
 
     /// The forest of an XGBoost fixture.
@@ -177,19 +178,41 @@ import Testing
         }
     }
 
-    /// A model whose paths the kernel does not take predicts on the GPU and explains on the CPU, saying so once at
-    /// load; that is no failure, so no fallback is counted.
+    /// A model whose paths the kernel does not take predicts on the GPU and explains on the CPU, saying so once, when
+    /// contributions are first asked for (its paths are not extracted at load); that is no failure, so no fallback is
+    /// counted.
     @Test func aModelWhosePathsAreRefusedIsExplainedOnTheCPU() throws {
         let reports = Reports(), metrics = TestMetrics()
         let ensemble = Self.chain(features: TreeSHAPPaths.maxPathLength)
         let onGPU = try backend(.working, reports: reports, metrics: metrics).compile(.trees(ensemble))
+        let batch = FeatureBatch(rowCount: 4, columnCount: ensemble.featureCount, values: SyntheticRows.uniform(count: 4 * ensemble.featureCount))
+        _ = onGPU.predict(batch)
+        #expect(try onGPU.explain(batch, as: .leaves).rowCount == 4)
+        #expect(reports.all.isEmpty, "nothing is said before contributions are asked for: \(reports.all)")
+        let cpu = try CPUBackend().compile(.trees(ensemble))
+        #expect(try onGPU.explain(batch, as: .contributions) == cpu.explain(batch, as: .contributions))
+        #expect(try onGPU.explain(batch, as: .contributions) == cpu.explain(batch, as: .contributions))
         #expect(try gpuModel(onGPU).shap == nil)
         #expect(reports.all == ["the model's contributions are computed on the CPU: a path of tree 0 splits on more than 31 distinct features"])
-        let batch = FeatureBatch(rowCount: 4, columnCount: ensemble.featureCount, values: SyntheticRows.uniform(count: 4 * ensemble.featureCount))
-        #expect(try onGPU.explain(batch, as: .contributions) == CPUBackend().compile(.trees(ensemble)).explain(batch, as: .contributions))
         #expect(try metrics.expectCounter("berth_gpu_fallbacks_total", [("kernel", "tree_shap")]).totalValue == 0)
-        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cpu")]).totalValue == 1)
-        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 0)
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cpu")]).totalValue == 2)
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cuda")]).totalValue == 1)
+    }
+
+    /// Routed by size, contributions of a batch below the GPU's rows are the CPU's and build nothing on the device:
+    /// a model whose paths are refused says so only when a batch large enough for the GPU first asks.
+    @Test func contributionsBelowTheCrossoverBuildNothingOnTheDevice() throws {
+        let reports = Reports(), metrics = TestMetrics()
+        let ensemble = Self.chain(features: TreeSHAPPaths.maxPathLength)
+        let onGPU = try backend(.working, routing: .fromRows(100), reports: reports, metrics: metrics).compile(.trees(ensemble))
+        let cpu = try CPUBackend().compile(.trees(ensemble))
+        for rows in [1, 99, 100, 300] {
+            let batch = FeatureBatch(rowCount: rows, columnCount: ensemble.featureCount,
+                                     values: SyntheticRows.uniform(count: rows * ensemble.featureCount))
+            #expect(try onGPU.explain(batch, as: .contributions) == cpu.explain(batch, as: .contributions), "\(rows) rows")
+            #expect(reports.all.count == (rows < 100 ? 0 : 1), "\(rows) rows: \(reports.all)")
+        }
+        #expect(try metrics.expectCounter("berth_device_kernel_calls_total", [("device", "cpu")]).totalValue == 4)
     }
 
     @Test func aLaunchTheDriverRefusesIsExplainedOnTheCPUAndCounted() throws {

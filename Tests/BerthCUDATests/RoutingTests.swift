@@ -106,7 +106,7 @@ import Testing
         let small = try CPUBackend().compile(.trees(covered(stump(threshold: 0.5, left: 1, right: 3))))
         let large = try CPUBackend().compile(.trees(covered(stump(threshold: 0.5, left: 2, right: 6))))
         let metrics = TestMetrics()
-        let routed = DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 4, origin: "test", gpuComputesContributions: true,
+        let routed = DeviceRoutedModel(cpu: small, gpu: large, minimumRows: 4, origin: "test", gpuComputesContributions: { true },
                                        metrics: DeviceMetrics(factory: metrics))
         func batch(_ rows: Int) -> FeatureBatch { FeatureBatch(rowCount: rows, columnCount: 2, values: [Float](repeating: 0, count: 2 * rows)) }
         // Feature 0 is below the threshold: each row's contribution is (left − mean) = −1 or −2, the bias 2 or 4.
