@@ -7,7 +7,7 @@ import Testing
 /// blocks, partial column panels and the narrow layers (at most four columns) the AVX-512 path transposes. A path
 /// this CPU cannot run is reported as skipped, not passed.
 @Suite struct DenseKernelTests {
-    /// Whether this CPU (and build) runs the kernel with `isa` (0 portable, 1 AVX2 and FMA, 2 AVX-512).
+    /// Whether this CPU (and build) runs the kernel with `isa` (0 portable, 1 AVX2 and FMA, 2 AVX-512, 3 NEON).
     static func cpuRuns(_ isa: Int32) -> Bool {
         berth_gemm_f32_using(isa, 0, 0, 0, nil, nil, nil, berth_gemm_epilogue(addend: nil, relu: 0), nil) == 0
     }
@@ -26,6 +26,12 @@ import Testing
         expectPathMatchesAPlainLoop(2)
     }
 
+    /// On x86-64, `scripts/arm-kernel-check` runs the NEON path under qemu, against the AVX2 and AVX-512 paths' bits.
+    @Test(.enabled(if: cpuRuns(3), "this CPU is not AArch64"))
+    func theNEONPathMatchesAPlainLoop() {
+        expectPathMatchesAPlainLoop(3)
+    }
+
     @Test func thePortableEpilogueIsTheAddAndReluKernels() {
         expectEpilogueMatchesSeparateSteps(0)
     }
@@ -38,6 +44,11 @@ import Testing
     @Test(.enabled(if: cpuRuns(2), "this CPU lacks AVX-512"))
     func theAVX512EpilogueIsTheAddAndReluKernels() {
         expectEpilogueMatchesSeparateSteps(2)
+    }
+
+    @Test(.enabled(if: cpuRuns(3), "this CPU is not AArch64"))
+    func theNEONEpilogueIsTheAddAndReluKernels() {
+        expectEpilogueMatchesSeparateSteps(3)
     }
 
     /// Runs `isa`'s kernel on one layer's padded constants; `addend` empty means none.
@@ -98,6 +109,13 @@ import Testing
     @Test(.enabled(if: cpuRuns(2), "this CPU lacks AVX-512"))
     func theAVX512BlocksSumOneFusedChainEach() {
         expectBlocksSumOneFusedChainEach(2)
+    }
+
+    /// The NEON blocks (4 rows, then single rows) likewise: the AVX2 and AVX-512 paths' chain, so an Arm CPU answers
+    /// their bits (which `scripts/arm-kernel-check` compares under qemu).
+    @Test(.enabled(if: cpuRuns(3), "this CPU is not AArch64"))
+    func theNEONBlocksSumOneFusedChainEach() {
+        expectBlocksSumOneFusedChainEach(3)
     }
 
     /// A layer's activation after its sums (all but Relu applied over each thread's rows once the kernel has written

@@ -17,17 +17,18 @@ typedef struct {
 ///
 /// `packed_b` holds B in panels of BERTH_PANEL_WIDTH columns: panel p is inner × 16 floats, row-major, the last
 /// panel zero-padded; `bias` has one value per padded column (zeros past `columns`), or is NULL. The kernel picks
-/// AVX-512, AVX2+FMA or portable code once, at first use, from what the CPU supports.
+/// AVX-512, AVX2+FMA or portable code once, at first use, from what the CPU supports; NEON on Arm (AArch64). Every
+/// path but the x86 portable one takes each sum as fused multiply-adds in order of k, so they answer the same bits.
 #define BERTH_PANEL_WIDTH 16
 
 void berth_gemm_f32(long rows, long inner, long columns, const float *a, const float *packed_b,
                     const float *bias, berth_gemm_epilogue epilogue, float *out);
 
-/// The instruction set the kernel runs with on this machine: "avx512", "avx2" or "portable".
+/// The instruction set the kernel runs with on this machine: "avx512", "avx2", "neon" or "portable".
 const char *berth_gemm_isa(void);
 
-/// The same computation with a given instruction set (0 portable, 1 AVX2+FMA, 2 AVX-512), for tests that check
-/// every path on one machine. Returns 0, or -1 when this CPU (or build) lacks the instruction set.
+/// The same computation with a given instruction set (0 portable, 1 AVX2+FMA, 2 AVX-512, 3 NEON), for tests that
+/// check every path on one machine. Returns 0, or -1 when this CPU (or build) lacks the instruction set.
 int berth_gemm_f32_using(int isa, long rows, long inner, long columns, const float *a, const float *packed_b,
                          const float *bias, berth_gemm_epilogue epilogue, float *out);
 
