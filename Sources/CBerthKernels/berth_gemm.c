@@ -351,12 +351,51 @@ static void row_neon(long inner, long columns, const float *x, const float *b, c
     }
 }
 
+// A narrow layer (at most NARROW_COLUMNS columns) on 4 rows at a time, as block8_narrow_avx2 does on 8: 4 × 4 inputs
+// transposed in registers, one multiply-add per input and column for the 4 rows, each sum the blocks' chain.
+static void block4_narrow_neon(long inner, long columns, const float *x, const float *b, const float *bias,
+                               berth_gemm_epilogue epilogue, float *o) {
+    float32x4_t acc[NARROW_COLUMNS];
+    for (long c = 0; c < columns; c++) acc[c] = vdupq_n_f32(bias ? bias[c] : 0.0f);
+    for (long start = 0; start < inner; start += 4) {
+        long width = inner - start < 4 ? inner - start : 4;
+        float32x4_t v[4];
+        for (int i = 0; i < 4; i++) {
+            float lanes[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            memcpy(lanes, x + i * inner + start, (size_t)width * sizeof(float));
+            v[i] = vld1q_f32(lanes);
+        }
+        // Afterwards v[k] holds input start + k of the 4 rows, row i in lane i.
+        float32x4_t t0 = vtrn1q_f32(v[0], v[1]), t1 = vtrn2q_f32(v[0], v[1]);
+        float32x4_t t2 = vtrn1q_f32(v[2], v[3]), t3 = vtrn2q_f32(v[2], v[3]);
+        v[0] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2)));
+        v[1] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3)));
+        v[2] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2)));
+        v[3] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3)));
+        for (long k = 0; k < width; k++) {
+            const float *w = b + (start + k) * PANEL;
+            for (long c = 0; c < columns; c++) acc[c] = vfmaq_f32(acc[c], v[k], vdupq_n_f32(w[c]));
+        }
+    }
+    for (long c = 0; c < columns; c++) {
+        float sums[4];
+        vst1q_f32(sums, acc[c]);
+        for (int i = 0; i < 4; i++) o[i * columns + c] = finish_one(sums[i], epilogue, c);
+    }
+}
+
 // 4 rows × 16 columns per step: sixteen 4-wide accumulators (of AArch64's 32 vector registers), four B loads shared
-// by the 4 rows. NEON is part of every AArch64 CPU (Graviton's Neoverse cores included), so no check is needed.
+// by the 4 rows; a narrow layer in transposed blocks of 4 rows instead. NEON is part of every AArch64 CPU
+// (Graviton's Neoverse cores included), so no check is needed.
 static void gemm_neon(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
                       berth_gemm_epilogue epilogue, float *out) {
     long panels = (columns + PANEL - 1) / PANEL;
     long r = 0;
+    if (columns <= NARROW_COLUMNS) {
+        for (; r + 4 <= rows; r += 4) block4_narrow_neon(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
+        for (; r < rows; r++) row_neon(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
+        return;
+    }
     for (; r + 4 <= rows; r += 4) {
         const float *x = a + r * inner;
         for (long p = 0; p < panels; p++) {
