@@ -14,11 +14,30 @@ public struct SyntheticRows: Sendable {
         self.precision = precision
     }
 
+    /// The most nodes a forest's thresholds are taken from: every node of a smaller forest, as many drawn at random
+    /// (a fixed seed) from a larger. Rows near a few thousand thresholds from across the forest walk it as variously
+    /// as rows near all of them, and gathering every threshold of the reference model's 96,000 nodes took about 0.6 ms
+    /// of a cold start (0.15 ms drawn; docs/performance.md#where-a-cold-start-goes). Drawn, not evenly spaced: a forest
+    /// of trees of one size would put every spaced pick on the same kind of node, leaves perhaps.
+    static let sampledNodes = 4096
+
+    /// The indices of the nodes, of `count`, the thresholds are taken from.
+    static func sampled(_ count: Int) -> [Int] {
+        guard count > sampledNodes else { return Array(0..<count) }
+        var state: UInt64 = 0x2545_f491_4f6c_dd1d
+        return (0..<sampledNodes).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(count))
+        }
+    }
+
     /// Around an XGBoost or ONNX forest's float32 thresholds. A node no walk reaches (a model file may carry them)
     /// was never checked against the features, so its feature is only used when the rows have it.
     public init(forest: PackedForest, featureCount: Int) {
         var thresholds = [[Double]](repeating: [], count: featureCount)
-        for node in forest.nodes where node.featureAndFlags & (PackedForest.leafFlag | PackedForest.categoricalFlag) == 0 {
+        for index in Self.sampled(forest.nodes.count) {
+            let node = forest.nodes[index]
+            guard node.featureAndFlags & (PackedForest.leafFlag | PackedForest.categoricalFlag) == 0 else { continue }
             let feature = Int(node.featureAndFlags & PackedForest.featureMask)
             if feature < featureCount { thresholds[feature].append(Double(node.value)) }
         }
@@ -28,7 +47,9 @@ public struct SyntheticRows: Sendable {
     /// Around a LightGBM forest's double thresholds, with the doubles in every batch.
     public init(forest: PackedDoubleForest, featureCount: Int) {
         var thresholds = [[Double]](repeating: [], count: featureCount)
-        for split in forest.splits where split.flags & PackedDoubleForest.categoricalFlag == 0 && Int(split.feature) < featureCount {
+        for index in Self.sampled(forest.splits.count) {
+            let split = forest.splits[index]
+            guard split.flags & PackedDoubleForest.categoricalFlag == 0 && Int(split.feature) < featureCount else { continue }
             thresholds[Int(split.feature)].append(split.threshold)
         }
         self.init(thresholds: thresholds, precision: .float64)
