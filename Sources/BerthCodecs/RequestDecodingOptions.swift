@@ -69,7 +69,7 @@ public enum CSVHeader: String, Sendable, CaseIterable {
 
     /// The `header` parameter of a `text/csv` Content-Type, nil when it has none; another value is a 400.
     public static func parameter(ofContentType contentType: String?) throws(CodecError) -> CSVHeader? {
-        guard let contentType, contentType.contains(";"), let mediaType = MediaType(parsing: contentType),
+        guard let contentType, contentType.utf8.contains(UInt8(ascii: ";")), let mediaType = MediaType(parsing: contentType),
               let value = mediaType.parameters["header"] else { return nil }
         guard let header = CSVHeader(rawValue: value.lowercased()) else {
             throw .bad("the Content-Type's header parameter is '\(excerpt(Array(value.utf8)))': use header=present (the first line names the columns) or header=absent")

@@ -40,9 +40,11 @@ public enum RequestFormat: String, Sendable, CaseIterable {
     /// Whether a Content-Type header says nothing about the body: absent, blank, or the form encoding `curl --data`
     /// (and `curl -d`) sends whatever the body is — no model reads HTML form fields.
     public static func isUnlabelled(contentType: String?) -> Bool {
-        guard let contentType, !contentType.allSatisfy(\.isWhitespace) else { return true }
-        // Every request asks this: the canonical types (nearly every client's) answer without parsing.
+        guard let contentType else { return true }
+        // Every request asks this: the canonical types (nearly every client's) answer without parsing, and before
+        // the white-space test, which walks the text's characters.
         if RequestFormat(rawValue: contentType) != nil { return false }
+        guard !contentType.allSatisfy(\.isWhitespace) else { return true }
         return MediaType(parsing: contentType)?.essence == formEncoded
     }
 

@@ -46,7 +46,8 @@ public struct InferenceRequest: Sendable {
     /// The JSON header length a Triton SageMaker binary content type declares
     /// (`application/vnd.sagemaker-triton.binary+json;json-header-size=N`), nil for any other content type.
     public static func sageMakerTritonHeaderLength(contentType: String?) throws(OpenInferenceError) -> Int? {
-        guard let contentType, contentType.lowercased().hasPrefix(sageMakerTritonBinary) else { return nil }
+        // Every invocation asks this: its bytes are compared in place, not lowercased into a new string first.
+        guard let contentType, hasPrefixIgnoringASCIICase(contentType, sageMakerTritonBinary) else { return nil }
         let parameters = contentType.dropFirst(sageMakerTritonBinary.count)
         guard let size = parameters.split(separator: ";").lazy.compactMap({ parameter -> Int? in
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
@@ -55,6 +56,17 @@ public struct InferenceRequest: Sendable {
             throw .bad("Content-Type \(sageMakerTritonBinary) needs ;json-header-size=N, the JSON header's length in bytes")
         }
         return size
+    }
+
+    /// Whether `text` starts with `prefix` (lowercase ASCII), letters in either case.
+    static func hasPrefixIgnoringASCIICase(_ text: String, _ prefix: String) -> Bool {
+        var bytes = text.utf8.makeIterator()
+        for expected in prefix.utf8 {
+            guard let byte = bytes.next() else { return false }
+            let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            guard lowered == expected else { return false }
+        }
+        return true
     }
 
     /// Triton's SageMaker content type for a JSON header followed by binary tensor data.

@@ -123,4 +123,18 @@ import Testing
         }
         #expect(throws: OpenInferenceError.self) { try tooLong.get() }
     }
+
+    /// Triton's SageMaker content type is recognised in any ASCII letter case, with its header size; any other type,
+    /// a prefix of it, or one spelt with a letter whose Unicode lowercase is ASCII (the Kelvin sign for `k`) is not.
+    @Test func tritonsSageMakerContentTypeIsReadInAnyCase() throws {
+        #expect(try InferenceRequest.sageMakerTritonHeaderLength(contentType: "application/vnd.sagemaker-triton.binary+json;json-header-size=42") == 42)
+        #expect(try InferenceRequest.sageMakerTritonHeaderLength(contentType: "Application/VND.SageMaker-Triton.Binary+JSON; JSON-Header-Size=7") == 7)
+        for other in [nil, "", "text/csv", "application/json", "application/vnd.sagemaker-triton.binary", "application/vnd.sagemaker-triton.binary+jsox",
+                      "application/vnd.sagema\u{212A}er-triton.binary+json;json-header-size=1"] {
+            #expect(try InferenceRequest.sageMakerTritonHeaderLength(contentType: other) == nil, "\(other ?? "nil")")
+        }
+        #expect(throws: OpenInferenceError.self) {
+            try InferenceRequest.sageMakerTritonHeaderLength(contentType: "application/vnd.sagemaker-triton.binary+json")
+        }
+    }
 }
