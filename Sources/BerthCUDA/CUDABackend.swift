@@ -5,10 +5,11 @@ import CoreMetrics
 /// oblivious trees — and the dense layers of ONNX graphs compiled for both devices and routed by batch size, as are
 /// the contributions of XGBoost's forests (TreeSHAP); everything else on the CPU kernels, which it wraps.
 ///
-/// Binding does all the work that can fail — open the driver, find a device, open NVRTC, compile (or read from
-/// `KernelCache`) and load every kernel — so a `CUDABackend` that exists is one that can launch. A model that
-/// cannot go onto the GPU later (out of device memory) is served on the CPU with one reported line, unless the
-/// routing is `.everyBatch` (`BERTH_DEVICE=cuda`), where that is a load failure.
+/// Binding opens the driver, finds a device and opens NVRTC, checking that it compiles for the device's
+/// architecture; each kernel is compiled (or read from `KernelCache`) and loaded when a model first needs it
+/// (`KernelModules`), not before the port opens. A model that cannot go onto the GPU later (a kernel that does not
+/// compile or load, out of device memory) is served on the CPU with one reported line, unless the routing is
+/// `.everyBatch` (`BERTH_DEVICE=cuda`), where that is a load failure.
 public struct CUDABackend: Backend {
     /// Which batches of a forest or dense layer the GPU takes.
     public enum Routing: Sendable, Equatable {
@@ -24,13 +25,11 @@ public struct CUDABackend: Backend {
     public let nvrtc: NVRTC
     public let cpu: CPUBackend
     public let routing: Routing
-    /// "sm_90 machine code compiled by NVRTC 12.8" or "… from /tmp/berth-ptx": how the kernels were obtained.
-    public let kernelOrigin: String
-    let treeModule: CUDAModule
-    let treeSHAPModule: CUDAModule
-    let doubleForestModule: CUDAModule
-    let obliviousForestModule: CUDAModule
-    let denseModule: CUDAModule
+    /// "sm_90 machine code from /tmp/berth-ptx, else compiled by NVRTC 12.8 as models need them": how the kernels are
+    /// obtained.
+    public var kernelOrigin: String { modules.origin }
+    /// The kernels, compiled and loaded as models first need them.
+    let modules: KernelModules
     /// Streams and transfer buffers, shared by every model and layer of this backend.
     let lanes: CUDALanePool
     let report: @Sendable (String) -> Void
@@ -48,30 +47,7 @@ public struct CUDABackend: Backend {
         let device = try CUDADevice(driver: driver, visibleDevices: environment["CUDA_VISIBLE_DEVICES"])
         let nvrtc = try NVRTC(configuredPath: nvrtcPath)
         let target = try nvrtc.target(for: device.computeCapability)
-        let cache = KernelCache(environment: environment)
-        var allCached = cache != nil
-        func load(_ source: CUDAKernelSource) throws(CUDAUnavailable) -> CUDAModule {
-            let image: [UInt8]
-            if let cache {
-                let entry = try cache.image(for: source, target: target, nvrtc: nvrtc)
-                image = entry.image
-                allCached = allCached && entry.cached
-            } else {
-                image = try nvrtc.compile(source, target: target)
-            }
-            return try device.loadModule(image: image, kind: target.kind, entryPoints: source.entryPoints)
-        }
-        treeModule = try load(.treeEnsemble)
-        treeSHAPModule = try load(.treeSHAP)
-        doubleForestModule = try load(.doubleForest)
-        obliviousForestModule = try load(.obliviousForest)
-        denseModule = try load(.denseLayer)
-        let compiler = "NVRTC \(nvrtc.version.major).\(nvrtc.version.minor)"
-        kernelOrigin = switch (cache, allCached) {
-        case (nil, _): "\(target) compiled by \(compiler) (TMPDIR is under /opt/ml: not cached)"
-        case (let cache?, true): "\(target) from \(cache.directory)"
-        case (_, false): "\(target) compiled by \(compiler)"
-        }
+        modules = KernelModules(device: device, nvrtc: nvrtc, target: target, cache: KernelCache(environment: environment))
         lanes = CUDALanePool(device: device, host: HostRowWork(parallelism: cpu.parallelism))
         self.device = device
         self.nvrtc = nvrtc
@@ -102,13 +78,13 @@ public struct CUDABackend: Backend {
             let packed = try PackedDoubleForest(forest)
             return try routedModel(cpuModel: cpuModel, rows: SyntheticRows(forest: packed, featureCount: forest.featureCount)) {
                 () throws(CUDAUnavailable) in
-                try CUDADoubleForestModel(forest, packed: packed, module: doubleForestModule, lanes: lanes, cpu: cpuModel,
+                try CUDADoubleForestModel(forest, packed: packed, module: try modules.module(.doubleForest), lanes: lanes, cpu: cpuModel,
                                           metrics: metrics, report: report)
             }
         case .obliviousTrees(let forest):
             let cpuModel = try cpu.compile(model)
             return try routedModel(cpuModel: cpuModel, rows: SyntheticRows(forest: forest)) { () throws(CUDAUnavailable) in
-                try CUDAObliviousForestModel(forest, module: obliviousForestModule, lanes: lanes, cpu: cpuModel,
+                try CUDAObliviousForestModel(forest, module: try modules.module(.obliviousForest), lanes: lanes, cpu: cpuModel,
                                              metrics: metrics, report: report)
             }
         }
@@ -125,7 +101,7 @@ public struct CUDABackend: Backend {
         }
         return try routedModel(cpuModel: cpuModel, rows: SyntheticRows(forest: forest, featureCount: ensemble.featureCount)) {
             () throws(CUDAUnavailable) in
-            try CUDATreeEnsembleModel(ensemble, forest: forest, module: treeModule, shapModule: treeSHAPModule, lanes: lanes,
+            try CUDATreeEnsembleModel(ensemble, forest: forest, module: try modules.module(.treeEnsemble), modules: modules, lanes: lanes,
                                       cpu: cpuModel, metrics: metrics, report: report)
         }
     }
@@ -157,7 +133,8 @@ public struct CUDABackend: Backend {
         let cpuLayer = cpu.denseLayer(weights)
         let gpuLayer: CUDADenseLayer
         do {
-            gpuLayer = try CUDADenseLayer(weights, module: denseModule, lanes: lanes, cpu: cpuLayer, metrics: metrics, report: report)
+            gpuLayer = try CUDADenseLayer(weights, module: try modules.module(.denseLayer), lanes: lanes, cpu: cpuLayer, metrics: metrics,
+                                          report: report)
         } catch {
             guard routing != .everyBatch else {
                 throw ModelValidationError("BERTH_DEVICE=cuda, but a dense layer cannot go onto the GPU: \(error.message)")

@@ -1,4 +1,5 @@
-/// A CUDA C kernel held as source text, compiled by NVRTC at start-up for the GPU that is there.
+/// A CUDA C kernel held as source text, compiled by NVRTC for the GPU that is there when a model first needs it
+/// (`KernelModules`).
 ///
 /// Sources are plain strings so the binary needs no CUDA toolchain at build time; a test compiles every one of
 /// `CUDAKernelSource.all` for compute 7.0, 8.0 and 9.0 on every CI run.

@@ -35,11 +35,11 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     private let builtSHAP = ComputedOnce<CUDATreeSHAP?>()
 
     /// The host side of a forest the GPU may explain: its packed nodes (the CPU model's own arrays, shared), its base
-    /// margins and the TreeSHAP kernel's module.
+    /// margins and the backend's kernels, the TreeSHAP kernel among them.
     private struct SHAPSource {
         let packed: PackedForest
         let baseMargins: [Float]
-        let module: CUDAModule
+        let modules: KernelModules
     }
 
     /// The forest's TreeSHAP on the device, built and uploaded on the first request for contributions, not at load:
@@ -59,9 +59,9 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
     var residentBytes: Int { cpu.residentBytes }
     var placement: Placement { .cuda }
 
-    /// Uploads `forest`, the packing of `ensemble`; its TreeSHAP paths (for `shapModule`'s kernel) wait for the first
-    /// request for contributions (`shap`). `cpu` is the same model compiled for the CPU.
-    init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, shapModule: CUDAModule, lanes: CUDALanePool,
+    /// Uploads `forest`, the packing of `ensemble`, for `module`'s kernels; its TreeSHAP paths and kernel (from
+    /// `modules`) wait for the first request for contributions (`shap`). `cpu` is the same model compiled for the CPU.
+    init(_ ensemble: TreeEnsemble, forest: PackedForest, module: CUDAModule, modules: KernelModules, lanes: CUDALanePool,
          cpu: any CompiledModel, metrics: DeviceMetrics, report: @escaping @Sendable (String) -> Void) throws(CUDAUnavailable) {
         let device = module.device
         try device.makeCurrent()
@@ -94,11 +94,12 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         baseMargins = try DeviceBuffer(device: device, copying: ensemble.baseMargins)
         // A forest without covers, or whose leaves are not summed, the CPU model refuses to explain.
         shapSource = !forest.covers.isEmpty && ensemble.combination == .sum
-            ? SHAPSource(packed: forest, baseMargins: ensemble.baseMargins, module: shapModule) : nil
+            ? SHAPSource(packed: forest, baseMargins: ensemble.baseMargins, modules: modules) : nil
     }
 
     /// The forest's TreeSHAP on the device, or nil, with a reported line, where its paths are larger than the kernel
-    /// takes (`TreeSHAPPaths`) or do not fit in device memory: the CPU model answers its contributions then.
+    /// takes (`TreeSHAPPaths`), do not fit in device memory, or the kernel cannot be compiled or loaded: the CPU model
+    /// answers its contributions then.
     private static func treeSHAP(_ source: SHAPSource, deviceForest: DevicePackedForest, featureCount: Int,
                                  lanes: CUDALanePool, report: @Sendable (String) -> Void) -> CUDATreeSHAP? {
         let paths: TreeSHAPPaths
@@ -110,7 +111,7 @@ final class CUDATreeEnsembleModel: CUDAForestModel, @unchecked Sendable {
         }
         do {
             return try CUDATreeSHAP(paths: paths, packed: source.packed, forest: deviceForest, featureCount: featureCount,
-                                    baseMargins: source.baseMargins, module: source.module, lanes: lanes)
+                                    baseMargins: source.baseMargins, module: try source.modules.module(.treeSHAP), lanes: lanes)
         } catch {
             report("the model's contributions are computed on the CPU: its TreeSHAP paths cannot go onto the GPU: \(error.message)")
             return nil

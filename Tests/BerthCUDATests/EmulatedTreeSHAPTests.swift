@@ -76,7 +76,7 @@ import Testing
         let forest = try PackedForest(ensemble)
         let valuesPerRow = ensemble.groupCount * (ensemble.featureCount + 1)
         let shap = try CUDATreeSHAP(paths: try TreeSHAPPaths(forest), packed: forest, forest: try DevicePackedForest(forest, device: gpu.device),
-                                    featureCount: ensemble.featureCount, baseMargins: ensemble.baseMargins, module: gpu.treeSHAPModule,
+                                    featureCount: ensemble.featureCount, baseMargins: ensemble.baseMargins, module: try gpu.modules.module(.treeSHAP),
                                     lanes: gpu.lanes, phiBudgetBytes: 7 * valuesPerRow * 8)
         #expect(shap.rowsPerRun == 7)
         let rows = try FixtureModels.rows(for: .trees(ensemble), rowCount: 50)

@@ -1,3 +1,5 @@
+import BerthCore
+import BerthFormats
 import BerthTestSupport
 @testable import BerthCUDA
 import Glibc
@@ -101,6 +103,40 @@ import Testing
         #expect(KernelCache(environment: ["TMPDIR": "/opt/ml"]) == nil)
         #expect(KernelCache(environment: [:])?.directory == "/tmp/berth-ptx")
         #expect(KernelCache(environment: ["TMPDIR": "/opt/mlx/"])?.directory == "/opt/mlx/berth-ptx")
+    }
+
+    /// Binding compiles nothing; each kernel is compiled (and cached) when a model first needs it: an XGBoost forest
+    /// the forest kernel, its contributions the TreeSHAP kernel, a LightGBM forest its own, once each.
+    @Test func kernelsAreCompiledAsModelsNeedThem() throws {
+        var template = Array("/tmp/berth-lazy-kernels-XXXXXX".utf8CString)
+        let folder = String(cString: mkdtemp(&template)!)
+        defer { removeTree(folder) }
+        let gpu = try EmulatedGPUTests().backend(.working, environment: ["TMPDIR": folder])
+        #expect(cachedKernels(folder) == [])
+        let version = "\(gpu.nvrtc.version.major).\(gpu.nvrtc.version.minor)"
+        #expect(gpu.kernelOrigin == "sm_80 machine code from \(folder)/berth-ptx, else compiled by NVRTC \(version) as models need them")
+        let xgboost = try FixtureModels.load("xgboost-binary-legacy")
+        let forest = try gpu.compile(xgboost.ir)
+        let batch = try FixtureModels.rows(for: xgboost.ir, rowCount: 20)
+        _ = forest.predict(batch)
+        _ = try gpu.compile(xgboost.ir)
+        #expect(cachedKernels(folder) == ["berth_tree_ensemble"])
+        _ = try forest.explain(batch, as: ExplanationKind.contributions)
+        #expect(cachedKernels(folder) == ["berth_tree_ensemble", "berth_tree_shap"])
+        _ = try gpu.compile(try FixtureModels.load("lightgbm-binary").ir)
+        #expect(cachedKernels(folder) == ["berth_double_forest", "berth_tree_ensemble", "berth_tree_shap"])
+    }
+
+    /// The kernels cached under `folder`, by name.
+    private func cachedKernels(_ folder: String) -> [String] {
+        var names = [String]()
+        guard let directory = opendir(folder + "/berth-ptx") else { return names }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix("berth_") { names.append(String(name.prefix { $0 != "-" })) }
+        }
+        closedir(directory)
+        return names.sorted()
     }
 
     private func removeTree(_ folder: String) {
