@@ -51,6 +51,8 @@ static int failures = 0;
 
 static void report(const char *name, uint64_t hash) { printf("%s %016llx\n", name, (unsigned long long)hash); }
 
+enum { FEATURES = 28, TREES = 37, GROUPS = 3, ROWS = 203, MAX_SLOTS = 1024 };
+
 // A tree's shape in children-side-by-side slots: `left[s]` is slot s's left child (its right is the next slot), or
 // -1 for a leaf; returns the slot count and sets `depth` to the steps a walk takes.
 static int tree_shape(int *left, int capacity, int maxDepth, int *depth) {
@@ -71,36 +73,49 @@ static int tree_shape(int *left, int capacity, int maxDepth, int *depth) {
     return count;
 }
 
-enum { FEATURES = 28, TREES = 37, GROUPS = 3, ROWS = 203, MAX_SLOTS = 1024 };
+// A forest's shape, its trees' slots one after another: node i is slot `slot[i]` of its tree and `left[i]` that
+// tree's slot of its left child, or -1 for a leaf; tree t starts at node `starts[t]`, and a walk of it takes
+// `depths[t]` steps. Both compact forests (float and double) are laid out on one.
+typedef struct {
+    int slot[TREES * MAX_SLOTS], left[TREES * MAX_SLOTS];
+    int32_t starts[TREES], depths[TREES];
+    int32_t total;
+} forest_shape;
 
-static void check_compact_forest(void) {
-    berth_compact_node *nodes = calloc(TREES * MAX_SLOTS, sizeof *nodes);
-    float *leafValues = calloc(TREES * MAX_SLOTS, sizeof *leafValues);
-    int32_t starts[TREES], depths[TREES], groups[TREES];
-    int left[MAX_SLOTS];
-    int32_t total = 0;
+static forest_shape *random_forest_shape(void) {
+    forest_shape *shape = malloc(sizeof *shape);
+    shape->total = 0;
     for (int t = 0; t < TREES; t++) {
         int depth;
-        int count = tree_shape(left, MAX_SLOTS, 1 + (int)below(9), &depth);
-        starts[t] = total;
-        depths[t] = depth;
-        groups[t] = t % GROUPS;
-        for (int s = 0; s < count; s++) {
-            berth_compact_node *node = nodes + total + s;
-            if (left[s] < 0) {
-                node->featureAndDefaultLeft = 0;
-                node->left = (uint16_t)(s - 1);
-                node->threshold = NAN;
-                leafValues[total + s] = (float)(below(20001) - 10000) / 4096.0f;
-            } else {
-                node->featureAndDefaultLeft = (uint16_t)(below(FEATURES) | (below(2) ? BERTH_COMPACT_DEFAULT_LEFT : 0));
-                node->left = (uint16_t)left[s];
-                node->threshold = grid_value();
-            }
-        }
-        total += count;
+        int count = tree_shape(shape->left + shape->total, MAX_SLOTS, 1 + (int)below(9), &depth);
+        shape->starts[t] = shape->total;
+        shape->depths[t] = depth;
+        for (int s = 0; s < count; s++) shape->slot[shape->total + s] = s;
+        shape->total += count;
     }
-    berth_compact_forest forest = {nodes, leafValues, starts, depths, groups, TREES, GROUPS};
+    return shape;
+}
+
+static void check_compact_forest(void) {
+    forest_shape *shape = random_forest_shape();
+    berth_compact_node *nodes = calloc(shape->total, sizeof *nodes);
+    float *leafValues = calloc(shape->total, sizeof *leafValues);
+    for (int32_t i = 0; i < shape->total; i++) {
+        berth_compact_node *node = nodes + i;
+        if (shape->left[i] < 0) {
+            node->featureAndDefaultLeft = 0;
+            node->left = (uint16_t)(shape->slot[i] - 1);
+            node->threshold = NAN;
+            leafValues[i] = (float)(below(20001) - 10000) / 4096.0f;
+        } else {
+            node->featureAndDefaultLeft = (uint16_t)(below(FEATURES) | (below(2) ? BERTH_COMPACT_DEFAULT_LEFT : 0));
+            node->left = (uint16_t)shape->left[i];
+            node->threshold = grid_value();
+        }
+    }
+    int32_t groups[TREES];
+    for (int t = 0; t < TREES; t++) groups[t] = t % GROUPS;
+    berth_compact_forest forest = {nodes, leafValues, shape->starts, shape->depths, groups, TREES, GROUPS};
     const long stride = FEATURES + 3;
     float *rows = malloc(sizeof(float) * ROWS * stride);
     for (long i = 0; i < ROWS * stride; i++) rows[i] = feature_value();
@@ -114,41 +129,32 @@ static void check_compact_forest(void) {
         fprintf(stderr, "compact forest: a block of rows and one row at a time differ\n");
         failures++;
     }
-    free(nodes); free(leafValues); free(rows); free(margins); free(single);
+    free(shape); free(nodes); free(leafValues); free(rows); free(margins); free(single);
 }
 
 static void check_compact_double_forest(int missingZeros) {
-    berth_compact_double_node *nodes = calloc(TREES * MAX_SLOTS, sizeof *nodes);
-    double *leafValues = calloc(TREES * MAX_SLOTS, sizeof *leafValues);
-    int32_t starts[TREES], depths[TREES];
-    int left[MAX_SLOTS];
-    int32_t total = 0;
-    for (int t = 0; t < TREES; t++) {
-        int depth;
-        int count = tree_shape(left, MAX_SLOTS, 1 + (int)below(9), &depth);
-        starts[t] = total;
-        depths[t] = depth;
-        for (int s = 0; s < count; s++) {
-            berth_compact_double_node *node = nodes + total + s;
-            if (left[s] < 0) {
-                node->threshold = NAN;
-                node->feature = 0;
-                node->left = (uint16_t)(s - 1);
-                node->flags = 0;
-                leafValues[total + s] = (double)grid_value() / 7.0;
-            } else {
-                node->threshold = (double)grid_value() + 1e-9;
-                node->feature = (uint16_t)below(FEATURES);
-                node->left = (uint16_t)left[s];
-                node->flags = (uint8_t)(below(2) ? BERTH_COMPACT_NAN_LEFT : 0);
-                if (missingZeros && below(3) == 0) {
-                    node->flags |= BERTH_COMPACT_ZERO_IS_MISSING | (below(2) ? BERTH_COMPACT_ZERO_LEFT : 0);
-                }
+    forest_shape *shape = random_forest_shape();
+    berth_compact_double_node *nodes = calloc(shape->total, sizeof *nodes);
+    double *leafValues = calloc(shape->total, sizeof *leafValues);
+    for (int32_t i = 0; i < shape->total; i++) {
+        berth_compact_double_node *node = nodes + i;
+        if (shape->left[i] < 0) {
+            node->threshold = NAN;
+            node->feature = 0;
+            node->left = (uint16_t)(shape->slot[i] - 1);
+            node->flags = 0;
+            leafValues[i] = (double)grid_value() / 7.0;
+        } else {
+            node->threshold = (double)grid_value();
+            node->feature = (uint16_t)below(FEATURES);
+            node->left = (uint16_t)shape->left[i];
+            node->flags = (uint8_t)(below(2) ? BERTH_COMPACT_NAN_LEFT : 0);
+            if (missingZeros && below(3) == 0) {
+                node->flags |= BERTH_COMPACT_ZERO_IS_MISSING | (below(2) ? BERTH_COMPACT_ZERO_LEFT : 0);
             }
         }
-        total += count;
     }
-    berth_compact_double_forest forest = {nodes, leafValues, starts, depths, GROUPS, missingZeros};
+    berth_compact_double_forest forest = {nodes, leafValues, shape->starts, shape->depths, GROUPS, missingZeros};
     const long stride = FEATURES;
     double *rows = malloc(sizeof(double) * ROWS * stride);
     for (long i = 0; i < ROWS * stride; i++) rows[i] = (double)feature_value();
@@ -164,7 +170,7 @@ static void check_compact_double_forest(int missingZeros) {
         fprintf(stderr, "compact double forest: a block of rows and one row at a time differ\n");
         failures++;
     }
-    free(nodes); free(leafValues); free(rows); free(margins); free(single);
+    free(shape); free(nodes); free(leafValues); free(rows); free(margins); free(single);
 }
 
 static void check_oblivious_forest(int outputs) {
