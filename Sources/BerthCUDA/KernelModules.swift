@@ -1,4 +1,5 @@
 import BerthCore
+import Synchronization
 
 /// The backend's kernels, each obtained (from `KernelCache`, or compiled by NVRTC) and loaded onto the device when a
 /// model first needs it, not all at start-up. NVRTC takes 0.1–0.25 s a kernel (0.8 s for all five, compiling for
@@ -11,19 +12,24 @@ final class KernelModules: Sendable {
     let target: KernelTarget
     /// Nil where `TMPDIR` is under /opt/ml: every kernel is compiled.
     let cache: KernelCache?
-    private let loaded: [String: ComputedOnce<Result<CUDAModule, CUDAUnavailable>>]
+    /// Each kernel's module (or failure) by the kernel's name, made once: distinct kernels may compile at once.
+    private let loaded = Mutex<[String: ComputedOnce<Result<CUDAModule, CUDAUnavailable>>]>([:])
 
     init(device: CUDADevice, nvrtc: NVRTC, target: KernelTarget, cache: KernelCache?) {
         self.device = device
         self.nvrtc = nvrtc
         self.target = target
         self.cache = cache
-        loaded = Dictionary(uniqueKeysWithValues: CUDAKernelSource.all.map { ($0.name, ComputedOnce()) })
     }
 
     /// `source`'s module on the device: loaded by the first call (others wait), then kept, as is a failure.
     func module(_ source: CUDAKernelSource) throws(CUDAUnavailable) -> CUDAModule {
-        guard let once = loaded[source.name] else { return try load(source) }
+        let once = loaded.withLock { loaded in
+            if let once = loaded[source.name] { return once }
+            let once = ComputedOnce<Result<CUDAModule, CUDAUnavailable>>()
+            loaded[source.name] = once
+            return once
+        }
         return try once.value { Result { () throws(CUDAUnavailable) in try load(source) } }.get()
     }
 
