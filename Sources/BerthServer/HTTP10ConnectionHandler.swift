@@ -25,21 +25,26 @@ final class HTTP10ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         let isHTTP10 = head.version == .http1_0
         answersToMarkKeepAlive.append(isHTTP10 && head.isKeepAlive)
-        if isHTTP10 && !head.isKeepAlive {
+        guard isHTTP10 else {
+            // An HTTP/1.1 head goes on as it came, not wrapped again.
+            context.fireChannelRead(data)
+            return
+        }
+        if !head.isKeepAlive {
             // Hummingbird closes the connection after answering a request that says so.
             head.headers.replaceOrAdd(name: "connection", value: "close")
         }
-        if isHTTP10 { head.headers.remove(name: "expect") }
+        head.headers.remove(name: "expect")
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         guard case .head(var head) = unwrapOutboundIn(data), head.status.code >= 200,
-              let markKeepAlive = answersToMarkKeepAlive.popFirst() else {
+              let markKeepAlive = answersToMarkKeepAlive.popFirst(), markKeepAlive else {
             context.write(data, promise: promise)
             return
         }
-        if markKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "keep-alive") }
+        head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         context.write(wrapOutboundOut(.head(head)), promise: promise)
     }
 }
