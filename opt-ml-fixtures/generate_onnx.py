@@ -471,6 +471,11 @@ def refused_cases():
                                            helper.make_node("Conv", ["e", "w"], ["y"], name="conv_7")],
                                           [x], [y], [numpy_helper.from_array(np.ones((4, 4, 1), np.float32), "w")]),
          "uses operators Berth does not run: Erf (node 'erf_1'), Conv (node 'conv_7')")
+    # Many nodes of one operator must not hide another one (the message names each operator once).
+    erfs = [helper.make_node("Erf", ["input" if i == 0 else f"e{i - 1}"], [f"e{i}"], name=f"erf_{i}") for i in range(12)]
+    save("many-unsupported-nodes.onnx", model_of(erfs + [helper.make_node("Conv", ["e11", "w"], ["y"], name="conv_12")],
+                                                 [x], [y], [numpy_helper.from_array(np.ones((4, 4, 1), np.float32), "w")]),
+         "uses operators Berth does not run: Erf (12 nodes, the first 'erf_0'), Conv (node 'conv_12')")
     symbolic = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", "features"])
     save("symbolic-feature-dimension.onnx", model_of([helper.make_node("Relu", ["input"], ["y"])], [symbolic], [y]),
          "only the batch dimension may be symbolic")

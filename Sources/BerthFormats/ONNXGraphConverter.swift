@@ -21,7 +21,9 @@ struct GraphConverter {
     /// A node left out of the graph Berth runs: as a message names it, and why when Berth runs its operator but
     /// could not take the node (nil: an operator Berth does not run).
     struct SkippedNode {
-        let node: String
+        /// The operator, with its domain when it is not the default one (`ai.onnx.ml.SVMClassifier`).
+        let operatorName: String
+        let nodeName: String
         let failure: ModelReadError.Reason?
     }
 
@@ -166,7 +168,6 @@ struct GraphConverter {
     /// An `ArrayFeatureExtractor` that picks a class name by the arg max of a tensor (skl2onnx's label output of a
     /// classifier without ZipMap, such as an MLPClassifier's) names that tensor's classes: its labels.
     mutating func skip(_ node: ONNXNodeProto, because failure: ModelReadError.Reason?) {
-        let named = "\(excerpt: (node.domain.isEmpty ? "" : node.domain + ".") + node.opType) (node \(quoted: node.name))"
         let inputs = node.inputs.map { alias[$0] ?? $0 }
         if node.opType == "ArrayFeatureExtractor", node.domain == "ai.onnx.ml", inputs.count == 2,
            let probabilities = argMaxInputs[inputs[1]], labels[probabilities] == nil {
@@ -179,7 +180,8 @@ struct GraphConverter {
         }
         // `add` records a node before it can refuse it; the record is replaced.
         if failure != nil, let last = dependencies.last, last.outputs == node.outputs, last.skipped == nil { dependencies.removeLast() }
-        dependencies.append((inputs, node.outputs, SkippedNode(node: named, failure: failure)))
+        dependencies.append((inputs, node.outputs, SkippedNode(operatorName: (node.domain.isEmpty ? "" : node.domain + ".") + node.opType,
+                                                               nodeName: node.name, failure: failure)))
     }
 
     /// The skipped nodes `answer` depends on, in graph order; empty when Berth runs them all.

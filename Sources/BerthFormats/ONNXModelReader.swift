@@ -31,6 +31,26 @@ enum ONNXModelReader {
         "TreeEnsembleClassifier", "ZipMap",
     ]
 
+    /// Every operator in `skipped` once, in the order first met, with the node it was met in and how many more
+    /// (`Less (node 'less_3'), ai.onnx.ml.ArrayFeatureExtractor (15 nodes, the first 'afe_0')`): a graph of many
+    /// nodes of one operator must not hide the others. Past `namedOperators` operators (a hostile file), the rest
+    /// are counted.
+    static let namedOperators = 24
+
+    static func unsupportedOperators(_ skipped: [GraphConverter.SkippedNode]) -> String {
+        var order = [String](), nodes = [String: [String]]()
+        for node in skipped {
+            if nodes[node.operatorName] == nil { order.append(node.operatorName) }
+            nodes[node.operatorName, default: []].append(node.nodeName)
+        }
+        let listed = order.prefix(namedOperators).map { name in
+            let named = nodes[name]!
+            let place = named.count == 1 ? "node \(quoted: named[0])" : "\(named.count) nodes, the first \(quoted: named[0])"
+            return "\(excerpt: name) (\(place))"
+        }.joined(separator: ", ")
+        return order.count > namedOperators ? "\(listed) and \(order.count - namedOperators) other operators" : listed
+    }
+
     /// Whether `bytes` start like a `ModelProto`: `ir_version` (field 1) with a plausible value, then another
     /// ModelProto field. A truncated model still counts, so it is reported as a broken ONNX file.
     static func looksLikeONNX(_ bytes: [UInt8]) -> Bool {
@@ -135,8 +155,7 @@ enum ONNXModelReader {
         let skipped = converter.skipped(needing: answer!)
         if let failure = skipped.lazy.compactMap(\.failure).first { throw failure }
         guard skipped.isEmpty else {
-            let named = skipped.map(\.node)
-            throw .init("uses operators Berth does not run: \(named.prefix(10).joined(separator: ", "))\(named.count > 10 ? ", …" : "")")
+            throw .init("uses operators Berth does not run: \(Self.unsupportedOperators(skipped))")
         }
         let nodes = try converter.nodes(needing: answer!, input: input.name)
         let treeCount = nodes.reduce(0) { total, node in

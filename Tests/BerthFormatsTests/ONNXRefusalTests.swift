@@ -39,6 +39,15 @@ import Testing
         #expect(message.contains(expected), "\(file): \(message.isEmpty ? "loaded without error" : message)")
     }
 
+    /// A hostile file of thousands of made-up operators gets a message of bounded length: the first operators
+    /// named, the rest counted.
+    @Test func manyUnsupportedOperatorsAreNamedUpToALimitAndTheRestCounted() {
+        let skipped = (0..<1_000).map { GraphConverter.SkippedNode(operatorName: "Op\($0)", nodeName: "n\($0)", failure: nil) }
+        let message = ONNXModelReader.unsupportedOperators(skipped + skipped)
+        #expect(message.hasPrefix("Op0 (2 nodes, the first 'n0'), Op1 (2 nodes, the first 'n1'), "))
+        #expect(message.hasSuffix("Op23 (2 nodes, the first 'n23') and 976 other operators"), "\(message)")
+    }
+
     @Test func everyTruncationOfAModelIsRefusedCleanly() throws {
         let bytes = try Fixtures.bytes(Fixtures.root + "/onnx-mlp-gemm/model/model.onnx")
         for length in stride(from: 1, to: bytes.count, by: 7) {
