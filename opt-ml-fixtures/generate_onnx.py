@@ -23,6 +23,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, SVR, OneClassSVM
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -112,7 +113,11 @@ def plain_label(label):
     return label.item() if hasattr(label, "item") else label
 
 
-def classifier_case(name, description, model, X_train, y_train, R, zipmap=True):
+def classifier_case(name, description, model, X_train, y_train, R, zipmap=True, most_probable_label=False):
+    """`most_probable_label`: the expected label is the class onnxruntime's probabilities rank first (what Berth answers
+    for every classifier), not onnxruntime's label output — for SVC, whose label is libsvm's pairwise vote, which
+    disagrees with the most probable class where two classes' probabilities are close (scikit-learn's predict and
+    predict_proba disagree there too)."""
     model.fit(X_train, y_train)
     options = None if zipmap else {id(model): {"zipmap": False}}
     onx = to_onnx(model, X_train[:1].astype(np.float32), options=options, target_opset={"": 17, "ai.onnx.ml": 3})
@@ -123,7 +128,8 @@ def classifier_case(name, description, model, X_train, y_train, R, zipmap=True):
         probabilities = class_order(outputs[1], labels)
     else:
         probabilities = outputs[1]
-    write_case(name, description, {"model.onnx": data}, R, probabilities=probabilities, labels=labels, predicted=outputs[0])
+    predicted = [labels[int(np.argmax(row))] for row in probabilities] if most_probable_label else outputs[0]
+    write_case(name, description, {"model.onnx": data}, R, probabilities=probabilities, labels=labels, predicted=predicted)
 
 
 def regressor_case(name, description, model, X_train, y_train, R, files=None):
@@ -411,6 +417,32 @@ def extra_cases():
                {"model.onnx": binary.SerializeToString()}, R, probabilities=outputs[1], labels=[0, 1], predicted=outputs[0])
 
 
+def svm_cases():
+    """libsvm's models (SVMClassifier, SVMRegressor) with each kernel type; classifiers with Platt's probabilities."""
+    rng = np.random.default_rng(43)
+    X = rng.normal(size=(300, 6)).round(3)
+    R = rng.normal(size=(20, 6)).round(3).astype(np.float32)
+    y_binary = (X[:, 0] - 0.7 * X[:, 1] + 0.4 * X[:, 2] * X[:, 3] > 0).astype(int)
+    y_multi = np.digitize(X[:, 0] + X[:, 4] - 0.5 * X[:, 5], [-0.8, 0.8])
+    y_regression = 2 * X[:, 0] - X[:, 1] ** 2 + 0.3 * X[:, 5]
+    classifier_case("onnx-svc-rbf-multiclass", "skl2onnx SVC(probability=True), RBF kernel, 3 classes (pairwise coupling), ZipMap",
+                    SVC(probability=True, random_state=0), X, y_multi, R, most_probable_label=True)
+    classifier_case("onnx-svc-linear-binary", "skl2onnx SVC(kernel='linear', probability=True), binary, zipmap=False",
+                    SVC(kernel="linear", probability=True, random_state=0), X, y_binary, R, zipmap=False,
+                    most_probable_label=True)
+    classifier_case("onnx-svc-sigmoid-multiclass", "skl2onnx SVC(kernel='sigmoid', probability=True), 3 classes, zipmap=False",
+                    SVC(kernel="sigmoid", gamma=0.05, probability=True, random_state=0), X, y_multi, R, zipmap=False,
+                    most_probable_label=True)
+    regressor_case("onnx-svr-rbf", "skl2onnx SVR, RBF kernel (SVMRegressor)", SVR(C=3.0), X, y_regression, R)
+    regressor_case("onnx-svr-poly", "skl2onnx SVR(kernel='poly', degree=3, coef0=1)", SVR(kernel="poly", degree=3, coef0=1.0), X,
+                   y_regression, R)
+    one_class = OneClassSVM(gamma="auto", nu=0.2).fit(X)
+    data = to_onnx(one_class, X[:1].astype(np.float32), target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()
+    outputs, names = run(data, R)
+    write_case("onnx-one-class-svm", "skl2onnx OneClassSVM: SVMRegressor scores (the answer), Sign for the label output",
+               {"model.onnx": data}, R, values=outputs[names.index("scores")][:, 0])
+
+
 def catboost_cases():
     """CatBoost's own ONNX export (`save_model(format="onnx")`: TreeEnsembleClassifier with a ZipMap, or
     TreeEnsembleRegressor), served through Berth's ONNX path; onnxruntime's answers, checked against CatBoost's."""
@@ -551,5 +583,6 @@ if __name__ == "__main__":
     class_names_mismatch_case()
     extra_cases()
     mlp_activations_case()
+    svm_cases()
     refused_cases()
     catboost_cases()

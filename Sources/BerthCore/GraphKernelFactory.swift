@@ -80,6 +80,8 @@ enum GraphKernelFactory {
                                         parallelism: parallelism, compiler: deviceKernels.dense)
             return LinearKernel(dense: dense, postTransform: linear.postTransform,
                                 widensBinary: isClassifier && linear.outputCount == 1 && linear.labelCount == 2)
+        case .supportVectorRegressor(let operation): return try SupportVectorKernel(operation, isClassifier: false)
+        case .supportVectorClassifier(let operation): return try SupportVectorKernel(operation, isClassifier: true)
         case .treeEnsemble(let operation):
             // The trees read the features of their input tensor, which may be wider than the features they split on.
             var ensemble = operation.ensemble

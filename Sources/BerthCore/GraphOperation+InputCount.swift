@@ -9,7 +9,8 @@ extension GraphOperation {
         case .squeeze, .unsqueeze: 1...2
         case .concat: 1...4_096
         case .relu, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .argMax, .cast, .flatten, .identity, .transpose,
-             .scaler, .normalizer, .imputer, .linearRegressor, .linearClassifier, .treeEnsemble:
+             .scaler, .normalizer, .imputer, .linearRegressor, .linearClassifier, .treeEnsemble,
+             .supportVectorRegressor, .supportVectorClassifier:
             1...1
         }
     }

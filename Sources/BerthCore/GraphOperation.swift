@@ -34,6 +34,8 @@ public enum GraphOperation: Sendable, Equatable {
     case linearRegressor(LinearModelOperation)
     case linearClassifier(LinearModelOperation)
     case treeEnsemble(TreeEnsembleOperation)
+    case supportVectorRegressor(SupportVectorOperation)
+    case supportVectorClassifier(SupportVectorOperation)
 }
 
 public enum CastTarget: Sendable, Equatable {

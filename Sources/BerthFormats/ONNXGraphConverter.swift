@@ -138,6 +138,27 @@ struct GraphConverter {
                  outputs: [node.outputs[1]])
             labelOutputs.insert(node.outputs[0])
             labels[node.outputs[1]] = classLabels
+        case "SVMRegressor":
+            emit(.supportVectorRegressor(SupportVectorOperation(
+                kernel: try ONNXAttributes.supportVectorKernel(attributes["kernel_type"], parameters: floats("kernel_params"), node: node),
+                supportVectors: floats("support_vectors"), vectorCount: int("n_supports", 0), coefficients: floats("coefficients"),
+                rho: floats("rho"), oneClass: int("one_class", 0) != 0)))
+        case "SVMClassifier":
+            guard let classLabels = try classLabels(node), node.outputs.count >= 2 else {
+                throw .init("SVMClassifier \(quoted: node.name) has no class labels or no scores output")
+            }
+            let perClass = attributes["vectors_per_class"]?.ints ?? []
+            guard perClass.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }) else {
+                throw .init("SVMClassifier \(quoted: node.name) has a negative or impossibly large vectors_per_class")
+            }
+            emit(.supportVectorClassifier(SupportVectorOperation(
+                kernel: try ONNXAttributes.supportVectorKernel(attributes["kernel_type"], parameters: floats("kernel_params"), node: node),
+                supportVectors: floats("support_vectors"), vectorCount: perClass.reduce(0, +), coefficients: floats("coefficients"),
+                rho: floats("rho"), classCount: classLabels.count, vectorsPerClass: perClass, probabilityA: floats("prob_a"),
+                probabilityB: floats("prob_b"), postTransform: try ONNXAttributes.postTransform(attributes["post_transform"], node: node))),
+                 outputs: [node.outputs[1]])
+            labelOutputs.insert(node.outputs[0])
+            labels[node.outputs[1]] = classLabels
         case "TreeEnsembleRegressor", "TreeEnsembleClassifier":
             let isClassifier = node.opType == "TreeEnsembleClassifier"
             let result = try ONNXTreeEnsembleConverter(node: node, attribute: { attributes[$0] }).convert(isClassifier: isClassifier)

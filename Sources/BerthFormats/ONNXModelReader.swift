@@ -28,7 +28,7 @@ enum ONNXModelReader {
     ]
     static let mlOperators: Set<String> = [
         "Scaler", "Normalizer", "Imputer", "LinearRegressor", "LinearClassifier", "TreeEnsembleRegressor",
-        "TreeEnsembleClassifier", "ZipMap",
+        "TreeEnsembleClassifier", "ZipMap", "SVMRegressor", "SVMClassifier",
     ]
 
     /// Every operator in `skipped` once, in the order first met, with the node it was met in and how many more
@@ -187,6 +187,20 @@ enum ONNXAttributes {
         case "SOFTMAX_ZERO": return .softmaxZero
         case "PROBIT": return .probit
         case let other: throw .init("\(node.opType) \(quoted: node.name) has post_transform \(other)")
+        }
+    }
+
+    /// An SVM's `kernel_type` with its `kernel_params` (gamma, coef0, degree; zeros when absent).
+    static func supportVectorKernel(_ attribute: ONNXAttribute?, parameters: [Float],
+                                    node: ONNXNodeProto) throws(ModelReadError.Reason) -> SupportVectorOperation.Kernel {
+        let gamma = parameters.count > 0 ? parameters[0] : 0, coef0 = parameters.count > 1 ? parameters[1] : 0
+        let degree = parameters.count > 2 ? parameters[2] : 0
+        switch attribute?.string ?? "LINEAR" {
+        case "LINEAR": return .linear
+        case "POLY": return .polynomial(gamma: gamma, coef0: coef0, degree: degree)
+        case "RBF": return .radialBasis(gamma: gamma)
+        case "SIGMOID": return .sigmoid(gamma: gamma, coef0: coef0)
+        case let other: throw .init("\(node.opType) \(quoted: node.name) has kernel_type \(excerpt: other)")
         }
     }
 }

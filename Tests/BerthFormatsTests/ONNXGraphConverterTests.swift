@@ -134,6 +134,21 @@ import Testing
         #expect(error?.text.contains("'use_label' computes with the classifier label output 'label'") == true, "\(error?.text ?? "")")
     }
 
+    /// An SVC's attributes, as skl2onnx writes them, become the classifier's operation; its scores output is the
+    /// answer, with its labels.
+    @Test func anSVMClassifiersAttributesBecomeItsOperation() throws {
+        var converter = GraphConverter(opset: 13)
+        try converter.add(Self.node("SVMClassifier", outputs: ["label", "probabilities"], name: "svc", domain: "ai.onnx.ml", with: [
+            "classlabels_ints": .init(ints: [4, 7]), "vectors_per_class": .init(ints: [1, 2]), "support_vectors": .init(floats: [1, 2, 3]),
+            "coefficients": .init(floats: [0.5, -0.5, 1]), "rho": .init(floats: [0.25]), "prob_a": .init(floats: [-1.5]),
+            "prob_b": .init(floats: [0.1]), "kernel_type": .init(string: "POLY"), "kernel_params": .init(floats: [0.5, 1, 3]),
+        ]))
+        #expect(converter.labels["probabilities"] == .integers([4, 7]))
+        #expect(try converter.nodes(needing: "probabilities", input: "x").first?.operation == .supportVectorClassifier(SupportVectorOperation(
+            kernel: .polynomial(gamma: 0.5, coef0: 1, degree: 3), supportVectors: [1, 2, 3], vectorCount: 3, coefficients: [0.5, -0.5, 1],
+            rho: [0.25], classCount: 2, vectorsPerClass: [1, 2], probabilityA: [-1.5], probabilityB: [0.1])))
+    }
+
     @Test(arguments: [
         (node("Erf", name: "erf_1"), "uses operator Erf (node 'erf_1'), which Berth does not run"),
         (node("Concat", ["x", "x"], name: "cat"), "Concat 'cat' has no axis"),
@@ -143,6 +158,11 @@ import Testing
         (node("LinearRegressor", name: "lr", domain: "ai.onnx.ml", with: ["post_transform": .init(string: "CUBE")]), "post_transform CUBE"),
         (node("Constant", outputs: ["c"], name: "empty"), "Constant 'empty' has no numeric value"),
         (node("Relu", outputs: [""], name: "silent"), "node 'silent' names no output"),
+        (node("SVMRegressor", name: "svr", domain: "ai.onnx.ml", with: ["kernel_type": .init(string: "CUBIC")]), "SVMRegressor 'svr' has kernel_type CUBIC"),
+        (node("SVMClassifier", outputs: ["l", "s"], name: "svc", domain: "ai.onnx.ml", with: [
+            "classlabels_ints": .init(ints: [0, 1]), "vectors_per_class": .init(ints: [-1, 2]),
+        ]), "SVMClassifier 'svc' has a negative or impossibly large vectors_per_class"),
+        (node("SVMClassifier", outputs: ["l", "s"], name: "svc", domain: "ai.onnx.ml"), "SVMClassifier 'svc' has no class labels"),
     ] as [(ONNXNodeProto, String)])
     func nodesBerthCannotRunAreRefusedByName(_ node: ONNXNodeProto, _ words: String) {
         let reason = Self.refusal(node)

@@ -19,6 +19,8 @@ import Testing
         "onnx-gradient-boosting-regressor", "onnx-mlp-gemm", "onnx-mlp-activations", "onnx-external-data", "onnx-tree-modes-sum",
         "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max", "onnx-operator-zoo",
         "onnx-linear-classifier-one-row", "onnx-catboost-classifier", "onnx-catboost-regressor",
+        "onnx-svc-rbf-multiclass", "onnx-svc-linear-binary", "onnx-svc-sigmoid-multiclass", "onnx-svr-rbf", "onnx-svr-poly",
+        "onnx-one-class-svm",
         "xgboost-pickle-0.90", "xgboost-pickle-0.90-classifier-strings", "xgboost-pickle-1.0", "xgboost-pickle-1.2",
         "xgboost-pickle-1.2-regressor-joblib-zlib", "xgboost-pickle-1.5-classifier-joblib", "xgboost-pickle-1.7",
         "xgboost-pickle-3.2-classifier-protocol-5", "xgboost-pickle-3.2-regressor-joblib-gzip", "xgboost-pickle-3.2-classifier-early-stopped",

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import BerthCore
+
+/// SVMRegressor and SVMClassifier (`SupportVectorKernel`) against their definitions on numbers worked out here, and
+/// every inconsistent model refused at load, never a crash. The fixtures (opt-ml-fixtures/onnx-svc-*, onnx-svr-*,
+/// onnx-one-class-svm) check them against onnxruntime.
+@Suite struct SupportVectorKernelTests {
+    typealias G = GraphTesting
+
+    /// Two support vectors in two features: (0, 0) and (1, 1).
+    static let vectors: [Float] = [0, 0, 1, 1]
+
+    static func regressor(_ kernel: SupportVectorOperation.Kernel, oneClass: Bool = false) -> OperatorGraph {
+        G.graph([G.node(.supportVectorRegressor(SupportVectorOperation(kernel: kernel, supportVectors: vectors, vectorCount: 2,
+                                                                      coefficients: [1, -2], rho: [0.5], oneClass: oneClass)))],
+                features: 2)
+    }
+
+    @Test func aRegressorSumsItsCoefficientsTimesEachKernel() throws {
+        let rows: [[Float]] = [[1, 0], [2, 3]]
+        func expected(_ kernel: (Float, Float, Float, Float) -> Double) -> [[Float]] {
+            rows.map { row in [Float(1 * kernel(row[0], row[1], 0, 0) - 2 * kernel(row[0], row[1], 1, 1) + 0.5)] }
+        }
+        G.expectClose(try G.run(Self.regressor(.radialBasis(gamma: 0.5)), rows), expected { a, b, c, d in
+            exp(-0.5 * Double((a - c) * (a - c) + (b - d) * (b - d)))
+        })
+        G.expectClose(try G.run(Self.regressor(.linear), rows), expected { a, b, c, d in Double(a * c + b * d) })
+        G.expectClose(try G.run(Self.regressor(.polynomial(gamma: 0.5, coef0: 1, degree: 3)), rows), expected { a, b, c, d in
+            pow(0.5 * Double(a * c + b * d) + 1, 3)
+        })
+        G.expectClose(try G.run(Self.regressor(.polynomial(gamma: 0.5, coef0: 1, degree: 2.5)), rows), expected { a, b, c, d in
+            pow(0.5 * Double(a * c + b * d) + 1, 2.5)
+        })
+        G.expectClose(try G.run(Self.regressor(.sigmoid(gamma: 0.25, coef0: -1)), rows), expected { a, b, c, d in
+            tanh(0.25 * Double(a * c + b * d) - 1)
+        })
+        // One class: the sign of the same score. Row 1: 0.5 - e^-0.5 < 0; row 2: 0.5 + e^-6.5 - 2e^-2.5 > 0.
+        #expect(try G.run(Self.regressor(.radialBasis(gamma: 0.5), oneClass: true), rows) == [[-1], [1]])
+    }
+
+    @Test func aRegressorWithoutSupportVectorsWeighsTheFeatures() throws {
+        let graph = G.graph([G.node(.supportVectorRegressor(SupportVectorOperation(
+            kernel: .radialBasis(gamma: 9), supportVectors: [], vectorCount: 0, coefficients: [2, -1], rho: [0.25])))], features: 2)
+        G.expectClose(try G.run(graph, [[1, 4], [-3, 0.5]]), [[2 - 4 + 0.25], [-6 - 0.5 + 0.25]])
+    }
+
+    /// Two classes, one support vector each, linear kernel: the decision is `c·x·v₀ + c'·x·v₁ + rho`, its Platt
+    /// probability `1 - σ(A·d + B)`, and two classes' coupling gives back that pairwise probability (to the
+    /// iteration's tolerance, 0.005 / 2).
+    @Test func aBinaryClassifierAnswersPlattsProbability() throws {
+        let operation = SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 1], vectorCount: 2, coefficients: [0.5, -1.5],
+                                               rho: [0.2], classCount: 2, vectorsPerClass: [1, 1], probabilityA: [-2], probabilityB: [0.1])
+        let rows: [[Float]] = [[1, 2], [0.5, -1], [0, 0]]
+        let got = try G.run(G.graph([G.node(.supportVectorClassifier(operation))], features: 2), rows)
+        for (row, answer) in zip(rows, got) {
+            let decision = 0.5 * Double(row[0]) - 1.5 * Double(row[1]) + 0.2
+            let first = 1 - 1 / (1 + exp(-(-2 * decision + 0.1)))
+            #expect(abs(Double(answer[0]) - first) < 0.0025 && abs(Double(answer[0] + answer[1]) - 1) < 1e-6, "\(row): \(answer) vs \(first)")
+        }
+    }
+
+    /// Three classes whose pairwise probabilities agree with one distribution `p` (rᵢⱼ = pᵢ / (pᵢ + pⱼ)): the
+    /// coupling recovers `p`.
+    @Test func couplingRecoversTheDistributionConsistentPairsComeFrom() {
+        let p: [Float] = [0.6, 0.3, 0.1]
+        var r = [Float](repeating: 0, count: 9)
+        for i in 0..<3 { for j in 0..<3 where i != j { r[i * 3 + j] = p[i] / (p[i] + p[j]) } }
+        var coupled = [Float](repeating: 0, count: 3)
+        r.withUnsafeBufferPointer { pairs in
+            coupled.withUnsafeMutableBufferPointer { PairwiseCoupling.probabilities(classes: 3, pairwise: pairs, into: $0) }
+        }
+        for (got, want) in zip(coupled, p) { #expect(abs(got - want) < 0.005, "\(coupled)") }
+    }
+
+    @Test(arguments: [
+        (SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 1], vectorCount: 2, coefficients: [1, 1], rho: [0], classCount: 2,
+                                vectorsPerClass: [1, 1]), "SVC(probability=True)"),
+        (SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 1], vectorCount: 2, coefficients: [1, 1], rho: [0], classCount: 2,
+                                vectorsPerClass: [1, 0], probabilityA: [1], probabilityB: [0]), "vectors_per_class [1, 0] does not count"),
+        (SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 1], vectorCount: 2, coefficients: [1, 1], rho: [0], classCount: 2,
+                                vectorsPerClass: [Int.max, 1], probabilityA: [1], probabilityB: [0]), "does not count its 2 support vectors"),
+        (SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 1], vectorCount: 2, coefficients: [1], rho: [0], classCount: 2,
+                                vectorsPerClass: [1, 1], probabilityA: [1], probabilityB: [0]), "it needs 2 and 1"),
+        (SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0], vectorCount: 2, coefficients: [1, 1], rho: [0]),
+         "3 support vector values do not split into 2 vectors"),
+        (SupportVectorOperation(kernel: .linear, supportVectors: [], vectorCount: 0, coefficients: [1, 2, 3], rho: [0], classCount: 2),
+         "3 coefficients do not split into 2 classes"),
+        (SupportVectorOperation(kernel: .linear, supportVectors: [], vectorCount: 0, coefficients: [1, 2], rho: []), "has no rho"),
+        (SupportVectorOperation(kernel: .linear, supportVectors: [], vectorCount: 0, coefficients: Array(repeating: 1, count: 2_000), rho: [0],
+                                classCount: 2_000), "2000 classes; Berth takes 2 to 1024"),
+    ] as [(SupportVectorOperation, String)])
+    func inconsistentModelsAreRefusedAtLoad(_ operation: SupportVectorOperation, _ words: String) {
+        let isClassifier = operation.classCount > 0
+        let features = operation.vectorCount > 0 ? max(1, operation.supportVectors.count / operation.vectorCount) : 1
+        let node = G.node(isClassifier ? .supportVectorClassifier(operation) : .supportVectorRegressor(operation))
+        let reason = G.refusal(G.graph([node], features: features))
+        #expect(reason?.contains(words) == true, "\(reason ?? "accepted")")
+    }
+
+    @Test func rowsOfAnotherWidthAreRefused() {
+        let reason = G.refusal(G.graph([G.node(.supportVectorRegressor(SupportVectorOperation(
+            kernel: .linear, supportVectors: Self.vectors, vectorCount: 2, coefficients: [1, 1], rho: [0])))], features: 3))
+        #expect(reason?.contains("SVMRegressor takes [N, 2], not [N, 3]") == true, "\(reason ?? "accepted")")
+    }
+}
