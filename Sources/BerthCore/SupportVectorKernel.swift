@@ -6,9 +6,10 @@ import Darwin
 
 /// `ai.onnx.ml` SVMRegressor and SVMClassifier (`SupportVectorOperation`) on `[N, F]` rows, computed as onnxruntime
 /// computes them so the answers agree to float rounding: float kernels (the radial basis one's squared distance summed
-/// in feature order), a classifier's pairwise decisions summed in double from float products, Platt's sigmoid on
-/// each, and libsvm's pairwise coupling (Wu, Lin and Weng, 2004, method 2) in float. Sums onnxruntime leaves to its
-/// GEMM (dot products, a regressor's combination) are summed in double here.
+/// in feature order, eight support vectors at once; the others' dot products by the dense kernel, as onnxruntime
+/// leaves them to its GEMM), a classifier's pairwise decisions summed in double from float products, Platt's sigmoid
+/// on each, and libsvm's pairwise coupling (Wu, Lin and Weng, 2004, method 2) in float. A regressor's combination,
+/// onnxruntime's second GEMM, is summed in double (`weightedSum`).
 ///
 /// A classifier answers one probability a class: one without Platt's scaling answers one decision a pair of classes,
 /// in an order that is not the classes', and is refused at load with the fix.
@@ -18,6 +19,16 @@ struct SupportVectorKernel: GraphKernel {
     let featureCount: Int
     /// A classifier's first support vector of each class.
     let classStarts: [Int]
+    /// For the radial basis kernel, the support vectors `lanes` at a time, feature-major within each block (the last
+    /// block padded with zeros): a row's squared distances to a block are summed in vector lanes, each lane in feature
+    /// order — the same operations, in the same order, as one vector at a time. Empty for the other kernels.
+    let vectorBlocks: [Float]
+    static let lanes = 8
+    /// For the other kernels, the rows' dot products with every support vector: a dense layer of the vectors as
+    /// columns, on the calling thread (the graph splits rows among threads). Nil for the radial basis kernel.
+    let dotProducts: (any DenseLayer)?
+    /// Rows whose dot products are computed at once.
+    static let rowsAtOnce = 32
     /// Classes a classifier may have: the coupling keeps a class × class matrix a row and iterates over it.
     static let largestClassCount = 1_024
 
@@ -70,10 +81,33 @@ struct SupportVectorKernel: GraphKernel {
             throw ModelValidationError("\(name) has \(operation.coefficients.count) coefficients for \(operation.vectorCount) support vectors")
         }
         classStarts = starts
+        if case .radialBasis = operation.kernel {
+            var blocks = [Float](repeating: 0, count: (operation.vectorCount + Self.lanes - 1) / Self.lanes * Self.lanes * featureCount)
+            for vector in 0..<operation.vectorCount {
+                let (block, lane) = vector.quotientAndRemainder(dividingBy: Self.lanes)
+                for feature in 0..<featureCount {
+                    blocks[(block * featureCount + feature) * Self.lanes + lane] = operation.supportVectors[vector * featureCount + feature]
+                }
+            }
+            vectorBlocks = blocks
+            dotProducts = nil
+        } else {
+            vectorBlocks = []
+            var transposed = [Float](repeating: 0, count: operation.vectorCount * featureCount)
+            for vector in 0..<operation.vectorCount {
+                for feature in 0..<featureCount {
+                    transposed[feature * operation.vectorCount + vector] = operation.supportVectors[vector * featureCount + feature]
+                }
+            }
+            dotProducts = operation.vectorCount == 0 ? nil : CPUBackend(parallelism: RowParallelism(threadCount: 1)).denseLayer(
+                DenseWeights(inner: featureCount, columns: operation.vectorCount, weights: transposed, bias: []))
+        }
     }
 
     var outputWidth: Int { isClassifier ? operation.classCount : 1 }
-    var residentBytes: Int { (operation.supportVectors.count + operation.coefficients.count) * 4 }
+    var residentBytes: Int {
+        (operation.supportVectors.count + vectorBlocks.count + operation.coefficients.count) * 4 + (dotProducts?.residentBytes ?? 0)
+    }
     /// Multiply-adds a row / 64, as dense layers count theirs.
     var parallelWorkPerRow: Int? { max(operation.vectorCount, outputWidth) * featureCount / 64 }
 
@@ -86,28 +120,62 @@ struct SupportVectorKernel: GraphKernel {
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         let rows = inputs[0].shape[0]
-        let classes = operation.classCount
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(operation.vectorCount, 1)) { kernels in
+        let classes = operation.classCount, vectors = operation.vectorCount
+        let chunk = dotProducts == nil ? 1 : Self.rowsAtOnce
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(vectors * chunk, 1)) { kernels in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(classes * classes, 1)) { pairwise in
-                for row in 0..<rows {
-                    let features = UnsafeBufferPointer(start: inputs[0].data + row * featureCount, count: featureCount)
-                    let output = UnsafeMutableBufferPointer(start: outputs[0].data + row * outputWidth, count: outputWidth)
-                    if operation.vectorCount == 0 {
-                        linear(features, output)
-                    } else {
-                        for vector in 0..<operation.vectorCount { kernels[vector] = kernel(features, vector: vector) }
-                        if isClassifier {
-                            probabilities(kernels: UnsafeBufferPointer(kernels), pairwise: pairwise, output)
-                        } else {
-                            var sum = 0.0
-                            for vector in 0..<operation.vectorCount { sum += Double(kernels[vector]) * Double(operation.coefficients[vector]) }
-                            output[0] = Float(sum) + operation.rho[0]
-                        }
+                for first in stride(from: 0, to: rows, by: chunk) {
+                    let count = min(chunk, rows - first)
+                    if let dotProducts {
+                        dotProducts.multiply(rows: count, input: inputs[0].data + first * featureCount, output: kernels.baseAddress!)
+                        applyKernel(toDots: UnsafeMutableBufferPointer(rebasing: kernels[..<(count * vectors)]))
                     }
-                    if operation.oneClass && !isClassifier { output[0] = output[0] > 0 ? 1 : -1 }
-                    if isClassifier { operation.postTransform.apply(output) }
+                    for row in first..<first + count {
+                        let features = UnsafeBufferPointer(start: inputs[0].data + row * featureCount, count: featureCount)
+                        let output = UnsafeMutableBufferPointer(start: outputs[0].data + row * outputWidth, count: outputWidth)
+                        let rowKernels = UnsafeMutableBufferPointer(rebasing: kernels[(row - first) * vectors ..< (row - first + 1) * vectors])
+                        answer(features, kernels: rowKernels, pairwise: pairwise, output)
+                    }
                 }
             }
+        }
+    }
+
+    /// One row's answer, its kernels with every support vector already in `kernels` unless they are radial basis ones.
+    private func answer(_ features: UnsafeBufferPointer<Float>, kernels: UnsafeMutableBufferPointer<Float>,
+                        pairwise: UnsafeMutableBufferPointer<Float>, _ output: UnsafeMutableBufferPointer<Float>) {
+        if operation.vectorCount == 0 {
+            linear(features, output)
+        } else {
+            if dotProducts == nil { radialBasisKernels(features, into: kernels) }
+            if isClassifier {
+                probabilities(kernels: UnsafeBufferPointer(kernels), pairwise: pairwise, output)
+            } else {
+                output[0] = Float(Self.weightedSum(UnsafeBufferPointer(kernels), operation.coefficients)) + operation.rho[0]
+            }
+        }
+        if operation.oneClass && !isClassifier { output[0] = output[0] > 0 ? 1 : -1 }
+        if isClassifier { operation.postTransform.apply(output) }
+    }
+
+    /// `Σ values[i] · weights[i]` over `values`, in double, in eight lanes then across them.
+    static func weightedSum(_ values: UnsafeBufferPointer<Float>, _ weights: [Float]) -> Double {
+        weights.withUnsafeBufferPointer { weights in
+            let count = values.count
+            var lanes = SIMD8<Double>()
+            var index = 0
+            while index + 8 <= count {
+                let value = UnsafeRawPointer(values.baseAddress! + index).loadUnaligned(as: SIMD8<Float>.self)
+                let weight = UnsafeRawPointer(weights.baseAddress! + index).loadUnaligned(as: SIMD8<Float>.self)
+                lanes += SIMD8<Double>(value) * SIMD8<Double>(weight)
+                index += 8
+            }
+            var sum = lanes.sum()
+            while index < count {
+                sum += Double(values[index]) * Double(weights[index])
+                index += 1
+            }
+            return sum
         }
     }
 
@@ -122,31 +190,46 @@ struct SupportVectorKernel: GraphKernel {
         }
     }
 
-    /// The kernel of a row and support vector `vector`.
-    private func kernel(_ features: UnsafeBufferPointer<Float>, vector: Int) -> Float {
-        let start = vector * featureCount
-        switch operation.kernel {
-        case .radialBasis(let gamma):
-            var distance: Float = 0
-            for feature in 0..<featureCount {
-                let difference = features[feature] - operation.supportVectors[start + feature]
-                distance += difference * difference
+    /// The radial basis kernel of a row and each support vector, a block of `lanes` vectors at a time.
+    private func radialBasisKernels(_ features: UnsafeBufferPointer<Float>, into kernels: UnsafeMutableBufferPointer<Float>) {
+        guard case .radialBasis(let gamma) = operation.kernel else { return }
+        vectorBlocks.withUnsafeBufferPointer { blocks in
+            for block in 0..<(operation.vectorCount + Self.lanes - 1) / Self.lanes {
+                let base = UnsafeRawPointer(blocks.baseAddress! + block * featureCount * Self.lanes)
+                var distance = SIMD8<Float>()
+                for feature in 0..<featureCount {
+                    let vector = base.loadUnaligned(fromByteOffset: feature * Self.lanes * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
+                    let difference = SIMD8<Float>(repeating: features[feature]) - vector
+                    distance += difference * difference
+                }
+                let first = block * Self.lanes
+                for lane in 0..<min(Self.lanes, operation.vectorCount - first) { kernels[first + lane] = expf(-gamma * distance[lane]) }
             }
-            return expf(-gamma * distance)
-        case .linear:
-            return dot(features, start)
-        case .polynomial(let gamma, let coef0, let degree):
-            let base = gamma * dot(features, start) + coef0
-            return degree == 2 ? base * base : degree == 3 ? base * base * base : powf(base, degree)
-        case .sigmoid(let gamma, let coef0):
-            return tanhf(gamma * dot(features, start) + coef0)
         }
     }
 
-    private func dot(_ features: UnsafeBufferPointer<Float>, _ start: Int) -> Float {
-        var sum = 0.0
-        for feature in 0..<featureCount { sum += Double(features[feature]) * Double(operation.supportVectors[start + feature]) }
-        return Float(sum)
+    /// The linear, polynomial or sigmoid kernels of the dot products in `values`, in place: one loop for each kernel,
+    /// so the compiler vectorises the polynomial ones.
+    private func applyKernel(toDots values: UnsafeMutableBufferPointer<Float>) {
+        switch operation.kernel {
+        case .linear, .radialBasis:
+            // Radial basis kernels are computed from distances (`radialBasisKernels`), never from dot products.
+            return
+        case .polynomial(let gamma, let coef0, let degree) where degree == 2:
+            for index in values.indices {
+                let base = gamma * values[index] + coef0
+                values[index] = base * base
+            }
+        case .polynomial(let gamma, let coef0, let degree) where degree == 3:
+            for index in values.indices {
+                let base = gamma * values[index] + coef0
+                values[index] = base * base * base
+            }
+        case .polynomial(let gamma, let coef0, let degree):
+            for index in values.indices { values[index] = powf(gamma * values[index] + coef0, degree) }
+        case .sigmoid(let gamma, let coef0):
+            for index in values.indices { values[index] = tanhf(gamma * values[index] + coef0) }
+        }
     }
 
     /// Each pair of classes' decision, its Platt probability, then the classes' probabilities coupled from those.
