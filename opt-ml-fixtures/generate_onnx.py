@@ -19,11 +19,12 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from skl2onnx import to_onnx
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, SGDClassifier
+from sklearn.naive_bayes import BernoulliNB, GaussianNB
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC, SVR, OneClassSVM
+from sklearn.preprocessing import Binarizer, KBinsDiscretizer, StandardScaler
+from sklearn.svm import SVC, SVR, LinearSVC, OneClassSVM
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -443,6 +444,34 @@ def svm_cases():
                {"model.onnx": data}, R, values=outputs[names.index("scores")][:, 0])
 
 
+def arithmetic_cases():
+    """Models skl2onnx writes with arithmetic, comparison and reduction nodes (Pow, Exp, Log, Reciprocal, Not,
+    Greater, Less, ReduceSum, ReduceLogSumExp) and ArrayFeatureExtractor by constant indices."""
+    rng = np.random.default_rng(47)
+    X = rng.normal(size=(300, 6)).round(3)
+    R = rng.normal(size=(20, 6)).round(3).astype(np.float32)
+    y_binary = (X[:, 0] - 0.7 * X[:, 1] + 0.4 * X[:, 2] > 0).astype(int)
+    y_multi = np.digitize(X[:, 0] + X[:, 4] - 0.5 * X[:, 5], [-0.8, 0.8])
+    y_regression = 2 * X[:, 0] - X[:, 1] ** 2 + 0.3 * X[:, 5]
+    classifier_case("onnx-gaussian-nb", "skl2onnx GaussianNB, 3 classes, ZipMap: Reshape to 3-D, Sub, Pow, Div, ReduceSum, "
+                    "ReduceLogSumExp, Exp", GaussianNB(), X, y_multi, R)
+    classifier_case("onnx-bernoulli-nb-binarizer", "skl2onnx make_pipeline(Binarizer, BernoulliNB), 3 classes, ZipMap: "
+                    "Binarizer, Greater, Log, Exp (folded), ReduceSum, MatMul, ReduceLogSumExp",
+                    make_pipeline(Binarizer(threshold=0.2), BernoulliNB()), X, y_multi, R)
+    classifier_case("onnx-sgd-log-loss", "skl2onnx SGDClassifier(loss='log_loss'), 3 classes one against the rest, zipmap=False: "
+                    "Exp, Reciprocal, ReduceSum, Cast to bool, Not", SGDClassifier(loss="log_loss", random_state=0), X, y_multi, R,
+                    zipmap=False)
+    regressor_case("onnx-kbins-ordinal-ridge", "skl2onnx make_pipeline(KBinsDiscretizer(encode='ordinal'), Ridge): "
+                   "ArrayFeatureExtractor by constant indices, Less, Mul, Add, Concat",
+                   make_pipeline(KBinsDiscretizer(n_bins=4, encode="ordinal"), Ridge()), X, y_regression, R)
+    svc = LinearSVC(random_state=0).fit(X, y_binary)
+    data = to_onnx(svc, X[:1].astype(np.float32), target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()
+    outputs, names = run(data, R)
+    write_case("onnx-linear-svc-binary", "skl2onnx LinearSVC, binary: LinearClassifier, then ArrayFeatureExtractor picks the "
+               "positive class's decision, the answer (a score a row, no probabilities)",
+               {"model.onnx": data}, R, values=outputs[1][:, 0])
+
+
 def catboost_cases():
     """CatBoost's own ONNX export (`save_model(format="onnx")`: TreeEnsembleClassifier with a ZipMap, or
     TreeEnsembleRegressor), served through Berth's ONNX path; onnxruntime's answers, checked against CatBoost's."""
@@ -584,5 +613,6 @@ if __name__ == "__main__":
     extra_cases()
     mlp_activations_case()
     svm_cases()
+    arithmetic_cases()
     refused_cases()
     catboost_cases()

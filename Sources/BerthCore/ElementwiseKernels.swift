@@ -1,6 +1,13 @@
-/// Relu, LeakyRelu, Sigmoid, Tanh and Cast: one value in, one value out, same shape.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Relu, LeakyRelu, Sigmoid, Tanh, Cast, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not and Binarizer: one value in, one
+/// value out, same shape.
 struct UnaryKernel: GraphKernel {
-    enum Function: Sendable { case activation(Activation), truncate, nonZero }
+    enum Function: Sendable { case activation(Activation), truncate, nonZero, math(UnaryMath), binarize(threshold: Float) }
 
     let function: Function
 
@@ -13,13 +20,27 @@ struct UnaryKernel: GraphKernel {
         case .activation(let activation): activation.apply(from: input.baseAddress!, to: output.baseAddress!, count: input.count)
         case .truncate: for index in input.indices { output[index] = input[index].isFinite ? input[index].rounded(.towardZero) : input[index] }
         case .nonZero: for index in input.indices { output[index] = input[index] != 0 ? 1 : 0 }
+        case .binarize(let threshold): for index in input.indices { output[index] = input[index] > threshold ? 1 : 0 }
+        case .math(let function): Self.apply(function, input, output)
+        }
+    }
+
+    private static func apply(_ function: UnaryMath, _ input: UnsafeMutableBufferPointer<Float>, _ output: UnsafeMutableBufferPointer<Float>) {
+        switch function {
+        case .exp: for index in input.indices { output[index] = expf(input[index]) }
+        case .log: for index in input.indices { output[index] = logf(input[index]) }
+        case .sqrt: for index in input.indices { output[index] = input[index].squareRoot() }
+        case .reciprocal: for index in input.indices { output[index] = 1 / input[index] }
+        case .negate: for index in input.indices { output[index] = -input[index] }
+        case .absolute: for index in input.indices { output[index] = abs(input[index]) }
+        case .logicalNot: for index in input.indices { output[index] = input[index] == 0 ? 1 : 0 }
         }
     }
 }
 
-/// Add, Sub, Mul, Div with numpy broadcasting.
+/// Add, Sub, Mul, Div, Pow, Greater, Less and Equal with numpy broadcasting; the comparisons give 1 or 0.
 struct BinaryKernel: GraphKernel {
-    enum Function: Sendable { case add, subtract, multiply, divide }
+    enum Function: Sendable { case add, subtract, multiply, divide, power, greater, less, equal }
 
     let function: Function
 
@@ -34,6 +55,11 @@ struct BinaryKernel: GraphKernel {
         case .subtract: a - b
         case .multiply: a * b
         case .divide: a / b
+        // onnxruntime's Pow squares and cubes by multiplying.
+        case .power: b == 2 ? a * a : b == 3 ? a * a * a : b == 0.5 ? a.squareRoot() : powf(a, b)
+        case .greater: a > b ? 1 : 0
+        case .less: a < b ? 1 : 0
+        case .equal: a == b ? 1 : 0
         }
     }
 

@@ -40,6 +40,21 @@ enum GraphKernelFactory {
         case .subtract: return BinaryKernel(function: .subtract)
         case .multiply: return BinaryKernel(function: .multiply)
         case .divide: return BinaryKernel(function: .divide)
+        case .power: return BinaryKernel(function: .power)
+        case .greater: return BinaryKernel(function: .greater)
+        case .less: return BinaryKernel(function: .less)
+        case .equal: return BinaryKernel(function: .equal)
+        case .unaryMath(let function): return UnaryKernel(function: .math(function))
+        case .binarizer(let threshold): return UnaryKernel(function: .binarize(threshold: threshold))
+        case .reduce(let reduction, let axes, let keepDims, let noopWithEmptyAxes):
+            var given = axes ?? []
+            if axes == nil, let fromInput = try axesInput(inputs, when: true, node: "a reduction") { given = fromInput }
+            return ReduceKernel(reduction: reduction, axes: given, keepDims: keepDims, noopWithEmptyAxes: noopWithEmptyAxes)
+        case .arrayFeatureExtractor:
+            guard inputs.count == 2, let indices = inputs[1] else {
+                throw ModelValidationError("ArrayFeatureExtractor by computed indices is not supported (only its label branch, which Berth does not run)")
+            }
+            return ArrayFeatureExtractorKernel(indices: try integers(indices, of: "ArrayFeatureExtractor's indices"))
         case .relu, .leakyRelu, .sigmoid, .tanh: return UnaryKernel(function: .activation(node.operation.activation!))
         case .softmax(let axis, let legacy): return SoftmaxKernel(axis: axis, legacy: legacy, logarithm: false)
         case .logSoftmax(let axis, let legacy): return SoftmaxKernel(axis: axis, legacy: legacy, logarithm: true)

@@ -6,6 +6,16 @@ public enum GraphOperation: Sendable, Equatable {
     /// numpy `matmul` of a batch tensor by a 2-D matrix.
     case matMul
     case add, subtract, multiply, divide
+    /// numpy broadcasting; the comparisons give 1 or 0 (Berth holds booleans as floats).
+    case power, greater, less, equal
+    /// Exp, Log, Sqrt, Reciprocal, Neg, Abs, and Not of a boolean.
+    case unaryMath(UnaryMath)
+    /// `ai.onnx.ml` Binarizer: 1 where a value is greater than `threshold`, else 0.
+    case binarizer(threshold: Float)
+    /// ReduceSum and its kin over `axes` (nil: from the node's second input, or every axis when it has none).
+    case reduce(Reduction, axes: [Int]?, keepDims: Bool, noopWithEmptyAxes: Bool)
+    /// `ai.onnx.ml` ArrayFeatureExtractor: the last axis's entries at the (constant) indices of the second input.
+    case arrayFeatureExtractor
     case relu
     case leakyRelu(alpha: Float)
     case sigmoid
@@ -36,6 +46,16 @@ public enum GraphOperation: Sendable, Equatable {
     case treeEnsemble(TreeEnsembleOperation)
     case supportVectorRegressor(SupportVectorOperation)
     case supportVectorClassifier(SupportVectorOperation)
+}
+
+/// The one-input functions of `GraphOperation.unaryMath`.
+public enum UnaryMath: Sendable, Equatable {
+    case exp, log, sqrt, reciprocal, negate, absolute, logicalNot
+}
+
+/// What a `GraphOperation.reduce` computes over the reduced axes.
+public enum Reduction: Sendable, Equatable {
+    case sum, mean, maximum, minimum, product, logSumExp
 }
 
 public enum CastTarget: Sendable, Equatable {

@@ -79,6 +79,40 @@ struct GraphConverter {
         case "Sub": emit(.subtract)
         case "Mul": emit(.multiply)
         case "Div": emit(.divide)
+        case "Pow": emit(.power)
+        case "Greater": emit(.greater)
+        case "Less": emit(.less)
+        case "Equal": emit(.equal)
+        case "Exp": emit(.unaryMath(.exp))
+        case "Log": emit(.unaryMath(.log))
+        case "Sqrt": emit(.unaryMath(.sqrt))
+        case "Reciprocal": emit(.unaryMath(.reciprocal))
+        case "Neg": emit(.unaryMath(.negate))
+        case "Abs": emit(.unaryMath(.absolute))
+        case "Not": emit(.unaryMath(.logicalNot))
+        case "Sum":
+            // Sum of one is the input; of more, Adds in order, through intermediates named after the output.
+            guard let output = node.outputs.first, let first = inputs.first else { throw .init("Sum \(quoted: node.name) has no input") }
+            guard inputs.count > 1 else { emit(.identity); return }
+            var running = first
+            for (index, next) in inputs.dropFirst().enumerated() {
+                let result = index == inputs.count - 2 ? output : "\(output)#sum\(index)"
+                converted.append(OperatorNode(name: node.name, operation: .add, inputs: [running, next], outputs: [result]))
+                running = result
+            }
+        case "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp":
+            let reductions: [String: Reduction] = ["ReduceSum": .sum, "ReduceMean": .mean, "ReduceMax": .maximum, "ReduceMin": .minimum,
+                                                   "ReduceProd": .product, "ReduceLogSumExp": .logSumExp]
+            emit(.reduce(reductions[node.opType]!, axes: attributes["axes"]?.ints, keepDims: int("keepdims", 1) != 0,
+                         noopWithEmptyAxes: int("noop_with_empty_axes", 0) != 0))
+        case "Binarizer": emit(.binarizer(threshold: float("threshold", 0)))
+        case "ArrayFeatureExtractor":
+            // By the ArgMax of a classifier's probabilities it computes a label, which Berth does not: left to `skip`,
+            // which takes the class names from it.
+            if inputs.count == 2, argMaxInputs[inputs[1]] != nil {
+                throw .init("ArrayFeatureExtractor \(quoted: node.name) picks a label by the ArgMax of the probabilities")
+            }
+            emit(.arrayFeatureExtractor)
         case "Relu": emit(.relu)
         case "LeakyRelu": emit(.leakyRelu(alpha: float("alpha", 0.01)))
         case "Sigmoid": emit(.sigmoid)

@@ -25,10 +25,12 @@ enum ONNXModelReader {
     static let defaultDomainOperators: Set<String> = [
         "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
         "ArgMax", "Cast", "Reshape", "Flatten", "Concat", "Identity", "Constant", "Transpose", "Squeeze", "Unsqueeze",
+        "Pow", "Greater", "Less", "Equal", "Exp", "Log", "Sqrt", "Reciprocal", "Neg", "Abs", "Not", "Sum", "ReduceSum", "ReduceMean",
+        "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp",
     ]
     static let mlOperators: Set<String> = [
         "Scaler", "Normalizer", "Imputer", "LinearRegressor", "LinearClassifier", "TreeEnsembleRegressor",
-        "TreeEnsembleClassifier", "ZipMap", "SVMRegressor", "SVMClassifier",
+        "TreeEnsembleClassifier", "ZipMap", "SVMRegressor", "SVMClassifier", "Binarizer", "ArrayFeatureExtractor",
     ]
 
     /// Every operator in `skipped` once, in the order first met, with the node it was met in and how many more

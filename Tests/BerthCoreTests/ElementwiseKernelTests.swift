@@ -8,9 +8,11 @@ import Testing
 
     static let binary: [(GraphOperation, @Sendable (Float, Float) -> Float, String)] = [
         (.add, { $0 + $1 }, "Add"), (.subtract, { $0 - $1 }, "Sub"), (.multiply, { $0 * $1 }, "Mul"), (.divide, { $0 / $1 }, "Div"),
+        (.power, { Float(pow(Double($0), Double($1))) }, "Pow"), (.greater, { $0 > $1 ? 1 : 0 }, "Greater"),
+        (.less, { $0 < $1 ? 1 : 0 }, "Less"), (.equal, { $0 == $1 ? 1 : 0 }, "Equal"),
     ]
 
-    @Test(arguments: 0..<4)
+    @Test(arguments: 0..<8)
     func aConstantRowBroadcastsOverEveryRow(_ index: Int) throws {
         let (operation, function, name) = Self.binary[index]
         let row: [Float] = [0.5, -4, 2, 10]
@@ -18,11 +20,45 @@ import Testing
         G.expectClose(try G.run(graph, G.rows), G.rows.map { x in zip(x, row).map(function) }, name)
     }
 
-    @Test(arguments: 0..<4)
+    @Test(arguments: 0..<8)
     func aScalarBroadcastsOnTheLeftToo(_ index: Int) throws {
         let (operation, function, name) = Self.binary[index]
         let graph = G.graph([G.node(operation, ["c", G.input])], features: 4, constants: ["c": ConstantTensor(shape: [], values: [3])])
         G.expectClose(try G.run(graph, G.rows), G.rows.map { x in x.map { function(3, $0) } }, name)
+    }
+
+    /// Pow by 2 and 3 multiplies, as onnxruntime's does, and by anything else is `pow`.
+    @Test func powerSquaresAndCubesByMultiplying() throws {
+        for (exponent, function) in [(Float(2), { (x: Float) in x * x }), (3, { x in x * x * x }), (0.5, { x in x.squareRoot() }),
+                                     (1.7, { x in powf(x, 1.7) })] {
+            let graph = G.graph([G.node(.power, [G.input, "e"])], features: 4, constants: ["e": ConstantTensor(shape: [], values: [exponent])])
+            let got = try G.run(graph, [[1.1, -2.3, 0.7, 3.3]])
+            #expect(got[0].map(\.bitPattern) == [1.1, -2.3, 0.7, 3.3].map { function(Float($0)).bitPattern }, "\(exponent)")
+        }
+    }
+
+    static func definition(_ function: UnaryMath) -> (Float) -> Float {
+        switch function {
+        case .exp: { expf($0) }
+        case .log: { logf($0) }
+        case .sqrt: { $0.squareRoot() }
+        case .reciprocal: { 1 / $0 }
+        case .negate: { -$0 }
+        case .absolute: { abs($0) }
+        case .logicalNot: { $0 == 0 ? 1 : 0 }
+        }
+    }
+
+    @Test(arguments: [UnaryMath.exp, .log, .sqrt, .reciprocal, .negate, .absolute, .logicalNot])
+    func aUnaryFunctionAppliesToEveryValue(_ function: UnaryMath) throws {
+        let definition = Self.definition(function)
+        let rows: [[Float]] = [[0, 1, 2.5, 0.125], [4, 9, 0.5, 100]]
+        let got = try G.run(G.graph([G.node(.unaryMath(function))], features: 4), rows)
+        #expect(got.flatMap { $0 }.map(\.bitPattern) == rows.flatMap { $0 }.map { definition($0).bitPattern }, "\(function)")
+    }
+
+    @Test func aBinarizerGivesOneAboveItsThresholdOnly() throws {
+        #expect(try G.run(G.graph([G.node(.binarizer(threshold: 0.5))], features: 4), [[0.5, 0.50001, -3, 7]]) == [[0, 1, 0, 1]])
     }
 
     @Test func aColumnBroadcastsAcrossFeatures() throws {

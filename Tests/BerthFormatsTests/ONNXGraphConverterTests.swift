@@ -183,6 +183,31 @@ import Testing
         }
     }
 
+    /// Sum of three is two Adds in order, the last writing the node's output; of one, the input itself.
+    @Test func aSumOfSeveralInputsIsAddsInOrder() throws {
+        var converter = GraphConverter(opset: 13)
+        try converter.add(Self.node("Sum", ["x", "b", "c"], outputs: ["total"], name: "sum"))
+        try converter.add(Self.node("Sum", ["x"], outputs: ["same"], name: "one"))
+        let nodes = try converter.nodes(needing: "total", input: "x").map { [$0.inputs, $0.outputs] }
+        #expect(nodes == [[["x", "b"], ["total#sum0"]], [["total#sum0", "c"], ["total"]]])
+        #expect(try converter.nodes(needing: "same", input: "x").map(\.operation) == [.identity])
+    }
+
+    /// An ArrayFeatureExtractor by constant indices runs; by the ArgMax of the probabilities it is a label branch,
+    /// refused by `add` and left to `skip`, which labels the probabilities with the integers it picks from.
+    @Test func anArrayFeatureExtractorRunsByConstantIndicesOnly() throws {
+        #expect(try Self.operation(Self.node("ArrayFeatureExtractor", ["x", "i"], domain: "ai.onnx.ml")) == .arrayFeatureExtractor)
+        var converter = GraphConverter(opset: 13)
+        converter.constants["classes"] = ConstantTensor(shape: [2], values: [3, 7])
+        try converter.add(Self.node("Softmax", ["x"], outputs: ["probabilities"]))
+        try converter.add(Self.node("ArgMax", ["probabilities"], outputs: ["best"], with: ["axis": .init(int: 1)]))
+        let label = Self.node("ArrayFeatureExtractor", ["classes", "best"], outputs: ["label"], name: "afe", domain: "ai.onnx.ml")
+        let error = #expect(throws: ModelReadError.Reason.self) { try converter.add(label) }
+        #expect(error?.text.contains("picks a label by the ArgMax") == true)
+        converter.skip(label, because: error)
+        #expect(converter.labels["probabilities"] == .integers([3, 7]))
+    }
+
     /// A STRING tensor is read as text, for labels only: an operator Berth runs that takes one is refused, naming it.
     @Test func aNodeTakingAStringTensorIsRefusedNamingIt() {
         var converter = GraphConverter(opset: 13)

@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd and ReduceLogSumExp: the values along `axes` combined into
+/// one, the reduced axes kept as 1 (`keepDims`) or dropped. No axes reduces every axis, or — with
+/// `noopWithEmptyAxes` — none. The log-sum-exp subtracts the largest value first, as onnxruntime does.
+struct ReduceKernel: GraphKernel {
+    let reduction: Reduction
+    /// The axes as the node gives them (negative from the end); empty for none given.
+    let axes: [Int]
+    let keepDims: Bool
+    let noopWithEmptyAxes: Bool
+
+    /// Which axes of a tensor of `rank` are reduced.
+    private func reduced(rank: Int) throws(ModelValidationError) -> [Bool] {
+        var reduced = [Bool](repeating: axes.isEmpty && !noopWithEmptyAxes, count: rank)
+        for axis in axes { reduced[try Shapes.axis(axis, rank: rank)] = true }
+        return reduced
+    }
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        let shape = inputs[0]
+        let reduced = try reduced(rank: shape.count)
+        if reduced.first == true && shape.first == batch {
+            throw ModelValidationError("a reduction over the batch axis mixes the rows of a request")
+        }
+        var output = [Int]()
+        for (dimension, isReduced) in zip(shape, reduced) {
+            if !isReduced { output.append(dimension) } else if keepDims { output.append(1) }
+        }
+        return [output]
+    }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let shape = inputs[0].shape
+        guard let reduced = try? reduced(rank: shape.count) else { return }
+        let input = inputs[0].buffer, output = outputs[0].buffer
+        // Each input value's output index: its coordinates with the reduced ones set to 0, in the kept shape.
+        let inputStrides = Shapes.strides(shape)
+        var keptStrides = [Int](repeating: 0, count: shape.count)
+        var step = 1
+        for axis in shape.indices.reversed() where !reduced[axis] {
+            keptStrides[axis] = step
+            step *= shape[axis]
+        }
+        func outputIndex(_ index: Int) -> Int {
+            var remaining = index, result = 0
+            for axis in shape.indices {
+                let coordinate = remaining / inputStrides[axis]
+                remaining -= coordinate * inputStrides[axis]
+                result += coordinate * keptStrides[axis]
+            }
+            return result
+        }
+        let count = input.count / max(output.count, 1)
+        switch reduction {
+        case .sum, .mean, .logSumExp:
+            var largest = [Float](repeating: -.infinity, count: output.count)
+            if reduction == .logSumExp {
+                for index in input.indices { largest[outputIndex(index)] = max(largest[outputIndex(index)], input[index]) }
+            }
+            output.update(repeating: 0)
+            for index in input.indices {
+                let target = outputIndex(index)
+                output[target] += reduction == .logSumExp ? expf(input[index] - (largest[target].isFinite ? largest[target] : 0)) : input[index]
+            }
+            for index in output.indices {
+                if reduction == .mean { output[index] /= Float(count) }
+                if reduction == .logSumExp { output[index] = logf(output[index]) + (largest[index].isFinite ? largest[index] : 0) }
+            }
+        case .maximum, .minimum, .product:
+            output.update(repeating: reduction == .maximum ? -.infinity : reduction == .minimum ? .infinity : 1)
+            for index in input.indices {
+                let target = outputIndex(index), value = input[index]
+                switch reduction {
+                case .maximum: output[target] = value.isNaN || output[target].isNaN ? .nan : max(output[target], value)
+                case .minimum: output[target] = value.isNaN || output[target].isNaN ? .nan : min(output[target], value)
+                default: output[target] *= value
+                }
+            }
+        }
+    }
+}
