@@ -23,7 +23,8 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, SG
 from sklearn.naive_bayes import BernoulliNB, GaussianNB
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Binarizer, KBinsDiscretizer, StandardScaler
+from sklearn.compose import ColumnTransformer
+from sklearn.preprocessing import Binarizer, KBinsDiscretizer, OneHotEncoder, StandardScaler
 from sklearn.svm import SVC, SVR, LinearSVC, OneClassSVM
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -472,6 +473,25 @@ def arithmetic_cases():
                {"model.onnx": data}, R, values=outputs[1][:, 0])
 
 
+def encoder_cases():
+    """Pipelines that one-hot encode: a ColumnTransformer's OneHotEncoder of integer-valued columns (Gather, Cast to
+    int64, OneHotEncoder, Concat) and KBinsDiscretizer's one-hot bins."""
+    rng = np.random.default_rng(53)
+    X = np.hstack([rng.integers(0, 4, size=(300, 3)), rng.normal(size=(300, 3)).round(3)]).astype(np.float64)
+    R = np.hstack([rng.integers(0, 4, size=(20, 3)), rng.normal(size=(20, 3)).round(3)]).astype(np.float32)
+    R[0, 0] = 5  # a category the encoder never saw: zeros, as handle_unknown='ignore' answers
+    y = ((X[:, 0] == 2) + X[:, 3] - 0.5 * X[:, 4] > 0.3).astype(int)
+    columns = ColumnTransformer([("categories", OneHotEncoder(handle_unknown="ignore"), [0, 1, 2]),
+                                 ("numbers", StandardScaler(), [3, 4, 5])])
+    classifier_case("onnx-one-hot-logistic", "skl2onnx make_pipeline(ColumnTransformer(OneHotEncoder of 3 integer columns, "
+                    "StandardScaler), LogisticRegression), ZipMap; one request row holds a category never seen",
+                    make_pipeline(columns, LogisticRegression(max_iter=500)), X, y, R)
+    classifier_case("onnx-kbins-one-hot-logistic", "skl2onnx make_pipeline(KBinsDiscretizer(encode='onehot-dense'), "
+                    "LogisticRegression), zipmap=False: ArrayFeatureExtractor, Less, OneHotEncoder a column",
+                    make_pipeline(KBinsDiscretizer(n_bins=3, encode="onehot-dense"), LogisticRegression(max_iter=500)),
+                    X[:, 3:], y, R[:, 3:], zipmap=False)
+
+
 def catboost_cases():
     """CatBoost's own ONNX export (`save_model(format="onnx")`: TreeEnsembleClassifier with a ZipMap, or
     TreeEnsembleRegressor), served through Berth's ONNX path; onnxruntime's answers, checked against CatBoost's."""
@@ -614,5 +634,6 @@ if __name__ == "__main__":
     mlp_activations_case()
     svm_cases()
     arithmetic_cases()
+    encoder_cases()
     refused_cases()
     catboost_cases()

@@ -50,6 +50,10 @@ enum GraphKernelFactory {
             var given = axes ?? []
             if axes == nil, let fromInput = try axesInput(inputs, when: true, node: "a reduction") { given = fromInput }
             return ReduceKernel(reduction: reduction, axes: given, keepDims: keepDims, noopWithEmptyAxes: noopWithEmptyAxes)
+        case .gather(let axis):
+            guard inputs.count == 2, let indices = inputs[1] else { throw ModelValidationError("Gather by computed indices is not supported") }
+            return GatherKernel(axis: axis, indices: try integers(indices, of: "Gather's indices"), indicesShape: indices.shape)
+        case .oneHotEncoder(let categories): return OneHotEncoderKernel(categories: categories)
         case .arrayFeatureExtractor:
             guard inputs.count == 2, let indices = inputs[1] else {
                 throw ModelValidationError("ArrayFeatureExtractor by computed indices is not supported (only its label branch, which Berth does not run)")

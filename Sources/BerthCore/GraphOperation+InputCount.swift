@@ -5,12 +5,13 @@ extension GraphOperation {
     public var inputCount: ClosedRange<Int> {
         switch self {
         case .gemm: 2...3
-        case .matMul, .add, .subtract, .multiply, .divide, .reshape, .power, .greater, .less, .equal, .arrayFeatureExtractor: 2...2
+        case .matMul, .add, .subtract, .multiply, .divide, .reshape, .power, .greater, .less, .equal, .arrayFeatureExtractor,
+             .gather: 2...2
         case .squeeze, .unsqueeze, .reduce: 1...2
         case .concat: 1...4_096
         case .relu, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .argMax, .cast, .flatten, .identity, .transpose,
              .scaler, .normalizer, .imputer, .linearRegressor, .linearClassifier, .treeEnsemble,
-             .supportVectorRegressor, .supportVectorClassifier, .unaryMath, .binarizer:
+             .supportVectorRegressor, .supportVectorClassifier, .unaryMath, .binarizer, .oneHotEncoder:
             1...1
         }
     }

@@ -16,6 +16,11 @@ public enum GraphOperation: Sendable, Equatable {
     case reduce(Reduction, axes: [Int]?, keepDims: Bool, noopWithEmptyAxes: Bool)
     /// `ai.onnx.ml` ArrayFeatureExtractor: the last axis's entries at the (constant) indices of the second input.
     case arrayFeatureExtractor
+    /// The entries along `axis` at the (constant) indices of the second input, numpy's `take`.
+    case gather(axis: Int)
+    /// `ai.onnx.ml` OneHotEncoder of integer categories: a new last axis, 1 where a value (truncated to an integer)
+    /// is that category.
+    case oneHotEncoder(categories: [Int])
     case relu
     case leakyRelu(alpha: Float)
     case sigmoid

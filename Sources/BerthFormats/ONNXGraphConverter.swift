@@ -105,6 +105,12 @@ struct GraphConverter {
                                                    "ReduceProd": .product, "ReduceLogSumExp": .logSumExp]
             emit(.reduce(reductions[node.opType]!, axes: attributes["axes"]?.ints, keepDims: int("keepdims", 1) != 0,
                          noopWithEmptyAxes: int("noop_with_empty_axes", 0) != 0))
+        case "Gather": emit(.gather(axis: int("axis", 0)))
+        case "OneHotEncoder":
+            guard let categories = attributes["cats_int64s"]?.ints, !categories.isEmpty else {
+                throw .init("OneHotEncoder \(quoted: node.name) has no cats_int64s (string categories need string inputs, which Berth does not take)")
+            }
+            emit(.oneHotEncoder(categories: categories))
         case "Binarizer": emit(.binarizer(threshold: float("threshold", 0)))
         case "ArrayFeatureExtractor":
             // By the ArgMax of a classifier's probabilities it computes a label, which Berth does not: left to `skip`,

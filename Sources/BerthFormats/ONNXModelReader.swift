@@ -26,11 +26,11 @@ enum ONNXModelReader {
         "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
         "ArgMax", "Cast", "Reshape", "Flatten", "Concat", "Identity", "Constant", "Transpose", "Squeeze", "Unsqueeze",
         "Pow", "Greater", "Less", "Equal", "Exp", "Log", "Sqrt", "Reciprocal", "Neg", "Abs", "Not", "Sum", "ReduceSum", "ReduceMean",
-        "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp",
+        "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp", "Gather",
     ]
     static let mlOperators: Set<String> = [
         "Scaler", "Normalizer", "Imputer", "LinearRegressor", "LinearClassifier", "TreeEnsembleRegressor",
-        "TreeEnsembleClassifier", "ZipMap", "SVMRegressor", "SVMClassifier", "Binarizer", "ArrayFeatureExtractor",
+        "TreeEnsembleClassifier", "ZipMap", "SVMRegressor", "SVMClassifier", "Binarizer", "ArrayFeatureExtractor", "OneHotEncoder",
     ]
 
     /// Every operator in `skipped` once, in the order first met, with the node it was met in and how many more
