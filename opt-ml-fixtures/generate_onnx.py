@@ -443,6 +443,17 @@ def svm_cases():
     outputs, names = run(data, R)
     write_case("onnx-one-class-svm", "skl2onnx OneClassSVM: SVMRegressor scores (the answer), Sign for the label output",
                {"model.onnx": data}, R, values=outputs[names.index("scores")][:, 0])
+    for name, description, y, zipmap in [
+            ("onnx-svc-decisions-binary", "skl2onnx SVC() (no probabilities), binary, ZipMap: the answer is onnxruntime's two "
+             "decision columns [-d, d], unlabelled (they are not one a class)", y_binary, True),
+            ("onnx-svc-decisions-multiclass", "skl2onnx SVC() (no probabilities), 3 classes, zipmap=False: the pairwise decisions "
+             "turned into one score a class by skl2onnx's nodes (Less, Neg, Sum, Abs, ArrayFeatureExtractor, Concat)", y_multi, False)]:
+        svc = SVC(random_state=0).fit(X, y)
+        options = None if zipmap else {id(svc): {"zipmap": False}}
+        data = to_onnx(svc, X[:1].astype(np.float32), options=options, target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()
+        outputs, _ = run(data, R)
+        scores = class_order(outputs[1], list(svc.classes_)) if zipmap else outputs[1]
+        write_case(name, description, {"model.onnx": data}, R, values=scores)
 
 
 def arithmetic_cases():

@@ -11,8 +11,8 @@ import Darwin
 /// on each, and libsvm's pairwise coupling (Wu, Lin and Weng, 2004, method 2) in float. A regressor's combination,
 /// onnxruntime's second GEMM, is summed in double (`weightedSum`).
 ///
-/// A classifier answers one probability a class: one without Platt's scaling answers one decision a pair of classes,
-/// in an order that is not the classes', and is refused at load with the fix.
+/// A classifier with Platt's scaling answers one probability a class; one without answers its pairwise decisions, as
+/// onnxruntime does (`answersDecisions`), which are not one a class and carry no class labels.
 struct SupportVectorKernel: GraphKernel {
     let operation: SupportVectorOperation
     let isClassifier: Bool
@@ -67,12 +67,12 @@ struct SupportVectorKernel: GraphKernel {
                 guard operation.coefficients.count >= (classes - 1) * operation.vectorCount, operation.rho.count >= pairs else {
                     throw ModelValidationError("\(name) has \(operation.coefficients.count) coefficients and \(operation.rho.count) rho for \(classes) classes of \(operation.vectorCount) support vectors: it needs \((classes - 1) * operation.vectorCount) and \(pairs)")
                 }
-                guard operation.probabilityA.count >= pairs, operation.probabilityB.count >= pairs else {
-                    throw ModelValidationError("""
-                        \(name) has no probabilities (prob_a, prob_b): its scores are one decision a pair of classes (an SVC \
-                        trained with probability=False), and Berth answers one probability a class: train it with \
-                        SVC(probability=True) and export it again
-                        """)
+                if operation.probabilityA.isEmpty && operation.probabilityB.isEmpty {
+                    guard operation.postTransform == .none else {
+                        throw ModelValidationError("\(name) without probabilities has post_transform \(operation.postTransform); Berth takes NONE there")
+                    }
+                } else if operation.probabilityA.count < pairs || operation.probabilityB.count < pairs {
+                    throw ModelValidationError("\(name) has \(operation.probabilityA.count) prob_a and \(operation.probabilityB.count) prob_b for \(pairs) pairs of classes")
                 }
                 for count in operation.vectorsPerClass { starts.append((starts.last ?? 0) + count) }
                 starts = [0] + starts.dropLast()
@@ -104,7 +104,15 @@ struct SupportVectorKernel: GraphKernel {
         }
     }
 
-    var outputWidth: Int { isClassifier ? operation.classCount : 1 }
+    /// Whether a classifier answers its pairwise decisions (no Platt scaling): `[−d, d]` for two classes, as
+    /// onnxruntime widens the one decision, else one column a pair of classes (01, 02, …, 12, …).
+    var answersDecisions: Bool { isClassifier && operation.vectorCount > 0 && operation.probabilityA.isEmpty }
+
+    var outputWidth: Int {
+        guard isClassifier else { return 1 }
+        guard answersDecisions else { return operation.classCount }
+        return operation.classCount == 2 ? 2 : operation.classCount * (operation.classCount - 1) / 2
+    }
     var residentBytes: Int {
         (operation.supportVectors.count + vectorBlocks.count + operation.coefficients.count) * 4 + (dotProducts?.residentBytes ?? 0)
     }
@@ -232,7 +240,8 @@ struct SupportVectorKernel: GraphKernel {
         }
     }
 
-    /// Each pair of classes' decision, its Platt probability, then the classes' probabilities coupled from those.
+    /// Each pair of classes' decision, its Platt probability, then the classes' probabilities coupled from those; or,
+    /// without Platt's scaling, the decisions themselves.
     private func probabilities(kernels: UnsafeBufferPointer<Float>, pairwise: UnsafeMutableBufferPointer<Float>,
                                _ output: UnsafeMutableBufferPointer<Float>) {
         let classes = operation.classCount, vectors = operation.vectorCount
@@ -251,6 +260,16 @@ struct SupportVectorKernel: GraphKernel {
                 }
                 sum += Double(operation.rho[pair])
                 let score = Float(sum)
+                if answersDecisions {
+                    if classes == 2 {
+                        output[0] = -score
+                        output[1] = score
+                    } else {
+                        output[pair] = score
+                    }
+                    pair += 1
+                    continue
+                }
                 let platt = 1 - ScorePostTransform.logistic(score * operation.probabilityA[pair] + operation.probabilityB[pair])
                 let probability = min(max(platt, 1e-7), 1 - 1e-7)
                 pairwise[first * classes + second] = probability
@@ -258,6 +277,6 @@ struct SupportVectorKernel: GraphKernel {
                 pair += 1
             }
         }
-        PairwiseCoupling.probabilities(classes: classes, pairwise: UnsafeBufferPointer(pairwise), into: output)
+        if !answersDecisions { PairwiseCoupling.probabilities(classes: classes, pairwise: UnsafeBufferPointer(pairwise), into: output) }
     }
 }

@@ -13,6 +13,8 @@ struct GraphConverter {
     var alias = [String: String]()
     /// The first outputs of LinearClassifier and TreeEnsembleClassifier.
     var labelOutputs = Set<String>()
+    /// Scores that are not one a class (an SVMClassifier's pairwise decisions): a ZipMap of them labels nothing.
+    private var decisionOutputs = Set<String>()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
@@ -71,7 +73,7 @@ struct GraphConverter {
         case "ZipMap":
             guard let input = inputs.first, let output = node.outputs.first else { return }
             alias[output] = input
-            labels[output] = try classLabels(node) ?? labels[input]
+            if !decisionOutputs.contains(input) { labels[output] = try classLabels(node) ?? labels[input] }
         case "Gemm":
             emit(.gemm(alpha: float("alpha", 1), beta: float("beta", 1), transA: int("transA", 0) != 0, transB: int("transB", 0) != 0))
         case "MatMul": emit(.matMul)
@@ -198,7 +200,12 @@ struct GraphConverter {
                 probabilityB: floats("prob_b"), postTransform: try ONNXAttributes.postTransform(attributes["post_transform"], node: node))),
                  outputs: [node.outputs[1]])
             labelOutputs.insert(node.outputs[0])
-            labels[node.outputs[1]] = classLabels
+            // Without Platt's scaling the scores are decisions a pair of classes, not one a class: no class labels.
+            if perClass.reduce(0, +) == 0 || !floats("prob_a").isEmpty {
+                labels[node.outputs[1]] = classLabels
+            } else {
+                decisionOutputs.insert(node.outputs[1])
+            }
         case "TreeEnsembleRegressor", "TreeEnsembleClassifier":
             let isClassifier = node.opType == "TreeEnsembleClassifier"
             let result = try ONNXTreeEnsembleConverter(node: node, attribute: { attributes[$0] }).convert(isClassifier: isClassifier)

@@ -60,6 +60,24 @@ import Testing
         }
     }
 
+    /// Without Platt's scaling a classifier answers its decisions, as onnxruntime does: `[−d, d]` for two classes, one
+    /// a pair (01, 02, 12) for three, each `Σ coefficient · kernel + rho`.
+    @Test func aClassifierWithoutProbabilitiesAnswersItsDecisions() throws {
+        let binary = SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 1], vectorCount: 2, coefficients: [0.5, -1.5],
+                                            rho: [0.2], classCount: 2, vectorsPerClass: [1, 1])
+        G.expectClose(try G.run(G.graph([G.node(.supportVectorClassifier(binary))], features: 2), [[1, 2]]), [[2.3, -2.3]])
+        // Three classes, one vector each: vectors e0, e1, e2; coefficients row 0 (against the later class) and row 1.
+        let three = SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 0, 1, 0, 0, 0, 1], vectorCount: 3,
+                                           coefficients: [1, 2, 3, 4, 5, 6], rho: [0.1, 0.2, 0.3], classCount: 3, vectorsPerClass: [1, 1, 1])
+        let x: [Float] = [1, 10, 100]
+        // Pair (0, 1): row 0 holds class 1's coefficient against 0, row 0 class 0's against 1: coefficient[0·3 + 0]
+        // for class 0's vector in row 1 − 1 = 0, coefficient[0·3 + 1] for class 1's vector in row 0.
+        let d01 = 1 * x[0] + 2 * x[1] + 0.1
+        let d02 = 4 * x[0] + 3 * x[2] + 0.2  // class 0's vector in row 2 − 1 = 1 (index 3), class 2's in row 0 (index 2)
+        let d12 = 5 * x[1] + 6 * x[2] + 0.3  // class 1's vector in row 1 (index 4), class 2's in row 1 (index 5)
+        G.expectClose(try G.run(G.graph([G.node(.supportVectorClassifier(three))], features: 3), [x]), [[d01, d02, d12]])
+    }
+
     /// Three classes whose pairwise probabilities agree with one distribution `p` (rᵢⱼ = pᵢ / (pᵢ + pⱼ)): the
     /// coupling recovers `p`.
     @Test func couplingRecoversTheDistributionConsistentPairsComeFrom() {
@@ -75,7 +93,9 @@ import Testing
 
     @Test(arguments: [
         (SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 1], vectorCount: 2, coefficients: [1, 1], rho: [0], classCount: 2,
-                                vectorsPerClass: [1, 1]), "SVC(probability=True)"),
+                                vectorsPerClass: [1, 1], postTransform: .logistic), "without probabilities has post_transform logistic"),
+        (SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 1], vectorCount: 2, coefficients: [1, 1], rho: [0], classCount: 2,
+                                vectorsPerClass: [1, 1], probabilityA: [1]), "1 prob_a and 0 prob_b for 1 pairs"),
         (SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 1], vectorCount: 2, coefficients: [1, 1], rho: [0], classCount: 2,
                                 vectorsPerClass: [1, 0], probabilityA: [1], probabilityB: [0]), "vectors_per_class [1, 0] does not count"),
         (SupportVectorOperation(kernel: .linear, supportVectors: [1, 0, 0, 1], vectorCount: 2, coefficients: [1, 1], rho: [0], classCount: 2,
