@@ -27,7 +27,7 @@ struct SupportVectorKernel: GraphKernel {
     /// For the other kernels, the rows' dot products with every support vector: a dense layer of the vectors as
     /// columns, on the calling thread (the graph splits rows among threads). Nil for the radial basis kernel.
     let dotProducts: (any DenseLayer)?
-    /// Rows whose dot products are computed at once.
+    /// Rows whose dot products are computed at once, at most.
     static let rowsAtOnce = 32
     /// Classes a classifier may have: the coupling keeps a class × class matrix a row and iterates over it.
     static let largestClassCount = 1_024
@@ -129,7 +129,8 @@ struct SupportVectorKernel: GraphKernel {
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         let rows = inputs[0].shape[0]
         let classes = operation.classCount, vectors = operation.vectorCount
-        let chunk = dotProducts == nil ? 1 : Self.rowsAtOnce
+        // Rows at once while their kernels take at most 4 MiB, whatever a file's vector count.
+        let chunk = dotProducts == nil ? 1 : max(1, min(Self.rowsAtOnce, (1 << 20) / max(vectors, 1)))
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(vectors * chunk, 1)) { kernels in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(classes * classes, 1)) { pairwise in
                 for first in stride(from: 0, to: rows, by: chunk) {
