@@ -12,8 +12,8 @@ struct ArrayFeatureExtractorKernel: GraphKernel {
         guard !indices.isEmpty, indices.allSatisfy({ $0 >= 0 && $0 < width }) else {
             throw ModelValidationError("ArrayFeatureExtractor's indices \(indices.prefix(8)) are not all within the last axis of \(width)")
         }
-        // A one-dimensional input (the batch alone) is not one: its last axis is the batch, refused above.
-        return [Array(inputs[0].dropLast()) + [indices.count]]
+        // A one-dimensional (constant) input gives [1, k], as onnxruntime's does.
+        return [inputs[0].count == 1 ? [1, indices.count] : Array(inputs[0].dropLast()) + [indices.count]]
     }
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {

@@ -55,8 +55,7 @@ struct BinaryKernel: GraphKernel {
         case .subtract: a - b
         case .multiply: a * b
         case .divide: a / b
-        // onnxruntime's Pow squares and cubes by multiplying.
-        case .power: b == 2 ? a * a : b == 3 ? a * a * a : b == 0.5 ? a.squareRoot() : powf(a, b)
+        case .power: powf(a, b)
         case .greater: a > b ? 1 : 0
         case .less: a < b ? 1 : 0
         case .equal: a == b ? 1 : 0
@@ -66,6 +65,11 @@ struct BinaryKernel: GraphKernel {
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         let first = inputs[0], second = inputs[1], output = outputs[0]
         let a = first.buffer, b = second.buffer, out = output.buffer
+        // onnxruntime's Pow by one exponent of 2 or 3 multiplies; by anything else it is `pow` a value.
+        if case .power = function, b.count == 1, b[0] == 2 || b[0] == 3, first.shape == output.shape {
+            for index in out.indices { out[index] = b[0] == 2 ? a[index] * a[index] : a[index] * a[index] * a[index] }
+            return
+        }
         if first.shape == second.shape {
             for index in out.indices { out[index] = apply(a[index], b[index]) }
         } else if first.shape == output.shape, output.shape.count >= second.shape.count,

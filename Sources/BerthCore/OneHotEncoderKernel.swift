@@ -4,12 +4,12 @@
 /// instead, and Berth answers it the same way as with `zeros=1` (docs/model-formats.md §3.3).
 struct OneHotEncoderKernel: GraphKernel {
     let categories: [Int]
-    /// Each category's position, the first where one repeats.
+    /// Each category's position, the last where one repeats (onnxruntime's map keeps the last).
     private let positions: [Int: Int]
 
     init(categories: [Int]) {
         self.categories = categories
-        positions = Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        positions = Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { _, last in last })
     }
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
@@ -22,8 +22,8 @@ struct OneHotEncoderKernel: GraphKernel {
         output.update(repeating: 0)
         for index in input.indices {
             let value = input[index]
-            // Past ±2^62 no category an int64 attribute holds as an Int here can match, and the conversion would trap.
-            guard value.isFinite, abs(value) < 0x1p62, let position = positions[Int(value.rounded(.towardZero))] else { continue }
+            // Outside the int64 range onnxruntime's cast is undefined, and Swift's conversion would trap.
+            guard value.isFinite, value >= -0x1p63, value < 0x1p63, let position = positions[Int(value.rounded(.towardZero))] else { continue }
             output[index * categories.count + position] = 1
         }
     }

@@ -35,8 +35,10 @@ struct ReduceKernel: GraphKernel {
     }
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
-        let shape = inputs[0].shape
-        guard let reduced = try? reduced(rank: shape.count) else { return }
+        guard let allReduced = try? reduced(rank: inputs[0].shape.count) else { return }
+        // Axes of length 1 change no index: left out, a file's thousand of them cost nothing a value.
+        let kept = inputs[0].shape.indices.filter { inputs[0].shape[$0] != 1 }
+        let shape = kept.map { inputs[0].shape[$0] }, reduced = kept.map { allReduced[$0] }
         let input = inputs[0].buffer, output = outputs[0].buffer
         // Each input value's output index: its coordinates with the reduced ones set to 0, in the kept shape.
         let inputStrides = Shapes.strides(shape)
@@ -58,14 +60,19 @@ struct ReduceKernel: GraphKernel {
         let count = input.count / max(output.count, 1)
         switch reduction {
         case .sum, .mean, .logSumExp:
-            var largest = [Float](repeating: -.infinity, count: output.count)
+            // The largest value of each output, for the log-sum-exp only (empty otherwise: no allocation).
+            var largest = [Float](repeating: -.infinity, count: reduction == .logSumExp ? output.count : 0)
             if reduction == .logSumExp {
                 for index in input.indices { largest[outputIndex(index)] = max(largest[outputIndex(index)], input[index]) }
             }
             output.update(repeating: 0)
             for index in input.indices {
                 let target = outputIndex(index)
-                output[target] += reduction == .logSumExp ? expf(input[index] - (largest[target].isFinite ? largest[target] : 0)) : input[index]
+                if reduction == .logSumExp {
+                    output[target] += expf(input[index] - (largest[target].isFinite ? largest[target] : 0))
+                } else {
+                    output[target] += input[index]
+                }
             }
             for index in output.indices {
                 if reduction == .mean { output[index] /= Float(count) }

@@ -29,14 +29,19 @@ struct SupportVectorKernel: GraphKernel {
     let dotProducts: (any DenseLayer)?
     /// Rows whose dot products are computed at once, at most.
     static let rowsAtOnce = 32
-    /// Classes a classifier may have: the coupling keeps a class × class matrix a row and iterates over it.
-    static let largestClassCount = 1_024
+    /// Classes a classifier may have: the coupling keeps two class × class matrices a row and iterates over one up to
+    /// 100 times (about 13 million operations a row at this bound).
+    static let largestClassCount = 256
 
     init(_ operation: SupportVectorOperation, isClassifier: Bool) throws(ModelValidationError) {
-        self.operation = operation
+        // The support vectors are kept once, laid out for the kernel (`vectorBlocks` or `dotProducts`), not twice.
+        var kept = operation
+        kept.supportVectors = []
+        self.operation = kept
         self.isClassifier = isClassifier
         let name = isClassifier ? "SVMClassifier" : "SVMRegressor"
-        guard operation.vectorCount >= 0, !operation.rho.isEmpty else { throw ModelValidationError("\(name) has no rho") }
+        guard operation.vectorCount >= 0 else { throw ModelValidationError("\(name) has a negative n_supports, \(operation.vectorCount)") }
+        guard !operation.rho.isEmpty else { throw ModelValidationError("\(name) has no rho") }
         if operation.vectorCount > 0 {
             guard operation.supportVectors.count % operation.vectorCount == 0, operation.supportVectors.count > 0 else {
                 throw ModelValidationError("\(name)'s \(operation.supportVectors.count) support vector values do not split into \(operation.vectorCount) vectors")
@@ -114,10 +119,14 @@ struct SupportVectorKernel: GraphKernel {
         return operation.classCount == 2 ? 2 : operation.classCount * (operation.classCount - 1) / 2
     }
     var residentBytes: Int {
-        (operation.supportVectors.count + vectorBlocks.count + operation.coefficients.count) * 4 + (dotProducts?.residentBytes ?? 0)
+        (vectorBlocks.count + operation.coefficients.count) * 4 + (dotProducts?.residentBytes ?? 0)
     }
     /// Multiply-adds a row / 64, as dense layers count theirs.
-    var parallelWorkPerRow: Int? { max(operation.vectorCount, outputWidth) * featureCount / 64 }
+    var parallelWorkPerRow: Int? {
+        let coupling = isClassifier && !answersDecisions && operation.vectorCount > 0
+            ? PairwiseCoupling.rounds * 2 * operation.classCount * operation.classCount : 0
+        return (max(operation.vectorCount, outputWidth) * featureCount + coupling) / 64
+    }
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
         guard inputs[0].count == 2, inputs[0][1] == featureCount else {
@@ -132,7 +141,9 @@ struct SupportVectorKernel: GraphKernel {
         // Rows at once while their kernels take at most 4 MiB, whatever a file's vector count.
         let chunk = dotProducts == nil ? 1 : max(1, min(Self.rowsAtOnce, (1 << 20) / max(vectors, 1)))
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(vectors * chunk, 1)) { kernels in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(classes * classes, 1)) { pairwise in
+            // A classifier's pairwise probabilities, then the coupling's matrix and vector (`PairwiseCoupling`).
+            let scratch = isClassifier && !answersDecisions && vectors > 0 ? 2 * classes * classes + classes : 1
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: scratch) { pairwise in
                 for first in stride(from: 0, to: rows, by: chunk) {
                     let count = min(chunk, rows - first)
                     if let dotProducts {
@@ -278,6 +289,9 @@ struct SupportVectorKernel: GraphKernel {
                 pair += 1
             }
         }
-        if !answersDecisions { PairwiseCoupling.probabilities(classes: classes, pairwise: UnsafeBufferPointer(pairwise), into: output) }
+        if !answersDecisions {
+            PairwiseCoupling.probabilities(classes: classes, pairwise: UnsafeBufferPointer(rebasing: pairwise[..<(classes * classes)]),
+                                           scratch: UnsafeMutableBufferPointer(rebasing: pairwise[(classes * classes)...]), into: output)
+        }
     }
 }

@@ -15,6 +15,8 @@ struct GraphConverter {
     var labelOutputs = Set<String>()
     /// Scores that are not one a class (an SVMClassifier's pairwise decisions): a ZipMap of them labels nothing.
     private var decisionOutputs = Set<String>()
+    /// Tensors the converter named itself (a Sum of several inputs' partial sums), which no node of the file may write.
+    private var intermediates = Set<String>()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
@@ -39,6 +41,9 @@ struct GraphConverter {
         // Every ONNX operator writes at least one output; a node naming none computes nothing anyone can read.
         guard node.outputs.contains(where: { !$0.isEmpty }) else { throw .init("node \(quoted: node.name) names no output") }
         let inputs = node.inputs.map { alias[$0] ?? $0 }
+        if let taken = node.outputs.first(where: intermediates.contains) {
+            throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave an intermediate sum: rename it")
+        }
         dependencies.append((inputs, node.outputs, nil))
         if let text = inputs.first(where: { stringConstants[$0] != nil }) {
             throw .init("\(node.opType) \(quoted: node.name) takes the string tensor \(quoted: text); Berth's operators take numbers")
@@ -98,7 +103,13 @@ struct GraphConverter {
             guard inputs.count > 1 else { emit(.identity); return }
             var running = first
             for (index, next) in inputs.dropFirst().enumerated() {
-                let result = index == inputs.count - 2 ? output : "\(output)#sum\(index)"
+                var result = output
+                if index < inputs.count - 2 {
+                    // A name no node has used; a later node that writes it is refused (`intermediates`).
+                    result = "\(output)#sum\(index)"
+                    while dependencies.contains(where: { $0.inputs.contains(result) || $0.outputs.contains(result) }) { result += "#" }
+                    intermediates.insert(result)
+                }
                 converted.append(OperatorNode(name: node.name, operation: .add, inputs: [running, next], outputs: [result]))
                 running = result
             }
@@ -181,6 +192,11 @@ struct GraphConverter {
             labelOutputs.insert(node.outputs[0])
             labels[node.outputs[1]] = classLabels
         case "SVMRegressor":
+            // n_supports is required; without it onnxruntime refuses the node, where reading 0 would take the support
+            // vectors' coefficients for feature weights.
+            guard attributes["n_supports"] != nil || floats("support_vectors").isEmpty else {
+                throw .init("SVMRegressor \(quoted: node.name) has support vectors but no n_supports")
+            }
             emit(.supportVectorRegressor(SupportVectorOperation(
                 kernel: try ONNXAttributes.supportVectorKernel(attributes["kernel_type"], parameters: floats("kernel_params"), node: node),
                 supportVectors: floats("support_vectors"), vectorCount: int("n_supports", 0), coefficients: floats("coefficients"),

@@ -39,6 +39,26 @@ import Testing
         #expect(try G.run(graph, [[1, 2, 10, 20]]) == [[11, 22]])
     }
 
+    /// Two axes of [N, 2, 2] at once (named twice, which changes nothing), axes from a constant input, and a
+    /// reduction of a constant folded at load.
+    @Test func severalAxesAxesFromAnInputAndFoldedReductions() throws {
+        let reshape = G.node(.reshape(allowZero: false), [G.input, "shape"], outputs: ["cube"], name: "reshape")
+        let shape = ConstantTensor(shape: [3], values: [-1, 2, 2])
+        let both = G.graph([reshape, G.node(.reduce(.sum, axes: [1, -1, 2], keepDims: false, noopWithEmptyAxes: false), ["cube"])],
+                           features: 4, constants: ["shape": shape])
+        #expect(try G.run(both, [[1, 2, 10, 20]]) == [[33]])
+        let fromInput = G.graph([reshape, G.node(.reduce(.maximum, axes: nil, keepDims: false, noopWithEmptyAxes: false), ["cube", "axes"])],
+                                features: 4, constants: ["shape": shape, "axes": ConstantTensor(shape: [1], values: [2])])
+        #expect(try G.run(fromInput, [[1, 2, 10, 20]]) == [[2, 20]])
+        let computedAxes = G.graph([G.node(.relu, outputs: ["r"], name: "r"),
+                                    G.node(.reduce(.sum, axes: nil, keepDims: true, noopWithEmptyAxes: false), [G.input, "r"])], features: 4)
+        #expect(G.refusal(computedAxes)?.contains("needs constant axes") == true)
+        let folded = G.graph([G.node(.reduce(.sum, axes: [0], keepDims: false, noopWithEmptyAxes: false), ["table"], outputs: ["total"], name: "t"),
+                              G.node(.add, [G.input, "total"])],
+                             features: 2, constants: ["table": ConstantTensor(shape: [2, 2], values: [1, 2, 3, 4])])
+        #expect(try G.run(folded, [[10, 20]]) == [[14, 26]])
+    }
+
     @Test func noAxesReduceEveryAxisUnlessTheyMayNot() throws {
         #expect(G.refusal(Self.reduce(.sum, axes: nil))?.contains("over the batch axis") == true)
         #expect(try G.run(Self.reduce(.sum, axes: nil, noop: true), [[1, 2, 3, 4]]) == [[1, 2, 3, 4]])

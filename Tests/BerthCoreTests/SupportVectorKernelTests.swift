@@ -84,9 +84,11 @@ import Testing
         let p: [Float] = [0.6, 0.3, 0.1]
         var r = [Float](repeating: 0, count: 9)
         for i in 0..<3 { for j in 0..<3 where i != j { r[i * 3 + j] = p[i] / (p[i] + p[j]) } }
-        var coupled = [Float](repeating: 0, count: 3)
+        var coupled = [Float](repeating: 0, count: 3), scratch = [Float](repeating: .nan, count: 12)
         r.withUnsafeBufferPointer { pairs in
-            coupled.withUnsafeMutableBufferPointer { PairwiseCoupling.probabilities(classes: 3, pairwise: pairs, into: $0) }
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                coupled.withUnsafeMutableBufferPointer { PairwiseCoupling.probabilities(classes: 3, pairwise: pairs, scratch: scratch, into: $0) }
+            }
         }
         for (got, want) in zip(coupled, p) { #expect(abs(got - want) < 0.005, "\(coupled)") }
     }
@@ -108,7 +110,7 @@ import Testing
          "3 coefficients do not split into 2 classes"),
         (SupportVectorOperation(kernel: .linear, supportVectors: [], vectorCount: 0, coefficients: [1, 2], rho: []), "has no rho"),
         (SupportVectorOperation(kernel: .linear, supportVectors: [], vectorCount: 0, coefficients: Array(repeating: 1, count: 2_000), rho: [0],
-                                classCount: 2_000), "2000 classes; Berth takes 2 to 1024"),
+                                classCount: 2_000), "2000 classes; Berth takes 2 to 256"),
     ] as [(SupportVectorOperation, String)])
     func inconsistentModelsAreRefusedAtLoad(_ operation: SupportVectorOperation, _ words: String) {
         let isClassifier = operation.classCount > 0
@@ -116,6 +118,32 @@ import Testing
         let node = G.node(isClassifier ? .supportVectorClassifier(operation) : .supportVectorRegressor(operation))
         let reason = G.refusal(G.graph([node], features: features))
         #expect(reason?.contains(words) == true, "\(reason ?? "accepted")")
+    }
+
+    /// More rows than the dot products take at once (32), and more vectors than fit 32 rows' kernels in 4 MiB: every
+    /// row's answer is the one it gets alone.
+    @Test func rowsInSeveralChunksAnswerAsOneRowAtATime() throws {
+        for vectors in [3, 40_000] {
+            let values = (0..<vectors * 2).map { Float(($0 * 7919) % 13) / 13 - 0.5 }
+            let operation = SupportVectorOperation(kernel: .polynomial(gamma: 0.5, coef0: 1, degree: 3), supportVectors: values,
+                                                   vectorCount: vectors, coefficients: (0..<vectors).map { Float($0 % 5) - 2 }, rho: [0.25])
+            let graph = G.graph([G.node(.supportVectorRegressor(operation))], features: 2)
+            let rows = (0..<70).map { [Float($0) / 10 - 3, Float($0 % 7) / 3] }
+            let together = try G.run(graph, rows)
+            for (row, answer) in zip(rows, together) { #expect(try G.run(graph, [row]) == [answer], "\(vectors) vectors, \(row)") }
+        }
+    }
+
+    /// Without support vectors a classifier's coefficients are one row of weights a class, plus the first rho, then
+    /// its post transform.
+    @Test func aClassifierWithoutSupportVectorsWeighsTheFeatures() throws {
+        let operation = SupportVectorOperation(kernel: .linear, supportVectors: [], vectorCount: 0, coefficients: [1, 2, -1, 0.5, 0, 3],
+                                               rho: [0.5], classCount: 3, postTransform: .softmax)
+        let x: [Float] = [2, -1]
+        let scores = [1 * x[0] + 2 * x[1] + 0.5, -1 * x[0] + 0.5 * x[1] + 0.5, 0 * x[0] + 3 * x[1] + 0.5].map { Double($0) }
+        let total = scores.map { exp($0) }.reduce(0, +)
+        G.expectClose(try G.run(G.graph([G.node(.supportVectorClassifier(operation))], features: 2), [x]),
+                      [scores.map { Float(exp($0) / total) }])
     }
 
     @Test func rowsOfAnotherWidthAreRefused() {

@@ -163,6 +163,8 @@ import Testing
             "classlabels_ints": .init(ints: [0, 1]), "vectors_per_class": .init(ints: [-1, 2]),
         ]), "SVMClassifier 'svc' has a negative or impossibly large vectors_per_class"),
         (node("SVMClassifier", outputs: ["l", "s"], name: "svc", domain: "ai.onnx.ml"), "SVMClassifier 'svc' has no class labels"),
+        (node("SVMRegressor", name: "svr", domain: "ai.onnx.ml", with: ["support_vectors": .init(floats: [1, 2])]),
+         "SVMRegressor 'svr' has support vectors but no n_supports"),
     ] as [(ONNXNodeProto, String)])
     func nodesBerthCannotRunAreRefusedByName(_ node: ONNXNodeProto, _ words: String) {
         let reason = Self.refusal(node)
@@ -206,6 +208,26 @@ import Testing
         #expect(error?.text.contains("picks a label by the ArgMax") == true)
         converter.skip(label, because: error)
         #expect(converter.labels["probabilities"] == .integers([3, 7]))
+    }
+
+    /// An SVC without probabilities answers decisions, not one score a class: no labels on them, nor on a ZipMap of them.
+    @Test func aZipMapOfAnSVCsDecisionsLabelsNothing() throws {
+        var converter = GraphConverter(opset: 13)
+        try converter.add(Self.node("SVMClassifier", outputs: ["label", "decisions"], name: "svc", domain: "ai.onnx.ml", with: [
+            "classlabels_ints": .init(ints: [0, 1]), "vectors_per_class": .init(ints: [1, 1]), "support_vectors": .init(floats: [1, 2]),
+            "coefficients": .init(floats: [1, -1]), "rho": .init(floats: [0]),
+        ]))
+        try converter.add(Self.node("ZipMap", ["decisions"], outputs: ["map"], name: "zip", domain: "ai.onnx.ml",
+                                    with: ["classlabels_int64s": .init(ints: [0, 1])]))
+        #expect(converter.labels["decisions"] == nil && converter.labels["map"] == nil)
+    }
+
+    /// A node of the file that writes a name the converter gave a Sum's partial sum is refused, not given two writers.
+    @Test func aNodeWritingASumsIntermediateNameIsRefused() throws {
+        var converter = GraphConverter(opset: 13)
+        try converter.add(Self.node("Sum", ["x", "x", "x"], outputs: ["total"], name: "sum"))
+        let error = #expect(throws: ModelReadError.Reason.self) { try converter.add(Self.node("Relu", outputs: ["total#sum0"], name: "clash")) }
+        #expect(error?.text.contains("writes 'total#sum0', a name Berth gave an intermediate sum") == true, "\(error?.text ?? "")")
     }
 
     /// A STRING tensor is read as text, for labels only: an operator Berth runs that takes one is refused, naming it.
