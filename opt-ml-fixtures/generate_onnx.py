@@ -24,7 +24,7 @@ from sklearn.naive_bayes import BernoulliNB, GaussianNB
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.compose import ColumnTransformer
-from sklearn.preprocessing import Binarizer, KBinsDiscretizer, OneHotEncoder, StandardScaler
+from sklearn.preprocessing import Binarizer, KBinsDiscretizer, OneHotEncoder, PolynomialFeatures, StandardScaler
 from sklearn.svm import SVC, SVR, LinearSVC, OneClassSVM
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -482,6 +482,9 @@ def arithmetic_cases():
     write_case("onnx-linear-svc-binary", "skl2onnx LinearSVC, binary: LinearClassifier, then ArrayFeatureExtractor picks the "
                "positive class's decision, the answer (a score a row, no probabilities)",
                {"model.onnx": data}, R, values=outputs[1][:, 0])
+    regressor_case("onnx-polynomial-ridge", "skl2onnx make_pipeline(PolynomialFeatures(degree=2), Ridge): ArrayFeatureExtractor "
+                   "and ReduceProd a term, the bias column a ConstantOfShape of a Shape, Concat",
+                   make_pipeline(PolynomialFeatures(degree=2), Ridge()), X, y_regression, R)
 
 
 def encoder_cases():

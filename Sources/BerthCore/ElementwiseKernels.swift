@@ -4,10 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// Relu, LeakyRelu, Sigmoid, Tanh, Cast, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not and Binarizer: one value in, one
-/// value out, same shape.
+/// Relu, LeakyRelu, Sigmoid, Tanh, Cast, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not, Binarizer, and a ConstantOfShape
+/// of a Shape: one value in, one value out, same shape.
 struct UnaryKernel: GraphKernel {
-    enum Function: Sendable { case activation(Activation), truncate, nonZero, math(UnaryMath), binarize(threshold: Float) }
+    enum Function: Sendable { case activation(Activation), truncate, nonZero, math(UnaryMath), binarize(threshold: Float), fill(Float) }
 
     let function: Function
 
@@ -22,6 +22,7 @@ struct UnaryKernel: GraphKernel {
         case .nonZero: for index in input.indices { output[index] = input[index] != 0 ? 1 : 0 }
         case .binarize(let threshold): for index in input.indices { output[index] = input[index] > threshold ? 1 : 0 }
         case .math(let function): Self.apply(function, input, output)
+        case .fill(let value): output.update(repeating: value)
         }
     }
 

@@ -11,7 +11,7 @@ extension GraphOperation {
         case .concat: 1...4_096
         case .relu, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .argMax, .cast, .flatten, .identity, .transpose,
              .scaler, .normalizer, .imputer, .linearRegressor, .linearClassifier, .treeEnsemble,
-             .supportVectorRegressor, .supportVectorClassifier, .unaryMath, .binarizer, .oneHotEncoder:
+             .supportVectorRegressor, .supportVectorClassifier, .unaryMath, .binarizer, .oneHotEncoder, .fill:
             1...1
         }
     }

@@ -12,6 +12,8 @@ public enum GraphOperation: Sendable, Equatable {
     case unaryMath(UnaryMath)
     /// `ai.onnx.ml` Binarizer: 1 where a value is greater than `threshold`, else 0.
     case binarizer(threshold: Float)
+    /// A tensor of the input's shape, every value `value`: ONNX's ConstantOfShape of the input's Shape.
+    case fill(value: Float)
     /// ReduceSum and its kin over `axes` (nil: from the node's second input, or every axis when it has none).
     case reduce(Reduction, axes: [Int]?, keepDims: Bool, noopWithEmptyAxes: Bool)
     /// `ai.onnx.ml` ArrayFeatureExtractor: the last axis's entries at the (constant) indices of the second input.

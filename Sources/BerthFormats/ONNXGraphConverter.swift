@@ -15,6 +15,9 @@ struct GraphConverter {
     var labelOutputs = Set<String>()
     /// Scores that are not one a class (an SVMClassifier's pairwise decisions): a ZipMap of them labels nothing.
     private var decisionOutputs = Set<String>()
+    /// Each Shape node's output, with the tensor it is the shape of: Berth runs a Shape only under a ConstantOfShape,
+    /// the two together a tensor like that one, filled.
+    private var shapes = [String: String]()
     /// Tensors the converter named itself (a Sum of several inputs' partial sums), which no node of the file may write.
     private var intermediates = Set<String>()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
@@ -41,6 +44,9 @@ struct GraphConverter {
         // Every ONNX operator writes at least one output; a node naming none computes nothing anyone can read.
         guard node.outputs.contains(where: { !$0.isEmpty }) else { throw .init("node \(quoted: node.name) names no output") }
         let inputs = node.inputs.map { alias[$0] ?? $0 }
+        if node.opType != "ConstantOfShape", let shape = inputs.first(where: { shapes[$0] != nil }) {
+            throw .init("\(node.opType) \(quoted: node.name) reads the Shape \(quoted: shape), which Berth computes only for a ConstantOfShape")
+        }
         if let taken = node.outputs.first(where: intermediates.contains) {
             throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave an intermediate sum: rename it")
         }
@@ -124,6 +130,18 @@ struct GraphConverter {
                 throw .init("OneHotEncoder \(quoted: node.name) has no cats_int64s (string categories need string inputs, which Berth does not take)")
             }
             emit(.oneHotEncoder(categories: categories))
+        case "Shape":
+            guard attributes["start"] == nil, attributes["end"] == nil, let input = inputs.first, let output = node.outputs.first else {
+                throw .init("Shape \(quoted: node.name) takes part of a shape (start, end), which Berth does not compute")
+            }
+            shapes[output] = input
+        case "ConstantOfShape":
+            let fill = attributes["value"]?.tensor?.values ?? [0]
+            guard fill.count == 1 else { throw .init("ConstantOfShape \(quoted: node.name) has a value of \(fill.count) elements, not one") }
+            guard let input = inputs.first, let shaped = shapes[input] else {
+                throw .init("ConstantOfShape \(quoted: node.name) takes a shape that is not a Shape node's; Berth fills only the shape of a tensor")
+            }
+            converted.append(OperatorNode(name: node.name, operation: .fill(value: fill[0]), inputs: [shaped], outputs: node.outputs))
         case "Binarizer": emit(.binarizer(threshold: float("threshold", 0)))
         case "ArrayFeatureExtractor":
             // By the ArgMax of a classifier's probabilities it computes a label, which Berth does not: left to `skip`,

@@ -230,6 +230,22 @@ import Testing
         #expect(error?.text.contains("writes 'total#sum0', a name Berth gave an intermediate sum") == true, "\(error?.text ?? "")")
     }
 
+    /// A ConstantOfShape of a Shape is a tensor like the Shape's input, filled; a Shape read by anything else, and a
+    /// ConstantOfShape of any other shape, are refused by name.
+    @Test func aConstantOfShapeOfAShapeFillsATensorLikeItsInput() throws {
+        var converter = GraphConverter(opset: 13)
+        try converter.add(Self.node("Shape", ["x"], outputs: ["s"], name: "shape"))
+        try converter.add(Self.node("ConstantOfShape", ["s"], outputs: ["ones"], name: "fill",
+                                    with: ["value": .init(tensor: ONNXTensorProto(dims: [1], values: [1]))]))
+        let nodes = try converter.nodes(needing: "ones", input: "x")
+        #expect(nodes.map(\.operation) == [.fill(value: 1)] && nodes.first?.inputs == ["x"])
+        let reader = #expect(throws: ModelReadError.Reason.self) { try converter.add(Self.node("Reshape", ["x", "s"], outputs: ["r"], name: "reshape")) }
+        #expect(reader?.text.contains("Reshape 'reshape' reads the Shape 's'") == true, "\(reader?.text ?? "")")
+        converter.constants["dims"] = ConstantTensor(shape: [2], values: [2, 3])
+        let constant = #expect(throws: ModelReadError.Reason.self) { try converter.add(Self.node("ConstantOfShape", ["dims"], outputs: ["c"], name: "c")) }
+        #expect(constant?.text.contains("fills only the shape of a tensor") == true)
+    }
+
     /// A STRING tensor is read as text, for labels only: an operator Berth runs that takes one is refused, naming it.
     @Test func aNodeTakingAStringTensorIsRefusedNamingIt() {
         var converter = GraphConverter(opset: 13)
