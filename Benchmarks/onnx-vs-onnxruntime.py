@@ -97,6 +97,25 @@ def median(values):
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def compare(name, folder, files, batches, session, arguments, width=24):
+    """Times Berth (`berth bench` on each .npy of `files`, the model in `folder`) and onnxruntime's `session` on the
+    same `batches`, cell by cell for `arguments.rounds` rounds — each Berth time next to onnxruntime's, so the pair
+    shares the machine's mood — and prints a row a batch: the medians, the median ratio and its range."""
+    ours, theirs = [], []
+    for _ in range(arguments.rounds):
+        ours.append([])
+        theirs.append([])
+        for path, batch in zip(files, batches):
+            ours[-1] += time_berth(arguments.berth, folder, [path], arguments.threads, arguments.seconds)
+            theirs[-1].append(time_onnxruntime(session, batch, arguments.seconds))
+    for cell, batch in enumerate(batches):
+        berth = [round_[cell] for round_ in ours]
+        runtime = [round_[cell] for round_ in theirs]
+        ratios = sorted(r / b for b, r in zip(berth, runtime))
+        print(f"{name:<{width}}{len(batch):>6}{median(berth):>12.1f}{median(runtime):>16.1f}{median(ratios):>8.2f}"
+              f"{f'{ratios[0]:.2f}–{ratios[-1]:.2f}':>14}")
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as handle:
@@ -135,21 +154,7 @@ def main():
                 np.save(path, batch)
                 files.append(path)
                 batches.append(batch)
-            session = onnxruntime_session(model, arguments.threads)
-            ours, theirs = [], []
-            for _ in range(arguments.rounds):
-                # Cell by cell, each Berth time next to onnxruntime's, so the pair shares the machine's mood.
-                ours.append([])
-                theirs.append([])
-                for path, batch in zip(files, batches):
-                    ours[-1] += time_berth(arguments.berth, folder, [path], arguments.threads, arguments.seconds)
-                    theirs[-1].append(time_onnxruntime(session, batch, arguments.seconds))
-            for cell, rows in enumerate(BATCHES):
-                berth = [round_[cell] for round_ in ours]
-                runtime = [round_[cell] for round_ in theirs]
-                ratios = sorted(r / b for b, r in zip(berth, runtime))
-                print(f"{name:<24}{rows:>6}{median(berth):>12.1f}{median(runtime):>16.1f}{median(ratios):>8.2f}"
-                      f"{f'{ratios[0]:.2f}–{ratios[-1]:.2f}':>14}")
+            compare(name, folder, files, batches, onnxruntime_session(model, arguments.threads), arguments)
 
 
 if __name__ == "__main__":

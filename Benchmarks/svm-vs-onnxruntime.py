@@ -4,7 +4,7 @@ models, rows and thread count.
 Trains four scikit-learn models on 3,000 rows of 20 features — SVC(probability=True) with the RBF and linear kernels
 on 3 classes, SVR with the RBF and polynomial (degree 3) kernels — exports them with skl2onnx, writes batches of 1 and
 1,000 rows as .npy files, and times `berth bench` (a release build) and onnxruntime's InferenceSession.run on each,
-alternating cell by cell for `--rounds` rounds (the helpers of onnx-vs-onnxruntime.py). Prints median latencies and
+alternating cell by cell for `--rounds` rounds (onnx-vs-onnxruntime.py's `compare`). Prints median latencies and
 the ratio onnxruntime time / Berth time (> 1: Berth is faster), with its range over the rounds.
 
 Usage (the fixture environment has every package):
@@ -66,21 +66,7 @@ def main():
                 np.save(path, X[:rows])
                 files.append(path)
                 batches.append(X[:rows])
-            session = common.onnxruntime_session(model, arguments.threads)
-            ours, theirs = [], []
-            for _ in range(arguments.rounds):
-                ours.append([])
-                theirs.append([])
-                for path, batch in zip(files, batches):
-                    ours[-1] += common.time_berth(arguments.berth, folder, [path], arguments.threads, arguments.seconds)
-                    theirs[-1].append(common.time_onnxruntime(session, batch, arguments.seconds))
-            for cell, rows in enumerate(BATCHES):
-                berth = [round_[cell] for round_ in ours]
-                runtime = [round_[cell] for round_ in theirs]
-                ratios = sorted(r / b for b, r in zip(berth, runtime))
-                print(f"{name:<36}{rows:>6}{common.median(berth):>12.1f}{common.median(runtime):>16.1f}"
-                      f"{common.median(ratios):>8.2f}{f'{ratios[0]:.2f}–{ratios[-1]:.2f}':>14}")
-
+            common.compare(name, folder, files, batches, common.onnxruntime_session(model, arguments.threads), arguments, width=36)
 
 if __name__ == "__main__":
     main()
