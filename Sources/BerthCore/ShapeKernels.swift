@@ -155,15 +155,18 @@ struct TransposeKernel: GraphKernel {
         let order = permutation.isEmpty ? Array(shape.indices.reversed()) : permutation
         let inputStrides = Shapes.strides(shape)
         let outputShape = outputs[0].shape
-        let outputStrides = Shapes.strides(outputShape)
+        // Axes of length 1 change no index: left out, a file's thousand of them cost nothing a value.
+        let moving = outputShape.indices.filter { outputShape[$0] != 1 }
+        let outputStrides = Shapes.strides(moving.map { outputShape[$0] })
+        let sourceStrides = moving.map { inputStrides[order[$0]] }
         let input = inputs[0].buffer, output = outputs[0].buffer
         for index in output.indices {
             var remaining = index
             var source = 0
-            for dimension in outputShape.indices {
-                let coordinate = remaining / outputStrides[dimension]
-                remaining -= coordinate * outputStrides[dimension]
-                source += coordinate * inputStrides[order[dimension]]
+            for axis in outputStrides.indices {
+                let coordinate = remaining / outputStrides[axis]
+                remaining -= coordinate * outputStrides[axis]
+                source += coordinate * sourceStrides[axis]
             }
             output[index] = input[source]
         }

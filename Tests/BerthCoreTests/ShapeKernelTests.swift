@@ -21,6 +21,19 @@ import Testing
         G.expectClose(try G.run(graph, rows), rows.map { r in [r[0], r[3], r[1], r[4], r[2], r[5]] })
     }
 
+    /// The same transpose with axes of length 1 among the others (which the kernel leaves out of its index
+    /// arithmetic): [N, 1, 2, 1, 3] permuted [0, 4, 3, 2, 1] holds each row's matrix transposed.
+    @Test func transposeWithAxesOfLengthOne() throws {
+        let nodes = [
+            G.node(.reshape(allowZero: false), [G.input, "s"], outputs: ["m"], name: "reshape"),
+            G.node(.transpose(permutation: [0, 4, 3, 2, 1]), ["m"], outputs: ["t"], name: "transpose"),
+            G.node(.flatten(axis: 1), ["t"]),
+        ]
+        let graph = G.graph(nodes, features: 6, constants: ["s": Self.shape([0, 1, 2, 1, 3])])
+        let rows: [[Float]] = [[1, 2, 3, 4, 5, 6], [10, 20, 30, 40, 50, 60]]
+        #expect(try G.run(graph, rows) == rows.map { r in [r[0], r[3], r[1], r[4], r[2], r[5]] })
+    }
+
     @Test(arguments: [[Float]([-1, 3]), [0, 3], [0, -1], [-1, 1, 3]])
     func reshapeInfersOneDimensionAndCopiesZeros(_ target: [Float]) throws {
         let nodes = [G.node(.reshape(allowZero: false), [G.input, "s"], outputs: ["r"], name: "reshape"), G.node(.flatten(axis: 1), ["r"])]
