@@ -12,7 +12,7 @@ import Darwin
 /// onnxruntime's second GEMM, is summed in double (`weightedSum`).
 ///
 /// A classifier with Platt's scaling answers one probability a class; one without answers its pairwise decisions, as
-/// onnxruntime does (`answersDecisions`), which are not one a class and carry no class labels.
+/// onnxruntime does (`SupportVectorOperation.answersDecisions`), which are not one a class and carry no class labels.
 struct SupportVectorKernel: GraphKernel {
     let operation: SupportVectorOperation
     let isClassifier: Bool
@@ -109,9 +109,7 @@ struct SupportVectorKernel: GraphKernel {
         }
     }
 
-    /// Whether a classifier answers its pairwise decisions (no Platt scaling): `[−d, d]` for two classes, as
-    /// onnxruntime widens the one decision, else one column a pair of classes (01, 02, …, 12, …).
-    var answersDecisions: Bool { isClassifier && operation.vectorCount > 0 && operation.probabilityA.isEmpty }
+    var answersDecisions: Bool { isClassifier && operation.answersDecisions }
 
     var outputWidth: Int {
         guard isClassifier else { return 1 }

@@ -39,6 +39,11 @@ public struct SupportVectorOperation: Sendable, Equatable {
     /// A classifier's post transform of its scores.
     public var postTransform: ScorePostTransform
 
+    /// Whether a classifier answers its pairwise decisions (support vectors, no Platt scaling): `[−d, d]` for two
+    /// classes, as onnxruntime widens the one decision, else one column a pair of classes (01, 02, …, 12, …). They are
+    /// not one a class, so they carry no class labels.
+    public var answersDecisions: Bool { classCount > 0 && vectorCount > 0 && probabilityA.isEmpty }
+
     public init(kernel: Kernel, supportVectors: [Float], vectorCount: Int, coefficients: [Float], rho: [Float],
                 classCount: Int = 0, vectorsPerClass: [Int] = [], probabilityA: [Float] = [], probabilityB: [Float] = [],
                 oneClass: Bool = false, postTransform: ScorePostTransform = .none) {

@@ -227,18 +227,17 @@ struct GraphConverter {
             guard perClass.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }) else {
                 throw .init("SVMClassifier \(quoted: node.name) has a negative or impossibly large vectors_per_class")
             }
-            emit(.supportVectorClassifier(SupportVectorOperation(
+            let operation = SupportVectorOperation(
                 kernel: try ONNXAttributes.supportVectorKernel(attributes["kernel_type"], parameters: floats("kernel_params"), node: node),
                 supportVectors: floats("support_vectors"), vectorCount: perClass.reduce(0, +), coefficients: floats("coefficients"),
                 rho: floats("rho"), classCount: classLabels.count, vectorsPerClass: perClass, probabilityA: floats("prob_a"),
-                probabilityB: floats("prob_b"), postTransform: try ONNXAttributes.postTransform(attributes["post_transform"], node: node))),
-                 outputs: [node.outputs[1]])
+                probabilityB: floats("prob_b"), postTransform: try ONNXAttributes.postTransform(attributes["post_transform"], node: node))
+            emit(.supportVectorClassifier(operation), outputs: [node.outputs[1]])
             labelOutputs.insert(node.outputs[0])
-            // Without Platt's scaling the scores are decisions a pair of classes, not one a class: no class labels.
-            if perClass.reduce(0, +) == 0 || !floats("prob_a").isEmpty {
-                labels[node.outputs[1]] = classLabels
-            } else {
+            if operation.answersDecisions {
                 decisionOutputs.insert(node.outputs[1])
+            } else {
+                labels[node.outputs[1]] = classLabels
             }
         case "TreeEnsembleRegressor", "TreeEnsembleClassifier":
             let isClassifier = node.opType == "TreeEnsembleClassifier"
