@@ -87,6 +87,19 @@ enum Shapes {
         return (outer, shape[resolved], shape[(resolved + 1)...].reduce(1, *))
     }
 
+    /// Where the value at `index` of a tensor with row-major `strides` lies in a layout whose axes step by `mapped`
+    /// instead (a transpose's source, a reduction's output): each of its coordinates times that axis's step there.
+    @inline(__always)
+    static func index(_ index: Int, strides: [Int], mappedTo mapped: [Int]) -> Int {
+        var remaining = index, result = 0
+        for axis in strides.indices {
+            let coordinate = remaining / strides[axis]
+            remaining -= coordinate * strides[axis]
+            result += coordinate * mapped[axis]
+        }
+        return result
+    }
+
     /// Row-major strides.
     static func strides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)

@@ -48,22 +48,17 @@ struct ReduceKernel: GraphKernel {
             keptStrides[axis] = step
             step *= shape[axis]
         }
-        func outputIndex(_ index: Int) -> Int {
-            var remaining = index, result = 0
-            for axis in shape.indices {
-                let coordinate = remaining / inputStrides[axis]
-                remaining -= coordinate * inputStrides[axis]
-                result += coordinate * keptStrides[axis]
-            }
-            return result
-        }
+        func outputIndex(_ index: Int) -> Int { Shapes.index(index, strides: inputStrides, mappedTo: keptStrides) }
         let count = input.count / max(output.count, 1)
         switch reduction {
         case .sum, .mean, .logSumExp:
             // The largest value of each output, for the log-sum-exp only (empty otherwise: no allocation).
             var largest = [Float](repeating: -.infinity, count: reduction == .logSumExp ? output.count : 0)
             if reduction == .logSumExp {
-                for index in input.indices { largest[outputIndex(index)] = max(largest[outputIndex(index)], input[index]) }
+                for index in input.indices {
+                    let target = outputIndex(index)
+                    largest[target] = max(largest[target], input[index])
+                }
             }
             output.update(repeating: 0)
             for index in input.indices {

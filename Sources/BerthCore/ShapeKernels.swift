@@ -160,15 +160,6 @@ struct TransposeKernel: GraphKernel {
         let outputStrides = Shapes.strides(moving.map { outputShape[$0] })
         let sourceStrides = moving.map { inputStrides[order[$0]] }
         let input = inputs[0].buffer, output = outputs[0].buffer
-        for index in output.indices {
-            var remaining = index
-            var source = 0
-            for axis in outputStrides.indices {
-                let coordinate = remaining / outputStrides[axis]
-                remaining -= coordinate * outputStrides[axis]
-                source += coordinate * sourceStrides[axis]
-            }
-            output[index] = input[source]
-        }
+        for index in output.indices { output[index] = input[Shapes.index(index, strides: outputStrides, mappedTo: sourceStrides)] }
     }
 }
