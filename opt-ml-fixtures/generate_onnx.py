@@ -21,6 +21,7 @@ from skl2onnx import to_onnx
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, SGDClassifier
 from sklearn.naive_bayes import BernoulliNB, GaussianNB
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.compose import ColumnTransformer
@@ -506,6 +507,26 @@ def encoder_cases():
                     X[:, 3:], y, R[:, 3:], zipmap=False)
 
 
+def knn_cases():
+    """k-nearest-neighbours models: skl2onnx writes scipy's cdist as a Scan over the training rows, then TopK, the
+    neighbours' labels or targets by ArrayFeatureExtractor, and the votes or the mean from them."""
+    rng = np.random.default_rng(47)
+    X = rng.normal(size=(250, 6)).round(3)
+    R = rng.normal(size=(20, 6)).round(3).astype(np.float32)
+    y_multi = np.digitize(X[:, 0] + X[:, 3] - 0.5 * X[:, 5], [-0.8, 0.8])
+    y_names = np.array(["cat", "dog"])[(X[:, 1] - X[:, 2] > 0).astype(int)]
+    y_regression = 2 * X[:, 0] - X[:, 1] ** 2 + 0.3 * X[:, 5]
+    classifier_case("onnx-knn-classifier", "skl2onnx StandardScaler → KNeighborsClassifier(5), 3 classes, Euclidean, "
+                    "uniform votes, ZipMap", make_pipeline(StandardScaler(), KNeighborsClassifier(5)), X, y_multi, R)
+    classifier_case("onnx-knn-classifier-distance-manhattan", "skl2onnx KNeighborsClassifier(4, weights='distance', "
+                    "metric='manhattan'), string classes, zipmap=False", KNeighborsClassifier(4, weights="distance",
+                    metric="manhattan"), X, y_names, R, zipmap=False)
+    regressor_case("onnx-knn-regressor", "skl2onnx KNeighborsRegressor(4, weights='distance'), Euclidean",
+                   KNeighborsRegressor(4, weights="distance"), X, y_regression, R)
+    regressor_case("onnx-knn-regressor-minkowski", "skl2onnx KNeighborsRegressor(3, p=3): Minkowski, Pow inside the Scan "
+                   "and after it", KNeighborsRegressor(3, p=3), X, y_regression, R)
+
+
 def catboost_cases():
     """CatBoost's own ONNX export (`save_model(format="onnx")`: TreeEnsembleClassifier with a ZipMap, or
     TreeEnsembleRegressor), served through Berth's ONNX path; onnxruntime's answers, checked against CatBoost's."""
@@ -649,5 +670,6 @@ if __name__ == "__main__":
     svm_cases()
     arithmetic_cases()
     encoder_cases()
+    knn_cases()
     refused_cases()
     catboost_cases()

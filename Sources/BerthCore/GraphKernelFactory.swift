@@ -44,6 +44,8 @@ enum GraphKernelFactory {
         case .greater: return BinaryKernel(function: .greater)
         case .less: return BinaryKernel(function: .less)
         case .equal: return BinaryKernel(function: .equal)
+        case .maximum: return BinaryKernel(function: .maximum)
+        case .minimum: return BinaryKernel(function: .minimum)
         case .unaryMath(let function): return UnaryKernel(function: .math(function))
         case .binarizer(let threshold): return UnaryKernel(function: .binarize(threshold: threshold))
         case .fill(let value): return UnaryKernel(function: .fill(value))
@@ -54,6 +56,17 @@ enum GraphKernelFactory {
         case .gather(let axis):
             guard inputs.count == 2, let indices = inputs[1] else { throw ModelValidationError("Gather by computed indices is not supported") }
             return GatherKernel(axis: axis, indices: try integers(indices, of: "Gather's indices"), indicesShape: indices.shape)
+        case .tableLookup:
+            guard inputs.count == 2, let table = inputs[0] else { throw ModelValidationError("a lookup needs a constant table") }
+            return try TableLookupKernel(table: table)
+        case .neighborDistances(let metric):
+            guard inputs.count == 2, let references = inputs[1] else { throw ModelValidationError("distances need constant reference rows") }
+            return try NeighborDistanceKernel(metric: metric, references: references)
+        case .topK(let axis, let largest):
+            guard inputs.count == 2, let count = inputs[1] else { throw ModelValidationError("TopK needs a constant k") }
+            let counts = try integers(count, of: "TopK's k")
+            guard counts.count == 1 else { throw ModelValidationError("TopK's k has \(counts.count) values, not one") }
+            return TopKKernel(axis: axis, largest: largest, count: counts[0])
         case .oneHotEncoder(let categories): return OneHotEncoderKernel(categories: categories)
         case .arrayFeatureExtractor:
             guard inputs.count == 2, let indices = inputs[1] else {
@@ -72,6 +85,7 @@ enum GraphKernelFactory {
         case .reshape(let allowZero):
             guard inputs.count == 2, let shape = inputs[1] else { throw ModelValidationError("Reshape needs a constant shape input") }
             return ViewKernel(change: .reshape(allowZero: allowZero), parameter: try integers(shape, of: "Reshape's shape"))
+        case .reshapeLike: return ViewKernel(change: .reshapeLike, parameter: nil)
         case .flatten(let axis): return ViewKernel(change: .flatten(axis: axis), parameter: nil)
         case .squeeze(let axes):
             return ViewKernel(change: .squeeze(axes: axes), parameter: try axesInput(inputs, when: axes == nil, node: "Squeeze"))

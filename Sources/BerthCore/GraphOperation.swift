@@ -8,6 +8,8 @@ public enum GraphOperation: Sendable, Equatable {
     case add, subtract, multiply, divide
     /// numpy broadcasting; the comparisons give 1 or 0 (Berth holds booleans as floats).
     case power, greater, less, equal
+    /// The larger or smaller of two values, NaN where either is NaN (a Max or Min of several inputs is a chain of them).
+    case maximum, minimum
     /// Exp, Log, Sqrt, Reciprocal, Neg, Abs, and Not of a boolean.
     case unaryMath(UnaryMath)
     /// `ai.onnx.ml` Binarizer: 1 where a value is greater than `threshold`, else 0.
@@ -20,6 +22,15 @@ public enum GraphOperation: Sendable, Equatable {
     case arrayFeatureExtractor
     /// The entries along `axis` at the (constant) indices of the second input, numpy's `take`.
     case gather(axis: Int)
+    /// The entries of a constant 1-D table (the first input) at the computed indices of the second, shaped like the
+    /// indices: `ai.onnx.ml` ArrayFeatureExtractor the other way round (a k-NN model's training labels by neighbour).
+    case tableLookup
+    /// Each row's distance to each row of the constant second input `[M, F]`, `[N, F]` to `[N, M]`: the Scan with which
+    /// skl2onnx writes scipy's `cdist` for a k-nearest-neighbours model, as one operation.
+    case neighborDistances(NeighborMetric)
+    /// The `k` (the constant second input) largest or smallest entries along `axis`, then their indices: onnxruntime's
+    /// order, ties to the lower index and NaN above every number.
+    case topK(axis: Int, largest: Bool)
     /// `ai.onnx.ml` OneHotEncoder of integer categories: a new last axis, 1 where a value (truncated to an integer)
     /// is that category.
     case oneHotEncoder(categories: [Int])
@@ -36,6 +47,8 @@ public enum GraphOperation: Sendable, Equatable {
     case cast(CastTarget)
     /// The new shape is the node's second (constant) input.
     case reshape(allowZero: Bool)
+    /// The first input's values under the second input's shape: a Reshape by the Shape of another tensor.
+    case reshapeLike
     case flatten(axis: Int)
     case concat(axis: Int)
     case identity
@@ -60,9 +73,23 @@ public enum UnaryMath: Sendable, Equatable {
     case exp, log, sqrt, reciprocal, negate, absolute, logicalNot
 }
 
+/// How `GraphOperation.neighborDistances` measures a row against a reference row: a sum over the features of the
+/// differences' squares, absolute values or absolute values to a power (scipy's `cdist` before any root, which the
+/// file takes in a node of its own).
+public enum NeighborMetric: Sendable, Equatable {
+    /// Σ (x − r)²: `sqeuclidean`, and `euclidean` before its Sqrt.
+    case squaredEuclidean
+    /// Σ |x − r|: `manhattan`, `cityblock`, Minkowski with p = 1.
+    case manhattan
+    /// Σ |x − r|ᵖ: Minkowski before its root.
+    case powerSum(Float)
+}
+
 /// What a `GraphOperation.reduce` computes over the reduced axes.
 public enum Reduction: Sendable, Equatable {
     case sum, mean, maximum, minimum, product, logSumExp
+    /// Σ x², Σ |x|, √Σ x², log Σ x.
+    case sumOfSquares, l1, l2, logSum
 }
 
 public enum CastTarget: Sendable, Equatable {

@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd and ReduceLogSumExp: the values along `axes` combined into
-/// one, the reduced axes kept as 1 (`keepDims`) or dropped. No axes reduces every axis, or — with
+/// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceLogSumExp, ReduceSumSquare, ReduceL1, ReduceL2 and
+/// ReduceLogSum: the values along `axes` combined into one, the reduced axes kept as 1 (`keepDims`) or dropped. No axes reduces every axis, or — with
 /// `noopWithEmptyAxes` — none. The log-sum-exp subtracts the largest value first, as onnxruntime does.
 struct ReduceKernel: GraphKernel {
     let reduction: Reduction
@@ -51,7 +51,7 @@ struct ReduceKernel: GraphKernel {
         func outputIndex(_ index: Int) -> Int { Shapes.index(index, strides: inputStrides, mappedTo: keptStrides) }
         let count = input.count / max(output.count, 1)
         switch reduction {
-        case .sum, .mean, .logSumExp:
+        case .sum, .mean, .logSumExp, .sumOfSquares, .l1, .l2, .logSum:
             // The largest value of each output, for the log-sum-exp only (empty otherwise: no allocation).
             var largest = [Float](repeating: -.infinity, count: reduction == .logSumExp ? output.count : 0)
             if reduction == .logSumExp {
@@ -63,15 +63,22 @@ struct ReduceKernel: GraphKernel {
             output.update(repeating: 0)
             for index in input.indices {
                 let target = outputIndex(index)
-                if reduction == .logSumExp {
-                    output[target] += expf(input[index] - (largest[target].isFinite ? largest[target] : 0))
-                } else {
-                    output[target] += input[index]
+                let value = input[index]
+                switch reduction {
+                case .logSumExp: output[target] += expf(value - (largest[target].isFinite ? largest[target] : 0))
+                case .sumOfSquares, .l2: output[target] += value * value
+                case .l1: output[target] += abs(value)
+                default: output[target] += value
                 }
             }
             for index in output.indices {
-                if reduction == .mean { output[index] /= Float(count) }
-                if reduction == .logSumExp { output[index] = logf(output[index]) + (largest[index].isFinite ? largest[index] : 0) }
+                switch reduction {
+                case .mean: output[index] /= Float(count)
+                case .logSumExp: output[index] = logf(output[index]) + (largest[index].isFinite ? largest[index] : 0)
+                case .l2: output[index] = output[index].squareRoot()
+                case .logSum: output[index] = logf(output[index])
+                default: break
+                }
             }
         case .maximum, .minimum, .product:
             output.update(repeating: reduction == .maximum ? -.infinity : reduction == .minimum ? .infinity : 1)

@@ -1,12 +1,14 @@
 import BerthText
 
-/// Identity, Reshape, Flatten, Squeeze and Unsqueeze: the same values under another shape, never copied. The
+/// Identity, Reshape (to a constant shape, or to another tensor's), Flatten, Squeeze and Unsqueeze: the same values under another shape, never copied. The
 /// batch dimension must stay the first dimension (a model that folds rows together is refused at load).
 struct ViewKernel: GraphKernel {
     enum Change: Sendable {
         case identity
         /// The target shape (ONNX's `0` = keep, `-1` = infer) is the constant second input.
         case reshape(allowZero: Bool)
+        /// The second input's shape, whose values are not read.
+        case reshapeLike
         case flatten(axis: Int)
         case squeeze(axes: [Int]?)
         case unsqueeze(axes: [Int]?)
@@ -28,6 +30,13 @@ struct ViewKernel: GraphKernel {
         case .reshape(let allowZero):
             guard let target = parameter else { throw ModelValidationError("Reshape needs a constant shape input") }
             result = try reshaped(shape, to: target, allowZero: allowZero)
+        case .reshapeLike:
+            let target = inputs[1]
+            guard (shape.first == batch) == (target.first == batch),
+                  shape.filter({ $0 != batch }).reduce(1, *) == target.filter({ $0 != batch }).reduce(1, *) else {
+                throw ModelValidationError("Reshape of \(Shapes.describe(shape)) to the shape \(Shapes.describe(target)) of another tensor: the sizes differ")
+            }
+            result = target
         case .flatten(let axis):
             let resolved = axis < 0 ? axis + shape.count : axis
             guard resolved >= 0, resolved <= shape.count else { throw ModelValidationError("Flatten axis \(axis) is outside rank \(shape.count)") }

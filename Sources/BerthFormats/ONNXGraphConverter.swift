@@ -20,6 +20,12 @@ struct GraphConverter {
     private var shapes = [String: String]()
     /// Tensors the converter named itself (a Sum of several inputs' partial sums), which no node of the file may write.
     private var intermediates = Set<String>()
+    /// A k-NN Scan's distances, which Berth computes `[N, M]` where the file's are `[M, N]`: only the Transpose that
+    /// swaps them may read one, and becomes an Identity.
+    private var transposedDistances = Set<String>()
+    /// Lookups in a 1-D table (`tableLookup`), which Berth keeps shaped like their indices, the batch first, where
+    /// onnxruntime's are one row of them all: only a Reshape may read one, which gives both the same tensor.
+    private var lookups = Set<String>()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
@@ -44,11 +50,18 @@ struct GraphConverter {
         // Every ONNX operator writes at least one output; a node naming none computes nothing anyone can read.
         guard node.outputs.contains(where: { !$0.isEmpty }) else { throw .init("node \(quoted: node.name) names no output") }
         let inputs = node.inputs.map { alias[$0] ?? $0 }
-        if node.opType != "ConstantOfShape", let shape = inputs.first(where: { shapes[$0] != nil }) {
-            throw .init("\(node.opType) \(quoted: node.name) reads the Shape \(quoted: shape), which Berth computes only for a ConstantOfShape")
+        if let shapeIndex = inputs.firstIndex(where: { shapes[$0] != nil }),
+           !(node.opType == "ConstantOfShape" || node.opType == "Reshape" && shapeIndex == 1) {
+            throw .init("\(node.opType) \(quoted: node.name) reads the Shape \(quoted: inputs[shapeIndex]), which Berth computes only for a ConstantOfShape or as a Reshape's target")
+        }
+        if let distances = node.inputs.first(where: transposedDistances.contains), node.opType != "Transpose" {
+            throw .init("\(node.opType) \(quoted: node.name) reads the Scan's distances \(quoted: distances) before their Transpose")
+        }
+        if let lookup = node.inputs.first(where: lookups.contains), node.opType != "Reshape" || node.inputs.first != lookup {
+            throw .init("\(node.opType) \(quoted: node.name) reads \(quoted: lookup), a lookup by computed indices that only a Reshape may read")
         }
         if let taken = node.outputs.first(where: intermediates.contains) {
-            throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave an intermediate sum: rename it")
+            throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave an intermediate of a Sum, Max or Min: rename it")
         }
         dependencies.append((inputs, node.outputs, nil))
         if let text = inputs.first(where: { stringConstants[$0] != nil }) {
@@ -91,7 +104,8 @@ struct GraphConverter {
         case "Add": emit(.add)
         case "Sub": emit(.subtract)
         case "Mul": emit(.multiply)
-        case "Div": emit(.divide)
+        // Scores divided by their sum (a k-NN classifier's votes) are still one a class.
+        case "Div": emit(.divide); carryLabels()
         case "Pow": emit(.power)
         case "Greater": emit(.greater)
         case "Less": emit(.less)
@@ -103,25 +117,14 @@ struct GraphConverter {
         case "Neg": emit(.unaryMath(.negate))
         case "Abs": emit(.unaryMath(.absolute))
         case "Not": emit(.unaryMath(.logicalNot))
-        case "Sum":
-            // Sum of one is the input; of more, Adds in order, through intermediates named after the output.
-            guard let output = node.outputs.first, let first = inputs.first else { throw .init("Sum \(quoted: node.name) has no input") }
-            guard inputs.count > 1 else { emit(.identity); return }
-            var running = first
-            for (index, next) in inputs.dropFirst().enumerated() {
-                var result = output
-                if index < inputs.count - 2 {
-                    // A name no node has used; a later node that writes it is refused (`intermediates`).
-                    result = "\(output)#sum\(index)"
-                    while dependencies.contains(where: { $0.inputs.contains(result) || $0.outputs.contains(result) }) { result += "#" }
-                    intermediates.insert(result)
-                }
-                converted.append(OperatorNode(name: node.name, operation: .add, inputs: [running, next], outputs: [result]))
-                running = result
-            }
-        case "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp":
+        case "Sum": try chain(.add, node, inputs)
+        case "Max": try chain(.maximum, node, inputs)
+        case "Min": try chain(.minimum, node, inputs)
+        case "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp", "ReduceSumSquare", "ReduceL1",
+             "ReduceL2", "ReduceLogSum":
             let reductions: [String: Reduction] = ["ReduceSum": .sum, "ReduceMean": .mean, "ReduceMax": .maximum, "ReduceMin": .minimum,
-                                                   "ReduceProd": .product, "ReduceLogSumExp": .logSumExp]
+                                                   "ReduceProd": .product, "ReduceLogSumExp": .logSumExp, "ReduceSumSquare": .sumOfSquares,
+                                                   "ReduceL1": .l1, "ReduceL2": .l2, "ReduceLogSum": .logSum]
             emit(.reduce(reductions[node.opType]!, axes: attributes["axes"]?.ints, keepDims: int("keepdims", 1) != 0,
                          noopWithEmptyAxes: int("noop_with_empty_axes", 0) != 0))
         case "Gather": emit(.gather(axis: int("axis", 0)))
@@ -149,7 +152,22 @@ struct GraphConverter {
             if inputs.count == 2, argMaxInputs[inputs[1]] != nil {
                 throw .init("ArrayFeatureExtractor \(quoted: node.name) picks a label by the ArgMax of the probabilities")
             }
-            emit(.arrayFeatureExtractor)
+            if inputs.count == 2, constants[inputs[0]] != nil, constants[inputs[1]] == nil {
+                emit(.tableLookup)
+                lookups.formUnion(node.outputs.prefix(1))
+            } else {
+                emit(.arrayFeatureExtractor)
+            }
+        case "Scan":
+            let scan = try ONNXScanDistances(node, inputs: inputs, outerConstants: constants)
+            converted.append(OperatorNode(name: node.name, operation: .neighborDistances(scan.metric), inputs: [scan.rows, scan.references],
+                                          outputs: [node.outputs[1]]))
+            // The state comes out as it went in.
+            if !node.outputs[0].isEmpty { alias[node.outputs[0]] = scan.rows }
+            transposedDistances.insert(node.outputs[1])
+        case "TopK":
+            guard opset >= 10 else { throw .init("TopK \(quoted: node.name) takes k as an attribute (opset 9); re-export with opset 10 or later") }
+            emit(.topK(axis: int("axis", -1), largest: int("largest", 1) != 0))
         case "Relu": emit(.relu)
         case "LeakyRelu": emit(.leakyRelu(alpha: float("alpha", 0.01)))
         case "Sigmoid": emit(.sigmoid)
@@ -170,13 +188,26 @@ struct GraphConverter {
             case 9: emit(.cast(.boolean))
             case let other: throw .init("Cast \(quoted: node.name) converts to data type \(other), which Berth does not compute")
             }
-        case "Reshape": emit(.reshape(allowZero: int("allowzero", 0) != 0))
+        case "Reshape":
+            if inputs.count == 2, let shaped = shapes[inputs[1]] {
+                converted.append(OperatorNode(name: node.name, operation: .reshapeLike, inputs: [inputs[0], shaped], outputs: node.outputs))
+            } else {
+                emit(.reshape(allowZero: int("allowzero", 0) != 0))
+            }
         case "Flatten": emit(.flatten(axis: int("axis", 1)))
         case "Concat":
             guard let axis = attributes["axis"]?.int else { throw .init("Concat \(quoted: node.name) has no axis") }
             emit(.concat(axis: axis))
         case "Identity": emit(.identity); carryLabels()
-        case "Transpose": emit(.transpose(permutation: attributes["perm"]?.ints ?? []))
+        case "Transpose":
+            if let distances = inputs.first, transposedDistances.contains(distances) {
+                guard attributes["perm"]?.ints == [1, 0] else {
+                    throw .init("Transpose \(quoted: node.name) of the Scan's distances is not perm [1, 0]")
+                }
+                emit(.identity)
+            } else {
+                emit(.transpose(permutation: attributes["perm"]?.ints ?? []))
+            }
         case "Squeeze": emit(.squeeze(axes: attributes["axes"]?.ints))
         case "Unsqueeze": emit(.unsqueeze(axes: attributes["axes"]?.ints))
         case "Scaler": emit(.scaler(offset: floats("offset").isEmpty ? [0] : floats("offset"), scale: floats("scale").isEmpty ? [1] : floats("scale")))
@@ -255,6 +286,28 @@ struct GraphConverter {
         }
     }
 
+    /// Sum, Max or Min of several inputs: the input itself for one, else the operation of two in input order, through
+    /// intermediates named after the output.
+    private mutating func chain(_ operation: GraphOperation, _ node: ONNXNodeProto, _ inputs: [String]) throws(ModelReadError.Reason) {
+        guard let output = node.outputs.first, let first = inputs.first else { throw .init("\(node.opType) \(quoted: node.name) has no input") }
+        guard inputs.count > 1 else {
+            converted.append(OperatorNode(name: node.name, operation: .identity, inputs: inputs, outputs: node.outputs))
+            return
+        }
+        var running = first
+        for (index, next) in inputs.dropFirst().enumerated() {
+            var result = output
+            if index < inputs.count - 2 {
+                // A name no node has used; a later node that writes it is refused (`intermediates`).
+                result = "\(output)#\(node.opType.lowercased())\(index)"
+                while dependencies.contains(where: { $0.inputs.contains(result) || $0.outputs.contains(result) }) { result += "#" }
+                intermediates.insert(result)
+            }
+            converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, next], outputs: [result]))
+            running = result
+        }
+    }
+
     private func classLabels(_ node: ONNXNodeProto) throws(ModelReadError.Reason) -> ClassLabels? {
         if let strings = node.attributes["classlabels_strings"]?.strings, !strings.isEmpty { return .strings(strings) }
         if let ints = node.attributes["classlabels_int64s"]?.ints ?? node.attributes["classlabels_ints"]?.ints, !ints.isEmpty {
@@ -298,6 +351,9 @@ struct GraphConverter {
 
     /// The nodes the answer depends on, in order; a needed node that reads a classifier's label output is refused.
     func nodes(needing answer: String, input: String) throws(ModelReadError.Reason) -> [OperatorNode] {
+        if transposedDistances.contains(answer) || lookups.contains(answer) {
+            throw .init("its answer \(quoted: answer) is an intermediate of a k-NN model that Berth holds in another shape")
+        }
         var needed: Set<String> = [answer]
         var kept = [OperatorNode]()
         for node in converted.reversed() where node.outputs.contains(where: needed.contains) {

@@ -31,6 +31,8 @@ struct ONNXAttribute {
     var int: Int?
     var string: String?
     var tensor: ONNXTensorProto?
+    /// A subgraph (a Scan's body), read only where the node is in the model's own graph (`ONNXProtoDecoder`).
+    var graph: ONNXGraphProto?
     var floats = [Float]()
     var ints = [Int]()
     var strings = [String]()

@@ -13,6 +13,9 @@ struct ONNXProtoDecoder {
 
     /// The most elements one tensor may hold (4 GiB of float32): a guard against hostile dimensions.
     static let maxElements = 1 << 30
+    /// How deep subgraphs are read: the bodies of the model graph's own nodes (a k-NN export's Scan), not a body's
+    /// bodies, so a hostile file's subgraphs nested a million deep cost no recursion.
+    static let subgraphDepth = 1
 
     func model() throws(Malformed) -> ONNXModelProto {
         var model = ONNXModelProto()
@@ -22,7 +25,7 @@ struct ONNXProtoDecoder {
             case (1, .varint): model.irVersion = Int(truncatingIfNeeded: try reader.varint())
             case (2, .lengthDelimited): model.producer = string(try reader.lengthDelimited())
             case (3, .lengthDelimited): model.producerVersion = string(try reader.lengthDelimited())
-            case (7, .lengthDelimited): model.graph = try graph(try reader.lengthDelimited())
+            case (7, .lengthDelimited): model.graph = try graph(try reader.lengthDelimited(), depth: 0)
             case (8, .lengthDelimited):
                 var opset = ProtobufReader(bytes, try reader.lengthDelimited())
                 var domain = ""
@@ -41,12 +44,12 @@ struct ONNXProtoDecoder {
         return model
     }
 
-    private func graph(_ range: Range<Int>) throws(Malformed) -> ONNXGraphProto {
+    private func graph(_ range: Range<Int>, depth: Int) throws(Malformed) -> ONNXGraphProto {
         var graph = ONNXGraphProto()
         var reader = ProtobufReader(bytes, range)
         while let field = try reader.nextField() {
             switch (field.number, field.wireType) {
-            case (1, .lengthDelimited): graph.nodes.append(try node(try reader.lengthDelimited()))
+            case (1, .lengthDelimited): graph.nodes.append(try node(try reader.lengthDelimited(), depth: depth))
             case (5, .lengthDelimited): graph.initializers.append(try tensor(try reader.lengthDelimited()))
             case (11, .lengthDelimited): graph.inputs.append(try valueInfo(try reader.lengthDelimited()))
             case (12, .lengthDelimited): graph.outputs.append(try valueInfo(try reader.lengthDelimited()))
@@ -57,7 +60,7 @@ struct ONNXProtoDecoder {
         return graph
     }
 
-    private func node(_ range: Range<Int>) throws(Malformed) -> ONNXNodeProto {
+    private func node(_ range: Range<Int>, depth: Int) throws(Malformed) -> ONNXNodeProto {
         var node = ONNXNodeProto()
         var reader = ProtobufReader(bytes, range)
         while let field = try reader.nextField() {
@@ -68,7 +71,7 @@ struct ONNXProtoDecoder {
             case (4, .lengthDelimited): node.opType = string(try reader.lengthDelimited())
             case (7, .lengthDelimited): node.domain = string(try reader.lengthDelimited())
             case (5, .lengthDelimited):
-                let (name, attribute) = try self.attribute(try reader.lengthDelimited())
+                let (name, attribute) = try self.attribute(try reader.lengthDelimited(), depth: depth)
                 node.attributes[name] = attribute
             default: try reader.skip(field.wireType)
             }
@@ -76,7 +79,7 @@ struct ONNXProtoDecoder {
         return node
     }
 
-    private func attribute(_ range: Range<Int>) throws(Malformed) -> (String, ONNXAttribute) {
+    private func attribute(_ range: Range<Int>, depth: Int) throws(Malformed) -> (String, ONNXAttribute) {
         var attribute = ONNXAttribute()
         var name = ""
         var reader = ProtobufReader(bytes, range)
@@ -87,9 +90,11 @@ struct ONNXProtoDecoder {
             case (3, .varint): attribute.int = Int(truncatingIfNeeded: try reader.varint())
             case (4, .lengthDelimited): attribute.string = string(try reader.lengthDelimited())
             case (5, .lengthDelimited): attribute.tensor = try tensor(try reader.lengthDelimited())
-            // A subgraph (If, Loop, Scan: a k-NN export's Scan) is not read: Berth runs none of those operators, and a
-            // model whose answer needs one is refused naming it, not as a malformed file.
-            case (6, .lengthDelimited): _ = try reader.lengthDelimited()
+            // A subgraph (If, Loop, Scan): a body deeper than `subgraphDepth` is stepped over, and a node that needs it is
+            // refused as one whose body Berth does not recognise, not as a malformed file.
+            case (6, .lengthDelimited):
+                let body = try reader.lengthDelimited()
+                if depth < Self.subgraphDepth { attribute.graph = try graph(body, depth: depth + 1) }
             case (7, _): try readFloats(&reader, field.wireType, into: &attribute.floats)
             case (8, _): try readInts(&reader, field.wireType, into: &attribute.ints)
             case (9, .lengthDelimited): attribute.strings.append(string(try reader.lengthDelimited()))

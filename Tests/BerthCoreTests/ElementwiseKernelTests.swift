@@ -55,7 +55,8 @@ import Testing
     @Test(arguments: [UnaryMath.exp, .log, .sqrt, .reciprocal, .negate, .absolute, .logicalNot])
     func aUnaryFunctionAppliesToEveryValue(_ function: UnaryMath) throws {
         let definition = Self.definition(function)
-        let rows: [[Float]] = [[0, 1, 2.5, 0.125], [4, 9, 0.5, 100]]
+        // Twelve values: a vector of eight and four after it; negative values, −0, a subnormal and an infinity.
+        let rows: [[Float]] = [[0, 1, 2.5, 0.125], [4, 9, 0.5, 100], [-1, -0.0, 1e-40, .infinity]]
         let got = try G.run(G.graph([G.node(.unaryMath(function))], features: 4), rows)
         #expect(got.flatMap { $0 }.map(\.bitPattern) == rows.flatMap { $0 }.map { definition($0).bitPattern }, "\(function)")
     }

@@ -227,11 +227,12 @@ import Testing
         var converter = GraphConverter(opset: 13)
         try converter.add(Self.node("Sum", ["x", "x", "x"], outputs: ["total"], name: "sum"))
         let error = #expect(throws: ModelReadError.Reason.self) { try converter.add(Self.node("Relu", outputs: ["total#sum0"], name: "clash")) }
-        #expect(error?.text.contains("writes 'total#sum0', a name Berth gave an intermediate sum") == true, "\(error?.text ?? "")")
+        #expect(error?.text.contains("writes 'total#sum0', a name Berth gave an intermediate of a Sum, Max or Min") == true, "\(error?.text ?? "")")
     }
 
-    /// A ConstantOfShape of a Shape is a tensor like the Shape's input, filled; a Shape read by anything else, and a
-    /// ConstantOfShape of any other shape, are refused by name.
+    /// A ConstantOfShape of a Shape is a tensor like the Shape's input, filled, and a Reshape to a Shape is the other
+    /// tensor's shape; a Shape read by anything else (or reshaped itself), and a ConstantOfShape of any other shape,
+    /// are refused by name.
     @Test func aConstantOfShapeOfAShapeFillsATensorLikeItsInput() throws {
         var converter = GraphConverter(opset: 13)
         try converter.add(Self.node("Shape", ["x"], outputs: ["s"], name: "shape"))
@@ -239,8 +240,15 @@ import Testing
                                     with: ["value": .init(tensor: ONNXTensorProto(dims: [1], values: [1]))]))
         let nodes = try converter.nodes(needing: "ones", input: "x")
         #expect(nodes.map(\.operation) == [.fill(value: 1)] && nodes.first?.inputs == ["x"])
-        let reader = #expect(throws: ModelReadError.Reason.self) { try converter.add(Self.node("Reshape", ["x", "s"], outputs: ["r"], name: "reshape")) }
-        #expect(reader?.text.contains("Reshape 'reshape' reads the Shape 's'") == true, "\(reader?.text ?? "")")
+        try converter.add(Self.node("Reshape", ["y", "s"], outputs: ["r"], name: "reshape"))
+        let reshaped = try converter.nodes(needing: "r", input: "y")
+        #expect(reshaped.map(\.operation) == [.reshapeLike] && reshaped.first?.inputs == ["y", "x"])
+        let reader = #expect(throws: ModelReadError.Reason.self) { try converter.add(Self.node("Add", ["x", "s"], outputs: ["a"], name: "add")) }
+        #expect(reader?.text.contains("Add 'add' reads the Shape 's'") == true, "\(reader?.text ?? "")")
+        let reshapesShape = #expect(throws: ModelReadError.Reason.self) {
+            try converter.add(Self.node("Reshape", ["s", "dims"], outputs: ["q"], name: "reshape-shape"))
+        }
+        #expect(reshapesShape?.text.contains("Reshape 'reshape-shape' reads the Shape 's'") == true, "\(reshapesShape?.text ?? "")")
         converter.constants["dims"] = ConstantTensor(shape: [2], values: [2, 3])
         let constant = #expect(throws: ModelReadError.Reason.self) { try converter.add(Self.node("ConstantOfShape", ["dims"], outputs: ["c"], name: "c")) }
         #expect(constant?.text.contains("fills only the shape of a tensor") == true)

@@ -46,6 +46,9 @@ void berth_activate_f32(int kind, float alpha, const float *in, float *out, long
 /// machine. Returns 0, or -1 when this CPU lacks the instruction set.
 int berth_activate_f32_using(int isa, int kind, float alpha, const float *in, float *out, long count);
 
+/// out[i] = √in[i] for i in [0, count), correctly rounded (NaN for a negative value), eight at a time; `in` may be `out`.
+void berth_square_root_f32(const float *in, float *out, long count);
+
 /// The most trees `berth_forest_walk_row` walks in one call.
 #define BERTH_FOREST_WALK_MAX_TREES 64
 
