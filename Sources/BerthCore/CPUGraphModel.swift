@@ -86,19 +86,17 @@ struct CPUGraphModel: CompiledModel {
         explainedForest = Self.answersFromOneForest(graph) ? steps.firstIndex { $0.kernel is TreeEnsembleKernel } : nil
     }
 
-    /// The most bytes of arena one run takes, unless one row takes more (then a block is one row): a request of
-    /// more rows runs in blocks of rows that fit, so a wide computed tensor (a one-hot encoding of many categories,
+    /// The most bytes of arena one run takes — all cores' arenas together when a batch is split among them — unless
+    /// one row takes more (then a block is one row): a request of more rows runs in blocks of rows that fit, so a wide computed tensor (a one-hot encoding of many categories,
     /// say) cannot make a large request allocate gigabytes. No kernel mixes rows (normalising over the batch is
     /// refused), so each row's answer is the one it gets in any block.
-    static let arenaBytes = 64 << 20
+    static let arenaBytes = 16 << 20
     /// The most values a row may take in the arena, all slots together (256 MiB), checked at load.
     static let maxRowWidth = 1 << 26
 
     func predict(_ batch: FeatureBatch) -> Predictions {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
-        if let parallelWorkPerRow, batch.rowCount <= blockRows {
-            return predictSplitAcrossCores(batch, workPerRow: parallelWorkPerRow)
-        }
+        if let parallelWorkPerRow { return predictSplitAcrossCores(batch, workPerRow: parallelWorkPerRow) }
         let read = { (view: (Location) -> TensorView) in Array(view(output).buffer) }
         let values = batch.rowCount > blockRows ? inBlocks(batch, stepCount: steps.count, read: read).flatMap { $0 }
             : batch.values.withUnsafeBufferPointer { run($0, rows: batch.rowCount, stepCount: steps.count, read: read) }
@@ -108,7 +106,9 @@ struct CPUGraphModel: CompiledModel {
     /// A batch cut into one block of rows per core, each run through every step on its own thread, in its own arena:
     /// one hand-off for the whole graph instead of one for each layer, and each layer's output read back by the
     /// core that wrote it, from its own cache (an MLP of 3 × 256 on 4,096 rows: 1.21 × layer by layer). A
-    /// batch too small to split runs whole on the caller's thread, as layer by layer it would.
+    /// batch too small to split runs whole on the caller's thread, as layer by layer it would. Each core's block
+    /// runs in arenas of at most `blockRows` / cores rows, so the cores' arenas together stay within `arenaBytes`
+    /// (a k-NN model's distances to 20,000 training rows are 80 KB a row).
     private func predictSplitAcrossCores(_ batch: FeatureBatch, workPerRow: Int) -> Predictions {
         let columns = outputCount
         let features = featureCount
@@ -117,12 +117,16 @@ struct CPUGraphModel: CompiledModel {
             batch.values.withUnsafeBufferPointer { input in
                 let rows = SendablePointer(input.baseAddress)
                 let answers = SendableMutablePointer(values.baseAddress)
+                let arenaRows = max(1, blockRows / parallelism.threadCount)
                 parallelism.forEachRangeHoldingEveryCore(rowCount: batch.rowCount, work: batch.rowCount * workPerRow,
                                                          granularity: 32) { range in
-                    let block = UnsafeBufferPointer(start: rows.pointer.map { $0 + range.lowerBound * features }, count: range.count * features)
-                    run(block, rows: range.count, stepCount: steps.count) { view in
-                        let answer = view(output).buffer
-                        (answers.pointer! + range.lowerBound * columns).update(from: answer.baseAddress!, count: answer.count)
+                    for start in stride(from: range.lowerBound, to: range.upperBound, by: arenaRows) {
+                        let count = min(arenaRows, range.upperBound - start)
+                        let block = UnsafeBufferPointer(start: rows.pointer.map { $0 + start * features }, count: count * features)
+                        run(block, rows: count, stepCount: steps.count) { view in
+                            let answer = view(output).buffer
+                            (answers.pointer! + start * columns).update(from: answer.baseAddress!, count: answer.count)
+                        }
                     }
                 }
             }

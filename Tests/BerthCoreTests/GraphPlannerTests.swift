@@ -81,6 +81,32 @@ import Testing
         #expect(Set(together.flatMap { $0 }).count > 1, "answers differ by row")
     }
 
+    /// Split among cores, a request wider than one arena runs each core's rows in arenas of `blockRows` / cores rows:
+    /// a k-NN graph's 30,000 distances a row over 3 threads, each row's answer the one it gets alone.
+    @Test func aSplitRequestTooWideForOneArenaRunsEachCoresRowsInSmallerArenas() throws {
+        var generator = SplitMix(seed: 11)
+        func random() -> Float { Float(Int(generator.next() % 2001) - 1000) / 250 }
+        let references = (0..<60_000).map { _ in random() }
+        let graph = G.graph([G.node(.neighborDistances(.squaredEuclidean), [G.input, "r"], outputs: ["d"], name: "d"),
+                             G.node(.topK(axis: 1, largest: false), ["d", "k"], outputs: ["v", "i"], name: "t"),
+                             G.node(.concat(axis: 1), ["v", "i"], name: "c")],
+                            features: 2, constants: ["r": ConstantTensor(shape: [30_000, 2], values: references),
+                                                     "k": ConstantTensor(shape: [1], values: [3])])
+        let parallelism = RowParallelism(threadCount: 3, minimumParallelWork: 1, splitsOnlyWhenCoresAreFree: false)
+        let model = try #require(try CPUBackend(parallelism: parallelism).compile(.graph(graph)) as? CPUGraphModel)
+        let rows = (0..<(2 * model.blockRows + 7)).map { _ in [random(), random()] }
+        #expect(model.parallelWorkPerRow != nil && model.blockRows < 600, "\(model.blockRows) rows a block")
+        let together = model.predict(FeatureBatch(rowCount: rows.count, columnCount: 2, values: rows.flatMap { $0 }))
+        let alone = try G.compile(graph)
+        for (index, row) in rows.enumerated() {
+            let one = alone.predict(FeatureBatch(rowCount: 1, columnCount: 2, values: row)).values
+            guard Array(together.values[(index * 6)..<((index + 1) * 6)]) == one else {
+                Issue.record("row \(index): \(together.values[(index * 6)..<((index + 1) * 6)]) alone \(one)")
+                return
+            }
+        }
+    }
+
     /// Five tensors of 2²⁴ values a row alive at once would take 320 MiB of arena a row: refused at load.
     @Test func aGraphWhoseRowsTakeMoreThanTheArenaAllowsIsRefused() {
         let wide = ["m1", "m2", "m3", "m4"].map { G.node(.multiply, ["column", "c"], outputs: [$0], name: $0) }
