@@ -525,6 +525,9 @@ def knn_cases():
                    KNeighborsRegressor(4, weights="distance"), X, y_regression, R)
     regressor_case("onnx-knn-regressor-minkowski", "skl2onnx KNeighborsRegressor(3, p=3): Minkowski, Pow inside the Scan "
                    "and after it", KNeighborsRegressor(3, p=3), X, y_regression, R)
+    regressor_case("onnx-knn-regressor-two-targets", "skl2onnx KNeighborsRegressor(5) with two targets: the neighbours' "
+                   "targets from a 2-D table, Reshape to [2, -1, 5], Transpose [1, 0, 2], ReduceMean",
+                   KNeighborsRegressor(5), X, np.c_[y_regression, X[:, 2] - X[:, 4]], R)
 
 
 def catboost_cases():

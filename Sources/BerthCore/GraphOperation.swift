@@ -22,8 +22,9 @@ public enum GraphOperation: Sendable, Equatable {
     case arrayFeatureExtractor
     /// The entries along `axis` at the (constant) indices of the second input, numpy's `take`.
     case gather(axis: Int)
-    /// The entries of a constant 1-D table (the first input) at the computed indices of the second, shaped like the
-    /// indices: `ai.onnx.ml` ArrayFeatureExtractor the other way round (a k-NN model's training labels by neighbour).
+    /// The entries of a constant table (the first input) at the computed indices of the second: shaped like the
+    /// indices for a 1-D table, `[N, T, …]` for one of `T` rows. `ai.onnx.ml` ArrayFeatureExtractor the other way round
+    /// (a k-NN model's training labels or targets by neighbour).
     case tableLookup
     /// Each row's distance to each row of the constant second input `[M, F]`, `[N, F]` to `[N, M]`: the Scan with which
     /// skl2onnx writes scipy's `cdist` for a k-nearest-neighbours model, as one operation.

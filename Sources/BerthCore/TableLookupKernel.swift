@@ -1,26 +1,45 @@
-/// A constant 1-D table's entries at computed indices (`GraphOperation.tableLookup`), shaped like the indices: how
-/// skl2onnx's k-nearest-neighbours models read each neighbour's training label or target (an `ai.onnx.ml`
-/// ArrayFeatureExtractor of the table). An index that is not a whole number within the table gives NaN, where
-/// onnxruntime fails the request.
+/// A constant table's entries at computed indices (`GraphOperation.tableLookup`): how skl2onnx's k-nearest-neighbours
+/// models read each neighbour's training label or target (an `ai.onnx.ml` ArrayFeatureExtractor of the table). A 1-D
+/// table gives a tensor shaped like the indices; a table of `T` rows (a regressor's `T` targets) gives `[N, T, …]`,
+/// each row of the table at a request row's indices. An index that is not a whole number within the table gives NaN,
+/// where onnxruntime fails the request.
 struct TableLookupKernel: GraphKernel {
     let table: [Float]
+    /// The table's rows: 1 for a 1-D table.
+    let tableRows: Int
+    let isOneDimensional: Bool
     var constantInputs: Set<Int> { [0] }
     var residentBytes: Int { table.count * MemoryLayout<Float>.stride }
 
     init(table: ConstantTensor) throws(ModelValidationError) {
-        guard table.shape.count == 1 || table.shape.count == 2 && table.shape[0] == 1, !table.values.isEmpty else {
-            throw ModelValidationError("a lookup by computed indices takes a 1-D table, not \(Shapes.describe(table.shape))")
+        guard table.shape.count == 1 || table.shape.count == 2, !table.values.isEmpty else {
+            throw ModelValidationError("a lookup by computed indices takes a 1-D or 2-D table, not \(Shapes.describe(table.shape))")
         }
         self.table = table.values
+        isOneDimensional = table.shape.count == 1
+        tableRows = isOneDimensional ? 1 : table.shape[0]
     }
 
-    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] { [inputs[1]] }
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        guard !isOneDimensional else { return [inputs[1]] }
+        guard inputs[1].first == batch else { throw ModelValidationError("a lookup in a 2-D table takes indices computed from the request") }
+        return [[batch, tableRows] + inputs[1].dropFirst()]
+    }
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         let indices = inputs[1].buffer, output = outputs[0].buffer
-        for position in indices.indices {
-            let index = indices[position]
-            output[position] = index >= 0 && index < Float(table.count) && index == index.rounded(.towardZero) ? table[Int(index)] : .nan
+        let width = table.count / tableRows
+        let perRow = inputs[1].shape.dropFirst().reduce(1, *), rows = indices.count / max(perRow, 1)
+        var target = 0
+        for row in 0..<rows {
+            for tableRow in 0..<tableRows {
+                for position in (row * perRow)..<((row + 1) * perRow) {
+                    let index = indices[position]
+                    output[target] = index >= 0 && index < Float(width) && index == index.rounded(.towardZero)
+                        ? table[tableRow * width + Int(index)] : .nan
+                    target += 1
+                }
+            }
         }
     }
 }

@@ -18,14 +18,19 @@ struct GraphConverter {
     /// Each Shape node's output, with the tensor it is the shape of: Berth runs a Shape only under a ConstantOfShape,
     /// the two together a tensor like that one, filled.
     private var shapes = [String: String]()
-    /// Tensors the converter named itself (a Sum of several inputs' partial sums), which no node of the file may write.
+    /// Tensors the converter named itself (a Sum of several inputs' partial sums, a k-NN regressor's reshape), which no
+    /// node of the file may write.
     private var intermediates = Set<String>()
     /// A k-NN Scan's distances, which Berth computes `[N, M]` where the file's are `[M, N]`: only the Transpose that
     /// swaps them may read one, and becomes an Identity.
     private var transposedDistances = Set<String>()
-    /// Lookups in a 1-D table (`tableLookup`), which Berth keeps shaped like their indices, the batch first, where
-    /// onnxruntime's are one row of them all: only a Reshape may read one, which gives both the same tensor.
-    private var lookups = Set<String>()
+    /// Lookups by computed indices (`tableLookup`) and what may read them. Berth keeps them the batch first, where
+    /// onnxruntime's are one row `[1, N·k]` of a 1-D table, or `[T, N·k]` of a table of T rows (a k-NN regressor's
+    /// targets): a 1-D table's may only be reshaped (skl2onnx's `[-1, k]` gives both runtimes the same tensor); a
+    /// T-row table's only reshaped to `[T, -1, k]` and then transposed `[1, 0, 2]`, which give onnxruntime `[N, T, k]`,
+    /// what Berth's lookup is already.
+    private var lookups = [String: LookupReader]()
+    private enum LookupReader: Equatable { case reshape, reshapeToTableRows(Int), transposeOfTableRows }
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
@@ -57,11 +62,14 @@ struct GraphConverter {
         if let distances = node.inputs.first(where: transposedDistances.contains), node.opType != "Transpose" {
             throw .init("\(node.opType) \(quoted: node.name) reads the Scan's distances \(quoted: distances) before their Transpose")
         }
-        if let lookup = node.inputs.first(where: lookups.contains), node.opType != "Reshape" || node.inputs.first != lookup {
-            throw .init("\(node.opType) \(quoted: node.name) reads \(quoted: lookup), a lookup by computed indices that only a Reshape may read")
+        if let lookup = node.inputs.first(where: { lookups[$0] != nil }) {
+            let reader = lookups[lookup] == .transposeOfTableRows ? "Transpose" : "Reshape"
+            guard node.opType == reader && node.inputs.first == lookup else {
+                throw .init("\(node.opType) \(quoted: node.name) reads \(quoted: lookup), a lookup by computed indices that only a \(reader) may read")
+            }
         }
         if let taken = node.outputs.first(where: intermediates.contains) {
-            throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave an intermediate of a Sum, Max or Min: rename it")
+            throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave a tensor of its own: rename it")
         }
         dependencies.append((inputs, node.outputs, nil))
         if let text = inputs.first(where: { stringConstants[$0] != nil }) {
@@ -152,9 +160,9 @@ struct GraphConverter {
             if inputs.count == 2, argMaxInputs[inputs[1]] != nil {
                 throw .init("ArrayFeatureExtractor \(quoted: node.name) picks a label by the ArgMax of the probabilities")
             }
-            if inputs.count == 2, constants[inputs[0]] != nil, constants[inputs[1]] == nil {
+            if inputs.count == 2, let table = constants[inputs[0]], constants[inputs[1]] == nil, let output = node.outputs.first {
                 emit(.tableLookup)
-                lookups.formUnion(node.outputs.prefix(1))
+                lookups[output] = table.shape.count == 2 ? .reshapeToTableRows(table.shape[0]) : .reshape
             } else {
                 emit(.arrayFeatureExtractor)
             }
@@ -191,6 +199,17 @@ struct GraphConverter {
         case "Reshape":
             if inputs.count == 2, let shaped = shapes[inputs[1]] {
                 converted.append(OperatorNode(name: node.name, operation: .reshapeLike, inputs: [inputs[0], shaped], outputs: node.outputs))
+            } else if case .reshapeToTableRows(let rows)? = inputs.first.flatMap({ lookups[$0] }), let output = node.outputs.first {
+                // onnxruntime's [T, N·k] to [T, N, k] is Berth's [N, T, k] to itself: the same k, checked at load.
+                guard inputs.count == 2, let target = constants[inputs[1]]?.values, target.count == 3, target[0] == Float(rows),
+                      target[1] == -1, target[2] > 0 else {
+                    throw .init("Reshape \(quoted: node.name) of a lookup in a table of \(rows) rows is not to [\(rows), -1, k]")
+                }
+                let berthShape = freshName("\(output)#shape")
+                constants[berthShape] = ConstantTensor(shape: [3], values: [-1, Float(rows), target[2]])
+                converted.append(OperatorNode(name: node.name, operation: .reshape(allowZero: false), inputs: [inputs[0], berthShape],
+                                              outputs: node.outputs))
+                lookups[output] = .transposeOfTableRows
             } else {
                 emit(.reshape(allowZero: int("allowzero", 0) != 0))
             }
@@ -203,6 +222,11 @@ struct GraphConverter {
             if let distances = inputs.first, transposedDistances.contains(distances) {
                 guard attributes["perm"]?.ints == [1, 0] else {
                     throw .init("Transpose \(quoted: node.name) of the Scan's distances is not perm [1, 0]")
+                }
+                emit(.identity)
+            } else if let lookup = inputs.first, lookups[lookup] == .transposeOfTableRows {
+                guard attributes["perm"]?.ints == [1, 0, 2] else {
+                    throw .init("Transpose \(quoted: node.name) of a lookup in a table of rows is not perm [1, 0, 2]")
                 }
                 emit(.identity)
             } else {
@@ -296,16 +320,22 @@ struct GraphConverter {
         }
         var running = first
         for (index, next) in inputs.dropFirst().enumerated() {
-            var result = output
-            if index < inputs.count - 2 {
-                // A name no node has used; a later node that writes it is refused (`intermediates`).
-                result = "\(output)#\(node.opType.lowercased())\(index)"
-                while dependencies.contains(where: { $0.inputs.contains(result) || $0.outputs.contains(result) }) { result += "#" }
-                intermediates.insert(result)
-            }
+            let result = index < inputs.count - 2 ? freshName("\(output)#\(node.opType.lowercased())\(index)") : output
             converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, next], outputs: [result]))
             running = result
         }
+    }
+
+    /// `base`, or it with `#`s after it, a name no node and no constant has used; a later node that writes it is refused
+    /// (`intermediates`).
+    private mutating func freshName(_ base: String) -> String {
+        var name = base
+        while dependencies.contains(where: { $0.inputs.contains(name) || $0.outputs.contains(name) }) || constants[name] != nil
+                || stringConstants[name] != nil {
+            name += "#"
+        }
+        intermediates.insert(name)
+        return name
     }
 
     private func classLabels(_ node: ONNXNodeProto) throws(ModelReadError.Reason) -> ClassLabels? {
@@ -351,7 +381,7 @@ struct GraphConverter {
 
     /// The nodes the answer depends on, in order; a needed node that reads a classifier's label output is refused.
     func nodes(needing answer: String, input: String) throws(ModelReadError.Reason) -> [OperatorNode] {
-        if transposedDistances.contains(answer) || lookups.contains(answer) {
+        if transposedDistances.contains(answer) || lookups[answer] != nil {
             throw .init("its answer \(quoted: answer) is an intermediate of a k-NN model that Berth holds in another shape")
         }
         var needed: Set<String> = [answer]

@@ -102,9 +102,17 @@ import Testing
         let got = try G.run(graph, [[2, 0, 1, 1, 0], [3, -1, 0.5, .nan, 2]])
         #expect(got[0] == [30, 10, 20, 20, 10])
         #expect(got[1].prefix(4).allSatisfy(\.isNaN) && got[1][4] == 30)
-        let wide = G.graph([G.node(.tableLookup, ["table", G.input])], features: 2,
-                           constants: ["table": ConstantTensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])])
-        #expect(G.refusal(wide)?.contains("takes a 1-D table, not [2, 3]") == true)
+        let cube = G.graph([G.node(.tableLookup, ["table", G.input])], features: 2,
+                           constants: ["table": ConstantTensor(shape: [1, 1, 3], values: [1, 2, 3])])
+        #expect(G.refusal(cube)?.contains("takes a 1-D or 2-D table, not [1, 1, 3]") == true)
+    }
+
+    /// A table of two rows (a regressor's two targets): each request row's indices in the first row, then the second.
+    @Test func aLookupInATableOfRowsGivesEachRowOfItAtTheIndices() throws {
+        let graph = G.graph([G.node(.tableLookup, ["table", G.input], outputs: ["picked"], name: "pick"),
+                             G.node(.flatten(axis: 1), ["picked"], name: "flat")], features: 3,
+                            constants: ["table": ConstantTensor(shape: [2, 4], values: [10, 20, 30, 40, -1, -2, -3, -4])])
+        #expect(try G.run(graph, [[3, 0, 1], [2, 2, 5]]).map { $0.map { $0.isNaN ? 0 : $0 } } == [[40, 10, 20, -4, -1, -2], [30, 30, 0, -3, -3, 0]])
     }
 
     @Test func maxAndMinBroadcastAndPropagateNaN() throws {

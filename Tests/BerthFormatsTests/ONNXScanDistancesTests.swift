@@ -111,6 +111,29 @@ import Testing
         #expect(nodes.map(\.operation) == [.tableLookup, .reshape(allowZero: false)])
     }
 
+    /// A lookup in a table of 2 rows is `[2, N·k]` in onnxruntime and `[N, 2, k]` in Berth: its Reshape to `[2, -1, k]`
+    /// becomes Berth's `[-1, 2, k]`, and the Transpose `[1, 0, 2]` after it nothing; any other reader is refused.
+    @Test func aLookupInATableOfRowsIsReshapedAndTransposedBack() throws {
+        var converter = Self.converter()
+        converter.constants["targets"] = ConstantTensor(shape: [2, 4], values: [0, 1, 2, 3, 4, 5, 6, 7])
+        converter.constants["rows"] = ConstantTensor(shape: [3], values: [2, -1, 3])
+        converter.constants["wrong"] = ConstantTensor(shape: [3], values: [3, -1, 2])
+        try converter.add(T.node("ArrayFeatureExtractor", ["targets", "x"], outputs: ["picked"], name: "pick", domain: "ai.onnx.ml"))
+        let wrong = #expect(throws: ModelReadError.Reason.self) { try converter.add(T.node("Reshape", ["picked", "wrong"], outputs: ["w"], name: "w")) }
+        #expect(wrong?.text == "Reshape 'w' of a lookup in a table of 2 rows is not to [2, -1, k]")
+        try converter.add(T.node("Reshape", ["picked", "rows"], outputs: ["split"], name: "split"))
+        let early = #expect(throws: ModelReadError.Reason.self) { try converter.add(T.node("Cast", ["split"], outputs: ["c"], name: "cast")) }
+        #expect(early?.text == "Cast 'cast' reads 'split', a lookup by computed indices that only a Transpose may read")
+        let other = #expect(throws: ModelReadError.Reason.self) {
+            try converter.add(T.node("Transpose", ["split"], outputs: ["t"], name: "t", with: ["perm": .init(ints: [2, 1, 0])]))
+        }
+        #expect(other?.text == "Transpose 't' of a lookup in a table of rows is not perm [1, 0, 2]")
+        try converter.add(T.node("Transpose", ["split"], outputs: ["back"], name: "back", with: ["perm": .init(ints: [1, 0, 2])]))
+        let nodes = try converter.nodes(needing: "back", input: "x")
+        #expect(nodes.map(\.operation) == [.tableLookup, .reshape(allowZero: false), .identity])
+        #expect(converter.constants[nodes[1].inputs[1]]?.values == [-1, 2, 3] && nodes[1].inputs[1] == "split#shape")
+    }
+
     /// A body is read for the model graph's own nodes and stepped over deeper down: a hostile file's subgraphs nested
     /// 200,000 deep decode without recursing into them.
     @Test func subgraphsAreReadOneLevelDeep() throws {
