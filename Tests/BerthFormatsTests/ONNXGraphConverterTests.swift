@@ -265,4 +265,17 @@ import Testing
             #expect(error.text.contains("takes the string tensor 'names'"), "\(error.text)")
         }
     }
+
+    /// The reader's lists of operators it runs (`ONNXModelReader.defaultDomainOperators`, `mlOperators`) and the
+    /// converter's cases are written apart: every listed operator reaches a case of its own, which may refuse the
+    /// node's attributes or inputs but never as an operator Berth does not run.
+    @Test(arguments: ONNXModelReader.defaultDomainOperators.sorted() + ONNXModelReader.mlOperators.sorted())
+    func everyListedOperatorHasACase(_ opType: String) {
+        var converter = GraphConverter(opset: 17)
+        do {
+            try converter.add(Self.node(opType, ["x", "y", "z"], outputs: ["a", "b"], name: "listed"))
+        } catch {
+            #expect(!error.text.contains("which Berth does not run"), "\(opType): \(error.text)")
+        }
+    }
 }
