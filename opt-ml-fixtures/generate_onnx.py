@@ -18,7 +18,8 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from skl2onnx import to_onnx
-from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier
+from sklearn.cluster import KMeans
+from sklearn.ensemble import AdaBoostClassifier, GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, SGDClassifier
 from sklearn.naive_bayes import BernoulliNB, GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
@@ -530,6 +531,22 @@ def knn_cases():
                    KNeighborsRegressor(5), X, np.c_[y_regression, X[:, 2] - X[:, 4]], R)
 
 
+def boosting_and_clustering_cases():
+    """AdaBoostClassifier (SAMME: Where picks each tree's vote) and KMeans (Gemm with a computed C, the row norms)."""
+    rng = np.random.default_rng(53)
+    X = rng.normal(size=(300, 6)).round(3)
+    R = rng.normal(size=(20, 6)).round(3).astype(np.float32)
+    y_multi = np.digitize(X[:, 0] - X[:, 2] + 0.5 * X[:, 4], [-0.8, 0.8])
+    classifier_case("onnx-adaboost-classifier", "skl2onnx AdaBoostClassifier(20 trees), 3 classes, ZipMap: TreeEnsembleClassifier, "
+                    "ArgMax, Equal and Where a tree's vote, Sum", AdaBoostClassifier(n_estimators=20, random_state=0), X, y_multi, R)
+    kmeans = KMeans(4, n_init=3, random_state=0).fit(X)
+    data = to_onnx(kmeans, X[:1].astype(np.float32), target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()
+    outputs, names = run(data, R)
+    write_case("onnx-kmeans", "skl2onnx KMeans(4): the distances to the 4 centres (the scores output; the label, their ArgMin, "
+               "is not an answer): ReduceSumSquare, Gemm with a computed C, Add, Sqrt", {"model.onnx": data}, R,
+               values=outputs[names.index("scores")])
+
+
 def catboost_cases():
     """CatBoost's own ONNX export (`save_model(format="onnx")`: TreeEnsembleClassifier with a ZipMap, or
     TreeEnsembleRegressor), served through Berth's ONNX path; onnxruntime's answers, checked against CatBoost's."""
@@ -674,5 +691,6 @@ if __name__ == "__main__":
     arithmetic_cases()
     encoder_cases()
     knn_cases()
+    boosting_and_clustering_cases()
     refused_cases()
     catboost_cases()

@@ -37,14 +37,17 @@ struct UnaryKernel: GraphKernel {
         case .negate: for index in input.indices { output[index] = -input[index] }
         case .absolute: for index in input.indices { output[index] = abs(input[index]) }
         case .logicalNot: for index in input.indices { output[index] = input[index] == 0 ? 1 : 0 }
+        case .isNaN: for index in input.indices { output[index] = input[index].isNaN ? 1 : 0 }
         }
     }
 }
 
-/// Add, Sub, Mul, Div, Pow, Greater, Less, Equal, Max and Min of two with numpy broadcasting; the comparisons give 1 or
-/// 0, and Max and Min NaN where either value is NaN, as onnxruntime's do.
+/// Add, Sub, Mul, Div, Pow, the comparisons, And, Or, Xor, Max and Min of two with numpy broadcasting; the comparisons
+/// and logical operators give 1 or 0, and Max and Min NaN where either value is NaN, as onnxruntime's do.
 struct BinaryKernel: GraphKernel {
-    enum Function: Sendable { case add, subtract, multiply, divide, power, greater, less, equal, maximum, minimum }
+    enum Function: Sendable {
+        case add, subtract, multiply, divide, power, greater, less, equal, greaterOrEqual, lessOrEqual, and, or, xor, maximum, minimum
+    }
 
     let function: Function
 
@@ -63,6 +66,11 @@ struct BinaryKernel: GraphKernel {
         case .greater: a > b ? 1 : 0
         case .less: a < b ? 1 : 0
         case .equal: a == b ? 1 : 0
+        case .greaterOrEqual: a >= b ? 1 : 0
+        case .lessOrEqual: a <= b ? 1 : 0
+        case .and: a != 0 && b != 0 ? 1 : 0
+        case .or: a != 0 || b != 0 ? 1 : 0
+        case .xor: (a != 0) != (b != 0) ? 1 : 0
         case .maximum: a.isNaN || b.isNaN ? .nan : max(a, b)
         case .minimum: a.isNaN || b.isNaN ? .nan : min(a, b)
         }
@@ -85,8 +93,8 @@ struct BinaryKernel: GraphKernel {
             for index in out.indices { out[index] = apply(a[index], b[index % width]) }
         } else {
             let rank = output.shape.count
-            let aStrides = broadcastStrides(first.shape, rank: rank)
-            let bStrides = broadcastStrides(second.shape, rank: rank)
+            let aStrides = Shapes.broadcastStrides(first.shape, rank: rank)
+            let bStrides = Shapes.broadcastStrides(second.shape, rank: rank)
             let outStrides = Shapes.strides(output.shape)
             for index in out.indices {
                 var remaining = index
@@ -100,13 +108,5 @@ struct BinaryKernel: GraphKernel {
                 out[index] = apply(a[aIndex], b[bIndex])
             }
         }
-    }
-
-    /// Strides of `shape` right-aligned to `rank`, 0 where a dimension is broadcast.
-    private func broadcastStrides(_ shape: [Int], rank: Int) -> [Int] {
-        let own = Shapes.strides(shape)
-        var strides = [Int](repeating: 0, count: rank)
-        for index in shape.indices where shape[index] != 1 { strides[rank - shape.count + index] = own[index] }
-        return strides
     }
 }

@@ -66,6 +66,15 @@ enum Shapes {
         return count
     }
 
+    /// Strides of `shape` right-aligned to `rank`, 0 where a dimension is broadcast: where a broadcast operand's value
+    /// for an output coordinate lies.
+    static func broadcastStrides(_ shape: [Int], rank: Int) -> [Int] {
+        let own = strides(shape)
+        var result = [Int](repeating: 0, count: rank)
+        for index in shape.indices where shape[index] != 1 { result[rank - shape.count + index] = own[index] }
+        return result
+    }
+
     /// A shape as the error messages print it, with `N` for the batch.
     static func describe(_ shape: [Int]) -> String {
         "[" + shape.map { $0 == batch ? "N" : String($0) }.joined(separator: ", ") + "]"

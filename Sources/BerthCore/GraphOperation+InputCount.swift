@@ -6,7 +6,9 @@ extension GraphOperation {
         switch self {
         case .gemm: 2...3
         case .matMul, .add, .subtract, .multiply, .divide, .reshape, .power, .greater, .less, .equal, .arrayFeatureExtractor,
-             .gather, .maximum, .minimum, .tableLookup, .neighborDistances, .topK, .reshapeLike: 2...2
+             .gather, .maximum, .minimum, .tableLookup, .neighborDistances, .topK, .reshapeLike, .greaterOrEqual, .lessOrEqual, .and, .or,
+             .xor: 2...2
+        case .select: 3...3
         case .squeeze, .unsqueeze, .reduce: 1...2
         case .concat: 1...4_096
         case .relu, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .argMax, .cast, .flatten, .identity, .transpose,

@@ -6,11 +6,14 @@ public enum GraphOperation: Sendable, Equatable {
     /// numpy `matmul` of a batch tensor by a 2-D matrix.
     case matMul
     case add, subtract, multiply, divide
-    /// numpy broadcasting; the comparisons give 1 or 0 (Berth holds booleans as floats).
-    case power, greater, less, equal
+    /// numpy broadcasting; the comparisons give 1 or 0 (Berth holds booleans as floats), and the logical operators
+    /// take any value but 0 for true.
+    case power, greater, less, equal, greaterOrEqual, lessOrEqual, and, or, xor
+    /// ONNX Where: the second input's value where the first (a condition) is true, else the third's; the three broadcast.
+    case select
     /// The larger or smaller of two values, NaN where either is NaN (a Max or Min of several inputs is a chain of them).
     case maximum, minimum
-    /// Exp, Log, Sqrt, Reciprocal, Neg, Abs, and Not of a boolean.
+    /// Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not of a boolean, and IsNaN.
     case unaryMath(UnaryMath)
     /// `ai.onnx.ml` Binarizer: 1 where a value is greater than `threshold`, else 0.
     case binarizer(threshold: Float)
@@ -71,7 +74,7 @@ public enum GraphOperation: Sendable, Equatable {
 
 /// The one-input functions of `GraphOperation.unaryMath`.
 public enum UnaryMath: Sendable, Equatable {
-    case exp, log, sqrt, reciprocal, negate, absolute, logicalNot
+    case exp, log, sqrt, reciprocal, negate, absolute, logicalNot, isNaN
 }
 
 /// How `GraphOperation.neighborDistances` measures a row against a reference row: a sum over the features of the

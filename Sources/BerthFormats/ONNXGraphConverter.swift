@@ -107,7 +107,23 @@ struct GraphConverter {
             alias[output] = input
             if !decisionOutputs.contains(input) { labels[output] = try classLabels(node) ?? labels[input] }
         case "Gemm":
-            emit(.gemm(alpha: float("alpha", 1), beta: float("beta", 1), transA: int("transA", 0) != 0, transB: int("transB", 0) != 0))
+            let (alpha, beta) = (float("alpha", 1), float("beta", 1))
+            let gemm = GraphOperation.gemm(alpha: alpha, beta: beta, transA: int("transA", 0) != 0, transB: int("transB", 0) != 0)
+            if inputs.count == 3, !inputs[2].isEmpty, constants[inputs[2]] == nil, let output = node.outputs.first {
+                // A C computed from the request (a KMeans export's row norms): the product, then beta · C added to it.
+                let product = freshName("\(output)#product")
+                converted.append(OperatorNode(name: node.name, operation: gemm, inputs: Array(inputs.prefix(2)), outputs: [product]))
+                var added = inputs[2]
+                if beta != 1 {
+                    let (scaled, factor) = (freshName("\(output)#scaled"), freshName("\(output)#beta"))
+                    constants[factor] = ConstantTensor(shape: [], values: [beta])
+                    converted.append(OperatorNode(name: node.name, operation: .multiply, inputs: [added, factor], outputs: [scaled]))
+                    added = scaled
+                }
+                converted.append(OperatorNode(name: node.name, operation: .add, inputs: [product, added], outputs: [output]))
+            } else {
+                emit(gemm)
+            }
         case "MatMul": emit(.matMul)
         case "Add": emit(.add)
         case "Sub": emit(.subtract)
@@ -118,6 +134,13 @@ struct GraphConverter {
         case "Greater": emit(.greater)
         case "Less": emit(.less)
         case "Equal": emit(.equal)
+        case "GreaterOrEqual": emit(.greaterOrEqual)
+        case "LessOrEqual": emit(.lessOrEqual)
+        case "And": emit(.and)
+        case "Or": emit(.or)
+        case "Xor": emit(.xor)
+        case "Where": emit(.select)
+        case "IsNaN": emit(.unaryMath(.isNaN))
         case "Exp": emit(.unaryMath(.exp))
         case "Log": emit(.unaryMath(.log))
         case "Sqrt": emit(.unaryMath(.sqrt))

@@ -27,7 +27,7 @@ enum ONNXModelReader {
         "ArgMax", "Cast", "Reshape", "Flatten", "Concat", "Identity", "Constant", "Transpose", "Squeeze", "Unsqueeze",
         "Pow", "Greater", "Less", "Equal", "Exp", "Log", "Sqrt", "Reciprocal", "Neg", "Abs", "Not", "Sum", "ReduceSum", "ReduceMean",
         "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp", "Gather", "Shape", "ConstantOfShape", "Max", "Min", "TopK", "Scan",
-        "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum",
+        "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor", "Where", "IsNaN",
     ]
     static let mlOperators: Set<String> = [
         "Scaler", "Normalizer", "Imputer", "LinearRegressor", "LinearClassifier", "TreeEnsembleRegressor",

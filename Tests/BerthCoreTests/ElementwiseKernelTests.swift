@@ -49,16 +49,44 @@ import Testing
         case .negate: { -$0 }
         case .absolute: { abs($0) }
         case .logicalNot: { $0 == 0 ? 1 : 0 }
+        case .isNaN: { $0.isNaN ? 1 : 0 }
         }
     }
 
-    @Test(arguments: [UnaryMath.exp, .log, .sqrt, .reciprocal, .negate, .absolute, .logicalNot])
+    @Test(arguments: [UnaryMath.exp, .log, .sqrt, .reciprocal, .negate, .absolute, .logicalNot, .isNaN])
     func aUnaryFunctionAppliesToEveryValue(_ function: UnaryMath) throws {
         let definition = Self.definition(function)
         // Twelve values: a vector of eight and four after it; negative values, −0, a subnormal and an infinity.
         let rows: [[Float]] = [[0, 1, 2.5, 0.125], [4, 9, 0.5, 100], [-1, -0.0, 1e-40, .infinity]]
         let got = try G.run(G.graph([G.node(.unaryMath(function))], features: 4), rows)
         #expect(got.flatMap { $0 }.map(\.bitPattern) == rows.flatMap { $0 }.map { definition($0).bitPattern }, "\(function)")
+    }
+
+    @Test func theInclusiveComparisonsAndTheLogicalOperators() throws {
+        let constants = ["half": ConstantTensor(shape: [1], values: [0.5])]
+        func run(_ operation: GraphOperation) throws -> [Float] {
+            try G.run(G.graph([G.node(operation, [G.input, "half"])], features: 5, constants: constants), [[0, 0.5, 1, .nan, -2]])[0]
+        }
+        #expect(try run(.greaterOrEqual) == [0, 1, 1, 0, 0])
+        #expect(try run(.lessOrEqual) == [1, 1, 0, 0, 1])
+        // Any value but 0 is true, NaN included.
+        #expect(try run(.and) == [0, 1, 1, 1, 1])
+        #expect(try run(.or) == [1, 1, 1, 1, 1])
+        #expect(try run(.xor) == [1, 0, 0, 0, 0])
+    }
+
+    /// Where with a condition a column `[N, 1]`, a row of choices `[3]` and a scalar otherwise, broadcast to `[N, 3]`;
+    /// and three tensors of one shape.
+    @Test func whereChoosesByTheConditionAcrossBroadcastShapes() throws {
+        let graph = G.graph([G.node(.reduce(.sum, axes: [1], keepDims: true, noopWithEmptyAxes: false), outputs: ["total"], name: "sum"),
+                             G.node(.greater, ["total", "zero"], outputs: ["positive"], name: "test"),
+                             G.node(.select, ["positive", "choices", "otherwise"], outputs: ["picked"], name: "where"),
+                             G.node(.select, [G.input, G.input, "picked"], name: "same")],
+                            features: 3, constants: ["zero": ConstantTensor(shape: [], values: [0]),
+                                                     "choices": ConstantTensor(shape: [3], values: [7, 8, 9]),
+                                                     "otherwise": ConstantTensor(shape: [], values: [-1])])
+        // Row 1 sums to 3 (choices), row 2 to -3 (otherwise); then each non-zero value of the row is kept.
+        #expect(try G.run(graph, [[1, 0, 2], [-1, -2, 0]]) == [[1, 8, 2], [-1, -2, -1]])
     }
 
     @Test func aBinarizerGivesOneAboveItsThresholdOnly() throws {
