@@ -19,8 +19,10 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from skl2onnx import to_onnx
 from sklearn.cluster import KMeans
-from sklearn.ensemble import AdaBoostClassifier, GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier
+from sklearn.ensemble import (AdaBoostClassifier, GradientBoostingClassifier, GradientBoostingRegressor, IsolationForest,
+                              RandomForestClassifier)
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, SGDClassifier
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import BernoulliNB, GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -532,7 +534,8 @@ def knn_cases():
 
 
 def boosting_and_clustering_cases():
-    """AdaBoostClassifier (SAMME: Where picks each tree's vote) and KMeans (Gemm with a computed C, the row norms)."""
+    """AdaBoostClassifier (SAMME: Where picks each tree's vote), KMeans (Gemm with a computed C, the row norms),
+    OneVsRestClassifier (Slice, LpNormalization) and IsolationForest (LabelEncoder of each tree's leaves)."""
     rng = np.random.default_rng(53)
     X = rng.normal(size=(300, 6)).round(3)
     R = rng.normal(size=(20, 6)).round(3).astype(np.float32)
@@ -545,6 +548,15 @@ def boosting_and_clustering_cases():
     write_case("onnx-kmeans", "skl2onnx KMeans(4): the distances to the 4 centres (the scores output; the label, their ArgMin, "
                "is not an answer): ReduceSumSquare, Gemm with a computed C, Add, Sqrt", {"model.onnx": data}, R,
                values=outputs[names.index("scores")])
+    classifier_case("onnx-one-vs-rest", "skl2onnx OneVsRestClassifier(LogisticRegression), 3 classes, zipmap=False: Slice each "
+                    "classifier's positive column, Concat, LpNormalization (p=1)", OneVsRestClassifier(LogisticRegression()), X,
+                    y_multi, R, zipmap=False)
+    forest = IsolationForest(n_estimators=15, random_state=0).fit(X)
+    data = to_onnx(forest, X[:1].astype(np.float32), target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()
+    outputs, names = run(data, R)
+    write_case("onnx-isolation-forest", "skl2onnx IsolationForest(15 trees): the scores output (decision_function); each tree's "
+               "leaf by TreeEnsembleRegressor, its sample count and depth by LabelEncoder", {"model.onnx": data}, R,
+               values=outputs[names.index("scores")][:, 0])
 
 
 def catboost_cases():

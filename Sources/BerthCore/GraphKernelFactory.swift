@@ -93,6 +93,26 @@ enum GraphKernelFactory {
             return ViewKernel(change: .reshape(allowZero: allowZero), parameter: try integers(shape, of: "Reshape's shape"))
         case .reshapeLike: return ViewKernel(change: .reshapeLike, parameter: nil)
         case .flatten(let axis): return ViewKernel(change: .flatten(axis: axis), parameter: nil)
+        case .slice(let starts, let ends, let axes):
+            guard let starts, let ends else {
+                // Opset 10 on: starts, ends, then optional axes and steps, constant inputs.
+                // Whole numbers; past ±2³¹ (INT64_MAX, "to the end") clamped, which the clamping to the axis leaves the same.
+                func constant(_ index: Int, _ what: String) throws(ModelValidationError) -> [Int]? {
+                    guard index < inputs.count else { return nil }
+                    guard let tensor = inputs[index] else { throw ModelValidationError("Slice needs constant \(what)") }
+                    return try tensor.values.map { value throws(ModelValidationError) in
+                        guard value.rounded() == value else { throw ModelValidationError("Slice's \(what) holds \(value), which is not an index") }
+                        return Int(max(min(value, Float(Int32.max)), Float(Int32.min)))
+                    }
+                }
+                let given = try constant(1, "starts") ?? []
+                return SliceKernel(starts: given, ends: try constant(2, "ends") ?? [], axes: try constant(3, "axes"),
+                                   steps: try constant(4, "steps") ?? [Int](repeating: 1, count: given.count),
+                                   constantInputIndices: Set(1..<inputs.count))
+            }
+            return SliceKernel(starts: starts, ends: ends, axes: axes, steps: [Int](repeating: 1, count: starts.count), constantInputIndices: [])
+        case .lpNormalization(let axis, let order): return LpNormalizationKernel(axis: axis, order: order)
+        case .labelEncoder(let keys, let values, let fallback): return try LabelEncoderKernel(keys: keys, values: values, fallback: fallback)
         case .squeeze(let axes):
             return ViewKernel(change: .squeeze(axes: axes), parameter: try axesInput(inputs, when: axes == nil, node: "Squeeze"))
         case .unsqueeze(let axes):

@@ -54,6 +54,14 @@ public enum GraphOperation: Sendable, Equatable {
     /// The first input's values under the second input's shape: a Reshape by the Shape of another tensor.
     case reshapeLike
     case flatten(axis: Int)
+    /// ONNX Slice: `starts`, `ends` and `axes` the attributes of opset 9 (nil: the constant second to fourth inputs),
+    /// steps the constant fifth input (1 when absent). Never along the batch axis, but for all of it.
+    case slice(starts: [Int]?, ends: [Int]?, axes: [Int]?)
+    /// ONNX LpNormalization: each vector along `axis` divided by its L1 (`order` 1) or L2 (2) norm; a zero norm gives
+    /// zeros, as onnxruntime's does.
+    case lpNormalization(axis: Int, order: Int)
+    /// `ai.onnx.ml` LabelEncoder of numeric keys to numeric values: each value's key's value, `fallback` for any other.
+    case labelEncoder(keys: [Float], values: [Float], fallback: Float)
     case concat(axis: Int)
     case identity
     case transpose(permutation: [Int])

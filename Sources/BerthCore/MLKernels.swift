@@ -67,6 +67,37 @@ struct NormalizerKernel: GraphKernel {
     }
 }
 
+/// ONNX LpNormalization: each vector along the axis divided by its L1 or L2 norm, zeros where the norm is 0 (as
+/// onnxruntime answers). skl2onnx's OneVsRestClassifier turns its classifiers' scores into probabilities so.
+struct LpNormalizationKernel: GraphKernel {
+    let axis: Int
+    let order: Int
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        guard order == 1 || order == 2 else { throw ModelValidationError("LpNormalization of order \(order); ONNX defines 1 and 2") }
+        let resolved = try Shapes.axis(axis, rank: inputs[0].count)
+        guard inputs[0][resolved] != batch else { throw ModelValidationError("an LpNormalization along the batch axis mixes the rows of a request") }
+        return [inputs[0]]
+    }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let (outer, length, inner) = Shapes.aroundAxis(inputs[0].shape, axis: axis, flattenFromAxis: false)
+        let input = inputs[0].buffer, output = outputs[0].buffer
+        for block in 0..<outer {
+            for offset in 0..<inner {
+                let base = block * length * inner + offset
+                var norm: Float = 0
+                for index in 0..<length {
+                    let value = input[base + index * inner]
+                    norm += order == 1 ? abs(value) : value * value
+                }
+                if order == 2 { norm = norm.squareRoot() }
+                for index in 0..<length { output[base + index * inner] = norm == 0 ? 0 : input[base + index * inner] / norm }
+            }
+        }
+    }
+}
+
 /// `ai.onnx.ml` LinearRegressor and LinearClassifier: the dense kernel, then the post transform. A classifier
 /// with one coefficient row and two labels answers two columns as onnxruntime does: `[1 - s, s]`, with `s`
 /// through the logistic first for LOGISTIC (and no softmax for SOFTMAX).

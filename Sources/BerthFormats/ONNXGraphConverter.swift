@@ -9,6 +9,10 @@ struct GraphConverter {
     var constants = [String: ConstantTensor]()
     /// Tensors holding class probabilities (or scores), with the labels of their classes.
     var labels = [String: ClassLabels]()
+    /// Each output of a node that keeps its input's columns (Identity, a Cast to float, Normalizer, LpNormalization, a
+    /// Div), with that input: its labels, found when asked (`labels(of:)`), even where a label branch later in the file
+    /// names them (an `ArrayFeatureExtractor` of class names by an ArgMax, after a OneVsRest's LpNormalization).
+    private var carriedFrom = [String: String]()
     /// A ZipMap's output is its input's values.
     var alias = [String: String]()
     /// The first outputs of LinearClassifier and TreeEnsembleClassifier.
@@ -82,7 +86,7 @@ struct GraphConverter {
         func emit(_ operation: GraphOperation, outputs: [String]? = nil) {
             converted.append(OperatorNode(name: node.name, operation: operation, inputs: inputs, outputs: outputs ?? node.outputs))
         }
-        func carryLabels() { if let carried = inputs.first.flatMap({ labels[$0] }), let output = node.outputs.first { labels[output] = carried } }
+        func carryLabels() { if let input = inputs.first, let output = node.outputs.first { carriedFrom[output] = input } }
 
         switch node.opType {
         case "Constant":
@@ -105,7 +109,7 @@ struct GraphConverter {
         case "ZipMap":
             guard let input = inputs.first, let output = node.outputs.first else { return }
             alias[output] = input
-            if !decisionOutputs.contains(input) { labels[output] = try classLabels(node) ?? labels[input] }
+            if !decisionOutputs.contains(input) { labels[output] = try classLabels(node) ?? labels(of: input) }
         case "Gemm":
             let (alpha, beta) = (float("alpha", 1), float("beta", 1))
             let gemm = GraphOperation.gemm(alpha: alpha, beta: beta, transA: int("transA", 0) != 0, transB: int("transB", 0) != 0)
@@ -237,6 +241,16 @@ struct GraphConverter {
                 emit(.reshape(allowZero: int("allowzero", 0) != 0))
             }
         case "Flatten": emit(.flatten(axis: int("axis", 1)))
+        case "Slice":
+            if opset < 10 {
+                guard let starts = attributes["starts"]?.ints, let ends = attributes["ends"]?.ints else {
+                    throw .init("Slice \(quoted: node.name) has no starts or ends")
+                }
+                emit(.slice(starts: starts, ends: ends, axes: attributes["axes"]?.ints))
+            } else {
+                emit(.slice(starts: nil, ends: nil, axes: nil))
+            }
+        case "LpNormalization": emit(.lpNormalization(axis: int("axis", -1), order: int("p", 2))); carryLabels()
         case "Concat":
             guard let axis = attributes["axis"]?.int else { throw .init("Concat \(quoted: node.name) has no axis") }
             emit(.concat(axis: axis))
@@ -266,6 +280,20 @@ struct GraphConverter {
             case let other: throw .init("Normalizer \(quoted: node.name) has norm \(other)")
             }
             carryLabels()
+        case "LabelEncoder":
+            // Numeric keys and values only; integer keys must be floats exactly, as Berth holds the values it looks up.
+            let integerKeys = attributes["keys_int64s"]?.ints ?? []
+            guard integerKeys.allSatisfy({ abs($0) <= 1 << 24 }) else {
+                throw .init("LabelEncoder \(quoted: node.name) has integer keys past 2^24, which Berth cannot tell apart")
+            }
+            let keys = integerKeys.isEmpty ? floats("keys_floats") : integerKeys.map(Float.init)
+            let integerValues = attributes["values_int64s"]?.ints ?? []
+            let values = integerValues.isEmpty ? floats("values_floats") : integerValues.map(Float.init)
+            guard !keys.isEmpty, !values.isEmpty else {
+                throw .init("LabelEncoder \(quoted: node.name) maps strings, which Berth does not take; it maps numbers to numbers")
+            }
+            let fallback = integerValues.isEmpty ? float("default_float", -0.0) : Float(int("default_int64", -1))
+            emit(.labelEncoder(keys: keys, values: values, fallback: fallback))
         case "Imputer":
             let values = floats("imputed_value_floats")
             guard !values.isEmpty else { throw .init("Imputer \(quoted: node.name) has no imputed_value_floats (integer imputers are not supported)") }
@@ -333,6 +361,18 @@ struct GraphConverter {
         }
     }
 
+    /// The class labels of `name`: its own, or those of the tensor whose columns it keeps.
+    func labels(of name: String) -> ClassLabels? {
+        var current = name
+        // Each step goes to a node earlier in the file, so the walk ends; the bound only guards a hostile file's cycle.
+        for _ in 0...carriedFrom.count {
+            if let found = labels[current] { return found }
+            guard let source = carriedFrom[current] else { return nil }
+            current = source
+        }
+        return nil
+    }
+
     /// Sum, Max or Min of several inputs: the input itself for one, else the operation of two in input order, through
     /// intermediates named after the output.
     private mutating func chain(_ operation: GraphOperation, _ node: ONNXNodeProto, _ inputs: [String]) throws(ModelReadError.Reason) {
@@ -377,7 +417,7 @@ struct GraphConverter {
     mutating func skip(_ node: ONNXNodeProto, because failure: ModelReadError.Reason?) {
         let inputs = node.inputs.map { alias[$0] ?? $0 }
         if node.opType == "ArrayFeatureExtractor", node.domain == "ai.onnx.ml", inputs.count == 2,
-           let probabilities = argMaxInputs[inputs[1]], labels[probabilities] == nil {
+           let probabilities = argMaxInputs[inputs[1]], labels(of: probabilities) == nil {
             if let names = stringConstants[inputs[0]], !names.isEmpty {
                 labels[probabilities] = .strings(names)
             } else if let classes = constants[inputs[0]], !classes.values.isEmpty,

@@ -28,10 +28,11 @@ enum ONNXModelReader {
         "Pow", "Greater", "Less", "Equal", "Exp", "Log", "Sqrt", "Reciprocal", "Neg", "Abs", "Not", "Sum", "ReduceSum", "ReduceMean",
         "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp", "Gather", "Shape", "ConstantOfShape", "Max", "Min", "TopK", "Scan",
         "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor", "Where", "IsNaN",
+        "Slice", "LpNormalization",
     ]
     static let mlOperators: Set<String> = [
         "Scaler", "Normalizer", "Imputer", "LinearRegressor", "LinearClassifier", "TreeEnsembleRegressor",
-        "TreeEnsembleClassifier", "ZipMap", "SVMRegressor", "SVMClassifier", "Binarizer", "ArrayFeatureExtractor", "OneHotEncoder",
+        "TreeEnsembleClassifier", "ZipMap", "SVMRegressor", "SVMClassifier", "Binarizer", "ArrayFeatureExtractor", "OneHotEncoder", "LabelEncoder",
     ]
 
     /// Every operator in `skipped` once, in the order first met, with the node it was met in and how many more
@@ -142,7 +143,7 @@ enum ONNXModelReader {
         var answer: String?
         var labels: ClassLabels?
         for output in graph.outputs {
-            if let carried = converter.labels[output.name] {
+            if let carried = converter.labels(of: output.name) {
                 answer = converter.alias[output.name] ?? output.name
                 labels = carried
                 break

@@ -11,9 +11,10 @@ import Testing
         ONNXNodeProto(name: name, opType: opType, domain: domain, inputs: inputs, outputs: outputs, attributes: attributes)
     }
 
-    /// The operation one node becomes, read in a model importing default-domain `opset`.
+    /// The operation one node becomes, read in a model importing default-domain `opset`; every input but `x` a constant.
     static func operation(_ node: ONNXNodeProto, opset: Int = 13) throws -> GraphOperation {
         var converter = GraphConverter(opset: opset)
+        for input in node.inputs where input != "x" { converter.constants[input] = ConstantTensor(shape: [1], values: [1]) }
         try converter.add(node)
         let nodes = try converter.nodes(needing: node.outputs[0], input: "x")
         try #require(nodes.count == 1)
@@ -277,5 +278,18 @@ import Testing
         } catch {
             #expect(!error.text.contains("which Berth does not run"), "\(opType): \(error.text)")
         }
+    }
+
+    /// A Gemm whose C is computed (a KMeans export's row norms) is the product, then beta · C added to it.
+    @Test func aGemmOfAComputedCAddsItAfterTheProduct() throws {
+        var converter = GraphConverter(opset: 17)
+        converter.constants["b"] = ConstantTensor(shape: [2, 2], values: [1, 2, 3, 4])
+        try converter.add(Self.node("ReduceSumSquare", ["x"], outputs: ["norms"], name: "norms"))
+        try converter.add(Self.node("Gemm", ["x", "b", "norms"], outputs: ["y"], name: "g", with: ["beta": .init(float: 3), "alpha": .init(float: -2)]))
+        let nodes = try converter.nodes(needing: "y", input: "x")
+        #expect(nodes.map(\.operation) == [.reduce(.sumOfSquares, axes: nil, keepDims: true, noopWithEmptyAxes: false),
+                                           .gemm(alpha: -2, beta: 3, transA: false, transB: false), .multiply, .add])
+        #expect(nodes[1].inputs == ["x", "b"] && nodes[2].inputs[0] == "norms" && converter.constants[nodes[2].inputs[1]]?.values == [3])
+        #expect(nodes[3].inputs == [nodes[1].outputs[0], nodes[2].outputs[0]] && nodes[3].outputs == ["y"])
     }
 }

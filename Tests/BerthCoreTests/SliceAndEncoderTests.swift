@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import BerthCore
+
+/// Slice (`SliceKernel`), LpNormalization (`LpNormalizationKernel`) and LabelEncoder (`LabelEncoderKernel`) against
+/// their ONNX definitions on numbers worked out here; zero norms and NaN keys as onnxruntime 1.32 answered them.
+@Suite struct SliceAndEncoderTests {
+    typealias G = GraphTesting
+
+    static func slice(starts: [Float], ends: [Float], axes: [Float]? = nil, steps: [Float]? = nil, features: Int = 6) -> OperatorGraph {
+        var constants = ["starts": ConstantTensor(shape: [starts.count], values: starts), "ends": ConstantTensor(shape: [ends.count], values: ends)]
+        var inputs = [G.input, "starts", "ends"]
+        if let axes { constants["axes"] = ConstantTensor(shape: [axes.count], values: axes); inputs.append("axes") }
+        if let steps { constants["steps"] = ConstantTensor(shape: [steps.count], values: steps); inputs.append("steps") }
+        return G.graph([G.node(.slice(starts: nil, ends: nil, axes: nil), inputs)], features: features, constants: constants)
+    }
+
+    @Test func sliceTakesColumnsByStartEndAndStep() throws {
+        let row: [Float] = [10, 11, 12, 13, 14, 15]
+        #expect(try G.run(Self.slice(starts: [1], ends: [2], axes: [1]), [row]) == [[11]])
+        // INT64_MAX (held as a float) means "to the end"; a negative start counts from it.
+        #expect(try G.run(Self.slice(starts: [-2], ends: [9.2e18], axes: [-1]), [row]) == [[14, 15]])
+        #expect(try G.run(Self.slice(starts: [0], ends: [6], axes: [1], steps: [2]), [row]) == [[10, 12, 14]])
+        #expect(try G.run(Self.slice(starts: [-1], ends: [-9.2e18], axes: [1], steps: [-2]), [row]) == [[15, 13, 11]])
+        // The batch axis whole, then the columns.
+        #expect(try G.run(Self.slice(starts: [0, 4], ends: [9.2e18, 100], axes: [0, 1]), [row, row]) == [[14, 15], [14, 15]])
+    }
+
+    @Test func sliceRefusesToDropRowsAndAStepOfZero() {
+        #expect(G.refusal(Self.slice(starts: [1], ends: [9.2e18], axes: [0]))?.contains("would drop rows of a request") == true)
+        #expect(G.refusal(Self.slice(starts: [0], ends: [3], axes: [1], steps: [0]))?.contains("step of 0") == true)
+        #expect(G.refusal(Self.slice(starts: [0, 1], ends: [3], axes: [1]))?.contains("2 starts, 1 ends") == true)
+    }
+
+    @Test func lpNormalizationDividesByEachNormAndGivesZerosForAZeroOne() throws {
+        func normalize(_ order: Int) throws -> [[Float]] {
+            try G.run(G.graph([G.node(.lpNormalization(axis: 1, order: order))], features: 3), [[0, 0, 0], [1, -2, 2]])
+        }
+        #expect(try normalize(1) == [[0, 0, 0], [0.2, -0.4, 0.4]])
+        G.expectClose(try normalize(2), [[0, 0, 0], [1.0 / 3, -2.0 / 3, 2.0 / 3]])
+        #expect(G.refusal(G.graph([G.node(.lpNormalization(axis: 0, order: 2))], features: 3))?.contains("batch axis") == true)
+    }
+
+    @Test func aLabelEncoderMapsKeysAndGivesTheFallbackForAnyOtherValue() throws {
+        let graph = G.graph([G.node(.labelEncoder(keys: [1, 5, 7, .nan, 5], values: [10, 50, 70, 99, 55], fallback: -3))], features: 5)
+        // A key listed twice keeps its last value; NaN is no key.
+        #expect(try G.run(graph, [[5, 1, 2, 7, .nan]]) == [[55, 10, -3, 70, -3]])
+    }
+}
