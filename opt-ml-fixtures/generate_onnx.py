@@ -21,7 +21,8 @@ from skl2onnx import to_onnx
 from sklearn.cluster import KMeans
 from sklearn.ensemble import (AdaBoostClassifier, GradientBoostingClassifier, GradientBoostingRegressor, IsolationForest,
                               RandomForestClassifier)
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, SGDClassifier
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegressor, Ridge, SGDClassifier
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import BernoulliNB, GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
@@ -559,6 +560,20 @@ def boosting_and_clustering_cases():
                values=outputs[names.index("scores")][:, 0])
 
 
+def glm_and_calibration_cases():
+    """A PoissonRegressor (MatMul by a 1-D vector, Exp) and an isotonic CalibratedClassifierCV (Clip, ArgMin)."""
+    rng = np.random.default_rng(59)
+    X = rng.normal(size=(300, 6)).round(3)
+    R = rng.normal(size=(20, 6)).round(3).astype(np.float32)
+    counts = rng.poisson(np.exp(0.4 * X[:, 0] - 0.3 * X[:, 1] + 0.2))
+    regressor_case("onnx-poisson-regressor", "skl2onnx PoissonRegressor: MatMul by a 1-D vector of coefficients, Add, Exp",
+                   PoissonRegressor(), X, counts, R)
+    y_multi = np.digitize(X[:, 0] + X[:, 3] - 0.5 * X[:, 5], [-0.8, 0.8])
+    classifier_case("onnx-calibrated-isotonic", "skl2onnx CalibratedClassifierCV(LogisticRegression, method='isotonic', cv=3), "
+                    "3 classes, zipmap=False: each fold's isotonic fit by ArgMin over its thresholds, Clip",
+                    CalibratedClassifierCV(LogisticRegression(), method="isotonic", cv=3), X, y_multi, R, zipmap=False)
+
+
 def catboost_cases():
     """CatBoost's own ONNX export (`save_model(format="onnx")`: TreeEnsembleClassifier with a ZipMap, or
     TreeEnsembleRegressor), served through Berth's ONNX path; onnxruntime's answers, checked against CatBoost's."""
@@ -704,5 +719,6 @@ if __name__ == "__main__":
     encoder_cases()
     knn_cases()
     boosting_and_clustering_cases()
+    glm_and_calibration_cases()
     refused_cases()
     catboost_cases()

@@ -83,7 +83,9 @@ enum GraphKernelFactory {
         case .softmax(let axis, let legacy): return SoftmaxKernel(axis: axis, legacy: legacy, logarithm: false)
         case .logSoftmax(let axis, let legacy): return SoftmaxKernel(axis: axis, legacy: legacy, logarithm: true)
         case .argMax(let axis, let keepDims, let selectLastIndex):
-            return ArgMaxKernel(axis: axis, keepDims: keepDims, selectLastIndex: selectLastIndex)
+            return ArgMaxKernel(axis: axis, keepDims: keepDims, selectLastIndex: selectLastIndex, smallest: false)
+        case .argMin(let axis, let keepDims, let selectLastIndex):
+            return ArgMaxKernel(axis: axis, keepDims: keepDims, selectLastIndex: selectLastIndex, smallest: true)
         case .cast(.float): return ViewKernel(change: .identity, parameter: nil)
         case .cast(.integer): return UnaryKernel(function: .truncate)
         case .cast(.boolean): return UnaryKernel(function: .nonZero)

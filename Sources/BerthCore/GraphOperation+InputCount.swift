@@ -12,7 +12,7 @@ extension GraphOperation {
         case .slice(let starts, _, _): starts == nil ? 3...5 : 1...1
         case .squeeze, .unsqueeze, .reduce: 1...2
         case .concat: 1...4_096
-        case .relu, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .argMax, .cast, .flatten, .identity, .transpose,
+        case .relu, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .argMax, .argMin, .cast, .flatten, .identity, .transpose,
              .scaler, .normalizer, .imputer, .linearRegressor, .linearClassifier, .treeEnsemble,
              .supportVectorRegressor, .supportVectorClassifier, .unaryMath, .binarizer, .oneHotEncoder, .fill, .lpNormalization, .labelEncoder:
             1...1

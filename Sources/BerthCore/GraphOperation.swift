@@ -47,6 +47,8 @@ public enum GraphOperation: Sendable, Equatable {
     case logSoftmax(axis: Int, legacy: Bool)
     /// Indices of the first (or last) maximum along `axis`.
     case argMax(axis: Int, keepDims: Bool, selectLastIndex: Bool)
+    /// Indices of the first (or last) minimum along `axis`.
+    case argMin(axis: Int, keepDims: Bool, selectLastIndex: Bool)
     /// A cast to float keeps the values; to an integer type truncates toward zero; to bool tests for non-zero.
     case cast(CastTarget)
     /// The new shape is the node's second (constant) input.

@@ -38,15 +38,18 @@ struct SoftmaxKernel: GraphKernel {
     }
 }
 
-/// ArgMax: the index of the first (or last) largest value along an axis, as a float.
+/// ArgMax and ArgMin: the index of the first (or last) largest (or smallest) value along an axis, as a float. A NaN
+/// never wins against a number, and one in first place is never beaten, as in onnxruntime.
 struct ArgMaxKernel: GraphKernel {
     let axis: Int
     let keepDims: Bool
     let selectLastIndex: Bool
+    /// ArgMin.
+    let smallest: Bool
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
         let resolved = try Shapes.axis(axis, rank: inputs[0].count)
-        guard inputs[0][resolved] != batch else { throw ModelValidationError("ArgMax over the batch dimension is not supported") }
+        guard inputs[0][resolved] != batch else { throw ModelValidationError("\(smallest ? "ArgMin" : "ArgMax") over the batch dimension is not supported") }
         var shape = inputs[0]
         if keepDims { shape[resolved] = 1 } else { shape.remove(at: resolved) }
         return [shape]
@@ -62,7 +65,7 @@ struct ArgMaxKernel: GraphKernel {
                 for step in 1..<max(length, 1) {
                     let value = input[start + step * inner]
                     let current = input[start + best * inner]
-                    if value > current || (selectLastIndex && value == current) { best = step }
+                    if (smallest ? value < current : value > current) || (selectLastIndex && value == current) { best = step }
                 }
                 output[block * inner + offset] = Float(best)
             }

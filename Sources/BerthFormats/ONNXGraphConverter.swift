@@ -128,7 +128,16 @@ struct GraphConverter {
             } else {
                 emit(gemm)
             }
-        case "MatMul": emit(.matMul)
+        case "MatMul":
+            if inputs.count == 2, let vector = constants[inputs[1]], vector.shape.count == 1, let output = node.outputs.first {
+                // numpy's matmul by a vector: by it as one column, which is then dropped (a GLM's coefficients).
+                let (column, product) = (freshName("\(output)#column"), freshName("\(output)#product"))
+                constants[column] = ConstantTensor(shape: [vector.values.count, 1], values: vector.values)
+                converted.append(OperatorNode(name: node.name, operation: .matMul, inputs: [inputs[0], column], outputs: [product]))
+                converted.append(OperatorNode(name: node.name, operation: .squeeze(axes: [-1]), inputs: [product], outputs: [output]))
+            } else {
+                emit(.matMul)
+            }
         case "Add": emit(.add)
         case "Sub": emit(.subtract)
         case "Mul": emit(.multiply)
@@ -216,6 +225,29 @@ struct GraphConverter {
             // Over the class axis only: the arg max down the rows picks no class.
             if [1, -1].contains(axis), let input = inputs.first, let output = node.outputs.first { argMaxInputs[output] = input }
             emit(.argMax(axis: axis, keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
+        case "ArgMin":
+            emit(.argMin(axis: int("axis", 0), keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
+        case "Clip":
+            // Max with the lower bound, then Min with the upper (NaN stays NaN, as in onnxruntime): the bounds are inputs
+            // from opset 11, attributes before.
+            guard let output = node.outputs.first, let first = inputs.first else { throw .init("Clip \(quoted: node.name) has no input") }
+            var bounds = [(GraphOperation, String)]()
+            for (index, operation, attribute) in [(1, GraphOperation.maximum, "min"), (2, .minimum, "max")] {
+                if opset >= 11, index < inputs.count, !inputs[index].isEmpty {
+                    bounds.append((operation, inputs[index]))
+                } else if opset < 11, let value = attributes[attribute]?.float {
+                    let name = freshName("\(output)#\(attribute)")
+                    constants[name] = ConstantTensor(shape: [], values: [value])
+                    bounds.append((operation, name))
+                }
+            }
+            var running = first
+            for (position, (operation, bound)) in bounds.enumerated() {
+                let result = position == bounds.count - 1 ? output : freshName("\(output)#clipped")
+                converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, bound], outputs: [result]))
+                running = result
+            }
+            if bounds.isEmpty { emit(.identity) }
         case "Cast":
             switch int("to", 1) {
             case 1, 10, 11: emit(.cast(.float)); carryLabels()

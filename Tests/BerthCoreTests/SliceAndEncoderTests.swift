@@ -46,4 +46,14 @@ import Testing
         // A key listed twice keeps its last value; NaN is no key.
         #expect(try G.run(graph, [[5, 1, 2, 7, .nan]]) == [[55, 10, -3, 70, -3]])
     }
+
+    /// ArgMin as onnxruntime 1.32 answered `[3, NaN, 1, 1]`: 2 (a NaN never wins, ties to the first unless the last
+    /// is asked for).
+    @Test func argMinFindsTheFirstOrLastSmallest() throws {
+        func argMin(last: Bool) throws -> [[Float]] {
+            try G.run(G.graph([G.node(.argMin(axis: 1, keepDims: false, selectLastIndex: last))], features: 4), [[3, .nan, 1, 1]])
+        }
+        #expect(try argMin(last: false) == [[2]])
+        #expect(try argMin(last: true) == [[3]])
+    }
 }

@@ -292,4 +292,29 @@ import Testing
         #expect(nodes[1].inputs == ["x", "b"] && nodes[2].inputs[0] == "norms" && converter.constants[nodes[2].inputs[1]]?.values == [3])
         #expect(nodes[3].inputs == [nodes[1].outputs[0], nodes[2].outputs[0]] && nodes[3].outputs == ["y"])
     }
+
+    /// Clip is a Max with its lower bound and a Min with its upper: inputs from opset 11 (either may be left out),
+    /// attributes before.
+    @Test func clipIsAMaxAndAMinOfItsBounds() throws {
+        var inputs = GraphConverter(opset: 17)
+        try inputs.add(Self.node("Clip", ["x", "", "high"], outputs: ["y"], name: "clip"))
+        let upper = try inputs.nodes(needing: "y", input: "x")
+        #expect(upper.map(\.operation) == [.minimum] && upper[0].inputs == ["x", "high"])
+        var attributes = GraphConverter(opset: 9)
+        try attributes.add(Self.node("Clip", ["x"], outputs: ["y"], name: "clip", with: ["min": .init(float: -1), "max": .init(float: 2)]))
+        let both = try attributes.nodes(needing: "y", input: "x")
+        #expect(both.map(\.operation) == [.maximum, .minimum] && both[1].inputs[0] == both[0].outputs[0] && both[1].outputs == ["y"])
+        #expect(attributes.constants[both[0].inputs[1]]?.values == [-1] && attributes.constants[both[1].inputs[1]]?.values == [2])
+    }
+
+    /// MatMul by a 1-D vector (numpy's matmul, a GLM's coefficients) is a MatMul by it as one column, then that column
+    /// squeezed away.
+    @Test func aMatMulByAVectorIsByOneColumn() throws {
+        var converter = GraphConverter(opset: 17)
+        converter.constants["w"] = ConstantTensor(shape: [3], values: [1, 2, 3])
+        try converter.add(Self.node("MatMul", ["x", "w"], outputs: ["y"], name: "m"))
+        let nodes = try converter.nodes(needing: "y", input: "x")
+        #expect(nodes.map(\.operation) == [.matMul, .squeeze(axes: [-1])])
+        #expect(converter.constants[nodes[0].inputs[1]]?.shape == [3, 1] && nodes[1].outputs == ["y"])
+    }
 }
