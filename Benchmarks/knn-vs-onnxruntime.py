@@ -13,10 +13,8 @@ Usage (the fixture environment has every package):
     opt-ml-fixtures/.venv-onnx/bin/python Benchmarks/knn-vs-onnxruntime.py [--threads N] [--seconds S] [--rounds R] [--berth PATH]
 """
 
-import argparse
 import importlib.util
 import os
-import tempfile
 
 import numpy as np
 from skl2onnx import to_onnx
@@ -49,28 +47,7 @@ def models():
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--seconds", type=float, default=2.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--berth", default=os.path.join(os.path.dirname(HERE), ".build", "release", "berth"))
-    arguments = parser.parse_args()
-    print(f"onnxruntime {common.ort.__version__}, {arguments.threads} threads, {common.cpu_model()}, "
-          f"{arguments.rounds} alternating rounds of ≥ {arguments.seconds} s per cell; 20 features")
-    print(f"{'model':<28}{'rows':>6}{'berth µs':>12}{'onnxruntime µs':>16}{'ratio':>8}{'range':>14}")
-    with tempfile.TemporaryDirectory() as work:
-        for index, (name, model, X) in enumerate(models()):
-            folder = os.path.join(work, f"model-{index}")
-            os.makedirs(folder)
-            with open(os.path.join(folder, "model.onnx"), "wb") as handle:
-                handle.write(model)
-            files, batches = [], []
-            for rows in BATCHES:
-                path = os.path.join(work, f"rows-{index}-{rows}.npy")
-                np.save(path, X[:rows])
-                files.append(path)
-                batches.append(X[:rows])
-            common.compare(name, folder, files, batches, common.onnxruntime_session(model, arguments.threads), arguments, width=28)
+    common.compare_models(models, BATCHES, "20 features", width=28)
 
 
 if __name__ == "__main__":

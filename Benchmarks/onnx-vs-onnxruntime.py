@@ -116,6 +116,34 @@ def compare(name, folder, files, batches, session, arguments, width=24):
               f"{f'{ratios[0]:.2f}–{ratios[-1]:.2f}':>14}")
 
 
+def compare_models(models, batch_sizes, description, width):
+    """The command line the per-family scripts share (--threads, --seconds, --rounds, --berth), then `compare` for each
+    (name, ONNX bytes, rows) of `models()`: the model in a folder of its own, its first rows of each of `batch_sizes`
+    as .npy files, one table row a batch. `description` ends the heading line (what the models hold)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--berth", default=os.path.join(ROOT, ".build", "release", "berth"))
+    arguments = parser.parse_args()
+    print(f"onnxruntime {ort.__version__}, {arguments.threads} threads, {cpu_model()}, "
+          f"{arguments.rounds} alternating rounds of ≥ {arguments.seconds} s per cell; {description}")
+    print(f"{'model':<{width}}{'rows':>6}{'berth µs':>12}{'onnxruntime µs':>16}{'ratio':>8}{'range':>14}")
+    with tempfile.TemporaryDirectory() as work:
+        for index, (name, model, X) in enumerate(models()):
+            folder = os.path.join(work, f"model-{index}")
+            os.makedirs(folder)
+            with open(os.path.join(folder, "model.onnx"), "wb") as handle:
+                handle.write(model)
+            files, batches = [], []
+            for rows in batch_sizes:
+                path = os.path.join(work, f"rows-{index}-{rows}.npy")
+                np.save(path, X[:rows])
+                files.append(path)
+                batches.append(X[:rows])
+            compare(name, folder, files, batches, onnxruntime_session(model, arguments.threads), arguments, width=width)
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as handle:
