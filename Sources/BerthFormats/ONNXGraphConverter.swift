@@ -24,22 +24,16 @@ struct GraphConverter {
     private var shapes = [String: String]()
     /// Tensors the converter named itself (a Sum of several inputs' partial sums, a k-NN regressor's reshape), which no
     /// node of the file may write.
-    private var intermediates = Set<String>()
-    /// A k-NN Scan's distances, which Berth computes `[N, M]` where the file's are `[M, N]`: only the Transpose that
-    /// swaps them may read one, and becomes an Identity.
-    private var transposedDistances = Set<String>()
-    /// Lookups by computed indices (`tableLookup`) and what may read them. Berth keeps them the batch first, where
-    /// onnxruntime's are one row `[1, N·k]` of a 1-D table, or `[T, N·k]` of a table of T rows (a k-NN regressor's
-    /// targets): a 1-D table's may only be reshaped (skl2onnx's `[-1, k]` gives both runtimes the same tensor); a
-    /// T-row table's only reshaped to `[T, -1, k]` and then transposed `[1, 0, 2]`, which give onnxruntime `[N, T, k]`,
-    /// what Berth's lookup is already.
-    private var lookups = [String: LookupReader]()
-    private enum LookupReader: Equatable { case reshape, reshapeToTableRows(Int), transposeOfTableRows }
+    var intermediates = Set<String>()
+    /// A k-NN Scan's distances, held in another shape than the file's (`GraphConverter+Neighbors`).
+    var transposedDistances = Set<String>()
+    /// Lookups by computed indices, held the batch first, with the one node that may read each next.
+    var lookups = [String: LookupReader]()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
     private var argMaxInputs = [String: String]()
-    private var converted = [OperatorNode]()
+    var converted = [OperatorNode]()
     /// A node left out of the graph Berth runs: as a message names it, and why when Berth runs its operator but
     /// could not take the node (nil: an operator Berth does not run).
     struct SkippedNode {
@@ -51,7 +45,7 @@ struct GraphConverter {
 
     /// Every node's inputs and outputs in graph order, and whether it was skipped: what tells whether an answer needs
     /// a skipped node.
-    private var dependencies = [(inputs: [String], outputs: [String], skipped: SkippedNode?)]()
+    var dependencies = [(inputs: [String], outputs: [String], skipped: SkippedNode?)]()
 
     init(opset: Int) { self.opset = opset }
 
@@ -63,15 +57,7 @@ struct GraphConverter {
            !(node.opType == "ConstantOfShape" || node.opType == "Reshape" && shapeIndex == 1) {
             throw .init("\(node.opType) \(quoted: node.name) reads the Shape \(quoted: inputs[shapeIndex]), which Berth computes only for a ConstantOfShape or as a Reshape's target")
         }
-        if let distances = node.inputs.first(where: transposedDistances.contains), node.opType != "Transpose" {
-            throw .init("\(node.opType) \(quoted: node.name) reads the Scan's distances \(quoted: distances) before their Transpose")
-        }
-        if let lookup = node.inputs.first(where: { lookups[$0] != nil }) {
-            let reader = lookups[lookup] == .transposeOfTableRows ? "Transpose" : "Reshape"
-            guard node.opType == reader && node.inputs.first == lookup else {
-                throw .init("\(node.opType) \(quoted: node.name) reads \(quoted: lookup), a lookup by computed indices that only a \(reader) may read")
-            }
-        }
+        try checkHeldNeighborTensors(node)
         if let taken = node.outputs.first(where: intermediates.contains) {
             throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave a tensor of its own: rename it")
         }
@@ -111,30 +97,16 @@ struct GraphConverter {
             alias[output] = input
             if !decisionOutputs.contains(input) { labels[output] = try classLabels(node) ?? labels(of: input) }
         case "Gemm":
-            let (alpha, beta) = (float("alpha", 1), float("beta", 1))
-            let gemm = GraphOperation.gemm(alpha: alpha, beta: beta, transA: int("transA", 0) != 0, transB: int("transB", 0) != 0)
-            if inputs.count == 3, !inputs[2].isEmpty, constants[inputs[2]] == nil, let output = node.outputs.first {
-                // A C computed from the request (a KMeans export's row norms): the product, then beta · C added to it.
-                let product = freshName("\(output)#product")
-                converted.append(OperatorNode(name: node.name, operation: gemm, inputs: Array(inputs.prefix(2)), outputs: [product]))
-                var added = inputs[2]
-                if beta != 1 {
-                    let (scaled, factor) = (freshName("\(output)#scaled"), freshName("\(output)#beta"))
-                    constants[factor] = ConstantTensor(shape: [], values: [beta])
-                    converted.append(OperatorNode(name: node.name, operation: .multiply, inputs: [added, factor], outputs: [scaled]))
-                    added = scaled
-                }
-                converted.append(OperatorNode(name: node.name, operation: .add, inputs: [product, added], outputs: [output]))
+            let gemm = GraphOperation.gemm(alpha: float("alpha", 1), beta: float("beta", 1), transA: int("transA", 0) != 0,
+                                           transB: int("transB", 0) != 0)
+            if inputs.count == 3, !inputs[2].isEmpty, constants[inputs[2]] == nil {
+                addGemmOfComputedC(node, inputs, gemm: gemm, beta: float("beta", 1))
             } else {
                 emit(gemm)
             }
         case "MatMul":
-            if inputs.count == 2, let vector = constants[inputs[1]], vector.shape.count == 1, let output = node.outputs.first {
-                // numpy's matmul by a vector: by it as one column, which is then dropped (a GLM's coefficients).
-                let (column, product) = (freshName("\(output)#column"), freshName("\(output)#product"))
-                constants[column] = ConstantTensor(shape: [vector.values.count, 1], values: vector.values)
-                converted.append(OperatorNode(name: node.name, operation: .matMul, inputs: [inputs[0], column], outputs: [product]))
-                converted.append(OperatorNode(name: node.name, operation: .squeeze(axes: [-1]), inputs: [product], outputs: [output]))
+            if inputs.count == 2, let vector = constants[inputs[1]], vector.shape.count == 1 {
+                addMatMulByVector(node, inputs, vector)
             } else {
                 emit(.matMul)
             }
@@ -196,19 +168,12 @@ struct GraphConverter {
             if inputs.count == 2, argMaxInputs[inputs[1]] != nil {
                 throw .init("ArrayFeatureExtractor \(quoted: node.name) picks a label by the ArgMax of the probabilities")
             }
-            if inputs.count == 2, let table = constants[inputs[0]], constants[inputs[1]] == nil, let output = node.outputs.first {
-                emit(.tableLookup)
-                lookups[output] = table.shape.count == 2 ? .reshapeToTableRows(table.shape[0]) : .reshape
+            if inputs.count == 2, let table = constants[inputs[0]], constants[inputs[1]] == nil {
+                addLookup(node, inputs, table: table)
             } else {
                 emit(.arrayFeatureExtractor)
             }
-        case "Scan":
-            let scan = try ONNXScanDistances(node, inputs: inputs, outerConstants: constants)
-            converted.append(OperatorNode(name: node.name, operation: .neighborDistances(scan.metric), inputs: [scan.rows, scan.references],
-                                          outputs: [node.outputs[1]]))
-            // The state comes out as it went in.
-            if !node.outputs[0].isEmpty { alias[node.outputs[0]] = scan.rows }
-            transposedDistances.insert(node.outputs[1])
+        case "Scan": try addScan(node, inputs)
         case "TopK":
             guard opset >= 10 else { throw .init("TopK \(quoted: node.name) takes k as an attribute (opset 9); re-export with opset 10 or later") }
             emit(.topK(axis: int("axis", -1), largest: int("largest", 1) != 0))
@@ -227,27 +192,7 @@ struct GraphConverter {
             emit(.argMax(axis: axis, keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
         case "ArgMin":
             emit(.argMin(axis: int("axis", 0), keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
-        case "Clip":
-            // Max with the lower bound, then Min with the upper (NaN stays NaN, as in onnxruntime): the bounds are inputs
-            // from opset 11, attributes before.
-            guard let output = node.outputs.first, let first = inputs.first else { throw .init("Clip \(quoted: node.name) has no input") }
-            var bounds = [(GraphOperation, String)]()
-            for (index, operation, attribute) in [(1, GraphOperation.maximum, "min"), (2, .minimum, "max")] {
-                if opset >= 11, index < inputs.count, !inputs[index].isEmpty {
-                    bounds.append((operation, inputs[index]))
-                } else if opset < 11, let value = attributes[attribute]?.float {
-                    let name = freshName("\(output)#\(attribute)")
-                    constants[name] = ConstantTensor(shape: [], values: [value])
-                    bounds.append((operation, name))
-                }
-            }
-            var running = first
-            for (position, (operation, bound)) in bounds.enumerated() {
-                let result = position == bounds.count - 1 ? output : freshName("\(output)#clipped")
-                converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, bound], outputs: [result]))
-                running = result
-            }
-            if bounds.isEmpty { emit(.identity) }
+        case "Clip": try addClip(node, inputs)
         case "Cast":
             switch int("to", 1) {
             case 1, 10, 11: emit(.cast(.float)); carryLabels()
@@ -258,17 +203,8 @@ struct GraphConverter {
         case "Reshape":
             if inputs.count == 2, let shaped = shapes[inputs[1]] {
                 converted.append(OperatorNode(name: node.name, operation: .reshapeLike, inputs: [inputs[0], shaped], outputs: node.outputs))
-            } else if case .reshapeToTableRows(let rows)? = inputs.first.flatMap({ lookups[$0] }), let output = node.outputs.first {
-                // onnxruntime's [T, N·k] to [T, N, k] is Berth's [N, T, k] to itself: the same k, checked at load.
-                guard inputs.count == 2, let target = constants[inputs[1]]?.values, target.count == 3, target[0] == Float(rows),
-                      target[1] == -1, target[2] > 0 else {
-                    throw .init("Reshape \(quoted: node.name) of a lookup in a table of \(rows) rows is not to [\(rows), -1, k]")
-                }
-                let berthShape = freshName("\(output)#shape")
-                constants[berthShape] = ConstantTensor(shape: [3], values: [-1, Float(rows), target[2]])
-                converted.append(OperatorNode(name: node.name, operation: .reshape(allowZero: false), inputs: [inputs[0], berthShape],
-                                              outputs: node.outputs))
-                lookups[output] = .transposeOfTableRows
+            } else if case .reshapeToTableRows(let rows)? = inputs.first.flatMap({ lookups[$0] }) {
+                try addReshapeOfTableRows(node, inputs, rows: rows)
             } else {
                 emit(.reshape(allowZero: int("allowzero", 0) != 0))
             }
@@ -288,16 +224,8 @@ struct GraphConverter {
             emit(.concat(axis: axis))
         case "Identity": emit(.identity); carryLabels()
         case "Transpose":
-            if let distances = inputs.first, transposedDistances.contains(distances) {
-                guard attributes["perm"]?.ints == [1, 0] else {
-                    throw .init("Transpose \(quoted: node.name) of the Scan's distances is not perm [1, 0]")
-                }
-                emit(.identity)
-            } else if let lookup = inputs.first, lookups[lookup] == .transposeOfTableRows {
-                guard attributes["perm"]?.ints == [1, 0, 2] else {
-                    throw .init("Transpose \(quoted: node.name) of a lookup in a table of rows is not perm [1, 0, 2]")
-                }
-                emit(.identity)
+            if let held = inputs.first, transposedDistances.contains(held) || lookups[held] == .transposeOfTableRows {
+                try addTransposeBack(node, inputs)
             } else {
                 emit(.transpose(permutation: attributes["perm"]?.ints ?? []))
             }
@@ -403,34 +331,6 @@ struct GraphConverter {
             current = source
         }
         return nil
-    }
-
-    /// Sum, Max or Min of several inputs: the input itself for one, else the operation of two in input order, through
-    /// intermediates named after the output.
-    private mutating func chain(_ operation: GraphOperation, _ node: ONNXNodeProto, _ inputs: [String]) throws(ModelReadError.Reason) {
-        guard let output = node.outputs.first, let first = inputs.first else { throw .init("\(node.opType) \(quoted: node.name) has no input") }
-        guard inputs.count > 1 else {
-            converted.append(OperatorNode(name: node.name, operation: .identity, inputs: inputs, outputs: node.outputs))
-            return
-        }
-        var running = first
-        for (index, next) in inputs.dropFirst().enumerated() {
-            let result = index < inputs.count - 2 ? freshName("\(output)#\(node.opType.lowercased())\(index)") : output
-            converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, next], outputs: [result]))
-            running = result
-        }
-    }
-
-    /// `base`, or it with `#`s after it, a name no node and no constant has used; a later node that writes it is refused
-    /// (`intermediates`).
-    private mutating func freshName(_ base: String) -> String {
-        var name = base
-        while dependencies.contains(where: { $0.inputs.contains(name) || $0.outputs.contains(name) }) || constants[name] != nil
-                || stringConstants[name] != nil {
-            name += "#"
-        }
-        intermediates.insert(name)
-        return name
     }
 
     private func classLabels(_ node: ONNXNodeProto) throws(ModelReadError.Reason) -> ClassLabels? {

@@ -1,0 +1,85 @@
+import BerthCore
+import BerthText
+
+/// The ONNX nodes `GraphConverter` writes as several operations of Berth's, through tensors named for them: Sum, Max
+/// and Min of many inputs as operations of two, Clip as a Max and a Min, a Gemm whose C is computed as the product and
+/// an Add, and a MatMul by a vector as one by a column.
+extension GraphConverter {
+    /// Sum, Max or Min of several inputs: the input itself for one, else the operation of two in input order, through
+    /// intermediates named after the output.
+    mutating func chain(_ operation: GraphOperation, _ node: ONNXNodeProto, _ inputs: [String]) throws(ModelReadError.Reason) {
+        guard let output = node.outputs.first, let first = inputs.first else { throw .init("\(node.opType) \(quoted: node.name) has no input") }
+        guard inputs.count > 1 else {
+            converted.append(OperatorNode(name: node.name, operation: .identity, inputs: inputs, outputs: node.outputs))
+            return
+        }
+        var running = first
+        for (index, next) in inputs.dropFirst().enumerated() {
+            let result = index < inputs.count - 2 ? freshName("\(output)#\(node.opType.lowercased())\(index)") : output
+            converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, next], outputs: [result]))
+            running = result
+        }
+    }
+
+    /// `base`, or it with `#`s after it, a name no node and no constant has used; a later node that writes it is refused
+    /// (`intermediates`).
+    mutating func freshName(_ base: String) -> String {
+        var name = base
+        while dependencies.contains(where: { $0.inputs.contains(name) || $0.outputs.contains(name) }) || constants[name] != nil
+                || stringConstants[name] != nil {
+            name += "#"
+        }
+        intermediates.insert(name)
+        return name
+    }
+
+    /// A Gemm whose C is computed from the request (a KMeans export's row norms): the product, then beta · C added to it.
+    mutating func addGemmOfComputedC(_ node: ONNXNodeProto, _ inputs: [String], gemm: GraphOperation, beta: Float) {
+        guard let output = node.outputs.first else { return }
+        let product = freshName("\(output)#product")
+        converted.append(OperatorNode(name: node.name, operation: gemm, inputs: Array(inputs.prefix(2)), outputs: [product]))
+        var added = inputs[2]
+        if beta != 1 {
+            let (scaled, factor) = (freshName("\(output)#scaled"), freshName("\(output)#beta"))
+            constants[factor] = ConstantTensor(shape: [], values: [beta])
+            converted.append(OperatorNode(name: node.name, operation: .multiply, inputs: [added, factor], outputs: [scaled]))
+            added = scaled
+        }
+        converted.append(OperatorNode(name: node.name, operation: .add, inputs: [product, added], outputs: [output]))
+    }
+
+    /// numpy's matmul by a vector: by it as one column, which is then dropped (a GLM's coefficients).
+    mutating func addMatMulByVector(_ node: ONNXNodeProto, _ inputs: [String], _ vector: ConstantTensor) {
+        guard let output = node.outputs.first else { return }
+        let (column, product) = (freshName("\(output)#column"), freshName("\(output)#product"))
+        constants[column] = ConstantTensor(shape: [vector.values.count, 1], values: vector.values)
+        converted.append(OperatorNode(name: node.name, operation: .matMul, inputs: [inputs[0], column], outputs: [product]))
+        converted.append(OperatorNode(name: node.name, operation: .squeeze(axes: [-1]), inputs: [product], outputs: [output]))
+    }
+
+    /// Clip: a Max with the lower bound, then a Min with the upper (NaN stays NaN, as in onnxruntime); the bounds are
+    /// inputs from opset 11, each optional, and attributes before.
+    mutating func addClip(_ node: ONNXNodeProto, _ inputs: [String]) throws(ModelReadError.Reason) {
+        guard let output = node.outputs.first, let first = inputs.first else { throw .init("Clip \(quoted: node.name) has no input") }
+        var bounds = [(GraphOperation, String)]()
+        for (index, operation, attribute) in [(1, GraphOperation.maximum, "min"), (2, .minimum, "max")] {
+            if opset >= 11, index < inputs.count, !inputs[index].isEmpty {
+                bounds.append((operation, inputs[index]))
+            } else if opset < 11, let value = node.attributes[attribute]?.float {
+                let name = freshName("\(output)#\(attribute)")
+                constants[name] = ConstantTensor(shape: [], values: [value])
+                bounds.append((operation, name))
+            }
+        }
+        guard !bounds.isEmpty else {
+            converted.append(OperatorNode(name: node.name, operation: .identity, inputs: [first], outputs: [output]))
+            return
+        }
+        var running = first
+        for (position, (operation, bound)) in bounds.enumerated() {
+            let result = position == bounds.count - 1 ? output : freshName("\(output)#clipped")
+            converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, bound], outputs: [result]))
+            running = result
+        }
+    }
+}
