@@ -574,6 +574,17 @@ def glm_and_calibration_cases():
                     CalibratedClassifierCV(LogisticRegression(), method="isotonic", cv=3), X, y_multi, R, zipmap=False)
 
 
+def naive_bayes_labels_case():
+    """GaussianNB with string classes exported with zipmap=False: the probabilities are Exp(scores - log-sum-exp), and
+    the label branch names the classes of the scores, which the probabilities carry."""
+    rng = np.random.default_rng(61)
+    X = rng.normal(size=(300, 6)).round(3)
+    R = rng.normal(size=(20, 6)).round(3).astype(np.float32)
+    y = np.array(["low", "mid", "high"])[np.digitize(X[:, 0] - X[:, 3], [-0.6, 0.6])]
+    classifier_case("onnx-gaussian-nb-strings", "skl2onnx GaussianNB, string classes, zipmap=False: Sub, ReduceLogSumExp, Exp; "
+                    "the class names from the label branch", GaussianNB(), X, y, R, zipmap=False)
+
+
 def catboost_cases():
     """CatBoost's own ONNX export (`save_model(format="onnx")`: TreeEnsembleClassifier with a ZipMap, or
     TreeEnsembleRegressor), served through Berth's ONNX path; onnxruntime's answers, checked against CatBoost's."""
@@ -720,5 +731,6 @@ if __name__ == "__main__":
     knn_cases()
     boosting_and_clustering_cases()
     glm_and_calibration_cases()
+    naive_bayes_labels_case()
     refused_cases()
     catboost_cases()

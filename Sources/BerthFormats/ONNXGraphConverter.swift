@@ -9,8 +9,8 @@ struct GraphConverter {
     var constants = [String: ConstantTensor]()
     /// Tensors holding class probabilities (or scores), with the labels of their classes.
     var labels = [String: ClassLabels]()
-    /// Each output of a node that keeps its input's columns (Identity, a Cast to float, Normalizer, LpNormalization, a
-    /// Div), with that input: its labels, found when asked (`labels(of:)`), even where a label branch later in the file
+    /// Each output of a node that keeps its first input's columns (Identity, a Cast to float, Normalizer, LpNormalization,
+    /// Sub, Div, Exp), with that input: its labels, found when asked (`labels(of:)`), even where a label branch later in the file
     /// names them (an `ArrayFeatureExtractor` of class names by an ArgMax, after a OneVsRest's LpNormalization).
     private var carriedFrom = [String: String]()
     /// A ZipMap's output is its input's values.
@@ -111,7 +111,9 @@ struct GraphConverter {
                 emit(.matMul)
             }
         case "Add": emit(.add)
-        case "Sub": emit(.subtract)
+        // Class scores minus a row's normaliser (a naive Bayes model's log-sum-exp) are still one a class, and so are
+        // their Exp.
+        case "Sub": emit(.subtract); carryLabels()
         case "Mul": emit(.multiply)
         // Scores divided by their sum (a k-NN classifier's votes) are still one a class.
         case "Div": emit(.divide); carryLabels()
@@ -126,7 +128,7 @@ struct GraphConverter {
         case "Xor": emit(.xor)
         case "Where": emit(.select)
         case "IsNaN": emit(.unaryMath(.isNaN))
-        case "Exp": emit(.unaryMath(.exp))
+        case "Exp": emit(.unaryMath(.exp)); carryLabels()
         case "Log": emit(.unaryMath(.log))
         case "Sqrt": emit(.unaryMath(.sqrt))
         case "Reciprocal": emit(.unaryMath(.reciprocal))
