@@ -87,8 +87,9 @@ struct CPUGraphModel: CompiledModel {
     }
 
     /// The most bytes of arena one run takes — all cores' arenas together when a batch is split among them — unless
-    /// one row takes more (then a block is one row): a request of more rows runs in blocks of rows that fit, so a wide computed tensor (a one-hot encoding of many categories,
-    /// say) cannot make a large request allocate gigabytes. No kernel mixes rows (normalising over the batch is
+    /// one row takes more (then a block is one row): a request of more rows runs in blocks of rows that fit, so a
+    /// wide computed tensor (a one-hot encoding of many categories, say) cannot make a large request allocate
+    /// gigabytes. No kernel mixes rows (normalising over the batch is
     /// refused), so each row's answer is the one it gets in any block.
     static let arenaBytes = 16 << 20
     /// The most values a row may take in the arena, all slots together (256 MiB), checked at load.

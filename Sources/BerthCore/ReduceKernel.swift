@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceLogSumExp, ReduceSumSquare, ReduceL1, ReduceL2 and
-/// ReduceLogSum: the values along `axes` combined into one, the reduced axes kept as 1 (`keepDims`) or dropped. No axes reduces every axis, or — with
-/// `noopWithEmptyAxes` — none. The log-sum-exp subtracts the largest value first, as onnxruntime does.
+/// ReduceLogSum: the values along `axes` combined into one, the reduced axes kept as 1 (`keepDims`) or dropped. No
+/// axes reduces every axis, or — with `noopWithEmptyAxes` — none. The log-sum-exp subtracts the largest value first, as onnxruntime does.
 struct ReduceKernel: GraphKernel {
     let reduction: Reduction
     /// The axes as the node gives them (negative from the end); empty for none given.

@@ -13,18 +13,14 @@ struct SelectKernel: GraphKernel {
             return
         }
         let rank = outputs[0].shape.count
-        let strides = inputs.map { Shapes.broadcastStrides($0.shape, rank: rank) }
+        let (conditionStrides, chosenStrides, otherwiseStrides) = (Shapes.broadcastStrides(inputs[0].shape, rank: rank),
+                                                                   Shapes.broadcastStrides(inputs[1].shape, rank: rank),
+                                                                   Shapes.broadcastStrides(inputs[2].shape, rank: rank))
         let outputStrides = Shapes.strides(outputs[0].shape)
+        func position(_ index: Int, _ strides: [Int]) -> Int { Shapes.index(index, strides: outputStrides, mappedTo: strides) }
         for index in output.indices {
-            var remaining = index, positions = (0, 0, 0)
-            for dimension in 0..<rank {
-                let coordinate = remaining / outputStrides[dimension]
-                remaining -= coordinate * outputStrides[dimension]
-                positions.0 += coordinate * strides[0][dimension]
-                positions.1 += coordinate * strides[1][dimension]
-                positions.2 += coordinate * strides[2][dimension]
-            }
-            output[index] = condition[positions.0] != 0 ? chosen[positions.1] : otherwise[positions.2]
+            output[index] = condition[position(index, conditionStrides)] != 0 ? chosen[position(index, chosenStrides)]
+                                                                             : otherwise[position(index, otherwiseStrides)]
         }
     }
 }

@@ -1,7 +1,8 @@
 import BerthText
 
-/// Identity, Reshape (to a constant shape, or to another tensor's), Flatten, Squeeze and Unsqueeze: the same values under another shape, never copied. The
-/// batch dimension must stay the first dimension (a model that folds rows together is refused at load).
+/// Identity, Reshape (to a constant shape, or to another tensor's), Flatten, Squeeze and Unsqueeze: the same values
+/// under another shape, never copied. The batch dimension must stay the first dimension (a model that folds rows
+/// together is refused at load).
 struct ViewKernel: GraphKernel {
     enum Change: Sendable {
         case identity

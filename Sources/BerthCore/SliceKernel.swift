@@ -45,15 +45,10 @@ struct SliceKernel: GraphKernel {
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         guard let ranges = try? ranges(inputs[0].shape) else { return }
         let input = inputs[0].buffer, output = outputs[0].buffer
+        // An output coordinate c along an axis is the input's start + c · step there.
         let inputStrides = Shapes.strides(inputs[0].shape), outputStrides = Shapes.strides(outputs[0].shape)
-        for index in output.indices {
-            var remaining = index, source = 0
-            for axis in ranges.indices {
-                let coordinate = remaining / outputStrides[axis]
-                remaining -= coordinate * outputStrides[axis]
-                source += (ranges[axis].start + coordinate * ranges[axis].step) * inputStrides[axis]
-            }
-            output[index] = input[source]
-        }
+        let first = zip(ranges, inputStrides).reduce(0) { $0 + $1.0.start * $1.1 }
+        let steps = zip(ranges, inputStrides).map { $0.step * $1 }
+        for index in output.indices { output[index] = input[first + Shapes.index(index, strides: outputStrides, mappedTo: steps)] }
     }
 }

@@ -5,18 +5,24 @@ import BerthText
 /// and Min of many inputs as operations of two, Clip as a Max and a Min, a Gemm whose C is computed as the product and
 /// an Add, and a MatMul by a vector as one by a column.
 extension GraphConverter {
-    /// Sum, Max or Min of several inputs: the input itself for one, else the operation of two in input order, through
-    /// intermediates named after the output.
+    /// Sum, Max or Min of several inputs: the operation of two in input order.
     mutating func chain(_ operation: GraphOperation, _ node: ONNXNodeProto, _ inputs: [String]) throws(ModelReadError.Reason) {
-        guard let output = node.outputs.first, let first = inputs.first else { throw .init("\(node.opType) \(quoted: node.name) has no input") }
-        guard inputs.count > 1 else {
-            converted.append(OperatorNode(name: node.name, operation: .identity, inputs: inputs, outputs: node.outputs))
+        guard let first = inputs.first else { throw .init("\(node.opType) \(quoted: node.name) has no input") }
+        applyInOrder(to: first, inputs.dropFirst().map { (operation, $0) }, node)
+    }
+
+    /// `first` through each operation of two with its operand in turn, through intermediates named after the node's
+    /// output; `first` itself (an Identity) when there are none.
+    private mutating func applyInOrder(to first: String, _ steps: [(GraphOperation, String)], _ node: ONNXNodeProto) {
+        guard let output = node.outputs.first else { return }
+        guard !steps.isEmpty else {
+            converted.append(OperatorNode(name: node.name, operation: .identity, inputs: [first], outputs: [output]))
             return
         }
         var running = first
-        for (index, next) in inputs.dropFirst().enumerated() {
-            let result = index < inputs.count - 2 ? freshName("\(output)#\(node.opType.lowercased())\(index)") : output
-            converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, next], outputs: [result]))
+        for (index, (operation, operand)) in steps.enumerated() {
+            let result = index < steps.count - 1 ? freshName("\(output)#\(node.opType.lowercased())\(index)") : output
+            converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, operand], outputs: [result]))
             running = result
         }
     }
@@ -34,8 +40,8 @@ extension GraphConverter {
     }
 
     /// A Gemm whose C is computed from the request (a KMeans export's row norms): the product, then beta · C added to it.
-    mutating func addGemmOfComputedC(_ node: ONNXNodeProto, _ inputs: [String], gemm: GraphOperation, beta: Float) {
-        guard let output = node.outputs.first else { return }
+    mutating func addGemmOfComputedC(_ node: ONNXNodeProto, _ inputs: [String], gemm: GraphOperation) {
+        guard let output = node.outputs.first, case .gemm(_, let beta, _, _) = gemm else { return }
         let product = freshName("\(output)#product")
         converted.append(OperatorNode(name: node.name, operation: gemm, inputs: Array(inputs.prefix(2)), outputs: [product]))
         var added = inputs[2]
@@ -71,15 +77,6 @@ extension GraphConverter {
                 bounds.append((operation, name))
             }
         }
-        guard !bounds.isEmpty else {
-            converted.append(OperatorNode(name: node.name, operation: .identity, inputs: [first], outputs: [output]))
-            return
-        }
-        var running = first
-        for (position, (operation, bound)) in bounds.enumerated() {
-            let result = position == bounds.count - 1 ? output : freshName("\(output)#clipped")
-            converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, bound], outputs: [result]))
-            running = result
-        }
+        applyInOrder(to: first, bounds, node)
     }
 }

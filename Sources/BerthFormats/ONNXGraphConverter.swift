@@ -9,9 +9,10 @@ struct GraphConverter {
     var constants = [String: ConstantTensor]()
     /// Tensors holding class probabilities (or scores), with the labels of their classes.
     var labels = [String: ClassLabels]()
-    /// Each output of a node that keeps its first input's columns (Identity, a Cast to float, Normalizer, LpNormalization,
-    /// Sub, Div, Exp), with that input: its labels, found when asked (`labels(of:)`), even where a label branch later in the file
-    /// names them (an `ArrayFeatureExtractor` of class names by an ArgMax, after a OneVsRest's LpNormalization).
+    /// Each output of a node that keeps its first input's columns (Identity, a Cast to float, Normalizer,
+    /// LpNormalization, Sub, Div, Exp), with that input: its labels, found when asked (`labels(of:)`), even where a
+    /// label branch later in the file names them (an `ArrayFeatureExtractor` of class names by an ArgMax, after a
+    /// OneVsRest's LpNormalization).
     private var carriedFrom = [String: String]()
     /// A ZipMap's output is its input's values.
     var alias = [String: String]()
@@ -100,7 +101,7 @@ struct GraphConverter {
             let gemm = GraphOperation.gemm(alpha: float("alpha", 1), beta: float("beta", 1), transA: int("transA", 0) != 0,
                                            transB: int("transB", 0) != 0)
             if inputs.count == 3, !inputs[2].isEmpty, constants[inputs[2]] == nil {
-                addGemmOfComputedC(node, inputs, gemm: gemm, beta: float("beta", 1))
+                addGemmOfComputedC(node, inputs, gemm: gemm)
             } else {
                 emit(gemm)
             }

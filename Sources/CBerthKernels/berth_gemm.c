@@ -7,11 +7,14 @@
 #define BLOCK_ROWS 8
 #define NARROW_COLUMNS 4
 
+// Relu as the separate Relu kernel does it: `!(v <= 0)` keeps NaN and turns -0 into +0, as Swift's max(v, 0) does.
+static inline float relu_one(float value) { return !(value <= 0.0f) ? value : 0.0f; }
+
 // What every path does to each product of `column` before storing it: the addend, then Relu, as the separate Add
-// and Relu kernels would (`!(v <= 0)` keeps NaN and turns -0 into +0, as Swift's max(v, 0) does).
+// and Relu kernels would.
 static inline float finish_one(float value, berth_gemm_epilogue epilogue, long column) {
     if (epilogue.addend) value += epilogue.addend[column];
-    if (epilogue.relu) value = !(value <= 0.0f) ? value : 0.0f;
+    if (epilogue.relu) value = relu_one(value);
     return value;
 }
 
@@ -24,7 +27,7 @@ static inline void finish_portable(float *values, berth_gemm_epilogue epilogue, 
         for (int j = 0; j < PANEL; j++) values[j] += addend[j];
     }
     if (epilogue.relu) {
-        for (int j = 0; j < PANEL; j++) values[j] = !(values[j] <= 0.0f) ? values[j] : 0.0f;
+        for (int j = 0; j < PANEL; j++) values[j] = relu_one(values[j]);
     }
 }
 
