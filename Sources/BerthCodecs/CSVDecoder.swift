@@ -94,9 +94,9 @@ public struct CSVDecoder: RequestDecoder {
     /// Appends the line's values and returns how many there were. With a `header`, a field in a column the model
     /// does not have is skipped (read as missing), whatever it holds.
     ///
-    /// A plain number followed by the delimiter or the line end (nearly every field) is read in one pass; any
-    /// other field (empty, quoted, padded, `nan`, `inf`, long, malformed, or a category value) is cut at its
-    /// delimiter and read by `number`, or as a category (`CategoryText`).
+    /// A plain number followed by the delimiter or the line end (nearly every field) is read in one pass, and an
+    /// empty field is a missing value at once; any other field (quoted, padded, `nan`, `inf`, long, malformed, or a
+    /// category value) is cut at its delimiter and read by `number`, or as a category (`CategoryText`).
     private func decodeLine<Values: FeatureValues>(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, delimiter: UInt8,
                                                    lineNumber: Int, header: CSVHeaderColumns?, isFirstRow: Bool,
                                                    into values: inout Values) throws(CodecError) -> Int {
@@ -112,6 +112,12 @@ public struct CSVDecoder: RequestDecoder {
                     fieldStart = fieldEnd + 1
                     continue
                 }
+            } else if fieldStart == range.upperBound || bytes[fieldStart] == delimiter {
+                // An empty field, a missing value: at once, not cut and read by `number` as every other field is.
+                values.append(.nan)
+                if fieldStart == range.upperBound { return fields }
+                fieldStart += 1
+                continue
             }
             var fieldEnd = fieldStart
             while fieldEnd < range.upperBound && bytes[fieldEnd] != delimiter { fieldEnd += 1 }
