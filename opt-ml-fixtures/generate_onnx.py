@@ -299,6 +299,51 @@ def mlp_activations_case():
                "rows that saturate Tanh and Sigmoid", {"model.onnx": data}, R, values=outputs[0])
 
 
+def torch_layers_case():
+    """A tabular network with the layers PyTorch's exporter writes beside Linear (opset 17): Gemm → BatchNormalization
+    (nn.BatchNorm1d in eval mode) → Relu → Dropout (eval: passes through) → Gemm → LayerNormalization (nn.LayerNorm) →
+    exact GELU as torch writes nn.GELU below opset 20 (Div by √2, Erf, Add 1, Mul by the input, Mul by 0.5) → Gemm."""
+    rng = np.random.default_rng(71)
+    features, hidden, outputs_count = 8, 16, 3
+    weights = {
+        "w1": rng.normal(scale=0.5, size=(hidden, features)), "b1": rng.normal(scale=0.1, size=hidden),
+        "bn_scale": rng.uniform(0.5, 1.5, size=hidden), "bn_bias": rng.normal(scale=0.2, size=hidden),
+        "bn_mean": rng.normal(scale=0.5, size=hidden), "bn_var": rng.uniform(0.2, 2.0, size=hidden),
+        "ratio": np.array(0.25),
+        "w2": rng.normal(scale=0.4, size=(hidden, hidden)), "b2": rng.normal(scale=0.1, size=hidden),
+        "ln_scale": rng.uniform(0.5, 1.5, size=hidden), "ln_bias": rng.normal(scale=0.2, size=hidden),
+        "sqrt2": np.array(np.sqrt(2.0)), "one": np.array(1.0), "half": np.array(0.5),
+        "w3": rng.normal(scale=0.5, size=(outputs_count, hidden)), "b3": rng.normal(scale=0.1, size=outputs_count),
+    }
+    nodes = [
+        helper.make_node("Gemm", ["input", "w1", "b1"], ["h1"], name="fc1", transB=1),
+        helper.make_node("BatchNormalization", ["h1", "bn_scale", "bn_bias", "bn_mean", "bn_var"], ["n1"], name="bn1", epsilon=1e-5),
+        helper.make_node("Relu", ["n1"], ["a1"], name="relu1"),
+        helper.make_node("Dropout", ["a1", "ratio"], ["d1"], name="dropout1"),
+        helper.make_node("Gemm", ["d1", "w2", "b2"], ["h2"], name="fc2", transB=1),
+        helper.make_node("LayerNormalization", ["h2", "ln_scale", "ln_bias"], ["n2"], name="ln2", axis=-1, epsilon=1e-5),
+        helper.make_node("Div", ["n2", "sqrt2"], ["g_div"], name="gelu_div"),
+        helper.make_node("Erf", ["g_div"], ["g_erf"], name="gelu_erf"),
+        helper.make_node("Add", ["g_erf", "one"], ["g_add"], name="gelu_add"),
+        helper.make_node("Mul", ["n2", "g_add"], ["g_mul"], name="gelu_mul"),
+        helper.make_node("Mul", ["g_mul", "half"], ["a2"], name="gelu_half"),
+        helper.make_node("Gemm", ["a2", "w3", "b3"], ["output"], name="fc3", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "torch_layers",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", features])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", outputs_count])],
+        initializer=[numpy_helper.from_array(value.astype(np.float32), name) for name, value in weights.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="berth-fixtures")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    R = (rng.normal(size=(24, features)) * 2).astype(np.float32)
+    data = model.SerializeToString()
+    outputs, _ = run(data, R)
+    write_case("onnx-torch-layers", "a tabular network as torch.onnx.export writes it: Gemm, BatchNormalization, Relu, Dropout, "
+               "Gemm, LayerNormalization, exact GELU (Erf), Gemm (opset 17)", {"model.onnx": data}, R, values=outputs[0])
+
+
 def tree_modes_graph(aggregate, post_transform="NONE"):
     """A hand-written TreeEnsembleRegressor using every node mode, missing-value tracking and two targets."""
     # Tree 0: node 0 x0 <= 0.5 ? 1 : 2; node 1 x1 < -0.25 ? 3 : 4; node 2 x2 >= 0.75 ? 5 : 6; node 4 x3 == 1 ? 7 : 8;
@@ -641,15 +686,15 @@ def refused_cases():
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])
     mlp = mlp_graph(np.random.default_rng(1), 6, 8, 2, opset=13).SerializeToString()
     save("truncated.onnx", None, "is not a valid ONNX model", raw=mlp[: len(mlp) // 2])
-    save("unsupported-ops.onnx", model_of([helper.make_node("Erf", ["input"], ["e"], name="erf_1"),
+    save("unsupported-ops.onnx", model_of([helper.make_node("Sin", ["input"], ["e"], name="sin_1"),
                                            helper.make_node("Conv", ["e", "w"], ["y"], name="conv_7")],
                                           [x], [y], [numpy_helper.from_array(np.ones((4, 4, 1), np.float32), "w")]),
-         "uses operators Berth does not run: Erf (node 'erf_1'), Conv (node 'conv_7')")
+         "uses operators Berth does not run: Sin (node 'sin_1'), Conv (node 'conv_7')")
     # Many nodes of one operator must not hide another one (the message names each operator once).
-    erfs = [helper.make_node("Erf", ["input" if i == 0 else f"e{i - 1}"], [f"e{i}"], name=f"erf_{i}") for i in range(12)]
-    save("many-unsupported-nodes.onnx", model_of(erfs + [helper.make_node("Conv", ["e11", "w"], ["y"], name="conv_12")],
+    sines = [helper.make_node("Sin", ["input" if i == 0 else f"e{i - 1}"], [f"e{i}"], name=f"sin_{i}") for i in range(12)]
+    save("many-unsupported-nodes.onnx", model_of(sines + [helper.make_node("Conv", ["e11", "w"], ["y"], name="conv_12")],
                                                  [x], [y], [numpy_helper.from_array(np.ones((4, 4, 1), np.float32), "w")]),
-         "uses operators Berth does not run: Erf (12 nodes, the first 'erf_0'), Conv (node 'conv_12')")
+         "uses operators Berth does not run: Sin (12 nodes, the first 'sin_0'), Conv (node 'conv_12')")
     symbolic = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", "features"])
     save("symbolic-feature-dimension.onnx", model_of([helper.make_node("Relu", ["input"], ["y"])], [symbolic], [y]),
          "only the batch dimension may be symbolic")
@@ -732,5 +777,6 @@ if __name__ == "__main__":
     boosting_and_clustering_cases()
     glm_and_calibration_cases()
     naive_bayes_labels_case()
+    torch_layers_case()
     refused_cases()
     catboost_cases()

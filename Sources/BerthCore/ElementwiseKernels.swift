@@ -5,7 +5,7 @@ import Darwin
 #endif
 import CBerthKernels
 
-/// Relu, LeakyRelu, Sigmoid, Tanh, Cast, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not, Binarizer, and a ConstantOfShape
+/// Relu, LeakyRelu, Sigmoid, Tanh, Cast, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not, Erf, Binarizer, and a ConstantOfShape
 /// of a Shape: one value in, one value out, same shape.
 struct UnaryKernel: GraphKernel {
     enum Function: Sendable { case activation(Activation), truncate, nonZero, math(UnaryMath), binarize(threshold: Float), fill(Float) }
@@ -38,6 +38,7 @@ struct UnaryKernel: GraphKernel {
         case .absolute: for index in input.indices { output[index] = abs(input[index]) }
         case .logicalNot: for index in input.indices { output[index] = input[index] == 0 ? 1 : 0 }
         case .isNaN: for index in input.indices { output[index] = input[index].isNaN ? 1 : 0 }
+        case .erf: for index in input.indices { output[index] = erff(input[index]) }
         }
     }
 }

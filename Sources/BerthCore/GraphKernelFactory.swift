@@ -114,6 +114,8 @@ enum GraphKernelFactory {
             }
             return SliceKernel(starts: starts, ends: ends, axes: axes, steps: [Int](repeating: 1, count: starts.count), constantInputIndices: [])
         case .lpNormalization(let axis, let order): return LpNormalizationKernel(axis: axis, order: order)
+        case .channelAffine(let scale, let bias): return ChannelAffineKernel(scale: scale, bias: bias)
+        case .layerNormalization(let axis, let epsilon): return LayerNormalizationKernel(axis: axis, epsilon: epsilon)
         case .labelEncoder(let keys, let values, let fallback): return try LabelEncoderKernel(keys: keys, values: values, fallback: fallback)
         case .squeeze(let axes):
             return ViewKernel(change: .squeeze(axes: axes), parameter: try axesInput(inputs, when: axes == nil, node: "Squeeze"))

@@ -9,12 +9,14 @@ extension GraphOperation {
              .gather, .maximum, .minimum, .tableLookup, .neighborDistances, .topK, .reshapeLike, .greaterOrEqual, .lessOrEqual, .and, .or,
              .xor: 2...2
         case .select: 3...3
+        case .layerNormalization: 2...3
         case .slice(let starts, _, _): starts == nil ? 3...5 : 1...1
         case .squeeze, .unsqueeze, .reduce: 1...2
         case .concat: 1...4_096
         case .relu, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .argMax, .argMin, .cast, .flatten, .identity, .transpose,
              .scaler, .normalizer, .imputer, .linearRegressor, .linearClassifier, .treeEnsemble,
-             .supportVectorRegressor, .supportVectorClassifier, .unaryMath, .binarizer, .oneHotEncoder, .fill, .lpNormalization, .labelEncoder:
+             .supportVectorRegressor, .supportVectorClassifier, .unaryMath, .binarizer, .oneHotEncoder, .fill, .lpNormalization, .labelEncoder,
+             .channelAffine:
             1...1
         }
     }

@@ -13,7 +13,7 @@ public enum GraphOperation: Sendable, Equatable {
     case select
     /// The larger or smaller of two values, NaN where either is NaN (a Max or Min of several inputs is a chain of them).
     case maximum, minimum
-    /// Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not of a boolean, and IsNaN.
+    /// Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not of a boolean, IsNaN and Erf.
     case unaryMath(UnaryMath)
     /// `ai.onnx.ml` Binarizer: 1 where a value is greater than `threshold`, else 0.
     case binarizer(threshold: Float)
@@ -62,6 +62,12 @@ public enum GraphOperation: Sendable, Equatable {
     /// ONNX LpNormalization: each vector along `axis` divided by its L1 (`order` 1) or L2 (2) norm; a zero norm gives
     /// zeros, as onnxruntime's does.
     case lpNormalization(axis: Int, order: Int)
+    /// ONNX BatchNormalization at inference: `x · scale + bias` along axis 1 (the channel axis), the scale and bias
+    /// worked out by the format reader from the node's constant statistics, as onnxruntime works them out.
+    case channelAffine(scale: [Float], bias: [Float])
+    /// ONNX LayerNormalization: each row's entries from `axis` on less their mean, over their standard deviation
+    /// (with `epsilon` under the root), times the second input and plus the third (when given), broadcast over them.
+    case layerNormalization(axis: Int, epsilon: Float)
     /// `ai.onnx.ml` LabelEncoder of numeric keys to numeric values: each value's key's value, `fallback` for any other.
     case labelEncoder(keys: [Float], values: [Float], fallback: Float)
     case concat(axis: Int)
@@ -84,7 +90,7 @@ public enum GraphOperation: Sendable, Equatable {
 
 /// The one-input functions of `GraphOperation.unaryMath`.
 public enum UnaryMath: Sendable, Equatable {
-    case exp, log, sqrt, reciprocal, negate, absolute, logicalNot, isNaN
+    case exp, log, sqrt, reciprocal, negate, absolute, logicalNot, isNaN, erf
 }
 
 /// How `GraphOperation.neighborDistances` measures a row against a reference row: a sum over the features of the

@@ -196,6 +196,17 @@ struct GraphConverter {
         case "ArgMin":
             emit(.argMin(axis: int("axis", 0), keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
         case "Clip": try addClip(node, inputs)
+        case "Erf": emit(.unaryMath(.erf))
+        case "BatchNormalization": try addBatchNormalization(node, inputs, epsilon: float("epsilon", 1e-5), trainingMode: int("training_mode", 0))
+        case "LayerNormalization":
+            guard int("stash_type", 1) == 1 else {
+                throw .init("LayerNormalization \(quoted: node.name) computes its statistics in a type other than float (stash_type \(int("stash_type", 1)))")
+            }
+            guard node.outputs.dropFirst().allSatisfy(\.isEmpty) else {
+                throw .init("LayerNormalization \(quoted: node.name) writes its mean and inverse deviation, which are for training; export in eval mode")
+            }
+            emit(.layerNormalization(axis: int("axis", -1), epsilon: float("epsilon", 1e-5)))
+        case "Dropout": try addDropout(node, inputs)
         case "Cast":
             switch int("to", 1) {
             case 1, 10, 11: emit(.cast(.float)); carryLabels()

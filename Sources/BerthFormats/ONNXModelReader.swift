@@ -28,7 +28,7 @@ enum ONNXModelReader {
         "Pow", "Greater", "Less", "Equal", "Exp", "Log", "Sqrt", "Reciprocal", "Neg", "Abs", "Not", "Sum", "ReduceSum", "ReduceMean",
         "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp", "Gather", "Shape", "ConstantOfShape", "Max", "Min", "TopK", "Scan",
         "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor", "Where", "IsNaN",
-        "Slice", "LpNormalization", "ArgMin", "Clip",
+        "Slice", "LpNormalization", "ArgMin", "Clip", "Erf", "BatchNormalization", "LayerNormalization", "Dropout",
     ]
     static let mlOperators: Set<String> = [
         "Scaler", "Normalizer", "Imputer", "LinearRegressor", "LinearClassifier", "TreeEnsembleRegressor",

@@ -50,10 +50,11 @@ import Testing
         case .absolute: { abs($0) }
         case .logicalNot: { $0 == 0 ? 1 : 0 }
         case .isNaN: { $0.isNaN ? 1 : 0 }
+        case .erf: { erff($0) }
         }
     }
 
-    @Test(arguments: [UnaryMath.exp, .log, .sqrt, .reciprocal, .negate, .absolute, .logicalNot, .isNaN])
+    @Test(arguments: [UnaryMath.exp, .log, .sqrt, .reciprocal, .negate, .absolute, .logicalNot, .isNaN, .erf])
     func aUnaryFunctionAppliesToEveryValue(_ function: UnaryMath) throws {
         let definition = Self.definition(function)
         // Twelve values: a vector of eight and four after it; negative values, −0, a subnormal and an infinity.

@@ -151,7 +151,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (node("Erf", name: "erf_1"), "uses operator Erf (node 'erf_1'), which Berth does not run"),
+        (node("Conv", name: "conv_1"), "uses operator Conv (node 'conv_1'), which Berth does not run"),
         (node("Concat", ["x", "x"], name: "cat"), "Concat 'cat' has no axis"),
         (node("Cast", name: "to_string", with: ["to": .init(int: 8)]), "Cast 'to_string' converts to data type 8"),
         (node("Normalizer", name: "norm", domain: "ai.onnx.ml", with: ["norm": .init(string: "L3")]), "Normalizer 'norm' has norm L3"),

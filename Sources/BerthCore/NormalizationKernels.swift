@@ -1,0 +1,80 @@
+/// ONNX BatchNormalization at inference, as PyTorch's `nn.BatchNorm1d` exports: each channel (axis 1) times its
+/// scale plus its bias, the two worked out from the layer's statistics when the model is read.
+struct ChannelAffineKernel: GraphKernel {
+    let scale: [Float]
+    let bias: [Float]
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        let shape = inputs[0]
+        guard shape.count >= 2, shape[1] == scale.count, bias.count == scale.count else {
+            throw ModelValidationError("""
+                a BatchNormalization of \(scale.count) channels reads a tensor of shape \(Shapes.describe(shape)), whose axis 1 \
+                (the channels) is not \(scale.count) long
+                """)
+        }
+        return [shape]
+    }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let (outer, channels, inner) = Shapes.aroundAxis(inputs[0].shape, axis: 1, flattenFromAxis: false)
+        let input = inputs[0].buffer, output = outputs[0].buffer
+        for block in 0..<outer {
+            for channel in 0..<channels {
+                let start = (block * channels + channel) * inner
+                let (factor, addend) = (scale[channel], bias[channel])
+                for index in start..<start + inner { output[index] = input[index] * factor + addend }
+            }
+        }
+    }
+}
+
+/// ONNX LayerNormalization (opset 17; PyTorch's `nn.LayerNorm`): each row's entries from `axis` to the last, less
+/// their mean and over their standard deviation (`epsilon` under the root), then times the scale (the second input)
+/// plus the bias (the third, when given), each as long as those entries or a single value. The mean and variance
+/// are worked out in double precision, two passes over the entries, and never across the batch axis.
+struct LayerNormalizationKernel: GraphKernel {
+    let axis: Int
+    let epsilon: Float
+
+    func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
+        let shape = inputs[0]
+        let resolved = try Shapes.axis(axis, rank: shape.count)
+        guard resolved > 0, !shape[resolved...].contains(batch) else {
+            throw ModelValidationError("a LayerNormalization from axis \(axis) of a tensor of shape \(Shapes.describe(shape)) mixes the rows of a request")
+        }
+        let span = shape[resolved...].reduce(1, *)
+        for parameter in inputs.dropFirst() {
+            let count = parameter.reduce(1, *)
+            guard !parameter.contains(batch), count == span || count == 1 else {
+                throw ModelValidationError("""
+                    a LayerNormalization over \(span) entries a row takes a scale or bias of shape \(Shapes.describe(parameter))
+                    """)
+            }
+        }
+        return [shape]
+    }
+
+    func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
+        let (rows, span, _) = Shapes.aroundAxis(inputs[0].shape, axis: axis, flattenFromAxis: true)
+        let input = inputs[0].buffer, output = outputs[0].buffer
+        let scale = inputs[1].buffer
+        let bias = inputs.count > 2 ? inputs[2].buffer : nil
+        for row in 0..<rows {
+            let start = row * span
+            var sum = 0.0
+            for index in start..<start + span { sum += Double(input[index]) }
+            let mean = sum / Double(span)
+            var squares = 0.0
+            for index in start..<start + span {
+                let deviation = Double(input[index]) - mean
+                squares += deviation * deviation
+            }
+            let deviation = (squares / Double(span) + Double(epsilon)).squareRoot()
+            for offset in 0..<span {
+                let normalized = Float((Double(input[start + offset]) - mean) / deviation)
+                let scaled = normalized * scale[scale.count == 1 ? 0 : offset]
+                output[start + offset] = bias.map { scaled + $0[$0.count == 1 ? 0 : offset] } ?? scaled
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Testing
+@testable import BerthCore
+
+/// BatchNormalization's per-channel scale and bias (`ChannelAffineKernel`) and LayerNormalization
+/// (`LayerNormalizationKernel`) on numbers worked out by hand.
+@Suite struct NormalizationKernelTests {
+    typealias G = GraphTesting
+
+    @Test func aChannelAffineScalesAndShiftsEachColumn() throws {
+        let graph = G.graph([G.node(.channelAffine(scale: [2, -1, 0.5], bias: [1, 0, -1]))], features: 3)
+        #expect(try G.run(graph, [[1, 2, 4], [0, -3, .nan]]).map { $0.map { $0.isNaN ? 999 : $0 } } == [[3, -2, 1], [1, 3, 999]])
+        #expect(G.refusal(G.graph([G.node(.channelAffine(scale: [1, 1], bias: [0, 0]))], features: 3))?.contains("axis 1") == true)
+    }
+
+    /// Along axis 1 of a rank-3 tensor: each channel's block of entries, not the last axis.
+    @Test func aChannelAffineOfARank3TensorWorksAlongAxis1() throws {
+        let constants = ["shape": ConstantTensor(shape: [3], values: [0, 2, 2])]
+        let graph = G.graph([G.node(.reshape(allowZero: false), [G.input, "shape"], outputs: ["r"], name: "r"),
+                             G.node(.channelAffine(scale: [10, 100], bias: [1, 2]), ["r"], outputs: ["a"], name: "a"),
+                             G.node(.flatten(axis: 1), ["a"], outputs: ["y"], name: "f")], features: 4, constants: constants)
+        #expect(try G.run(graph, [[1, 2, 3, 4]]) == [[11, 21, 302, 402]])
+    }
+
+    @Test func layerNormalizationNormalizesEachRowThenScalesAndShifts() throws {
+        let constants = ["scale": ConstantTensor(shape: [4], values: [1, 2, 1, 1]), "bias": ConstantTensor(shape: [1], values: [0.5])]
+        let graph = G.graph([G.node(.layerNormalization(axis: -1, epsilon: 0), [G.input, "scale", "bias"])], features: 4, constants: constants)
+        // [1, 3, 5, 7]: mean 4, variance 5; [2, 2, 2, 2] with ε = 0 would divide by 0, so a second graph takes ε = 1.
+        let root5 = Float(5).squareRoot()
+        G.expectClose(try G.run(graph, [[1, 3, 5, 7]]), [[-3 / root5 + 0.5, -2 / root5 + 0.5, 1 / root5 + 0.5, 3 / root5 + 0.5]])
+        let smoothed = G.graph([G.node(.layerNormalization(axis: 1, epsilon: 1), [G.input, "scale"])], features: 4, constants: constants)
+        #expect(try G.run(smoothed, [[2, 2, 2, 2]]) == [[0, 0, 0, 0]])
+    }
+
+    @Test func layerNormalizationRefusesTheBatchAxisAndAScaleOfAnotherLength() {
+        let constants = ["scale": ConstantTensor(shape: [3], values: [1, 1, 1])]
+        #expect(G.refusal(G.graph([G.node(.layerNormalization(axis: 0, epsilon: 1e-5), [G.input, "scale"])], features: 3,
+                                  constants: constants))?.contains("mixes the rows") == true)
+        #expect(G.refusal(G.graph([G.node(.layerNormalization(axis: -1, epsilon: 1e-5), [G.input, "scale"])], features: 4,
+                                  constants: constants))?.contains("scale or bias") == true)
+    }
+}
