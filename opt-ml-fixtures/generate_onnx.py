@@ -344,6 +344,46 @@ def torch_layers_case():
                "Gemm, LayerNormalization, exact GELU (Erf), Gemm (opset 17)", {"model.onnx": data}, R, values=outputs[0])
 
 
+def torch_activations_case():
+    """Every activation PyTorch exports beyond Relu, LeakyRelu, Sigmoid and Tanh, each after a Gemm (opset 20): ELU,
+    SELU, CELU, Softplus, Softsign, Hardsigmoid, Hardswish, Mish, GELU (the Gelu operator, both approximations),
+    PReLU with a slope per channel, and ThresholdedRelu; rows wide enough to reach each function's tails."""
+    rng = np.random.default_rng(83)
+    features, hidden, outputs_count = 6, 12, 2
+    activations = [
+        ("Elu", {"alpha": 0.7}), ("Selu", {}), ("Celu", {"alpha": 1.5}), ("Softplus", {}), ("Softsign", {}),
+        ("HardSigmoid", {"alpha": 0.25, "beta": 0.4}), ("HardSwish", {}), ("Mish", {}), ("Gelu", {}),
+        ("Gelu", {"approximate": "tanh"}), ("PRelu", {}), ("ThresholdedRelu", {"alpha": 0.3}),
+    ]
+    initializers = {"w0": rng.normal(scale=0.8, size=(hidden, features)), "b0": rng.normal(scale=0.3, size=hidden),
+                    "slope": rng.uniform(-0.5, 0.5, size=hidden)}
+    nodes, current = [], "input"
+    for index, (op_type, attributes) in enumerate(activations):
+        if index > 0:
+            initializers[f"w{index}"] = rng.normal(scale=0.7, size=(hidden, hidden))
+            initializers[f"b{index}"] = rng.normal(scale=0.3, size=hidden)
+        nodes.append(helper.make_node("Gemm", [current, f"w{index}", f"b{index}"], [f"h{index}"], name=f"fc{index}", transB=1))
+        inputs = [f"h{index}", "slope"] if op_type == "PRelu" else [f"h{index}"]
+        nodes.append(helper.make_node(op_type, inputs, [f"a{index}"], name=f"{op_type.lower()}{index}", **attributes))
+        current = f"a{index}"
+    initializers["w_out"] = rng.normal(scale=0.5, size=(outputs_count, hidden))
+    initializers["b_out"] = rng.normal(scale=0.1, size=outputs_count)
+    nodes.append(helper.make_node("Gemm", [current, "w_out", "b_out"], ["output"], name="fc_out", transB=1))
+    graph = helper.make_graph(
+        nodes, "torch_activations",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", features])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", outputs_count])],
+        initializer=[numpy_helper.from_array(value.astype(np.float32), name) for name, value in initializers.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)], producer_name="berth-fixtures")
+    model.ir_version = 9
+    onnx.checker.check_model(model)
+    R = (rng.normal(size=(32, features)) * np.array([0.5, 1, 2, 4, 6, 8])).astype(np.float32)
+    data = model.SerializeToString()
+    outputs, _ = run(data, R)
+    write_case("onnx-torch-activations", "Gemm layers through ELU, SELU, CELU, Softplus, Softsign, HardSigmoid, HardSwish, Mish, "
+               "Gelu (exact and tanh), PRelu and ThresholdedRelu (opset 20)", {"model.onnx": data}, R, values=outputs[0])
+
+
 def tree_modes_graph(aggregate, post_transform="NONE"):
     """A hand-written TreeEnsembleRegressor using every node mode, missing-value tracking and two targets."""
     # Tree 0: node 0 x0 <= 0.5 ? 1 : 2; node 1 x1 < -0.25 ? 3 : 4; node 2 x2 >= 0.75 ? 5 : 6; node 4 x3 == 1 ? 7 : 8;
@@ -778,5 +818,6 @@ if __name__ == "__main__":
     glm_and_calibration_cases()
     naive_bayes_labels_case()
     torch_layers_case()
+    torch_activations_case()
     refused_cases()
     catboost_cases()

@@ -5,8 +5,8 @@ import Darwin
 #endif
 import CBerthKernels
 
-/// Relu, LeakyRelu, Sigmoid, Tanh, Cast, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not, Erf, Binarizer, and a ConstantOfShape
-/// of a Shape: one value in, one value out, same shape.
+/// Relu, LeakyRelu, Sigmoid, Tanh, the other activations (`UnaryMath`), Cast, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not,
+/// Erf, Binarizer, and a ConstantOfShape of a Shape: one value in, one value out, same shape.
 struct UnaryKernel: GraphKernel {
     enum Function: Sendable { case activation(Activation), truncate, nonZero, math(UnaryMath), binarize(threshold: Float), fill(Float) }
 
@@ -39,15 +39,52 @@ struct UnaryKernel: GraphKernel {
         case .logicalNot: for index in input.indices { output[index] = input[index] == 0 ? 1 : 0 }
         case .isNaN: for index in input.indices { output[index] = input[index].isNaN ? 1 : 0 }
         case .erf: for index in input.indices { output[index] = erff(input[index]) }
+        case .softplus: for index in input.indices { output[index] = softplus(input[index]) }
+        case .softsign: for index in input.indices { output[index] = input[index] / (1 + abs(input[index])) }
+        case .elu(let alpha): for index in input.indices { output[index] = elu(input[index], alpha) }
+        case .selu(let alpha, let gamma): for index in input.indices { output[index] = gamma * elu(input[index], alpha) }
+        case .celu(let alpha):
+            for index in input.indices {
+                let value = input[index]
+                output[index] = value.isNaN ? value : max(0, value) + min(0, alpha * expm1f(value / alpha))
+            }
+        case .hardSigmoid(let alpha, let beta): for index in input.indices { output[index] = hardSigmoid(input[index], alpha, beta) }
+        case .hardSwish: for index in input.indices { output[index] = input[index] * hardSigmoid(input[index], 1 / 6, 0.5) }
+        case .mish: for index in input.indices { output[index] = input[index] * tanhf(softplus(input[index])) }
+        case .thresholdedRelu(let alpha): for index in input.indices { output[index] = input[index] > alpha || input[index].isNaN ? input[index] : 0 }
+        case .gelu(let tanhApproximation):
+            for index in input.indices {
+                let value = input[index]
+                let cumulative = tanhApproximation
+                    ? 1 + tanhf(0.797_884_560_802_865_4 * (value + 0.044715 * value * value * value))
+                    : 1 + erff(value * 0.707_106_781_186_547_5)
+                output[index] = 0.5 * value * cumulative
+            }
         }
+    }
+
+    /// `log(1 + e^x)` as onnxruntime works it out: `x + log(1 + e^−x)` above 0, so that e^x never overflows.
+    private static func softplus(_ value: Float) -> Float {
+        value > 0 ? value + log1pf(expf(-value)) : log1pf(expf(value))
+    }
+
+    private static func elu(_ value: Float, _ alpha: Float) -> Float {
+        value >= 0 || value.isNaN ? value : alpha * expm1f(value)
+    }
+
+    /// NaN stays NaN (a comparison with it is false either way).
+    private static func hardSigmoid(_ value: Float, _ alpha: Float, _ beta: Float) -> Float {
+        let line = alpha * value + beta
+        return line.isNaN ? line : max(0, min(1, line))
     }
 }
 
-/// Add, Sub, Mul, Div, Pow, the comparisons, And, Or, Xor, Max and Min of two with numpy broadcasting; the comparisons
-/// and logical operators give 1 or 0, and Max and Min NaN where either value is NaN, as onnxruntime's do.
+/// Add, Sub, Mul, Div, Pow, the comparisons, And, Or, Xor, Max, Min and PRelu of two with numpy broadcasting; the
+/// comparisons and logical operators give 1 or 0, and Max and Min NaN where either value is NaN, as onnxruntime's do.
 struct BinaryKernel: GraphKernel {
     enum Function: Sendable {
         case add, subtract, multiply, divide, power, greater, less, equal, greaterOrEqual, lessOrEqual, and, or, xor, maximum, minimum
+        case parametricRelu
     }
 
     let function: Function
@@ -74,6 +111,7 @@ struct BinaryKernel: GraphKernel {
         case .xor: (a != 0) != (b != 0) ? 1 : 0
         case .maximum: a.isNaN || b.isNaN ? .nan : max(a, b)
         case .minimum: a.isNaN || b.isNaN ? .nan : min(a, b)
+        case .parametricRelu: a > 0 ? a : a * b
         }
     }
 

@@ -52,6 +52,7 @@ enum GraphKernelFactory {
         case .select: return SelectKernel()
         case .maximum: return BinaryKernel(function: .maximum)
         case .minimum: return BinaryKernel(function: .minimum)
+        case .parametricRelu: return BinaryKernel(function: .parametricRelu)
         case .unaryMath(let function): return UnaryKernel(function: .math(function))
         case .binarizer(let threshold): return UnaryKernel(function: .binarize(threshold: threshold))
         case .fill(let value): return UnaryKernel(function: .fill(value))

@@ -13,6 +13,8 @@ public enum GraphOperation: Sendable, Equatable {
     case select
     /// The larger or smaller of two values, NaN where either is NaN (a Max or Min of several inputs is a chain of them).
     case maximum, minimum
+    /// ONNX PRelu: `x` from 0 up, the second input (the slope, broadcast) times `x` below.
+    case parametricRelu
     /// Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not of a boolean, IsNaN and Erf.
     case unaryMath(UnaryMath)
     /// `ai.onnx.ml` Binarizer: 1 where a value is greater than `threshold`, else 0.
@@ -88,9 +90,30 @@ public enum GraphOperation: Sendable, Equatable {
     case supportVectorClassifier(SupportVectorOperation)
 }
 
-/// The one-input functions of `GraphOperation.unaryMath`.
+/// The one-input functions of `GraphOperation.unaryMath`: arithmetic, and the activations PyTorch exports beside
+/// the four a dense layer folds in (`Activation`), each with the ONNX defaults already filled in by the reader.
 public enum UnaryMath: Sendable, Equatable {
     case exp, log, sqrt, reciprocal, negate, absolute, logicalNot, isNaN, erf
+    /// `log(1 + e^x)`, worked out without overflow as onnxruntime does.
+    case softplus
+    /// `x / (1 + |x|)`.
+    case softsign
+    /// `x` from 0 up, `alpha · (e^x − 1)` below.
+    case elu(alpha: Float)
+    /// `gamma · elu(x)` with `alpha`.
+    case selu(alpha: Float, gamma: Float)
+    /// `max(0, x) + min(0, alpha · (e^(x / alpha) − 1))`.
+    case celu(alpha: Float)
+    /// `max(0, min(1, alpha · x + beta))`.
+    case hardSigmoid(alpha: Float, beta: Float)
+    /// `x · hardSigmoid(x)` with `alpha` 1/6 and `beta` 0.5.
+    case hardSwish
+    /// `x · tanh(softplus(x))`.
+    case mish
+    /// `x` above `alpha`, else 0.
+    case thresholdedRelu(alpha: Float)
+    /// `x · Φ(x)`: exactly, by the error function, or by its tanh approximation (`tanhApproximation`).
+    case gelu(tanhApproximation: Bool)
 }
 
 /// How `GraphOperation.neighborDistances` measures a row against a reference row: a sum over the features of the

@@ -197,6 +197,22 @@ struct GraphConverter {
             emit(.argMin(axis: int("axis", 0), keepDims: int("keepdims", 1) != 0, selectLastIndex: int("select_last_index", 0) != 0))
         case "Clip": try addClip(node, inputs)
         case "Erf": emit(.unaryMath(.erf))
+        case "Softplus": emit(.unaryMath(.softplus))
+        case "Softsign": emit(.unaryMath(.softsign))
+        case "Elu": emit(.unaryMath(.elu(alpha: float("alpha", 1))))
+        case "Selu": emit(.unaryMath(.selu(alpha: float("alpha", 1.673_263_192_176_818_847_656_25), gamma: float("gamma", 1.050_701_022_148_132_324_218_75))))
+        case "Celu": emit(.unaryMath(.celu(alpha: float("alpha", 1))))
+        case "HardSigmoid": emit(.unaryMath(.hardSigmoid(alpha: float("alpha", 0.2), beta: float("beta", 0.5))))
+        case "HardSwish": emit(.unaryMath(.hardSwish))
+        case "Mish": emit(.unaryMath(.mish))
+        case "ThresholdedRelu": emit(.unaryMath(.thresholdedRelu(alpha: float("alpha", 1))))
+        case "Gelu":
+            switch attributes["approximate"]?.string ?? "none" {
+            case "none": emit(.unaryMath(.gelu(tanhApproximation: false)))
+            case "tanh": emit(.unaryMath(.gelu(tanhApproximation: true)))
+            case let other: throw .init("Gelu \(quoted: node.name) has approximate \(other); ONNX defines none and tanh")
+            }
+        case "PRelu": emit(.parametricRelu)
         case "BatchNormalization": try addBatchNormalization(node, inputs, epsilon: float("epsilon", 1e-5), trainingMode: int("training_mode", 0))
         case "LayerNormalization":
             guard int("stash_type", 1) == 1 else {

@@ -51,7 +51,52 @@ import Testing
         case .logicalNot: { $0 == 0 ? 1 : 0 }
         case .isNaN: { $0.isNaN ? 1 : 0 }
         case .erf: { erff($0) }
+        default: { Float(Self.exactDefinition(function)(Double($0))) }
         }
+    }
+
+    /// The activations as ONNX defines them, in double precision.
+    static func exactDefinition(_ function: UnaryMath) -> (Double) -> Double {
+        func elu(_ x: Double, _ alpha: Double) -> Double { x >= 0 ? x : alpha * (Foundation.exp(x) - 1) }
+        func softplus(_ x: Double) -> Double { Foundation.log(1 + Foundation.exp(x)) }
+        func hardSigmoid(_ x: Double, _ alpha: Double, _ beta: Double) -> Double { Swift.max(0, Swift.min(1, alpha * x + beta)) }
+        switch function {
+        case .softplus: return softplus
+        case .softsign: return { $0 / (1 + Swift.abs($0)) }
+        case .elu(let alpha): return { elu($0, Double(alpha)) }
+        case .selu(let alpha, let gamma): return { Double(gamma) * elu($0, Double(alpha)) }
+        case .celu(let alpha): return { Swift.max(0, $0) + Swift.min(0, Double(alpha) * (Foundation.exp($0 / Double(alpha)) - 1)) }
+        case .hardSigmoid(let alpha, let beta): return { hardSigmoid($0, Double(alpha), Double(beta)) }
+        case .hardSwish: return { $0 * hardSigmoid($0, 1.0 / 6, 0.5) }
+        case .mish: return { $0 * Foundation.tanh(softplus($0)) }
+        case .thresholdedRelu(let alpha): return { $0 > Double(alpha) ? $0 : 0 }
+        case .gelu(false): return { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }
+        case .gelu(true): return { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
+        default: return { _ in .nan }
+        }
+    }
+
+    static let activations: [UnaryMath] = [
+        .softplus, .softsign, .elu(alpha: 0.7), .selu(alpha: 1.673_263_2, gamma: 1.050_701), .celu(alpha: 1.5),
+        .hardSigmoid(alpha: 0.25, beta: 0.4), .hardSwish, .mish, .thresholdedRelu(alpha: 0.3), .gelu(tanhApproximation: false),
+        .gelu(tanhApproximation: true),
+    ]
+
+    /// Each activation PyTorch exports beyond the four a dense layer folds in, against its definition worked out in
+    /// double precision, over both tails (where Softplus must not overflow) and around its bends; NaN stays NaN.
+    @Test(arguments: activations)
+    func anActivationMatchesItsDefinition(_ function: UnaryMath) throws {
+        let rows: [[Float]] = [[-100, -20, -3, -1], [-0.3, -1e-3, 0, 1e-3], [0.3, 1, 3, 20], [100, 0.29, 0.31, 2.9]]
+        let got = try G.run(G.graph([G.node(.unaryMath(function))], features: 4), rows)
+        G.expectClose(got, rows.map { $0.map { Float(Self.exactDefinition(function)(Double($0))) } }, "\(function)")
+        #expect(try G.run(G.graph([G.node(.unaryMath(function))], features: 1), [[.nan]])[0][0].isNaN, "\(function)")
+    }
+
+    /// PRelu: the input from 0 up, the slope (broadcast: one per column here) times it below.
+    @Test func aParametricReluMultipliesNegativesByTheirSlope() throws {
+        let graph = G.graph([G.node(.parametricRelu, [G.input, "slope"])], features: 3,
+                            constants: ["slope": ConstantTensor(shape: [3], values: [0.5, -2, 0])])
+        #expect(try G.run(graph, [[-2, -2, -2], [3, 0, 1]]) == [[-1, 4, -0.0], [3, 0, 1]])
     }
 
     @Test(arguments: [UnaryMath.exp, .log, .sqrt, .reciprocal, .negate, .absolute, .logicalNot, .isNaN, .erf])

@@ -64,4 +64,15 @@ import Testing
         #expect(T.refusal(T.node("LayerNormalization", ["x", "scale"], outputs: ["y", "mean"], name: "ln")).contains("eval mode"))
         #expect(try T.operation(T.node("Erf"), opset: 17) == .unaryMath(.erf))
     }
+
+    /// The activations carry ONNX's defaults where the node gives none, and the exporter's values where it does.
+    @Test func theActivationsTakeONNXsDefaults() throws {
+        #expect(try T.operation(T.node("Selu"), opset: 20) == .unaryMath(.selu(alpha: 1.673_263_192_176_818_847_656_25, gamma: 1.050_701_022_148_132_324_218_75)))
+        #expect(try T.operation(T.node("Elu"), opset: 20) == .unaryMath(.elu(alpha: 1)))
+        #expect(try T.operation(T.node("HardSigmoid"), opset: 20) == .unaryMath(.hardSigmoid(alpha: 0.2, beta: 0.5)))
+        #expect(try T.operation(T.node("Gelu", with: ["approximate": .init(string: "tanh")]), opset: 20) == .unaryMath(.gelu(tanhApproximation: true)))
+        #expect(try T.operation(T.node("Gelu"), opset: 20) == .unaryMath(.gelu(tanhApproximation: false)))
+        #expect(try T.operation(T.node("PRelu", ["x", "slope"]), opset: 20) == .parametricRelu)
+        #expect(T.refusal(T.node("Gelu", name: "g", with: ["approximate": .init(string: "sigmoid")])).contains("Gelu 'g' has approximate sigmoid"))
+    }
 }
