@@ -347,20 +347,22 @@ def torch_layers_case():
 def torch_activations_case():
     """Every activation PyTorch exports beyond Relu, LeakyRelu, Sigmoid and Tanh, each after a Gemm (opset 20): ELU,
     SELU, CELU, Softplus, Softsign, Hardsigmoid, Hardswish, Mish, GELU (the Gelu operator, both approximations),
-    PReLU with a slope per channel, and ThresholdedRelu; rows wide enough to reach each function's tails."""
+    PReLU with a slope per channel, ThresholdedRelu, and Shrink as Softshrink and Hardshrink write it; rows wide enough
+    to reach each function's tails."""
     rng = np.random.default_rng(83)
     features, hidden, outputs_count = 6, 12, 2
     activations = [
         ("Elu", {"alpha": 0.7}), ("Selu", {}), ("Celu", {"alpha": 1.5}), ("Softplus", {}), ("Softsign", {}),
         ("HardSigmoid", {"alpha": 0.25, "beta": 0.4}), ("HardSwish", {}), ("Mish", {}), ("Gelu", {}),
         ("Gelu", {"approximate": "tanh"}), ("PRelu", {}), ("ThresholdedRelu", {"alpha": 0.3}),
+        ("Shrink", {"bias": 0.5, "lambd": 0.5}), ("Shrink", {"lambd": 0.2}),
     ]
     initializers = {"w0": rng.normal(scale=0.8, size=(hidden, features)), "b0": rng.normal(scale=0.3, size=hidden),
                     "slope": rng.uniform(-0.5, 0.5, size=hidden)}
     nodes, current = [], "input"
     for index, (op_type, attributes) in enumerate(activations):
         if index > 0:
-            initializers[f"w{index}"] = rng.normal(scale=0.7, size=(hidden, hidden))
+            initializers[f"w{index}"] = rng.normal(scale=0.35, size=(hidden, hidden))
             initializers[f"b{index}"] = rng.normal(scale=0.3, size=hidden)
         nodes.append(helper.make_node("Gemm", [current, f"w{index}", f"b{index}"], [f"h{index}"], name=f"fc{index}", transB=1))
         inputs = [f"h{index}", "slope"] if op_type == "PRelu" else [f"h{index}"]
@@ -381,7 +383,7 @@ def torch_activations_case():
     data = model.SerializeToString()
     outputs, _ = run(data, R)
     write_case("onnx-torch-activations", "Gemm layers through ELU, SELU, CELU, Softplus, Softsign, HardSigmoid, HardSwish, Mish, "
-               "Gelu (exact and tanh), PRelu and ThresholdedRelu (opset 20)", {"model.onnx": data}, R, values=outputs[0])
+               "Gelu (exact and tanh), PRelu, ThresholdedRelu and Shrink (opset 20)", {"model.onnx": data}, R, values=outputs[0])
 
 
 def tree_modes_graph(aggregate, post_transform="NONE"):

@@ -51,6 +51,11 @@ struct UnaryKernel: GraphKernel {
         case .hardSigmoid(let alpha, let beta): for index in input.indices { output[index] = hardSigmoid(input[index], alpha, beta) }
         case .hardSwish: for index in input.indices { output[index] = input[index] * hardSigmoid(input[index], 1 / 6, 0.5) }
         case .mish: for index in input.indices { output[index] = input[index] * tanhf(softplus(input[index])) }
+        case .shrink(let bias, let lambda):
+            for index in input.indices {
+                let value = input[index]
+                output[index] = value < -lambda ? value + bias : value > lambda ? value - bias : value.isNaN ? value : 0
+            }
         case .thresholdedRelu(let alpha): for index in input.indices { output[index] = input[index] > alpha || input[index].isNaN ? input[index] : 0 }
         case .gelu(let tanhApproximation):
             for index in input.indices {

@@ -112,6 +112,8 @@ public enum UnaryMath: Sendable, Equatable {
     case mish
     /// `x` above `alpha`, else 0.
     case thresholdedRelu(alpha: Float)
+    /// ONNX Shrink (torch's Hardshrink and Softshrink): `x + bias` below `−lambda`, `x − bias` above `lambda`, else 0.
+    case shrink(bias: Float, lambda: Float)
     /// `x · Φ(x)`: exactly, by the error function, or by its tanh approximation (`tanhApproximation`).
     case gelu(tanhApproximation: Bool)
 }

@@ -205,6 +205,7 @@ struct GraphConverter {
         case "HardSigmoid": emit(.unaryMath(.hardSigmoid(alpha: float("alpha", 0.2), beta: float("beta", 0.5))))
         case "HardSwish": emit(.unaryMath(.hardSwish))
         case "Mish": emit(.unaryMath(.mish))
+        case "Shrink": emit(.unaryMath(.shrink(bias: float("bias", 0), lambda: float("lambd", 0.5))))
         case "ThresholdedRelu": emit(.unaryMath(.thresholdedRelu(alpha: float("alpha", 1))))
         case "Gelu":
             switch attributes["approximate"]?.string ?? "none" {

@@ -70,6 +70,7 @@ import Testing
         case .hardSwish: return { $0 * hardSigmoid($0, 1.0 / 6, 0.5) }
         case .mish: return { $0 * Foundation.tanh(softplus($0)) }
         case .thresholdedRelu(let alpha): return { $0 > Double(alpha) ? $0 : 0 }
+        case .shrink(let bias, let lambda): return { $0 < -Double(lambda) ? $0 + Double(bias) : $0 > Double(lambda) ? $0 - Double(bias) : 0 }
         case .gelu(false): return { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }
         case .gelu(true): return { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
         default: return { _ in .nan }
@@ -78,7 +79,8 @@ import Testing
 
     static let activations: [UnaryMath] = [
         .softplus, .softsign, .elu(alpha: 0.7), .selu(alpha: 1.673_263_2, gamma: 1.050_701), .celu(alpha: 1.5),
-        .hardSigmoid(alpha: 0.25, beta: 0.4), .hardSwish, .mish, .thresholdedRelu(alpha: 0.3), .gelu(tanhApproximation: false),
+        .hardSigmoid(alpha: 0.25, beta: 0.4), .hardSwish, .mish, .thresholdedRelu(alpha: 0.3), .shrink(bias: 0.3, lambda: 0.3),
+        .shrink(bias: 0, lambda: 1), .gelu(tanhApproximation: false),
         .gelu(tanhApproximation: true),
     ]
 

@@ -73,6 +73,7 @@ import Testing
         #expect(try T.operation(T.node("Gelu", with: ["approximate": .init(string: "tanh")]), opset: 20) == .unaryMath(.gelu(tanhApproximation: true)))
         #expect(try T.operation(T.node("Gelu"), opset: 20) == .unaryMath(.gelu(tanhApproximation: false)))
         #expect(try T.operation(T.node("PRelu", ["x", "slope"]), opset: 20) == .parametricRelu)
+        #expect(try T.operation(T.node("Shrink"), opset: 20) == .unaryMath(.shrink(bias: 0, lambda: 0.5)))
         #expect(T.refusal(T.node("Gelu", name: "g", with: ["approximate": .init(string: "sigmoid")])).contains("Gelu 'g' has approximate sigmoid"))
     }
 }
