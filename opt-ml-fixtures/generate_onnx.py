@@ -19,7 +19,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from skl2onnx import to_onnx
 from sklearn.cluster import KMeans
-from sklearn.ensemble import (AdaBoostClassifier, GradientBoostingClassifier, GradientBoostingRegressor, IsolationForest,
+from sklearn.ensemble import (AdaBoostClassifier, BaggingClassifier, BaggingRegressor, GradientBoostingClassifier, GradientBoostingRegressor, IsolationForest,
                               RandomForestClassifier)
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegressor, Ridge, SGDClassifier
@@ -647,6 +647,21 @@ def boosting_and_clustering_cases():
                values=outputs[names.index("scores")][:, 0])
 
 
+def bagging_cases():
+    """BaggingClassifier and BaggingRegressor: each estimator's answer Reshaped to [1, -1, C], the answers Concatenated on
+    axis 0 and averaged by a ReduceMean over axis 0 (a stack on a new first axis, which Berth runs as the mean of the
+    parts)."""
+    rng = np.random.default_rng(61)
+    X = rng.normal(size=(300, 5)).round(3)
+    R = rng.normal(size=(20, 5)).round(3).astype(np.float32)
+    y_names = np.array(["low", "mid", "high"])[np.digitize(X[:, 0] + X[:, 1] * X[:, 2], [-0.6, 0.6])]
+    classifier_case("onnx-bagging-classifier", "skl2onnx BaggingClassifier(5 trees), 3 string classes, ZipMap: each tree's "
+                    "probabilities Reshaped to [1, -1, 3], Concat axis 0, ReduceMean axis 0",
+                    BaggingClassifier(n_estimators=5, random_state=0), X, y_names, R)
+    regressor_case("onnx-bagging-regressor", "skl2onnx BaggingRegressor(4 trees): Reshape [1, -1, 1], Concat axis 0, ReduceMean axis 0",
+                   BaggingRegressor(n_estimators=4, random_state=0), X, X[:, 0] - 2 * X[:, 3] + 0.1 * rng.normal(size=300), R)
+
+
 def glm_and_calibration_cases():
     """A PoissonRegressor (MatMul by a 1-D vector, Exp) and an isotonic CalibratedClassifierCV (Clip, ArgMin)."""
     rng = np.random.default_rng(59)
@@ -817,6 +832,7 @@ if __name__ == "__main__":
     encoder_cases()
     knn_cases()
     boosting_and_clustering_cases()
+    bagging_cases()
     glm_and_calibration_cases()
     naive_bayes_labels_case()
     torch_layers_case()

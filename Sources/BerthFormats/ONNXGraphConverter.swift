@@ -30,6 +30,10 @@ struct GraphConverter {
     var transposedDistances = Set<String>()
     /// Lookups by computed indices, held the batch first, with the one node that may read each next.
     var lookups = [String: LookupReader]()
+    /// Reshapes to `[1, -1, C]` that only a Concat on axis 0 may read, and those Concats, which only a mean or sum over
+    /// axis 0 may read: a bagging ensemble's average (`GraphConverter+Stacks`).
+    var stackParts = [String: HeldStack]()
+    var stacks = [String: HeldStack]()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
@@ -59,6 +63,7 @@ struct GraphConverter {
             throw .init("\(node.opType) \(quoted: node.name) reads the Shape \(quoted: inputs[shapeIndex]), which Berth computes only for a ConstantOfShape or as a Reshape's target")
         }
         try checkHeldNeighborTensors(node)
+        try checkHeldStacks(node)
         if let taken = node.outputs.first(where: intermediates.contains) {
             throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave a tensor of its own: rename it")
         }
@@ -144,8 +149,12 @@ struct GraphConverter {
             let reductions: [String: Reduction] = ["ReduceSum": .sum, "ReduceMean": .mean, "ReduceMax": .maximum, "ReduceMin": .minimum,
                                                    "ReduceProd": .product, "ReduceLogSumExp": .logSumExp, "ReduceSumSquare": .sumOfSquares,
                                                    "ReduceL1": .l1, "ReduceL2": .l2, "ReduceLogSum": .logSum]
-            emit(.reduce(reductions[node.opType]!, axes: attributes["axes"]?.ints, keepDims: int("keepdims", 1) != 0,
-                         noopWithEmptyAxes: int("noop_with_empty_axes", 0) != 0))
+            if let stack = inputs.first.flatMap({ stacks[$0] }) {
+                try addReductionOfStack(node, inputs, stack: stack, keepDims: int("keepdims", 1) != 0)
+            } else {
+                emit(.reduce(reductions[node.opType]!, axes: attributes["axes"]?.ints, keepDims: int("keepdims", 1) != 0,
+                             noopWithEmptyAxes: int("noop_with_empty_axes", 0) != 0))
+            }
         case "Gather": emit(.gather(axis: int("axis", 0)))
         case "OneHotEncoder":
             guard let categories = attributes["cats_int64s"]?.ints, !categories.isEmpty else {
@@ -236,6 +245,8 @@ struct GraphConverter {
                 converted.append(OperatorNode(name: node.name, operation: .reshapeLike, inputs: [inputs[0], shaped], outputs: node.outputs))
             } else if case .reshapeToTableRows(let rows)? = inputs.first.flatMap({ lookups[$0] }) {
                 try addReshapeOfTableRows(node, inputs, rows: rows)
+            } else if holdStackPart(node, inputs) {
+                break
             } else {
                 emit(.reshape(allowZero: int("allowzero", 0) != 0))
             }
@@ -252,7 +263,11 @@ struct GraphConverter {
         case "LpNormalization": emit(.lpNormalization(axis: int("axis", -1), order: int("p", 2))); carryLabels()
         case "Concat":
             guard let axis = attributes["axis"]?.int else { throw .init("Concat \(quoted: node.name) has no axis") }
-            emit(.concat(axis: axis))
+            if inputs.contains(where: { stackParts[$0] != nil }) {
+                try holdStack(node, inputs)
+            } else {
+                emit(.concat(axis: axis))
+            }
         case "Identity": emit(.identity); carryLabels()
         case "Transpose":
             if let held = inputs.first, transposedDistances.contains(held) || lookups[held] == .transposeOfTableRows {

@@ -1,0 +1,79 @@
+import BerthCore
+import BerthText
+
+/// What a bagging ensemble's export needs of `GraphConverter`: skl2onnx averages a BaggingClassifier's or
+/// BaggingRegressor's estimators by stacking their `[N, C]` answers on a new first axis (each Reshape to `[1, -1, C]`,
+/// then a Concat on axis 0) and taking the mean over that axis (a ReduceMean over axis 0 that drops it). Berth keeps
+/// the batch first in every tensor, so it holds the stacked parts, which only that Concat may read, and the stack,
+/// which only that mean (or a sum) may read, and runs the mean as what it is: each part shaped `[N, C]` (a Reshape
+/// to `[-1, C]`, which checks the width at load), added in order, then divided by their count.
+extension GraphConverter {
+    /// A tensor held while a stack is built (`stackParts`, `stacks`).
+    struct HeldStack {
+        /// The `[N, C]` tensors stacked, in order.
+        let parts: [String]
+        /// Their width, C.
+        let width: Float
+    }
+
+    /// Refuses a node that reads a stacked part or a stack it may not: anything but the Concat on axis 0 of parts
+    /// alone, or a mean or sum over the stack's axis.
+    func checkHeldStacks(_ node: ONNXNodeProto) throws(ModelReadError.Reason) {
+        if let part = node.inputs.first(where: { stackParts[$0] != nil }),
+           node.opType != "Concat" || node.attributes["axis"]?.int != 0 || !node.inputs.allSatisfy({ stackParts[$0] != nil }) {
+            throw .init("""
+                \(node.opType) \(quoted: node.name) reads \(quoted: part), a Reshape to [1, -1, C] that Berth serves only as part of \
+                a stack (a Concat on axis 0 of such parts, then its mean or sum over axis 0)
+                """)
+        }
+        if let stack = node.inputs.first(where: { stacks[$0] != nil }), !["ReduceMean", "ReduceSum"].contains(node.opType) || node.inputs.first != stack {
+            throw .init("\(node.opType) \(quoted: node.name) reads \(quoted: stack), a stack on a new first axis that Berth serves only as its mean or sum over that axis")
+        }
+    }
+
+    /// A Reshape to `[1, -1, C]`: held as a part of a stack, where `target` is such a shape; false for any other.
+    mutating func holdStackPart(_ node: ONNXNodeProto, _ inputs: [String]) -> Bool {
+        guard inputs.count == 2, let target = constants[inputs[1]]?.values, target.count == 3, target[0] == 1, target[1] == -1,
+              target[2] > 0, target[2] == target[2].rounded(), let output = node.outputs.first else { return false }
+        stackParts[output] = HeldStack(parts: [inputs[0]], width: target[2])
+        return true
+    }
+
+    /// A Concat on axis 0 of held parts of one width: held as their stack.
+    mutating func holdStack(_ node: ONNXNodeProto, _ inputs: [String]) throws(ModelReadError.Reason) {
+        let parts = inputs.compactMap { stackParts[$0] }
+        guard let output = node.outputs.first, let width = parts.first?.width, parts.allSatisfy({ $0.width == width }) else {
+            throw .init("Concat \(quoted: node.name) stacks parts of different widths")
+        }
+        stacks[output] = HeldStack(parts: parts.flatMap(\.parts), width: width)
+    }
+
+    /// A ReduceMean or ReduceSum of a held stack over its axis 0, dropping it: the parts added in order (then divided by
+    /// their count, for the mean).
+    mutating func addReductionOfStack(_ node: ONNXNodeProto, _ inputs: [String], stack: HeldStack, keepDims: Bool) throws(ModelReadError.Reason) {
+        let axes = node.attributes["axes"]?.ints ?? (inputs.count > 1 ? constants[inputs[1]]?.values.map(Int.init) : nil)
+        guard axes == [0], !keepDims, let output = node.outputs.first else {
+            throw .init("\(node.opType) \(quoted: node.name) of a stack is not over axis 0 alone with keepdims 0")
+        }
+        let shape = freshName("\(output)#part-shape")
+        constants[shape] = ConstantTensor(shape: [2], values: [-1, stack.width])
+        let parts = stack.parts.enumerated().map { index, part in
+            let shaped = freshName("\(output)#part\(index)")
+            converted.append(OperatorNode(name: node.name, operation: .reshape(allowZero: false), inputs: [part, shape], outputs: [shaped]))
+            return shaped
+        }
+        let isMean = node.opType == "ReduceMean"
+        let sum = isMean ? freshName("\(output)#sum") : output
+        var running = parts[0]
+        for (index, part) in parts.enumerated().dropFirst() {
+            let result = index == parts.count - 1 ? sum : freshName("\(output)#sum\(index)")
+            converted.append(OperatorNode(name: node.name, operation: .add, inputs: [running, part], outputs: [result]))
+            running = result
+        }
+        if parts.count == 1 { converted.append(OperatorNode(name: node.name, operation: .identity, inputs: [running], outputs: [sum])) }
+        guard isMean else { return }
+        let count = freshName("\(output)#count")
+        constants[count] = ConstantTensor(shape: [], values: [Float(parts.count)])
+        converted.append(OperatorNode(name: node.name, operation: .divide, inputs: [sum, count], outputs: [output]))
+    }
+}
