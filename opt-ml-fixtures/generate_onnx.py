@@ -22,6 +22,7 @@ from sklearn.cluster import KMeans
 from sklearn.ensemble import (AdaBoostClassifier, BaggingClassifier, BaggingRegressor, GradientBoostingClassifier, GradientBoostingRegressor, IsolationForest,
                               RandomForestClassifier)
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
 from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegressor, Ridge, SGDClassifier
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import BernoulliNB, GaussianNB
@@ -647,10 +648,11 @@ def boosting_and_clustering_cases():
                values=outputs[names.index("scores")][:, 0])
 
 
-def bagging_cases():
-    """BaggingClassifier and BaggingRegressor: each estimator's answer Reshaped to [1, -1, C], the answers Concatenated on
-    axis 0 and averaged by a ReduceMean over axis 0 (a stack on a new first axis, which Berth runs as the mean of the
-    parts)."""
+def batch_axis_stack_cases():
+    """Exports that stack tensors along the batch axis. BaggingClassifier and BaggingRegressor: each estimator's answer
+    Reshaped to [1, -1, C], the answers Concatenated on axis 0 and averaged by a ReduceMean over axis 0 (Berth runs the
+    mean of the parts). QuadraticDiscriminantAnalysis: each class's [N, 1] distance Concatenated on axis 0, Reshaped to
+    [K, -1] and Transposed (Berth puts the parts side by side)."""
     rng = np.random.default_rng(61)
     X = rng.normal(size=(300, 5)).round(3)
     R = rng.normal(size=(20, 5)).round(3).astype(np.float32)
@@ -660,6 +662,9 @@ def bagging_cases():
                     BaggingClassifier(n_estimators=5, random_state=0), X, y_names, R)
     regressor_case("onnx-bagging-regressor", "skl2onnx BaggingRegressor(4 trees): Reshape [1, -1, 1], Concat axis 0, ReduceMean axis 0",
                    BaggingRegressor(n_estimators=4, random_state=0), X, X[:, 0] - 2 * X[:, 3] + 0.1 * rng.normal(size=300), R)
+    classifier_case("onnx-quadratic-discriminant", "skl2onnx QuadraticDiscriminantAnalysis, 3 string classes, ZipMap: each "
+                    "class's distance ReduceSum'd to [N, 1], Concat axis 0, Reshape [3, -1], Transpose [1, 0]",
+                    QuadraticDiscriminantAnalysis(), X, y_names, R, most_probable_label=True)
 
 
 def glm_and_calibration_cases():
@@ -832,7 +837,7 @@ if __name__ == "__main__":
     encoder_cases()
     knn_cases()
     boosting_and_clustering_cases()
-    bagging_cases()
+    batch_axis_stack_cases()
     glm_and_calibration_cases()
     naive_bayes_labels_case()
     torch_layers_case()

@@ -1,12 +1,13 @@
 import BerthCore
 import BerthText
 
-/// What a bagging ensemble's export needs of `GraphConverter`: skl2onnx averages a BaggingClassifier's or
+/// What exports that stack tensors on the batch axis need of `GraphConverter`. Bagging: skl2onnx averages a BaggingClassifier's or
 /// BaggingRegressor's estimators by stacking their `[N, C]` answers on a new first axis (each Reshape to `[1, -1, C]`,
 /// then a Concat on axis 0) and taking the mean over that axis (a ReduceMean over axis 0 that drops it). Berth keeps
 /// the batch first in every tensor, so it holds the stacked parts, which only that Concat may read, and the stack,
 /// which only that mean (or a sum) may read, and runs the mean as what it is: each part shaped `[N, C]` (a Reshape
-/// to `[-1, C]`, which checks the width at load), added in order, then divided by their count.
+/// to `[-1, C]`, which checks the width at load), added in order, then divided by their count. Columns: a Concat on
+/// axis 0 of K parts, reshaped to `[K, -1]` and transposed, is the parts side by side (`addColumnsOfParts`).
 extension GraphConverter {
     /// A tensor held while a stack is built (`stackParts`, `stacks`).
     struct HeldStack {
@@ -75,5 +76,36 @@ extension GraphConverter {
         let count = freshName("\(output)#count")
         constants[count] = ConstantTensor(shape: [], values: [Float(parts.count)])
         converted.append(OperatorNode(name: node.name, operation: .divide, inputs: [sum, count], outputs: [output]))
+    }
+
+    /// Notes a Concat on axis 0 by its parts, then emitted as it is (its own answer is what it was; it is dropped where
+    /// nothing but `addColumnsOfParts` reads it).
+    mutating func noteConcatOnAxis0(_ node: ONNXNodeProto, _ inputs: [String]) {
+        guard let output = node.outputs.first, inputs.count > 1 else { return }
+        concatenatedParts[output] = inputs
+    }
+
+    /// Notes a Reshape to `[K, -1]` of a Concat of K parts on axis 0: its rows are the parts, flattened.
+    mutating func noteRowsOfParts(_ node: ONNXNodeProto, _ inputs: [String]) {
+        guard inputs.count == 2, let parts = concatenatedParts[inputs[0]], let target = constants[inputs[1]]?.values,
+              target == [Float(parts.count), -1], let output = node.outputs.first else { return }
+        partRows[output] = parts
+    }
+
+    /// A Transpose `[1, 0]` of K parts as rows (QuadraticDiscriminantAnalysis's K per-class distances, each `[N, 1]`,
+    /// concatenated on axis 0, reshaped to `[K, -1]` and transposed to `[N, K]`): the same tensor as each part
+    /// flattened to one column and the columns concatenated, `out[i][j] = part_j[i]` either way, without the batch ever
+    /// leaving the first axis. A part that is not one column of the batch is refused at load (its Reshape to
+    /// `[-1, 1]` would move the batch).
+    mutating func addColumnsOfParts(_ node: ONNXNodeProto, parts: [String]) {
+        guard let output = node.outputs.first else { return }
+        let shape = freshName("\(output)#column-shape")
+        constants[shape] = ConstantTensor(shape: [2], values: [-1, 1])
+        let columns = parts.enumerated().map { index, part in
+            let column = freshName("\(output)#column\(index)")
+            converted.append(OperatorNode(name: node.name, operation: .reshape(allowZero: false), inputs: [part, shape], outputs: [column]))
+            return column
+        }
+        converted.append(OperatorNode(name: node.name, operation: .concat(axis: 1), inputs: columns, outputs: [output]))
     }
 }

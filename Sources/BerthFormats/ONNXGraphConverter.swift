@@ -34,6 +34,10 @@ struct GraphConverter {
     /// axis 0 may read: a bagging ensemble's average (`GraphConverter+Stacks`).
     var stackParts = [String: HeldStack]()
     var stacks = [String: HeldStack]()
+    /// Concats on axis 0 by their parts, and Reshapes of them to a row a part: what a Transpose `[1, 0]` turns into
+    /// the parts side by side (`GraphConverter+Stacks`).
+    var concatenatedParts = [String: [String]]()
+    var partRows = [String: [String]]()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
@@ -248,6 +252,7 @@ struct GraphConverter {
             } else if holdStackPart(node, inputs) {
                 break
             } else {
+                noteRowsOfParts(node, inputs)
                 emit(.reshape(allowZero: int("allowzero", 0) != 0))
             }
         case "Flatten": emit(.flatten(axis: int("axis", 1)))
@@ -266,12 +271,15 @@ struct GraphConverter {
             if inputs.contains(where: { stackParts[$0] != nil }) {
                 try holdStack(node, inputs)
             } else {
+                if axis == 0 { noteConcatOnAxis0(node, inputs) }
                 emit(.concat(axis: axis))
             }
         case "Identity": emit(.identity); carryLabels()
         case "Transpose":
             if let held = inputs.first, transposedDistances.contains(held) || lookups[held] == .transposeOfTableRows {
                 try addTransposeBack(node, inputs)
+            } else if let parts = inputs.first.flatMap({ partRows[$0] }), attributes["perm"]?.ints == [1, 0] {
+                addColumnsOfParts(node, parts: parts)
             } else {
                 emit(.transpose(permutation: attributes["perm"]?.ints ?? []))
             }

@@ -2,9 +2,10 @@ import BerthCore
 import Testing
 @testable import BerthFormats
 
-/// A bagging ensemble's average as skl2onnx writes it — each answer Reshaped to `[1, -1, C]`, Concatenated on axis 0,
-/// a ReduceMean over axis 0 — becomes the mean of the parts, each shaped `[N, C]`; a part or a stack read any other
-/// way is refused by name, since Berth keeps the batch first in every tensor.
+/// Tensors stacked along the batch axis, which Berth keeps first in every tensor. A bagging ensemble's average as
+/// skl2onnx writes it — each answer Reshaped to `[1, -1, C]`, Concatenated on axis 0, a ReduceMean over axis 0 —
+/// becomes the mean of the parts, each shaped `[N, C]`, and a part or a stack read any other way is refused by name;
+/// parts concatenated on axis 0, reshaped to a row each and transposed become the parts side by side.
 @Suite struct StackConversionTests {
     typealias T = ONNXGraphConverterTests
 
@@ -60,5 +61,22 @@ import Testing
         #expect(throws: ModelReadError.Reason.self) {
             try kept.add(T.node("ReduceMean", ["stack"], outputs: ["y"], name: "mean", with: ["axes": .init(ints: [0]), "keepdims": .init(int: 1)]))
         }
+    }
+
+    /// QuadraticDiscriminantAnalysis's K distances, each `[N, 1]`: Concat on axis 0, Reshape to `[K, -1]`, Transpose
+    /// `[1, 0]` is `[N, K]`, each part a column: the parts flattened to columns and concatenated on axis 1.
+    @Test func partsConcatenatedAsRowsThenTransposedAreColumns() throws {
+        var converter = GraphConverter(opset: 17)
+        converter.constants["rows"] = ConstantTensor(shape: [2], values: [2, -1])
+        try converter.add(T.node("ReduceSum", ["x"], outputs: ["d0"], name: "d0"))
+        try converter.add(T.node("ReduceSumSquare", ["x"], outputs: ["d1"], name: "d1"))
+        try converter.add(T.node("Concat", ["d0", "d1"], outputs: ["both"], name: "concat", with: ["axis": .init(int: 0)]))
+        try converter.add(T.node("Reshape", ["both", "rows"], outputs: ["as_rows"], name: "reshape"))
+        try converter.add(T.node("Transpose", ["as_rows"], outputs: ["y"], name: "transpose", with: ["perm": .init(ints: [1, 0])]))
+        let nodes = try converter.nodes(needing: "y", input: "x")
+        // The Concat on axis 0 and its Reshape are not needed any more: nothing runs them.
+        #expect(nodes.map(\.operation).suffix(3) == [.reshape(allowZero: false), .reshape(allowZero: false), .concat(axis: 1)])
+        #expect(nodes.count == 5 && nodes[2].inputs[0] == "d0" && nodes[3].inputs[0] == "d1")
+        #expect(converter.constants[nodes[2].inputs[1]]?.values == [-1, 1] && nodes[4].inputs == [nodes[2].outputs[0], nodes[3].outputs[0]])
     }
 }
