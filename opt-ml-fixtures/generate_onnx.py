@@ -23,6 +23,7 @@ from sklearn.ensemble import (AdaBoostClassifier, BaggingClassifier, BaggingRegr
                               RandomForestClassifier)
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegressor, Ridge, SGDClassifier
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import BernoulliNB, GaussianNB
@@ -387,6 +388,54 @@ def torch_activations_case():
                "Gelu (exact and tanh), PRelu, ThresholdedRelu and Shrink (opset 20)", {"model.onnx": data}, R, values=outputs[0])
 
 
+def torch_batch_shape_case():
+    """Shapes built from the batch size, as torch writes `x.view(x.size(0), 3, 4)`, `x.view(x.size(0), -1)` and
+    `torch.ones(x.size(0), 1)` (opset 17): Shape, Gather of index 0 (a scalar), Unsqueeze, Cast, Concat with constant
+    dimensions (one of them a Gather from a constant's Shape), then Reshape or ConstantOfShape."""
+    rng = np.random.default_rng(97)
+    features = 8
+    weights = {
+        "w1": rng.normal(scale=0.5, size=(12, features)), "b1": rng.normal(scale=0.1, size=12),
+        "w2": rng.normal(scale=0.5, size=(2, 13)), "b2": rng.normal(scale=0.1, size=2),
+    }
+    initializers = [numpy_helper.from_array(value.astype(np.float32), name) for name, value in weights.items()]
+    initializers += [numpy_helper.from_array(np.array(0, np.int64), "zero"), numpy_helper.from_array(np.array([0], np.int64), "axes0"),
+                     numpy_helper.from_array(np.array([3], np.int64), "three"), numpy_helper.from_array(np.array([-1], np.int64), "minus_one"),
+                     numpy_helper.from_array(np.array([1], np.int64), "one"), numpy_helper.from_array(np.zeros((4, 5), np.float32), "four_rows")]
+    nodes = [
+        helper.make_node("Gemm", ["input", "w1", "b1"], ["h1"], name="fc1", transB=1),
+        helper.make_node("Shape", ["h1"], ["h1_shape"], name="shape"),
+        helper.make_node("Gather", ["h1_shape", "zero"], ["batch"], name="batch", axis=0),
+        helper.make_node("Unsqueeze", ["batch", "axes0"], ["batch_1d"], name="unsqueeze"),
+        helper.make_node("Cast", ["batch_1d"], ["batch_1d_cast"], name="cast", to=TensorProto.INT64),
+        helper.make_node("Shape", ["four_rows"], ["four_shape"], name="constant_shape"),
+        helper.make_node("Gather", ["four_shape", "axes0"], ["four"], name="four", axis=0),
+        helper.make_node("Concat", ["batch_1d_cast", "three", "four"], ["shape_3d"], name="concat_3d", axis=0),
+        helper.make_node("Reshape", ["h1", "shape_3d"], ["h1_3d"], name="view_3d"),
+        helper.make_node("Softmax", ["h1_3d"], ["s_3d"], name="softmax", axis=-1),
+        helper.make_node("Concat", ["batch_1d", "minus_one"], ["shape_flat"], name="concat_flat", axis=0),
+        helper.make_node("Reshape", ["s_3d", "shape_flat"], ["flat"], name="view_flat"),
+        helper.make_node("Concat", ["batch_1d", "one"], ["shape_ones"], name="concat_ones", axis=0),
+        helper.make_node("ConstantOfShape", ["shape_ones"], ["ones"], name="ones",
+                         value=numpy_helper.from_array(np.array([1.0], np.float32))),
+        helper.make_node("Concat", ["flat", "ones"], ["with_ones"], name="append_ones", axis=1),
+        helper.make_node("Gemm", ["with_ones", "w2", "b2"], ["output"], name="fc2", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "torch_batch_shape",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", features])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 2])], initializer=initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="berth-fixtures")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    R = rng.normal(size=(16, features)).astype(np.float32)
+    data = model.SerializeToString()
+    outputs, _ = run(data, R)
+    write_case("onnx-torch-batch-shape", "shapes from the batch size as torch writes x.view(x.size(0), 3, 4), x.view(x.size(0), -1) "
+               "and torch.ones(x.size(0), 1): Shape, Gather, Unsqueeze, Cast, Concat, Reshape, ConstantOfShape (opset 17)",
+               {"model.onnx": data}, R, values=outputs[0])
+
+
 def tree_modes_graph(aggregate, post_transform="NONE"):
     """A hand-written TreeEnsembleRegressor using every node mode, missing-value tracking and two targets."""
     # Tree 0: node 0 x0 <= 0.5 ? 1 : 2; node 1 x1 < -0.25 ? 3 : 4; node 2 x2 >= 0.75 ? 5 : 6; node 4 x3 == 1 ? 7 : 8;
@@ -667,6 +716,18 @@ def batch_axis_stack_cases():
                     QuadraticDiscriminantAnalysis(), X, y_names, R, most_probable_label=True)
 
 
+def gaussian_process_case():
+    """GaussianProcessRegressor (RBF kernel): the training rows over the length scale (a Div of constants), the cdist Scan,
+    a ConstantOfShape of [N, 1] from the batch size, MatMul by the dual coefficients, and a [1, 1] mean added to the
+    [N] predictions before a Reshape to [-1, 1]."""
+    rng = np.random.default_rng(67)
+    X = rng.normal(size=(80, 4)).round(3)
+    R = rng.normal(size=(20, 4)).round(3).astype(np.float32)
+    regressor_case("onnx-gaussian-process", "skl2onnx GaussianProcessRegressor (RBF): Scan distances to the 80 training rows, "
+                   "ConstantOfShape of the batch size, Exp, MatMul, a [1, 1] Add, Reshape [-1, 1]",
+                   GaussianProcessRegressor(), X, np.sin(X[:, 0]) + 0.5 * X[:, 1] * X[:, 2], R)
+
+
 def glm_and_calibration_cases():
     """A PoissonRegressor (MatMul by a 1-D vector, Exp) and an isotonic CalibratedClassifierCV (Clip, ArgMin)."""
     rng = np.random.default_rng(59)
@@ -838,9 +899,11 @@ if __name__ == "__main__":
     knn_cases()
     boosting_and_clustering_cases()
     batch_axis_stack_cases()
+    gaussian_process_case()
     glm_and_calibration_cases()
     naive_bayes_labels_case()
     torch_layers_case()
     torch_activations_case()
+    torch_batch_shape_case()
     refused_cases()
     catboost_cases()

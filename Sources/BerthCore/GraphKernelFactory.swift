@@ -56,6 +56,7 @@ enum GraphKernelFactory {
         case .unaryMath(let function): return UnaryKernel(function: .math(function))
         case .binarizer(let threshold): return UnaryKernel(function: .binarize(threshold: threshold))
         case .fill(let value): return UnaryKernel(function: .fill(value))
+        case .fillRows(let trailing, let value): return FillRowsKernel(trailing: trailing, value: value)
         case .reduce(let reduction, let axes, let keepDims, let noopWithEmptyAxes):
             var given = axes ?? []
             if axes == nil, let fromInput = try axesInput(inputs, when: true, node: "a reduction") { given = fromInput }

@@ -16,7 +16,7 @@ extension GraphOperation {
         case .relu, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .argMax, .argMin, .cast, .flatten, .identity, .transpose,
              .scaler, .normalizer, .imputer, .linearRegressor, .linearClassifier, .treeEnsemble,
              .supportVectorRegressor, .supportVectorClassifier, .unaryMath, .binarizer, .oneHotEncoder, .fill, .lpNormalization, .labelEncoder,
-             .channelAffine:
+             .channelAffine, .fillRows:
             1...1
         }
     }

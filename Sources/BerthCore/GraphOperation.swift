@@ -21,6 +21,9 @@ public enum GraphOperation: Sendable, Equatable {
     case binarizer(threshold: Float)
     /// A tensor of the input's shape, every value `value`: ONNX's ConstantOfShape of the input's Shape.
     case fill(value: Float)
+    /// A tensor of the input's batch size then `trailing`, every value `value`: a ConstantOfShape of a shape built from
+    /// the batch size.
+    case fillRows(trailing: [Int], value: Float)
     /// ReduceSum and its kin over `axes` (nil: from the node's second input, or every axis when it has none).
     case reduce(Reduction, axes: [Int]?, keepDims: Bool, noopWithEmptyAxes: Bool)
     /// `ai.onnx.ml` ArrayFeatureExtractor: the last axis's entries at the (constant) indices of the second input.

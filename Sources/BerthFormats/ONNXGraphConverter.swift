@@ -22,7 +22,7 @@ struct GraphConverter {
     private var decisionOutputs = Set<String>()
     /// Each Shape node's output, with the tensor it is the shape of: Berth runs a Shape only under a ConstantOfShape,
     /// the two together a tensor like that one, filled.
-    private var shapes = [String: String]()
+    var shapes = [String: String]()
     /// Tensors the converter named itself (a Sum of several inputs' partial sums, a k-NN regressor's reshape), which no
     /// node of the file may write.
     var intermediates = Set<String>()
@@ -38,6 +38,11 @@ struct GraphConverter {
     /// the parts side by side (`GraphConverter+Stacks`).
     var concatenatedParts = [String: [String]]()
     var partRows = [String: [String]]()
+    /// The batch size of a tensor, taken from its Shape, and shapes built from it (`GraphConverter+BatchSize`).
+    var batchSizes = [String: String]()
+    var batchShapes = [String: BatchShape]()
+    /// Operations of a computed tensor and one value held in more dimensions, with the operands and which is the value.
+    var operationsWithOneValue = [String: (operation: GraphOperation, operands: [String], constantIndex: Int)]()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
@@ -63,11 +68,12 @@ struct GraphConverter {
         guard node.outputs.contains(where: { !$0.isEmpty }) else { throw .init("node \(quoted: node.name) names no output") }
         let inputs = node.inputs.map { alias[$0] ?? $0 }
         if let shapeIndex = inputs.firstIndex(where: { shapes[$0] != nil }),
-           !(node.opType == "ConstantOfShape" || node.opType == "Reshape" && shapeIndex == 1) {
-            throw .init("\(node.opType) \(quoted: node.name) reads the Shape \(quoted: inputs[shapeIndex]), which Berth computes only for a ConstantOfShape or as a Reshape's target")
+           !(node.opType == "ConstantOfShape" || node.opType == "Reshape" && shapeIndex == 1 || node.opType == "Gather" && shapeIndex == 0) {
+            throw .init("\(node.opType) \(quoted: node.name) reads the Shape \(quoted: inputs[shapeIndex]), which Berth computes only for a ConstantOfShape, as a Reshape's target, or for its batch size (a Gather of index 0)")
         }
         try checkHeldNeighborTensors(node)
         try checkHeldStacks(node)
+        try checkBatchSizeReaders(node)
         if let taken = node.outputs.first(where: intermediates.contains) {
             throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave a tensor of its own: rename it")
         }
@@ -120,13 +126,15 @@ struct GraphConverter {
             } else {
                 emit(.matMul)
             }
-        case "Add": emit(.add)
-        // Class scores minus a row's normaliser (a naive Bayes model's log-sum-exp) are still one a class, and so are
-        // their Exp.
-        case "Sub": emit(.subtract); carryLabels()
-        case "Mul": emit(.multiply)
-        // Scores divided by their sum (a k-NN classifier's votes) are still one a class.
-        case "Div": emit(.divide); carryLabels()
+        // Of two constants, each is worked out here (`foldsArithmeticOfConstants`).
+        case "Add", "Sub", "Mul", "Div":
+            guard !foldsArithmeticOfConstants(node, inputs) else { break }
+            let operation: GraphOperation = ["Add": .add, "Sub": .subtract, "Mul": .multiply][node.opType] ?? .divide
+            noteOperationWithOneValue(node, inputs, operation)
+            emit(operation)
+            // Class scores minus a row's normaliser (a naive Bayes model's log-sum-exp) are still one a class, and so
+            // are scores divided by their sum (a k-NN classifier's votes).
+            if node.opType == "Sub" || node.opType == "Div" { carryLabels() }
         case "Pow": emit(.power)
         case "Greater": emit(.greater)
         case "Less": emit(.less)
@@ -159,7 +167,14 @@ struct GraphConverter {
                 emit(.reduce(reductions[node.opType]!, axes: attributes["axes"]?.ints, keepDims: int("keepdims", 1) != 0,
                              noopWithEmptyAxes: int("noop_with_empty_axes", 0) != 0))
             }
-        case "Gather": emit(.gather(axis: int("axis", 0)))
+        case "Gather":
+            if let source = inputs.first.flatMap({ shapes[$0] }) {
+                try addGatherOfShape(node, inputs, shapeOf: source)
+            } else if inputs.count == 2, let data = constants[inputs[0]], data.shape.count == 1, let indices = constants[inputs[1]] {
+                try addGatherOfConstants(node, data: data, indices: indices)
+            } else {
+                emit(.gather(axis: int("axis", 0)))
+            }
         case "OneHotEncoder":
             guard let categories = attributes["cats_int64s"]?.ints, !categories.isEmpty else {
                 throw .init("OneHotEncoder \(quoted: node.name) has no cats_int64s (string categories need string inputs, which Berth does not take)")
@@ -169,10 +184,19 @@ struct GraphConverter {
             guard attributes["start"] == nil, attributes["end"] == nil, let input = inputs.first, let output = node.outputs.first else {
                 throw .init("Shape \(quoted: node.name) takes part of a shape (start, end), which Berth does not compute")
             }
-            shapes[output] = input
+            addShape(of: input, output: output)
         case "ConstantOfShape":
             let fill = attributes["value"]?.tensor?.values ?? [0]
             guard fill.count == 1 else { throw .init("ConstantOfShape \(quoted: node.name) has a value of \(fill.count) elements, not one") }
+            if let input = inputs.first, let shape = batchShapes[input] {
+                converted.append(OperatorNode(name: node.name, operation: .fillRows(trailing: shape.trailing.map(Int.init), value: fill[0]),
+                                              inputs: [shape.source], outputs: node.outputs))
+                break
+            }
+            if let input = inputs.first, let shape = constants[input] {
+                try addConstantOfConstantShape(node, shape: shape, fill: fill[0])
+                break
+            }
             guard let input = inputs.first, let shaped = shapes[input] else {
                 throw .init("ConstantOfShape \(quoted: node.name) takes a shape that is not a Shape node's; Berth fills only the shape of a tensor")
             }
@@ -237,6 +261,11 @@ struct GraphConverter {
             }
             emit(.layerNormalization(axis: int("axis", -1), epsilon: float("epsilon", 1e-5)))
         case "Dropout": try addDropout(node, inputs)
+        case "Cast" where inputs.first.map { batchSizes[$0] != nil || batchShapes[$0] != nil } == true:
+            // A batch size or a shape built from one, cast between integer types: the same.
+            guard let input = inputs.first, let output = node.outputs.first else { return }
+            if let source = batchSizes[input] { batchSizes[output] = source }
+            if let shape = batchShapes[input] { batchShapes[output] = shape }
         case "Cast":
             switch int("to", 1) {
             case 1, 10, 11: emit(.cast(.float)); carryLabels()
@@ -245,11 +274,13 @@ struct GraphConverter {
             case let other: throw .init("Cast \(quoted: node.name) converts to data type \(other), which Berth does not compute")
             }
         case "Reshape":
-            if inputs.count == 2, let shaped = shapes[inputs[1]] {
+            if inputs.count == 2, let shape = batchShapes[inputs[1]] {
+                try addReshapeToBatchShape(node, inputs, shape: shape)
+            } else if inputs.count == 2, let shaped = shapes[inputs[1]] {
                 converted.append(OperatorNode(name: node.name, operation: .reshapeLike, inputs: [inputs[0], shaped], outputs: node.outputs))
             } else if case .reshapeToTableRows(let rows)? = inputs.first.flatMap({ lookups[$0] }) {
                 try addReshapeOfTableRows(node, inputs, rows: rows)
-            } else if holdStackPart(node, inputs) {
+            } else if holdStackPart(node, inputs) || addReshapeOfScalarOperation(node, inputs) {
                 break
             } else {
                 noteRowsOfParts(node, inputs)
@@ -270,6 +301,12 @@ struct GraphConverter {
             guard let axis = attributes["axis"]?.int else { throw .init("Concat \(quoted: node.name) has no axis") }
             if inputs.contains(where: { stackParts[$0] != nil }) {
                 try holdStack(node, inputs)
+            } else if let source = inputs.first.flatMap({ batchSizes[$0] }) {
+                try addBatchShape(node, inputs, source: source)
+            } else if axis == 0, inputs.allSatisfy({ constants[$0]?.shape.count == 1 }), let output = node.outputs.first {
+                // Dimensions of constants' shapes, say: worked out here.
+                let values = inputs.flatMap { constants[$0]!.values }
+                constants[output] = ConstantTensor(shape: [values.count], values: values)
             } else {
                 if axis == 0 { noteConcatOnAxis0(node, inputs) }
                 emit(.concat(axis: axis))
@@ -284,7 +321,12 @@ struct GraphConverter {
                 emit(.transpose(permutation: attributes["perm"]?.ints ?? []))
             }
         case "Squeeze": emit(.squeeze(axes: attributes["axes"]?.ints))
-        case "Unsqueeze": emit(.unsqueeze(axes: attributes["axes"]?.ints))
+        case "Unsqueeze":
+            if let source = inputs.first.flatMap({ batchSizes[$0] }) {
+                try addUnsqueezeOfBatchSize(node, inputs, source: source)
+            } else {
+                emit(.unsqueeze(axes: attributes["axes"]?.ints))
+            }
         case "Scaler": emit(.scaler(offset: floats("offset").isEmpty ? [0] : floats("offset"), scale: floats("scale").isEmpty ? [1] : floats("scale")))
         case "Normalizer":
             switch attributes["norm"]?.string ?? "MAX" {

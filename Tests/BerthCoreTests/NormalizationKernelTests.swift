@@ -39,3 +39,15 @@ import Testing
                                   constants: constants))?.contains("scale or bias") == true)
     }
 }
+
+/// A ConstantOfShape of a shape built from the batch size (`FillRowsKernel`): the input's rows, then the trailing
+/// dimensions, every value the fill.
+@Suite struct FillRowsKernelTests {
+    typealias G = GraphTesting
+
+    @Test func aFillOfTheBatchHasTheInputsRowsAndTheTrailingDimensions() throws {
+        let graph = G.graph([G.node(.fillRows(trailing: [2], value: 2.5))], features: 4)
+        #expect(try G.run(graph, [[1, 2, 3, 4], [5, 6, 7, 8], [0, 0, 0, 0]]) == [[2.5, 2.5], [2.5, 2.5], [2.5, 2.5]])
+        #expect(G.refusal(G.graph([G.node(.fillRows(trailing: [-1], value: 0))], features: 4))?.contains("negative") == true)
+    }
+}

@@ -250,9 +250,12 @@ import Testing
             try converter.add(Self.node("Reshape", ["s", "dims"], outputs: ["q"], name: "reshape-shape"))
         }
         #expect(reshapesShape?.text.contains("Reshape 'reshape-shape' reads the Shape 's'") == true, "\(reshapesShape?.text ?? "")")
+        // Of a constant shape, a constant; of a tensor computed from the request, refused.
         converter.constants["dims"] = ConstantTensor(shape: [2], values: [2, 3])
-        let constant = #expect(throws: ModelReadError.Reason.self) { try converter.add(Self.node("ConstantOfShape", ["dims"], outputs: ["c"], name: "c")) }
-        #expect(constant?.text.contains("fills only the shape of a tensor") == true)
+        try converter.add(Self.node("ConstantOfShape", ["dims"], outputs: ["c"], name: "c"))
+        #expect(converter.constants["c"] == ConstantTensor(shape: [2, 3], values: [0, 0, 0, 0, 0, 0]))
+        let computed = #expect(throws: ModelReadError.Reason.self) { try converter.add(Self.node("ConstantOfShape", ["x"], outputs: ["d"], name: "d")) }
+        #expect(computed?.text.contains("fills only the shape of a tensor") == true)
     }
 
     /// A STRING tensor is read as text, for labels only: an operator Berth runs that takes one is refused, naming it.
