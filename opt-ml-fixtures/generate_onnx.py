@@ -436,6 +436,54 @@ def torch_batch_shape_case():
                {"model.onnx": data}, R, values=outputs[0])
 
 
+def torch_embedding_case():
+    """Categorical columns through nn.Embedding as torch writes them (opset 17): each code column Sliced, Cast to int64
+    and used as Gather indices into a constant table (one Squeezed to [N], one kept [N, 1] and then viewed as
+    x.view(x.size(0), -1)), Concatenated with the numeric columns, then Gemm, Relu, Gemm. A code of -1 counts from the
+    table's end, as ONNX's Gather does."""
+    rng = np.random.default_rng(89)
+    tables = {"emb_a": rng.normal(size=(5, 3)), "emb_b": rng.normal(size=(3, 2))}
+    weights = {"w1": rng.normal(scale=0.5, size=(8, 9)), "b1": rng.normal(scale=0.1, size=8),
+               "w2": rng.normal(scale=0.5, size=(2, 8)), "b2": rng.normal(scale=0.1, size=2)}
+    ints = {"s0": [0], "e1": [1], "s1": [1], "e2": [2], "s2": [2], "e6": [6], "axis1": [1], "minus_one": [-1], "axes0": [0]}
+    initializers = [numpy_helper.from_array(v.astype(np.float32), k) for k, v in {**tables, **weights}.items()]
+    initializers += [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in ints.items()]
+    initializers.append(numpy_helper.from_array(np.array(0, np.int64), "zero"))
+    nodes = [
+        helper.make_node("Slice", ["input", "s0", "e1", "axis1"], ["code_a"], name="slice_a"),
+        helper.make_node("Cast", ["code_a"], ["code_a_int"], name="cast_a", to=TensorProto.INT64),
+        helper.make_node("Squeeze", ["code_a_int", "axis1"], ["code_a_1d"], name="squeeze_a"),
+        helper.make_node("Gather", ["emb_a", "code_a_1d"], ["vec_a"], name="embedding_a"),
+        helper.make_node("Slice", ["input", "s1", "e2", "axis1"], ["code_b"], name="slice_b"),
+        helper.make_node("Cast", ["code_b"], ["code_b_int"], name="cast_b", to=TensorProto.INT64),
+        helper.make_node("Gather", ["emb_b", "code_b_int"], ["vec_b_3d"], name="embedding_b"),
+        helper.make_node("Shape", ["vec_b_3d"], ["shape_b"], name="shape_b"),
+        helper.make_node("Gather", ["shape_b", "zero"], ["batch"], name="batch"),
+        helper.make_node("Unsqueeze", ["batch", "axes0"], ["batch_1d"], name="batch_1d"),
+        helper.make_node("Concat", ["batch_1d", "minus_one"], ["flat_shape"], name="flat_shape", axis=0),
+        helper.make_node("Reshape", ["vec_b_3d", "flat_shape"], ["vec_b"], name="view_b"),
+        helper.make_node("Slice", ["input", "s2", "e6", "axis1"], ["numeric"], name="slice_numeric"),
+        helper.make_node("Concat", ["vec_a", "vec_b", "numeric"], ["features"], name="concat", axis=1),
+        helper.make_node("Gemm", ["features", "w1", "b1"], ["h1"], name="fc1", transB=1),
+        helper.make_node("Relu", ["h1"], ["a1"], name="relu"),
+        helper.make_node("Gemm", ["a1", "w2", "b2"], ["output"], name="fc2", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "torch_embedding",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 6])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 2])], initializer=initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="berth-fixtures")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    R = np.column_stack([rng.integers(0, 5, size=16), rng.integers(0, 3, size=16), rng.normal(size=(16, 4))]).astype(np.float32)
+    R[3, 0], R[7, 1] = -1, -1
+    data = model.SerializeToString()
+    outputs, _ = run(data, R)
+    write_case("onnx-torch-embedding", "categorical codes through nn.Embedding as torch writes it: Slice, Cast, Squeeze, Gather "
+               "from a constant table by the codes (-1 from its end), a batch-size view, Concat, Gemm, Relu, Gemm (opset 17)",
+               {"model.onnx": data}, R, values=outputs[0])
+
+
 def tree_modes_graph(aggregate, post_transform="NONE"):
     """A hand-written TreeEnsembleRegressor using every node mode, missing-value tracking and two targets."""
     # Tree 0: node 0 x0 <= 0.5 ? 1 : 2; node 1 x1 < -0.25 ? 3 : 4; node 2 x2 >= 0.75 ? 5 : 6; node 4 x3 == 1 ? 7 : 8;
@@ -905,5 +953,6 @@ if __name__ == "__main__":
     torch_layers_case()
     torch_activations_case()
     torch_batch_shape_case()
+    torch_embedding_case()
     refused_cases()
     catboost_cases()

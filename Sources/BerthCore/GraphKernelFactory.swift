@@ -62,7 +62,12 @@ enum GraphKernelFactory {
             if axes == nil, let fromInput = try axesInput(inputs, when: true, node: "a reduction") { given = fromInput }
             return ReduceKernel(reduction: reduction, axes: given, keepDims: keepDims, noopWithEmptyAxes: noopWithEmptyAxes)
         case .gather(let axis):
-            guard inputs.count == 2, let indices = inputs[1] else { throw ModelValidationError("Gather by computed indices is not supported") }
+            if inputs.count == 2, inputs[1] == nil, let table = inputs[0], axis == 0 || axis == -table.shape.count {
+                return try EmbeddingKernel(table: table)
+            }
+            guard inputs.count == 2, let indices = inputs[1] else {
+                throw ModelValidationError("Gather by computed indices is supported from a constant table along its axis 0 only")
+            }
             return GatherKernel(axis: axis, indices: try integers(indices, of: "Gather's indices"), indicesShape: indices.shape)
         case .tableLookup:
             guard inputs.count == 2, let table = inputs[0] else { throw ModelValidationError("a lookup needs a constant table") }

@@ -51,3 +51,23 @@ import Testing
         #expect(G.refusal(G.graph([G.node(.fillRows(trailing: [-1], value: 0))], features: 4))?.contains("negative") == true)
     }
 }
+
+/// A Gather of a constant table's rows at indices computed from the request (`EmbeddingKernel`, PyTorch's
+/// `nn.Embedding`): each index's row, negative ones from the end, NaN for one that is not a whole number in the table.
+@Suite struct EmbeddingKernelTests {
+    typealias G = GraphTesting
+
+    @Test func eachIndexTakesItsRowOfTheTable() throws {
+        let table = ConstantTensor(shape: [3, 2], values: [10, 11, 20, 21, 30, 31])
+        let graph = G.graph([G.node(.gather(axis: 0), ["table", G.input]), G.node(.flatten(axis: 1), ["y"], outputs: ["flat"], name: "f")],
+                            features: 2, constants: ["table": table], output: "flat")
+        let rows = try G.run(graph, [[2, 0], [-1, 1], [3, 0.5]])
+        #expect(rows[0] == [30, 31, 10, 11] && rows[1] == [30, 31, 20, 21])
+        #expect(rows[2].allSatisfy { $0.isNaN })
+    }
+
+    @Test func aGatherOfAComputedTensorByComputedIndicesIsRefused() {
+        let graph = G.graph([G.node(.relu, outputs: ["r"], name: "r"), G.node(.gather(axis: 0), ["r", G.input])], features: 2)
+        #expect(G.refusal(graph)?.contains("from a constant table") == true)
+    }
+}
