@@ -265,6 +265,21 @@ def main():
                files, R, values=outputs[0])
 
 
+def graph_case(name, description, nodes, initializers, features, outputs_count, R, opset, ir_version=8, output="output"):
+    """A fixture case from a graph written here: one input `[batch, features]`, one output `[batch, outputs_count]`,
+    checked by onnx and answered by onnxruntime on the rows R."""
+    graph = helper.make_graph(
+        nodes, name.removeprefix("onnx-").replace("-", "_"),
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", features])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", outputs_count])], initializer=initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="berth-fixtures")
+    model.ir_version = ir_version
+    onnx.checker.check_model(model)
+    data = model.SerializeToString()
+    outputs, _ = run(data, R)
+    write_case(name, description, {"model.onnx": data}, R, values=outputs[0])
+
+
 def mlp_activations_case():
     """An MLP through every activation a dense layer folds in, as torch.onnx.export writes nn.Tanh, nn.Sigmoid and
     nn.LeakyReLU (Gemm transB=1) and skl2onnx a layer (MatMul, Add); rows large enough to saturate Tanh and Sigmoid,
@@ -286,19 +301,10 @@ def mlp_activations_case():
         helper.make_node("LeakyRelu", ["h3"], ["a3"], name="leaky", alpha=0.2),
         helper.make_node("Gemm", ["a3", "w4", "b4"], ["variable"], name="fc4", transB=1),
     ]
-    graph = helper.make_graph(
-        nodes, "mlp_activations",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", features])],
-        [helper.make_tensor_value_info("variable", TensorProto.FLOAT, ["batch", outputs_count])],
-        initializer=[numpy_helper.from_array(value, name) for name, value in weights.items()])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="berth-fixtures")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
     R = (rng.normal(size=(24, features)) * np.array([0.5, 1, 2, 4, 8, 16])).astype(np.float32)
-    data = model.SerializeToString()
-    outputs, _ = run(data, R)
-    write_case("onnx-mlp-activations", "an MLP through Gemm → Tanh, Gemm → Sigmoid, MatMul → Add → LeakyRelu, Gemm (opset 13); "
-               "rows that saturate Tanh and Sigmoid", {"model.onnx": data}, R, values=outputs[0])
+    graph_case("onnx-mlp-activations", "an MLP through Gemm → Tanh, Gemm → Sigmoid, MatMul → Add → LeakyRelu, Gemm (opset 13); "
+               "rows that saturate Tanh and Sigmoid", nodes, [numpy_helper.from_array(value, name) for name, value in weights.items()],
+               features, outputs_count, R, opset=13, output="variable")
 
 
 def torch_layers_case():
@@ -331,19 +337,10 @@ def torch_layers_case():
         helper.make_node("Mul", ["g_mul", "half"], ["a2"], name="gelu_half"),
         helper.make_node("Gemm", ["a2", "w3", "b3"], ["output"], name="fc3", transB=1),
     ]
-    graph = helper.make_graph(
-        nodes, "torch_layers",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", features])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", outputs_count])],
-        initializer=[numpy_helper.from_array(value.astype(np.float32), name) for name, value in weights.items()])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="berth-fixtures")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
     R = (rng.normal(size=(24, features)) * 2).astype(np.float32)
-    data = model.SerializeToString()
-    outputs, _ = run(data, R)
-    write_case("onnx-torch-layers", "a tabular network as torch.onnx.export writes it: Gemm, BatchNormalization, Relu, Dropout, "
-               "Gemm, LayerNormalization, exact GELU (Erf), Gemm (opset 17)", {"model.onnx": data}, R, values=outputs[0])
+    graph_case("onnx-torch-layers", "a tabular network as torch.onnx.export writes it: Gemm, BatchNormalization, Relu, Dropout, "
+               "Gemm, LayerNormalization, exact GELU (Erf), Gemm (opset 17)", nodes,
+               [numpy_helper.from_array(value.astype(np.float32), name) for name, value in weights.items()], features, outputs_count, R, opset=17)
 
 
 def torch_activations_case():
@@ -373,19 +370,11 @@ def torch_activations_case():
     initializers["w_out"] = rng.normal(scale=0.5, size=(outputs_count, hidden))
     initializers["b_out"] = rng.normal(scale=0.1, size=outputs_count)
     nodes.append(helper.make_node("Gemm", [current, "w_out", "b_out"], ["output"], name="fc_out", transB=1))
-    graph = helper.make_graph(
-        nodes, "torch_activations",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", features])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", outputs_count])],
-        initializer=[numpy_helper.from_array(value.astype(np.float32), name) for name, value in initializers.items()])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)], producer_name="berth-fixtures")
-    model.ir_version = 9
-    onnx.checker.check_model(model)
     R = (rng.normal(size=(32, features)) * np.array([0.5, 1, 2, 4, 6, 8])).astype(np.float32)
-    data = model.SerializeToString()
-    outputs, _ = run(data, R)
-    write_case("onnx-torch-activations", "Gemm layers through ELU, SELU, CELU, Softplus, Softsign, HardSigmoid, HardSwish, Mish, "
-               "Gelu (exact and tanh), PRelu, ThresholdedRelu and Shrink (opset 20)", {"model.onnx": data}, R, values=outputs[0])
+    graph_case("onnx-torch-activations", "Gemm layers through ELU, SELU, CELU, Softplus, Softsign, HardSigmoid, HardSwish, Mish, "
+               "Gelu (exact and tanh), PRelu, ThresholdedRelu and Shrink (opset 20)", nodes,
+               [numpy_helper.from_array(value.astype(np.float32), name) for name, value in initializers.items()], features, outputs_count, R,
+               opset=20, ir_version=9)
 
 
 def torch_batch_shape_case():
@@ -421,19 +410,10 @@ def torch_batch_shape_case():
         helper.make_node("Concat", ["flat", "ones"], ["with_ones"], name="append_ones", axis=1),
         helper.make_node("Gemm", ["with_ones", "w2", "b2"], ["output"], name="fc2", transB=1),
     ]
-    graph = helper.make_graph(
-        nodes, "torch_batch_shape",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", features])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 2])], initializer=initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="berth-fixtures")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
     R = rng.normal(size=(16, features)).astype(np.float32)
-    data = model.SerializeToString()
-    outputs, _ = run(data, R)
-    write_case("onnx-torch-batch-shape", "shapes from the batch size as torch writes x.view(x.size(0), 3, 4), x.view(x.size(0), -1) "
+    graph_case("onnx-torch-batch-shape", "shapes from the batch size as torch writes x.view(x.size(0), 3, 4), x.view(x.size(0), -1) "
                "and torch.ones(x.size(0), 1): Shape, Gather, Unsqueeze, Cast, Concat, Reshape, ConstantOfShape (opset 17)",
-               {"model.onnx": data}, R, values=outputs[0])
+               nodes, initializers, features, 2, R, opset=17)
 
 
 def torch_embedding_case():
@@ -468,20 +448,11 @@ def torch_embedding_case():
         helper.make_node("Relu", ["h1"], ["a1"], name="relu"),
         helper.make_node("Gemm", ["a1", "w2", "b2"], ["output"], name="fc2", transB=1),
     ]
-    graph = helper.make_graph(
-        nodes, "torch_embedding",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 6])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 2])], initializer=initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="berth-fixtures")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
     R = np.column_stack([rng.integers(0, 5, size=16), rng.integers(0, 3, size=16), rng.normal(size=(16, 4))]).astype(np.float32)
     R[3, 0], R[7, 1] = -1, -1
-    data = model.SerializeToString()
-    outputs, _ = run(data, R)
-    write_case("onnx-torch-embedding", "categorical codes through nn.Embedding as torch writes it: Slice, Cast, Squeeze, Gather "
+    graph_case("onnx-torch-embedding", "categorical codes through nn.Embedding as torch writes it: Slice, Cast, Squeeze, Gather "
                "from a constant table by the codes (-1 from its end), a batch-size view, Concat, Gemm, Relu, Gemm (opset 17)",
-               {"model.onnx": data}, R, values=outputs[0])
+               nodes, initializers, 6, 2, R, opset=17)
 
 
 def tree_modes_graph(aggregate, post_transform="NONE"):

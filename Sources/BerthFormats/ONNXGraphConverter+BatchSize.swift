@@ -106,8 +106,10 @@ extension GraphConverter {
     /// training rows over its length scale): worked out here in float32, as the kernel would, so that a node that
     /// needs its operands constant (a Scan's training rows) finds them so. False, and nothing done, for any other.
     mutating func foldsArithmeticOfConstants(_ node: ONNXNodeProto, _ inputs: [String]) -> Bool {
+        // One value broadcasts to the other's shape only where it has no more dimensions (numpy would add them).
         guard inputs.count == 2, let a = constants[inputs[0]], let b = constants[inputs[1]], let output = node.outputs.first,
-              a.shape == b.shape || a.values.count == 1 || b.values.count == 1 else { return false }
+              a.shape == b.shape || a.values.count == 1 && a.shape.count <= b.shape.count || b.values.count == 1 && b.shape.count <= a.shape.count
+        else { return false }
         let operation: (Float, Float) -> Float
         switch node.opType {
         case "Add": operation = (+)
@@ -117,7 +119,9 @@ extension GraphConverter {
         }
         let count = max(a.values.count, b.values.count)
         let values = (0..<count).map { operation(a.values[a.values.count == 1 ? 0 : $0], b.values[b.values.count == 1 ? 0 : $0]) }
-        constants[output] = ConstantTensor(shape: a.values.count >= b.values.count ? a.shape : b.shape, values: values)
+        let shape = a.values.count != b.values.count ? (a.values.count > b.values.count ? a.shape : b.shape)
+            : (a.shape.count >= b.shape.count ? a.shape : b.shape)
+        constants[output] = ConstantTensor(shape: shape, values: values)
         return true
     }
 

@@ -65,6 +65,13 @@ import Testing
         #expect(converter.constants["shape"]?.values == [3, 2] && converter.constants["count"]?.values == [3])
         #expect(converter.constants["halves"] == ConstantTensor(shape: [3, 2], values: [0.5, 1, 1.5, 2, 2.5, 3]))
         #expect(try converter.nodes(needing: "y", input: "x").map(\.operation) == [.multiply])
+        // One value in as many dimensions takes the other's shape; in more, numpy would add dimensions: left to run.
+        converter.constants["one_in_two"] = ConstantTensor(shape: [1, 1], values: [10])
+        converter.constants["vector"] = ConstantTensor(shape: [2], values: [1, 2])
+        try converter.add(T.node("Add", ["one_in_two", "rows"], outputs: ["shifted"], name: "shift"))
+        try converter.add(T.node("Add", ["one_in_two", "vector"], outputs: ["wider"], name: "widen"))
+        #expect(converter.constants["shifted"] == ConstantTensor(shape: [3, 2], values: [11, 12, 13, 14, 15, 16]))
+        #expect(converter.constants["wider"] == nil)
     }
 
     /// A GaussianProcessRegressor adds its `[1, 1]` mean to its `[N]` predictions (`[1, N]` in onnxruntime), then
