@@ -455,6 +455,32 @@ def torch_embedding_case():
                nodes, initializers, 6, 2, R, opset=17)
 
 
+def torch_split_case():
+    """Split as torch writes nn.GLU (two halves: one times the Sigmoid of the other) and torch.split into runs of 2, 3
+    and 3, each run through its own activation before a Concat (opset 17, the sizes an input)."""
+    rng = np.random.default_rng(101)
+    features = 6
+    weights = {"w1": rng.normal(scale=0.5, size=(16, features)), "b1": rng.normal(scale=0.1, size=16),
+               "w2": rng.normal(scale=0.5, size=(2, 8)), "b2": rng.normal(scale=0.1, size=2)}
+    initializers = [numpy_helper.from_array(v.astype(np.float32), k) for k, v in weights.items()]
+    initializers += [numpy_helper.from_array(np.array([8, 8], np.int64), "halves"),
+                     numpy_helper.from_array(np.array([2, 3, 3], np.int64), "runs")]
+    nodes = [
+        helper.make_node("Gemm", ["input", "w1", "b1"], ["h1"], name="fc1", transB=1),
+        helper.make_node("Split", ["h1", "halves"], ["value", "gate"], name="glu_split", axis=1),
+        helper.make_node("Sigmoid", ["gate"], ["gate_sigmoid"], name="glu_sigmoid"),
+        helper.make_node("Mul", ["value", "gate_sigmoid"], ["glu"], name="glu_mul"),
+        helper.make_node("Split", ["glu", "runs"], ["r0", "r1", "r2"], name="split_runs", axis=-1),
+        helper.make_node("Tanh", ["r0"], ["t0"], name="tanh"),
+        helper.make_node("Relu", ["r2"], ["t2"], name="relu"),
+        helper.make_node("Concat", ["t2", "r1", "t0"], ["joined"], name="concat", axis=1),
+        helper.make_node("Gemm", ["joined", "w2", "b2"], ["output"], name="fc2", transB=1),
+    ]
+    R = rng.normal(size=(16, features)).astype(np.float32)
+    graph_case("onnx-torch-split", "Split as torch writes nn.GLU (Split in halves, Sigmoid, Mul) and torch.split into runs of "
+               "2, 3 and 3 (axis -1), each through its own activation, Concat, Gemm (opset 17)", nodes, initializers, features, 2, R, opset=17)
+
+
 def tree_modes_graph(aggregate, post_transform="NONE"):
     """A hand-written TreeEnsembleRegressor using every node mode, missing-value tracking and two targets."""
     # Tree 0: node 0 x0 <= 0.5 ? 1 : 2; node 1 x1 < -0.25 ? 3 : 4; node 2 x2 >= 0.75 ? 5 : 6; node 4 x3 == 1 ? 7 : 8;
@@ -925,5 +951,6 @@ if __name__ == "__main__":
     torch_activations_case()
     torch_batch_shape_case()
     torch_embedding_case()
+    torch_split_case()
     refused_cases()
     catboost_cases()

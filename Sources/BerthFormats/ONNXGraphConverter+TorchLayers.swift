@@ -37,4 +37,27 @@ extension GraphConverter {
         }
         converted.append(OperatorNode(name: node.name, operation: .identity, inputs: [input], outputs: [output]))
     }
+
+    /// Split by given sizes (`torch.chunk`, `torch.split`, the halves of `nn.GLU`): each output a Slice of its run along
+    /// the axis. An equal split whose sizes the file leaves to the axis's length is refused, as is one along the batch
+    /// axis (its Slice would drop rows of a request).
+    mutating func addSplit(_ node: ONNXNodeProto, _ inputs: [String]) throws(ModelReadError.Reason) {
+        guard let input = inputs.first else { throw .init("Split \(quoted: node.name) has no input") }
+        let axis = node.attributes["axis"]?.int ?? 0
+        let given = opset < 13 ? node.attributes["split"]?.ints
+            : inputs.count > 1 && !inputs[1].isEmpty ? constants[inputs[1]]?.values.map(Int.init) : nil
+        guard let sizes = given, sizes.count == node.outputs.count, sizes.allSatisfy({ $0 >= 0 }) else {
+            throw .init("""
+                Split \(quoted: node.name) gives no sizes (or computes them, or gives \(given?.count ?? 0) for \(node.outputs.count) outputs); \
+                Berth splits by constant sizes, one an output: export with torch.split's sizes
+                """)
+        }
+        var start = 0
+        for (size, output) in zip(sizes, node.outputs) {
+            defer { start += size }
+            guard !output.isEmpty else { continue }
+            converted.append(OperatorNode(name: node.name, operation: .slice(starts: [start], ends: [start + size], axes: [axis]),
+                                          inputs: [input], outputs: [output]))
+        }
+    }
 }

@@ -296,6 +296,7 @@ struct GraphConverter {
             } else {
                 emit(.slice(starts: nil, ends: nil, axes: nil))
             }
+        case "Split": try addSplit(node, inputs)
         case "LpNormalization": emit(.lpNormalization(axis: int("axis", -1), order: int("p", 2))); carryLabels()
         case "Concat":
             guard let axis = attributes["axis"]?.int else { throw .init("Concat \(quoted: node.name) has no axis") }

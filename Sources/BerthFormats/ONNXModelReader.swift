@@ -29,7 +29,7 @@ enum ONNXModelReader {
         "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSumExp", "Gather", "Shape", "ConstantOfShape", "Max", "Min", "TopK", "Scan",
         "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor", "Where", "IsNaN",
         "Slice", "LpNormalization", "ArgMin", "Clip", "Erf", "BatchNormalization", "LayerNormalization", "Dropout",
-        "Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Mish", "ThresholdedRelu", "Gelu", "PRelu", "Shrink",
+        "Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Mish", "ThresholdedRelu", "Gelu", "PRelu", "Shrink", "Split",
     ]
     static let mlOperators: Set<String> = [
         "Scaler", "Normalizer", "Imputer", "LinearRegressor", "LinearClassifier", "TreeEnsembleRegressor",

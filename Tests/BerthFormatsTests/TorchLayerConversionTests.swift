@@ -76,4 +76,24 @@ import Testing
         #expect(try T.operation(T.node("Shrink"), opset: 20) == .unaryMath(.shrink(bias: 0, lambda: 0.5)))
         #expect(T.refusal(T.node("Gelu", name: "g", with: ["approximate": .init(string: "sigmoid")])).contains("Gelu 'g' has approximate sigmoid"))
     }
+
+    /// Split by sizes is a Slice an output, each of its run along the axis; the sizes an attribute before opset 13, an
+    /// input from it. Without sizes it is refused, naming the node.
+    @Test func aSplitIsASliceAnOutput() throws {
+        var inputs = GraphConverter(opset: 13)
+        inputs.constants["sizes"] = ConstantTensor(shape: [3], values: [2, 3, 1])
+        try inputs.add(T.node("Split", ["x", "sizes"], outputs: ["a", "b", "c"], name: "split", with: ["axis": .init(int: 1)]))
+        #expect(try inputs.nodes(needing: "b", input: "x").map(\.operation) == [.slice(starts: [2], ends: [5], axes: [1])])
+        #expect(try inputs.nodes(needing: "c", input: "x").map(\.operation) == [.slice(starts: [5], ends: [6], axes: [1])])
+        var attribute = GraphConverter(opset: 11)
+        try attribute.add(T.node("Split", ["x"], outputs: ["a", "b"], name: "split", with: ["axis": .init(int: -1), "split": .init(ints: [4, 4])]))
+        #expect(try attribute.nodes(needing: "a", input: "x").map(\.operation) == [.slice(starts: [0], ends: [4], axes: [-1])])
+        var equal = GraphConverter(opset: 18)
+        do {
+            try equal.add(T.node("Split", ["x"], outputs: ["a", "b"], name: "chunks", with: ["num_outputs": .init(int: 2)]))
+            Issue.record("a Split without sizes was accepted")
+        } catch {
+            #expect(error.text.contains("Split 'chunks' gives no sizes"), "\(error.text)")
+        }
+    }
 }

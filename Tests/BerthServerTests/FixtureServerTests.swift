@@ -24,7 +24,7 @@ import Testing
         "onnx-linear-svc-binary", "onnx-one-hot-logistic", "onnx-kbins-one-hot-logistic", "onnx-svc-decisions-binary",
         "onnx-svc-decisions-multiclass", "onnx-polynomial-ridge", "onnx-knn-classifier", "onnx-knn-classifier-distance-manhattan",
         "onnx-knn-regressor", "onnx-knn-regressor-minkowski", "onnx-knn-regressor-two-targets", "onnx-adaboost-classifier", "onnx-kmeans", "onnx-one-vs-rest", "onnx-isolation-forest",
-        "onnx-poisson-regressor", "onnx-calibrated-isotonic", "onnx-gaussian-nb-strings", "onnx-torch-layers", "onnx-torch-activations", "onnx-bagging-classifier", "onnx-bagging-regressor", "onnx-quadratic-discriminant", "onnx-torch-batch-shape", "onnx-gaussian-process", "onnx-torch-embedding",
+        "onnx-poisson-regressor", "onnx-calibrated-isotonic", "onnx-gaussian-nb-strings", "onnx-torch-layers", "onnx-torch-activations", "onnx-bagging-classifier", "onnx-bagging-regressor", "onnx-quadratic-discriminant", "onnx-torch-batch-shape", "onnx-gaussian-process", "onnx-torch-embedding", "onnx-torch-split",
         "xgboost-pickle-0.90", "xgboost-pickle-0.90-classifier-strings", "xgboost-pickle-1.0", "xgboost-pickle-1.2",
         "xgboost-pickle-1.2-regressor-joblib-zlib", "xgboost-pickle-1.5-classifier-joblib", "xgboost-pickle-1.7",
         "xgboost-pickle-3.2-classifier-protocol-5", "xgboost-pickle-3.2-regressor-joblib-gzip", "xgboost-pickle-3.2-classifier-early-stopped",
