@@ -50,20 +50,33 @@ struct UnaryKernel: GraphKernel {
             }
         case .hardSigmoid(let alpha, let beta): for index in input.indices { output[index] = hardSigmoid(input[index], alpha, beta) }
         case .hardSwish: for index in input.indices { output[index] = input[index] * hardSigmoid(input[index], 1 / 6, 0.5) }
-        case .mish: for index in input.indices { output[index] = input[index] * tanhf(softplus(input[index])) }
+        case .mish: combineWithTanh(input, output, of: softplus) { value, tanh in value * tanh }
         case .shrink(let bias, let lambda):
             for index in input.indices {
                 let value = input[index]
                 output[index] = value < -lambda ? value + bias : value > lambda ? value - bias : value.isNaN ? value : 0
             }
         case .thresholdedRelu(let alpha): for index in input.indices { output[index] = input[index] > alpha || input[index].isNaN ? input[index] : 0 }
-        case .gelu(let tanhApproximation):
-            for index in input.indices {
-                let value = input[index]
-                let cumulative = tanhApproximation
-                    ? 1 + tanhf(0.797_884_560_802_865_4 * (value + 0.044715 * value * value * value))
-                    : 1 + erff(value * 0.707_106_781_186_547_5)
-                output[index] = 0.5 * value * cumulative
+        case .gelu(tanhApproximation: true):
+            combineWithTanh(input, output, of: { 0.797_884_560_802_865_4 * ($0 + 0.044715 * $0 * $0 * $0) }) { value, tanh in
+                0.5 * value * (1 + tanh)
+            }
+        case .gelu(tanhApproximation: false):
+            for index in input.indices { output[index] = 0.5 * input[index] * (1 + erff(input[index] * 0.707_106_781_186_547_5)) }
+        }
+    }
+
+    /// `output[i] = combine(input[i], tanh(inner(input[i])))` with the tanh vectorised and correctly rounded
+    /// (`Activation.tanh`; the C library's `tanhf` took 37 ns a value here), 256 values at a time through the stack, so
+    /// that `output` may be `input`.
+    private static func combineWithTanh(_ input: UnsafeMutableBufferPointer<Float>, _ output: UnsafeMutableBufferPointer<Float>,
+                                        of inner: (Float) -> Float, _ combine: (Float, Float) -> Float) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { scratch in
+            for start in stride(from: 0, to: input.count, by: 256) {
+                let count = min(256, input.count - start)
+                for offset in 0..<count { scratch[offset] = inner(input[start + offset]) }
+                Activation.tanh.apply(from: scratch.baseAddress!, to: scratch.baseAddress!, count: count)
+                for offset in 0..<count { output[start + offset] = combine(input[start + offset], scratch[offset]) }
             }
         }
     }
