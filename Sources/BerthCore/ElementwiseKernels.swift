@@ -145,6 +145,10 @@ struct BinaryKernel: GraphKernel {
         }
         if first.shape == second.shape {
             for index in out.indices { out[index] = apply(a[index], b[index]) }
+        } else if first.shape == output.shape, b.count == 1 {
+            // By one value (a GELU's 0.5, 1 and √2): without an index into it, whose remainder cost more than the operation.
+            let value = b[0]
+            for index in out.indices { out[index] = apply(a[index], value) }
         } else if first.shape == output.shape, output.shape.count >= second.shape.count,
                   Array(output.shape.suffix(second.shape.count)) == second.shape {
             // The common bias case: [N, K] + [K].

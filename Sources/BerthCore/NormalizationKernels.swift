@@ -18,6 +18,18 @@ struct ChannelAffineKernel: GraphKernel {
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         let (outer, channels, inner) = Shapes.aroundAxis(inputs[0].shape, axis: 1, flattenFromAxis: false)
         let input = inputs[0].buffer, output = outputs[0].buffer
+        guard inner > 1 else {
+            // `[N, C]` (nn.BatchNorm1d after a Linear): a row at a time, its channels in one loop the compiler vectorises.
+            scale.withUnsafeBufferPointer { scale in
+                bias.withUnsafeBufferPointer { bias in
+                    for row in 0..<outer {
+                        let start = row * channels
+                        for channel in 0..<channels { output[start + channel] = input[start + channel] * scale[channel] + bias[channel] }
+                    }
+                }
+            }
+            return
+        }
         for block in 0..<outer {
             for channel in 0..<channels {
                 let start = (block * channels + channel) * inner
