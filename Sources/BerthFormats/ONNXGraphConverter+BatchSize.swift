@@ -66,8 +66,7 @@ extension GraphConverter {
 
     /// An Unsqueeze of the batch size to one dimension.
     mutating func addUnsqueezeOfBatchSize(_ node: ONNXNodeProto, _ inputs: [String], source: String) throws(ModelReadError.Reason) {
-        let axes = node.attributes["axes"]?.ints ?? (inputs.count > 1 ? constants[inputs[1]]?.values.map(Int.init) : nil)
-        guard axes == [0], let output = node.outputs.first else {
+        guard constantAxes(node, inputs) == [0], let output = node.outputs.first else {
             throw .init("Unsqueeze \(quoted: node.name) of the batch size is not along axis 0")
         }
         batchSizes[output] = source

@@ -13,7 +13,7 @@ extension GraphConverter {
 
     /// `first` through each operation of two with its operand in turn, through intermediates named after the node's
     /// output; `first` itself (an Identity) when there are none.
-    private mutating func applyInOrder(to first: String, _ steps: [(GraphOperation, String)], _ node: ONNXNodeProto) {
+    mutating func applyInOrder(to first: String, _ steps: [(GraphOperation, String)], _ node: ONNXNodeProto) {
         guard let output = node.outputs.first else { return }
         guard !steps.isEmpty else {
             converted.append(OperatorNode(name: node.name, operation: .identity, inputs: [first], outputs: [output]))
@@ -25,6 +25,24 @@ extension GraphConverter {
             converted.append(OperatorNode(name: node.name, operation: operation, inputs: [running, operand], outputs: [result]))
             running = result
         }
+    }
+
+    /// Each of `tensors` through a Reshape to the constant `shape`, into tensors named after the node's output and
+    /// `role`: their names, in order.
+    mutating func reshapeEach(_ tensors: [String], to shape: [Float], as role: String, for node: ONNXNodeProto) -> [String] {
+        guard let output = node.outputs.first else { return [] }
+        let target = freshName("\(output)#\(role)-shape")
+        constants[target] = ConstantTensor(shape: [shape.count], values: shape)
+        return tensors.enumerated().map { index, tensor in
+            let shaped = freshName("\(output)#\(role)\(index)")
+            converted.append(OperatorNode(name: node.name, operation: .reshape(allowZero: false), inputs: [tensor, target], outputs: [shaped]))
+            return shaped
+        }
+    }
+
+    /// A node's constant axes: its `axes` attribute, or (from opset 13 or 18, by operator) its constant second input.
+    func constantAxes(_ node: ONNXNodeProto, _ inputs: [String]) -> [Int]? {
+        node.attributes["axes"]?.ints ?? (inputs.count > 1 ? constants[inputs[1]]?.values.map(Int.init) : nil)
     }
 
     /// `base`, or it with `#`s after it, a name no node and no constant has used; a later node that writes it is refused

@@ -52,30 +52,17 @@ extension GraphConverter {
     /// A ReduceMean or ReduceSum of a held stack over its axis 0, dropping it: the parts added in order (then divided by
     /// their count, for the mean).
     mutating func addReductionOfStack(_ node: ONNXNodeProto, _ inputs: [String], stack: HeldStack, keepDims: Bool) throws(ModelReadError.Reason) {
-        let axes = node.attributes["axes"]?.ints ?? (inputs.count > 1 ? constants[inputs[1]]?.values.map(Int.init) : nil)
-        guard axes == [0], !keepDims, let output = node.outputs.first else {
+        guard constantAxes(node, inputs) == [0], !keepDims, let output = node.outputs.first else {
             throw .init("\(node.opType) \(quoted: node.name) of a stack is not over axis 0 alone with keepdims 0")
         }
-        let shape = freshName("\(output)#part-shape")
-        constants[shape] = ConstantTensor(shape: [2], values: [-1, stack.width])
-        let parts = stack.parts.enumerated().map { index, part in
-            let shaped = freshName("\(output)#part\(index)")
-            converted.append(OperatorNode(name: node.name, operation: .reshape(allowZero: false), inputs: [part, shape], outputs: [shaped]))
-            return shaped
+        let parts = reshapeEach(stack.parts, to: [-1, stack.width], as: "part", for: node)
+        var steps = parts.dropFirst().map { (GraphOperation.add, $0) }
+        if node.opType == "ReduceMean" {
+            let count = freshName("\(output)#count")
+            constants[count] = ConstantTensor(shape: [], values: [Float(parts.count)])
+            steps.append((.divide, count))
         }
-        let isMean = node.opType == "ReduceMean"
-        let sum = isMean ? freshName("\(output)#sum") : output
-        var running = parts[0]
-        for (index, part) in parts.enumerated().dropFirst() {
-            let result = index == parts.count - 1 ? sum : freshName("\(output)#sum\(index)")
-            converted.append(OperatorNode(name: node.name, operation: .add, inputs: [running, part], outputs: [result]))
-            running = result
-        }
-        if parts.count == 1 { converted.append(OperatorNode(name: node.name, operation: .identity, inputs: [running], outputs: [sum])) }
-        guard isMean else { return }
-        let count = freshName("\(output)#count")
-        constants[count] = ConstantTensor(shape: [], values: [Float(parts.count)])
-        converted.append(OperatorNode(name: node.name, operation: .divide, inputs: [sum, count], outputs: [output]))
+        applyInOrder(to: parts[0], steps, node)
     }
 
     /// Notes a Concat on axis 0 by its parts, then emitted as it is (its own answer is what it was; it is dropped where
@@ -98,14 +85,7 @@ extension GraphConverter {
     /// leaving the first axis. A part that is not one column of the batch is refused at load (its Reshape to
     /// `[-1, 1]` would move the batch).
     mutating func addColumnsOfParts(_ node: ONNXNodeProto, parts: [String]) {
-        guard let output = node.outputs.first else { return }
-        let shape = freshName("\(output)#column-shape")
-        constants[shape] = ConstantTensor(shape: [2], values: [-1, 1])
-        let columns = parts.enumerated().map { index, part in
-            let column = freshName("\(output)#column\(index)")
-            converted.append(OperatorNode(name: node.name, operation: .reshape(allowZero: false), inputs: [part, shape], outputs: [column]))
-            return column
-        }
-        converted.append(OperatorNode(name: node.name, operation: .concat(axis: 1), inputs: columns, outputs: [output]))
+        let columns = reshapeEach(parts, to: [-1, 1], as: "column", for: node)
+        converted.append(OperatorNode(name: node.name, operation: .concat(axis: 1), inputs: columns, outputs: node.outputs))
     }
 }
