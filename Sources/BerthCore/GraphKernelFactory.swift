@@ -176,15 +176,11 @@ enum GraphKernelFactory {
     }
 
     /// A constant that holds integers (a shape, axes) as Berth stores every constant, in float32: each value must
-    /// be a whole number a tensor dimension can be, or the model is refused (a float past Int's range would trap).
+    /// be a whole number a tensor dimension can be, or the model is refused.
     private static func integers(_ tensor: ConstantTensor, of what: String) throws(ModelValidationError) -> [Int] {
-        var result = [Int]()
-        for value in tensor.values {
-            guard value.rounded() == value, abs(value) <= Float(1 << 31) else {
-                throw ModelValidationError("\(what) holds \(value), which is not a dimension")
-            }
-            result.append(Int(value))
+        if let value = tensor.values.first(where: { !ConstantTensor.isWholeNumber($0) }) {
+            throw ModelValidationError("\(what) holds \(value), which is not a dimension")
         }
-        return result
+        return tensor.values.map { Int($0) }
     }
 }

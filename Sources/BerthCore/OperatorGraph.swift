@@ -47,4 +47,15 @@ public struct ConstantTensor: Sendable, Equatable {
         self.shape = shape
         self.values = values
     }
+
+    /// The values as integers (a shape, axes, indices, split sizes), or nil when one is not a whole number within
+    /// ±2^31: a file's NaN or 1e30 in a shape is refused rather than trapping in `Int(_:)`.
+    public var wholeNumbers: [Int]? {
+        values.allSatisfy(Self.isWholeNumber) ? values.map { Int($0) } : nil
+    }
+
+    /// Whether `value` is a whole number a dimension or an index can be.
+    public static func isWholeNumber(_ value: Float) -> Bool {
+        value.rounded() == value && abs(value) <= Float(1 << 31)
+    }
 }

@@ -12,7 +12,7 @@ extension GraphConverter {
     /// A shape `[N] + trailing` where N is `source`'s batch size.
     struct BatchShape {
         let source: String
-        let trailing: [Float]
+        let trailing: [Int]
     }
 
     /// Refuses a node that reads a batch size or a shape built from one where Berth cannot follow it.
@@ -55,8 +55,8 @@ extension GraphConverter {
         let count = data.values.count
         var values = [Float]()
         for index in indices.values {
-            let position = index < 0 ? Int(index) + count : Int(index)
-            guard index == index.rounded(), (0..<count).contains(position) else {
+            let position = ConstantTensor.isWholeNumber(index) ? Int(index) + (index < 0 ? count : 0) : -1
+            guard (0..<count).contains(position) else {
                 throw .init("Gather \(quoted: node.name) takes index \(index) of \(count) values")
             }
             values.append(data.values[position])
@@ -78,7 +78,10 @@ extension GraphConverter {
         guard node.attributes["axis"]?.int == 0, trailing.allSatisfy({ $0 != nil && $0!.shape.count <= 1 }), let output = node.outputs.first else {
             throw .init("Concat \(quoted: node.name) builds a shape from the batch size and dimensions computed from the request, which Berth does not compute")
         }
-        batchShapes[output] = BatchShape(source: source, trailing: trailing.flatMap { $0!.values })
+        guard let dimensions = ConstantTensor(shape: [], values: trailing.flatMap { $0!.values }).wholeNumbers else {
+            throw .init("Concat \(quoted: node.name) builds a shape with a dimension that is not a whole number")
+        }
+        batchShapes[output] = BatchShape(source: source, trailing: dimensions)
     }
 
     /// A Reshape to a shape built from the batch size: to `[0, …]`, whose 0 keeps the batch (allowzero 0).
@@ -87,16 +90,16 @@ extension GraphConverter {
             throw .init("Reshape \(quoted: node.name) to a shape built from the batch size has a dimension of 0")
         }
         let target = freshName("\(node.outputs[0])#shape")
-        constants[target] = ConstantTensor(shape: [shape.trailing.count + 1], values: [0] + shape.trailing)
+        constants[target] = ConstantTensor(shape: [shape.trailing.count + 1], values: [0] + shape.trailing.map(Float.init))
         converted.append(OperatorNode(name: node.name, operation: .reshape(allowZero: false), inputs: [inputs[0], target], outputs: node.outputs))
     }
 
     /// A ConstantOfShape of a constant shape: the constant, filled.
     mutating func addConstantOfConstantShape(_ node: ONNXNodeProto, shape: ConstantTensor, fill: Float) throws(ModelReadError.Reason) {
-        let dimensions = shape.values.map(Int.init)
+        let dimensions = shape.wholeNumbers ?? [-1]
         let count = dimensions.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).partialValue }
         guard dimensions.allSatisfy({ $0 >= 0 }), count <= 1 << 24, let output = node.outputs.first else {
-            throw .init("ConstantOfShape \(quoted: node.name) has the shape \(dimensions), negative or over 2^24 values")
+            throw .init("ConstantOfShape \(quoted: node.name) has the shape \(shape.values), not whole numbers, negative or over 2^24 values")
         }
         constants[output] = ConstantTensor(shape: dimensions, values: Array(repeating: fill, count: count))
     }
@@ -107,7 +110,7 @@ extension GraphConverter {
     mutating func foldsArithmeticOfConstants(_ node: ONNXNodeProto, _ inputs: [String]) -> Bool {
         // One value broadcasts to the other's shape only where it has no more dimensions (numpy would add them).
         guard inputs.count == 2, let a = constants[inputs[0]], let b = constants[inputs[1]], let output = node.outputs.first,
-              a.shape == b.shape || a.values.count == 1 && a.shape.count <= b.shape.count || b.values.count == 1 && b.shape.count <= a.shape.count
+              !a.values.isEmpty, !b.values.isEmpty, a.shape == b.shape || a.values.count == 1 && a.shape.count <= b.shape.count || b.values.count == 1 && b.shape.count <= a.shape.count
         else { return false }
         let operation: (Float, Float) -> Float
         switch node.opType {

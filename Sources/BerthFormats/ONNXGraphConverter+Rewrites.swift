@@ -42,7 +42,7 @@ extension GraphConverter {
 
     /// A node's constant axes: its `axes` attribute, or (from opset 13 or 18, by operator) its constant second input.
     func constantAxes(_ node: ONNXNodeProto, _ inputs: [String]) -> [Int]? {
-        node.attributes["axes"]?.ints ?? (inputs.count > 1 ? constants[inputs[1]]?.values.map(Int.init) : nil)
+        node.attributes["axes"]?.ints ?? (inputs.count > 1 ? constants[inputs[1]]?.wholeNumbers : nil)
     }
 
     /// `base`, or it with `#`s after it, a name no node and no constant has used; a later node that writes it is refused

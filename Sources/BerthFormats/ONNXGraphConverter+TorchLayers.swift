@@ -45,8 +45,8 @@ extension GraphConverter {
         guard let input = inputs.first else { throw .init("Split \(quoted: node.name) has no input") }
         let axis = node.attributes["axis"]?.int ?? 0
         let given = opset < 13 ? node.attributes["split"]?.ints
-            : inputs.count > 1 && !inputs[1].isEmpty ? constants[inputs[1]]?.values.map(Int.init) : nil
-        guard let sizes = given, sizes.count == node.outputs.count, sizes.allSatisfy({ $0 >= 0 }) else {
+            : inputs.count > 1 && !inputs[1].isEmpty ? constants[inputs[1]]?.wholeNumbers : nil
+        guard let sizes = given, sizes.count == node.outputs.count, sizes.allSatisfy({ (0...Int(Int32.max)).contains($0) }) else {
             throw .init("""
                 Split \(quoted: node.name) gives no sizes (or computes them, or gives \(given?.count ?? 0) for \(node.outputs.count) outputs); \
                 Berth splits by constant sizes, one an output: export with torch.split's sizes

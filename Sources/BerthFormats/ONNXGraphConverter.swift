@@ -189,7 +189,7 @@ struct GraphConverter {
             let fill = attributes["value"]?.tensor?.values ?? [0]
             guard fill.count == 1 else { throw .init("ConstantOfShape \(quoted: node.name) has a value of \(fill.count) elements, not one") }
             if let input = inputs.first, let shape = batchShapes[input] {
-                converted.append(OperatorNode(name: node.name, operation: .fillRows(trailing: shape.trailing.map(Int.init), value: fill[0]),
+                converted.append(OperatorNode(name: node.name, operation: .fillRows(trailing: shape.trailing, value: fill[0]),
                                               inputs: [shape.source], outputs: node.outputs))
                 break
             }

@@ -42,7 +42,7 @@ struct ONNXScanDistances {
         /// The feature axis, from the attribute or the constant second input; the reduced values are not kept.
         func reducesFeatures(_ bodyNode: ONNXNodeProto) -> Bool {
             let axes = bodyNode.attributes["axes"]?.ints
-                ?? (bodyNode.inputs.count > 1 ? constants[bodyNode.inputs[1]]?.values.map { Int($0) } : nil)
+                ?? (bodyNode.inputs.count > 1 ? constants[bodyNode.inputs[1]]?.wholeNumbers : nil)
             return (axes == [1] || axes == [-1]) && bodyNode.attributes["keepdims"]?.int == 0
         }
         for bodyNode in body.nodes {

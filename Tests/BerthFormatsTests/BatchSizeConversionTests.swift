@@ -89,4 +89,38 @@ import Testing
         // Read as it is, the operation keeps the file's operands.
         #expect(try converter.nodes(needing: "shifted", input: "x").first?.inputs == ["x", "mean"])
     }
+
+    /// A shape, index or axis a file holds as NaN, infinity or past Int's range is refused by name at load, as any
+    /// other dimension that is not one (fuzzing found each of these trapping in `Int(_:)`).
+    @Test func dimensionsThatAreNotWholeNumbersAreRefused() throws {
+        var converter = GraphConverter(opset: 17)
+        converter.constants["pair"] = ConstantTensor(shape: [2], values: [1, 2])
+        converter.constants["nan"] = ConstantTensor(shape: [1], values: [.nan])
+        converter.constants["huge"] = ConstantTensor(shape: [1], values: [1e30])
+        converter.constants["empty"] = ConstantTensor(shape: [0], values: [])
+        converter.constants["one"] = ConstantTensor(shape: [], values: [1])
+        for (node, words) in [
+            (T.node("Gather", ["pair", "nan"], outputs: ["g"], name: "gather"), "takes index nan of 2 values"),
+            (T.node("Gather", ["pair", "huge"], outputs: ["g"], name: "gather"), "of 2 values"),
+            (T.node("ConstantOfShape", ["nan"], outputs: ["c"], name: "fill"), "not whole numbers"),
+            (T.node("ConstantOfShape", ["huge"], outputs: ["c"], name: "fill"), "not whole numbers"),
+            (T.node("Split", ["x", "huge"], outputs: ["s"], name: "split", with: ["axis": .init(int: 1)]), "Berth splits by constant sizes"),
+        ] {
+            do {
+                try converter.add(node)
+                Issue.record("\(node.opType) of a dimension that is not a whole number was accepted")
+            } catch {
+                #expect(error.text.contains(words), "\(error.text)")
+            }
+        }
+        // One value and an empty constant are left to the planner, which checks their shapes.
+        try converter.add(T.node("Add", ["one", "empty"], outputs: ["sum"], name: "add"))
+        #expect(converter.constants["sum"] == nil)
+        var batch = try Self.withBatchSize()
+        for dimension in ["nan", "huge"] {
+            #expect(throws: ModelReadError.Reason.self) {
+                try batch.add(T.node("Concat", ["batch", dimension], outputs: ["target"], name: "concat", with: ["axis": .init(int: 0)]))
+            }
+        }
+    }
 }
