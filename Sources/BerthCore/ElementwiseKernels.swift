@@ -38,7 +38,9 @@ struct UnaryKernel: GraphKernel {
         case .absolute: for index in input.indices { output[index] = abs(input[index]) }
         case .logicalNot: for index in input.indices { output[index] = input[index] == 0 ? 1 : 0 }
         case .isNaN: for index in input.indices { output[index] = input[index].isNaN ? 1 : 0 }
-        case .erf: for index in input.indices { output[index] = erff(input[index]) }
+        // In C, vectorised and within about 1e-14 before rounding (the C library's `erff` took 17 ns a value here, this
+        // about 6; the exact GELU's cost at large batches).
+        case .erf: berth_activate_f32(BERTH_ACTIVATION_ERF, 0, input.baseAddress!, output.baseAddress!, input.count)
         case .softplus: for index in input.indices { output[index] = softplus(input[index]) }
         case .softsign: for index in input.indices { output[index] = input[index] / (1 + abs(input[index])) }
         case .elu(let alpha): for index in input.indices { output[index] = elu(input[index], alpha) }
@@ -62,7 +64,7 @@ struct UnaryKernel: GraphKernel {
                 0.5 * value * (1 + tanh)
             }
         case .gelu(tanhApproximation: false):
-            for index in input.indices { output[index] = 0.5 * input[index] * (1 + erff(input[index] * 0.707_106_781_186_547_5)) }
+            berth_activate_f32(BERTH_ACTIVATION_GELU, 0, input.baseAddress!, output.baseAddress!, input.count)
         }
     }
 

@@ -126,9 +126,10 @@ struct GraphConverter {
             } else {
                 emit(.matMul)
             }
-        // Of two constants, each is worked out here (`foldsArithmeticOfConstants`).
+        // Of two constants, each is worked out here (`foldsArithmeticOfConstants`); the Mul that ends an exact GELU
+        // written out in five nodes runs as one (`addFusedGELU`).
         case "Add", "Sub", "Mul", "Div":
-            guard !foldsArithmeticOfConstants(node, inputs) else { break }
+            guard !foldsArithmeticOfConstants(node, inputs), !(node.opType == "Mul" && addFusedGELU(node, inputs)) else { break }
             let operation: GraphOperation = ["Add": .add, "Sub": .subtract, "Mul": .multiply][node.opType] ?? .divide
             noteOperationWithOneValue(node, inputs, operation)
             emit(operation)

@@ -1,8 +1,9 @@
-// Sigmoid, Tanh and LeakyRelu over arrays of floats, in C only because Swift cannot compile one loop for AVX-512
-// or AVX2 and choose it at run time. Each value is worked out in double precision and rounded once to float: the
-// double is within about 1e-15 of the exact value, so the float is the correctly rounded one on every path (the
-// AVX2 and AVX-512 paths fuse multiply-adds, the portable path on x86-64 cannot; their doubles differ in the last
-// bits, never enough to move a float in the tests' millions of values).
+// Sigmoid, Tanh, Erf, the exact GELU and LeakyRelu over arrays of floats, in C only because Swift cannot compile one
+// loop for AVX-512 or AVX2 and choose it at run time. Each value is worked out in double precision and rounded once
+// to float: for Sigmoid and Tanh the double is within about 1e-15 of the exact value, so the float is the correctly
+// rounded one on every path (the AVX2 and AVX-512 paths fuse multiply-adds, the portable path on x86-64 cannot; their
+// doubles differ in the last bits, never enough to move a float in the tests' millions of values); for Erf and GELU
+// within about 1e-14, which gives the nearest float but for about one value in a million, then its neighbour.
 #include "berth_kernels.h"
 #include <stdint.h>
 #include <string.h>
@@ -78,6 +79,69 @@ static inline float tanh_one(float value) {
     return value != value ? value + value : rounded;
 }
 
+// erf in double precision, within about 1e-14 of the exact value, in two parts for x >= 0: below 0.875, x · P(x²)
+// (`erf_small_part`); from there to 3.9375, erfc(x) = e^(−x²) · Q(u), Q being erfc(x) · e^(x²) over
+// u = (x − 2.40625) / 1.53125 (`erfc_large_part`); beyond, erf is 1 to the nearest float (from 3.9193 on). Both parts
+// are worked out for every value and one chosen, so the loop has no branch and vectorises across values. The
+// coefficients and their errors are printed by scripts/erf-coefficients.py (Chebyshev interpolation with mpmath,
+// rewritten in powers).
+#define ERF_SPLIT 0.875
+#define ERF_ONE 3.9375
+static const double erf_small[] = {
+    0x1.20dd750429b67p+0, -0x1.812746b035fa9p-2, 0x1.ce2f219f2787ap-4, -0x1.b82ce2c85246bp-6, 0x1.565bc329c2ce2p-8,
+    -0x1.c02c2f317546ap-11, 0x1.f97ead4530e88p-14, -0x1.f2b0ac35a0b70p-17, 0x1.a6623d33f009cp-20, -0x1.f2c794f1c6c02p-24};
+static const double erfc_scaled_large[] = {
+    0x1.be780aa21fddcp-3, -0x1.f1027e2e8e61ep-4, 0x1.066d7e703b0b6p-4, -0x1.088ee05228b4bp-5, 0x1.ffb80ecec398ep-7,
+    -0x1.dca414483f436p-8, 0x1.acfa0b697772bp-9, -0x1.760d3743cc5c5p-10, 0x1.3cb93cfe45c89p-11, -0x1.04efddbcfd38cp-12,
+    0x1.a30c6eae24a5fp-14, -0x1.48747a54e5cf5p-15, 0x1.f76e81ad4d015p-17, -0x1.796792edc1e6dp-18, 0x1.13f0d04de7bc9p-19,
+    -0x1.8daaf2b1e2c07p-21, 0x1.24f3f3cf94c53p-22, -0x1.95348c8e65b7ep-24, 0x1.9b06341e7792bp-26, -0x1.19a1c576b27c9p-27,
+    0x1.a97bb2d4de458p-28, -0x1.10228fc09d7e9p-29};
+
+static inline __attribute__((always_inline)) double erf_small_part(double magnitude) {
+    double square = magnitude * magnitude;
+    const int terms = sizeof erf_small / sizeof erf_small[0];
+    double sum = erf_small[terms - 1];
+    for (int k = terms - 2; k >= 0; k--) sum = sum * square + erf_small[k];
+    return sum * magnitude;
+}
+
+static inline __attribute__((always_inline)) double erfc_large_part(double magnitude) {
+    double clamped = magnitude < ERF_SPLIT ? ERF_SPLIT : magnitude > ERF_ONE ? ERF_ONE : magnitude;
+    double u = (clamped - 2.40625) * (1.0 / 1.53125);
+    const int terms = sizeof erfc_scaled_large / sizeof erfc_scaled_large[0];
+    double sum = erfc_scaled_large[terms - 1];
+    for (int k = terms - 2; k >= 0; k--) sum = sum * u + erfc_scaled_large[k];
+    return exp_nonpositive(-(clamped * clamped)) * sum;
+}
+
+// The float nearest erf(x), x's sign kept (-0 stays -0), NaN passed through.
+static inline __attribute__((always_inline)) float erf_one(float value) {
+    double x = value;
+    double magnitude = x < 0 ? -x : x;
+    double small = erf_small_part(magnitude), large = 1.0 - erfc_large_part(magnitude);
+    float rounded = (float)(magnitude < ERF_SPLIT ? small : magnitude < ERF_ONE ? large : 1.0);
+    uint32_t bits, sign;
+    memcpy(&bits, &rounded, sizeof bits);
+    memcpy(&sign, &value, sizeof sign);
+    bits |= sign & 0x80000000u;
+    memcpy(&rounded, &bits, sizeof rounded);
+    return value != value ? value + value : rounded;
+}
+
+// The exact GELU, x · (1 + erf(x / √2)) / 2, in double and rounded once. Below zero 1 + erf is erfc(|x| / √2), taken
+// as it is rather than as 1 less a number near 1, so the small answers keep their digits down to x = −5.57, past
+// which the answer is 0 (as float32's 1 + erf gives in onnxruntime and PyTorch from about −5.4).
+static inline __attribute__((always_inline)) float gelu_one(float value) {
+    double x = value;
+    double scaled = x * 0x1.6a09e667f3bcdp-1;
+    double magnitude = scaled < 0 ? -scaled : scaled;
+    double small = erf_small_part(magnitude), complement = erfc_large_part(magnitude);
+    double above = magnitude < ERF_SPLIT ? 1.0 + small : magnitude < ERF_ONE ? 2.0 - complement : 2.0;
+    double below = magnitude < ERF_SPLIT ? 1.0 - small : magnitude < ERF_ONE ? complement : 0.0;
+    double result = 0.5 * x * (x < 0 ? below : above);
+    return value != value ? value + value : (float)result;
+}
+
 // LeakyRelu as the graph's own kernel writes it: x, or alpha · x below zero (NaN stays NaN).
 static inline float leaky_relu_one(float value, float alpha) {
     return value >= 0 ? value : alpha * value;
@@ -97,6 +161,12 @@ static inline __attribute__((always_inline)) void activate_portable_body(int kin
             break;
         case BERTH_ACTIVATION_TANH:
             for (long i = 0; i < length; i++) target[i] = tanh_one(block[i]);
+            break;
+        case BERTH_ACTIVATION_ERF:
+            for (long i = 0; i < length; i++) target[i] = erf_one(block[i]);
+            break;
+        case BERTH_ACTIVATION_GELU:
+            for (long i = 0; i < length; i++) target[i] = gelu_one(block[i]);
             break;
         default:
             for (long i = 0; i < length; i++) target[i] = leaky_relu_one(block[i], alpha);

@@ -50,7 +50,7 @@ import Testing
         case .absolute: { abs($0) }
         case .logicalNot: { $0 == 0 ? 1 : 0 }
         case .isNaN: { $0.isNaN ? 1 : 0 }
-        case .erf: { erff($0) }
+        case .erf: { Float(Foundation.erf(Double($0))) }
         default: { Float(Self.exactDefinition(function)(Double($0))) }
         }
     }
