@@ -1,3 +1,5 @@
+import CBerthKernels
+
 /// ONNX BatchNormalization at inference, as PyTorch's `nn.BatchNorm1d` exports: each channel (axis 1) times its
 /// scale plus its bias, the two worked out from the layer's statistics when the model is read.
 struct ChannelAffineKernel: GraphKernel {
@@ -43,7 +45,8 @@ struct ChannelAffineKernel: GraphKernel {
 /// ONNX LayerNormalization (opset 17; PyTorch's `nn.LayerNorm`): each row's entries from `axis` to the last, less
 /// their mean and over their standard deviation (`epsilon` under the root), then times the scale (the second input)
 /// plus the bias (the third, when given), each as long as those entries or a single value. The mean and variance
-/// are worked out in double precision, two passes over the entries, and never across the batch axis.
+/// are worked out in double precision, two passes over the entries, and never across the batch axis; the rows are
+/// normalised in C (`berth_layer_normalize_f32`), vectorised.
 struct LayerNormalizationKernel: GraphKernel {
     let axis: Int
     let epsilon: Float
@@ -68,25 +71,16 @@ struct LayerNormalizationKernel: GraphKernel {
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         let (rows, span, _) = Shapes.aroundAxis(inputs[0].shape, axis: axis, flattenFromAxis: true)
-        let input = inputs[0].buffer, output = outputs[0].buffer
         let scale = inputs[1].buffer
         let bias = inputs.count > 2 ? inputs[2].buffer : nil
-        for row in 0..<rows {
-            let start = row * span
-            var sum = 0.0
-            for index in start..<start + span { sum += Double(input[index]) }
-            let mean = sum / Double(span)
-            var squares = 0.0
-            for index in start..<start + span {
-                let deviation = Double(input[index]) - mean
-                squares += deviation * deviation
-            }
-            let deviation = (squares / Double(span) + Double(epsilon)).squareRoot()
+        // The scale and bias as long as a row (`berth_layer_normalize_f32` reads them so, vectorised).
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * span) { parameters in
             for offset in 0..<span {
-                let normalized = Float((Double(input[start + offset]) - mean) / deviation)
-                let scaled = normalized * scale[scale.count == 1 ? 0 : offset]
-                output[start + offset] = bias.map { scaled + $0[$0.count == 1 ? 0 : offset] } ?? scaled
+                parameters[offset] = scale[scale.count == 1 ? 0 : offset]
+                parameters[span + offset] = bias.map { $0[$0.count == 1 ? 0 : offset] } ?? 0
             }
+            berth_layer_normalize_f32(rows, span, inputs[0].buffer.baseAddress!, parameters.baseAddress!,
+                                      bias == nil ? nil : parameters.baseAddress! + span, Double(epsilon), outputs[0].buffer.baseAddress!)
         }
     }
 }

@@ -81,8 +81,8 @@ static inline float tanh_one(float value) {
 
 // erf in double precision, within about 1e-14 of the exact value, in two parts for x >= 0: below 0.875, x · P(x²)
 // (`erf_small_part`); from there to 3.9375, erfc(x) = e^(−x²) · Q(u), Q being erfc(x) · e^(x²) over
-// u = (x − 2.40625) / 1.53125 (`erfc_large_part`); beyond, erf is 1 to the nearest float (from 3.9193 on). Both parts
-// are worked out for every value and one chosen, so the loop has no branch and vectorises across values. The
+// u = (x − 2.40625) / 1.53125 (`erfc_large_part`); beyond, erf is 1 to the nearest float (from 3.9193 on). Each part
+// is worked out in loops without a branch, which vectorise across values (`erf_parts`). The
 // coefficients and their errors are printed by scripts/erf-coefficients.py (Chebyshev interpolation with mpmath,
 // rewritten in powers).
 #define ERF_SPLIT 0.875
@@ -97,49 +97,85 @@ static const double erfc_scaled_large[] = {
     -0x1.8daaf2b1e2c07p-21, 0x1.24f3f3cf94c53p-22, -0x1.95348c8e65b7ep-24, 0x1.9b06341e7792bp-26, -0x1.19a1c576b27c9p-27,
     0x1.a97bb2d4de458p-28, -0x1.10228fc09d7e9p-29};
 
+// c[0] + c[1]·u + … + c[n−1]·u^(n−1) by Estrin's scheme: neighbours paired with u, the pairs with u², and so on, a
+// chain log2(n) steps long instead of Horner's n, so that a vector's multiply-adds overlap.
+static inline __attribute__((always_inline)) double polynomial(const double *c, int n, double u) {
+    double level[32];
+    for (int i = 0; i < n; i++) level[i] = c[i];
+    double power = u;
+    for (int m = n; m > 1; m = (m + 1) / 2) {
+        for (int i = 0; i < (m + 1) / 2; i++) level[i] = 2 * i + 1 < m ? level[2 * i] + level[2 * i + 1] * power : level[2 * i];
+        power *= power;
+    }
+    return level[0];
+}
+
 static inline __attribute__((always_inline)) double erf_small_part(double magnitude) {
     double square = magnitude * magnitude;
-    const int terms = sizeof erf_small / sizeof erf_small[0];
-    double sum = erf_small[terms - 1];
-    for (int k = terms - 2; k >= 0; k--) sum = sum * square + erf_small[k];
-    return sum * magnitude;
+    return polynomial(erf_small, sizeof erf_small / sizeof erf_small[0], square) * magnitude;
 }
 
 static inline __attribute__((always_inline)) double erfc_large_part(double magnitude) {
     double clamped = magnitude < ERF_SPLIT ? ERF_SPLIT : magnitude > ERF_ONE ? ERF_ONE : magnitude;
     double u = (clamped - 2.40625) * (1.0 / 1.53125);
-    const int terms = sizeof erfc_scaled_large / sizeof erfc_scaled_large[0];
-    double sum = erfc_scaled_large[terms - 1];
-    for (int k = terms - 2; k >= 0; k--) sum = sum * u + erfc_scaled_large[k];
+    double sum = polynomial(erfc_scaled_large, sizeof erfc_scaled_large / sizeof erfc_scaled_large[0], u);
     return exp_nonpositive(-(clamped * clamped)) * sum;
 }
 
+// erf's two parts for a block's magnitudes (|x|, or |x| / √2 for GELU): `small` everywhere, and `complement`, erfc,
+// where the magnitude lies between ERF_SPLIT and ERF_ONE (0 elsewhere). The complement, three quarters of the work,
+// is worked out only for those values, packed together first: most of a layer's values lie below the split.
+static inline __attribute__((always_inline)) void erf_parts(const double *magnitude, long length, double *small, double *complement) {
+    int packed[BLOCK];
+    double packed_values[BLOCK];
+    long count = 0;
+    for (long i = 0; i < length; i++) {
+        small[i] = erf_small_part(magnitude[i]);
+        complement[i] = 0;
+    }
+    for (long i = 0; i < length; i++) {
+        packed[count] = (int)i;
+        count += magnitude[i] >= ERF_SPLIT && magnitude[i] < ERF_ONE;
+    }
+    for (long j = 0; j < count; j++) packed_values[j] = magnitude[packed[j]];
+    for (long j = 0; j < count; j++) packed_values[j] = erfc_large_part(packed_values[j]);
+    for (long j = 0; j < count; j++) complement[packed[j]] = packed_values[j];
+}
+
 // The float nearest erf(x), x's sign kept (-0 stays -0), NaN passed through.
-static inline __attribute__((always_inline)) float erf_one(float value) {
-    double x = value;
-    double magnitude = x < 0 ? -x : x;
-    double small = erf_small_part(magnitude), large = 1.0 - erfc_large_part(magnitude);
-    float rounded = (float)(magnitude < ERF_SPLIT ? small : magnitude < ERF_ONE ? large : 1.0);
-    uint32_t bits, sign;
-    memcpy(&bits, &rounded, sizeof bits);
-    memcpy(&sign, &value, sizeof sign);
-    bits |= sign & 0x80000000u;
-    memcpy(&rounded, &bits, sizeof rounded);
-    return value != value ? value + value : rounded;
+static inline __attribute__((always_inline)) void erf_block(const float *in, float *out, long length) {
+    double magnitude[BLOCK], small[BLOCK], complement[BLOCK];
+    for (long i = 0; i < length; i++) magnitude[i] = in[i] < 0 ? -(double)in[i] : (double)in[i];
+    erf_parts(magnitude, length, small, complement);
+    for (long i = 0; i < length; i++) {
+        float value = in[i];
+        float rounded = (float)(magnitude[i] < ERF_SPLIT ? small[i] : magnitude[i] < ERF_ONE ? 1.0 - complement[i] : 1.0);
+        uint32_t bits, sign;
+        memcpy(&bits, &rounded, sizeof bits);
+        memcpy(&sign, &value, sizeof sign);
+        bits |= sign & 0x80000000u;
+        memcpy(&rounded, &bits, sizeof rounded);
+        out[i] = value != value ? value + value : rounded;
+    }
 }
 
 // The exact GELU, x · (1 + erf(x / √2)) / 2, in double and rounded once. Below zero 1 + erf is erfc(|x| / √2), taken
 // as it is rather than as 1 less a number near 1, so the small answers keep their digits down to x = −5.57, past
 // which the answer is 0 (as float32's 1 + erf gives in onnxruntime and PyTorch from about −5.4).
-static inline __attribute__((always_inline)) float gelu_one(float value) {
-    double x = value;
-    double scaled = x * 0x1.6a09e667f3bcdp-1;
-    double magnitude = scaled < 0 ? -scaled : scaled;
-    double small = erf_small_part(magnitude), complement = erfc_large_part(magnitude);
-    double above = magnitude < ERF_SPLIT ? 1.0 + small : magnitude < ERF_ONE ? 2.0 - complement : 2.0;
-    double below = magnitude < ERF_SPLIT ? 1.0 - small : magnitude < ERF_ONE ? complement : 0.0;
-    double result = 0.5 * x * (x < 0 ? below : above);
-    return value != value ? value + value : (float)result;
+static inline __attribute__((always_inline)) void gelu_block(const float *in, float *out, long length) {
+    double magnitude[BLOCK], small[BLOCK], complement[BLOCK];
+    for (long i = 0; i < length; i++) {
+        double scaled = (double)in[i] * 0x1.6a09e667f3bcdp-1;
+        magnitude[i] = scaled < 0 ? -scaled : scaled;
+    }
+    erf_parts(magnitude, length, small, complement);
+    for (long i = 0; i < length; i++) {
+        double x = in[i], m = magnitude[i];
+        double above = m < ERF_SPLIT ? 1.0 + small[i] : m < ERF_ONE ? 2.0 - complement[i] : 2.0;
+        double below = m < ERF_SPLIT ? 1.0 - small[i] : m < ERF_ONE ? complement[i] : 0.0;
+        double result = 0.5 * x * (x < 0 ? below : above);
+        out[i] = in[i] != in[i] ? in[i] + in[i] : (float)result;
+    }
 }
 
 // LeakyRelu as the graph's own kernel writes it: x, or alpha · x below zero (NaN stays NaN).
@@ -163,10 +199,10 @@ static inline __attribute__((always_inline)) void activate_portable_body(int kin
             for (long i = 0; i < length; i++) target[i] = tanh_one(block[i]);
             break;
         case BERTH_ACTIVATION_ERF:
-            for (long i = 0; i < length; i++) target[i] = erf_one(block[i]);
+            erf_block(block, target, length);
             break;
         case BERTH_ACTIVATION_GELU:
-            for (long i = 0; i < length; i++) target[i] = gelu_one(block[i]);
+            gelu_block(block, target, length);
             break;
         default:
             for (long i = 0; i < length; i++) target[i] = leaky_relu_one(block[i], alpha);

@@ -1,8 +1,10 @@
+import BerthTestSupport
+import CBerthKernels
 import Testing
 @testable import BerthCore
 
 /// BatchNormalization's per-channel scale and bias (`ChannelAffineKernel`) and LayerNormalization
-/// (`LayerNormalizationKernel`) on numbers worked out by hand.
+/// (`LayerNormalizationKernel`) on numbers worked out by hand, and LayerNormalization's C rows on every path.
 @Suite struct NormalizationKernelTests {
     typealias G = GraphTesting
 
@@ -29,6 +31,44 @@ import Testing
         G.expectClose(try G.run(graph, [[1, 3, 5, 7]]), [[-3 / root5 + 0.5, -2 / root5 + 0.5, 1 / root5 + 0.5, 3 / root5 + 0.5]])
         let smoothed = G.graph([G.node(.layerNormalization(axis: 1, epsilon: 1), [G.input, "scale"])], features: 4, constants: constants)
         #expect(try G.run(smoothed, [[2, 2, 2, 2]]) == [[0, 0, 0, 0]])
+    }
+
+    /// The C rows (`berth_layer_normalize_f32`) on every instruction set this CPU runs: the same bits as the portable
+    /// path, in place too, and within a float's rounding of the definition worked out in double, over rows of 1 to 19
+    /// values (the vector loops and their tails) with and without a bias.
+    @Test func layerNormalizationRowsAreTheSameOnEveryPathAndMatchTheDefinition() {
+        var generator = SplitMix(seed: 17)
+        func random() -> Float { Float(Int32(truncatingIfNeeded: generator.next()) >> 8) / Float(1 << 20) }
+        for span in 1...19 {
+            let rows = 5, values = (0..<rows * span).map { _ in random() }
+            let scale = (0..<span).map { _ in random() }, bias = (0..<span).map { _ in random() }
+            for withBias in [false, true] {
+                func normalized(_ isa: Int32) -> [Float]? {
+                    var output = [Float](repeating: 0, count: values.count)
+                    let ran = bias.withUnsafeBufferPointer { bias in
+                        berth_layer_normalize_f32_using(isa, rows, span, values, scale, withBias ? bias.baseAddress : nil, 1e-5, &output)
+                    }
+                    return ran == 0 ? output : nil
+                }
+                guard let portable = normalized(0) else { Issue.record("the portable path did not run"); return }
+                for isa: Int32 in [1, 2] { if let other = normalized(isa) { #expect(other == portable, "isa \(isa), span \(span)") } }
+                var inPlace = values
+                inPlace.withUnsafeMutableBufferPointer { buffer in
+                    _ = berth_layer_normalize_f32_using(0, rows, span, buffer.baseAddress, scale, withBias ? bias : nil, 1e-5, buffer.baseAddress)
+                }
+                #expect(inPlace == portable, "in place, span \(span)")
+                for row in 0..<rows {
+                    let x = values[row * span..<(row + 1) * span].map(Double.init)
+                    let mean = x.reduce(0, +) / Double(span)
+                    let deviation = (x.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(span) + 1e-5).squareRoot()
+                    for offset in 0..<span {
+                        let want = Float((x[offset] - mean) / deviation) * scale[offset] + (withBias ? bias[offset] : 0)
+                        let got = portable[row * span + offset]
+                        #expect(got == want || got.nextUp == want || got.nextDown == want, "span \(span): \(got) for \(want)")
+                    }
+                }
+            }
+        }
     }
 
     @Test func layerNormalizationRefusesTheBatchAxisAndAScaleOfAnotherLength() {

@@ -50,6 +50,17 @@ void berth_activate_f32(int kind, float alpha, const float *in, float *out, long
 /// machine. Returns 0, or -1 when this CPU lacks the instruction set.
 int berth_activate_f32_using(int isa, int kind, float alpha, const float *in, float *out, long count);
 
+/// LayerNormalization of `rows` rows of `span` values: each row less its mean, times 1 / √(variance + epsilon) (the
+/// mean and variance summed in double), rounded to float, times `scale[i]` plus `bias[i]` (`bias` may be NULL): both
+/// as long as a row. The same bits on every instruction set (AVX-512, AVX2 or portable, chosen once); `in` may be `out`.
+void berth_layer_normalize_f32(long rows, long span, const float *in, const float *scale, const float *bias, double epsilon,
+                               float *out);
+
+/// The same with a given instruction set (0 portable, 1 AVX2+FMA, 2 AVX-512), for tests that check every path on one
+/// machine. Returns 0, or -1 when this CPU lacks the instruction set.
+int berth_layer_normalize_f32_using(int isa, long rows, long span, const float *in, const float *scale, const float *bias,
+                                    double epsilon, float *out);
+
 /// out[i] = √in[i] for i in [0, count), correctly rounded (NaN for a negative value), eight at a time; `in` may be `out`.
 void berth_square_root_f32(const float *in, float *out, long count);
 
