@@ -1,7 +1,7 @@
 // Runs Berth's C kernels (Sources/CBerthKernels) on generated forests, layers and values and prints one line per
 // kernel and instruction set: its name and a 64-bit digest (FNV-1a) of every answer's bytes. scripts/arm-kernel-check
 // builds it for this x86 machine and for AArch64 (run under qemu) and compares the lines: the walks, the oblivious
-// forest and the activations must answer the same bits on both, and the dense kernel's fused multiply-add paths (AVX2,
+// forest, the activations (Erf and GELU too) and LayerNormalization must answer the same bits on both, and the dense kernel's fused multiply-add paths (AVX2,
 // AVX-512 and NEON) too. It exits 1 when, on one machine, two paths meant to agree do not.
 //
 // Inputs come from a fixed-seed generator, so the two builds see the same ones (built without a multiply and an add
@@ -239,11 +239,32 @@ static void check_activations(void) {
         // Half of them anywhere in the floats, half where the functions bend.
         values[i] = i < edgeCount ? edges[i] : (i & 1) ? value : ((float)below(1 << 20) / (float)(1 << 16) - 8.0f);
     }
-    const char *names[] = {"", "activation-leaky-relu", "activation-sigmoid", "activation-tanh"};
-    for (int kind = 1; kind <= 3; kind++) {
+    const char *names[] = {"", "activation-leaky-relu", "activation-sigmoid", "activation-tanh", "activation-erf", "activation-gelu"};
+    for (int kind = 1; kind <= 5; kind++) {
         berth_activate_f32(kind, 0.01f, values, out, COUNT);
         report(names[kind], digest(digest_start, out, sizeof(float) * COUNT));
     }
+    free(values); free(out);
+}
+
+// LayerNormalization's rows, of 1 to 40 values (the vector loop and its tail), with a bias and without.
+static void check_layer_normalization(void) {
+    enum { ROWS = 64, SPAN = 40 };
+    float *values = malloc(sizeof(float) * ROWS * SPAN), *out = malloc(sizeof(float) * ROWS * SPAN);
+    float scale[SPAN], bias[SPAN];
+    for (long i = 0; i < ROWS * SPAN; i++) values[i] = (float)below(1 << 20) / (float)(1 << 16) - 8.0f;
+    for (long i = 0; i < SPAN; i++) {
+        scale[i] = (float)below(1 << 12) / (float)(1 << 10) - 2.0f;
+        bias[i] = (float)below(1 << 12) / (float)(1 << 10) - 2.0f;
+    }
+    uint64_t hash = digest_start;
+    for (long span = 1; span <= SPAN; span++) {
+        berth_layer_normalize_f32(ROWS, span, values, scale, bias, 1e-5, out);
+        hash = digest(hash, out, sizeof(float) * ROWS * span);
+        berth_layer_normalize_f32(ROWS, span, values, scale, NULL, 1e-5, out);
+        hash = digest(hash, out, sizeof(float) * ROWS * span);
+    }
+    report("layer-normalization", hash);
     free(values); free(out);
 }
 
@@ -303,6 +324,7 @@ int main(void) {
     check_oblivious_forest(1);
     check_oblivious_forest(3);
     check_activations();
+    check_layer_normalization();
     check_dense();
     return failures ? 1 : 0;
 }

@@ -161,7 +161,7 @@ static inline __attribute__((always_inline)) void erf_block(const float *in, flo
 
 // The exact GELU, x · (1 + erf(x / √2)) / 2, in double and rounded once. Below zero 1 + erf is erfc(|x| / √2), taken
 // as it is rather than as 1 less a number near 1, so the small answers keep their digits down to x = −5.57, past
-// which the answer is 0 (as float32's 1 + erf gives in onnxruntime and PyTorch from about −5.4).
+// which the answer is −0 (as float32's 1 + erf gives in onnxruntime and PyTorch from about −5.6), −∞'s too.
 static inline __attribute__((always_inline)) void gelu_block(const float *in, float *out, long length) {
     double magnitude[BLOCK], small[BLOCK], complement[BLOCK];
     for (long i = 0; i < length; i++) {
@@ -173,7 +173,8 @@ static inline __attribute__((always_inline)) void gelu_block(const float *in, fl
         double x = in[i], m = magnitude[i];
         double above = m < ERF_SPLIT ? 1.0 + small[i] : m < ERF_ONE ? 2.0 - complement[i] : 2.0;
         double below = m < ERF_SPLIT ? 1.0 - small[i] : m < ERF_ONE ? complement[i] : 0.0;
-        double result = 0.5 * x * (x < 0 ? below : above);
+        // −0 past the tail, −∞ included (whose product with 0 would be a NaN, of another sign on x86 than on Arm).
+        double result = x < 0 && !(m < ERF_ONE) ? -0.0 : 0.5 * x * (x < 0 ? below : above);
         out[i] = in[i] != in[i] ? in[i] + in[i] : (float)result;
     }
 }

@@ -55,11 +55,11 @@ import Testing
         nearestOrNeighbour(activated(BERTH_ACTIVATION_GELU, isa: isa, inputs), inputs.map(exactGELU), "GELU")
     }
 
-    /// x · (1 + erf(x / √2)) / 2, below zero from erfc so that nothing cancels; 0 (−0) where x / √2 is −3.9375 or less,
-    /// as Berth answers there, like float32's 1 + erf in onnxruntime and PyTorch (the exact value is under 1.3e-7).
+    /// x · (1 + erf(x / √2)) / 2, below zero from erfc so that nothing cancels; −0 where x / √2 is −3.9375 or less (−∞
+    /// too), as Berth answers there, like float32's 1 + erf in onnxruntime and PyTorch (the exact value is under 1.3e-7).
     static func exactGELU(_ value: Float) -> Float {
         let x = Double(value), scaled = x * 0x1.6a09e667f3bcdp-1
-        guard scaled > -3.9375 else { return x.isNaN || x == -.infinity ? .nan : Float(0.5 * x * 0) }
+        guard scaled > -3.9375 else { return x.isNaN ? .nan : -0.0 }
         return Float(0.5 * x * (x < 0 ? Foundation.erfc(-scaled) : 1 + Foundation.erf(scaled)))
     }
 
@@ -90,18 +90,19 @@ import Testing
     }
 
     @Test func signsZerosAndNaNAreKept() {
-        let values: [Float] = [-0, 0, .nan, -.infinity, .infinity]
+        let values: [Float] = [-0.0, 0, .nan, -.infinity, .infinity]
         let tanh = Self.activated(BERTH_ACTIVATION_TANH, isa: 0, values)
-        #expect(tanh[0].bitPattern == Float(-0).bitPattern && tanh[1].bitPattern == 0, "tanh(±0) is ±0")
+        #expect(tanh[0].bitPattern == (-Float.zero).bitPattern && tanh[1].bitPattern == 0, "tanh(±0) is ±0")
         #expect(tanh[2].isNaN && tanh[3] == -1 && tanh[4] == 1)
         let sigmoid = Self.activated(BERTH_ACTIVATION_SIGMOID, isa: 0, values)
         #expect(sigmoid[0] == 0.5 && sigmoid[1] == 0.5 && sigmoid[2].isNaN && sigmoid[3] == 0 && sigmoid[4] == 1)
         let erf = Self.activated(BERTH_ACTIVATION_ERF, isa: 0, values)
-        #expect(erf[0].bitPattern == Float(-0).bitPattern && erf[1].bitPattern == 0 && erf[2].isNaN && erf[3] == -1 && erf[4] == 1)
+        #expect(erf[0].bitPattern == (-Float.zero).bitPattern && erf[1].bitPattern == 0 && erf[2].isNaN && erf[3] == -1 && erf[4] == 1)
         let gelu = Self.activated(BERTH_ACTIVATION_GELU, isa: 0, values)
-        #expect(gelu[0].bitPattern == Float(-0).bitPattern && gelu[1].bitPattern == 0 && gelu[2].isNaN && gelu[4] == .infinity)
+        #expect(gelu[0].bitPattern == (-Float.zero).bitPattern && gelu[1].bitPattern == 0 && gelu[2].isNaN && gelu[4] == .infinity)
+        #expect(gelu[3] == 0 && gelu[3].sign == .minus, "GELU(−∞) is −0, its limit")
         let leaky = Self.activated(BERTH_ACTIVATION_LEAKY_RELU, isa: 0, values, alpha: 0.5)
-        #expect(leaky[0].bitPattern == Float(-0).bitPattern && leaky[2].isNaN && leaky[3] == -.infinity)
+        #expect(leaky[0].bitPattern == (-Float.zero).bitPattern && leaky[2].isNaN && leaky[3] == -.infinity)
     }
 
     @Test func theActivationMayWriteOverItsInput() {
