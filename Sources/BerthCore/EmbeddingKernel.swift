@@ -25,17 +25,18 @@ struct EmbeddingKernel: GraphKernel {
     }
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
-        let indices = inputs[1].buffer, output = outputs[0].buffer
+        let indices = inputs[1].buffer, output = outputs[0].buffer.baseAddress!
         let rows = tableShape[0], width = tableShape.dropFirst().reduce(1, *)
-        for (position, index) in indices.enumerated() {
-            let target = position * width
-            let row = index < 0 ? index + Float(rows) : index
-            guard row >= 0, row < Float(rows), row == row.rounded(.towardZero) else {
-                for offset in 0..<width { output[target + offset] = .nan }
-                continue
+        table.withUnsafeBufferPointer { table in
+            for (position, index) in indices.enumerated() {
+                let target = output + position * width
+                let row = index < 0 ? index + Float(rows) : index
+                guard row >= 0, row < Float(rows), Float(Int(row)) == row else {
+                    target.update(repeating: .nan, count: width)
+                    continue
+                }
+                ValueRuns.copy(width, from: table.baseAddress! + Int(row) * width, to: target)
             }
-            let source = Int(row) * width
-            for offset in 0..<width { output[target + offset] = table[source + offset] }
         }
     }
 }

@@ -44,11 +44,42 @@ struct SliceKernel: GraphKernel {
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         guard let ranges = try? ranges(inputs[0].shape) else { return }
-        let input = inputs[0].buffer, output = outputs[0].buffer
+        let input = inputs[0].buffer, output = outputs[0].buffer, shape = outputs[0].shape
         // An output coordinate c along an axis is the input's start + c · step there.
-        let inputStrides = Shapes.strides(inputs[0].shape), outputStrides = Shapes.strides(outputs[0].shape)
-        let first = zip(ranges, inputStrides).reduce(0) { $0 + $1.0.start * $1.1 }
+        let inputStrides = Shapes.strides(inputs[0].shape)
+        var source = zip(ranges, inputStrides).reduce(0) { $0 + $1.0.start * $1.1 }
         let steps = zip(ranges, inputStrides).map { $0.step * $1 }
-        for index in output.indices { output[index] = input[first + Shapes.index(index, strides: outputStrides, mappedTo: steps)] }
+        guard let last = shape.indices.last else {
+            if !output.isEmpty { output[0] = input[source] }
+            return
+        }
+        // The output a run of its last axis at a time, the runs' starts followed like an odometer (no division).
+        let width = shape[last], step = steps[last]
+        guard width > 0, !output.isEmpty else { return }
+        if shape.count == 2, step == 1 {
+            // `[N, C]`, the usual case: a row's run after another's.
+            for target in stride(from: 0, to: output.count, by: width) {
+                ValueRuns.copy(width, from: input.baseAddress! + source, to: output.baseAddress! + target)
+                source += steps[0]
+            }
+            return
+        }
+        var coordinate = [Int](repeating: 0, count: last)
+        for target in stride(from: 0, to: output.count, by: width) {
+            if step == 1 {
+                ValueRuns.copy(width, from: input.baseAddress! + source, to: output.baseAddress! + target)
+            } else {
+                for column in 0..<width { output[target + column] = input[source + column * step] }
+            }
+            var axis = last - 1
+            while axis >= 0 {
+                coordinate[axis] += 1
+                source += steps[axis]
+                if coordinate[axis] < shape[axis] { break }
+                source -= steps[axis] * shape[axis]
+                coordinate[axis] = 0
+                axis -= 1
+            }
+        }
     }
 }

@@ -26,6 +26,23 @@ import Testing
         #expect(try G.run(Self.slice(starts: [0, 4], ends: [9.2e18, 100], axes: [0, 1]), [row, row]) == [[14, 15], [14, 15]])
     }
 
+    /// Of `[N, 4, 6]`, rows 3 and 1 (a negative step) and every other column: the runs of the last axis strided, their
+    /// starts stepping over two axes; and a run longer than a loop copies (20 values), through a Concat of it twice.
+    @Test func sliceOfARank3TensorAndLongRuns() throws {
+        let constants = ["shape": ConstantTensor(shape: [3], values: [0, 4, 6]), "starts": ConstantTensor(shape: [2], values: [3, 0]),
+                         "ends": ConstantTensor(shape: [2], values: [-9.2e18, 6]), "axes": ConstantTensor(shape: [2], values: [1, 2]),
+                         "steps": ConstantTensor(shape: [2], values: [-2, 2])]
+        let graph = G.graph([G.node(.reshape(allowZero: false), [G.input, "shape"], outputs: ["cube"], name: "reshape"),
+                             G.node(.slice(starts: nil, ends: nil, axes: nil), ["cube", "starts", "ends", "axes", "steps"], outputs: ["s"], name: "slice"),
+                             G.node(.flatten(axis: 1), ["s"], outputs: ["y"], name: "flatten")], features: 24, constants: constants)
+        let rows = [(0..<24).map(Float.init), (100..<124).map(Float.init)]
+        #expect(try G.run(graph, rows) == [[18, 20, 22, 6, 8, 10], [118, 120, 122, 106, 108, 110]])
+        let long = G.graph([G.node(.slice(starts: [0], ends: [20], axes: [1]), [G.input], outputs: ["s"], name: "slice"),
+                            G.node(.concat(axis: 1), ["s", G.input], outputs: ["y"], name: "concat")], features: 22)
+        let wide = [(0..<22).map(Float.init), (50..<72).map(Float.init)]
+        #expect(try G.run(long, wide) == wide.map { Array($0.prefix(20)) + $0 })
+    }
+
     @Test func sliceRefusesToDropRowsAndAStepOfZero() {
         #expect(G.refusal(Self.slice(starts: [1], ends: [9.2e18], axes: [0]))?.contains("would drop rows of a request") == true)
         #expect(G.refusal(Self.slice(starts: [0], ends: [3], axes: [1], steps: [0]))?.contains("step of 0") == true)
