@@ -41,7 +41,7 @@ struct UnaryKernel: GraphKernel {
         // In C, vectorised and within about 1e-14 before rounding (the C library's `erff` took 17 ns a value here, this
         // about 6; the exact GELU's cost at large batches).
         case .erf: berth_activate_f32(BERTH_ACTIVATION_ERF, 0, input.baseAddress!, output.baseAddress!, input.count)
-        case .softplus: for index in input.indices { output[index] = softplus(input[index]) }
+        case .softplus: berth_activate_f32(BERTH_ACTIVATION_SOFTPLUS, 0, input.baseAddress!, output.baseAddress!, input.count)
         case .softsign: for index in input.indices { output[index] = input[index] / (1 + abs(input[index])) }
         case .elu(let alpha): for index in input.indices { output[index] = elu(input[index], alpha) }
         case .selu(let alpha, let gamma): for index in input.indices { output[index] = gamma * elu(input[index], alpha) }
@@ -52,7 +52,7 @@ struct UnaryKernel: GraphKernel {
             }
         case .hardSigmoid(let alpha, let beta): for index in input.indices { output[index] = hardSigmoid(input[index], alpha, beta) }
         case .hardSwish: for index in input.indices { output[index] = input[index] * hardSigmoid(input[index], 1 / 6, 0.5) }
-        case .mish: combineWithTanh(input, output, of: softplus) { value, tanh in value * tanh }
+        case .mish: berth_activate_f32(BERTH_ACTIVATION_MISH, 0, input.baseAddress!, output.baseAddress!, input.count)
         case .shrink(let bias, let lambda):
             for index in input.indices {
                 let value = input[index]
@@ -81,11 +81,6 @@ struct UnaryKernel: GraphKernel {
                 for offset in 0..<count { output[start + offset] = combine(input[start + offset], scratch[offset]) }
             }
         }
-    }
-
-    /// `log(1 + e^x)` as onnxruntime works it out: `x + log(1 + e^−x)` above 0, so that e^x never overflows.
-    private static func softplus(_ value: Float) -> Float {
-        value > 0 ? value + log1pf(expf(-value)) : log1pf(expf(value))
     }
 
     private static func elu(_ value: Float, _ alpha: Float) -> Float {

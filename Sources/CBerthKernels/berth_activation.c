@@ -179,6 +179,32 @@ static inline __attribute__((always_inline)) void gelu_block(const float *in, fl
     }
 }
 
+// log(1 + y) for y in [0, 1]: 2 · atanh(s) with s = y / (2 + y), at most 1/3, by its series to s^35 (the next term is
+// under 2e-18 of the sum).
+static const double atanh_series[] = {
+    1.0, 1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17,
+    1.0 / 19, 1.0 / 21, 1.0 / 23, 1.0 / 25, 1.0 / 27, 1.0 / 29, 1.0 / 31, 1.0 / 33, 1.0 / 35};
+
+static inline __attribute__((always_inline)) double log1p_unit(double y) {
+    double s = y / (2.0 + y);
+    return 2.0 * s * polynomial(atanh_series, sizeof atanh_series / sizeof atanh_series[0], s * s);
+}
+
+// Softplus, log(1 + e^x), as max(x, 0) + log(1 + e^−|x|) so that nothing overflows, in double and rounded once (past
+// |x| = 250 the second term is far below a float's last place of the first, or of 0).
+static inline __attribute__((always_inline)) float softplus_one(float value) {
+    double x = value;
+    double magnitude = x < 0 ? -x : x;
+    double result = (x > 0 ? x : 0.0) + log1p_unit(exp_nonpositive(magnitude > 250.0 ? -250.0 : -magnitude));
+    return value != value ? value + value : (float)result;
+}
+
+// Mish, x · tanh(softplus(x)), each function rounded to float as ONNX's definition composes them; −0 at −∞, its
+// limit (−∞ · 0 would be a NaN, of another sign on x86 than on Arm).
+static inline __attribute__((always_inline)) float mish_one(float value) {
+    return value == -__builtin_inff() ? -0.0f : value * tanh_one(softplus_one(value));
+}
+
 // LeakyRelu as the graph's own kernel writes it: x, or alpha · x below zero (NaN stays NaN).
 static inline float leaky_relu_one(float value, float alpha) {
     return value >= 0 ? value : alpha * value;
@@ -204,6 +230,12 @@ static inline __attribute__((always_inline)) void activate_portable_body(int kin
             break;
         case BERTH_ACTIVATION_GELU:
             gelu_block(block, target, length);
+            break;
+        case BERTH_ACTIVATION_SOFTPLUS:
+            for (long i = 0; i < length; i++) target[i] = softplus_one(block[i]);
+            break;
+        case BERTH_ACTIVATION_MISH:
+            for (long i = 0; i < length; i++) target[i] = mish_one(block[i]);
             break;
         default:
             for (long i = 0; i < length; i++) target[i] = leaky_relu_one(block[i], alpha);

@@ -7,7 +7,7 @@ import Testing
 /// Sigmoid and Tanh against the exact value rounded once to float (the double-precision functions of the C library,
 /// whose error is far below a float's half ulp), on every instruction-set path, over edge values and a spread of
 /// random bit patterns; Erf and the exact GELU the same, allowing the rare neighbour of the nearest float their
-/// 1e-14 may give; LeakyRelu against its definition. A path this CPU cannot run is reported as skipped.
+/// 1e-14 may give; Softplus rounded once and Mish composed of the two rounded; LeakyRelu against its definition. A path this CPU cannot run is reported as skipped.
 @Suite struct ActivationTests {
     static func cpuRuns(_ isa: Int32) -> Bool {
         berth_activate_f32_using(isa, BERTH_ACTIVATION_TANH, 0, nil, nil, 0) == 0
@@ -53,6 +53,16 @@ import Testing
         sameBits(activated(BERTH_ACTIVATION_LEAKY_RELU, isa: isa, inputs, alpha: 0.2), inputs.map { $0 >= 0 ? $0 : 0.2 * $0 }, "LeakyRelu")
         nearestOrNeighbour(activated(BERTH_ACTIVATION_ERF, isa: isa, inputs), inputs.map { Float(Foundation.erf(Double($0))) }, "Erf")
         nearestOrNeighbour(activated(BERTH_ACTIVATION_GELU, isa: isa, inputs), inputs.map(exactGELU), "GELU")
+        let softplus = inputs.map(exactSoftplus)
+        sameBits(activated(BERTH_ACTIVATION_SOFTPLUS, isa: isa, inputs), softplus, "Softplus")
+        sameBits(activated(BERTH_ACTIVATION_MISH, isa: isa, inputs),
+                 zip(inputs, softplus).map { $0 == -.infinity ? -0.0 : $0 * Float(Foundation.tanh(Double($1))) }, "Mish")
+    }
+
+    /// log(1 + e^x) in double, as max(x, 0) + log1p(e^−|x|) so that nothing overflows, rounded once.
+    static func exactSoftplus(_ value: Float) -> Float {
+        let x = Double(value)
+        return Float(Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))))
     }
 
     /// x · (1 + erf(x / √2)) / 2, below zero from erfc so that nothing cancels; −0 where x / √2 is −3.9375 or less (−∞
