@@ -1,7 +1,7 @@
 // Runs Berth's C kernels (Sources/CBerthKernels) on generated forests, layers and values and prints one line per
 // kernel and instruction set: its name and a 64-bit digest (FNV-1a) of every answer's bytes. scripts/arm-kernel-check
 // builds it for this x86 machine and for AArch64 (run under qemu) and compares the lines: the walks, the oblivious
-// forest, the activations (Erf, GELU, Softplus and Mish too) and LayerNormalization must answer the same bits on both, and the dense kernel's fused multiply-add paths (AVX2,
+// forest, the activations (Erf, GELU, Softplus, Mish and ELU too) and LayerNormalization must answer the same bits on both, and the dense kernel's fused multiply-add paths (AVX2,
 // AVX-512 and NEON) too. It exits 1 when, on one machine, two paths meant to agree do not.
 //
 // Inputs come from a fixed-seed generator, so the two builds see the same ones (built without a multiply and an add
@@ -240,8 +240,8 @@ static void check_activations(void) {
         values[i] = i < edgeCount ? edges[i] : (i & 1) ? value : ((float)below(1 << 20) / (float)(1 << 16) - 8.0f);
     }
     const char *names[] = {"", "activation-leaky-relu", "activation-sigmoid", "activation-tanh", "activation-erf", "activation-gelu",
-                           "activation-softplus", "activation-mish"};
-    for (int kind = 1; kind <= 7; kind++) {
+                           "activation-softplus", "activation-mish", "activation-elu"};
+    for (int kind = 1; kind <= 8; kind++) {
         berth_activate_f32(kind, 0.01f, values, out, COUNT);
         report(names[kind], digest(digest_start, out, sizeof(float) * COUNT));
     }

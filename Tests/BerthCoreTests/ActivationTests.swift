@@ -7,7 +7,7 @@ import Testing
 /// Sigmoid and Tanh against the exact value rounded once to float (the double-precision functions of the C library,
 /// whose error is far below a float's half ulp), on every instruction-set path, over edge values and a spread of
 /// random bit patterns; Erf and the exact GELU the same, allowing the rare neighbour of the nearest float their
-/// 1e-14 may give; Softplus rounded once and Mish composed of the two rounded; LeakyRelu against its definition. A path this CPU cannot run is reported as skipped.
+/// 1e-14 may give; Softplus and ELU's e^x − 1 rounded once, Mish composed of two rounded; LeakyRelu against its definition. A path this CPU cannot run is reported as skipped.
 @Suite struct ActivationTests {
     static func cpuRuns(_ isa: Int32) -> Bool {
         berth_activate_f32_using(isa, BERTH_ACTIVATION_TANH, 0, nil, nil, 0) == 0
@@ -53,6 +53,8 @@ import Testing
         sameBits(activated(BERTH_ACTIVATION_LEAKY_RELU, isa: isa, inputs, alpha: 0.2), inputs.map { $0 >= 0 ? $0 : 0.2 * $0 }, "LeakyRelu")
         nearestOrNeighbour(activated(BERTH_ACTIVATION_ERF, isa: isa, inputs), inputs.map { Float(Foundation.erf(Double($0))) }, "Erf")
         nearestOrNeighbour(activated(BERTH_ACTIVATION_GELU, isa: isa, inputs), inputs.map(exactGELU), "GELU")
+        sameBits(activated(BERTH_ACTIVATION_ELU, isa: isa, inputs, alpha: 0.7),
+                 inputs.map { $0 >= 0 || $0.isNaN ? $0 : 0.7 * Float(Foundation.expm1(Double($0))) }, "ELU")
         let softplus = inputs.map(exactSoftplus)
         sameBits(activated(BERTH_ACTIVATION_SOFTPLUS, isa: isa, inputs), softplus, "Softplus")
         sameBits(activated(BERTH_ACTIVATION_MISH, isa: isa, inputs),

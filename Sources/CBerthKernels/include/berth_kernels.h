@@ -40,12 +40,14 @@ int berth_gemm_f32_using(int isa, long rows, long inner, long columns, const flo
 #define BERTH_ACTIVATION_GELU 5
 #define BERTH_ACTIVATION_SOFTPLUS 6
 #define BERTH_ACTIVATION_MISH 7
+#define BERTH_ACTIVATION_ELU 8
 
 /// out[i] = activation(in[i]) for i in [0, count); `in` may be `out`. Sigmoid and Tanh are worked out in double
 /// precision (within about 1e-15 of the exact value) and rounded once: the correctly rounded float on every
 /// instruction set; Erf and the exact GELU (`x · (1 + erf(x / √2)) / 2`) the same within about 1e-14, which rounds
 /// to the nearest float but for about one value in a million (then to its neighbour); Softplus (`log(1 + e^x)`)
-/// within about 1e-15, and Mish (`x · tanh(softplus(x))`) from those two rounded; LeakyRelu is
+/// within about 1e-15, and Mish (`x · tanh(softplus(x))`) from those two rounded; ELU is `in` from 0 up and
+/// `alpha · (e^in − 1)` below, e^in − 1 in double and rounded once; LeakyRelu is
 /// `in >= 0 ? in : alpha * in`. AVX-512, AVX2+FMA or portable code, chosen once.
 void berth_activate_f32(int kind, float alpha, const float *in, float *out, long count);
 
