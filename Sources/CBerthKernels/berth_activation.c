@@ -1,10 +1,12 @@
-// Sigmoid, Tanh, Erf, the exact GELU and LeakyRelu over arrays of floats, in C only because Swift cannot compile one
-// loop for AVX-512 or AVX2 and choose it at run time. Each value is worked out in double precision and rounded once
-// to float: for Sigmoid and Tanh the double is within about 1e-15 of the exact value, so the float is the correctly
-// rounded one on every path (the AVX2 and AVX-512 paths fuse multiply-adds, the portable path on x86-64 cannot; their
-// doubles differ in the last bits, never enough to move a float in the tests' millions of values); for Erf and GELU
-// within about 1e-14, which gives the nearest float but for about one value in a million, then its neighbour.
+// Sigmoid, Tanh, Erf, the exact GELU, Softplus, Mish, ELU and LeakyRelu over arrays of floats, in C only because
+// Swift cannot compile one loop for AVX-512 or AVX2 and choose it at run time (`berth_isa.h`). Each value is worked
+// out in double precision and rounded once to float: for Sigmoid, Tanh, Softplus and ELU's e^x − 1 the double is
+// within about 1e-15 of the exact value, so the float is the correctly rounded one on every path (the AVX2 and AVX-512
+// paths fuse multiply-adds, the portable path on x86-64 cannot; their doubles differ in the last bits, never enough to
+// move a float in the tests' millions of values); for Erf and GELU within about 1e-14, which gives the nearest float
+// but for about one value in a million, then its neighbour. Mish composes Softplus and Tanh, each rounded.
 #include "berth_kernels.h"
+#include "berth_isa.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -56,6 +58,16 @@ static inline float sigmoid_one(float value) {
     return value != value ? value + value : (float)result;
 }
 
+// `rounded`, a function's value at |x|, never negative, with x's sign bit (-0 stays -0): for the odd functions.
+static inline __attribute__((always_inline)) float with_sign_of(float value, float rounded) {
+    uint32_t bits, sign;
+    memcpy(&bits, &rounded, sizeof bits);
+    memcpy(&sign, &value, sizeof sign);
+    bits |= sign & 0x80000000u;
+    memcpy(&rounded, &bits, sizeof rounded);
+    return rounded;
+}
+
 // (1 - e^-2|x|) / (1 + e^-2|x|) with the sign of x; below |x| = 1/32, where 1 - e^-2|x| would lose digits, the
 // series to x^9 (the next term is under 4e-14 of the sum). Past |x| = 20 the answer is ±1 in double already.
 static inline float tanh_one(float value) {
@@ -69,13 +81,7 @@ static inline float tanh_one(float value) {
     series = series * square + 2.0 / 15.0;
     series = series * square - 1.0 / 3.0;
     series = series * square * magnitude + magnitude;
-    float rounded = (float)(magnitude < 0.03125 ? series : large);
-    // tanh(|x|) is never negative, so x's sign bit is the answer's (-0 stays -0).
-    uint32_t bits, sign;
-    memcpy(&bits, &rounded, sizeof bits);
-    memcpy(&sign, &value, sizeof sign);
-    bits |= sign & 0x80000000u;
-    memcpy(&rounded, &bits, sizeof rounded);
+    float rounded = with_sign_of(value, (float)(magnitude < 0.03125 ? series : large));
     return value != value ? value + value : rounded;
 }
 
@@ -148,14 +154,8 @@ static inline __attribute__((always_inline)) void erf_block(const float *in, flo
     for (long i = 0; i < length; i++) magnitude[i] = in[i] < 0 ? -(double)in[i] : (double)in[i];
     erf_parts(magnitude, length, small, complement);
     for (long i = 0; i < length; i++) {
-        float value = in[i];
         float rounded = (float)(magnitude[i] < ERF_SPLIT ? small[i] : magnitude[i] < ERF_ONE ? 1.0 - complement[i] : 1.0);
-        uint32_t bits, sign;
-        memcpy(&bits, &rounded, sizeof bits);
-        memcpy(&sign, &value, sizeof sign);
-        bits |= sign & 0x80000000u;
-        memcpy(&rounded, &bits, sizeof rounded);
-        out[i] = value != value ? value + value : rounded;
+        out[i] = in[i] != in[i] ? in[i] + in[i] : with_sign_of(in[i], rounded);
     }
 }
 
@@ -270,7 +270,9 @@ static void activate_portable(int kind, float alpha, const float *in, float *out
     activate_portable_body(kind, alpha, in, out, count);
 }
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+typedef void (*activation_function)(int, float, const float *, float *, long);
+
+#ifdef BERTH_ISA_X86
 __attribute__((target("avx2,fma")))
 static void activate_avx2(int kind, float alpha, const float *in, float *out, long count) {
     activate_portable_body(kind, alpha, in, out, count);
@@ -281,18 +283,9 @@ static void activate_avx512(int kind, float alpha, const float *in, float *out, 
     activate_portable_body(kind, alpha, in, out, count);
 }
 
-typedef void (*activation_function)(int, float, const float *, float *, long);
-
-static activation_function chosen(void) {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return activate_avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return activate_avx2;
-    return activate_portable;
-}
+static const activation_function paths[] = {activate_portable, activate_avx2, activate_avx512};
 #else
-typedef void (*activation_function)(int, float, const float *, float *, long);
-
-static activation_function chosen(void) { return activate_portable; }
+static const activation_function paths[] = {activate_portable};
 #endif
 
 // Chosen once; a benign race at first use picks the same function on every thread.
@@ -301,28 +294,14 @@ static activation_function selected;
 void berth_activate_f32(int kind, float alpha, const float *in, float *out, long count) {
     activation_function function = __atomic_load_n(&selected, __ATOMIC_ACQUIRE);
     if (!function) {
-        function = chosen();
+        function = paths[berth_isa_best()];
         __atomic_store_n(&selected, function, __ATOMIC_RELEASE);
     }
     function(kind, alpha, in, out, count);
 }
 
 int berth_activate_f32_using(int isa, int kind, float alpha, const float *in, float *out, long count) {
-    switch (isa) {
-    case 0:
-        activate_portable(kind, alpha, in, out, count);
-        return 0;
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    case 1:
-        if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return -1;
-        activate_avx2(kind, alpha, in, out, count);
-        return 0;
-    case 2:
-        if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))) return -1;
-        activate_avx512(kind, alpha, in, out, count);
-        return 0;
-#endif
-    default:
-        return -1;
-    }
+    if (!berth_isa_runs(isa)) return -1;
+    paths[isa](kind, alpha, in, out, count);
+    return 0;
 }

@@ -3,6 +3,7 @@
 // in double, four running sums in a fixed order; each value is (x − mean) · (1 / deviation) in double, rounded to
 // float, times its scale plus its bias in float. Multiply-adds are never fused, so every path gives the same bits.
 #include "berth_kernels.h"
+#include "berth_isa.h"
 #include <string.h>
 
 #pragma clang fp contract(off)
@@ -66,7 +67,7 @@ static void normalize_portable(long rows, long span, const float *in, const floa
 
 typedef void (*normalization_function)(long, long, const float *, const float *, const float *, double, float *);
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#ifdef BERTH_ISA_X86
 __attribute__((target("avx2,fma")))
 static void normalize_avx2(long rows, long span, const float *in, const float *scale, const float *bias, double epsilon,
                            float *out) {
@@ -79,14 +80,9 @@ static void normalize_avx512(long rows, long span, const float *in, const float 
     normalize_body(rows, span, in, scale, bias, epsilon, out);
 }
 
-static normalization_function chosen(void) {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return normalize_avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return normalize_avx2;
-    return normalize_portable;
-}
+static const normalization_function paths[] = {normalize_portable, normalize_avx2, normalize_avx512};
 #else
-static normalization_function chosen(void) { return normalize_portable; }
+static const normalization_function paths[] = {normalize_portable};
 #endif
 
 // Chosen once; a benign race at first use picks the same function on every thread.
@@ -96,7 +92,7 @@ void berth_layer_normalize_f32(long rows, long span, const float *in, const floa
                                float *out) {
     normalization_function function = __atomic_load_n(&selected, __ATOMIC_ACQUIRE);
     if (!function) {
-        function = chosen();
+        function = paths[berth_isa_best()];
         __atomic_store_n(&selected, function, __ATOMIC_RELEASE);
     }
     function(rows, span, in, scale, bias, epsilon, out);
@@ -104,21 +100,7 @@ void berth_layer_normalize_f32(long rows, long span, const float *in, const floa
 
 int berth_layer_normalize_f32_using(int isa, long rows, long span, const float *in, const float *scale, const float *bias,
                                     double epsilon, float *out) {
-    switch (isa) {
-    case 0:
-        normalize_portable(rows, span, in, scale, bias, epsilon, out);
-        return 0;
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    case 1:
-        if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return -1;
-        normalize_avx2(rows, span, in, scale, bias, epsilon, out);
-        return 0;
-    case 2:
-        if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))) return -1;
-        normalize_avx512(rows, span, in, scale, bias, epsilon, out);
-        return 0;
-#endif
-    default:
-        return -1;
-    }
+    if (!berth_isa_runs(isa)) return -1;
+    paths[isa](rows, span, in, scale, bias, epsilon, out);
+    return 0;
 }
