@@ -2,6 +2,12 @@ import BerthCore
 import BerthJSON
 import BerthText
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An Open Inference Protocol infer request (`POST /v2/models/{name}/infer`), read into the feature rows a tabular
 /// model takes: one input tensor of shape `[rows, features]` (or `[features]` for one row) in any numeric datatype,
 /// its elements in JSON `data` (flat or nested, row-major; `NaN` or `null` for a missing value) or in the binary tensor
@@ -29,18 +35,26 @@ public struct InferenceRequest: Sendable {
     /// Whether a JSON body sent to SageMaker's `/invocations` is an Open Inference Protocol request (an object with
     /// `"inputs"`, as Triton's SageMaker mode takes), not one of the SageMaker JSON forms, none of which has that key.
     public static func isOpenInferenceBody(_ body: UnsafeRawBufferPointer) -> Bool {
-        let key = Array(#""inputs""#.utf8)
         let isSpace: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }
-        guard body.count >= key.count, body.first(where: { !isSpace($0) }) == UInt8(ascii: "{") else { return false }
-        var found = false
-        for start in 0...(body.count - key.count) where body[start] == key[0] {
-            if key.indices.allSatisfy({ body[start + $0] == key[$0] }) {
-                found = true
-                break
-            }
-        }
-        guard found, let document = try? JSONReader.parse(body.bindMemory(to: UInt8.self), allowsNonFiniteNumbers: true) else { return false }
+        guard body.first(where: { !isSpace($0) }) == UInt8(ascii: "{"), mentionsInputsKey(body),
+              let document = try? JSONReader.parse(body.bindMemory(to: UInt8.self), allowsNonFiniteNumbers: true) else { return false }
         return document["inputs"] != nil
+    }
+
+    /// Whether `"inputs"` occurs anywhere in `body`: the cheap test before a whole parse. Every JSON body sent to
+    /// `/invocations` asks it, so it jumps from quote to quote with `memchr`; a SageMaker body of numbers has a quote
+    /// or two in its megabytes, and a byte-at-a-time search cost a 10,000-row body about 3 % of its request.
+    static func mentionsInputsKey(_ body: UnsafeRawBufferPointer) -> Bool {
+        let key: StaticString = #""inputs""#
+        let keyLength = key.utf8CodeUnitCount
+        guard let base = body.baseAddress, body.count >= keyLength else { return false }
+        var start = 0
+        while start <= body.count - keyLength,
+              let quote = memchr(base + start, Int32(UInt8(ascii: "\"")), body.count - keyLength + 1 - start) {
+            if memcmp(quote, key.utf8Start, keyLength) == 0 { return true }
+            start = base.distance(to: UnsafeRawPointer(quote)) + 1
+        }
+        return false
     }
 
     /// The JSON header length a Triton SageMaker binary content type declares

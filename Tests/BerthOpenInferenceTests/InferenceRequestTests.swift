@@ -24,6 +24,39 @@ import Testing
         }
     }
 
+    /// A JSON body sent to `/invocations` is an Open Inference request only if it is an object with a top-level
+    /// `inputs` key; every SageMaker JSON form (and a body that merely mentions the word) is not.
+    @Test(arguments: [
+        (#"{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}"#, true),
+        (#"  {"id": "a", "outputs": [], "inputs": []}"#, true),
+        (#"{"parameters": {}, "inputs":[]}"#, true),
+        (#"{"instances": [[1, 2, 3]]}"#, false),
+        (#"{"instances": [{"features": [1, 2, 3]}], "note": "\"inputs\""}"#, false),
+        (#"{"instances": [{"inputs": [1, 2, 3]}]}"#, false),
+        (#"[[1, 2, 3]]"#, false),
+        (#"{"inputs""#, false),
+        (#"{"input"#, false),
+        (#"{"#, false),
+        ("", false),
+        (#"{"features": [1, 2, 3]} "inputs""#, false),
+    ])
+    func openInferenceBodiesAreToldFromSageMakerJSON(body: String, expected: Bool) {
+        #expect(Array(body.utf8).withUnsafeBytes(InferenceRequest.isOpenInferenceBody) == expected)
+    }
+
+    /// The quick search ahead of the parse finds the key wherever it lies, including the body's last bytes, and
+    /// never reads past the end.
+    @Test func theKeySearchFindsEveryPlacement() {
+        let key = #""inputs""#
+        for padding in 0..<20 {
+            let quotes = String(repeating: #""a" "#, count: padding)
+            #expect(Array((quotes + key).utf8).withUnsafeBytes(InferenceRequest.mentionsInputsKey))
+            #expect(Array((key + quotes).utf8).withUnsafeBytes(InferenceRequest.mentionsInputsKey))
+            #expect(!Array((quotes + #""inputs"#).utf8).withUnsafeBytes(InferenceRequest.mentionsInputsKey))
+            #expect(!Array((quotes + #""Inputs""#).utf8).withUnsafeBytes(InferenceRequest.mentionsInputsKey))
+        }
+    }
+
     /// For a model that compares doubles (LightGBM), FP64 and integer elements keep their doubles, narrower floats
     /// widen exactly, and only a value infinite as a double is refused.
     @Test func doublePrecisionModelsKeepTheDoubles() throws {
