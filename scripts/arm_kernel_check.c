@@ -1,7 +1,7 @@
 // Runs Berth's C kernels (Sources/CBerthKernels) on generated forests, layers and values and prints one line per
 // kernel and instruction set: its name and a 64-bit digest (FNV-1a) of every answer's bytes. scripts/arm-kernel-check
 // builds it for this x86 machine and for AArch64 (run under qemu) and compares the lines: the walks, the oblivious
-// forest, the activations (Erf, GELU, Softplus, Mish and ELU too) and LayerNormalization must answer the same bits on both, and the dense kernel's fused multiply-add paths (AVX2,
+// forest, the activations (Erf, GELU, Softplus, Mish and ELU too), LayerNormalization and the BatchNormalization step must answer the same bits on both, and the dense kernel's fused multiply-add paths (AVX2,
 // AVX-512 and NEON) too. It exits 1 when, on one machine, two paths meant to agree do not.
 //
 // Inputs come from a fixed-seed generator, so the two builds see the same ones (built without a multiply and an add
@@ -248,9 +248,10 @@ static void check_activations(void) {
     free(values); free(out);
 }
 
-// LayerNormalization's rows, of 1 to 40 values (the vector loop and its tail), with a bias and without.
+// LayerNormalization's rows, of 1 to 40 values (the vector loop and its tail), with a bias and without; 67 rows, so
+// that the rows normalised four at a time end in a remainder.
 static void check_layer_normalization(void) {
-    enum { ROWS = 64, SPAN = 40 };
+    enum { ROWS = 67, SPAN = 40 };
     float *values = malloc(sizeof(float) * ROWS * SPAN), *out = malloc(sizeof(float) * ROWS * SPAN);
     float scale[SPAN], bias[SPAN];
     for (long i = 0; i < ROWS * SPAN; i++) values[i] = (float)below(1 << 20) / (float)(1 << 16) - 8.0f;
@@ -266,6 +267,27 @@ static void check_layer_normalization(void) {
         hash = digest(hash, out, sizeof(float) * ROWS * span);
     }
     report("layer-normalization", hash);
+    free(values); free(out);
+}
+
+// BatchNormalization's affine step, rows of 1 to 40 channels and runs of 1, 3 and 9 entries a channel.
+static void check_channel_affine(void) {
+    enum { OUTER = 5, CHANNELS = 40, INNER = 9 };
+    float *values = malloc(sizeof(float) * OUTER * CHANNELS * INNER), *out = malloc(sizeof(float) * OUTER * CHANNELS * INNER);
+    float scale[CHANNELS], bias[CHANNELS];
+    for (long i = 0; i < OUTER * CHANNELS * INNER; i++) values[i] = (float)below(1 << 20) / (float)(1 << 13) - 64.0f;
+    for (long i = 0; i < CHANNELS; i++) {
+        scale[i] = (float)below(1 << 20) / (float)(1 << 17) - 4.0f;
+        bias[i] = (float)below(1 << 20) / (float)(1 << 17) - 4.0f;
+    }
+    uint64_t hash = digest_start;
+    const long inners[] = {1, 3, 9};
+    for (long channels = 1; channels <= CHANNELS; channels++)
+        for (int k = 0; k < 3; k++) {
+            berth_channel_affine_f32(OUTER, channels, inners[k], values, scale, bias, out);
+            hash = digest(hash, out, sizeof(float) * OUTER * channels * inners[k]);
+        }
+    report("channel-affine", hash);
     free(values); free(out);
 }
 
@@ -325,6 +347,7 @@ int main(void) {
     check_oblivious_forest(1);
     check_oblivious_forest(3);
     check_activations();
+    check_channel_affine();
     check_layer_normalization();
     check_dense();
     return failures ? 1 : 0;

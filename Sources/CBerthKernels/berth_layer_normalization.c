@@ -24,27 +24,43 @@ static inline __attribute__((always_inline)) double total(berth_double4 partial)
     return (partial.x + partial.y) + (partial.z + partial.w);
 }
 
-static inline __attribute__((always_inline)) void normalize_body(long rows, long span, const float *in, const float *scale,
-                                                                 const float *bias, double epsilon, float *out) {
+// `count` rows (a constant once inlined: 4, or 1 for the last rows) normalised together. Each row's statistics are a
+// chain of dependent additions, and a short row (16 values: a handful of vector steps, a square root and a division)
+// spends most of its time waiting on them; four rows' chains side by side overlap. Every row's own arithmetic, in its
+// order, is the one-row loop's, so the bits do not depend on how many rows go together.
+static inline __attribute__((always_inline)) void normalize_group(const int count, long span, const float *in, const float *scale,
+                                                                  const float *bias, double epsilon, float *out) {
     long whole = span & ~3L;
-    for (long row = 0; row < rows; row++) {
-        const float *x = in + row * span;
-        float *y = out + row * span;
-        berth_double4 partial = 0;
-        for (long i = 0; i < whole; i += 4) partial += widened(x + i);
-        double sum = total(partial);
+    berth_double4 partial[4];
+    double mean[4], inverse[4];
+    for (int r = 0; r < count; r++) partial[r] = 0;
+    for (long i = 0; i < whole; i += 4)
+        for (int r = 0; r < count; r++) partial[r] += widened(in + r * span + i);
+    for (int r = 0; r < count; r++) {
+        const float *x = in + r * span;
+        double sum = total(partial[r]);
         for (long i = whole; i < span; i++) sum += x[i];
-        double mean = sum / (double)span;
-        partial = 0;
-        for (long i = 0; i < whole; i += 4) {
-            berth_double4 deviation = widened(x + i) - mean;
-            partial += deviation * deviation;
+        mean[r] = sum / (double)span;
+        partial[r] = 0;
+    }
+    for (long i = 0; i < whole; i += 4)
+        for (int r = 0; r < count; r++) {
+            berth_double4 deviation = widened(in + r * span + i) - mean[r];
+            partial[r] += deviation * deviation;
         }
-        double squares = total(partial);
-        for (long i = whole; i < span; i++) squares += (x[i] - mean) * (x[i] - mean);
-        double inverse = 1.0 / __builtin_sqrt(squares / (double)span + epsilon);
+    for (int r = 0; r < count; r++) {
+        const float *x = in + r * span;
+        double squares = total(partial[r]);
+        for (long i = whole; i < span; i++) squares += (x[i] - mean[r]) * (x[i] - mean[r]);
+        inverse[r] = 1.0 / __builtin_sqrt(squares / (double)span + epsilon);
+    }
+    // Written only now, every row's statistics taken: `in` may be `out`, and a row's values are read before its own
+    // are written, never another's.
+    for (int r = 0; r < count; r++) {
+        const float *x = in + r * span;
+        float *y = out + r * span;
         for (long i = 0; i < whole; i += 4) {
-            berth_float4 normalized = __builtin_convertvector((widened(x + i) - mean) * inverse, berth_float4), factor, addend;
+            berth_float4 normalized = __builtin_convertvector((widened(x + i) - mean[r]) * inverse[r], berth_float4), factor, addend;
             memcpy(&factor, scale + i, sizeof factor);
             normalized = normalized * factor;
             if (bias) {
@@ -54,10 +70,17 @@ static inline __attribute__((always_inline)) void normalize_body(long rows, long
             memcpy(y + i, &normalized, sizeof normalized);
         }
         for (long i = whole; i < span; i++) {
-            float normalized = (float)((x[i] - mean) * inverse) * scale[i];
+            float normalized = (float)((x[i] - mean[r]) * inverse[r]) * scale[i];
             y[i] = bias ? normalized + bias[i] : normalized;
         }
     }
+}
+
+static inline __attribute__((always_inline)) void normalize_body(long rows, long span, const float *in, const float *scale,
+                                                                 const float *bias, double epsilon, float *out) {
+    long row = 0;
+    for (; row + 4 <= rows; row += 4) normalize_group(4, span, in + row * span, scale, bias, epsilon, out + row * span);
+    for (; row < rows; row++) normalize_group(1, span, in + row * span, scale, bias, epsilon, out + row * span);
 }
 
 static void normalize_portable(long rows, long span, const float *in, const float *scale, const float *bias, double epsilon,

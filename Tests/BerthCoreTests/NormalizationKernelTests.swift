@@ -4,7 +4,8 @@ import Testing
 @testable import BerthCore
 
 /// BatchNormalization's per-channel scale and bias (`ChannelAffineKernel`) and LayerNormalization
-/// (`LayerNormalizationKernel`) on numbers worked out by hand, and LayerNormalization's C rows on every path.
+/// (`LayerNormalizationKernel`) on numbers worked out by hand, and their C loops against their definitions, on every
+/// path.
 @Suite struct NormalizationKernelTests {
     typealias G = GraphTesting
 
@@ -67,6 +68,57 @@ import Testing
                         #expect(got == want || got.nextUp == want || got.nextDown == want, "span \(span): \(got) for \(want)")
                     }
                 }
+            }
+        }
+    }
+
+    /// Rows are normalised four at a time; a row's bits are the same whichever rows it goes with (alone, or in a group
+    /// of four, or in the remainder after the groups), on every instruction set.
+    @Test func layerNormalizationRowsGiveTheSameBitsAloneAsTogether() {
+        var generator = SplitMix(seed: 29)
+        func random() -> Float { Float(Int32(truncatingIfNeeded: generator.next()) >> 8) / Float(1 << 18) }
+        for span in [1, 3, 4, 7, 16, 17, 40] {
+            for rows in 1...9 {
+                let values = (0..<rows * span).map { _ in random() }
+                let scale = (0..<span).map { _ in random() }, bias = (0..<span).map { _ in random() }
+                for isa: Int32 in [0, 1, 2] {
+                    var together = [Float](repeating: 0, count: values.count)
+                    guard berth_layer_normalize_f32_using(isa, rows, span, values, scale, bias, 1e-5, &together) == 0 else { continue }
+                    for row in 0..<rows {
+                        var alone = [Float](repeating: 0, count: span)
+                        let slice = Array(values[row * span..<(row + 1) * span])
+                        _ = berth_layer_normalize_f32_using(isa, 1, span, slice, scale, bias, 1e-5, &alone)
+                        #expect(Array(together[row * span..<(row + 1) * span]) == alone, "isa \(isa), span \(span), row \(row) of \(rows)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The C affine step (`berth_channel_affine_f32`) gives the definition's bits — the product rounded, then the sum —
+    /// for rows of 1 to 19 channels (the eight-value steps and their tails) and runs of 1 to 19 entries a channel, in
+    /// place too.
+    @Test func theChannelAffineStepIsTheDefinitionBitForBit() {
+        var generator = SplitMix(seed: 31)
+        func random() -> Float { Float(Int32(truncatingIfNeeded: generator.next()) >> 8) / Float(1 << 12) }
+        for channels in 1...19 {
+            for inner in [1, 2, 7, 8, 19] {
+                let outer = 3, count = outer * channels * inner
+                let values = (0..<count).map { _ in random() }
+                let scale = (0..<channels).map { _ in random() }, bias = (0..<channels).map { _ in random() }
+                let want = values.indices.map { index -> Float in
+                    let channel = index / inner % channels
+                    let product = values[index] * scale[channel]
+                    return product + bias[channel]
+                }
+                var out = [Float](repeating: 0, count: count)
+                berth_channel_affine_f32(outer, channels, inner, values, scale, bias, &out)
+                #expect(out == want, "\(channels) channels, \(inner) entries each")
+                var inPlace = values
+                inPlace.withUnsafeMutableBufferPointer { buffer in
+                    berth_channel_affine_f32(outer, channels, inner, buffer.baseAddress, scale, bias, buffer.baseAddress)
+                }
+                #expect(inPlace == want, "in place, \(channels) channels, \(inner) entries each")
             }
         }
     }

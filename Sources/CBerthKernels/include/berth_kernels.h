@@ -66,6 +66,12 @@ void berth_layer_normalize_f32(long rows, long span, const float *in, const floa
 int berth_layer_normalize_f32_using(int isa, long rows, long span, const float *in, const float *scale, const float *bias,
                                     double epsilon, float *out);
 
+/// BatchNormalization's affine step on a tensor of `outer` × `channels` × `inner` values: each value times its
+/// channel's `scale` plus its channel's `bias` (`channels` of each), product and sum rounded apart, eight values at a
+/// time; `in` may be `out`.
+void berth_channel_affine_f32(long outer, long channels, long inner, const float *in, const float *scale, const float *bias,
+                              float *out);
+
 /// out[i] = √in[i] for i in [0, count), correctly rounded (NaN for a negative value), eight at a time; `in` may be `out`.
 void berth_square_root_f32(const float *in, float *out, long count);
 
