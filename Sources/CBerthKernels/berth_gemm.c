@@ -31,6 +31,22 @@ static inline void finish_portable(float *values, berth_gemm_epilogue epilogue, 
     }
 }
 
+// A finished panel's first `width` values into the output row. A whole panel (every column of a 16-unit layer) is
+// one copy of constant size, which the compiler does in vector moves; a copy of a size known only at run time was a
+// call into the C library each row and panel (4 % of a small network's time). A part panel goes 8, 4, then 1 at a
+// time, each a constant-size copy too.
+static inline __attribute__((always_inline)) void store_panel(float *to, const float *block, long width) {
+    if (width == PANEL) {
+        memcpy(to, block, PANEL * sizeof(float));
+        return;
+    }
+    long j = 0;
+    if (width - j >= 8) { memcpy(to + j, block + j, 8 * sizeof(float)); j += 8; }
+    if (width - j >= 4) { memcpy(to + j, block + j, 4 * sizeof(float)); j += 4; }
+    if (width - j >= 2) { memcpy(to + j, block + j, 2 * sizeof(float)); j += 2; }
+    if (width - j >= 1) memcpy(to + j, block + j, sizeof(float));
+}
+
 // Portable: plain loops, which clang vectorises for SSE2 but on AArch64 leaves as sixteen scalar fused multiply-adds
 // a step (scripts/arm-kernel-check counts them); Arm CPUs take the NEON path below instead.
 static void gemm_portable(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
@@ -48,7 +64,7 @@ static void gemm_portable(long rows, long inner, long columns, const float *a, c
             }
             finish_portable(acc, epilogue, p);
             long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
-            memcpy(out + r * columns + p * PANEL, acc, (size_t)width * sizeof(float));
+            store_panel(out + r * columns + p * PANEL, acc, width);
         }
     }
 }
@@ -240,7 +256,7 @@ static void row_avx2(long inner, long columns, const float *x, const float *b, c
         _mm256_storeu_ps(block + 8, high);
         finish_portable(block, epilogue, p);
         long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
-        memcpy(o + p * PANEL, block, (size_t)width * sizeof(float));
+        store_panel(o + p * PANEL, block, width);
     }
 }
 
@@ -324,7 +340,7 @@ static void gemm_avx2(long rows, long inner, long columns, const float *a, const
             _mm256_storeu_ps(block[2], c2); _mm256_storeu_ps(block[2] + 8, d2);
             _mm256_storeu_ps(block[3], c3); _mm256_storeu_ps(block[3] + 8, d3);
             for (int i = 0; i < 4; i++) finish_portable(block[i], epilogue, p);
-            for (int i = 0; i < 4; i++) memcpy(out + (r + i) * columns + p * PANEL, block[i], (size_t)width * sizeof(float));
+            for (int i = 0; i < 4; i++) store_panel(out + (r + i) * columns + p * PANEL, block[i], width);
         }
     }
     for (; r < rows; r++) row_avx2(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
@@ -359,7 +375,7 @@ static void row_neon(long inner, long columns, const float *x, const float *b, c
         for (int q = 0; q < 4; q++) vst1q_f32(block + 4 * q, c[q]);
         finish_portable(block, epilogue, p);
         long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
-        memcpy(o + p * PANEL, block, (size_t)width * sizeof(float));
+        store_panel(o + p * PANEL, block, width);
     }
 }
 
@@ -433,7 +449,7 @@ static void gemm_neon(long rows, long inner, long columns, const float *a, const
             for (int i = 0; i < 4; i++) {
                 for (int q = 0; q < 4; q++) vst1q_f32(block[i] + 4 * q, c[i][q]);
                 finish_portable(block[i], epilogue, p);
-                memcpy(out + (r + i) * columns + p * PANEL, block[i], (size_t)width * sizeof(float));
+                store_panel(out + (r + i) * columns + p * PANEL, block[i], width);
             }
         }
     }
