@@ -15,6 +15,7 @@
 // Values are copied into a block of the stack before they are worked out, so `in` may be `out`: the compiler then
 // vectorises the loop without checking whether the two overlap.
 #define BLOCK 64
+_Static_assert(BLOCK <= 64, "erf_parts marks a block's values in the bits of one 64-bit word");
 
 static inline uint64_t bits_of(double value) {
     uint64_t bits;
@@ -139,9 +140,13 @@ static inline __attribute__((always_inline)) void erf_parts(const double *magnit
         small[i] = erf_small_part(magnitude[i]);
         complement[i] = 0;
     }
-    for (long i = 0; i < length; i++) {
-        packed[count] = (int)i;
-        count += magnitude[i] >= ERF_SPLIT && magnitude[i] < ERF_ONE;
+    // Which values need it, a bit each (compared a vector at a time), then their positions from the set bits: work
+    // for each of those values rather than a dependent step for every value.
+    uint64_t inside = 0;
+    for (long i = 0; i < length; i++) inside |= (uint64_t)(magnitude[i] >= ERF_SPLIT && magnitude[i] < ERF_ONE) << i;
+    while (inside) {
+        packed[count++] = __builtin_ctzll(inside);
+        inside &= inside - 1;
     }
     for (long j = 0; j < count; j++) packed_values[j] = magnitude[packed[j]];
     for (long j = 0; j < count; j++) packed_values[j] = erfc_large_part(packed_values[j]);
