@@ -33,7 +33,8 @@ struct CPUGraphModel: CompiledModel {
     let explainedForest: Int?
     let parallelism: RowParallelism
     /// The work a row gives every step, when each step may run on a block of rows on one thread
-    /// (`GraphKernel.parallelWorkPerRow`); nil when a step splits its rows its own way.
+    /// (`GraphKernel.parallelWorkPerRow`, and `workPerOutputValue` for each value the step writes a row); nil when a
+    /// step splits its rows its own way.
     let parallelWorkPerRow: Int?
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
@@ -68,7 +69,9 @@ struct CPUGraphModel: CompiledModel {
         try planner.plan()
         featureCount = graph.featureCount
         steps = planner.steps
-        let works = planner.steps.map(\.kernel.parallelWorkPerRow)
+        let works = planner.steps.map { step in
+            step.kernel.parallelWorkPerRow.map { $0 + step.kernel.workPerOutputValue * step.outputs.reduce(0) { $0 + Self.rowWidth($1) } }
+        }
         parallelWorkPerRow = works.contains(nil) ? nil : works.reduce(0) { $0 + $1! }
         constants = ConstantArena(planner.constants)
         slotWidths = planner.slotWidths
@@ -92,6 +95,12 @@ struct CPUGraphModel: CompiledModel {
     /// gigabytes. No kernel mixes rows (normalising over the batch is
     /// refused), so each row's answer is the one it gets in any block.
     static let arenaBytes = 16 << 20
+    /// The values a row of a computed tensor holds (none for a constant's).
+    private static func rowWidth(_ location: Location) -> Int {
+        guard case .slot(_, let shape) = location else { return 0 }
+        return shape.dropFirst().reduce(1, *)
+    }
+
     /// The most values a row may take in the arena, all slots together (256 MiB), checked at load.
     static let maxRowWidth = 1 << 26
 

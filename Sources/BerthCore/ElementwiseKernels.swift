@@ -14,6 +14,15 @@ struct UnaryKernel: GraphKernel {
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] { [inputs[0]] }
 
+    var workPerOutputValue: Int {
+        switch function {
+        case .activation(.sigmoid), .activation(.tanh): transcendentalValueWork
+        case .math(.exp), .math(.log), .math(.erf), .math(.softplus), .math(.elu), .math(.selu), .math(.celu), .math(.mish),
+             .math(.gelu): transcendentalValueWork
+        default: 0
+        }
+    }
+
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         let input = inputs[0].buffer
         let output = outputs[0].buffer

@@ -17,6 +17,11 @@ protocol GraphKernel: Sendable {
     /// it on a block of rows on one thread among others (`CPUGraphModel`); nil when it splits its rows its own way
     /// (a forest, a layer on another device), and the graph is then left to its kernels' splits.
     var parallelWorkPerRow: Int? { get }
+    /// The work each value of its outputs gives the kernel, in the same units, where that cost grows with the values
+    /// rather than with constant weights (an activation worked out in double precision, an exponential):
+    /// `CPUGraphModel` adds it, times the values a row's outputs hold, to `parallelWorkPerRow` when it weighs splitting
+    /// a batch across cores. 0 for a kernel that costs a value next to nothing (an addition, a Relu, a copy).
+    var workPerOutputValue: Int { get }
 }
 
 extension GraphKernel {
@@ -24,7 +29,13 @@ extension GraphKernel {
     var constantInputs: Set<Int> { [] }
     var residentBytes: Int { 0 }
     var parallelWorkPerRow: Int? { 0 }
+    var workPerOutputValue: Int { 0 }
 }
+
+/// What a value of a transcendental function costs (Sigmoid, Tanh, Erf, the GELUs, Softplus, ELU, Mish, an exponential
+/// or a logarithm: 3–5 ns, worked out in double precision or by the C library), in `RowParallelism.minimumParallelWork`'s
+/// units of 64 of the dense kernel's multiply-adds (about 2 ns on the machines measured): two.
+let transcendentalValueWork = 2
 
 /// The first dimension of every tensor computed from the request, unknown until a batch arrives.
 let batch = -1

@@ -19,6 +19,9 @@ struct SoftmaxKernel: GraphKernel {
         return [inputs[0]]
     }
 
+    /// An exponential a value, twice for Softmax.
+    var workPerOutputValue: Int { transcendentalValueWork }
+
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         let (outer, length, inner) = Shapes.aroundAxis(inputs[0].shape, axis: axis, flattenFromAxis: legacy)
         let input = inputs[0].buffer, output = outputs[0].buffer

@@ -28,10 +28,29 @@ import Testing
         let graph = Self.mlp()
         let split = RowParallelism(threadCount: 4, minimumParallelWork: 1, splitsOnlyWhenCoresAreFree: false)
         let model = try #require(try CPUBackend(parallelism: split).compile(.graph(graph)) as? CPUGraphModel)
-        #expect(model.parallelWorkPerRow == (Self.features * Self.hidden) / 64 + (Self.hidden * 3) / 64)
+        // The layers' multiply-adds, in 64s, and the Softmax's exponential for each of its 3 values.
+        #expect(model.parallelWorkPerRow == (Self.features * Self.hidden) / 64 + (Self.hidden * 3) / 64 + 3 * transcendentalValueWork)
         var generator = SplitMix(seed: 47)
         let rows = (0..<1_001).map { _ in (0..<Self.features).map { _ in Float(Int(generator.next() % 2001) - 1000) / 300 } }
         let batch = model.predict(FeatureBatch(rowCount: rows.count, columnCount: Self.features, values: rows.flatMap { $0 }))
+        let alone = try rows.map { try G.run(graph, [$0])[0] }.flatMap { $0 }
+        #expect(batch.values.map(\.bitPattern) == alone.map(\.bitPattern))
+    }
+
+    /// A graph of activations and no layers (LayerNormalization, then the exact GELU) weighs its values' cost, so a
+    /// large batch of it splits too, each row answering as alone; a Relu's values weigh nothing.
+    @Test func activationsWeighTheirValues() throws {
+        let width = 16
+        let constants = ["scale": ConstantTensor(shape: [width], values: (0..<width).map { Float($0 % 5) / 4 + 0.5 })]
+        let graph = G.graph([G.node(.layerNormalization(axis: -1, epsilon: 1e-5), [G.input, "scale"], outputs: ["n"], name: "n"),
+                             G.node(.unaryMath(.gelu(tanhApproximation: false)), ["n"], outputs: ["g"], name: "g"),
+                             G.node(.relu, ["g"], name: "r")], features: width, constants: constants)
+        let split = RowParallelism(threadCount: 2, minimumParallelWork: 1, splitsOnlyWhenCoresAreFree: false)
+        let model = try #require(try CPUBackend(parallelism: split).compile(.graph(graph)) as? CPUGraphModel)
+        #expect(model.parallelWorkPerRow == width * (1 + transcendentalValueWork))
+        var generator = SplitMix(seed: 53)
+        let rows = (0..<301).map { _ in (0..<width).map { _ in Float(Int(generator.next() % 2001) - 1000) / 300 } }
+        let batch = model.predict(FeatureBatch(rowCount: rows.count, columnCount: width, values: rows.flatMap { $0 }))
         let alone = try rows.map { try G.run(graph, [$0])[0] }.flatMap { $0 }
         #expect(batch.values.map(\.bitPattern) == alone.map(\.bitPattern))
     }
