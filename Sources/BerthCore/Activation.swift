@@ -13,6 +13,15 @@ public enum Activation: Sendable, Equatable {
     case sigmoid
     case tanh
 
+    /// What a value of it weighs when a graph decides to split a batch (`GraphKernel.workPerOutputValue`): Sigmoid and
+    /// Tanh are transcendental, Relu and LeakyRelu next to nothing.
+    var workPerValue: Int {
+        switch self {
+        case .sigmoid, .tanh: transcendentalValueWork
+        case .relu, .leakyRelu: 0
+        }
+    }
+
     /// `output[i] = activation(input[i])` for `count` values; `input` may be `output`.
     func apply(from input: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, count: Int) {
         switch self {

@@ -4,6 +4,8 @@ struct DenseKernel: GraphKernel {
     let inner: Int
     let columns: Int
     let layer: any DenseLayer
+    /// The activation folded into the layer, weighed a value (a Tanh MLP of narrow layers is mostly its Tanh).
+    let workPerOutputValue: Int
 
     var residentBytes: Int { layer.residentBytes }
     /// A CPU layer's multiply-adds / 64, as `CPUDenseLayer` weighs its own split.
@@ -15,6 +17,7 @@ struct DenseKernel: GraphKernel {
          compiler: (@Sendable (DenseWeights) throws(ModelValidationError) -> any DenseLayer)?) throws(ModelValidationError) {
         inner = weights.inner
         columns = weights.columns
+        workPerOutputValue = weights.epilogue.activation?.workPerValue ?? 0
         layer = if let compiler {
             try compiler(weights)
         } else {

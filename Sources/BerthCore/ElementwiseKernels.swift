@@ -16,7 +16,7 @@ struct UnaryKernel: GraphKernel {
 
     var workPerOutputValue: Int {
         switch function {
-        case .activation(.sigmoid), .activation(.tanh): transcendentalValueWork
+        case .activation(let activation): activation.workPerValue
         case .math(.exp), .math(.log), .math(.erf), .math(.softplus), .math(.elu), .math(.selu), .math(.celu), .math(.mish),
              .math(.gelu): transcendentalValueWork
         default: 0

@@ -55,6 +55,15 @@ import Testing
         #expect(batch.values.map(\.bitPattern) == alone.map(\.bitPattern))
     }
 
+    /// A Tanh folded into the layer before it weighs its values as a Tanh step of its own would.
+    @Test func aFoldedActivationWeighsItsValues() throws {
+        let weights = ConstantTensor(shape: [Self.features, Self.hidden], values: (0..<Self.features * Self.hidden).map { Float($0 % 7) / 7 })
+        let nodes = [G.node(.matMul, [G.input, "w"], outputs: ["m"], name: "m"), G.node(.tanh, ["m"], name: "t")]
+        let model = try G.compile(G.graph(nodes, features: Self.features, constants: ["w": weights]))
+        #expect(model.steps.count == 1, "the Tanh is folded into the layer")
+        #expect(model.parallelWorkPerRow == Self.features * Self.hidden / 64 + Self.hidden * transcendentalValueWork)
+    }
+
     @Test func aGraphWithAForestLeavesTheSplitToItsKernels() throws {
         let nodes = [G.node(GraphExplanationTests.stump(), outputs: ["t"]), G.node(.relu, ["t"])]
         let model = try G.compile(G.graph(nodes, features: 2))
