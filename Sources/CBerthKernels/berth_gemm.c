@@ -238,6 +238,15 @@ static void gemm_avx512(long rows, long inner, long columns, const float *a, con
 
 // One row against each panel in turn (the rows past the last block of 4), with the blocks' own chain: fused
 // multiply-adds from the bias, k in order, so a row's answer does not depend on where it falls in its batch.
+// The epilogue on 8 products from column `column` on, in registers: the addend's values added, then Relu as a compare
+// and a mask (an ordered "<=" is false for NaN, which stays; -0 becomes +0), the same bits as `finish_portable`.
+__attribute__((target("avx2,fma")))
+static inline __attribute__((always_inline)) __m256 finish_avx2(__m256 c, berth_gemm_epilogue epilogue, long column) {
+    if (epilogue.addend) c = _mm256_add_ps(c, _mm256_loadu_ps(epilogue.addend + column));
+    if (epilogue.relu) c = _mm256_andnot_ps(_mm256_cmp_ps(c, _mm256_setzero_ps(), _CMP_LE_OQ), c);
+    return c;
+}
+
 __attribute__((target("avx2,fma")))
 static void row_avx2(long inner, long columns, const float *x, const float *b, const float *bias,
                      berth_gemm_epilogue epilogue, float *o) {
@@ -251,11 +260,17 @@ static void row_avx2(long inner, long columns, const float *x, const float *b, c
             low = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + k * PANEL), low);
             high = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + k * PANEL + 8), high);
         }
+        low = finish_avx2(low, epilogue, p * PANEL);
+        high = finish_avx2(high, epilogue, p * PANEL + 8);
+        long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
+        if (width == PANEL) {
+            _mm256_storeu_ps(o + p * PANEL, low);
+            _mm256_storeu_ps(o + p * PANEL + 8, high);
+            continue;
+        }
         float block[PANEL];
         _mm256_storeu_ps(block, low);
         _mm256_storeu_ps(block + 8, high);
-        finish_portable(block, epilogue, p);
-        long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
         store_panel(o + p * PANEL, block, width);
     }
 }
@@ -310,15 +325,6 @@ static void block8_narrow_avx2(long inner, long columns, const float *x, const f
         _mm256_storeu_ps(sums, acc[c]);
         for (int i = 0; i < 8; i++) o[i * columns + c] = finish_one(sums[i], epilogue, c);
     }
-}
-
-// The epilogue on 8 products from column `column` on, in registers: the addend's values added, then Relu as a compare
-// and a mask (an ordered "<=" is false for NaN, which stays; -0 becomes +0), the same bits as `finish_portable`.
-__attribute__((target("avx2,fma")))
-static inline __attribute__((always_inline)) __m256 finish_avx2(__m256 c, berth_gemm_epilogue epilogue, long column) {
-    if (epilogue.addend) c = _mm256_add_ps(c, _mm256_loadu_ps(epilogue.addend + column));
-    if (epilogue.relu) c = _mm256_andnot_ps(_mm256_cmp_ps(c, _mm256_setzero_ps(), _CMP_LE_OQ), c);
-    return c;
 }
 
 // `ROWS` rows (6 or 4, a constant once inlined) × 16 columns per step (two 8-wide halves): 2 × ROWS accumulators, the
