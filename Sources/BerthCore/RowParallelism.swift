@@ -78,10 +78,17 @@ public struct RowParallelism: Sendable, Equatable {
         let held = holdingEveryCore ? threadCount - 1 : 0
         Self.heldCores.add(held, ordering: .relaxed)
         defer { Self.heldCores.subtract(held, ordering: .relaxed) }
-        let perChunk = (rowCount + chunks - 1) / chunks
-        if RowWorkers.shared.run(rowCount: rowCount, chunkCount: chunks, perChunk: perChunk, body) { return }
-        Self.onDispatch(count: rowCount, chunks: chunks, perChunk: perChunk, body)
+        // More ranges than threads, claimed one after another: a core slowed by another process (a shared machine's
+        // neighbour, the server's own network threads) takes fewer of them, instead of the call waiting on its half.
+        let pieces = min(chunks * Self.rangesPerThread, (rowCount + granularity - 1) / granularity)
+        let perChunk = (rowCount + pieces - 1) / pieces
+        if RowWorkers.shared.run(rowCount: rowCount, chunkCount: pieces, perChunk: perChunk, workerCount: chunks - 1, body) { return }
+        // Dispatch runs its iterations on as many threads as it likes: as many as the split's threads.
+        Self.onDispatch(count: rowCount, chunks: chunks, perChunk: (rowCount + chunks - 1) / chunks, body)
     }
+
+    /// The ranges a split call is cut into for each thread that takes part.
+    static let rangesPerThread = 4
 
     /// `0..<count` cut into `chunks` ranges of `perChunk` (the last may be shorter or empty), run at once on
     /// Dispatch's threads, the caller's taking part; returns when all are done.

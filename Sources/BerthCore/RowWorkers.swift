@@ -40,20 +40,20 @@ final class RowWorkers: Sendable {
     private let maximumWorkers = RowParallelism.onlineProcessorCount - 1
 
     /// Runs `body` on `chunkCount` ranges of `perChunk` rows covering `0..<rowCount`, on the caller's thread and up
-    /// to `chunkCount - 1` workers, and returns when all have run; false, with nothing run, when another call holds
-    /// the workers.
-    func run(rowCount: Int, chunkCount: Int, perChunk: Int, _ body: @Sendable (Range<Int>) -> Void) -> Bool {
+    /// to `workerCount` workers (fewer than `chunkCount`: each claims ranges until none is left), and returns when
+    /// all have run; false, with nothing run, when another call holds the workers.
+    func run(rowCount: Int, chunkCount: Int, perChunk: Int, workerCount: Int, _ body: @Sendable (Range<Int>) -> Void) -> Bool {
         precondition(chunkCount >= 1, "a split call has at least one range")
         guard taken.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { taken.store(false, ordering: .releasing) }
-        startWorkers(count: chunkCount - 1)
+        startWorkers(count: workerCount)
         withoutActuallyEscaping(body) { body in
             withUnsafePointer(to: body) { pointer in
                 let call = SplitCall(rowCount: rowCount, chunkCount: chunkCount, perChunk: perChunk, body: UnsafeRawPointer(pointer))
                 current.withLock { $0 = call }
                 generation.add(1, ordering: .sequentiallyConsistent)
                 let asleep = sleepers.load(ordering: .sequentiallyConsistent)
-                for _ in 0..<min(asleep, chunkCount - 1) { wake.signal() }
+                for _ in 0..<min(asleep, workerCount) { wake.signal() }
                 call.runRanges()
                 call.waitForRanges()
                 // The call's body is gone once this returns; a worker that still holds the call claims nothing more.

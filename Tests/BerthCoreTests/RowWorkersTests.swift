@@ -11,11 +11,13 @@ import Testing
 @Suite struct RowWorkersTests {
     /// How many times each row was handed to `body` by one call.
     /// Written without a lock, as the kernels write their rows: what a range wrote is the caller's once `run` returns.
-    static func visits(_ workers: RowWorkers, rows: Int, chunks: Int) -> (ran: Bool, visits: [Int]) {
+    /// `helpers` workers at most (one a range but the caller's, unless given).
+    static func visits(_ workers: RowWorkers, rows: Int, chunks: Int, helpers: Int? = nil) -> (ran: Bool, visits: [Int]) {
         var counts = [Int](repeating: 0, count: rows)
         let ran = counts.withUnsafeMutableBufferPointer { counts in
             let pointer = SendableMutablePointer(counts.baseAddress)
-            return workers.run(rowCount: rows, chunkCount: chunks, perChunk: (rows + chunks - 1) / chunks) { range in
+            return workers.run(rowCount: rows, chunkCount: chunks, perChunk: (rows + chunks - 1) / chunks,
+                               workerCount: helpers ?? chunks - 1) { range in
                 for row in range { pointer.pointer![row] += 1 }
             }
         }
@@ -24,11 +26,13 @@ import Testing
 
     @Test func everyRowRunsOnceWhetherTheWorkersSpinOrSleep() {
         let workers = RowWorkers()
-        for (rows, chunks) in [(1, 1), (2, 2), (7, 3), (100, 4), (1000, 16), (5, 8)] {
+        // The last three: more ranges than threads, as `RowParallelism` cuts a split (`rangesPerThread`).
+        for (rows, chunks, helpers) in [(1, 1, 0), (2, 2, 1), (7, 3, 2), (100, 4, 3), (1000, 16, 15), (5, 8, 7), (1000, 16, 1),
+                                        (100, 8, 3), (9, 4, 1)] {
             // Back to back (the workers still spinning), then after they have gone to sleep.
             for pause in [0, 2 * Int(RowWorkers.spinNanoseconds)] {
                 if pause > 0 { usleep(UInt32(pause / 1000)) }
-                let (ran, visits) = Self.visits(workers, rows: rows, chunks: chunks)
+                let (ran, visits) = Self.visits(workers, rows: rows, chunks: chunks, helpers: helpers)
                 #expect(ran)
                 #expect(visits == [Int](repeating: 1, count: rows), "\(rows) rows in \(chunks) ranges, \(pause) ns after the last call")
             }
@@ -46,7 +50,7 @@ import Testing
             // Each range waits for all to have started: on one thread the first would wait alone until the deadline.
             let started = Atomic<Int>(0)
             let sawAllStart = Atomic<Int>(0)
-            let ran = workers.run(rowCount: ranges, chunkCount: ranges, perChunk: 1) { _ in
+            let ran = workers.run(rowCount: ranges, chunkCount: ranges, perChunk: 1, workerCount: ranges - 1) { _ in
                 started.add(1, ordering: .sequentiallyConsistent)
                 let deadline = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
                 while started.load(ordering: .sequentiallyConsistent) < ranges, DispatchTime.now().uptimeNanoseconds < deadline {}
@@ -63,7 +67,7 @@ import Testing
     @Test func aCallMadeWhileTheWorkersAreTakenIsTurnedAway() {
         let workers = RowWorkers()
         let inner = Mutex<(ran: Bool, visits: [Int])?>(nil)
-        let ran = workers.run(rowCount: 1, chunkCount: 1, perChunk: 1) { _ in
+        let ran = workers.run(rowCount: 1, chunkCount: 1, perChunk: 1, workerCount: 0) { _ in
             let result = Self.visits(workers, rows: 10, chunks: 2)
             inner.withLock { $0 = result }
         }
