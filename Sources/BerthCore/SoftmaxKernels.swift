@@ -19,7 +19,8 @@ struct SoftmaxKernel: GraphKernel {
         return [inputs[0]]
     }
 
-    /// An exponential a value, twice for Softmax.
+    /// Each value's exponential (which Softmax takes twice, the C library's `expf` at the cheap end of the range):
+    /// one transcendental function's worth.
     var workPerOutputValue: Int { transcendentalValueWork }
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {

@@ -236,8 +236,6 @@ static void gemm_avx512(long rows, long inner, long columns, const float *a, con
     for (; r < rows; r++) row_avx512(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
 }
 
-// One row against each panel in turn (the rows past the last block of 4), with the blocks' own chain: fused
-// multiply-adds from the bias, k in order, so a row's answer does not depend on where it falls in its batch.
 // The epilogue on 8 products from column `column` on, in registers: the addend's values added, then Relu as a compare
 // and a mask (an ordered "<=" is false for NaN, which stays; -0 becomes +0), the same bits as `finish_portable`.
 __attribute__((target("avx2,fma")))
@@ -247,31 +245,50 @@ static inline __attribute__((always_inline)) __m256 finish_avx2(__m256 c, berth_
     return c;
 }
 
+// `ROWS` rows (6, 4, or 1 for the rows past the last block; a constant once inlined) × 16 columns per step (two
+// 8-wide halves): 2 × ROWS accumulators, the two B loads of a step shared by the rows. Six rows keep 12 of the 16
+// vector registers summing, three multiply-adds for every load, where four rows kept eight, two for every load. Each
+// sum is the bias, then every input's fused multiply-add in order, however many rows go together, so a row's answer
+// does not depend on where it falls in its batch.
 __attribute__((target("avx2,fma")))
-static void row_avx2(long inner, long columns, const float *x, const float *b, const float *bias,
-                     berth_gemm_epilogue epilogue, float *o) {
+static inline __attribute__((always_inline)) void rows_avx2(const int ROWS, long inner, long columns, const float *x,
+                                                            const float *b, const float *bias, berth_gemm_epilogue epilogue,
+                                                            float *o) {
     long panels = (columns + PANEL - 1) / PANEL;
     for (long p = 0; p < panels; p++) {
         __m256 low = bias ? _mm256_loadu_ps(bias + p * PANEL) : _mm256_setzero_ps();
         __m256 high = bias ? _mm256_loadu_ps(bias + p * PANEL + 8) : _mm256_setzero_ps();
+        __m256 c[6], d[6];
+        for (int i = 0; i < ROWS; i++) { c[i] = low; d[i] = high; }
         const float *w = b + p * inner * PANEL;
         for (long k = 0; k < inner; k++) {
-            __m256 v = _mm256_broadcast_ss(x + k);
-            low = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + k * PANEL), low);
-            high = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + k * PANEL + 8), high);
+            __m256 wl = _mm256_loadu_ps(w + k * PANEL), wh = _mm256_loadu_ps(w + k * PANEL + 8);
+            for (int i = 0; i < ROWS; i++) {
+                __m256 v = _mm256_broadcast_ss(x + i * inner + k);
+                c[i] = _mm256_fmadd_ps(v, wl, c[i]);
+                d[i] = _mm256_fmadd_ps(v, wh, d[i]);
+            }
         }
-        low = finish_avx2(low, epilogue, p * PANEL);
-        high = finish_avx2(high, epilogue, p * PANEL + 8);
         long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
+        for (int i = 0; i < ROWS; i++) {
+            c[i] = finish_avx2(c[i], epilogue, p * PANEL);
+            d[i] = finish_avx2(d[i], epilogue, p * PANEL + 8);
+        }
         if (width == PANEL) {
-            _mm256_storeu_ps(o + p * PANEL, low);
-            _mm256_storeu_ps(o + p * PANEL + 8, high);
+            // Straight from the registers: through a block on the stack, each reload of a half the epilogue had just
+            // written stalled on its stores (8 % of a 3 × 256 MLP's time on an AMD Zen 3).
+            for (int i = 0; i < ROWS; i++) {
+                _mm256_storeu_ps(o + i * columns + p * PANEL, c[i]);
+                _mm256_storeu_ps(o + i * columns + p * PANEL + 8, d[i]);
+            }
             continue;
         }
-        float block[PANEL];
-        _mm256_storeu_ps(block, low);
-        _mm256_storeu_ps(block + 8, high);
-        store_panel(o + p * PANEL, block, width);
+        float block[6][PANEL];
+        for (int i = 0; i < ROWS; i++) {
+            _mm256_storeu_ps(block[i], c[i]);
+            _mm256_storeu_ps(block[i] + 8, d[i]);
+            store_panel(o + i * columns + p * PANEL, block[i], width);
+        }
     }
 }
 
@@ -327,64 +344,18 @@ static void block8_narrow_avx2(long inner, long columns, const float *x, const f
     }
 }
 
-// `ROWS` rows (6 or 4, a constant once inlined) × 16 columns per step (two 8-wide halves): 2 × ROWS accumulators, the
-// two B loads of a step shared by the rows. Six rows keep 12 of the 16 vector registers summing, three multiply-adds
-// for every load, where four rows kept eight, two for every load. Each sum is the bias, then every input's
-// multiply-add in order, however many rows go together: the same bits.
-__attribute__((target("avx2,fma")))
-static inline __attribute__((always_inline)) void rows_avx2(const int ROWS, long inner, long columns, const float *x,
-                                                            const float *b, const float *bias, berth_gemm_epilogue epilogue,
-                                                            float *o) {
-    long panels = (columns + PANEL - 1) / PANEL;
-    for (long p = 0; p < panels; p++) {
-        __m256 low = bias ? _mm256_loadu_ps(bias + p * PANEL) : _mm256_setzero_ps();
-        __m256 high = bias ? _mm256_loadu_ps(bias + p * PANEL + 8) : _mm256_setzero_ps();
-        __m256 c[6], d[6];
-        for (int i = 0; i < ROWS; i++) { c[i] = low; d[i] = high; }
-        const float *w = b + p * inner * PANEL;
-        for (long k = 0; k < inner; k++) {
-            __m256 wl = _mm256_loadu_ps(w + k * PANEL), wh = _mm256_loadu_ps(w + k * PANEL + 8);
-            for (int i = 0; i < ROWS; i++) {
-                __m256 v = _mm256_broadcast_ss(x + i * inner + k);
-                c[i] = _mm256_fmadd_ps(v, wl, c[i]);
-                d[i] = _mm256_fmadd_ps(v, wh, d[i]);
-            }
-        }
-        long width = columns - p * PANEL < PANEL ? columns - p * PANEL : PANEL;
-        for (int i = 0; i < ROWS; i++) {
-            c[i] = finish_avx2(c[i], epilogue, p * PANEL);
-            d[i] = finish_avx2(d[i], epilogue, p * PANEL + 8);
-        }
-        if (width == PANEL) {
-            // Straight from the registers: through a block on the stack, each reload of a half the epilogue had just
-            // written stalled on its stores (8 % of a 3 × 256 MLP's time on an AMD Zen 3).
-            for (int i = 0; i < ROWS; i++) {
-                _mm256_storeu_ps(o + i * columns + p * PANEL, c[i]);
-                _mm256_storeu_ps(o + i * columns + p * PANEL + 8, d[i]);
-            }
-            continue;
-        }
-        float block[6][PANEL];
-        for (int i = 0; i < ROWS; i++) {
-            _mm256_storeu_ps(block[i], c[i]);
-            _mm256_storeu_ps(block[i] + 8, d[i]);
-            store_panel(o + i * columns + p * PANEL, block[i], width);
-        }
-    }
-}
-
 __attribute__((target("avx2,fma")))
 static void gemm_avx2(long rows, long inner, long columns, const float *a, const float *b, const float *bias,
                       berth_gemm_epilogue epilogue, float *out) {
     long r = 0;
     if (columns <= NARROW_COLUMNS) {
         for (; r + 8 <= rows; r += 8) block8_narrow_avx2(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
-        for (; r < rows; r++) row_avx2(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
+        for (; r < rows; r++) rows_avx2(1, inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
         return;
     }
     for (; r + 6 <= rows; r += 6) rows_avx2(6, inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
     for (; r + 4 <= rows; r += 4) rows_avx2(4, inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
-    for (; r < rows; r++) row_avx2(inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
+    for (; r < rows; r++) rows_avx2(1, inner, columns, a + r * inner, b, bias, epilogue, out + r * columns);
 }
 
 typedef void (*gemm_function)(long, long, long, const float *, const float *, const float *, berth_gemm_epilogue, float *);
