@@ -453,6 +453,10 @@ def torch_embedding_case():
     graph_case("onnx-torch-embedding", "categorical codes through nn.Embedding as torch writes it: Slice, Cast, Squeeze, Gather "
                "from a constant table by the codes (-1 from its end), a batch-size view, Concat, Gemm, Relu, Gemm (opset 17)",
                nodes, initializers, 6, 2, R, opset=17)
+    # Codes outside the tables (5 and -6 for the first, 3 for the second, NaN), which onnxruntime fails the request for.
+    outside = R[:6].copy()
+    outside[1, 0], outside[2, 1], outside[4, 0], outside[5, 0] = 5, 3, -6, np.nan
+    refused_case("onnx-torch-embedding", outside)
 
 
 def torch_split_case():
@@ -687,10 +691,63 @@ def encoder_cases():
     classifier_case("onnx-one-hot-logistic", "skl2onnx make_pipeline(ColumnTransformer(OneHotEncoder of 3 integer columns, "
                     "StandardScaler), LogisticRegression), ZipMap; one request row holds a category never seen",
                     make_pipeline(columns, LogisticRegression(max_iter=500)), X, y, R)
+    # handle_unknown='error' (skl2onnx writes zeros=0): onnxruntime fails a request holding a category never seen.
+    # The answered requests hold known categories only; the refused one mixes rows of both, and records which rows
+    # onnxruntime refuses when each is run alone.
+    known = R.copy()
+    known[0, 0] = 1
+    refusing = ColumnTransformer([("categories", OneHotEncoder(), [0, 1, 2]), ("numbers", StandardScaler(), [3, 4, 5])])
+    classifier_case("onnx-one-hot-refusing", "skl2onnx make_pipeline(ColumnTransformer(OneHotEncoder(handle_unknown='error') "
+                    "of 3 integer columns, StandardScaler), LogisticRegression), ZipMap: OneHotEncoder zeros=0; "
+                    "the refused request holds categories never seen, which onnxruntime fails the request for",
+                    make_pipeline(refusing, LogisticRegression(max_iter=500)), X, y, known)
+    unknown = known[:6].copy()
+    unknown[1, 2] = 7
+    unknown[4, 0] = -1
+    refused_case("onnx-one-hot-refusing", unknown)
     classifier_case("onnx-kbins-one-hot-logistic", "skl2onnx make_pipeline(KBinsDiscretizer(encode='onehot-dense'), "
                     "LogisticRegression), zipmap=False: ArrayFeatureExtractor, Less, OneHotEncoder a column",
                     make_pipeline(KBinsDiscretizer(n_bins=3, encode="onehot-dense"), LogisticRegression(max_iter=500)),
                     X[:, 3:], y, R[:, 3:], zipmap=False)
+
+
+def refused_case(name, X):
+    """Adds to fixture `name` a request of the rows `X` that onnxruntime fails, as CSV and JSON bodies, and records in
+    its manifest (`refused`) onnxruntime's message and which rows (from 1) it fails when each runs alone."""
+    folder = os.path.join(HERE, name)
+    with open(os.path.join(folder, "model", "model.onnx"), "rb") as handle:
+        data = handle.read()
+    X = X.astype(np.float32)
+    message = None
+    try:
+        run(data, X)
+    except Exception as error:  # onnxruntime raises its own Fail for the whole request
+        message = str(error)
+    assert message is not None, "onnxruntime answered the request meant to be refused"
+    rows = []
+    for index in range(X.shape[0]):
+        try:
+            run(data, X[index:index + 1])
+        except Exception:
+            rows.append(index + 1)
+    bodies = {
+        "refused.csv": "\n".join(",".join(repr(float(v)) for v in row) for row in X) + "\n",
+        "refused.json": json.dumps({"instances": [[float(v) for v in row] for row in X]}),
+    }
+    for relative, text in bodies.items():
+        with open(os.path.join(folder, "requests", relative), "w") as handle:
+            handle.write(text)
+    with open(os.path.join(folder, "manifest.json")) as handle:
+        manifest = json.load(handle)
+    manifest["refused"] = {
+        "onnxruntime": message,
+        "rows": rows,
+        "requests": [{"body": "requests/refused.csv", "content_type": "text/csv"},
+                     {"body": "requests/refused.json", "content_type": "application/json"}],
+    }
+    with open(os.path.join(folder, "manifest.json"), "w") as handle:
+        json.dump(manifest, handle, indent=2)
+        handle.write("\n")
 
 
 def knn_cases():

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// An `OperatorGraph` planned for the CPU: kernels chosen, shapes checked, constants folded and buffers laid out
 /// once at load, so a batch runs the steps in order with one allocation and no graph work (a request too large for
 /// one `arenaBytes` arena runs in blocks of rows).
@@ -36,6 +38,8 @@ struct CPUGraphModel: CompiledModel {
     /// (`GraphKernel.parallelWorkPerRow`, and `workPerOutputValue` for each value the step writes a row); nil when a
     /// step splits its rows its own way.
     let parallelWorkPerRow: Int?
+    /// Whether each step's kernel can refuse a row (`RefusingGraphKernel`), asked after it runs.
+    let stepRefuses: [Bool]
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }
     /// A graph with a kernel that runs every batch on the GPU makes one launch for a joined call instead of one per
@@ -73,6 +77,7 @@ struct CPUGraphModel: CompiledModel {
             step.kernel.parallelWorkPerRow.map { $0 + step.kernel.workPerOutputValue * step.outputs.reduce(0) { $0 + Self.rowWidth($1) } }
         }
         parallelWorkPerRow = works.contains(nil) ? nil : works.reduce(0) { $0 + $1! }
+        stepRefuses = planner.steps.map { ($0.kernel as? any RefusingGraphKernel)?.refuses == true }
         constants = ConstantArena(planner.constants)
         slotWidths = planner.slotWidths
         let rowWidth = slotWidths.reduce(0, +)
@@ -108,9 +113,26 @@ struct CPUGraphModel: CompiledModel {
         precondition(batch.columnCount == featureCount, "caller must check the feature count")
         if let parallelWorkPerRow { return predictSplitAcrossCores(batch, workPerRow: parallelWorkPerRow) }
         let read = { (view: (Location) -> TensorView) in Array(view(output).buffer) }
-        let values = batch.rowCount > blockRows ? inBlocks(batch, stepCount: steps.count, read: read).flatMap { $0 }
-            : batch.values.withUnsafeBufferPointer { run($0, rows: batch.rowCount, stepCount: steps.count, read: read) }
-        return Predictions(rowCount: batch.rowCount, columnCount: outputCount, values: values)
+        var refusals = [RowRefusal]()
+        let values = batch.rowCount > blockRows
+            ? inBlocks(batch, stepCount: steps.count, refused: { refusals += $0 }, read: read).flatMap { $0 }
+            : batch.values.withUnsafeBufferPointer {
+                run($0, rows: batch.rowCount, stepCount: steps.count, refused: { refusals += $0 }, read: read)
+            }
+        var predictions = Predictions(rowCount: batch.rowCount, columnCount: outputCount, values: values)
+        predictions.refusals = Self.onePerRow(refusals)
+        return predictions
+    }
+
+    /// `refusals` in row order, the first step's for a row that several steps refuse.
+    private static func onePerRow(_ refusals: [RowRefusal]) -> [RowRefusal] {
+        guard refusals.count > 1 else { return refusals }
+        var kept = [RowRefusal]()
+        for refusal in refusals.enumerated().sorted(by: { ($0.element.row, $0.offset) < ($1.element.row, $1.offset) }).map(\.element)
+        where kept.last?.row != refusal.row {
+            kept.append(refusal)
+        }
+        return kept
     }
 
     /// A batch cut into one block of rows per core, each run through every step on its own thread, in its own arena:
@@ -123,6 +145,7 @@ struct CPUGraphModel: CompiledModel {
         let columns = outputCount
         let features = featureCount
         var values = [Float](repeating: 0, count: batch.rowCount * columns)
+        let refusals = Mutex<[RowRefusal]>([])
         values.withUnsafeMutableBufferPointer { values in
             batch.values.withUnsafeBufferPointer { input in
                 let rows = SendablePointer(input.baseAddress)
@@ -133,7 +156,10 @@ struct CPUGraphModel: CompiledModel {
                     for start in stride(from: range.lowerBound, to: range.upperBound, by: arenaRows) {
                         let count = min(arenaRows, range.upperBound - start)
                         let block = UnsafeBufferPointer(start: rows.pointer.map { $0 + start * features }, count: count * features)
-                        run(block, rows: count, stepCount: steps.count) { view in
+                        let refused = { (found: [RowRefusal]) in
+                            refusals.withLock { $0 += found.map { RowRefusal(row: $0.row + start, reason: $0.reason) } }
+                        }
+                        run(block, rows: count, stepCount: steps.count, refused: refused) { view in
                             let answer = view(output).buffer
                             (answers.pointer! + start * columns).update(from: answer.baseAddress!, count: answer.count)
                         }
@@ -141,26 +167,32 @@ struct CPUGraphModel: CompiledModel {
                 }
             }
         }
-        return Predictions(rowCount: batch.rowCount, columnCount: columns, values: values)
+        var predictions = Predictions(rowCount: batch.rowCount, columnCount: columns, values: values)
+        predictions.refusals = Self.onePerRow(refusals.withLock { $0 })
+        return predictions
     }
 
     /// `read`'s answer for each block of at most `blockRows` rows of `batch`, in order, once the first `stepCount`
-    /// steps have run on it.
-    func inBlocks<Answer>(_ batch: FeatureBatch, stepCount: Int, read: ((Location) -> TensorView) -> Answer) -> [Answer] {
+    /// steps have run on it; `refused` is given the rows a step refuses, numbered in `batch`.
+    func inBlocks<Answer>(_ batch: FeatureBatch, stepCount: Int, refused: ([RowRefusal]) -> Void = { _ in },
+                          read: ((Location) -> TensorView) -> Answer) -> [Answer] {
         batch.values.withUnsafeBufferPointer { input in
-            guard batch.rowCount > blockRows else { return [run(input, rows: batch.rowCount, stepCount: stepCount, read: read)] }
+            guard batch.rowCount > blockRows else {
+                return [run(input, rows: batch.rowCount, stepCount: stepCount, refused: refused, read: read)]
+            }
             return stride(from: 0, to: batch.rowCount, by: blockRows).map { start in
                 let rows = min(blockRows, batch.rowCount - start)
                 let block = UnsafeBufferPointer(rebasing: input[(start * featureCount)..<((start + rows) * featureCount)])
-                return run(block, rows: rows, stepCount: stepCount, read: read)
+                return run(block, rows: rows, stepCount: stepCount,
+                           refused: { found in refused(found.map { RowRefusal(row: $0.row + start, reason: $0.reason) }) }, read: read)
             }
         }
     }
 
-    /// Runs the first `stepCount` steps on `rows` rows of `input` in one arena; `read` takes what it needs from the
-    /// arena's tensors before it is freed.
+    /// Runs the first `stepCount` steps on `rows` rows of `input` in one arena, giving `refused` the rows a step
+    /// refuses (numbered in `input`); `read` takes what it needs from the arena's tensors before it is freed.
     @inline(__always)
-    private func run<Answer>(_ input: UnsafeBufferPointer<Float>, rows: Int, stepCount: Int,
+    private func run<Answer>(_ input: UnsafeBufferPointer<Float>, rows: Int, stepCount: Int, refused: ([RowRefusal]) -> Void,
                              read: ((Location) -> TensorView) -> Answer) -> Answer {
         let offsets = slotWidths.reduce(into: [0]) { $0.append($0.last! + $1 * rows) }
         // Not zeroed: every slot is written by its step before any step reads it.
@@ -178,7 +210,12 @@ struct CPUGraphModel: CompiledModel {
                 }
             }
             for index in 0..<stepCount where !steps[index].kernel.isView {
-                steps[index].kernel.run(steps[index].inputs.map(view), steps[index].outputs.map(view))
+                let inputs = steps[index].inputs.map(view)
+                if stepRefuses[index], let kernel = steps[index].kernel as? any RefusingGraphKernel {
+                    let found = kernel.refusals(inputs, rows: rows)
+                    if !found.isEmpty { refused(found) }
+                }
+                steps[index].kernel.run(inputs, steps[index].outputs.map(view))
             }
             return read(view)
         }

@@ -1,20 +1,24 @@
 /// ONNX Gather of a constant table's rows (axis 0) at indices computed from the request: PyTorch's `nn.Embedding`, a
 /// tabular network's categorical columns cast to integers and looked up. The output is the indices' shape, then a
 /// row's: `[N, k, D]` for k columns of `[V, D]` embeddings, so the batch stays first. Negative indices count from the
-/// end, as ONNX says; an index that is not a whole number within the table gives a row of NaN, where onnxruntime fails
-/// the request.
-struct EmbeddingKernel: GraphKernel {
+/// end, as ONNX says; an index that is not a whole number within the table gives a row of NaN, and the request is
+/// refused naming the row (`RefusingGraphKernel`), as onnxruntime fails it.
+struct EmbeddingKernel: RefusingGraphKernel {
     let table: [Float]
     let tableShape: [Int]
+    /// The node's name, for the refusal.
+    let nodeName: String
+    var refuses: Bool { true }
     var constantInputs: Set<Int> { [0] }
     var residentBytes: Int { table.count * MemoryLayout<Float>.stride }
 
-    init(table: ConstantTensor) throws(ModelValidationError) {
+    init(table: ConstantTensor, nodeName: String = "") throws(ModelValidationError) {
         guard let rows = table.shape.first, rows > 0 else {
             throw ModelValidationError("a Gather by computed indices takes a table of at least one row, not \(Shapes.describe(table.shape))")
         }
         self.table = table.values
         tableShape = table.shape
+        self.nodeName = nodeName
     }
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
@@ -30,13 +34,45 @@ struct EmbeddingKernel: GraphKernel {
         table.withUnsafeBufferPointer { table in
             for (position, index) in indices.enumerated() {
                 let target = output + position * width
-                let row = index < 0 ? index + Float(rows) : index
-                guard row >= 0, row < Float(rows), Float(Int(row)) == row else {
+                guard let row = tableRow(at: index) else {
                     target.update(repeating: .nan, count: width)
                     continue
                 }
-                ValueRuns.copy(width, from: table.baseAddress! + Int(row) * width, to: target)
+                ValueRuns.copy(width, from: table.baseAddress! + row * width, to: target)
             }
         }
+    }
+
+    /// The table's row `index` names (from its end when negative), or nil when it is not a whole number within it.
+    @inline(__always)
+    private func tableRow(at index: Float) -> Int? {
+        let rows = tableShape[0]
+        let row = index < 0 ? index + Float(rows) : index
+        guard row >= 0, row < Float(rows), Float(Int(row)) == row else { return nil }
+        return Int(row)
+    }
+
+    func refusals(_ inputs: [TensorView], rows: Int) -> [RowRefusal] {
+        let indices = inputs[1].buffer
+        guard rows > 0, !indices.isEmpty else { return [] }
+        let perRow = indices.count / rows
+        var refused = [RowRefusal]()
+        for row in 0..<rows {
+            if let outside = (row * perRow ..< (row + 1) * perRow).first(where: { tableRow(at: indices[$0]) == nil }) {
+                refused.append(RowRefusal(row: row, reason: reason(indices[outside])))
+            }
+        }
+        return refused
+    }
+
+    /// Why a row holding the index `value` is refused.
+    private func reason(_ value: Float) -> String {
+        let rows = tableShape[0]
+        let held = value.isNaN ? "a missing value" : value.isFinite && value == value.rounded(.towardZero) ? "the index \(Int(value))" : "the index \(value)"
+        return """
+            \(held) reaches the model's Gather\(nodeName.isEmpty ? "" : " \"\(nodeName)\"") from a table of \(rows) rows (an \
+            embedding, PyTorch's nn.Embedding), which has no such row, so onnxruntime refuses it too: send a code from 0 to \
+            \(rows - 1), or from -\(rows) to -1 to count from the table's end
+            """
     }
 }

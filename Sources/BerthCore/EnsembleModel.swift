@@ -55,7 +55,22 @@ public struct EnsembleModel: CompiledModel {
     public func predict(_ batch: FeatureBatch) -> Predictions {
         let answers = members.map { $0.predict(batch) }
         guard answers.count > 1 else { return answers[0] }
-        if answers.allSatisfy({ $0.doubles != nil }) { return combinedInDoublePrecision(answers) }
+        var combined = answers.allSatisfy({ $0.doubles != nil }) ? combinedInDoublePrecision(answers) : combinedInSinglePrecision(answers)
+        combined.refusals = Self.refusals(of: answers)
+        return combined
+    }
+
+    /// Each row any member refuses, once (the first member's reason), in row order.
+    private static func refusals(of answers: [Predictions]) -> [RowRefusal] {
+        var byRow = [Int: RowRefusal]()
+        for answer in answers {
+            for refusal in answer.refusals where byRow[refusal.row] == nil { byRow[refusal.row] = refusal }
+        }
+        return byRow.values.sorted { $0.row < $1.row }
+    }
+
+    /// The members' float answers combined.
+    private func combinedInSinglePrecision(_ answers: [Predictions]) -> Predictions {
         var combined = answers[0]
         combined.doubles = nil
         switch combination {

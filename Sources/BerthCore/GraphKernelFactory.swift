@@ -63,7 +63,7 @@ enum GraphKernelFactory {
             return ReduceKernel(reduction: reduction, axes: given, keepDims: keepDims, noopWithEmptyAxes: noopWithEmptyAxes)
         case .gather(let axis):
             if inputs.count == 2, inputs[1] == nil, let table = inputs[0], axis == 0 || axis == -table.shape.count {
-                return try EmbeddingKernel(table: table)
+                return try EmbeddingKernel(table: table, nodeName: node.name)
             }
             guard inputs.count == 2, let indices = inputs[1] else {
                 throw ModelValidationError("Gather by computed indices is supported from a constant table along its axis 0 only")
@@ -80,7 +80,8 @@ enum GraphKernelFactory {
             let counts = try integers(count, of: "TopK's k")
             guard counts.count == 1 else { throw ModelValidationError("TopK's k has \(counts.count) values, not one") }
             return TopKKernel(axis: axis, largest: largest, count: counts[0])
-        case .oneHotEncoder(let categories): return OneHotEncoderKernel(categories: categories)
+        case .oneHotEncoder(let categories, let refusesUnknown):
+            return OneHotEncoderKernel(categories: categories, refusesUnknown: refusesUnknown, nodeName: node.name)
         case .arrayFeatureExtractor:
             guard inputs.count == 2, let indices = inputs[1] else {
                 throw ModelValidationError("ArrayFeatureExtractor by computed indices is not supported (only its label branch, which Berth does not run)")

@@ -41,8 +41,9 @@ public enum GraphOperation: Sendable, Equatable {
     /// order, ties to the lower index and NaN above every number.
     case topK(axis: Int, largest: Bool)
     /// `ai.onnx.ml` OneHotEncoder of integer categories: a new last axis, 1 where a value (truncated to an integer)
-    /// is that category.
-    case oneHotEncoder(categories: [Int])
+    /// is that category; `refusesUnknown` (`zeros=0`) when a value that is none fails the request rather than giving
+    /// zeros.
+    case oneHotEncoder(categories: [Int], refusesUnknown: Bool)
     case relu
     case leakyRelu(alpha: Float)
     case sigmoid

@@ -10,6 +10,9 @@ public struct Predictions: Sendable, Equatable {
     public var values: [Float]
     /// The answers in double precision, when the model computed them so; nil otherwise.
     public var doubles: [Double]?
+    /// The rows the model refuses, by row, each at most once (empty for nearly every batch): their values are
+    /// written but not meant to be answered, and a request holding one is refused (`RowRefusal`).
+    public var refusals: [RowRefusal] = []
 
     public init(rowCount: Int, columnCount: Int, values: [Float], doubles: [Double]? = nil) {
         precondition(values.count == rowCount * columnCount, "Predictions values must be rows × columns")
@@ -48,7 +51,9 @@ public struct Predictions: Sendable, Equatable {
     /// The rows `range`, as their own `Predictions` (what a batcher hands back to each joined request).
     public func rows(_ range: Range<Int>) -> Predictions {
         let span = range.lowerBound * columnCount ..< range.upperBound * columnCount
-        return Predictions(rowCount: range.count, columnCount: columnCount, values: Array(values[span]),
-                           doubles: doubles.map { Array($0[span]) })
+        var share = Predictions(rowCount: range.count, columnCount: columnCount, values: Array(values[span]),
+                                doubles: doubles.map { Array($0[span]) })
+        share.refusals = refusals.compactMap { range.contains($0.row) ? RowRefusal(row: $0.row - range.lowerBound, reason: $0.reason) : nil }
+        return share
     }
 }

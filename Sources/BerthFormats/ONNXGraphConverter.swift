@@ -180,7 +180,8 @@ struct GraphConverter {
             guard let categories = attributes["cats_int64s"]?.ints, !categories.isEmpty else {
                 throw .init("OneHotEncoder \(quoted: node.name) has no cats_int64s (string categories need string inputs, which Berth does not take)")
             }
-            emit(.oneHotEncoder(categories: categories))
+            // zeros (default 1): 0 fails the request on a value that is no category, as onnxruntime does.
+            emit(.oneHotEncoder(categories: categories, refusesUnknown: int("zeros", 1) == 0))
         case "Shape":
             guard attributes["start"] == nil, attributes["end"] == nil, let input = inputs.first, let output = node.outputs.first else {
                 throw .init("Shape \(quoted: node.name) takes part of a shape (start, end), which Berth does not compute")

@@ -35,6 +35,7 @@ public struct InferencePipeline: Sendable {
         defer { Self.answersRunning.subtract(1, ordering: .relaxed) }
         let batch = try decode(body, from: requestFormat, firstLineNumber: firstLineNumber, inPieces: isAlone)
         let predictions = model.predictAlone(batch)
+        if let refusal = predictions.refusal(firstLineNumber: firstLineNumber) { throw refusal }
         guard let explain else { return (encode(predictions, to: responseFormat, verbose: verbose), batch.rowCount) }
         return (try explainedAnswer(batch, predictions: predictions, as: explain, to: responseFormat), batch.rowCount)
     }

@@ -117,6 +117,7 @@ struct InvocationHandler: Sendable {
                 throw InvocationFailure(error)
             }
             let predictions = await model.predictWithoutHoldingThePool(batch)
+            if let refusal = predictions.refusal() { throw InvocationFailure(refusal) }
             output = pipeline.encode(predictions, to: responseFormat, verbose: verbose)
         } else {
             output = try await offCooperativePool { () throws(InvocationFailure) -> [UInt8] in
@@ -146,6 +147,7 @@ struct InvocationHandler: Sendable {
         }
         let predictions = await model.predictWithoutHoldingThePool(inference.features,
                                                                    largeBody: body.readableBytes >= Self.offloadBodyBytes)
+        if let refusal = predictions.refusal() { throw OpenInferenceFailure(failure: InvocationFailure(refusal)) }
         let identity = ModelIdentity(name: modelName ?? model.triton?.name ?? configuration.model.name ?? "model",
                                      version: OpenInferenceRoutes.modelVersion)
         let answer: InferenceResponse

@@ -1,3 +1,4 @@
+import BerthCodecs
 import BerthCore
 import BerthOpenInference
 import BerthRuntime
@@ -89,6 +90,7 @@ struct OpenInferenceRoutes: Sendable {
         // Long work is predicted off the cooperative pool, so that a big batch cannot hold up /ping.
         let predictions = await model.predictWithoutHoldingThePool(inference.features,
                                                                    largeBody: body.readableBytes >= InvocationHandler.offloadBodyBytes)
+        if let refusal = predictions.refusal() { throw InvocationFailure(refusal) }
         let answer = try Self.answer(predictions, to: inference, model: model, identity: identity)
         var headers: HTTPFields = [.contentType: answer.headerLength == nil ? "application/json" : "application/octet-stream"]
         if let length = answer.headerLength { headers[Self.headerLength] = String(length) }

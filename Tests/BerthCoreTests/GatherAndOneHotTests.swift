@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func oneHotMarksEachValuesCategoryOnANewLastAxis() throws {
-        let graph = G.graph([G.node(.oneHotEncoder(categories: [7, 0, -2])), G.node(.flatten(axis: 1), ["y"], outputs: ["z"], name: "f")],
+        let graph = G.graph([G.node(.oneHotEncoder(categories: [7, 0, -2], refusesUnknown: false)), G.node(.flatten(axis: 1), ["y"], outputs: ["z"], name: "f")],
                             features: 4, output: "z")
         // 7 and 0 are categories; -2.9 truncates to -2; 3 is none, so zeros.
         #expect(try G.run(graph, [[7, 0, -2.9, 3]]) == [[1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]])
@@ -51,13 +51,70 @@ import Testing
     /// A category listed twice marks its last place, as onnxruntime's map keeps it; a [N, 2] input gives [N, 2, C].
     @Test func aRepeatedCategoryMarksItsLastPlaceAndRanksAddAnAxis() throws {
         let reshape = G.node(.reshape(allowZero: false), [G.input, "shape"], outputs: ["pairs"], name: "reshape")
-        let encode = G.node(.oneHotEncoder(categories: [1, 2, 1]), ["pairs"], outputs: ["encoded"], name: "encode")
+        let encode = G.node(.oneHotEncoder(categories: [1, 2, 1], refusesUnknown: false), ["pairs"], outputs: ["encoded"], name: "encode")
         let graph = G.graph([reshape, encode, G.node(.flatten(axis: 1), ["encoded"])], features: 4,
                             constants: ["shape": ConstantTensor(shape: [3], values: [-1, 2, 2])])
         #expect(try G.run(graph, [[1, 2, 5, 1]]) == [[0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1]])
     }
 
+    /// An encoder of three categories, its [N, 4, 3] encoding flattened, written with `zeros=0` when `refusing`, then
+    /// `after` (a Sigmoid makes the graph worth splitting across cores).
+    static func encoder(refusing: Bool, after: [OperatorNode] = []) -> OperatorGraph {
+        G.graph([G.node(.oneHotEncoder(categories: [7, 0, -2], refusesUnknown: refusing), name: "encode"),
+                 G.node(.flatten(axis: 1), ["y"], outputs: ["z"], name: "f")] + after, features: 4, output: after.isEmpty ? "z" : "s")
+    }
+
+    static func batch(_ rows: [[Float]]) -> FeatureBatch {
+        FeatureBatch(rowCount: rows.count, columnCount: rows.first?.count ?? 0, values: rows.flatMap { $0 })
+    }
+
+    /// `zeros=0` (scikit-learn's `handle_unknown='error'`, which onnxruntime fails the request for): the rows holding
+    /// a value that is no category — NaN and infinities too — are refused by row, naming the value and the node, and
+    /// every row is still written as `zeros=1` writes it; `zeros=1` refuses nothing.
+    @Test func anEncoderWrittenWithZerosZeroRefusesTheRowsHoldingAnUnknownValue() throws {
+        let rows: [[Float]] = [[7, 0, -2, 7], [7, 3, 0, 0], [0, 0, 0, 0], [.nan, 0, 0, 0], [-2.5, 0.5, 7.9, .infinity], [0, 0, -1, -3]]
+        let refused = try G.compile(Self.encoder(refusing: true)).predict(Self.batch(rows))
+        #expect(refused.refusals.map(\.row) == [1, 3, 4, 5])
+        #expect(refused.refusals[0].reason.hasPrefix("the value 3 reaches the model's OneHotEncoder \"encode\", which has no such category (it has 3: 7, 0, -2)"))
+        #expect(refused.refusals[0].reason.contains("handle_unknown='ignore'"))
+        #expect(refused.refusals[1].reason.hasPrefix("a missing value reaches"))
+        #expect(refused.refusals[3].reason.hasPrefix("the value -1 reaches"), "the first unknown value of the row is named")
+        let answered = try G.compile(Self.encoder(refusing: false)).predict(Self.batch(rows))
+        #expect(answered.refusals.isEmpty)
+        #expect(refused.values == answered.values)
+    }
+
+    /// Split across two cores, the refused rows are numbered in the whole batch, in order; a share of the predictions
+    /// (what a batcher hands each joined request) keeps its own rows' refusals, numbered in it.
+    @Test func refusedRowsAreNumberedInTheWholeBatchAcrossCoresAndInEachShare() throws {
+        let graph = Self.encoder(refusing: true, after: [G.node(.sigmoid, ["z"], outputs: ["s"], name: "s")])
+        let split = RowParallelism(threadCount: 2, minimumParallelWork: 1, splitsOnlyWhenCoresAreFree: false)
+        let model = try #require(try CPUBackend(parallelism: split).compile(.graph(graph)) as? CPUGraphModel)
+        #expect((model.parallelWorkPerRow ?? 0) > 0, "the graph splits its rows")
+        let unknown: Set = [0, 150, 151, 299, 300]
+        let rows = (0..<301).map { row -> [Float] in unknown.contains(row) ? [7, 0, 5, 0] : [Float([7, 0, -2][row % 3]), 0, 0, -2] }
+        let predictions = model.predict(Self.batch(rows))
+        #expect(predictions.refusals.map(\.row) == unknown.sorted())
+        #expect(predictions.refusals.allSatisfy { $0.reason.hasPrefix("the value 5 reaches") })
+        #expect(predictions.rows(100..<200).refusals.map(\.row) == [50, 51])
+        #expect(predictions.rows(1..<150).refusals.isEmpty)
+    }
+
+    /// An ensemble refuses each row any member refuses, once, with the first member's reason.
+    @Test func anEnsembleRefusesTheRowsAnyMemberRefuses() throws {
+        let strict = try G.compile(G.graph([G.node(.oneHotEncoder(categories: [1, 2], refusesUnknown: true), name: "strict"),
+                                            G.node(.reduce(.sum, axes: [1, 2], keepDims: false, noopWithEmptyAxes: false), ["y"], outputs: ["s"], name: "sum")],
+                                           features: 2, output: "s"))
+        let other = try G.compile(G.graph([G.node(.oneHotEncoder(categories: [1, 3], refusesUnknown: true), name: "other"),
+                                           G.node(.reduce(.sum, axes: [1, 2], keepDims: false, noopWithEmptyAxes: false), ["y"], outputs: ["s"], name: "sum")],
+                                          features: 2, output: "s"))
+        let ensemble = try EnsembleModel(members: [strict, other], combination: .mean)
+        let predictions = ensemble.predict(Self.batch([[1, 1], [2, 2], [3, 3], [1, 5]]))
+        #expect(predictions.refusals.map(\.row) == [1, 2, 3])
+        #expect(predictions.refusals.map { $0.reason.contains("\"strict\"") } == [false, true, true])
+    }
+
     @Test func aOneHotEncoderWithoutCategoriesIsRefused() {
-        #expect(G.refusal(G.graph([G.node(.oneHotEncoder(categories: []))], features: 4))?.contains("no categories") == true)
+        #expect(G.refusal(G.graph([G.node(.oneHotEncoder(categories: [], refusesUnknown: false))], features: 4))?.contains("no categories") == true)
     }
 }

@@ -63,6 +63,11 @@ import Testing
         (node("Normalizer", domain: "ai.onnx.ml"), 13, .normalizer(.max)),
         (node("Normalizer", domain: "ai.onnx.ml", with: ["norm": .init(string: "L1")]), 13, .normalizer(.l1)),
         (node("Imputer", domain: "ai.onnx.ml", with: ["imputed_value_floats": .init(floats: [1, 2])]), 13, .imputer(values: [1, 2], replaced: 0)),
+        // zeros defaults to 1 (unknown values encoded as zeros); 0 refuses them, as onnxruntime fails the request.
+        (node("OneHotEncoder", domain: "ai.onnx.ml", with: ["cats_int64s": .init(ints: [4, 1])]), 13,
+         .oneHotEncoder(categories: [4, 1], refusesUnknown: false)),
+        (node("OneHotEncoder", domain: "ai.onnx.ml", with: ["cats_int64s": .init(ints: [4, 1]), "zeros": .init(int: 0)]), 13,
+         .oneHotEncoder(categories: [4, 1], refusesUnknown: true)),
     ] as [(ONNXNodeProto, Int, GraphOperation)])
     func attributesAndTheirDefaults(_ node: ONNXNodeProto, _ opset: Int, _ expected: GraphOperation) throws {
         #expect(try Self.operation(node, opset: opset) == expected)

@@ -21,7 +21,7 @@ import Testing
         "onnx-linear-classifier-one-row", "onnx-catboost-classifier", "onnx-catboost-regressor",
         "onnx-svc-rbf-multiclass", "onnx-svc-linear-binary", "onnx-svc-sigmoid-multiclass", "onnx-svr-rbf", "onnx-svr-poly",
         "onnx-one-class-svm", "onnx-gaussian-nb", "onnx-bernoulli-nb-binarizer", "onnx-sgd-log-loss", "onnx-kbins-ordinal-ridge",
-        "onnx-linear-svc-binary", "onnx-one-hot-logistic", "onnx-kbins-one-hot-logistic", "onnx-svc-decisions-binary",
+        "onnx-linear-svc-binary", "onnx-one-hot-logistic", "onnx-one-hot-refusing", "onnx-kbins-one-hot-logistic", "onnx-svc-decisions-binary",
         "onnx-svc-decisions-multiclass", "onnx-polynomial-ridge", "onnx-knn-classifier", "onnx-knn-classifier-distance-manhattan",
         "onnx-knn-regressor", "onnx-knn-regressor-minkowski", "onnx-knn-regressor-two-targets", "onnx-adaboost-classifier", "onnx-kmeans", "onnx-one-vs-rest", "onnx-isolation-forest",
         "onnx-poisson-regressor", "onnx-calibrated-isotonic", "onnx-gaussian-nb-strings", "onnx-torch-layers", "onnx-torch-activations", "onnx-bagging-classifier", "onnx-bagging-regressor", "onnx-quadratic-discriminant", "onnx-torch-batch-shape", "onnx-gaussian-process", "onnx-torch-embedding", "onnx-torch-split",
@@ -70,6 +70,48 @@ import Testing
                 // `application/json;verbose` (JumpStart's) is answered as `application/json`.
                 #expect(response.headers[.contentType] == MediaType(parsing: accept)?.essence, "\(label)")
                 try ResponseComparison.expectSame(Array(buffer: response.body), expected, accept: accept, label, tolerance: tolerance)
+            }
+        }
+    }
+
+    /// A request the reference library fails (the manifest's `refused`: onnxruntime's message and the rows it fails
+    /// alone) is refused with a 400 naming the first of those rows; each row sent alone is refused exactly where
+    /// onnxruntime fails it; with batching on, concurrent one-row requests joined into one call are refused or
+    /// answered each by its own row.
+    @Test(arguments: [("onnx-one-hot-refusing", "the value 7 reaches the model's OneHotEncoder"),
+                      ("onnx-torch-embedding", "the index 5 reaches the model's Gather \"embedding_a\" from a table of 5 rows")],
+          [false, true])
+    func refusesWhatTheReferenceLibraryRefuses(_ refusing: (fixture: String, firstReason: String), batching: Bool) async throws {
+        let (fixture, firstReason) = refusing
+        let folder = TestServer.fixtures + "/" + fixture
+        let refused = try #require(try TestServer.manifest(fixture)["refused"])
+        let rows = try #require(refused["rows"]?.array?.compactMap { $0.number.map(Int.init) })
+        #expect(rows.count >= 2 && refused["onnxruntime"]?.string?.contains("ONNXRuntimeError") == true)
+        let csv = try TestServer.bytes(folder + "/requests/refused.csv")
+        let lines = csv.split(separator: UInt8(ascii: "\n")).map { Array($0) + [UInt8(ascii: "\n")] }
+        try await TestServer.run(modelDirectory: folder + "/model", environment: ["BERTH_BATCHING": batching ? "true" : "false"]) { client in
+            for request in refused["requests"]?.array ?? [] {
+                let contentType = try #require(request["content_type"]?.string)
+                let body = try TestServer.bytes(folder + "/" + (request["body"]?.string ?? ""))
+                let response = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: contentType],
+                                                         body: ByteBuffer(bytes: body))
+                let message = String(buffer: response.body)
+                #expect(response.status == .badRequest, "\(contentType): \(message)")
+                #expect(message.contains("row \(rows[0]) of the request: \(firstReason)"), "\(message)")
+                #expect(message.contains("onnxruntime refuses it too"), "\(message)")
+                #expect(message.contains("(\(rows.count - 1) more row\(rows.count == 2 ? " is" : "s are") refused too)"), "\(message)")
+            }
+            try await withThrowingTaskGroup(of: (Int, HTTPResponse.Status).self) { group in
+                for (index, line) in lines.enumerated() {
+                    group.addTask {
+                        let response = try await client.execute(uri: "/invocations", method: .post, headers: [.contentType: "text/csv"],
+                                                                 body: ByteBuffer(bytes: line))
+                        return (index + 1, response.status)
+                    }
+                }
+                for try await (row, status) in group {
+                    #expect(status == (rows.contains(row) ? .badRequest : .ok), "\(fixture): row \(row) alone")
+                }
             }
         }
     }
