@@ -157,7 +157,7 @@ struct CPUGraphModel: CompiledModel {
                         let count = min(arenaRows, range.upperBound - start)
                         let block = UnsafeBufferPointer(start: rows.pointer.map { $0 + start * features }, count: count * features)
                         let refused = { (found: [RowRefusal]) in
-                            refusals.withLock { $0 += found.map { RowRefusal(row: $0.row + start, reason: $0.reason) } }
+                            refusals.withLock { $0 += found.map { $0.moved(by: start) } }
                         }
                         run(block, rows: count, stepCount: steps.count, refused: refused) { view in
                             let answer = view(output).buffer
@@ -184,7 +184,7 @@ struct CPUGraphModel: CompiledModel {
                 let rows = min(blockRows, batch.rowCount - start)
                 let block = UnsafeBufferPointer(rebasing: input[(start * featureCount)..<((start + rows) * featureCount)])
                 return run(block, rows: rows, stepCount: stepCount,
-                           refused: { found in refused(found.map { RowRefusal(row: $0.row + start, reason: $0.reason) }) }, read: read)
+                           refused: { found in refused(found.map { $0.moved(by: start) }) }, read: read)
             }
         }
     }

@@ -57,17 +57,17 @@ struct EmbeddingKernel: RefusingGraphKernel {
         guard rows > 0, !indices.isEmpty else { return [] }
         let perRow = indices.count / rows
         var refused = [RowRefusal]()
+        let describe: @Sendable (Float) -> String = { [tableShape, nodeName] in Self.reason($0, tableRows: tableShape[0], nodeName: nodeName) }
         for row in 0..<rows {
             if let outside = (row * perRow ..< (row + 1) * perRow).first(where: { tableRow(at: indices[$0]) == nil }) {
-                refused.append(RowRefusal(row: row, reason: reason(indices[outside])))
+                refused.append(RowRefusal(row: row, value: indices[outside], describe: describe))
             }
         }
         return refused
     }
 
     /// Why a row holding the index `value` is refused.
-    private func reason(_ value: Float) -> String {
-        let rows = tableShape[0]
+    private static func reason(_ value: Float, tableRows rows: Int, nodeName: String) -> String {
         let held = value.isNaN ? "a missing value" : value.isFinite && value == value.rounded(.towardZero) ? "the index \(Int(value))" : "the index \(value)"
         return """
             \(held) reaches the model's Gather\(nodeName.isEmpty ? "" : " \"\(nodeName)\"") from a table of \(rows) rows (an \

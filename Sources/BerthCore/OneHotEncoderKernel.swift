@@ -48,19 +48,17 @@ struct OneHotEncoderKernel: RefusingGraphKernel {
         guard refusesUnknown, rows > 0, !input.isEmpty else { return [] }
         let valuesPerRow = input.count / rows
         var refused = [RowRefusal]()
-        var row = 0
-        while row < rows {
-            let values = row * valuesPerRow ..< (row + 1) * valuesPerRow
-            if let unknown = values.first(where: { position(of: input[$0]) == nil }) {
-                refused.append(RowRefusal(row: row, reason: reason(input[unknown])))
+        let describe: @Sendable (Float) -> String = { [categories, nodeName] in Self.reason($0, categories: categories, nodeName: nodeName) }
+        for row in 0..<rows {
+            if let unknown = (row * valuesPerRow ..< (row + 1) * valuesPerRow).first(where: { position(of: input[$0]) == nil }) {
+                refused.append(RowRefusal(row: row, value: input[unknown], describe: describe))
             }
-            row += 1
         }
         return refused
     }
 
     /// Why a row holding `value` is refused, and what would be answered instead.
-    private func reason(_ value: Float) -> String {
+    private static func reason(_ value: Float, categories: [Int], nodeName: String) -> String {
         let shown = categories.prefix(8).map(String.init).joined(separator: ", ") + (categories.count > 8 ? ", …" : "")
         let held = value.isNaN ? "a missing value" : value.isFinite && value == value.rounded(.towardZero) ? "the value \(Int(value))" : "the value \(value)"
         return """

@@ -53,7 +53,7 @@ public struct Predictions: Sendable, Equatable {
         let span = range.lowerBound * columnCount ..< range.upperBound * columnCount
         var share = Predictions(rowCount: range.count, columnCount: columnCount, values: Array(values[span]),
                                 doubles: doubles.map { Array($0[span]) })
-        share.refusals = refusals.compactMap { range.contains($0.row) ? RowRefusal(row: $0.row - range.lowerBound, reason: $0.reason) : nil }
+        share.refusals = refusals.compactMap { range.contains($0.row) ? $0.moved(by: -range.lowerBound) : nil }
         return share
     }
 }

@@ -3,14 +3,34 @@
 /// Berth refuses the request naming the row where it would otherwise answer something the library never gives.
 /// The kernel still writes an answer for the row (the rows joined with it in one call are answered as ever);
 /// the request that brought the row is refused (`Predictions.refusals`).
+///
+/// The reason is worked out only when asked (a request is refused by its first row alone): a body of a million
+/// refused rows keeps a value and a shared description each, not a million messages.
 public struct RowRefusal: Sendable, Equatable {
     /// The row's index in the batch predicted, from 0.
     public var row: Int
-    /// What the row holds that the model refuses, and what to send instead: the 400's message after "row N".
-    public let reason: String
+    /// The value the row held that the model refuses.
+    public let value: Float
+    /// Words `value` into the reason; one closure shared by every row a kernel refuses in a call.
+    private let describe: @Sendable (Float) -> String
 
-    public init(row: Int, reason: String) {
+    public init(row: Int, value: Float, describe: @escaping @Sendable (Float) -> String) {
         self.row = row
-        self.reason = reason
+        self.value = value
+        self.describe = describe
+    }
+
+    /// What the row holds that the model refuses, and what to send instead: the 400's message after "row N".
+    public var reason: String { describe(value) }
+
+    /// The same row, numbered `offset` further on (a block's rows in the whole batch) or back (a share's).
+    public func moved(by offset: Int) -> RowRefusal {
+        var moved = self
+        moved.row += offset
+        return moved
+    }
+
+    public static func == (a: RowRefusal, b: RowRefusal) -> Bool {
+        a.row == b.row && a.value.bitPattern == b.value.bitPattern && a.reason == b.reason
     }
 }
