@@ -1,9 +1,9 @@
 """Berth's k-nearest-neighbours models (skl2onnx's Scan over the training rows, TopK, the neighbours' labels) against
 onnxruntime, in one run, on the same models, rows and thread count.
 
-Trains four scikit-learn models on 20 features — KNeighborsClassifier(5) on 3 classes with 3,000 and 20,000 training
+Trains five scikit-learn models on 20 features — KNeighborsClassifier(5) on 3 classes with 3,000 and 20,000 training
 rows (Euclidean, uniform votes), KNeighborsClassifier(5, weights='distance', metric='manhattan') and
-KNeighborsRegressor(5) on 3,000 — exports them with skl2onnx, writes batches of 1 and 1,000 rows as .npy files, and
+KNeighborsRegressor(5) on 3,000, and KNeighborsClassifier(50) on 3,000 (TopK past 32 neighbours) — exports them with skl2onnx, writes batches of 1 and 1,000 rows as .npy files, and
 times `berth bench` (a release build) and onnxruntime's InferenceSession.run on each, alternating cell by cell for
 `--rounds` rounds (onnx-vs-onnxruntime.py's `compare`). Prints median latencies and the ratio onnxruntime time /
 Berth time (> 1: Berth is faster), with its range over the rounds.
@@ -39,7 +39,8 @@ def models():
             ("classifier, 20,000 rows", KNeighborsClassifier(5), (X[:20000], y[:20000]), X[-1000:]),
             ("classifier, distance, L1", KNeighborsClassifier(5, weights="distance", metric="manhattan"),
              (X[:3000], y[:3000]), X[-1000:]),
-            ("regressor, 3,000 rows", KNeighborsRegressor(5), (Xr[:3000], yr[:3000]), Xr[-1000:])]:
+            ("regressor, 3,000 rows", KNeighborsRegressor(5), (Xr[:3000], yr[:3000]), Xr[-1000:]),
+            ("classifier, k = 50", KNeighborsClassifier(50), (X[:3000], y[:3000]), X[-1000:])]:
         model.fit(train, target)
         options = {id(model): {"zipmap": False}} if hasattr(model, "classes_") else None
         onx = to_onnx(model, train[:1], options=options, target_opset={"": 17, "ai.onnx.ml": 3})

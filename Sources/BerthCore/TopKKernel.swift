@@ -9,8 +9,9 @@ struct TopKKernel: GraphKernel {
     var constantInputs: Set<Int> { [1] }
     /// The longest axis whose indices floats hold exactly.
     static let longestAxis = 1 << 24
-    /// Up to this many, each candidate is placed by insertion into the best found so far; past it the whole axis is
-    /// sorted, so a large `count` never costs `count` moves a value.
+    /// Up to this many, each candidate is placed by insertion into the best found so far; past it the best are kept
+    /// in a heap (the worst of them on top, `log count` steps a candidate that beats it), or the whole axis sorted
+    /// when all of it is asked for, so a large `count` never costs `count` moves a value.
     static let insertedCount = 32
 
     func outputShapes(_ inputs: [[Int]]) throws(ModelValidationError) -> [[Int]] {
@@ -36,6 +37,33 @@ struct TopKKernel: GraphKernel {
         }
         if a != b { return largest ? a > b : a < b }
         return indexA < indexB
+    }
+
+    /// The `count` indices of `0..<length` that come first by `before`, in order, into `best`'s first `count` places:
+    /// a heap whose top is the last of those kept so far, replaced by each candidate that comes before it, then sorted.
+    /// `before` is a strict total order (ties go by index), so this is the full sort's first `count`.
+    @inline(__always)
+    private func keepInHeap(_ count: Int, of length: Int, in best: UnsafeMutableBufferPointer<Int>, before: (Int, Int) -> Bool) {
+        func siftDown(_ start: Int) {
+            var node = start
+            while true {
+                let left = 2 * node + 1
+                guard left < count else { return }
+                let right = left + 1
+                let later = right < count && before(best[left], best[right]) ? right : left
+                guard before(best[node], best[later]) else { return }
+                best.swapAt(node, later)
+                node = later
+            }
+        }
+        for index in 0..<count { best[index] = index }
+        for node in stride(from: count / 2 - 1, through: 0, by: -1) { siftDown(node) }
+        for index in count..<length where before(index, best[0]) {
+            best[0] = index
+            siftDown(0)
+        }
+        var kept = UnsafeMutableBufferPointer(rebasing: best[0..<count])
+        kept.sort(by: before)
     }
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
@@ -68,6 +96,8 @@ struct TopKKernel: GraphKernel {
                             best[position] = index
                             found = min(found + 1, count)
                         }
+                    } else if count < length {
+                        keepInHeap(count, of: length, in: best) { precedes(value($0), $0, value($1), $1) }
                     } else {
                         for index in 0..<length { best[index] = index }
                         best.sort { precedes(value($0), $0, value($1), $1) }

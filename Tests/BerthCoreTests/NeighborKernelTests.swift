@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Foundation
 import Testing
 @testable import BerthCore
@@ -76,6 +77,29 @@ import Testing
             #expect(Array(manyIndices.prefix(TopKKernel.insertedCount)) == fewIndices)
             let expected = row.indices.sorted { row[$0] != row[$1] ? (largest ? row[$0] > row[$1] : row[$0] < row[$1]) : $0 < $1 }
             #expect(manyIndices == expected.prefix(40).map(Float.init))
+        }
+    }
+
+    /// Past `insertedCount` and short of the whole axis, the heap keeps the full sort's first k, ties by index and
+    /// NaN above every number, for every k from 33 to the axis's length.
+    @Test func aHeapKeepsTheFullSortsFirstK() throws {
+        var generator = SplitMix(seed: 71)
+        let row = (0..<120).map { _ -> Float in
+            let draw = generator.next() % 40
+            return draw == 0 ? .nan : Float(Int(draw) - 20) / 4
+        }
+        for largest in [false, true] {
+            let rank = { (a: Int, b: Int) -> Bool in
+                let x = row[a], y = row[b]
+                if x.isNaN || y.isNaN { return x.isNaN != y.isNaN ? largest == x.isNaN : a < b }
+                return x != y ? (largest ? x > y : x < y) : a < b
+            }
+            let expected = row.indices.sorted(by: rank)
+            for k in [33, 34, 50, 64, 119, 120] {
+                let answer = try G.run(Self.topK(k, largest: largest, features: 120), [row])[0]
+                #expect(Array(answer.suffix(k)) == expected.prefix(k).map(Float.init), "k = \(k), largest: \(largest)")
+                #expect(Array(answer.prefix(k)).map(\.bitPattern) == expected.prefix(k).map { row[$0].bitPattern }, "k = \(k)")
+            }
         }
     }
 
