@@ -71,7 +71,7 @@ enum GraphKernelFactory {
             return GatherKernel(axis: axis, indices: try integers(indices, of: "Gather's indices"), indicesShape: indices.shape)
         case .tableLookup:
             guard inputs.count == 2, let table = inputs[0] else { throw ModelValidationError("a lookup needs a constant table") }
-            return try TableLookupKernel(table: table)
+            return try TableLookupKernel(table: table, nodeName: node.name)
         case .neighborDistances(let metric):
             guard inputs.count == 2, let references = inputs[1] else { throw ModelValidationError("distances need constant reference rows") }
             return try NeighborDistanceKernel(metric: metric, references: references)

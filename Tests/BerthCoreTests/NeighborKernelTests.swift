@@ -120,12 +120,17 @@ import Testing
         #expect(G.refusal(Self.topK(5, largest: true, features: 4))?.contains("TopK of 5 entries along an axis of 4") == true)
     }
 
-    @Test func aLookupTakesEachIndexsEntryAndNaNForAnyOther() throws {
+    @Test func aLookupTakesEachIndexsEntryAndRefusesAnyOther() throws {
         let graph = G.graph([G.node(.tableLookup, ["table", G.input])], features: 5,
                             constants: ["table": ConstantTensor(shape: [3], values: [10, 20, 30])])
         let got = try G.run(graph, [[2, 0, 1, 1, 0], [3, -1, 0.5, .nan, 2]])
         #expect(got[0] == [30, 10, 20, 20, 10])
         #expect(got[1].prefix(4).allSatisfy(\.isNaN) && got[1][4] == 30)
+        // onnxruntime fails a request with such an index: the row is refused, naming the first.
+        let refusals = try G.compile(graph).predict(FeatureBatch(rowCount: 3, columnCount: 5, values: [2, 0, 1, 1, 0, 1, 1, 1, 1, 1.5, 3, -1, 0, 0, 0])).refusals
+        #expect(refusals.map(\.row) == [1, 2])
+        #expect(refusals.first?.reason.hasPrefix("the index 1.5 reaches the model's ArrayFeatureExtractor \"n\" from a table of 3 entries") == true)
+        #expect(refusals.last?.reason.hasPrefix("the index 3 reaches") == true)
         let cube = G.graph([G.node(.tableLookup, ["table", G.input])], features: 2,
                            constants: ["table": ConstantTensor(shape: [1, 1, 3], values: [1, 2, 3])])
         #expect(G.refusal(cube)?.contains("takes a 1-D or 2-D table, not [1, 1, 3]") == true)
