@@ -38,7 +38,7 @@ struct CPUGraphModel: CompiledModel {
     /// (`GraphKernel.parallelWorkPerRow`, and `workPerOutputValue` for each value the step writes a row); nil when a
     /// step splits its rows its own way.
     let parallelWorkPerRow: Int?
-    /// Whether each step's kernel can refuse a row (`RefusingGraphKernel`), asked after it runs.
+    /// Whether each step's kernel can refuse a row (`RefusingGraphKernel`), asked before it runs.
     let stepRefuses: [Bool]
 
     var residentBytes: Int { constants.byteCount + steps.reduce(0) { $0 + $1.kernel.residentBytes } }

@@ -68,7 +68,7 @@ struct EmbeddingKernel: RefusingGraphKernel {
 
     /// Why a row holding the index `value` is refused.
     private static func reason(_ value: Float, tableRows rows: Int, nodeName: String) -> String {
-        let held = value.isNaN ? "a missing value" : value.isFinite && value == value.rounded(.towardZero) ? "the index \(Int(value))" : "the index \(value)"
+        let held = RowRefusal.naming(value, as: "index")
         return """
             \(held) reaches the model's Gather\(nodeName.isEmpty ? "" : " \"\(nodeName)\"") from a table of \(rows) rows (an \
             embedding, PyTorch's nn.Embedding), which has no such row, so onnxruntime refuses it too: send a code from 0 to \

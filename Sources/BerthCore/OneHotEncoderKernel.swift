@@ -60,7 +60,7 @@ struct OneHotEncoderKernel: RefusingGraphKernel {
     /// Why a row holding `value` is refused, and what would be answered instead.
     private static func reason(_ value: Float, categories: [Int], nodeName: String) -> String {
         let shown = categories.prefix(8).map(String.init).joined(separator: ", ") + (categories.count > 8 ? ", …" : "")
-        let held = value.isNaN ? "a missing value" : value.isFinite && value == value.rounded(.towardZero) ? "the value \(Int(value))" : "the value \(value)"
+        let held = RowRefusal.naming(value, as: "value")
         return """
             \(held) reaches the model's OneHotEncoder\(nodeName.isEmpty ? "" : " \"\(nodeName)\""), which has no such category \
             (it has \(categories.count): \(shown)) and was exported with zeros=0 (scikit-learn's handle_unknown='error'), so \

@@ -1,6 +1,7 @@
 /// A graph kernel whose ONNX operator fails the request on some values in onnxruntime (an OneHotEncoder written
-/// with `zeros=0` meeting an unknown category), which says which rows held one, so that `CPUGraphModel` refuses
-/// them (`RowRefusal`) rather than answering what the kernel wrote for them.
+/// with `zeros=0` meeting an unknown category, a Gather or an ArrayFeatureExtractor meeting an index outside its
+/// table), which says which rows held one, so that `CPUGraphModel` refuses them (`RowRefusal`) rather than answering
+/// what the kernel wrote for them.
 protocol RefusingGraphKernel: GraphKernel {
     /// Whether this kernel can refuse anything: checked once at load, so the graphs that cannot pay nothing a run.
     var refuses: Bool { get }

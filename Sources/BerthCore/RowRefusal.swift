@@ -1,6 +1,7 @@
 /// A row of a batch the model's own library would fail the request for — an ONNX OneHotEncoder written with
-/// `zeros=0` (scikit-learn's `handle_unknown='error'`) meeting a value that is none of its categories — so that
-/// Berth refuses the request naming the row where it would otherwise answer something the library never gives.
+/// `zeros=0` (scikit-learn's `handle_unknown='error'`) meeting a value that is none of its categories, an embedding's
+/// Gather or an ArrayFeatureExtractor meeting an index outside its table — so that Berth refuses the request naming
+/// the row where it would otherwise answer something the library never gives.
 /// The kernel still writes an answer for the row (the rows joined with it in one call are answered as ever);
 /// the request that brought the row is refused (`Predictions.refusals`).
 ///
@@ -28,6 +29,14 @@ public struct RowRefusal: Sendable, Equatable {
         var moved = self
         moved.row += offset
         return moved
+    }
+
+    /// `value` as a reason names it: "a missing value", or `noun` and the number ("the index 3", "the value 1.5",
+    /// "the value 1e+19": whole numbers as integers where an `Int` holds them).
+    public static func naming(_ value: Float, as noun: String) -> String {
+        if value.isNaN { return "a missing value" }
+        if value.magnitude < 0x1p62, value == value.rounded(.towardZero) { return "the \(noun) \(Int(value))" }
+        return "the \(noun) \(value)"
     }
 
     public static func == (a: RowRefusal, b: RowRefusal) -> Bool {

@@ -68,7 +68,7 @@ struct TableLookupKernel: RefusingGraphKernel {
 
     /// Why a row holding the index `value` is refused.
     private static func reason(_ value: Float, width: Int, nodeName: String) -> String {
-        let held = value.isNaN ? "a missing value" : value.isFinite && value == value.rounded(.towardZero) ? "the index \(Int(value))" : "the index \(value)"
+        let held = RowRefusal.naming(value, as: "index")
         return """
             \(held) reaches the model's ArrayFeatureExtractor\(nodeName.isEmpty ? "" : " \"\(nodeName)\"") from a table of \(width) \
             entries, which has no such entry, so onnxruntime refuses it too: the indices it reads must be whole numbers from 0 \

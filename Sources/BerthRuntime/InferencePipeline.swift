@@ -35,7 +35,10 @@ public struct InferencePipeline: Sendable {
         defer { Self.answersRunning.subtract(1, ordering: .relaxed) }
         let batch = try decode(body, from: requestFormat, firstLineNumber: firstLineNumber, inPieces: isAlone)
         let predictions = model.predictAlone(batch)
-        if let refusal = predictions.refusal(firstLineNumber: firstLineNumber) { throw refusal }
+        // A mini-batch of a file (`berth predict`) numbers its rows from its first record's line: past the CSV header
+        // put before it, when the file has one.
+        let headerLines = requestFormat == .csv && decoding.csvHeader == .present ? 1 : 0
+        if let refusal = predictions.refusal(recordsFromLine: firstLineNumber == 1 ? nil : firstLineNumber + headerLines) { throw refusal }
         guard let explain else { return (encode(predictions, to: responseFormat, verbose: verbose), batch.rowCount) }
         return (try explainedAnswer(batch, predictions: predictions, as: explain, to: responseFormat), batch.rowCount)
     }

@@ -72,9 +72,15 @@ import Testing
     /// a value that is no category — NaN and infinities too — are refused by row, naming the value and the node, and
     /// every row is still written as `zeros=1` writes it; `zeros=1` refuses nothing.
     @Test func anEncoderWrittenWithZerosZeroRefusesTheRowsHoldingAnUnknownValue() throws {
-        let rows: [[Float]] = [[7, 0, -2, 7], [7, 3, 0, 0], [0, 0, 0, 0], [.nan, 0, 0, 0], [-2.5, 0.5, 7.9, .infinity], [0, 0, -1, -3]]
+        let rows: [[Float]] = [[7, 0, -2, 7], [7, 3, 0, 0], [0, 0, 0, 0], [.nan, 0, 0, 0], [-2.5, 0.5, 7.9, .infinity], [0, 0, -1, -3],
+                               [1e19, 0, 0, 0], [-0x1p62, 0, 0, 0], [0, 2.5, 0, 0]]
         let refused = try G.compile(Self.encoder(refusing: true)).predict(Self.batch(rows))
-        #expect(refused.refusals.map(\.row) == [1, 3, 4, 5])
+        #expect(refused.refusals.map(\.row) == [1, 3, 4, 5, 6, 7, 8])
+        // Values no Int holds are named as floats (1e19 would trap as an Int); whole ones an Int holds as integers.
+        #expect(refused.refusals[2].reason.hasPrefix("the value inf reaches"))
+        #expect(refused.refusals[4].reason.hasPrefix("the value 1e+19 reaches"))
+        #expect(refused.refusals[5].reason.hasPrefix("the value -4.611686e+18 reaches"))
+        #expect(refused.refusals[6].reason.hasPrefix("the value 2.5 reaches"))
         #expect(refused.refusals[0].reason.hasPrefix("the value 3 reaches the model's OneHotEncoder \"encode\", which has no such category (it has 3: 7, 0, -2)"))
         #expect(refused.refusals[0].reason.contains("handle_unknown='ignore'"))
         #expect(refused.refusals[1].reason.hasPrefix("a missing value reaches"))

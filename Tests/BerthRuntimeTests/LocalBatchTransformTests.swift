@@ -114,6 +114,22 @@ import Testing
         #expect(plain.failure?.contains("line 1 looks like a header") == true)
     }
 
+    /// A row the model refuses (onnxruntime fails it) fails its file, naming the row and the line its mini-batch's
+    /// records start on.
+    @Test func aRefusedRowNamesTheLineItsRecordsStartOn() throws {
+        let refusing = Fixtures.root + "/onnx-one-hot-refusing"
+        let lines = try String(contentsOfFile: refusing + "/requests/rows.csv", encoding: .utf8).split(separator: "\n")
+        let unknown = try String(contentsOfFile: refusing + "/requests/refused.csv", encoding: .utf8).split(separator: "\n")[1]
+        let body = (lines[..<14] + [unknown] + lines[14...]).joined(separator: "\n") + "\n"
+        try body.write(toFile: folder + "/late.csv", atomically: true, encoding: .utf8)
+        let result = try job(.csv, .csv, payloadLimit: PayloadLimit(bytes: 400), fixture: refusing)
+            .run(input: folder + "/late.csv", output: folder + "/late.csv.out") { _, _, _ in }
+        let failure = result.failure ?? ""
+        let place = try #require(failure.firstMatch(of: /^row (\d+) of the records from line (\d+): the value 7 reaches/), "\(failure)")
+        #expect(Int(place.1)! + Int(place.2)! - 1 == 15 && Int(place.2)! > 2, "the refused row is on line 15: \(failure)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/late.csv.out"))
+    }
+
     @Test func recordIOFilesSplitAtRecordBoundaries() throws {
         let body = try Fixtures.bytes(fixture + "/requests/rows.recordio")
         try Data(body).write(to: URL(fileURLWithPath: folder + "/rows.recordio"))
