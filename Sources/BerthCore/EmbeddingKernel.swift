@@ -1,3 +1,5 @@
+import BerthText
+
 /// ONNX Gather of a constant table's rows (axis 0) at indices computed from the request: PyTorch's `nn.Embedding`, a
 /// tabular network's categorical columns cast to integers and looked up. The output is the indices' shape, then a
 /// row's: `[N, k, D]` for k columns of `[V, D]` embeddings, so the batch stays first. Negative indices count from the
@@ -70,7 +72,7 @@ struct EmbeddingKernel: RefusingGraphKernel {
     private static func reason(_ value: Float, tableRows rows: Int, nodeName: String) -> String {
         let held = RowRefusal.naming(value, as: "index")
         return """
-            \(held) reaches the model's Gather\(nodeName.isEmpty ? "" : " \"\(nodeName)\"") from a table of \(rows) rows (an \
+            \(held) reaches the model's Gather\(nodeName.isEmpty ? "" : " \(quoted: nodeName)") from a table of \(rows) rows (an \
             embedding, PyTorch's nn.Embedding), which has no such row, so onnxruntime refuses it too: send a code from 0 to \
             \(rows - 1), or from -\(rows) to -1 to count from the table's end
             """

@@ -1,3 +1,5 @@
+import BerthText
+
 /// `ai.onnx.ml` OneHotEncoder of integer categories (`cats_int64s`): a new last axis of one entry a category, 1 where
 /// the value, truncated to an integer as onnxruntime casts it, is that category, else 0. A value that is no category
 /// (or not finite) gives a row of zeros with `zeros=1`; with `zeros=0` (what skl2onnx writes for scikit-learn's
@@ -62,7 +64,7 @@ struct OneHotEncoderKernel: RefusingGraphKernel {
         let shown = categories.prefix(8).map(String.init).joined(separator: ", ") + (categories.count > 8 ? ", …" : "")
         let held = RowRefusal.naming(value, as: "value")
         return """
-            \(held) reaches the model's OneHotEncoder\(nodeName.isEmpty ? "" : " \"\(nodeName)\""), which has no such category \
+            \(held) reaches the model's OneHotEncoder\(nodeName.isEmpty ? "" : " \(quoted: nodeName)"), which has no such category \
             (it has \(categories.count): \(shown)) and was exported with zeros=0 (scikit-learn's handle_unknown='error'), so \
             onnxruntime refuses it too: send one of the categories, or export the encoder with handle_unknown='ignore' to \
             have such a value encoded as zeros

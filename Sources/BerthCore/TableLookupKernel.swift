@@ -1,3 +1,5 @@
+import BerthText
+
 /// A constant table's entries at computed indices (`GraphOperation.tableLookup`): how skl2onnx's k-nearest-neighbours
 /// models read each neighbour's training label or target (an `ai.onnx.ml` ArrayFeatureExtractor of the table). A 1-D
 /// table gives a tensor shaped like the indices; a table of `T` rows (a regressor's `T` targets) gives `[N, T, …]`,
@@ -70,7 +72,7 @@ struct TableLookupKernel: RefusingGraphKernel {
     private static func reason(_ value: Float, width: Int, nodeName: String) -> String {
         let held = RowRefusal.naming(value, as: "index")
         return """
-            \(held) reaches the model's ArrayFeatureExtractor\(nodeName.isEmpty ? "" : " \"\(nodeName)\"") from a table of \(width) \
+            \(held) reaches the model's ArrayFeatureExtractor\(nodeName.isEmpty ? "" : " \(quoted: nodeName)") from a table of \(width) \
             entries, which has no such entry, so onnxruntime refuses it too: the indices it reads must be whole numbers from 0 \
             to \(width - 1)
             """
