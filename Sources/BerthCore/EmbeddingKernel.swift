@@ -32,7 +32,7 @@ struct EmbeddingKernel: RefusingGraphKernel {
 
     func run(_ inputs: [TensorView], _ outputs: [TensorView]) {
         let indices = inputs[1].buffer, output = outputs[0].buffer.baseAddress!
-        let rows = tableShape[0], width = tableShape.dropFirst().reduce(1, *)
+        let width = tableShape.dropFirst().reduce(1, *)
         table.withUnsafeBufferPointer { table in
             for (position, index) in indices.enumerated() {
                 let target = output + position * width
