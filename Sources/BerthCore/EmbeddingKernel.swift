@@ -55,17 +55,9 @@ struct EmbeddingKernel: RefusingGraphKernel {
     }
 
     func refusals(_ inputs: [TensorView], rows: Int) -> [RowRefusal] {
-        let indices = inputs[1].buffer
-        guard rows > 0, !indices.isEmpty else { return [] }
-        let perRow = indices.count / rows
-        var refused = [RowRefusal]()
-        let describe: @Sendable (Float) -> String = { [tableShape, nodeName] in Self.reason($0, tableRows: tableShape[0], nodeName: nodeName) }
-        for row in 0..<rows {
-            if let outside = (row * perRow ..< (row + 1) * perRow).first(where: { tableRow(at: indices[$0]) == nil }) {
-                refused.append(RowRefusal(row: row, value: indices[outside], describe: describe))
-            }
+        rowsHolding(inputs[1].buffer, rows: rows, refused: { tableRow(at: $0) == nil }) { [tableShape, nodeName] in
+            Self.reason($0, tableRows: tableShape[0], nodeName: nodeName)
         }
-        return refused
     }
 
     /// Why a row holding the index `value` is refused.

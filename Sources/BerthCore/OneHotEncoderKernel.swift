@@ -46,17 +46,10 @@ struct OneHotEncoderKernel: RefusingGraphKernel {
     }
 
     func refusals(_ inputs: [TensorView], rows: Int) -> [RowRefusal] {
-        let input = inputs[0].buffer
-        guard refusesUnknown, rows > 0, !input.isEmpty else { return [] }
-        let valuesPerRow = input.count / rows
-        var refused = [RowRefusal]()
-        let describe: @Sendable (Float) -> String = { [categories, nodeName] in Self.reason($0, categories: categories, nodeName: nodeName) }
-        for row in 0..<rows {
-            if let unknown = (row * valuesPerRow ..< (row + 1) * valuesPerRow).first(where: { position(of: input[$0]) == nil }) {
-                refused.append(RowRefusal(row: row, value: input[unknown], describe: describe))
-            }
+        guard refusesUnknown else { return [] }
+        return rowsHolding(inputs[0].buffer, rows: rows, refused: { position(of: $0) == nil }) { [categories, nodeName] in
+            Self.reason($0, categories: categories, nodeName: nodeName)
         }
-        return refused
     }
 
     /// Why a row holding `value` is refused, and what would be answered instead.

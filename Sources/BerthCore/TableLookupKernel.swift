@@ -55,17 +55,10 @@ struct TableLookupKernel: RefusingGraphKernel {
     }
 
     func refusals(_ inputs: [TensorView], rows: Int) -> [RowRefusal] {
-        let indices = inputs[1].buffer
-        guard rows > 0, !indices.isEmpty else { return [] }
-        let width = table.count / tableRows, perRow = indices.count / rows
-        let describe: @Sendable (Float) -> String = { [nodeName] in Self.reason($0, width: width, nodeName: nodeName) }
-        var refused = [RowRefusal]()
-        for row in 0..<rows {
-            if let outside = (row * perRow ..< (row + 1) * perRow).first(where: { !Self.isEntry(indices[$0], width: width) }) {
-                refused.append(RowRefusal(row: row, value: indices[outside], describe: describe))
-            }
+        let width = table.count / tableRows
+        return rowsHolding(inputs[1].buffer, rows: rows, refused: { !Self.isEntry($0, width: width) }) { [nodeName] in
+            Self.reason($0, width: width, nodeName: nodeName)
         }
-        return refused
     }
 
     /// Why a row holding the index `value` is refused.
