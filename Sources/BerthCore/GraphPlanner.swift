@@ -117,7 +117,13 @@ struct GraphPlanner {
             foldedValuesLeft -= produced
             let arena = ConstantArena(inputTensors + shapes.map { ConstantTensor(shape: $0, values: [Float](repeating: 0, count: $0.reduce(1, *))) })
             let outputs = shapes.indices.map { arena.view(inputTensors.count + $0) }
-            kernel.run(inputTensors.indices.map { arena.view($0) }, outputs)
+            let inputViews = inputTensors.indices.map { arena.view($0) }
+            // onnxruntime would fail every request on a constant it refuses: so is the model, at load.
+            if let refusing = kernel as? any RefusingGraphKernel, refusing.refuses,
+               let refused = refusing.refusals(inputViews, rows: 1).first {
+                throw ModelValidationError("node \(quoted: node.name) reads only constants, and onnxruntime fails every request on them: \(refused.reason)")
+            }
+            kernel.run(inputViews, outputs)
             results = zip(shapes, outputs).map { ConstantTensor(shape: $0, values: Array($1.buffer)) }
         }
         for (name, tensor) in zip(node.outputs, results) where !name.isEmpty { addConstant(name, tensor) }

@@ -120,6 +120,19 @@ import Testing
         #expect(predictions.refusals.map { $0.reason.contains("'strict'") } == [false, true, true])
     }
 
+    /// An encoder whose input is a constant is run at load; onnxruntime fails every request on such a graph when the
+    /// constant holds an unknown value and `zeros=0`, so Berth refuses the model at load naming the node and the value.
+    @Test func anEncoderOfAConstantHoldingAnUnknownValueIsRefusedAtLoad() throws {
+        func graph(_ code: Float, refusing: Bool) -> OperatorGraph {
+            G.graph([G.node(.oneHotEncoder(categories: [1, 2], refusesUnknown: refusing), ["code"], outputs: ["hot"], name: "constant-encoder"),
+                     G.node(.add, [G.input, "hot"])], features: 2, constants: ["code": ConstantTensor(shape: [1], values: [code])])
+        }
+        let reason = G.refusal(graph(5, refusing: true))
+        #expect(reason?.hasPrefix("node 'constant-encoder' reads only constants, and onnxruntime fails every request on them: the value 5 reaches") == true, "\(reason ?? "")")
+        #expect(try G.run(graph(5, refusing: false), [[1, 1]]) == [[1, 1]])
+        #expect(try G.run(graph(2, refusing: true), [[1, 1]]) == [[1, 2]])
+    }
+
     @Test func aOneHotEncoderWithoutCategoriesIsRefused() {
         #expect(G.refusal(G.graph([G.node(.oneHotEncoder(categories: [], refusesUnknown: false))], features: 4))?.contains("no categories") == true)
     }
