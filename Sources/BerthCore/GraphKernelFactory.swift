@@ -69,6 +69,12 @@ enum GraphKernelFactory {
                 throw ModelValidationError("Gather by computed indices is supported from a constant table along its axis 0 only")
             }
             return GatherKernel(axis: axis, indices: try integers(indices, of: "Gather's indices"), indicesShape: indices.shape)
+        case .cumulativeSum(let exclusive, let reverse):
+            guard inputs.count == 2, let axis = inputs[1] else { throw ModelValidationError("CumSum needs a constant axis") }
+            let axes = try integers(axis, of: "CumSum's axis")
+            guard axes.count == 1 else { throw ModelValidationError("CumSum's axis has \(axes.count) values, not one") }
+            return CumulativeSumKernel(axis: axes[0], exclusive: exclusive, reverse: reverse)
+        case .gatherElements(let axis): return GatherElementsKernel(axis: axis, nodeName: node.name)
         case .tableLookup:
             guard inputs.count == 2, let table = inputs[0] else { throw ModelValidationError("a lookup needs a constant table") }
             return try TableLookupKernel(table: table, nodeName: node.name)

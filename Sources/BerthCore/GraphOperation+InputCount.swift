@@ -7,7 +7,7 @@ extension GraphOperation {
         case .gemm: 2...3
         case .matMul, .add, .subtract, .multiply, .divide, .reshape, .power, .greater, .less, .equal, .arrayFeatureExtractor,
              .gather, .maximum, .minimum, .tableLookup, .neighborDistances, .topK, .reshapeLike, .greaterOrEqual, .lessOrEqual, .and, .or,
-             .xor, .parametricRelu: 2...2
+             .xor, .parametricRelu, .gatherElements, .cumulativeSum: 2...2
         case .select: 3...3
         case .layerNormalization: 2...3
         case .slice(let starts, _, _): starts == nil ? 3...5 : 1...1

@@ -40,6 +40,11 @@ public enum GraphOperation: Sendable, Equatable {
     /// The `k` (the constant second input) largest or smallest entries along `axis`, then their indices: onnxruntime's
     /// order, ties to the lower index and NaN above every number.
     case topK(axis: Int, largest: Bool)
+    /// The running sum along the axis the constant second input names (never the batch), `exclusive` leaving each
+    /// value out of its own, `reverse` from the axis's end (ONNX CumSum).
+    case cumulativeSum(exclusive: Bool, reverse: Bool)
+    /// The first input's values along `axis` at the indices the second holds in the same places (ONNX GatherElements).
+    case gatherElements(axis: Int)
     /// `ai.onnx.ml` OneHotEncoder of integer categories: a new last axis, 1 where a value (truncated to an integer)
     /// is that category; `refusesUnknown` (`zeros=0`) when a value that is none fails the request rather than giving
     /// zeros.

@@ -219,6 +219,8 @@ struct GraphConverter {
         case "TopK":
             guard opset >= 10 else { throw .init("TopK \(quoted: node.name) takes k as an attribute (opset 9); re-export with opset 10 or later") }
             emit(.topK(axis: int("axis", -1), largest: int("largest", 1) != 0))
+        case "CumSum": emit(.cumulativeSum(exclusive: int("exclusive", 0) != 0, reverse: int("reverse", 0) != 0))
+        case "GatherElements": emit(.gatherElements(axis: int("axis", 0)))
         case "Relu": emit(.relu)
         case "LeakyRelu": emit(.leakyRelu(alpha: float("alpha", 0.01)))
         case "Sigmoid": emit(.sigmoid)

@@ -30,6 +30,7 @@ enum ONNXModelReader {
         "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor", "Where", "IsNaN",
         "Slice", "LpNormalization", "ArgMin", "Clip", "Erf", "BatchNormalization", "LayerNormalization", "Dropout",
         "Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Mish", "ThresholdedRelu", "Gelu", "PRelu", "Shrink", "Split",
+        "CumSum", "GatherElements",
     ]
     static let mlOperators: Set<String> = [
         "Scaler", "Normalizer", "Imputer", "LinearRegressor", "LinearClassifier", "TreeEnsembleRegressor",
