@@ -19,7 +19,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from skl2onnx import to_onnx
 from sklearn.cluster import KMeans
-from sklearn.ensemble import (AdaBoostClassifier, BaggingClassifier, BaggingRegressor, GradientBoostingClassifier, GradientBoostingRegressor, IsolationForest,
+from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClassifier, BaggingRegressor, GradientBoostingClassifier, GradientBoostingRegressor, IsolationForest,
                               RandomForestClassifier)
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
@@ -799,6 +799,20 @@ def boosting_and_clustering_cases():
                values=outputs[names.index("scores")][:, 0])
 
 
+def adaboost_regressor_case():
+    """AdaBoostRegressor: each row's weighted median of its trees' predictions. skl2onnx sorts them (TopK of the
+    negated predictions), looks the trees' weights up in that order (ArrayFeatureExtractor of a 1-D table, Reshape
+    [-1, k]), sums them (CumSum), finds the first sum reaching half the total (Less, Cast, ArgMin) and picks that
+    tree's prediction (two GatherElements). Some request values are missing."""
+    rng = np.random.default_rng(67)
+    X = rng.normal(size=(300, 5)).round(3)
+    R = rng.normal(size=(20, 5)).round(3).astype(np.float32)
+    R[rng.random(R.shape) < 0.1] = np.nan
+    regressor_case("onnx-adaboost-regressor", "skl2onnx AdaBoostRegressor(12 trees): the weighted median by TopK, "
+                   "ArrayFeatureExtractor and Reshape, CumSum, Less, ArgMin and GatherElements",
+                   AdaBoostRegressor(n_estimators=12, random_state=0), X, X[:, 0] * X[:, 1] - X[:, 2] + 0.1 * rng.normal(size=300), R)
+
+
 def batch_axis_stack_cases():
     """Exports that stack tensors along the batch axis. BaggingClassifier and BaggingRegressor: each estimator's answer
     Reshaped to [1, -1, C], the answers Concatenated on axis 0 and averaged by a ReduceMean over axis 0 (Berth runs the
@@ -1000,6 +1014,7 @@ if __name__ == "__main__":
     encoder_cases()
     knn_cases()
     boosting_and_clustering_cases()
+    adaboost_regressor_case()
     batch_axis_stack_cases()
     gaussian_process_case()
     glm_and_calibration_cases()

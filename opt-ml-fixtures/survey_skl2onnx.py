@@ -28,7 +28,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.impute import SimpleImputer, KNNImputer
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.naive_bayes import MultinomialNB, ComplementNB
-from sklearn.ensemble import BaggingClassifier, BaggingRegressor
+from sklearn.ensemble import AdaBoostRegressor, BaggingClassifier, BaggingRegressor
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
 from sklearn.gaussian_process import GaussianProcessRegressor
 rng=np.random.default_rng(0); X=rng.normal(size=(200,5)).astype(np.float32); Xp=np.abs(X)
@@ -62,6 +62,8 @@ cases={
  "bagging-reg": (BaggingRegressor(n_estimators=4, random_state=0), X, yr),
  "qda": (QuadraticDiscriminantAnalysis(), X, y3),
  "gaussian-process": (GaussianProcessRegressor(), X, yr),
+ "adaboost-reg": (AdaBoostRegressor(random_state=0), X, yr),
+ "adaboost-reg-sq": (AdaBoostRegressor(n_estimators=30, loss="square", random_state=0), X, yr),
 }
 only=sys.argv[1:]
 for name,(m,XX,yy) in cases.items():
