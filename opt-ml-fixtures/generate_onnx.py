@@ -280,6 +280,42 @@ def graph_case(name, description, nodes, initializers, features, outputs_count, 
     write_case(name, description, {"model.onnx": data}, R, values=outputs[0])
 
 
+def integer_arithmetic_case():
+    """Integer tensors, which onnxruntime divides as C does (truncating toward zero: -7 / 3 is -2) and whose mean, norm
+    and power it truncates to their type: the request cast to int64 and divided by a constant and by a computed
+    integer, its mean and L2 norm a row, a Pow of its magnitude, TopK's indices and an ArgMax halved; rows of whole
+    numbers and fractions of both signs, none missing (a missing value cast to an integer is the platform's choice)."""
+    rng = np.random.default_rng(71)
+    features = 4
+    initializers = [numpy_helper.from_array(np.array(3, dtype=np.int64), "three"),
+                    numpy_helper.from_array(np.array(1, dtype=np.int64), "one"),
+                    numpy_helper.from_array(np.array(2, dtype=np.int64), "two"),
+                    numpy_helper.from_array(np.array([2], dtype=np.int64), "k"),
+                    numpy_helper.from_array(np.array(0.5, dtype=np.float32), "half")]
+    nodes = [
+        helper.make_node("Cast", ["input"], ["whole"], name="to_int64", to=TensorProto.INT64),
+        helper.make_node("Div", ["whole", "three"], ["thirds"], name="by_three"),
+        helper.make_node("ReduceMean", ["whole"], ["mean"], name="mean", axes=[1], keepdims=1),
+        helper.make_node("ReduceL2", ["whole"], ["norm"], name="norm", axes=[1], keepdims=1),
+        helper.make_node("Abs", ["whole"], ["magnitude"], name="magnitude"),
+        helper.make_node("Pow", ["magnitude", "half"], ["root"], name="root"),
+        helper.make_node("Add", ["magnitude", "one"], ["divisor"], name="divisor"),
+        helper.make_node("Div", ["whole", "divisor"], ["ratio"], name="ratio"),
+        helper.make_node("TopK", ["input", "k"], ["top", "top_index"], name="top"),
+        helper.make_node("Div", ["top_index", "two"], ["top_half"], name="top_half"),
+        helper.make_node("ArgMax", ["input"], ["largest"], name="largest", axis=1, keepdims=1),
+        helper.make_node("Div", ["largest", "two"], ["largest_half"], name="largest_half"),
+        helper.make_node("Concat", ["thirds", "mean", "norm", "root", "ratio", "top_half", "largest_half"], ["joined"],
+                         name="joined", axis=1),
+        helper.make_node("Cast", ["joined"], ["output"], name="to_float", to=TensorProto.FLOAT),
+    ]
+    R = (rng.normal(size=(24, features)) * 8).round(1).astype(np.float32)
+    R[:4] = [[-7, 7, -8, 8], [-7.9, 7.9, -0.5, 0.5], [1, 2, 4, 0], [-1, -2, -4, 0]]
+    graph_case("onnx-integer-arithmetic", "int64 arithmetic: the request cast to int64, Div by 3 and by a computed integer, "
+               "ReduceMean, ReduceL2, Pow (each truncated toward zero by onnxruntime), TopK's indices and an ArgMax halved, "
+               "Concat, Cast to float (opset 17)", nodes, initializers, features, 17, R, opset=17)
+
+
 def mlp_activations_case():
     """An MLP through every activation a dense layer folds in, as torch.onnx.export writes nn.Tanh, nn.Sigmoid and
     nn.LeakyReLU (Gemm transB=1) and skl2onnx a layer (MatMul, Add); rows large enough to saturate Tanh and Sigmoid,
@@ -1009,6 +1045,7 @@ if __name__ == "__main__":
     class_names_mismatch_case()
     extra_cases()
     mlp_activations_case()
+    integer_arithmetic_case()
     svm_cases()
     arithmetic_cases()
     encoder_cases()

@@ -28,7 +28,8 @@ struct UnaryKernel: GraphKernel {
         let output = outputs[0].buffer
         switch function {
         case .activation(let activation): activation.apply(from: input.baseAddress!, to: output.baseAddress!, count: input.count)
-        case .truncate: for index in input.indices { output[index] = input[index].isFinite ? input[index].rounded(.towardZero) : input[index] }
+        // An integer has no negative zero: -0.5 becomes 0 (adding 0 turns -0 into 0), as onnxruntime casts it.
+        case .truncate: for index in input.indices { output[index] = input[index].isFinite ? input[index].rounded(.towardZero) + 0 : input[index] }
         case .nonZero: for index in input.indices { output[index] = input[index] != 0 ? 1 : 0 }
         case .binarize(let threshold): for index in input.indices { output[index] = input[index] > threshold ? 1 : 0 }
         case .math(let function): Self.apply(function, input, output)

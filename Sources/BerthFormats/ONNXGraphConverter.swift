@@ -45,6 +45,8 @@ struct GraphConverter {
     var operationsWithOneValue = [String: (operation: GraphOperation, operands: [String], constantIndex: Int)]()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
+    /// Tensors the file types as integers (`GraphConverter+IntegerTensors`).
+    var integerTensors = Set<String>()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
     private var argMaxInputs = [String: String]()
     var converted = [OperatorNode]()
@@ -89,6 +91,8 @@ struct GraphConverter {
             converted.append(OperatorNode(name: node.name, operation: operation, inputs: inputs, outputs: outputs ?? node.outputs))
         }
         func carryLabels() { if let input = inputs.first, let output = node.outputs.first { carriedFrom[output] = input } }
+        noteIntegerOutputs(node, inputs)
+        defer { truncateIntegerResult(node, inputs) }
 
         switch node.opType {
         case "Constant":

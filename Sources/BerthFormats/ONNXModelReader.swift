@@ -122,6 +122,7 @@ enum ONNXModelReader {
                 converter.stringConstants[tensor.name] = strings
             } else {
                 converter.constants[tensor.name] = ConstantTensor(shape: tensor.dims, values: tensor.values)
+                if GraphConverter.integerElementTypes.contains(tensor.dataType) { converter.integerTensors.insert(tensor.name) }
             }
         }
         // An operator Berth does not run is refused only if the answer needs it: exporters add nodes that serve only

@@ -16,7 +16,7 @@ import Testing
         "xgboost-regression-batch",
         "onnx-logistic-binary", "onnx-logistic-multiclass-strings", "onnx-linear-regression", "onnx-mlp-pipeline", "onnx-mlp-classifier", "onnx-mlp-classifier-strings",
         "onnx-random-forest-binary", "onnx-random-forest-multiclass", "onnx-gradient-boosting-binary",
-        "onnx-gradient-boosting-regressor", "onnx-mlp-gemm", "onnx-mlp-activations", "onnx-external-data", "onnx-tree-modes-sum",
+        "onnx-gradient-boosting-regressor", "onnx-mlp-gemm", "onnx-mlp-activations", "onnx-integer-arithmetic", "onnx-external-data", "onnx-tree-modes-sum",
         "onnx-tree-modes-average", "onnx-tree-modes-min", "onnx-tree-modes-max", "onnx-operator-zoo",
         "onnx-linear-classifier-one-row", "onnx-catboost-classifier", "onnx-catboost-regressor",
         "onnx-svc-rbf-multiclass", "onnx-svc-linear-binary", "onnx-svc-sigmoid-multiclass", "onnx-svr-rbf", "onnx-svr-poly",
