@@ -697,6 +697,10 @@ def arithmetic_cases():
     classifier_case("onnx-bernoulli-nb-binarizer", "skl2onnx make_pipeline(Binarizer, BernoulliNB), 3 classes, ZipMap: "
                     "Binarizer, Greater, Log, Exp (folded), ReduceSum, MatMul, ReduceLogSumExp",
                     make_pipeline(Binarizer(threshold=0.2), BernoulliNB()), X, y_multi, R)
+    # Missing values, which onnxruntime's Binarizer fails the request for (as scikit-learn refuses them).
+    missing = R[:5].copy()
+    missing[1, 3], missing[3, 0], missing[3, 5] = np.nan, np.nan, np.nan
+    refused_case("onnx-bernoulli-nb-binarizer", missing)
     classifier_case("onnx-sgd-log-loss", "skl2onnx SGDClassifier(loss='log_loss'), 3 classes one against the rest, zipmap=False: "
                     "Exp, Reciprocal, ReduceSum, Cast to bool, Not", SGDClassifier(loss="log_loss", random_state=0), X, y_multi, R,
                     zipmap=False)

@@ -23,13 +23,10 @@ struct CumulativeSumKernel: GraphKernel {
                 for step in 0..<length {
                     let position = block * length * inner + (reverse ? length - 1 - step : step) * inner + offset
                     let value = input[position]
-                    if exclusive {
-                        output[position] = sum
-                        sum += value
-                    } else {
-                        sum += value
-                        output[position] = sum
-                    }
+                    if exclusive { output[position] = sum }
+                    // The first sum is the first value itself (-0 stays -0), as onnxruntime starts it.
+                    sum = step == 0 ? value : sum + value
+                    if !exclusive { output[position] = sum }
                 }
             }
         }

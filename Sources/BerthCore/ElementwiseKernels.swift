@@ -6,9 +6,9 @@ import Darwin
 import CBerthKernels
 
 /// Relu, LeakyRelu, Sigmoid, Tanh, the other activations (`UnaryMath`), Cast, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Not,
-/// Erf, Binarizer, and a ConstantOfShape of a Shape: one value in, one value out, same shape.
+/// Erf, and a ConstantOfShape of a Shape: one value in, one value out, same shape.
 struct UnaryKernel: GraphKernel {
-    enum Function: Sendable { case activation(Activation), truncate, nonZero, math(UnaryMath), binarize(threshold: Float), fill(Float) }
+    enum Function: Sendable { case activation(Activation), truncate, nonZero, math(UnaryMath), fill(Float) }
 
     let function: Function
 
@@ -31,7 +31,6 @@ struct UnaryKernel: GraphKernel {
         // An integer has no negative zero: -0.5 becomes 0 (adding 0 turns -0 into 0), as onnxruntime casts it.
         case .truncate: for index in input.indices { output[index] = input[index].isFinite ? input[index].rounded(.towardZero) + 0 : input[index] }
         case .nonZero: for index in input.indices { output[index] = input[index] != 0 ? 1 : 0 }
-        case .binarize(let threshold): for index in input.indices { output[index] = input[index] > threshold ? 1 : 0 }
         case .math(let function): Self.apply(function, input, output)
         case .fill(let value): output.update(repeating: value)
         }
@@ -69,9 +68,9 @@ struct UnaryKernel: GraphKernel {
         case .shrink(let bias, let lambda):
             for index in input.indices {
                 let value = input[index]
-                output[index] = value < -lambda ? value + bias : value > lambda ? value - bias : value.isNaN ? value : 0
+                output[index] = value < -lambda ? value + bias : value > lambda ? value - bias : 0
             }
-        case .thresholdedRelu(let alpha): for index in input.indices { output[index] = input[index] > alpha || input[index].isNaN ? input[index] : 0 }
+        case .thresholdedRelu(let alpha): for index in input.indices { output[index] = input[index] > alpha ? input[index] : 0 }
         case .gelu(tanhApproximation: true):
             combine(BERTH_ACTIVATION_TANH, input, output, of: { 0.797_884_560_802_865_4 * ($0 + 0.044715 * $0 * $0 * $0) }) { value, tanh in
                 0.5 * value * (1 + tanh)

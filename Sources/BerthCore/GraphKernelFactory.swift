@@ -54,7 +54,7 @@ enum GraphKernelFactory {
         case .minimum: return BinaryKernel(function: .minimum)
         case .parametricRelu: return BinaryKernel(function: .parametricRelu)
         case .unaryMath(let function): return UnaryKernel(function: .math(function))
-        case .binarizer(let threshold): return UnaryKernel(function: .binarize(threshold: threshold))
+        case .binarizer(let threshold): return BinarizerKernel(threshold: threshold, nodeName: node.name)
         case .fill(let value): return UnaryKernel(function: .fill(value))
         case .fillRows(let trailing, let value): return FillRowsKernel(trailing: trailing, value: value)
         case .reduce(let reduction, let axes, let keepDims, let noopWithEmptyAxes):

@@ -45,7 +45,8 @@ struct FeatureKernel: GraphKernel {
     }
 }
 
-/// `ai.onnx.ml` Normalizer: each row divided by its max, L1 norm (of absolute values) or L2 norm.
+/// `ai.onnx.ml` Normalizer: each row divided by its max, L1 norm (of absolute values) or L2 norm; a row whose divisor is
+/// 0 is left as it is, as onnxruntime leaves it.
 struct NormalizerKernel: GraphKernel {
     let norm: NormalizerNorm
 
@@ -58,7 +59,8 @@ struct NormalizerKernel: GraphKernel {
             let row = input[start..<start + width]
             let divisor: Float
             switch norm {
-            case .max: divisor = row.max() ?? 1
+            // The largest number, a missing value passed over, as onnxruntime finds it.
+            case .max: divisor = row.reduce(-Float.infinity) { $1 > $0 ? $1 : $0 }
             case .l1: divisor = row.reduce(0) { $0 + abs($1) }
             case .l2: divisor = sqrtf(row.reduce(0) { $0 + $1 * $1 })
             }

@@ -19,9 +19,12 @@ import Testing
         #expect(try G.run(Self.cumulativeSum(axis: 1, exclusive: true, reverse: true), [[1, 2, 3, 4]]) == [[9, 7, 4, 0]])
     }
 
-    /// The sum runs in float32 one value after another, as onnxruntime adds: 2²⁴ + 1 + 1 stays 2²⁴ at each step.
+    /// The sum runs in float32 one value after another, as onnxruntime adds: 2²⁴ + 1 + 1 stays 2²⁴ at each step; the
+    /// first sum is the first value itself, so a -0 there stays -0 (an exclusive sum starts at +0).
     @Test func cumSumRoundsEachStepInFloat() throws {
         #expect(try G.run(Self.cumulativeSum(axis: 1), [[0x1p24, 1, 1, 2]]) == [[0x1p24, 0x1p24, 0x1p24, 0x1p24 + 2]])
+        #expect(try G.run(Self.cumulativeSum(axis: 1), [[-0.0, -0.0, 1, 1]])[0].map(\.sign) == [.minus, .minus, .plus, .plus])
+        #expect(try G.run(Self.cumulativeSum(axis: 1, exclusive: true), [[-0.0, -0.0, 1, 1]])[0].map(\.sign) == [.plus, .minus, .minus, .plus])
     }
 
     /// Along the middle axis of [N, 2, 2]: each column summed down its own two values.

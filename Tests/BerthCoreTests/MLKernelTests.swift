@@ -68,6 +68,9 @@ import Testing
             G.expectClose(try G.run(G.graph([G.node(.normalizer(norm))], features: 4), rows), rows.map { x in x.map { $0 / divisor(x) } }, "\(norm)")
         }
         G.expectClose(try G.run(G.graph([G.node(.normalizer(.l2))], features: 4), [[0, 0, 0, 0]]), [[0, 0, 0, 0]], "a zero row stays")
+        // The max passes a missing value over (onnxruntime 1.32: [NaN, -1, -2, -3] → [NaN, 1, 2, 3]); a row of them stays.
+        G.expectClose(try G.run(G.graph([G.node(.normalizer(.max))], features: 4), [[.nan, -1, -2, -3], [1, .nan, 4, 0], [.nan, .nan, .nan, .nan]]),
+                      [[.nan, 1, 2, 3], [0.25, .nan, 1, 0], [.nan, .nan, .nan, .nan]], "missing values")
     }
 
     /// Coefficients are laid out [output][feature]: scores = X · Wᵀ + intercepts.

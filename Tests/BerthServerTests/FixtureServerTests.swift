@@ -79,7 +79,8 @@ import Testing
     /// onnxruntime fails it; with batching on, concurrent one-row requests joined into one call are refused or
     /// answered each by its own row.
     @Test(arguments: [("onnx-one-hot-refusing", "the value 7 reaches the model's OneHotEncoder"),
-                      ("onnx-torch-embedding", "the index 5 reaches the model's Gather 'embedding_a' from a table of 5 rows")],
+                      ("onnx-torch-embedding", "the index 5 reaches the model's Gather 'embedding_a' from a table of 5 rows"),
+                      ("onnx-bernoulli-nb-binarizer", "a missing value reaches the model's Binarizer")],
           [false, true])
     func refusesWhatTheReferenceLibraryRefuses(_ refusing: (fixture: String, firstReason: String), batching: Bool) async throws {
         let (fixture, firstReason) = refusing
