@@ -13,14 +13,23 @@ extension ScorePostTransform {
         case .logistic:
             for index in row.indices { row[index] = Self.logistic(row[index]) }
         case .softmax, .softmaxZero:
-            var largest = -Float.infinity
-            for value in row { largest = max(largest, value) }
+            // The largest score from the lowest float up, so a missing one is passed over here and makes every
+            // probability missing below, as in onnxruntime. SOFTMAX_ZERO leaves the scores within 1e-7 of 0 out of the
+            // sum and scales them by e^−largest instead, and a row of such scores divides by a sum of 0: NaN or an
+            // infinity, which is what onnxruntime answers too.
+            var largest = -Float.greatestFiniteMagnitude
+            for value in row where value > largest { largest = value }
+            let zeroScale = expf(-largest)
             var total: Float = 0
-            for index in row.indices where self == .softmax || row[index] != 0 {
-                row[index] = expf(row[index] - largest)
-                total += row[index]
+            for index in row.indices {
+                if self == .softmax || row[index] > 0.000_000_1 || row[index] < -0.000_000_1 {
+                    row[index] = expf(row[index] - largest)
+                    total += row[index]
+                } else {
+                    row[index] *= zeroScale
+                }
             }
-            for index in row.indices { row[index] = total > 0 ? row[index] / total : 0 }
+            for index in row.indices { row[index] /= total }
         case .probit:
             for index in row.indices { row[index] = Self.probit(row[index]) }
         }

@@ -121,4 +121,26 @@ import Testing
         let rows: [[Float]] = [[9, 0.49, 0, 0], [9, 0.5, 0, 0], [0, .nan, 0, 0]]
         G.expectClose(try G.run(G.graph([G.node(.treeEnsemble(operation))], features: 4), rows), [[101], [103.5], [101]])
     }
+
+    /// SOFTMAX and SOFTMAX_ZERO with onnxruntime's formulas (the numbers below are onnxruntime 1.32's, read off a
+    /// LinearClassifier whose scores are its inputs): a missing score makes the sum, so every probability, missing,
+    /// and SOFTMAX_ZERO scales the scores within 1e-7 of 0 by e^−largest outside the sum, so a row of zeros divides
+    /// by 0.
+    @Test func softmaxPostTransformsAnswerAsOnnxruntimeDoes() {
+        func transformed(_ transform: ScorePostTransform, _ scores: [Float]) -> [Float] {
+            var row = scores
+            row.withUnsafeMutableBufferPointer { transform.apply($0) }
+            return row
+        }
+        let missing = transformed(.softmax, [.nan, 0, 1]) + transformed(.softmaxZero, [.nan, .nan, .nan])
+        #expect(missing.allSatisfy { $0.isNaN })
+        let expected: [Float] = [1, 3.783505853677006e-44, 0]
+        #expect(transformed(.softmax, [-100, -200, -300]) == expected)
+        let zeros = transformed(.softmaxZero, [0, 0, 0])
+        #expect(zeros.allSatisfy { $0.isNaN })
+        let nearZero: [Float] = [1.8393972567309902e-08, 1, 0]
+        #expect(transformed(.softmaxZero, [5e-8, 1, 0]) == nearZero)
+        let third: Float = 1.0 / 3
+        #expect(transformed(.softmax, [0, 0, 0]) == [third, third, third])
+    }
 }
