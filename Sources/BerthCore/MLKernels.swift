@@ -46,7 +46,9 @@ struct FeatureKernel: GraphKernel {
 }
 
 /// `ai.onnx.ml` Normalizer: each row divided by its max, L1 norm (of absolute values) or L2 norm; a row whose divisor is
-/// 0 is left as it is, as onnxruntime leaves it.
+/// 0 is left as it is. Each with onnxruntime's arithmetic, so the bits match: the max found from the lowest float up
+/// (a missing value passed over), and the L2 form as √(x² / Σx²) with x's sign rather than x / √Σx² (which rounds
+/// differently, and gives 0 rather than NaN when the squares overflow).
 struct NormalizerKernel: GraphKernel {
     let norm: NormalizerNorm
 
@@ -56,15 +58,22 @@ struct NormalizerKernel: GraphKernel {
         let width = inputs[0].shape.last ?? 1
         let input = inputs[0].buffer, output = outputs[0].buffer
         for start in stride(from: 0, to: input.count, by: max(width, 1)) {
-            let row = input[start..<start + width]
-            let divisor: Float
+            let row = start..<start + width
             switch norm {
-            // The largest number, a missing value passed over, as onnxruntime finds it.
-            case .max: divisor = row.reduce(-Float.infinity) { $1 > $0 ? $1 : $0 }
-            case .l1: divisor = row.reduce(0) { $0 + abs($1) }
-            case .l2: divisor = sqrtf(row.reduce(0) { $0 + $1 * $1 })
+            case .max:
+                let largest = input[row].reduce(-Float.greatestFiniteMagnitude) { $1 > $0 ? $1 : $0 }
+                for index in row { output[index] = largest == 0 ? input[index] : input[index] / largest }
+            case .l1:
+                let total = input[row].reduce(0) { $0 + abs($1) }
+                for index in row { output[index] = total == 0 ? input[index] : input[index] / total }
+            case .l2:
+                let total = input[row].reduce(0) { $0 + $1 * $1 }
+                for index in row {
+                    let value = input[index]
+                    let magnitude = (value * value / total).squareRoot()
+                    output[index] = total == 0 ? value : value < 0 ? -magnitude : magnitude
+                }
             }
-            for index in row.indices { output[index] = divisor == 0 ? input[index] : input[index] / divisor }
         }
     }
 }

@@ -68,6 +68,13 @@ import Testing
             G.expectClose(try G.run(G.graph([G.node(.normalizer(norm))], features: 4), rows), rows.map { x in x.map { $0 / divisor(x) } }, "\(norm)")
         }
         G.expectClose(try G.run(G.graph([G.node(.normalizer(.l2))], features: 4), [[0, 0, 0, 0]]), [[0, 0, 0, 0]], "a zero row stays")
+        // L2 as onnxruntime 1.32 computes it, bit for bit: √(x² / Σx²) with x's sign (0.8017836809 where x / √Σx² gives
+        // 0.8017837405), NaN where the squares overflow, a row of zeros left as it is (-0 too), -0 among others +0.
+        let l2 = try G.run(G.graph([G.node(.normalizer(.l2))], features: 3), [[0.1, 0.2, 0.3], [1e30, -1e30, 0], [-0.0, 0, 0], [-0.0, 1, 2]])
+        let expected: [Float] = [0.26726123690605164, 0.5345224738121033, 0.8017836809158325]
+        #expect(l2[0] == expected)
+        #expect(l2[1][0].isNaN && l2[1][1].isNaN && l2[1][2] == 0)
+        #expect(l2[2].map(\.sign) == [.minus, .plus, .plus] && l2[3][0].sign == .plus)
         // The max passes a missing value over (onnxruntime 1.32: [NaN, -1, -2, -3] → [NaN, 1, 2, 3]); a row of them stays.
         G.expectClose(try G.run(G.graph([G.node(.normalizer(.max))], features: 4), [[.nan, -1, -2, -3], [1, .nan, 4, 0], [.nan, .nan, .nan, .nan]]),
                       [[.nan, 1, 2, 3], [0.25, .nan, 1, 0], [.nan, .nan, .nan, .nan]], "missing values")
