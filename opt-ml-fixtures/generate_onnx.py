@@ -31,7 +31,7 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.compose import ColumnTransformer
-from sklearn.preprocessing import Binarizer, KBinsDiscretizer, OneHotEncoder, PolynomialFeatures, StandardScaler
+from sklearn.preprocessing import Binarizer, KBinsDiscretizer, OneHotEncoder, PolynomialFeatures, QuantileTransformer, StandardScaler
 from sklearn.svm import SVC, SVR, LinearSVC, OneClassSVM
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -853,6 +853,23 @@ def adaboost_regressor_case():
                    AdaBoostRegressor(n_estimators=12, random_state=0), X, X[:, 0] * X[:, 1] - X[:, 2] + 0.1 * rng.normal(size=300), R)
 
 
+def quantile_transformer_case():
+    """make_pipeline(QuantileTransformer, Ridge): skl2onnx flattens the request's values into one row (Flatten at axis
+    0), binary-searches each in its feature's quantiles with int64 arithmetic (Div by 2 truncating, Gather from the 1-D
+    quantile tables), interpolates, and reshapes the row back to the request's Shape. Requests beyond the quantiles'
+    range, at them, and at -0; none missing (the Ridge would answer NaN, which JSON cannot write)."""
+    rng = np.random.default_rng(73)
+    X = rng.normal(size=(300, 4)).round(3)
+    R = (rng.normal(size=(20, 4)) * 1.5).round(3).astype(np.float32)
+    R[0] = [100, -100, 0, -0.0]
+    R[1] = X[0]
+    R[2] = X[:, 0].max(), X[:, 1].min(), X[:, 2].max(), X[:, 3].min()
+    regressor_case("onnx-quantile-transformer", "skl2onnx make_pipeline(QuantileTransformer(n_quantiles=50), Ridge): Flatten "
+                   "at axis 0, int64 Cast, Mul, Add and Div, Gather from the quantile tables, GreaterOrEqual, Where, the "
+                   "interpolation, Reshape to the request's Shape, LinearRegressor",
+                   make_pipeline(QuantileTransformer(n_quantiles=50), Ridge()), X, X[:, 0] * 2 + X[:, 1] - X[:, 3], R)
+
+
 def batch_axis_stack_cases():
     """Exports that stack tensors along the batch axis. BaggingClassifier and BaggingRegressor: each estimator's answer
     Reshaped to [1, -1, C], the answers Concatenated on axis 0 and averaged by a ReduceMean over axis 0 (Berth runs the
@@ -1056,6 +1073,7 @@ if __name__ == "__main__":
     knn_cases()
     boosting_and_clustering_cases()
     adaboost_regressor_case()
+    quantile_transformer_case()
     batch_axis_stack_cases()
     gaussian_process_case()
     glm_and_calibration_cases()

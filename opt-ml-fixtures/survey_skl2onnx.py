@@ -20,7 +20,7 @@ from skl2onnx import to_onnx
 from sklearn.ensemble import (StackingClassifier, StackingRegressor, VotingClassifier, VotingRegressor, RandomForestClassifier,
     ExtraTreesRegressor, HistGradientBoostingClassifier, HistGradientBoostingRegressor, RandomTreesEmbedding)
 from sklearn.linear_model import LogisticRegression, Ridge, RANSACRegressor, HuberRegressor, RidgeClassifier, Perceptron
-from sklearn.preprocessing import PowerTransformer, RobustScaler, MinMaxScaler, MaxAbsScaler, SplineTransformer
+from sklearn.preprocessing import PowerTransformer, RobustScaler, MinMaxScaler, MaxAbsScaler, SplineTransformer, QuantileTransformer
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.compose import TransformedTargetRegressor
@@ -64,6 +64,8 @@ cases={
  "gaussian-process": (GaussianProcessRegressor(), X, yr),
  "adaboost-reg": (AdaBoostRegressor(random_state=0), X, yr),
  "adaboost-reg-sq": (AdaBoostRegressor(n_estimators=30, loss="square", random_state=0), X, yr),
+ "quantile": (make_pipeline(QuantileTransformer(n_quantiles=20), Ridge()), X, yr),
+ "quantile-100": (make_pipeline(QuantileTransformer(), LogisticRegression()), X, y3),
 }
 only=sys.argv[1:]
 for name,(m,XX,yy) in cases.items():

@@ -49,6 +49,17 @@ extension GraphConverter {
         integerTensors.formUnion(integerOutputs.filter { !$0.isEmpty })
     }
 
+    /// The computed integer input of a Mul by one constant 0, or nil. An integer times 0 is 0 whatever the integer —
+    /// where Berth's float would keep a missing value cast to an integer missing (onnxruntime's cast gives an integer
+    /// for it), so that QuantileTransformer's zeros of a row's shape stay zeros on a row with a missing value.
+    func integerMultipliedByZero(_ inputs: [String]) -> String? {
+        guard inputs.count == 2 else { return nil }
+        for (index, input) in inputs.enumerated() where integerTensors.contains(input) && constants[input] == nil {
+            if let zero = constants[inputs[1 - index]], zero.values == [0], zero.shape.count <= 1 { return input }
+        }
+        return nil
+    }
+
     /// After `node` is converted: where it is a `truncatingOperators` node reading integers, its result truncated
     /// toward zero — worked out now for a constant, otherwise a Cast to an integer type (a truncation) after the node
     /// that writes it.

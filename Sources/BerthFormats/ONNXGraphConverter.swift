@@ -47,6 +47,8 @@ struct GraphConverter {
     var stringConstants = [String: [String]]()
     /// Tensors the file types as integers (`GraphConverter+IntegerTensors`).
     var integerTensors = Set<String>()
+    /// Tensors onnxruntime holds as the request's values flattened into one row, held `[N, F]` (`GraphConverter+FlattenedRows`).
+    var flattenedRows = Set<String>()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
     private var argMaxInputs = [String: String]()
     var converted = [OperatorNode]()
@@ -76,6 +78,7 @@ struct GraphConverter {
         try checkHeldNeighborTensors(node)
         try checkHeldStacks(node)
         try checkBatchSizeReaders(node)
+        try checkFlattenedRowsReaders(node, node.inputs.map { alias[$0] ?? $0 })
         if let taken = node.outputs.first(where: intermediates.contains) {
             throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave a tensor of its own: rename it")
         }
@@ -92,7 +95,10 @@ struct GraphConverter {
         }
         func carryLabels() { if let input = inputs.first, let output = node.outputs.first { carriedFrom[output] = input } }
         noteIntegerOutputs(node, inputs)
-        defer { truncateIntegerResult(node, inputs) }
+        defer {
+            truncateIntegerResult(node, inputs)
+            noteFlattenedRows(node, inputs)
+        }
 
         switch node.opType {
         case "Constant":
@@ -134,6 +140,10 @@ struct GraphConverter {
         // written out in five nodes runs as one (`addFusedGELU`).
         case "Add", "Sub", "Mul", "Div":
             guard !foldsArithmeticOfConstants(node, inputs), !(node.opType == "Mul" && addFusedGELU(node, inputs)) else { break }
+            if node.opType == "Mul", let integer = integerMultipliedByZero(inputs) {
+                converted.append(OperatorNode(name: node.name, operation: .fill(value: 0), inputs: [integer], outputs: node.outputs))
+                break
+            }
             let operation: GraphOperation = ["Add": .add, "Sub": .subtract, "Mul": .multiply][node.opType] ?? .divide
             noteOperationWithOneValue(node, inputs, operation)
             emit(operation)
@@ -294,7 +304,8 @@ struct GraphConverter {
                 noteRowsOfParts(node, inputs)
                 emit(.reshape(allowZero: int("allowzero", 0) != 0))
             }
-        case "Flatten": emit(.flatten(axis: int("axis", 1)))
+        case "Flatten":
+            if !holdFlattenedRows(node, inputs, axis: int("axis", 1)) { emit(.flatten(axis: int("axis", 1))) }
         case "Slice":
             if opset < 10 {
                 guard let starts = attributes["starts"]?.ints, let ends = attributes["ends"]?.ints else {
@@ -483,6 +494,9 @@ struct GraphConverter {
     func nodes(needing answer: String, input: String) throws(ModelReadError.Reason) -> [OperatorNode] {
         if transposedDistances.contains(answer) || lookups[answer] != nil {
             throw .init("its answer \(quoted: answer) is an intermediate of a k-NN model that Berth holds in another shape")
+        }
+        if flattenedRows.contains(answer) {
+            throw .init("its answer \(quoted: answer) is the request's values flattened into one row, which Berth does not answer")
         }
         var needed: Set<String> = [answer]
         var kept = [OperatorNode]()
