@@ -20,14 +20,6 @@ import Testing
         return converter
     }
 
-    /// Each value's answer for one row of `row`.
-    static func answer(_ converter: GraphConverter, _ row: [Float]) throws -> [Float] {
-        let nodes = try converter.nodes(needing: "y", input: "x")
-        let graph = OperatorGraph(featureCount: row.count, input: "x", nodes: nodes, constants: converter.constants, output: "y")
-        let model = try CPUBackend(parallelism: RowParallelism(threadCount: 1)).compile(.graph(graph))
-        return model.predict(FeatureBatch(rowCount: 1, columnCount: row.count, values: row)).values
-    }
-
     @Test func flattenedValuesAreReadValueByValueAndReshapedBack() throws {
         var converter = try Self.flattened()
         try converter.add(T.node("Cast", ["flat"], outputs: ["index"], name: "index", with: ["to": .init(int: 7)]))
@@ -35,7 +27,7 @@ import Testing
         try converter.add(T.node("Mul", ["looked_up", "two"], outputs: ["doubled"], name: "double"))
         try converter.add(T.node("Flatten", ["doubled"], outputs: ["still_flat"], name: "again"))
         try converter.add(T.node("Reshape", ["still_flat", "shape"], outputs: ["y"], name: "back"))
-        #expect(try Self.answer(converter, [0, 3.5, 9]) == [20, 80, 200])
+        #expect(try T.answer(converter, [0, 3.5, 9]) == [20, 80, 200])
     }
 
     @Test func whatWouldMixTheRowsOrTheValuesIsRefused() throws {
@@ -64,11 +56,11 @@ import Testing
         converter.integerTensors.insert("zero")
         try converter.add(T.node("Cast", ["x"], outputs: ["whole"], name: "cast", with: ["to": .init(int: 7)]))
         try converter.add(T.node("Mul", ["whole", "zero"], outputs: ["y"], name: "zeros"))
-        #expect(try Self.answer(converter, [.nan, 3]) == [0, 0])
+        #expect(try T.answer(converter, [.nan, 3]) == [0, 0])
         // A float times 0 keeps a missing value missing.
         var floats = GraphConverter(opset: 17)
         floats.constants["zero"] = ConstantTensor(shape: [], values: [0])
         try floats.add(T.node("Mul", ["x", "zero"], outputs: ["y"], name: "zeros"))
-        #expect(try Self.answer(floats, [.nan, 3]).map(\.isNaN) == [true, false])
+        #expect(try T.answer(floats, [.nan, 3]).map(\.isNaN) == [true, false])
     }
 }

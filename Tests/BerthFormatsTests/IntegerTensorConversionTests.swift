@@ -18,20 +18,12 @@ import Testing
         return converter
     }
 
-    /// The answer of the converted graph `y` for one row of `row`.
-    static func answer(_ converter: GraphConverter, _ row: [Float]) throws -> [Float] {
-        let nodes = try converter.nodes(needing: "y", input: "x")
-        let graph = OperatorGraph(featureCount: row.count, input: "x", nodes: nodes, constants: converter.constants, output: "y")
-        let model = try CPUBackend(parallelism: RowParallelism(threadCount: 1)).compile(.graph(graph))
-        return model.predict(FeatureBatch(rowCount: 1, columnCount: row.count, values: row)).values
-    }
-
     @Test func aDivisionOfIntegersIsTruncatedTowardZeroWithoutANegativeZero() throws {
         var converter = try Self.withIntegers()
         try converter.add(T.node("Div", ["whole", "three"], outputs: ["y"], name: "thirds"))
         let nodes = try converter.nodes(needing: "y", input: "x")
         #expect(nodes.map(\.operation) == [.cast(.integer), .divide, .cast(.integer)])
-        let answer = try Self.answer(converter, [7.9, -7.9, -1, 6])
+        let answer = try T.answer(converter, [7.9, -7.9, -1, 6])
         #expect(answer == [2, -2, 0, 2])
         #expect(answer[2].sign == .plus, "-1 / 3 is 0, not -0")
     }
@@ -45,7 +37,7 @@ import Testing
         var cast = try Self.withIntegers()
         try cast.add(T.node("Cast", ["whole"], outputs: ["real"], name: "real", with: ["to": .init(int: 1)]))
         try cast.add(T.node("Div", ["real", "three"], outputs: ["y"], name: "thirds"))
-        #expect(try Self.answer(cast, [7, 1]) == [7.0 / 3, 1.0 / 3])
+        #expect(try T.answer(cast, [7, 1]) == [7.0 / 3, 1.0 / 3])
     }
 
     @Test func integerConstantsAreDividedAtLoadTruncated() throws {
@@ -85,7 +77,7 @@ import Testing
                                  outputs: ["y"], name: "concat", with: ["axis": .init(int: 1)]))
         // Row [-7, 2, 5]: ratios -7/8, 2/3, 5/6; roots of 7, 2, 5; mean 0/3; norm √78; arg max 2 / 2; TopK [5, 2] at
         // [2, 1], halved 1 and 0, its values halved as floats 2.5 and 1; then -7/3, 2/3, 5/3.
-        let answer = try Self.answer(converter, [-7, 2, 5])
+        let answer = try T.answer(converter, [-7, 2, 5])
         #expect(answer == [0, 0, 0, 2, 1, 2, 0, 8, 1, 1, 0, 2.5, 1, -2, 0, 1])
     }
 }

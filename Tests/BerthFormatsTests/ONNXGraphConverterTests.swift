@@ -22,6 +22,14 @@ import Testing
         return nodes[0].operation
     }
 
+    /// The answer `y` of the graph `converter` has read, for one request row `row` of `x`, run on the CPU backend.
+    static func answer(_ converter: GraphConverter, _ row: [Float]) throws -> [Float] {
+        let nodes = try converter.nodes(needing: "y", input: "x")
+        let graph = OperatorGraph(featureCount: row.count, input: "x", nodes: nodes, constants: converter.constants, output: "y")
+        let model = try CPUBackend(parallelism: RowParallelism(threadCount: 1)).compile(.graph(graph))
+        return model.predict(FeatureBatch(rowCount: 1, columnCount: row.count, values: row)).values
+    }
+
     /// Why the converter refuses `node` (an issue is recorded when it accepts it).
     static func refusal(_ node: ONNXNodeProto) -> String {
         var converter = GraphConverter(opset: 13)
