@@ -24,8 +24,9 @@ struct CumulativeSumKernel: GraphKernel {
                     let position = block * length * inner + (reverse ? length - 1 - step : step) * inner + offset
                     let value = input[position]
                     if exclusive { output[position] = sum }
-                    // The first sum is the first value itself (-0 stays -0), as onnxruntime starts it.
-                    sum = step == 0 ? value : sum + value
+                    // An inclusive sum starts at the first value itself (-0 stays -0), an exclusive one at +0, as
+                    // onnxruntime starts them.
+                    sum = step == 0 && !exclusive ? value : sum + value
                     if !exclusive { output[position] = sum }
                 }
             }

@@ -2,8 +2,8 @@ import BerthText
 
 /// ONNX GatherElements (numpy's `take_along_axis`): each output value is the data's value along `axis` at the position
 /// the indices tensor holds in the same place, the output taking the indices' shape. AdaBoostRegressor's export picks
-/// each row's weighted-median estimator so. Data and indices are both computed from the request, batch first, and
-/// alike in every dimension but `axis` (never the batch). Negative indices count from the axis's end, as ONNX says;
+/// each row's weighted-median estimator so. Data and indices have one rank and the same dimensions but along `axis`
+/// (never the batch: a computed tensor's batch pairs only with another's). Negative indices count from the axis's end, as ONNX says;
 /// an index that is not a whole number within the axis gives NaN, and the request is refused naming the row
 /// (`RefusingGraphKernel`), as onnxruntime fails it.
 struct GatherElementsKernel: RefusingGraphKernel {

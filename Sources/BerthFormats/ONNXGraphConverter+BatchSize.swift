@@ -152,7 +152,12 @@ extension GraphConverter {
         var scalarOperands = operands
         scalarOperands[constantIndex] = scalar
         converted.append(OperatorNode(name: node.name, operation: operation, inputs: scalarOperands, outputs: [computed]))
-        converted.append(OperatorNode(name: node.name, operation: .reshape(allowZero: false), inputs: [computed, inputs[1]], outputs: node.outputs))
+        var result = computed
+        if truncatedIntegerResults.contains(inputs[0]) {
+            result = freshName("\(output)#whole")
+            converted.append(OperatorNode(name: node.name, operation: .cast(.integer), inputs: [computed], outputs: [result]))
+        }
+        converted.append(OperatorNode(name: node.name, operation: .reshape(allowZero: false), inputs: [result, inputs[1]], outputs: node.outputs))
         return true
     }
 }

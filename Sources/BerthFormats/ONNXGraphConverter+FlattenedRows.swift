@@ -48,15 +48,21 @@ extension GraphConverter {
     /// false for any other.
     mutating func holdFlattenedRows(_ node: ONNXNodeProto, _ inputs: [String], axis: Int) -> Bool {
         guard let input = inputs.first, let output = node.outputs.first,
-              flattenedRows.contains(input) || axis == 0 && constants[input] == nil else { return false }
+              flattenedRows.contains(input) || axis == 0 && constants[input] == nil && !computedFromConstants.contains(input)
+        else { return false }
         converted.append(OperatorNode(name: node.name, operation: .identity, inputs: [input], outputs: node.outputs))
         flattenedRows.insert(output)
         return true
     }
 
-    /// After `node`: its outputs held too where it read a held tensor, but for the Reshape that ends the hold.
+    /// After `node`: its outputs held too where it read a held tensor, but for the Reshape that ends the hold; and noted
+    /// as computed from constants where all it read was (a Flatten at axis 0 of those is folded at load, as before).
     mutating func noteFlattenedRows(_ node: ONNXNodeProto, _ inputs: [String]) {
+        let outputs = node.outputs.filter { !$0.isEmpty && constants[$0] == nil }
+        if !inputs.contains(where: { !$0.isEmpty && constants[$0] == nil && !computedFromConstants.contains($0) }) {
+            computedFromConstants.formUnion(outputs)
+        }
         guard node.opType != "Reshape", node.opType != "Flatten", inputs.contains(where: flattenedRows.contains) else { return }
-        flattenedRows.formUnion(node.outputs.filter { !$0.isEmpty })
+        flattenedRows.formUnion(outputs)
     }
 }

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthText
 
 /// Which tensors hold integers in the file, for the arithmetic that gives integers a different answer.
 ///
@@ -21,7 +22,14 @@ extension GraphConverter {
     ]
 
     /// Operators whose arithmetic can make a fraction of integers, which onnxruntime truncates toward zero.
-    static let truncatingOperators: Set<String> = ["Div", "Pow", "ReduceMean", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp"]
+    static let truncatingOperators: Set<String> = ["Div", "Pow", "ReduceMean", "ReduceL2", "ReduceLogSum"]
+
+    /// Refuses a ReduceLogSumExp of integers: onnxruntime truncates each of its terms to the integer type before adding
+    /// them (`[1, 1, 0, 0]` gives 1, where the log-sum-exp truncated once gives 2), which Berth does not.
+    func checkIntegerLogSumExp(_ node: ONNXNodeProto, _ inputs: [String]) throws(ModelReadError.Reason) {
+        guard node.opType == "ReduceLogSumExp", let first = inputs.first, integerTensors.contains(first) else { return }
+        throw .init("ReduceLogSumExp \(quoted: node.name) of integers: onnxruntime truncates each term to an integer, which Berth does not; cast the input to float before it")
+    }
 
     /// Notes which of `node`'s outputs hold integers, from its operator and its inputs' element types.
     mutating func noteIntegerOutputs(_ node: ONNXNodeProto, _ inputs: [String]) {
@@ -37,6 +45,8 @@ extension GraphConverter {
                 integerOutputs = Array(node.outputs.prefix(1))
             }
         case "ArgMax", "ArgMin", "Shape", "Size": integerOutputs = Array(node.outputs.prefix(1))
+        case "ConstantOfShape":
+            if attributes["value"]?.tensor.map({ Self.integerElementTypes.contains($0.dataType) }) == true { integerOutputs = Array(node.outputs.prefix(1)) }
         case "LabelEncoder": if attributes["values_int64s"] != nil { integerOutputs = Array(node.outputs.prefix(1)) }
         case "Where": if inputs.count == 3, integerTensors.contains(inputs[1]) { integerOutputs = Array(node.outputs.prefix(1)) }
         case let operatorName where Self.typeKeepingOperators.contains(operatorName):
@@ -74,7 +84,7 @@ extension GraphConverter {
         let exact = freshName("\(output)#exact")
         converted[writer].outputs[0] = exact
         converted.append(OperatorNode(name: node.name, operation: .cast(.integer), inputs: [exact], outputs: [output]))
-        // A Reshape may not take this operation with its one value alone: that would leave out the truncation.
-        operationsWithOneValue[output] = nil
+        // A Reshape that takes this operation with its one value alone truncates it too (`addReshapeOfScalarOperation`).
+        truncatedIntegerResults.insert(output)
     }
 }

@@ -45,10 +45,13 @@ struct GraphConverter {
     var operationsWithOneValue = [String: (operation: GraphOperation, operands: [String], constantIndex: Int)]()
     /// STRING tensors (initializers and Constant nodes): class names, which only a label branch reads.
     var stringConstants = [String: [String]]()
-    /// Tensors the file types as integers (`GraphConverter+IntegerTensors`).
+    /// Tensors the file types as integers, and those of them a truncation was added after (`GraphConverter+IntegerTensors`).
     var integerTensors = Set<String>()
-    /// Tensors onnxruntime holds as the request's values flattened into one row, held `[N, F]` (`GraphConverter+FlattenedRows`).
+    var truncatedIntegerResults = Set<String>()
+    /// Tensors onnxruntime holds as the request's values flattened into one row, held `[N, F]`, and tensors computed
+    /// from constants alone, which are not (`GraphConverter+FlattenedRows`).
     var flattenedRows = Set<String>()
+    var computedFromConstants = Set<String>()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
     private var argMaxInputs = [String: String]()
     var converted = [OperatorNode]()
@@ -94,6 +97,7 @@ struct GraphConverter {
             converted.append(OperatorNode(name: node.name, operation: operation, inputs: inputs, outputs: outputs ?? node.outputs))
         }
         func carryLabels() { if let input = inputs.first, let output = node.outputs.first { carriedFrom[output] = input } }
+        try checkIntegerLogSumExp(node, inputs)
         noteIntegerOutputs(node, inputs)
         defer {
             truncateIntegerResult(node, inputs)

@@ -27,7 +27,19 @@ import Testing
         try converter.add(T.node("Mul", ["looked_up", "two"], outputs: ["doubled"], name: "double"))
         try converter.add(T.node("Flatten", ["doubled"], outputs: ["still_flat"], name: "again"))
         try converter.add(T.node("Reshape", ["still_flat", "shape"], outputs: ["y"], name: "back"))
-        #expect(try T.answer(converter, [0, 3.5, 9]) == [20, 80, 200])
+        // Two rows: each value looked up in its own place, the rows apart.
+        #expect(try T.answer(converter, [0, 3.5, 9], [9, 0, 1.5]) == [20, 80, 200, 200, 20, 40])
+    }
+
+    /// A Flatten at axis 0 of a tensor computed from constants alone is no request's values: it is worked out at load
+    /// as before, so a request may be added to it.
+    @Test func aFlattenOfConstantsIsFoldedNotHeld() throws {
+        var converter = GraphConverter(opset: 17)
+        converter.constants["w"] = ConstantTensor(shape: [3, 1], values: [1, 2, 3])
+        try converter.add(T.node("Transpose", ["w"], outputs: ["row"], name: "transpose", with: ["perm": .init(ints: [1, 0])]))
+        try converter.add(T.node("Flatten", ["row"], outputs: ["flat"], name: "flatten", with: ["axis": .init(int: 0)]))
+        try converter.add(T.node("Add", ["x", "flat"], outputs: ["y"], name: "add"))
+        #expect(try T.answer(converter, [10, 20, 30], [0, 0, 0]) == [11, 22, 33, 1, 2, 3])
     }
 
     @Test func whatWouldMixTheRowsOrTheValuesIsRefused() throws {

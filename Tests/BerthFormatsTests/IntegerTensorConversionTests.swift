@@ -40,6 +40,32 @@ import Testing
         #expect(try T.answer(cast, [7, 1]) == [7.0 / 3, 1.0 / 3])
     }
 
+    /// An integer Div by a `[1, 1]` value, reshaped to a column (the operation taken with its one value, as for a
+    /// GaussianProcessRegressor's mean), is truncated there too.
+    @Test func anIntegerDivisionByOneHeldValueReshapedToAColumnIsTruncated() throws {
+        var converter = try Self.withIntegers()
+        converter.constants["pair"] = ConstantTensor(shape: [1, 1], values: [2])
+        converter.constants["column"] = ConstantTensor(shape: [2], values: [-1, 1])
+        converter.constants["features"] = ConstantTensor(shape: [1], values: [1])
+        converter.integerTensors.formUnion(["pair", "column", "features"])
+        try converter.add(T.node("ReduceSum", ["whole", "features"], outputs: ["sum"], name: "sum", with: ["keepdims": .init(int: 0)]))
+        try converter.add(T.node("Div", ["sum", "pair"], outputs: ["half"], name: "half"))
+        try converter.add(T.node("Reshape", ["half", "column"], outputs: ["y"], name: "column"))
+        #expect(try T.answer(converter, [3, 4], [-3, -4]) == [3, -3])
+    }
+
+    /// onnxruntime truncates each term of a ReduceLogSumExp of integers; Berth refuses the node rather than answer
+    /// otherwise.
+    @Test func aLogSumExpOfIntegersIsRefused() throws {
+        var converter = try Self.withIntegers()
+        do {
+            try converter.add(T.node("ReduceLogSumExp", ["whole"], outputs: ["y"], name: "lse"))
+            Issue.record("an integer ReduceLogSumExp was accepted")
+        } catch {
+            #expect(error.text.contains("ReduceLogSumExp 'lse' of integers"), "\(error.text)")
+        }
+    }
+
     @Test func integerConstantsAreDividedAtLoadTruncated() throws {
         var converter = try Self.withIntegers()
         converter.constants["seven"] = ConstantTensor(shape: [2], values: [7, -7])

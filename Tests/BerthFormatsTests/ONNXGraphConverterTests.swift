@@ -22,12 +22,14 @@ import Testing
         return nodes[0].operation
     }
 
-    /// The answer `y` of the graph `converter` has read, for one request row `row` of `x`, run on the CPU backend.
-    static func answer(_ converter: GraphConverter, _ row: [Float]) throws -> [Float] {
+    /// The answers `y` of the graph `converter` has read, for the request rows `rows` of `x` (one by default), run on
+    /// the CPU backend, every row's values in turn.
+    static func answer(_ converter: GraphConverter, _ rows: [Float]...) throws -> [Float] {
         let nodes = try converter.nodes(needing: "y", input: "x")
-        let graph = OperatorGraph(featureCount: row.count, input: "x", nodes: nodes, constants: converter.constants, output: "y")
+        let width = rows.first?.count ?? 0
+        let graph = OperatorGraph(featureCount: width, input: "x", nodes: nodes, constants: converter.constants, output: "y")
         let model = try CPUBackend(parallelism: RowParallelism(threadCount: 1)).compile(.graph(graph))
-        return model.predict(FeatureBatch(rowCount: 1, columnCount: row.count, values: row)).values
+        return model.predict(FeatureBatch(rowCount: rows.count, columnCount: width, values: rows.flatMap { $0 })).values
     }
 
     /// Why the converter refuses `node` (an issue is recorded when it accepts it).
