@@ -853,6 +853,21 @@ def adaboost_regressor_case():
                    AdaBoostRegressor(n_estimators=12, random_state=0), X, X[:, 0] * X[:, 1] - X[:, 2] + 0.1 * rng.normal(size=300), R)
 
 
+def knn_distance_targets_case():
+    """KNeighborsRegressor(4, weights='distance') of three targets: the neighbours' targets from a 2-D table
+    (ArrayFeatureExtractor, Reshape [3, -1, 4], Transpose [1, 0, 2]), then weighed by moving the batch axis to the
+    middle (Transpose [1, 0, 2]), a Mul by the [N, 4] weights, and the Transpose back; a request row equal to a
+    training row (distance 0)."""
+    rng = np.random.default_rng(79)
+    X = rng.normal(size=(80, 3)).round(3)
+    Y = np.c_[X[:, 0], 2 * X[:, 1], X[:, 2] - X[:, 0]]
+    R = rng.normal(size=(20, 3)).round(3).astype(np.float32)
+    R[3] = X[5]
+    regressor_case("onnx-knn-regressor-distance-targets", "skl2onnx KNeighborsRegressor(4, weights='distance') of 3 targets: "
+                   "Scan, TopK, the targets' lookup, Transpose [1, 0, 2] to move the batch axis to the middle, Mul by the "
+                   "weights, Transpose back, ReduceSum, Div", KNeighborsRegressor(4, weights="distance"), X, Y, R)
+
+
 def quantile_transformer_case():
     """make_pipeline(QuantileTransformer, Ridge): skl2onnx flattens the request's values into one row (Flatten at axis
     0), binary-searches each in its feature's quantiles with int64 arithmetic (Div by 2 truncating, Gather from the 1-D
@@ -1074,6 +1089,7 @@ if __name__ == "__main__":
     boosting_and_clustering_cases()
     adaboost_regressor_case()
     quantile_transformer_case()
+    knn_distance_targets_case()
     batch_axis_stack_cases()
     gaussian_process_case()
     glm_and_calibration_cases()

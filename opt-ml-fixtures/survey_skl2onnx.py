@@ -31,6 +31,7 @@ from sklearn.naive_bayes import MultinomialNB, ComplementNB
 from sklearn.ensemble import AdaBoostRegressor, BaggingClassifier, BaggingRegressor
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
 from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.neighbors import KNeighborsRegressor
 rng=np.random.default_rng(0); X=rng.normal(size=(200,5)).astype(np.float32); Xp=np.abs(X)
 y=(X[:,0]+X[:,1]>0).astype(int); y3=np.digitize(X[:,0],[-0.5,0.5]); yr=X[:,0]*2+X[:,2]
 R=rng.normal(size=(20,5)).astype(np.float32); np.savetxt("rows.csv",R,delimiter=",",fmt="%.6f"); R=np.loadtxt("rows.csv",delimiter=",").astype(np.float32)
@@ -66,6 +67,7 @@ cases={
  "adaboost-reg-sq": (AdaBoostRegressor(n_estimators=30, loss="square", random_state=0), X, yr),
  "quantile": (make_pipeline(QuantileTransformer(n_quantiles=20), Ridge()), X, yr),
  "quantile-100": (make_pipeline(QuantileTransformer(), LogisticRegression()), X, y3),
+ "knn-distance-targets": (KNeighborsRegressor(3, weights="distance"), X, np.c_[yr, X[:, 1]]),
 }
 only=sys.argv[1:]
 for name,(m,XX,yy) in cases.items():

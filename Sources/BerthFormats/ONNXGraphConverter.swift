@@ -52,6 +52,8 @@ struct GraphConverter {
     /// from constants alone, which are not (`GraphConverter+FlattenedRows`).
     var flattenedRows = Set<String>()
     var computedFromConstants = Set<String>()
+    /// Tensors whose batch axis an export moved to the middle, held as they were (`GraphConverter+MiddleBatch`).
+    var middleBatch = Set<String>()
     /// Each ArgMax over the last axis of rows × classes: its output, with the tensor it takes the arg max of.
     private var argMaxInputs = [String: String]()
     var converted = [OperatorNode]()
@@ -82,6 +84,7 @@ struct GraphConverter {
         try checkHeldStacks(node)
         try checkBatchSizeReaders(node)
         try checkFlattenedRowsReaders(node, node.inputs.map { alias[$0] ?? $0 })
+        try checkMiddleBatchReaders(node, node.inputs.map { alias[$0] ?? $0 })
         if let taken = node.outputs.first(where: intermediates.contains) {
             throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave a tensor of its own: rename it")
         }
@@ -149,6 +152,7 @@ struct GraphConverter {
                 break
             }
             let operation: GraphOperation = ["Add": .add, "Sub": .subtract, "Mul": .multiply][node.opType] ?? .divide
+            if try addArithmeticOfMiddleBatch(node, inputs, operation) { break }
             noteOperationWithOneValue(node, inputs, operation)
             emit(operation)
             // Class scores minus a row's normaliser (a naive Bayes model's log-sum-exp) are still one a class, and so
@@ -341,6 +345,8 @@ struct GraphConverter {
                 try addTransposeBack(node, inputs)
             } else if let parts = inputs.first.flatMap({ partRows[$0] }), attributes["perm"]?.ints == [1, 0] {
                 addColumnsOfParts(node, parts: parts)
+            } else if holdMiddleBatch(node, inputs, permutation: attributes["perm"]?.ints ?? []) {
+                break
             } else {
                 emit(.transpose(permutation: attributes["perm"]?.ints ?? []))
             }
@@ -498,6 +504,9 @@ struct GraphConverter {
     func nodes(needing answer: String, input: String) throws(ModelReadError.Reason) -> [OperatorNode] {
         if transposedDistances.contains(answer) || lookups[answer] != nil {
             throw .init("its answer \(quoted: answer) is an intermediate of a k-NN model that Berth holds in another shape")
+        }
+        if middleBatch.contains(answer) {
+            throw .init("its answer \(quoted: answer) has its batch axis in the middle, which Berth does not answer")
         }
         if flattenedRows.contains(answer) {
             throw .init("its answer \(quoted: answer) is the request's values flattened into one row, which Berth does not answer")

@@ -23,7 +23,7 @@ import Testing
         "onnx-one-class-svm", "onnx-gaussian-nb", "onnx-bernoulli-nb-binarizer", "onnx-sgd-log-loss", "onnx-kbins-ordinal-ridge",
         "onnx-linear-svc-binary", "onnx-one-hot-logistic", "onnx-one-hot-refusing", "onnx-kbins-one-hot-logistic", "onnx-svc-decisions-binary",
         "onnx-svc-decisions-multiclass", "onnx-polynomial-ridge", "onnx-knn-classifier", "onnx-knn-classifier-distance-manhattan",
-        "onnx-knn-regressor", "onnx-knn-regressor-minkowski", "onnx-knn-regressor-two-targets", "onnx-adaboost-classifier", "onnx-adaboost-regressor", "onnx-quantile-transformer", "onnx-kmeans", "onnx-one-vs-rest", "onnx-isolation-forest",
+        "onnx-knn-regressor", "onnx-knn-regressor-minkowski", "onnx-knn-regressor-two-targets", "onnx-knn-regressor-distance-targets", "onnx-adaboost-classifier", "onnx-adaboost-regressor", "onnx-quantile-transformer", "onnx-kmeans", "onnx-one-vs-rest", "onnx-isolation-forest",
         "onnx-poisson-regressor", "onnx-calibrated-isotonic", "onnx-gaussian-nb-strings", "onnx-torch-layers", "onnx-torch-activations", "onnx-bagging-classifier", "onnx-bagging-regressor", "onnx-quadratic-discriminant", "onnx-torch-batch-shape", "onnx-gaussian-process", "onnx-torch-embedding", "onnx-torch-split",
         "xgboost-pickle-0.90", "xgboost-pickle-0.90-classifier-strings", "xgboost-pickle-1.0", "xgboost-pickle-1.2",
         "xgboost-pickle-1.2-regressor-joblib-zlib", "xgboost-pickle-1.5-classifier-joblib", "xgboost-pickle-1.7",
