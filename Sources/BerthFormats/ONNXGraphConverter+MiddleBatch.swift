@@ -15,7 +15,7 @@ extension GraphConverter {
         guard let held = inputs.first(where: middleBatch.contains) else { return }
         switch node.opType {
         case "Transpose" where inputs.first == held && node.attributes["perm"]?.ints == [1, 0, 2]: return
-        case "Add", "Sub", "Mul", "Div" where inputs.count == 2: return
+        case "Add", "Sub", "Mul", "Div": return
         default:
             throw .init("""
                 \(node.opType) \(quoted: node.name) reads \(quoted: held), a tensor whose batch axis the export moved to the \
