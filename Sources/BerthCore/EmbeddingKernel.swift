@@ -36,7 +36,7 @@ struct EmbeddingKernel: RefusingGraphKernel {
         table.withUnsafeBufferPointer { table in
             for (position, index) in indices.enumerated() {
                 let target = output + position * width
-                guard let row = tableRow(at: index) else {
+                guard let row = Shapes.place(index, along: tableShape[0]) else {
                     target.update(repeating: .nan, count: width)
                     continue
                 }
@@ -45,17 +45,8 @@ struct EmbeddingKernel: RefusingGraphKernel {
         }
     }
 
-    /// The table's row `index` names (from its end when negative), or nil when it is not a whole number within it.
-    @inline(__always)
-    private func tableRow(at index: Float) -> Int? {
-        let rows = tableShape[0]
-        let row = index < 0 ? index + Float(rows) : index
-        guard row >= 0, row < Float(rows), Float(Int(row)) == row else { return nil }
-        return Int(row)
-    }
-
     func refusals(_ inputs: [TensorView], rows: Int) -> [RowRefusal] {
-        rowsHolding(inputs[1].buffer, rows: rows, refused: { tableRow(at: $0) == nil }) { [tableShape, nodeName] in
+        rowsHolding(inputs[1].buffer, rows: rows, refused: { Shapes.place($0, along: tableShape[0]) == nil }) { [tableShape, nodeName] in
             Self.reason($0, tableRows: tableShape[0], nodeName: nodeName)
         }
     }

@@ -36,7 +36,7 @@ struct GatherElementsKernel: RefusingGraphKernel {
             for pick in 0..<picks {
                 for offset in 0..<inner {
                     let position = (block * picks + pick) * inner + offset
-                    guard let step = Self.step(at: indices[position], length: length) else {
+                    guard let step = Shapes.place(indices[position], along: length) else {
                         output[position] = .nan
                         continue
                     }
@@ -49,18 +49,9 @@ struct GatherElementsKernel: RefusingGraphKernel {
     /// `axis` counted from the front (checked against the rank at load).
     private func resolvedAxis(rank: Int) -> Int { axis < 0 ? axis + rank : axis }
 
-    /// The place along an axis of `length` that `index` names (from its end when negative), or nil when it is not a
-    /// whole number within it.
-    @inline(__always)
-    private static func step(at index: Float, length: Int) -> Int? {
-        let step = index < 0 ? index + Float(length) : index
-        guard step >= 0, step < Float(length), Float(Int(step)) == step else { return nil }
-        return Int(step)
-    }
-
     func refusals(_ inputs: [TensorView], rows: Int) -> [RowRefusal] {
         let length = inputs[0].shape[resolvedAxis(rank: inputs[0].shape.count)]
-        return rowsHolding(inputs[1].buffer, rows: rows, refused: { Self.step(at: $0, length: length) == nil }) { [nodeName] in
+        return rowsHolding(inputs[1].buffer, rows: rows, refused: { Shapes.place($0, along: length) == nil }) { [nodeName] in
             Self.reason($0, length: length, nodeName: nodeName)
         }
     }

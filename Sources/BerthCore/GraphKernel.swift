@@ -51,6 +51,16 @@ struct TensorView {
 
 /// Shape arithmetic shared by the kernels.
 enum Shapes {
+    /// The place along an axis of `length` that an index held as a float names, counting from the axis's end when it
+    /// is negative, as ONNX says; nil when it is not a whole number within the axis (NaN, an infinity, a fraction, or
+    /// beyond either end). An embedding's Gather and a GatherElements look their rows and places up so.
+    @inline(__always)
+    static func place(_ index: Float, along length: Int) -> Int? {
+        let place = index < 0 ? index + Float(length) : index
+        guard place >= 0, place < Float(length), Float(Int(place)) == place else { return nil }
+        return Int(place)
+    }
+
     /// numpy's multidirectional broadcasting; the batch dimension only broadcasts with itself or 1.
     static func broadcast(_ first: [Int], _ second: [Int]) throws(ModelValidationError) -> [Int] {
         let rank = max(first.count, second.count)

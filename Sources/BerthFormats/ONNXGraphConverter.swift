@@ -83,8 +83,8 @@ struct GraphConverter {
         try checkHeldNeighborTensors(node)
         try checkHeldStacks(node)
         try checkBatchSizeReaders(node)
-        try checkFlattenedRowsReaders(node, node.inputs.map { alias[$0] ?? $0 })
-        try checkMiddleBatchReaders(node, node.inputs.map { alias[$0] ?? $0 })
+        try checkFlattenedRowsReaders(node, inputs)
+        try checkMiddleBatchReaders(node, inputs)
         if let taken = node.outputs.first(where: intermediates.contains) {
             throw .init("node \(quoted: node.name) writes \(quoted: taken), a name Berth gave a tensor of its own: rename it")
         }
