@@ -38,6 +38,17 @@ def berth_predict(folder, rows):
     return np.load(f"{folder}/rows.npy.out").reshape(len(rows), -1), None
 
 
+def each_row_alone(session, rows):
+    """onnxruntime's outputs for each row of `rows` run alone, None for a row it fails."""
+    answers = []
+    for index in range(len(rows)):
+        try:
+            answers.append(session.run(None, {session.get_inputs()[0].name: rows[index:index + 1]}))
+        except Exception:
+            answers.append(None)
+    return answers
+
+
 def verdict(got, want):
     if got.shape != want.shape:
         return "DIFF shapes %s %s" % (got.shape, want.shape)
@@ -138,12 +149,7 @@ def operators(only):
         os.makedirs(f"{name}/model", exist_ok=True)
         onnx.save(model, f"{name}/model/model.onnx")
         session = ort.InferenceSession(model.SerializeToString())
-        failed = []
-        for index in range(len(SPECIAL)):
-            try:
-                session.run(["y"], {"x": SPECIAL[index:index + 1]})
-            except Exception:
-                failed.append(index)
+        failed = [index for index, outputs in enumerate(each_row_alone(session, SPECIAL)) if outputs is None]
         got, refusal = berth_predict(name, SPECIAL)
         if failed:
             print(f"{name:30} onnxruntime fails rows {failed}; Berth: {refusal or 'answered'}")
@@ -205,12 +211,7 @@ def estimators(only):
         os.makedirs(f"{name}/model", exist_ok=True)
         onnx.save(exported, f"{name}/model/model.onnx")
         session = ort.InferenceSession(exported.SerializeToString())
-        alone = []
-        for index in range(len(R)):
-            try:
-                alone.append(session.run(None, {session.get_inputs()[0].name: R[index:index + 1]}))
-            except Exception:
-                alone.append(None)
+        alone = each_row_alone(session, R)
         failed = [index for index, outputs in enumerate(alone) if outputs is None]
         got, refusal = berth_predict(name, R)
         if failed or got is None:
